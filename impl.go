@@ -1,0 +1,77 @@
+package rectify
+
+import (
+	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/dispatch"
+)
+
+// kernelSet is one level's implementation of every kernel. Each function
+// processes len(x) elements of equal-length, non-overlapping or identical
+// slices; the SIMD ones are called on chunks of at most chunk elements.
+type kernelSet struct {
+	level     dispatch.Level
+	relu      func(dst, x []float32)
+	leakyReLU func(dst, x []float32, alpha float32)
+	elu       func(dst, x []float32, alpha float32)
+	softplus  func(dst, x []float32)
+	sigmoid   func(dst, x []float32)
+}
+
+var genericSet = kernelSet{
+	level:     dispatch.Generic,
+	relu:      fallback.ReLU,
+	leakyReLU: fallback.LeakyReLU,
+	elu:       fallback.ELU,
+	softplus:  fallback.Softplus,
+	sigmoid:   fallback.Sigmoid,
+}
+
+// kernelSetFor returns the set for level l, which must be supported.
+func kernelSetFor(l dispatch.Level) kernelSet {
+	for _, s := range simdSets {
+		if s.level == l {
+			return s
+		}
+	}
+	return genericSet
+}
+
+// active is the kernel set chosen at start-up.
+var active = kernelSetFor(dispatch.Selected)
+
+// chunk bounds the elements one assembly call processes: an assembly loop
+// cannot be preempted, so a long slice is cut into calls short enough to
+// keep a garbage-collector stop-the-world pause well under a millisecond.
+const chunk = 64 << 10
+
+// Below these lengths the public functions call the Go kernel directly:
+// for so few elements, the dispatch and call overhead costs more than SIMD
+// saves.
+const (
+	cutoffSimple = 0 // ReLU and LeakyReLU
+	cutoffExp    = 0 // ELU, Softplus and Sigmoid
+)
+
+func run(f, g func(dst, x []float32), cutoff int, dst, x []float32) {
+	if len(x) < cutoff || active.level == dispatch.Generic {
+		g(dst, x)
+		return
+	}
+	for len(x) > chunk {
+		f(dst[:chunk], x[:chunk])
+		dst, x = dst[chunk:], x[chunk:]
+	}
+	f(dst, x)
+}
+
+func runAlpha(f, g func(dst, x []float32, alpha float32), cutoff int, dst, x []float32, alpha float32) {
+	if len(x) < cutoff || active.level == dispatch.Generic {
+		g(dst, x, alpha)
+		return
+	}
+	for len(x) > chunk {
+		f(dst[:chunk], x[:chunk], alpha)
+		dst, x = dst[chunk:], x[chunk:]
+	}
+	f(dst, x, alpha)
+}

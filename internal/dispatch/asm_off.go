@@ -1,0 +1,7 @@
+//go:build !(amd64 || arm64) || purego || noasm
+
+package dispatch
+
+const asmEnabled = false
+
+func cpuLevels() []Level { return nil }
