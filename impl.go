@@ -26,18 +26,20 @@ var genericSet = kernelSet{
 	sigmoid:   fallback.Sigmoid,
 }
 
-// kernelSetFor returns the set for level l, which must be supported.
-func kernelSetFor(l dispatch.Level) kernelSet {
-	for _, s := range simdSets {
-		if s.level == l {
-			return s
-		}
+// sets holds every level's kernels, indexed by level; a level without
+// kernels in this build holds the generic ones, and dispatch never selects it.
+var sets = func() (t [dispatch.AVX512 + 1]kernelSet) {
+	for l := range t {
+		t[l] = genericSet
 	}
-	return genericSet
-}
+	for _, s := range simdSets {
+		t[s.level] = s
+	}
+	return t
+}()
 
-// active is the kernel set chosen at start-up.
-var active = kernelSetFor(dispatch.Selected)
+// active returns the kernel set of the level in use.
+func active() *kernelSet { return &sets[dispatch.Selected()] }
 
 // chunk bounds the elements one assembly call processes: an assembly loop
 // cannot be preempted, so a long slice is cut into calls short enough to
@@ -53,7 +55,7 @@ const (
 )
 
 func run(f, g func(dst, x []float32), cutoff int, dst, x []float32) {
-	if len(x) < cutoff || active.level == dispatch.Generic {
+	if len(x) < cutoff || dispatch.Selected() == dispatch.Generic {
 		g(dst, x)
 		return
 	}
@@ -65,7 +67,7 @@ func run(f, g func(dst, x []float32), cutoff int, dst, x []float32) {
 }
 
 func runAlpha(f, g func(dst, x []float32, alpha float32), cutoff int, dst, x []float32, alpha float32) {
-	if len(x) < cutoff || active.level == dispatch.Generic {
+	if len(x) < cutoff || dispatch.Selected() == dispatch.Generic {
 		g(dst, x, alpha)
 		return
 	}

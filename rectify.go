@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/dispatch"
 )
 
 // ReLU sets dst[i] = x[i] < 0 ? +0 : x[i] for every i. It is exact: NaNs
@@ -15,7 +16,7 @@ import (
 // overlap panics.
 func ReLU(dst, x []float32) {
 	check("ReLU", dst, x)
-	run(active.relu, fallback.ReLU, cutoffSimple, dst, x)
+	run(active().relu, fallback.ReLU, cutoffSimple, dst, x)
 }
 
 // LeakyReLU sets dst[i] = x[i] < 0 ? alpha*x[i] : x[i] for every i, with
@@ -28,7 +29,7 @@ func ReLU(dst, x []float32) {
 // overlap panics.
 func LeakyReLU(dst, x []float32, alpha float32) {
 	check("LeakyReLU", dst, x)
-	runAlpha(active.leakyReLU, fallback.LeakyReLU, cutoffSimple, dst, x, alpha)
+	runAlpha(active().leakyReLU, fallback.LeakyReLU, cutoffSimple, dst, x, alpha)
 }
 
 // ELU sets dst[i] = x[i] < 0 ? alpha*expm1(x[i]) : x[i] for every i.
@@ -42,7 +43,7 @@ func LeakyReLU(dst, x []float32, alpha float32) {
 // overlap panics.
 func ELU(dst, x []float32, alpha float32) {
 	check("ELU", dst, x)
-	runAlpha(active.elu, fallback.ELU, cutoffExp, dst, x, alpha)
+	runAlpha(active().elu, fallback.ELU, cutoffExp, dst, x, alpha)
 }
 
 // Softplus sets dst[i] = log(1 + exp(x[i])) for every i, computed as
@@ -57,7 +58,7 @@ func ELU(dst, x []float32, alpha float32) {
 // overlap panics.
 func Softplus(dst, x []float32) {
 	check("Softplus", dst, x)
-	run(active.softplus, fallback.Softplus, cutoffExp, dst, x)
+	run(active().softplus, fallback.Softplus, cutoffExp, dst, x)
 }
 
 // Sigmoid sets dst[i] = 1 / (1 + exp(-x[i])) for every i.
@@ -71,13 +72,13 @@ func Softplus(dst, x []float32) {
 // overlap panics.
 func Sigmoid(dst, x []float32) {
 	check("Sigmoid", dst, x)
-	run(active.sigmoid, fallback.Sigmoid, cutoffExp, dst, x)
+	run(active().sigmoid, fallback.Sigmoid, cutoffExp, dst, x)
 }
 
 // Implementation returns the name of the kernel set in use: "avx512",
 // "avx2", "neon" or "generic".
 func Implementation() string {
-	return active.level.String()
+	return dispatch.Selected().String()
 }
 
 // check panics unless dst and x have the same length and are either the

@@ -59,5 +59,22 @@ func Choose(isa string) Level {
 	return sup[0]
 }
 
-// Selected is the level chosen at start-up from the CPU and RECTIFY_ISA.
-var Selected = Choose(os.Getenv("RECTIFY_ISA"))
+// selected is the level chosen at start-up from the CPU and RECTIFY_ISA.
+var selected = Choose(os.Getenv("RECTIFY_ISA"))
+
+// Selected returns the level in use.
+func Selected() Level { return selected }
+
+// Force makes l the level in use until restore is called. It is for tests
+// and benchmarks, which run one level at a time; it panics if the CPU or
+// build does not support l.
+func Force(l Level) (restore func()) {
+	for _, s := range Supported() {
+		if s == l {
+			old := selected
+			selected = l
+			return func() { selected = old }
+		}
+	}
+	panic("dispatch: level " + l.String() + " is not supported here")
+}

@@ -1,0 +1,12 @@
+module github.com/rectify-go/rectify/internal/asmgen
+
+go 1.24.0
+
+require github.com/rectify-go/rectify v0.0.0
+
+require (
+	github.com/mmcloughlin/avo v0.6.0 // indirect
+	golang.org/x/arch v0.6.0 // indirect
+)
+
+replace github.com/rectify-go/rectify => ../..
