@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/testutil"
 	"github.com/rectify-go/rectify/kernels"
 )
 
@@ -26,11 +27,11 @@ func TestMatchesProgram(t *testing.T) {
 	for b := uint64(0); b < 1<<32; b += 65521 {
 		x = append(x, math.Float32frombits(uint32(b)))
 	}
-	x = append(x, specialValues()...)
+	x = append(x, testutil.Special()...)
 	dst := make([]float32, len(x))
 	for _, p := range kernels.Programs() {
 		f := fallbacks[p.Name]
-		for _, alpha := range alphas {
+		for _, alpha := range testutil.Alphas {
 			f(dst, x, alpha)
 			bad := 0
 			for i, v := range x {

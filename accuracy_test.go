@@ -1,0 +1,193 @@
+package rectify
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/rectify-go/rectify/internal/dispatch"
+	"github.com/rectify-go/rectify/internal/testutil"
+	"github.com/rectify-go/rectify/kernels"
+)
+
+// accuracyCase is one kernel (with one alpha) and its float64 reference.
+type accuracyCase struct {
+	name  string
+	run   func(s *kernelSet, dst, x []float32)
+	ref   func(x float32) float64
+	exact bool // ReLU and LeakyReLU: the reference is the definition itself
+}
+
+func accuracyCases() []accuracyCase {
+	cs := []accuracyCase{
+		{"ReLU", func(s *kernelSet, d, x []float32) { s.relu(d, x) },
+			func(x float32) float64 {
+				if x < 0 {
+					return 0
+				}
+				return float64(x)
+			}, true},
+		{"LeakyReLU(0.01)", func(s *kernelSet, d, x []float32) { s.leakyReLU(d, x, 0.01) },
+			func(x float32) float64 {
+				if x < 0 {
+					return float64(float32(0.01) * x)
+				}
+				return float64(x)
+			}, true},
+	}
+	for _, a := range []float32{1, 0.01, 0.2, 1.6732632, 10} {
+		a := a
+		cs = append(cs, accuracyCase{fmt.Sprintf("ELU(%g)", a),
+			func(s *kernelSet, d, x []float32) { s.elu(d, x, a) },
+			func(x float32) float64 { return testutil.RefELU(x, a) }, false})
+	}
+	return append(cs,
+		accuracyCase{"Softplus", func(s *kernelSet, d, x []float32) { s.softplus(d, x) }, testutil.RefSoftplus, false},
+		accuracyCase{"Sigmoid", func(s *kernelSet, d, x []float32) { s.sigmoid(d, x) }, testutil.RefSigmoid, false},
+	)
+}
+
+// ulpStats accumulates the error of one kernel over the inputs checked.
+type ulpStats struct {
+	n, over05, over1, nanBad, pathBad int64
+	max, sum                          float64
+	argmax                            uint32
+}
+
+func (s *ulpStats) add(o ulpStats) {
+	if o.max > s.max || s.n == 0 {
+		s.max, s.argmax = o.max, o.argmax
+	}
+	s.n += o.n
+	s.over05 += o.over05
+	s.over1 += o.over1
+	s.nanBad += o.nanBad
+	s.pathBad += o.pathBad
+	s.sum += o.sum
+}
+
+// sweep checks c on every stride-th bit pattern: the fallback against the
+// float64 reference (NaN inputs: the quieted NaN for the exp kernels) and
+// every supported path against the fallback, bit for bit.
+func sweep(c accuracyCase, stride uint64) ulpStats {
+	const block = 1 << 16
+	var levels []*kernelSet
+	for _, l := range dispatch.Supported() {
+		if l != dispatch.Generic {
+			levels = append(levels, &sets[l])
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	total := (1<<32 + stride - 1) / stride
+	blocks := (total + block - 1) / block
+	var mu sync.Mutex
+	var all ulpStats
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			x := make([]float32, block)
+			want := make([]float32, block)
+			got := make([]float32, block)
+			var st ulpStats
+			for b := uint64(w); b < blocks; b += uint64(workers) {
+				x = x[:0]
+				for i := b * block; i < (b+1)*block && i < total; i++ {
+					x = append(x, math.Float32frombits(uint32(i*stride)))
+				}
+				want, got := want[:len(x)], got[:len(x)]
+				c.run(&genericSet, want, x)
+				for _, s := range levels {
+					c.run(s, got, x)
+					for i := range x {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							st.pathBad++
+						}
+					}
+				}
+				for i, v := range x {
+					if v != v {
+						wb := math.Float32bits(v)
+						if !c.exact && math.Float32bits(want[i]) != wb|kernels.QuietBit ||
+							c.exact && math.Float32bits(want[i]) != wb {
+							st.nanBad++
+						}
+						continue
+					}
+					var e float64
+					if c.exact {
+						if want[i] != float32(c.ref(v)) {
+							e = math.Inf(1)
+						}
+					} else {
+						e = testutil.ULP(want[i], c.ref(v))
+					}
+					st.n++
+					st.sum += e
+					if e > 0.5 {
+						st.over05++
+					}
+					if e > 1 {
+						st.over1++
+					}
+					if e > st.max {
+						st.max, st.argmax = e, math.Float32bits(v)
+					}
+				}
+			}
+			mu.Lock()
+			all.add(st)
+			mu.Unlock()
+		}(w)
+	}
+	wg.Wait()
+	return all
+}
+
+func checkAccuracy(t *testing.T, stride uint64) {
+	t.Logf("paths compared with the fallback: %v; every %d-th of the 2^32 inputs", dispatch.Supported(), stride)
+	t.Logf("| kernel | inputs | max ULP | at x | mean ULP | > 0.5 ULP | > 1 ULP |")
+	t.Logf("|---|---|---|---|---|---|---|")
+	for _, c := range accuracyCases() {
+		s := sweep(c, stride)
+		t.Logf("| %s | %d | %.4f | %g (%#08x) | %.6f | %d | %d |", c.name, s.n, s.max,
+			math.Float32frombits(s.argmax), s.argmax, s.sum/float64(s.n), s.over05, s.over1)
+		if s.max > 1 || s.over1 > 0 {
+			t.Errorf("%s: max error %.4f ULP at %#08x, bound 1 ULP", c.name, s.max, s.argmax)
+		}
+		if s.nanBad > 0 {
+			t.Errorf("%s: %d NaN inputs did not give the (quieted) input NaN", c.name, s.nanBad)
+		}
+		if s.pathBad > 0 {
+			t.Errorf("%s: %d results of a SIMD path differ from the fallback", c.name, s.pathBad)
+		}
+	}
+}
+
+// TestAccuracy samples every 251st bit pattern (every 65521st with -short).
+func TestAccuracy(t *testing.T) {
+	stride := uint64(251)
+	if testing.Short() {
+		stride = 65521
+	}
+	checkAccuracy(t, stride)
+}
+
+// TestExhaustive checks all 2^32 inputs when RECTIFY_EXHAUSTIVE=1 (make
+// exhaustive), or every RECTIFY_EXHAUSTIVE-th one for another number.
+func TestExhaustive(t *testing.T) {
+	v := os.Getenv("RECTIFY_EXHAUSTIVE")
+	if v == "" {
+		t.Skip("set RECTIFY_EXHAUSTIVE=1 (make exhaustive) to check all 2^32 inputs")
+	}
+	stride, err := strconv.ParseUint(v, 10, 32)
+	if err != nil || stride == 0 {
+		t.Fatalf("RECTIFY_EXHAUSTIVE=%q: want a stride >= 1", v)
+	}
+	checkAccuracy(t, stride)
+}

@@ -1,0 +1,120 @@
+package rectify_test
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/rectify-go/rectify/internal/testutil"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden.txt from this machine's fallback")
+
+const goldenFile = "testdata/golden.txt"
+
+// goldenInputs hits every branch of every kernel: the special values, a
+// dense walk over each kernel's interesting range, and random bit patterns.
+func goldenInputs() []float32 {
+	x := testutil.Special()
+	for v := float32(-110); v <= 20; v += 0.37 {
+		x = append(x, v)
+	}
+	r := rand.New(rand.NewSource(4))
+	for i := 0; i < 256; i++ {
+		x = append(x, math.Float32frombits(r.Uint32()))
+	}
+	return x
+}
+
+// TestGolden checks every path against outputs computed once on amd64 and
+// committed: the same bits on every architecture.
+func TestGolden(t *testing.T) {
+	if *update {
+		writeGolden(t)
+	}
+	f, err := os.Open(goldenFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	type line struct {
+		k       kernel
+		alpha   float32
+		x, y    uint32
+		lineNum int
+	}
+	var lines []line
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		s := sc.Text()
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		var name string
+		var a, x, y uint32
+		if _, err := fmt.Sscanf(s, "%s %x %x %x", &name, &a, &x, &y); err != nil {
+			t.Fatalf("%s:%d: %v", goldenFile, n, err)
+		}
+		k, ok := kernelNamed(name)
+		if !ok {
+			t.Fatalf("%s:%d: unknown kernel %q", goldenFile, n, name)
+		}
+		lines = append(lines, line{k, math.Float32frombits(a), x, y, n})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) < 1000 {
+		t.Fatalf("%s: only %d vectors", goldenFile, len(lines))
+	}
+	forEachLevel(t, func(t *testing.T) {
+		bad := 0
+		for _, l := range lines {
+			dst := []float32{0}
+			l.k.public(dst, []float32{math.Float32frombits(l.x)}, l.alpha)
+			if got := math.Float32bits(dst[0]); got != l.y {
+				if bad++; bad <= 10 {
+					t.Errorf("%s:%d: %s(%#08x, alpha=%g) = %#08x, want %#08x", goldenFile, l.lineNum,
+						l.k.name, l.x, l.alpha, got, l.y)
+				}
+			}
+		}
+	})
+}
+
+func kernelNamed(name string) (kernel, bool) {
+	for _, k := range kernels {
+		if k.name == name {
+			return k, true
+		}
+	}
+	return kernel{}, false
+}
+
+func writeGolden(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("# Golden vectors: kernel, alpha bits, input bits, output bits (hex).\n")
+	b.WriteString("# Written by `go test -run TestGolden -update` from the fallback; never edit by hand.\n")
+	x := goldenInputs()
+	y := make([]float32, len(x))
+	for _, k := range kernels {
+		alphas := []float32{0}
+		if k.hasAlpha {
+			alphas = []float32{1, 0.01, 0.2, 10, 0, -1, float32(math.Inf(1))}
+		}
+		for _, a := range alphas {
+			k.fallback(y, x, a)
+			for i := range x {
+				fmt.Fprintf(&b, "%s %08x %08x %08x\n", k.name, math.Float32bits(a), math.Float32bits(x[i]), math.Float32bits(y[i]))
+			}
+		}
+	}
+	if err := os.WriteFile(goldenFile, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,103 @@
+// Package testutil holds what rectify's tests share: the special inputs,
+// the float64 references and ULP measure of DESIGN.md §3, and guarded
+// buffers. Only tests import it.
+package testutil
+
+import (
+	"math"
+)
+
+// Alphas are the parameters that kernels with one are tested with: the
+// documented ELU range [0.01, 10], values inside it, and values outside it.
+var Alphas = []float32{1, 0.01, 0.2, 1.6732632, 10, 0, -1, 3e38, 1e-30,
+	float32(math.Inf(1)), float32(math.NaN())}
+
+// Special returns the inputs every kernel is tested on: ±0, ±Inf, quiet and
+// signalling NaNs with payloads, subnormals, the normal extremes, and each
+// kernel's thresholds a few ULP either side.
+func Special() []float32 {
+	var v []float32
+	for _, b := range []uint32{
+		0x00000000, 0x80000000, // ±0
+		0x7f800000, 0xff800000, // ±Inf
+		0x7fc00000, 0xffc00000, 0x7fc12345, 0xffd00001, // quiet NaNs
+		0x7f800001, 0xff800001, 0x7fa00000, 0xffbfffff, // signalling NaNs
+		0x00000001, 0x80000001, 0x007fffff, 0x807fffff, // subnormals
+		0x00800000, 0x80800000, 0x7f7fffff, 0xff7fffff, // min normal, max
+	} {
+		v = append(v, math.Float32frombits(b))
+	}
+	for _, t := range []float32{
+		1, 0.5, 0x1p-12, 0x1p-24, 0x1p-25, 0x1p-126,
+		0.34657359, // ln2/2, the edge of the reduced range
+		14.556091,  // Softplus(x) rounds to x from here
+		17.32868,   // expm1 rounds to -1, Sigmoid to 1
+		32,         // ELU clamp
+		87.33655,   // Sigmoid and Softplus become subnormal
+		88.72284,   // exp overflows float32
+		103.972084, // Sigmoid and Softplus round to 0
+		104,        // Sigmoid and Softplus clamp
+		1e30, 3e38,
+	} {
+		for _, s := range []float32{t, -t} {
+			b := math.Float32bits(s)
+			for d := uint32(0); d < 4; d++ {
+				v = append(v, math.Float32frombits(b+d), math.Float32frombits(b-d))
+			}
+		}
+	}
+	return v
+}
+
+// ULP returns |got - ref| in units of the float32 spacing at |ref| (the
+// spacing of subnormals below the smallest normal). Results that agree on
+// NaN, or on an infinity, are 0 ULP off; a finite ref with an infinite got
+// is +Inf.
+func ULP(got float32, ref float64) float64 {
+	g := float64(got)
+	switch {
+	case math.IsNaN(ref) || math.IsNaN(g):
+		if math.IsNaN(ref) && math.IsNaN(g) {
+			return 0
+		}
+		return math.Inf(1)
+	case math.IsInf(ref, 0) || math.IsInf(g, 0):
+		if g == ref {
+			return 0
+		}
+		return math.Inf(1)
+	}
+	a := math.Abs(ref)
+	if a > math.MaxFloat32 {
+		a = math.MaxFloat32
+	}
+	spacing := 0x1p-149
+	if a >= 0x1p-126 {
+		_, e := math.Frexp(a) // a = f * 2^e, f in [0.5, 1)
+		spacing = math.Ldexp(1, e-24)
+	}
+	return math.Abs(g-ref) / spacing
+}
+
+// RefELU is alpha*expm1(x) for x < 0, else x, in float64.
+func RefELU(x, alpha float32) float64 {
+	if !(x < 0) {
+		return float64(x)
+	}
+	return float64(alpha) * math.Expm1(float64(x))
+}
+
+// RefSoftplus is log(1 + exp(x)) in float64, written so that it neither
+// overflows nor loses the tiny results.
+func RefSoftplus(x float32) float64 {
+	v := float64(x)
+	if v > 0 {
+		return v + math.Log1p(math.Exp(-v))
+	}
+	return math.Log1p(math.Exp(v))
+}
+
+// RefSigmoid is 1/(1 + exp(-x)) in float64.
+func RefSigmoid(x float32) float64 {
+	return 1 / (1 + math.Exp(-float64(x)))
+}

@@ -1,0 +1,266 @@
+package rectify_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/rectify-go/rectify"
+	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/dispatch"
+	"github.com/rectify-go/rectify/internal/testutil"
+)
+
+// kernel adapts one public function and its fallback to one signature.
+type kernel struct {
+	name     string
+	public   func(dst, x []float32, alpha float32)
+	fallback func(dst, x []float32, alpha float32)
+	hasAlpha bool
+}
+
+var kernels = []kernel{
+	{"ReLU", func(d, x []float32, _ float32) { rectify.ReLU(d, x) }, func(d, x []float32, _ float32) { fallback.ReLU(d, x) }, false},
+	{"LeakyReLU", rectify.LeakyReLU, fallback.LeakyReLU, true},
+	{"ELU", rectify.ELU, fallback.ELU, true},
+	{"Softplus", func(d, x []float32, _ float32) { rectify.Softplus(d, x) }, func(d, x []float32, _ float32) { fallback.Softplus(d, x) }, false},
+	{"Sigmoid", func(d, x []float32, _ float32) { rectify.Sigmoid(d, x) }, func(d, x []float32, _ float32) { fallback.Sigmoid(d, x) }, false},
+}
+
+// alphas returns the parameters to test k with.
+func (k kernel) alphas() []float32 {
+	if k.hasAlpha {
+		return testutil.Alphas
+	}
+	return []float32{0}
+}
+
+// forEachLevel runs f once for every kernel set this CPU supports.
+func forEachLevel(t *testing.T, f func(t *testing.T)) {
+	for _, l := range dispatch.Supported() {
+		t.Run(l.String(), func(t *testing.T) {
+			defer dispatch.Force(l)()
+			f(t)
+		})
+	}
+}
+
+// sameBits reports the first few elements where got and want differ.
+func sameBits(t *testing.T, what string, x, got, want []float32) {
+	t.Helper()
+	bad := 0
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			if bad++; bad <= 5 {
+				t.Errorf("%s: x[%d]=%#08x: got %#08x, fallback %#08x", what, i,
+					math.Float32bits(x[i]), math.Float32bits(got[i]), math.Float32bits(want[i]))
+			}
+		}
+	}
+}
+
+func randomBits(n int, seed int64) []float32 {
+	r := rand.New(rand.NewSource(seed))
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = math.Float32frombits(r.Uint32())
+	}
+	return x
+}
+
+// TestSameBitsAsFallback checks every path against the fallback on the
+// special values and on random bit patterns.
+func TestSameBitsAsFallback(t *testing.T) {
+	x := append(testutil.Special(), randomBits(1<<16, 1)...)
+	got := make([]float32, len(x))
+	want := make([]float32, len(x))
+	forEachLevel(t, func(t *testing.T) {
+		for _, k := range kernels {
+			for _, a := range k.alphas() {
+				k.public(got, x, a)
+				k.fallback(want, x, a)
+				sameBits(t, fmt.Sprintf("%s(alpha=%g)", k.name, a), x, got, want)
+			}
+		}
+	})
+}
+
+// TestLengthsAndOffsets checks every length 0..300 at every offset 0..15
+// from an aligned start, with canaries on both sides of dst, and in place.
+func TestLengthsAndOffsets(t *testing.T) {
+	const maxLen, maxOff, guard = 300, 16, 16
+	src := randomBits(maxLen+maxOff, 2)
+	copy(src, testutil.Special())
+	canary := math.Float32frombits(0x7fa5a5a5)
+	buf := make([]float32, guard+maxOff+maxLen+guard)
+	want := make([]float32, maxLen)
+	forEachLevel(t, func(t *testing.T) {
+		for _, k := range kernels {
+			a := float32(0.3)
+			for off := 0; off < maxOff; off++ {
+				for n := 0; n <= maxLen; n++ {
+					x := src[off : off+n]
+					k.fallback(want[:n], x, a)
+					for i := range buf {
+						buf[i] = canary
+					}
+					dst := buf[guard+off : guard+off+n]
+					k.public(dst, x, a)
+					sameBits(t, fmt.Sprintf("%s n=%d off=%d", k.name, n, off), x, dst, want[:n])
+					for i, v := range buf {
+						if (i < guard+off || i >= guard+off+n) && math.Float32bits(v) != math.Float32bits(canary) {
+							t.Fatalf("%s n=%d off=%d: wrote buf[%d] outside dst", k.name, n, off, i)
+						}
+					}
+					in := append([]float32(nil), x...)
+					k.public(in, in, a)
+					sameBits(t, fmt.Sprintf("%s in place n=%d", k.name, n), x, in, want[:n])
+				}
+			}
+		}
+	})
+}
+
+// TestGuardPages puts x and dst against inaccessible pages, at the start and
+// at the end, for every length up to three of the widest vectors plus one:
+// a kernel that reads or writes one element too many faults.
+func TestGuardPages(t *testing.T) {
+	const maxLen = 3*16 + 1
+	src := randomBits(maxLen, 3)
+	forEachLevel(t, func(t *testing.T) {
+		for _, k := range kernels {
+			for _, atStart := range []bool{false, true} {
+				for n := 0; n <= maxLen; n++ {
+					x, freeX, ok := testutil.Guarded(n, atStart)
+					if !ok {
+						t.Skip("no mmap on this platform")
+					}
+					dst, freeDst, _ := testutil.Guarded(n, !atStart)
+					copy(x, src)
+					want := make([]float32, n)
+					k.fallback(want, x, 0.5)
+					k.public(dst, x, 0.5)
+					sameBits(t, fmt.Sprintf("%s guarded n=%d", k.name, n), x, dst, want)
+					k.public(x, x, 0.5)
+					sameBits(t, fmt.Sprintf("%s guarded in place n=%d", k.name, n), src[:n], x, want)
+					freeX()
+					freeDst()
+				}
+			}
+		}
+	})
+}
+
+// TestPanics checks the length and overlap checks: the message names the
+// function and both lengths, and nothing is written.
+func TestPanics(t *testing.T) {
+	buf := make([]float32, 8)
+	for _, k := range kernels {
+		for _, c := range []struct {
+			dst, x []float32
+			msg    string
+		}{
+			{buf[:3], buf[4:8], fmt.Sprintf("rectify: %s: len(dst)=3 != len(x)=4", k.name)},
+			{nil, buf[:1], fmt.Sprintf("rectify: %s: len(dst)=0 != len(x)=1", k.name)},
+			{buf[1:5], buf[0:4], fmt.Sprintf("rectify: %s: dst and x overlap", k.name)},
+			{buf[0:4], buf[3:7], fmt.Sprintf("rectify: %s: dst and x overlap", k.name)},
+		} {
+			for i := range buf {
+				buf[i] = -float32(i + 1)
+			}
+			func() {
+				defer func() {
+					msg := fmt.Sprint(recover())
+					if !strings.HasPrefix(msg, c.msg) {
+						t.Errorf("%s: panic %q, want %q", k.name, msg, c.msg)
+					}
+				}()
+				k.public(c.dst, c.x, 1)
+			}()
+			for i, v := range buf {
+				if v != -float32(i+1) {
+					t.Errorf("%s: wrote buf[%d] before panicking", k.name, i)
+				}
+			}
+		}
+		// Empty, nil and adjacent slices are fine.
+		k.public(nil, nil, 1)
+		k.public(buf[:0], buf[4:4], 1)
+		k.public(buf[:4], buf[4:], 1)
+	}
+}
+
+func f32(b uint32) float32 { return math.Float32frombits(b) }
+
+// TestSemantics checks the special values of DESIGN.md §2 on every path.
+func TestSemantics(t *testing.T) {
+	inf := float32(math.Inf(1))
+	cases := []struct {
+		k     string
+		alpha float32
+		x, y  uint32
+	}{
+		{"ReLU", 0, 0x80000000, 0x80000000},     // -0 keeps its bits
+		{"ReLU", 0, 0xff800000, 0x00000000},     // -Inf -> +0
+		{"ReLU", 0, 0xffa00001, 0xffa00001},     // signalling NaN unchanged
+		{"ReLU", 0, 0xbf800000, 0x00000000},     // -1 -> +0
+		{"LeakyReLU", 0.5, 0x80000000, 0x80000000},
+		{"LeakyReLU", 0.5, 0xff812345, 0xff812345}, // NaN keeps its bits
+		{"LeakyReLU", 0.5, 0xc0000000, 0xbf800000}, // -2 -> -1
+		{"LeakyReLU", 0, 0xff800000, 0x7fc00000},   // 0 * -Inf
+		{"LeakyReLU", inf, 0xbf800000, 0xff800000}, // Inf * -1
+		{"ELU", 1, 0x80000000, 0x80000000},         // -0 -> -0
+		{"ELU", 2, 0xff800000, 0xc0000000},         // -Inf -> -alpha
+		{"ELU", 1, 0x7f800000, 0x7f800000},         // +Inf
+		{"ELU", 1, 0xff800001, 0xffc00001},         // NaN quieted
+		{"ELU", 1, 0x80000001, 0x80000001},         // expm1 of the smallest subnormal
+		{"Softplus", 0, 0x7f800000, 0x7f800000},    // +Inf
+		{"Softplus", 0, 0xff800000, 0x00000000},    // -Inf -> +0
+		{"Softplus", 0, 0x41a00000, 0x41a00000},    // 20 -> 20 exactly
+		{"Softplus", 0, 0x7f7fffff, 0x7f7fffff},    // MaxFloat32
+		{"Softplus", 0, 0x7fa00000, 0x7fe00000},    // NaN quieted
+		{"Sigmoid", 0, 0x00000000, 0x3f000000},     // +0 -> 0.5
+		{"Sigmoid", 0, 0x80000000, 0x3f000000},     // -0 -> 0.5
+		{"Sigmoid", 0, 0x7f800000, 0x3f800000},     // +Inf -> 1
+		{"Sigmoid", 0, 0xff800000, 0x00000000},     // -Inf -> +0
+		{"Sigmoid", 0, 0x7fc00001, 0x7fc00001},     // quiet NaN unchanged
+	}
+	forEachLevel(t, func(t *testing.T) {
+		for _, c := range cases {
+			for _, k := range kernels {
+				if k.name != c.k {
+					continue
+				}
+				dst := make([]float32, 1)
+				k.public(dst, []float32{f32(c.x)}, c.alpha)
+				if got := math.Float32bits(dst[0]); got != c.y {
+					t.Errorf("%s(%#08x, alpha=%g) = %#08x, want %#08x", c.k, c.x, c.alpha, got, c.y)
+				}
+			}
+		}
+		// Subnormal results are computed, not flushed.
+		dst := make([]float32, 1)
+		for _, f := range []func(d, x []float32){rectify.Softplus, rectify.Sigmoid} {
+			f(dst, []float32{-90})
+			want := float32(math.Exp(-90))
+			if dst[0] != want || want == 0 {
+				t.Errorf("f(-90) = %g, want the subnormal %g", dst[0], want)
+			}
+		}
+	})
+}
+
+func TestImplementation(t *testing.T) {
+	if got, want := rectify.Implementation(), dispatch.Selected().String(); got != want {
+		t.Errorf("Implementation() = %q, dispatch selected %q", got, want)
+	}
+	for _, l := range dispatch.Supported() {
+		restore := dispatch.Force(l)
+		if got := rectify.Implementation(); got != l.String() {
+			t.Errorf("forced %v: Implementation() = %q", l, got)
+		}
+		restore()
+	}
+}
