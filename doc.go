@@ -1,0 +1,47 @@
+// Package rectify provides fast, exact activation kernels over []float32:
+// ReLU, LeakyReLU, ELU, Softplus and Sigmoid, as drop-in replacements for
+// the loops that Go inference code writes by hand.
+//
+// # Kernels
+//
+// Every function writes f(x[i]) to dst[i] for each i. dst and x must have
+// the same length; dst may be x itself (in place), but any other overlap
+// panics, as does a length mismatch. The functions allocate nothing, start
+// no goroutines and are safe for concurrent use.
+//
+// # Accuracy
+//
+// ReLU and LeakyReLU are exact. ELU (for alpha in [0.01, 10]), Softplus
+// and Sigmoid are within 1 ULP of the true value for every one of the 2^32
+// inputs (measured maxima 0.50 ULP; see the README's accuracy table):
+// each widens to float64, runs a fixed sequence of IEEE operations, and
+// rounds once. Subnormal results are computed, never flushed. A NaN input
+// to ELU, Softplus or Sigmoid returns the same NaN quieted.
+//
+// # Reproducibility
+//
+// Every kernel set (AVX-512, AVX2, NEON and pure Go) runs the same
+// operation sequence, written once in package kernels, and returns the
+// same bits for every input, on every machine, tails included. This
+// assumes the default floating-point environment (round to nearest, no
+// flush-to-zero), which Go programs run in unless C code changes it.
+//
+// # Dispatch
+//
+// The kernel set is chosen once at start-up: "avx512" (AVX-512 F, BW, DQ
+// and VL with the OS saving ZMM state), "avx2" (AVX2 and FMA), "neon"
+// (every arm64) or "generic" (pure Go, everything else). Implementation
+// names the choice. Long slices are processed in chunks so that the
+// garbage collector is never held off for long.
+//
+// # Environment
+//
+// RECTIFY_ISA=avx512|avx2|neon|generic lowers the choice, never above what
+// the CPU supports; an unknown value is ignored. GODEBUG=cpu.avx512f=off
+// (and the other cpu.* settings of golang.org/x/sys/cpu) is honoured.
+//
+// # Build tags
+//
+// The purego and noasm tags both build without any assembly: every
+// function then runs the pure-Go kernels of package fallback.
+package rectify
