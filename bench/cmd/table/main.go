@@ -34,7 +34,7 @@ const benchPkg = "github.com/rectify-go/rectify/bench"
 
 func main() {
 	count := flag.Int("count", 5, "runs of each benchmark; the table shows medians")
-	benchtime := flag.String("benchtime", "100ms", "go test -benchtime for each run")
+	benchtime := flag.String("benchtime", "200ms", "go test -benchtime for each run")
 	sizes := flag.String("sizes", "default", "sizes: e.g. 4Ki,1Mi or sets tiny, large, default (4Ki,64Ki,1Mi,16Mi), all")
 	full := flag.Bool("full", false, "every size from 1 to 16Mi (same as -sizes all)")
 	kernels := flag.String("kernels", strings.Join(report.Kernels, ","), "kernels to run, comma-separated")
