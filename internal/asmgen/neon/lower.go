@@ -1,0 +1,582 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/rectify-go/rectify/internal/asmgen/neon/a64"
+	"github.com/rectify-go/rectify/kernels"
+)
+
+// Register conventions of every kernel (ABI0 leaf, no frame): R0 = dst,
+// R1 = x, R2 = elements left, R3 = scratch for building constants. R18 and
+// R26–R30 are never touched (R27 is the assembler's literal-pool temporary).
+// V0–V31 are all scratch; loop-invariant values (constants, parameters and
+// anything computed from them alone) are built once before the loop in the
+// highest registers, and the loop body's values are allocated from the
+// lowest.
+
+// maxUnroll lists the vectors of four float32 lanes processed per main-loop
+// iteration, most first; each kernel gets the largest that fits in the
+// registers (a multi-register LD1/ST1 takes at most four).
+var unrolls = []int{4, 2, 1}
+
+// nargs is the operand count of each Op.
+var nargs = map[kernels.Op]int{
+	kernels.OpInput: 0, kernels.OpParam: 0, kernels.OpConst: 0, kernels.OpBits32: 0,
+	kernels.OpWiden: 1, kernels.OpNarrow: 1, kernels.OpAdd: 2, kernels.OpSub: 2,
+	kernels.OpMul: 2, kernels.OpDiv: 2, kernels.OpFMA: 3, kernels.OpMax: 2,
+	kernels.OpShl: 1, kernels.OpOr: 2, kernels.OpSelNeg: 3, kernels.OpSelSign: 3,
+	kernels.OpQuiet: 2, kernels.OpCanon: 1,
+}
+
+// implicitConst is the float32 constant that an Op's lowering needs beyond
+// its operands.
+var implicitConst = map[kernels.Op]uint32{
+	kernels.OpQuiet: kernels.QuietBit,
+	kernels.OpCanon: kernels.CanonicalNaN,
+}
+
+// analysis is what the lowering needs to know about a Program's values.
+type analysis struct {
+	p        *kernels.Program
+	canon    []kernels.Value // each constant's first equal definition; itself otherwise
+	inv      []bool          // loop-invariant: no dependence on the input
+	lastUse  []int           // last loop instruction reading the value; len(Code) for Out
+	loopLive []bool          // invariant and read inside the loop
+	input    kernels.Value
+}
+
+func (a *analysis) args(i int) []kernels.Value {
+	in := a.p.Code[i]
+	n := nargs[in.Op]
+	out := make([]kernels.Value, n)
+	for k := range n {
+		out[k] = a.canon[in.Args[k]]
+	}
+	return out
+}
+
+func analyse(p *kernels.Program) (*analysis, error) {
+	n := len(p.Code)
+	a := &analysis{p: p, canon: make([]kernels.Value, n), inv: make([]bool, n),
+		lastUse: make([]int, n), loopLive: make([]bool, n), input: -1}
+	seen := map[string]kernels.Value{}
+	for i, in := range p.Code {
+		v := kernels.Value(i)
+		a.canon[i] = v
+		a.lastUse[i] = -1
+		if _, ok := nargs[in.Op]; !ok {
+			return nil, fmt.Errorf("instruction %d: no lowering for op %d", i, in.Op)
+		}
+		for k := range nargs[in.Op] {
+			if int(in.Args[k]) >= i || in.Args[k] < 0 {
+				return nil, fmt.Errorf("instruction %d: operand %d is not defined before it", i, in.Args[k])
+			}
+		}
+		key := ""
+		switch in.Op {
+		case kernels.OpInput:
+			if a.input >= 0 {
+				return nil, fmt.Errorf("more than one OpInput")
+			}
+			a.input = v
+			continue
+		case kernels.OpConst:
+			key = fmt.Sprintf("c%x", math.Float64bits(in.Const))
+		case kernels.OpBits32:
+			key = fmt.Sprintf("b%x", in.Imm)
+		case kernels.OpParam:
+			if int(in.Imm) >= len(p.Params) {
+				return nil, fmt.Errorf("instruction %d: parameter %d of %d", i, in.Imm, len(p.Params))
+			}
+			key = fmt.Sprintf("p%d", in.Imm)
+		}
+		if key != "" {
+			if c, ok := seen[key]; ok {
+				a.canon[i] = c
+			} else {
+				seen[key] = v
+			}
+			a.inv[i] = true
+			continue
+		}
+		a.inv[i] = true
+		for _, x := range a.args(i) {
+			a.inv[i] = a.inv[i] && a.inv[x]
+		}
+	}
+	if a.input < 0 {
+		return nil, fmt.Errorf("no OpInput")
+	}
+	if a.inv[p.Out] {
+		return nil, fmt.Errorf("the output does not depend on the input")
+	}
+	for i := range p.Code {
+		if a.inv[i] {
+			continue
+		}
+		for _, x := range a.args(i) {
+			if a.inv[x] {
+				a.loopLive[x] = true
+			} else {
+				a.lastUse[x] = i
+			}
+		}
+	}
+	a.lastUse[p.Out] = n
+	return a, nil
+}
+
+// regs is a register file's free set.
+type regs [32]bool
+
+// alloc takes the lowest free register (the highest with top).
+func (r *regs) alloc(top bool) int {
+	for k := range 32 {
+		i := k
+		if top {
+			i = 31 - k
+		}
+		if r[i] {
+			r[i] = false
+			return i
+		}
+	}
+	panic(errNoRegs)
+}
+
+// allocBlock takes n consecutive free registers, lowest first, or returns
+// -1 when there are none.
+func (r *regs) allocBlock(n int) int {
+	for s := 0; s+n <= 32; s++ {
+		ok := true
+		for i := s; i < s+n; i++ {
+			ok = ok && r[i]
+		}
+		if ok {
+			for i := s; i < s+n; i++ {
+				r[i] = false
+			}
+			return s
+		}
+	}
+	return -1
+}
+
+type allocError struct{}
+
+func (allocError) Error() string { return "out of vector registers" }
+
+var errNoRegs = allocError{}
+
+func arr(t kernels.Type) (a64.Arrangement, string) {
+	if t == kernels.F64 {
+		return a64.D2, "D2"
+	}
+	return a64.S4, "S4"
+}
+
+// lowerOp returns the instructions computing instruction in into register d.
+// arg(k, half) is the register of operand k (half picks the float64 half of
+// a float32 vector for OpNarrow), h the float64 half of an OpWiden,
+// konst(bits) the register of an implicit float32 constant and temp a
+// scratch register. It is the only place that turns IR into instructions.
+func lowerOp(in kernels.Instr, d int, arg func(k, half int) int, h int, konst func(uint32) int, temp func() int) []string {
+	ar, gs := arr(in.Type)
+	v := func(r int, s string) string { return fmt.Sprintf("V%d.%s", r, s) }
+	b16 := func(r int) string { return v(r, "B16") }
+	a := func(k int) int { return arg(k, 0) }
+	switch in.Op {
+	case kernels.OpAdd:
+		return []string{a64.FADD(ar, d, a(0), a(1)).Asm()}
+	case kernels.OpSub:
+		return []string{a64.FSUB(ar, d, a(0), a(1)).Asm()}
+	case kernels.OpMul:
+		return []string{a64.FMUL(ar, d, a(0), a(1)).Asm()}
+	case kernels.OpDiv:
+		return []string{a64.FDIV(ar, d, a(0), a(1)).Asm()}
+	case kernels.OpMax:
+		// Equal to a < b ? b : a for every non-NaN a (b, a constant, is
+		// never NaN or zero); a NaN lane's result is unspecified.
+		return []string{a64.FMAX(ar, d, a(0), a(1)).Asm()}
+	case kernels.OpFMA:
+		var out []string
+		if d != a(2) {
+			out = append(out, fmt.Sprintf("VMOV %s, %s", b16(a(2)), b16(d)))
+		}
+		// fmla d, n, m: d += n*m, one rounding.
+		return append(out, fmt.Sprintf("VFMLA %s, %s, %s", v(a(1), gs), v(a(0), gs), v(d, gs)))
+	case kernels.OpShl:
+		return []string{fmt.Sprintf("VSHL $%d, %s, %s", in.Imm, v(a(0), gs), v(d, gs))}
+	case kernels.OpOr:
+		return []string{fmt.Sprintf("VORR %s, %s, %s", b16(a(1)), b16(a(0)), b16(d))}
+	case kernels.OpWiden:
+		return []string{a64.FCVTL(h == 1, d, a(0)).Asm()}
+	case kernels.OpNarrow:
+		// d must not be the high half's register: fcvtn writes all of d.
+		return []string{a64.FCVTN(false, d, arg(0, 0)).Asm(), a64.FCVTN(true, d, arg(0, 1)).Asm()}
+	case kernels.OpSelNeg:
+		// bsl d, n, m: d = d ? n : m, bitwise.
+		return []string{a64.FCMLTZ(a64.S4, d, a(0)).Asm(), fmt.Sprintf("VBSL %s, %s, %s", b16(a(2)), b16(a(1)), b16(d))}
+	case kernels.OpSelSign:
+		return []string{a64.CMLTZ(ar, d, a(0)).Asm(), fmt.Sprintf("VBSL %s, %s, %s", b16(a(2)), b16(a(1)), b16(d))}
+	case kernels.OpQuiet:
+		t := temp()
+		return []string{
+			a64.FCMEQ(a64.S4, d, a(0), a(0)).Asm(), // not NaN
+			fmt.Sprintf("VORR %s, %s, %s", b16(konst(kernels.QuietBit)), b16(a(0)), b16(t)),
+			fmt.Sprintf("VBSL %s, %s, %s", b16(t), b16(a(1)), b16(d)),
+		}
+	case kernels.OpCanon:
+		return []string{
+			a64.FCMEQ(a64.S4, d, a(0), a(0)).Asm(),
+			fmt.Sprintf("VBSL %s, %s, %s", b16(konst(kernels.CanonicalNaN)), b16(a(0)), b16(d)),
+		}
+	}
+	panic(fmt.Sprintf("lowerOp: op %d", in.Op))
+}
+
+// aliasable reports whether an Op's lowering may write its destination over
+// an operand's register: it is one instruction reading every operand before
+// writing (OpFMA: the addend, which the FMLA accumulates into).
+func aliasable(op kernels.Op, k int) bool {
+	switch op {
+	case kernels.OpAdd, kernels.OpSub, kernels.OpMul, kernels.OpDiv, kernels.OpMax, kernels.OpShl, kernels.OpOr:
+		return true
+	case kernels.OpFMA:
+		return k == 2
+	}
+	return false
+}
+
+// kernel is one Program's lowering state.
+type kernel struct {
+	a      *analysis
+	free   regs // after the prologue
+	invReg map[kernels.Value]int
+	konst  map[uint32]int // implicit constants
+}
+
+// prologue builds every loop-invariant value, highest registers first.
+func (g *kernel) prologue() []string {
+	a := g.a
+	for i := range g.free {
+		g.free[i] = true
+	}
+	g.invReg = map[kernels.Value]int{}
+	g.konst = map[uint32]int{}
+	var out []string
+	bits32 := func(d int, b uint32) {
+		if b == 0 {
+			out = append(out, fmt.Sprintf("VEOR V%d.B16, V%d.B16, V%d.B16", d, d, d))
+		} else {
+			out = append(out, fmt.Sprintf("MOVW $0x%08x, R3", b), fmt.Sprintf("VDUP R3, V%d.S4", d))
+		}
+	}
+	for i, in := range a.p.Code {
+		if k, ok := implicitConst[in.Op]; ok && g.konst[k] == 0 {
+			// Shared with an equal OpBits32 value where there is one.
+			for j, c := range a.p.Code {
+				if c.Op == kernels.OpBits32 && c.Imm == k && a.canon[j] == kernels.Value(j) {
+					g.konst[k] = -1 - j
+				}
+			}
+			if g.konst[k] == 0 {
+				g.konst[k] = g.free.alloc(true)
+				bits32(g.konst[k], k)
+			}
+		}
+		_ = i
+	}
+	var temps []int
+	for i, in := range a.p.Code {
+		v := kernels.Value(i)
+		if !a.inv[i] || a.canon[i] != v {
+			continue
+		}
+		d := g.free.alloc(true)
+		g.invReg[v] = d
+		switch in.Op {
+		case kernels.OpConst:
+			if b := math.Float64bits(in.Const); b == 0 {
+				out = append(out, fmt.Sprintf("VEOR V%d.B16, V%d.B16, V%d.B16", d, d, d))
+			} else {
+				out = append(out, fmt.Sprintf("MOVD $0x%016x, R3 // %v", b, in.Const), fmt.Sprintf("VDUP R3, V%d.D2", d))
+			}
+		case kernels.OpBits32:
+			bits32(d, in.Imm)
+		case kernels.OpParam:
+			out = append(out, fmt.Sprintf("FMOVS %s+%d(FP), F%d", a.p.Params[in.Imm], 48+4*in.Imm, d),
+				fmt.Sprintf("VDUP V%d.S[0], V%d.S4", d, d))
+		default:
+			out = append(out, lowerOp(in, d, func(k, _ int) int { return g.invReg[a.canon[in.Args[k]]] }, 0, g.konstReg,
+				func() int { t := g.free.alloc(true); temps = append(temps, t); return t })...)
+		}
+	}
+	for _, t := range temps {
+		g.free[t] = true
+	}
+	for v, r := range g.invReg {
+		if !a.loopLive[v] {
+			g.free[r] = true
+		}
+	}
+	for k, r := range g.konst {
+		if r < 0 {
+			g.konst[k] = g.invReg[kernels.Value(-1-r)]
+		}
+	}
+	return out
+}
+
+func (g *kernel) konstReg(b uint32) int { return g.konst[b] }
+
+// body is one lowering of the loop body for u vectors of four lanes.
+type body struct {
+	lines   []string
+	in, out []int // registers of the input and output vectors
+	outBlk  bool  // out is consecutive
+	used    int   // registers the body needed at most, invariants included
+}
+
+// lowerBody lowers every loop instruction for u vectors, interleaving the
+// vectors (and float64 halves) instruction by instruction.
+func (g *kernel) lowerBody(u int) (b body, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r != errNoRegs {
+				panic(r)
+			}
+			err = errNoRegs
+		}
+	}()
+	a := g.a
+	free := g.free
+	peak := 0
+	track := func() {
+		n := 0
+		for _, f := range free {
+			if !f {
+				n++
+			}
+		}
+		peak = max(peak, n)
+	}
+	val := map[kernels.Value][]int{}
+	groups := func(t kernels.Type) int {
+		if t == kernels.F64 {
+			return 2 * u
+		}
+		return u
+	}
+	for i, in := range a.p.Code {
+		v := kernels.Value(i)
+		if a.inv[i] {
+			continue
+		}
+		n := groups(in.Type)
+		if in.Op == kernels.OpInput {
+			s := free.allocBlock(u)
+			if s < 0 {
+				return b, errNoRegs
+			}
+			for k := range u {
+				val[v] = append(val[v], s+k)
+			}
+			b.in = val[v]
+			track()
+			continue
+		}
+		args := a.args(i)
+		reg := func(x kernels.Value, gi int) int {
+			if a.inv[x] {
+				return g.invReg[x]
+			}
+			if a.p.Code[x].Type == in.Type {
+				return val[x][gi]
+			}
+			return val[x][gi/2] // a float32 operand of a float64 op: its vector
+		}
+		taken := map[kernels.Value]bool{}
+		var temps []int
+		steps := make([][]string, n)
+		dests := make([]int, n)
+		if v == a.p.Out {
+			if s := free.allocBlock(n); s >= 0 {
+				for k := range n {
+					dests[k] = s + k
+				}
+				b.outBlk = true
+			} else {
+				for k := range n {
+					dests[k] = free.alloc(false)
+				}
+			}
+		}
+		for gi := range n {
+			d := -1
+			if v == a.p.Out {
+				d = dests[gi]
+			}
+			for k, x := range args {
+				if d >= 0 || a.inv[x] || a.lastUse[x] != i || a.p.Code[x].Type != in.Type || !aliasable(in.Op, k) {
+					continue
+				}
+				d = val[x][gi]
+				taken[x] = true
+			}
+			if d < 0 {
+				d = free.alloc(false)
+			}
+			dests[gi] = d
+			steps[gi] = lowerOp(in, d, func(k, half int) int {
+				x := args[k]
+				if in.Op == kernels.OpNarrow && !a.inv[x] {
+					return val[x][2*gi+half]
+				}
+				return reg(x, gi)
+			}, gi%2, g.konstReg, func() int { t := free.alloc(false); temps = append(temps, t); return t })
+		}
+		val[v] = dests
+		track()
+		for k := 0; ; k++ {
+			any := false
+			for gi := range n {
+				if k < len(steps[gi]) {
+					b.lines = append(b.lines, steps[gi][k])
+					any = true
+				}
+			}
+			if !any {
+				break
+			}
+		}
+		for _, t := range temps {
+			free[t] = true
+		}
+		done := map[kernels.Value]bool{}
+		for _, x := range args {
+			if a.inv[x] || a.lastUse[x] != i || taken[x] || done[x] {
+				continue
+			}
+			done[x] = true
+			for _, r := range val[x] {
+				free[r] = true
+			}
+		}
+	}
+	b.out = val[a.p.Out]
+	b.used = peak
+	return b, nil
+}
+
+func regList(rs []int) string {
+	var s []string
+	for _, r := range rs {
+		s = append(s, fmt.Sprintf("V%d.S4", r))
+	}
+	return "[" + strings.Join(s, ", ") + "]"
+}
+
+// lowerKernel returns the assembly function for p.
+func lowerKernel(p *kernels.Program, name string) (string, error) {
+	a, err := analyse(p)
+	if err != nil {
+		return "", err
+	}
+	g := &kernel{a: a}
+	pro := g.prologue()
+	var main body
+	u := 0
+	for _, try := range unrolls {
+		if main, err = g.lowerBody(try); err == nil {
+			u = try
+			break
+		}
+	}
+	if u == 0 {
+		return "", err
+	}
+	one, err := g.lowerBody(1)
+	if err != nil {
+		return "", err
+	}
+	var w strings.Builder
+	ins := func(format string, args ...any) { fmt.Fprintf(&w, "\t"+format+"\n", args...) }
+	label := func(l string) { fmt.Fprintf(&w, "%s:\n", l) }
+	block := func(lines []string) {
+		for _, l := range lines {
+			ins("%s", l)
+		}
+	}
+	frame := 48 + 4*len(p.Params)
+	args := "dst, x []float32"
+	for _, q := range p.Params {
+		args += ", " + q + " float32"
+	}
+	loopInsts := len(main.lines) + 4 // load, store, SUBS, BGE
+	if !main.outBlk {
+		loopInsts += u - 1
+	}
+	fmt.Fprintf(&w, "// func %s(%s)\n", name, args)
+	fmt.Fprintf(&w, "// Main loop: %d vectors (%d elements) per iteration, %d instructions, %.2f per element; %d vector registers.\n",
+		u, 4*u, loopInsts, float64(loopInsts)/float64(4*u), main.used)
+	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", name, frame)
+	ins("MOVD dst_base+0(FP), R0")
+	ins("MOVD x_base+24(FP), R1")
+	ins("MOVD x_len+32(FP), R2")
+	block(pro)
+	store := func(bd body, n int) {
+		if bd.outBlk {
+			ins("VST1.P %s, %d(R0)", regList(bd.out), 16*n)
+			return
+		}
+		for _, r := range bd.out {
+			ins("VST1.P [V%d.S4], 16(R0)", r)
+		}
+	}
+	if u > 1 {
+		ins("SUBS $%d, R2, R2", 4*u)
+		ins("BLT vector")
+		label("loop")
+		ins("VLD1.P %d(R1), %s", 16*u, regList(main.in))
+		block(main.lines)
+		store(main, u)
+		ins("SUBS $%d, R2, R2", 4*u)
+		ins("BGE loop")
+		label("vector")
+		ins("ADD $%d, R2, R2", 4*u)
+	}
+	ins("SUBS $4, R2, R2")
+	ins("BLT lanes")
+	label("loop1")
+	ins("VLD1.P 16(R1), %s", regList(one.in))
+	block(one.lines)
+	store(one, 1)
+	ins("SUBS $4, R2, R2")
+	ins("BGE loop1")
+	label("lanes")
+	// 0–3 elements left: load them one lane at a time, run the same code on
+	// the vector, store the same lanes back.
+	ins("ADDS $4, R2, R2")
+	ins("BEQ done")
+	ins("VLD1.P 4(R1), V%d.S[0]", one.in[0])
+	ins("CMP $2, R2")
+	ins("BLT lanes1")
+	ins("VLD1.P 4(R1), V%d.S[1]", one.in[0])
+	ins("BEQ lanes1")
+	ins("VLD1.P 4(R1), V%d.S[2]", one.in[0])
+	label("lanes1")
+	block(one.lines)
+	ins("VST1.P V%d.S[0], 4(R0)", one.out[0])
+	ins("CMP $2, R2")
+	ins("BLT done")
+	ins("VST1.P V%d.S[1], 4(R0)", one.out[0])
+	ins("BEQ done")
+	ins("VST1.P V%d.S[2], 4(R0)", one.out[0])
+	label("done")
+	ins("RET")
+	return w.String(), nil
+}
