@@ -1,0 +1,823 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/rectify-go/rectify/kernels"
+)
+
+// Register roles, fixed in every kernel.
+var (
+	dstPtr = reg.RDI // next dst element
+	srcPtr = reg.RSI // next x element
+	count  = reg.RCX // elements left
+	// tailK is the AVX-512 tail mask; kernel selects use the others.
+	tailK  = reg.K1
+	tempKs = []reg.OpmaskPhysical{reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7}
+)
+
+// Comparison predicates (VCMPPS imm8).
+const (
+	cmpUnordQ = 0x03 // either operand NaN
+	cmpLtOQ   = 0x11 // a < b, false if either is NaN
+)
+
+// generate emits the function of program p on ISA s.
+func generate(s *isa, p *kernels.Program) {
+	name := funcName(p, s)
+	TEXT(name, NOSPLIT, signature(p))
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s runs kernels.%sProgram on each of the len(x) elements of x, writing dst,", name, p.Name),
+		fmt.Sprintf("with %s. It is generated from the program by internal/asmgen/x86.", s.name))
+
+	unroll := s.unrollSimple
+	if usesF64(p) {
+		unroll = s.unrollExp
+	}
+	l := newLowering(s, p)
+
+	// Pick the widest interleaving of the unrolled vectors that fits the
+	// register file: instruction by instruction across all vectors, else
+	// one vector after another (the out-of-order core overlaps them).
+	main, err := l.body(unroll, true, false)
+	if err != nil {
+		main, err = l.body(unroll, false, false)
+	}
+	if err != nil {
+		panic(fmt.Sprintf("%s: unroll %d: %v", name, unroll, err))
+	}
+	single, err := l.body(1, true, false)
+	if err != nil {
+		panic(fmt.Sprintf("%s: %v", name, err))
+	}
+	tail, err := l.body(1, true, true)
+	if err != nil {
+		panic(fmt.Sprintf("%s: tail: %v", name, err))
+	}
+
+	Load(Param("dst").Base(), dstPtr)
+	Load(Param("x").Base(), srcPtr)
+	Load(Param("x").Len(), count)
+	for _, f := range l.prologue {
+		f()
+	}
+	w, vb := s.lanes, s.vecBytes()
+	if unroll > 1 {
+		Comment(fmt.Sprintf("%d vectors per iteration.", unroll))
+		Label("unrolled")
+		CMPQ(count, U32((unroll*w)))
+		JB(LabelRef("single"))
+		replay(main)
+		ADDQ(U32((unroll*vb)), srcPtr)
+		ADDQ(U32((unroll*vb)), dstPtr)
+		SUBQ(U32((unroll*w)), count)
+		JMP(LabelRef("unrolled"))
+	}
+	Comment("One vector per iteration.")
+	Label("single")
+	CMPQ(count, U32((w)))
+	JB(LabelRef("tail"))
+	replay(single)
+	ADDQ(U32((vb)), srcPtr)
+	ADDQ(U32((vb)), dstPtr)
+	SUBQ(U32((w)), count)
+	JMP(LabelRef("single"))
+
+	Comment(fmt.Sprintf("The last 1..%d elements, with masked loads and stores.", w-1))
+	Label("tail")
+	TESTQ(count, count)
+	JZ(LabelRef("done"))
+	if s.kmask {
+		// tailK = 1<<count - 1
+		MOVL(U32(1), reg.EAX)
+		SHLL(reg.CL, reg.EAX)
+		DECL(reg.EAX)
+		KMOVW(reg.EAX, tailK)
+	} else {
+		// l.tailMask = the count leading lanes of all ones in tailMask<>.
+		LEAQ(tailMaskData().Offset(vb), reg.RAX)
+		MOVQ(count, reg.RBX)
+		SHLQ(U8(2), reg.RBX)
+		SUBQ(reg.RBX, reg.RAX)
+		VMOVDQU(Mem{Base: reg.RAX}, l.tailMask)
+	}
+	replay(tail)
+
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+func replay(code []func()) {
+	for _, f := range code {
+		f()
+	}
+}
+
+func usesF64(p *kernels.Program) bool {
+	for _, in := range p.Code {
+		if in.Type == kernels.F64 {
+			return true
+		}
+	}
+	return false
+}
+
+// nargs returns the number of operands of op.
+func nargs(op kernels.Op) int {
+	switch op {
+	case kernels.OpInput, kernels.OpParam, kernels.OpConst, kernels.OpBits32:
+		return 0
+	case kernels.OpWiden, kernels.OpNarrow, kernels.OpShl, kernels.OpCanon:
+		return 1
+	case kernels.OpFMA, kernels.OpSelNeg, kernels.OpSelSign:
+		return 3
+	}
+	return 2
+}
+
+// key names one register-held copy of a value: float32 values have one
+// per vector g, float64 values one per half h of it.
+type key struct {
+	v    kernels.Value
+	g, h int
+}
+
+// A lowering turns one program into straight-line code for a number of
+// vectors, with a simple allocator over the physical registers: a value's
+// register is freed after its last use, and the code never spills.
+type lowering struct {
+	s    *isa
+	p    *kernels.Program
+	last []int // index of each value's last use; len(Code) for Out
+
+	// Loop invariants (parameters and their widenings) are computed once,
+	// by the prologue, into registers that the loop bodies never touch.
+	inv      map[kernels.Value]reg.VecPhysical
+	prologue []func()
+	reserved []bool
+	tailMask reg.VecPhysical // AVX2: lanes to load and store in the tail
+
+	// Per-body state.
+	loc   map[key]reg.VecPhysical
+	free  []bool
+	kfree []bool
+	tail  bool
+	code  []func()
+	err   error
+}
+
+func newLowering(s *isa, p *kernels.Program) *lowering {
+	l := &lowering{s: s, p: p, inv: map[kernels.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs))}
+	l.last = make([]int, len(p.Code))
+	for i := range l.last {
+		l.last[i] = -1
+	}
+	for i, in := range p.Code {
+		for _, a := range in.Args[:nargs(in.Op)] {
+			l.last[a] = i
+		}
+	}
+	l.last[p.Out] = len(p.Code)
+
+	// Invariants: every parameter, and widenings of invariants.
+	invariant := func(in kernels.Instr) bool {
+		switch in.Op {
+		case kernels.OpParam:
+			return true
+		case kernels.OpWiden:
+			_, ok := l.inv[in.Args[0]]
+			return ok
+		}
+		return false
+	}
+	usedInLoop := map[kernels.Value]bool{}
+	for i, in := range p.Code {
+		v := kernels.Value(i)
+		if invariant(in) {
+			r := l.reserve()
+			l.inv[v] = r
+			switch in.Op {
+			case kernels.OpParam:
+				b, err := Param(p.Params[in.Imm]).Resolve()
+				if err != nil {
+					panic(err)
+				}
+				l.prologue = append(l.prologue, func() { VBROADCASTSS(b.Addr, r) })
+			case kernels.OpWiden:
+				a := l.inv[in.Args[0]]
+				l.prologue = append(l.prologue, func() { VCVTPS2PD(l.lowHalf(a), r) })
+			}
+			continue
+		}
+		for _, a := range in.Args[:nargs(in.Op)] {
+			usedInLoop[a] = true
+		}
+	}
+	if usedInLoop[p.Out] || len(l.inv) > 0 {
+		usedInLoop[p.Out] = true
+	}
+	// Invariants that only feed other invariants are dead in the loop.
+	for v, r := range l.inv {
+		if !usedInLoop[v] && v != p.Out {
+			l.reserved[l.index(r)] = false
+		}
+	}
+	if !s.kmask {
+		// Held only while the tail runs.
+		for i := len(l.reserved) - 1; i >= 0; i-- {
+			if !l.reserved[i] {
+				l.tailMask = s.regs[i]
+				break
+			}
+		}
+	}
+	return l
+}
+
+func (l *lowering) index(r reg.VecPhysical) int {
+	for i, x := range l.s.regs {
+		if x.PhysicalIndex() == r.PhysicalIndex() {
+			return i
+		}
+	}
+	panic("not a register of this ISA: " + r.Asm())
+}
+
+// reserve takes a register for the whole function.
+func (l *lowering) reserve() reg.VecPhysical {
+	for i := len(l.reserved) - 1; i >= 0; i-- {
+		if !l.reserved[i] {
+			l.reserved[i] = true
+			return l.s.regs[i]
+		}
+	}
+	panic("no register left to reserve")
+}
+
+// body lowers the program for groups vectors at consecutive offsets, in
+// the main loop or (tail) for the masked last vector. It returns the code
+// to emit, or an error if the registers do not suffice.
+func (l *lowering) body(groups int, interleave, tail bool) ([]func(), error) {
+	l.loc = map[key]reg.VecPhysical{}
+	l.free = make([]bool, len(l.s.regs))
+	for i := range l.free {
+		l.free[i] = !l.reserved[i]
+	}
+	if tail && !l.s.kmask {
+		l.free[l.index(l.tailMask)] = false
+	}
+	l.kfree = make([]bool, len(tempKs))
+	for i := range l.kfree {
+		l.kfree[i] = true
+	}
+	l.tail, l.code, l.err = tail, nil, nil
+	n := len(l.p.Code)
+	if interleave {
+		for i := 0; i <= n; i++ {
+			for g := range groups {
+				l.instr(i, g)
+			}
+		}
+	} else {
+		for g := range groups {
+			for i := 0; i <= n; i++ {
+				l.instr(i, g)
+			}
+		}
+	}
+	if l.err == nil && len(l.loc) != 0 {
+		l.err = fmt.Errorf("%d values left in registers: %v", len(l.loc), l.loc)
+	}
+	return l.code, l.err
+}
+
+func (l *lowering) emit(f func()) { l.code = append(l.code, f) }
+
+func (l *lowering) alloc() reg.VecPhysical {
+	for i, f := range l.free {
+		if f {
+			l.free[i] = false
+			return l.s.regs[i]
+		}
+	}
+	if l.err == nil {
+		l.err = fmt.Errorf("out of vector registers")
+	}
+	return l.s.regs[0]
+}
+
+func (l *lowering) release(r reg.VecPhysical) { l.free[l.index(r)] = true }
+
+func (l *lowering) allocK() reg.OpmaskPhysical {
+	for i, f := range l.kfree {
+		if f {
+			l.kfree[i] = false
+			return tempKs[i]
+		}
+	}
+	if l.err == nil {
+		l.err = fmt.Errorf("out of opmask registers")
+	}
+	return tempKs[0]
+}
+
+func (l *lowering) releaseK(k reg.OpmaskPhysical) {
+	for i, x := range tempKs {
+		if x == k {
+			l.kfree[i] = true
+		}
+	}
+}
+
+// lowHalf and highHalf name the float32 lanes of a vector that widen into
+// the low and high float64 halves; half is the register size of one half
+// of a float32 vector.
+func (l *lowering) lowHalf(r reg.VecPhysical) reg.Register {
+	if l.s.kmask {
+		return r.AsY()
+	}
+	return r.AsX()
+}
+
+// operand is one argument of an instruction instance.
+type operandRef struct {
+	op    Op              // register or memory
+	r     reg.VecPhysical // nil for memory
+	k     *key            // the register's value, if it dies here
+	dying bool
+}
+
+// arg returns argument j of instruction in for vector g, half h.
+func (l *lowering) arg(i int, in kernels.Instr, j, g, h int) operandRef {
+	v := in.Args[j]
+	def := l.p.Code[v]
+	switch def.Op {
+	case kernels.OpConst:
+		return operandRef{op: constF64(def.Const)}
+	case kernels.OpBits32:
+		return operandRef{op: constU32(def.Imm)}
+	}
+	if r, ok := l.inv[v]; ok {
+		return operandRef{op: r, r: r}
+	}
+	// A float32 value read by both halves of a float64 instruction dies
+	// with the second.
+	dying := l.last[v] == i && !(def.Type == kernels.F32 && in.Type == kernels.F64 && h == 0)
+	if def.Type == kernels.F32 {
+		h = 0
+	}
+	k := key{v, g, h}
+	r, ok := l.loc[k]
+	if !ok {
+		panic(fmt.Sprintf("%s: value %d not in a register", l.p.Name, v))
+	}
+	return operandRef{op: r, r: r, k: &k, dying: dying}
+}
+
+// consume frees the registers of dying arguments, except keep.
+func (l *lowering) consume(keep reg.VecPhysical, args ...operandRef) {
+	for _, a := range args {
+		if !a.dying {
+			continue
+		}
+		if _, ok := l.loc[*a.k]; !ok {
+			continue // the same value twice
+		}
+		delete(l.loc, *a.k)
+		if keep == nil || a.r.PhysicalIndex() != keep.PhysicalIndex() {
+			l.release(a.r)
+		}
+	}
+}
+
+// inReg returns a with its value in a register, loading a constant into a
+// fresh register that counts as dying.
+func (l *lowering) inReg(a operandRef) operandRef {
+	if a.r != nil {
+		return a
+	}
+	t := l.alloc()
+	m := a.op
+	l.emit(func() { VMOVUPS(m, t) })
+	return operandRef{op: t, r: t, k: &key{v: -1}, dying: true}
+}
+
+// consumeTemps frees registers made by inReg.
+func (l *lowering) consumeTemps(keep reg.VecPhysical, args ...operandRef) {
+	for _, a := range args {
+		if a.k != nil && a.k.v == -1 && (keep == nil || a.r.PhysicalIndex() != keep.PhysicalIndex()) {
+			l.release(a.r)
+		}
+	}
+}
+
+func (l *lowering) free2(keep reg.VecPhysical, args ...operandRef) {
+	l.consume(keep, args...)
+	l.consumeTemps(keep, args...)
+}
+
+func (l *lowering) define(v kernels.Value, g, h int, r reg.VecPhysical) {
+	if l.last[v] < 0 { // never used
+		l.release(r)
+		return
+	}
+	l.loc[key{v, g, h}] = r
+}
+
+// instr lowers instruction i (len(Code): the store of Out) for vector g.
+func (l *lowering) instr(i, g int) {
+	if l.err != nil {
+		return
+	}
+	vb := l.s.vecBytes()
+	if i == len(l.p.Code) {
+		k := key{l.p.Out, g, 0}
+		r := l.loc[k]
+		delete(l.loc, k)
+		l.release(r)
+		switch {
+		case !l.tail:
+			l.emit(func() { VMOVUPS(r, Mem{Base: dstPtr, Disp: g * vb}) })
+		case l.s.kmask:
+			l.emit(func() { VMOVUPS(r, tailK, Mem{Base: dstPtr}) })
+		default:
+			m := l.tailMask
+			l.emit(func() { VMASKMOVPS(r, m, Mem{Base: dstPtr}) })
+		}
+		return
+	}
+	in := l.p.Code[i]
+	v := kernels.Value(i)
+	if _, ok := l.inv[v]; ok {
+		return
+	}
+	switch in.Op {
+	case kernels.OpConst, kernels.OpBits32:
+		return
+	case kernels.OpInput:
+		d := l.alloc()
+		switch {
+		case !l.tail:
+			l.emit(func() { VMOVUPS(Mem{Base: srcPtr, Disp: g * vb}, d) })
+		case l.s.kmask:
+			l.emit(func() { VMOVUPS_Z(Mem{Base: srcPtr}, tailK, d) })
+		default:
+			m := l.tailMask
+			l.emit(func() { VMASKMOVPS(Mem{Base: srcPtr}, m, d) })
+		}
+		l.define(v, g, 0, d)
+		return
+	case kernels.OpNarrow:
+		l.narrow(i, in, g)
+		return
+	}
+	if in.Type == kernels.F64 {
+		for h := range 2 {
+			l.op(i, in, g, h)
+		}
+	} else {
+		l.op(i, in, g, 0)
+	}
+}
+
+// narrow rounds the two float64 halves of a value into one float32 vector.
+func (l *lowering) narrow(i int, in kernels.Instr, g int) {
+	lo := l.arg(i, in, 0, g, 0)
+	hi := l.arg(i, in, 0, g, 1)
+	l.consume(nil, lo)
+	d := l.alloc()
+	l.consume(nil, hi)
+	t := l.alloc()
+	l.release(t)
+	if l.s.kmask {
+		l.emit(func() {
+			VCVTPD2PS(lo.r, d.AsY())
+			VCVTPD2PS(hi.r, t.AsY())
+			VINSERTF64X4(U8(1), t.AsY(), d, d)
+		})
+	} else {
+		l.emit(func() {
+			VCVTPD2PSY(lo.r, d.AsX())
+			VCVTPD2PSY(hi.r, t.AsX())
+			VINSERTF128(U8(1), t.AsX(), d, d)
+		})
+	}
+	l.define(kernels.Value(i), g, 0, d)
+}
+
+// op lowers one instance (vector g, half h) of instruction i.
+func (l *lowering) op(i int, in kernels.Instr, g, h int) {
+	v := kernels.Value(i)
+	n := nargs(in.Op)
+	var a [3]operandRef
+	for j := range n {
+		a[j] = l.arg(i, in, j, g, h)
+	}
+	f64 := in.Type == kernels.F64
+	vb := l.s.vecBytes()
+
+	// simple emits a three-operand instruction d = x op y, with y allowed
+	// in memory.
+	simple := func(commutative bool, ins func(y, x, d Op)) {
+		x, y := a[0], a[1]
+		if commutative && x.r == nil && y.r != nil {
+			x, y = y, x
+		}
+		x = l.inReg(x)
+		l.free2(nil, x, y)
+		d := l.alloc()
+		l.emit(func() { ins(y.op, x.op, d) })
+		l.define(v, g, h, d)
+	}
+
+	switch in.Op {
+	case kernels.OpWiden:
+		src := a[0]
+		if !l.tail && l.p.Code[in.Args[0]].Op == kernels.OpInput {
+			// Widen straight from memory.
+			l.consume(nil, src)
+			d := l.alloc()
+			m := Mem{Base: srcPtr, Disp: g*vb + h*vb/2}
+			l.emit(func() { VCVTPS2PD(m, d) })
+			l.define(v, g, h, d)
+			return
+		}
+		src = l.inReg(src)
+		l.free2(nil, src)
+		d := l.alloc()
+		half := l.lowHalf(d)
+		switch {
+		case h == 0:
+			l.emit(func() { VCVTPS2PD(l.lowHalf(src.r), d) })
+		case l.s.kmask:
+			l.emit(func() { VEXTRACTF64X4(U8(1), src.r, half); VCVTPS2PD(half, d) })
+		default:
+			l.emit(func() { VEXTRACTF128(U8(1), src.r, half); VCVTPS2PD(half, d) })
+		}
+		l.define(v, g, h, d)
+
+	case kernels.OpAdd:
+		simple(true, pick(f64, VADDPD, VADDPS))
+	case kernels.OpSub:
+		simple(false, pick(f64, VSUBPD, VSUBPS))
+	case kernels.OpMul:
+		simple(true, pick(f64, VMULPD, VMULPS))
+	case kernels.OpDiv:
+		simple(false, pick(f64, VDIVPD, VDIVPS))
+	case kernels.OpOr:
+		if l.s.kmask {
+			simple(true, func(y, x, d Op) { VPORD(y, x, d) })
+		} else {
+			simple(true, func(y, x, d Op) { VORPS(y, x, d) })
+		}
+	case kernels.OpShl:
+		imm := U8(in.Imm)
+		x := l.inReg(a[0])
+		l.free2(nil, x)
+		d := l.alloc()
+		l.emit(func() { VPSLLQ(imm, x.r, d) })
+		l.define(v, g, h, d)
+
+	case kernels.OpMax:
+		x := l.inReg(a[0])
+		b := a[1]
+		if c := l.p.Code[in.Args[1]]; c.Op == kernels.OpConst && c.Const != 0 {
+			// MAXPD(x, b) = x > b ? x : b differs from the program's
+			// x < b ? b : x only for a NaN x (the kernel's final select
+			// replaces that lane) and for equal zeros (b is not zero).
+			l.free2(nil, x)
+			d := l.alloc()
+			l.emit(func() { VMAXPD(b.op, x.r, d) })
+			l.define(v, g, h, d)
+			return
+		}
+		// MAXPD(b, x) = b > x ? b : x, the program's definition exactly.
+		b = l.inReg(b)
+		l.free2(nil, x, b)
+		d := l.alloc()
+		l.emit(func() { VMAXPD(x.r, b.r, d) })
+		l.define(v, g, h, d)
+
+	case kernels.OpFMA:
+		l.fma(v, g, h, a[0], a[1], a[2])
+
+	case kernels.OpSelNeg:
+		cond := l.inReg(a[0])
+		b, c := a[1], l.inReg(a[2])
+		zero := constU32(0)
+		if l.s.kmask {
+			k := l.allocK()
+			l.emit(func() { VCMPPS(U8(cmpLtOQ), zero, cond.r, k) })
+			l.free2(nil, cond, b, c)
+			d := l.alloc()
+			l.emit(func() { VBLENDMPS(b.op, c.r, k, d) })
+			l.releaseK(k)
+			l.define(v, g, h, d)
+			return
+		}
+		m := l.alloc()
+		l.emit(func() { VCMPPS(U8(cmpLtOQ), zero, cond.r, m) })
+		l.free2(nil, cond, b, c)
+		d := l.alloc()
+		l.emit(func() { VBLENDVPS(m, b.op, c.r, d) })
+		l.release(m)
+		l.define(v, g, h, d)
+
+	case kernels.OpSelSign:
+		cond := l.inReg(a[0])
+		b, c := a[1], l.inReg(a[2])
+		if l.s.kmask {
+			k := l.allocK()
+			l.emit(func() {
+				if f64 {
+					VPMOVQ2M(cond.r, k)
+				} else {
+					VPMOVD2M(cond.r, k)
+				}
+			})
+			l.free2(nil, cond, b, c)
+			d := l.alloc()
+			l.emit(func() {
+				if f64 {
+					VBLENDMPD(b.op, c.r, k, d)
+				} else {
+					VBLENDMPS(b.op, c.r, k, d)
+				}
+			})
+			l.releaseK(k)
+			l.define(v, g, h, d)
+			return
+		}
+		l.free2(nil, cond, b, c)
+		d := l.alloc()
+		l.emit(func() {
+			if f64 {
+				VBLENDVPD(cond.r, b.op, c.r, d)
+			} else {
+				VBLENDVPS(cond.r, b.op, c.r, d)
+			}
+		})
+		l.define(v, g, h, d)
+
+	case kernels.OpQuiet:
+		x, y := l.inReg(a[0]), l.inReg(a[1])
+		q := constU32(kernels.QuietBit)
+		if l.s.kmask {
+			k := l.allocK()
+			l.emit(func() { VCMPPS(U8(cmpUnordQ), x.r, x.r, k) })
+			if y.dying {
+				// y's register takes x | QuietBit in the NaN lanes.
+				l.free2(y.r, x, y)
+				l.emit(func() { VPORD(q, x.r, k, y.r) })
+				l.releaseK(k)
+				l.define(v, g, h, y.r)
+				return
+			}
+			t := l.alloc()
+			l.emit(func() { VPORD(q, x.r, t) })
+			l.free2(nil, x, y)
+			d := l.alloc()
+			l.emit(func() { VBLENDMPS(t, y.r, k, d) })
+			l.release(t)
+			l.releaseK(k)
+			l.define(v, g, h, d)
+			return
+		}
+		m, t := l.alloc(), l.alloc()
+		l.emit(func() {
+			VCMPPS(U8(cmpUnordQ), x.r, x.r, m)
+			VORPS(q, x.r, t)
+		})
+		l.free2(nil, x, y)
+		d := l.alloc()
+		l.emit(func() { VBLENDVPS(m, t, y.r, d) })
+		l.release(m)
+		l.release(t)
+		l.define(v, g, h, d)
+
+	case kernels.OpCanon:
+		x := l.inReg(a[0])
+		nan := constU32(kernels.CanonicalNaN)
+		if l.s.kmask {
+			k := l.allocK()
+			l.emit(func() { VCMPPS(U8(cmpUnordQ), x.r, x.r, k) })
+			l.free2(nil, x)
+			d := l.alloc()
+			l.emit(func() { VBLENDMPS(nan, x.r, k, d) })
+			l.releaseK(k)
+			l.define(v, g, h, d)
+			return
+		}
+		m := l.alloc()
+		l.emit(func() { VCMPPS(U8(cmpUnordQ), x.r, x.r, m) })
+		l.free2(nil, x)
+		d := l.alloc()
+		l.emit(func() { VBLENDVPS(m, nan, x.r, d) })
+		l.release(m)
+		l.define(v, g, h, d)
+
+	default:
+		panic(fmt.Sprintf("%s: op %d has no x86 lowering", l.p.Name, in.Op))
+	}
+}
+
+func pick(f64 bool, pd, ps func(...Op)) func(y, x, d Op) {
+	if f64 {
+		return func(y, x, d Op) { pd(y, x, d) }
+	}
+	return func(y, x, d Op) { ps(y, x, d) }
+}
+
+// fma lowers x*y + z with one of the destructive forms, overwriting a dying
+// operand's register where there is one.
+func (l *lowering) fma(v kernels.Value, g, h int, x, y, z operandRef) {
+	if x.r == nil && y.r == nil {
+		x = l.inReg(x)
+	}
+	if x.r == nil {
+		x, y = y, x
+	}
+	emit := func(form func(...Op), src3, src2 Op, d reg.VecPhysical, args ...operandRef) {
+		l.free2(d, args...)
+		l.emit(func() { form(src3, src2, d) })
+		l.define(v, g, h, d)
+	}
+	if z.r == nil {
+		// 213: d = src2*d + src3, d one of the factors: a dying one, else
+		// a factor loaded from memory, else a copy.
+		if !x.dying && y.r != nil && y.dying {
+			x, y = y, x
+		}
+		if !x.dying && y.r == nil {
+			x, y = l.inReg(y), x
+		}
+		if !x.dying {
+			d := l.alloc()
+			xr := x.r
+			l.emit(func() { VMOVUPD(xr, d) })
+			x = operandRef{op: d, r: d, k: &key{v: -1}, dying: true}
+		}
+		y = l.inReg(y)
+		emit(VFMADD213PD, z.op, y.r, x.r, x, y, z)
+		return
+	}
+	switch {
+	case z.dying: // 231: d = src2*src3 + d
+		emit(VFMADD231PD, y.op, x.r, z.r, x, y, z)
+	case x.dying: // 132: d = d*src3 + src2
+		emit(VFMADD132PD, y.op, z.r, x.r, x, y, z)
+	case y.r != nil && y.dying:
+		emit(VFMADD132PD, x.op, z.r, y.r, x, y, z)
+	default:
+		d := l.alloc()
+		zr := z.r
+		l.emit(func() { VMOVUPD(zr, d) })
+		emit(VFMADD231PD, y.op, x.r, d, x, y, z)
+	}
+}
+
+// Constants live in read-only memory, one full 64-byte vector each (the
+// AVX2 kernels read the first 32 bytes), and are emitted after the code.
+var constants = map[string][8]uint64{}
+
+func constF64(c float64) Mem {
+	b := math.Float64bits(c)
+	name := fmt.Sprintf("f64_%016x", b)
+	constants[name] = [8]uint64{b, b, b, b, b, b, b, b}
+	return NewDataAddr(NewStaticSymbol(name), 0)
+}
+
+func constU32(c uint32) Mem {
+	b := uint64(c)<<32 | uint64(c)
+	name := fmt.Sprintf("u32_%08x", c)
+	constants[name] = [8]uint64{b, b, b, b, b, b, b, b}
+	return NewDataAddr(NewStaticSymbol(name), 0)
+}
+
+// tailMaskData holds 8 all-ones float32 lanes and then 8 zero lanes: the 32
+// bytes at offset 32-4n are the VMASKMOVPS mask of the first n lanes.
+func tailMaskData() Mem {
+	constants["tailmask"] = [8]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+	return NewDataAddr(NewStaticSymbol("tailmask"), 0)
+}
+
+func emitConstants() {
+	names := make([]string, 0, len(constants))
+	for n := range constants {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		GLOBL(n, RODATA|NOPTR)
+		for i, w := range constants[n] {
+			DATA(8*i, U64(w))
+		}
+	}
+}
