@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/rectify-go/rectify/fallback"
@@ -200,13 +201,17 @@ func TestNEONSweep(t *testing.T) {
 		}
 		for _, alpha := range alphas {
 			t.Run(fmt.Sprintf("%s/alpha=%v", k.name, alpha), func(t *testing.T) {
-				neonSweep(t, k, alpha, stride)
+				start := time.Now()
+				bad := neonSweep(t, k, alpha, stride)
+				// Progress for long runs, printed at once whatever the flags.
+				fmt.Fprintf(os.Stderr, "sweep %s alpha=%v stride=%d: %d inputs, %d mismatches, %v\n",
+					k.name, alpha, stride, (1<<32+stride-1)/stride, bad, time.Since(start).Round(time.Millisecond))
 			})
 		}
 	}
 }
 
-func neonSweep(t *testing.T, k neonKernel, alpha float32, stride uint64) {
+func neonSweep(t *testing.T, k neonKernel, alpha float32, stride uint64) (mismatches int) {
 	const block = 1 << 14
 	workers := runtime.GOMAXPROCS(0)
 	var mu sync.Mutex
@@ -243,4 +248,5 @@ func neonSweep(t *testing.T, k neonKernel, alpha float32, stride uint64) {
 	if bad > 0 {
 		t.Errorf("%d mismatches", bad)
 	}
+	return bad
 }
