@@ -72,22 +72,27 @@ func main() {
 		fail(fmt.Errorf("no benchmark results"))
 	}
 
-	cpu := strings.TrimSpace(cpuid.CPU.BrandName)
-	if cpu == "" {
-		cpu = set.Config["cpu"]
-	}
-	if cpu == "" {
-		cpu = "unknown CPU"
-	}
 	fmt.Printf("## rectify benchmarks\n\n")
-	fmt.Printf("%s, %d logical cores · %s/%s · %s · rectify.Implementation() = %q\n\n",
-		cpu, cpuid.CPU.LogicalCores, runtime.GOOS, runtime.GOARCH, runtime.Version(), rectify.Implementation())
+	mark := ""
 	if *in == "" {
+		cpu := strings.TrimSpace(cpuid.CPU.BrandName)
+		if cpu == "" {
+			cpu = set.Config["cpu"]
+		}
+		if cpu == "" {
+			cpu = "unknown CPU"
+		}
+		mark = rectify.Implementation()
+		fmt.Printf("%s, %d logical cores · %s/%s · %s · rectify.Implementation() = %q\n\n",
+			cpu, cpuid.CPU.LogicalCores, runtime.GOOS, runtime.GOARCH, runtime.Version(), mark)
 		fmt.Printf("Medians of -count %d, -benchtime %s.\n\n", *count, *benchtime)
 	} else {
-		fmt.Printf("From %s; header describes this machine.\n\n", *in)
+		// A saved run may come from another machine: describe it from its
+		// own header lines.
+		fmt.Printf("%s · %s/%s · medians from %s\n\n", or(set.Config["cpu"], "unknown CPU"),
+			or(set.Config["goos"], "?"), or(set.Config["goarch"], "?"), *in)
 	}
-	if err := set.WriteTables(os.Stdout, rectify.Implementation()); err != nil {
+	if err := set.WriteTables(os.Stdout, mark); err != nil {
 		fail(err)
 	}
 }
@@ -186,6 +191,13 @@ func quote(args []string) []string {
 		q[i] = a
 	}
 	return q
+}
+
+func or(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
 }
 
 func fail(err error) {

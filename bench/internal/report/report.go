@@ -280,7 +280,10 @@ func (s *Set) WriteTables(w io.Writer, mark string) error {
 		if len(rows) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\n### %s\n\n| n | path | ns/elem | GB/s | time/copy | × naive | × fallback |\n|--:|:--|--:|--:|--:|--:|--:|\n", k)
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "### %s\n\n| n | path | ns/elem | GB/s | time/copy | × naive | × fallback |\n|--:|:--|--:|--:|--:|--:|--:|\n", k)
 		for _, r := range rows {
 			p := r.Path
 			if p == mark {
