@@ -45,6 +45,7 @@ type analysis struct {
 	inv      []bool          // loop-invariant: no dependence on the input
 	lastUse  []int           // last loop instruction reading the value; len(Code) for Out
 	loopLive []bool          // invariant and read inside the loop
+	memOnly  []bool          // a float64 constant read only as a loop FMA's addend
 	input    kernels.Value
 }
 
@@ -61,7 +62,7 @@ func (a *analysis) args(i int) []kernels.Value {
 func analyse(p *kernels.Program) (*analysis, error) {
 	n := len(p.Code)
 	a := &analysis{p: p, canon: make([]kernels.Value, n), inv: make([]bool, n),
-		lastUse: make([]int, n), loopLive: make([]bool, n), input: -1}
+		lastUse: make([]int, n), loopLive: make([]bool, n), memOnly: make([]bool, n), input: -1}
 	seen := map[string]kernels.Value{}
 	for i, in := range p.Code {
 		v := kernels.Value(i)
@@ -126,6 +127,22 @@ func analyse(p *kernels.Program) (*analysis, error) {
 		}
 	}
 	a.lastUse[p.Out] = n
+	// A constant that is only ever the addend of a loop FMA is loaded from
+	// memory straight into the FMA's destination (which a register copy
+	// would have to write anyway): it costs no register and no vector-pipe
+	// move.
+	for i, in := range p.Code {
+		if in.Op == kernels.OpConst && a.canon[i] == kernels.Value(i) {
+			a.memOnly[i] = true
+		}
+	}
+	for i, in := range p.Code {
+		for k, x := range a.args(i) {
+			if a.memOnly[x] && (a.inv[i] || in.Op != kernels.OpFMA || k != 2 || a.canon[in.Args[0]] == x || a.canon[in.Args[1]] == x) {
+				a.memOnly[x] = false
+			}
+		}
+	}
 	return a, nil
 }
 
@@ -180,7 +197,8 @@ func arr(t kernels.Type) (a64.Arrangement, string) {
 
 // lowerOp returns the instructions computing instruction in into register d.
 // arg(k, half) is the register of operand k (half picks the float64 half of
-// a float32 vector for OpNarrow), h the float64 half of an OpWiden,
+// a float32 vector for OpNarrow; -1-offset for an FMA addend in the memory
+// table at R4), h the float64 half of an OpWiden,
 // konst(bits) the register of an implicit float32 constant and temp a
 // scratch register. It is the only place that turns IR into instructions.
 func lowerOp(in kernels.Instr, d int, arg func(k, half int) int, h int, konst func(uint32) int, temp func() int) []string {
@@ -203,7 +221,9 @@ func lowerOp(in kernels.Instr, d int, arg func(k, half int) int, h int, konst fu
 		return []string{a64.FMAX(ar, d, a(0), a(1)).Asm()}
 	case kernels.OpFMA:
 		var out []string
-		if d != a(2) {
+		if c := a(2); c < 0 {
+			out = append(out, fmt.Sprintf("FMOVQ %d(R4), F%d", -1-c, d))
+		} else if d != c {
 			out = append(out, fmt.Sprintf("VMOV %s, %s", b16(a(2)), b16(d)))
 		}
 		// fmla d, n, m: d += n*m, one rounding.
@@ -256,18 +276,33 @@ type kernel struct {
 	a      *analysis
 	free   regs // after the prologue
 	invReg map[kernels.Value]int
-	konst  map[uint32]int // implicit constants
+	konst  map[uint32]int        // implicit constants
+	mem    map[kernels.Value]int // memory constants' offsets from R4
 }
 
-// prologue builds every loop-invariant value, highest registers first.
-func (g *kernel) prologue() []string {
+// prologue builds every loop-invariant value, highest registers first, and
+// the kernel's table of memory constants (in R4).
+func (g *kernel) prologue(table string) (out, data []string) {
 	a := g.a
 	for i := range g.free {
 		g.free[i] = true
 	}
 	g.invReg = map[kernels.Value]int{}
 	g.konst = map[uint32]int{}
-	var out []string
+	g.mem = map[kernels.Value]int{}
+	for i, in := range a.p.Code {
+		if a.memOnly[i] {
+			off := 16 * len(g.mem)
+			g.mem[kernels.Value(i)] = off
+			b := math.Float64bits(in.Const)
+			data = append(data, fmt.Sprintf("DATA %s+%d(SB)/8, $0x%016x // %v", table, off, b, in.Const),
+				fmt.Sprintf("DATA %s+%d(SB)/8, $0x%016x", table, off+8, b))
+		}
+	}
+	if len(data) > 0 {
+		data = append(data, fmt.Sprintf("GLOBL %s(SB), RODATA|NOPTR, $%d", table, 16*len(g.mem)))
+		out = append(out, fmt.Sprintf("MOVD $%s(SB), R4", table))
+	}
 	bits32 := func(d int, b uint32) {
 		if b == 0 {
 			out = append(out, fmt.Sprintf("VEOR V%d.B16, V%d.B16, V%d.B16", d, d, d))
@@ -293,7 +328,7 @@ func (g *kernel) prologue() []string {
 	var temps []int
 	for i, in := range a.p.Code {
 		v := kernels.Value(i)
-		if !a.inv[i] || a.canon[i] != v {
+		if !a.inv[i] || a.canon[i] != v || a.memOnly[i] {
 			continue
 		}
 		d := g.free.alloc(true)
@@ -328,7 +363,7 @@ func (g *kernel) prologue() []string {
 			g.konst[k] = g.invReg[kernels.Value(-1-r)]
 		}
 	}
-	return out
+	return out, data
 }
 
 func (g *kernel) konstReg(b uint32) int { return g.konst[b] }
@@ -391,6 +426,9 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 		}
 		args := a.args(i)
 		reg := func(x kernels.Value, gi int) int {
+			if a.memOnly[x] {
+				return -1 - g.mem[x]
+			}
 			if a.inv[x] {
 				return g.invReg[x]
 			}
@@ -487,7 +525,7 @@ func lowerKernel(p *kernels.Program, name string) (string, error) {
 		return "", err
 	}
 	g := &kernel{a: a}
-	pro := g.prologue()
+	pro, data := g.prologue(name + "k<>")
 	var main body
 	u := 0
 	for _, try := range unrolls {
@@ -519,6 +557,12 @@ func lowerKernel(p *kernels.Program, name string) (string, error) {
 	loopInsts := len(main.lines) + 4 // load, store, SUBS, BGE
 	if !main.outBlk {
 		loopInsts += u - 1
+	}
+	for _, l := range data {
+		fmt.Fprintf(&w, "%s\n", l)
+	}
+	if len(data) > 0 {
+		w.WriteString("\n")
 	}
 	fmt.Fprintf(&w, "// func %s(%s)\n", name, args)
 	fmt.Fprintf(&w, "// Main loop: %d vectors (%d elements) per iteration, %d instructions, %.2f per element; %d vector registers.\n",
