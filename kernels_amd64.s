@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func reluAVX2(dst []float32, x []float32)
-// Requires: AVX
+// Requires: AVX, AVX2
 TEXT ·reluAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
 	MOVQ x_base+24(FP), SI
@@ -49,26 +49,38 @@ single:
 	SUBQ      $0x00000008, CX
 	JMP       single
 
-	// The last 1..7 elements, with masked loads and stores.
+	// The last 1..7 elements, gathered into a vector and scattered back one by one.
 tail:
-	TESTQ      CX, CX
-	JZ         done
-	LEAQ       tailmask<>+32(SB), AX
-	MOVQ       CX, BX
-	SHLQ       $0x02, BX
-	SUBQ       BX, AX
-	VMOVDQU    (AX), Y15
-	VMASKMOVPS (SI), Y15, Y0
-	VCMPPS     $0x11, u32_00000000<>+0(SB), Y0, Y1
-	VBLENDVPS  Y1, u32_00000000<>+0(SB), Y0, Y0
-	VMASKMOVPS Y0, Y15, (DI)
+	TESTQ   CX, CX
+	JZ      done
+	VMOVDQU lanes_7_0_1_2_3_4_5_6<>+0(SB), Y1
+	VXORPS  Y0, Y0, Y0
+	MOVQ    CX, AX
+
+tailload:
+	DECQ      AX
+	VPERMPS   Y0, Y1, Y0
+	VMOVSS    (SI)(AX*4), X2
+	VBLENDPS  $0x01, Y2, Y0, Y0
+	JNZ       tailload
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Y0, Y1
+	VBLENDVPS Y1, u32_00000000<>+0(SB), Y0, Y0
+	VMOVDQU   lanes_1_2_3_4_5_6_7_0<>+0(SB), Y1
+	XORQ      AX, AX
+
+tailstore:
+	VMOVSS  X0, (DI)(AX*4)
+	VPERMPS Y0, Y1, Y0
+	INCQ    AX
+	CMPQ    AX, CX
+	JB      tailstore
 
 done:
 	VZEROUPPER
 	RET
 
 // func leakyReLUAVX2(dst []float32, x []float32, alpha float32)
-// Requires: AVX
+// Requires: AVX, AVX2
 TEXT ·leakyReLUAVX2(SB), NOSPLIT, $0-52
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         x_base+24(FP), SI
@@ -128,22 +140,34 @@ single:
 	SUBQ      $0x00000008, CX
 	JMP       single
 
-	// The last 1..7 elements, with masked loads and stores.
+	// The last 1..7 elements, gathered into a vector and scattered back one by one.
 tail:
-	TESTQ      CX, CX
-	JZ         done
-	LEAQ       tailmask<>+32(SB), AX
-	MOVQ       CX, BX
-	SHLQ       $0x02, BX
-	SUBQ       BX, AX
-	VMOVDQU    (AX), Y14
-	VMASKMOVPS (SI), Y14, Y0
-	VMULPS     Y0, Y15, Y1
-	VCMPPS     $0x03, Y1, Y1, Y2
-	VBLENDVPS  Y2, u32_7fc00000<>+0(SB), Y1, Y1
-	VCMPPS     $0x11, u32_00000000<>+0(SB), Y0, Y2
-	VBLENDVPS  Y2, Y1, Y0, Y0
-	VMASKMOVPS Y0, Y14, (DI)
+	TESTQ   CX, CX
+	JZ      done
+	VMOVDQU lanes_7_0_1_2_3_4_5_6<>+0(SB), Y1
+	VXORPS  Y0, Y0, Y0
+	MOVQ    CX, AX
+
+tailload:
+	DECQ      AX
+	VPERMPS   Y0, Y1, Y0
+	VMOVSS    (SI)(AX*4), X2
+	VBLENDPS  $0x01, Y2, Y0, Y0
+	JNZ       tailload
+	VMULPS    Y0, Y15, Y1
+	VCMPPS    $0x03, Y1, Y1, Y2
+	VBLENDVPS Y2, u32_7fc00000<>+0(SB), Y1, Y1
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Y0, Y2
+	VBLENDVPS Y2, Y1, Y0, Y0
+	VMOVDQU   lanes_1_2_3_4_5_6_7_0<>+0(SB), Y1
+	XORQ      AX, AX
+
+tailstore:
+	VMOVSS  X0, (DI)(AX*4)
+	VPERMPS Y0, Y1, Y0
+	INCQ    AX
+	CMPQ    AX, CX
+	JB      tailstore
 
 done:
 	VZEROUPPER
@@ -314,16 +338,20 @@ single:
 	SUBQ        $0x00000008, CX
 	JMP         single
 
-	// The last 1..7 elements, with masked loads and stores.
+	// The last 1..7 elements, gathered into a vector and scattered back one by one.
 tail:
-	TESTQ        CX, CX
-	JZ           done
-	LEAQ         tailmask<>+32(SB), AX
-	MOVQ         CX, BX
-	SHLQ         $0x02, BX
-	SUBQ         BX, AX
-	VMOVDQU      (AX), Y15
-	VMASKMOVPS   (SI), Y15, Y0
+	TESTQ   CX, CX
+	JZ      done
+	VMOVDQU lanes_7_0_1_2_3_4_5_6<>+0(SB), Y1
+	VXORPS  Y0, Y0, Y0
+	MOVQ    CX, AX
+
+tailload:
+	DECQ         AX
+	VPERMPS      Y0, Y1, Y0
+	VMOVSS       (SI)(AX*4), X2
+	VBLENDPS     $0x01, Y2, Y0, Y0
+	JNZ          tailload
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X2
 	VCVTPS2PD    X2, Y2
@@ -369,7 +397,15 @@ tail:
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        u32_00400000<>+0(SB), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
-	VMASKMOVPS   Y0, Y15, (DI)
+	VMOVDQU      lanes_1_2_3_4_5_6_7_0<>+0(SB), Y1
+	XORQ         AX, AX
+
+tailstore:
+	VMOVSS  X0, (DI)(AX*4)
+	VPERMPS Y0, Y1, Y0
+	INCQ    AX
+	CMPQ    AX, CX
+	JB      tailstore
 
 done:
 	VZEROUPPER
@@ -610,16 +646,20 @@ single:
 	SUBQ         $0x00000008, CX
 	JMP          single
 
-	// The last 1..7 elements, with masked loads and stores.
+	// The last 1..7 elements, gathered into a vector and scattered back one by one.
 tail:
-	TESTQ        CX, CX
-	JZ           done
-	LEAQ         tailmask<>+32(SB), AX
-	MOVQ         CX, BX
-	SHLQ         $0x02, BX
-	SUBQ         BX, AX
-	VMOVDQU      (AX), Y15
-	VMASKMOVPS   (SI), Y15, Y0
+	TESTQ   CX, CX
+	JZ      done
+	VMOVDQU lanes_7_0_1_2_3_4_5_6<>+0(SB), Y1
+	VXORPS  Y0, Y0, Y0
+	MOVQ    CX, AX
+
+tailload:
+	DECQ         AX
+	VPERMPS      Y0, Y1, Y0
+	VMOVSS       (SI)(AX*4), X2
+	VBLENDPS     $0x01, Y2, Y0, Y0
+	JNZ          tailload
 	VORPS        u32_80000000<>+0(SB), Y0, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
@@ -689,7 +729,15 @@ tail:
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        u32_00400000<>+0(SB), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
-	VMASKMOVPS   Y0, Y15, (DI)
+	VMOVDQU      lanes_1_2_3_4_5_6_7_0<>+0(SB), Y1
+	XORQ         AX, AX
+
+tailstore:
+	VMOVSS  X0, (DI)(AX*4)
+	VPERMPS Y0, Y1, Y0
+	INCQ    AX
+	CMPQ    AX, CX
+	JB      tailstore
 
 done:
 	VZEROUPPER
@@ -876,16 +924,20 @@ single:
 	SUBQ         $0x00000008, CX
 	JMP          single
 
-	// The last 1..7 elements, with masked loads and stores.
+	// The last 1..7 elements, gathered into a vector and scattered back one by one.
 tail:
-	TESTQ        CX, CX
-	JZ           done
-	LEAQ         tailmask<>+32(SB), AX
-	MOVQ         CX, BX
-	SHLQ         $0x02, BX
-	SUBQ         BX, AX
-	VMOVDQU      (AX), Y15
-	VMASKMOVPS   (SI), Y15, Y0
+	TESTQ   CX, CX
+	JZ      done
+	VMOVDQU lanes_7_0_1_2_3_4_5_6<>+0(SB), Y1
+	VXORPS  Y0, Y0, Y0
+	MOVQ    CX, AX
+
+tailload:
+	DECQ         AX
+	VPERMPS      Y0, Y1, Y0
+	VMOVSS       (SI)(AX*4), X2
+	VBLENDPS     $0x01, Y2, Y0, Y0
+	JNZ          tailload
 	VORPS        u32_80000000<>+0(SB), Y0, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
@@ -937,7 +989,15 @@ tail:
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        u32_00400000<>+0(SB), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
-	VMASKMOVPS   Y0, Y15, (DI)
+	VMOVDQU      lanes_1_2_3_4_5_6_7_0<>+0(SB), Y1
+	XORQ         AX, AX
+
+tailstore:
+	VMOVSS  X0, (DI)(AX*4)
+	VPERMPS Y0, Y1, Y0
+	INCQ    AX
+	CMPQ    AX, CX
+	JB      tailstore
 
 done:
 	VZEROUPPER
@@ -2409,15 +2469,25 @@ DATA f64_c05a000000000000<>+48(SB)/8, $0xc05a000000000000
 DATA f64_c05a000000000000<>+56(SB)/8, $0xc05a000000000000
 GLOBL f64_c05a000000000000<>(SB), RODATA|NOPTR, $64
 
-DATA tailmask<>+0(SB)/8, $0xffffffffffffffff
-DATA tailmask<>+8(SB)/8, $0xffffffffffffffff
-DATA tailmask<>+16(SB)/8, $0xffffffffffffffff
-DATA tailmask<>+24(SB)/8, $0xffffffffffffffff
-DATA tailmask<>+32(SB)/8, $0x0000000000000000
-DATA tailmask<>+40(SB)/8, $0x0000000000000000
-DATA tailmask<>+48(SB)/8, $0x0000000000000000
-DATA tailmask<>+56(SB)/8, $0x0000000000000000
-GLOBL tailmask<>(SB), RODATA|NOPTR, $64
+DATA lanes_1_2_3_4_5_6_7_0<>+0(SB)/8, $0x0000000200000001
+DATA lanes_1_2_3_4_5_6_7_0<>+8(SB)/8, $0x0000000400000003
+DATA lanes_1_2_3_4_5_6_7_0<>+16(SB)/8, $0x0000000600000005
+DATA lanes_1_2_3_4_5_6_7_0<>+24(SB)/8, $0x0000000000000007
+DATA lanes_1_2_3_4_5_6_7_0<>+32(SB)/8, $0x0000000000000000
+DATA lanes_1_2_3_4_5_6_7_0<>+40(SB)/8, $0x0000000000000000
+DATA lanes_1_2_3_4_5_6_7_0<>+48(SB)/8, $0x0000000000000000
+DATA lanes_1_2_3_4_5_6_7_0<>+56(SB)/8, $0x0000000000000000
+GLOBL lanes_1_2_3_4_5_6_7_0<>(SB), RODATA|NOPTR, $64
+
+DATA lanes_7_0_1_2_3_4_5_6<>+0(SB)/8, $0x0000000000000007
+DATA lanes_7_0_1_2_3_4_5_6<>+8(SB)/8, $0x0000000200000001
+DATA lanes_7_0_1_2_3_4_5_6<>+16(SB)/8, $0x0000000400000003
+DATA lanes_7_0_1_2_3_4_5_6<>+24(SB)/8, $0x0000000600000005
+DATA lanes_7_0_1_2_3_4_5_6<>+32(SB)/8, $0x0000000000000000
+DATA lanes_7_0_1_2_3_4_5_6<>+40(SB)/8, $0x0000000000000000
+DATA lanes_7_0_1_2_3_4_5_6<>+48(SB)/8, $0x0000000000000000
+DATA lanes_7_0_1_2_3_4_5_6<>+56(SB)/8, $0x0000000000000000
+GLOBL lanes_7_0_1_2_3_4_5_6<>(SB), RODATA|NOPTR, $64
 
 DATA u32_00000000<>+0(SB)/8, $0x0000000000000000
 DATA u32_00000000<>+8(SB)/8, $0x0000000000000000

@@ -89,7 +89,11 @@ func generate(s *isa, p *kernels.Program) {
 	SUBQ(U32(w), count)
 	JMP(LabelRef("single"))
 
-	Comment(fmt.Sprintf("The last 1..%d elements, with masked loads and stores.", w-1))
+	if s.kmask {
+		Comment(fmt.Sprintf("The last 1..%d elements, with masked loads and stores.", w-1))
+	} else {
+		Comment(fmt.Sprintf("The last 1..%d elements, gathered into a vector and scattered back one by one.", w-1))
+	}
 	Label("tail")
 	TESTQ(count, count)
 	JZ(LabelRef("done"))
@@ -99,13 +103,6 @@ func generate(s *isa, p *kernels.Program) {
 		SHLL(reg.CL, reg.EAX)
 		DECL(reg.EAX)
 		KMOVW(reg.EAX, tailK)
-	} else {
-		// l.tailMask = the count leading lanes of all ones in tailMask<>.
-		LEAQ(tailMaskData().Offset(vb), reg.RAX)
-		MOVQ(count, reg.RBX)
-		SHLQ(U8(2), reg.RBX)
-		SUBQ(reg.RBX, reg.RAX)
-		VMOVDQU(Mem{Base: reg.RAX}, l.tailMask)
 	}
 	replay(tail)
 
@@ -162,7 +159,6 @@ type lowering struct {
 	inv      map[kernels.Value]reg.VecPhysical
 	prologue []func()
 	reserved []bool
-	tailMask reg.VecPhysical // AVX2: lanes to load and store in the tail
 
 	// Per-body state.
 	loc   map[key]reg.VecPhysical
@@ -229,15 +225,6 @@ func newLowering(s *isa, p *kernels.Program) *lowering {
 			l.reserved[l.index(r)] = false
 		}
 	}
-	if !s.kmask {
-		// Held only while the tail runs.
-		for i := len(l.reserved) - 1; i >= 0; i-- {
-			if !l.reserved[i] {
-				l.tailMask = s.regs[i]
-				break
-			}
-		}
-	}
 	return l
 }
 
@@ -269,9 +256,6 @@ func (l *lowering) body(groups int, interleave, tail bool) ([]func(), error) {
 	l.free = make([]bool, len(l.s.regs))
 	for i := range l.free {
 		l.free[i] = !l.reserved[i]
-	}
-	if tail && !l.s.kmask {
-		l.free[l.index(l.tailMask)] = false
 	}
 	l.kfree = make([]bool, len(tempKs))
 	for i := range l.kfree {
@@ -441,16 +425,29 @@ func (l *lowering) instr(i, g int) {
 		k := key{l.p.Out, g, 0}
 		r := l.loc[k]
 		delete(l.loc, k)
-		l.release(r)
 		switch {
 		case !l.tail:
 			l.emit(func() { VMOVUPS(r, Mem{Base: dstPtr, Disp: g * vb}) })
 		case l.s.kmask:
 			l.emit(func() { VMOVUPS(r, tailK, Mem{Base: dstPtr}) })
 		default:
-			m := l.tailMask
-			l.emit(func() { VMASKMOVPS(r, m, Mem{Base: dstPtr}) })
+			// Store lane 0, rotate the lanes down by one, count times.
+			// (VMASKMOVPS would do, but emulators such as qemu 7.2 fault
+			// on its masked-off lanes at a page boundary.)
+			idx := l.alloc()
+			l.emit(func() {
+				VMOVDQU(constLanes([8]uint32{1, 2, 3, 4, 5, 6, 7, 0}), idx)
+				XORQ(reg.RAX, reg.RAX)
+				Label("tailstore")
+				VMOVSS(r.AsX(), Mem{Base: dstPtr, Index: reg.RAX, Scale: 4})
+				VPERMPS(r, idx, r)
+				INCQ(reg.RAX)
+				CMPQ(reg.RAX, count)
+				JB(LabelRef("tailstore"))
+			})
+			l.release(idx)
 		}
+		l.release(r)
 		return
 	}
 	in := l.p.Code[i]
@@ -469,8 +466,22 @@ func (l *lowering) instr(i, g int) {
 		case l.s.kmask:
 			l.emit(func() { VMOVUPS_Z(Mem{Base: srcPtr}, tailK, d) })
 		default:
-			m := l.tailMask
-			l.emit(func() { VMASKMOVPS(Mem{Base: srcPtr}, m, d) })
+			// From the last element down: rotate the lanes up by one and
+			// put the element in lane 0, count times. Lanes count.. stay 0.
+			idx, t := l.alloc(), l.alloc()
+			l.emit(func() {
+				VMOVDQU(constLanes([8]uint32{7, 0, 1, 2, 3, 4, 5, 6}), idx)
+				VXORPS(d, d, d)
+				MOVQ(count, reg.RAX)
+				Label("tailload")
+				DECQ(reg.RAX)
+				VPERMPS(d, idx, d)
+				VMOVSS(Mem{Base: srcPtr, Index: reg.RAX, Scale: 4}, t.AsX())
+				VBLENDPS(U8(1), t, d, d)
+				JNZ(LabelRef("tailload"))
+			})
+			l.release(idx)
+			l.release(t)
 		}
 		l.define(v, g, 0, d)
 		return
@@ -801,11 +812,16 @@ func constU32(c uint32) Mem {
 	return NewDataAddr(NewStaticSymbol(name), 0)
 }
 
-// tailMaskData holds 8 all-ones float32 lanes and then 8 zero lanes: the 32
-// bytes at offset 32-4n are the VMASKMOVPS mask of the first n lanes.
-func tailMaskData() Mem {
-	constants["tailmask"] = [8]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
-	return NewDataAddr(NewStaticSymbol("tailmask"), 0)
+// constLanes returns eight 32-bit lanes (a VPERMPS index vector).
+func constLanes(v [8]uint32) Mem {
+	name := "lanes"
+	var c [8]uint64
+	for i, x := range v {
+		name += fmt.Sprintf("_%d", x)
+		c[i/2] |= uint64(x) << (32 * (i % 2))
+	}
+	constants[name] = c
+	return NewDataAddr(NewStaticSymbol(name), 0)
 }
 
 func emitConstants() {
