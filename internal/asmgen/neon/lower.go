@@ -17,8 +17,8 @@ import (
 // highest registers, and the loop body's values are allocated from the
 // lowest.
 
-// maxUnroll lists the vectors of four float32 lanes processed per main-loop
-// iteration, most first; each kernel gets the largest that fits in the
+// unrolls lists the numbers of four-lane vectors a main-loop iteration may
+// process, most first; each kernel gets the largest whose body fits in the
 // registers (a multi-register LD1/ST1 takes at most four).
 var unrolls = []int{4, 2, 1}
 
@@ -310,7 +310,7 @@ func (g *kernel) prologue(table string) (out, data []string) {
 			out = append(out, fmt.Sprintf("MOVW $0x%08x, R3", b), fmt.Sprintf("VDUP R3, V%d.S4", d))
 		}
 	}
-	for i, in := range a.p.Code {
+	for _, in := range a.p.Code {
 		if k, ok := implicitConst[in.Op]; ok && g.konst[k] == 0 {
 			// Shared with an equal OpBits32 value where there is one.
 			for j, c := range a.p.Code {
@@ -323,7 +323,6 @@ func (g *kernel) prologue(table string) (out, data []string) {
 				bits32(g.konst[k], k)
 			}
 		}
-		_ = i
 	}
 	var temps []int
 	for i, in := range a.p.Code {
