@@ -45,6 +45,7 @@ type analysis struct {
 	inv      []bool          // loop-invariant: no dependence on the input
 	lastUse  []int           // last loop instruction reading the value; len(Code) for Out
 	loopLive []bool          // invariant and read inside the loop
+	inMem    []bool          // a float64 constant that is some loop FMA's addend
 	memOnly  []bool          // a float64 constant read only as a loop FMA's addend
 	input    kernels.Value
 }
@@ -62,7 +63,7 @@ func (a *analysis) args(i int) []kernels.Value {
 func analyse(p *kernels.Program) (*analysis, error) {
 	n := len(p.Code)
 	a := &analysis{p: p, canon: make([]kernels.Value, n), inv: make([]bool, n),
-		lastUse: make([]int, n), loopLive: make([]bool, n), memOnly: make([]bool, n), input: -1}
+		lastUse: make([]int, n), loopLive: make([]bool, n), inMem: make([]bool, n), memOnly: make([]bool, n), input: -1}
 	seen := map[string]kernels.Value{}
 	for i, in := range p.Code {
 		v := kernels.Value(i)
@@ -127,10 +128,10 @@ func analyse(p *kernels.Program) (*analysis, error) {
 		}
 	}
 	a.lastUse[p.Out] = n
-	// A constant that is only ever the addend of a loop FMA is loaded from
-	// memory straight into the FMA's destination (which a register copy
-	// would have to write anyway): it costs no register and no vector-pipe
-	// move.
+	// A constant that is the addend of a loop FMA is loaded from memory
+	// straight into the FMA's destination, which a register copy would have
+	// to write anyway: a load instead of a vector-pipe move. One that is
+	// read nowhere else costs no register either.
 	for i, in := range p.Code {
 		if in.Op == kernels.OpConst && a.canon[i] == kernels.Value(i) {
 			a.memOnly[i] = true
@@ -138,10 +139,18 @@ func analyse(p *kernels.Program) (*analysis, error) {
 	}
 	for i, in := range p.Code {
 		for k, x := range a.args(i) {
-			if a.memOnly[x] && (a.inv[i] || in.Op != kernels.OpFMA || k != 2 || a.canon[in.Args[0]] == x || a.canon[in.Args[1]] == x) {
+			addend := !a.inv[i] && in.Op == kernels.OpFMA && k == 2 &&
+				a.canon[in.Args[0]] != x && a.canon[in.Args[1]] != x
+			if a.p.Code[x].Op == kernels.OpConst && addend {
+				a.inMem[x] = true
+			}
+			if !addend {
 				a.memOnly[x] = false
 			}
 		}
+	}
+	for i := range p.Code {
+		a.memOnly[i] = a.memOnly[i] && a.inMem[i]
 	}
 	return a, nil
 }
@@ -291,7 +300,7 @@ func (g *kernel) prologue(table string) (out, data []string) {
 	g.konst = map[uint32]int{}
 	g.mem = map[kernels.Value]int{}
 	for i, in := range a.p.Code {
-		if a.memOnly[i] {
+		if a.inMem[i] {
 			off := 16 * len(g.mem)
 			g.mem[kernels.Value(i)] = off
 			b := math.Float64bits(in.Const)
@@ -470,6 +479,9 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 			dests[gi] = d
 			steps[gi] = lowerOp(in, d, func(k, half int) int {
 				x := args[k]
+				if in.Op == kernels.OpFMA && k == 2 && a.inMem[x] {
+					return -1 - g.mem[x]
+				}
 				if in.Op == kernels.OpNarrow && !a.inv[x] {
 					return val[x][2*gi+half]
 				}
