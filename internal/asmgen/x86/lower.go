@@ -40,14 +40,26 @@ func generate(s *isa, p *kernels.Program) {
 	if usesF64(p) {
 		unroll = s.unrollExp
 	}
-	l := newLowering(s, p)
-
-	// Pick the widest interleaving of the unrolled vectors that fits the
-	// register file: instruction by instruction across all vectors, else
-	// one vector after another (the out-of-order core overlaps them).
-	main, err := l.body(unroll, true, false)
-	if err != nil {
-		main, err = l.body(unroll, false, false)
+	// Keep as many constants in registers as the loop leaves free, most
+	// used first, and pick the widest interleaving of the unrolled vectors
+	// that fits: instruction by instruction across all vectors, else one
+	// vector after another (the out-of-order core overlaps them).
+	var (
+		l    *lowering
+		main []func()
+		err  error
+	)
+	for nconst := len(constOrder(p)); nconst >= 0; nconst-- {
+		l = newLowering(s, p, nconst)
+		if l == nil {
+			continue
+		}
+		if main, err = l.body(unroll, true, false); err == nil {
+			break
+		}
+		if main, err = l.body(unroll, false, false); err == nil {
+			break
+		}
 	}
 	if err != nil {
 		panic(fmt.Sprintf("%s: unroll %d: %v", name, unroll, err))
@@ -159,6 +171,8 @@ type lowering struct {
 	inv      map[kernels.Value]reg.VecPhysical
 	prologue []func()
 	reserved []bool
+	// constRegs holds the constants kept in registers, by symbol name.
+	constRegs map[string]reg.VecPhysical
 
 	// Per-body state.
 	loc   map[key]reg.VecPhysical
@@ -169,8 +183,37 @@ type lowering struct {
 	err   error
 }
 
-func newLowering(s *isa, p *kernels.Program) *lowering {
-	l := &lowering{s: s, p: p, inv: map[kernels.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs))}
+// constOrder lists the constants that the loop reads, most used first.
+func constOrder(p *kernels.Program) []kernels.Value {
+	uses := map[kernels.Value]int{}
+	for _, in := range p.Code {
+		if in.Op == kernels.OpWiden && p.Code[in.Args[0]].Op == kernels.OpParam {
+			continue // a loop invariant
+		}
+		for _, a := range in.Args[:nargs(in.Op)] {
+			if op := p.Code[a].Op; op == kernels.OpConst || op == kernels.OpBits32 {
+				uses[a]++
+			}
+		}
+	}
+	var vs []kernels.Value
+	for v := range uses {
+		vs = append(vs, v)
+	}
+	sort.Slice(vs, func(i, j int) bool {
+		if uses[vs[i]] != uses[vs[j]] {
+			return uses[vs[i]] > uses[vs[j]]
+		}
+		return vs[i] < vs[j]
+	})
+	return vs
+}
+
+// newLowering prepares program p for ISA s with its nconst most used
+// constants held in registers; nil if they do not fit.
+func newLowering(s *isa, p *kernels.Program, nconst int) *lowering {
+	l := &lowering{s: s, p: p, inv: map[kernels.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs)),
+		constRegs: map[string]reg.VecPhysical{}}
 	l.last = make([]int, len(p.Code))
 	for i := range l.last {
 		l.last[i] = -1
@@ -225,7 +268,43 @@ func newLowering(s *isa, p *kernels.Program) *lowering {
 			l.reserved[l.index(r)] = false
 		}
 	}
+	// Constants held in registers. The same constant may appear as several
+	// values (the program does not deduplicate): share one register.
+	byBits := l.constRegs
+	for _, v := range constOrder(p)[:nconst] {
+		if l.unreserved() < 4 {
+			return nil
+		}
+		m := l.constMem(v)
+		r, ok := byBits[m.Symbol.Name]
+		if !ok {
+			r = l.reserve()
+			byBits[m.Symbol.Name] = r
+			l.prologue = append(l.prologue, func() { VMOVUPS(m, r) })
+		}
+		l.inv[v] = r
+	}
 	return l
+}
+
+// unreserved counts the registers left to the loop bodies.
+func (l *lowering) unreserved() int {
+	n := 0
+	for _, r := range l.reserved {
+		if !r {
+			n++
+		}
+	}
+	return n
+}
+
+// constMem returns the memory operand of constant value v.
+func (l *lowering) constMem(v kernels.Value) Mem {
+	def := l.p.Code[v]
+	if def.Op == kernels.OpConst {
+		return constF64(def.Const)
+	}
+	return constU32(def.Imm)
 }
 
 func (l *lowering) index(r reg.VecPhysical) int {
@@ -342,14 +421,12 @@ type operandRef struct {
 func (l *lowering) arg(i int, in kernels.Instr, j, g, h int) operandRef {
 	v := in.Args[j]
 	def := l.p.Code[v]
-	switch def.Op {
-	case kernels.OpConst:
-		return operandRef{op: constF64(def.Const)}
-	case kernels.OpBits32:
-		return operandRef{op: constU32(def.Imm)}
-	}
 	if r, ok := l.inv[v]; ok {
 		return operandRef{op: r, r: r}
+	}
+	switch def.Op {
+	case kernels.OpConst, kernels.OpBits32:
+		return operandRef{op: l.constMem(v)}
 	}
 	// A float32 value read by both halves of a float64 instruction dies
 	// with the second.
@@ -622,7 +699,10 @@ func (l *lowering) op(i int, in kernels.Instr, g, h int) {
 	case kernels.OpSelNeg:
 		cond := l.inReg(a[0])
 		b, c := a[1], l.inReg(a[2])
-		zero := constU32(0)
+		var zero Op = constU32(0)
+		if r, ok := l.constRegs[zero.(Mem).Symbol.Name]; ok {
+			zero = r
+		}
 		if l.s.kmask {
 			k := l.allocK()
 			l.emit(func() { VCMPPS(U8(cmpLtOQ), zero, cond.r, k) })
