@@ -50,8 +50,8 @@ const chunk = 64 << 10
 // for so few elements, the dispatch and call overhead costs more than SIMD
 // saves.
 const (
-	cutoffSimple = 0 // ReLU and LeakyReLU
-	cutoffExp    = 0 // ELU, Softplus and Sigmoid
+	cutoffSimple = 16 // ReLU and LeakyReLU
+	cutoffExp    = 8  // ELU, Softplus and Sigmoid
 )
 
 func run(f, g func(dst, x []float32), cutoff int, dst, x []float32) {
