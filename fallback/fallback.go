@@ -47,7 +47,8 @@ func ELU(dst, x []float32, alpha float32) {
 		if z < kernels.ELUClamp {
 			z = kernels.ELUClamp
 		}
-		s, q := expCore(z)
+		kd, t := reduce(z)
+		s, q := scale(kd), expm1Poly(t)
 		y := float32(a * math.FMA(s, q, s-1))
 		b := math.Float32bits(v)
 		dst[i] = quiet(b, selectBits(negMask(b), y, v))
@@ -64,7 +65,8 @@ func Softplus(dst, x []float32) {
 		if z < kernels.ExpClamp {
 			z = kernels.ExpClamp
 		}
-		s, q := expCore(z)
+		kd, t := reduce(z)
+		s, q := scale(kd), expm1Poly(t)
 		e := math.FMA(s, q, s)
 		w := e / (2 + e)
 		u := float64(w * w)
@@ -89,7 +91,8 @@ func Sigmoid(dst, x []float32) {
 		if z < kernels.ExpClamp {
 			z = kernels.ExpClamp
 		}
-		s, q := expCore(z)
+		kd, t := reduce(z)
+		s, q := scale(kd), expm1Poly(t)
 		e := math.FMA(s, q, s)
 		// x < 0 ? e : 1 (the sign bit decides; -0 gives 1/2 either way).
 		m := uint64(int64(int32(signMask(b))))
@@ -98,21 +101,28 @@ func Sigmoid(dst, x []float32) {
 	}
 }
 
-// expCore returns s = 2^n and q = expm1(t) with z = n*ln2 + t, so that
-// exp(z) = fma(s, q, s) and expm1(z) = fma(s, q, s-1).
-func expCore(z float64) (s, q float64) {
-	kd := math.FMA(z, kernels.Log2e, kernels.ExpShift)
-	n := kd - kernels.ExpShift
-	t := math.FMA(n, -kernels.Ln2, z)
-	p := kernels.Expm1C7
-	p = math.FMA(p, t, kernels.Expm1C6)
+// reduce splits z = n*ln2 + t with |t| <= ln2/2 (plus rounding) and
+// returns t and kd, whose low bits hold n + 1023. With s = scale(kd) = 2^n
+// and q = expm1Poly(t): exp(z) = fma(s, q, s) and expm1(z) = fma(s, q, s-1).
+// The core is split in three so that the compiler inlines every part.
+func reduce(z float64) (kd, t float64) {
+	kd = math.FMA(z, kernels.Log2e, kernels.ExpShift)
+	return kd, math.FMA(kd-kernels.ExpShift, -kernels.Ln2, z)
+}
+
+// scale returns 2^n from kd = reduce(z).
+func scale(kd float64) float64 {
+	return math.Float64frombits(math.Float64bits(kd) << kernels.ExpShiftBits)
+}
+
+// expm1Poly returns expm1(t) for |t| <= ln2/2: t + t^2*P(t).
+func expm1Poly(t float64) float64 {
+	p := math.FMA(kernels.Expm1C7, t, kernels.Expm1C6)
 	p = math.FMA(p, t, kernels.Expm1C5)
 	p = math.FMA(p, t, kernels.Expm1C4)
 	p = math.FMA(p, t, kernels.Expm1C3)
 	p = math.FMA(p, t, kernels.Expm1C2)
-	q = math.FMA(float64(t*t), p, t)
-	s = math.Float64frombits(math.Float64bits(kd) << kernels.ExpShiftBits)
-	return s, q
+	return math.FMA(float64(t*t), p, t)
 }
 
 // negMask returns all ones if the float32 with bits b is less than zero
