@@ -30,10 +30,19 @@ func ReLU(dst, x []float32) {
 // (alpha NaN, or 0 times -Inf) gives the quiet NaN kernels.CanonicalNaN.
 func LeakyReLU(dst, x []float32, alpha float32) {
 	dst = dst[:len(x)]
+	if alpha != alpha || alpha == 0 {
+		// Only these alphas can make a NaN product from a negative x.
+		for i, v := range x {
+			y := math.Float32bits(float32(alpha * v))
+			y = selectU(nanMask(y), kernels.CanonicalNaN, y)
+			b := math.Float32bits(v)
+			dst[i] = math.Float32frombits(selectU(negMask(b), y, b))
+		}
+		return
+	}
 	for i, v := range x {
-		y := math.Float32bits(float32(alpha * v))
-		y = selectU(nanMask(y), kernels.CanonicalNaN, y)
-		dst[i] = math.Float32frombits(selectU(negMask(math.Float32bits(v)), y, math.Float32bits(v)))
+		b := math.Float32bits(v)
+		dst[i] = math.Float32frombits(selectU(negMask(b), math.Float32bits(float32(alpha*v)), b))
 	}
 }
 
