@@ -10,7 +10,19 @@ TEXT ·reluAVX2(SB), NOSPLIT, $0-48
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
 	MOVQ    x_len+32(FP), CX
-	VMOVUPS u32_00000000<>+0(SB), Y15
+	VMOVUPS u32_00000000<>+0(SB), Y14
+	CMPQ    CX, $0x00000008
+	JB      short
+
+	// At least one vector: compute the last one, x[len-w:len], first
+	// (before an in-place loop overwrites it), and store it after the loop.
+	// It overlaps the loop's last vector when len is no multiple of w.
+	LEAQ      -32(SI)(CX*4), AX
+	LEAQ      -32(DI)(CX*4), BX
+	VMOVUPS   (AX), Y0
+	VCMPPS    $0x11, Y14, Y0, Y1
+	VBLENDVPS Y1, Y14, Y0, Y0
+	VMOVUPS   Y0, Y15
 
 	// 4 vectors per iteration.
 unrolled:
@@ -20,14 +32,14 @@ unrolled:
 	VMOVUPS   32(SI), Y1
 	VMOVUPS   64(SI), Y2
 	VMOVUPS   96(SI), Y3
-	VCMPPS    $0x11, Y15, Y0, Y4
-	VBLENDVPS Y4, Y15, Y0, Y0
-	VCMPPS    $0x11, Y15, Y1, Y4
-	VBLENDVPS Y4, Y15, Y1, Y1
-	VCMPPS    $0x11, Y15, Y2, Y4
-	VBLENDVPS Y4, Y15, Y2, Y2
-	VCMPPS    $0x11, Y15, Y3, Y4
-	VBLENDVPS Y4, Y15, Y3, Y3
+	VCMPPS    $0x11, Y14, Y0, Y4
+	VBLENDVPS Y4, Y14, Y0, Y0
+	VCMPPS    $0x11, Y14, Y1, Y4
+	VBLENDVPS Y4, Y14, Y1, Y1
+	VCMPPS    $0x11, Y14, Y2, Y4
+	VBLENDVPS Y4, Y14, Y2, Y2
+	VCMPPS    $0x11, Y14, Y3, Y4
+	VBLENDVPS Y4, Y14, Y3, Y3
 	VMOVUPS   Y0, (DI)
 	VMOVUPS   Y1, 32(DI)
 	VMOVUPS   Y2, 64(DI)
@@ -40,18 +52,22 @@ unrolled:
 	// One vector per iteration.
 single:
 	CMPQ      CX, $0x00000008
-	JB        tail
+	JB        last
 	VMOVUPS   (SI), Y0
-	VCMPPS    $0x11, Y15, Y0, Y1
-	VBLENDVPS Y1, Y15, Y0, Y0
+	VCMPPS    $0x11, Y14, Y0, Y1
+	VBLENDVPS Y1, Y14, Y0, Y0
 	VMOVUPS   Y0, (DI)
 	ADDQ      $0x00000020, SI
 	ADDQ      $0x00000020, DI
 	SUBQ      $0x00000008, CX
 	JMP       single
 
-	// The last 1..7 elements, gathered into a vector and scattered back one by one.
-tail:
+last:
+	VMOVUPS Y15, (BX)
+	JMP     done
+
+	// A slice of 0..7 elements, gathered into a vector and scattered back one by one.
+short:
 	TESTQ   CX, CX
 	JZ      done
 	VMOVDQU lanes_7_0_1_2_3_4_5_6<>+0(SB), Y1
@@ -64,8 +80,8 @@ tailload:
 	VMOVSS    (SI)(AX*4), X2
 	VBLENDPS  $0x01, Y2, Y0, Y0
 	JNZ       tailload
-	VCMPPS    $0x11, Y15, Y0, Y1
-	VBLENDVPS Y1, Y15, Y0, Y0
+	VCMPPS    $0x11, Y14, Y0, Y1
+	VBLENDVPS Y1, Y14, Y0, Y0
 	VMOVDQU   lanes_1_2_3_4_5_6_7_0<>+0(SB), Y1
 	XORQ      AX, AX
 
@@ -86,7 +102,22 @@ TEXT ·leakyReLUAVX2(SB), NOSPLIT, $0-52
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         x_base+24(FP), SI
 	MOVQ         x_len+32(FP), CX
-	VBROADCASTSS alpha+48(FP), Y15
+	VBROADCASTSS alpha+48(FP), Y14
+	CMPQ         CX, $0x00000008
+	JB           short
+
+	// At least one vector: compute the last one, x[len-w:len], first
+	// (before an in-place loop overwrites it), and store it after the loop.
+	// It overlaps the loop's last vector when len is no multiple of w.
+	LEAQ      -32(SI)(CX*4), AX
+	LEAQ      -32(DI)(CX*4), BX
+	VMOVUPS   (AX), Y0
+	VMULPS    Y0, Y14, Y1
+	VCMPPS    $0x03, Y1, Y1, Y2
+	VBLENDVPS Y2, u32_7fc00000<>+0(SB), Y1, Y1
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Y0, Y2
+	VBLENDVPS Y2, Y1, Y0, Y0
+	VMOVUPS   Y0, Y15
 
 	// 4 vectors per iteration.
 unrolled:
@@ -96,10 +127,10 @@ unrolled:
 	VMOVUPS   32(SI), Y1
 	VMOVUPS   64(SI), Y2
 	VMOVUPS   96(SI), Y3
-	VMULPS    Y0, Y15, Y4
-	VMULPS    Y1, Y15, Y5
-	VMULPS    Y2, Y15, Y6
-	VMULPS    Y3, Y15, Y7
+	VMULPS    Y0, Y14, Y4
+	VMULPS    Y1, Y14, Y5
+	VMULPS    Y2, Y14, Y6
+	VMULPS    Y3, Y14, Y7
 	VCMPPS    $0x03, Y4, Y4, Y8
 	VBLENDVPS Y8, u32_7fc00000<>+0(SB), Y4, Y4
 	VCMPPS    $0x03, Y5, Y5, Y8
@@ -128,9 +159,9 @@ unrolled:
 	// One vector per iteration.
 single:
 	CMPQ      CX, $0x00000008
-	JB        tail
+	JB        last
 	VMOVUPS   (SI), Y0
-	VMULPS    Y0, Y15, Y1
+	VMULPS    Y0, Y14, Y1
 	VCMPPS    $0x03, Y1, Y1, Y2
 	VBLENDVPS Y2, u32_7fc00000<>+0(SB), Y1, Y1
 	VCMPPS    $0x11, u32_00000000<>+0(SB), Y0, Y2
@@ -141,8 +172,12 @@ single:
 	SUBQ      $0x00000008, CX
 	JMP       single
 
-	// The last 1..7 elements, gathered into a vector and scattered back one by one.
-tail:
+last:
+	VMOVUPS Y15, (BX)
+	JMP     done
+
+	// A slice of 0..7 elements, gathered into a vector and scattered back one by one.
+short:
 	TESTQ   CX, CX
 	JZ      done
 	VMOVDQU lanes_7_0_1_2_3_4_5_6<>+0(SB), Y1
@@ -155,7 +190,7 @@ tailload:
 	VMOVSS    (SI)(AX*4), X2
 	VBLENDPS  $0x01, Y2, Y0, Y0
 	JNZ       tailload
-	VMULPS    Y0, Y15, Y1
+	VMULPS    Y0, Y14, Y1
 	VCMPPS    $0x03, Y1, Y1, Y2
 	VBLENDVPS Y2, u32_7fc00000<>+0(SB), Y1, Y1
 	VCMPPS    $0x11, u32_00000000<>+0(SB), Y0, Y2
@@ -180,36 +215,38 @@ TEXT ·eluAVX2(SB), NOSPLIT, $0-52
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         x_base+24(FP), SI
 	MOVQ         x_len+32(FP), CX
-	VBROADCASTSS alpha+48(FP), Y15
-	VCVTPS2PD    X15, Y14
-	VMOVUPS      f64_43380000000003ff<>+0(SB), Y15
-	VMOVUPS      f64_c040000000000000<>+0(SB), Y13
-	VMOVUPS      f64_3ff71547652b82fe<>+0(SB), Y12
-	VMOVUPS      f64_bfe62e42fefa39ef<>+0(SB), Y11
-	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Y10
-	VMOVUPS      f64_3f56d71e5815f5fb<>+0(SB), Y9
+	VBROADCASTSS alpha+48(FP), Y14
+	VCVTPS2PD    X14, Y13
+	VMOVUPS      f64_43380000000003ff<>+0(SB), Y14
+	VMOVUPS      f64_c040000000000000<>+0(SB), Y12
+	VMOVUPS      f64_3ff71547652b82fe<>+0(SB), Y11
+	VMOVUPS      f64_bfe62e42fefa39ef<>+0(SB), Y10
+	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Y9
+	CMPQ         CX, $0x00000008
+	JB           short
 
-	// 2 vectors per iteration.
-unrolled:
-	CMPQ        CX, $0x00000010
-	JB          single
-	VMOVUPS     (SI), Y0
-	VCVTPS2PD   (SI), Y1
-	VCVTPS2PD   16(SI), Y2
-	VMAXPD      Y13, Y1, Y1
-	VMAXPD      Y13, Y2, Y2
-	VMOVUPD     Y15, Y3
-	VFMADD231PD Y12, Y1, Y3
-	VMOVUPD     Y15, Y4
-	VFMADD231PD Y12, Y2, Y4
-	VSUBPD      Y15, Y3, Y5
-	VSUBPD      Y15, Y4, Y6
-	VFMADD231PD Y11, Y5, Y1
-	VFMADD231PD Y11, Y6, Y2
+	// At least one vector: compute the last one, x[len-w:len], first
+	// (before an in-place loop overwrites it), and store it after the loop.
+	// It overlaps the loop's last vector when len is no multiple of w.
+	LEAQ        -32(SI)(CX*4), AX
+	LEAQ        -32(DI)(CX*4), BX
+	VMOVUPS     (AX), Y0
+	VCVTPS2PD   (AX), Y1
+	VCVTPS2PD   16(AX), Y2
+	VMAXPD      Y12, Y1, Y1
+	VMAXPD      Y12, Y2, Y2
+	VMOVUPD     Y14, Y3
+	VFMADD231PD Y11, Y1, Y3
+	VMOVUPD     Y14, Y4
+	VFMADD231PD Y11, Y2, Y4
+	VSUBPD      Y14, Y3, Y5
+	VSUBPD      Y14, Y4, Y6
+	VFMADD231PD Y10, Y5, Y1
+	VFMADD231PD Y10, Y6, Y2
 	VMOVUPD     Y9, Y5
-	VFMADD231PD Y1, Y10, Y5
+	VFMADD213PD f64_3f56d71e5815f5fb<>+0(SB), Y1, Y5
 	VMOVUPD     Y9, Y6
-	VFMADD231PD Y2, Y10, Y6
+	VFMADD213PD f64_3f56d71e5815f5fb<>+0(SB), Y2, Y6
 	VFMADD213PD f64_3f81111895a856f1<>+0(SB), Y1, Y5
 	VFMADD213PD f64_3f81111895a856f1<>+0(SB), Y2, Y6
 	VFMADD213PD f64_3fa5554b13fd0d68<>+0(SB), Y1, Y5
@@ -228,8 +265,59 @@ unrolled:
 	VSUBPD      f64_3ff0000000000000<>+0(SB), Y4, Y6
 	VFMADD231PD Y1, Y3, Y5
 	VFMADD231PD Y2, Y4, Y6
-	VMULPD      Y5, Y14, Y1
-	VMULPD      Y6, Y14, Y2
+	VMULPD      Y5, Y13, Y1
+	VMULPD      Y6, Y13, Y2
+	VCVTPD2PSY  Y1, X1
+	VCVTPD2PSY  Y2, X2
+	VINSERTF128 $0x01, X2, Y1, Y1
+	VCMPPS      $0x11, u32_00000000<>+0(SB), Y0, Y2
+	VBLENDVPS   Y2, Y1, Y0, Y1
+	VCMPPS      $0x03, Y0, Y0, Y2
+	VORPS       u32_00400000<>+0(SB), Y0, Y3
+	VBLENDVPS   Y2, Y3, Y1, Y0
+	VMOVUPS     Y0, Y15
+
+	// 2 vectors per iteration.
+unrolled:
+	CMPQ        CX, $0x00000010
+	JB          single
+	VMOVUPS     (SI), Y0
+	VCVTPS2PD   (SI), Y1
+	VCVTPS2PD   16(SI), Y2
+	VMAXPD      Y12, Y1, Y1
+	VMAXPD      Y12, Y2, Y2
+	VMOVUPD     Y14, Y3
+	VFMADD231PD Y11, Y1, Y3
+	VMOVUPD     Y14, Y4
+	VFMADD231PD Y11, Y2, Y4
+	VSUBPD      Y14, Y3, Y5
+	VSUBPD      Y14, Y4, Y6
+	VFMADD231PD Y10, Y5, Y1
+	VFMADD231PD Y10, Y6, Y2
+	VMOVUPD     Y9, Y5
+	VFMADD213PD f64_3f56d71e5815f5fb<>+0(SB), Y1, Y5
+	VMOVUPD     Y9, Y6
+	VFMADD213PD f64_3f56d71e5815f5fb<>+0(SB), Y2, Y6
+	VFMADD213PD f64_3f81111895a856f1<>+0(SB), Y1, Y5
+	VFMADD213PD f64_3f81111895a856f1<>+0(SB), Y2, Y6
+	VFMADD213PD f64_3fa5554b13fd0d68<>+0(SB), Y1, Y5
+	VFMADD213PD f64_3fa5554b13fd0d68<>+0(SB), Y2, Y6
+	VFMADD213PD f64_3fc555554ef9eed7<>+0(SB), Y1, Y5
+	VFMADD213PD f64_3fc555554ef9eed7<>+0(SB), Y2, Y6
+	VFMADD213PD f64_3fe00000025e9e27<>+0(SB), Y1, Y5
+	VFMADD213PD f64_3fe00000025e9e27<>+0(SB), Y2, Y6
+	VMULPD      Y1, Y1, Y7
+	VMULPD      Y2, Y2, Y8
+	VFMADD231PD Y5, Y7, Y1
+	VFMADD231PD Y6, Y8, Y2
+	VPSLLQ      $0x34, Y3, Y3
+	VPSLLQ      $0x34, Y4, Y4
+	VSUBPD      f64_3ff0000000000000<>+0(SB), Y3, Y5
+	VSUBPD      f64_3ff0000000000000<>+0(SB), Y4, Y6
+	VFMADD231PD Y1, Y3, Y5
+	VFMADD231PD Y2, Y4, Y6
+	VMULPD      Y5, Y13, Y1
+	VMULPD      Y6, Y13, Y2
 	VCVTPD2PSY  Y1, X1
 	VCVTPD2PSY  Y2, X2
 	VINSERTF128 $0x01, X2, Y1, Y1
@@ -242,20 +330,20 @@ unrolled:
 	VMOVUPS     32(SI), Y0
 	VCVTPS2PD   32(SI), Y1
 	VCVTPS2PD   48(SI), Y2
-	VMAXPD      Y13, Y1, Y1
-	VMAXPD      Y13, Y2, Y2
-	VMOVUPD     Y15, Y3
-	VFMADD231PD Y12, Y1, Y3
-	VMOVUPD     Y15, Y4
-	VFMADD231PD Y12, Y2, Y4
-	VSUBPD      Y15, Y3, Y5
-	VSUBPD      Y15, Y4, Y6
-	VFMADD231PD Y11, Y5, Y1
-	VFMADD231PD Y11, Y6, Y2
+	VMAXPD      Y12, Y1, Y1
+	VMAXPD      Y12, Y2, Y2
+	VMOVUPD     Y14, Y3
+	VFMADD231PD Y11, Y1, Y3
+	VMOVUPD     Y14, Y4
+	VFMADD231PD Y11, Y2, Y4
+	VSUBPD      Y14, Y3, Y5
+	VSUBPD      Y14, Y4, Y6
+	VFMADD231PD Y10, Y5, Y1
+	VFMADD231PD Y10, Y6, Y2
 	VMOVUPD     Y9, Y5
-	VFMADD231PD Y1, Y10, Y5
+	VFMADD213PD f64_3f56d71e5815f5fb<>+0(SB), Y1, Y5
 	VMOVUPD     Y9, Y6
-	VFMADD231PD Y2, Y10, Y6
+	VFMADD213PD f64_3f56d71e5815f5fb<>+0(SB), Y2, Y6
 	VFMADD213PD f64_3f81111895a856f1<>+0(SB), Y1, Y5
 	VFMADD213PD f64_3f81111895a856f1<>+0(SB), Y2, Y6
 	VFMADD213PD f64_3fa5554b13fd0d68<>+0(SB), Y1, Y5
@@ -274,8 +362,8 @@ unrolled:
 	VSUBPD      f64_3ff0000000000000<>+0(SB), Y4, Y6
 	VFMADD231PD Y1, Y3, Y5
 	VFMADD231PD Y2, Y4, Y6
-	VMULPD      Y5, Y14, Y1
-	VMULPD      Y6, Y14, Y2
+	VMULPD      Y5, Y13, Y1
+	VMULPD      Y6, Y13, Y2
 	VCVTPD2PSY  Y1, X1
 	VCVTPD2PSY  Y2, X2
 	VINSERTF128 $0x01, X2, Y1, Y1
@@ -293,24 +381,24 @@ unrolled:
 	// One vector per iteration.
 single:
 	CMPQ        CX, $0x00000008
-	JB          tail
+	JB          last
 	VMOVUPS     (SI), Y0
 	VCVTPS2PD   (SI), Y1
 	VCVTPS2PD   16(SI), Y2
-	VMAXPD      Y13, Y1, Y1
-	VMAXPD      Y13, Y2, Y2
-	VMOVUPD     Y15, Y3
-	VFMADD231PD Y12, Y1, Y3
-	VMOVUPD     Y15, Y4
-	VFMADD231PD Y12, Y2, Y4
-	VSUBPD      Y15, Y3, Y5
-	VSUBPD      Y15, Y4, Y6
-	VFMADD231PD Y11, Y5, Y1
-	VFMADD231PD Y11, Y6, Y2
+	VMAXPD      Y12, Y1, Y1
+	VMAXPD      Y12, Y2, Y2
+	VMOVUPD     Y14, Y3
+	VFMADD231PD Y11, Y1, Y3
+	VMOVUPD     Y14, Y4
+	VFMADD231PD Y11, Y2, Y4
+	VSUBPD      Y14, Y3, Y5
+	VSUBPD      Y14, Y4, Y6
+	VFMADD231PD Y10, Y5, Y1
+	VFMADD231PD Y10, Y6, Y2
 	VMOVUPD     Y9, Y5
-	VFMADD231PD Y1, Y10, Y5
+	VFMADD213PD f64_3f56d71e5815f5fb<>+0(SB), Y1, Y5
 	VMOVUPD     Y9, Y6
-	VFMADD231PD Y2, Y10, Y6
+	VFMADD213PD f64_3f56d71e5815f5fb<>+0(SB), Y2, Y6
 	VFMADD213PD f64_3f81111895a856f1<>+0(SB), Y1, Y5
 	VFMADD213PD f64_3f81111895a856f1<>+0(SB), Y2, Y6
 	VFMADD213PD f64_3fa5554b13fd0d68<>+0(SB), Y1, Y5
@@ -329,8 +417,8 @@ single:
 	VSUBPD      f64_3ff0000000000000<>+0(SB), Y4, Y6
 	VFMADD231PD Y1, Y3, Y5
 	VFMADD231PD Y2, Y4, Y6
-	VMULPD      Y5, Y14, Y1
-	VMULPD      Y6, Y14, Y2
+	VMULPD      Y5, Y13, Y1
+	VMULPD      Y6, Y13, Y2
 	VCVTPD2PSY  Y1, X1
 	VCVTPD2PSY  Y2, X2
 	VINSERTF128 $0x01, X2, Y1, Y1
@@ -345,8 +433,12 @@ single:
 	SUBQ        $0x00000008, CX
 	JMP         single
 
-	// The last 1..7 elements, gathered into a vector and scattered back one by one.
-tail:
+last:
+	VMOVUPS Y15, (BX)
+	JMP     done
+
+	// A slice of 0..7 elements, gathered into a vector and scattered back one by one.
+short:
 	TESTQ   CX, CX
 	JZ      done
 	VMOVDQU lanes_7_0_1_2_3_4_5_6<>+0(SB), Y1
@@ -362,20 +454,20 @@ tailload:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X2
 	VCVTPS2PD    X2, Y2
-	VMAXPD       Y13, Y1, Y1
-	VMAXPD       Y13, Y2, Y2
-	VMOVUPD      Y15, Y3
-	VFMADD231PD  Y12, Y1, Y3
-	VMOVUPD      Y15, Y4
-	VFMADD231PD  Y12, Y2, Y4
-	VSUBPD       Y15, Y3, Y5
-	VSUBPD       Y15, Y4, Y6
-	VFMADD231PD  Y11, Y5, Y1
-	VFMADD231PD  Y11, Y6, Y2
+	VMAXPD       Y12, Y1, Y1
+	VMAXPD       Y12, Y2, Y2
+	VMOVUPD      Y14, Y3
+	VFMADD231PD  Y11, Y1, Y3
+	VMOVUPD      Y14, Y4
+	VFMADD231PD  Y11, Y2, Y4
+	VSUBPD       Y14, Y3, Y5
+	VSUBPD       Y14, Y4, Y6
+	VFMADD231PD  Y10, Y5, Y1
+	VFMADD231PD  Y10, Y6, Y2
 	VMOVUPD      Y9, Y5
-	VFMADD231PD  Y1, Y10, Y5
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y1, Y5
 	VMOVUPD      Y9, Y6
-	VFMADD231PD  Y2, Y10, Y6
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y2, Y6
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y1, Y5
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y2, Y6
 	VFMADD213PD  f64_3fa5554b13fd0d68<>+0(SB), Y1, Y5
@@ -394,8 +486,8 @@ tailload:
 	VSUBPD       f64_3ff0000000000000<>+0(SB), Y4, Y6
 	VFMADD231PD  Y1, Y3, Y5
 	VFMADD231PD  Y2, Y4, Y6
-	VMULPD       Y5, Y14, Y1
-	VMULPD       Y6, Y14, Y2
+	VMULPD       Y5, Y13, Y1
+	VMULPD       Y6, Y13, Y2
 	VCVTPD2PSY   Y1, X1
 	VCVTPD2PSY   Y2, X2
 	VINSERTF128  $0x01, X2, Y1, Y1
@@ -424,37 +516,114 @@ TEXT ·softplusAVX2(SB), NOSPLIT, $0-48
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
 	MOVQ    x_len+32(FP), CX
-	VMOVUPS f64_43380000000003ff<>+0(SB), Y15
-	VMOVUPS u32_80000000<>+0(SB), Y14
-	VMOVUPS f64_c05a000000000000<>+0(SB), Y13
-	VMOVUPS f64_3ff71547652b82fe<>+0(SB), Y12
-	VMOVUPS f64_bfe62e42fefa39ef<>+0(SB), Y11
-	VMOVUPS f64_3f2a032bd7f6163f<>+0(SB), Y10
-	VMOVUPS f64_3f56d71e5815f5fb<>+0(SB), Y9
+	VMOVUPS f64_43380000000003ff<>+0(SB), Y14
+	VMOVUPS u32_80000000<>+0(SB), Y13
+	VMOVUPS f64_c05a000000000000<>+0(SB), Y12
+	VMOVUPS f64_3ff71547652b82fe<>+0(SB), Y11
+	VMOVUPS f64_bfe62e42fefa39ef<>+0(SB), Y10
+	VMOVUPS f64_3f2a032bd7f6163f<>+0(SB), Y9
+	CMPQ    CX, $0x00000008
+	JB      short
+
+	// At least one vector: compute the last one, x[len-w:len], first
+	// (before an in-place loop overwrites it), and store it after the loop.
+	// It overlaps the loop's last vector when len is no multiple of w.
+	LEAQ         -32(SI)(CX*4), AX
+	LEAQ         -32(DI)(CX*4), BX
+	VMOVUPS      (AX), Y0
+	VORPS        Y13, Y0, Y1
+	VCVTPS2PD    X1, Y2
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VMAXPD       Y12, Y2, Y2
+	VMAXPD       Y12, Y1, Y1
+	VMOVUPD      Y14, Y3
+	VFMADD231PD  Y11, Y2, Y3
+	VMOVUPD      Y14, Y4
+	VFMADD231PD  Y11, Y1, Y4
+	VSUBPD       Y14, Y3, Y5
+	VSUBPD       Y14, Y4, Y6
+	VFMADD231PD  Y10, Y5, Y2
+	VFMADD231PD  Y10, Y6, Y1
+	VMOVUPD      Y9, Y5
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y2, Y5
+	VMOVUPD      Y9, Y6
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y1, Y6
+	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y2, Y5
+	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y1, Y6
+	VFMADD213PD  f64_3fa5554b13fd0d68<>+0(SB), Y2, Y5
+	VFMADD213PD  f64_3fa5554b13fd0d68<>+0(SB), Y1, Y6
+	VFMADD213PD  f64_3fc555554ef9eed7<>+0(SB), Y2, Y5
+	VFMADD213PD  f64_3fc555554ef9eed7<>+0(SB), Y1, Y6
+	VFMADD213PD  f64_3fe00000025e9e27<>+0(SB), Y2, Y5
+	VFMADD213PD  f64_3fe00000025e9e27<>+0(SB), Y1, Y6
+	VMULPD       Y2, Y2, Y7
+	VMULPD       Y1, Y1, Y8
+	VFMADD231PD  Y5, Y7, Y2
+	VFMADD231PD  Y6, Y8, Y1
+	VPSLLQ       $0x34, Y3, Y3
+	VPSLLQ       $0x34, Y4, Y4
+	VFMADD231PD  Y2, Y3, Y3
+	VFMADD231PD  Y1, Y4, Y4
+	VADDPD       f64_4000000000000000<>+0(SB), Y3, Y1
+	VADDPD       f64_4000000000000000<>+0(SB), Y4, Y2
+	VDIVPD       Y1, Y3, Y1
+	VDIVPD       Y2, Y4, Y2
+	VMULPD       Y1, Y1, Y3
+	VMULPD       Y2, Y2, Y4
+	VMOVUPS      f64_3fcf1733be9f6456<>+0(SB), Y5
+	VFMADD213PD  f64_3fcb6e6cda111fdd<>+0(SB), Y3, Y5
+	VMOVUPS      f64_3fcf1733be9f6456<>+0(SB), Y6
+	VFMADD213PD  f64_3fcb6e6cda111fdd<>+0(SB), Y4, Y6
+	VFMADD213PD  f64_3fd2508b0f91086d<>+0(SB), Y3, Y5
+	VFMADD213PD  f64_3fd2508b0f91086d<>+0(SB), Y4, Y6
+	VFMADD213PD  f64_3fd9996af9694ebe<>+0(SB), Y3, Y5
+	VFMADD213PD  f64_3fd9996af9694ebe<>+0(SB), Y4, Y6
+	VFMADD213PD  f64_3fe5555584c24240<>+0(SB), Y3, Y5
+	VFMADD213PD  f64_3fe5555584c24240<>+0(SB), Y4, Y6
+	VMULPD       Y3, Y1, Y3
+	VMULPD       Y4, Y2, Y4
+	VADDPD       Y1, Y1, Y1
+	VADDPD       Y2, Y2, Y2
+	VFMADD231PD  Y5, Y3, Y1
+	VFMADD231PD  Y6, Y4, Y2
+	VCVTPS2PD    (AX), Y3
+	VCVTPS2PD    16(AX), Y4
+	VBLENDVPD    Y3, f64_0000000000000000<>+0(SB), Y3, Y3
+	VBLENDVPD    Y4, f64_0000000000000000<>+0(SB), Y4, Y4
+	VADDPD       Y1, Y3, Y1
+	VADDPD       Y2, Y4, Y2
+	VCVTPD2PSY   Y1, X1
+	VCVTPD2PSY   Y2, X2
+	VINSERTF128  $0x01, X2, Y1, Y1
+	VCMPPS       $0x03, Y0, Y0, Y2
+	VORPS        u32_00400000<>+0(SB), Y0, Y3
+	VBLENDVPS    Y2, Y3, Y1, Y0
+	VMOVUPS      Y0, Y15
 
 	// 2 vectors per iteration.
 unrolled:
 	CMPQ         CX, $0x00000010
 	JB           single
 	VMOVUPS      (SI), Y0
-	VORPS        Y14, Y0, Y1
+	VORPS        Y13, Y0, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VMAXPD       Y13, Y2, Y2
-	VMAXPD       Y13, Y1, Y1
-	VMOVUPD      Y15, Y3
-	VFMADD231PD  Y12, Y2, Y3
-	VMOVUPD      Y15, Y4
-	VFMADD231PD  Y12, Y1, Y4
-	VSUBPD       Y15, Y3, Y5
-	VSUBPD       Y15, Y4, Y6
-	VFMADD231PD  Y11, Y5, Y2
-	VFMADD231PD  Y11, Y6, Y1
+	VMAXPD       Y12, Y2, Y2
+	VMAXPD       Y12, Y1, Y1
+	VMOVUPD      Y14, Y3
+	VFMADD231PD  Y11, Y2, Y3
+	VMOVUPD      Y14, Y4
+	VFMADD231PD  Y11, Y1, Y4
+	VSUBPD       Y14, Y3, Y5
+	VSUBPD       Y14, Y4, Y6
+	VFMADD231PD  Y10, Y5, Y2
+	VFMADD231PD  Y10, Y6, Y1
 	VMOVUPD      Y9, Y5
-	VFMADD231PD  Y2, Y10, Y5
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y2, Y5
 	VMOVUPD      Y9, Y6
-	VFMADD231PD  Y1, Y10, Y6
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y1, Y6
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y2, Y5
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y1, Y6
 	VFMADD213PD  f64_3fa5554b13fd0d68<>+0(SB), Y2, Y5
@@ -507,24 +676,24 @@ unrolled:
 	VBLENDVPS    Y2, Y3, Y1, Y0
 	VMOVUPS      Y0, (DI)
 	VMOVUPS      32(SI), Y0
-	VORPS        Y14, Y0, Y1
+	VORPS        Y13, Y0, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VMAXPD       Y13, Y2, Y2
-	VMAXPD       Y13, Y1, Y1
-	VMOVUPD      Y15, Y3
-	VFMADD231PD  Y12, Y2, Y3
-	VMOVUPD      Y15, Y4
-	VFMADD231PD  Y12, Y1, Y4
-	VSUBPD       Y15, Y3, Y5
-	VSUBPD       Y15, Y4, Y6
-	VFMADD231PD  Y11, Y5, Y2
-	VFMADD231PD  Y11, Y6, Y1
+	VMAXPD       Y12, Y2, Y2
+	VMAXPD       Y12, Y1, Y1
+	VMOVUPD      Y14, Y3
+	VFMADD231PD  Y11, Y2, Y3
+	VMOVUPD      Y14, Y4
+	VFMADD231PD  Y11, Y1, Y4
+	VSUBPD       Y14, Y3, Y5
+	VSUBPD       Y14, Y4, Y6
+	VFMADD231PD  Y10, Y5, Y2
+	VFMADD231PD  Y10, Y6, Y1
 	VMOVUPD      Y9, Y5
-	VFMADD231PD  Y2, Y10, Y5
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y2, Y5
 	VMOVUPD      Y9, Y6
-	VFMADD231PD  Y1, Y10, Y6
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y1, Y6
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y2, Y5
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y1, Y6
 	VFMADD213PD  f64_3fa5554b13fd0d68<>+0(SB), Y2, Y5
@@ -584,26 +753,26 @@ unrolled:
 	// One vector per iteration.
 single:
 	CMPQ         CX, $0x00000008
-	JB           tail
+	JB           last
 	VMOVUPS      (SI), Y0
-	VORPS        Y14, Y0, Y1
+	VORPS        Y13, Y0, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VMAXPD       Y13, Y2, Y2
-	VMAXPD       Y13, Y1, Y1
-	VMOVUPD      Y15, Y3
-	VFMADD231PD  Y12, Y2, Y3
-	VMOVUPD      Y15, Y4
-	VFMADD231PD  Y12, Y1, Y4
-	VSUBPD       Y15, Y3, Y5
-	VSUBPD       Y15, Y4, Y6
-	VFMADD231PD  Y11, Y5, Y2
-	VFMADD231PD  Y11, Y6, Y1
+	VMAXPD       Y12, Y2, Y2
+	VMAXPD       Y12, Y1, Y1
+	VMOVUPD      Y14, Y3
+	VFMADD231PD  Y11, Y2, Y3
+	VMOVUPD      Y14, Y4
+	VFMADD231PD  Y11, Y1, Y4
+	VSUBPD       Y14, Y3, Y5
+	VSUBPD       Y14, Y4, Y6
+	VFMADD231PD  Y10, Y5, Y2
+	VFMADD231PD  Y10, Y6, Y1
 	VMOVUPD      Y9, Y5
-	VFMADD231PD  Y2, Y10, Y5
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y2, Y5
 	VMOVUPD      Y9, Y6
-	VFMADD231PD  Y1, Y10, Y6
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y1, Y6
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y2, Y5
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y1, Y6
 	VFMADD213PD  f64_3fa5554b13fd0d68<>+0(SB), Y2, Y5
@@ -660,8 +829,12 @@ single:
 	SUBQ         $0x00000008, CX
 	JMP          single
 
-	// The last 1..7 elements, gathered into a vector and scattered back one by one.
-tail:
+last:
+	VMOVUPS Y15, (BX)
+	JMP     done
+
+	// A slice of 0..7 elements, gathered into a vector and scattered back one by one.
+short:
 	TESTQ   CX, CX
 	JZ      done
 	VMOVDQU lanes_7_0_1_2_3_4_5_6<>+0(SB), Y1
@@ -674,24 +847,24 @@ tailload:
 	VMOVSS       (SI)(AX*4), X2
 	VBLENDPS     $0x01, Y2, Y0, Y0
 	JNZ          tailload
-	VORPS        Y14, Y0, Y1
+	VORPS        Y13, Y0, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VMAXPD       Y13, Y2, Y2
-	VMAXPD       Y13, Y1, Y1
-	VMOVUPD      Y15, Y3
-	VFMADD231PD  Y12, Y2, Y3
-	VMOVUPD      Y15, Y4
-	VFMADD231PD  Y12, Y1, Y4
-	VSUBPD       Y15, Y3, Y5
-	VSUBPD       Y15, Y4, Y6
-	VFMADD231PD  Y11, Y5, Y2
-	VFMADD231PD  Y11, Y6, Y1
+	VMAXPD       Y12, Y2, Y2
+	VMAXPD       Y12, Y1, Y1
+	VMOVUPD      Y14, Y3
+	VFMADD231PD  Y11, Y2, Y3
+	VMOVUPD      Y14, Y4
+	VFMADD231PD  Y11, Y1, Y4
+	VSUBPD       Y14, Y3, Y5
+	VSUBPD       Y14, Y4, Y6
+	VFMADD231PD  Y10, Y5, Y2
+	VFMADD231PD  Y10, Y6, Y1
 	VMOVUPD      Y9, Y5
-	VFMADD231PD  Y2, Y10, Y5
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y2, Y5
 	VMOVUPD      Y9, Y6
-	VFMADD231PD  Y1, Y10, Y6
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y1, Y6
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y2, Y5
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y1, Y6
 	VFMADD213PD  f64_3fa5554b13fd0d68<>+0(SB), Y2, Y5
@@ -763,36 +936,93 @@ TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-48
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
 	MOVQ    x_len+32(FP), CX
-	VMOVUPS f64_43380000000003ff<>+0(SB), Y15
-	VMOVUPS f64_3ff0000000000000<>+0(SB), Y14
-	VMOVUPS u32_80000000<>+0(SB), Y13
-	VMOVUPS f64_c05a000000000000<>+0(SB), Y12
-	VMOVUPS f64_3ff71547652b82fe<>+0(SB), Y11
-	VMOVUPS f64_bfe62e42fefa39ef<>+0(SB), Y10
-	VMOVUPS f64_3f2a032bd7f6163f<>+0(SB), Y9
+	VMOVUPS f64_43380000000003ff<>+0(SB), Y14
+	VMOVUPS f64_3ff0000000000000<>+0(SB), Y13
+	VMOVUPS u32_80000000<>+0(SB), Y12
+	VMOVUPS f64_c05a000000000000<>+0(SB), Y11
+	VMOVUPS f64_3ff71547652b82fe<>+0(SB), Y10
+	VMOVUPS f64_bfe62e42fefa39ef<>+0(SB), Y9
+	CMPQ    CX, $0x00000008
+	JB      short
+
+	// At least one vector: compute the last one, x[len-w:len], first
+	// (before an in-place loop overwrites it), and store it after the loop.
+	// It overlaps the loop's last vector when len is no multiple of w.
+	LEAQ         -32(SI)(CX*4), AX
+	LEAQ         -32(DI)(CX*4), BX
+	VMOVUPS      (AX), Y0
+	VORPS        Y12, Y0, Y1
+	VCVTPS2PD    X1, Y2
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VMAXPD       Y11, Y2, Y2
+	VMAXPD       Y11, Y1, Y1
+	VMOVUPD      Y14, Y3
+	VFMADD231PD  Y10, Y2, Y3
+	VMOVUPD      Y14, Y4
+	VFMADD231PD  Y10, Y1, Y4
+	VSUBPD       Y14, Y3, Y5
+	VSUBPD       Y14, Y4, Y6
+	VFMADD231PD  Y9, Y5, Y2
+	VFMADD231PD  Y9, Y6, Y1
+	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Y5
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y2, Y5
+	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Y6
+	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y1, Y6
+	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y2, Y5
+	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y1, Y6
+	VFMADD213PD  f64_3fa5554b13fd0d68<>+0(SB), Y2, Y5
+	VFMADD213PD  f64_3fa5554b13fd0d68<>+0(SB), Y1, Y6
+	VFMADD213PD  f64_3fc555554ef9eed7<>+0(SB), Y2, Y5
+	VFMADD213PD  f64_3fc555554ef9eed7<>+0(SB), Y1, Y6
+	VFMADD213PD  f64_3fe00000025e9e27<>+0(SB), Y2, Y5
+	VFMADD213PD  f64_3fe00000025e9e27<>+0(SB), Y1, Y6
+	VMULPD       Y2, Y2, Y7
+	VMULPD       Y1, Y1, Y8
+	VFMADD231PD  Y5, Y7, Y2
+	VFMADD231PD  Y6, Y8, Y1
+	VPSLLQ       $0x34, Y3, Y3
+	VPSLLQ       $0x34, Y4, Y4
+	VFMADD231PD  Y2, Y3, Y3
+	VFMADD231PD  Y1, Y4, Y4
+	VCVTPS2PD    (AX), Y1
+	VCVTPS2PD    16(AX), Y2
+	VBLENDVPD    Y1, Y3, Y13, Y1
+	VBLENDVPD    Y2, Y4, Y13, Y2
+	VADDPD       Y3, Y13, Y3
+	VADDPD       Y4, Y13, Y4
+	VDIVPD       Y3, Y1, Y1
+	VDIVPD       Y4, Y2, Y2
+	VCVTPD2PSY   Y1, X1
+	VCVTPD2PSY   Y2, X2
+	VINSERTF128  $0x01, X2, Y1, Y1
+	VCMPPS       $0x03, Y0, Y0, Y2
+	VORPS        u32_00400000<>+0(SB), Y0, Y3
+	VBLENDVPS    Y2, Y3, Y1, Y0
+	VMOVUPS      Y0, Y15
 
 	// 2 vectors per iteration.
 unrolled:
 	CMPQ         CX, $0x00000010
 	JB           single
 	VMOVUPS      (SI), Y0
-	VORPS        Y13, Y0, Y1
+	VORPS        Y12, Y0, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VMAXPD       Y12, Y2, Y2
-	VMAXPD       Y12, Y1, Y1
-	VMOVUPD      Y15, Y3
-	VFMADD231PD  Y11, Y2, Y3
-	VMOVUPD      Y15, Y4
-	VFMADD231PD  Y11, Y1, Y4
-	VSUBPD       Y15, Y3, Y5
-	VSUBPD       Y15, Y4, Y6
-	VFMADD231PD  Y10, Y5, Y2
-	VFMADD231PD  Y10, Y6, Y1
-	VMOVUPD      Y9, Y5
+	VMAXPD       Y11, Y2, Y2
+	VMAXPD       Y11, Y1, Y1
+	VMOVUPD      Y14, Y3
+	VFMADD231PD  Y10, Y2, Y3
+	VMOVUPD      Y14, Y4
+	VFMADD231PD  Y10, Y1, Y4
+	VSUBPD       Y14, Y3, Y5
+	VSUBPD       Y14, Y4, Y6
+	VFMADD231PD  Y9, Y5, Y2
+	VFMADD231PD  Y9, Y6, Y1
+	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Y5
 	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y2, Y5
-	VMOVUPD      Y9, Y6
+	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Y6
 	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y1, Y6
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y2, Y5
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y1, Y6
@@ -812,10 +1042,10 @@ unrolled:
 	VFMADD231PD  Y1, Y4, Y4
 	VCVTPS2PD    (SI), Y1
 	VCVTPS2PD    16(SI), Y2
-	VBLENDVPD    Y1, Y3, Y14, Y1
-	VBLENDVPD    Y2, Y4, Y14, Y2
-	VADDPD       Y3, Y14, Y3
-	VADDPD       Y4, Y14, Y4
+	VBLENDVPD    Y1, Y3, Y13, Y1
+	VBLENDVPD    Y2, Y4, Y13, Y2
+	VADDPD       Y3, Y13, Y3
+	VADDPD       Y4, Y13, Y4
 	VDIVPD       Y3, Y1, Y1
 	VDIVPD       Y4, Y2, Y2
 	VCVTPD2PSY   Y1, X1
@@ -826,23 +1056,23 @@ unrolled:
 	VBLENDVPS    Y2, Y3, Y1, Y0
 	VMOVUPS      Y0, (DI)
 	VMOVUPS      32(SI), Y0
-	VORPS        Y13, Y0, Y1
+	VORPS        Y12, Y0, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VMAXPD       Y12, Y2, Y2
-	VMAXPD       Y12, Y1, Y1
-	VMOVUPD      Y15, Y3
-	VFMADD231PD  Y11, Y2, Y3
-	VMOVUPD      Y15, Y4
-	VFMADD231PD  Y11, Y1, Y4
-	VSUBPD       Y15, Y3, Y5
-	VSUBPD       Y15, Y4, Y6
-	VFMADD231PD  Y10, Y5, Y2
-	VFMADD231PD  Y10, Y6, Y1
-	VMOVUPD      Y9, Y5
+	VMAXPD       Y11, Y2, Y2
+	VMAXPD       Y11, Y1, Y1
+	VMOVUPD      Y14, Y3
+	VFMADD231PD  Y10, Y2, Y3
+	VMOVUPD      Y14, Y4
+	VFMADD231PD  Y10, Y1, Y4
+	VSUBPD       Y14, Y3, Y5
+	VSUBPD       Y14, Y4, Y6
+	VFMADD231PD  Y9, Y5, Y2
+	VFMADD231PD  Y9, Y6, Y1
+	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Y5
 	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y2, Y5
-	VMOVUPD      Y9, Y6
+	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Y6
 	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y1, Y6
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y2, Y5
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y1, Y6
@@ -862,10 +1092,10 @@ unrolled:
 	VFMADD231PD  Y1, Y4, Y4
 	VCVTPS2PD    32(SI), Y1
 	VCVTPS2PD    48(SI), Y2
-	VBLENDVPD    Y1, Y3, Y14, Y1
-	VBLENDVPD    Y2, Y4, Y14, Y2
-	VADDPD       Y3, Y14, Y3
-	VADDPD       Y4, Y14, Y4
+	VBLENDVPD    Y1, Y3, Y13, Y1
+	VBLENDVPD    Y2, Y4, Y13, Y2
+	VADDPD       Y3, Y13, Y3
+	VADDPD       Y4, Y13, Y4
 	VDIVPD       Y3, Y1, Y1
 	VDIVPD       Y4, Y2, Y2
 	VCVTPD2PSY   Y1, X1
@@ -883,25 +1113,25 @@ unrolled:
 	// One vector per iteration.
 single:
 	CMPQ         CX, $0x00000008
-	JB           tail
+	JB           last
 	VMOVUPS      (SI), Y0
-	VORPS        Y13, Y0, Y1
+	VORPS        Y12, Y0, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VMAXPD       Y12, Y2, Y2
-	VMAXPD       Y12, Y1, Y1
-	VMOVUPD      Y15, Y3
-	VFMADD231PD  Y11, Y2, Y3
-	VMOVUPD      Y15, Y4
-	VFMADD231PD  Y11, Y1, Y4
-	VSUBPD       Y15, Y3, Y5
-	VSUBPD       Y15, Y4, Y6
-	VFMADD231PD  Y10, Y5, Y2
-	VFMADD231PD  Y10, Y6, Y1
-	VMOVUPD      Y9, Y5
+	VMAXPD       Y11, Y2, Y2
+	VMAXPD       Y11, Y1, Y1
+	VMOVUPD      Y14, Y3
+	VFMADD231PD  Y10, Y2, Y3
+	VMOVUPD      Y14, Y4
+	VFMADD231PD  Y10, Y1, Y4
+	VSUBPD       Y14, Y3, Y5
+	VSUBPD       Y14, Y4, Y6
+	VFMADD231PD  Y9, Y5, Y2
+	VFMADD231PD  Y9, Y6, Y1
+	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Y5
 	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y2, Y5
-	VMOVUPD      Y9, Y6
+	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Y6
 	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y1, Y6
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y2, Y5
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y1, Y6
@@ -921,10 +1151,10 @@ single:
 	VFMADD231PD  Y1, Y4, Y4
 	VCVTPS2PD    (SI), Y1
 	VCVTPS2PD    16(SI), Y2
-	VBLENDVPD    Y1, Y3, Y14, Y1
-	VBLENDVPD    Y2, Y4, Y14, Y2
-	VADDPD       Y3, Y14, Y3
-	VADDPD       Y4, Y14, Y4
+	VBLENDVPD    Y1, Y3, Y13, Y1
+	VBLENDVPD    Y2, Y4, Y13, Y2
+	VADDPD       Y3, Y13, Y3
+	VADDPD       Y4, Y13, Y4
 	VDIVPD       Y3, Y1, Y1
 	VDIVPD       Y4, Y2, Y2
 	VCVTPD2PSY   Y1, X1
@@ -939,8 +1169,12 @@ single:
 	SUBQ         $0x00000008, CX
 	JMP          single
 
-	// The last 1..7 elements, gathered into a vector and scattered back one by one.
-tail:
+last:
+	VMOVUPS Y15, (BX)
+	JMP     done
+
+	// A slice of 0..7 elements, gathered into a vector and scattered back one by one.
+short:
 	TESTQ   CX, CX
 	JZ      done
 	VMOVDQU lanes_7_0_1_2_3_4_5_6<>+0(SB), Y1
@@ -953,23 +1187,23 @@ tailload:
 	VMOVSS       (SI)(AX*4), X2
 	VBLENDPS     $0x01, Y2, Y0, Y0
 	JNZ          tailload
-	VORPS        Y13, Y0, Y1
+	VORPS        Y12, Y0, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VMAXPD       Y12, Y2, Y2
-	VMAXPD       Y12, Y1, Y1
-	VMOVUPD      Y15, Y3
-	VFMADD231PD  Y11, Y2, Y3
-	VMOVUPD      Y15, Y4
-	VFMADD231PD  Y11, Y1, Y4
-	VSUBPD       Y15, Y3, Y5
-	VSUBPD       Y15, Y4, Y6
-	VFMADD231PD  Y10, Y5, Y2
-	VFMADD231PD  Y10, Y6, Y1
-	VMOVUPD      Y9, Y5
+	VMAXPD       Y11, Y2, Y2
+	VMAXPD       Y11, Y1, Y1
+	VMOVUPD      Y14, Y3
+	VFMADD231PD  Y10, Y2, Y3
+	VMOVUPD      Y14, Y4
+	VFMADD231PD  Y10, Y1, Y4
+	VSUBPD       Y14, Y3, Y5
+	VSUBPD       Y14, Y4, Y6
+	VFMADD231PD  Y9, Y5, Y2
+	VFMADD231PD  Y9, Y6, Y1
+	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Y5
 	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y2, Y5
-	VMOVUPD      Y9, Y6
+	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Y6
 	VFMADD213PD  f64_3f56d71e5815f5fb<>+0(SB), Y1, Y6
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y2, Y5
 	VFMADD213PD  f64_3f81111895a856f1<>+0(SB), Y1, Y6
@@ -990,10 +1224,10 @@ tailload:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X2
 	VCVTPS2PD    X2, Y2
-	VBLENDVPD    Y1, Y3, Y14, Y1
-	VBLENDVPD    Y2, Y4, Y14, Y2
-	VADDPD       Y3, Y14, Y3
-	VADDPD       Y4, Y14, Y4
+	VBLENDVPD    Y1, Y3, Y13, Y1
+	VBLENDVPD    Y2, Y4, Y13, Y2
+	VADDPD       Y3, Y13, Y3
+	VADDPD       Y4, Y13, Y4
 	VDIVPD       Y3, Y1, Y1
 	VDIVPD       Y4, Y2, Y2
 	VCVTPD2PSY   Y1, X1
@@ -1022,7 +1256,19 @@ TEXT ·reluAVX512(SB), NOSPLIT, $0-48
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
 	MOVQ    x_len+32(FP), CX
-	VMOVUPS u32_00000000<>+0(SB), Z31
+	VMOVUPS u32_00000000<>+0(SB), Z30
+	CMPQ    CX, $0x00000010
+	JB      short
+
+	// At least one vector: compute the last one, x[len-w:len], first
+	// (before an in-place loop overwrites it), and store it after the loop.
+	// It overlaps the loop's last vector when len is no multiple of w.
+	LEAQ      -64(SI)(CX*4), AX
+	LEAQ      -64(DI)(CX*4), BX
+	VMOVUPS   (AX), Z0
+	VCMPPS    $0x11, Z30, Z0, K2
+	VBLENDMPS Z30, Z0, K2, Z0
+	VMOVUPS   Z0, Z31
 
 	// 4 vectors per iteration.
 unrolled:
@@ -1032,14 +1278,14 @@ unrolled:
 	VMOVUPS   64(SI), Z1
 	VMOVUPS   128(SI), Z2
 	VMOVUPS   192(SI), Z3
-	VCMPPS    $0x11, Z31, Z0, K2
-	VBLENDMPS Z31, Z0, K2, Z0
-	VCMPPS    $0x11, Z31, Z1, K2
-	VBLENDMPS Z31, Z1, K2, Z1
-	VCMPPS    $0x11, Z31, Z2, K2
-	VBLENDMPS Z31, Z2, K2, Z2
-	VCMPPS    $0x11, Z31, Z3, K2
-	VBLENDMPS Z31, Z3, K2, Z3
+	VCMPPS    $0x11, Z30, Z0, K2
+	VBLENDMPS Z30, Z0, K2, Z0
+	VCMPPS    $0x11, Z30, Z1, K2
+	VBLENDMPS Z30, Z1, K2, Z1
+	VCMPPS    $0x11, Z30, Z2, K2
+	VBLENDMPS Z30, Z2, K2, Z2
+	VCMPPS    $0x11, Z30, Z3, K2
+	VBLENDMPS Z30, Z3, K2, Z3
 	VMOVUPS   Z0, (DI)
 	VMOVUPS   Z1, 64(DI)
 	VMOVUPS   Z2, 128(DI)
@@ -1052,18 +1298,22 @@ unrolled:
 	// One vector per iteration.
 single:
 	CMPQ      CX, $0x00000010
-	JB        tail
+	JB        last
 	VMOVUPS   (SI), Z0
-	VCMPPS    $0x11, Z31, Z0, K2
-	VBLENDMPS Z31, Z0, K2, Z0
+	VCMPPS    $0x11, Z30, Z0, K2
+	VBLENDMPS Z30, Z0, K2, Z0
 	VMOVUPS   Z0, (DI)
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       single
 
-	// The last 1..15 elements, with masked loads and stores.
-tail:
+last:
+	VMOVUPS Z31, (BX)
+	JMP     done
+
+	// A slice of 0..15 elements, with masked loads and stores.
+short:
 	TESTQ     CX, CX
 	JZ        done
 	MOVL      $0x00000001, AX
@@ -1071,8 +1321,8 @@ tail:
 	DECL      AX
 	KMOVW     AX, K1
 	VMOVUPS.Z (SI), K1, Z0
-	VCMPPS    $0x11, Z31, Z0, K2
-	VBLENDMPS Z31, Z0, K2, Z0
+	VCMPPS    $0x11, Z30, Z0, K2
+	VBLENDMPS Z30, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (DI)
 
 done:
@@ -1085,7 +1335,22 @@ TEXT ·leakyReLUAVX512(SB), NOSPLIT, $0-52
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         x_base+24(FP), SI
 	MOVQ         x_len+32(FP), CX
-	VBROADCASTSS alpha+48(FP), Z31
+	VBROADCASTSS alpha+48(FP), Z30
+	CMPQ         CX, $0x00000010
+	JB           short
+
+	// At least one vector: compute the last one, x[len-w:len], first
+	// (before an in-place loop overwrites it), and store it after the loop.
+	// It overlaps the loop's last vector when len is no multiple of w.
+	LEAQ      -64(SI)(CX*4), AX
+	LEAQ      -64(DI)(CX*4), BX
+	VMOVUPS   (AX), Z0
+	VMULPS    Z0, Z30, Z1
+	VCMPPS    $0x03, Z1, Z1, K2
+	VBLENDMPS u32_7fc00000<>+0(SB), Z1, K2, Z1
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Z0, K2
+	VBLENDMPS Z1, Z0, K2, Z0
+	VMOVUPS   Z0, Z31
 
 	// 4 vectors per iteration.
 unrolled:
@@ -1095,10 +1360,10 @@ unrolled:
 	VMOVUPS   64(SI), Z1
 	VMOVUPS   128(SI), Z2
 	VMOVUPS   192(SI), Z3
-	VMULPS    Z0, Z31, Z4
-	VMULPS    Z1, Z31, Z5
-	VMULPS    Z2, Z31, Z6
-	VMULPS    Z3, Z31, Z7
+	VMULPS    Z0, Z30, Z4
+	VMULPS    Z1, Z30, Z5
+	VMULPS    Z2, Z30, Z6
+	VMULPS    Z3, Z30, Z7
 	VCMPPS    $0x03, Z4, Z4, K2
 	VBLENDMPS u32_7fc00000<>+0(SB), Z4, K2, Z4
 	VCMPPS    $0x03, Z5, Z5, K2
@@ -1127,9 +1392,9 @@ unrolled:
 	// One vector per iteration.
 single:
 	CMPQ      CX, $0x00000010
-	JB        tail
+	JB        last
 	VMOVUPS   (SI), Z0
-	VMULPS    Z0, Z31, Z1
+	VMULPS    Z0, Z30, Z1
 	VCMPPS    $0x03, Z1, Z1, K2
 	VBLENDMPS u32_7fc00000<>+0(SB), Z1, K2, Z1
 	VCMPPS    $0x11, u32_00000000<>+0(SB), Z0, K2
@@ -1140,8 +1405,12 @@ single:
 	SUBQ      $0x00000010, CX
 	JMP       single
 
-	// The last 1..15 elements, with masked loads and stores.
-tail:
+last:
+	VMOVUPS Z31, (BX)
+	JMP     done
+
+	// A slice of 0..15 elements, with masked loads and stores.
+short:
 	TESTQ     CX, CX
 	JZ        done
 	MOVL      $0x00000001, AX
@@ -1149,7 +1418,7 @@ tail:
 	DECL      AX
 	KMOVW     AX, K1
 	VMOVUPS.Z (SI), K1, Z0
-	VMULPS    Z0, Z31, Z1
+	VMULPS    Z0, Z30, Z1
 	VCMPPS    $0x03, Z1, Z1, K2
 	VBLENDMPS u32_7fc00000<>+0(SB), Z1, K2, Z1
 	VCMPPS    $0x11, u32_00000000<>+0(SB), Z0, K2
@@ -1166,19 +1435,72 @@ TEXT ·eluAVX512(SB), NOSPLIT, $0-52
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         x_base+24(FP), SI
 	MOVQ         x_len+32(FP), CX
-	VBROADCASTSS alpha+48(FP), Z31
-	VCVTPS2PD    Y31, Z30
-	VMOVUPS      f64_43380000000003ff<>+0(SB), Z31
-	VMOVUPS      f64_c040000000000000<>+0(SB), Z29
-	VMOVUPS      f64_3ff71547652b82fe<>+0(SB), Z28
-	VMOVUPS      f64_bfe62e42fefa39ef<>+0(SB), Z27
-	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Z26
-	VMOVUPS      f64_3f56d71e5815f5fb<>+0(SB), Z25
-	VMOVUPS      f64_3f81111895a856f1<>+0(SB), Z24
-	VMOVUPS      f64_3fa5554b13fd0d68<>+0(SB), Z23
-	VMOVUPS      f64_3fc555554ef9eed7<>+0(SB), Z22
-	VMOVUPS      f64_3fe00000025e9e27<>+0(SB), Z21
-	VMOVUPS      f64_3ff0000000000000<>+0(SB), Z20
+	VBROADCASTSS alpha+48(FP), Z30
+	VCVTPS2PD    Y30, Z29
+	VMOVUPS      f64_43380000000003ff<>+0(SB), Z30
+	VMOVUPS      f64_c040000000000000<>+0(SB), Z28
+	VMOVUPS      f64_3ff71547652b82fe<>+0(SB), Z27
+	VMOVUPS      f64_bfe62e42fefa39ef<>+0(SB), Z26
+	VMOVUPS      f64_3f2a032bd7f6163f<>+0(SB), Z25
+	VMOVUPS      f64_3f56d71e5815f5fb<>+0(SB), Z24
+	VMOVUPS      f64_3f81111895a856f1<>+0(SB), Z23
+	VMOVUPS      f64_3fa5554b13fd0d68<>+0(SB), Z22
+	VMOVUPS      f64_3fc555554ef9eed7<>+0(SB), Z21
+	VMOVUPS      f64_3fe00000025e9e27<>+0(SB), Z20
+	VMOVUPS      f64_3ff0000000000000<>+0(SB), Z19
+	CMPQ         CX, $0x00000010
+	JB           short
+
+	// At least one vector: compute the last one, x[len-w:len], first
+	// (before an in-place loop overwrites it), and store it after the loop.
+	// It overlaps the loop's last vector when len is no multiple of w.
+	LEAQ         -64(SI)(CX*4), AX
+	LEAQ         -64(DI)(CX*4), BX
+	VMOVUPS      (AX), Z0
+	VCVTPS2PD    (AX), Z1
+	VCVTPS2PD    32(AX), Z2
+	VMAXPD       Z28, Z1, Z1
+	VMAXPD       Z28, Z2, Z2
+	VMOVUPD      Z30, Z3
+	VFMADD231PD  Z27, Z1, Z3
+	VMOVUPD      Z30, Z4
+	VFMADD231PD  Z27, Z2, Z4
+	VSUBPD       Z30, Z3, Z5
+	VSUBPD       Z30, Z4, Z6
+	VFMADD231PD  Z26, Z5, Z1
+	VFMADD231PD  Z26, Z6, Z2
+	VMOVUPD      Z24, Z5
+	VFMADD231PD  Z1, Z25, Z5
+	VMOVUPD      Z24, Z6
+	VFMADD231PD  Z2, Z25, Z6
+	VFMADD132PD  Z1, Z23, Z5
+	VFMADD132PD  Z2, Z23, Z6
+	VFMADD132PD  Z1, Z22, Z5
+	VFMADD132PD  Z2, Z22, Z6
+	VFMADD132PD  Z1, Z21, Z5
+	VFMADD132PD  Z2, Z21, Z6
+	VFMADD132PD  Z1, Z20, Z5
+	VFMADD132PD  Z2, Z20, Z6
+	VMULPD       Z1, Z1, Z7
+	VMULPD       Z2, Z2, Z8
+	VFMADD231PD  Z5, Z7, Z1
+	VFMADD231PD  Z6, Z8, Z2
+	VPSLLQ       $0x34, Z3, Z3
+	VPSLLQ       $0x34, Z4, Z4
+	VSUBPD       Z19, Z3, Z5
+	VSUBPD       Z19, Z4, Z6
+	VFMADD231PD  Z1, Z3, Z5
+	VFMADD231PD  Z2, Z4, Z6
+	VMULPD       Z5, Z29, Z1
+	VMULPD       Z6, Z29, Z2
+	VCVTPD2PS    Z1, Y1
+	VCVTPD2PS    Z2, Y2
+	VINSERTF64X4 $0x01, Y2, Z1, Z1
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z0, K2
+	VBLENDMPS    Z1, Z0, K2, Z1
+	VCMPPS       $0x03, Z0, Z0, K2
+	VPORD        u32_00400000<>+0(SB), Z0, K2, Z1
+	VMOVUPS      Z1, Z31
 
 	// 4 vectors per iteration.
 unrolled:
@@ -1187,40 +1509,40 @@ unrolled:
 	VMOVUPS      (SI), Z0
 	VCVTPS2PD    (SI), Z1
 	VCVTPS2PD    32(SI), Z2
-	VMAXPD       Z29, Z1, Z1
-	VMAXPD       Z29, Z2, Z2
-	VMOVUPD      Z31, Z3
-	VFMADD231PD  Z28, Z1, Z3
-	VMOVUPD      Z31, Z4
-	VFMADD231PD  Z28, Z2, Z4
-	VSUBPD       Z31, Z3, Z5
-	VSUBPD       Z31, Z4, Z6
-	VFMADD231PD  Z27, Z5, Z1
-	VFMADD231PD  Z27, Z6, Z2
-	VMOVUPD      Z25, Z5
-	VFMADD231PD  Z1, Z26, Z5
-	VMOVUPD      Z25, Z6
-	VFMADD231PD  Z2, Z26, Z6
-	VFMADD132PD  Z1, Z24, Z5
-	VFMADD132PD  Z2, Z24, Z6
+	VMAXPD       Z28, Z1, Z1
+	VMAXPD       Z28, Z2, Z2
+	VMOVUPD      Z30, Z3
+	VFMADD231PD  Z27, Z1, Z3
+	VMOVUPD      Z30, Z4
+	VFMADD231PD  Z27, Z2, Z4
+	VSUBPD       Z30, Z3, Z5
+	VSUBPD       Z30, Z4, Z6
+	VFMADD231PD  Z26, Z5, Z1
+	VFMADD231PD  Z26, Z6, Z2
+	VMOVUPD      Z24, Z5
+	VFMADD231PD  Z1, Z25, Z5
+	VMOVUPD      Z24, Z6
+	VFMADD231PD  Z2, Z25, Z6
 	VFMADD132PD  Z1, Z23, Z5
 	VFMADD132PD  Z2, Z23, Z6
 	VFMADD132PD  Z1, Z22, Z5
 	VFMADD132PD  Z2, Z22, Z6
 	VFMADD132PD  Z1, Z21, Z5
 	VFMADD132PD  Z2, Z21, Z6
+	VFMADD132PD  Z1, Z20, Z5
+	VFMADD132PD  Z2, Z20, Z6
 	VMULPD       Z1, Z1, Z7
 	VMULPD       Z2, Z2, Z8
 	VFMADD231PD  Z5, Z7, Z1
 	VFMADD231PD  Z6, Z8, Z2
 	VPSLLQ       $0x34, Z3, Z3
 	VPSLLQ       $0x34, Z4, Z4
-	VSUBPD       Z20, Z3, Z5
-	VSUBPD       Z20, Z4, Z6
+	VSUBPD       Z19, Z3, Z5
+	VSUBPD       Z19, Z4, Z6
 	VFMADD231PD  Z1, Z3, Z5
 	VFMADD231PD  Z2, Z4, Z6
-	VMULPD       Z5, Z30, Z1
-	VMULPD       Z6, Z30, Z2
+	VMULPD       Z5, Z29, Z1
+	VMULPD       Z6, Z29, Z2
 	VCVTPD2PS    Z1, Y1
 	VCVTPD2PS    Z2, Y2
 	VINSERTF64X4 $0x01, Y2, Z1, Z1
@@ -1232,40 +1554,40 @@ unrolled:
 	VMOVUPS      64(SI), Z0
 	VCVTPS2PD    64(SI), Z1
 	VCVTPS2PD    96(SI), Z2
-	VMAXPD       Z29, Z1, Z1
-	VMAXPD       Z29, Z2, Z2
-	VMOVUPD      Z31, Z3
-	VFMADD231PD  Z28, Z1, Z3
-	VMOVUPD      Z31, Z4
-	VFMADD231PD  Z28, Z2, Z4
-	VSUBPD       Z31, Z3, Z5
-	VSUBPD       Z31, Z4, Z6
-	VFMADD231PD  Z27, Z5, Z1
-	VFMADD231PD  Z27, Z6, Z2
-	VMOVUPD      Z25, Z5
-	VFMADD231PD  Z1, Z26, Z5
-	VMOVUPD      Z25, Z6
-	VFMADD231PD  Z2, Z26, Z6
-	VFMADD132PD  Z1, Z24, Z5
-	VFMADD132PD  Z2, Z24, Z6
+	VMAXPD       Z28, Z1, Z1
+	VMAXPD       Z28, Z2, Z2
+	VMOVUPD      Z30, Z3
+	VFMADD231PD  Z27, Z1, Z3
+	VMOVUPD      Z30, Z4
+	VFMADD231PD  Z27, Z2, Z4
+	VSUBPD       Z30, Z3, Z5
+	VSUBPD       Z30, Z4, Z6
+	VFMADD231PD  Z26, Z5, Z1
+	VFMADD231PD  Z26, Z6, Z2
+	VMOVUPD      Z24, Z5
+	VFMADD231PD  Z1, Z25, Z5
+	VMOVUPD      Z24, Z6
+	VFMADD231PD  Z2, Z25, Z6
 	VFMADD132PD  Z1, Z23, Z5
 	VFMADD132PD  Z2, Z23, Z6
 	VFMADD132PD  Z1, Z22, Z5
 	VFMADD132PD  Z2, Z22, Z6
 	VFMADD132PD  Z1, Z21, Z5
 	VFMADD132PD  Z2, Z21, Z6
+	VFMADD132PD  Z1, Z20, Z5
+	VFMADD132PD  Z2, Z20, Z6
 	VMULPD       Z1, Z1, Z7
 	VMULPD       Z2, Z2, Z8
 	VFMADD231PD  Z5, Z7, Z1
 	VFMADD231PD  Z6, Z8, Z2
 	VPSLLQ       $0x34, Z3, Z3
 	VPSLLQ       $0x34, Z4, Z4
-	VSUBPD       Z20, Z3, Z5
-	VSUBPD       Z20, Z4, Z6
+	VSUBPD       Z19, Z3, Z5
+	VSUBPD       Z19, Z4, Z6
 	VFMADD231PD  Z1, Z3, Z5
 	VFMADD231PD  Z2, Z4, Z6
-	VMULPD       Z5, Z30, Z1
-	VMULPD       Z6, Z30, Z2
+	VMULPD       Z5, Z29, Z1
+	VMULPD       Z6, Z29, Z2
 	VCVTPD2PS    Z1, Y1
 	VCVTPD2PS    Z2, Y2
 	VINSERTF64X4 $0x01, Y2, Z1, Z1
@@ -1277,40 +1599,40 @@ unrolled:
 	VMOVUPS      128(SI), Z0
 	VCVTPS2PD    128(SI), Z1
 	VCVTPS2PD    160(SI), Z2
-	VMAXPD       Z29, Z1, Z1
-	VMAXPD       Z29, Z2, Z2
-	VMOVUPD      Z31, Z3
-	VFMADD231PD  Z28, Z1, Z3
-	VMOVUPD      Z31, Z4
-	VFMADD231PD  Z28, Z2, Z4
-	VSUBPD       Z31, Z3, Z5
-	VSUBPD       Z31, Z4, Z6
-	VFMADD231PD  Z27, Z5, Z1
-	VFMADD231PD  Z27, Z6, Z2
-	VMOVUPD      Z25, Z5
-	VFMADD231PD  Z1, Z26, Z5
-	VMOVUPD      Z25, Z6
-	VFMADD231PD  Z2, Z26, Z6
-	VFMADD132PD  Z1, Z24, Z5
-	VFMADD132PD  Z2, Z24, Z6
+	VMAXPD       Z28, Z1, Z1
+	VMAXPD       Z28, Z2, Z2
+	VMOVUPD      Z30, Z3
+	VFMADD231PD  Z27, Z1, Z3
+	VMOVUPD      Z30, Z4
+	VFMADD231PD  Z27, Z2, Z4
+	VSUBPD       Z30, Z3, Z5
+	VSUBPD       Z30, Z4, Z6
+	VFMADD231PD  Z26, Z5, Z1
+	VFMADD231PD  Z26, Z6, Z2
+	VMOVUPD      Z24, Z5
+	VFMADD231PD  Z1, Z25, Z5
+	VMOVUPD      Z24, Z6
+	VFMADD231PD  Z2, Z25, Z6
 	VFMADD132PD  Z1, Z23, Z5
 	VFMADD132PD  Z2, Z23, Z6
 	VFMADD132PD  Z1, Z22, Z5
 	VFMADD132PD  Z2, Z22, Z6
 	VFMADD132PD  Z1, Z21, Z5
 	VFMADD132PD  Z2, Z21, Z6
+	VFMADD132PD  Z1, Z20, Z5
+	VFMADD132PD  Z2, Z20, Z6
 	VMULPD       Z1, Z1, Z7
 	VMULPD       Z2, Z2, Z8
 	VFMADD231PD  Z5, Z7, Z1
 	VFMADD231PD  Z6, Z8, Z2
 	VPSLLQ       $0x34, Z3, Z3
 	VPSLLQ       $0x34, Z4, Z4
-	VSUBPD       Z20, Z3, Z5
-	VSUBPD       Z20, Z4, Z6
+	VSUBPD       Z19, Z3, Z5
+	VSUBPD       Z19, Z4, Z6
 	VFMADD231PD  Z1, Z3, Z5
 	VFMADD231PD  Z2, Z4, Z6
-	VMULPD       Z5, Z30, Z1
-	VMULPD       Z6, Z30, Z2
+	VMULPD       Z5, Z29, Z1
+	VMULPD       Z6, Z29, Z2
 	VCVTPD2PS    Z1, Y1
 	VCVTPD2PS    Z2, Y2
 	VINSERTF64X4 $0x01, Y2, Z1, Z1
@@ -1322,40 +1644,40 @@ unrolled:
 	VMOVUPS      192(SI), Z0
 	VCVTPS2PD    192(SI), Z1
 	VCVTPS2PD    224(SI), Z2
-	VMAXPD       Z29, Z1, Z1
-	VMAXPD       Z29, Z2, Z2
-	VMOVUPD      Z31, Z3
-	VFMADD231PD  Z28, Z1, Z3
-	VMOVUPD      Z31, Z4
-	VFMADD231PD  Z28, Z2, Z4
-	VSUBPD       Z31, Z3, Z5
-	VSUBPD       Z31, Z4, Z6
-	VFMADD231PD  Z27, Z5, Z1
-	VFMADD231PD  Z27, Z6, Z2
-	VMOVUPD      Z25, Z5
-	VFMADD231PD  Z1, Z26, Z5
-	VMOVUPD      Z25, Z6
-	VFMADD231PD  Z2, Z26, Z6
-	VFMADD132PD  Z1, Z24, Z5
-	VFMADD132PD  Z2, Z24, Z6
+	VMAXPD       Z28, Z1, Z1
+	VMAXPD       Z28, Z2, Z2
+	VMOVUPD      Z30, Z3
+	VFMADD231PD  Z27, Z1, Z3
+	VMOVUPD      Z30, Z4
+	VFMADD231PD  Z27, Z2, Z4
+	VSUBPD       Z30, Z3, Z5
+	VSUBPD       Z30, Z4, Z6
+	VFMADD231PD  Z26, Z5, Z1
+	VFMADD231PD  Z26, Z6, Z2
+	VMOVUPD      Z24, Z5
+	VFMADD231PD  Z1, Z25, Z5
+	VMOVUPD      Z24, Z6
+	VFMADD231PD  Z2, Z25, Z6
 	VFMADD132PD  Z1, Z23, Z5
 	VFMADD132PD  Z2, Z23, Z6
 	VFMADD132PD  Z1, Z22, Z5
 	VFMADD132PD  Z2, Z22, Z6
 	VFMADD132PD  Z1, Z21, Z5
 	VFMADD132PD  Z2, Z21, Z6
+	VFMADD132PD  Z1, Z20, Z5
+	VFMADD132PD  Z2, Z20, Z6
 	VMULPD       Z1, Z1, Z7
 	VMULPD       Z2, Z2, Z8
 	VFMADD231PD  Z5, Z7, Z1
 	VFMADD231PD  Z6, Z8, Z2
 	VPSLLQ       $0x34, Z3, Z3
 	VPSLLQ       $0x34, Z4, Z4
-	VSUBPD       Z20, Z3, Z5
-	VSUBPD       Z20, Z4, Z6
+	VSUBPD       Z19, Z3, Z5
+	VSUBPD       Z19, Z4, Z6
 	VFMADD231PD  Z1, Z3, Z5
 	VFMADD231PD  Z2, Z4, Z6
-	VMULPD       Z5, Z30, Z1
-	VMULPD       Z6, Z30, Z2
+	VMULPD       Z5, Z29, Z1
+	VMULPD       Z6, Z29, Z2
 	VCVTPD2PS    Z1, Y1
 	VCVTPD2PS    Z2, Y2
 	VINSERTF64X4 $0x01, Y2, Z1, Z1
@@ -1372,44 +1694,44 @@ unrolled:
 	// One vector per iteration.
 single:
 	CMPQ         CX, $0x00000010
-	JB           tail
+	JB           last
 	VMOVUPS      (SI), Z0
 	VCVTPS2PD    (SI), Z1
 	VCVTPS2PD    32(SI), Z2
-	VMAXPD       Z29, Z1, Z1
-	VMAXPD       Z29, Z2, Z2
-	VMOVUPD      Z31, Z3
-	VFMADD231PD  Z28, Z1, Z3
-	VMOVUPD      Z31, Z4
-	VFMADD231PD  Z28, Z2, Z4
-	VSUBPD       Z31, Z3, Z5
-	VSUBPD       Z31, Z4, Z6
-	VFMADD231PD  Z27, Z5, Z1
-	VFMADD231PD  Z27, Z6, Z2
-	VMOVUPD      Z25, Z5
-	VFMADD231PD  Z1, Z26, Z5
-	VMOVUPD      Z25, Z6
-	VFMADD231PD  Z2, Z26, Z6
-	VFMADD132PD  Z1, Z24, Z5
-	VFMADD132PD  Z2, Z24, Z6
+	VMAXPD       Z28, Z1, Z1
+	VMAXPD       Z28, Z2, Z2
+	VMOVUPD      Z30, Z3
+	VFMADD231PD  Z27, Z1, Z3
+	VMOVUPD      Z30, Z4
+	VFMADD231PD  Z27, Z2, Z4
+	VSUBPD       Z30, Z3, Z5
+	VSUBPD       Z30, Z4, Z6
+	VFMADD231PD  Z26, Z5, Z1
+	VFMADD231PD  Z26, Z6, Z2
+	VMOVUPD      Z24, Z5
+	VFMADD231PD  Z1, Z25, Z5
+	VMOVUPD      Z24, Z6
+	VFMADD231PD  Z2, Z25, Z6
 	VFMADD132PD  Z1, Z23, Z5
 	VFMADD132PD  Z2, Z23, Z6
 	VFMADD132PD  Z1, Z22, Z5
 	VFMADD132PD  Z2, Z22, Z6
 	VFMADD132PD  Z1, Z21, Z5
 	VFMADD132PD  Z2, Z21, Z6
+	VFMADD132PD  Z1, Z20, Z5
+	VFMADD132PD  Z2, Z20, Z6
 	VMULPD       Z1, Z1, Z7
 	VMULPD       Z2, Z2, Z8
 	VFMADD231PD  Z5, Z7, Z1
 	VFMADD231PD  Z6, Z8, Z2
 	VPSLLQ       $0x34, Z3, Z3
 	VPSLLQ       $0x34, Z4, Z4
-	VSUBPD       Z20, Z3, Z5
-	VSUBPD       Z20, Z4, Z6
+	VSUBPD       Z19, Z3, Z5
+	VSUBPD       Z19, Z4, Z6
 	VFMADD231PD  Z1, Z3, Z5
 	VFMADD231PD  Z2, Z4, Z6
-	VMULPD       Z5, Z30, Z1
-	VMULPD       Z6, Z30, Z2
+	VMULPD       Z5, Z29, Z1
+	VMULPD       Z6, Z29, Z2
 	VCVTPD2PS    Z1, Y1
 	VCVTPD2PS    Z2, Y2
 	VINSERTF64X4 $0x01, Y2, Z1, Z1
@@ -1423,8 +1745,12 @@ single:
 	SUBQ         $0x00000010, CX
 	JMP          single
 
-	// The last 1..15 elements, with masked loads and stores.
-tail:
+last:
+	VMOVUPS Z31, (BX)
+	JMP     done
+
+	// A slice of 0..15 elements, with masked loads and stores.
+short:
 	TESTQ         CX, CX
 	JZ            done
 	MOVL          $0x00000001, AX
@@ -1435,40 +1761,40 @@ tail:
 	VCVTPS2PD     Y0, Z1
 	VEXTRACTF64X4 $0x01, Z0, Y2
 	VCVTPS2PD     Y2, Z2
-	VMAXPD        Z29, Z1, Z1
-	VMAXPD        Z29, Z2, Z2
-	VMOVUPD       Z31, Z3
-	VFMADD231PD   Z28, Z1, Z3
-	VMOVUPD       Z31, Z4
-	VFMADD231PD   Z28, Z2, Z4
-	VSUBPD        Z31, Z3, Z5
-	VSUBPD        Z31, Z4, Z6
-	VFMADD231PD   Z27, Z5, Z1
-	VFMADD231PD   Z27, Z6, Z2
-	VMOVUPD       Z25, Z5
-	VFMADD231PD   Z1, Z26, Z5
-	VMOVUPD       Z25, Z6
-	VFMADD231PD   Z2, Z26, Z6
-	VFMADD132PD   Z1, Z24, Z5
-	VFMADD132PD   Z2, Z24, Z6
+	VMAXPD        Z28, Z1, Z1
+	VMAXPD        Z28, Z2, Z2
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z27, Z1, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z27, Z2, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z26, Z5, Z1
+	VFMADD231PD   Z26, Z6, Z2
+	VMOVUPD       Z24, Z5
+	VFMADD231PD   Z1, Z25, Z5
+	VMOVUPD       Z24, Z6
+	VFMADD231PD   Z2, Z25, Z6
 	VFMADD132PD   Z1, Z23, Z5
 	VFMADD132PD   Z2, Z23, Z6
 	VFMADD132PD   Z1, Z22, Z5
 	VFMADD132PD   Z2, Z22, Z6
 	VFMADD132PD   Z1, Z21, Z5
 	VFMADD132PD   Z2, Z21, Z6
+	VFMADD132PD   Z1, Z20, Z5
+	VFMADD132PD   Z2, Z20, Z6
 	VMULPD        Z1, Z1, Z7
 	VMULPD        Z2, Z2, Z8
 	VFMADD231PD   Z5, Z7, Z1
 	VFMADD231PD   Z6, Z8, Z2
 	VPSLLQ        $0x34, Z3, Z3
 	VPSLLQ        $0x34, Z4, Z4
-	VSUBPD        Z20, Z3, Z5
-	VSUBPD        Z20, Z4, Z6
+	VSUBPD        Z19, Z3, Z5
+	VSUBPD        Z19, Z4, Z6
 	VFMADD231PD   Z1, Z3, Z5
 	VFMADD231PD   Z2, Z4, Z6
-	VMULPD        Z5, Z30, Z1
-	VMULPD        Z6, Z30, Z2
+	VMULPD        Z5, Z29, Z1
+	VMULPD        Z6, Z29, Z2
 	VCVTPD2PS     Z1, Y1
 	VCVTPD2PS     Z2, Y2
 	VINSERTF64X4  $0x01, Y2, Z1, Z1
@@ -1488,56 +1814,59 @@ TEXT ·softplusAVX512(SB), NOSPLIT, $0-48
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
 	MOVQ    x_len+32(FP), CX
-	VMOVUPS f64_43380000000003ff<>+0(SB), Z31
-	VMOVUPS u32_80000000<>+0(SB), Z30
-	VMOVUPS f64_c05a000000000000<>+0(SB), Z29
-	VMOVUPS f64_3ff71547652b82fe<>+0(SB), Z28
-	VMOVUPS f64_bfe62e42fefa39ef<>+0(SB), Z27
-	VMOVUPS f64_3f2a032bd7f6163f<>+0(SB), Z26
-	VMOVUPS f64_3f56d71e5815f5fb<>+0(SB), Z25
-	VMOVUPS f64_3f81111895a856f1<>+0(SB), Z24
-	VMOVUPS f64_3fa5554b13fd0d68<>+0(SB), Z23
-	VMOVUPS f64_3fc555554ef9eed7<>+0(SB), Z22
-	VMOVUPS f64_3fe00000025e9e27<>+0(SB), Z21
-	VMOVUPS f64_4000000000000000<>+0(SB), Z20
-	VMOVUPS f64_3fcf1733be9f6456<>+0(SB), Z19
-	VMOVUPS f64_3fcb6e6cda111fdd<>+0(SB), Z18
-	VMOVUPS f64_3fd2508b0f91086d<>+0(SB), Z17
-	VMOVUPS f64_3fd9996af9694ebe<>+0(SB), Z16
-	VMOVUPS f64_3fe5555584c24240<>+0(SB), Z15
-	VMOVUPS f64_0000000000000000<>+0(SB), Z14
+	VMOVUPS f64_43380000000003ff<>+0(SB), Z30
+	VMOVUPS u32_80000000<>+0(SB), Z29
+	VMOVUPS f64_c05a000000000000<>+0(SB), Z28
+	VMOVUPS f64_3ff71547652b82fe<>+0(SB), Z27
+	VMOVUPS f64_bfe62e42fefa39ef<>+0(SB), Z26
+	VMOVUPS f64_3f2a032bd7f6163f<>+0(SB), Z25
+	VMOVUPS f64_3f56d71e5815f5fb<>+0(SB), Z24
+	VMOVUPS f64_3f81111895a856f1<>+0(SB), Z23
+	VMOVUPS f64_3fa5554b13fd0d68<>+0(SB), Z22
+	VMOVUPS f64_3fc555554ef9eed7<>+0(SB), Z21
+	VMOVUPS f64_3fe00000025e9e27<>+0(SB), Z20
+	VMOVUPS f64_4000000000000000<>+0(SB), Z19
+	VMOVUPS f64_3fcf1733be9f6456<>+0(SB), Z18
+	VMOVUPS f64_3fcb6e6cda111fdd<>+0(SB), Z17
+	VMOVUPS f64_3fd2508b0f91086d<>+0(SB), Z16
+	VMOVUPS f64_3fd9996af9694ebe<>+0(SB), Z15
+	VMOVUPS f64_3fe5555584c24240<>+0(SB), Z14
+	VMOVUPS f64_0000000000000000<>+0(SB), Z13
+	CMPQ    CX, $0x00000010
+	JB      short
 
-	// 4 vectors per iteration.
-unrolled:
-	CMPQ          CX, $0x00000040
-	JB            single
-	VMOVUPS       (SI), Z0
-	VPORD         Z30, Z0, Z1
+	// At least one vector: compute the last one, x[len-w:len], first
+	// (before an in-place loop overwrites it), and store it after the loop.
+	// It overlaps the loop's last vector when len is no multiple of w.
+	LEAQ          -64(SI)(CX*4), AX
+	LEAQ          -64(DI)(CX*4), BX
+	VMOVUPS       (AX), Z0
+	VPORD         Z29, Z0, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z29, Z2, Z2
-	VMAXPD        Z29, Z1, Z1
-	VMOVUPD       Z31, Z3
-	VFMADD231PD   Z28, Z2, Z3
-	VMOVUPD       Z31, Z4
-	VFMADD231PD   Z28, Z1, Z4
-	VSUBPD        Z31, Z3, Z5
-	VSUBPD        Z31, Z4, Z6
-	VFMADD231PD   Z27, Z5, Z2
-	VFMADD231PD   Z27, Z6, Z1
-	VMOVUPD       Z25, Z5
-	VFMADD231PD   Z2, Z26, Z5
-	VMOVUPD       Z25, Z6
-	VFMADD231PD   Z1, Z26, Z6
-	VFMADD132PD   Z2, Z24, Z5
-	VFMADD132PD   Z1, Z24, Z6
+	VMAXPD        Z28, Z2, Z2
+	VMAXPD        Z28, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z27, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z27, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z26, Z5, Z2
+	VFMADD231PD   Z26, Z6, Z1
+	VMOVUPD       Z24, Z5
+	VFMADD231PD   Z2, Z25, Z5
+	VMOVUPD       Z24, Z6
+	VFMADD231PD   Z1, Z25, Z6
 	VFMADD132PD   Z2, Z23, Z5
 	VFMADD132PD   Z1, Z23, Z6
 	VFMADD132PD   Z2, Z22, Z5
 	VFMADD132PD   Z1, Z22, Z6
 	VFMADD132PD   Z2, Z21, Z5
 	VFMADD132PD   Z1, Z21, Z6
+	VFMADD132PD   Z2, Z20, Z5
+	VFMADD132PD   Z1, Z20, Z6
 	VMULPD        Z2, Z2, Z7
 	VMULPD        Z1, Z1, Z8
 	VFMADD231PD   Z5, Z7, Z2
@@ -1546,22 +1875,98 @@ unrolled:
 	VPSLLQ        $0x34, Z4, Z4
 	VFMADD231PD   Z2, Z3, Z3
 	VFMADD231PD   Z1, Z4, Z4
-	VADDPD        Z3, Z20, Z1
-	VADDPD        Z4, Z20, Z2
+	VADDPD        Z3, Z19, Z1
+	VADDPD        Z4, Z19, Z2
 	VDIVPD        Z1, Z3, Z1
 	VDIVPD        Z2, Z4, Z2
 	VMULPD        Z1, Z1, Z3
 	VMULPD        Z2, Z2, Z4
-	VMOVUPD       Z18, Z5
-	VFMADD231PD   Z3, Z19, Z5
-	VMOVUPD       Z18, Z6
-	VFMADD231PD   Z4, Z19, Z6
-	VFMADD132PD   Z3, Z17, Z5
-	VFMADD132PD   Z4, Z17, Z6
+	VMOVUPD       Z17, Z5
+	VFMADD231PD   Z3, Z18, Z5
+	VMOVUPD       Z17, Z6
+	VFMADD231PD   Z4, Z18, Z6
 	VFMADD132PD   Z3, Z16, Z5
 	VFMADD132PD   Z4, Z16, Z6
 	VFMADD132PD   Z3, Z15, Z5
 	VFMADD132PD   Z4, Z15, Z6
+	VFMADD132PD   Z3, Z14, Z5
+	VFMADD132PD   Z4, Z14, Z6
+	VMULPD        Z3, Z1, Z3
+	VMULPD        Z4, Z2, Z4
+	VADDPD        Z1, Z1, Z1
+	VADDPD        Z2, Z2, Z2
+	VFMADD231PD   Z5, Z3, Z1
+	VFMADD231PD   Z6, Z4, Z2
+	VCVTPS2PD     (AX), Z3
+	VCVTPS2PD     32(AX), Z4
+	VPMOVQ2M      Z3, K2
+	VBLENDMPD     Z13, Z3, K2, Z3
+	VPMOVQ2M      Z4, K2
+	VBLENDMPD     Z13, Z4, K2, Z4
+	VADDPD        Z1, Z3, Z1
+	VADDPD        Z2, Z4, Z2
+	VCVTPD2PS     Z1, Y1
+	VCVTPD2PS     Z2, Y2
+	VINSERTF64X4  $0x01, Y2, Z1, Z1
+	VCMPPS        $0x03, Z0, Z0, K2
+	VPORD         u32_00400000<>+0(SB), Z0, K2, Z1
+	VMOVUPS       Z1, Z31
+
+	// 4 vectors per iteration.
+unrolled:
+	CMPQ          CX, $0x00000040
+	JB            single
+	VMOVUPS       (SI), Z0
+	VPORD         Z29, Z0, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VMAXPD        Z28, Z2, Z2
+	VMAXPD        Z28, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z27, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z27, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z26, Z5, Z2
+	VFMADD231PD   Z26, Z6, Z1
+	VMOVUPD       Z24, Z5
+	VFMADD231PD   Z2, Z25, Z5
+	VMOVUPD       Z24, Z6
+	VFMADD231PD   Z1, Z25, Z6
+	VFMADD132PD   Z2, Z23, Z5
+	VFMADD132PD   Z1, Z23, Z6
+	VFMADD132PD   Z2, Z22, Z5
+	VFMADD132PD   Z1, Z22, Z6
+	VFMADD132PD   Z2, Z21, Z5
+	VFMADD132PD   Z1, Z21, Z6
+	VFMADD132PD   Z2, Z20, Z5
+	VFMADD132PD   Z1, Z20, Z6
+	VMULPD        Z2, Z2, Z7
+	VMULPD        Z1, Z1, Z8
+	VFMADD231PD   Z5, Z7, Z2
+	VFMADD231PD   Z6, Z8, Z1
+	VPSLLQ        $0x34, Z3, Z3
+	VPSLLQ        $0x34, Z4, Z4
+	VFMADD231PD   Z2, Z3, Z3
+	VFMADD231PD   Z1, Z4, Z4
+	VADDPD        Z3, Z19, Z1
+	VADDPD        Z4, Z19, Z2
+	VDIVPD        Z1, Z3, Z1
+	VDIVPD        Z2, Z4, Z2
+	VMULPD        Z1, Z1, Z3
+	VMULPD        Z2, Z2, Z4
+	VMOVUPD       Z17, Z5
+	VFMADD231PD   Z3, Z18, Z5
+	VMOVUPD       Z17, Z6
+	VFMADD231PD   Z4, Z18, Z6
+	VFMADD132PD   Z3, Z16, Z5
+	VFMADD132PD   Z4, Z16, Z6
+	VFMADD132PD   Z3, Z15, Z5
+	VFMADD132PD   Z4, Z15, Z6
+	VFMADD132PD   Z3, Z14, Z5
+	VFMADD132PD   Z4, Z14, Z6
 	VMULPD        Z3, Z1, Z3
 	VMULPD        Z4, Z2, Z4
 	VADDPD        Z1, Z1, Z1
@@ -1571,9 +1976,9 @@ unrolled:
 	VCVTPS2PD     (SI), Z3
 	VCVTPS2PD     32(SI), Z4
 	VPMOVQ2M      Z3, K2
-	VBLENDMPD     Z14, Z3, K2, Z3
+	VBLENDMPD     Z13, Z3, K2, Z3
 	VPMOVQ2M      Z4, K2
-	VBLENDMPD     Z14, Z4, K2, Z4
+	VBLENDMPD     Z13, Z4, K2, Z4
 	VADDPD        Z1, Z3, Z1
 	VADDPD        Z2, Z4, Z2
 	VCVTPD2PS     Z1, Y1
@@ -1583,32 +1988,32 @@ unrolled:
 	VPORD         u32_00400000<>+0(SB), Z0, K2, Z1
 	VMOVUPS       Z1, (DI)
 	VMOVUPS       64(SI), Z0
-	VPORD         Z30, Z0, Z1
+	VPORD         Z29, Z0, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z29, Z2, Z2
-	VMAXPD        Z29, Z1, Z1
-	VMOVUPD       Z31, Z3
-	VFMADD231PD   Z28, Z2, Z3
-	VMOVUPD       Z31, Z4
-	VFMADD231PD   Z28, Z1, Z4
-	VSUBPD        Z31, Z3, Z5
-	VSUBPD        Z31, Z4, Z6
-	VFMADD231PD   Z27, Z5, Z2
-	VFMADD231PD   Z27, Z6, Z1
-	VMOVUPD       Z25, Z5
-	VFMADD231PD   Z2, Z26, Z5
-	VMOVUPD       Z25, Z6
-	VFMADD231PD   Z1, Z26, Z6
-	VFMADD132PD   Z2, Z24, Z5
-	VFMADD132PD   Z1, Z24, Z6
+	VMAXPD        Z28, Z2, Z2
+	VMAXPD        Z28, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z27, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z27, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z26, Z5, Z2
+	VFMADD231PD   Z26, Z6, Z1
+	VMOVUPD       Z24, Z5
+	VFMADD231PD   Z2, Z25, Z5
+	VMOVUPD       Z24, Z6
+	VFMADD231PD   Z1, Z25, Z6
 	VFMADD132PD   Z2, Z23, Z5
 	VFMADD132PD   Z1, Z23, Z6
 	VFMADD132PD   Z2, Z22, Z5
 	VFMADD132PD   Z1, Z22, Z6
 	VFMADD132PD   Z2, Z21, Z5
 	VFMADD132PD   Z1, Z21, Z6
+	VFMADD132PD   Z2, Z20, Z5
+	VFMADD132PD   Z1, Z20, Z6
 	VMULPD        Z2, Z2, Z7
 	VMULPD        Z1, Z1, Z8
 	VFMADD231PD   Z5, Z7, Z2
@@ -1617,22 +2022,22 @@ unrolled:
 	VPSLLQ        $0x34, Z4, Z4
 	VFMADD231PD   Z2, Z3, Z3
 	VFMADD231PD   Z1, Z4, Z4
-	VADDPD        Z3, Z20, Z1
-	VADDPD        Z4, Z20, Z2
+	VADDPD        Z3, Z19, Z1
+	VADDPD        Z4, Z19, Z2
 	VDIVPD        Z1, Z3, Z1
 	VDIVPD        Z2, Z4, Z2
 	VMULPD        Z1, Z1, Z3
 	VMULPD        Z2, Z2, Z4
-	VMOVUPD       Z18, Z5
-	VFMADD231PD   Z3, Z19, Z5
-	VMOVUPD       Z18, Z6
-	VFMADD231PD   Z4, Z19, Z6
-	VFMADD132PD   Z3, Z17, Z5
-	VFMADD132PD   Z4, Z17, Z6
+	VMOVUPD       Z17, Z5
+	VFMADD231PD   Z3, Z18, Z5
+	VMOVUPD       Z17, Z6
+	VFMADD231PD   Z4, Z18, Z6
 	VFMADD132PD   Z3, Z16, Z5
 	VFMADD132PD   Z4, Z16, Z6
 	VFMADD132PD   Z3, Z15, Z5
 	VFMADD132PD   Z4, Z15, Z6
+	VFMADD132PD   Z3, Z14, Z5
+	VFMADD132PD   Z4, Z14, Z6
 	VMULPD        Z3, Z1, Z3
 	VMULPD        Z4, Z2, Z4
 	VADDPD        Z1, Z1, Z1
@@ -1642,9 +2047,9 @@ unrolled:
 	VCVTPS2PD     64(SI), Z3
 	VCVTPS2PD     96(SI), Z4
 	VPMOVQ2M      Z3, K2
-	VBLENDMPD     Z14, Z3, K2, Z3
+	VBLENDMPD     Z13, Z3, K2, Z3
 	VPMOVQ2M      Z4, K2
-	VBLENDMPD     Z14, Z4, K2, Z4
+	VBLENDMPD     Z13, Z4, K2, Z4
 	VADDPD        Z1, Z3, Z1
 	VADDPD        Z2, Z4, Z2
 	VCVTPD2PS     Z1, Y1
@@ -1654,32 +2059,32 @@ unrolled:
 	VPORD         u32_00400000<>+0(SB), Z0, K2, Z1
 	VMOVUPS       Z1, 64(DI)
 	VMOVUPS       128(SI), Z0
-	VPORD         Z30, Z0, Z1
+	VPORD         Z29, Z0, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z29, Z2, Z2
-	VMAXPD        Z29, Z1, Z1
-	VMOVUPD       Z31, Z3
-	VFMADD231PD   Z28, Z2, Z3
-	VMOVUPD       Z31, Z4
-	VFMADD231PD   Z28, Z1, Z4
-	VSUBPD        Z31, Z3, Z5
-	VSUBPD        Z31, Z4, Z6
-	VFMADD231PD   Z27, Z5, Z2
-	VFMADD231PD   Z27, Z6, Z1
-	VMOVUPD       Z25, Z5
-	VFMADD231PD   Z2, Z26, Z5
-	VMOVUPD       Z25, Z6
-	VFMADD231PD   Z1, Z26, Z6
-	VFMADD132PD   Z2, Z24, Z5
-	VFMADD132PD   Z1, Z24, Z6
+	VMAXPD        Z28, Z2, Z2
+	VMAXPD        Z28, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z27, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z27, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z26, Z5, Z2
+	VFMADD231PD   Z26, Z6, Z1
+	VMOVUPD       Z24, Z5
+	VFMADD231PD   Z2, Z25, Z5
+	VMOVUPD       Z24, Z6
+	VFMADD231PD   Z1, Z25, Z6
 	VFMADD132PD   Z2, Z23, Z5
 	VFMADD132PD   Z1, Z23, Z6
 	VFMADD132PD   Z2, Z22, Z5
 	VFMADD132PD   Z1, Z22, Z6
 	VFMADD132PD   Z2, Z21, Z5
 	VFMADD132PD   Z1, Z21, Z6
+	VFMADD132PD   Z2, Z20, Z5
+	VFMADD132PD   Z1, Z20, Z6
 	VMULPD        Z2, Z2, Z7
 	VMULPD        Z1, Z1, Z8
 	VFMADD231PD   Z5, Z7, Z2
@@ -1688,22 +2093,22 @@ unrolled:
 	VPSLLQ        $0x34, Z4, Z4
 	VFMADD231PD   Z2, Z3, Z3
 	VFMADD231PD   Z1, Z4, Z4
-	VADDPD        Z3, Z20, Z1
-	VADDPD        Z4, Z20, Z2
+	VADDPD        Z3, Z19, Z1
+	VADDPD        Z4, Z19, Z2
 	VDIVPD        Z1, Z3, Z1
 	VDIVPD        Z2, Z4, Z2
 	VMULPD        Z1, Z1, Z3
 	VMULPD        Z2, Z2, Z4
-	VMOVUPD       Z18, Z5
-	VFMADD231PD   Z3, Z19, Z5
-	VMOVUPD       Z18, Z6
-	VFMADD231PD   Z4, Z19, Z6
-	VFMADD132PD   Z3, Z17, Z5
-	VFMADD132PD   Z4, Z17, Z6
+	VMOVUPD       Z17, Z5
+	VFMADD231PD   Z3, Z18, Z5
+	VMOVUPD       Z17, Z6
+	VFMADD231PD   Z4, Z18, Z6
 	VFMADD132PD   Z3, Z16, Z5
 	VFMADD132PD   Z4, Z16, Z6
 	VFMADD132PD   Z3, Z15, Z5
 	VFMADD132PD   Z4, Z15, Z6
+	VFMADD132PD   Z3, Z14, Z5
+	VFMADD132PD   Z4, Z14, Z6
 	VMULPD        Z3, Z1, Z3
 	VMULPD        Z4, Z2, Z4
 	VADDPD        Z1, Z1, Z1
@@ -1713,9 +2118,9 @@ unrolled:
 	VCVTPS2PD     128(SI), Z3
 	VCVTPS2PD     160(SI), Z4
 	VPMOVQ2M      Z3, K2
-	VBLENDMPD     Z14, Z3, K2, Z3
+	VBLENDMPD     Z13, Z3, K2, Z3
 	VPMOVQ2M      Z4, K2
-	VBLENDMPD     Z14, Z4, K2, Z4
+	VBLENDMPD     Z13, Z4, K2, Z4
 	VADDPD        Z1, Z3, Z1
 	VADDPD        Z2, Z4, Z2
 	VCVTPD2PS     Z1, Y1
@@ -1725,32 +2130,32 @@ unrolled:
 	VPORD         u32_00400000<>+0(SB), Z0, K2, Z1
 	VMOVUPS       Z1, 128(DI)
 	VMOVUPS       192(SI), Z0
-	VPORD         Z30, Z0, Z1
+	VPORD         Z29, Z0, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z29, Z2, Z2
-	VMAXPD        Z29, Z1, Z1
-	VMOVUPD       Z31, Z3
-	VFMADD231PD   Z28, Z2, Z3
-	VMOVUPD       Z31, Z4
-	VFMADD231PD   Z28, Z1, Z4
-	VSUBPD        Z31, Z3, Z5
-	VSUBPD        Z31, Z4, Z6
-	VFMADD231PD   Z27, Z5, Z2
-	VFMADD231PD   Z27, Z6, Z1
-	VMOVUPD       Z25, Z5
-	VFMADD231PD   Z2, Z26, Z5
-	VMOVUPD       Z25, Z6
-	VFMADD231PD   Z1, Z26, Z6
-	VFMADD132PD   Z2, Z24, Z5
-	VFMADD132PD   Z1, Z24, Z6
+	VMAXPD        Z28, Z2, Z2
+	VMAXPD        Z28, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z27, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z27, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z26, Z5, Z2
+	VFMADD231PD   Z26, Z6, Z1
+	VMOVUPD       Z24, Z5
+	VFMADD231PD   Z2, Z25, Z5
+	VMOVUPD       Z24, Z6
+	VFMADD231PD   Z1, Z25, Z6
 	VFMADD132PD   Z2, Z23, Z5
 	VFMADD132PD   Z1, Z23, Z6
 	VFMADD132PD   Z2, Z22, Z5
 	VFMADD132PD   Z1, Z22, Z6
 	VFMADD132PD   Z2, Z21, Z5
 	VFMADD132PD   Z1, Z21, Z6
+	VFMADD132PD   Z2, Z20, Z5
+	VFMADD132PD   Z1, Z20, Z6
 	VMULPD        Z2, Z2, Z7
 	VMULPD        Z1, Z1, Z8
 	VFMADD231PD   Z5, Z7, Z2
@@ -1759,22 +2164,22 @@ unrolled:
 	VPSLLQ        $0x34, Z4, Z4
 	VFMADD231PD   Z2, Z3, Z3
 	VFMADD231PD   Z1, Z4, Z4
-	VADDPD        Z3, Z20, Z1
-	VADDPD        Z4, Z20, Z2
+	VADDPD        Z3, Z19, Z1
+	VADDPD        Z4, Z19, Z2
 	VDIVPD        Z1, Z3, Z1
 	VDIVPD        Z2, Z4, Z2
 	VMULPD        Z1, Z1, Z3
 	VMULPD        Z2, Z2, Z4
-	VMOVUPD       Z18, Z5
-	VFMADD231PD   Z3, Z19, Z5
-	VMOVUPD       Z18, Z6
-	VFMADD231PD   Z4, Z19, Z6
-	VFMADD132PD   Z3, Z17, Z5
-	VFMADD132PD   Z4, Z17, Z6
+	VMOVUPD       Z17, Z5
+	VFMADD231PD   Z3, Z18, Z5
+	VMOVUPD       Z17, Z6
+	VFMADD231PD   Z4, Z18, Z6
 	VFMADD132PD   Z3, Z16, Z5
 	VFMADD132PD   Z4, Z16, Z6
 	VFMADD132PD   Z3, Z15, Z5
 	VFMADD132PD   Z4, Z15, Z6
+	VFMADD132PD   Z3, Z14, Z5
+	VFMADD132PD   Z4, Z14, Z6
 	VMULPD        Z3, Z1, Z3
 	VMULPD        Z4, Z2, Z4
 	VADDPD        Z1, Z1, Z1
@@ -1784,9 +2189,9 @@ unrolled:
 	VCVTPS2PD     192(SI), Z3
 	VCVTPS2PD     224(SI), Z4
 	VPMOVQ2M      Z3, K2
-	VBLENDMPD     Z14, Z3, K2, Z3
+	VBLENDMPD     Z13, Z3, K2, Z3
 	VPMOVQ2M      Z4, K2
-	VBLENDMPD     Z14, Z4, K2, Z4
+	VBLENDMPD     Z13, Z4, K2, Z4
 	VADDPD        Z1, Z3, Z1
 	VADDPD        Z2, Z4, Z2
 	VCVTPD2PS     Z1, Y1
@@ -1803,34 +2208,34 @@ unrolled:
 	// One vector per iteration.
 single:
 	CMPQ          CX, $0x00000010
-	JB            tail
+	JB            last
 	VMOVUPS       (SI), Z0
-	VPORD         Z30, Z0, Z1
+	VPORD         Z29, Z0, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z29, Z2, Z2
-	VMAXPD        Z29, Z1, Z1
-	VMOVUPD       Z31, Z3
-	VFMADD231PD   Z28, Z2, Z3
-	VMOVUPD       Z31, Z4
-	VFMADD231PD   Z28, Z1, Z4
-	VSUBPD        Z31, Z3, Z5
-	VSUBPD        Z31, Z4, Z6
-	VFMADD231PD   Z27, Z5, Z2
-	VFMADD231PD   Z27, Z6, Z1
-	VMOVUPD       Z25, Z5
-	VFMADD231PD   Z2, Z26, Z5
-	VMOVUPD       Z25, Z6
-	VFMADD231PD   Z1, Z26, Z6
-	VFMADD132PD   Z2, Z24, Z5
-	VFMADD132PD   Z1, Z24, Z6
+	VMAXPD        Z28, Z2, Z2
+	VMAXPD        Z28, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z27, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z27, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z26, Z5, Z2
+	VFMADD231PD   Z26, Z6, Z1
+	VMOVUPD       Z24, Z5
+	VFMADD231PD   Z2, Z25, Z5
+	VMOVUPD       Z24, Z6
+	VFMADD231PD   Z1, Z25, Z6
 	VFMADD132PD   Z2, Z23, Z5
 	VFMADD132PD   Z1, Z23, Z6
 	VFMADD132PD   Z2, Z22, Z5
 	VFMADD132PD   Z1, Z22, Z6
 	VFMADD132PD   Z2, Z21, Z5
 	VFMADD132PD   Z1, Z21, Z6
+	VFMADD132PD   Z2, Z20, Z5
+	VFMADD132PD   Z1, Z20, Z6
 	VMULPD        Z2, Z2, Z7
 	VMULPD        Z1, Z1, Z8
 	VFMADD231PD   Z5, Z7, Z2
@@ -1839,22 +2244,22 @@ single:
 	VPSLLQ        $0x34, Z4, Z4
 	VFMADD231PD   Z2, Z3, Z3
 	VFMADD231PD   Z1, Z4, Z4
-	VADDPD        Z3, Z20, Z1
-	VADDPD        Z4, Z20, Z2
+	VADDPD        Z3, Z19, Z1
+	VADDPD        Z4, Z19, Z2
 	VDIVPD        Z1, Z3, Z1
 	VDIVPD        Z2, Z4, Z2
 	VMULPD        Z1, Z1, Z3
 	VMULPD        Z2, Z2, Z4
-	VMOVUPD       Z18, Z5
-	VFMADD231PD   Z3, Z19, Z5
-	VMOVUPD       Z18, Z6
-	VFMADD231PD   Z4, Z19, Z6
-	VFMADD132PD   Z3, Z17, Z5
-	VFMADD132PD   Z4, Z17, Z6
+	VMOVUPD       Z17, Z5
+	VFMADD231PD   Z3, Z18, Z5
+	VMOVUPD       Z17, Z6
+	VFMADD231PD   Z4, Z18, Z6
 	VFMADD132PD   Z3, Z16, Z5
 	VFMADD132PD   Z4, Z16, Z6
 	VFMADD132PD   Z3, Z15, Z5
 	VFMADD132PD   Z4, Z15, Z6
+	VFMADD132PD   Z3, Z14, Z5
+	VFMADD132PD   Z4, Z14, Z6
 	VMULPD        Z3, Z1, Z3
 	VMULPD        Z4, Z2, Z4
 	VADDPD        Z1, Z1, Z1
@@ -1864,9 +2269,9 @@ single:
 	VCVTPS2PD     (SI), Z3
 	VCVTPS2PD     32(SI), Z4
 	VPMOVQ2M      Z3, K2
-	VBLENDMPD     Z14, Z3, K2, Z3
+	VBLENDMPD     Z13, Z3, K2, Z3
 	VPMOVQ2M      Z4, K2
-	VBLENDMPD     Z14, Z4, K2, Z4
+	VBLENDMPD     Z13, Z4, K2, Z4
 	VADDPD        Z1, Z3, Z1
 	VADDPD        Z2, Z4, Z2
 	VCVTPD2PS     Z1, Y1
@@ -1880,8 +2285,12 @@ single:
 	SUBQ          $0x00000010, CX
 	JMP           single
 
-	// The last 1..15 elements, with masked loads and stores.
-tail:
+last:
+	VMOVUPS Z31, (BX)
+	JMP     done
+
+	// A slice of 0..15 elements, with masked loads and stores.
+short:
 	TESTQ         CX, CX
 	JZ            done
 	MOVL          $0x00000001, AX
@@ -1889,32 +2298,32 @@ tail:
 	DECL          AX
 	KMOVW         AX, K1
 	VMOVUPS.Z     (SI), K1, Z0
-	VPORD         Z30, Z0, Z1
+	VPORD         Z29, Z0, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z29, Z2, Z2
-	VMAXPD        Z29, Z1, Z1
-	VMOVUPD       Z31, Z3
-	VFMADD231PD   Z28, Z2, Z3
-	VMOVUPD       Z31, Z4
-	VFMADD231PD   Z28, Z1, Z4
-	VSUBPD        Z31, Z3, Z5
-	VSUBPD        Z31, Z4, Z6
-	VFMADD231PD   Z27, Z5, Z2
-	VFMADD231PD   Z27, Z6, Z1
-	VMOVUPD       Z25, Z5
-	VFMADD231PD   Z2, Z26, Z5
-	VMOVUPD       Z25, Z6
-	VFMADD231PD   Z1, Z26, Z6
-	VFMADD132PD   Z2, Z24, Z5
-	VFMADD132PD   Z1, Z24, Z6
+	VMAXPD        Z28, Z2, Z2
+	VMAXPD        Z28, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z27, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z27, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z26, Z5, Z2
+	VFMADD231PD   Z26, Z6, Z1
+	VMOVUPD       Z24, Z5
+	VFMADD231PD   Z2, Z25, Z5
+	VMOVUPD       Z24, Z6
+	VFMADD231PD   Z1, Z25, Z6
 	VFMADD132PD   Z2, Z23, Z5
 	VFMADD132PD   Z1, Z23, Z6
 	VFMADD132PD   Z2, Z22, Z5
 	VFMADD132PD   Z1, Z22, Z6
 	VFMADD132PD   Z2, Z21, Z5
 	VFMADD132PD   Z1, Z21, Z6
+	VFMADD132PD   Z2, Z20, Z5
+	VFMADD132PD   Z1, Z20, Z6
 	VMULPD        Z2, Z2, Z7
 	VMULPD        Z1, Z1, Z8
 	VFMADD231PD   Z5, Z7, Z2
@@ -1923,22 +2332,22 @@ tail:
 	VPSLLQ        $0x34, Z4, Z4
 	VFMADD231PD   Z2, Z3, Z3
 	VFMADD231PD   Z1, Z4, Z4
-	VADDPD        Z3, Z20, Z1
-	VADDPD        Z4, Z20, Z2
+	VADDPD        Z3, Z19, Z1
+	VADDPD        Z4, Z19, Z2
 	VDIVPD        Z1, Z3, Z1
 	VDIVPD        Z2, Z4, Z2
 	VMULPD        Z1, Z1, Z3
 	VMULPD        Z2, Z2, Z4
-	VMOVUPD       Z18, Z5
-	VFMADD231PD   Z3, Z19, Z5
-	VMOVUPD       Z18, Z6
-	VFMADD231PD   Z4, Z19, Z6
-	VFMADD132PD   Z3, Z17, Z5
-	VFMADD132PD   Z4, Z17, Z6
+	VMOVUPD       Z17, Z5
+	VFMADD231PD   Z3, Z18, Z5
+	VMOVUPD       Z17, Z6
+	VFMADD231PD   Z4, Z18, Z6
 	VFMADD132PD   Z3, Z16, Z5
 	VFMADD132PD   Z4, Z16, Z6
 	VFMADD132PD   Z3, Z15, Z5
 	VFMADD132PD   Z4, Z15, Z6
+	VFMADD132PD   Z3, Z14, Z5
+	VFMADD132PD   Z4, Z14, Z6
 	VMULPD        Z3, Z1, Z3
 	VMULPD        Z4, Z2, Z4
 	VADDPD        Z1, Z1, Z1
@@ -1949,9 +2358,9 @@ tail:
 	VEXTRACTF64X4 $0x01, Z0, Y4
 	VCVTPS2PD     Y4, Z4
 	VPMOVQ2M      Z3, K2
-	VBLENDMPD     Z14, Z3, K2, Z3
+	VBLENDMPD     Z13, Z3, K2, Z3
 	VPMOVQ2M      Z4, K2
-	VBLENDMPD     Z14, Z4, K2, Z4
+	VBLENDMPD     Z13, Z4, K2, Z4
 	VADDPD        Z1, Z3, Z1
 	VADDPD        Z2, Z4, Z2
 	VCVTPD2PS     Z1, Y1
@@ -1971,50 +2380,109 @@ TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-48
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
 	MOVQ    x_len+32(FP), CX
-	VMOVUPS f64_43380000000003ff<>+0(SB), Z31
-	VMOVUPS f64_3ff0000000000000<>+0(SB), Z30
-	VMOVUPS u32_80000000<>+0(SB), Z29
-	VMOVUPS f64_c05a000000000000<>+0(SB), Z28
-	VMOVUPS f64_3ff71547652b82fe<>+0(SB), Z27
-	VMOVUPS f64_bfe62e42fefa39ef<>+0(SB), Z26
-	VMOVUPS f64_3f2a032bd7f6163f<>+0(SB), Z25
-	VMOVUPS f64_3f56d71e5815f5fb<>+0(SB), Z24
-	VMOVUPS f64_3f81111895a856f1<>+0(SB), Z23
-	VMOVUPS f64_3fa5554b13fd0d68<>+0(SB), Z22
-	VMOVUPS f64_3fc555554ef9eed7<>+0(SB), Z21
-	VMOVUPS f64_3fe00000025e9e27<>+0(SB), Z20
+	VMOVUPS f64_43380000000003ff<>+0(SB), Z30
+	VMOVUPS f64_3ff0000000000000<>+0(SB), Z29
+	VMOVUPS u32_80000000<>+0(SB), Z28
+	VMOVUPS f64_c05a000000000000<>+0(SB), Z27
+	VMOVUPS f64_3ff71547652b82fe<>+0(SB), Z26
+	VMOVUPS f64_bfe62e42fefa39ef<>+0(SB), Z25
+	VMOVUPS f64_3f2a032bd7f6163f<>+0(SB), Z24
+	VMOVUPS f64_3f56d71e5815f5fb<>+0(SB), Z23
+	VMOVUPS f64_3f81111895a856f1<>+0(SB), Z22
+	VMOVUPS f64_3fa5554b13fd0d68<>+0(SB), Z21
+	VMOVUPS f64_3fc555554ef9eed7<>+0(SB), Z20
+	VMOVUPS f64_3fe00000025e9e27<>+0(SB), Z19
+	CMPQ    CX, $0x00000010
+	JB      short
 
-	// 4 vectors per iteration.
-unrolled:
-	CMPQ          CX, $0x00000040
-	JB            single
-	VMOVUPS       (SI), Z0
-	VPORD         Z29, Z0, Z1
+	// At least one vector: compute the last one, x[len-w:len], first
+	// (before an in-place loop overwrites it), and store it after the loop.
+	// It overlaps the loop's last vector when len is no multiple of w.
+	LEAQ          -64(SI)(CX*4), AX
+	LEAQ          -64(DI)(CX*4), BX
+	VMOVUPS       (AX), Z0
+	VPORD         Z28, Z0, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z28, Z2, Z2
-	VMAXPD        Z28, Z1, Z1
-	VMOVUPD       Z31, Z3
-	VFMADD231PD   Z27, Z2, Z3
-	VMOVUPD       Z31, Z4
-	VFMADD231PD   Z27, Z1, Z4
-	VSUBPD        Z31, Z3, Z5
-	VSUBPD        Z31, Z4, Z6
-	VFMADD231PD   Z26, Z5, Z2
-	VFMADD231PD   Z26, Z6, Z1
-	VMOVUPD       Z24, Z5
-	VFMADD231PD   Z2, Z25, Z5
-	VMOVUPD       Z24, Z6
-	VFMADD231PD   Z1, Z25, Z6
-	VFMADD132PD   Z2, Z23, Z5
-	VFMADD132PD   Z1, Z23, Z6
+	VMAXPD        Z27, Z2, Z2
+	VMAXPD        Z27, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z26, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z26, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z25, Z5, Z2
+	VFMADD231PD   Z25, Z6, Z1
+	VMOVUPD       Z23, Z5
+	VFMADD231PD   Z2, Z24, Z5
+	VMOVUPD       Z23, Z6
+	VFMADD231PD   Z1, Z24, Z6
 	VFMADD132PD   Z2, Z22, Z5
 	VFMADD132PD   Z1, Z22, Z6
 	VFMADD132PD   Z2, Z21, Z5
 	VFMADD132PD   Z1, Z21, Z6
 	VFMADD132PD   Z2, Z20, Z5
 	VFMADD132PD   Z1, Z20, Z6
+	VFMADD132PD   Z2, Z19, Z5
+	VFMADD132PD   Z1, Z19, Z6
+	VMULPD        Z2, Z2, Z7
+	VMULPD        Z1, Z1, Z8
+	VFMADD231PD   Z5, Z7, Z2
+	VFMADD231PD   Z6, Z8, Z1
+	VPSLLQ        $0x34, Z3, Z3
+	VPSLLQ        $0x34, Z4, Z4
+	VFMADD231PD   Z2, Z3, Z3
+	VFMADD231PD   Z1, Z4, Z4
+	VCVTPS2PD     (AX), Z1
+	VCVTPS2PD     32(AX), Z2
+	VPMOVQ2M      Z1, K2
+	VBLENDMPD     Z3, Z29, K2, Z1
+	VPMOVQ2M      Z2, K2
+	VBLENDMPD     Z4, Z29, K2, Z2
+	VADDPD        Z3, Z29, Z3
+	VADDPD        Z4, Z29, Z4
+	VDIVPD        Z3, Z1, Z1
+	VDIVPD        Z4, Z2, Z2
+	VCVTPD2PS     Z1, Y1
+	VCVTPD2PS     Z2, Y2
+	VINSERTF64X4  $0x01, Y2, Z1, Z1
+	VCMPPS        $0x03, Z0, Z0, K2
+	VPORD         u32_00400000<>+0(SB), Z0, K2, Z1
+	VMOVUPS       Z1, Z31
+
+	// 4 vectors per iteration.
+unrolled:
+	CMPQ          CX, $0x00000040
+	JB            single
+	VMOVUPS       (SI), Z0
+	VPORD         Z28, Z0, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VMAXPD        Z27, Z2, Z2
+	VMAXPD        Z27, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z26, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z26, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z25, Z5, Z2
+	VFMADD231PD   Z25, Z6, Z1
+	VMOVUPD       Z23, Z5
+	VFMADD231PD   Z2, Z24, Z5
+	VMOVUPD       Z23, Z6
+	VFMADD231PD   Z1, Z24, Z6
+	VFMADD132PD   Z2, Z22, Z5
+	VFMADD132PD   Z1, Z22, Z6
+	VFMADD132PD   Z2, Z21, Z5
+	VFMADD132PD   Z1, Z21, Z6
+	VFMADD132PD   Z2, Z20, Z5
+	VFMADD132PD   Z1, Z20, Z6
+	VFMADD132PD   Z2, Z19, Z5
+	VFMADD132PD   Z1, Z19, Z6
 	VMULPD        Z2, Z2, Z7
 	VMULPD        Z1, Z1, Z8
 	VFMADD231PD   Z5, Z7, Z2
@@ -2026,11 +2494,11 @@ unrolled:
 	VCVTPS2PD     (SI), Z1
 	VCVTPS2PD     32(SI), Z2
 	VPMOVQ2M      Z1, K2
-	VBLENDMPD     Z3, Z30, K2, Z1
+	VBLENDMPD     Z3, Z29, K2, Z1
 	VPMOVQ2M      Z2, K2
-	VBLENDMPD     Z4, Z30, K2, Z2
-	VADDPD        Z3, Z30, Z3
-	VADDPD        Z4, Z30, Z4
+	VBLENDMPD     Z4, Z29, K2, Z2
+	VADDPD        Z3, Z29, Z3
+	VADDPD        Z4, Z29, Z4
 	VDIVPD        Z3, Z1, Z1
 	VDIVPD        Z4, Z2, Z2
 	VCVTPD2PS     Z1, Y1
@@ -2040,32 +2508,32 @@ unrolled:
 	VPORD         u32_00400000<>+0(SB), Z0, K2, Z1
 	VMOVUPS       Z1, (DI)
 	VMOVUPS       64(SI), Z0
-	VPORD         Z29, Z0, Z1
+	VPORD         Z28, Z0, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z28, Z2, Z2
-	VMAXPD        Z28, Z1, Z1
-	VMOVUPD       Z31, Z3
-	VFMADD231PD   Z27, Z2, Z3
-	VMOVUPD       Z31, Z4
-	VFMADD231PD   Z27, Z1, Z4
-	VSUBPD        Z31, Z3, Z5
-	VSUBPD        Z31, Z4, Z6
-	VFMADD231PD   Z26, Z5, Z2
-	VFMADD231PD   Z26, Z6, Z1
-	VMOVUPD       Z24, Z5
-	VFMADD231PD   Z2, Z25, Z5
-	VMOVUPD       Z24, Z6
-	VFMADD231PD   Z1, Z25, Z6
-	VFMADD132PD   Z2, Z23, Z5
-	VFMADD132PD   Z1, Z23, Z6
+	VMAXPD        Z27, Z2, Z2
+	VMAXPD        Z27, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z26, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z26, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z25, Z5, Z2
+	VFMADD231PD   Z25, Z6, Z1
+	VMOVUPD       Z23, Z5
+	VFMADD231PD   Z2, Z24, Z5
+	VMOVUPD       Z23, Z6
+	VFMADD231PD   Z1, Z24, Z6
 	VFMADD132PD   Z2, Z22, Z5
 	VFMADD132PD   Z1, Z22, Z6
 	VFMADD132PD   Z2, Z21, Z5
 	VFMADD132PD   Z1, Z21, Z6
 	VFMADD132PD   Z2, Z20, Z5
 	VFMADD132PD   Z1, Z20, Z6
+	VFMADD132PD   Z2, Z19, Z5
+	VFMADD132PD   Z1, Z19, Z6
 	VMULPD        Z2, Z2, Z7
 	VMULPD        Z1, Z1, Z8
 	VFMADD231PD   Z5, Z7, Z2
@@ -2077,11 +2545,11 @@ unrolled:
 	VCVTPS2PD     64(SI), Z1
 	VCVTPS2PD     96(SI), Z2
 	VPMOVQ2M      Z1, K2
-	VBLENDMPD     Z3, Z30, K2, Z1
+	VBLENDMPD     Z3, Z29, K2, Z1
 	VPMOVQ2M      Z2, K2
-	VBLENDMPD     Z4, Z30, K2, Z2
-	VADDPD        Z3, Z30, Z3
-	VADDPD        Z4, Z30, Z4
+	VBLENDMPD     Z4, Z29, K2, Z2
+	VADDPD        Z3, Z29, Z3
+	VADDPD        Z4, Z29, Z4
 	VDIVPD        Z3, Z1, Z1
 	VDIVPD        Z4, Z2, Z2
 	VCVTPD2PS     Z1, Y1
@@ -2091,32 +2559,32 @@ unrolled:
 	VPORD         u32_00400000<>+0(SB), Z0, K2, Z1
 	VMOVUPS       Z1, 64(DI)
 	VMOVUPS       128(SI), Z0
-	VPORD         Z29, Z0, Z1
+	VPORD         Z28, Z0, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z28, Z2, Z2
-	VMAXPD        Z28, Z1, Z1
-	VMOVUPD       Z31, Z3
-	VFMADD231PD   Z27, Z2, Z3
-	VMOVUPD       Z31, Z4
-	VFMADD231PD   Z27, Z1, Z4
-	VSUBPD        Z31, Z3, Z5
-	VSUBPD        Z31, Z4, Z6
-	VFMADD231PD   Z26, Z5, Z2
-	VFMADD231PD   Z26, Z6, Z1
-	VMOVUPD       Z24, Z5
-	VFMADD231PD   Z2, Z25, Z5
-	VMOVUPD       Z24, Z6
-	VFMADD231PD   Z1, Z25, Z6
-	VFMADD132PD   Z2, Z23, Z5
-	VFMADD132PD   Z1, Z23, Z6
+	VMAXPD        Z27, Z2, Z2
+	VMAXPD        Z27, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z26, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z26, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z25, Z5, Z2
+	VFMADD231PD   Z25, Z6, Z1
+	VMOVUPD       Z23, Z5
+	VFMADD231PD   Z2, Z24, Z5
+	VMOVUPD       Z23, Z6
+	VFMADD231PD   Z1, Z24, Z6
 	VFMADD132PD   Z2, Z22, Z5
 	VFMADD132PD   Z1, Z22, Z6
 	VFMADD132PD   Z2, Z21, Z5
 	VFMADD132PD   Z1, Z21, Z6
 	VFMADD132PD   Z2, Z20, Z5
 	VFMADD132PD   Z1, Z20, Z6
+	VFMADD132PD   Z2, Z19, Z5
+	VFMADD132PD   Z1, Z19, Z6
 	VMULPD        Z2, Z2, Z7
 	VMULPD        Z1, Z1, Z8
 	VFMADD231PD   Z5, Z7, Z2
@@ -2128,11 +2596,11 @@ unrolled:
 	VCVTPS2PD     128(SI), Z1
 	VCVTPS2PD     160(SI), Z2
 	VPMOVQ2M      Z1, K2
-	VBLENDMPD     Z3, Z30, K2, Z1
+	VBLENDMPD     Z3, Z29, K2, Z1
 	VPMOVQ2M      Z2, K2
-	VBLENDMPD     Z4, Z30, K2, Z2
-	VADDPD        Z3, Z30, Z3
-	VADDPD        Z4, Z30, Z4
+	VBLENDMPD     Z4, Z29, K2, Z2
+	VADDPD        Z3, Z29, Z3
+	VADDPD        Z4, Z29, Z4
 	VDIVPD        Z3, Z1, Z1
 	VDIVPD        Z4, Z2, Z2
 	VCVTPD2PS     Z1, Y1
@@ -2142,32 +2610,32 @@ unrolled:
 	VPORD         u32_00400000<>+0(SB), Z0, K2, Z1
 	VMOVUPS       Z1, 128(DI)
 	VMOVUPS       192(SI), Z0
-	VPORD         Z29, Z0, Z1
+	VPORD         Z28, Z0, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z28, Z2, Z2
-	VMAXPD        Z28, Z1, Z1
-	VMOVUPD       Z31, Z3
-	VFMADD231PD   Z27, Z2, Z3
-	VMOVUPD       Z31, Z4
-	VFMADD231PD   Z27, Z1, Z4
-	VSUBPD        Z31, Z3, Z5
-	VSUBPD        Z31, Z4, Z6
-	VFMADD231PD   Z26, Z5, Z2
-	VFMADD231PD   Z26, Z6, Z1
-	VMOVUPD       Z24, Z5
-	VFMADD231PD   Z2, Z25, Z5
-	VMOVUPD       Z24, Z6
-	VFMADD231PD   Z1, Z25, Z6
-	VFMADD132PD   Z2, Z23, Z5
-	VFMADD132PD   Z1, Z23, Z6
+	VMAXPD        Z27, Z2, Z2
+	VMAXPD        Z27, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z26, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z26, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z25, Z5, Z2
+	VFMADD231PD   Z25, Z6, Z1
+	VMOVUPD       Z23, Z5
+	VFMADD231PD   Z2, Z24, Z5
+	VMOVUPD       Z23, Z6
+	VFMADD231PD   Z1, Z24, Z6
 	VFMADD132PD   Z2, Z22, Z5
 	VFMADD132PD   Z1, Z22, Z6
 	VFMADD132PD   Z2, Z21, Z5
 	VFMADD132PD   Z1, Z21, Z6
 	VFMADD132PD   Z2, Z20, Z5
 	VFMADD132PD   Z1, Z20, Z6
+	VFMADD132PD   Z2, Z19, Z5
+	VFMADD132PD   Z1, Z19, Z6
 	VMULPD        Z2, Z2, Z7
 	VMULPD        Z1, Z1, Z8
 	VFMADD231PD   Z5, Z7, Z2
@@ -2179,11 +2647,11 @@ unrolled:
 	VCVTPS2PD     192(SI), Z1
 	VCVTPS2PD     224(SI), Z2
 	VPMOVQ2M      Z1, K2
-	VBLENDMPD     Z3, Z30, K2, Z1
+	VBLENDMPD     Z3, Z29, K2, Z1
 	VPMOVQ2M      Z2, K2
-	VBLENDMPD     Z4, Z30, K2, Z2
-	VADDPD        Z3, Z30, Z3
-	VADDPD        Z4, Z30, Z4
+	VBLENDMPD     Z4, Z29, K2, Z2
+	VADDPD        Z3, Z29, Z3
+	VADDPD        Z4, Z29, Z4
 	VDIVPD        Z3, Z1, Z1
 	VDIVPD        Z4, Z2, Z2
 	VCVTPD2PS     Z1, Y1
@@ -2200,34 +2668,34 @@ unrolled:
 	// One vector per iteration.
 single:
 	CMPQ          CX, $0x00000010
-	JB            tail
+	JB            last
 	VMOVUPS       (SI), Z0
-	VPORD         Z29, Z0, Z1
+	VPORD         Z28, Z0, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z28, Z2, Z2
-	VMAXPD        Z28, Z1, Z1
-	VMOVUPD       Z31, Z3
-	VFMADD231PD   Z27, Z2, Z3
-	VMOVUPD       Z31, Z4
-	VFMADD231PD   Z27, Z1, Z4
-	VSUBPD        Z31, Z3, Z5
-	VSUBPD        Z31, Z4, Z6
-	VFMADD231PD   Z26, Z5, Z2
-	VFMADD231PD   Z26, Z6, Z1
-	VMOVUPD       Z24, Z5
-	VFMADD231PD   Z2, Z25, Z5
-	VMOVUPD       Z24, Z6
-	VFMADD231PD   Z1, Z25, Z6
-	VFMADD132PD   Z2, Z23, Z5
-	VFMADD132PD   Z1, Z23, Z6
+	VMAXPD        Z27, Z2, Z2
+	VMAXPD        Z27, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z26, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z26, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z25, Z5, Z2
+	VFMADD231PD   Z25, Z6, Z1
+	VMOVUPD       Z23, Z5
+	VFMADD231PD   Z2, Z24, Z5
+	VMOVUPD       Z23, Z6
+	VFMADD231PD   Z1, Z24, Z6
 	VFMADD132PD   Z2, Z22, Z5
 	VFMADD132PD   Z1, Z22, Z6
 	VFMADD132PD   Z2, Z21, Z5
 	VFMADD132PD   Z1, Z21, Z6
 	VFMADD132PD   Z2, Z20, Z5
 	VFMADD132PD   Z1, Z20, Z6
+	VFMADD132PD   Z2, Z19, Z5
+	VFMADD132PD   Z1, Z19, Z6
 	VMULPD        Z2, Z2, Z7
 	VMULPD        Z1, Z1, Z8
 	VFMADD231PD   Z5, Z7, Z2
@@ -2239,11 +2707,11 @@ single:
 	VCVTPS2PD     (SI), Z1
 	VCVTPS2PD     32(SI), Z2
 	VPMOVQ2M      Z1, K2
-	VBLENDMPD     Z3, Z30, K2, Z1
+	VBLENDMPD     Z3, Z29, K2, Z1
 	VPMOVQ2M      Z2, K2
-	VBLENDMPD     Z4, Z30, K2, Z2
-	VADDPD        Z3, Z30, Z3
-	VADDPD        Z4, Z30, Z4
+	VBLENDMPD     Z4, Z29, K2, Z2
+	VADDPD        Z3, Z29, Z3
+	VADDPD        Z4, Z29, Z4
 	VDIVPD        Z3, Z1, Z1
 	VDIVPD        Z4, Z2, Z2
 	VCVTPD2PS     Z1, Y1
@@ -2257,8 +2725,12 @@ single:
 	SUBQ          $0x00000010, CX
 	JMP           single
 
-	// The last 1..15 elements, with masked loads and stores.
-tail:
+last:
+	VMOVUPS Z31, (BX)
+	JMP     done
+
+	// A slice of 0..15 elements, with masked loads and stores.
+short:
 	TESTQ         CX, CX
 	JZ            done
 	MOVL          $0x00000001, AX
@@ -2266,32 +2738,32 @@ tail:
 	DECL          AX
 	KMOVW         AX, K1
 	VMOVUPS.Z     (SI), K1, Z0
-	VPORD         Z29, Z0, Z1
+	VPORD         Z28, Z0, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z28, Z2, Z2
-	VMAXPD        Z28, Z1, Z1
-	VMOVUPD       Z31, Z3
-	VFMADD231PD   Z27, Z2, Z3
-	VMOVUPD       Z31, Z4
-	VFMADD231PD   Z27, Z1, Z4
-	VSUBPD        Z31, Z3, Z5
-	VSUBPD        Z31, Z4, Z6
-	VFMADD231PD   Z26, Z5, Z2
-	VFMADD231PD   Z26, Z6, Z1
-	VMOVUPD       Z24, Z5
-	VFMADD231PD   Z2, Z25, Z5
-	VMOVUPD       Z24, Z6
-	VFMADD231PD   Z1, Z25, Z6
-	VFMADD132PD   Z2, Z23, Z5
-	VFMADD132PD   Z1, Z23, Z6
+	VMAXPD        Z27, Z2, Z2
+	VMAXPD        Z27, Z1, Z1
+	VMOVUPD       Z30, Z3
+	VFMADD231PD   Z26, Z2, Z3
+	VMOVUPD       Z30, Z4
+	VFMADD231PD   Z26, Z1, Z4
+	VSUBPD        Z30, Z3, Z5
+	VSUBPD        Z30, Z4, Z6
+	VFMADD231PD   Z25, Z5, Z2
+	VFMADD231PD   Z25, Z6, Z1
+	VMOVUPD       Z23, Z5
+	VFMADD231PD   Z2, Z24, Z5
+	VMOVUPD       Z23, Z6
+	VFMADD231PD   Z1, Z24, Z6
 	VFMADD132PD   Z2, Z22, Z5
 	VFMADD132PD   Z1, Z22, Z6
 	VFMADD132PD   Z2, Z21, Z5
 	VFMADD132PD   Z1, Z21, Z6
 	VFMADD132PD   Z2, Z20, Z5
 	VFMADD132PD   Z1, Z20, Z6
+	VFMADD132PD   Z2, Z19, Z5
+	VFMADD132PD   Z1, Z19, Z6
 	VMULPD        Z2, Z2, Z7
 	VMULPD        Z1, Z1, Z8
 	VFMADD231PD   Z5, Z7, Z2
@@ -2304,11 +2776,11 @@ tail:
 	VEXTRACTF64X4 $0x01, Z0, Y2
 	VCVTPS2PD     Y2, Z2
 	VPMOVQ2M      Z1, K2
-	VBLENDMPD     Z3, Z30, K2, Z1
+	VBLENDMPD     Z3, Z29, K2, Z1
 	VPMOVQ2M      Z2, K2
-	VBLENDMPD     Z4, Z30, K2, Z2
-	VADDPD        Z3, Z30, Z3
-	VADDPD        Z4, Z30, Z4
+	VBLENDMPD     Z4, Z29, K2, Z2
+	VADDPD        Z3, Z29, Z3
+	VADDPD        Z4, Z29, Z4
 	VDIVPD        Z3, Z1, Z1
 	VDIVPD        Z4, Z2, Z2
 	VCVTPD2PS     Z1, Y1

@@ -17,9 +17,21 @@ var (
 	dstPtr = reg.RDI // next dst element
 	srcPtr = reg.RSI // next x element
 	count  = reg.RCX // elements left
+	// The last vector of a slice of at least one vector.
+	lastSrc = reg.RAX
+	lastDst = reg.RBX
 	// tailK is the AVX-512 tail mask; kernel selects use the others.
 	tailK  = reg.K1
 	tempKs = []reg.OpmaskPhysical{reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7}
+)
+
+// A body's place in the kernel.
+type mode int
+
+const (
+	modeMain  mode = iota // vectors at srcPtr, dstPtr
+	modeLast              // the vector at lastSrc, result kept in lastReg
+	modeShort             // a slice shorter than one vector (masked)
 )
 
 // Comparison predicates (VCMPPS imm8).
@@ -54,21 +66,25 @@ func generate(s *isa, p *kernels.Program) {
 		if l == nil {
 			continue
 		}
-		if main, err = l.body(unroll, true, false); err == nil {
+		if main, err = l.body(unroll, true, modeMain); err == nil {
 			break
 		}
-		if main, err = l.body(unroll, false, false); err == nil {
+		if main, err = l.body(unroll, false, modeMain); err == nil {
 			break
 		}
 	}
 	if err != nil {
 		panic(fmt.Sprintf("%s: unroll %d: %v", name, unroll, err))
 	}
-	single, err := l.body(1, true, false)
+	single, err := l.body(1, true, modeMain)
 	if err != nil {
 		panic(fmt.Sprintf("%s: %v", name, err))
 	}
-	tail, err := l.body(1, true, true)
+	last, err := l.body(1, true, modeLast)
+	if err != nil {
+		panic(fmt.Sprintf("%s: last: %v", name, err))
+	}
+	tail, err := l.body(1, true, modeShort)
 	if err != nil {
 		panic(fmt.Sprintf("%s: tail: %v", name, err))
 	}
@@ -80,6 +96,14 @@ func generate(s *isa, p *kernels.Program) {
 		f()
 	}
 	w, vb := s.lanes, s.vecBytes()
+	CMPQ(count, U32(w))
+	JB(LabelRef("short"))
+	Comment("At least one vector: compute the last one, x[len-w:len], first",
+		"(before an in-place loop overwrites it), and store it after the loop.",
+		"It overlaps the loop's last vector when len is no multiple of w.")
+	LEAQ(Mem{Base: srcPtr, Index: count, Scale: 4, Disp: -vb}, lastSrc)
+	LEAQ(Mem{Base: dstPtr, Index: count, Scale: 4, Disp: -vb}, lastDst)
+	replay(last)
 	if unroll > 1 {
 		Comment(fmt.Sprintf("%d vectors per iteration.", unroll))
 		Label("unrolled")
@@ -94,19 +118,22 @@ func generate(s *isa, p *kernels.Program) {
 	Comment("One vector per iteration.")
 	Label("single")
 	CMPQ(count, U32(w))
-	JB(LabelRef("tail"))
+	JB(LabelRef("last"))
 	replay(single)
 	ADDQ(U32(vb), srcPtr)
 	ADDQ(U32(vb), dstPtr)
 	SUBQ(U32(w), count)
 	JMP(LabelRef("single"))
+	Label("last")
+	VMOVUPS(l.lastReg, Mem{Base: lastDst})
+	JMP(LabelRef("done"))
 
 	if s.kmask {
-		Comment(fmt.Sprintf("The last 1..%d elements, with masked loads and stores.", w-1))
+		Comment(fmt.Sprintf("A slice of 0..%d elements, with masked loads and stores.", w-1))
 	} else {
-		Comment(fmt.Sprintf("The last 1..%d elements, gathered into a vector and scattered back one by one.", w-1))
+		Comment(fmt.Sprintf("A slice of 0..%d elements, gathered into a vector and scattered back one by one.", w-1))
 	}
-	Label("tail")
+	Label("short")
 	TESTQ(count, count)
 	JZ(LabelRef("done"))
 	if s.kmask {
@@ -171,6 +198,7 @@ type lowering struct {
 	inv      map[kernels.Value]reg.VecPhysical
 	prologue []func()
 	reserved []bool
+	lastReg  reg.VecPhysical // the last vector's result, held across the loop
 	// constRegs holds the constants kept in registers, by symbol name.
 	constRegs map[string]reg.VecPhysical
 
@@ -178,7 +206,7 @@ type lowering struct {
 	loc   map[key]reg.VecPhysical
 	free  []bool
 	kfree []bool
-	tail  bool
+	mode  mode
 	code  []func()
 	err   error
 }
@@ -224,6 +252,7 @@ func newLowering(s *isa, p *kernels.Program, nconst int) *lowering {
 		}
 	}
 	l.last[p.Out] = len(p.Code)
+	l.lastReg = l.reserve()
 
 	// Invariants: every parameter, and widenings of invariants.
 	invariant := func(in kernels.Instr) bool {
@@ -330,7 +359,7 @@ func (l *lowering) reserve() reg.VecPhysical {
 // body lowers the program for groups vectors at consecutive offsets, in
 // the main loop or (tail) for the masked last vector. It returns the code
 // to emit, or an error if the registers do not suffice.
-func (l *lowering) body(groups int, interleave, tail bool) ([]func(), error) {
+func (l *lowering) body(groups int, interleave bool, m mode) ([]func(), error) {
 	l.loc = map[key]reg.VecPhysical{}
 	l.free = make([]bool, len(l.s.regs))
 	for i := range l.free {
@@ -340,7 +369,7 @@ func (l *lowering) body(groups int, interleave, tail bool) ([]func(), error) {
 	for i := range l.kfree {
 		l.kfree[i] = true
 	}
-	l.tail, l.code, l.err = tail, nil, nil
+	l.mode, l.code, l.err = m, nil, nil
 	n := len(l.p.Code)
 	if interleave {
 		for i := 0; i <= n; i++ {
@@ -492,6 +521,14 @@ func (l *lowering) define(v kernels.Value, g, h int, r reg.VecPhysical) {
 	l.loc[key{v, g, h}] = r
 }
 
+// input addresses vector g of the input, plus off bytes.
+func (l *lowering) input(g, off int) Mem {
+	if l.mode == modeLast {
+		return Mem{Base: lastSrc, Disp: off}
+	}
+	return Mem{Base: srcPtr, Disp: g*l.s.vecBytes() + off}
+}
+
 // instr lowers instruction i (len(Code): the store of Out) for vector g.
 func (l *lowering) instr(i, g int) {
 	if l.err != nil {
@@ -503,8 +540,11 @@ func (l *lowering) instr(i, g int) {
 		r := l.loc[k]
 		delete(l.loc, k)
 		switch {
-		case !l.tail:
+		case l.mode == modeMain:
 			l.emit(func() { VMOVUPS(r, Mem{Base: dstPtr, Disp: g * vb}) })
+		case l.mode == modeLast:
+			lr := l.lastReg
+			l.emit(func() { VMOVUPS(r, lr) })
 		case l.s.kmask:
 			l.emit(func() { VMOVUPS(r, tailK, Mem{Base: dstPtr}) })
 		default:
@@ -538,8 +578,9 @@ func (l *lowering) instr(i, g int) {
 	case kernels.OpInput:
 		d := l.alloc()
 		switch {
-		case !l.tail:
-			l.emit(func() { VMOVUPS(Mem{Base: srcPtr, Disp: g * vb}, d) })
+		case l.mode != modeShort:
+			m := l.input(g, 0)
+			l.emit(func() { VMOVUPS(m, d) })
 		case l.s.kmask:
 			l.emit(func() { VMOVUPS_Z(Mem{Base: srcPtr}, tailK, d) })
 		default:
@@ -628,11 +669,11 @@ func (l *lowering) op(i int, in kernels.Instr, g, h int) {
 	switch in.Op {
 	case kernels.OpWiden:
 		src := a[0]
-		if !l.tail && l.p.Code[in.Args[0]].Op == kernels.OpInput {
+		if l.mode != modeShort && l.p.Code[in.Args[0]].Op == kernels.OpInput {
 			// Widen straight from memory.
 			l.consume(nil, src)
 			d := l.alloc()
-			m := Mem{Base: srcPtr, Disp: g*vb + h*vb/2}
+			m := l.input(g, h*vb/2)
 			l.emit(func() { VCVTPS2PD(m, d) })
 			l.define(v, g, h, d)
 			return
