@@ -139,8 +139,8 @@ func keys(m map[string]bool) []string {
 }
 
 // TestGeneratedUpToDate regenerates the assembly and stubs exactly as the
-// go:generate line does (same arguments, so the same header) and compares
-// them with the committed files byte for byte.
+// root package's generate directive does (same arguments, so the same
+// header) and compares them with the committed files byte for byte.
 func TestGeneratedUpToDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the generator")
