@@ -16,7 +16,11 @@ import (
 // overlap panics.
 func ReLU(dst, x []float32) {
 	check("ReLU", dst, x)
-	run(active().relu, fallback.ReLU, cutoffSimple, dst, x)
+	if simple(len(x), cutoffSimple) {
+		fallback.ReLU(dst, x)
+		return
+	}
+	run(active().relu, dst, x)
 }
 
 // LeakyReLU sets dst[i] = x[i] < 0 ? alpha*x[i] : x[i] for every i, with
@@ -29,7 +33,11 @@ func ReLU(dst, x []float32) {
 // overlap panics.
 func LeakyReLU(dst, x []float32, alpha float32) {
 	check("LeakyReLU", dst, x)
-	runAlpha(active().leakyReLU, fallback.LeakyReLU, cutoffSimple, dst, x, alpha)
+	if simple(len(x), cutoffSimple) {
+		fallback.LeakyReLU(dst, x, alpha)
+		return
+	}
+	runAlpha(active().leakyReLU, dst, x, alpha)
 }
 
 // ELU sets dst[i] = x[i] < 0 ? alpha*expm1(x[i]) : x[i] for every i.
@@ -43,7 +51,11 @@ func LeakyReLU(dst, x []float32, alpha float32) {
 // overlap panics.
 func ELU(dst, x []float32, alpha float32) {
 	check("ELU", dst, x)
-	runAlpha(active().elu, fallback.ELU, cutoffExp, dst, x, alpha)
+	if simple(len(x), cutoffExp) {
+		fallback.ELU(dst, x, alpha)
+		return
+	}
+	runAlpha(active().elu, dst, x, alpha)
 }
 
 // Softplus sets dst[i] = log(1 + exp(x[i])) for every i, computed as
@@ -58,7 +70,11 @@ func ELU(dst, x []float32, alpha float32) {
 // overlap panics.
 func Softplus(dst, x []float32) {
 	check("Softplus", dst, x)
-	run(active().softplus, fallback.Softplus, cutoffExp, dst, x)
+	if simple(len(x), cutoffExp) {
+		fallback.Softplus(dst, x)
+		return
+	}
+	run(active().softplus, dst, x)
 }
 
 // Sigmoid sets dst[i] = 1 / (1 + exp(-x[i])) for every i.
@@ -72,7 +88,11 @@ func Softplus(dst, x []float32) {
 // overlap panics.
 func Sigmoid(dst, x []float32) {
 	check("Sigmoid", dst, x)
-	run(active().sigmoid, fallback.Sigmoid, cutoffExp, dst, x)
+	if simple(len(x), cutoffExp) {
+		fallback.Sigmoid(dst, x)
+		return
+	}
+	run(active().sigmoid, dst, x)
 }
 
 // Implementation returns the name of the kernel set in use: "avx512",
@@ -82,18 +102,22 @@ func Implementation() string {
 }
 
 // check panics unless dst and x have the same length and are either the
-// same slice or do not overlap.
+// same slice or do not overlap. It is small enough to be inlined.
 func check(fn string, dst, x []float32) {
-	if len(dst) != len(x) {
-		panic("rectify: " + fn + ": len(dst)=" + strconv.Itoa(len(dst)) + " != len(x)=" + strconv.Itoa(len(x)))
-	}
-	if len(x) == 0 {
-		return
-	}
 	d := uintptr(unsafe.Pointer(unsafe.SliceData(dst)))
 	s := uintptr(unsafe.Pointer(unsafe.SliceData(x)))
 	n := uintptr(len(x)) * 4
-	if d != s && d < s+n && s < d+n {
-		panic("rectify: " + fn + ": dst and x overlap (only dst == x is allowed)")
+	if len(dst) != len(x) || d != s && d < s+n && s < d+n {
+		fail(fn, len(dst), len(x))
 	}
+}
+
+// fail panics with check's message.
+//
+//go:noinline
+func fail(fn string, nd, nx int) {
+	if nd != nx {
+		panic("rectify: " + fn + ": len(dst)=" + strconv.Itoa(nd) + " != len(x)=" + strconv.Itoa(nx))
+	}
+	panic("rectify: " + fn + ": dst and x overlap (only dst == x is allowed)")
 }

@@ -202,10 +202,10 @@ func TestSemantics(t *testing.T) {
 		alpha float32
 		x, y  uint32
 	}{
-		{"ReLU", 0, 0x80000000, 0x80000000},     // -0 keeps its bits
-		{"ReLU", 0, 0xff800000, 0x00000000},     // -Inf -> +0
-		{"ReLU", 0, 0xffa00001, 0xffa00001},     // signalling NaN unchanged
-		{"ReLU", 0, 0xbf800000, 0x00000000},     // -1 -> +0
+		{"ReLU", 0, 0x80000000, 0x80000000}, // -0 keeps its bits
+		{"ReLU", 0, 0xff800000, 0x00000000}, // -Inf -> +0
+		{"ReLU", 0, 0xffa00001, 0xffa00001}, // signalling NaN unchanged
+		{"ReLU", 0, 0xbf800000, 0x00000000}, // -1 -> +0
 		{"LeakyReLU", 0.5, 0x80000000, 0x80000000},
 		{"LeakyReLU", 0.5, 0xff812345, 0xff812345}, // NaN keeps its bits
 		{"LeakyReLU", 0.5, 0xc0000000, 0xbf800000}, // -2 -> -1
