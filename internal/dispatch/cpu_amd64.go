@@ -23,8 +23,8 @@ func cpuLevels() []Level {
 }
 
 func x86AVX2() bool {
-	return cpu.X86.HasAVX2 && cpu.X86.HasFMA &&
-		cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
+	return cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasFMA &&
+		cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3)
 }
 
 func x86AVX512() bool {
