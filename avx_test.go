@@ -4,7 +4,6 @@ package rectify
 
 import (
 	"math"
-	"os"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -15,27 +14,6 @@ import (
 	"github.com/rectify-go/rectify/internal/dispatch"
 	"github.com/rectify-go/rectify/internal/testutil"
 )
-
-// TestX86Wanted fails when RECTIFY_TEST_WANT (avx512, avx2 or generic) is
-// set and is not the level in use, so that a run under an emulated CPU
-// (qemu-x86_64-static -cpu Haswell, -cpu Nehalem) cannot pass by silently
-// testing another path.
-func TestX86Wanted(t *testing.T) {
-	w := os.Getenv("RECTIFY_TEST_WANT")
-	if w == "" {
-		t.Skip("RECTIFY_TEST_WANT not set")
-	}
-	want, ok := dispatch.Parse(w)
-	if !ok {
-		t.Fatalf("RECTIFY_TEST_WANT=%q names no level", w)
-	}
-	if got := dispatch.Selected(); got != want {
-		t.Fatalf("RECTIFY_TEST_WANT=%s but the selected level is %s (supported: %v)", want, got, dispatch.Supported())
-	}
-	if Implementation() != want.String() {
-		t.Errorf("Implementation() = %q, want %q", Implementation(), want)
-	}
-}
 
 // BenchmarkGCPauseELU64Mi measures the worst garbage-collector
 // stop-the-world pause while one goroutine runs ELU on 64Mi elements in a

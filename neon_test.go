@@ -15,20 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/rectify-go/rectify/fallback"
-	"github.com/rectify-go/rectify/internal/dispatch"
 )
-
-// TestNEONWanted fails when RECTIFY_TEST_WANT=neon is set and the NEON
-// kernels are not the ones in use, so that CI cannot pass by silently
-// testing the fallback twice.
-func TestNEONWanted(t *testing.T) {
-	if w := os.Getenv("RECTIFY_TEST_WANT"); w != "" && w != dispatch.Selected().String() {
-		t.Fatalf("RECTIFY_TEST_WANT=%s but the selected level is %s (supported: %v)", w, dispatch.Selected(), dispatch.Supported())
-	}
-	if Implementation() != dispatch.Selected().String() {
-		t.Errorf("Implementation() = %q, selected %v", Implementation(), dispatch.Selected())
-	}
-}
 
 // neonKernel pairs a NEON kernel with its fallback.
 type neonKernel struct {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"os"
 	"strings"
 	"testing"
 
@@ -250,6 +251,23 @@ func TestSemantics(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestWantLevel fails when RECTIFY_TEST_WANT names a level other than the
+// one in use, so that a run under an emulated CPU (qemu -cpu Haswell,
+// Nehalem, cortex-a53) cannot pass by silently testing another path.
+func TestWantLevel(t *testing.T) {
+	w := os.Getenv("RECTIFY_TEST_WANT")
+	if w == "" {
+		t.Skip("RECTIFY_TEST_WANT not set")
+	}
+	want, ok := dispatch.Parse(w)
+	if !ok {
+		t.Fatalf("RECTIFY_TEST_WANT=%q names no level", w)
+	}
+	if got := dispatch.Selected(); got != want {
+		t.Fatalf("RECTIFY_TEST_WANT=%v but the selected level is %v (supported: %v)", want, got, dispatch.Supported())
+	}
 }
 
 func TestImplementation(t *testing.T) {
