@@ -29,10 +29,14 @@ cross:
 	GOARCH=arm64 $(GO) test -short -exec qemu-aarch64-static ./...
 	GOARCH=arm64 RECTIFY_TEST_WANT=neon $(GO) test -short -count=1 -exec "qemu-aarch64-static -cpu cortex-a53" .
 	GOARCH=arm64 RECTIFY_ISA=generic RECTIFY_TEST_WANT=generic $(GO) test -short -count=1 -exec qemu-aarch64-static .
+	GOARCH=arm64 RECTIFY_SWEEP_STRIDE=257 $(GO) test -count=1 -run '^TestNEONSweep$$' -v -exec qemu-aarch64-static .
 	for a in $(QEMU_ARCHES); do GOARCH=$$a $(GO) test -short -exec qemu-$$a-static ./... || exit 1; done
 	GOOS=js GOARCH=wasm $(GO) test -short -exec $(WASMEXEC) ./...
 	$(GO) test -short -tags purego ./...
 	$(GO) test -short -tags noasm ./...
+	RECTIFY_ISA=avx2 RECTIFY_TEST_WANT=avx2 $(GO) test -short -count=1 .
+	GODEBUG=cpu.avx512f=off RECTIFY_TEST_WANT=avx2 $(GO) test -short -count=1 .
+	bash .ci/qemu-x86.sh
 
 # Formatting, vet on every supported GOARCH (with and without assembly),
 # staticcheck, in both modules.
