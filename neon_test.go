@@ -3,15 +3,10 @@
 package rectify
 
 import (
-	"fmt"
 	"math"
 	"os"
-	"runtime"
-	"strconv"
-	"sync"
 	"syscall"
 	"testing"
-	"time"
 	"unsafe"
 
 	"github.com/rectify-go/rectify/fallback"
@@ -167,73 +162,4 @@ func TestNEONGuardPages(t *testing.T) {
 			}
 		}
 	}
-}
-
-// TestNEONSweep compares every NEON kernel with the fallback on every
-// RECTIFY_SWEEP_STRIDE-th float32 bit pattern (1: all 2^32); skipped when
-// the variable is unset. LeakyReLU and ELU run with alpha 1, 0.2 and 10.
-func TestNEONSweep(t *testing.T) {
-	s := os.Getenv("RECTIFY_SWEEP_STRIDE")
-	if s == "" {
-		t.Skip("RECTIFY_SWEEP_STRIDE not set")
-	}
-	stride, err := strconv.ParseUint(s, 0, 32)
-	if err != nil || stride == 0 {
-		t.Fatalf("RECTIFY_SWEEP_STRIDE=%q: want a positive integer", s)
-	}
-	for _, k := range neonKernels {
-		alphas := []float32{0}
-		if k.alpha {
-			alphas = []float32{1, 0.2, 10}
-		}
-		for _, alpha := range alphas {
-			t.Run(fmt.Sprintf("%s/alpha=%v", k.name, alpha), func(t *testing.T) {
-				start := time.Now()
-				bad := neonSweep(t, k, alpha, stride)
-				// Progress for long runs, printed at once whatever the flags.
-				fmt.Fprintf(os.Stderr, "sweep %s alpha=%v stride=%d: %d inputs, %d mismatches, %v\n",
-					k.name, alpha, stride, (1<<32+stride-1)/stride, bad, time.Since(start).Round(time.Millisecond))
-			})
-		}
-	}
-}
-
-func neonSweep(t *testing.T, k neonKernel, alpha float32, stride uint64) (mismatches int) {
-	const block = 1 << 14
-	workers := runtime.GOMAXPROCS(0)
-	var mu sync.Mutex
-	bad := 0
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			x := make([]float32, block)
-			got, want := make([]float32, block), make([]float32, block)
-			for start := uint64(w) * block * stride; start < 1<<32; start += uint64(workers) * block * stride {
-				n := 0
-				for b := start; n < block && b < 1<<32; b += stride {
-					x[n] = math.Float32frombits(uint32(b))
-					n++
-				}
-				k.neon(got[:n], x[:n], alpha)
-				k.ref(want[:n], x[:n], alpha)
-				for i := range n {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						mu.Lock()
-						if bad++; bad <= 10 {
-							t.Errorf("x=%#08x: neon %#08x, fallback %#08x", math.Float32bits(x[i]),
-								math.Float32bits(got[i]), math.Float32bits(want[i]))
-						}
-						mu.Unlock()
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if bad > 0 {
-		t.Errorf("%d mismatches", bad)
-	}
-	return bad
 }
