@@ -41,7 +41,7 @@ cross:
 # Formatting, vet on every supported GOARCH (with and without assembly),
 # staticcheck, in both modules.
 check: tools
-	@test -z "$$(gofmt -l . | tee /dev/stderr)"
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 	for a in amd64 arm64 386 riscv64 ppc64le s390x loong64; do \
 		GOARCH=$$a $(GO) vet ./... && GOARCH=$$a $(GO) vet -tags purego ./... || exit 1; done
 	GOOS=js GOARCH=wasm $(GO) vet ./...
