@@ -44,7 +44,7 @@ func active() *kernelSet { return &sets[dispatch.Selected()] }
 // chunk bounds the elements one assembly call processes: an assembly loop
 // cannot be preempted, so a long slice is cut into calls short enough to
 // keep a garbage-collector stop-the-world pause well under a millisecond.
-const chunk = 64 << 10
+const chunk = 16 << 10
 
 // Below these lengths the public functions call the Go kernel directly:
 // for so few elements the assembly call costs more than SIMD saves
