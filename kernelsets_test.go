@@ -1,5 +1,3 @@
-//go:build amd64
-
 package rectify
 
 import (
@@ -115,11 +113,11 @@ func BenchmarkGCPauseELU64Mi(b *testing.B) {
 	}
 }
 
-// TestX86KernelsDirect calls each supported level's assembly kernels
+// TestKernelSetsDirect calls each supported level's assembly kernels
 // directly, below the public cut-offs too, for every length up to four of
 // the widest vectors, against guard pages at either end, out of place and
 // in place, and compares them with the fallback bit for bit.
-func TestX86KernelsDirect(t *testing.T) {
+func TestKernelSetsDirect(t *testing.T) {
 	const maxLen = 4*16 + 1
 	src := make([]float32, maxLen)
 	specials := []uint32{0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0xff800001, 0x7fa00000, 1, 0x80000001, 0x7f7fffff}
