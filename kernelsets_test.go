@@ -145,12 +145,10 @@ func TestKernelSetsDirect(t *testing.T) {
 		for _, k := range ks {
 			for n := 0; n <= maxLen; n++ {
 				for _, atStart := range []bool{false, true} {
-					x, freeX, ok := testutil.Guarded(n, atStart)
+					x, dst, free, ok := testutil.GuardedPair(src, n, atStart)
 					if !ok {
 						t.Skip("no guard pages on this platform")
 					}
-					dst, freeDst, _ := testutil.Guarded(n, !atStart)
-					copy(x, src)
 					want := make([]float32, n)
 					k.ref(want, x, 0.3)
 					k.f(dst, x, 0.3)
@@ -162,8 +160,7 @@ func TestKernelSetsDirect(t *testing.T) {
 							break
 						}
 					}
-					freeX()
-					freeDst()
+					free()
 				}
 			}
 		}

@@ -134,20 +134,17 @@ func TestGuardPages(t *testing.T) {
 		for _, k := range kernels {
 			for _, atStart := range []bool{false, true} {
 				for n := 0; n <= maxLen; n++ {
-					x, freeX, ok := testutil.Guarded(n, atStart)
+					x, dst, free, ok := testutil.GuardedPair(src, n, atStart)
 					if !ok {
 						t.Skip("no mmap on this platform")
 					}
-					dst, freeDst, _ := testutil.Guarded(n, !atStart)
-					copy(x, src)
 					want := make([]float32, n)
 					k.fallback(want, x, 0.5)
 					k.public(dst, x, 0.5)
 					sameBits(t, fmt.Sprintf("%s guarded n=%d", k.name, n), x, dst, want)
 					k.public(x, x, 0.5)
 					sameBits(t, fmt.Sprintf("%s guarded in place n=%d", k.name, n), src[:n], x, want)
-					freeX()
-					freeDst()
+					free()
 				}
 			}
 		}

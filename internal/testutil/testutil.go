@@ -101,3 +101,17 @@ func RefSoftplus(x float32) float64 {
 func RefSigmoid(x float32) float64 {
 	return 1 / (1 + math.Exp(-float64(x)))
 }
+
+// GuardedPair returns the x and dst of a kernel test with n elements: x
+// holds src[:n] and touches an inaccessible page at its start (atStart) or
+// end, dst at the other end. free releases both; ok is false where there
+// are no guard pages.
+func GuardedPair(src []float32, n int, atStart bool) (x, dst []float32, free func(), ok bool) {
+	x, freeX, ok := Guarded(n, atStart)
+	if !ok {
+		return nil, nil, func() {}, false
+	}
+	dst, freeDst, _ := Guarded(n, !atStart)
+	copy(x, src)
+	return x, dst, func() { freeX(); freeDst() }, true
+}
