@@ -10,45 +10,32 @@ import (
 	"testing"
 
 	"github.com/rectify-go/rectify/internal/dispatch"
+	"github.com/rectify-go/rectify/internal/ir"
 	"github.com/rectify-go/rectify/internal/testutil"
 	"github.com/rectify-go/rectify/kernels"
 )
 
-// accuracyCase is one kernel (with one alpha) and its float64 reference.
+// accuracyCase is one kernel with one parameter, and its float64
+// reference.
 type accuracyCase struct {
 	name  string
-	run   func(s *kernelSet, dst, x []float32)
-	ref   func(x float32) float64
-	exact bool // ReLU and LeakyReLU: the reference is the definition itself
+	k     kernelID
+	alpha float32
+	*ir.Kernel
 }
 
+// accuracyCases lists every kernel of ir.Kernels at each of its Alphas.
 func accuracyCases() []accuracyCase {
-	cs := []accuracyCase{
-		{"ReLU", func(s *kernelSet, d, x []float32) { s.relu(d, x) },
-			func(x float32) float64 {
-				if x < 0 {
-					return 0
-				}
-				return float64(x)
-			}, true},
-		{"LeakyReLU(0.01)", func(s *kernelSet, d, x []float32) { s.leakyReLU(d, x, 0.01) },
-			func(x float32) float64 {
-				if x < 0 {
-					return float64(float32(0.01) * x)
-				}
-				return float64(x)
-			}, true},
+	var cs []accuracyCase
+	for i, k := range ir.Kernels {
+		if len(k.Params) == 0 {
+			cs = append(cs, accuracyCase{k.Name, kernelID(i), 0, k})
+		}
+		for _, a := range k.Alphas {
+			cs = append(cs, accuracyCase{fmt.Sprintf("%s(%g)", k.Name, a), kernelID(i), a, k})
+		}
 	}
-	for _, a := range []float32{1, 0.01, 0.2, 1.6732632, 10} {
-		a := a
-		cs = append(cs, accuracyCase{fmt.Sprintf("ELU(%g)", a),
-			func(s *kernelSet, d, x []float32) { s.elu(d, x, a) },
-			func(x float32) float64 { return testutil.RefELU(x, a) }, false})
-	}
-	return append(cs,
-		accuracyCase{"Softplus", func(s *kernelSet, d, x []float32) { s.softplus(d, x) }, testutil.RefSoftplus, false},
-		accuracyCase{"Sigmoid", func(s *kernelSet, d, x []float32) { s.sigmoid(d, x) }, testutil.RefSigmoid, false},
-	)
+	return cs
 }
 
 // ulpStats accumulates the error of one kernel over the inputs checked.
@@ -78,7 +65,7 @@ func sweep(c accuracyCase, stride uint64) ulpStats {
 	var levels []*kernelSet
 	for _, l := range dispatch.Supported() {
 		if l != dispatch.Generic {
-			levels = append(levels, &sets[l])
+			levels = append(levels, sets[l])
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
@@ -101,9 +88,9 @@ func sweep(c accuracyCase, stride uint64) ulpStats {
 					x = append(x, math.Float32frombits(uint32(i*stride)))
 				}
 				want, got := want[:len(x)], got[:len(x)]
-				c.run(&genericSet, want, x)
+				genericSet[c.k](want, x, c.alpha)
 				for _, s := range levels {
-					c.run(s, got, x)
+					s[c.k](got, x, c.alpha)
 					for i := range x {
 						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 							st.pathBad++
@@ -113,19 +100,19 @@ func sweep(c accuracyCase, stride uint64) ulpStats {
 				for i, v := range x {
 					if v != v {
 						wb := math.Float32bits(v)
-						if !c.exact && math.Float32bits(want[i]) != wb|kernels.QuietBit ||
-							c.exact && math.Float32bits(want[i]) != wb {
+						if !c.Exact && math.Float32bits(want[i]) != wb|kernels.QuietBit ||
+							c.Exact && math.Float32bits(want[i]) != wb {
 							st.nanBad++
 						}
 						continue
 					}
 					var e float64
-					if c.exact {
-						if want[i] != float32(c.ref(v)) {
+					if c.Exact {
+						if want[i] != float32(c.Ref(v, c.alpha)) {
 							e = math.Inf(1)
 						}
 					} else {
-						e = testutil.ULP(want[i], c.ref(v))
+						e = testutil.ULP(want[i], c.Ref(v, c.alpha))
 					}
 					st.n++
 					st.sum += e

@@ -32,7 +32,7 @@ func FuzzKernels(f *testing.F) {
 				restore()
 				for i := range x {
 					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("%s/%v(x[%d]=%#08x, alpha=%g) = %#08x, fallback %#08x", k.name, l, i,
+						t.Fatalf("%s/%v(x[%d]=%#08x, alpha=%g) = %#08x, fallback %#08x", k.Name, l, i,
 							math.Float32bits(x[i]), alpha, math.Float32bits(got[i]), math.Float32bits(want[i]))
 					}
 				}

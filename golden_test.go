@@ -80,7 +80,7 @@ func TestGolden(t *testing.T) {
 			if got := math.Float32bits(dst[0]); got != l.y {
 				if bad++; bad <= 10 {
 					t.Errorf("%s:%d: %s(%#08x, alpha=%g) = %#08x, want %#08x", goldenFile, l.lineNum,
-						l.k.name, l.x, l.alpha, got, l.y)
+						l.k.Name, l.x, l.alpha, got, l.y)
 				}
 			}
 		}
@@ -89,7 +89,7 @@ func TestGolden(t *testing.T) {
 
 func kernelNamed(name string) (kernel, bool) {
 	for _, k := range kernels {
-		if k.name == name {
+		if k.Name == name {
 			return k, true
 		}
 	}
@@ -103,14 +103,10 @@ func writeGolden(t *testing.T) {
 	x := goldenInputs()
 	y := make([]float32, len(x))
 	for _, k := range kernels {
-		alphas := []float32{0}
-		if k.hasAlpha {
-			alphas = []float32{1, 0.01, 0.2, 10, 0, -1, float32(math.Inf(1))}
-		}
-		for _, a := range alphas {
+		for _, a := range k.alphas() {
 			k.fallback(y, x, a)
 			for i := range x {
-				fmt.Fprintf(&b, "%s %08x %08x %08x\n", k.name, math.Float32bits(a), math.Float32bits(x[i]), math.Float32bits(y[i]))
+				fmt.Fprintf(&b, "%s %08x %08x %08x\n", k.Name, math.Float32bits(a), math.Float32bits(x[i]), math.Float32bits(y[i]))
 			}
 		}
 	}

@@ -2,5 +2,7 @@
 
 package rectify
 
+import "github.com/rectify-go/rectify/internal/dispatch"
+
 // simdSets is empty: this build has no assembly kernels.
-var simdSets []kernelSet
+var simdSets map[dispatch.Level]*kernelSet

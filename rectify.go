@@ -1,9 +1,6 @@
 package rectify
 
 import (
-	"strconv"
-	"unsafe"
-
 	"github.com/rectify-go/rectify/fallback"
 	"github.com/rectify-go/rectify/internal/dispatch"
 )
@@ -15,12 +12,11 @@ import (
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func ReLU(dst, x []float32) {
-	check("ReLU", dst, x)
-	if simple(len(x), cutoffSimple) {
+	if len(x) < cutoffs[kReLU] {
 		fallback.ReLU(dst, x)
 		return
 	}
-	run(active().relu, dst, x)
+	run(kReLU, dst, x, 0)
 }
 
 // LeakyReLU sets dst[i] = x[i] < 0 ? alpha*x[i] : x[i] for every i, with
@@ -32,12 +28,11 @@ func ReLU(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func LeakyReLU(dst, x []float32, alpha float32) {
-	check("LeakyReLU", dst, x)
-	if simple(len(x), cutoffSimple) {
+	if len(x) < cutoffs[kLeakyReLU] {
 		fallback.LeakyReLU(dst, x, alpha)
 		return
 	}
-	runAlpha(active().leakyReLU, dst, x, alpha)
+	run(kLeakyReLU, dst, x, alpha)
 }
 
 // ELU sets dst[i] = x[i] < 0 ? alpha*expm1(x[i]) : x[i] for every i.
@@ -50,12 +45,11 @@ func LeakyReLU(dst, x []float32, alpha float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func ELU(dst, x []float32, alpha float32) {
-	check("ELU", dst, x)
-	if simple(len(x), cutoffExp) {
+	if len(x) < cutoffs[kELU] {
 		fallback.ELU(dst, x, alpha)
 		return
 	}
-	runAlpha(active().elu, dst, x, alpha)
+	run(kELU, dst, x, alpha)
 }
 
 // Softplus sets dst[i] = log(1 + exp(x[i])) for every i, computed as
@@ -69,12 +63,11 @@ func ELU(dst, x []float32, alpha float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Softplus(dst, x []float32) {
-	check("Softplus", dst, x)
-	if simple(len(x), cutoffExp) {
+	if len(x) < cutoffs[kSoftplus] {
 		fallback.Softplus(dst, x)
 		return
 	}
-	run(active().softplus, dst, x)
+	run(kSoftplus, dst, x, 0)
 }
 
 // Sigmoid sets dst[i] = 1 / (1 + exp(-x[i])) for every i.
@@ -87,37 +80,15 @@ func Softplus(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Sigmoid(dst, x []float32) {
-	check("Sigmoid", dst, x)
-	if simple(len(x), cutoffExp) {
+	if len(x) < cutoffs[kSigmoid] {
 		fallback.Sigmoid(dst, x)
 		return
 	}
-	run(active().sigmoid, dst, x)
+	run(kSigmoid, dst, x, 0)
 }
 
 // Implementation returns the name of the kernel set in use: "avx512",
 // "avx2", "neon" or "generic".
 func Implementation() string {
 	return dispatch.Selected().String()
-}
-
-// check panics unless dst and x have the same length and are either the
-// same slice or do not overlap. It is small enough to be inlined.
-func check(fn string, dst, x []float32) {
-	d := uintptr(unsafe.Pointer(unsafe.SliceData(dst)))
-	s := uintptr(unsafe.Pointer(unsafe.SliceData(x)))
-	n := uintptr(len(x)) * 4
-	if len(dst) != len(x) || d != s && d < s+n && s < d+n {
-		fail(fn, len(dst), len(x))
-	}
-}
-
-// fail panics with check's message.
-//
-//go:noinline
-func fail(fn string, nd, nx int) {
-	if nd != nx {
-		panic("rectify: " + fn + ": len(dst)=" + strconv.Itoa(nd) + " != len(x)=" + strconv.Itoa(nx))
-	}
-	panic("rectify: " + fn + ": dst and x overlap (only dst == x is allowed)")
 }

@@ -7,18 +7,23 @@
 // explicit conversions or written as math.FMA, which is exact on every
 // platform, so no compiler can fuse or reorder them.
 //
-// Each function processes len(x) elements and panics if len(dst) < len(x);
-// the length and overlap checks of the rectify package are not repeated here.
+// Each function is its namesake in package rectify, bit for bit, on every
+// architecture, with the same documentation and the same argument checks:
+// dst and x must have the same length; dst may be x itself, but any other
+// overlap panics. Package rectify calls them for short slices and where
+// there is no SIMD path; call them directly to pin the pure-Go path.
 package fallback
 
 import (
 	"math"
 
+	"github.com/rectify-go/rectify/internal/check"
 	"github.com/rectify-go/rectify/kernels"
 )
 
-// ReLU sets dst[i] = x[i] < 0 ? +0 : x[i].
+// ReLU is rectify.ReLU in pure Go: dst[i] = x[i] < 0 ? +0 : x[i].
 func ReLU(dst, x []float32) {
+	check.Slices("ReLU", dst, x)
 	dst = dst[:len(x)]
 	for i, v := range x {
 		b := math.Float32bits(v)
@@ -26,9 +31,11 @@ func ReLU(dst, x []float32) {
 	}
 }
 
-// LeakyReLU sets dst[i] = x[i] < 0 ? alpha*x[i] : x[i]. A NaN product
-// (alpha NaN, or 0 times -Inf) gives the quiet NaN kernels.CanonicalNaN.
+// LeakyReLU is rectify.LeakyReLU in pure Go: dst[i] = x[i] < 0 ?
+// alpha*x[i] : x[i], a NaN product (alpha NaN, or 0 times -Inf) giving the
+// quiet NaN kernels.CanonicalNaN.
 func LeakyReLU(dst, x []float32, alpha float32) {
+	check.Slices("LeakyReLU", dst, x)
 	dst = dst[:len(x)]
 	if alpha != alpha || alpha == 0 {
 		// Only these alphas can make a NaN product from a negative x.
@@ -46,9 +53,10 @@ func LeakyReLU(dst, x []float32, alpha float32) {
 	}
 }
 
-// ELU sets dst[i] = x[i] < 0 ? alpha*expm1(x[i]) : x[i], with NaN inputs
-// quieted.
+// ELU is rectify.ELU in pure Go: dst[i] = x[i] < 0 ? alpha*expm1(x[i]) :
+// x[i], NaN inputs quieted.
 func ELU(dst, x []float32, alpha float32) {
+	check.Slices("ELU", dst, x)
 	dst = dst[:len(x)]
 	a := float64(alpha)
 	for i, v := range x {
@@ -64,9 +72,10 @@ func ELU(dst, x []float32, alpha float32) {
 	}
 }
 
-// Softplus sets dst[i] = log(1 + exp(x[i])), computed as
-// max(x, 0) + log1p(exp(-|x|)), with NaN inputs quieted.
+// Softplus is rectify.Softplus in pure Go: dst[i] = log(1 + exp(x[i])),
+// computed as max(x, 0) + log1p(exp(-|x|)), NaN inputs quieted.
 func Softplus(dst, x []float32) {
+	check.Slices("Softplus", dst, x)
 	dst = dst[:len(x)]
 	for i, v := range x {
 		b := math.Float32bits(v)
@@ -90,9 +99,11 @@ func Softplus(dst, x []float32) {
 	}
 }
 
-// Sigmoid sets dst[i] = 1 / (1 + exp(-x[i])), computed as
-// x < 0 ? e/(1+e) : 1/(1+e) with e = exp(-|x|), with NaN inputs quieted.
+// Sigmoid is rectify.Sigmoid in pure Go: dst[i] = 1 / (1 + exp(-x[i])),
+// computed as x < 0 ? e/(1+e) : 1/(1+e) with e = exp(-|x|), NaN inputs
+// quieted.
 func Sigmoid(dst, x []float32) {
+	check.Slices("Sigmoid", dst, x)
 	dst = dst[:len(x)]
 	for i, v := range x {
 		b := math.Float32bits(v)

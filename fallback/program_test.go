@@ -4,24 +4,13 @@ import (
 	"math"
 	"testing"
 
-	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/api"
+	"github.com/rectify-go/rectify/internal/ir"
 	"github.com/rectify-go/rectify/internal/testutil"
-	"github.com/rectify-go/rectify/kernels"
 )
 
-// kernelFunc adapts every fallback kernel to one signature.
-type kernelFunc func(dst, x []float32, alpha float32)
-
-var fallbacks = map[string]kernelFunc{
-	"ReLU":      func(d, x []float32, _ float32) { fallback.ReLU(d, x) },
-	"LeakyReLU": fallback.LeakyReLU,
-	"ELU":       fallback.ELU,
-	"Softplus":  func(d, x []float32, _ float32) { fallback.Softplus(d, x) },
-	"Sigmoid":   func(d, x []float32, _ float32) { fallback.Sigmoid(d, x) },
-}
-
 // TestMatchesProgram checks that each fast Go kernel runs exactly the
-// operation sequence of its kernels.Program, bit for bit.
+// operation sequence of its ir.Program, bit for bit.
 func TestMatchesProgram(t *testing.T) {
 	var x []float32
 	for b := uint64(0); b < 1<<32; b += 65521 {
@@ -29,13 +18,13 @@ func TestMatchesProgram(t *testing.T) {
 	}
 	x = append(x, testutil.Special()...)
 	dst := make([]float32, len(x))
-	for _, p := range kernels.Programs() {
-		f := fallbacks[p.Name]
+	for i, k := range ir.Kernels {
+		p, f := k.Program, api.Fallback[i]
 		for _, alpha := range testutil.Alphas {
 			f(dst, x, alpha)
 			bad := 0
 			for i, v := range x {
-				want := kernels.EvalLane(p, v, alpha)
+				want := ir.EvalLane(p, v, alpha)
 				if math.Float32bits(dst[i]) != math.Float32bits(want) {
 					if bad++; bad <= 5 {
 						t.Errorf("%s(%#08x, alpha=%g) = %#08x, program gives %#08x", p.Name,

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rectify-go/rectify/internal/asmgen/neon/a64"
+	"github.com/rectify-go/rectify/internal/ir"
 	"github.com/rectify-go/rectify/kernels"
 )
 
@@ -23,50 +24,50 @@ import (
 var unrolls = []int{4, 2, 1}
 
 // nargs is the operand count of each Op.
-var nargs = map[kernels.Op]int{
-	kernels.OpInput: 0, kernels.OpParam: 0, kernels.OpConst: 0, kernels.OpBits32: 0,
-	kernels.OpWiden: 1, kernels.OpNarrow: 1, kernels.OpAdd: 2, kernels.OpSub: 2,
-	kernels.OpMul: 2, kernels.OpDiv: 2, kernels.OpFMA: 3, kernels.OpMax: 2,
-	kernels.OpShl: 1, kernels.OpOr: 2, kernels.OpSelNeg: 3, kernels.OpSelSign: 3,
-	kernels.OpQuiet: 2, kernels.OpCanon: 1,
+var nargs = map[ir.Op]int{
+	ir.OpInput: 0, ir.OpParam: 0, ir.OpConst: 0, ir.OpBits32: 0,
+	ir.OpWiden: 1, ir.OpNarrow: 1, ir.OpAdd: 2, ir.OpSub: 2,
+	ir.OpMul: 2, ir.OpDiv: 2, ir.OpFMA: 3, ir.OpMax: 2,
+	ir.OpShl: 1, ir.OpOr: 2, ir.OpSelNeg: 3, ir.OpSelSign: 3,
+	ir.OpQuiet: 2, ir.OpCanon: 1,
 }
 
 // implicitConst is the float32 constant that an Op's lowering needs beyond
 // its operands.
-var implicitConst = map[kernels.Op]uint32{
-	kernels.OpQuiet: kernels.QuietBit,
-	kernels.OpCanon: kernels.CanonicalNaN,
+var implicitConst = map[ir.Op]uint32{
+	ir.OpQuiet: kernels.QuietBit,
+	ir.OpCanon: kernels.CanonicalNaN,
 }
 
 // analysis is what the lowering needs to know about a Program's values.
 type analysis struct {
-	p        *kernels.Program
-	canon    []kernels.Value // each constant's first equal definition; itself otherwise
-	inv      []bool          // loop-invariant: no dependence on the input
-	lastUse  []int           // last loop instruction reading the value; len(Code) for Out
-	loopLive []bool          // invariant and read inside the loop
-	inMem    []bool          // a float64 constant that is some loop FMA's addend
-	memOnly  []bool          // a float64 constant read only as a loop FMA's addend
-	input    kernels.Value
+	p        *ir.Program
+	canon    []ir.Value // each constant's first equal definition; itself otherwise
+	inv      []bool     // loop-invariant: no dependence on the input
+	lastUse  []int      // last loop instruction reading the value; len(Code) for Out
+	loopLive []bool     // invariant and read inside the loop
+	inMem    []bool     // a float64 constant that is some loop FMA's addend
+	memOnly  []bool     // a float64 constant read only as a loop FMA's addend
+	input    ir.Value
 }
 
-func (a *analysis) args(i int) []kernels.Value {
+func (a *analysis) args(i int) []ir.Value {
 	in := a.p.Code[i]
 	n := nargs[in.Op]
-	out := make([]kernels.Value, n)
+	out := make([]ir.Value, n)
 	for k := range n {
 		out[k] = a.canon[in.Args[k]]
 	}
 	return out
 }
 
-func analyse(p *kernels.Program) (*analysis, error) {
+func analyse(p *ir.Program) (*analysis, error) {
 	n := len(p.Code)
-	a := &analysis{p: p, canon: make([]kernels.Value, n), inv: make([]bool, n),
+	a := &analysis{p: p, canon: make([]ir.Value, n), inv: make([]bool, n),
 		lastUse: make([]int, n), loopLive: make([]bool, n), inMem: make([]bool, n), memOnly: make([]bool, n), input: -1}
-	seen := map[string]kernels.Value{}
+	seen := map[string]ir.Value{}
 	for i, in := range p.Code {
-		v := kernels.Value(i)
+		v := ir.Value(i)
 		a.canon[i] = v
 		a.lastUse[i] = -1
 		if _, ok := nargs[in.Op]; !ok {
@@ -79,17 +80,17 @@ func analyse(p *kernels.Program) (*analysis, error) {
 		}
 		key := ""
 		switch in.Op {
-		case kernels.OpInput:
+		case ir.OpInput:
 			if a.input >= 0 {
 				return nil, fmt.Errorf("more than one OpInput")
 			}
 			a.input = v
 			continue
-		case kernels.OpConst:
+		case ir.OpConst:
 			key = fmt.Sprintf("c%x", math.Float64bits(in.Const))
-		case kernels.OpBits32:
+		case ir.OpBits32:
 			key = fmt.Sprintf("b%x", in.Imm)
-		case kernels.OpParam:
+		case ir.OpParam:
 			if int(in.Imm) >= len(p.Params) {
 				return nil, fmt.Errorf("instruction %d: parameter %d of %d", i, in.Imm, len(p.Params))
 			}
@@ -133,15 +134,15 @@ func analyse(p *kernels.Program) (*analysis, error) {
 	// to write anyway: a load instead of a vector-pipe move. One that is
 	// read nowhere else costs no register either.
 	for i, in := range p.Code {
-		if in.Op == kernels.OpConst && a.canon[i] == kernels.Value(i) {
+		if in.Op == ir.OpConst && a.canon[i] == ir.Value(i) {
 			a.memOnly[i] = true
 		}
 	}
 	for i, in := range p.Code {
 		for k, x := range a.args(i) {
-			addend := !a.inv[i] && in.Op == kernels.OpFMA && k == 2 &&
+			addend := !a.inv[i] && in.Op == ir.OpFMA && k == 2 &&
 				a.canon[in.Args[0]] != x && a.canon[in.Args[1]] != x
-			if a.p.Code[x].Op == kernels.OpConst && addend {
+			if a.p.Code[x].Op == ir.OpConst && addend {
 				a.inMem[x] = true
 			}
 			if !addend {
@@ -197,8 +198,8 @@ func (allocError) Error() string { return "out of vector registers" }
 
 var errNoRegs = allocError{}
 
-func arr(t kernels.Type) (a64.Arrangement, string) {
-	if t == kernels.F64 {
+func arr(t ir.Type) (a64.Arrangement, string) {
+	if t == ir.F64 {
 		return a64.D2, "D2"
 	}
 	return a64.S4, "S4"
@@ -210,25 +211,25 @@ func arr(t kernels.Type) (a64.Arrangement, string) {
 // table at R4), h the float64 half of an OpWiden,
 // konst(bits) the register of an implicit float32 constant and temp a
 // scratch register. It is the only place that turns IR into instructions.
-func lowerOp(in kernels.Instr, d int, arg func(k, half int) int, h int, konst func(uint32) int, temp func() int) []string {
+func lowerOp(in ir.Instr, d int, arg func(k, half int) int, h int, konst func(uint32) int, temp func() int) []string {
 	ar, gs := arr(in.Type)
 	v := func(r int, s string) string { return fmt.Sprintf("V%d.%s", r, s) }
 	b16 := func(r int) string { return v(r, "B16") }
 	a := func(k int) int { return arg(k, 0) }
 	switch in.Op {
-	case kernels.OpAdd:
+	case ir.OpAdd:
 		return []string{a64.FADD(ar, d, a(0), a(1)).Asm()}
-	case kernels.OpSub:
+	case ir.OpSub:
 		return []string{a64.FSUB(ar, d, a(0), a(1)).Asm()}
-	case kernels.OpMul:
+	case ir.OpMul:
 		return []string{a64.FMUL(ar, d, a(0), a(1)).Asm()}
-	case kernels.OpDiv:
+	case ir.OpDiv:
 		return []string{a64.FDIV(ar, d, a(0), a(1)).Asm()}
-	case kernels.OpMax:
+	case ir.OpMax:
 		// Equal to a < b ? b : a for every non-NaN a (b, a constant, is
 		// never NaN or zero); a NaN lane's result is unspecified.
 		return []string{a64.FMAX(ar, d, a(0), a(1)).Asm()}
-	case kernels.OpFMA:
+	case ir.OpFMA:
 		var out []string
 		if c := a(2); c < 0 {
 			out = append(out, fmt.Sprintf("FMOVQ %d(R4), F%d", -1-c, d))
@@ -237,28 +238,28 @@ func lowerOp(in kernels.Instr, d int, arg func(k, half int) int, h int, konst fu
 		}
 		// fmla d, n, m: d += n*m, one rounding.
 		return append(out, fmt.Sprintf("VFMLA %s, %s, %s", v(a(1), gs), v(a(0), gs), v(d, gs)))
-	case kernels.OpShl:
+	case ir.OpShl:
 		return []string{fmt.Sprintf("VSHL $%d, %s, %s", in.Imm, v(a(0), gs), v(d, gs))}
-	case kernels.OpOr:
+	case ir.OpOr:
 		return []string{fmt.Sprintf("VORR %s, %s, %s", b16(a(1)), b16(a(0)), b16(d))}
-	case kernels.OpWiden:
+	case ir.OpWiden:
 		return []string{a64.FCVTL(h == 1, d, a(0)).Asm()}
-	case kernels.OpNarrow:
+	case ir.OpNarrow:
 		// d must not be the high half's register: fcvtn writes all of d.
 		return []string{a64.FCVTN(false, d, arg(0, 0)).Asm(), a64.FCVTN(true, d, arg(0, 1)).Asm()}
-	case kernels.OpSelNeg:
+	case ir.OpSelNeg:
 		// bsl d, n, m: d = d ? n : m, bitwise.
 		return []string{a64.FCMLTZ(a64.S4, d, a(0)).Asm(), fmt.Sprintf("VBSL %s, %s, %s", b16(a(2)), b16(a(1)), b16(d))}
-	case kernels.OpSelSign:
+	case ir.OpSelSign:
 		return []string{a64.CMLTZ(ar, d, a(0)).Asm(), fmt.Sprintf("VBSL %s, %s, %s", b16(a(2)), b16(a(1)), b16(d))}
-	case kernels.OpQuiet:
+	case ir.OpQuiet:
 		t := temp()
 		return []string{
 			a64.FCMEQ(a64.S4, d, a(0), a(0)).Asm(), // not NaN
 			fmt.Sprintf("VORR %s, %s, %s", b16(konst(kernels.QuietBit)), b16(a(0)), b16(t)),
 			fmt.Sprintf("VBSL %s, %s, %s", b16(t), b16(a(1)), b16(d)),
 		}
-	case kernels.OpCanon:
+	case ir.OpCanon:
 		return []string{
 			a64.FCMEQ(a64.S4, d, a(0), a(0)).Asm(),
 			fmt.Sprintf("VBSL %s, %s, %s", b16(konst(kernels.CanonicalNaN)), b16(a(0)), b16(d)),
@@ -270,11 +271,11 @@ func lowerOp(in kernels.Instr, d int, arg func(k, half int) int, h int, konst fu
 // aliasable reports whether an Op's lowering may write its destination over
 // an operand's register: it is one instruction reading every operand before
 // writing (OpFMA: the addend, which the FMLA accumulates into).
-func aliasable(op kernels.Op, k int) bool {
+func aliasable(op ir.Op, k int) bool {
 	switch op {
-	case kernels.OpAdd, kernels.OpSub, kernels.OpMul, kernels.OpDiv, kernels.OpMax, kernels.OpShl, kernels.OpOr:
+	case ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv, ir.OpMax, ir.OpShl, ir.OpOr:
 		return true
-	case kernels.OpFMA:
+	case ir.OpFMA:
 		return k == 2
 	}
 	return false
@@ -284,9 +285,9 @@ func aliasable(op kernels.Op, k int) bool {
 type kernel struct {
 	a      *analysis
 	free   regs // after the prologue
-	invReg map[kernels.Value]int
-	konst  map[uint32]int        // implicit constants
-	mem    map[kernels.Value]int // memory constants' offsets from R4
+	invReg map[ir.Value]int
+	konst  map[uint32]int   // implicit constants
+	mem    map[ir.Value]int // memory constants' offsets from R4
 }
 
 // prologue builds every loop-invariant value, highest registers first, and
@@ -296,13 +297,13 @@ func (g *kernel) prologue(table string) (out, data []string) {
 	for i := range g.free {
 		g.free[i] = true
 	}
-	g.invReg = map[kernels.Value]int{}
+	g.invReg = map[ir.Value]int{}
 	g.konst = map[uint32]int{}
-	g.mem = map[kernels.Value]int{}
+	g.mem = map[ir.Value]int{}
 	for i, in := range a.p.Code {
 		if a.inMem[i] {
 			off := 16 * len(g.mem)
-			g.mem[kernels.Value(i)] = off
+			g.mem[ir.Value(i)] = off
 			b := math.Float64bits(in.Const)
 			data = append(data, fmt.Sprintf("DATA %s+%d(SB)/8, $0x%016x // %v", table, off, b, in.Const),
 				fmt.Sprintf("DATA %s+%d(SB)/8, $0x%016x", table, off+8, b))
@@ -323,7 +324,7 @@ func (g *kernel) prologue(table string) (out, data []string) {
 		if k, ok := implicitConst[in.Op]; ok && g.konst[k] == 0 {
 			// Shared with an equal OpBits32 value where there is one.
 			for j, c := range a.p.Code {
-				if c.Op == kernels.OpBits32 && c.Imm == k && a.canon[j] == kernels.Value(j) {
+				if c.Op == ir.OpBits32 && c.Imm == k && a.canon[j] == ir.Value(j) {
 					g.konst[k] = -1 - j
 				}
 			}
@@ -335,23 +336,23 @@ func (g *kernel) prologue(table string) (out, data []string) {
 	}
 	var temps []int
 	for i, in := range a.p.Code {
-		v := kernels.Value(i)
+		v := ir.Value(i)
 		if !a.inv[i] || a.canon[i] != v || a.memOnly[i] {
 			continue
 		}
 		d := g.free.alloc(true)
 		g.invReg[v] = d
 		switch in.Op {
-		case kernels.OpConst:
+		case ir.OpConst:
 			if b := math.Float64bits(in.Const); b == 0 {
 				out = append(out, fmt.Sprintf("VEOR V%d.B16, V%d.B16, V%d.B16", d, d, d))
 			} else {
 				out = append(out, fmt.Sprintf("MOVD $0x%016x, R3 // %v", b, in.Const), fmt.Sprintf("VDUP R3, V%d.D2", d))
 			}
-		case kernels.OpBits32:
+		case ir.OpBits32:
 			bits32(d, in.Imm)
-		case kernels.OpParam:
-			out = append(out, fmt.Sprintf("FMOVS %s+%d(FP), F%d", a.p.Params[in.Imm], 48+4*in.Imm, d),
+		case ir.OpParam:
+			out = append(out, fmt.Sprintf("FMOVS alpha+48(FP), F%d", d),
 				fmt.Sprintf("VDUP V%d.S[0], V%d.S4", d, d))
 		default:
 			out = append(out, lowerOp(in, d, func(k, _ int) int { return g.invReg[a.canon[in.Args[k]]] }, 0, g.konstReg,
@@ -368,7 +369,7 @@ func (g *kernel) prologue(table string) (out, data []string) {
 	}
 	for k, r := range g.konst {
 		if r < 0 {
-			g.konst[k] = g.invReg[kernels.Value(-1-r)]
+			g.konst[k] = g.invReg[ir.Value(-1-r)]
 		}
 	}
 	return out, data
@@ -407,20 +408,20 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 		}
 		peak = max(peak, n)
 	}
-	val := map[kernels.Value][]int{}
-	groups := func(t kernels.Type) int {
-		if t == kernels.F64 {
+	val := map[ir.Value][]int{}
+	groups := func(t ir.Type) int {
+		if t == ir.F64 {
 			return 2 * u
 		}
 		return u
 	}
 	for i, in := range a.p.Code {
-		v := kernels.Value(i)
+		v := ir.Value(i)
 		if a.inv[i] {
 			continue
 		}
 		n := groups(in.Type)
-		if in.Op == kernels.OpInput {
+		if in.Op == ir.OpInput {
 			s := free.allocBlock(u)
 			if s < 0 {
 				return b, errNoRegs
@@ -433,7 +434,7 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 			continue
 		}
 		args := a.args(i)
-		reg := func(x kernels.Value, gi int) int {
+		reg := func(x ir.Value, gi int) int {
 			if a.memOnly[x] {
 				return -1 - g.mem[x]
 			}
@@ -445,7 +446,7 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 			}
 			return val[x][gi/2] // a float32 operand of a float64 op: its vector
 		}
-		taken := map[kernels.Value]bool{}
+		taken := map[ir.Value]bool{}
 		var temps []int
 		steps := make([][]string, n)
 		dests := make([]int, n)
@@ -479,10 +480,10 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 			dests[gi] = d
 			steps[gi] = lowerOp(in, d, func(k, half int) int {
 				x := args[k]
-				if in.Op == kernels.OpFMA && k == 2 && a.inMem[x] {
+				if in.Op == ir.OpFMA && k == 2 && a.inMem[x] {
 					return -1 - g.mem[x]
 				}
-				if in.Op == kernels.OpNarrow && !a.inv[x] {
+				if in.Op == ir.OpNarrow && !a.inv[x] {
 					return val[x][2*gi+half]
 				}
 				return reg(x, gi)
@@ -505,7 +506,7 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 		for _, t := range temps {
 			free[t] = true
 		}
-		done := map[kernels.Value]bool{}
+		done := map[ir.Value]bool{}
 		for _, x := range args {
 			if a.inv[x] || a.lastUse[x] != i || taken[x] || done[x] {
 				continue
@@ -530,7 +531,7 @@ func regList(rs []int) string {
 }
 
 // lowerKernel returns the assembly function for p.
-func lowerKernel(p *kernels.Program, name string) (string, error) {
+func lowerKernel(p *ir.Program, name string) (string, error) {
 	a, err := analyse(p)
 	if err != nil {
 		return "", err
@@ -560,11 +561,6 @@ func lowerKernel(p *kernels.Program, name string) (string, error) {
 			ins("%s", l)
 		}
 	}
-	frame := 48 + 4*len(p.Params)
-	args := "dst, x []float32"
-	for _, q := range p.Params {
-		args += ", " + q + " float32"
-	}
 	loopInsts := len(main.lines) + 4 // load, store, SUBS, BGE
 	if !main.outBlk {
 		loopInsts += u - 1
@@ -575,10 +571,10 @@ func lowerKernel(p *kernels.Program, name string) (string, error) {
 	if len(data) > 0 {
 		w.WriteString("\n")
 	}
-	fmt.Fprintf(&w, "// func %s(%s)\n", name, args)
+	fmt.Fprintf(&w, "// %s\n", strings.Replace(ir.Signature, "func", "func "+name, 1))
 	fmt.Fprintf(&w, "// Main loop: %d vectors (%d elements) per iteration, %d instructions, %.2f per element; %d vector registers.\n",
 		u, 4*u, loopInsts, float64(loopInsts)/float64(4*u), main.used)
-	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", name, frame)
+	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-52\n", name)
 	ins("MOVD dst_base+0(FP), R0")
 	ins("MOVD x_base+24(FP), R1")
 	ins("MOVD x_len+32(FP), R2")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"regexp"
@@ -10,13 +9,11 @@ import (
 	"testing"
 
 	"github.com/rectify-go/rectify/internal/asmgen/neon/a64"
-	"github.com/rectify-go/rectify/kernels"
 )
 
 // The generated files, relative to this package.
 const (
-	asmFile  = "../../../kernels_arm64.s"
-	stubFile = "../../../kernels_arm64.go"
+	asmFile = "../../../kernels_arm64.s"
 )
 
 var wordLine = regexp.MustCompile(`^\s*WORD\s+\$0x([0-9a-fA-F]{8})\s*//\s*(.+?)\s*$`)
@@ -72,25 +69,4 @@ func TestWordsAssemble(t *testing.T) {
 		t.Error(b)
 	}
 	t.Logf("%d WORD lines assembled", len(ws))
-}
-
-// TestGenerated checks that the committed files are what the generator
-// writes now.
-func TestGenerated(t *testing.T) {
-	asm, decl, err := Generate(kernels.Programs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []struct {
-		path string
-		want []byte
-	}{{asmFile, asm}, {stubFile, decl}} {
-		got, err := os.ReadFile(f.path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, f.want) {
-			t.Errorf("%s is stale: run go generate in the repository root", f.path)
-		}
-	}
 }

@@ -9,6 +9,7 @@ import (
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 
+	"github.com/rectify-go/rectify/internal/ir"
 	"github.com/rectify-go/rectify/kernels"
 )
 
@@ -41,9 +42,9 @@ const (
 )
 
 // generate emits the function of program p on ISA s.
-func generate(s *isa, p *kernels.Program) {
-	name := funcName(p, s)
-	TEXT(name, NOSPLIT, signature(p))
+func generate(s *isa, p *ir.Program) {
+	name := p.FuncName(s.name)
+	TEXT(name, NOSPLIT, ir.Signature)
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s runs kernels.%sProgram on each of the len(x) elements of x, writing dst,", name, p.Name),
 		fmt.Sprintf("with %s. It is generated from the program by internal/asmgen/x86.", s.name))
@@ -156,9 +157,9 @@ func replay(code []func()) {
 	}
 }
 
-func usesF64(p *kernels.Program) bool {
+func usesF64(p *ir.Program) bool {
 	for _, in := range p.Code {
-		if in.Type == kernels.F64 {
+		if in.Type == ir.F64 {
 			return true
 		}
 	}
@@ -166,13 +167,13 @@ func usesF64(p *kernels.Program) bool {
 }
 
 // nargs returns the number of operands of op.
-func nargs(op kernels.Op) int {
+func nargs(op ir.Op) int {
 	switch op {
-	case kernels.OpInput, kernels.OpParam, kernels.OpConst, kernels.OpBits32:
+	case ir.OpInput, ir.OpParam, ir.OpConst, ir.OpBits32:
 		return 0
-	case kernels.OpWiden, kernels.OpNarrow, kernels.OpShl, kernels.OpCanon:
+	case ir.OpWiden, ir.OpNarrow, ir.OpShl, ir.OpCanon:
 		return 1
-	case kernels.OpFMA, kernels.OpSelNeg, kernels.OpSelSign:
+	case ir.OpFMA, ir.OpSelNeg, ir.OpSelSign:
 		return 3
 	}
 	return 2
@@ -181,7 +182,7 @@ func nargs(op kernels.Op) int {
 // key names one register-held copy of a value: float32 values have one
 // per vector g, float64 values one per half h of it.
 type key struct {
-	v    kernels.Value
+	v    ir.Value
 	g, h int
 }
 
@@ -190,12 +191,12 @@ type key struct {
 // register is freed after its last use, and the code never spills.
 type lowering struct {
 	s    *isa
-	p    *kernels.Program
+	p    *ir.Program
 	last []int // index of each value's last use; len(Code) for Out
 
 	// Loop invariants (parameters and their widenings) are computed once,
 	// by the prologue, into registers that the loop bodies never touch.
-	inv      map[kernels.Value]reg.VecPhysical
+	inv      map[ir.Value]reg.VecPhysical
 	prologue []func()
 	reserved []bool
 	lastReg  reg.VecPhysical // the last vector's result, held across the loop
@@ -212,19 +213,19 @@ type lowering struct {
 }
 
 // constOrder lists the constants that the loop reads, most used first.
-func constOrder(p *kernels.Program) []kernels.Value {
-	uses := map[kernels.Value]int{}
+func constOrder(p *ir.Program) []ir.Value {
+	uses := map[ir.Value]int{}
 	for _, in := range p.Code {
-		if in.Op == kernels.OpWiden && p.Code[in.Args[0]].Op == kernels.OpParam {
+		if in.Op == ir.OpWiden && p.Code[in.Args[0]].Op == ir.OpParam {
 			continue // a loop invariant
 		}
 		for _, a := range in.Args[:nargs(in.Op)] {
-			if op := p.Code[a].Op; op == kernels.OpConst || op == kernels.OpBits32 {
+			if op := p.Code[a].Op; op == ir.OpConst || op == ir.OpBits32 {
 				uses[a]++
 			}
 		}
 	}
-	var vs []kernels.Value
+	var vs []ir.Value
 	for v := range uses {
 		vs = append(vs, v)
 	}
@@ -239,8 +240,8 @@ func constOrder(p *kernels.Program) []kernels.Value {
 
 // newLowering prepares program p for ISA s with its nconst most used
 // constants held in registers; nil if they do not fit.
-func newLowering(s *isa, p *kernels.Program, nconst int) *lowering {
-	l := &lowering{s: s, p: p, inv: map[kernels.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs)),
+func newLowering(s *isa, p *ir.Program, nconst int) *lowering {
+	l := &lowering{s: s, p: p, inv: map[ir.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs)),
 		constRegs: map[string]reg.VecPhysical{}}
 	l.last = make([]int, len(p.Code))
 	for i := range l.last {
@@ -255,30 +256,30 @@ func newLowering(s *isa, p *kernels.Program, nconst int) *lowering {
 	l.lastReg = l.reserve()
 
 	// Invariants: every parameter, and widenings of invariants.
-	invariant := func(in kernels.Instr) bool {
+	invariant := func(in ir.Instr) bool {
 		switch in.Op {
-		case kernels.OpParam:
+		case ir.OpParam:
 			return true
-		case kernels.OpWiden:
+		case ir.OpWiden:
 			_, ok := l.inv[in.Args[0]]
 			return ok
 		}
 		return false
 	}
-	usedInLoop := map[kernels.Value]bool{}
+	usedInLoop := map[ir.Value]bool{}
 	for i, in := range p.Code {
-		v := kernels.Value(i)
+		v := ir.Value(i)
 		if invariant(in) {
 			r := l.reserve()
 			l.inv[v] = r
 			switch in.Op {
-			case kernels.OpParam:
-				b, err := Param(p.Params[in.Imm]).Resolve()
+			case ir.OpParam:
+				b, err := Param("alpha").Resolve()
 				if err != nil {
 					panic(err)
 				}
 				l.prologue = append(l.prologue, func() { VBROADCASTSS(b.Addr, r) })
-			case kernels.OpWiden:
+			case ir.OpWiden:
 				a := l.inv[in.Args[0]]
 				l.prologue = append(l.prologue, func() { VCVTPS2PD(l.lowHalf(a), r) })
 			}
@@ -328,9 +329,9 @@ func (l *lowering) unreserved() int {
 }
 
 // constMem returns the memory operand of constant value v.
-func (l *lowering) constMem(v kernels.Value) Mem {
+func (l *lowering) constMem(v ir.Value) Mem {
 	def := l.p.Code[v]
-	if def.Op == kernels.OpConst {
+	if def.Op == ir.OpConst {
 		return constF64(def.Const)
 	}
 	return constU32(def.Imm)
@@ -447,20 +448,20 @@ type operandRef struct {
 }
 
 // arg returns argument j of instruction in for vector g, half h.
-func (l *lowering) arg(i int, in kernels.Instr, j, g, h int) operandRef {
+func (l *lowering) arg(i int, in ir.Instr, j, g, h int) operandRef {
 	v := in.Args[j]
 	def := l.p.Code[v]
 	if r, ok := l.inv[v]; ok {
 		return operandRef{op: r, r: r}
 	}
 	switch def.Op {
-	case kernels.OpConst, kernels.OpBits32:
+	case ir.OpConst, ir.OpBits32:
 		return operandRef{op: l.constMem(v)}
 	}
 	// A float32 value read by both halves of a float64 instruction dies
 	// with the second.
-	dying := l.last[v] == i && !(def.Type == kernels.F32 && in.Type == kernels.F64 && h == 0)
-	if def.Type == kernels.F32 {
+	dying := l.last[v] == i && !(def.Type == ir.F32 && in.Type == ir.F64 && h == 0)
+	if def.Type == ir.F32 {
 		h = 0
 	}
 	k := key{v, g, h}
@@ -513,7 +514,7 @@ func (l *lowering) free2(keep reg.VecPhysical, args ...operandRef) {
 	l.consumeTemps(keep, args...)
 }
 
-func (l *lowering) define(v kernels.Value, g, h int, r reg.VecPhysical) {
+func (l *lowering) define(v ir.Value, g, h int, r reg.VecPhysical) {
 	if l.last[v] < 0 { // never used
 		l.release(r)
 		return
@@ -568,14 +569,14 @@ func (l *lowering) instr(i, g int) {
 		return
 	}
 	in := l.p.Code[i]
-	v := kernels.Value(i)
+	v := ir.Value(i)
 	if _, ok := l.inv[v]; ok {
 		return
 	}
 	switch in.Op {
-	case kernels.OpConst, kernels.OpBits32:
+	case ir.OpConst, ir.OpBits32:
 		return
-	case kernels.OpInput:
+	case ir.OpInput:
 		d := l.alloc()
 		switch {
 		case l.mode != modeShort:
@@ -603,11 +604,11 @@ func (l *lowering) instr(i, g int) {
 		}
 		l.define(v, g, 0, d)
 		return
-	case kernels.OpNarrow:
+	case ir.OpNarrow:
 		l.narrow(i, in, g)
 		return
 	}
-	if in.Type == kernels.F64 {
+	if in.Type == ir.F64 {
 		for h := range 2 {
 			l.op(i, in, g, h)
 		}
@@ -617,7 +618,7 @@ func (l *lowering) instr(i, g int) {
 }
 
 // narrow rounds the two float64 halves of a value into one float32 vector.
-func (l *lowering) narrow(i int, in kernels.Instr, g int) {
+func (l *lowering) narrow(i int, in ir.Instr, g int) {
 	lo := l.arg(i, in, 0, g, 0)
 	hi := l.arg(i, in, 0, g, 1)
 	l.consume(nil, lo)
@@ -638,18 +639,18 @@ func (l *lowering) narrow(i int, in kernels.Instr, g int) {
 			VINSERTF128(U8(1), t.AsX(), d, d)
 		})
 	}
-	l.define(kernels.Value(i), g, 0, d)
+	l.define(ir.Value(i), g, 0, d)
 }
 
 // op lowers one instance (vector g, half h) of instruction i.
-func (l *lowering) op(i int, in kernels.Instr, g, h int) {
-	v := kernels.Value(i)
+func (l *lowering) op(i int, in ir.Instr, g, h int) {
+	v := ir.Value(i)
 	n := nargs(in.Op)
 	var a [3]operandRef
 	for j := range n {
 		a[j] = l.arg(i, in, j, g, h)
 	}
-	f64 := in.Type == kernels.F64
+	f64 := in.Type == ir.F64
 	vb := l.s.vecBytes()
 
 	// simple emits a three-operand instruction d = x op y, with y allowed
@@ -667,9 +668,9 @@ func (l *lowering) op(i int, in kernels.Instr, g, h int) {
 	}
 
 	switch in.Op {
-	case kernels.OpWiden:
+	case ir.OpWiden:
 		src := a[0]
-		if l.mode != modeShort && l.p.Code[in.Args[0]].Op == kernels.OpInput {
+		if l.mode != modeShort && l.p.Code[in.Args[0]].Op == ir.OpInput {
 			// Widen straight from memory.
 			l.consume(nil, src)
 			d := l.alloc()
@@ -692,21 +693,21 @@ func (l *lowering) op(i int, in kernels.Instr, g, h int) {
 		}
 		l.define(v, g, h, d)
 
-	case kernels.OpAdd:
+	case ir.OpAdd:
 		simple(true, pick(f64, VADDPD, VADDPS))
-	case kernels.OpSub:
+	case ir.OpSub:
 		simple(false, pick(f64, VSUBPD, VSUBPS))
-	case kernels.OpMul:
+	case ir.OpMul:
 		simple(true, pick(f64, VMULPD, VMULPS))
-	case kernels.OpDiv:
+	case ir.OpDiv:
 		simple(false, pick(f64, VDIVPD, VDIVPS))
-	case kernels.OpOr:
+	case ir.OpOr:
 		if l.s.kmask {
 			simple(true, func(y, x, d Op) { VPORD(y, x, d) })
 		} else {
 			simple(true, func(y, x, d Op) { VORPS(y, x, d) })
 		}
-	case kernels.OpShl:
+	case ir.OpShl:
 		imm := U8(in.Imm)
 		x := l.inReg(a[0])
 		l.free2(nil, x)
@@ -714,10 +715,10 @@ func (l *lowering) op(i int, in kernels.Instr, g, h int) {
 		l.emit(func() { VPSLLQ(imm, x.r, d) })
 		l.define(v, g, h, d)
 
-	case kernels.OpMax:
+	case ir.OpMax:
 		x := l.inReg(a[0])
 		b := a[1]
-		if c := l.p.Code[in.Args[1]]; c.Op == kernels.OpConst && c.Const != 0 {
+		if c := l.p.Code[in.Args[1]]; c.Op == ir.OpConst && c.Const != 0 {
 			// MAXPD(x, b) = x > b ? x : b differs from the program's
 			// x < b ? b : x only for a NaN x (the kernel's final select
 			// replaces that lane) and for equal zeros (b is not zero).
@@ -734,10 +735,10 @@ func (l *lowering) op(i int, in kernels.Instr, g, h int) {
 		l.emit(func() { VMAXPD(x.r, b.r, d) })
 		l.define(v, g, h, d)
 
-	case kernels.OpFMA:
+	case ir.OpFMA:
 		l.fma(v, g, h, a[0], a[1], a[2])
 
-	case kernels.OpSelNeg:
+	case ir.OpSelNeg:
 		cond := l.inReg(a[0])
 		b, c := a[1], l.inReg(a[2])
 		var zero Op = constU32(0)
@@ -762,7 +763,7 @@ func (l *lowering) op(i int, in kernels.Instr, g, h int) {
 		l.release(m)
 		l.define(v, g, h, d)
 
-	case kernels.OpSelSign:
+	case ir.OpSelSign:
 		cond := l.inReg(a[0])
 		b, c := a[1], l.inReg(a[2])
 		if l.s.kmask {
@@ -798,7 +799,7 @@ func (l *lowering) op(i int, in kernels.Instr, g, h int) {
 		})
 		l.define(v, g, h, d)
 
-	case kernels.OpQuiet:
+	case ir.OpQuiet:
 		x, y := l.inReg(a[0]), l.inReg(a[1])
 		q := constU32(kernels.QuietBit)
 		if l.s.kmask {
@@ -834,7 +835,7 @@ func (l *lowering) op(i int, in kernels.Instr, g, h int) {
 		l.release(t)
 		l.define(v, g, h, d)
 
-	case kernels.OpCanon:
+	case ir.OpCanon:
 		x := l.inReg(a[0])
 		nan := constU32(kernels.CanonicalNaN)
 		if l.s.kmask {
@@ -869,7 +870,7 @@ func pick(f64 bool, pd, ps func(...Op)) func(y, x, d Op) {
 
 // fma lowers x*y + z with one of the destructive forms, overwriting a dying
 // operand's register where there is one.
-func (l *lowering) fma(v kernels.Value, g, h int, x, y, z operandRef) {
+func (l *lowering) fma(v ir.Value, g, h int, x, y, z operandRef) {
 	if x.r == nil && y.r == nil {
 		x = l.inReg(x)
 	}

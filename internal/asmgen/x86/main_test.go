@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -17,7 +14,6 @@ import (
 // The generated files and the dispatch gate, relative to this package.
 const (
 	asmFile  = "../../../kernels_amd64.s"
-	stubFile = "../../../kernels_amd64.go"
 	gateFile = "../../../internal/dispatch/cpu_amd64.go"
 )
 
@@ -136,56 +132,4 @@ func keys(m map[string]bool) []string {
 	}
 	sort.Strings(k)
 	return k
-}
-
-// TestGeneratedUpToDate regenerates the assembly and stubs exactly as the
-// root package's generate directive does (same arguments, so the same
-// header) and compares them with the committed files byte for byte.
-func TestGeneratedUpToDate(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the generator")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "x86gen")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	// Run two directories down so that ../../ names dir, as it names the
-	// repository root for go:generate.
-	work := filepath.Join(dir, "internal", "asmgen")
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-out", "../../kernels_amd64.s", "-stubs", "../../kernels_amd64.go", "-pkg", "rectify")
-	cmd.Dir = work
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("generator: %v\n%s", err, out)
-	}
-	for _, f := range []struct{ committed, fresh string }{
-		{asmFile, filepath.Join(dir, "kernels_amd64.s")},
-		{stubFile, filepath.Join(dir, "kernels_amd64.go")},
-	} {
-		want, err := os.ReadFile(f.committed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(f.fresh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s is stale: run `go generate` in the repository root (make generate)", f.committed)
-		}
-	}
-}
-
-func TestLowerCamel(t *testing.T) {
-	for in, want := range map[string]string{
-		"ReLU": "relu", "LeakyReLU": "leakyReLU", "ELU": "elu", "Softplus": "softplus",
-		"Sigmoid": "sigmoid", "GELU": "gelu", "SiLU": "siLU", "HTTPServer": "httpServer",
-	} {
-		if got := lowerCamel(in); got != want {
-			t.Errorf("lowerCamel(%q) = %q, want %q", in, got, want)
-		}
-	}
 }

@@ -1,6 +1,10 @@
-package kernels
+package ir
 
-import "math"
+import (
+	"math"
+
+	"github.com/rectify-go/rectify/kernels"
+)
 
 // EvalLane runs p on one input lane with the given parameters, one
 // instruction at a time with Go's IEEE float32 and float64 arithmetic. It is
@@ -56,7 +60,7 @@ func EvalLane(p *Program, x float32, params ...float32) float32 {
 		case OpSelSign:
 			if in.Type == F32 {
 				f32[v] = a32(in, 2)
-				if a32(in, 0)&SignBit != 0 {
+				if a32(in, 0)&kernels.SignBit != 0 {
 					f32[v] = a32(in, 1)
 				}
 			} else {
@@ -67,13 +71,13 @@ func EvalLane(p *Program, x float32, params ...float32) float32 {
 			}
 		case OpQuiet:
 			f32[v] = a32(in, 1)
-			if a32(in, 0)&AbsMask > ExpBits {
-				f32[v] = a32(in, 0) | QuietBit
+			if a32(in, 0)&kernels.AbsMask > kernels.ExpBits {
+				f32[v] = a32(in, 0) | kernels.QuietBit
 			}
 		case OpCanon:
 			f32[v] = a32(in, 0)
-			if a32(in, 0)&AbsMask > ExpBits {
-				f32[v] = CanonicalNaN
+			if a32(in, 0)&kernels.AbsMask > kernels.ExpBits {
+				f32[v] = kernels.CanonicalNaN
 			}
 		default:
 			panic("kernels: unknown op")

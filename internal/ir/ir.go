@@ -1,0 +1,115 @@
+// Package ir is the generators' intermediate representation of rectify's
+// kernels: each kernel's per-lane operation sequence (a Program), the table
+// of kernels (Kernels), a reference interpreter (EvalLane) and the analysis
+// that both assembly back ends lower from (Analyze). It is internal: the
+// public API is package rectify, the constants are in package kernels.
+package ir
+
+import (
+	"strings"
+	"unicode"
+)
+
+// A Program is one kernel's per-lane operation sequence, the single
+// description from which every SIMD back end emits code and against which
+// the pure-Go kernel in package fallback is tested bit for bit (EvalLane).
+//
+// Values are numbered in order of definition; each Instr defines the next
+// one. A value is either a float32 lane (F32) or a float64 lane (F64); back
+// ends that widen one float32 vector into two float64 vectors run each F64
+// instruction once per half.
+type Program struct {
+	Name   string
+	Params []string // scalar float32 arguments after dst and x, e.g. alpha
+	Code   []Instr
+	Out    Value
+}
+
+// Value names the result of an instruction in a Program.
+type Value int
+
+// Type is the lane type of a value.
+type Type uint8
+
+const (
+	F32 Type = iota // float32 lane
+	F64             // float64 lane
+)
+
+// Op is an operation on lanes. Unless noted, operands have the same type
+// as the result.
+type Op uint8
+
+const (
+	OpInput   Op = iota // F32: the input lane x[i]
+	OpParam             // F32: scalar parameter Imm broadcast to every lane
+	OpConst             // F64: the constant Const
+	OpBits32            // F32: the constant with bit pattern Imm
+	OpWiden             // F64 <- F32: exact conversion
+	OpNarrow            // F32 <- F64: conversion rounding to nearest even
+	OpAdd               // a + b
+	OpSub               // a - b
+	OpMul               // a * b (F32 or F64, one rounding)
+	OpDiv               // a / b, F64, IEEE division
+	OpFMA               // a*b + c, F64, one rounding
+	OpMax               // a < b ? b : a, F64; b is a constant, a NaN lane's result is unspecified
+	OpShl               // F64: the bits of a shifted left by Imm
+	OpOr                // F32: bitwise a | b
+	OpSelNeg            // a < 0 ? b : c: a is F32 (ordered: false for -0 and NaN); b, c are F32
+	OpSelSign           // sign bit of a set ? b : c: a, b, c are F64, or all F32
+	OpQuiet             // F32: a is NaN ? a | QuietBit : b
+	OpCanon             // F32: a is NaN ? the quiet NaN 0x7fc00000 : a
+)
+
+// Instr is one instruction of a Program.
+type Instr struct {
+	Op    Op
+	Type  Type
+	Args  [3]Value
+	Const float64 // OpConst
+	Imm   uint32  // OpParam index, OpBits32 pattern, OpShl count
+}
+
+// builder appends instructions to a Program.
+type builder struct{ p *Program }
+
+func (b builder) emit(in Instr) Value {
+	b.p.Code = append(b.p.Code, in)
+	return Value(len(b.p.Code) - 1)
+}
+
+func (b builder) op(op Op, t Type, args ...Value) Value {
+	in := Instr{Op: op, Type: t}
+	copy(in.Args[:], args)
+	return b.emit(in)
+}
+
+func (b builder) c(v float64) Value   { return b.emit(Instr{Op: OpConst, Type: F64, Const: v}) }
+func (b builder) bits(v uint32) Value { return b.emit(Instr{Op: OpBits32, Type: F32, Imm: v}) }
+func (b builder) fma(x, y, z Value) Value {
+	return b.op(OpFMA, F64, x, y, z)
+}
+
+// FuncName returns the name of p's assembly function for the kernel set
+// with the given suffix: "ELU", "AVX2" -> "eluAVX2". The first word is
+// lowered as Go lowers an initialism ("ReLU" -> "relu", "LeakyReLU" ->
+// "leakyReLU").
+func (p *Program) FuncName(suffix string) string {
+	if rest, ok := strings.CutPrefix(p.Name, "ReLU"); ok {
+		return "relu" + rest + suffix
+	}
+	r := []rune(p.Name)
+	i := 0
+	for i < len(r) && unicode.IsUpper(r[i]) {
+		i++
+	}
+	if i > 1 && i < len(r) {
+		i-- // "ELUGrad" -> "eluGrad"
+	}
+	return strings.ToLower(string(r[:i])) + string(r[i:]) + suffix
+}
+
+// Signature is the Go signature of every assembly kernel: one signature
+// for every kernel, so that dispatch, chunking and the tests have one code
+// path. Kernels without a parameter ignore alpha; OpParam 0 reads it.
+const Signature = "func(dst, x []float32, alpha float32)"

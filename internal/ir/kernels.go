@@ -1,0 +1,100 @@
+package ir
+
+import "math"
+
+// A Kernel is one elementwise kernel of the public API, dst[i] = f(x[i])
+// with at most one float32 parameter. Kernels is the one list of them:
+// the generators emit the assembly, the Go declarations and the dispatch
+// tables from it, and every test and benchmark iterates over it.
+type Kernel struct {
+	*Program
+	// Cutoff is the length below which the public function calls the Go
+	// kernel directly: for fewer elements the assembly call costs more
+	// than SIMD saves (measured with the tiny sizes of bench/).
+	Cutoff int
+	// Ref is the true value of f at x for parameter a, in float64 (the
+	// accuracy tests' reference). Exact kernels must match it exactly;
+	// the others within 1 ULP.
+	Ref   func(x, a float32) float64
+	Exact bool
+	// Alphas are the parameters of the accuracy sweep (nil: no parameter).
+	Alphas []float32
+	// Naive is the loop a user writes today with package math, the
+	// benchmarks' baseline.
+	Naive func(dst, x []float32, a float32)
+}
+
+// BenchAlpha is the parameter the benchmarks pass to every kernel.
+const BenchAlpha = 1
+
+// Kernels lists every kernel in API order.
+var Kernels = []*Kernel{
+	{Program: reluProgram(), Cutoff: 8, Exact: true,
+		Ref: func(x, _ float32) float64 {
+			if x < 0 {
+				return 0
+			}
+			return float64(x)
+		},
+		Naive: func(dst, x []float32, _ float32) {
+			for i, v := range x {
+				if v < 0 {
+					dst[i] = 0
+				} else {
+					dst[i] = v
+				}
+			}
+		}},
+	{Program: leakyReLUProgram(), Cutoff: 8, Exact: true, Alphas: []float32{0.01},
+		Ref: func(x, a float32) float64 {
+			if x < 0 {
+				return float64(a * x)
+			}
+			return float64(x)
+		},
+		Naive: func(dst, x []float32, a float32) {
+			for i, v := range x {
+				if v < 0 {
+					dst[i] = a * v
+				} else {
+					dst[i] = v
+				}
+			}
+		}},
+	{Program: eluProgram(), Cutoff: 3, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
+		Ref: func(x, a float32) float64 {
+			if !(x < 0) {
+				return float64(x)
+			}
+			return float64(a) * math.Expm1(float64(x))
+		},
+		Naive: func(dst, x []float32, a float32) {
+			for i, v := range x {
+				if v > 0 {
+					dst[i] = v
+				} else {
+					dst[i] = float32(float64(a) * math.Expm1(float64(v)))
+				}
+			}
+		}},
+	{Program: softplusProgram(), Cutoff: 3,
+		Ref: func(x, _ float32) float64 {
+			// Written so that it neither overflows nor loses tiny results.
+			if v := float64(x); v > 0 {
+				return v + math.Log1p(math.Exp(-v))
+			}
+			return math.Log1p(math.Exp(float64(x)))
+		},
+		Naive: func(dst, x []float32, _ float32) {
+			for i, v := range x {
+				dst[i] = float32(math.Log1p(math.Exp(float64(v))))
+			}
+		}},
+	{Program: sigmoidProgram(), Cutoff: 3,
+		Ref: func(x, _ float32) float64 { return 1 / (1 + math.Exp(-float64(x))) },
+		Naive: func(dst, x []float32, _ float32) {
+			for i, v := range x {
+				dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
+			}
+		}},
+}
