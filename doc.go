@@ -21,7 +21,7 @@
 // # Reproducibility
 //
 // Every kernel set (AVX-512, AVX2, NEON and pure Go) runs the same
-// operation sequence, written once in package kernels, and returns the
+// operation sequence, with the constants of package kernels, and returns the
 // same bits for every input, on every machine, tails included. This
 // assumes the default floating-point environment (round to nearest, no
 // flush-to-zero), which Go programs run in unless C code changes it.

@@ -51,7 +51,7 @@ func run(k kernelID, dst, x []float32, alpha float32) {
 // preemption point, and neither has the loop in run, but a Go function that
 // makes a call starts with a stack check, where a goroutine that the
 // garbage collector asked to stop does stop: one per chunk. Without it a
-// 64Mi-element ELU held a stop-the-world pause for the whole slice
+// call on 64Mi elements held a stop-the-world pause for the whole slice
 // (bench's BenchmarkGCPause).
 //
 //go:noinline

@@ -191,7 +191,8 @@ func TestPanics(t *testing.T) {
 
 func f32(b uint32) float32 { return math.Float32frombits(b) }
 
-// TestSemantics checks the special values of DESIGN.md §2 on every path.
+// TestSemantics checks the special values of the README's semantics table
+// on every path.
 func TestSemantics(t *testing.T) {
 	inf := float32(math.Inf(1))
 	cases := []struct {

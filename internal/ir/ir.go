@@ -91,9 +91,9 @@ func (b builder) fma(x, y, z Value) Value {
 }
 
 // FuncName returns the name of p's assembly function for the kernel set
-// with the given suffix: "ELU", "AVX2" -> "eluAVX2". The first word is
-// lowered as Go lowers an initialism ("ReLU" -> "relu", "LeakyReLU" ->
-// "leakyReLU").
+// with the given suffix, in Go's style for unexported names: the leading
+// initialism is lowered ("ABC" + "AVX2" -> "abcAVX2", "ABCGrad" ->
+// "abcGrad..."), and so is the initialism ReLU, which mixes cases.
 func (p *Program) FuncName(suffix string) string {
 	if rest, ok := strings.CutPrefix(p.Name, "ReLU"); ok {
 		return "relu" + rest + suffix
@@ -104,7 +104,7 @@ func (p *Program) FuncName(suffix string) string {
 		i++
 	}
 	if i > 1 && i < len(r) {
-		i-- // "ELUGrad" -> "eluGrad"
+		i-- // keep the capital that starts the next word
 	}
 	return strings.ToLower(string(r[:i])) + string(r[i:]) + suffix
 }

@@ -1,6 +1,6 @@
 // Package testutil holds what rectify's tests share: the special inputs,
-// the float64 references and ULP measure of DESIGN.md §3, and guarded
-// buffers. Only tests import it.
+// the parameters, the ULP measure and guarded buffers. Only tests import
+// it; the float64 references are in internal/ir.Kernels.
 package testutil
 
 import (
@@ -8,7 +8,7 @@ import (
 )
 
 // Alphas are the parameters that kernels with one are tested with: the
-// documented ELU range [0.01, 10], values inside it, and values outside it.
+// documented range [0.01, 10], values inside it, and values outside it.
 var Alphas = []float32{1, 0.01, 0.2, 1.6732632, 10, 0, -1, 3e38, 1e-30,
 	float32(math.Inf(1)), float32(math.NaN())}
 
@@ -30,13 +30,13 @@ func Special() []float32 {
 	for _, t := range []float32{
 		1, 0.5, 0x1p-12, 0x1p-24, 0x1p-25, 0x1p-126,
 		0.34657359, // ln2/2, the edge of the reduced range
-		14.556091,  // Softplus(x) rounds to x from here
-		17.32868,   // expm1 rounds to -1, Sigmoid to 1
-		32,         // ELU clamp
-		87.33655,   // Sigmoid and Softplus become subnormal
+		14.556091,  // log1p(exp(x)) rounds to x from here
+		17.32868,   // expm1 rounds to -1, 1/(1+exp(-x)) to 1
+		32,         // clamp of expm1 (kernels.ELUClamp)
+		87.33655,   // exp(-x) becomes subnormal
 		88.72284,   // exp overflows float32
-		103.972084, // Sigmoid and Softplus round to 0
-		104,        // Sigmoid and Softplus clamp
+		103.972084, // exp(-x) rounds to 0
+		104,        // clamp of exp (kernels.ExpClamp)
 		1e30, 3e38,
 	} {
 		for _, s := range []float32{t, -t} {
@@ -77,29 +77,6 @@ func ULP(got float32, ref float64) float64 {
 		spacing = math.Ldexp(1, e-24)
 	}
 	return math.Abs(g-ref) / spacing
-}
-
-// RefELU is alpha*expm1(x) for x < 0, else x, in float64.
-func RefELU(x, alpha float32) float64 {
-	if !(x < 0) {
-		return float64(x)
-	}
-	return float64(alpha) * math.Expm1(float64(x))
-}
-
-// RefSoftplus is log(1 + exp(x)) in float64, written so that it neither
-// overflows nor loses the tiny results.
-func RefSoftplus(x float32) float64 {
-	v := float64(x)
-	if v > 0 {
-		return v + math.Log1p(math.Exp(-v))
-	}
-	return math.Log1p(math.Exp(v))
-}
-
-// RefSigmoid is 1/(1 + exp(-x)) in float64.
-func RefSigmoid(x float32) float64 {
-	return 1 / (1 + math.Exp(-float64(x)))
 }
 
 // GuardedPair returns the x and dst of a kernel test with n elements: x
