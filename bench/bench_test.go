@@ -1,15 +1,16 @@
-// Package bench holds rectify's comparative benchmarks: every kernel on
-// every path this CPU supports, beside the naive Go loop, the pure-Go
-// fallback called directly, and copy() of the same bytes.
+// Package bench holds rectify's comparative benchmarks: every kernel of
+// ir.Kernels on every path this CPU supports, beside the naive Go loop, the
+// pure-Go fallback called directly, and copy() of the same bytes.
 //
-// Names are Kernel/path/n=size and Copy/n=size, where path is a dispatch
-// level (avx512, avx2, neon, generic: the public function with that level
-// forced, so chunking and cut-offs count), "fallback" (package fallback
-// called directly) or "naive" (the loop a user writes with package math).
-// Each result reports 8 bytes per element (4 read, 4 written).
+// Names are Kernels/<kernel>/<path>/n=<size> and Copy/n=<size>, where path
+// is a dispatch level (avx512, avx2, neon, generic: the public function
+// with that level forced, so chunking and cut-offs count), "fallback"
+// (package fallback called directly) or "naive" (the loop a user writes
+// with package math). Each result reports 8 bytes per element (4 read, 4
+// written). GCPause/<kernel>/... measures garbage-collector pauses instead.
 //
-//	go test ./bench -run '^$' -bench 'ELU/.*/n=4Ki' -count 6 > /tmp/x.txt
-//	go test ./bench -run '^$' -bench . -sizes tiny,4Ki
+//	go test ./bench -run '^$' -bench 'Kernels/ELU/.*/n=4Ki' -count 6 > /tmp/x.txt
+//	go test ./bench -run '^$' -bench '^Benchmark(Kernels|Copy)$' -sizes tiny,4Ki
 //	go run ./bench/cmd/table          # the Markdown table of `make bench`
 //
 // Sizes come from -sizes or RECTIFY_BENCH_SIZES: a comma-separated list of
@@ -19,57 +20,35 @@ package bench
 
 import (
 	"flag"
-	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"testing"
+	"time"
 
-	"github.com/rectify-go/rectify"
 	"github.com/rectify-go/rectify/bench/internal/report"
-	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/api"
 	"github.com/rectify-go/rectify/internal/dispatch"
+	"github.com/rectify-go/rectify/internal/ir"
 )
 
 var sizesFlag = flag.String("sizes", "", "sizes to benchmark: e.g. 1,4Ki,16Mi or tiny,large,default,all (default $RECTIFY_BENCH_SIZES, else all)")
 
-// Alpha values of the benchmarks.
-const (
-	eluAlpha   = 1
-	leakyAlpha = 0.01
-)
-
-// kernel is one benchmarked kernel, its alpha (if any) bound in.
-type kernel struct {
-	name     string
-	public   func(dst, x []float32) // package rectify
-	fallback func(dst, x []float32) // package fallback
-	naive    func(dst, x []float32) // the loop a user writes today
-}
-
-func BenchmarkReLU(b *testing.B) {
-	benchKernel(b, kernel{"ReLU", rectify.ReLU, fallback.ReLU, naiveReLU})
-}
-
-func BenchmarkLeakyReLU(b *testing.B) {
-	benchKernel(b, kernel{"LeakyReLU",
-		func(dst, x []float32) { rectify.LeakyReLU(dst, x, leakyAlpha) },
-		func(dst, x []float32) { fallback.LeakyReLU(dst, x, leakyAlpha) },
-		func(dst, x []float32) { naiveLeakyReLU(dst, x, leakyAlpha) }})
-}
-
-func BenchmarkELU(b *testing.B) {
-	benchKernel(b, kernel{"ELU",
-		func(dst, x []float32) { rectify.ELU(dst, x, eluAlpha) },
-		func(dst, x []float32) { fallback.ELU(dst, x, eluAlpha) },
-		func(dst, x []float32) { naiveELU(dst, x, eluAlpha) }})
-}
-
-func BenchmarkSoftplus(b *testing.B) {
-	benchKernel(b, kernel{"Softplus", rectify.Softplus, fallback.Softplus, naiveSoftplus})
-}
-
-func BenchmarkSigmoid(b *testing.B) {
-	benchKernel(b, kernel{"Sigmoid", rectify.Sigmoid, fallback.Sigmoid, naiveSigmoid})
+// BenchmarkKernels runs every kernel through the public function at each
+// supported dispatch level, then the fallback and the naive loop.
+func BenchmarkKernels(b *testing.B) {
+	ns := sizes(b)
+	for i, k := range ir.Kernels {
+		alpha := benchAlpha(k)
+		b.Run(k.Name, func(b *testing.B) {
+			for _, l := range dispatch.Supported() {
+				sweep(b, l.String(), ns, &l, api.Public[i], alpha)
+			}
+			sweep(b, report.Fallback, ns, nil, api.Fallback[i], alpha)
+			sweep(b, report.Naive, ns, nil, k.Naive, alpha)
+		})
+	}
 }
 
 // BenchmarkCopy is the yardstick: copy() of the bytes a kernel reads and
@@ -77,42 +56,42 @@ func BenchmarkSigmoid(b *testing.B) {
 func BenchmarkCopy(b *testing.B) {
 	for _, n := range sizes(b) {
 		b.Run("n="+report.FormatSize(n), func(b *testing.B) {
-			measure(b, n, func(dst, x []float32) { copy(dst, x) })
+			measure(b, n, func(dst, x []float32, _ float32) { copy(dst, x) }, 0)
 		})
 	}
 }
 
-func benchKernel(b *testing.B, k kernel) {
-	ns := sizes(b)
-	for _, l := range dispatch.Supported() {
-		b.Run(l.String(), func(b *testing.B) {
-			for _, n := range ns {
-				b.Run("n="+report.FormatSize(n), func(b *testing.B) {
-					defer dispatch.Force(l)()
-					measure(b, n, k.public)
-				})
-			}
-		})
+// benchAlpha is the parameter the benchmarks pass to k: its first test
+// parameter, or 0 if it has none.
+func benchAlpha(k *ir.Kernel) float32 {
+	if len(k.Params) == 0 {
+		return 0
 	}
-	for _, p := range []struct {
-		name string
-		f    func(dst, x []float32)
-	}{{report.Naive, k.naive}, {report.Fallback, k.fallback}} {
-		b.Run(p.name, func(b *testing.B) {
-			for _, n := range ns {
-				b.Run("n="+report.FormatSize(n), func(b *testing.B) { measure(b, n, p.f) })
-			}
-		})
-	}
+	return k.Alphas[0]
+}
+
+// sweep runs the sub-benchmark path of f over the sizes ns, with level
+// forced if it is not nil.
+func sweep(b *testing.B, path string, ns []int, level *dispatch.Level, f api.Func, alpha float32) {
+	b.Run(path, func(b *testing.B) {
+		for _, n := range ns {
+			b.Run("n="+report.FormatSize(n), func(b *testing.B) {
+				if level != nil {
+					defer dispatch.Force(*level)()
+				}
+				measure(b, n, f, alpha)
+			})
+		}
+	})
 }
 
 // measure times f over the shared buffers of n elements.
-func measure(b *testing.B, n int, f func(dst, x []float32)) {
+func measure(b *testing.B, n int, f api.Func, alpha float32) {
 	dst, x := buffers(n)
 	b.SetBytes(int64(8 * n))
 	b.ReportAllocs()
 	for b.Loop() {
-		f(dst, x)
+		f(dst, x, alpha)
 	}
 }
 
@@ -132,69 +111,130 @@ func sizes(b *testing.B) []int {
 	return ns
 }
 
-// bufs caches one input and one output slice per size, made once and used
+// bufs caches one output and one input slice per size, made once and used
 // by every kernel and path.
 var bufs = map[int][2][]float32{}
 
-// buffers returns dst and x of n elements. x holds normal deviates times 4
-// from a fixed seed: random signs (half negative, so branchy loops
-// mispredict) over the range where the exp kernels do real work. dst is
-// written once here so that no page fault lands in a timed loop.
+// buffers returns dst and x of n elements, x from input. dst is written
+// once here so that no page fault lands in a timed loop.
 func buffers(n int) (dst, x []float32) {
 	if p, ok := bufs[n]; ok {
 		return p[0], p[1]
 	}
-	r := rand.New(rand.NewPCG(0x5eed, uint64(n)))
-	x = make([]float32, n)
-	for i := range x {
-		x[i] = float32(4 * r.NormFloat64())
-	}
+	x = input(n)
 	dst = make([]float32, n)
 	copy(dst, x)
 	bufs[n] = [2][]float32{dst, x}
 	return dst, x
 }
 
-// The naive loops: what a user writes today with package math.
+// input returns n normal deviates times 4 from a fixed seed: random signs
+// (half negative, so branchy loops mispredict) over the range where the
+// exp kernels do real work.
+func input(n int) []float32 {
+	r := rand.New(rand.NewPCG(0x5eed, uint64(n)))
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(4 * r.NormFloat64())
+	}
+	return x
+}
 
-func naiveReLU(dst, x []float32) {
-	for i, v := range x {
-		if v < 0 {
-			dst[i] = 0
-		} else {
-			dst[i] = v
+// BenchmarkGCPause measures the garbage collector's stop-the-world pauses
+// while one goroutine runs a kernel on 64Mi elements in a loop and the
+// benchmark goroutine forces collections. GCPause/<kernel>/public/<level>
+// calls the public function: its assembly loops cannot be preempted, so a
+// pause may last up to one chunk (package rectify's impl.go), not the whole
+// slice. GCPause/<kernel>/fallback is the control: the pure-Go kernel,
+// which the runtime preempts anywhere.
+//
+// It reports, in microseconds, the stopping time (/sched/pauses/stopping/gc,
+// the part a running kernel delays) and the total pause
+// (/sched/pauses/total/gc): median, 99th percentile and maximum, each as the
+// upper bound of its histogram bucket; and MemStats' worst PauseNs. On a
+// loaded machine the maximum also counts the operating system descheduling
+// a thread: compare with the control. Timing is never asserted.
+func BenchmarkGCPause(b *testing.B) {
+	const n = 64 << 20
+	dst, x := make([]float32, n), input(n)
+	for i, k := range ir.Kernels {
+		alpha := benchAlpha(k)
+		b.Run(k.Name+"/public/"+dispatch.Selected().String(), func(b *testing.B) {
+			gcPause(b, func() { api.Public[i](dst, x, alpha) })
+		})
+		b.Run(k.Name+"/"+report.Fallback, func(b *testing.B) {
+			gcPause(b, func() { api.Fallback[i](dst, x, alpha) })
+		})
+	}
+}
+
+// gcPause runs kernel in a loop on another goroutine while it forces
+// collections, and reports their pauses.
+func gcPause(b *testing.B, kernel func()) {
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				kernel()
+			}
 		}
+	}()
+	samples := []metrics.Sample{
+		{Name: "/sched/pauses/stopping/gc:seconds"},
+		{Name: "/sched/pauses/total/gc:seconds"},
 	}
-}
+	metrics.Read(samples)
+	before := make([][]uint64, len(samples))
+	for i, s := range samples {
+		before[i] = append([]uint64(nil), s.Value.Float64Histogram().Counts...)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	gc0 := ms.NumGC
+	for b.Loop() {
+		time.Sleep(time.Millisecond) // let the kernel goroutine run
+		runtime.GC()
+	}
+	close(stop)
+	<-done
 
-func naiveLeakyReLU(dst, x []float32, alpha float32) {
-	for i, v := range x {
-		if v < 0 {
-			dst[i] = alpha * v
-		} else {
-			dst[i] = v
+	metrics.Read(samples)
+	for i, unit := range []string{"stop-µs", "pause-µs"} {
+		h := samples[i].Value.Float64Histogram()
+		var total uint64
+		for j, cnt := range h.Counts {
+			total += cnt - before[i][j]
 		}
-	}
-}
-
-func naiveELU(dst, x []float32, alpha float64) {
-	for i, v := range x {
-		if v > 0 {
-			dst[i] = v
-		} else {
-			dst[i] = float32(alpha * math.Expm1(float64(v)))
+		// The upper bounds of the buckets holding the median, the 99th
+		// percentile and the worst pause.
+		var seen uint64
+		p50, p99, worst := 0.0, 0.0, 0.0
+		for j, cnt := range h.Counts {
+			d := cnt - before[i][j]
+			if d == 0 {
+				continue
+			}
+			seen += d
+			if p50 == 0 && 2*seen >= total {
+				p50 = h.Buckets[j+1]
+			}
+			if p99 == 0 && 100*seen >= 99*total {
+				p99 = h.Buckets[j+1]
+			}
+			worst = h.Buckets[j+1]
 		}
+		b.ReportMetric(p50*1e6, "p50-"+unit)
+		b.ReportMetric(p99*1e6, "p99-"+unit)
+		b.ReportMetric(worst*1e6, "max-"+unit)
 	}
-}
-
-func naiveSoftplus(dst, x []float32) {
-	for i, v := range x {
-		dst[i] = float32(math.Log1p(math.Exp(float64(v))))
+	runtime.ReadMemStats(&ms)
+	var worst uint64
+	for g := gc0 + 1; g <= ms.NumGC && g <= gc0+256; g++ {
+		worst = max(worst, ms.PauseNs[(g+255)%256])
 	}
-}
-
-func naiveSigmoid(dst, x []float32) {
-	for i, v := range x {
-		dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
+	b.ReportMetric(float64(worst)/1e3, "max-PauseNs-µs")
 }

@@ -120,8 +120,8 @@ func run(count int, benchtime, sizes, kernels string, verbose bool) ([]byte, err
 	if len(names) == 0 {
 		return nil, fmt.Errorf("no kernels")
 	}
-	names = append(names, report.Copy)
-	pattern := "^Benchmark(" + strings.Join(names, "|") + ")$"
+	// Level 1 is the kernel in Kernels/<kernel>/... and the size in Copy/n=<size>.
+	pattern := "^Benchmark(Kernels|Copy)$/^(" + strings.Join(names, "|") + "|n=.*)$"
 	args := []string{"test", "-run", "^$", "-bench", pattern, "-benchtime", benchtime,
 		"-count", fmt.Sprint(count), "-timeout", "0", benchPkg}
 	cmd := exec.Command("go", args...)
@@ -149,7 +149,7 @@ type progress struct {
 	last    string
 }
 
-var benchKernel = regexp.MustCompile(`^Benchmark([A-Za-z]+)/`)
+var benchKernel = regexp.MustCompile(`^Benchmark(?:Kernels/)?([A-Za-z]+)/`)
 
 func (p *progress) Write(b []byte) (int, error) {
 	p.partial = append(p.partial, b...)

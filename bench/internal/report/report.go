@@ -1,8 +1,8 @@
 // Package report reads the output of rectify's `go test -bench` benchmarks
 // and renders the Markdown table that `make bench` prints.
 //
-// Benchmark names are Kernel/path/n=size (path: a dispatch level, "naive" or
-// "fallback") and Copy/n=size. Every figure in the table is the median of
+// Benchmark names are Kernels/Kernel/path/n=size (path: a dispatch level,
+// "naive" or "fallback") and Copy/n=size. Every figure in the table is the median of
 // the runs of one name, and every ratio compares medians from the same
 // output, so from the same run.
 package report
@@ -132,7 +132,7 @@ func Parse(r io.Reader) (*Set, error) {
 		if _, err := strconv.ParseInt(f[1], 10, 64); err != nil {
 			continue
 		}
-		name := procSuffix.ReplaceAllString(strings.TrimPrefix(f[0], "Benchmark"), "")
+		name := procSuffix.ReplaceAllString(strings.TrimPrefix(strings.TrimPrefix(f[0], "Benchmark"), "Kernels/"), "")
 		ns := math.NaN()
 		for i := 2; i+1 < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)

@@ -13,17 +13,17 @@ const canned = `goos: linux
 goarch: amd64
 pkg: github.com/rectify-go/rectify/bench
 cpu: Intel(R) Xeon(R) Processor
-BenchmarkELU/avx2/n=4Ki-2         	  200000	      1000 ns/op	32768.00 MB/s	       0 B/op	       0 allocs/op
-BenchmarkELU/avx2/n=4Ki-2         	  200000	      1200 ns/op	27306.67 MB/s	       0 B/op	       0 allocs/op
-BenchmarkELU/avx2/n=4Ki-2         	  200000	       900 ns/op	36408.89 MB/s	       0 B/op	       0 allocs/op
-BenchmarkELU/generic/n=4Ki-2      	   50000	      4000 ns/op	8192.00 MB/s	       0 B/op	       0 allocs/op
-BenchmarkELU/generic/n=4Ki-2      	   50000	      4100 ns/op	7990.24 MB/s	       0 B/op	       0 allocs/op
-BenchmarkELU/naive/n=4Ki-2        	   20000	     20000 ns/op	1638.40 MB/s	       0 B/op	       0 allocs/op
-BenchmarkELU/naive/n=4Ki-2        	   20000	     24000 ns/op	1365.33 MB/s	       0 B/op	       0 allocs/op
-BenchmarkELU/naive/n=4Ki-2        	   20000	     22000 ns/op	1489.45 MB/s	       0 B/op	       0 allocs/op
-BenchmarkELU/fallback/n=4Ki-2     	   50000	      4000 ns/op	8192.00 MB/s	       0 B/op	       0 allocs/op
-BenchmarkELU/fallback/n=1-2       	 1000000	        12.5 ns/op	 640.00 MB/s	       0 B/op	       0 allocs/op
-BenchmarkELU/avx2/n=1-2           	 1000000	        10.0 ns/op	 800.00 MB/s	      16 B/op	       1 allocs/op
+BenchmarkKernels/ELU/avx2/n=4Ki-2         	  200000	      1000 ns/op	32768.00 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/ELU/avx2/n=4Ki-2         	  200000	      1200 ns/op	27306.67 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/ELU/avx2/n=4Ki-2         	  200000	       900 ns/op	36408.89 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/ELU/generic/n=4Ki-2      	   50000	      4000 ns/op	8192.00 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/ELU/generic/n=4Ki-2      	   50000	      4100 ns/op	7990.24 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/ELU/naive/n=4Ki-2        	   20000	     20000 ns/op	1638.40 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/ELU/naive/n=4Ki-2        	   20000	     24000 ns/op	1365.33 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/ELU/naive/n=4Ki-2        	   20000	     22000 ns/op	1489.45 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/ELU/fallback/n=4Ki-2     	   50000	      4000 ns/op	8192.00 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/ELU/fallback/n=1-2       	 1000000	        12.5 ns/op	 640.00 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/ELU/avx2/n=1-2           	 1000000	        10.0 ns/op	 800.00 MB/s	      16 B/op	       1 allocs/op
 some log line a benchmark printed
 BenchmarkCopy/n=4Ki-2             	 5000000	       250 ns/op	131072.00 MB/s	       0 B/op	       0 allocs/op
 BenchmarkCopy/n=4Ki-2             	 5000000	       150 ns/op	218453.33 MB/s	       0 B/op	       0 allocs/op
