@@ -1,10 +1,10 @@
-// Package report reads the output of rectify's `go test -bench` benchmarks
-// and renders the Markdown table that `make bench` prints.
+// Package report reads the output of rectify's benchmarks (package bench)
+// and writes the Markdown table that `make bench` prints.
 //
-// Benchmark names are Kernels/Kernel/path/n=size (path: a dispatch level,
-// "naive" or "fallback") and Copy/n=size. Every figure in the table is the median of
-// the runs of one name, and every ratio compares medians from the same
-// output, so from the same run.
+// Result names are Kernels/<kernel>/<path>/n=<size> (path: a dispatch
+// level, "fallback" or "naive") and Copy/n=<size>. Every figure in the table
+// is the median of the runs of one name, and every ratio compares medians
+// from the same output, so from the same run.
 package report
 
 import (
@@ -32,10 +32,7 @@ var (
 	DefaultSizes = []int{4 * Ki, 64 * Ki, 1 * Mi, 16 * Mi} // the table's default
 )
 
-// Kernels lists the benchmarked kernels in table order.
-var Kernels = []string{"ReLU", "LeakyReLU", "ELU", "Softplus", "Sigmoid"}
-
-// Pseudo-paths beside the dispatch levels.
+// Paths beside the dispatch levels, and the yardstick.
 const (
 	Naive    = "naive"    // the loop a user writes with package math
 	Fallback = "fallback" // package fallback, called directly
@@ -53,16 +50,13 @@ func FormatSize(n int) string {
 	return strconv.Itoa(n)
 }
 
-// ParseSize reads a size written by FormatSize (an optional "n=" prefix is
-// allowed).
+// ParseSize reads a size written by FormatSize.
 func ParseSize(s string) (int, error) {
-	t := strings.TrimPrefix(strings.TrimSpace(s), "n=")
-	mul := 1
-	switch {
-	case strings.HasSuffix(t, "Mi"):
-		t, mul = strings.TrimSuffix(t, "Mi"), Mi
-	case strings.HasSuffix(t, "Ki"):
-		t, mul = strings.TrimSuffix(t, "Ki"), Ki
+	t, mul := strings.TrimSpace(s), 1
+	if v, ok := strings.CutSuffix(t, "Mi"); ok {
+		t, mul = v, Mi
+	} else if v, ok := strings.CutSuffix(t, "Ki"); ok {
+		t, mul = v, Ki
 	}
 	v, err := strconv.Atoi(t)
 	if err != nil || v < 0 || v > math.MaxInt32/mul {
@@ -75,25 +69,18 @@ func ParseSize(s string) (int, error) {
 // "tiny", "large", "default" and "all"; the result is sorted and has no
 // duplicates.
 func ParseSizes(s string) ([]int, error) {
+	sets := map[string][]int{"": nil, "tiny": TinySizes, "large": LargeSizes, "default": DefaultSizes, "all": AllSizes}
 	var out []int
 	for _, f := range strings.Split(s, ",") {
-		switch f = strings.TrimSpace(f); strings.ToLower(f) {
-		case "":
-		case "tiny":
-			out = append(out, TinySizes...)
-		case "large":
-			out = append(out, LargeSizes...)
-		case "default":
-			out = append(out, DefaultSizes...)
-		case "all", "full":
-			out = append(out, AllSizes...)
-		default:
-			n, err := ParseSize(f)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, n)
+		if set, ok := sets[strings.ToLower(strings.TrimSpace(f))]; ok {
+			out = append(out, set...)
+			continue
 		}
+		n, err := ParseSize(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no sizes in %q", s)
@@ -102,39 +89,37 @@ func ParseSizes(s string) ([]int, error) {
 	return slices.Compact(out), nil
 }
 
-// Set holds every result line of one `go test -bench` output.
+// Set holds the results of one `go test -bench` output.
 type Set struct {
-	NsPerOp map[string][]float64 // by name without "Benchmark" and the -GOMAXPROCS suffix
-	Allocs  map[string]float64   // largest allocs/op seen per name
-	Config  map[string]string    // the goos:, goarch:, pkg:, cpu: lines
-	order   []string             // names in the order first seen
+	Config map[string]string    // the goos, goarch, pkg and cpu lines
+	ns     map[string][]float64 // ns/op by name (without Benchmark, Kernels/ and -GOMAXPROCS)
+	allocs map[string]float64   // the largest allocs/op by name
+	names  []string             // in the order first seen
 }
 
-var procSuffix = regexp.MustCompile(`-\d+$`)
+var resultName = regexp.MustCompile(`^Benchmark(?:Kernels/)?(.*?)(?:-\d+)?$`)
 
 // Parse reads `go test -bench` output. Lines that are not benchmark results
 // are ignored; a result line without ns/op is an error.
 func Parse(r io.Reader) (*Set, error) {
-	s := &Set{NsPerOp: map[string][]float64{}, Allocs: map[string]float64{}, Config: map[string]string{}}
+	s := &Set{Config: map[string]string{}, ns: map[string][]float64{}, allocs: map[string]float64{}}
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for line := 1; sc.Scan(); line++ {
 		text := sc.Text()
-		f := strings.Fields(text)
-		if k, v, ok := strings.Cut(text, ": "); ok && (k == "cpu" || k == "pkg" || k == "goos" || k == "goarch") {
+		if k, v, ok := strings.Cut(text, ": "); ok && slices.Contains([]string{"goos", "goarch", "pkg", "cpu"}, k) {
 			s.Config[k] = strings.TrimSpace(v)
-			continue
 		}
 		// A result: name, iterations, then value-unit pairs.
-		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || len(f)%2 != 0 {
+		f := strings.Fields(text)
+		if len(f) < 4 || len(f)%2 != 0 || !strings.HasPrefix(f[0], "Benchmark") {
 			continue
 		}
-		if _, err := strconv.ParseInt(f[1], 10, 64); err != nil {
+		if _, err := strconv.Atoi(f[1]); err != nil {
 			continue
 		}
-		name := procSuffix.ReplaceAllString(strings.TrimPrefix(strings.TrimPrefix(f[0], "Benchmark"), "Kernels/"), "")
+		name := resultName.FindStringSubmatch(f[0])[1]
 		ns := math.NaN()
-		for i := 2; i+1 < len(f); i += 2 {
+		for i := 2; i < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
 			if err != nil {
 				return nil, fmt.Errorf("line %d: bad value %q in %q", line, f[i], text)
@@ -143,161 +128,95 @@ func Parse(r io.Reader) (*Set, error) {
 			case "ns/op":
 				ns = v
 			case "allocs/op":
-				s.Allocs[name] = max(s.Allocs[name], v)
+				s.allocs[name] = max(s.allocs[name], v)
 			}
 		}
 		if math.IsNaN(ns) {
 			return nil, fmt.Errorf("line %d: no ns/op in %q", line, text)
 		}
-		if _, seen := s.NsPerOp[name]; !seen {
-			s.order = append(s.order, name)
+		if _, seen := s.ns[name]; !seen {
+			s.names = append(s.names, name)
 		}
-		s.NsPerOp[name] = append(s.NsPerOp[name], ns)
+		s.ns[name] = append(s.ns[name], ns)
 	}
 	return s, sc.Err()
 }
 
-// Median returns the median of xs (the mean of the middle two for an even
-// count), or NaN for none.
-func Median(xs []float64) float64 {
+// median returns the median ns/op of the named results, NaN if none.
+func (s *Set) median(name string) float64 {
+	xs := slices.Sorted(slices.Values(s.ns[name]))
 	if len(xs) == 0 {
 		return math.NaN()
 	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	m := len(s) / 2
-	if len(s)%2 == 1 {
-		return s[m]
-	}
-	return (s[m-1] + s[m]) / 2
+	return (xs[(len(xs)-1)/2] + xs[len(xs)/2]) / 2
 }
 
-// Median returns the median ns/op of the named benchmark, NaN if absent.
-func (s *Set) Median(name string) float64 { return Median(s.NsPerOp[name]) }
-
-// Name returns the benchmark name of kernel on path at size n; kernel Copy
-// has no path.
-func Name(kernel, path string, n int) string {
-	if kernel == Copy {
-		return Copy + "/n=" + FormatSize(n)
-	}
-	return kernel + "/" + path + "/n=" + FormatSize(n)
-}
-
-// Row is one line of a kernel's table.
-type Row struct {
-	Path        string
-	N           int
-	Runs        int
-	NsPerOp     float64 // median
-	NsPerElem   float64
-	GBps        float64 // 8n bytes (read + written) per second, in 1e9
-	VsCopy      float64 // kernel time / copy time: 1 is copy's speed
-	OverNaive   float64 // naive time / kernel time
-	OverFallbck float64 // fallback time / kernel time
-	Allocs      float64
-}
-
-// Rows returns the rows of kernel's table: by size, then paths (dispatch
-// levels as first seen, then fallback, then naive). Missing comparisons are
-// NaN.
-func (s *Set) Rows(kernel string) []Row {
-	var sizes []int
-	var paths []string
-	prefix := kernel + "/"
-	for _, name := range s.order {
-		rest, ok := strings.CutPrefix(name, prefix)
-		if !ok {
-			continue
-		}
-		path, size, ok := strings.Cut(rest, "/")
-		if !ok {
-			continue
-		}
-		n, err := ParseSize(size)
-		if err != nil {
-			continue
-		}
-		if !slices.Contains(sizes, n) {
-			sizes = append(sizes, n)
-		}
-		if !slices.Contains(paths, path) && path != Naive && path != Fallback {
-			paths = append(paths, path)
-		}
-	}
-	slices.Sort(sizes)
-	paths = append(paths, Fallback, Naive)
-	var rows []Row
-	for _, n := range sizes {
-		cp := s.Median(Name(Copy, "", n))
-		naive := s.Median(Name(kernel, Naive, n))
-		fb := s.Median(Name(kernel, Fallback, n))
-		for _, p := range paths {
-			name := Name(kernel, p, n)
-			xs, ok := s.NsPerOp[name]
-			if !ok {
-				continue
-			}
-			ns := Median(xs)
-			rows = append(rows, Row{
-				Path: p, N: n, Runs: len(xs), NsPerOp: ns,
-				NsPerElem:   ns / float64(n),
-				GBps:        8 * float64(n) / ns,
-				VsCopy:      ns / cp,
-				OverNaive:   naive / ns,
-				OverFallbck: fb / ns,
-				Allocs:      s.Allocs[name],
-			})
-		}
-	}
-	return rows
-}
-
-// WriteTables writes the copy() table and one table per kernel present in
-// s, in Markdown. mark names the path to flag as the one in use ("" for
-// none).
+// WriteTables writes in Markdown the copy() table and one table per kernel,
+// in the order the output has them, or an error if s has neither. mark
+// names the path to flag as the one rectify selects ("" for none).
 func (s *Set) WriteTables(w io.Writer, mark string) error {
-	var b strings.Builder
-	var copies []int
-	for _, name := range s.order {
-		if size, ok := strings.CutPrefix(name, Copy+"/"); ok {
-			if n, err := ParseSize(size); err == nil {
-				copies = append(copies, n)
-			}
+	// The sizes of each kernel (and of Copy), and its dispatch levels.
+	var kernels []string
+	sizes, levels := map[string][]int{}, map[string][]string{}
+	for _, name := range s.names {
+		parts := strings.Split(name, "/")
+		size, ok := strings.CutPrefix(parts[len(parts)-1], "n=")
+		n, err := ParseSize(size)
+		if !ok || err != nil || len(parts) != 3 && (len(parts) != 2 || parts[0] != Copy) {
+			continue
+		}
+		k := parts[0]
+		if _, seen := sizes[k]; !seen && k != Copy {
+			kernels = append(kernels, k)
+		}
+		if !slices.Contains(sizes[k], n) {
+			sizes[k] = append(sizes[k], n)
+		}
+		if len(parts) == 3 && parts[1] != Naive && parts[1] != Fallback && !slices.Contains(levels[k], parts[1]) {
+			levels[k] = append(levels[k], parts[1])
 		}
 	}
-	slices.Sort(copies)
-	if len(copies) > 0 {
+
+	if len(kernels) == 0 && len(sizes[Copy]) == 0 {
+		return fmt.Errorf("no benchmark results")
+	}
+
+	var b strings.Builder
+	copyName := func(n int) string { return Copy + "/n=" + FormatSize(n) }
+	if len(sizes[Copy]) > 0 {
 		b.WriteString("### copy() (the yardstick)\n\n| n | ns/elem | GB/s |\n|--:|--:|--:|\n")
-		for _, n := range copies {
-			ns := s.Median(Name(Copy, "", n))
+		for _, n := range slices.Sorted(slices.Values(sizes[Copy])) {
+			ns := s.median(copyName(n))
 			fmt.Fprintf(&b, "| %s | %s | %s |\n", FormatSize(n), num(ns/float64(n)), num(8*float64(n)/ns))
 		}
+		b.WriteString("\n")
 	}
 	allocs := false
-	for _, k := range Kernels {
-		rows := s.Rows(k)
-		if len(rows) == 0 {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteString("\n")
-		}
-		fmt.Fprintf(&b, "### %s\n\n| n | path | ns/elem | GB/s | time/copy | × naive | × fallback |\n|--:|:--|--:|--:|--:|--:|--:|\n", k)
-		for _, r := range rows {
-			p := r.Path
-			if p == mark {
-				p += " *"
+	for _, k := range kernels {
+		fmt.Fprintf(&b, "### %s\n\n| n | path | ns/elem | GB/s | time/copy | × naive | × fallback |\n"+
+			"|--:|:--|--:|--:|--:|--:|--:|\n", k)
+		for _, n := range slices.Sorted(slices.Values(sizes[k])) {
+			name := func(path string) string { return k + "/" + path + "/n=" + FormatSize(n) }
+			for _, p := range append(levels[k], Fallback, Naive) {
+				if len(s.ns[name(p)]) == 0 {
+					continue
+				}
+				ns, label := s.median(name(p)), p
+				if p == mark {
+					label += " *"
+				}
+				if a := s.allocs[name(p)]; a > 0 {
+					label += fmt.Sprintf(" (%g allocs/op!)", a)
+					allocs = true
+				}
+				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", FormatSize(n), label,
+					num(ns/float64(n)), num(8*float64(n)/ns), ratio(ns/s.median(copyName(n))),
+					ratio(s.median(name(Naive))/ns), ratio(s.median(name(Fallback))/ns))
 			}
-			if r.Allocs > 0 {
-				p += fmt.Sprintf(" (%g allocs/op!)", r.Allocs)
-				allocs = true
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", FormatSize(r.N), p,
-				num(r.NsPerElem), num(r.GBps), ratio(r.VsCopy), ratio(r.OverNaive), ratio(r.OverFallbck))
 		}
+		b.WriteString("\n")
 	}
-	b.WriteString("\nns/elem and GB/s (8 bytes read + written per element) are medians. " +
+	b.WriteString("ns/elem and GB/s (8 bytes read + written per element) are medians. " +
 		"time/copy: kernel time ÷ copy() time of the same bytes (1.00 = as fast as copy). " +
 		"× naive, × fallback: their time ÷ this path's time (above 1 = faster).")
 	if mark != "" {
@@ -328,7 +247,7 @@ func num(v float64) string {
 	return strconv.FormatFloat(v, 'g', 2, 64)
 }
 
-// ratio formats a ratio with two decimals (one from 100 up).
+// ratio formats a ratio with two decimals (none from 100 up).
 func ratio(v float64) string {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):

@@ -8,7 +8,8 @@ import (
 )
 
 // canned is `go test -bench` output as Go 1.26 writes it, -count 3, with
-// the noise a real run has around the results.
+// the noise a real run has around the results. The last results are named
+// as before BenchmarkKernels (BenchmarkSigmoid/...): saved runs still read.
 const canned = `goos: linux
 goarch: amd64
 pkg: github.com/rectify-go/rectify/bench
@@ -28,6 +29,7 @@ some log line a benchmark printed
 BenchmarkCopy/n=4Ki-2             	 5000000	       250 ns/op	131072.00 MB/s	       0 B/op	       0 allocs/op
 BenchmarkCopy/n=4Ki-2             	 5000000	       150 ns/op	218453.33 MB/s	       0 B/op	       0 allocs/op
 BenchmarkCopy/n=1                 	 9000000	         5 ns/op
+BenchmarkGCPause/ELU/fallback-2   	     100	  1000000 ns/op	        50.00 max-stop-µs
 BenchmarkSigmoid/neon/n=16Mi      	       3	  16777216 ns/op
 PASS
 ok  	github.com/rectify-go/rectify/bench	12.345s
@@ -44,89 +46,71 @@ func TestParse(t *testing.T) {
 			t.Errorf("Config[%q] = %q, want %q", k, s.Config[k], want)
 		}
 	}
-	wantNs := map[string][]float64{
-		"ELU/avx2/n=4Ki":      {1000, 1200, 900},
-		"ELU/generic/n=4Ki":   {4000, 4100},
-		"ELU/naive/n=4Ki":     {20000, 24000, 22000},
-		"ELU/fallback/n=4Ki":  {4000},
-		"ELU/fallback/n=1":    {12.5},
-		"ELU/avx2/n=1":        {10},
-		"Copy/n=4Ki":          {250, 150},
-		"Copy/n=1":            {5},
-		"Sigmoid/neon/n=16Mi": {16777216},
+	want := map[string][]float64{
+		"ELU/avx2/n=4Ki":       {1000, 1200, 900},
+		"ELU/generic/n=4Ki":    {4000, 4100},
+		"ELU/naive/n=4Ki":      {20000, 24000, 22000},
+		"ELU/fallback/n=4Ki":   {4000},
+		"ELU/fallback/n=1":     {12.5},
+		"ELU/avx2/n=1":         {10},
+		"Copy/n=4Ki":           {250, 150},
+		"Copy/n=1":             {5},
+		"GCPause/ELU/fallback": {1e6},
+		"Sigmoid/neon/n=16Mi":  {16777216},
 	}
-	if len(s.NsPerOp) != len(wantNs) {
-		t.Errorf("got %d names, want %d: %v", len(s.NsPerOp), len(wantNs), s.NsPerOp)
+	if len(s.ns) != len(want) || len(s.names) != len(want) {
+		t.Errorf("got %d names (%q), want %d", len(s.ns), s.names, len(want))
 	}
-	for name, want := range wantNs {
-		if got := s.NsPerOp[name]; !slices.Equal(got, want) {
-			t.Errorf("NsPerOp[%q] = %v, want %v", name, got, want)
+	for name, w := range want {
+		if got := s.ns[name]; !slices.Equal(got, w) {
+			t.Errorf("ns[%q] = %v, want %v", name, got, w)
 		}
 	}
-	if s.Allocs["ELU/avx2/n=1"] != 1 || s.Allocs["ELU/avx2/n=4Ki"] != 0 {
-		t.Errorf("Allocs = %v", s.Allocs)
+	if s.allocs["ELU/avx2/n=1"] != 1 || s.allocs["ELU/avx2/n=4Ki"] != 0 {
+		t.Errorf("allocs = %v", s.allocs)
 	}
-	for _, c := range []struct {
-		name string
-		want float64
-	}{{"ELU/avx2/n=4Ki", 1000}, {"ELU/generic/n=4Ki", 4050}, {"Copy/n=4Ki", 200}, {"ELU/naive/n=4Ki", 22000}} {
-		if got := s.Median(c.name); got != c.want {
-			t.Errorf("Median(%q) = %v, want %v", c.name, got, c.want)
+	for name, w := range map[string]float64{"ELU/avx2/n=4Ki": 1000, "ELU/generic/n=4Ki": 4050, "Copy/n=4Ki": 200} {
+		if got := s.median(name); got != w {
+			t.Errorf("median(%q) = %v, want %v", name, got, w)
 		}
 	}
-	if !math.IsNaN(s.Median("ELU/avx512/n=4Ki")) {
-		t.Error("Median of a missing name is not NaN")
+	if !math.IsNaN(s.median("ELU/avx512/n=4Ki")) {
+		t.Error("the median of a missing name is not NaN")
 	}
 
-	_, err = Parse(strings.NewReader("BenchmarkReLU/avx2/n=1-2 100 5 MB/s 0 allocs/op\n"))
-	if err == nil {
+	if _, err = Parse(strings.NewReader("BenchmarkKernels/ReLU/avx2/n=1-2 100 5 MB/s 0 allocs/op\n")); err == nil {
 		t.Error("a result without ns/op parsed")
 	}
 }
 
-func TestRows(t *testing.T) {
+func TestWriteTables(t *testing.T) {
 	s, err := Parse(strings.NewReader(canned))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := s.Rows("ELU")
-	var got []string
-	for _, r := range rows {
-		got = append(got, FormatSize(r.N)+" "+r.Path)
-	}
-	want := []string{"1 avx2", "1 fallback", "4Ki avx2", "4Ki generic", "4Ki fallback", "4Ki naive"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("rows %q, want %q", got, want)
-	}
-	r := rows[2] // 4Ki avx2: median 1000 ns
-	near := func(what string, got, want float64) {
-		t.Helper()
-		if math.Abs(got-want) > 1e-9*math.Abs(want) {
-			t.Errorf("4Ki avx2 %s = %v, want %v", what, got, want)
-		}
-	}
-	near("NsPerElem", r.NsPerElem, 1000.0/4096)
-	near("GBps", r.GBps, 8*4096/1000.0)
-	near("VsCopy", r.VsCopy, 1000.0/200)
-	near("OverNaive", r.OverNaive, 22000.0/1000)
-	near("OverFallback", r.OverFallbck, 4000.0/1000)
-	if r.Runs != 3 {
-		t.Errorf("Runs = %d, want 3", r.Runs)
-	}
-	if !math.IsNaN(rows[0].OverNaive) || rows[0].VsCopy != 2 {
-		t.Errorf("1 avx2: OverNaive %v (want NaN: no naive run), VsCopy %v (want 2)", rows[0].OverNaive, rows[0].VsCopy)
-	}
-
 	var b strings.Builder
 	if err := s.WriteTables(&b, "avx2"); err != nil {
 		t.Fatal(err)
 	}
 	table := b.String()
+	// Rows by size, then the levels as seen, fallback, naive.
+	var rows []string
+	for _, line := range strings.Split(table[strings.Index(table, "### ELU"):strings.Index(table, "### Sigmoid")], "\n") {
+		if f := strings.Split(line, " | "); len(f) == 7 && f[0] != "| n" {
+			rows = append(rows, strings.TrimPrefix(f[0], "| ")+" "+f[1])
+		}
+	}
+	if want := []string{"1 avx2 * (1 allocs/op!)", "1 fallback", "4Ki avx2 *", "4Ki generic", "4Ki fallback", "4Ki naive"}; !slices.Equal(rows, want) {
+		t.Errorf("ELU rows %q, want %q", rows, want)
+	}
 	for _, line := range []string{
-		"| 4Ki | 0.049 | 164 |",                                 // copy: 200 ns for 4096 elements
+		"### copy() (the yardstick)",
+		"| 4Ki | 0.049 | 164 |", // 200 ns for 4096 elements
+		"### ELU",
+		"| n | path | ns/elem | GB/s | time/copy | × naive | × fallback |",
 		"| 4Ki | avx2 * | 0.244 | 32.8 | 5.00 | 22.00 | 4.00 |", // the selected path, marked
 		"| 4Ki | naive | 5.37 | 1.49 | 110 | 1.00 | 0.18 |",
-		"| 1 | avx2 * (1 allocs/op!) | 10.0 | 0.800 | 2.00 | – | 1.25 |",
+		"| 1 | avx2 * (1 allocs/op!) | 10.0 | 0.800 | 2.00 | – | 1.25 |", // no naive run at n=1
 		"### Sigmoid",
 		"| 16Mi | neon | 1.00 | 8.00 | – | – | – |",
 		"**Some paths allocate: rectify promises no allocation.**",
@@ -135,16 +119,19 @@ func TestRows(t *testing.T) {
 			t.Errorf("table lacks line %q:\n%s", line, table)
 		}
 	}
-	if strings.Contains(table, "### ReLU") {
-		t.Errorf("table has a ReLU section without ReLU results:\n%s", table)
+	if err := (&Set{}).WriteTables(&b, ""); err == nil {
+		t.Error("WriteTables without results did not fail")
+	}
+	if strings.Contains(table, "GCPause") || strings.Contains(table, "### ReLU") {
+		t.Errorf("table has a section without kernel results:\n%s", table)
 	}
 }
 
 func TestSizes(t *testing.T) {
 	for _, n := range AllSizes {
 		s := FormatSize(n)
-		if got, err := ParseSize("n=" + s); err != nil || got != n {
-			t.Errorf("ParseSize(n=%s) = %d, %v; want %d", s, got, err, n)
+		if got, err := ParseSize(s); err != nil || got != n {
+			t.Errorf("ParseSize(%s) = %d, %v; want %d", s, got, err, n)
 		}
 	}
 	for in, want := range map[int]string{1: "1", 7: "7", 1024: "1Ki", 1536: "1536", 16 << 20: "16Mi", 3 << 10: "3Ki"} {
@@ -159,7 +146,7 @@ func TestSizes(t *testing.T) {
 	if got, _ := ParseSizes("all"); !slices.Equal(got, AllSizes) {
 		t.Errorf("ParseSizes(all) = %v", got)
 	}
-	for _, bad := range []string{"", "4Kb", "-1", "x", "1Gi"} {
+	for _, bad := range []string{"", "4Kb", "-1", "x", "1Gi", "n=4Ki"} {
 		if _, err := ParseSizes(bad); err == nil {
 			t.Errorf("ParseSizes(%q) accepted", bad)
 		}
