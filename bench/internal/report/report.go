@@ -247,13 +247,11 @@ func num(v float64) string {
 	return strconv.FormatFloat(v, 'g', 2, 64)
 }
 
-// ratio formats a ratio with two decimals (none from 100 up).
+// ratio formats a ratio with two decimals, or as num does from 100 up (and
+// for NaN and infinities).
 func ratio(v float64) string {
-	switch {
-	case math.IsNaN(v) || math.IsInf(v, 0):
-		return "–"
-	case v >= 100:
-		return strconv.FormatFloat(v, 'f', 0, 64)
+	if v < 100 && !math.IsInf(v, -1) {
+		return strconv.FormatFloat(v, 'f', 2, 64)
 	}
-	return strconv.FormatFloat(v, 'f', 2, 64)
+	return num(v)
 }
