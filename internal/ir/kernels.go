@@ -17,15 +17,13 @@ type Kernel struct {
 	// the others within 1 ULP.
 	Ref   func(x, a float32) float64
 	Exact bool
-	// Alphas are the parameters of the accuracy sweep (nil: no parameter).
+	// Alphas are the parameters of the accuracy sweep (nil: no parameter);
+	// the benchmarks pass the first.
 	Alphas []float32
 	// Naive is the loop a user writes today with package math, the
 	// benchmarks' baseline.
 	Naive func(dst, x []float32, a float32)
 }
-
-// BenchAlpha is the parameter the benchmarks pass to every kernel.
-const BenchAlpha = 1
 
 // Kernels lists every kernel in API order.
 var Kernels = []*Kernel{
