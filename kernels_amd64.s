@@ -1256,9 +1256,9 @@ TEXT ·reluAVX512(SB), NOSPLIT, $0-52
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
 	MOVQ    x_len+32(FP), CX
-	VMOVUPS u32_00000000<>+0(SB), Z30
 	CMPQ    CX, $0x00000010
 	JB      short
+	VMOVUPS u32_00000000<>+0(SB), Z30
 
 	// At least one vector: compute the last one, x[len-w:len], first
 	// (before an in-place loop overwrites it), and store it after the loop.
@@ -1310,24 +1310,12 @@ single:
 
 last:
 	VMOVUPS Z31, (BX)
-	JMP     done
-
-	// A slice of 0..15 elements, with masked loads and stores.
-short:
-	TESTQ     CX, CX
-	JZ        done
-	MOVL      $0x00000001, AX
-	SHLL      CL, AX
-	DECL      AX
-	KMOVW     AX, K1
-	VMOVUPS.Z (SI), K1, Z0
-	VCMPPS    $0x11, Z30, Z0, K2
-	VBLENDMPS Z30, Z0, K2, Z0
-	VMOVUPS   Z0, K1, (DI)
-
-done:
 	VZEROUPPER
 	RET
+
+	// A slice of 0..15 elements: the AVX2 kernel takes it, and returns to the caller.
+short:
+	JMP ·reluAVX2(SB)
 
 // func leakyReLUAVX512(dst []float32, x []float32, alpha float32)
 // Requires: AVX, AVX512F
@@ -1335,9 +1323,9 @@ TEXT ·leakyReLUAVX512(SB), NOSPLIT, $0-52
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         x_base+24(FP), SI
 	MOVQ         x_len+32(FP), CX
-	VBROADCASTSS alpha+48(FP), Z30
 	CMPQ         CX, $0x00000010
 	JB           short
+	VBROADCASTSS alpha+48(FP), Z30
 
 	// At least one vector: compute the last one, x[len-w:len], first
 	// (before an in-place loop overwrites it), and store it after the loop.
@@ -1407,27 +1395,12 @@ single:
 
 last:
 	VMOVUPS Z31, (BX)
-	JMP     done
-
-	// A slice of 0..15 elements, with masked loads and stores.
-short:
-	TESTQ     CX, CX
-	JZ        done
-	MOVL      $0x00000001, AX
-	SHLL      CL, AX
-	DECL      AX
-	KMOVW     AX, K1
-	VMOVUPS.Z (SI), K1, Z0
-	VMULPS    Z0, Z30, Z1
-	VCMPPS    $0x03, Z1, Z1, K2
-	VBLENDMPS u32_7fc00000<>+0(SB), Z1, K2, Z1
-	VCMPPS    $0x11, u32_00000000<>+0(SB), Z0, K2
-	VBLENDMPS Z1, Z0, K2, Z0
-	VMOVUPS   Z0, K1, (DI)
-
-done:
 	VZEROUPPER
 	RET
+
+	// A slice of 0..15 elements: the AVX2 kernel takes it, and returns to the caller.
+short:
+	JMP ·leakyReLUAVX2(SB)
 
 // func eluAVX512(dst []float32, x []float32, alpha float32)
 // Requires: AVX, AVX512F
@@ -1435,6 +1408,8 @@ TEXT ·eluAVX512(SB), NOSPLIT, $0-52
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         x_base+24(FP), SI
 	MOVQ         x_len+32(FP), CX
+	CMPQ         CX, $0x00000010
+	JB           short
 	VBROADCASTSS alpha+48(FP), Z30
 	VCVTPS2PD    Y30, Z29
 	VMOVUPS      f64_43380000000003ff<>+0(SB), Z30
@@ -1448,8 +1423,6 @@ TEXT ·eluAVX512(SB), NOSPLIT, $0-52
 	VMOVUPS      f64_3fc555554ef9eed7<>+0(SB), Z21
 	VMOVUPS      f64_3fe00000025e9e27<>+0(SB), Z20
 	VMOVUPS      f64_3ff0000000000000<>+0(SB), Z19
-	CMPQ         CX, $0x00000010
-	JB           short
 
 	// At least one vector: compute the last one, x[len-w:len], first
 	// (before an in-place loop overwrites it), and store it after the loop.
@@ -1747,66 +1720,12 @@ single:
 
 last:
 	VMOVUPS Z31, (BX)
-	JMP     done
-
-	// A slice of 0..15 elements, with masked loads and stores.
-short:
-	TESTQ         CX, CX
-	JZ            done
-	MOVL          $0x00000001, AX
-	SHLL          CL, AX
-	DECL          AX
-	KMOVW         AX, K1
-	VMOVUPS.Z     (SI), K1, Z0
-	VCVTPS2PD     Y0, Z1
-	VEXTRACTF64X4 $0x01, Z0, Y2
-	VCVTPS2PD     Y2, Z2
-	VMAXPD        Z28, Z1, Z1
-	VMAXPD        Z28, Z2, Z2
-	VMOVUPD       Z30, Z3
-	VFMADD231PD   Z27, Z1, Z3
-	VMOVUPD       Z30, Z4
-	VFMADD231PD   Z27, Z2, Z4
-	VSUBPD        Z30, Z3, Z5
-	VSUBPD        Z30, Z4, Z6
-	VFMADD231PD   Z26, Z5, Z1
-	VFMADD231PD   Z26, Z6, Z2
-	VMOVUPD       Z24, Z5
-	VFMADD231PD   Z1, Z25, Z5
-	VMOVUPD       Z24, Z6
-	VFMADD231PD   Z2, Z25, Z6
-	VFMADD132PD   Z1, Z23, Z5
-	VFMADD132PD   Z2, Z23, Z6
-	VFMADD132PD   Z1, Z22, Z5
-	VFMADD132PD   Z2, Z22, Z6
-	VFMADD132PD   Z1, Z21, Z5
-	VFMADD132PD   Z2, Z21, Z6
-	VFMADD132PD   Z1, Z20, Z5
-	VFMADD132PD   Z2, Z20, Z6
-	VMULPD        Z1, Z1, Z7
-	VMULPD        Z2, Z2, Z8
-	VFMADD231PD   Z5, Z7, Z1
-	VFMADD231PD   Z6, Z8, Z2
-	VPSLLQ        $0x34, Z3, Z3
-	VPSLLQ        $0x34, Z4, Z4
-	VSUBPD        Z19, Z3, Z5
-	VSUBPD        Z19, Z4, Z6
-	VFMADD231PD   Z1, Z3, Z5
-	VFMADD231PD   Z2, Z4, Z6
-	VMULPD        Z5, Z29, Z1
-	VMULPD        Z6, Z29, Z2
-	VCVTPD2PS     Z1, Y1
-	VCVTPD2PS     Z2, Y2
-	VINSERTF64X4  $0x01, Y2, Z1, Z1
-	VCMPPS        $0x11, u32_00000000<>+0(SB), Z0, K2
-	VBLENDMPS     Z1, Z0, K2, Z1
-	VCMPPS        $0x03, Z0, Z0, K2
-	VPORD         u32_00400000<>+0(SB), Z0, K2, Z1
-	VMOVUPS       Z1, K1, (DI)
-
-done:
 	VZEROUPPER
 	RET
+
+	// A slice of 0..15 elements: the AVX2 kernel takes it, and returns to the caller.
+short:
+	JMP ·eluAVX2(SB)
 
 // func softplusAVX512(dst []float32, x []float32, alpha float32)
 // Requires: AVX, AVX512DQ, AVX512F
@@ -1814,6 +1733,8 @@ TEXT ·softplusAVX512(SB), NOSPLIT, $0-52
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
 	MOVQ    x_len+32(FP), CX
+	CMPQ    CX, $0x00000010
+	JB      short
 	VMOVUPS f64_43380000000003ff<>+0(SB), Z30
 	VMOVUPS u32_80000000<>+0(SB), Z29
 	VMOVUPS f64_c05a000000000000<>+0(SB), Z28
@@ -1832,8 +1753,6 @@ TEXT ·softplusAVX512(SB), NOSPLIT, $0-52
 	VMOVUPS f64_3fd9996af9694ebe<>+0(SB), Z15
 	VMOVUPS f64_3fe5555584c24240<>+0(SB), Z14
 	VMOVUPS f64_0000000000000000<>+0(SB), Z13
-	CMPQ    CX, $0x00000010
-	JB      short
 
 	// At least one vector: compute the last one, x[len-w:len], first
 	// (before an in-place loop overwrites it), and store it after the loop.
@@ -2287,92 +2206,12 @@ single:
 
 last:
 	VMOVUPS Z31, (BX)
-	JMP     done
-
-	// A slice of 0..15 elements, with masked loads and stores.
-short:
-	TESTQ         CX, CX
-	JZ            done
-	MOVL          $0x00000001, AX
-	SHLL          CL, AX
-	DECL          AX
-	KMOVW         AX, K1
-	VMOVUPS.Z     (SI), K1, Z0
-	VPORD         Z29, Z0, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z28, Z2, Z2
-	VMAXPD        Z28, Z1, Z1
-	VMOVUPD       Z30, Z3
-	VFMADD231PD   Z27, Z2, Z3
-	VMOVUPD       Z30, Z4
-	VFMADD231PD   Z27, Z1, Z4
-	VSUBPD        Z30, Z3, Z5
-	VSUBPD        Z30, Z4, Z6
-	VFMADD231PD   Z26, Z5, Z2
-	VFMADD231PD   Z26, Z6, Z1
-	VMOVUPD       Z24, Z5
-	VFMADD231PD   Z2, Z25, Z5
-	VMOVUPD       Z24, Z6
-	VFMADD231PD   Z1, Z25, Z6
-	VFMADD132PD   Z2, Z23, Z5
-	VFMADD132PD   Z1, Z23, Z6
-	VFMADD132PD   Z2, Z22, Z5
-	VFMADD132PD   Z1, Z22, Z6
-	VFMADD132PD   Z2, Z21, Z5
-	VFMADD132PD   Z1, Z21, Z6
-	VFMADD132PD   Z2, Z20, Z5
-	VFMADD132PD   Z1, Z20, Z6
-	VMULPD        Z2, Z2, Z7
-	VMULPD        Z1, Z1, Z8
-	VFMADD231PD   Z5, Z7, Z2
-	VFMADD231PD   Z6, Z8, Z1
-	VPSLLQ        $0x34, Z3, Z3
-	VPSLLQ        $0x34, Z4, Z4
-	VFMADD231PD   Z2, Z3, Z3
-	VFMADD231PD   Z1, Z4, Z4
-	VADDPD        Z3, Z19, Z1
-	VADDPD        Z4, Z19, Z2
-	VDIVPD        Z1, Z3, Z1
-	VDIVPD        Z2, Z4, Z2
-	VMULPD        Z1, Z1, Z3
-	VMULPD        Z2, Z2, Z4
-	VMOVUPD       Z17, Z5
-	VFMADD231PD   Z3, Z18, Z5
-	VMOVUPD       Z17, Z6
-	VFMADD231PD   Z4, Z18, Z6
-	VFMADD132PD   Z3, Z16, Z5
-	VFMADD132PD   Z4, Z16, Z6
-	VFMADD132PD   Z3, Z15, Z5
-	VFMADD132PD   Z4, Z15, Z6
-	VFMADD132PD   Z3, Z14, Z5
-	VFMADD132PD   Z4, Z14, Z6
-	VMULPD        Z3, Z1, Z3
-	VMULPD        Z4, Z2, Z4
-	VADDPD        Z1, Z1, Z1
-	VADDPD        Z2, Z2, Z2
-	VFMADD231PD   Z5, Z3, Z1
-	VFMADD231PD   Z6, Z4, Z2
-	VCVTPS2PD     Y0, Z3
-	VEXTRACTF64X4 $0x01, Z0, Y4
-	VCVTPS2PD     Y4, Z4
-	VPMOVQ2M      Z3, K2
-	VBLENDMPD     Z13, Z3, K2, Z3
-	VPMOVQ2M      Z4, K2
-	VBLENDMPD     Z13, Z4, K2, Z4
-	VADDPD        Z1, Z3, Z1
-	VADDPD        Z2, Z4, Z2
-	VCVTPD2PS     Z1, Y1
-	VCVTPD2PS     Z2, Y2
-	VINSERTF64X4  $0x01, Y2, Z1, Z1
-	VCMPPS        $0x03, Z0, Z0, K2
-	VPORD         u32_00400000<>+0(SB), Z0, K2, Z1
-	VMOVUPS       Z1, K1, (DI)
-
-done:
 	VZEROUPPER
 	RET
+
+	// A slice of 0..15 elements: the AVX2 kernel takes it, and returns to the caller.
+short:
+	JMP ·softplusAVX2(SB)
 
 // func sigmoidAVX512(dst []float32, x []float32, alpha float32)
 // Requires: AVX, AVX512DQ, AVX512F
@@ -2380,6 +2219,8 @@ TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-52
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
 	MOVQ    x_len+32(FP), CX
+	CMPQ    CX, $0x00000010
+	JB      short
 	VMOVUPS f64_43380000000003ff<>+0(SB), Z30
 	VMOVUPS f64_3ff0000000000000<>+0(SB), Z29
 	VMOVUPS u32_80000000<>+0(SB), Z28
@@ -2392,8 +2233,6 @@ TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-52
 	VMOVUPS f64_3fa5554b13fd0d68<>+0(SB), Z21
 	VMOVUPS f64_3fc555554ef9eed7<>+0(SB), Z20
 	VMOVUPS f64_3fe00000025e9e27<>+0(SB), Z19
-	CMPQ    CX, $0x00000010
-	JB      short
 
 	// At least one vector: compute the last one, x[len-w:len], first
 	// (before an in-place loop overwrites it), and store it after the loop.
@@ -2727,72 +2566,12 @@ single:
 
 last:
 	VMOVUPS Z31, (BX)
-	JMP     done
-
-	// A slice of 0..15 elements, with masked loads and stores.
-short:
-	TESTQ         CX, CX
-	JZ            done
-	MOVL          $0x00000001, AX
-	SHLL          CL, AX
-	DECL          AX
-	KMOVW         AX, K1
-	VMOVUPS.Z     (SI), K1, Z0
-	VPORD         Z28, Z0, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VMAXPD        Z27, Z2, Z2
-	VMAXPD        Z27, Z1, Z1
-	VMOVUPD       Z30, Z3
-	VFMADD231PD   Z26, Z2, Z3
-	VMOVUPD       Z30, Z4
-	VFMADD231PD   Z26, Z1, Z4
-	VSUBPD        Z30, Z3, Z5
-	VSUBPD        Z30, Z4, Z6
-	VFMADD231PD   Z25, Z5, Z2
-	VFMADD231PD   Z25, Z6, Z1
-	VMOVUPD       Z23, Z5
-	VFMADD231PD   Z2, Z24, Z5
-	VMOVUPD       Z23, Z6
-	VFMADD231PD   Z1, Z24, Z6
-	VFMADD132PD   Z2, Z22, Z5
-	VFMADD132PD   Z1, Z22, Z6
-	VFMADD132PD   Z2, Z21, Z5
-	VFMADD132PD   Z1, Z21, Z6
-	VFMADD132PD   Z2, Z20, Z5
-	VFMADD132PD   Z1, Z20, Z6
-	VFMADD132PD   Z2, Z19, Z5
-	VFMADD132PD   Z1, Z19, Z6
-	VMULPD        Z2, Z2, Z7
-	VMULPD        Z1, Z1, Z8
-	VFMADD231PD   Z5, Z7, Z2
-	VFMADD231PD   Z6, Z8, Z1
-	VPSLLQ        $0x34, Z3, Z3
-	VPSLLQ        $0x34, Z4, Z4
-	VFMADD231PD   Z2, Z3, Z3
-	VFMADD231PD   Z1, Z4, Z4
-	VCVTPS2PD     Y0, Z1
-	VEXTRACTF64X4 $0x01, Z0, Y2
-	VCVTPS2PD     Y2, Z2
-	VPMOVQ2M      Z1, K2
-	VBLENDMPD     Z3, Z29, K2, Z1
-	VPMOVQ2M      Z2, K2
-	VBLENDMPD     Z4, Z29, K2, Z2
-	VADDPD        Z3, Z29, Z3
-	VADDPD        Z4, Z29, Z4
-	VDIVPD        Z3, Z1, Z1
-	VDIVPD        Z4, Z2, Z2
-	VCVTPD2PS     Z1, Y1
-	VCVTPD2PS     Z2, Y2
-	VINSERTF64X4  $0x01, Y2, Z1, Z1
-	VCMPPS        $0x03, Z0, Z0, K2
-	VPORD         u32_00400000<>+0(SB), Z0, K2, Z1
-	VMOVUPS       Z1, K1, (DI)
-
-done:
 	VZEROUPPER
 	RET
+
+	// A slice of 0..15 elements: the AVX2 kernel takes it, and returns to the caller.
+short:
+	JMP ·sigmoidAVX2(SB)
 
 DATA f64_0000000000000000<>+0(SB)/8, $0x0000000000000000
 DATA f64_0000000000000000<>+8(SB)/8, $0x0000000000000000

@@ -3,15 +3,24 @@ package main
 import "github.com/mmcloughlin/avo/reg"
 
 // isa describes one x86 vector instruction set to the lowering: the vector
-// width, the register file, and how compares, selects and tails are done.
+// width, the register file, how compares and selects are done, and what
+// becomes of slices shorter than one vector.
 type isa struct {
 	name  string // function name suffix
 	lanes int    // float32 lanes per vector; a float64 half holds lanes/2
 	regs  []reg.VecPhysical
-	// kmask: compares write opmask registers, selects are VBLENDMPS/PD,
-	// tails use masked loads and stores (AVX-512). Otherwise compares write
-	// vector masks, selects are VBLENDVPS/PD and tails use VMASKMOVPS (AVX2).
+	// kmask: compares write opmask registers and selects are VBLENDMPS/PD
+	// (AVX-512). Otherwise compares write vector masks and selects are
+	// VBLENDVPS/PD (AVX2).
 	kmask bool
+	// short is the instruction set whose kernel of the same program takes
+	// a slice shorter than one vector, by a tail call (the argument frames
+	// are the same). Without one, the kernel gathers such a slice into a
+	// vector one element at a time and scatters the result back the same
+	// way: it reads and writes no byte outside the slices, and needs no
+	// masked load or store (VMASKMOVPS, whose masked-off lanes fault at a
+	// page boundary under emulators such as qemu 7.2).
+	short *isa
 	// unroll is the number of vectors per main-loop iteration, for
 	// programs without (simple) and with (exp) float64 arithmetic.
 	unrollSimple, unrollExp int
@@ -37,10 +46,13 @@ var (
 		unrollExp:    2,
 	}
 	avx512 = &isa{
-		name:         "AVX512",
-		lanes:        16,
-		regs:         vecRegs(32, reg.S512),
-		kmask:        true,
+		name:  "AVX512",
+		lanes: 16,
+		regs:  vecRegs(32, reg.S512),
+		kmask: true,
+		// Masked loads and stores of a short slice were measured to stall
+		// 20-50 ns on store forwarding; the AVX2 tail takes a few ns.
+		short:        avx2,
 		unrollSimple: 4,
 		unrollExp:    4,
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	. "github.com/mmcloughlin/avo/build"
+	avoir "github.com/mmcloughlin/avo/ir"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 
@@ -21,8 +22,7 @@ var (
 	// The last vector of a slice of at least one vector.
 	lastSrc = reg.RAX
 	lastDst = reg.RBX
-	// tailK is the AVX-512 tail mask; kernel selects use the others.
-	tailK  = reg.K1
+	// The opmask registers of AVX-512 compares.
 	tempKs = []reg.OpmaskPhysical{reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7}
 )
 
@@ -32,7 +32,7 @@ type mode int
 const (
 	modeMain  mode = iota // vectors at srcPtr, dstPtr
 	modeLast              // the vector at lastSrc, result kept in lastReg
-	modeShort             // a slice shorter than one vector (masked)
+	modeShort             // a slice shorter than one vector, lane by lane (isa.short nil)
 )
 
 // Comparison predicates (VCMPPS imm8).
@@ -85,20 +85,25 @@ func generate(s *isa, p *ir.Program) {
 	if err != nil {
 		panic(fmt.Sprintf("%s: last: %v", name, err))
 	}
-	tail, err := l.body(1, true, modeShort)
-	if err != nil {
-		panic(fmt.Sprintf("%s: tail: %v", name, err))
+	var tail []func()
+	if s.short == nil {
+		if tail, err = l.body(1, true, modeShort); err != nil {
+			panic(fmt.Sprintf("%s: tail: %v", name, err))
+		}
 	}
 
 	Load(Param("dst").Base(), dstPtr)
 	Load(Param("x").Base(), srcPtr)
 	Load(Param("x").Len(), count)
-	for _, f := range l.prologue {
-		f()
-	}
 	w, vb := s.lanes, s.vecBytes()
+	if s.short == nil {
+		replay(l.prologue) // the short slice's code reads it too
+	}
 	CMPQ(count, U32(w))
 	JB(LabelRef("short"))
+	if s.short != nil {
+		replay(l.prologue)
+	}
 	Comment("At least one vector: compute the last one, x[len-w:len], first",
 		"(before an in-place loop overwrites it), and store it after the loop.",
 		"It overlaps the loop's last vector when len is no multiple of w.")
@@ -127,28 +132,38 @@ func generate(s *isa, p *ir.Program) {
 	JMP(LabelRef("single"))
 	Label("last")
 	VMOVUPS(l.lastReg, Mem{Base: lastDst})
-	JMP(LabelRef("done"))
 
-	if s.kmask {
-		Comment(fmt.Sprintf("A slice of 0..%d elements, with masked loads and stores.", w-1))
-	} else {
-		Comment(fmt.Sprintf("A slice of 0..%d elements, gathered into a vector and scattered back one by one.", w-1))
+	if s.short != nil {
+		VZEROUPPER()
+		RET()
+		Comment(fmt.Sprintf("A slice of 0..%d elements: the %s kernel takes it, and returns to the caller.", w-1, s.short.name))
+		Label("short")
+		tailCall(p.FuncName(s.short.name))
+		return
 	}
+	JMP(LabelRef("done"))
+	Comment(fmt.Sprintf("A slice of 0..%d elements, gathered into a vector and scattered back one by one.", w-1))
 	Label("short")
 	TESTQ(count, count)
 	JZ(LabelRef("done"))
-	if s.kmask {
-		// tailK = 1<<count - 1
-		MOVL(U32(1), reg.EAX)
-		SHLL(reg.CL, reg.EAX)
-		DECL(reg.EAX)
-		KMOVW(reg.EAX, tailK)
-	}
 	replay(tail)
 
 	Label("done")
 	VZEROUPPER()
 	RET()
+}
+
+// tailCall jumps to the assembly function fn, which returns to this
+// function's caller: fn must take the same arguments, and nothing may be
+// pushed. avo has no JMP to a symbol (its branches take labels of the
+// function), so the instruction is built here, as one that ends the
+// function's control flow like RET.
+func tailCall(fn string) {
+	Instruction(&avoir.Instruction{
+		Opcode:     "JMP",
+		Operands:   []Op{LabelRef("·" + fn + "(SB)")},
+		IsTerminal: true,
+	})
 }
 
 func replay(code []func()) {
@@ -358,8 +373,8 @@ func (l *lowering) reserve() reg.VecPhysical {
 }
 
 // body lowers the program for groups vectors at consecutive offsets, in
-// the main loop or (tail) for the masked last vector. It returns the code
-// to emit, or an error if the registers do not suffice.
+// place m of the kernel. It returns the code to emit, or an error if the
+// registers do not suffice.
 func (l *lowering) body(groups int, interleave bool, m mode) ([]func(), error) {
 	l.loc = map[key]reg.VecPhysical{}
 	l.free = make([]bool, len(l.s.regs))
@@ -540,18 +555,14 @@ func (l *lowering) instr(i, g int) {
 		k := key{l.p.Out, g, 0}
 		r := l.loc[k]
 		delete(l.loc, k)
-		switch {
-		case l.mode == modeMain:
+		switch l.mode {
+		case modeMain:
 			l.emit(func() { VMOVUPS(r, Mem{Base: dstPtr, Disp: g * vb}) })
-		case l.mode == modeLast:
+		case modeLast:
 			lr := l.lastReg
 			l.emit(func() { VMOVUPS(r, lr) })
-		case l.s.kmask:
-			l.emit(func() { VMOVUPS(r, tailK, Mem{Base: dstPtr}) })
-		default:
+		case modeShort:
 			// Store lane 0, rotate the lanes down by one, count times.
-			// (VMASKMOVPS would do, but emulators such as qemu 7.2 fault
-			// on its masked-off lanes at a page boundary.)
 			idx := l.alloc()
 			l.emit(func() {
 				VMOVDQU(constLanes([8]uint32{1, 2, 3, 4, 5, 6, 7, 0}), idx)
@@ -578,13 +589,10 @@ func (l *lowering) instr(i, g int) {
 		return
 	case ir.OpInput:
 		d := l.alloc()
-		switch {
-		case l.mode != modeShort:
+		if l.mode != modeShort {
 			m := l.input(g, 0)
 			l.emit(func() { VMOVUPS(m, d) })
-		case l.s.kmask:
-			l.emit(func() { VMOVUPS_Z(Mem{Base: srcPtr}, tailK, d) })
-		default:
+		} else {
 			// From the last element down: rotate the lanes up by one and
 			// put the element in lane 0, count times. Lanes count.. stay 0.
 			idx, t := l.alloc(), l.alloc()

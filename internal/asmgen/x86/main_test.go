@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -86,22 +87,35 @@ func gates(t *testing.T) map[string]map[string]bool {
 
 var (
 	requiresLine = regexp.MustCompile(`^// Requires: (.*)$`)
-	textLine     = regexp.MustCompile(`^TEXT ·(\w+?)(AVX2|AVX512)\(SB\)`)
+	textLine     = regexp.MustCompile(`^TEXT ·(\w+?)(AVX2|AVX512)\(SB\), (.*)$`)
+	tailCallLine = regexp.MustCompile(`^\s+JMP\s+·(\w+)\(SB\)$`)
 )
 
-// TestRequiresCoveredByGate checks that every ISA extension avo lists for
-// a kernel is one that the dispatch gate of the kernel's level checks.
-func TestRequiresCoveredByGate(t *testing.T) {
-	g := gates(t)
+// asmFunc is one TEXT of the generated file.
+type asmFunc struct {
+	kernel, level string
+	attrs         string   // flags and frame
+	requires      []string // avo's "// Requires:" list
+	tailCalls     []string // functions it jumps to
+}
+
+// asmFuncs parses the TEXTs of the generated file, by name.
+func asmFuncs(t *testing.T) map[string]*asmFunc {
+	t.Helper()
 	src, err := os.ReadFile(asmFile)
 	if err != nil {
 		t.Fatal(err)
 	}
+	funcs := map[string]*asmFunc{}
 	var requires []string
-	funcs := 0
+	var cur *asmFunc
 	for _, line := range strings.Split(string(src), "\n") {
 		if m := requiresLine.FindStringSubmatch(line); m != nil {
 			requires = strings.Split(m[1], ", ")
+			continue
+		}
+		if m := tailCallLine.FindStringSubmatch(line); m != nil && cur != nil {
+			cur.tailCalls = append(cur.tailCalls, m[1])
 			continue
 		}
 		if strings.HasPrefix(line, "TEXT") {
@@ -110,18 +124,64 @@ func TestRequiresCoveredByGate(t *testing.T) {
 				t.Errorf("%s: function without a level suffix: %q", asmFile, line)
 				continue
 			}
-			funcs++
-			for _, isa := range requires {
-				if !g[m[2]][isa] {
-					t.Errorf("%s%s requires %s, which the %s gate does not check (it checks %v)",
-						m[1], m[2], isa, m[2], keys(g[m[2]]))
-				}
-			}
+			cur = &asmFunc{kernel: m[1], level: m[2], attrs: m[3], requires: requires}
+			funcs[m[1]+m[2]] = cur
 			requires = nil
 		}
 	}
-	if funcs == 0 {
+	if len(funcs) == 0 {
 		t.Fatalf("no TEXT in %s", asmFile)
+	}
+	return funcs
+}
+
+// TestRequiresCoveredByGate checks that every ISA extension avo lists for
+// a kernel, or for a kernel it tail-calls, is one that the dispatch gate of
+// the kernel's level checks.
+func TestRequiresCoveredByGate(t *testing.T) {
+	g := gates(t)
+	funcs := asmFuncs(t)
+	for name, f := range funcs {
+		seen := map[string]bool{}
+		var check func(callee string)
+		check = func(callee string) {
+			if seen[callee] {
+				return
+			}
+			seen[callee] = true
+			for _, isa := range funcs[callee].requires {
+				if !g[f.level][isa] {
+					t.Errorf("%s (through %s) requires %s, which the %s gate does not check (it checks %v)",
+						name, callee, isa, f.level, keys(g[f.level]))
+				}
+			}
+			for _, c := range funcs[callee].tailCalls {
+				check(c)
+			}
+		}
+		check(name)
+	}
+}
+
+// TestTailCalls checks that every tail call goes to a kernel of the same
+// program with the same flags and frame (a tail call hands its caller's
+// arguments on), and that each AVX-512 kernel hands short slices to its
+// AVX2 kernel.
+func TestTailCalls(t *testing.T) {
+	funcs := asmFuncs(t)
+	for name, f := range funcs {
+		for _, c := range f.tailCalls {
+			callee, ok := funcs[c]
+			switch {
+			case !ok:
+				t.Errorf("%s tail-calls %s, which is not in %s", name, c, asmFile)
+			case callee.kernel != f.kernel || callee.attrs != f.attrs:
+				t.Errorf("%s (%s) tail-calls %s (%s)", name, f.attrs, c, callee.attrs)
+			}
+		}
+		if want := f.kernel + "AVX2"; f.level == "AVX512" && !slices.Equal(f.tailCalls, []string{want}) {
+			t.Errorf("%s tail-calls %v, want [%s]", name, f.tailCalls, want)
+		}
 	}
 }
 
