@@ -22,8 +22,9 @@ var (
 	// The last vector of a slice of at least one vector.
 	lastSrc = reg.RAX
 	lastDst = reg.RBX
-	// The opmask registers of AVX-512 compares.
-	tempKs = []reg.OpmaskPhysical{reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7}
+	// The opmask registers of AVX-512 compares (K0 in a masked
+	// instruction means no mask).
+	tempKs = []reg.OpmaskPhysical{reg.K1, reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7}
 )
 
 // A body's place in the kernel.
