@@ -6,6 +6,7 @@
 package ir
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 )
@@ -47,12 +48,12 @@ const (
 	OpBits32            // F32: the constant with bit pattern Imm
 	OpWiden             // F64 <- F32: exact conversion
 	OpNarrow            // F32 <- F64: conversion rounding to nearest even
-	OpAdd               // a + b
-	OpSub               // a - b
+	OpAdd               // a + b, F64
+	OpSub               // a - b, F64
 	OpMul               // a * b (F32 or F64, one rounding)
 	OpDiv               // a / b, F64, IEEE division
 	OpFMA               // a*b + c, F64, one rounding
-	OpMax               // a < b ? b : a, F64; b is a constant, a NaN lane's result is unspecified
+	OpMax               // a < b ? b : a, F64; b is an OpConst other than NaN, a NaN lane's result is unspecified
 	OpShl               // F64: the bits of a shifted left by Imm
 	OpOr                // F32: bitwise a | b
 	OpSelNeg            // a < 0 ? b : c: a is F32 (ordered: false for -0 and NaN); b, c are F32
@@ -60,6 +61,67 @@ const (
 	OpQuiet             // F32: a is NaN ? a | QuietBit : b
 	OpCanon             // F32: a is NaN ? the quiet NaN 0x7fc00000 : a
 )
+
+// opSpecs gives each Op its name, its operand count and the lane types it
+// is defined for (as the comments above say), which Analyze checks.
+var opSpecs = [...]struct {
+	name  string
+	nargs int
+	types []Type // the types the result may have
+	arg   Type   // the operands' type; asResult: the result's
+}{
+	OpInput:   {"OpInput", 0, onlyF32, asResult},
+	OpParam:   {"OpParam", 0, onlyF32, asResult},
+	OpConst:   {"OpConst", 0, onlyF64, asResult},
+	OpBits32:  {"OpBits32", 0, onlyF32, asResult},
+	OpWiden:   {"OpWiden", 1, onlyF64, F32},
+	OpNarrow:  {"OpNarrow", 1, onlyF32, F64},
+	OpAdd:     {"OpAdd", 2, onlyF64, asResult},
+	OpSub:     {"OpSub", 2, onlyF64, asResult},
+	OpMul:     {"OpMul", 2, eitherType, asResult},
+	OpDiv:     {"OpDiv", 2, onlyF64, asResult},
+	OpFMA:     {"OpFMA", 3, onlyF64, asResult},
+	OpMax:     {"OpMax", 2, onlyF64, asResult},
+	OpShl:     {"OpShl", 1, onlyF64, asResult},
+	OpOr:      {"OpOr", 2, onlyF32, asResult},
+	OpSelNeg:  {"OpSelNeg", 3, onlyF32, asResult},
+	OpSelSign: {"OpSelSign", 3, eitherType, asResult},
+	OpQuiet:   {"OpQuiet", 2, onlyF32, asResult},
+	OpCanon:   {"OpCanon", 1, onlyF32, asResult},
+}
+
+// asResult in opSpecs: the operands have the result's type.
+const asResult Type = 0xff
+
+var (
+	onlyF32    = []Type{F32}
+	onlyF64    = []Type{F64}
+	eitherType = []Type{F32, F64}
+)
+
+// valid reports whether op is one of the Ops above.
+func (op Op) valid() bool { return int(op) < len(opSpecs) }
+
+// NArgs returns the number of operands of op: how many of Instr.Args it
+// reads.
+func (op Op) NArgs() int { return opSpecs[op].nargs }
+
+func (op Op) String() string {
+	if !op.valid() {
+		return fmt.Sprintf("Op(%d)", uint8(op))
+	}
+	return opSpecs[op].name
+}
+
+func (t Type) String() string {
+	switch t {
+	case F32:
+		return "F32"
+	case F64:
+		return "F64"
+	}
+	return fmt.Sprintf("Type(%d)", uint8(t))
+}
 
 // Instr is one instruction of a Program.
 type Instr struct {
