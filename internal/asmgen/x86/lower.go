@@ -31,9 +31,10 @@ var (
 type mode int
 
 const (
-	modeMain  mode = iota // vectors at srcPtr, dstPtr
-	modeLast              // the vector at lastSrc, result kept in lastReg
-	modeShort             // a slice shorter than one vector, lane by lane (isa.short nil)
+	modePrologue mode = iota // a loop-invariant value, once, before the loop
+	modeMain                 // vectors at srcPtr, dstPtr
+	modeLast                 // the vector at lastSrc, result kept in lastReg
+	modeShort                // a slice shorter than one vector, lane by lane (isa.short nil)
 )
 
 // Comparison predicates (VCMPPS imm8).
@@ -42,30 +43,32 @@ const (
 	cmpLtOQ   = 0x11 // a < b, false if either is NaN
 )
 
-// generate emits the function of program p on ISA s.
-func generate(s *isa, p *ir.Program) {
+// generate emits the function of program p on ISA s (its Go declaration
+// is written by ../gofiles). It reports what is wrong with p, or that p
+// needs more registers than s has, as an error naming the kernel.
+func generate(s *isa, p *ir.Program) error {
+	a, err := ir.Analyze(p)
+	if err != nil {
+		return err
+	}
 	name := p.FuncName(s.name)
 	TEXT(name, NOSPLIT, ir.Signature)
-	Pragma("noescape")
-	Doc(fmt.Sprintf("%s runs kernels.%sProgram on each of the len(x) elements of x, writing dst,", name, p.Name),
-		fmt.Sprintf("with %s. It is generated from the program by internal/asmgen/x86.", s.name))
 
 	unroll := s.unrollSimple
-	if usesF64(p) {
+	if a.HasF64 {
 		unroll = s.unrollExp
 	}
 	// Keep as many constants in registers as the loop leaves free, most
-	// used first, and pick the widest interleaving of the unrolled vectors
+	// read first, and pick the widest interleaving of the unrolled vectors
 	// that fits: instruction by instruction across all vectors, else one
 	// vector after another (the out-of-order core overlaps them).
 	var (
 		l    *lowering
 		main []func()
-		err  error
 	)
-	for nconst := len(constOrder(p)); nconst >= 0; nconst-- {
-		l = newLowering(s, p, nconst)
-		if l == nil {
+	order := constOrder(a)
+	for nconst := len(order); nconst >= 0; nconst-- {
+		if l, err = newLowering(s, a, order[:nconst]); err != nil {
 			continue
 		}
 		if main, err = l.body(unroll, true, modeMain); err == nil {
@@ -76,20 +79,20 @@ func generate(s *isa, p *ir.Program) {
 		}
 	}
 	if err != nil {
-		panic(fmt.Sprintf("%s: unroll %d: %v", name, unroll, err))
+		return fmt.Errorf("%s: %d vectors per iteration: %v", name, unroll, err)
 	}
 	single, err := l.body(1, true, modeMain)
 	if err != nil {
-		panic(fmt.Sprintf("%s: %v", name, err))
+		return fmt.Errorf("%s: one vector: %v", name, err)
 	}
 	last, err := l.body(1, true, modeLast)
 	if err != nil {
-		panic(fmt.Sprintf("%s: last: %v", name, err))
+		return fmt.Errorf("%s: last vector: %v", name, err)
 	}
 	var tail []func()
 	if s.short == nil {
 		if tail, err = l.body(1, true, modeShort); err != nil {
-			panic(fmt.Sprintf("%s: tail: %v", name, err))
+			return fmt.Errorf("%s: short slice: %v", name, err)
 		}
 	}
 
@@ -140,7 +143,7 @@ func generate(s *isa, p *ir.Program) {
 		Comment(fmt.Sprintf("A slice of 0..%d elements: the %s kernel takes it, and returns to the caller.", w-1, s.short.name))
 		Label("short")
 		tailCall(p.FuncName(s.short.name))
-		return
+		return nil
 	}
 	JMP(LabelRef("done"))
 	Comment(fmt.Sprintf("A slice of 0..%d elements, gathered into a vector and scattered back one by one.", w-1))
@@ -152,6 +155,7 @@ func generate(s *isa, p *ir.Program) {
 	Label("done")
 	VZEROUPPER()
 	RET()
+	return nil
 }
 
 // tailCall jumps to the assembly function fn, which returns to this
@@ -173,28 +177,6 @@ func replay(code []func()) {
 	}
 }
 
-func usesF64(p *ir.Program) bool {
-	for _, in := range p.Code {
-		if in.Type == ir.F64 {
-			return true
-		}
-	}
-	return false
-}
-
-// nargs returns the number of operands of op.
-func nargs(op ir.Op) int {
-	switch op {
-	case ir.OpInput, ir.OpParam, ir.OpConst, ir.OpBits32:
-		return 0
-	case ir.OpWiden, ir.OpNarrow, ir.OpShl, ir.OpCanon:
-		return 1
-	case ir.OpFMA, ir.OpSelNeg, ir.OpSelSign:
-		return 3
-	}
-	return 2
-}
-
 // key names one register-held copy of a value: float32 values have one
 // per vector g, float64 values one per half h of it.
 type key struct {
@@ -206,12 +188,13 @@ type key struct {
 // vectors, with a simple allocator over the physical registers: a value's
 // register is freed after its last use, and the code never spills.
 type lowering struct {
-	s    *isa
-	p    *ir.Program
-	last []int // index of each value's last use; len(Code) for Out
+	s *isa
+	a *ir.Analysis
+	p *ir.Program
 
-	// Loop invariants (parameters and their widenings) are computed once,
-	// by the prologue, into registers that the loop bodies never touch.
+	// Loop invariants are computed once, by the prologue, into registers
+	// that the loop bodies never touch; inv also holds the constants kept
+	// in registers.
 	inv      map[ir.Value]reg.VecPhysical
 	prologue []func()
 	reserved []bool
@@ -228,109 +211,65 @@ type lowering struct {
 	err   error
 }
 
-// constOrder lists the constants that the loop reads, most used first.
-func constOrder(p *ir.Program) []ir.Value {
-	uses := map[ir.Value]int{}
-	for _, in := range p.Code {
-		if in.Op == ir.OpWiden && p.Code[in.Args[0]].Op == ir.OpParam {
-			continue // a loop invariant
-		}
-		for _, a := range in.Args[:nargs(in.Op)] {
-			if op := p.Code[a].Op; op == ir.OpConst || op == ir.OpBits32 {
-				uses[a]++
-			}
-		}
-	}
+// constOrder lists the constants that the loop reads, most read first.
+func constOrder(a *ir.Analysis) []ir.Value {
 	var vs []ir.Value
-	for v := range uses {
-		vs = append(vs, v)
-	}
-	sort.Slice(vs, func(i, j int) bool {
-		if uses[vs[i]] != uses[vs[j]] {
-			return uses[vs[i]] > uses[vs[j]]
+	for i, in := range a.P.Code {
+		if (in.Op == ir.OpConst || in.Op == ir.OpBits32) && a.LoopReads[i] > 0 {
+			vs = append(vs, ir.Value(i))
 		}
-		return vs[i] < vs[j]
-	})
+	}
+	sort.SliceStable(vs, func(i, j int) bool { return a.LoopReads[vs[i]] > a.LoopReads[vs[j]] })
 	return vs
 }
 
-// newLowering prepares program p for ISA s with its nconst most used
-// constants held in registers; nil if they do not fit.
-func newLowering(s *isa, p *ir.Program, nconst int) *lowering {
-	l := &lowering{s: s, p: p, inv: map[ir.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs)),
+// newLowering prepares the analysed program a for ISA s, with the loop
+// invariants and the constants consts in registers, or reports that they
+// do not fit.
+func newLowering(s *isa, a *ir.Analysis, consts []ir.Value) (*lowering, error) {
+	l := &lowering{s: s, a: a, p: a.P, inv: map[ir.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs)),
 		constRegs: map[string]reg.VecPhysical{}}
-	l.last = make([]int, len(p.Code))
-	for i := range l.last {
-		l.last[i] = -1
-	}
-	for i, in := range p.Code {
-		for _, a := range in.Args[:nargs(in.Op)] {
-			l.last[a] = i
-		}
-	}
-	l.last[p.Out] = len(p.Code)
 	l.lastReg = l.reserve()
-
-	// Invariants: every parameter, and widenings of invariants.
-	invariant := func(in ir.Instr) bool {
-		switch in.Op {
-		case ir.OpParam:
-			return true
-		case ir.OpWiden:
-			_, ok := l.inv[in.Args[0]]
-			return ok
-		}
-		return false
-	}
-	usedInLoop := map[ir.Value]bool{}
-	for i, in := range p.Code {
+	for i, in := range l.p.Code {
 		v := ir.Value(i)
-		if invariant(in) {
-			r := l.reserve()
-			l.inv[v] = r
-			switch in.Op {
-			case ir.OpParam:
-				b, err := Param("alpha").Resolve()
-				if err != nil {
-					panic(err)
-				}
-				l.prologue = append(l.prologue, func() { VBROADCASTSS(b.Addr, r) })
-			case ir.OpWiden:
-				a := l.inv[in.Args[0]]
-				l.prologue = append(l.prologue, func() { VCVTPS2PD(l.lowHalf(a), r) })
-			}
+		if !a.Invariant[i] || a.Canon[i] != v || in.Op == ir.OpConst || in.Op == ir.OpBits32 || a.LastUse[i] < 0 {
 			continue
 		}
-		for _, a := range in.Args[:nargs(in.Op)] {
-			usedInLoop[a] = true
+		// One instance, for vector 0 and (for float64 lanes) both
+		// halves: every lane holds the same value.
+		l.start(modePrologue)
+		if in.Op == ir.OpNarrow {
+			l.narrow(i, in, 0)
+		} else {
+			l.op(i, in, 0, 0)
 		}
-	}
-	if usedInLoop[p.Out] || len(l.inv) > 0 {
-		usedInLoop[p.Out] = true
+		k := key{v, 0, 0}
+		r := l.loc[k]
+		delete(l.loc, k)
+		if l.err != nil {
+			return nil, fmt.Errorf("loop invariant %d: %v", v, l.err)
+		}
+		l.reserved[l.index(r)] = true
+		l.inv[v] = r
+		l.prologue = append(l.prologue, l.code...)
 	}
 	// Invariants that only feed other invariants are dead in the loop.
 	for v, r := range l.inv {
-		if !usedInLoop[v] && v != p.Out {
+		if a.LoopReads[v] == 0 {
 			l.reserved[l.index(r)] = false
 		}
 	}
-	// Constants held in registers. The same constant may appear as several
-	// values (the program does not deduplicate): share one register.
-	byBits := l.constRegs
-	for _, v := range constOrder(p)[:nconst] {
+	for _, v := range consts {
 		if l.unreserved() < 4 {
-			return nil
+			return nil, fmt.Errorf("%d constants leave too few registers", len(consts))
 		}
 		m := l.constMem(v)
-		r, ok := byBits[m.Symbol.Name]
-		if !ok {
-			r = l.reserve()
-			byBits[m.Symbol.Name] = r
-			l.prologue = append(l.prologue, func() { VMOVUPS(m, r) })
-		}
+		r := l.reserve()
+		l.constRegs[m.Symbol.Name] = r
+		l.prologue = append(l.prologue, func() { VMOVUPS(m, r) })
 		l.inv[v] = r
 	}
-	return l
+	return l, nil
 }
 
 // unreserved counts the registers left to the loop bodies.
@@ -362,7 +301,8 @@ func (l *lowering) index(r reg.VecPhysical) int {
 	panic("not a register of this ISA: " + r.Asm())
 }
 
-// reserve takes a register for the whole function.
+// reserve takes the highest register not yet reserved, for the whole
+// function.
 func (l *lowering) reserve() reg.VecPhysical {
 	for i := len(l.reserved) - 1; i >= 0; i-- {
 		if !l.reserved[i] {
@@ -370,23 +310,14 @@ func (l *lowering) reserve() reg.VecPhysical {
 			return l.s.regs[i]
 		}
 	}
-	panic("no register left to reserve")
+	panic("no register left to reserve") // newLowering keeps four free
 }
 
 // body lowers the program for groups vectors at consecutive offsets, in
 // place m of the kernel. It returns the code to emit, or an error if the
 // registers do not suffice.
 func (l *lowering) body(groups int, interleave bool, m mode) ([]func(), error) {
-	l.loc = map[key]reg.VecPhysical{}
-	l.free = make([]bool, len(l.s.regs))
-	for i := range l.free {
-		l.free[i] = !l.reserved[i]
-	}
-	l.kfree = make([]bool, len(tempKs))
-	for i := range l.kfree {
-		l.kfree[i] = true
-	}
-	l.mode, l.code, l.err = m, nil, nil
+	l.start(m)
 	n := len(l.p.Code)
 	if interleave {
 		for i := 0; i <= n; i++ {
@@ -407,11 +338,32 @@ func (l *lowering) body(groups int, interleave bool, m mode) ([]func(), error) {
 	return l.code, l.err
 }
 
+// start begins lowering code for place m, with every register that is not
+// reserved free.
+func (l *lowering) start(m mode) {
+	l.loc = map[key]reg.VecPhysical{}
+	l.free = make([]bool, len(l.s.regs))
+	for i := range l.free {
+		l.free[i] = !l.reserved[i]
+	}
+	l.kfree = make([]bool, len(tempKs))
+	for i := range l.kfree {
+		l.kfree[i] = true
+	}
+	l.mode, l.code, l.err = m, nil, nil
+}
+
 func (l *lowering) emit(f func()) { l.code = append(l.code, f) }
 
+// alloc takes the lowest free register; the highest in the prologue, whose
+// results are reserved for the whole function.
 func (l *lowering) alloc() reg.VecPhysical {
-	for i, f := range l.free {
-		if f {
+	for k := range l.free {
+		i := k
+		if l.mode == modePrologue {
+			i = len(l.free) - 1 - k
+		}
+		if l.free[i] {
 			l.free[i] = false
 			return l.s.regs[i]
 		}
@@ -445,9 +397,8 @@ func (l *lowering) releaseK(k reg.OpmaskPhysical) {
 	}
 }
 
-// lowHalf and highHalf name the float32 lanes of a vector that widen into
-// the low and high float64 halves; half is the register size of one half
-// of a float32 vector.
+// lowHalf names the float32 lanes of vector register r that widen into
+// the low float64 half: the register of half a vector's size.
 func (l *lowering) lowHalf(r reg.VecPhysical) reg.Register {
 	if l.s.kmask {
 		return r.AsY()
@@ -455,17 +406,17 @@ func (l *lowering) lowHalf(r reg.VecPhysical) reg.Register {
 	return r.AsX()
 }
 
-// operand is one argument of an instruction instance.
+// operandRef is one argument of an instruction instance.
 type operandRef struct {
 	op    Op              // register or memory
 	r     reg.VecPhysical // nil for memory
-	k     *key            // the register's value, if it dies here
-	dying bool
+	k     *key            // the loop value in r (v -1: a temporary); nil for one kept in r
+	dying bool            // this instance reads the value last
 }
 
 // arg returns argument j of instruction in for vector g, half h.
 func (l *lowering) arg(i int, in ir.Instr, j, g, h int) operandRef {
-	v := in.Args[j]
+	v := l.a.Canon[in.Args[j]]
 	def := l.p.Code[v]
 	if r, ok := l.inv[v]; ok {
 		return operandRef{op: r, r: r}
@@ -476,7 +427,7 @@ func (l *lowering) arg(i int, in ir.Instr, j, g, h int) operandRef {
 	}
 	// A float32 value read by both halves of a float64 instruction dies
 	// with the second.
-	dying := l.last[v] == i && !(def.Type == ir.F32 && in.Type == ir.F64 && h == 0)
+	dying := l.a.LastUse[v] == i && !(def.Type == ir.F32 && in.Type == ir.F64 && h == 0)
 	if def.Type == ir.F32 {
 		h = 0
 	}
@@ -531,7 +482,7 @@ func (l *lowering) free2(keep reg.VecPhysical, args ...operandRef) {
 }
 
 func (l *lowering) define(v ir.Value, g, h int, r reg.VecPhysical) {
-	if l.last[v] < 0 { // never used
+	if l.a.LastUse[v] < 0 { // never used
 		l.release(r)
 		return
 	}
@@ -582,12 +533,10 @@ func (l *lowering) instr(i, g int) {
 	}
 	in := l.p.Code[i]
 	v := ir.Value(i)
-	if _, ok := l.inv[v]; ok {
-		return
+	if l.a.Invariant[i] {
+		return // in the prologue, or a constant
 	}
 	switch in.Op {
-	case ir.OpConst, ir.OpBits32:
-		return
 	case ir.OpInput:
 		d := l.alloc()
 		if l.mode != modeShort {
@@ -654,13 +603,22 @@ func (l *lowering) narrow(i int, in ir.Instr, g int) {
 // op lowers one instance (vector g, half h) of instruction i.
 func (l *lowering) op(i int, in ir.Instr, g, h int) {
 	v := ir.Value(i)
-	n := nargs(in.Op)
+	n := in.Op.NArgs()
 	var a [3]operandRef
 	for j := range n {
 		a[j] = l.arg(i, in, j, g, h)
 	}
 	f64 := in.Type == ir.F64
 	vb := l.s.vecBytes()
+	switch in.Op {
+	case ir.OpFMA, ir.OpMax, ir.OpShl:
+		if !f64 {
+			if l.err == nil {
+				l.err = fmt.Errorf("no x86 lowering of %v %v", in.Op, in.Type)
+			}
+			return
+		}
+	}
 
 	// simple emits a three-operand instruction d = x op y, with y allowed
 	// in memory.
@@ -677,6 +635,16 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 	}
 
 	switch in.Op {
+	case ir.OpParam:
+		alpha, err := Param("alpha").Resolve() // ir.Signature's
+		if err != nil {
+			l.err = err
+			return
+		}
+		d := l.alloc()
+		l.emit(func() { VBROADCASTSS(alpha.Addr, d) })
+		l.define(v, g, h, d)
+
 	case ir.OpWiden:
 		src := a[0]
 		if l.mode != modeShort && l.p.Code[in.Args[0]].Op == ir.OpInput {
@@ -866,7 +834,9 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		l.define(v, g, h, d)
 
 	default:
-		panic(fmt.Sprintf("%s: op %d has no x86 lowering", l.p.Name, in.Op))
+		if l.err == nil {
+			l.err = fmt.Errorf("no x86 lowering of %v", in.Op)
+		}
 	}
 }
 

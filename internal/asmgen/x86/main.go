@@ -27,10 +27,14 @@ import (
 const command = "go run -C internal/asmgen ./x86 -out ../../kernels_amd64.s -pkg rectify"
 
 func main() {
+	log.SetFlags(0)
+	log.SetPrefix("x86: ")
 	ConstraintExpr("!purego,!noasm")
 	for _, s := range isas {
 		for _, k := range ir.Kernels {
-			generate(s, k.Program)
+			if err := generate(s, k.Program); err != nil {
+				log.Fatal(err)
+			}
 		}
 	}
 	emitConstants()

@@ -1,15 +1,25 @@
 package main
 
 import (
+	"flag"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"math"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	. "github.com/mmcloughlin/avo/build"
+
+	"github.com/rectify-go/rectify/internal/ir"
 )
 
 // The generated files and the dispatch gate, relative to this package.
@@ -193,3 +203,204 @@ func keys(m map[string]bool) []string {
 	sort.Strings(k)
 	return k
 }
+
+// synthetic returns programs that use what the kernels of ir.Kernels do
+// not yet: loop invariants beyond a widened parameter (a float64 product,
+// its narrowing and a select, computed by the prologue), an invariant
+// addend, a repeated constant and parameter, and values nothing reads.
+func synthetic() []*ir.Program {
+	inv := &ir.Program{Name: "SynthInv", Params: []string{"alpha"}}
+	add := func(p *ir.Program, op ir.Op, t ir.Type, args ...ir.Value) ir.Value {
+		in := ir.Instr{Op: op, Type: t}
+		copy(in.Args[:], args)
+		p.Code = append(p.Code, in)
+		return ir.Value(len(p.Code) - 1)
+	}
+	konst := func(p *ir.Program, c float64) ir.Value {
+		p.Code = append(p.Code, ir.Instr{Op: ir.OpConst, Type: ir.F64, Const: c})
+		return ir.Value(len(p.Code) - 1)
+	}
+	bits := func(p *ir.Program, b uint32) ir.Value {
+		p.Code = append(p.Code, ir.Instr{Op: ir.OpBits32, Type: ir.F32, Imm: b})
+		return ir.Value(len(p.Code) - 1)
+	}
+	x := add(inv, ir.OpInput, ir.F32)
+	a := add(inv, ir.OpWiden, ir.F64, add(inv, ir.OpParam, ir.F32))
+	k := add(inv, ir.OpMul, ir.F64, a, konst(inv, 3))
+	k32 := add(inv, ir.OpNarrow, ir.F32, k)
+	sel := add(inv, ir.OpSelNeg, ir.F32, k32, bits(inv, 0x3f800000), k32)
+	konst(inv, 7)
+	add(inv, ir.OpWiden, ir.F64, add(inv, ir.OpParam, ir.F32))
+	m := add(inv, ir.OpMul, ir.F32, x, sel)
+	t := add(inv, ir.OpFMA, ir.F64, add(inv, ir.OpWiden, ir.F64, x), konst(inv, 3), k)
+	u := add(inv, ir.OpMul, ir.F32, add(inv, ir.OpNarrow, ir.F32, t), add(inv, ir.OpParam, ir.F32))
+	inv.Out = add(inv, ir.OpCanon, ir.F32, add(inv, ir.OpSelNeg, ir.F32, x, m, u))
+
+	f32 := &ir.Program{Name: "SynthF32"}
+	x = add(f32, ir.OpInput, ir.F32)
+	s := add(f32, ir.OpSelSign, ir.F32, x, bits(f32, 0), x)
+	m = add(f32, ir.OpMul, ir.F32, s, bits(f32, 0x40000000))
+	f32.Out = add(f32, ir.OpQuiet, ir.F32, x, add(f32, ir.OpSelNeg, ir.F32, x, bits(f32, 0), m))
+	return []*ir.Program{inv, f32}
+}
+
+// cpuFlags returns the CPU feature flags Linux reports, if it does.
+func cpuFlags() map[string]bool {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return nil
+	}
+	flags := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if name, list, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "flags" {
+			for _, f := range strings.Fields(list) {
+				flags[f] = true
+			}
+			break
+		}
+	}
+	return flags
+}
+
+// TestGenerateErrors checks that a malformed Program is reported as an
+// error naming it, not a panic.
+func TestGenerateErrors(t *testing.T) {
+	bad := &ir.Program{Name: "Bad", Code: []ir.Instr{{Op: ir.OpInput}, {Op: ir.OpShl, Type: ir.F64, Imm: 1}}, Out: 1}
+	want := "program Bad: instruction 1 (OpShl F64): operand 0 (value 0) is F32, not F64"
+	for _, s := range isas {
+		if err := generate(s, bad); err == nil || err.Error() != want {
+			t.Errorf("%s: error %v, want %q", s.name, err, want)
+		}
+	}
+}
+
+var syntheticDone bool
+
+// TestSyntheticPrograms generates the synthetic programs for every ISA
+// into a package of their own, vets it (asmdecl), and, where the CPU has
+// the instruction sets, runs every kernel on every length up to three
+// AVX-512 vectors and more, out of place and in place, against
+// ir.EvalLane bit for bit.
+func TestSyntheticPrograms(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a package")
+	}
+	if syntheticDone {
+		t.Skip("avo's global context can take the functions once per process")
+	}
+	syntheticDone = true
+	dir := t.TempDir()
+	if err := flag.Set("out", filepath.Join(dir, "synth_amd64.s")); err != nil {
+		t.Fatal(err)
+	}
+	progs := synthetic()
+	for _, s := range isas {
+		for _, p := range progs {
+			if err := generate(s, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	emitConstants()
+	Generate()
+
+	xs := []uint32{0, 0x80000000, 0x3f800000, 0xbf800000, 0x3f000000, 0xc0200000, 0x00000001, 0x80000001,
+		0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffc00001, 0x7f7fffff, 0xff7fffff, 0x42b16666, 0xc2d00000}
+	for r := uint32(1); len(xs) < 3*16+7; {
+		r ^= r << 13
+		r ^= r >> 17
+		r ^= r << 5
+		xs = append(xs, r)
+	}
+	flags := cpuFlags()
+	run := map[string]bool{
+		"AVX2":   runtime.GOARCH == "amd64" && flags["avx2"] && flags["fma"],
+		"AVX512": runtime.GOARCH == "amd64" && flags["avx2"] && flags["fma"] && flags["avx512f"] && flags["avx512bw"] && flags["avx512dq"] && flags["avx512vl"],
+	}
+	var decl, cases strings.Builder
+	decl.WriteString("package synth\n")
+	for _, s := range isas {
+		for _, p := range progs {
+			name := p.FuncName(s.name)
+			fmt.Fprintf(&decl, "\n//go:noescape\n%s\n", strings.Replace(ir.Signature, "func", "func "+name, 1))
+			if !run[s.name] {
+				continue
+			}
+			for _, alpha := range []uint32{0x3e99999a, 0xc0000000, 0, 0x80000000, 0x7fc00000} {
+				want := make([]uint32, len(xs))
+				for i, x := range xs {
+					want[i] = math.Float32bits(ir.EvalLane(p, math.Float32frombits(x), math.Float32frombits(alpha)))
+				}
+				fmt.Fprintf(&cases, "\t{%q, %s, %#x, %#v},\n", name, name, alpha, want)
+			}
+		}
+	}
+	files := map[string]string{
+		"go.mod":        "module synth\n\ngo 1.24\n",
+		"decl.go":       decl.String(),
+		"synth_test.go": fmt.Sprintf(syntheticTest, fmt.Sprintf("%#v", xs), cases.String()),
+	}
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"vet", "."}, {"test", "-count=1", "-v", "."}} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOARCH=amd64")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		t.Logf("go %s:\n%s", strings.Join(args, " "), out)
+	}
+}
+
+// syntheticTest is the test of the synthetic package: the inputs, then
+// the kernel cases with the expected outputs.
+const syntheticTest = `package synth
+
+import (
+	"math"
+	"testing"
+)
+
+var xs = %s
+
+var cases = []struct {
+	name  string
+	f     func(dst, x []float32, alpha float32)
+	alpha uint32
+	want  []uint32
+}{
+%s}
+
+func TestKernels(t *testing.T) {
+	for _, c := range cases {
+		alpha := math.Float32frombits(c.alpha)
+		for n := 0; n <= len(xs); n++ {
+			x := make([]float32, n+1)
+			dst := make([]float32, n+1)
+			for i := range n {
+				x[i] = math.Float32frombits(xs[i])
+			}
+			x[n], dst[n] = 42, 42
+			c.f(dst[:n], x[:n], alpha)
+			c.f(x[:n], x[:n], alpha)
+			for i := range n {
+				if math.Float32bits(dst[i]) != c.want[i] || math.Float32bits(x[i]) != c.want[i] {
+					t.Fatalf("%%s alpha %%#x n=%%d [%%d] x=%%#x: got %%#x (in place %%#x), want %%#x",
+						c.name, c.alpha, n, i, xs[i], math.Float32bits(dst[i]), math.Float32bits(x[i]), c.want[i])
+				}
+			}
+			if x[n] != 42 || dst[n] != 42 {
+				t.Fatalf("%%s n=%%d: wrote past the slice", c.name, n)
+			}
+		}
+	}
+	if len(cases) == 0 {
+		t.Skip("this CPU runs none of the kernels")
+	}
+}
+`
