@@ -23,15 +23,6 @@ import (
 // registers (a multi-register LD1/ST1 takes at most four).
 var unrolls = []int{4, 2, 1}
 
-// nargs is the operand count of each Op.
-var nargs = map[ir.Op]int{
-	ir.OpInput: 0, ir.OpParam: 0, ir.OpConst: 0, ir.OpBits32: 0,
-	ir.OpWiden: 1, ir.OpNarrow: 1, ir.OpAdd: 2, ir.OpSub: 2,
-	ir.OpMul: 2, ir.OpDiv: 2, ir.OpFMA: 3, ir.OpMax: 2,
-	ir.OpShl: 1, ir.OpOr: 2, ir.OpSelNeg: 3, ir.OpSelSign: 3,
-	ir.OpQuiet: 2, ir.OpCanon: 1,
-}
-
 // implicitConst is the float32 constant that an Op's lowering needs beyond
 // its operands.
 var implicitConst = map[ir.Op]uint32{
@@ -39,110 +30,39 @@ var implicitConst = map[ir.Op]uint32{
 	ir.OpCanon: kernels.CanonicalNaN,
 }
 
-// analysis is what the lowering needs to know about a Program's values.
+// analysis is the Program's ir.Analysis and where the lowering keeps its
+// float64 constants.
 type analysis struct {
-	p        *ir.Program
-	canon    []ir.Value // each constant's first equal definition; itself otherwise
-	inv      []bool     // loop-invariant: no dependence on the input
-	lastUse  []int      // last loop instruction reading the value; len(Code) for Out
-	loopLive []bool     // invariant and read inside the loop
-	inMem    []bool     // a float64 constant that is some loop FMA's addend
-	memOnly  []bool     // a float64 constant read only as a loop FMA's addend
-	input    ir.Value
-}
-
-func (a *analysis) args(i int) []ir.Value {
-	in := a.p.Code[i]
-	n := nargs[in.Op]
-	out := make([]ir.Value, n)
-	for k := range n {
-		out[k] = a.canon[in.Args[k]]
-	}
-	return out
+	*ir.Analysis
+	inMem   []bool // a float64 constant that is some loop FMA's addend
+	memOnly []bool // a float64 constant read only as a loop FMA's addend
 }
 
 func analyse(p *ir.Program) (*analysis, error) {
+	ia, err := ir.Analyze(p)
+	if err != nil {
+		return nil, err
+	}
 	n := len(p.Code)
-	a := &analysis{p: p, canon: make([]ir.Value, n), inv: make([]bool, n),
-		lastUse: make([]int, n), loopLive: make([]bool, n), inMem: make([]bool, n), memOnly: make([]bool, n), input: -1}
-	seen := map[string]ir.Value{}
-	for i, in := range p.Code {
-		v := ir.Value(i)
-		a.canon[i] = v
-		a.lastUse[i] = -1
-		if _, ok := nargs[in.Op]; !ok {
-			return nil, fmt.Errorf("instruction %d: no lowering for op %d", i, in.Op)
-		}
-		for k := range nargs[in.Op] {
-			if int(in.Args[k]) >= i || in.Args[k] < 0 {
-				return nil, fmt.Errorf("instruction %d: operand %d is not defined before it", i, in.Args[k])
-			}
-		}
-		key := ""
-		switch in.Op {
-		case ir.OpInput:
-			if a.input >= 0 {
-				return nil, fmt.Errorf("more than one OpInput")
-			}
-			a.input = v
-			continue
-		case ir.OpConst:
-			key = fmt.Sprintf("c%x", math.Float64bits(in.Const))
-		case ir.OpBits32:
-			key = fmt.Sprintf("b%x", in.Imm)
-		case ir.OpParam:
-			if int(in.Imm) >= len(p.Params) {
-				return nil, fmt.Errorf("instruction %d: parameter %d of %d", i, in.Imm, len(p.Params))
-			}
-			key = fmt.Sprintf("p%d", in.Imm)
-		}
-		if key != "" {
-			if c, ok := seen[key]; ok {
-				a.canon[i] = c
-			} else {
-				seen[key] = v
-			}
-			a.inv[i] = true
-			continue
-		}
-		a.inv[i] = true
-		for _, x := range a.args(i) {
-			a.inv[i] = a.inv[i] && a.inv[x]
-		}
-	}
-	if a.input < 0 {
-		return nil, fmt.Errorf("no OpInput")
-	}
-	if a.inv[p.Out] {
-		return nil, fmt.Errorf("the output does not depend on the input")
-	}
-	for i := range p.Code {
-		if a.inv[i] {
-			continue
-		}
-		for _, x := range a.args(i) {
-			if a.inv[x] {
-				a.loopLive[x] = true
-			} else {
-				a.lastUse[x] = i
-			}
-		}
-	}
-	a.lastUse[p.Out] = n
+	a := &analysis{Analysis: ia, inMem: make([]bool, n), memOnly: make([]bool, n)}
 	// A constant that is the addend of a loop FMA is loaded from memory
 	// straight into the FMA's destination, which a register copy would have
 	// to write anyway: a load instead of a vector-pipe move. One that is
 	// read nowhere else costs no register either.
 	for i, in := range p.Code {
-		if in.Op == ir.OpConst && a.canon[i] == ir.Value(i) {
+		if in.Op == ir.OpConst && a.Canon[i] == ir.Value(i) {
 			a.memOnly[i] = true
 		}
 	}
 	for i, in := range p.Code {
-		for k, x := range a.args(i) {
-			addend := !a.inv[i] && in.Op == ir.OpFMA && k == 2 &&
-				a.canon[in.Args[0]] != x && a.canon[in.Args[1]] != x
-			if a.p.Code[x].Op == ir.OpConst && addend {
+		args := a.Args(i)
+		if in.Op == ir.OpMax && p.Code[args[1]].Op == ir.OpConst && p.Code[args[1]].Const == 0 {
+			// fmax(-0, +0) is +0; the Program's -0 < 0 ? 0 : -0 is -0.
+			return nil, fmt.Errorf("program %s: instruction %d: an OpMax bound of zero has no NEON lowering", p.Name, i)
+		}
+		for k, x := range args {
+			addend := !a.Invariant[i] && in.Op == ir.OpFMA && k == 2 && args[0] != x && args[1] != x
+			if p.Code[x].Op == ir.OpConst && addend {
 				a.inMem[x] = true
 			}
 			if !addend {
@@ -198,6 +118,21 @@ func (allocError) Error() string { return "out of vector registers" }
 
 var errNoRegs = allocError{}
 
+// catchLowering, deferred, turns the panic of an allocation that found no
+// register, or of lowerOp for an instruction it cannot lower, into the
+// error *err; other panics go on.
+func catchLowering(err *error) {
+	switch r := recover().(type) {
+	case nil:
+	case allocError:
+		*err = r
+	case noLowering:
+		*err = r
+	default:
+		panic(r)
+	}
+}
+
 func arr(t ir.Type) (a64.Arrangement, string) {
 	if t == ir.F64 {
 		return a64.D2, "D2"
@@ -226,8 +161,9 @@ func lowerOp(in ir.Instr, d int, arg func(k, half int) int, h int, konst func(ui
 	case ir.OpDiv:
 		return []string{a64.FDIV(ar, d, a(0), a(1)).Asm()}
 	case ir.OpMax:
-		// Equal to a < b ? b : a for every non-NaN a (b, a constant, is
-		// never NaN or zero); a NaN lane's result is unspecified.
+		// Equal to a < b ? b : a for every non-NaN a (b is a constant, not
+		// NaN by ir.Analyze, not zero by analyse); a NaN lane's result is
+		// unspecified.
 		return []string{a64.FMAX(ar, d, a(0), a(1)).Asm()}
 	case ir.OpFMA:
 		var out []string
@@ -265,8 +201,17 @@ func lowerOp(in ir.Instr, d int, arg func(k, half int) int, h int, konst func(ui
 			fmt.Sprintf("VBSL %s, %s, %s", b16(konst(kernels.CanonicalNaN)), b16(a(0)), b16(d)),
 		}
 	}
-	panic(fmt.Sprintf("lowerOp: op %d", in.Op))
+	panic(noLowering{in.Op, in.Type})
 }
+
+// noLowering is lowerOp's panic for an instruction it has no lowering of;
+// catchLowering makes it an error.
+type noLowering struct {
+	op ir.Op
+	t  ir.Type
+}
+
+func (e noLowering) Error() string { return fmt.Sprintf("no NEON lowering of %v %v", e.op, e.t) }
 
 // aliasable reports whether an Op's lowering may write its destination over
 // an operand's register: it is one instruction reading every operand before
@@ -292,7 +237,8 @@ type kernel struct {
 
 // prologue builds every loop-invariant value, highest registers first, and
 // the kernel's table of memory constants (in R4).
-func (g *kernel) prologue(table string) (out, data []string) {
+func (g *kernel) prologue(table string) (out, data []string, err error) {
+	defer catchLowering(&err)
 	a := g.a
 	for i := range g.free {
 		g.free[i] = true
@@ -300,7 +246,7 @@ func (g *kernel) prologue(table string) (out, data []string) {
 	g.invReg = map[ir.Value]int{}
 	g.konst = map[uint32]int{}
 	g.mem = map[ir.Value]int{}
-	for i, in := range a.p.Code {
+	for i, in := range a.P.Code {
 		if a.inMem[i] {
 			off := 16 * len(g.mem)
 			g.mem[ir.Value(i)] = off
@@ -320,11 +266,11 @@ func (g *kernel) prologue(table string) (out, data []string) {
 			out = append(out, fmt.Sprintf("MOVW $0x%08x, R3", b), fmt.Sprintf("VDUP R3, V%d.S4", d))
 		}
 	}
-	for _, in := range a.p.Code {
+	for _, in := range a.P.Code {
 		if k, ok := implicitConst[in.Op]; ok && g.konst[k] == 0 {
 			// Shared with an equal OpBits32 value where there is one.
-			for j, c := range a.p.Code {
-				if c.Op == ir.OpBits32 && c.Imm == k && a.canon[j] == ir.Value(j) {
+			for j, c := range a.P.Code {
+				if c.Op == ir.OpBits32 && c.Imm == k && a.Canon[j] == ir.Value(j) {
 					g.konst[k] = -1 - j
 				}
 			}
@@ -335,9 +281,9 @@ func (g *kernel) prologue(table string) (out, data []string) {
 		}
 	}
 	var temps []int
-	for i, in := range a.p.Code {
+	for i, in := range a.P.Code {
 		v := ir.Value(i)
-		if !a.inv[i] || a.canon[i] != v || a.memOnly[i] {
+		if !a.Invariant[i] || a.Canon[i] != v || a.memOnly[i] {
 			continue
 		}
 		d := g.free.alloc(true)
@@ -355,7 +301,7 @@ func (g *kernel) prologue(table string) (out, data []string) {
 			out = append(out, fmt.Sprintf("FMOVS alpha+48(FP), F%d", d),
 				fmt.Sprintf("VDUP V%d.S[0], V%d.S4", d, d))
 		default:
-			out = append(out, lowerOp(in, d, func(k, _ int) int { return g.invReg[a.canon[in.Args[k]]] }, 0, g.konstReg,
+			out = append(out, lowerOp(in, d, func(k, _ int) int { return g.invReg[a.Canon[in.Args[k]]] }, 0, g.konstReg,
 				func() int { t := g.free.alloc(true); temps = append(temps, t); return t })...)
 		}
 	}
@@ -363,7 +309,7 @@ func (g *kernel) prologue(table string) (out, data []string) {
 		g.free[t] = true
 	}
 	for v, r := range g.invReg {
-		if !a.loopLive[v] {
+		if a.LoopReads[v] == 0 {
 			g.free[r] = true
 		}
 	}
@@ -372,7 +318,7 @@ func (g *kernel) prologue(table string) (out, data []string) {
 			g.konst[k] = g.invReg[ir.Value(-1-r)]
 		}
 	}
-	return out, data
+	return out, data, nil
 }
 
 func (g *kernel) konstReg(b uint32) int { return g.konst[b] }
@@ -388,14 +334,7 @@ type body struct {
 // lowerBody lowers every loop instruction for u vectors, interleaving the
 // vectors (and float64 halves) instruction by instruction.
 func (g *kernel) lowerBody(u int) (b body, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if r != errNoRegs {
-				panic(r)
-			}
-			err = errNoRegs
-		}
-	}()
+	defer catchLowering(&err)
 	a := g.a
 	free := g.free
 	peak := 0
@@ -415,9 +354,9 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 		}
 		return u
 	}
-	for i, in := range a.p.Code {
+	for i, in := range a.P.Code {
 		v := ir.Value(i)
-		if a.inv[i] {
+		if a.Invariant[i] {
 			continue
 		}
 		n := groups(in.Type)
@@ -433,15 +372,15 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 			track()
 			continue
 		}
-		args := a.args(i)
+		args := a.Args(i)
 		reg := func(x ir.Value, gi int) int {
 			if a.memOnly[x] {
 				return -1 - g.mem[x]
 			}
-			if a.inv[x] {
+			if a.Invariant[x] {
 				return g.invReg[x]
 			}
-			if a.p.Code[x].Type == in.Type {
+			if a.P.Code[x].Type == in.Type {
 				return val[x][gi]
 			}
 			return val[x][gi/2] // a float32 operand of a float64 op: its vector
@@ -450,7 +389,7 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 		var temps []int
 		steps := make([][]string, n)
 		dests := make([]int, n)
-		if v == a.p.Out {
+		if v == a.P.Out {
 			if s := free.allocBlock(n); s >= 0 {
 				for k := range n {
 					dests[k] = s + k
@@ -464,11 +403,11 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 		}
 		for gi := range n {
 			d := -1
-			if v == a.p.Out {
+			if v == a.P.Out {
 				d = dests[gi]
 			}
 			for k, x := range args {
-				if d >= 0 || a.inv[x] || a.lastUse[x] != i || a.p.Code[x].Type != in.Type || !aliasable(in.Op, k) {
+				if d >= 0 || a.Invariant[x] || a.LastUse[x] != i || a.P.Code[x].Type != in.Type || !aliasable(in.Op, k) {
 					continue
 				}
 				d = val[x][gi]
@@ -483,7 +422,7 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 				if in.Op == ir.OpFMA && k == 2 && a.inMem[x] {
 					return -1 - g.mem[x]
 				}
-				if in.Op == ir.OpNarrow && !a.inv[x] {
+				if in.Op == ir.OpNarrow && !a.Invariant[x] {
 					return val[x][2*gi+half]
 				}
 				return reg(x, gi)
@@ -508,7 +447,7 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 		}
 		done := map[ir.Value]bool{}
 		for _, x := range args {
-			if a.inv[x] || a.lastUse[x] != i || taken[x] || done[x] {
+			if a.Invariant[x] || a.LastUse[x] != i || taken[x] || done[x] {
 				continue
 			}
 			done[x] = true
@@ -517,7 +456,7 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 			}
 		}
 	}
-	b.out = val[a.p.Out]
+	b.out = val[a.P.Out]
 	b.used = peak
 	return b, nil
 }
@@ -537,7 +476,10 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 		return "", err
 	}
 	g := &kernel{a: a}
-	pro, data := g.prologue(name + "k<>")
+	pro, data, err := g.prologue(name + "k<>")
+	if err != nil {
+		return "", fmt.Errorf("%s: loop invariants: %w", name, err)
+	}
 	var main body
 	u := 0
 	for _, try := range unrolls {
@@ -547,11 +489,11 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 		}
 	}
 	if u == 0 {
-		return "", err
+		return "", fmt.Errorf("%s: main loop: %w", name, err)
 	}
 	one, err := g.lowerBody(1)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s: one vector: %w", name, err)
 	}
 	var w strings.Builder
 	ins := func(format string, args ...any) { fmt.Fprintf(&w, "\t"+format+"\n", args...) }

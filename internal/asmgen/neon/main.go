@@ -1,9 +1,9 @@
-// Command neon writes rectify's arm64 NEON kernels, kernels_arm64.s, and
-// their Go declarations, kernels_arm64.go, by lowering every
-// ir.Program one IR operation at a time. Run it from the root's
-// generate.go:
+// Command neon writes rectify's arm64 NEON kernels, kernels_arm64.s, by
+// lowering the Program of every kernel in ir.Kernels one IR operation at a
+// time. Their Go declarations and the kernel sets are written by
+// ../gofiles. Run it as the root package's go:generate line does:
 //
-//	go run -C internal/asmgen ./neon -out ../../kernels_arm64.s -stubs ../../kernels_arm64.go
+//	go run -C internal/asmgen ./neon -out ../../kernels_arm64.s
 //
 // Go's arm64 assembler lacks most Advanced SIMD floating-point mnemonics;
 // those are written as WORD directives by package a64, with the GNU spelling
@@ -48,7 +48,7 @@ func Generate(ks []*ir.Kernel) ([]byte, error) {
 	for _, k := range ks {
 		text, err := lowerKernel(k.Program, k.FuncName("NEON"))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", k.Name, err)
+			return nil, err
 		}
 		a.WriteString("\n")
 		a.WriteString(text)

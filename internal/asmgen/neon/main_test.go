@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rectify-go/rectify/internal/asmgen/neon/a64"
+	"github.com/rectify-go/rectify/internal/ir"
 )
 
 // The generated files, relative to this package.
@@ -69,4 +70,62 @@ func TestWordsAssemble(t *testing.T) {
 		t.Error(b)
 	}
 	t.Logf("%d WORD lines assembled", len(ws))
+}
+
+// TestLowerErrors checks that a Program the NEON back end cannot lower is
+// reported as an error naming it, not a panic.
+func TestLowerErrors(t *testing.T) {
+	add := func(p *ir.Program, in ir.Instr) ir.Value {
+		p.Code = append(p.Code, in)
+		return ir.Value(len(p.Code) - 1)
+	}
+	x64 := func(p *ir.Program) ir.Value {
+		return add(p, ir.Instr{Op: ir.OpWiden, Type: ir.F64, Args: [3]ir.Value{add(p, ir.Instr{Op: ir.OpInput})}})
+	}
+	narrow := func(p *ir.Program, v ir.Value) ir.Value {
+		return add(p, ir.Instr{Op: ir.OpNarrow, Args: [3]ir.Value{v}})
+	}
+
+	bad := &ir.Program{Name: "Bad"}
+	bad.Out = add(bad, ir.Instr{Op: ir.OpFMA, Args: [3]ir.Value{add(bad, ir.Instr{Op: ir.OpInput}), 0, 0}})
+
+	zeroMax := &ir.Program{Name: "ZeroMax"}
+	x := x64(zeroMax)
+	zero := add(zeroMax, ir.Instr{Op: ir.OpConst, Type: ir.F64})
+	zeroMax.Out = narrow(zeroMax, add(zeroMax, ir.Instr{Op: ir.OpMax, Type: ir.F64, Args: [3]ir.Value{x, zero}}))
+
+	// The sum of x*c for 40 constants c: 40 constant registers (distinct
+	// constants), or 80 registers for the products of one vector (one
+	// constant 40 times).
+	sum := func(name string, konst func(k int) float64) *ir.Program {
+		p := &ir.Program{Name: name}
+		x := x64(p)
+		var terms []ir.Value
+		for k := range 40 {
+			c := add(p, ir.Instr{Op: ir.OpConst, Type: ir.F64, Const: konst(k)})
+			terms = append(terms, add(p, ir.Instr{Op: ir.OpMul, Type: ir.F64, Args: [3]ir.Value{x, c}}))
+		}
+		s := terms[0]
+		for _, v := range terms[1:] {
+			s = add(p, ir.Instr{Op: ir.OpAdd, Type: ir.F64, Args: [3]ir.Value{s, v}})
+		}
+		p.Out = narrow(p, s)
+		return p
+	}
+	consts := sum("Consts", func(k int) float64 { return float64(k + 2) })
+	wide := sum("Wide", func(int) float64 { return 2 })
+
+	for _, tc := range []struct {
+		p    *ir.Program
+		want string
+	}{
+		{bad, "program Bad: instruction 1 (OpFMA F32): OpFMA is defined for [F64] only"},
+		{zeroMax, "program ZeroMax: instruction 3: an OpMax bound of zero has no NEON lowering"},
+		{consts, "constsNEON: loop invariants: out of vector registers"},
+		{wide, "wideNEON: main loop: out of vector registers"},
+	} {
+		if _, err := lowerKernel(tc.p, tc.p.FuncName("NEON")); err == nil || err.Error() != tc.want {
+			t.Errorf("%s: error %v, want %q", tc.p.Name, err, tc.want)
+		}
+	}
 }
