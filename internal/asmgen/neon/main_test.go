@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -47,30 +46,11 @@ func words(t *testing.T) []a64.Inst {
 
 // TestWordsDecode decodes every WORD of kernels_arm64.s with
 // golang.org/x/arch/arm64/arm64asm and compares it with its comment.
-func TestWordsDecode(t *testing.T) {
-	ws := words(t)
-	for _, b := range a64.CheckDecode(ws) {
-		t.Error(b)
-	}
-	t.Logf("%d WORD lines decoded", len(ws))
-}
+func TestWordsDecode(t *testing.T) { testDecode(t, words(t)) }
 
 // TestWordsAssemble assembles every WORD's comment with binutils and
 // compares the encodings.
-func TestWordsAssemble(t *testing.T) {
-	if _, err := exec.LookPath(a64.GNUAs); err != nil {
-		t.Skipf("%s not installed", a64.GNUAs)
-	}
-	ws := words(t)
-	bad, err := a64.CheckAssembler(t.TempDir(), ws)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range bad {
-		t.Error(b)
-	}
-	t.Logf("%d WORD lines assembled", len(ws))
-}
+func TestWordsAssemble(t *testing.T) { testAssembler(t, words(t)) }
 
 // TestLowerErrors checks that a Program the NEON back end cannot lower is
 // reported as an error naming it, not a panic.

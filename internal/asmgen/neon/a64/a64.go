@@ -5,7 +5,8 @@
 // Only what the NEON back end uses is here. Register numbers are 0–31; the
 // arrangement is S4 (four float32 or int32 lanes) or D2 (two float64 or
 // int64 lanes). The bases were checked against aarch64-linux-gnu-as, and the
-// tests in this package and in the generator check them again.
+// generator's tests (../encoding_test.go) check every form, and every word
+// the generator wrote, against a decoder and the assembler again.
 package a64
 
 import "fmt"
@@ -137,28 +138,4 @@ func FCVTN(upper bool, d, n int) Inst {
 		return Inst{baseFCVTN | q | uint32(n)<<5 | uint32(d), fmt.Sprintf("fcvtn2 %s, %s", vreg(d, "4s"), vreg(n, "2d"))}
 	}
 	return Inst{baseFCVTN | uint32(n)<<5 | uint32(d), fmt.Sprintf("fcvtn %s, %s", vreg(d, "2s"), vreg(n, "2d"))}
-}
-
-// All returns every instruction form this package encodes, over the
-// given registers: the set the tests check against a decoder and an
-// assembler.
-func All(regs []int) []Inst {
-	var out []Inst
-	for _, a := range []Arrangement{S4, D2} {
-		for _, d := range regs {
-			for _, n := range regs {
-				out = append(out, FCMLTZ(a, d, n), CMLTZ(a, d, n))
-				for _, m := range regs {
-					out = append(out, FADD(a, d, n, m), FSUB(a, d, n, m), FMUL(a, d, n, m),
-						FDIV(a, d, n, m), FMAX(a, d, n, m), FCMEQ(a, d, n, m))
-				}
-			}
-		}
-	}
-	for _, d := range regs {
-		for _, n := range regs {
-			out = append(out, FCVTL(false, d, n), FCVTL(true, d, n), FCVTN(false, d, n), FCVTN(true, d, n))
-		}
-	}
-	return out
 }
