@@ -4,7 +4,7 @@
 //
 // Run it as the root package's go:generate line does:
 //
-//	go run -C internal/asmgen ./x86 -out ../../kernels_amd64.s -pkg rectify
+//	go run -C internal/asmgen ./x86 -out ../../kernels_amd64.s
 //
 // There is no kernel-specific code here: each IR operation has one lowering
 // (lower.go), parameterised by the description of the instruction set
@@ -24,7 +24,7 @@ import (
 
 // command is the generator's invocation, recorded in the generated header
 // (avo would record "go run main.go" and the flags).
-const command = "go run -C internal/asmgen ./x86 -out ../../kernels_amd64.s -pkg rectify"
+const command = "go run -C internal/asmgen ./x86 -out ../../kernels_amd64.s"
 
 func main() {
 	log.SetFlags(0)
