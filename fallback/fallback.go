@@ -3,9 +3,9 @@
 // They are what every architecture without a SIMD path runs, what the purego
 // and noasm build tags select, and the reference that every SIMD path is
 // checked against bit for bit. Each function is written as the exact
-// operation sequence of the SIMD kernels: float64 products are wrapped in
-// explicit conversions or written as math.FMA, which is exact on every
-// platform, so no compiler can fuse or reorder them.
+// operation sequence of the SIMD kernels: products are wrapped in explicit
+// float32 conversions, and fused multiply-adds are computed exactly by
+// internal/fma32, so no compiler can fuse or reorder them.
 //
 // Each function is its namesake in package rectify, bit for bit, on every
 // architecture, with the same documentation and the same argument checks:
@@ -18,6 +18,7 @@ import (
 	"math"
 
 	"github.com/rectify-go/rectify/internal/check"
+	"github.com/rectify-go/rectify/internal/fma32"
 	"github.com/rectify-go/rectify/kernels"
 )
 
@@ -58,17 +59,24 @@ func LeakyReLU(dst, x []float32, alpha float32) {
 func ELU(dst, x []float32, alpha float32) {
 	check.Slices("ELU", dst, x)
 	dst = dst[:len(x)]
-	a := float64(alpha)
+	// The polynomial scaled by alpha, once per call.
+	a7, a6, a5 := float32(alpha*kernels.Expm1D7), float32(alpha*kernels.Expm1D6), float32(alpha*kernels.Expm1D5)
+	a4, a3, a2 := float32(alpha*kernels.Expm1D4), float32(alpha*kernels.Expm1D3), float32(alpha*kernels.Expm1D2)
 	for i, v := range x {
-		z := float64(v)
+		z := v
 		if z < kernels.ELUClamp {
 			z = kernels.ELUClamp
 		}
-		kd, t := reduce(z)
-		s, q := scale(kd), expm1Poly(t)
-		y := float32(a * math.FMA(s, q, s-1))
-		b := math.Float32bits(v)
-		dst[i] = quiet(b, selectBits(negMask(b), y, v))
+		nn := fma(z, kernels.Log2e, kernels.ExpMagic)
+		t := fma(nn-kernels.ExpMagic, -kernels.Ln2, z)
+		s := pow2(nn)
+		p := fma(fma(fma(fma(fma(a7, t, a6), t, a5), t, a4), t, a3), t, a2)
+		a, b := s-1, float32(s*t)
+		hi := a + b
+		lo := b - (hi - a)
+		y := fma(alpha, hi, fma(float32(b*t), p, float32(alpha*lo)))
+		bx := math.Float32bits(v)
+		dst[i] = quiet(bx, selectBits(negMask(bx), y, v))
 	}
 }
 
@@ -78,24 +86,31 @@ func Softplus(dst, x []float32) {
 	check.Slices("Softplus", dst, x)
 	dst = dst[:len(x)]
 	for i, v := range x {
-		b := math.Float32bits(v)
-		z := float64(math.Float32frombits(b | kernels.SignBit))
-		if z < kernels.ExpClamp {
-			z = kernels.ExpClamp
+		bx := math.Float32bits(v)
+		z := negAbs(bx)
+		// e = exp(z), times 2^64 below SoftplusScaled.
+		eh, el := expFF(z, selectBits(negMask(math.Float32bits(z-kernels.SoftplusScaled)), kernels.ExpMagic64, kernels.ExpMagic))
+		// w + wl = e/(2+e), from the corrected division (eh + el)/(den + denl).
+		den := 2 + eh
+		denl := (2 - den) + eh
+		w := eh / den
+		r := fnma(w, denl, fnma(w, den, eh)+el)
+		wl := float32(r * fnma(w, 0.5, 0.5))
+		u := float32(w * w)
+		rr := fma(fma(fma(kernels.Atanh9, u, kernels.Atanh7), u, kernels.Atanh5), u, kernels.Atanh3)
+		c := fma(float32(w*u), rr, wl+wl)
+		lh := w + w
+		// max(x, 0) + lh exactly (big + small, Fast2Sum), then the small terms.
+		xp := math.Float32frombits(bx &^ negMask(bx))
+		big, sm := xp, lh
+		if xp < lh {
+			big, sm = lh, xp
 		}
-		kd, t := reduce(z)
-		s, q := scale(kd), expm1Poly(t)
-		e := math.FMA(s, q, s)
-		w := e / (2 + e)
-		u := float64(w * w)
-		r := kernels.Atanh11
-		r = math.FMA(r, u, kernels.Atanh9)
-		r = math.FMA(r, u, kernels.Atanh7)
-		r = math.FMA(r, u, kernels.Atanh5)
-		r = math.FMA(r, u, kernels.Atanh3)
-		l := math.FMA(float64(w*u), r, 2*w)
-		m := float64(math.Float32frombits(b &^ signMask(b))) // x > 0 ? x : +0
-		dst[i] = quiet(b, float32(m+l))
+		sum := big + sm
+		y := sum + ((sm - (sum - big)) + c)
+		y = selectBits(negMask(math.Float32bits(v-kernels.SoftplusScaled)), float32(y*kernels.Unscale64), y)
+		y = selectBits(negMask(math.Float32bits(kernels.SoftplusExact-v)), v, y)
+		dst[i] = quiet(bx, y)
 	}
 }
 
@@ -106,44 +121,62 @@ func Sigmoid(dst, x []float32) {
 	check.Slices("Sigmoid", dst, x)
 	dst = dst[:len(x)]
 	for i, v := range x {
-		b := math.Float32bits(v)
-		z := float64(math.Float32frombits(b | kernels.SignBit))
-		if z < kernels.ExpClamp {
-			z = kernels.ExpClamp
-		}
-		kd, t := reduce(z)
-		s, q := scale(kd), expm1Poly(t)
-		e := math.FMA(s, q, s)
-		// x < 0 ? e : 1 (the sign bit decides; -0 gives 1/2 either way).
-		m := uint64(int64(int32(signMask(b))))
-		num := math.Float64frombits(math.Float64bits(e)&m | math.Float64bits(1)&^m)
-		dst[i] = quiet(b, float32(num/(1+e)))
+		bx := math.Float32bits(v)
+		neg := negMask(bx) // -0 gives 1/2 either way
+		eh, el := expFF(negAbs(bx), kernels.ExpMagic64)
+		// dh + dl = 1 + e, unscaled.
+		dh := fma(eh, kernels.Unscale64, 1)
+		dl := fma(el, kernels.Unscale64, fma(eh, kernels.Unscale64, 1-dh))
+		// (num + numl)/(dh + dl), num + numl = x < 0 ? e : 1 (scaled).
+		num := selectBits(neg, eh, kernels.Scale64)
+		numl := selectBits(neg, el, 0)
+		y := num / dh
+		r := fnma(y, dl, fnma(y, dh, num)+numl)
+		ys := float32(y * kernels.Unscale64)
+		inv := selectBits(neg, 1-ys, ys)
+		dst[i] = quiet(bx, float32(fma(r, inv, y)*kernels.Unscale64))
 	}
 }
 
-// reduce splits z = n*ln2 + t with |t| <= ln2/2 (plus rounding) and
-// returns t and kd, whose low bits hold n + 1023. With s = scale(kd) = 2^n
-// and q = expm1Poly(t): exp(z) = fma(s, q, s) and expm1(z) = fma(s, q, s-1).
-// The core is split in three so that the compiler inlines every part.
-func reduce(z float64) (kd, t float64) {
-	kd = math.FMA(z, kernels.Log2e, kernels.ExpShift)
-	return kd, math.FMA(kd-kernels.ExpShift, -kernels.Ln2, z)
+// negAbs returns -|x| for the float32 with bits b, clamped below at
+// kernels.ExpClamp.
+func negAbs(b uint32) float32 {
+	z := math.Float32frombits(b | kernels.SignBit)
+	if z < kernels.ExpClamp {
+		z = kernels.ExpClamp
+	}
+	return z
 }
 
-// scale returns 2^n from kd = reduce(z).
-func scale(kd float64) float64 {
-	return math.Float64frombits(math.Float64bits(kd) << kernels.ExpShiftBits)
+// expFF returns exp(z) as the float-float eh + el, times 2^64 if magic is
+// kernels.ExpMagic64.
+func expFF(z, magic float32) (eh, el float32) {
+	nn := fma(z, kernels.Log2e, magic)
+	n := nn - magic
+	th := fma(n, -kernels.Ln2Hi, z)
+	tl := float32(n * -kernels.Ln2Lo)
+	t := th + tl
+	p := fma(fma(fma(fma(kernels.ExpC6, t, kernels.ExpC5), t, kernels.ExpC4), t, kernels.ExpC3), t, kernels.ExpC2)
+	q := fma(float32(t*t), p, tl)
+	s := pow2(nn)
+	b := float32(s * th)
+	e0 := s + b
+	l0 := fma(s, q, b-(e0-s))
+	eh = e0 + l0
+	return eh, l0 - (eh - e0)
 }
 
-// expm1Poly returns expm1(t) for |t| <= ln2/2: t + t^2*P(t).
-func expm1Poly(t float64) float64 {
-	p := math.FMA(kernels.Expm1C7, t, kernels.Expm1C6)
-	p = math.FMA(p, t, kernels.Expm1C5)
-	p = math.FMA(p, t, kernels.Expm1C4)
-	p = math.FMA(p, t, kernels.Expm1C3)
-	p = math.FMA(p, t, kernels.Expm1C2)
-	return math.FMA(float64(t*t), p, t)
+// pow2 returns 2^n from nn = fma(z, kernels.Log2e, magic): the biased
+// exponent in its low bits, shifted into place.
+func pow2(nn float32) float32 {
+	return math.Float32frombits(math.Float32bits(nn) << kernels.ExpShift)
 }
+
+// fma returns a*b + c rounded once, as the SIMD kernels' FMA does.
+func fma(a, b, c float32) float32 { return fma32.FMA(a, b, c) }
+
+// fnma returns c - a*b rounded once.
+func fnma(a, b, c float32) float32 { return fma32.FMA(-a, b, c) }
 
 // negMask returns all ones if the float32 with bits b is less than zero
 // (negative, not -0, not NaN), else zero.

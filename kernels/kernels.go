@@ -1,96 +1,147 @@
 // Package kernels is the catalogue of rectify's kernel mathematics: every
 // constant that a kernel uses (polynomial coefficients, range-reduction
-// constants, clamps, bit masks), written once as an exact hex float or integer
-// literal.
+// constants, clamps, thresholds, bit masks), written once as an exact hex
+// float or integer literal.
 //
 // The pure-Go kernels in package fallback and the assembly generators in
 // internal/asmgen both read these values, so the paths cannot drift apart.
 //
 // # Algorithms
 //
-// ELU, Softplus and Sigmoid widen each float32 to float64, run a fixed
-// sequence of float64 additions, multiplications, fused multiply-adds and
-// divisions (IEEE round-to-nearest-even, no estimates, no native min/max on
-// NaN), round once to float32, and finish with explicit selects for the
-// special inputs. Every path runs the same sequence, so every path returns
-// the same bits.
+// ELU, Softplus and Sigmoid compute in float32: a fixed sequence of float32
+// additions, multiplications, fused multiply-adds (one rounding) and
+// divisions, round to nearest even, no estimates, no native min/max on NaN,
+// then explicit selects for the special inputs. Every path runs the same
+// sequence, so every path returns the same bits. The errors that float32
+// arithmetic would add are recovered where they matter with exact
+// transformations (Fast2Sum, TwoSum, float-float values hi + lo), which
+// keeps every result within 1 ULP.
 //
-// The shared exponential core, for z <= 0 in float64:
+// The exponential core, for z <= 0:
 //
-//	kd = fma(z, Log2e, ExpShift)      // round(z/ln2) + 1023 in the low bits
-//	n  = kd - ExpShift                // exact
-//	t  = fma(n, -Ln2, z)              // |t| <= ln2/2 (+ tiny)
-//	q  = fma(t*t, P(t), t)            // expm1(t); P by Horner with Expm1C7..C2
-//	s  = bits(kd) << 52               // 2^n, built from the integer bits
-//	exp(z)   = fma(s, q, s)
-//	expm1(z) = fma(s, q, s-1)
+//	nn = fma(z, Log2e, magic)   // round(z/ln2) + 127 (+64) in the low bits
+//	n  = nn - magic             // exact
+//	s  = bits(nn) << 23         // 2^n (2^(n+64) with ExpMagic64)
 //
-// Softplus computes log1p(e) for e = exp(-|x|) in (0, 1] as 2*atanh(w) with
-// w = e/(2+e) in (0, 1/3]:
+// ELU, for alpha scaling the polynomial once per call (a_k = alpha*D_k):
 //
-//	u = w*w
-//	log1p(e) = fma(w*u, R(u), 2*w)   // R by Horner with Atanh11..Atanh3
+//	z  = max(x, ELUClamp);  t = fma(n, -Ln2, z)
+//	p  = a7..a2 by Horner in t
+//	A  = s - 1;  b = s*t;  q = b*t            // A and b exact
+//	hi = A + b;  lo = b - (hi - A)            // Fast2Sum: hi + lo = A + b
+//	y  = fma(alpha, hi, fma(q, p, alpha*lo))  // alpha*expm1(z)
+//
+// Sigmoid and Softplus need e = exp(-|x|) to float-float precision, and
+// scale it by 2^64 (ExpMagic64) so that it is never subnormal:
+//
+//	z  = max(-|x|, ExpClamp)
+//	th = fma(n, -Ln2Hi, z);  tl = n*-Ln2Lo;  t = th + tl
+//	q  = fma(t*t, P(t), tl)                   // P: C6..C2 by Horner
+//	b  = s*th;  e0 = s + b;  l0 = fma(s, q, b - (e0 - s))
+//	eh = e0 + l0;  el = l0 - (eh - e0)        // eh + el = e * 2^64
+//
+// Sigmoid divides with a correction: with dh + dl = 1 + e (unscaled),
+// num + numl = x < 0 ? e : 1 (scaled),
+//
+//	y = num / dh;  r = fma(-y, dl, fma(-y, dh, num) + numl)
+//	sigmoid = fma(r, x < 0 ? 1 - y*2^-64 : y*2^-64, y) * 2^-64
+//
+// Softplus scales e only where z < SoftplusScaled (the result is then
+// multiplied by 2^-64), computes log1p(e) = 2*atanh(w) with w = e/(2+e)
+// corrected like the division above, R = A9..A3 by Horner in u = w*w,
+//
+//	c = fma(w*u, R, 2*wl);  L = 2w + c
+//
+// adds max(x, 0) to L as an exact sum before the small terms, and returns
+// x itself from SoftplusExact up.
 //
 // # Where the numbers come from
 //
-// The polynomial coefficients are the output of coeffs.sollya in this
-// directory (Sollya 8.0, fpminimax with double coefficients, relative
-// error); TestSollyaCoefficients reruns it where sollya is installed and
-// compares every digit. Ln2 and Log2e are ln(2) and 1/ln(2) rounded to
-// float64 by the same script. The other values are derived below, each
-// beside its constant.
+// The polynomial coefficients, Ln2, Log2e, Ln2Hi, Ln2Lo and ELUClamp are
+// the output of coeffs.sollya in this directory (Sollya 8.0, fpminimax with
+// single-precision coefficients, relative error); TestSollyaCoefficients
+// reruns it where sollya is installed and compares every digit. The other
+// values are derived below, each beside its constant. The designs are
+// those of notes/NUMERICS.md §8 (measured there over all 2^32 inputs);
+// the accuracy table of the README is measured on this code.
 package kernels
 
 // Range reduction of the exponential core.
 const (
-	// Log2e is 1/ln(2) rounded to float64.
-	Log2e = 0x1.71547652b82fep0
-	// Ln2 is ln(2) rounded to float64. One FMA reduces z - n*ln2 with it:
-	// |n| <= 151 and |Ln2 - ln 2| < 2^-55, so the reduced argument is off
-	// by less than 2^-47, far below the float32 result's resolution.
-	Ln2 = 0x1.62e42fefa39efp-1
-	// ExpShift is 1.5*2^52 + 1023. Adding it to z*Log2e rounds to the
-	// nearest integer n (ties to even: the float64 adder's own rounding) and
-	// leaves n+1023, the biased exponent of 2^n, in the low 11 bits, so that
-	// bits(kd)<<52 is 2^n with no float-to-int conversion.
-	ExpShift = 0x1.80000000003ffp52
-	// ExpShiftBits is the shift that moves the biased exponent into place.
-	ExpShiftBits = 52
+	// Log2e is 1/ln(2) rounded to float32.
+	Log2e = 0x1.715476p0
+	// Ln2 is ln(2) rounded to float32 (ELU's one-step reduction).
+	Ln2 = 0x1.62e43p-1
+	// Ln2Hi is ln(2) rounded to 17 bits, a multiple of 2^-17: z - n*Ln2Hi
+	// (|n| <= 150) is then a multiple of min(2^-17, ulp(z)) below 1/2 in
+	// magnitude, so th = fma(n, -Ln2Hi, z) is exact. Ln2Lo is the rest,
+	// ln(2) - Ln2Hi rounded to float32.
+	Ln2Hi = 0x1.62e4p-1
+	Ln2Lo = 0x1.7f7d1cp-20
+	// ExpMagic is 1.5*2^23 + 127. Adding it to z*Log2e rounds to the
+	// nearest integer n (ties to even: the float32 adder's own rounding)
+	// and leaves n+127, the biased exponent of 2^n, in the low 8 bits, so
+	// that bits(nn)<<ExpShift is 2^n with no float-to-int conversion.
+	ExpMagic = 0x1.8000fep23
+	// ExpMagic64 is ExpMagic + 64: bits(nn)<<ExpShift is then 2^(n+64),
+	// normal for every n >= -190.
+	ExpMagic64 = 0x1.80017ep23
+	// ExpShift moves the biased exponent into place.
+	ExpShift = 23
+	// Scale64 and Unscale64 are 2^64 and 2^-64, the scaling of ExpMagic64.
+	Scale64   = 0x1p64
+	Unscale64 = 0x1p-64
 )
 
-// Expm1 polynomial: expm1(t) ~ t + t^2*(C2 + C3*t + ... + C7*t^5) on
-// [-ln2/2, ln2/2], relative error 2^-31.96 (coeffs.sollya).
+// Expm1 polynomial (ELU): expm1(t) ~ t + t^2*(D2 + D3*t + ... + D7*t^5) on
+// [-ln2/2, ln2/2], relative error 2^-30.98 (coeffs.sollya).
 const (
-	Expm1C2 = 0x1.00000025e9e27p-1
-	Expm1C3 = 0x1.555554ef9eed7p-3
-	Expm1C4 = 0x1.5554b13fd0d68p-5
-	Expm1C5 = 0x1.1111895a856f1p-7
-	Expm1C6 = 0x1.6d71e5815f5fbp-10
-	Expm1C7 = 0x1.a032bd7f6163fp-13
+	Expm1D2 = 0x1p-1
+	Expm1D3 = 0x1.555554p-3
+	Expm1D4 = 0x1.5554fp-5
+	Expm1D5 = 0x1.111306p-7
+	Expm1D6 = 0x1.6d4366p-10
+	Expm1D7 = 0x1.9e0be6p-13
 )
 
-// Atanh polynomial: 2*atanh(w) ~ 2w + A3*w^3 + A5*w^5 + ... + A11*w^11 on
-// [0, 1/3], relative error 2^-33.09 (coeffs.sollya).
+// Exp polynomial (Sigmoid, Softplus): exp(t) ~ 1 + t + t^2*(C2 + ... +
+// C6*t^4) on [-ln2/2, ln2/2], relative error 2^-28.18 (coeffs.sollya).
 const (
-	Atanh3  = 0x1.5555584c2424p-1
-	Atanh5  = 0x1.9996af9694ebep-2
-	Atanh7  = 0x1.2508b0f91086dp-2
-	Atanh9  = 0x1.b6e6cda111fddp-3
-	Atanh11 = 0x1.f1733be9f6456p-3
+	ExpC2 = 0x1.fffffap-2
+	ExpC3 = 0x1.555492p-3
+	ExpC4 = 0x1.555a26p-5
+	ExpC5 = 0x1.12397cp-7
+	ExpC6 = 0x1.694c86p-10
 )
 
-// Clamps on the exponential core's argument. Each is applied as
-// z = max(z, clamp) before the core; NaN lanes are replaced by the final
-// NaN select, so the clamp's own NaN behaviour never reaches a result.
+// Atanh polynomial (Softplus): 2*atanh(w) ~ 2w + A3*w^3 + A5*w^5 + A7*w^7
+// + A9*w^9 on [0, 1/3], relative error 2^-27.73 (coeffs.sollya).
 const (
-	// ELUClamp: for x <= -32, expm1(x) = -1 + e^x with e^x < 2^-46, so
-	// alpha*expm1(x) rounds to -alpha in float32 for every alpha, exactly
-	// as alpha*expm1(-32) does. Keeps n >= -47 so s-1 is exact.
-	ELUClamp = -0x1p5
+	Atanh3 = 0x1.555502p-1
+	Atanh5 = 0x1.99d1cap-2
+	Atanh7 = 0x1.1ec07p-2
+	Atanh9 = 0x1.1ec906p-2
+)
+
+// Clamps and thresholds. A clamp is applied as z = max(z, clamp) before
+// the exponential core; NaN lanes are replaced by the final NaN select, so
+// the clamp's own NaN behaviour never reaches a result.
+const (
+	// ELUClamp is -25 ln 2 rounded to float32: below it e^x < 2^-25, so
+	// alpha*expm1(x) rounds to -alpha in float32 for every alpha, as
+	// alpha*expm1(ELUClamp) does. Keeps n >= -25 so s-1 is exact.
+	ELUClamp = -0x1.154246p4
 	// ExpClamp: e^-104 < 2^-150, half the smallest float32 subnormal, so
 	// Sigmoid and Softplus round to +0 there as the true value does below
-	// it. Keeps n >= -151 so 2^n is a normal float64.
+	// it; 2^(n+64) stays normal.
 	ExpClamp = -0x1.ap6
+	// SoftplusScaled: below -70, e = exp(x) < 2^-100 and Softplus scales it
+	// by 2^64 so that its float-float parts stay normal; above, unscaled
+	// e and e*e keep their precision down to e^-70.
+	SoftplusScaled = -0x1.18p6
+	// SoftplusExact: from 16 up, log1p(exp(-x)) < e^-16 < 2^-23 is less
+	// than half an ULP of x (2^-20 at 16), so Softplus(x) rounds to x.
+	SoftplusExact = 0x1p4
 )
 
 // Float32 bit patterns used by the selects.

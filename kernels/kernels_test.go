@@ -3,6 +3,7 @@ package kernels
 import (
 	"bufio"
 	"bytes"
+	"math"
 	"os"
 	"os/exec"
 	"strconv"
@@ -29,10 +30,11 @@ func TestSollyaCoefficients(t *testing.T) {
 		t.Fatalf("sollya: %v", err)
 	}
 	consts := map[string]float64{
-		"Expm1C2": Expm1C2, "Expm1C3": Expm1C3, "Expm1C4": Expm1C4, "Expm1C5": Expm1C5,
-		"Expm1C6": Expm1C6, "Expm1C7": Expm1C7,
-		"Atanh3": Atanh3, "Atanh5": Atanh5, "Atanh7": Atanh7, "Atanh9": Atanh9, "Atanh11": Atanh11,
-		"Ln2": Ln2, "Log2e": Log2e,
+		"Expm1D2": Expm1D2, "Expm1D3": Expm1D3, "Expm1D4": Expm1D4, "Expm1D5": Expm1D5,
+		"Expm1D6": Expm1D6, "Expm1D7": Expm1D7,
+		"ExpC2": ExpC2, "ExpC3": ExpC3, "ExpC4": ExpC4, "ExpC5": ExpC5, "ExpC6": ExpC6,
+		"Atanh3": Atanh3, "Atanh5": Atanh5, "Atanh7": Atanh7, "Atanh9": Atanh9,
+		"Ln2": Ln2, "Log2e": Log2e, "Ln2Hi": Ln2Hi, "Ln2Lo": Ln2Lo, "ELUClamp": ELUClamp,
 	}
 	seen := 0
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -60,15 +62,30 @@ func TestSollyaCoefficients(t *testing.T) {
 	}
 }
 
-// TestExpShift checks the derived constants of the exponential core.
-func TestExpShift(t *testing.T) {
-	if ExpShift != 0x1.8p52+1023 {
-		t.Errorf("ExpShift = %x, want 1.5*2^52 + 1023", ExpShift)
+// TestExpMagic checks the derived constants of the exponential core:
+// adding the magic leaves n + 127 (+ 64) in the low bits, and the shift
+// builds 2^n from them.
+func TestExpMagic(t *testing.T) {
+	if ExpMagic != 0x1.8p23+127 || ExpMagic64 != ExpMagic+64 {
+		t.Errorf("ExpMagic = %x, ExpMagic64 = %x", ExpMagic, ExpMagic64)
 	}
-	for _, n := range []float64{0, -1, -47, -151} {
-		kd := n + ExpShift
-		if kd-ExpShift != n {
-			t.Errorf("n=%v: kd - ExpShift = %v", n, kd-ExpShift)
+	for _, c := range []struct {
+		magic float32
+		bias  int
+		ns    []int // down to the smallest n the kernels use with it
+	}{{ExpMagic, 0, []int{0, -1, -25, -101}}, {ExpMagic64, 64, []int{0, -1, -25, -150}}} {
+		for _, n := range c.ns {
+			nn := float32(n) + c.magic
+			if int(nn-c.magic) != n {
+				t.Errorf("n=%d: nn - magic = %v", n, nn-c.magic)
+			}
+			s := math.Float32frombits(math.Float32bits(nn) << ExpShift)
+			if want := float32(math.Ldexp(1, n+c.bias)); s != want {
+				t.Errorf("n=%d, bias %d: 2^n built as %g, want %g", n, c.bias, s, want)
+			}
 		}
+	}
+	if Scale64*Unscale64 != 1 || Scale64 != 0x1p64 {
+		t.Errorf("Scale64 = %x, Unscale64 = %x", Scale64, Unscale64)
 	}
 }

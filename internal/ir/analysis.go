@@ -49,7 +49,8 @@ func (a *Analysis) Args(i int) []Value {
 // Analyze checks that p is a well-formed Program and analyses its values.
 // It reports what is wrong with p as an error naming p: an unknown Op; an
 // operand not defined before its use or of the wrong lane type (see Op);
-// an OpMax bound that is no constant, or NaN; a shift of 64 bits or more;
+// an F64 OpMax bound that is no constant, or NaN; a shift by the lane's
+// width or more;
 // a parameter beyond Params, or more parameters than Signature has; no
 // OpInput, or more than one; an output that is not a float32 value
 // depending on the input.
@@ -154,11 +155,11 @@ func checkInstr(p *Program, i int) error {
 			return fmt.Errorf("parameter %d of %d", in.Imm, len(p.Params))
 		}
 	case OpMax:
-		if b := p.Code[in.Args[1]]; b.Op != OpConst || math.IsNaN(b.Const) {
+		if b := p.Code[in.Args[1]]; in.Type == F64 && (b.Op != OpConst || math.IsNaN(b.Const)) {
 			return fmt.Errorf("the bound (value %d) is no OpConst other than NaN", in.Args[1])
 		}
 	case OpShl:
-		if in.Imm >= 64 {
+		if in.Type == F32 && in.Imm >= 32 || in.Imm >= 64 {
 			return fmt.Errorf("shift by %d", in.Imm)
 		}
 	}

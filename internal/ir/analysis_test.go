@@ -90,8 +90,8 @@ func TestAnalyzeErrors(t *testing.T) {
 		}, "operand 0 (value 0) is F32, not F64"},
 		{"result type", func(p *Program, b builder) Value {
 			x := b.op(OpInput, F32)
-			return b.op(OpFMA, F32, x, x, x)
-		}, "OpFMA is defined for [F64] only"},
+			return b.op(OpNarrow, F32, b.op(OpOr, F64, b.op(OpWiden, F64, x), b.op(OpWiden, F64, x)))
+		}, "OpOr is defined for [F32] only"},
 		{"max bound", func(p *Program, b builder) Value {
 			x := b.op(OpWiden, F64, b.op(OpInput, F32))
 			return b.op(OpNarrow, F32, b.op(OpMax, F64, x, x))

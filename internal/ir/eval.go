@@ -3,12 +3,14 @@ package ir
 import (
 	"math"
 
+	"github.com/rectify-go/rectify/internal/fma32"
 	"github.com/rectify-go/rectify/kernels"
 )
 
 // EvalLane runs p on one input lane with the given parameters, one
-// instruction at a time with Go's IEEE float32 and float64 arithmetic. It is
-// slow and exists to check the fast kernels against their Program.
+// instruction at a time with Go's IEEE float32 and float64 arithmetic (and
+// an exact float32 FMA). It is slow and exists to check the fast kernels
+// against their Program.
 func EvalLane(p *Program, x float32, params ...float32) float32 {
 	f64 := make([]float64, len(p.Code))
 	f32 := make([]uint32, len(p.Code))
@@ -16,6 +18,12 @@ func EvalLane(p *Program, x float32, params ...float32) float32 {
 	fl := func(in Instr, i int) float32 { return math.Float32frombits(f32[in.Args[i]]) }
 	a64 := func(in Instr, i int) float64 { return f64[in.Args[i]] }
 	for v, in := range p.Code {
+		if in.Type == F32 {
+			if r, ok := evalF32(in, fl); ok {
+				f32[v] = math.Float32bits(r)
+				continue
+			}
+		}
 		switch in.Op {
 		case OpInput:
 			f32[v] = math.Float32bits(x)
@@ -34,22 +42,29 @@ func EvalLane(p *Program, x float32, params ...float32) float32 {
 		case OpSub:
 			f64[v] = a64(in, 0) - a64(in, 1)
 		case OpMul:
-			if in.Type == F32 {
-				f32[v] = math.Float32bits(float32(fl(in, 0) * fl(in, 1)))
-			} else {
-				f64[v] = float64(a64(in, 0) * a64(in, 1))
-			}
+			f64[v] = float64(a64(in, 0) * a64(in, 1))
 		case OpDiv:
 			f64[v] = a64(in, 0) / a64(in, 1)
 		case OpFMA:
 			f64[v] = math.FMA(a64(in, 0), a64(in, 1), a64(in, 2))
+		case OpFNMA:
+			f64[v] = math.FMA(-a64(in, 0), a64(in, 1), a64(in, 2))
 		case OpMax:
 			f64[v] = a64(in, 0)
 			if a64(in, 0) < a64(in, 1) {
 				f64[v] = a64(in, 1)
 			}
+		case OpMin:
+			f64[v] = a64(in, 0)
+			if a64(in, 1) < a64(in, 0) {
+				f64[v] = a64(in, 1)
+			}
 		case OpShl:
-			f64[v] = math.Float64frombits(math.Float64bits(a64(in, 0)) << in.Imm)
+			if in.Type == F32 {
+				f32[v] = a32(in, 0) << in.Imm
+			} else {
+				f64[v] = math.Float64frombits(math.Float64bits(a64(in, 0)) << in.Imm)
+			}
 		case OpOr:
 			f32[v] = a32(in, 0) | a32(in, 1)
 		case OpSelNeg:
@@ -80,8 +95,38 @@ func EvalLane(p *Program, x float32, params ...float32) float32 {
 				f32[v] = kernels.CanonicalNaN
 			}
 		default:
-			panic("kernels: unknown op")
+			panic("ir: no evaluation of " + in.Op.String())
 		}
 	}
 	return math.Float32frombits(f32[p.Out])
+}
+
+// evalF32 computes in if it is float32 arithmetic, from its operands'
+// values a(in, k).
+func evalF32(in Instr, a func(Instr, int) float32) (float32, bool) {
+	switch in.Op {
+	case OpAdd:
+		return a(in, 0) + a(in, 1), true
+	case OpSub:
+		return a(in, 0) - a(in, 1), true
+	case OpMul:
+		return float32(a(in, 0) * a(in, 1)), true
+	case OpDiv:
+		return a(in, 0) / a(in, 1), true
+	case OpFMA:
+		return fma32.FMA(a(in, 0), a(in, 1), a(in, 2)), true
+	case OpFNMA:
+		return fma32.FMA(-a(in, 0), a(in, 1), a(in, 2)), true
+	case OpMax:
+		if a(in, 0) < a(in, 1) {
+			return a(in, 1), true
+		}
+		return a(in, 0), true
+	case OpMin:
+		if a(in, 1) < a(in, 0) {
+			return a(in, 1), true
+		}
+		return a(in, 0), true
+	}
+	return 0, false
 }

@@ -18,7 +18,8 @@ import (
 // Values are numbered in order of definition; each Instr defines the next
 // one. A value is either a float32 lane (F32) or a float64 lane (F64); back
 // ends that widen one float32 vector into two float64 vectors run each F64
-// instruction once per half.
+// instruction once per half. Arithmetic is IEEE, round to nearest even, in
+// the lane's type.
 type Program struct {
 	Name   string
 	Params []string // scalar float32 arguments after dst and x, e.g. alpha
@@ -48,13 +49,15 @@ const (
 	OpBits32            // F32: the constant with bit pattern Imm
 	OpWiden             // F64 <- F32: exact conversion
 	OpNarrow            // F32 <- F64: conversion rounding to nearest even
-	OpAdd               // a + b, F64
-	OpSub               // a - b, F64
-	OpMul               // a * b (F32 or F64, one rounding)
-	OpDiv               // a / b, F64, IEEE division
-	OpFMA               // a*b + c, F64, one rounding
-	OpMax               // a < b ? b : a, F64; b is an OpConst other than NaN, a NaN lane's result is unspecified
-	OpShl               // F64: the bits of a shifted left by Imm
+	OpAdd               // a + b, one rounding
+	OpSub               // a - b, one rounding
+	OpMul               // a * b, one rounding
+	OpDiv               // a / b, IEEE division
+	OpFMA               // a*b + c, one rounding
+	OpFNMA              // c - a*b, one rounding
+	OpMax               // a < b ? b : a; unspecified if a or b is NaN, or both are zeros; an F64 b is an OpConst
+	OpMin               // b < a ? b : a; unspecified as OpMax
+	OpShl               // the bits of a shifted left by Imm (less than the lane's width)
 	OpOr                // F32: bitwise a | b
 	OpSelNeg            // a < 0 ? b : c: a is F32 (ordered: false for -0 and NaN); b, c are F32
 	OpSelSign           // sign bit of a set ? b : c: a, b, c are F64, or all F32
@@ -76,13 +79,15 @@ var opSpecs = [...]struct {
 	OpBits32:  {"OpBits32", 0, onlyF32, asResult},
 	OpWiden:   {"OpWiden", 1, onlyF64, F32},
 	OpNarrow:  {"OpNarrow", 1, onlyF32, F64},
-	OpAdd:     {"OpAdd", 2, onlyF64, asResult},
-	OpSub:     {"OpSub", 2, onlyF64, asResult},
+	OpAdd:     {"OpAdd", 2, eitherType, asResult},
+	OpSub:     {"OpSub", 2, eitherType, asResult},
 	OpMul:     {"OpMul", 2, eitherType, asResult},
-	OpDiv:     {"OpDiv", 2, onlyF64, asResult},
-	OpFMA:     {"OpFMA", 3, onlyF64, asResult},
-	OpMax:     {"OpMax", 2, onlyF64, asResult},
-	OpShl:     {"OpShl", 1, onlyF64, asResult},
+	OpDiv:     {"OpDiv", 2, eitherType, asResult},
+	OpFMA:     {"OpFMA", 3, eitherType, asResult},
+	OpFNMA:    {"OpFNMA", 3, eitherType, asResult},
+	OpMax:     {"OpMax", 2, eitherType, asResult},
+	OpMin:     {"OpMin", 2, eitherType, asResult},
+	OpShl:     {"OpShl", 1, eitherType, asResult},
 	OpOr:      {"OpOr", 2, onlyF32, asResult},
 	OpSelNeg:  {"OpSelNeg", 3, onlyF32, asResult},
 	OpSelSign: {"OpSelSign", 3, eitherType, asResult},

@@ -1,22 +1,10 @@
 package ir
 
-import "github.com/rectify-go/rectify/kernels"
+import (
+	"math"
 
-// expCore emits the shared exponential core for z <= 0 (see the package
-// documentation) and returns s = 2^n and q = expm1(t).
-func (b builder) expCore(z Value) (s, q Value) {
-	shift := b.c(kernels.ExpShift)
-	kd := b.fma(z, b.c(kernels.Log2e), shift)
-	n := b.op(OpSub, F64, kd, shift)
-	t := b.fma(n, b.c(-kernels.Ln2), z)
-	p := b.c(kernels.Expm1C7)
-	for _, c := range []float64{kernels.Expm1C6, kernels.Expm1C5, kernels.Expm1C4, kernels.Expm1C3, kernels.Expm1C2} {
-		p = b.fma(p, t, b.c(c))
-	}
-	q = b.fma(b.op(OpMul, F64, t, t), p, t)
-	s = b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{kd}, Imm: kernels.ExpShiftBits})
-	return s, q
-}
+	"github.com/rectify-go/rectify/kernels"
+)
 
 func newProgram(name string, params ...string) (*Program, builder) {
 	p := &Program{Name: name, Params: params}
@@ -42,54 +30,137 @@ func leakyReLUProgram() *Program {
 	return p
 }
 
-// eluProgram: x < 0 ? alpha*expm1(max(x, kernels.ELUClamp)) : x, NaN quieted.
+// eluProgram: x < 0 ? alpha*expm1(max(x, ELUClamp)) : x, NaN quieted,
+// with the polynomial scaled by alpha and the Fast2Sum of the package
+// kernels documentation.
 func eluProgram() *Program {
 	p, b := newProgram("ELU", "alpha")
 	x := b.op(OpInput, F32)
-	a := b.op(OpWiden, F64, b.emit(Instr{Op: OpParam, Type: F32, Imm: 0}))
-	z := b.op(OpMax, F64, b.op(OpWiden, F64, x), b.c(kernels.ELUClamp))
-	s, q := b.expCore(z)
-	em1 := b.fma(s, q, b.op(OpSub, F64, s, b.c(1)))
-	y := b.op(OpNarrow, F32, b.op(OpMul, F64, a, em1))
+	alpha := b.emit(Instr{Op: OpParam, Type: F32, Imm: 0})
+	var a []Value // alpha * D7..D2, loop-invariant
+	for _, d := range b.consts(kernels.Expm1D7, kernels.Expm1D6, kernels.Expm1D5, kernels.Expm1D4, kernels.Expm1D3, kernels.Expm1D2) {
+		a = append(a, b.f(OpMul, alpha, d))
+	}
+	z := b.f(OpMax, x, b.k(kernels.ELUClamp))
+	n, s := b.pow2(z, b.k(kernels.ExpMagic))
+	t := b.f(OpFMA, n, b.k(-kernels.Ln2), z)
+	poly := b.horner(t, a...)
+	am1 := b.f(OpSub, s, b.k(1))
+	bt := b.f(OpMul, s, t)
+	q := b.f(OpMul, bt, t)
+	hi := b.f(OpAdd, am1, bt)
+	lo := b.f(OpSub, bt, b.f(OpSub, hi, am1))
+	y := b.f(OpFMA, alpha, hi, b.f(OpFMA, q, poly, b.f(OpMul, alpha, lo)))
 	p.Out = b.op(OpQuiet, F32, x, b.op(OpSelNeg, F32, x, y, x))
 	return p
 }
 
-// negAbs emits -|x| widened to float64, clamped below at kernels.ExpClamp.
-func (b builder) negAbs(x Value) Value {
-	nx := b.op(OpOr, F32, x, b.bits(kernels.SignBit))
-	return b.op(OpMax, F64, b.op(OpWiden, F64, nx), b.c(kernels.ExpClamp))
-}
-
-// softplusProgram: max(x, 0) + log1p(e) with e = exp(-|x|), NaN quieted.
+// softplusProgram: max(x, 0) + log1p(e) with e = exp(-|x|) (scaled by
+// 2^64 below SoftplusScaled), log1p(e) = 2*atanh(e/(2+e)); x from
+// SoftplusExact up; NaN quieted.
 func softplusProgram() *Program {
 	p, b := newProgram("Softplus")
 	x := b.op(OpInput, F32)
-	s, q := b.expCore(b.negAbs(x))
-	e := b.fma(s, q, s)
-	w := b.op(OpDiv, F64, e, b.op(OpAdd, F64, b.c(2), e))
-	u := b.op(OpMul, F64, w, w)
-	r := b.c(kernels.Atanh11)
-	for _, c := range []float64{kernels.Atanh9, kernels.Atanh7, kernels.Atanh5, kernels.Atanh3} {
-		r = b.fma(r, u, b.c(c))
-	}
-	l := b.fma(b.op(OpMul, F64, w, u), r, b.op(OpAdd, F64, w, w))
-	x64 := b.op(OpWiden, F64, x)
-	m := b.op(OpSelSign, F64, x64, b.c(0), x64)
-	y := b.op(OpNarrow, F32, b.op(OpAdd, F64, m, l))
+	z := b.negAbs(x)
+	eh, el := b.expFF(z, b.selLess(z, kernels.SoftplusScaled, b.k(kernels.ExpMagic64), b.k(kernels.ExpMagic)))
+	two := b.k(2)
+	den := b.f(OpAdd, two, eh)
+	denl := b.f(OpAdd, b.f(OpSub, two, den), eh)
+	w := b.f(OpDiv, eh, den)
+	r := b.f(OpFNMA, w, denl, b.f(OpAdd, b.f(OpFNMA, w, den, eh), el))
+	half := b.k(0.5)
+	wl := b.f(OpMul, r, b.f(OpFNMA, w, half, half))
+	u := b.f(OpMul, w, w)
+	rr := b.horner(u, b.consts(kernels.Atanh9, kernels.Atanh7, kernels.Atanh5, kernels.Atanh3)...)
+	c := b.f(OpFMA, b.f(OpMul, w, u), rr, b.f(OpAdd, wl, wl))
+	lh := b.f(OpAdd, w, w)
+	xp := b.f(OpSelNeg, x, b.bits(0), x)
+	big := b.f(OpMax, xp, lh)
+	sm := b.f(OpMin, lh, xp)
+	sum := b.f(OpAdd, big, sm)
+	y := b.f(OpAdd, sum, b.f(OpAdd, b.f(OpSub, sm, b.f(OpSub, sum, big)), c))
+	y = b.selLess(x, kernels.SoftplusScaled, b.f(OpMul, y, b.k(kernels.Unscale64)), y)
+	y = b.f(OpSelNeg, b.f(OpSub, b.k(kernels.SoftplusExact), x), x, y)
 	p.Out = b.op(OpQuiet, F32, x, y)
 	return p
 }
 
-// sigmoidProgram: (x < 0 ? e : 1) / (1 + e) with e = exp(-|x|), NaN quieted.
+// sigmoidProgram: (x < 0 ? e : 1) / (1 + e) with e = exp(-|x|) * 2^64,
+// the division corrected to float-float precision; NaN quieted.
 func sigmoidProgram() *Program {
 	p, b := newProgram("Sigmoid")
 	x := b.op(OpInput, F32)
-	s, q := b.expCore(b.negAbs(x))
-	e := b.fma(s, q, s)
-	one := b.c(1)
-	num := b.op(OpSelSign, F64, b.op(OpWiden, F64, x), e, one)
-	y := b.op(OpNarrow, F32, b.op(OpDiv, F64, num, b.op(OpAdd, F64, one, e)))
-	p.Out = b.op(OpQuiet, F32, x, y)
+	eh, el := b.expFF(b.negAbs(x), b.k(kernels.ExpMagic64))
+	one, un := b.k(1), b.k(kernels.Unscale64)
+	dh := b.f(OpFMA, eh, un, one)
+	dl := b.f(OpFMA, el, un, b.f(OpFMA, eh, un, b.f(OpSub, one, dh)))
+	num := b.f(OpSelNeg, x, eh, b.k(kernels.Scale64))
+	numl := b.f(OpSelNeg, x, el, b.bits(0))
+	y := b.f(OpDiv, num, dh)
+	r := b.f(OpFNMA, y, dl, b.f(OpAdd, b.f(OpFNMA, y, dh, num), numl))
+	ys := b.f(OpMul, y, un)
+	inv := b.f(OpSelNeg, x, b.f(OpSub, one, ys), ys)
+	p.Out = b.op(OpQuiet, F32, x, b.f(OpMul, b.f(OpFMA, r, inv, y), un))
 	return p
+}
+
+// k emits the float32 constant v.
+func (b builder) k(v float32) Value { return b.bits(math.Float32bits(v)) }
+
+// f emits a float32 instruction.
+func (b builder) f(op Op, args ...Value) Value { return b.op(op, F32, args...) }
+
+// consts emits float32 constants.
+func (b builder) consts(vs ...float32) []Value {
+	out := make([]Value, len(vs))
+	for i, v := range vs {
+		out[i] = b.k(v)
+	}
+	return out
+}
+
+// pow2 emits nn = fma(z, Log2e, magic), n = nn - magic and s = 2^n (the
+// package kernels documentation), and returns n and s.
+func (b builder) pow2(z, magic Value) (n, s Value) {
+	nn := b.f(OpFMA, z, b.k(kernels.Log2e), magic)
+	n = b.f(OpSub, nn, magic)
+	s = b.emit(Instr{Op: OpShl, Type: F32, Args: [3]Value{nn}, Imm: kernels.ExpShift})
+	return n, s
+}
+
+// horner emits c[0]*t^k + ... + c[k] by Horner's rule with FMAs.
+func (b builder) horner(t Value, c ...Value) Value {
+	p := c[0]
+	for _, ck := range c[1:] {
+		p = b.f(OpFMA, p, t, ck)
+	}
+	return p
+}
+
+// expFF emits exp(z) (times 2^64 with ExpMagic64) as the float-float
+// eh + el.
+func (b builder) expFF(z, magic Value) (eh, el Value) {
+	n, s := b.pow2(z, magic)
+	th := b.f(OpFMA, n, b.k(-kernels.Ln2Hi), z)
+	tl := b.f(OpMul, n, b.k(-kernels.Ln2Lo))
+	t := b.f(OpAdd, th, tl)
+	p := b.horner(t, b.consts(kernels.ExpC6, kernels.ExpC5, kernels.ExpC4, kernels.ExpC3, kernels.ExpC2)...)
+	q := b.f(OpFMA, b.f(OpMul, t, t), p, tl)
+	bb := b.f(OpMul, s, th)
+	e0 := b.f(OpAdd, s, bb)
+	l0 := b.f(OpFMA, s, q, b.f(OpSub, bb, b.f(OpSub, e0, s)))
+	eh = b.f(OpAdd, e0, l0)
+	el = b.f(OpSub, l0, b.f(OpSub, eh, e0))
+	return eh, el
+}
+
+// negAbs emits -|x| clamped below at ExpClamp.
+func (b builder) negAbs(x Value) Value {
+	return b.f(OpMax, b.f(OpOr, x, b.bits(kernels.SignBit)), b.k(kernels.ExpClamp))
+}
+
+// selLess emits x < c ? y : z for the constant c, as (x - c) < 0 ? y : z:
+// the difference of two float32 is negative exactly when x < c.
+func (b builder) selLess(x Value, c float32, y, z Value) Value {
+	return b.f(OpSelNeg, b.f(OpSub, x, b.k(c)), y, z)
 }
