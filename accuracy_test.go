@@ -3,6 +3,7 @@ package rectify
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"strconv"
@@ -163,6 +164,54 @@ func TestAccuracy(t *testing.T) {
 		stride = 65521
 	}
 	checkAccuracy(t, stride)
+}
+
+// TestRandomAlphas checks the kernels with a parameter at 300 random
+// parameters in [0.01, 10] (log-uniform) on their hard input ranges:
+// within 1 ULP of the reference, and every path equal to the fallback.
+func TestRandomAlphas(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for i, k := range ir.Kernels {
+		if len(k.Hard) == 0 {
+			continue
+		}
+		var x []float32
+		for _, h := range k.Hard {
+			// Every float32 of the range, or 2^14 evenly spaced bit patterns.
+			lo, hi := math.Float32bits(h[0]), math.Float32bits(h[1])
+			if lo > hi {
+				lo, hi = hi, lo
+			}
+			step := max(1, (hi-lo)/(1<<14))
+			for b := lo; b <= hi; b += step {
+				x = append(x, math.Float32frombits(b))
+			}
+		}
+		want, got := make([]float32, len(x)), make([]float32, len(x))
+		worst, at, atAlpha := 0.0, float32(0), float32(0)
+		for range 300 {
+			a := float32(0.01 * math.Pow(1000, r.Float64()))
+			genericSet[i](want, x, a)
+			for j, v := range x {
+				if e := testutil.ULP(want[j], k.Ref(v, a)); e > worst {
+					worst, at, atAlpha = e, v, a
+				}
+			}
+			for _, l := range dispatch.Supported() {
+				sets[l][i](got, x, a)
+				for j := range x {
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+						t.Fatalf("%s/%v(%#08x, alpha=%g) = %#08x, fallback %#08x", k.Name, l,
+							math.Float32bits(x[j]), a, math.Float32bits(got[j]), math.Float32bits(want[j]))
+					}
+				}
+			}
+		}
+		t.Logf("%s: max %.4f ULP at x=%g alpha=%g over %d inputs x 300 alphas", k.Name, worst, at, atAlpha, len(x))
+		if worst > 1 {
+			t.Errorf("%s: %.4f ULP at x=%g (%#08x), alpha=%g: bound 1 ULP", k.Name, worst, at, math.Float32bits(at), atAlpha)
+		}
+	}
 }
 
 // TestExhaustive checks all 2^32 inputs when RECTIFY_EXHAUSTIVE=1 (make

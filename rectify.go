@@ -38,9 +38,12 @@ func LeakyReLU(dst, x []float32, alpha float32) {
 // ELU sets dst[i] = x[i] < 0 ? alpha*expm1(x[i]) : x[i] for every i.
 //
 // For alpha in [0.01, 10] every result is within 1 ULP of the true value
-// (measured maximum 0.50 ULP over all 2^32 inputs). -0 and +Inf are
-// returned unchanged, -Inf gives -alpha, and a NaN input gives the same NaN
-// quieted (bits | 0x00400000). Subnormal results are computed, not flushed.
+// (measured maximum 0.82 ULP over all 2^32 inputs at five alphas and over
+// 300 random ones). -0 and +Inf are returned unchanged, -Inf gives -alpha,
+// and a NaN input gives the same NaN quieted (bits | 0x00400000).
+// Subnormal results are computed, not flushed. Any other alpha gives the
+// same bits on every path too; a NaN result (alpha NaN or infinite) is the
+// quiet NaN 0x7fc00000.
 //
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.

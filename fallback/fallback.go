@@ -55,7 +55,8 @@ func LeakyReLU(dst, x []float32, alpha float32) {
 }
 
 // ELU is rectify.ELU in pure Go: dst[i] = x[i] < 0 ? alpha*expm1(x[i]) :
-// x[i], NaN inputs quieted.
+// x[i], NaN inputs quieted, NaN results (alpha NaN or infinite) the quiet
+// NaN kernels.CanonicalNaN.
 func ELU(dst, x []float32, alpha float32) {
 	check.Slices("ELU", dst, x)
 	dst = dst[:len(x)]
@@ -74,9 +75,10 @@ func ELU(dst, x []float32, alpha float32) {
 		a, b := s-1, float32(s*t)
 		hi := a + b
 		lo := b - (hi - a)
-		y := fma(alpha, hi, fma(float32(b*t), p, float32(alpha*lo)))
+		y := math.Float32bits(fma(alpha, hi, fma(float32(b*t), p, float32(alpha*lo))))
+		y = selectU(nanMask(y), kernels.CanonicalNaN, y) // alpha NaN or infinite
 		bx := math.Float32bits(v)
-		dst[i] = quiet(bx, selectBits(negMask(bx), y, v))
+		dst[i] = quiet(bx, math.Float32frombits(selectU(negMask(bx), y, bx)))
 	}
 }
 

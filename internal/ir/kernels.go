@@ -1,6 +1,10 @@
 package ir
 
-import "math"
+import (
+	"math"
+
+	"github.com/rectify-go/rectify/kernels"
+)
 
 // A Kernel is one elementwise kernel of the public API, dst[i] = f(x[i])
 // with at most one float32 parameter. Kernels is the one list of them:
@@ -20,6 +24,9 @@ type Kernel struct {
 	// Alphas are the parameters of the accuracy sweep (nil: no parameter);
 	// the benchmarks pass the first.
 	Alphas []float32
+	// Hard are input ranges [lo, hi] where the error peaks; the default
+	// tests sample them densely at random parameters in [0.01, 10].
+	Hard [][2]float32
 	// Naive is the loop a user writes today with package math, the
 	// benchmarks' baseline.
 	Naive func(dst, x []float32, a float32)
@@ -60,6 +67,9 @@ var Kernels = []*Kernel{
 			}
 		}},
 	{Program: eluProgram(), Cutoff: 3, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
+		// The polynomial's error peaks near -ln2/2 (x in [-0.5, -0.2]);
+		// the clamp is where the result saturates to -alpha.
+		Hard: [][2]float32{{-0.5, -0.2}, {kernels.ELUClamp * 1.01, kernels.ELUClamp * 0.99}},
 		Ref: func(x, a float32) float64 {
 			if !(x < 0) {
 				return float64(x)

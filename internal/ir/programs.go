@@ -30,7 +30,8 @@ func leakyReLUProgram() *Program {
 	return p
 }
 
-// eluProgram: x < 0 ? alpha*expm1(max(x, ELUClamp)) : x, NaN quieted,
+// eluProgram: x < 0 ? alpha*expm1(max(x, ELUClamp)) : x, NaN inputs
+// quieted, NaN results canonical,
 // with the polynomial scaled by alpha and the Fast2Sum of the package
 // kernels documentation.
 func eluProgram() *Program {
@@ -51,6 +52,9 @@ func eluProgram() *Program {
 	hi := b.f(OpAdd, am1, bt)
 	lo := b.f(OpSub, bt, b.f(OpSub, hi, am1))
 	y := b.f(OpFMA, alpha, hi, b.f(OpFMA, q, poly, b.f(OpMul, alpha, lo)))
+	// A NaN y (alpha NaN or infinite) is made canonical: its payload
+	// would depend on the ISA.
+	y = b.op(OpCanon, F32, y)
 	p.Out = b.op(OpQuiet, F32, x, b.op(OpSelNeg, F32, x, y, x))
 	return p
 }
