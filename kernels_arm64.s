@@ -133,148 +133,112 @@ lanes1:
 done:
 	RET
 
-DATA eluNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
-DATA eluNEONk<>+8(SB)/8, $0x43380000000003ff
-DATA eluNEONk<>+16(SB)/8, $0x3f56d71e5815f5fb // 0.001394061692138292
-DATA eluNEONk<>+24(SB)/8, $0x3f56d71e5815f5fb
-DATA eluNEONk<>+32(SB)/8, $0x3f81111895a856f1 // 0.008333389346300875
-DATA eluNEONk<>+40(SB)/8, $0x3f81111895a856f1
-DATA eluNEONk<>+48(SB)/8, $0x3fa5554b13fd0d68 // 0.041666361036301336
-DATA eluNEONk<>+56(SB)/8, $0x3fa5554b13fd0d68
-DATA eluNEONk<>+64(SB)/8, $0x3fc555554ef9eed7 // 0.16666666370644265
-DATA eluNEONk<>+72(SB)/8, $0x3fc555554ef9eed7
-DATA eluNEONk<>+80(SB)/8, $0x3fe00000025e9e27 // 0.5000000044137253
-DATA eluNEONk<>+88(SB)/8, $0x3fe00000025e9e27
-GLOBL eluNEONk<>(SB), RODATA|NOPTR, $96
-
 // func eluNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 106 instructions, 13.25 per element; 26 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 68 instructions, 8.50 per element; 26 vector registers.
 TEXT ·eluNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
 	MOVD x_len+32(FP), R2
-	MOVD $eluNEONk<>(SB), R4
-	MOVW $0x00400000, R3
+	MOVW $0x7fc00000, R3
 	VDUP R3, V31.S4
-	FMOVS alpha+48(FP), F30
-	VDUP V30.S[0], V30.S4
-	WORD $0x0e617bdd // fcvtl v29.2d, v30.2s
-	MOVD $0xc040000000000000, R3 // -32
-	VDUP R3, V28.D2
-	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
-	VDUP R3, V27.D2
-	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
-	VDUP R3, V26.D2
-	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
-	VDUP R3, V25.D2
-	MOVD $0x3f2a032bd7f6163f, R3 // 0.00019845876884632023
-	VDUP R3, V24.D2
-	MOVD $0x3ff0000000000000, R3 // 1
-	VDUP R3, V23.D2
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	FMOVS alpha+48(FP), F29
+	VDUP V29.S[0], V29.S4
+	MOVW $0x394f05f3, R3
+	VDUP R3, V28.S4
+	MOVW $0x3ab6a1b3, R3
+	VDUP R3, V27.S4
+	MOVW $0x3c088983, R3
+	VDUP R3, V26.S4
+	MOVW $0x3d2aaa78, R3
+	VDUP R3, V25.S4
+	MOVW $0x3e2aaaaa, R3
+	VDUP R3, V24.S4
+	MOVW $0x3f000000, R3
+	VDUP R3, V23.S4
+	WORD $0x6e3cdfb6 // fmul v22.4s, v29.4s, v28.4s
+	WORD $0x6e3bdfb5 // fmul v21.4s, v29.4s, v27.4s
+	WORD $0x6e3adfb4 // fmul v20.4s, v29.4s, v26.4s
+	WORD $0x6e39dfb3 // fmul v19.4s, v29.4s, v25.4s
+	WORD $0x6e38dfb2 // fmul v18.4s, v29.4s, v24.4s
+	WORD $0x6e37dfb1 // fmul v17.4s, v29.4s, v23.4s
+	MOVW $0xc18aa123, R3
+	VDUP R3, V16.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V15.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V14.S4
+	MOVW $0xbf317218, R3
+	VDUP R3, V13.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V12.S4
 	SUBS $8, R2, R2
 	BLT vector
 loop:
 	VLD1.P 32(R1), [V0.S4, V1.S4]
-	WORD $0x0e617802 // fcvtl v2.2d, v0.2s
-	WORD $0x4e617803 // fcvtl2 v3.2d, v0.4s
-	WORD $0x0e617824 // fcvtl v4.2d, v1.2s
-	WORD $0x4e617825 // fcvtl2 v5.2d, v1.4s
-	WORD $0x4e7cf442 // fmax v2.2d, v2.2d, v28.2d
-	WORD $0x4e7cf463 // fmax v3.2d, v3.2d, v28.2d
-	WORD $0x4e7cf484 // fmax v4.2d, v4.2d, v28.2d
-	WORD $0x4e7cf4a5 // fmax v5.2d, v5.2d, v28.2d
-	FMOVQ 0(R4), F6
-	FMOVQ 0(R4), F7
-	FMOVQ 0(R4), F8
-	FMOVQ 0(R4), F9
-	VFMLA V26.D2, V2.D2, V6.D2
-	VFMLA V26.D2, V3.D2, V7.D2
-	VFMLA V26.D2, V4.D2, V8.D2
-	VFMLA V26.D2, V5.D2, V9.D2
-	WORD $0x4efbd4ca // fsub v10.2d, v6.2d, v27.2d
-	WORD $0x4efbd4eb // fsub v11.2d, v7.2d, v27.2d
-	WORD $0x4efbd50c // fsub v12.2d, v8.2d, v27.2d
-	WORD $0x4efbd52d // fsub v13.2d, v9.2d, v27.2d
-	VFMLA V25.D2, V10.D2, V2.D2
-	VFMLA V25.D2, V11.D2, V3.D2
-	VFMLA V25.D2, V12.D2, V4.D2
-	VFMLA V25.D2, V13.D2, V5.D2
-	FMOVQ 16(R4), F10
-	FMOVQ 16(R4), F11
-	FMOVQ 16(R4), F12
-	FMOVQ 16(R4), F13
-	VFMLA V2.D2, V24.D2, V10.D2
-	VFMLA V3.D2, V24.D2, V11.D2
-	VFMLA V4.D2, V24.D2, V12.D2
-	VFMLA V5.D2, V24.D2, V13.D2
-	FMOVQ 32(R4), F14
-	FMOVQ 32(R4), F15
-	FMOVQ 32(R4), F16
-	FMOVQ 32(R4), F17
-	VFMLA V2.D2, V10.D2, V14.D2
-	VFMLA V3.D2, V11.D2, V15.D2
-	VFMLA V4.D2, V12.D2, V16.D2
-	VFMLA V5.D2, V13.D2, V17.D2
-	FMOVQ 48(R4), F10
-	FMOVQ 48(R4), F11
-	FMOVQ 48(R4), F12
-	FMOVQ 48(R4), F13
-	VFMLA V2.D2, V14.D2, V10.D2
-	VFMLA V3.D2, V15.D2, V11.D2
-	VFMLA V4.D2, V16.D2, V12.D2
-	VFMLA V5.D2, V17.D2, V13.D2
-	FMOVQ 64(R4), F14
-	FMOVQ 64(R4), F15
-	FMOVQ 64(R4), F16
-	FMOVQ 64(R4), F17
-	VFMLA V2.D2, V10.D2, V14.D2
-	VFMLA V3.D2, V11.D2, V15.D2
-	VFMLA V4.D2, V12.D2, V16.D2
-	VFMLA V5.D2, V13.D2, V17.D2
-	FMOVQ 80(R4), F10
-	FMOVQ 80(R4), F11
-	FMOVQ 80(R4), F12
-	FMOVQ 80(R4), F13
-	VFMLA V2.D2, V14.D2, V10.D2
-	VFMLA V3.D2, V15.D2, V11.D2
-	VFMLA V4.D2, V16.D2, V12.D2
-	VFMLA V5.D2, V17.D2, V13.D2
-	WORD $0x6e62dc4e // fmul v14.2d, v2.2d, v2.2d
-	WORD $0x6e63dc6f // fmul v15.2d, v3.2d, v3.2d
-	WORD $0x6e64dc90 // fmul v16.2d, v4.2d, v4.2d
-	WORD $0x6e65dcb1 // fmul v17.2d, v5.2d, v5.2d
-	VFMLA V10.D2, V14.D2, V2.D2
-	VFMLA V11.D2, V15.D2, V3.D2
-	VFMLA V12.D2, V16.D2, V4.D2
-	VFMLA V13.D2, V17.D2, V5.D2
-	VSHL $52, V6.D2, V6.D2
-	VSHL $52, V7.D2, V7.D2
-	VSHL $52, V8.D2, V8.D2
-	VSHL $52, V9.D2, V9.D2
-	WORD $0x4ef7d4ca // fsub v10.2d, v6.2d, v23.2d
-	WORD $0x4ef7d4eb // fsub v11.2d, v7.2d, v23.2d
-	WORD $0x4ef7d50c // fsub v12.2d, v8.2d, v23.2d
-	WORD $0x4ef7d52d // fsub v13.2d, v9.2d, v23.2d
-	VFMLA V2.D2, V6.D2, V10.D2
-	VFMLA V3.D2, V7.D2, V11.D2
-	VFMLA V4.D2, V8.D2, V12.D2
-	VFMLA V5.D2, V9.D2, V13.D2
-	WORD $0x6e6adfaa // fmul v10.2d, v29.2d, v10.2d
-	WORD $0x6e6bdfab // fmul v11.2d, v29.2d, v11.2d
-	WORD $0x6e6cdfac // fmul v12.2d, v29.2d, v12.2d
-	WORD $0x6e6ddfad // fmul v13.2d, v29.2d, v13.2d
-	WORD $0x0e616942 // fcvtn v2.2s, v10.2d
-	WORD $0x0e616983 // fcvtn v3.2s, v12.2d
-	WORD $0x4e616962 // fcvtn2 v2.4s, v11.2d
-	WORD $0x4e6169a3 // fcvtn2 v3.4s, v13.2d
+	WORD $0x4e30f402 // fmax v2.4s, v0.4s, v16.4s
+	WORD $0x4e30f423 // fmax v3.4s, v1.4s, v16.4s
+	VMOV V15.B16, V4.B16
+	VMOV V15.B16, V5.B16
+	VFMLA V14.S4, V2.S4, V4.S4
+	VFMLA V14.S4, V3.S4, V5.S4
+	WORD $0x4eafd486 // fsub v6.4s, v4.4s, v15.4s
+	WORD $0x4eafd4a7 // fsub v7.4s, v5.4s, v15.4s
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V5.S4, V5.S4
+	VFMLA V13.S4, V6.S4, V2.S4
+	VFMLA V13.S4, V7.S4, V3.S4
+	VMOV V21.B16, V6.B16
+	VMOV V21.B16, V7.B16
+	VFMLA V2.S4, V22.S4, V6.S4
+	VFMLA V3.S4, V22.S4, V7.S4
+	VMOV V20.B16, V8.B16
+	VMOV V20.B16, V9.B16
+	VFMLA V2.S4, V6.S4, V8.S4
+	VFMLA V3.S4, V7.S4, V9.S4
+	VMOV V19.B16, V6.B16
+	VMOV V19.B16, V7.B16
+	VFMLA V2.S4, V8.S4, V6.S4
+	VFMLA V3.S4, V9.S4, V7.S4
+	VMOV V18.B16, V8.B16
+	VMOV V18.B16, V9.B16
+	VFMLA V2.S4, V6.S4, V8.S4
+	VFMLA V3.S4, V7.S4, V9.S4
+	VMOV V17.B16, V6.B16
+	VMOV V17.B16, V7.B16
+	VFMLA V2.S4, V8.S4, V6.S4
+	VFMLA V3.S4, V9.S4, V7.S4
+	WORD $0x4eacd488 // fsub v8.4s, v4.4s, v12.4s
+	WORD $0x4eacd4a9 // fsub v9.4s, v5.4s, v12.4s
+	WORD $0x6e22dc84 // fmul v4.4s, v4.4s, v2.4s
+	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
+	WORD $0x6e22dc82 // fmul v2.4s, v4.4s, v2.4s
+	WORD $0x6e23dca3 // fmul v3.4s, v5.4s, v3.4s
+	WORD $0x4e24d50a // fadd v10.4s, v8.4s, v4.4s
+	WORD $0x4e25d52b // fadd v11.4s, v9.4s, v5.4s
+	WORD $0x4ea8d548 // fsub v8.4s, v10.4s, v8.4s
+	WORD $0x4ea9d569 // fsub v9.4s, v11.4s, v9.4s
+	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
+	WORD $0x4ea9d4a5 // fsub v5.4s, v5.4s, v9.4s
+	WORD $0x6e24dfa4 // fmul v4.4s, v29.4s, v4.4s
+	WORD $0x6e25dfa5 // fmul v5.4s, v29.4s, v5.4s
+	VFMLA V6.S4, V2.S4, V4.S4
+	VFMLA V7.S4, V3.S4, V5.S4
+	VFMLA V10.S4, V29.S4, V4.S4
+	VFMLA V11.S4, V29.S4, V5.S4
+	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
+	WORD $0x4e25e4a3 // fcmeq v3.4s, v5.4s, v5.4s
+	VBSL V31.B16, V4.B16, V2.B16
+	VBSL V31.B16, V5.B16, V3.B16
 	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
 	WORD $0x4ea0e825 // fcmlt v5.4s, v1.4s, #0.0
 	VBSL V0.B16, V2.B16, V4.B16
 	VBSL V1.B16, V3.B16, V5.B16
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
-	VORR V31.B16, V0.B16, V6.B16
-	VORR V31.B16, V1.B16, V7.B16
+	VORR V30.B16, V0.B16, V6.B16
+	VORR V30.B16, V1.B16, V7.B16
 	VBSL V6.B16, V4.B16, V2.B16
 	VBSL V7.B16, V5.B16, V3.B16
 	VST1.P [V2.S4, V3.S4], 32(R0)
@@ -286,54 +250,214 @@ vector:
 	BLT lanes
 loop1:
 	VLD1.P 16(R1), [V0.S4]
-	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
-	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
-	WORD $0x4e7cf421 // fmax v1.2d, v1.2d, v28.2d
-	WORD $0x4e7cf442 // fmax v2.2d, v2.2d, v28.2d
-	FMOVQ 0(R4), F3
-	FMOVQ 0(R4), F4
-	VFMLA V26.D2, V1.D2, V3.D2
-	VFMLA V26.D2, V2.D2, V4.D2
-	WORD $0x4efbd465 // fsub v5.2d, v3.2d, v27.2d
-	WORD $0x4efbd486 // fsub v6.2d, v4.2d, v27.2d
-	VFMLA V25.D2, V5.D2, V1.D2
-	VFMLA V25.D2, V6.D2, V2.D2
-	FMOVQ 16(R4), F5
-	FMOVQ 16(R4), F6
-	VFMLA V1.D2, V24.D2, V5.D2
-	VFMLA V2.D2, V24.D2, V6.D2
-	FMOVQ 32(R4), F7
-	FMOVQ 32(R4), F8
-	VFMLA V1.D2, V5.D2, V7.D2
-	VFMLA V2.D2, V6.D2, V8.D2
-	FMOVQ 48(R4), F5
-	FMOVQ 48(R4), F6
-	VFMLA V1.D2, V7.D2, V5.D2
-	VFMLA V2.D2, V8.D2, V6.D2
-	FMOVQ 64(R4), F7
-	FMOVQ 64(R4), F8
-	VFMLA V1.D2, V5.D2, V7.D2
-	VFMLA V2.D2, V6.D2, V8.D2
-	FMOVQ 80(R4), F5
-	FMOVQ 80(R4), F6
-	VFMLA V1.D2, V7.D2, V5.D2
-	VFMLA V2.D2, V8.D2, V6.D2
-	WORD $0x6e61dc27 // fmul v7.2d, v1.2d, v1.2d
-	WORD $0x6e62dc48 // fmul v8.2d, v2.2d, v2.2d
-	VFMLA V5.D2, V7.D2, V1.D2
-	VFMLA V6.D2, V8.D2, V2.D2
-	VSHL $52, V3.D2, V3.D2
-	VSHL $52, V4.D2, V4.D2
-	WORD $0x4ef7d465 // fsub v5.2d, v3.2d, v23.2d
-	WORD $0x4ef7d486 // fsub v6.2d, v4.2d, v23.2d
-	VFMLA V1.D2, V3.D2, V5.D2
-	VFMLA V2.D2, V4.D2, V6.D2
-	WORD $0x6e65dfa5 // fmul v5.2d, v29.2d, v5.2d
-	WORD $0x6e66dfa6 // fmul v6.2d, v29.2d, v6.2d
-	WORD $0x0e6168a1 // fcvtn v1.2s, v5.2d
-	WORD $0x4e6168c1 // fcvtn2 v1.4s, v6.2d
+	WORD $0x4e30f401 // fmax v1.4s, v0.4s, v16.4s
+	VMOV V15.B16, V2.B16
+	VFMLA V14.S4, V1.S4, V2.S4
+	WORD $0x4eafd443 // fsub v3.4s, v2.4s, v15.4s
+	VSHL $23, V2.S4, V2.S4
+	VFMLA V13.S4, V3.S4, V1.S4
+	VMOV V21.B16, V3.B16
+	VFMLA V1.S4, V22.S4, V3.S4
+	VMOV V20.B16, V4.B16
+	VFMLA V1.S4, V3.S4, V4.S4
+	VMOV V19.B16, V3.B16
+	VFMLA V1.S4, V4.S4, V3.S4
+	VMOV V18.B16, V4.B16
+	VFMLA V1.S4, V3.S4, V4.S4
+	VMOV V17.B16, V3.B16
+	VFMLA V1.S4, V4.S4, V3.S4
+	WORD $0x4eacd444 // fsub v4.4s, v2.4s, v12.4s
+	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
+	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
+	WORD $0x4e22d485 // fadd v5.4s, v4.4s, v2.4s
+	WORD $0x4ea4d4a4 // fsub v4.4s, v5.4s, v4.4s
+	WORD $0x4ea4d442 // fsub v2.4s, v2.4s, v4.4s
+	WORD $0x6e22dfa2 // fmul v2.4s, v29.4s, v2.4s
+	VFMLA V3.S4, V1.S4, V2.S4
+	VFMLA V5.S4, V29.S4, V2.S4
+	WORD $0x4e22e441 // fcmeq v1.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V1.B16
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
 	VBSL V0.B16, V1.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	WORD $0x4e30f401 // fmax v1.4s, v0.4s, v16.4s
+	VMOV V15.B16, V2.B16
+	VFMLA V14.S4, V1.S4, V2.S4
+	WORD $0x4eafd443 // fsub v3.4s, v2.4s, v15.4s
+	VSHL $23, V2.S4, V2.S4
+	VFMLA V13.S4, V3.S4, V1.S4
+	VMOV V21.B16, V3.B16
+	VFMLA V1.S4, V22.S4, V3.S4
+	VMOV V20.B16, V4.B16
+	VFMLA V1.S4, V3.S4, V4.S4
+	VMOV V19.B16, V3.B16
+	VFMLA V1.S4, V4.S4, V3.S4
+	VMOV V18.B16, V4.B16
+	VFMLA V1.S4, V3.S4, V4.S4
+	VMOV V17.B16, V3.B16
+	VFMLA V1.S4, V4.S4, V3.S4
+	WORD $0x4eacd444 // fsub v4.4s, v2.4s, v12.4s
+	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
+	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
+	WORD $0x4e22d485 // fadd v5.4s, v4.4s, v2.4s
+	WORD $0x4ea4d4a4 // fsub v4.4s, v5.4s, v4.4s
+	WORD $0x4ea4d442 // fsub v2.4s, v2.4s, v4.4s
+	WORD $0x6e22dfa2 // fmul v2.4s, v29.4s, v2.4s
+	VFMLA V3.S4, V1.S4, V2.S4
+	VFMLA V5.S4, V29.S4, V2.S4
+	WORD $0x4e22e441 // fcmeq v1.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V1.B16
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	VBSL V0.B16, V1.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+// func softplusNEON(dst, x []float32, alpha float32)
+// Main loop: 1 vectors (4 elements) per iteration, 74 instructions, 18.50 per element; 30 vector registers.
+TEXT ·softplusNEON(SB), NOSPLIT, $0-52
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	MOVW $0x00400000, R3
+	VDUP R3, V31.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V30.S4
+	MOVW $0xc2d00000, R3
+	VDUP R3, V29.S4
+	MOVW $0x4b4000bf, R3
+	VDUP R3, V28.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V27.S4
+	MOVW $0xc28c0000, R3
+	VDUP R3, V26.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V25.S4
+	MOVW $0xbf317200, R3
+	VDUP R3, V24.S4
+	MOVW $0xb5bfbe8e, R3
+	VDUP R3, V23.S4
+	MOVW $0x3ab4a643, R3
+	VDUP R3, V22.S4
+	MOVW $0x3c091cbe, R3
+	VDUP R3, V21.S4
+	MOVW $0x3d2aad13, R3
+	VDUP R3, V20.S4
+	MOVW $0x3e2aaa49, R3
+	VDUP R3, V19.S4
+	MOVW $0x3efffffd, R3
+	VDUP R3, V18.S4
+	MOVW $0x40000000, R3
+	VDUP R3, V17.S4
+	MOVW $0x3f000000, R3
+	VDUP R3, V16.S4
+	MOVW $0x3e8f6483, R3
+	VDUP R3, V15.S4
+	MOVW $0x3e8f6038, R3
+	VDUP R3, V14.S4
+	MOVW $0x3ecce8e5, R3
+	VDUP R3, V13.S4
+	MOVW $0x3f2aaa81, R3
+	VDUP R3, V12.S4
+	VEOR V11.B16, V11.B16, V11.B16
+	MOVW $0x1f800000, R3
+	VDUP R3, V10.S4
+	MOVW $0x41800000, R3
+	VDUP R3, V9.S4
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VORR V30.B16, V0.B16, V1.B16
+	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	WORD $0x4ebad422 // fsub v2.4s, v1.4s, v26.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V27.B16, V28.B16, V3.B16
+	VMOV V3.B16, V2.B16
+	VFMLA V25.S4, V1.S4, V2.S4
+	WORD $0x4ea3d443 // fsub v3.4s, v2.4s, v3.4s
+	VSHL $23, V2.S4, V2.S4
+	VFMLA V24.S4, V3.S4, V1.S4
+	WORD $0x6e37dc63 // fmul v3.4s, v3.4s, v23.4s
+	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
+	VMOV V21.B16, V5.B16
+	VFMLA V4.S4, V22.S4, V5.S4
+	VMOV V20.B16, V6.B16
+	VFMLA V4.S4, V5.S4, V6.S4
+	VMOV V19.B16, V5.B16
+	VFMLA V4.S4, V6.S4, V5.S4
+	VMOV V18.B16, V6.B16
+	VFMLA V4.S4, V5.S4, V6.S4
+	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
+	VFMLA V6.S4, V4.S4, V3.S4
+	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
+	WORD $0x4e21d444 // fadd v4.4s, v2.4s, v1.4s
+	WORD $0x4ea2d485 // fsub v5.4s, v4.4s, v2.4s
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
+	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
+	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
+	WORD $0x4e22d623 // fadd v3.4s, v17.4s, v2.4s
+	WORD $0x4ea3d624 // fsub v4.4s, v17.4s, v3.4s
+	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
+	WORD $0x6e23fc45 // fdiv v5.4s, v2.4s, v3.4s
+	VFMLS V3.S4, V5.S4, V2.S4
+	WORD $0x4e21d442 // fadd v2.4s, v2.4s, v1.4s
+	VFMLS V4.S4, V5.S4, V2.S4
+	VMOV V16.B16, V1.B16
+	VFMLS V16.S4, V5.S4, V1.S4
+	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
+	WORD $0x6e25dca1 // fmul v1.4s, v5.4s, v5.4s
+	VMOV V14.B16, V3.B16
+	VFMLA V1.S4, V15.S4, V3.S4
+	VMOV V13.B16, V4.B16
+	VFMLA V1.S4, V3.S4, V4.S4
+	VMOV V12.B16, V3.B16
+	VFMLA V1.S4, V4.S4, V3.S4
+	WORD $0x6e21dca1 // fmul v1.4s, v5.4s, v1.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	VFMLA V3.S4, V1.S4, V2.S4
+	WORD $0x4e25d4a5 // fadd v5.4s, v5.4s, v5.4s
+	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
+	VBSL V0.B16, V11.B16, V1.B16
+	WORD $0x4e25f423 // fmax v3.4s, v1.4s, v5.4s
+	WORD $0x4ea1f4a5 // fmin v5.4s, v5.4s, v1.4s
+	WORD $0x4e25d461 // fadd v1.4s, v3.4s, v5.4s
+	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
+	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
+	WORD $0x6e2adc22 // fmul v2.4s, v1.4s, v10.4s
+	WORD $0x4ebad403 // fsub v3.4s, v0.4s, v26.4s
+	WORD $0x4ea0e864 // fcmlt v4.4s, v3.4s, #0.0
+	VBSL V1.B16, V2.B16, V4.B16
+	WORD $0x4ea0d521 // fsub v1.4s, v9.4s, v0.4s
+	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
+	VBSL V4.B16, V0.B16, V2.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
 	VBSL V3.B16, V2.B16, V1.B16
@@ -350,54 +474,73 @@ lanes:
 	BEQ lanes1
 	VLD1.P 4(R1), V0.S[2]
 lanes1:
-	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
-	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
-	WORD $0x4e7cf421 // fmax v1.2d, v1.2d, v28.2d
-	WORD $0x4e7cf442 // fmax v2.2d, v2.2d, v28.2d
-	FMOVQ 0(R4), F3
-	FMOVQ 0(R4), F4
-	VFMLA V26.D2, V1.D2, V3.D2
-	VFMLA V26.D2, V2.D2, V4.D2
-	WORD $0x4efbd465 // fsub v5.2d, v3.2d, v27.2d
-	WORD $0x4efbd486 // fsub v6.2d, v4.2d, v27.2d
-	VFMLA V25.D2, V5.D2, V1.D2
-	VFMLA V25.D2, V6.D2, V2.D2
-	FMOVQ 16(R4), F5
-	FMOVQ 16(R4), F6
-	VFMLA V1.D2, V24.D2, V5.D2
-	VFMLA V2.D2, V24.D2, V6.D2
-	FMOVQ 32(R4), F7
-	FMOVQ 32(R4), F8
-	VFMLA V1.D2, V5.D2, V7.D2
-	VFMLA V2.D2, V6.D2, V8.D2
-	FMOVQ 48(R4), F5
-	FMOVQ 48(R4), F6
-	VFMLA V1.D2, V7.D2, V5.D2
-	VFMLA V2.D2, V8.D2, V6.D2
-	FMOVQ 64(R4), F7
-	FMOVQ 64(R4), F8
-	VFMLA V1.D2, V5.D2, V7.D2
-	VFMLA V2.D2, V6.D2, V8.D2
-	FMOVQ 80(R4), F5
-	FMOVQ 80(R4), F6
-	VFMLA V1.D2, V7.D2, V5.D2
-	VFMLA V2.D2, V8.D2, V6.D2
-	WORD $0x6e61dc27 // fmul v7.2d, v1.2d, v1.2d
-	WORD $0x6e62dc48 // fmul v8.2d, v2.2d, v2.2d
-	VFMLA V5.D2, V7.D2, V1.D2
-	VFMLA V6.D2, V8.D2, V2.D2
-	VSHL $52, V3.D2, V3.D2
-	VSHL $52, V4.D2, V4.D2
-	WORD $0x4ef7d465 // fsub v5.2d, v3.2d, v23.2d
-	WORD $0x4ef7d486 // fsub v6.2d, v4.2d, v23.2d
-	VFMLA V1.D2, V3.D2, V5.D2
-	VFMLA V2.D2, V4.D2, V6.D2
-	WORD $0x6e65dfa5 // fmul v5.2d, v29.2d, v5.2d
-	WORD $0x6e66dfa6 // fmul v6.2d, v29.2d, v6.2d
-	WORD $0x0e6168a1 // fcvtn v1.2s, v5.2d
-	WORD $0x4e6168c1 // fcvtn2 v1.4s, v6.2d
-	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V0.B16, V1.B16, V2.B16
+	VORR V30.B16, V0.B16, V1.B16
+	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	WORD $0x4ebad422 // fsub v2.4s, v1.4s, v26.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V27.B16, V28.B16, V3.B16
+	VMOV V3.B16, V2.B16
+	VFMLA V25.S4, V1.S4, V2.S4
+	WORD $0x4ea3d443 // fsub v3.4s, v2.4s, v3.4s
+	VSHL $23, V2.S4, V2.S4
+	VFMLA V24.S4, V3.S4, V1.S4
+	WORD $0x6e37dc63 // fmul v3.4s, v3.4s, v23.4s
+	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
+	VMOV V21.B16, V5.B16
+	VFMLA V4.S4, V22.S4, V5.S4
+	VMOV V20.B16, V6.B16
+	VFMLA V4.S4, V5.S4, V6.S4
+	VMOV V19.B16, V5.B16
+	VFMLA V4.S4, V6.S4, V5.S4
+	VMOV V18.B16, V6.B16
+	VFMLA V4.S4, V5.S4, V6.S4
+	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
+	VFMLA V6.S4, V4.S4, V3.S4
+	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
+	WORD $0x4e21d444 // fadd v4.4s, v2.4s, v1.4s
+	WORD $0x4ea2d485 // fsub v5.4s, v4.4s, v2.4s
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
+	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
+	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
+	WORD $0x4e22d623 // fadd v3.4s, v17.4s, v2.4s
+	WORD $0x4ea3d624 // fsub v4.4s, v17.4s, v3.4s
+	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
+	WORD $0x6e23fc45 // fdiv v5.4s, v2.4s, v3.4s
+	VFMLS V3.S4, V5.S4, V2.S4
+	WORD $0x4e21d442 // fadd v2.4s, v2.4s, v1.4s
+	VFMLS V4.S4, V5.S4, V2.S4
+	VMOV V16.B16, V1.B16
+	VFMLS V16.S4, V5.S4, V1.S4
+	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
+	WORD $0x6e25dca1 // fmul v1.4s, v5.4s, v5.4s
+	VMOV V14.B16, V3.B16
+	VFMLA V1.S4, V15.S4, V3.S4
+	VMOV V13.B16, V4.B16
+	VFMLA V1.S4, V3.S4, V4.S4
+	VMOV V12.B16, V3.B16
+	VFMLA V1.S4, V4.S4, V3.S4
+	WORD $0x6e21dca1 // fmul v1.4s, v5.4s, v1.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	VFMLA V3.S4, V1.S4, V2.S4
+	WORD $0x4e25d4a5 // fadd v5.4s, v5.4s, v5.4s
+	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
+	VBSL V0.B16, V11.B16, V1.B16
+	WORD $0x4e25f423 // fmax v3.4s, v1.4s, v5.4s
+	WORD $0x4ea1f4a5 // fmin v5.4s, v5.4s, v1.4s
+	WORD $0x4e25d461 // fadd v1.4s, v3.4s, v5.4s
+	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
+	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
+	WORD $0x6e2adc22 // fmul v2.4s, v1.4s, v10.4s
+	WORD $0x4ebad403 // fsub v3.4s, v0.4s, v26.4s
+	WORD $0x4ea0e864 // fcmlt v4.4s, v3.4s, #0.0
+	VBSL V1.B16, V2.B16, V4.B16
+	WORD $0x4ea0d521 // fsub v1.4s, v9.4s, v0.4s
+	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
+	VBSL V4.B16, V0.B16, V2.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
 	VBSL V3.B16, V2.B16, V1.B16
@@ -410,564 +553,139 @@ lanes1:
 done:
 	RET
 
-DATA softplusNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
-DATA softplusNEONk<>+8(SB)/8, $0x43380000000003ff
-DATA softplusNEONk<>+16(SB)/8, $0x3f56d71e5815f5fb // 0.001394061692138292
-DATA softplusNEONk<>+24(SB)/8, $0x3f56d71e5815f5fb
-DATA softplusNEONk<>+32(SB)/8, $0x3f81111895a856f1 // 0.008333389346300875
-DATA softplusNEONk<>+40(SB)/8, $0x3f81111895a856f1
-DATA softplusNEONk<>+48(SB)/8, $0x3fa5554b13fd0d68 // 0.041666361036301336
-DATA softplusNEONk<>+56(SB)/8, $0x3fa5554b13fd0d68
-DATA softplusNEONk<>+64(SB)/8, $0x3fc555554ef9eed7 // 0.16666666370644265
-DATA softplusNEONk<>+72(SB)/8, $0x3fc555554ef9eed7
-DATA softplusNEONk<>+80(SB)/8, $0x3fe00000025e9e27 // 0.5000000044137253
-DATA softplusNEONk<>+88(SB)/8, $0x3fe00000025e9e27
-DATA softplusNEONk<>+96(SB)/8, $0x3fcb6e6cda111fdd // 0.21430740974233134
-DATA softplusNEONk<>+104(SB)/8, $0x3fcb6e6cda111fdd
-DATA softplusNEONk<>+112(SB)/8, $0x3fd2508b0f91086d // 0.2861659671799604
-DATA softplusNEONk<>+120(SB)/8, $0x3fd2508b0f91086d
-DATA softplusNEONk<>+128(SB)/8, $0x3fd9996af9694ebe // 0.3999888835580626
-DATA softplusNEONk<>+136(SB)/8, $0x3fd9996af9694ebe
-DATA softplusNEONk<>+144(SB)/8, $0x3fe5555584c24240 // 0.6666667550035257
-DATA softplusNEONk<>+152(SB)/8, $0x3fe5555584c24240
-GLOBL softplusNEONk<>(SB), RODATA|NOPTR, $160
-
-// func softplusNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 168 instructions, 21.00 per element; 28 vector registers.
-TEXT ·softplusNEON(SB), NOSPLIT, $0-52
-	MOVD dst_base+0(FP), R0
-	MOVD x_base+24(FP), R1
-	MOVD x_len+32(FP), R2
-	MOVD $softplusNEONk<>(SB), R4
-	MOVW $0x00400000, R3
-	VDUP R3, V31.S4
-	MOVW $0x80000000, R3
-	VDUP R3, V30.S4
-	MOVD $0xc05a000000000000, R3 // -104
-	VDUP R3, V29.D2
-	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
-	VDUP R3, V28.D2
-	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
-	VDUP R3, V27.D2
-	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
-	VDUP R3, V26.D2
-	MOVD $0x3f2a032bd7f6163f, R3 // 0.00019845876884632023
-	VDUP R3, V25.D2
-	MOVD $0x4000000000000000, R3 // 2
-	VDUP R3, V24.D2
-	MOVD $0x3fcf1733be9f6456, R3 // 0.24289557273621892
-	VDUP R3, V23.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SUBS $8, R2, R2
-	BLT vector
-loop:
-	VLD1.P 32(R1), [V0.S4, V1.S4]
-	VORR V30.B16, V0.B16, V2.B16
-	VORR V30.B16, V1.B16, V3.B16
-	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
-	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x0e617866 // fcvtl v6.2d, v3.2s
-	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
-	WORD $0x4e7df484 // fmax v4.2d, v4.2d, v29.2d
-	WORD $0x4e7df4a5 // fmax v5.2d, v5.2d, v29.2d
-	WORD $0x4e7df4c6 // fmax v6.2d, v6.2d, v29.2d
-	WORD $0x4e7df4e7 // fmax v7.2d, v7.2d, v29.2d
-	FMOVQ 0(R4), F2
-	FMOVQ 0(R4), F3
-	FMOVQ 0(R4), F8
-	FMOVQ 0(R4), F9
-	VFMLA V27.D2, V4.D2, V2.D2
-	VFMLA V27.D2, V5.D2, V3.D2
-	VFMLA V27.D2, V6.D2, V8.D2
-	VFMLA V27.D2, V7.D2, V9.D2
-	WORD $0x4efcd44a // fsub v10.2d, v2.2d, v28.2d
-	WORD $0x4efcd46b // fsub v11.2d, v3.2d, v28.2d
-	WORD $0x4efcd50c // fsub v12.2d, v8.2d, v28.2d
-	WORD $0x4efcd52d // fsub v13.2d, v9.2d, v28.2d
-	VFMLA V26.D2, V10.D2, V4.D2
-	VFMLA V26.D2, V11.D2, V5.D2
-	VFMLA V26.D2, V12.D2, V6.D2
-	VFMLA V26.D2, V13.D2, V7.D2
-	FMOVQ 16(R4), F10
-	FMOVQ 16(R4), F11
-	FMOVQ 16(R4), F12
-	FMOVQ 16(R4), F13
-	VFMLA V4.D2, V25.D2, V10.D2
-	VFMLA V5.D2, V25.D2, V11.D2
-	VFMLA V6.D2, V25.D2, V12.D2
-	VFMLA V7.D2, V25.D2, V13.D2
-	FMOVQ 32(R4), F14
-	FMOVQ 32(R4), F15
-	FMOVQ 32(R4), F16
-	FMOVQ 32(R4), F17
-	VFMLA V4.D2, V10.D2, V14.D2
-	VFMLA V5.D2, V11.D2, V15.D2
-	VFMLA V6.D2, V12.D2, V16.D2
-	VFMLA V7.D2, V13.D2, V17.D2
-	FMOVQ 48(R4), F10
-	FMOVQ 48(R4), F11
-	FMOVQ 48(R4), F12
-	FMOVQ 48(R4), F13
-	VFMLA V4.D2, V14.D2, V10.D2
-	VFMLA V5.D2, V15.D2, V11.D2
-	VFMLA V6.D2, V16.D2, V12.D2
-	VFMLA V7.D2, V17.D2, V13.D2
-	FMOVQ 64(R4), F14
-	FMOVQ 64(R4), F15
-	FMOVQ 64(R4), F16
-	FMOVQ 64(R4), F17
-	VFMLA V4.D2, V10.D2, V14.D2
-	VFMLA V5.D2, V11.D2, V15.D2
-	VFMLA V6.D2, V12.D2, V16.D2
-	VFMLA V7.D2, V13.D2, V17.D2
-	FMOVQ 80(R4), F10
-	FMOVQ 80(R4), F11
-	FMOVQ 80(R4), F12
-	FMOVQ 80(R4), F13
-	VFMLA V4.D2, V14.D2, V10.D2
-	VFMLA V5.D2, V15.D2, V11.D2
-	VFMLA V6.D2, V16.D2, V12.D2
-	VFMLA V7.D2, V17.D2, V13.D2
-	WORD $0x6e64dc8e // fmul v14.2d, v4.2d, v4.2d
-	WORD $0x6e65dcaf // fmul v15.2d, v5.2d, v5.2d
-	WORD $0x6e66dcd0 // fmul v16.2d, v6.2d, v6.2d
-	WORD $0x6e67dcf1 // fmul v17.2d, v7.2d, v7.2d
-	VFMLA V10.D2, V14.D2, V4.D2
-	VFMLA V11.D2, V15.D2, V5.D2
-	VFMLA V12.D2, V16.D2, V6.D2
-	VFMLA V13.D2, V17.D2, V7.D2
-	VSHL $52, V2.D2, V2.D2
-	VSHL $52, V3.D2, V3.D2
-	VSHL $52, V8.D2, V8.D2
-	VSHL $52, V9.D2, V9.D2
-	VFMLA V4.D2, V2.D2, V2.D2
-	VFMLA V5.D2, V3.D2, V3.D2
-	VFMLA V6.D2, V8.D2, V8.D2
-	VFMLA V7.D2, V9.D2, V9.D2
-	WORD $0x4e62d704 // fadd v4.2d, v24.2d, v2.2d
-	WORD $0x4e63d705 // fadd v5.2d, v24.2d, v3.2d
-	WORD $0x4e68d706 // fadd v6.2d, v24.2d, v8.2d
-	WORD $0x4e69d707 // fadd v7.2d, v24.2d, v9.2d
-	WORD $0x6e64fc42 // fdiv v2.2d, v2.2d, v4.2d
-	WORD $0x6e65fc63 // fdiv v3.2d, v3.2d, v5.2d
-	WORD $0x6e66fd08 // fdiv v8.2d, v8.2d, v6.2d
-	WORD $0x6e67fd29 // fdiv v9.2d, v9.2d, v7.2d
-	WORD $0x6e62dc44 // fmul v4.2d, v2.2d, v2.2d
-	WORD $0x6e63dc65 // fmul v5.2d, v3.2d, v3.2d
-	WORD $0x6e68dd06 // fmul v6.2d, v8.2d, v8.2d
-	WORD $0x6e69dd27 // fmul v7.2d, v9.2d, v9.2d
-	FMOVQ 96(R4), F10
-	FMOVQ 96(R4), F11
-	FMOVQ 96(R4), F12
-	FMOVQ 96(R4), F13
-	VFMLA V4.D2, V23.D2, V10.D2
-	VFMLA V5.D2, V23.D2, V11.D2
-	VFMLA V6.D2, V23.D2, V12.D2
-	VFMLA V7.D2, V23.D2, V13.D2
-	FMOVQ 112(R4), F14
-	FMOVQ 112(R4), F15
-	FMOVQ 112(R4), F16
-	FMOVQ 112(R4), F17
-	VFMLA V4.D2, V10.D2, V14.D2
-	VFMLA V5.D2, V11.D2, V15.D2
-	VFMLA V6.D2, V12.D2, V16.D2
-	VFMLA V7.D2, V13.D2, V17.D2
-	FMOVQ 128(R4), F10
-	FMOVQ 128(R4), F11
-	FMOVQ 128(R4), F12
-	FMOVQ 128(R4), F13
-	VFMLA V4.D2, V14.D2, V10.D2
-	VFMLA V5.D2, V15.D2, V11.D2
-	VFMLA V6.D2, V16.D2, V12.D2
-	VFMLA V7.D2, V17.D2, V13.D2
-	FMOVQ 144(R4), F14
-	FMOVQ 144(R4), F15
-	FMOVQ 144(R4), F16
-	FMOVQ 144(R4), F17
-	VFMLA V4.D2, V10.D2, V14.D2
-	VFMLA V5.D2, V11.D2, V15.D2
-	VFMLA V6.D2, V12.D2, V16.D2
-	VFMLA V7.D2, V13.D2, V17.D2
-	WORD $0x6e64dc44 // fmul v4.2d, v2.2d, v4.2d
-	WORD $0x6e65dc65 // fmul v5.2d, v3.2d, v5.2d
-	WORD $0x6e66dd06 // fmul v6.2d, v8.2d, v6.2d
-	WORD $0x6e67dd27 // fmul v7.2d, v9.2d, v7.2d
-	WORD $0x4e62d442 // fadd v2.2d, v2.2d, v2.2d
-	WORD $0x4e63d463 // fadd v3.2d, v3.2d, v3.2d
-	WORD $0x4e68d508 // fadd v8.2d, v8.2d, v8.2d
-	WORD $0x4e69d529 // fadd v9.2d, v9.2d, v9.2d
-	VFMLA V14.D2, V4.D2, V2.D2
-	VFMLA V15.D2, V5.D2, V3.D2
-	VFMLA V16.D2, V6.D2, V8.D2
-	VFMLA V17.D2, V7.D2, V9.D2
-	WORD $0x0e617804 // fcvtl v4.2d, v0.2s
-	WORD $0x4e617805 // fcvtl2 v5.2d, v0.4s
-	WORD $0x0e617826 // fcvtl v6.2d, v1.2s
-	WORD $0x4e617827 // fcvtl2 v7.2d, v1.4s
-	WORD $0x4ee0a88a // cmlt v10.2d, v4.2d, #0
-	WORD $0x4ee0a8ab // cmlt v11.2d, v5.2d, #0
-	WORD $0x4ee0a8cc // cmlt v12.2d, v6.2d, #0
-	WORD $0x4ee0a8ed // cmlt v13.2d, v7.2d, #0
-	VBSL V4.B16, V22.B16, V10.B16
-	VBSL V5.B16, V22.B16, V11.B16
-	VBSL V6.B16, V22.B16, V12.B16
-	VBSL V7.B16, V22.B16, V13.B16
-	WORD $0x4e62d54a // fadd v10.2d, v10.2d, v2.2d
-	WORD $0x4e63d56b // fadd v11.2d, v11.2d, v3.2d
-	WORD $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	WORD $0x4e69d5ad // fadd v13.2d, v13.2d, v9.2d
-	WORD $0x0e616942 // fcvtn v2.2s, v10.2d
-	WORD $0x0e616983 // fcvtn v3.2s, v12.2d
-	WORD $0x4e616962 // fcvtn2 v2.4s, v11.2d
-	WORD $0x4e6169a3 // fcvtn2 v3.4s, v13.2d
-	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
-	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
-	VORR V31.B16, V0.B16, V6.B16
-	VORR V31.B16, V1.B16, V7.B16
-	VBSL V6.B16, V2.B16, V4.B16
-	VBSL V7.B16, V3.B16, V5.B16
-	VST1.P [V4.S4, V5.S4], 32(R0)
-	SUBS $8, R2, R2
-	BGE loop
-vector:
-	ADD $8, R2, R2
-	SUBS $4, R2, R2
-	BLT lanes
-loop1:
-	VLD1.P 16(R1), [V0.S4]
-	VORR V30.B16, V0.B16, V1.B16
-	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
-	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
-	WORD $0x4e7df442 // fmax v2.2d, v2.2d, v29.2d
-	WORD $0x4e7df463 // fmax v3.2d, v3.2d, v29.2d
-	FMOVQ 0(R4), F1
-	FMOVQ 0(R4), F4
-	VFMLA V27.D2, V2.D2, V1.D2
-	VFMLA V27.D2, V3.D2, V4.D2
-	WORD $0x4efcd425 // fsub v5.2d, v1.2d, v28.2d
-	WORD $0x4efcd486 // fsub v6.2d, v4.2d, v28.2d
-	VFMLA V26.D2, V5.D2, V2.D2
-	VFMLA V26.D2, V6.D2, V3.D2
-	FMOVQ 16(R4), F5
-	FMOVQ 16(R4), F6
-	VFMLA V2.D2, V25.D2, V5.D2
-	VFMLA V3.D2, V25.D2, V6.D2
-	FMOVQ 32(R4), F7
-	FMOVQ 32(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 48(R4), F5
-	FMOVQ 48(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	FMOVQ 64(R4), F7
-	FMOVQ 64(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 80(R4), F5
-	FMOVQ 80(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	WORD $0x6e62dc47 // fmul v7.2d, v2.2d, v2.2d
-	WORD $0x6e63dc68 // fmul v8.2d, v3.2d, v3.2d
-	VFMLA V5.D2, V7.D2, V2.D2
-	VFMLA V6.D2, V8.D2, V3.D2
-	VSHL $52, V1.D2, V1.D2
-	VSHL $52, V4.D2, V4.D2
-	VFMLA V2.D2, V1.D2, V1.D2
-	VFMLA V3.D2, V4.D2, V4.D2
-	WORD $0x4e61d702 // fadd v2.2d, v24.2d, v1.2d
-	WORD $0x4e64d703 // fadd v3.2d, v24.2d, v4.2d
-	WORD $0x6e62fc21 // fdiv v1.2d, v1.2d, v2.2d
-	WORD $0x6e63fc84 // fdiv v4.2d, v4.2d, v3.2d
-	WORD $0x6e61dc22 // fmul v2.2d, v1.2d, v1.2d
-	WORD $0x6e64dc83 // fmul v3.2d, v4.2d, v4.2d
-	FMOVQ 96(R4), F5
-	FMOVQ 96(R4), F6
-	VFMLA V2.D2, V23.D2, V5.D2
-	VFMLA V3.D2, V23.D2, V6.D2
-	FMOVQ 112(R4), F7
-	FMOVQ 112(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 128(R4), F5
-	FMOVQ 128(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	FMOVQ 144(R4), F7
-	FMOVQ 144(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	WORD $0x6e62dc22 // fmul v2.2d, v1.2d, v2.2d
-	WORD $0x6e63dc83 // fmul v3.2d, v4.2d, v3.2d
-	WORD $0x4e61d421 // fadd v1.2d, v1.2d, v1.2d
-	WORD $0x4e64d484 // fadd v4.2d, v4.2d, v4.2d
-	VFMLA V7.D2, V2.D2, V1.D2
-	VFMLA V8.D2, V3.D2, V4.D2
-	WORD $0x0e617802 // fcvtl v2.2d, v0.2s
-	WORD $0x4e617803 // fcvtl2 v3.2d, v0.4s
-	WORD $0x4ee0a845 // cmlt v5.2d, v2.2d, #0
-	WORD $0x4ee0a866 // cmlt v6.2d, v3.2d, #0
-	VBSL V2.B16, V22.B16, V5.B16
-	VBSL V3.B16, V22.B16, V6.B16
-	WORD $0x4e61d4a5 // fadd v5.2d, v5.2d, v1.2d
-	WORD $0x4e64d4c6 // fadd v6.2d, v6.2d, v4.2d
-	WORD $0x0e6168a1 // fcvtn v1.2s, v5.2d
-	WORD $0x4e6168c1 // fcvtn2 v1.4s, v6.2d
-	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
-	VORR V31.B16, V0.B16, V3.B16
-	VBSL V3.B16, V1.B16, V2.B16
-	VST1.P [V2.S4], 16(R0)
-	SUBS $4, R2, R2
-	BGE loop1
-lanes:
-	ADDS $4, R2, R2
-	BEQ done
-	VLD1.P 4(R1), V0.S[0]
-	CMP $2, R2
-	BLT lanes1
-	VLD1.P 4(R1), V0.S[1]
-	BEQ lanes1
-	VLD1.P 4(R1), V0.S[2]
-lanes1:
-	VORR V30.B16, V0.B16, V1.B16
-	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
-	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
-	WORD $0x4e7df442 // fmax v2.2d, v2.2d, v29.2d
-	WORD $0x4e7df463 // fmax v3.2d, v3.2d, v29.2d
-	FMOVQ 0(R4), F1
-	FMOVQ 0(R4), F4
-	VFMLA V27.D2, V2.D2, V1.D2
-	VFMLA V27.D2, V3.D2, V4.D2
-	WORD $0x4efcd425 // fsub v5.2d, v1.2d, v28.2d
-	WORD $0x4efcd486 // fsub v6.2d, v4.2d, v28.2d
-	VFMLA V26.D2, V5.D2, V2.D2
-	VFMLA V26.D2, V6.D2, V3.D2
-	FMOVQ 16(R4), F5
-	FMOVQ 16(R4), F6
-	VFMLA V2.D2, V25.D2, V5.D2
-	VFMLA V3.D2, V25.D2, V6.D2
-	FMOVQ 32(R4), F7
-	FMOVQ 32(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 48(R4), F5
-	FMOVQ 48(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	FMOVQ 64(R4), F7
-	FMOVQ 64(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 80(R4), F5
-	FMOVQ 80(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	WORD $0x6e62dc47 // fmul v7.2d, v2.2d, v2.2d
-	WORD $0x6e63dc68 // fmul v8.2d, v3.2d, v3.2d
-	VFMLA V5.D2, V7.D2, V2.D2
-	VFMLA V6.D2, V8.D2, V3.D2
-	VSHL $52, V1.D2, V1.D2
-	VSHL $52, V4.D2, V4.D2
-	VFMLA V2.D2, V1.D2, V1.D2
-	VFMLA V3.D2, V4.D2, V4.D2
-	WORD $0x4e61d702 // fadd v2.2d, v24.2d, v1.2d
-	WORD $0x4e64d703 // fadd v3.2d, v24.2d, v4.2d
-	WORD $0x6e62fc21 // fdiv v1.2d, v1.2d, v2.2d
-	WORD $0x6e63fc84 // fdiv v4.2d, v4.2d, v3.2d
-	WORD $0x6e61dc22 // fmul v2.2d, v1.2d, v1.2d
-	WORD $0x6e64dc83 // fmul v3.2d, v4.2d, v4.2d
-	FMOVQ 96(R4), F5
-	FMOVQ 96(R4), F6
-	VFMLA V2.D2, V23.D2, V5.D2
-	VFMLA V3.D2, V23.D2, V6.D2
-	FMOVQ 112(R4), F7
-	FMOVQ 112(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 128(R4), F5
-	FMOVQ 128(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	FMOVQ 144(R4), F7
-	FMOVQ 144(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	WORD $0x6e62dc22 // fmul v2.2d, v1.2d, v2.2d
-	WORD $0x6e63dc83 // fmul v3.2d, v4.2d, v3.2d
-	WORD $0x4e61d421 // fadd v1.2d, v1.2d, v1.2d
-	WORD $0x4e64d484 // fadd v4.2d, v4.2d, v4.2d
-	VFMLA V7.D2, V2.D2, V1.D2
-	VFMLA V8.D2, V3.D2, V4.D2
-	WORD $0x0e617802 // fcvtl v2.2d, v0.2s
-	WORD $0x4e617803 // fcvtl2 v3.2d, v0.4s
-	WORD $0x4ee0a845 // cmlt v5.2d, v2.2d, #0
-	WORD $0x4ee0a866 // cmlt v6.2d, v3.2d, #0
-	VBSL V2.B16, V22.B16, V5.B16
-	VBSL V3.B16, V22.B16, V6.B16
-	WORD $0x4e61d4a5 // fadd v5.2d, v5.2d, v1.2d
-	WORD $0x4e64d4c6 // fadd v6.2d, v6.2d, v4.2d
-	WORD $0x0e6168a1 // fcvtn v1.2s, v5.2d
-	WORD $0x4e6168c1 // fcvtn2 v1.4s, v6.2d
-	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
-	VORR V31.B16, V0.B16, V3.B16
-	VBSL V3.B16, V1.B16, V2.B16
-	VST1.P V2.S[0], 4(R0)
-	CMP $2, R2
-	BLT done
-	VST1.P V2.S[1], 4(R0)
-	BEQ done
-	VST1.P V2.S[2], 4(R0)
-done:
-	RET
-
-DATA sigmoidNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
-DATA sigmoidNEONk<>+8(SB)/8, $0x43380000000003ff
-DATA sigmoidNEONk<>+16(SB)/8, $0x3f56d71e5815f5fb // 0.001394061692138292
-DATA sigmoidNEONk<>+24(SB)/8, $0x3f56d71e5815f5fb
-DATA sigmoidNEONk<>+32(SB)/8, $0x3f81111895a856f1 // 0.008333389346300875
-DATA sigmoidNEONk<>+40(SB)/8, $0x3f81111895a856f1
-DATA sigmoidNEONk<>+48(SB)/8, $0x3fa5554b13fd0d68 // 0.041666361036301336
-DATA sigmoidNEONk<>+56(SB)/8, $0x3fa5554b13fd0d68
-DATA sigmoidNEONk<>+64(SB)/8, $0x3fc555554ef9eed7 // 0.16666666370644265
-DATA sigmoidNEONk<>+72(SB)/8, $0x3fc555554ef9eed7
-DATA sigmoidNEONk<>+80(SB)/8, $0x3fe00000025e9e27 // 0.5000000044137253
-DATA sigmoidNEONk<>+88(SB)/8, $0x3fe00000025e9e27
-GLOBL sigmoidNEONk<>(SB), RODATA|NOPTR, $96
-
 // func sigmoidNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 116 instructions, 14.50 per element; 26 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 102 instructions, 12.75 per element; 30 vector registers.
 TEXT ·sigmoidNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
 	MOVD x_len+32(FP), R2
-	MOVD $sigmoidNEONk<>(SB), R4
 	MOVW $0x00400000, R3
 	VDUP R3, V31.S4
 	MOVW $0x80000000, R3
 	VDUP R3, V30.S4
-	MOVD $0xc05a000000000000, R3 // -104
-	VDUP R3, V29.D2
-	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
-	VDUP R3, V28.D2
-	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
-	VDUP R3, V27.D2
-	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
-	VDUP R3, V26.D2
-	MOVD $0x3f2a032bd7f6163f, R3 // 0.00019845876884632023
-	VDUP R3, V25.D2
-	MOVD $0x3ff0000000000000, R3 // 1
-	VDUP R3, V24.D2
+	MOVW $0xc2d00000, R3
+	VDUP R3, V29.S4
+	MOVW $0x4b4000bf, R3
+	VDUP R3, V28.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V27.S4
+	MOVW $0xbf317200, R3
+	VDUP R3, V26.S4
+	MOVW $0xb5bfbe8e, R3
+	VDUP R3, V25.S4
+	MOVW $0x3ab4a643, R3
+	VDUP R3, V24.S4
+	MOVW $0x3c091cbe, R3
+	VDUP R3, V23.S4
+	MOVW $0x3d2aad13, R3
+	VDUP R3, V22.S4
+	MOVW $0x3e2aaa49, R3
+	VDUP R3, V21.S4
+	MOVW $0x3efffffd, R3
+	VDUP R3, V20.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V19.S4
+	MOVW $0x1f800000, R3
+	VDUP R3, V18.S4
+	MOVW $0x5f800000, R3
+	VDUP R3, V17.S4
+	VEOR V16.B16, V16.B16, V16.B16
 	SUBS $8, R2, R2
 	BLT vector
 loop:
 	VLD1.P 32(R1), [V0.S4, V1.S4]
 	VORR V30.B16, V0.B16, V2.B16
 	VORR V30.B16, V1.B16, V3.B16
-	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
-	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x0e617866 // fcvtl v6.2d, v3.2s
-	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
-	WORD $0x4e7df484 // fmax v4.2d, v4.2d, v29.2d
-	WORD $0x4e7df4a5 // fmax v5.2d, v5.2d, v29.2d
-	WORD $0x4e7df4c6 // fmax v6.2d, v6.2d, v29.2d
-	WORD $0x4e7df4e7 // fmax v7.2d, v7.2d, v29.2d
-	FMOVQ 0(R4), F2
-	FMOVQ 0(R4), F3
-	FMOVQ 0(R4), F8
-	FMOVQ 0(R4), F9
-	VFMLA V27.D2, V4.D2, V2.D2
-	VFMLA V27.D2, V5.D2, V3.D2
-	VFMLA V27.D2, V6.D2, V8.D2
-	VFMLA V27.D2, V7.D2, V9.D2
-	WORD $0x4efcd44a // fsub v10.2d, v2.2d, v28.2d
-	WORD $0x4efcd46b // fsub v11.2d, v3.2d, v28.2d
-	WORD $0x4efcd50c // fsub v12.2d, v8.2d, v28.2d
-	WORD $0x4efcd52d // fsub v13.2d, v9.2d, v28.2d
-	VFMLA V26.D2, V10.D2, V4.D2
-	VFMLA V26.D2, V11.D2, V5.D2
-	VFMLA V26.D2, V12.D2, V6.D2
-	VFMLA V26.D2, V13.D2, V7.D2
-	FMOVQ 16(R4), F10
-	FMOVQ 16(R4), F11
-	FMOVQ 16(R4), F12
-	FMOVQ 16(R4), F13
-	VFMLA V4.D2, V25.D2, V10.D2
-	VFMLA V5.D2, V25.D2, V11.D2
-	VFMLA V6.D2, V25.D2, V12.D2
-	VFMLA V7.D2, V25.D2, V13.D2
-	FMOVQ 32(R4), F14
-	FMOVQ 32(R4), F15
-	FMOVQ 32(R4), F16
-	FMOVQ 32(R4), F17
-	VFMLA V4.D2, V10.D2, V14.D2
-	VFMLA V5.D2, V11.D2, V15.D2
-	VFMLA V6.D2, V12.D2, V16.D2
-	VFMLA V7.D2, V13.D2, V17.D2
-	FMOVQ 48(R4), F10
-	FMOVQ 48(R4), F11
-	FMOVQ 48(R4), F12
-	FMOVQ 48(R4), F13
-	VFMLA V4.D2, V14.D2, V10.D2
-	VFMLA V5.D2, V15.D2, V11.D2
-	VFMLA V6.D2, V16.D2, V12.D2
-	VFMLA V7.D2, V17.D2, V13.D2
-	FMOVQ 64(R4), F14
-	FMOVQ 64(R4), F15
-	FMOVQ 64(R4), F16
-	FMOVQ 64(R4), F17
-	VFMLA V4.D2, V10.D2, V14.D2
-	VFMLA V5.D2, V11.D2, V15.D2
-	VFMLA V6.D2, V12.D2, V16.D2
-	VFMLA V7.D2, V13.D2, V17.D2
-	FMOVQ 80(R4), F10
-	FMOVQ 80(R4), F11
-	FMOVQ 80(R4), F12
-	FMOVQ 80(R4), F13
-	VFMLA V4.D2, V14.D2, V10.D2
-	VFMLA V5.D2, V15.D2, V11.D2
-	VFMLA V6.D2, V16.D2, V12.D2
-	VFMLA V7.D2, V17.D2, V13.D2
-	WORD $0x6e64dc8e // fmul v14.2d, v4.2d, v4.2d
-	WORD $0x6e65dcaf // fmul v15.2d, v5.2d, v5.2d
-	WORD $0x6e66dcd0 // fmul v16.2d, v6.2d, v6.2d
-	WORD $0x6e67dcf1 // fmul v17.2d, v7.2d, v7.2d
-	VFMLA V10.D2, V14.D2, V4.D2
-	VFMLA V11.D2, V15.D2, V5.D2
-	VFMLA V12.D2, V16.D2, V6.D2
-	VFMLA V13.D2, V17.D2, V7.D2
-	VSHL $52, V2.D2, V2.D2
-	VSHL $52, V3.D2, V3.D2
-	VSHL $52, V8.D2, V8.D2
-	VSHL $52, V9.D2, V9.D2
-	VFMLA V4.D2, V2.D2, V2.D2
-	VFMLA V5.D2, V3.D2, V3.D2
-	VFMLA V6.D2, V8.D2, V8.D2
-	VFMLA V7.D2, V9.D2, V9.D2
-	WORD $0x0e617804 // fcvtl v4.2d, v0.2s
-	WORD $0x4e617805 // fcvtl2 v5.2d, v0.4s
-	WORD $0x0e617826 // fcvtl v6.2d, v1.2s
-	WORD $0x4e617827 // fcvtl2 v7.2d, v1.4s
-	WORD $0x4ee0a88a // cmlt v10.2d, v4.2d, #0
-	WORD $0x4ee0a8ab // cmlt v11.2d, v5.2d, #0
-	WORD $0x4ee0a8cc // cmlt v12.2d, v6.2d, #0
-	WORD $0x4ee0a8ed // cmlt v13.2d, v7.2d, #0
-	VBSL V24.B16, V2.B16, V10.B16
-	VBSL V24.B16, V3.B16, V11.B16
-	VBSL V24.B16, V8.B16, V12.B16
-	VBSL V24.B16, V9.B16, V13.B16
-	WORD $0x4e62d702 // fadd v2.2d, v24.2d, v2.2d
-	WORD $0x4e63d703 // fadd v3.2d, v24.2d, v3.2d
-	WORD $0x4e68d708 // fadd v8.2d, v24.2d, v8.2d
-	WORD $0x4e69d709 // fadd v9.2d, v24.2d, v9.2d
-	WORD $0x6e62fd4a // fdiv v10.2d, v10.2d, v2.2d
-	WORD $0x6e63fd6b // fdiv v11.2d, v11.2d, v3.2d
-	WORD $0x6e68fd8c // fdiv v12.2d, v12.2d, v8.2d
-	WORD $0x6e69fdad // fdiv v13.2d, v13.2d, v9.2d
-	WORD $0x0e616942 // fcvtn v2.2s, v10.2d
-	WORD $0x0e616983 // fcvtn v3.2s, v12.2d
-	WORD $0x4e616962 // fcvtn2 v2.4s, v11.2d
-	WORD $0x4e6169a3 // fcvtn2 v3.4s, v13.2d
+	WORD $0x4e3df442 // fmax v2.4s, v2.4s, v29.4s
+	WORD $0x4e3df463 // fmax v3.4s, v3.4s, v29.4s
+	VMOV V28.B16, V4.B16
+	VMOV V28.B16, V5.B16
+	VFMLA V27.S4, V2.S4, V4.S4
+	VFMLA V27.S4, V3.S4, V5.S4
+	WORD $0x4ebcd486 // fsub v6.4s, v4.4s, v28.4s
+	WORD $0x4ebcd4a7 // fsub v7.4s, v5.4s, v28.4s
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V5.S4, V5.S4
+	VFMLA V26.S4, V6.S4, V2.S4
+	VFMLA V26.S4, V7.S4, V3.S4
+	WORD $0x6e39dcc6 // fmul v6.4s, v6.4s, v25.4s
+	WORD $0x6e39dce7 // fmul v7.4s, v7.4s, v25.4s
+	WORD $0x4e26d448 // fadd v8.4s, v2.4s, v6.4s
+	WORD $0x4e27d469 // fadd v9.4s, v3.4s, v7.4s
+	VMOV V23.B16, V10.B16
+	VMOV V23.B16, V11.B16
+	VFMLA V8.S4, V24.S4, V10.S4
+	VFMLA V9.S4, V24.S4, V11.S4
+	VMOV V22.B16, V12.B16
+	VMOV V22.B16, V13.B16
+	VFMLA V8.S4, V10.S4, V12.S4
+	VFMLA V9.S4, V11.S4, V13.S4
+	VMOV V21.B16, V10.B16
+	VMOV V21.B16, V11.B16
+	VFMLA V8.S4, V12.S4, V10.S4
+	VFMLA V9.S4, V13.S4, V11.S4
+	VMOV V20.B16, V12.B16
+	VMOV V20.B16, V13.B16
+	VFMLA V8.S4, V10.S4, V12.S4
+	VFMLA V9.S4, V11.S4, V13.S4
+	WORD $0x6e28dd08 // fmul v8.4s, v8.4s, v8.4s
+	WORD $0x6e29dd29 // fmul v9.4s, v9.4s, v9.4s
+	VFMLA V12.S4, V8.S4, V6.S4
+	VFMLA V13.S4, V9.S4, V7.S4
+	WORD $0x6e22dc82 // fmul v2.4s, v4.4s, v2.4s
+	WORD $0x6e23dca3 // fmul v3.4s, v5.4s, v3.4s
+	WORD $0x4e22d488 // fadd v8.4s, v4.4s, v2.4s
+	WORD $0x4e23d4a9 // fadd v9.4s, v5.4s, v3.4s
+	WORD $0x4ea4d50a // fsub v10.4s, v8.4s, v4.4s
+	WORD $0x4ea5d52b // fsub v11.4s, v9.4s, v5.4s
+	WORD $0x4eaad442 // fsub v2.4s, v2.4s, v10.4s
+	WORD $0x4eabd463 // fsub v3.4s, v3.4s, v11.4s
+	VFMLA V6.S4, V4.S4, V2.S4
+	VFMLA V7.S4, V5.S4, V3.S4
+	WORD $0x4e22d504 // fadd v4.4s, v8.4s, v2.4s
+	WORD $0x4e23d525 // fadd v5.4s, v9.4s, v3.4s
+	WORD $0x4ea8d488 // fsub v8.4s, v4.4s, v8.4s
+	WORD $0x4ea9d4a9 // fsub v9.4s, v5.4s, v9.4s
+	WORD $0x4ea8d442 // fsub v2.4s, v2.4s, v8.4s
+	WORD $0x4ea9d463 // fsub v3.4s, v3.4s, v9.4s
+	VMOV V19.B16, V6.B16
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V4.S4, V6.S4
+	VFMLA V18.S4, V5.S4, V7.S4
+	WORD $0x4ea6d668 // fsub v8.4s, v19.4s, v6.4s
+	WORD $0x4ea7d669 // fsub v9.4s, v19.4s, v7.4s
+	VFMLA V18.S4, V4.S4, V8.S4
+	VFMLA V18.S4, V5.S4, V9.S4
+	VFMLA V18.S4, V2.S4, V8.S4
+	VFMLA V18.S4, V3.S4, V9.S4
+	WORD $0x4ea0e80a // fcmlt v10.4s, v0.4s, #0.0
+	WORD $0x4ea0e82b // fcmlt v11.4s, v1.4s, #0.0
+	VBSL V17.B16, V4.B16, V10.B16
+	VBSL V17.B16, V5.B16, V11.B16
+	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
+	WORD $0x4ea0e825 // fcmlt v5.4s, v1.4s, #0.0
+	VBSL V16.B16, V2.B16, V4.B16
+	VBSL V16.B16, V3.B16, V5.B16
+	WORD $0x6e26fd42 // fdiv v2.4s, v10.4s, v6.4s
+	WORD $0x6e27fd63 // fdiv v3.4s, v11.4s, v7.4s
+	VFMLS V6.S4, V2.S4, V10.S4
+	VFMLS V7.S4, V3.S4, V11.S4
+	WORD $0x4e24d54a // fadd v10.4s, v10.4s, v4.4s
+	WORD $0x4e25d56b // fadd v11.4s, v11.4s, v5.4s
+	VFMLS V8.S4, V2.S4, V10.S4
+	VFMLS V9.S4, V3.S4, V11.S4
+	WORD $0x6e32dc44 // fmul v4.4s, v2.4s, v18.4s
+	WORD $0x6e32dc65 // fmul v5.4s, v3.4s, v18.4s
+	WORD $0x4ea4d666 // fsub v6.4s, v19.4s, v4.4s
+	WORD $0x4ea5d667 // fsub v7.4s, v19.4s, v5.4s
+	WORD $0x4ea0e808 // fcmlt v8.4s, v0.4s, #0.0
+	WORD $0x4ea0e829 // fcmlt v9.4s, v1.4s, #0.0
+	VBSL V4.B16, V6.B16, V8.B16
+	VBSL V5.B16, V7.B16, V9.B16
+	VFMLA V8.S4, V10.S4, V2.S4
+	VFMLA V9.S4, V11.S4, V3.S4
+	WORD $0x6e32dc42 // fmul v2.4s, v2.4s, v18.4s
+	WORD $0x6e32dc63 // fmul v3.4s, v3.4s, v18.4s
 	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
 	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
 	VORR V31.B16, V0.B16, V6.B16
@@ -984,58 +702,51 @@ vector:
 loop1:
 	VLD1.P 16(R1), [V0.S4]
 	VORR V30.B16, V0.B16, V1.B16
-	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
-	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
-	WORD $0x4e7df442 // fmax v2.2d, v2.2d, v29.2d
-	WORD $0x4e7df463 // fmax v3.2d, v3.2d, v29.2d
-	FMOVQ 0(R4), F1
-	FMOVQ 0(R4), F4
-	VFMLA V27.D2, V2.D2, V1.D2
-	VFMLA V27.D2, V3.D2, V4.D2
-	WORD $0x4efcd425 // fsub v5.2d, v1.2d, v28.2d
-	WORD $0x4efcd486 // fsub v6.2d, v4.2d, v28.2d
-	VFMLA V26.D2, V5.D2, V2.D2
-	VFMLA V26.D2, V6.D2, V3.D2
-	FMOVQ 16(R4), F5
-	FMOVQ 16(R4), F6
-	VFMLA V2.D2, V25.D2, V5.D2
-	VFMLA V3.D2, V25.D2, V6.D2
-	FMOVQ 32(R4), F7
-	FMOVQ 32(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 48(R4), F5
-	FMOVQ 48(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	FMOVQ 64(R4), F7
-	FMOVQ 64(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 80(R4), F5
-	FMOVQ 80(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	WORD $0x6e62dc47 // fmul v7.2d, v2.2d, v2.2d
-	WORD $0x6e63dc68 // fmul v8.2d, v3.2d, v3.2d
-	VFMLA V5.D2, V7.D2, V2.D2
-	VFMLA V6.D2, V8.D2, V3.D2
-	VSHL $52, V1.D2, V1.D2
-	VSHL $52, V4.D2, V4.D2
-	VFMLA V2.D2, V1.D2, V1.D2
-	VFMLA V3.D2, V4.D2, V4.D2
-	WORD $0x0e617802 // fcvtl v2.2d, v0.2s
-	WORD $0x4e617803 // fcvtl2 v3.2d, v0.4s
-	WORD $0x4ee0a845 // cmlt v5.2d, v2.2d, #0
-	WORD $0x4ee0a866 // cmlt v6.2d, v3.2d, #0
-	VBSL V24.B16, V1.B16, V5.B16
-	VBSL V24.B16, V4.B16, V6.B16
-	WORD $0x4e61d701 // fadd v1.2d, v24.2d, v1.2d
-	WORD $0x4e64d704 // fadd v4.2d, v24.2d, v4.2d
-	WORD $0x6e61fca5 // fdiv v5.2d, v5.2d, v1.2d
-	WORD $0x6e64fcc6 // fdiv v6.2d, v6.2d, v4.2d
-	WORD $0x0e6168a1 // fcvtn v1.2s, v5.2d
-	WORD $0x4e6168c1 // fcvtn2 v1.4s, v6.2d
+	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	VMOV V28.B16, V2.B16
+	VFMLA V27.S4, V1.S4, V2.S4
+	WORD $0x4ebcd443 // fsub v3.4s, v2.4s, v28.4s
+	VSHL $23, V2.S4, V2.S4
+	VFMLA V26.S4, V3.S4, V1.S4
+	WORD $0x6e39dc63 // fmul v3.4s, v3.4s, v25.4s
+	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
+	VMOV V23.B16, V5.B16
+	VFMLA V4.S4, V24.S4, V5.S4
+	VMOV V22.B16, V6.B16
+	VFMLA V4.S4, V5.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V4.S4, V6.S4, V5.S4
+	VMOV V20.B16, V6.B16
+	VFMLA V4.S4, V5.S4, V6.S4
+	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
+	VFMLA V6.S4, V4.S4, V3.S4
+	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
+	WORD $0x4e21d444 // fadd v4.4s, v2.4s, v1.4s
+	WORD $0x4ea2d485 // fsub v5.4s, v4.4s, v2.4s
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
+	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
+	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
+	VMOV V19.B16, V3.B16
+	VFMLA V18.S4, V2.S4, V3.S4
+	WORD $0x4ea3d664 // fsub v4.4s, v19.4s, v3.4s
+	VFMLA V18.S4, V2.S4, V4.S4
+	VFMLA V18.S4, V1.S4, V4.S4
+	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
+	VBSL V17.B16, V2.B16, V5.B16
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	VBSL V16.B16, V1.B16, V2.B16
+	WORD $0x6e23fca1 // fdiv v1.4s, v5.4s, v3.4s
+	VFMLS V3.S4, V1.S4, V5.S4
+	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
+	VFMLS V4.S4, V1.S4, V5.S4
+	WORD $0x6e32dc22 // fmul v2.4s, v1.4s, v18.4s
+	WORD $0x4ea2d663 // fsub v3.4s, v19.4s, v2.4s
+	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
+	VBSL V2.B16, V3.B16, V4.B16
+	VFMLA V4.S4, V5.S4, V1.S4
+	WORD $0x6e32dc21 // fmul v1.4s, v1.4s, v18.4s
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
 	VBSL V3.B16, V1.B16, V2.B16
@@ -1053,58 +764,51 @@ lanes:
 	VLD1.P 4(R1), V0.S[2]
 lanes1:
 	VORR V30.B16, V0.B16, V1.B16
-	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
-	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
-	WORD $0x4e7df442 // fmax v2.2d, v2.2d, v29.2d
-	WORD $0x4e7df463 // fmax v3.2d, v3.2d, v29.2d
-	FMOVQ 0(R4), F1
-	FMOVQ 0(R4), F4
-	VFMLA V27.D2, V2.D2, V1.D2
-	VFMLA V27.D2, V3.D2, V4.D2
-	WORD $0x4efcd425 // fsub v5.2d, v1.2d, v28.2d
-	WORD $0x4efcd486 // fsub v6.2d, v4.2d, v28.2d
-	VFMLA V26.D2, V5.D2, V2.D2
-	VFMLA V26.D2, V6.D2, V3.D2
-	FMOVQ 16(R4), F5
-	FMOVQ 16(R4), F6
-	VFMLA V2.D2, V25.D2, V5.D2
-	VFMLA V3.D2, V25.D2, V6.D2
-	FMOVQ 32(R4), F7
-	FMOVQ 32(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 48(R4), F5
-	FMOVQ 48(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	FMOVQ 64(R4), F7
-	FMOVQ 64(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 80(R4), F5
-	FMOVQ 80(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	WORD $0x6e62dc47 // fmul v7.2d, v2.2d, v2.2d
-	WORD $0x6e63dc68 // fmul v8.2d, v3.2d, v3.2d
-	VFMLA V5.D2, V7.D2, V2.D2
-	VFMLA V6.D2, V8.D2, V3.D2
-	VSHL $52, V1.D2, V1.D2
-	VSHL $52, V4.D2, V4.D2
-	VFMLA V2.D2, V1.D2, V1.D2
-	VFMLA V3.D2, V4.D2, V4.D2
-	WORD $0x0e617802 // fcvtl v2.2d, v0.2s
-	WORD $0x4e617803 // fcvtl2 v3.2d, v0.4s
-	WORD $0x4ee0a845 // cmlt v5.2d, v2.2d, #0
-	WORD $0x4ee0a866 // cmlt v6.2d, v3.2d, #0
-	VBSL V24.B16, V1.B16, V5.B16
-	VBSL V24.B16, V4.B16, V6.B16
-	WORD $0x4e61d701 // fadd v1.2d, v24.2d, v1.2d
-	WORD $0x4e64d704 // fadd v4.2d, v24.2d, v4.2d
-	WORD $0x6e61fca5 // fdiv v5.2d, v5.2d, v1.2d
-	WORD $0x6e64fcc6 // fdiv v6.2d, v6.2d, v4.2d
-	WORD $0x0e6168a1 // fcvtn v1.2s, v5.2d
-	WORD $0x4e6168c1 // fcvtn2 v1.4s, v6.2d
+	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	VMOV V28.B16, V2.B16
+	VFMLA V27.S4, V1.S4, V2.S4
+	WORD $0x4ebcd443 // fsub v3.4s, v2.4s, v28.4s
+	VSHL $23, V2.S4, V2.S4
+	VFMLA V26.S4, V3.S4, V1.S4
+	WORD $0x6e39dc63 // fmul v3.4s, v3.4s, v25.4s
+	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
+	VMOV V23.B16, V5.B16
+	VFMLA V4.S4, V24.S4, V5.S4
+	VMOV V22.B16, V6.B16
+	VFMLA V4.S4, V5.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V4.S4, V6.S4, V5.S4
+	VMOV V20.B16, V6.B16
+	VFMLA V4.S4, V5.S4, V6.S4
+	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
+	VFMLA V6.S4, V4.S4, V3.S4
+	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
+	WORD $0x4e21d444 // fadd v4.4s, v2.4s, v1.4s
+	WORD $0x4ea2d485 // fsub v5.4s, v4.4s, v2.4s
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
+	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
+	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
+	VMOV V19.B16, V3.B16
+	VFMLA V18.S4, V2.S4, V3.S4
+	WORD $0x4ea3d664 // fsub v4.4s, v19.4s, v3.4s
+	VFMLA V18.S4, V2.S4, V4.S4
+	VFMLA V18.S4, V1.S4, V4.S4
+	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
+	VBSL V17.B16, V2.B16, V5.B16
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	VBSL V16.B16, V1.B16, V2.B16
+	WORD $0x6e23fca1 // fdiv v1.4s, v5.4s, v3.4s
+	VFMLS V3.S4, V1.S4, V5.S4
+	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
+	VFMLS V4.S4, V1.S4, V5.S4
+	WORD $0x6e32dc22 // fmul v2.4s, v1.4s, v18.4s
+	WORD $0x4ea2d663 // fsub v3.4s, v19.4s, v2.4s
+	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
+	VBSL V2.B16, V3.B16, V4.B16
+	VFMLA V4.S4, V5.S4, V1.S4
+	WORD $0x6e32dc21 // fmul v1.4s, v1.4s, v18.4s
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
 	VBSL V3.B16, V1.B16, V2.B16

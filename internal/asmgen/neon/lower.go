@@ -56,12 +56,8 @@ func analyse(p *ir.Program) (*analysis, error) {
 	}
 	for i, in := range p.Code {
 		args := a.Args(i)
-		if in.Op == ir.OpMax && p.Code[args[1]].Op == ir.OpConst && p.Code[args[1]].Const == 0 {
-			// fmax(-0, +0) is +0; the Program's -0 < 0 ? 0 : -0 is -0.
-			return nil, fmt.Errorf("program %s: instruction %d: an OpMax bound of zero has no NEON lowering", p.Name, i)
-		}
 		for k, x := range args {
-			addend := !a.Invariant[i] && in.Op == ir.OpFMA && k == 2 && args[0] != x && args[1] != x
+			addend := !a.Invariant[i] && isFMA(in.Op) && k == 2 && args[0] != x && args[1] != x
 			if p.Code[x].Op == ir.OpConst && addend {
 				a.inMem[x] = true
 			}
@@ -161,19 +157,25 @@ func lowerOp(in ir.Instr, d int, arg func(k, half int) int, h int, konst func(ui
 	case ir.OpDiv:
 		return []string{a64.FDIV(ar, d, a(0), a(1)).Asm()}
 	case ir.OpMax:
-		// Equal to a < b ? b : a for every non-NaN a (b is a constant, not
-		// NaN by ir.Analyze, not zero by analyse); a NaN lane's result is
-		// unspecified.
+		// fmax and fmin equal the program's a < b ? b : a and b < a ? b : a
+		// except where it leaves the result unspecified: a NaN operand
+		// (fmax returns a NaN) and two zeros (fmax orders -0 < +0).
 		return []string{a64.FMAX(ar, d, a(0), a(1)).Asm()}
-	case ir.OpFMA:
+	case ir.OpMin:
+		return []string{a64.FMIN(ar, d, a(0), a(1)).Asm()}
+	case ir.OpFMA, ir.OpFNMA:
 		var out []string
 		if c := a(2); c < 0 {
 			out = append(out, fmt.Sprintf("FMOVQ %d(R4), F%d", -1-c, d))
 		} else if d != c {
 			out = append(out, fmt.Sprintf("VMOV %s, %s", b16(a(2)), b16(d)))
 		}
-		// fmla d, n, m: d += n*m, one rounding.
-		return append(out, fmt.Sprintf("VFMLA %s, %s, %s", v(a(1), gs), v(a(0), gs), v(d, gs)))
+		// fmla d, n, m: d += n*m; fmls d, n, m: d -= n*m; one rounding.
+		ins := "VFMLA"
+		if in.Op == ir.OpFNMA {
+			ins = "VFMLS"
+		}
+		return append(out, fmt.Sprintf("%s %s, %s, %s", ins, v(a(1), gs), v(a(0), gs), v(d, gs)))
 	case ir.OpShl:
 		return []string{fmt.Sprintf("VSHL $%d, %s, %s", in.Imm, v(a(0), gs), v(d, gs))}
 	case ir.OpOr:
@@ -218,13 +220,17 @@ func (e noLowering) Error() string { return fmt.Sprintf("no NEON lowering of %v 
 // writing (OpFMA: the addend, which the FMLA accumulates into).
 func aliasable(op ir.Op, k int) bool {
 	switch op {
-	case ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv, ir.OpMax, ir.OpShl, ir.OpOr:
+	case ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv, ir.OpMax, ir.OpMin, ir.OpShl, ir.OpOr:
 		return true
-	case ir.OpFMA:
+	case ir.OpFMA, ir.OpFNMA:
 		return k == 2
 	}
 	return false
 }
+
+// isFMA reports whether op is lowered to FMLA or FMLS, which accumulate
+// into the addend's register.
+func isFMA(op ir.Op) bool { return op == ir.OpFMA || op == ir.OpFNMA }
 
 // kernel is one Program's lowering state.
 type kernel struct {
@@ -419,7 +425,7 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 			dests[gi] = d
 			steps[gi] = lowerOp(in, d, func(k, half int) int {
 				x := args[k]
-				if in.Op == ir.OpFMA && k == 2 && a.inMem[x] {
+				if isFMA(in.Op) && k == 2 && a.inMem[x] {
 					return -1 - g.mem[x]
 				}
 				if in.Op == ir.OpNarrow && !a.Invariant[x] {

@@ -610,15 +610,6 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 	}
 	f64 := in.Type == ir.F64
 	vb := l.s.vecBytes()
-	switch in.Op {
-	case ir.OpFMA, ir.OpMax, ir.OpShl:
-		if !f64 {
-			if l.err == nil {
-				l.err = fmt.Errorf("no x86 lowering of %v %v", in.Op, in.Type)
-			}
-			return
-		}
-	}
 
 	// simple emits a three-operand instruction d = x op y, with y allowed
 	// in memory.
@@ -689,31 +680,21 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		x := l.inReg(a[0])
 		l.free2(nil, x)
 		d := l.alloc()
-		l.emit(func() { VPSLLQ(imm, x.r, d) })
+		shift := pick(f64, VPSLLQ, VPSLLD)
+		l.emit(func() { shift(imm, x.r, d) })
 		l.define(v, g, h, d)
 
 	case ir.OpMax:
-		x := l.inReg(a[0])
-		b := a[1]
-		if c := l.p.Code[in.Args[1]]; c.Op == ir.OpConst && c.Const != 0 {
-			// MAXPD(x, b) = x > b ? x : b differs from the program's
-			// x < b ? b : x only for a NaN x (the kernel's final select
-			// replaces that lane) and for equal zeros (b is not zero).
-			l.free2(nil, x)
-			d := l.alloc()
-			l.emit(func() { VMAXPD(b.op, x.r, d) })
-			l.define(v, g, h, d)
-			return
-		}
-		// MAXPD(b, x) = b > x ? b : x, the program's definition exactly.
-		b = l.inReg(b)
-		l.free2(nil, x, b)
-		d := l.alloc()
-		l.emit(func() { VMAXPD(x.r, b.r, d) })
-		l.define(v, g, h, d)
+		// MAXPS(src1, src2) = src1 > src2 ? src1 : src2.
+		l.minMax(i, v, g, h, a[0], a[1], pick(f64, VMAXPD, VMAXPS))
+	case ir.OpMin:
+		// MINPS(src1, src2) = src1 < src2 ? src1 : src2.
+		l.minMax(i, v, g, h, a[0], a[1], pick(f64, VMINPD, VMINPS))
 
 	case ir.OpFMA:
-		l.fma(v, g, h, a[0], a[1], a[2])
+		l.fma(v, g, h, a[0], a[1], a[2], fmaForms[fmaKey{f64, false}])
+	case ir.OpFNMA:
+		l.fma(v, g, h, a[0], a[1], a[2], fmaForms[fmaKey{f64, true}])
 
 	case ir.OpSelNeg:
 		cond := l.inReg(a[0])
@@ -847,9 +828,53 @@ func pick(f64 bool, pd, ps func(...Op)) func(y, x, d Op) {
 	return func(y, x, d Op) { ps(y, x, d) }
 }
 
-// fma lowers x*y + z with one of the destructive forms, overwriting a dying
-// operand's register where there is one.
-func (l *lowering) fma(v ir.Value, g, h int, x, y, z operandRef) {
+// minMax lowers the program's Max (a < b ? b : a) or Min (b < a ? b : a)
+// with ins, x86's MAXPS or MINPS (or PD): ins(src2, src1, d) is
+// d = src1 op src2 ? src1 : src2, which returns src2 when either is NaN or
+// both are zeros. With src1 = b and src2 = a it is the program's definition
+// exactly. A bound b that is a constant in memory, neither zero nor NaN,
+// is taken as src2 instead (src1 must be a register): then the result
+// differs only for a NaN a (the program leaves the result unspecified).
+func (l *lowering) minMax(i int, v ir.Value, g, h int, a, b operandRef, ins func(y, x, d Op)) {
+	if b.r == nil && !zeroOrNaN(l.p.Code[l.a.Canon[l.p.Code[i].Args[1]]]) {
+		a, b = b, l.inReg(a)
+	} else {
+		b = l.inReg(b)
+	}
+	l.free2(nil, a, b)
+	d := l.alloc()
+	l.emit(func() { ins(a.op, b.r, d) })
+	l.define(v, g, h, d)
+}
+
+// zeroOrNaN reports whether the constant in is ±0 or NaN.
+func zeroOrNaN(in ir.Instr) bool {
+	if in.Op == ir.OpConst {
+		return in.Const == 0 || math.IsNaN(in.Const)
+	}
+	f := math.Float32frombits(in.Imm)
+	return f == 0 || f != f
+}
+
+// fmaKey selects the instruction forms of an FMA: float64 lanes or float32,
+// negated product (c - a*b) or not (a*b + c).
+type fmaKey struct{ f64, neg bool }
+
+// fmaSet is the three destructive forms of one FMA, avo's operand order
+// (src3, src2, dst): 213 is dst = src2*dst + src3, 231 dst = src2*src3 +
+// dst, 132 dst = dst*src3 + src2 (the product negated in VFNMADD).
+type fmaSet struct{ f213, f231, f132 func(...Op) }
+
+var fmaForms = map[fmaKey]fmaSet{
+	{false, false}: {VFMADD213PS, VFMADD231PS, VFMADD132PS},
+	{true, false}:  {VFMADD213PD, VFMADD231PD, VFMADD132PD},
+	{false, true}:  {VFNMADD213PS, VFNMADD231PS, VFNMADD132PS},
+	{true, true}:   {VFNMADD213PD, VFNMADD231PD, VFNMADD132PD},
+}
+
+// fma lowers x*y + z (or z - x*y) with one of the destructive forms fs,
+// overwriting a dying operand's register where there is one.
+func (l *lowering) fma(v ir.Value, g, h int, x, y, z operandRef, fs fmaSet) {
 	if x.r == nil && y.r == nil {
 		x = l.inReg(x)
 	}
@@ -871,28 +896,30 @@ func (l *lowering) fma(v ir.Value, g, h int, x, y, z operandRef) {
 			x, y = l.inReg(y), x
 		}
 		if !x.dying {
-			d := l.alloc()
-			xr := x.r
-			l.emit(func() { VMOVUPD(xr, d) })
-			x = operandRef{op: d, r: d, k: &key{v: -1}, dying: true}
+			x = l.copyReg(x.r)
 		}
 		y = l.inReg(y)
-		emit(VFMADD213PD, z.op, y.r, x.r, x, y, z)
+		emit(fs.f213, z.op, y.r, x.r, x, y, z)
 		return
 	}
 	switch {
 	case z.dying: // 231: d = src2*src3 + d
-		emit(VFMADD231PD, y.op, x.r, z.r, x, y, z)
+		emit(fs.f231, y.op, x.r, z.r, x, y, z)
 	case x.dying: // 132: d = d*src3 + src2
-		emit(VFMADD132PD, y.op, z.r, x.r, x, y, z)
+		emit(fs.f132, y.op, z.r, x.r, x, y, z)
 	case y.r != nil && y.dying:
-		emit(VFMADD132PD, x.op, z.r, y.r, x, y, z)
+		emit(fs.f132, x.op, z.r, y.r, x, y, z)
 	default:
-		d := l.alloc()
-		zr := z.r
-		l.emit(func() { VMOVUPD(zr, d) })
-		emit(VFMADD231PD, y.op, x.r, d, x, y, z)
+		d := l.copyReg(z.r)
+		emit(fs.f231, y.op, x.r, d.r, x, y, z, d)
 	}
+}
+
+// copyReg copies r into a fresh register, a temporary that counts as dying.
+func (l *lowering) copyReg(r reg.VecPhysical) operandRef {
+	d := l.alloc()
+	l.emit(func() { VMOVAPS(r, d) })
+	return operandRef{op: d, r: d, k: &key{v: -1}, dying: true}
 }
 
 // Constants live in read-only memory, one full 64-byte vector each (the

@@ -205,9 +205,11 @@ func keys(m map[string]bool) []string {
 }
 
 // synthetic returns programs that use what the kernels of ir.Kernels do
-// not yet: loop invariants beyond a widened parameter (a float64 product,
-// its narrowing and a select, computed by the prologue), an invariant
-// addend, a repeated constant and parameter, and values nothing reads.
+// not yet: float64 arithmetic, loop invariants beyond a widened parameter
+// (a float64 product, its narrowing and a select, computed by the
+// prologue), an invariant addend, a repeated constant and parameter, and
+// values nothing reads; and float32 arithmetic in more operand forms than
+// the kernels use.
 func synthetic() []*ir.Program {
 	inv := &ir.Program{Name: "SynthInv", Params: []string{"alpha"}}
 	add := func(p *ir.Program, op ir.Op, t ir.Type, args ...ir.Value) ir.Value {
@@ -233,6 +235,7 @@ func synthetic() []*ir.Program {
 	add(inv, ir.OpWiden, ir.F64, add(inv, ir.OpParam, ir.F32))
 	m := add(inv, ir.OpMul, ir.F32, x, sel)
 	t := add(inv, ir.OpFMA, ir.F64, add(inv, ir.OpWiden, ir.F64, x), konst(inv, 3), k)
+	t = add(inv, ir.OpMin, ir.F64, add(inv, ir.OpFNMA, ir.F64, t, k, konst(inv, 0.25)), konst(inv, 1e30))
 	u := add(inv, ir.OpMul, ir.F32, add(inv, ir.OpNarrow, ir.F32, t), add(inv, ir.OpParam, ir.F32))
 	inv.Out = add(inv, ir.OpCanon, ir.F32, add(inv, ir.OpSelNeg, ir.F32, x, m, u))
 
@@ -241,7 +244,31 @@ func synthetic() []*ir.Program {
 	s := add(f32, ir.OpSelSign, ir.F32, x, bits(f32, 0), x)
 	m = add(f32, ir.OpMul, ir.F32, s, bits(f32, 0x40000000))
 	f32.Out = add(f32, ir.OpQuiet, ir.F32, x, add(f32, ir.OpSelNeg, ir.F32, x, bits(f32, 0), m))
-	return []*ir.Program{inv, f32}
+
+	// Float32 arithmetic: FMA and FNMA with operands in registers, in
+	// memory, dying or not; Max and Min with bounds that are constants
+	// (nonzero, zero), the parameter and loop values; a 32-bit shift. NaN
+	// results are made canonical (their payload is the ISA's), NaN inputs
+	// quieted. A constant bound's Max or Min reads only values that are NaN
+	// just for a NaN input, where the program leaves its result unspecified.
+	ar := &ir.Program{Name: "SynthArith", Params: []string{"alpha"}}
+	x = add(ar, ir.OpInput, ir.F32)
+	alpha := add(ar, ir.OpParam, ir.F32)
+	c := bits(ar, 0x3fc00000) // 1.5
+	y1 := add(ar, ir.OpFMA, ir.F32, x, c, x)
+	y2 := add(ar, ir.OpFNMA, ir.F32, x, y1, c)
+	y3 := add(ar, ir.OpFMA, ir.F32, y2, bits(ar, 0xbf000000), bits(ar, 0x40400000))
+	y4 := add(ar, ir.OpFNMA, ir.F32, y3, alpha, y2)
+	m1 := add(ar, ir.OpMin, ir.F32, add(ar, ir.OpMax, ir.F32, y1, bits(ar, 0xc0200000)), bits(ar, 0x41200000))
+	m2 := add(ar, ir.OpMax, ir.F32, add(ar, ir.OpMin, ir.F32, x, bits(ar, 0)), alpha)
+	m3 := add(ar, ir.OpMin, ir.F32, add(ar, ir.OpMax, ir.F32, x, bits(ar, 0x80000000)), alpha)
+	m4 := add(ar, ir.OpMax, ir.F32, m2, add(ar, ir.OpMin, ir.F32, m3, y4))
+	ar.Code = append(ar.Code, ir.Instr{Op: ir.OpShl, Type: ir.F32, Imm: 23,
+		Args: [3]ir.Value{add(ar, ir.OpFMA, ir.F32, m1, c, bits(ar, 0x4b4000fe))}})
+	sh := ir.Value(len(ar.Code) - 1)
+	q := add(ar, ir.OpDiv, ir.F32, add(ar, ir.OpSub, ir.F32, m4, sh), add(ar, ir.OpAdd, ir.F32, m1, y4))
+	ar.Out = add(ar, ir.OpQuiet, ir.F32, x, add(ar, ir.OpCanon, ir.F32, add(ar, ir.OpFNMA, ir.F32, q, y3, m4)))
+	return []*ir.Program{inv, f32, ar}
 }
 
 // cpuFlags returns the CPU feature flags Linux reports, if it does.

@@ -61,6 +61,7 @@ const (
 	baseFMUL  = 0x6e20dc00
 	baseFDIV  = 0x6e20fc00
 	baseFMAX  = 0x4e20f400
+	baseFMIN  = 0x4ea0f400
 	baseFCMEQ = 0x4e20e400
 )
 
@@ -97,6 +98,9 @@ func FDIV(a Arrangement, d, n, m int) Inst { return three("fdiv", baseFDIV, a, d
 
 // FMAX is fmax vd, vn, vm.
 func FMAX(a Arrangement, d, n, m int) Inst { return three("fmax", baseFMAX, a, d, n, m) }
+
+// FMIN is fmin vd, vn, vm.
+func FMIN(a Arrangement, d, n, m int) Inst { return three("fmin", baseFMIN, a, d, n, m) }
 
 // FCMEQ is fcmeq vd, vn, vm: all ones where vn == vm (false for NaN).
 func FCMEQ(a Arrangement, d, n, m int) Inst { return three("fcmeq", baseFCMEQ, a, d, n, m) }
