@@ -24,7 +24,8 @@ TEXT ·reluAVX2(SB), NOSPLIT, $0-52
 	VBLENDVPS Y1, Y14, Y0, Y0
 	VMOVUPS   Y0, Y15
 
-	// 4 vectors per iteration.
+	// Main loop: 4 vectors (32 elements) per iteration, interleaved 4 at a time, 1 of 1 loop constants in registers:
+	// 22 instructions, 0.69 per element.
 unrolled:
 	CMPQ      CX, $0x00000020
 	JB        single
@@ -119,7 +120,8 @@ TEXT ·leakyReLUAVX2(SB), NOSPLIT, $0-52
 	VBLENDVPS Y2, Y1, Y0, Y0
 	VMOVUPS   Y0, Y15
 
-	// 4 vectors per iteration.
+	// Main loop: 4 vectors (32 elements) per iteration, interleaved 4 at a time, 0 of 0 loop constants in registers:
+	// 34 instructions, 1.06 per element.
 unrolled:
 	CMPQ      CX, $0x00000020
 	JB        single
@@ -263,7 +265,8 @@ TEXT ·eluAVX2(SB), NOSPLIT, $0-52
 	VBLENDVPS   Y1, Y3, Y2, Y0
 	VMOVUPS     Y0, Y15
 
-	// 4 vectors per iteration.
+	// Main loop: 4 vectors (32 elements) per iteration, interleaved 1 at a time, 2 of 5 loop constants in registers:
+	// 126 instructions, 3.94 per element.
 unrolled:
 	CMPQ        CX, $0x00000020
 	JB          single
@@ -500,12 +503,6 @@ TEXT ·softplusAVX2(SB), NOSPLIT, $0-52
 	VMOVUPS u32_c28c0000<>+0(SB), Y14
 	VMOVUPS u32_40000000<>+0(SB), Y13
 	VMOVUPS u32_3f000000<>+0(SB), Y12
-	VMOVUPS u32_80000000<>+0(SB), Y11
-	VMOVUPS u32_c2d00000<>+0(SB), Y10
-	VMOVUPS u32_4b4000bf<>+0(SB), Y9
-	VMOVUPS u32_4b40007f<>+0(SB), Y8
-	VMOVUPS u32_3fb8aa3b<>+0(SB), Y7
-	VMOVUPS u32_bf317200<>+0(SB), Y6
 	CMPQ    CX, $0x00000008
 	JB      short
 
@@ -515,16 +512,17 @@ TEXT ·softplusAVX2(SB), NOSPLIT, $0-52
 	LEAQ         -32(SI)(CX*4), AX
 	LEAQ         -32(DI)(CX*4), BX
 	VMOVUPS      (AX), Y0
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
+	VORPS        u32_80000000<>+0(SB), Y0, Y1
+	VMAXPS       u32_c2d00000<>+0(SB), Y1, Y1
 	VSUBPS       Y14, Y1, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y3
-	VBLENDVPS    Y3, Y9, Y8, Y2
+	VMOVUPS      u32_4b40007f<>+0(SB), Y3
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y4
+	VBLENDVPS    Y4, u32_4b4000bf<>+0(SB), Y3, Y2
 	VMOVAPS      Y2, Y3
-	VFMADD231PS  Y7, Y1, Y3
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y1, Y3
 	VSUBPS       Y2, Y3, Y2
 	VPSLLD       $0x17, Y3, Y3
-	VFMADD231PS  Y6, Y2, Y1
+	VFMADD231PS  u32_bf317200<>+0(SB), Y2, Y1
 	VMULPS       u32_b5bfbe8e<>+0(SB), Y2, Y2
 	VADDPS       Y2, Y1, Y4
 	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
@@ -583,282 +581,287 @@ TEXT ·softplusAVX2(SB), NOSPLIT, $0-52
 	VBLENDVPS    Y2, Y3, Y1, Y0
 	VMOVUPS      Y0, Y15
 
-	// 4 vectors per iteration.
+	// Main loop: 4 vectors (32 elements) per iteration, interleaved 2 at a time, 3 of 22 loop constants in registers:
+	// 282 instructions, 8.81 per element.
 unrolled:
 	CMPQ         CX, $0x00000020
 	JB           single
 	VMOVUPS      (SI), Y0
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
-	VSUBPS       Y14, Y1, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y3
-	VBLENDVPS    Y3, Y9, Y8, Y2
-	VMOVAPS      Y2, Y3
-	VFMADD231PS  Y7, Y1, Y3
-	VSUBPS       Y2, Y3, Y2
-	VPSLLD       $0x17, Y3, Y3
-	VFMADD231PS  Y6, Y2, Y1
-	VMULPS       u32_b5bfbe8e<>+0(SB), Y2, Y2
-	VADDPS       Y2, Y1, Y4
-	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
-	VFMADD213PS  u32_3c091cbe<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3d2aad13<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3efffffd<>+0(SB), Y4, Y5
-	VMULPS       Y4, Y4, Y4
-	VFMADD231PS  Y5, Y4, Y2
-	VMULPS       Y1, Y3, Y1
-	VADDPS       Y1, Y3, Y4
-	VSUBPS       Y3, Y4, Y5
-	VSUBPS       Y5, Y1, Y1
-	VFMADD231PS  Y2, Y3, Y1
-	VADDPS       Y1, Y4, Y2
-	VSUBPS       Y4, Y2, Y3
-	VSUBPS       Y3, Y1, Y1
-	VADDPS       Y2, Y13, Y3
-	VSUBPS       Y3, Y13, Y4
-	VADDPS       Y2, Y4, Y4
-	VDIVPS       Y3, Y2, Y5
-	VFNMADD231PS Y3, Y5, Y2
-	VADDPS       Y1, Y2, Y1
-	VFNMADD231PS Y4, Y5, Y1
-	VMOVAPS      Y12, Y2
-	VFNMADD231PS Y12, Y5, Y2
-	VMULPS       Y2, Y1, Y1
-	VMULPS       Y5, Y5, Y2
-	VMOVUPS      u32_3e8f6483<>+0(SB), Y3
-	VFMADD213PS  u32_3e8f6038<>+0(SB), Y2, Y3
-	VFMADD213PS  u32_3ecce8e5<>+0(SB), Y2, Y3
-	VFMADD213PS  u32_3f2aaa81<>+0(SB), Y2, Y3
-	VMULPS       Y2, Y5, Y2
-	VADDPS       Y1, Y1, Y1
-	VFMADD231PS  Y3, Y2, Y1
-	VADDPS       Y5, Y5, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y3
-	VBLENDVPS    Y3, u32_00000000<>+0(SB), Y0, Y4
-	VMAXPS       Y4, Y2, Y3
-	VMINPS       Y2, Y4, Y2
-	VADDPS       Y2, Y3, Y4
-	VSUBPS       Y3, Y4, Y3
-	VSUBPS       Y3, Y2, Y2
-	VADDPS       Y1, Y2, Y1
-	VADDPS       Y1, Y4, Y1
-	VMULPS       u32_1f800000<>+0(SB), Y1, Y2
-	VSUBPS       Y14, Y0, Y3
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y3, Y4
-	VBLENDVPS    Y4, Y2, Y1, Y1
-	VMOVUPS      u32_41800000<>+0(SB), Y2
-	VSUBPS       Y0, Y2, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y3
-	VBLENDVPS    Y3, Y0, Y1, Y1
-	VCMPPS       $0x03, Y0, Y0, Y2
-	VORPS        u32_00400000<>+0(SB), Y0, Y3
-	VBLENDVPS    Y2, Y3, Y1, Y0
+	VMOVUPS      32(SI), Y1
+	VORPS        u32_80000000<>+0(SB), Y0, Y2
+	VORPS        u32_80000000<>+0(SB), Y1, Y3
+	VMAXPS       u32_c2d00000<>+0(SB), Y2, Y2
+	VMAXPS       u32_c2d00000<>+0(SB), Y3, Y3
+	VSUBPS       Y14, Y2, Y4
+	VSUBPS       Y14, Y3, Y5
+	VMOVUPS      u32_4b40007f<>+0(SB), Y6
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y4, Y7
+	VBLENDVPS    Y7, u32_4b4000bf<>+0(SB), Y6, Y4
+	VMOVUPS      u32_4b40007f<>+0(SB), Y6
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y5, Y7
+	VBLENDVPS    Y7, u32_4b4000bf<>+0(SB), Y6, Y5
+	VMOVAPS      Y4, Y6
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y2, Y6
+	VMOVAPS      Y5, Y7
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y3, Y7
+	VSUBPS       Y4, Y6, Y4
+	VSUBPS       Y5, Y7, Y5
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y7, Y7
+	VFMADD231PS  u32_bf317200<>+0(SB), Y4, Y2
+	VFMADD231PS  u32_bf317200<>+0(SB), Y5, Y3
+	VMULPS       u32_b5bfbe8e<>+0(SB), Y4, Y4
+	VMULPS       u32_b5bfbe8e<>+0(SB), Y5, Y5
+	VADDPS       Y4, Y2, Y8
+	VADDPS       Y5, Y3, Y9
+	VMOVUPS      u32_3ab4a643<>+0(SB), Y10
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Y8, Y10
+	VMOVUPS      u32_3ab4a643<>+0(SB), Y11
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Y9, Y11
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Y8, Y10
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Y9, Y11
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y8, Y10
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y9, Y11
+	VFMADD213PS  u32_3efffffd<>+0(SB), Y8, Y10
+	VFMADD213PS  u32_3efffffd<>+0(SB), Y9, Y11
+	VMULPS       Y8, Y8, Y8
+	VMULPS       Y9, Y9, Y9
+	VFMADD231PS  Y10, Y8, Y4
+	VFMADD231PS  Y11, Y9, Y5
+	VMULPS       Y2, Y6, Y2
+	VMULPS       Y3, Y7, Y3
+	VADDPS       Y2, Y6, Y8
+	VADDPS       Y3, Y7, Y9
+	VSUBPS       Y6, Y8, Y10
+	VSUBPS       Y7, Y9, Y11
+	VSUBPS       Y10, Y2, Y2
+	VSUBPS       Y11, Y3, Y3
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y7, Y3
+	VADDPS       Y2, Y8, Y4
+	VADDPS       Y3, Y9, Y5
+	VSUBPS       Y8, Y4, Y6
+	VSUBPS       Y9, Y5, Y7
+	VSUBPS       Y6, Y2, Y2
+	VSUBPS       Y7, Y3, Y3
+	VADDPS       Y4, Y13, Y6
+	VADDPS       Y5, Y13, Y7
+	VSUBPS       Y6, Y13, Y8
+	VSUBPS       Y7, Y13, Y9
+	VADDPS       Y4, Y8, Y8
+	VADDPS       Y5, Y9, Y9
+	VDIVPS       Y6, Y4, Y10
+	VDIVPS       Y7, Y5, Y11
+	VFNMADD231PS Y6, Y10, Y4
+	VFNMADD231PS Y7, Y11, Y5
+	VADDPS       Y2, Y4, Y2
+	VADDPS       Y3, Y5, Y3
+	VFNMADD231PS Y8, Y10, Y2
+	VFNMADD231PS Y9, Y11, Y3
+	VMOVAPS      Y12, Y4
+	VFNMADD231PS Y12, Y10, Y4
+	VMOVAPS      Y12, Y5
+	VFNMADD231PS Y12, Y11, Y5
+	VMULPS       Y4, Y2, Y2
+	VMULPS       Y5, Y3, Y3
+	VMULPS       Y10, Y10, Y4
+	VMULPS       Y11, Y11, Y5
+	VMOVUPS      u32_3e8f6483<>+0(SB), Y6
+	VFMADD213PS  u32_3e8f6038<>+0(SB), Y4, Y6
+	VMOVUPS      u32_3e8f6483<>+0(SB), Y7
+	VFMADD213PS  u32_3e8f6038<>+0(SB), Y5, Y7
+	VFMADD213PS  u32_3ecce8e5<>+0(SB), Y4, Y6
+	VFMADD213PS  u32_3ecce8e5<>+0(SB), Y5, Y7
+	VFMADD213PS  u32_3f2aaa81<>+0(SB), Y4, Y6
+	VFMADD213PS  u32_3f2aaa81<>+0(SB), Y5, Y7
+	VMULPS       Y4, Y10, Y4
+	VMULPS       Y5, Y11, Y5
+	VADDPS       Y2, Y2, Y2
+	VADDPS       Y3, Y3, Y3
+	VFMADD231PS  Y6, Y4, Y2
+	VFMADD231PS  Y7, Y5, Y3
+	VADDPS       Y10, Y10, Y4
+	VADDPS       Y11, Y11, Y5
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y6
+	VBLENDVPS    Y6, u32_00000000<>+0(SB), Y0, Y7
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y1, Y6
+	VBLENDVPS    Y6, u32_00000000<>+0(SB), Y1, Y8
+	VMAXPS       Y7, Y4, Y6
+	VMAXPS       Y8, Y5, Y9
+	VMINPS       Y4, Y7, Y4
+	VMINPS       Y5, Y8, Y5
+	VADDPS       Y4, Y6, Y7
+	VADDPS       Y5, Y9, Y8
+	VSUBPS       Y6, Y7, Y6
+	VSUBPS       Y9, Y8, Y9
+	VSUBPS       Y6, Y4, Y4
+	VSUBPS       Y9, Y5, Y5
+	VADDPS       Y2, Y4, Y2
+	VADDPS       Y3, Y5, Y3
+	VADDPS       Y2, Y7, Y2
+	VADDPS       Y3, Y8, Y3
+	VMULPS       u32_1f800000<>+0(SB), Y2, Y4
+	VMULPS       u32_1f800000<>+0(SB), Y3, Y5
+	VSUBPS       Y14, Y0, Y6
+	VSUBPS       Y14, Y1, Y7
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y6, Y8
+	VBLENDVPS    Y8, Y4, Y2, Y2
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y7, Y4
+	VBLENDVPS    Y4, Y5, Y3, Y3
+	VMOVUPS      u32_41800000<>+0(SB), Y4
+	VSUBPS       Y0, Y4, Y4
+	VMOVUPS      u32_41800000<>+0(SB), Y5
+	VSUBPS       Y1, Y5, Y5
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y4, Y6
+	VBLENDVPS    Y6, Y0, Y2, Y2
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y5, Y4
+	VBLENDVPS    Y4, Y1, Y3, Y3
+	VCMPPS       $0x03, Y0, Y0, Y4
+	VORPS        u32_00400000<>+0(SB), Y0, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y0
+	VCMPPS       $0x03, Y1, Y1, Y2
+	VORPS        u32_00400000<>+0(SB), Y1, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y1
 	VMOVUPS      Y0, (DI)
-	VMOVUPS      32(SI), Y0
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
-	VSUBPS       Y14, Y1, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y3
-	VBLENDVPS    Y3, Y9, Y8, Y2
-	VMOVAPS      Y2, Y3
-	VFMADD231PS  Y7, Y1, Y3
-	VSUBPS       Y2, Y3, Y2
-	VPSLLD       $0x17, Y3, Y3
-	VFMADD231PS  Y6, Y2, Y1
-	VMULPS       u32_b5bfbe8e<>+0(SB), Y2, Y2
-	VADDPS       Y2, Y1, Y4
-	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
-	VFMADD213PS  u32_3c091cbe<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3d2aad13<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3efffffd<>+0(SB), Y4, Y5
-	VMULPS       Y4, Y4, Y4
-	VFMADD231PS  Y5, Y4, Y2
-	VMULPS       Y1, Y3, Y1
-	VADDPS       Y1, Y3, Y4
-	VSUBPS       Y3, Y4, Y5
-	VSUBPS       Y5, Y1, Y1
-	VFMADD231PS  Y2, Y3, Y1
-	VADDPS       Y1, Y4, Y2
-	VSUBPS       Y4, Y2, Y3
-	VSUBPS       Y3, Y1, Y1
-	VADDPS       Y2, Y13, Y3
-	VSUBPS       Y3, Y13, Y4
-	VADDPS       Y2, Y4, Y4
-	VDIVPS       Y3, Y2, Y5
-	VFNMADD231PS Y3, Y5, Y2
-	VADDPS       Y1, Y2, Y1
-	VFNMADD231PS Y4, Y5, Y1
-	VMOVAPS      Y12, Y2
-	VFNMADD231PS Y12, Y5, Y2
-	VMULPS       Y2, Y1, Y1
-	VMULPS       Y5, Y5, Y2
-	VMOVUPS      u32_3e8f6483<>+0(SB), Y3
-	VFMADD213PS  u32_3e8f6038<>+0(SB), Y2, Y3
-	VFMADD213PS  u32_3ecce8e5<>+0(SB), Y2, Y3
-	VFMADD213PS  u32_3f2aaa81<>+0(SB), Y2, Y3
-	VMULPS       Y2, Y5, Y2
-	VADDPS       Y1, Y1, Y1
-	VFMADD231PS  Y3, Y2, Y1
-	VADDPS       Y5, Y5, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y3
-	VBLENDVPS    Y3, u32_00000000<>+0(SB), Y0, Y4
-	VMAXPS       Y4, Y2, Y3
-	VMINPS       Y2, Y4, Y2
-	VADDPS       Y2, Y3, Y4
-	VSUBPS       Y3, Y4, Y3
-	VSUBPS       Y3, Y2, Y2
-	VADDPS       Y1, Y2, Y1
-	VADDPS       Y1, Y4, Y1
-	VMULPS       u32_1f800000<>+0(SB), Y1, Y2
-	VSUBPS       Y14, Y0, Y3
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y3, Y4
-	VBLENDVPS    Y4, Y2, Y1, Y1
-	VMOVUPS      u32_41800000<>+0(SB), Y2
-	VSUBPS       Y0, Y2, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y3
-	VBLENDVPS    Y3, Y0, Y1, Y1
-	VCMPPS       $0x03, Y0, Y0, Y2
-	VORPS        u32_00400000<>+0(SB), Y0, Y3
-	VBLENDVPS    Y2, Y3, Y1, Y0
-	VMOVUPS      Y0, 32(DI)
+	VMOVUPS      Y1, 32(DI)
 	VMOVUPS      64(SI), Y0
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
-	VSUBPS       Y14, Y1, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y3
-	VBLENDVPS    Y3, Y9, Y8, Y2
-	VMOVAPS      Y2, Y3
-	VFMADD231PS  Y7, Y1, Y3
-	VSUBPS       Y2, Y3, Y2
-	VPSLLD       $0x17, Y3, Y3
-	VFMADD231PS  Y6, Y2, Y1
-	VMULPS       u32_b5bfbe8e<>+0(SB), Y2, Y2
-	VADDPS       Y2, Y1, Y4
-	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
-	VFMADD213PS  u32_3c091cbe<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3d2aad13<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3efffffd<>+0(SB), Y4, Y5
-	VMULPS       Y4, Y4, Y4
-	VFMADD231PS  Y5, Y4, Y2
-	VMULPS       Y1, Y3, Y1
-	VADDPS       Y1, Y3, Y4
-	VSUBPS       Y3, Y4, Y5
-	VSUBPS       Y5, Y1, Y1
-	VFMADD231PS  Y2, Y3, Y1
-	VADDPS       Y1, Y4, Y2
-	VSUBPS       Y4, Y2, Y3
-	VSUBPS       Y3, Y1, Y1
-	VADDPS       Y2, Y13, Y3
-	VSUBPS       Y3, Y13, Y4
-	VADDPS       Y2, Y4, Y4
-	VDIVPS       Y3, Y2, Y5
-	VFNMADD231PS Y3, Y5, Y2
-	VADDPS       Y1, Y2, Y1
-	VFNMADD231PS Y4, Y5, Y1
-	VMOVAPS      Y12, Y2
-	VFNMADD231PS Y12, Y5, Y2
-	VMULPS       Y2, Y1, Y1
-	VMULPS       Y5, Y5, Y2
-	VMOVUPS      u32_3e8f6483<>+0(SB), Y3
-	VFMADD213PS  u32_3e8f6038<>+0(SB), Y2, Y3
-	VFMADD213PS  u32_3ecce8e5<>+0(SB), Y2, Y3
-	VFMADD213PS  u32_3f2aaa81<>+0(SB), Y2, Y3
-	VMULPS       Y2, Y5, Y2
-	VADDPS       Y1, Y1, Y1
-	VFMADD231PS  Y3, Y2, Y1
-	VADDPS       Y5, Y5, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y3
-	VBLENDVPS    Y3, u32_00000000<>+0(SB), Y0, Y4
-	VMAXPS       Y4, Y2, Y3
-	VMINPS       Y2, Y4, Y2
-	VADDPS       Y2, Y3, Y4
-	VSUBPS       Y3, Y4, Y3
-	VSUBPS       Y3, Y2, Y2
-	VADDPS       Y1, Y2, Y1
-	VADDPS       Y1, Y4, Y1
-	VMULPS       u32_1f800000<>+0(SB), Y1, Y2
-	VSUBPS       Y14, Y0, Y3
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y3, Y4
-	VBLENDVPS    Y4, Y2, Y1, Y1
-	VMOVUPS      u32_41800000<>+0(SB), Y2
-	VSUBPS       Y0, Y2, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y3
-	VBLENDVPS    Y3, Y0, Y1, Y1
-	VCMPPS       $0x03, Y0, Y0, Y2
-	VORPS        u32_00400000<>+0(SB), Y0, Y3
-	VBLENDVPS    Y2, Y3, Y1, Y0
+	VMOVUPS      96(SI), Y1
+	VORPS        u32_80000000<>+0(SB), Y0, Y2
+	VORPS        u32_80000000<>+0(SB), Y1, Y3
+	VMAXPS       u32_c2d00000<>+0(SB), Y2, Y2
+	VMAXPS       u32_c2d00000<>+0(SB), Y3, Y3
+	VSUBPS       Y14, Y2, Y4
+	VSUBPS       Y14, Y3, Y5
+	VMOVUPS      u32_4b40007f<>+0(SB), Y6
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y4, Y7
+	VBLENDVPS    Y7, u32_4b4000bf<>+0(SB), Y6, Y4
+	VMOVUPS      u32_4b40007f<>+0(SB), Y6
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y5, Y7
+	VBLENDVPS    Y7, u32_4b4000bf<>+0(SB), Y6, Y5
+	VMOVAPS      Y4, Y6
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y2, Y6
+	VMOVAPS      Y5, Y7
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y3, Y7
+	VSUBPS       Y4, Y6, Y4
+	VSUBPS       Y5, Y7, Y5
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y7, Y7
+	VFMADD231PS  u32_bf317200<>+0(SB), Y4, Y2
+	VFMADD231PS  u32_bf317200<>+0(SB), Y5, Y3
+	VMULPS       u32_b5bfbe8e<>+0(SB), Y4, Y4
+	VMULPS       u32_b5bfbe8e<>+0(SB), Y5, Y5
+	VADDPS       Y4, Y2, Y8
+	VADDPS       Y5, Y3, Y9
+	VMOVUPS      u32_3ab4a643<>+0(SB), Y10
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Y8, Y10
+	VMOVUPS      u32_3ab4a643<>+0(SB), Y11
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Y9, Y11
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Y8, Y10
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Y9, Y11
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y8, Y10
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y9, Y11
+	VFMADD213PS  u32_3efffffd<>+0(SB), Y8, Y10
+	VFMADD213PS  u32_3efffffd<>+0(SB), Y9, Y11
+	VMULPS       Y8, Y8, Y8
+	VMULPS       Y9, Y9, Y9
+	VFMADD231PS  Y10, Y8, Y4
+	VFMADD231PS  Y11, Y9, Y5
+	VMULPS       Y2, Y6, Y2
+	VMULPS       Y3, Y7, Y3
+	VADDPS       Y2, Y6, Y8
+	VADDPS       Y3, Y7, Y9
+	VSUBPS       Y6, Y8, Y10
+	VSUBPS       Y7, Y9, Y11
+	VSUBPS       Y10, Y2, Y2
+	VSUBPS       Y11, Y3, Y3
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y7, Y3
+	VADDPS       Y2, Y8, Y4
+	VADDPS       Y3, Y9, Y5
+	VSUBPS       Y8, Y4, Y6
+	VSUBPS       Y9, Y5, Y7
+	VSUBPS       Y6, Y2, Y2
+	VSUBPS       Y7, Y3, Y3
+	VADDPS       Y4, Y13, Y6
+	VADDPS       Y5, Y13, Y7
+	VSUBPS       Y6, Y13, Y8
+	VSUBPS       Y7, Y13, Y9
+	VADDPS       Y4, Y8, Y8
+	VADDPS       Y5, Y9, Y9
+	VDIVPS       Y6, Y4, Y10
+	VDIVPS       Y7, Y5, Y11
+	VFNMADD231PS Y6, Y10, Y4
+	VFNMADD231PS Y7, Y11, Y5
+	VADDPS       Y2, Y4, Y2
+	VADDPS       Y3, Y5, Y3
+	VFNMADD231PS Y8, Y10, Y2
+	VFNMADD231PS Y9, Y11, Y3
+	VMOVAPS      Y12, Y4
+	VFNMADD231PS Y12, Y10, Y4
+	VMOVAPS      Y12, Y5
+	VFNMADD231PS Y12, Y11, Y5
+	VMULPS       Y4, Y2, Y2
+	VMULPS       Y5, Y3, Y3
+	VMULPS       Y10, Y10, Y4
+	VMULPS       Y11, Y11, Y5
+	VMOVUPS      u32_3e8f6483<>+0(SB), Y6
+	VFMADD213PS  u32_3e8f6038<>+0(SB), Y4, Y6
+	VMOVUPS      u32_3e8f6483<>+0(SB), Y7
+	VFMADD213PS  u32_3e8f6038<>+0(SB), Y5, Y7
+	VFMADD213PS  u32_3ecce8e5<>+0(SB), Y4, Y6
+	VFMADD213PS  u32_3ecce8e5<>+0(SB), Y5, Y7
+	VFMADD213PS  u32_3f2aaa81<>+0(SB), Y4, Y6
+	VFMADD213PS  u32_3f2aaa81<>+0(SB), Y5, Y7
+	VMULPS       Y4, Y10, Y4
+	VMULPS       Y5, Y11, Y5
+	VADDPS       Y2, Y2, Y2
+	VADDPS       Y3, Y3, Y3
+	VFMADD231PS  Y6, Y4, Y2
+	VFMADD231PS  Y7, Y5, Y3
+	VADDPS       Y10, Y10, Y4
+	VADDPS       Y11, Y11, Y5
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y6
+	VBLENDVPS    Y6, u32_00000000<>+0(SB), Y0, Y7
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y1, Y6
+	VBLENDVPS    Y6, u32_00000000<>+0(SB), Y1, Y8
+	VMAXPS       Y7, Y4, Y6
+	VMAXPS       Y8, Y5, Y9
+	VMINPS       Y4, Y7, Y4
+	VMINPS       Y5, Y8, Y5
+	VADDPS       Y4, Y6, Y7
+	VADDPS       Y5, Y9, Y8
+	VSUBPS       Y6, Y7, Y6
+	VSUBPS       Y9, Y8, Y9
+	VSUBPS       Y6, Y4, Y4
+	VSUBPS       Y9, Y5, Y5
+	VADDPS       Y2, Y4, Y2
+	VADDPS       Y3, Y5, Y3
+	VADDPS       Y2, Y7, Y2
+	VADDPS       Y3, Y8, Y3
+	VMULPS       u32_1f800000<>+0(SB), Y2, Y4
+	VMULPS       u32_1f800000<>+0(SB), Y3, Y5
+	VSUBPS       Y14, Y0, Y6
+	VSUBPS       Y14, Y1, Y7
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y6, Y8
+	VBLENDVPS    Y8, Y4, Y2, Y2
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y7, Y4
+	VBLENDVPS    Y4, Y5, Y3, Y3
+	VMOVUPS      u32_41800000<>+0(SB), Y4
+	VSUBPS       Y0, Y4, Y4
+	VMOVUPS      u32_41800000<>+0(SB), Y5
+	VSUBPS       Y1, Y5, Y5
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y4, Y6
+	VBLENDVPS    Y6, Y0, Y2, Y2
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y5, Y4
+	VBLENDVPS    Y4, Y1, Y3, Y3
+	VCMPPS       $0x03, Y0, Y0, Y4
+	VORPS        u32_00400000<>+0(SB), Y0, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y0
+	VCMPPS       $0x03, Y1, Y1, Y2
+	VORPS        u32_00400000<>+0(SB), Y1, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y1
 	VMOVUPS      Y0, 64(DI)
-	VMOVUPS      96(SI), Y0
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
-	VSUBPS       Y14, Y1, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y3
-	VBLENDVPS    Y3, Y9, Y8, Y2
-	VMOVAPS      Y2, Y3
-	VFMADD231PS  Y7, Y1, Y3
-	VSUBPS       Y2, Y3, Y2
-	VPSLLD       $0x17, Y3, Y3
-	VFMADD231PS  Y6, Y2, Y1
-	VMULPS       u32_b5bfbe8e<>+0(SB), Y2, Y2
-	VADDPS       Y2, Y1, Y4
-	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
-	VFMADD213PS  u32_3c091cbe<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3d2aad13<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3efffffd<>+0(SB), Y4, Y5
-	VMULPS       Y4, Y4, Y4
-	VFMADD231PS  Y5, Y4, Y2
-	VMULPS       Y1, Y3, Y1
-	VADDPS       Y1, Y3, Y4
-	VSUBPS       Y3, Y4, Y5
-	VSUBPS       Y5, Y1, Y1
-	VFMADD231PS  Y2, Y3, Y1
-	VADDPS       Y1, Y4, Y2
-	VSUBPS       Y4, Y2, Y3
-	VSUBPS       Y3, Y1, Y1
-	VADDPS       Y2, Y13, Y3
-	VSUBPS       Y3, Y13, Y4
-	VADDPS       Y2, Y4, Y4
-	VDIVPS       Y3, Y2, Y5
-	VFNMADD231PS Y3, Y5, Y2
-	VADDPS       Y1, Y2, Y1
-	VFNMADD231PS Y4, Y5, Y1
-	VMOVAPS      Y12, Y2
-	VFNMADD231PS Y12, Y5, Y2
-	VMULPS       Y2, Y1, Y1
-	VMULPS       Y5, Y5, Y2
-	VMOVUPS      u32_3e8f6483<>+0(SB), Y3
-	VFMADD213PS  u32_3e8f6038<>+0(SB), Y2, Y3
-	VFMADD213PS  u32_3ecce8e5<>+0(SB), Y2, Y3
-	VFMADD213PS  u32_3f2aaa81<>+0(SB), Y2, Y3
-	VMULPS       Y2, Y5, Y2
-	VADDPS       Y1, Y1, Y1
-	VFMADD231PS  Y3, Y2, Y1
-	VADDPS       Y5, Y5, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y3
-	VBLENDVPS    Y3, u32_00000000<>+0(SB), Y0, Y4
-	VMAXPS       Y4, Y2, Y3
-	VMINPS       Y2, Y4, Y2
-	VADDPS       Y2, Y3, Y4
-	VSUBPS       Y3, Y4, Y3
-	VSUBPS       Y3, Y2, Y2
-	VADDPS       Y1, Y2, Y1
-	VADDPS       Y1, Y4, Y1
-	VMULPS       u32_1f800000<>+0(SB), Y1, Y2
-	VSUBPS       Y14, Y0, Y3
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y3, Y4
-	VBLENDVPS    Y4, Y2, Y1, Y1
-	VMOVUPS      u32_41800000<>+0(SB), Y2
-	VSUBPS       Y0, Y2, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y3
-	VBLENDVPS    Y3, Y0, Y1, Y1
-	VCMPPS       $0x03, Y0, Y0, Y2
-	VORPS        u32_00400000<>+0(SB), Y0, Y3
-	VBLENDVPS    Y2, Y3, Y1, Y0
-	VMOVUPS      Y0, 96(DI)
+	VMOVUPS      Y1, 96(DI)
 	ADDQ         $0x00000080, SI
 	ADDQ         $0x00000080, DI
 	SUBQ         $0x00000020, CX
@@ -869,16 +872,17 @@ single:
 	CMPQ         CX, $0x00000008
 	JB           last
 	VMOVUPS      (SI), Y0
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
+	VORPS        u32_80000000<>+0(SB), Y0, Y1
+	VMAXPS       u32_c2d00000<>+0(SB), Y1, Y1
 	VSUBPS       Y14, Y1, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y3
-	VBLENDVPS    Y3, Y9, Y8, Y2
+	VMOVUPS      u32_4b40007f<>+0(SB), Y3
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y4
+	VBLENDVPS    Y4, u32_4b4000bf<>+0(SB), Y3, Y2
 	VMOVAPS      Y2, Y3
-	VFMADD231PS  Y7, Y1, Y3
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y1, Y3
 	VSUBPS       Y2, Y3, Y2
 	VPSLLD       $0x17, Y3, Y3
-	VFMADD231PS  Y6, Y2, Y1
+	VFMADD231PS  u32_bf317200<>+0(SB), Y2, Y1
 	VMULPS       u32_b5bfbe8e<>+0(SB), Y2, Y2
 	VADDPS       Y2, Y1, Y4
 	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
@@ -959,16 +963,17 @@ tailload:
 	VMOVSS       (SI)(AX*4), X2
 	VBLENDPS     $0x01, Y2, Y0, Y0
 	JNZ          tailload
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
+	VORPS        u32_80000000<>+0(SB), Y0, Y1
+	VMAXPS       u32_c2d00000<>+0(SB), Y1, Y1
 	VSUBPS       Y14, Y1, Y2
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y3
-	VBLENDVPS    Y3, Y9, Y8, Y2
+	VMOVUPS      u32_4b40007f<>+0(SB), Y3
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y2, Y4
+	VBLENDVPS    Y4, u32_4b4000bf<>+0(SB), Y3, Y2
 	VMOVAPS      Y2, Y3
-	VFMADD231PS  Y7, Y1, Y3
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y1, Y3
 	VSUBPS       Y2, Y3, Y2
 	VPSLLD       $0x17, Y3, Y3
-	VFMADD231PS  Y6, Y2, Y1
+	VFMADD231PS  u32_bf317200<>+0(SB), Y2, Y1
 	VMULPS       u32_b5bfbe8e<>+0(SB), Y2, Y2
 	VADDPS       Y2, Y1, Y4
 	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
@@ -1048,11 +1053,6 @@ TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-52
 	VMOVUPS u32_1f800000<>+0(SB), Y14
 	VMOVUPS u32_3f800000<>+0(SB), Y13
 	VMOVUPS u32_4b4000bf<>+0(SB), Y12
-	VMOVUPS u32_80000000<>+0(SB), Y11
-	VMOVUPS u32_c2d00000<>+0(SB), Y10
-	VMOVUPS u32_3fb8aa3b<>+0(SB), Y9
-	VMOVUPS u32_bf317200<>+0(SB), Y8
-	VMOVUPS u32_b5bfbe8e<>+0(SB), Y7
 	CMPQ    CX, $0x00000008
 	JB      short
 
@@ -1062,14 +1062,14 @@ TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-52
 	LEAQ         -32(SI)(CX*4), AX
 	LEAQ         -32(DI)(CX*4), BX
 	VMOVUPS      (AX), Y0
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
+	VORPS        u32_80000000<>+0(SB), Y0, Y1
+	VMAXPS       u32_c2d00000<>+0(SB), Y1, Y1
 	VMOVAPS      Y12, Y2
-	VFMADD231PS  Y9, Y1, Y2
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y1, Y2
 	VSUBPS       Y12, Y2, Y3
 	VPSLLD       $0x17, Y2, Y2
-	VFMADD231PS  Y8, Y3, Y1
-	VMULPS       Y7, Y3, Y3
+	VFMADD231PS  u32_bf317200<>+0(SB), Y3, Y1
+	VMULPS       u32_b5bfbe8e<>+0(SB), Y3, Y3
 	VADDPS       Y3, Y1, Y4
 	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
 	VFMADD213PS  u32_3c091cbe<>+0(SB), Y4, Y5
@@ -1112,210 +1112,211 @@ TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-52
 	VBLENDVPS    Y2, Y3, Y1, Y0
 	VMOVUPS      Y0, Y15
 
-	// 4 vectors per iteration.
+	// Main loop: 4 vectors (32 elements) per iteration, interleaved 2 at a time, 3 of 15 loop constants in registers:
+	// 206 instructions, 6.44 per element.
 unrolled:
 	CMPQ         CX, $0x00000020
 	JB           single
 	VMOVUPS      (SI), Y0
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
-	VMOVAPS      Y12, Y2
-	VFMADD231PS  Y9, Y1, Y2
-	VSUBPS       Y12, Y2, Y3
-	VPSLLD       $0x17, Y2, Y2
-	VFMADD231PS  Y8, Y3, Y1
-	VMULPS       Y7, Y3, Y3
-	VADDPS       Y3, Y1, Y4
-	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
-	VFMADD213PS  u32_3c091cbe<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3d2aad13<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3efffffd<>+0(SB), Y4, Y5
-	VMULPS       Y4, Y4, Y4
-	VFMADD231PS  Y5, Y4, Y3
-	VMULPS       Y1, Y2, Y1
-	VADDPS       Y1, Y2, Y4
-	VSUBPS       Y2, Y4, Y5
-	VSUBPS       Y5, Y1, Y1
-	VFMADD231PS  Y3, Y2, Y1
-	VADDPS       Y1, Y4, Y2
-	VSUBPS       Y4, Y2, Y3
-	VSUBPS       Y3, Y1, Y1
-	VMOVAPS      Y13, Y3
-	VFMADD231PS  Y14, Y2, Y3
-	VSUBPS       Y3, Y13, Y4
-	VFMADD231PS  Y14, Y2, Y4
-	VFMADD231PS  Y14, Y1, Y4
-	VMOVUPS      u32_5f800000<>+0(SB), Y5
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y6
-	VBLENDVPS    Y6, Y2, Y5, Y2
-	VMOVUPS      u32_00000000<>+0(SB), Y5
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y6
-	VBLENDVPS    Y6, Y1, Y5, Y1
-	VDIVPS       Y3, Y2, Y5
-	VFNMADD231PS Y3, Y5, Y2
-	VADDPS       Y1, Y2, Y1
-	VFNMADD231PS Y4, Y5, Y1
-	VMULPS       Y14, Y5, Y2
-	VSUBPS       Y2, Y13, Y3
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y4
-	VBLENDVPS    Y4, Y3, Y2, Y2
-	VFMADD231PS  Y2, Y1, Y5
-	VMULPS       Y14, Y5, Y1
-	VCMPPS       $0x03, Y0, Y0, Y2
-	VORPS        u32_00400000<>+0(SB), Y0, Y3
-	VBLENDVPS    Y2, Y3, Y1, Y0
+	VMOVUPS      32(SI), Y1
+	VORPS        u32_80000000<>+0(SB), Y0, Y2
+	VORPS        u32_80000000<>+0(SB), Y1, Y3
+	VMAXPS       u32_c2d00000<>+0(SB), Y2, Y2
+	VMAXPS       u32_c2d00000<>+0(SB), Y3, Y3
+	VMOVAPS      Y12, Y4
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y2, Y4
+	VMOVAPS      Y12, Y5
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y3, Y5
+	VSUBPS       Y12, Y4, Y6
+	VSUBPS       Y12, Y5, Y7
+	VPSLLD       $0x17, Y4, Y4
+	VPSLLD       $0x17, Y5, Y5
+	VFMADD231PS  u32_bf317200<>+0(SB), Y6, Y2
+	VFMADD231PS  u32_bf317200<>+0(SB), Y7, Y3
+	VMULPS       u32_b5bfbe8e<>+0(SB), Y6, Y6
+	VMULPS       u32_b5bfbe8e<>+0(SB), Y7, Y7
+	VADDPS       Y6, Y2, Y8
+	VADDPS       Y7, Y3, Y9
+	VMOVUPS      u32_3ab4a643<>+0(SB), Y10
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Y8, Y10
+	VMOVUPS      u32_3ab4a643<>+0(SB), Y11
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Y9, Y11
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Y8, Y10
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Y9, Y11
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y8, Y10
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y9, Y11
+	VFMADD213PS  u32_3efffffd<>+0(SB), Y8, Y10
+	VFMADD213PS  u32_3efffffd<>+0(SB), Y9, Y11
+	VMULPS       Y8, Y8, Y8
+	VMULPS       Y9, Y9, Y9
+	VFMADD231PS  Y10, Y8, Y6
+	VFMADD231PS  Y11, Y9, Y7
+	VMULPS       Y2, Y4, Y2
+	VMULPS       Y3, Y5, Y3
+	VADDPS       Y2, Y4, Y8
+	VADDPS       Y3, Y5, Y9
+	VSUBPS       Y4, Y8, Y10
+	VSUBPS       Y5, Y9, Y11
+	VSUBPS       Y10, Y2, Y2
+	VSUBPS       Y11, Y3, Y3
+	VFMADD231PS  Y6, Y4, Y2
+	VFMADD231PS  Y7, Y5, Y3
+	VADDPS       Y2, Y8, Y4
+	VADDPS       Y3, Y9, Y5
+	VSUBPS       Y8, Y4, Y6
+	VSUBPS       Y9, Y5, Y7
+	VSUBPS       Y6, Y2, Y2
+	VSUBPS       Y7, Y3, Y3
+	VMOVAPS      Y13, Y6
+	VFMADD231PS  Y14, Y4, Y6
+	VMOVAPS      Y13, Y7
+	VFMADD231PS  Y14, Y5, Y7
+	VSUBPS       Y6, Y13, Y8
+	VSUBPS       Y7, Y13, Y9
+	VFMADD231PS  Y14, Y4, Y8
+	VFMADD231PS  Y14, Y5, Y9
+	VFMADD231PS  Y14, Y2, Y8
+	VFMADD231PS  Y14, Y3, Y9
+	VMOVUPS      u32_5f800000<>+0(SB), Y10
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y11
+	VBLENDVPS    Y11, Y4, Y10, Y4
+	VMOVUPS      u32_5f800000<>+0(SB), Y10
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y1, Y11
+	VBLENDVPS    Y11, Y5, Y10, Y5
+	VMOVUPS      u32_00000000<>+0(SB), Y10
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y11
+	VBLENDVPS    Y11, Y2, Y10, Y2
+	VMOVUPS      u32_00000000<>+0(SB), Y10
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y1, Y11
+	VBLENDVPS    Y11, Y3, Y10, Y3
+	VDIVPS       Y6, Y4, Y10
+	VDIVPS       Y7, Y5, Y11
+	VFNMADD231PS Y6, Y10, Y4
+	VFNMADD231PS Y7, Y11, Y5
+	VADDPS       Y2, Y4, Y2
+	VADDPS       Y3, Y5, Y3
+	VFNMADD231PS Y8, Y10, Y2
+	VFNMADD231PS Y9, Y11, Y3
+	VMULPS       Y14, Y10, Y4
+	VMULPS       Y14, Y11, Y5
+	VSUBPS       Y4, Y13, Y6
+	VSUBPS       Y5, Y13, Y7
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y8
+	VBLENDVPS    Y8, Y6, Y4, Y4
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y1, Y6
+	VBLENDVPS    Y6, Y7, Y5, Y5
+	VFMADD231PS  Y4, Y2, Y10
+	VFMADD231PS  Y5, Y3, Y11
+	VMULPS       Y14, Y10, Y2
+	VMULPS       Y14, Y11, Y3
+	VCMPPS       $0x03, Y0, Y0, Y4
+	VORPS        u32_00400000<>+0(SB), Y0, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y0
+	VCMPPS       $0x03, Y1, Y1, Y2
+	VORPS        u32_00400000<>+0(SB), Y1, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y1
 	VMOVUPS      Y0, (DI)
-	VMOVUPS      32(SI), Y0
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
-	VMOVAPS      Y12, Y2
-	VFMADD231PS  Y9, Y1, Y2
-	VSUBPS       Y12, Y2, Y3
-	VPSLLD       $0x17, Y2, Y2
-	VFMADD231PS  Y8, Y3, Y1
-	VMULPS       Y7, Y3, Y3
-	VADDPS       Y3, Y1, Y4
-	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
-	VFMADD213PS  u32_3c091cbe<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3d2aad13<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3efffffd<>+0(SB), Y4, Y5
-	VMULPS       Y4, Y4, Y4
-	VFMADD231PS  Y5, Y4, Y3
-	VMULPS       Y1, Y2, Y1
-	VADDPS       Y1, Y2, Y4
-	VSUBPS       Y2, Y4, Y5
-	VSUBPS       Y5, Y1, Y1
-	VFMADD231PS  Y3, Y2, Y1
-	VADDPS       Y1, Y4, Y2
-	VSUBPS       Y4, Y2, Y3
-	VSUBPS       Y3, Y1, Y1
-	VMOVAPS      Y13, Y3
-	VFMADD231PS  Y14, Y2, Y3
-	VSUBPS       Y3, Y13, Y4
-	VFMADD231PS  Y14, Y2, Y4
-	VFMADD231PS  Y14, Y1, Y4
-	VMOVUPS      u32_5f800000<>+0(SB), Y5
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y6
-	VBLENDVPS    Y6, Y2, Y5, Y2
-	VMOVUPS      u32_00000000<>+0(SB), Y5
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y6
-	VBLENDVPS    Y6, Y1, Y5, Y1
-	VDIVPS       Y3, Y2, Y5
-	VFNMADD231PS Y3, Y5, Y2
-	VADDPS       Y1, Y2, Y1
-	VFNMADD231PS Y4, Y5, Y1
-	VMULPS       Y14, Y5, Y2
-	VSUBPS       Y2, Y13, Y3
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y4
-	VBLENDVPS    Y4, Y3, Y2, Y2
-	VFMADD231PS  Y2, Y1, Y5
-	VMULPS       Y14, Y5, Y1
-	VCMPPS       $0x03, Y0, Y0, Y2
-	VORPS        u32_00400000<>+0(SB), Y0, Y3
-	VBLENDVPS    Y2, Y3, Y1, Y0
-	VMOVUPS      Y0, 32(DI)
+	VMOVUPS      Y1, 32(DI)
 	VMOVUPS      64(SI), Y0
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
-	VMOVAPS      Y12, Y2
-	VFMADD231PS  Y9, Y1, Y2
-	VSUBPS       Y12, Y2, Y3
-	VPSLLD       $0x17, Y2, Y2
-	VFMADD231PS  Y8, Y3, Y1
-	VMULPS       Y7, Y3, Y3
-	VADDPS       Y3, Y1, Y4
-	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
-	VFMADD213PS  u32_3c091cbe<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3d2aad13<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3efffffd<>+0(SB), Y4, Y5
-	VMULPS       Y4, Y4, Y4
-	VFMADD231PS  Y5, Y4, Y3
-	VMULPS       Y1, Y2, Y1
-	VADDPS       Y1, Y2, Y4
-	VSUBPS       Y2, Y4, Y5
-	VSUBPS       Y5, Y1, Y1
-	VFMADD231PS  Y3, Y2, Y1
-	VADDPS       Y1, Y4, Y2
-	VSUBPS       Y4, Y2, Y3
-	VSUBPS       Y3, Y1, Y1
-	VMOVAPS      Y13, Y3
-	VFMADD231PS  Y14, Y2, Y3
-	VSUBPS       Y3, Y13, Y4
-	VFMADD231PS  Y14, Y2, Y4
-	VFMADD231PS  Y14, Y1, Y4
-	VMOVUPS      u32_5f800000<>+0(SB), Y5
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y6
-	VBLENDVPS    Y6, Y2, Y5, Y2
-	VMOVUPS      u32_00000000<>+0(SB), Y5
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y6
-	VBLENDVPS    Y6, Y1, Y5, Y1
-	VDIVPS       Y3, Y2, Y5
-	VFNMADD231PS Y3, Y5, Y2
-	VADDPS       Y1, Y2, Y1
-	VFNMADD231PS Y4, Y5, Y1
-	VMULPS       Y14, Y5, Y2
-	VSUBPS       Y2, Y13, Y3
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y4
-	VBLENDVPS    Y4, Y3, Y2, Y2
-	VFMADD231PS  Y2, Y1, Y5
-	VMULPS       Y14, Y5, Y1
-	VCMPPS       $0x03, Y0, Y0, Y2
-	VORPS        u32_00400000<>+0(SB), Y0, Y3
-	VBLENDVPS    Y2, Y3, Y1, Y0
+	VMOVUPS      96(SI), Y1
+	VORPS        u32_80000000<>+0(SB), Y0, Y2
+	VORPS        u32_80000000<>+0(SB), Y1, Y3
+	VMAXPS       u32_c2d00000<>+0(SB), Y2, Y2
+	VMAXPS       u32_c2d00000<>+0(SB), Y3, Y3
+	VMOVAPS      Y12, Y4
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y2, Y4
+	VMOVAPS      Y12, Y5
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y3, Y5
+	VSUBPS       Y12, Y4, Y6
+	VSUBPS       Y12, Y5, Y7
+	VPSLLD       $0x17, Y4, Y4
+	VPSLLD       $0x17, Y5, Y5
+	VFMADD231PS  u32_bf317200<>+0(SB), Y6, Y2
+	VFMADD231PS  u32_bf317200<>+0(SB), Y7, Y3
+	VMULPS       u32_b5bfbe8e<>+0(SB), Y6, Y6
+	VMULPS       u32_b5bfbe8e<>+0(SB), Y7, Y7
+	VADDPS       Y6, Y2, Y8
+	VADDPS       Y7, Y3, Y9
+	VMOVUPS      u32_3ab4a643<>+0(SB), Y10
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Y8, Y10
+	VMOVUPS      u32_3ab4a643<>+0(SB), Y11
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Y9, Y11
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Y8, Y10
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Y9, Y11
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y8, Y10
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y9, Y11
+	VFMADD213PS  u32_3efffffd<>+0(SB), Y8, Y10
+	VFMADD213PS  u32_3efffffd<>+0(SB), Y9, Y11
+	VMULPS       Y8, Y8, Y8
+	VMULPS       Y9, Y9, Y9
+	VFMADD231PS  Y10, Y8, Y6
+	VFMADD231PS  Y11, Y9, Y7
+	VMULPS       Y2, Y4, Y2
+	VMULPS       Y3, Y5, Y3
+	VADDPS       Y2, Y4, Y8
+	VADDPS       Y3, Y5, Y9
+	VSUBPS       Y4, Y8, Y10
+	VSUBPS       Y5, Y9, Y11
+	VSUBPS       Y10, Y2, Y2
+	VSUBPS       Y11, Y3, Y3
+	VFMADD231PS  Y6, Y4, Y2
+	VFMADD231PS  Y7, Y5, Y3
+	VADDPS       Y2, Y8, Y4
+	VADDPS       Y3, Y9, Y5
+	VSUBPS       Y8, Y4, Y6
+	VSUBPS       Y9, Y5, Y7
+	VSUBPS       Y6, Y2, Y2
+	VSUBPS       Y7, Y3, Y3
+	VMOVAPS      Y13, Y6
+	VFMADD231PS  Y14, Y4, Y6
+	VMOVAPS      Y13, Y7
+	VFMADD231PS  Y14, Y5, Y7
+	VSUBPS       Y6, Y13, Y8
+	VSUBPS       Y7, Y13, Y9
+	VFMADD231PS  Y14, Y4, Y8
+	VFMADD231PS  Y14, Y5, Y9
+	VFMADD231PS  Y14, Y2, Y8
+	VFMADD231PS  Y14, Y3, Y9
+	VMOVUPS      u32_5f800000<>+0(SB), Y10
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y11
+	VBLENDVPS    Y11, Y4, Y10, Y4
+	VMOVUPS      u32_5f800000<>+0(SB), Y10
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y1, Y11
+	VBLENDVPS    Y11, Y5, Y10, Y5
+	VMOVUPS      u32_00000000<>+0(SB), Y10
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y11
+	VBLENDVPS    Y11, Y2, Y10, Y2
+	VMOVUPS      u32_00000000<>+0(SB), Y10
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y1, Y11
+	VBLENDVPS    Y11, Y3, Y10, Y3
+	VDIVPS       Y6, Y4, Y10
+	VDIVPS       Y7, Y5, Y11
+	VFNMADD231PS Y6, Y10, Y4
+	VFNMADD231PS Y7, Y11, Y5
+	VADDPS       Y2, Y4, Y2
+	VADDPS       Y3, Y5, Y3
+	VFNMADD231PS Y8, Y10, Y2
+	VFNMADD231PS Y9, Y11, Y3
+	VMULPS       Y14, Y10, Y4
+	VMULPS       Y14, Y11, Y5
+	VSUBPS       Y4, Y13, Y6
+	VSUBPS       Y5, Y13, Y7
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y8
+	VBLENDVPS    Y8, Y6, Y4, Y4
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Y1, Y6
+	VBLENDVPS    Y6, Y7, Y5, Y5
+	VFMADD231PS  Y4, Y2, Y10
+	VFMADD231PS  Y5, Y3, Y11
+	VMULPS       Y14, Y10, Y2
+	VMULPS       Y14, Y11, Y3
+	VCMPPS       $0x03, Y0, Y0, Y4
+	VORPS        u32_00400000<>+0(SB), Y0, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y0
+	VCMPPS       $0x03, Y1, Y1, Y2
+	VORPS        u32_00400000<>+0(SB), Y1, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y1
 	VMOVUPS      Y0, 64(DI)
-	VMOVUPS      96(SI), Y0
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
-	VMOVAPS      Y12, Y2
-	VFMADD231PS  Y9, Y1, Y2
-	VSUBPS       Y12, Y2, Y3
-	VPSLLD       $0x17, Y2, Y2
-	VFMADD231PS  Y8, Y3, Y1
-	VMULPS       Y7, Y3, Y3
-	VADDPS       Y3, Y1, Y4
-	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
-	VFMADD213PS  u32_3c091cbe<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3d2aad13<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3e2aaa49<>+0(SB), Y4, Y5
-	VFMADD213PS  u32_3efffffd<>+0(SB), Y4, Y5
-	VMULPS       Y4, Y4, Y4
-	VFMADD231PS  Y5, Y4, Y3
-	VMULPS       Y1, Y2, Y1
-	VADDPS       Y1, Y2, Y4
-	VSUBPS       Y2, Y4, Y5
-	VSUBPS       Y5, Y1, Y1
-	VFMADD231PS  Y3, Y2, Y1
-	VADDPS       Y1, Y4, Y2
-	VSUBPS       Y4, Y2, Y3
-	VSUBPS       Y3, Y1, Y1
-	VMOVAPS      Y13, Y3
-	VFMADD231PS  Y14, Y2, Y3
-	VSUBPS       Y3, Y13, Y4
-	VFMADD231PS  Y14, Y2, Y4
-	VFMADD231PS  Y14, Y1, Y4
-	VMOVUPS      u32_5f800000<>+0(SB), Y5
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y6
-	VBLENDVPS    Y6, Y2, Y5, Y2
-	VMOVUPS      u32_00000000<>+0(SB), Y5
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y6
-	VBLENDVPS    Y6, Y1, Y5, Y1
-	VDIVPS       Y3, Y2, Y5
-	VFNMADD231PS Y3, Y5, Y2
-	VADDPS       Y1, Y2, Y1
-	VFNMADD231PS Y4, Y5, Y1
-	VMULPS       Y14, Y5, Y2
-	VSUBPS       Y2, Y13, Y3
-	VCMPPS       $0x11, u32_00000000<>+0(SB), Y0, Y4
-	VBLENDVPS    Y4, Y3, Y2, Y2
-	VFMADD231PS  Y2, Y1, Y5
-	VMULPS       Y14, Y5, Y1
-	VCMPPS       $0x03, Y0, Y0, Y2
-	VORPS        u32_00400000<>+0(SB), Y0, Y3
-	VBLENDVPS    Y2, Y3, Y1, Y0
-	VMOVUPS      Y0, 96(DI)
+	VMOVUPS      Y1, 96(DI)
 	ADDQ         $0x00000080, SI
 	ADDQ         $0x00000080, DI
 	SUBQ         $0x00000020, CX
@@ -1326,14 +1327,14 @@ single:
 	CMPQ         CX, $0x00000008
 	JB           last
 	VMOVUPS      (SI), Y0
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
+	VORPS        u32_80000000<>+0(SB), Y0, Y1
+	VMAXPS       u32_c2d00000<>+0(SB), Y1, Y1
 	VMOVAPS      Y12, Y2
-	VFMADD231PS  Y9, Y1, Y2
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y1, Y2
 	VSUBPS       Y12, Y2, Y3
 	VPSLLD       $0x17, Y2, Y2
-	VFMADD231PS  Y8, Y3, Y1
-	VMULPS       Y7, Y3, Y3
+	VFMADD231PS  u32_bf317200<>+0(SB), Y3, Y1
+	VMULPS       u32_b5bfbe8e<>+0(SB), Y3, Y3
 	VADDPS       Y3, Y1, Y4
 	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
 	VFMADD213PS  u32_3c091cbe<>+0(SB), Y4, Y5
@@ -1398,14 +1399,14 @@ tailload:
 	VMOVSS       (SI)(AX*4), X2
 	VBLENDPS     $0x01, Y2, Y0, Y0
 	JNZ          tailload
-	VORPS        Y11, Y0, Y1
-	VMAXPS       Y1, Y10, Y1
+	VORPS        u32_80000000<>+0(SB), Y0, Y1
+	VMAXPS       u32_c2d00000<>+0(SB), Y1, Y1
 	VMOVAPS      Y12, Y2
-	VFMADD231PS  Y9, Y1, Y2
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Y1, Y2
 	VSUBPS       Y12, Y2, Y3
 	VPSLLD       $0x17, Y2, Y2
-	VFMADD231PS  Y8, Y3, Y1
-	VMULPS       Y7, Y3, Y3
+	VFMADD231PS  u32_bf317200<>+0(SB), Y3, Y1
+	VMULPS       u32_b5bfbe8e<>+0(SB), Y3, Y3
 	VADDPS       Y3, Y1, Y4
 	VMOVUPS      u32_3ab4a643<>+0(SB), Y5
 	VFMADD213PS  u32_3c091cbe<>+0(SB), Y4, Y5
@@ -1480,7 +1481,8 @@ TEXT ·reluAVX512(SB), NOSPLIT, $0-52
 	VBLENDMPS Z30, Z0, K1, Z0
 	VMOVUPS   Z0, Z31
 
-	// 4 vectors per iteration.
+	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 1 of 1 loop constants in registers:
+	// 22 instructions, 0.34 per element.
 unrolled:
 	CMPQ      CX, $0x00000040
 	JB        single
@@ -1550,7 +1552,8 @@ TEXT ·leakyReLUAVX512(SB), NOSPLIT, $0-52
 	VBLENDMPS Z1, Z0, K1, Z0
 	VMOVUPS   Z0, Z31
 
-	// 4 vectors per iteration.
+	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 0 of 0 loop constants in registers:
+	// 34 instructions, 0.53 per element.
 unrolled:
 	CMPQ      CX, $0x00000040
 	JB        single
@@ -1668,126 +1671,127 @@ TEXT ·eluAVX512(SB), NOSPLIT, $0-52
 	VPORD       u32_00400000<>+0(SB), Z0, K1, Z1
 	VMOVUPS     Z1, Z31
 
-	// 4 vectors per iteration.
+	// Main loop: 4 vectors (64 elements) per iteration, interleaved 2 at a time, 5 of 5 loop constants in registers:
+	// 122 instructions, 1.91 per element.
 unrolled:
 	CMPQ        CX, $0x00000040
 	JB          single
 	VMOVUPS     (SI), Z0
-	VMAXPS      Z0, Z22, Z1
-	VMOVAPS     Z23, Z2
-	VFMADD231PS Z21, Z1, Z2
-	VSUBPS      Z23, Z2, Z3
-	VPSLLD      $0x17, Z2, Z2
-	VFMADD231PS Z20, Z3, Z1
-	VMOVAPS     Z28, Z3
-	VFMADD231PS Z1, Z29, Z3
-	VFMADD132PS Z1, Z27, Z3
-	VFMADD132PS Z1, Z26, Z3
-	VFMADD132PS Z1, Z25, Z3
-	VFMADD132PS Z1, Z24, Z3
-	VSUBPS      Z19, Z2, Z4
-	VMULPS      Z1, Z2, Z2
-	VMULPS      Z1, Z2, Z1
-	VADDPS      Z2, Z4, Z5
-	VSUBPS      Z4, Z5, Z4
-	VSUBPS      Z4, Z2, Z2
-	VMULPS      Z2, Z30, Z2
-	VFMADD231PS Z3, Z1, Z2
-	VFMADD231PS Z5, Z30, Z2
-	VCMPPS      $0x03, Z2, Z2, K1
-	VBLENDMPS   u32_7fc00000<>+0(SB), Z2, K1, Z1
+	VMOVUPS     64(SI), Z1
+	VMAXPS      Z0, Z22, Z2
+	VMAXPS      Z1, Z22, Z3
+	VMOVAPS     Z23, Z4
+	VFMADD231PS Z21, Z2, Z4
+	VMOVAPS     Z23, Z5
+	VFMADD231PS Z21, Z3, Z5
+	VSUBPS      Z23, Z4, Z6
+	VSUBPS      Z23, Z5, Z7
+	VPSLLD      $0x17, Z4, Z4
+	VPSLLD      $0x17, Z5, Z5
+	VFMADD231PS Z20, Z6, Z2
+	VFMADD231PS Z20, Z7, Z3
+	VMOVAPS     Z28, Z6
+	VFMADD231PS Z2, Z29, Z6
+	VMOVAPS     Z28, Z7
+	VFMADD231PS Z3, Z29, Z7
+	VFMADD132PS Z2, Z27, Z6
+	VFMADD132PS Z3, Z27, Z7
+	VFMADD132PS Z2, Z26, Z6
+	VFMADD132PS Z3, Z26, Z7
+	VFMADD132PS Z2, Z25, Z6
+	VFMADD132PS Z3, Z25, Z7
+	VFMADD132PS Z2, Z24, Z6
+	VFMADD132PS Z3, Z24, Z7
+	VSUBPS      Z19, Z4, Z8
+	VSUBPS      Z19, Z5, Z9
+	VMULPS      Z2, Z4, Z4
+	VMULPS      Z3, Z5, Z5
+	VMULPS      Z2, Z4, Z2
+	VMULPS      Z3, Z5, Z3
+	VADDPS      Z4, Z8, Z10
+	VADDPS      Z5, Z9, Z11
+	VSUBPS      Z8, Z10, Z8
+	VSUBPS      Z9, Z11, Z9
+	VSUBPS      Z8, Z4, Z4
+	VSUBPS      Z9, Z5, Z5
+	VMULPS      Z4, Z30, Z4
+	VMULPS      Z5, Z30, Z5
+	VFMADD231PS Z6, Z2, Z4
+	VFMADD231PS Z7, Z3, Z5
+	VFMADD231PS Z10, Z30, Z4
+	VFMADD231PS Z11, Z30, Z5
+	VCMPPS      $0x03, Z4, Z4, K1
+	VBLENDMPS   u32_7fc00000<>+0(SB), Z4, K1, Z2
+	VCMPPS      $0x03, Z5, Z5, K1
+	VBLENDMPS   u32_7fc00000<>+0(SB), Z5, K1, Z3
 	VCMPPS      $0x11, u32_00000000<>+0(SB), Z0, K1
-	VBLENDMPS   Z1, Z0, K1, Z1
+	VBLENDMPS   Z2, Z0, K1, Z2
+	VCMPPS      $0x11, u32_00000000<>+0(SB), Z1, K1
+	VBLENDMPS   Z3, Z1, K1, Z3
 	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD       u32_00400000<>+0(SB), Z0, K1, Z1
-	VMOVUPS     Z1, (DI)
-	VMOVUPS     64(SI), Z0
-	VMAXPS      Z0, Z22, Z1
-	VMOVAPS     Z23, Z2
-	VFMADD231PS Z21, Z1, Z2
-	VSUBPS      Z23, Z2, Z3
-	VPSLLD      $0x17, Z2, Z2
-	VFMADD231PS Z20, Z3, Z1
-	VMOVAPS     Z28, Z3
-	VFMADD231PS Z1, Z29, Z3
-	VFMADD132PS Z1, Z27, Z3
-	VFMADD132PS Z1, Z26, Z3
-	VFMADD132PS Z1, Z25, Z3
-	VFMADD132PS Z1, Z24, Z3
-	VSUBPS      Z19, Z2, Z4
-	VMULPS      Z1, Z2, Z2
-	VMULPS      Z1, Z2, Z1
-	VADDPS      Z2, Z4, Z5
-	VSUBPS      Z4, Z5, Z4
-	VSUBPS      Z4, Z2, Z2
-	VMULPS      Z2, Z30, Z2
-	VFMADD231PS Z3, Z1, Z2
-	VFMADD231PS Z5, Z30, Z2
-	VCMPPS      $0x03, Z2, Z2, K1
-	VBLENDMPS   u32_7fc00000<>+0(SB), Z2, K1, Z1
-	VCMPPS      $0x11, u32_00000000<>+0(SB), Z0, K1
-	VBLENDMPS   Z1, Z0, K1, Z1
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD       u32_00400000<>+0(SB), Z0, K1, Z1
-	VMOVUPS     Z1, 64(DI)
+	VPORD       u32_00400000<>+0(SB), Z0, K1, Z2
+	VCMPPS      $0x03, Z1, Z1, K1
+	VPORD       u32_00400000<>+0(SB), Z1, K1, Z3
+	VMOVUPS     Z2, (DI)
+	VMOVUPS     Z3, 64(DI)
 	VMOVUPS     128(SI), Z0
-	VMAXPS      Z0, Z22, Z1
-	VMOVAPS     Z23, Z2
-	VFMADD231PS Z21, Z1, Z2
-	VSUBPS      Z23, Z2, Z3
-	VPSLLD      $0x17, Z2, Z2
-	VFMADD231PS Z20, Z3, Z1
-	VMOVAPS     Z28, Z3
-	VFMADD231PS Z1, Z29, Z3
-	VFMADD132PS Z1, Z27, Z3
-	VFMADD132PS Z1, Z26, Z3
-	VFMADD132PS Z1, Z25, Z3
-	VFMADD132PS Z1, Z24, Z3
-	VSUBPS      Z19, Z2, Z4
-	VMULPS      Z1, Z2, Z2
-	VMULPS      Z1, Z2, Z1
-	VADDPS      Z2, Z4, Z5
-	VSUBPS      Z4, Z5, Z4
-	VSUBPS      Z4, Z2, Z2
-	VMULPS      Z2, Z30, Z2
-	VFMADD231PS Z3, Z1, Z2
-	VFMADD231PS Z5, Z30, Z2
-	VCMPPS      $0x03, Z2, Z2, K1
-	VBLENDMPS   u32_7fc00000<>+0(SB), Z2, K1, Z1
+	VMOVUPS     192(SI), Z1
+	VMAXPS      Z0, Z22, Z2
+	VMAXPS      Z1, Z22, Z3
+	VMOVAPS     Z23, Z4
+	VFMADD231PS Z21, Z2, Z4
+	VMOVAPS     Z23, Z5
+	VFMADD231PS Z21, Z3, Z5
+	VSUBPS      Z23, Z4, Z6
+	VSUBPS      Z23, Z5, Z7
+	VPSLLD      $0x17, Z4, Z4
+	VPSLLD      $0x17, Z5, Z5
+	VFMADD231PS Z20, Z6, Z2
+	VFMADD231PS Z20, Z7, Z3
+	VMOVAPS     Z28, Z6
+	VFMADD231PS Z2, Z29, Z6
+	VMOVAPS     Z28, Z7
+	VFMADD231PS Z3, Z29, Z7
+	VFMADD132PS Z2, Z27, Z6
+	VFMADD132PS Z3, Z27, Z7
+	VFMADD132PS Z2, Z26, Z6
+	VFMADD132PS Z3, Z26, Z7
+	VFMADD132PS Z2, Z25, Z6
+	VFMADD132PS Z3, Z25, Z7
+	VFMADD132PS Z2, Z24, Z6
+	VFMADD132PS Z3, Z24, Z7
+	VSUBPS      Z19, Z4, Z8
+	VSUBPS      Z19, Z5, Z9
+	VMULPS      Z2, Z4, Z4
+	VMULPS      Z3, Z5, Z5
+	VMULPS      Z2, Z4, Z2
+	VMULPS      Z3, Z5, Z3
+	VADDPS      Z4, Z8, Z10
+	VADDPS      Z5, Z9, Z11
+	VSUBPS      Z8, Z10, Z8
+	VSUBPS      Z9, Z11, Z9
+	VSUBPS      Z8, Z4, Z4
+	VSUBPS      Z9, Z5, Z5
+	VMULPS      Z4, Z30, Z4
+	VMULPS      Z5, Z30, Z5
+	VFMADD231PS Z6, Z2, Z4
+	VFMADD231PS Z7, Z3, Z5
+	VFMADD231PS Z10, Z30, Z4
+	VFMADD231PS Z11, Z30, Z5
+	VCMPPS      $0x03, Z4, Z4, K1
+	VBLENDMPS   u32_7fc00000<>+0(SB), Z4, K1, Z2
+	VCMPPS      $0x03, Z5, Z5, K1
+	VBLENDMPS   u32_7fc00000<>+0(SB), Z5, K1, Z3
 	VCMPPS      $0x11, u32_00000000<>+0(SB), Z0, K1
-	VBLENDMPS   Z1, Z0, K1, Z1
+	VBLENDMPS   Z2, Z0, K1, Z2
+	VCMPPS      $0x11, u32_00000000<>+0(SB), Z1, K1
+	VBLENDMPS   Z3, Z1, K1, Z3
 	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD       u32_00400000<>+0(SB), Z0, K1, Z1
-	VMOVUPS     Z1, 128(DI)
-	VMOVUPS     192(SI), Z0
-	VMAXPS      Z0, Z22, Z1
-	VMOVAPS     Z23, Z2
-	VFMADD231PS Z21, Z1, Z2
-	VSUBPS      Z23, Z2, Z3
-	VPSLLD      $0x17, Z2, Z2
-	VFMADD231PS Z20, Z3, Z1
-	VMOVAPS     Z28, Z3
-	VFMADD231PS Z1, Z29, Z3
-	VFMADD132PS Z1, Z27, Z3
-	VFMADD132PS Z1, Z26, Z3
-	VFMADD132PS Z1, Z25, Z3
-	VFMADD132PS Z1, Z24, Z3
-	VSUBPS      Z19, Z2, Z4
-	VMULPS      Z1, Z2, Z2
-	VMULPS      Z1, Z2, Z1
-	VADDPS      Z2, Z4, Z5
-	VSUBPS      Z4, Z5, Z4
-	VSUBPS      Z4, Z2, Z2
-	VMULPS      Z2, Z30, Z2
-	VFMADD231PS Z3, Z1, Z2
-	VFMADD231PS Z5, Z30, Z2
-	VCMPPS      $0x03, Z2, Z2, K1
-	VBLENDMPS   u32_7fc00000<>+0(SB), Z2, K1, Z1
-	VCMPPS      $0x11, u32_00000000<>+0(SB), Z0, K1
-	VBLENDMPS   Z1, Z0, K1, Z1
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD       u32_00400000<>+0(SB), Z0, K1, Z1
-	VMOVUPS     Z1, 192(DI)
+	VPORD       u32_00400000<>+0(SB), Z0, K1, Z2
+	VCMPPS      $0x03, Z1, Z1, K1
+	VPORD       u32_00400000<>+0(SB), Z1, K1, Z3
+	VMOVUPS     Z2, 128(DI)
+	VMOVUPS     Z3, 192(DI)
 	ADDQ        $0x00000100, SI
 	ADDQ        $0x00000100, DI
 	SUBQ        $0x00000040, CX
@@ -1855,21 +1859,6 @@ TEXT ·softplusAVX512(SB), NOSPLIT, $0-52
 	VMOVUPS u32_c2d00000<>+0(SB), Z26
 	VMOVUPS u32_4b4000bf<>+0(SB), Z25
 	VMOVUPS u32_4b40007f<>+0(SB), Z24
-	VMOVUPS u32_3fb8aa3b<>+0(SB), Z23
-	VMOVUPS u32_bf317200<>+0(SB), Z22
-	VMOVUPS u32_b5bfbe8e<>+0(SB), Z21
-	VMOVUPS u32_3ab4a643<>+0(SB), Z20
-	VMOVUPS u32_3c091cbe<>+0(SB), Z19
-	VMOVUPS u32_3d2aad13<>+0(SB), Z18
-	VMOVUPS u32_3e2aaa49<>+0(SB), Z17
-	VMOVUPS u32_3efffffd<>+0(SB), Z16
-	VMOVUPS u32_3e8f6483<>+0(SB), Z15
-	VMOVUPS u32_3e8f6038<>+0(SB), Z14
-	VMOVUPS u32_3ecce8e5<>+0(SB), Z13
-	VMOVUPS u32_3f2aaa81<>+0(SB), Z12
-	VMOVUPS u32_00000000<>+0(SB), Z11
-	VMOVUPS u32_1f800000<>+0(SB), Z10
-	VMOVUPS u32_41800000<>+0(SB), Z9
 
 	// At least one vector: compute the last one, x[len-w:len], first
 	// (before an in-place loop overwrites it), and store it after the loop.
@@ -1880,20 +1869,20 @@ TEXT ·softplusAVX512(SB), NOSPLIT, $0-52
 	VPORD        Z27, Z0, Z1
 	VMAXPS       Z1, Z26, Z1
 	VSUBPS       Z30, Z1, Z2
-	VCMPPS       $0x11, Z11, Z2, K1
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z2, K1
 	VBLENDMPS    Z25, Z24, K1, Z2
 	VMOVAPS      Z2, Z3
-	VFMADD231PS  Z23, Z1, Z3
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Z1, Z3
 	VSUBPS       Z2, Z3, Z2
 	VPSLLD       $0x17, Z3, Z3
-	VFMADD231PS  Z22, Z2, Z1
-	VMULPS       Z21, Z2, Z2
+	VFMADD231PS  u32_bf317200<>+0(SB), Z2, Z1
+	VMULPS       u32_b5bfbe8e<>+0(SB), Z2, Z2
 	VADDPS       Z2, Z1, Z4
-	VMOVAPS      Z19, Z5
-	VFMADD231PS  Z4, Z20, Z5
-	VFMADD132PS  Z4, Z18, Z5
-	VFMADD132PS  Z4, Z17, Z5
-	VFMADD132PS  Z4, Z16, Z5
+	VMOVUPS      u32_3ab4a643<>+0(SB), Z5
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Z4, Z5
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Z4, Z5
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Z4, Z5
+	VFMADD213PS  u32_3efffffd<>+0(SB), Z4, Z5
 	VMULPS       Z4, Z4, Z4
 	VFMADD231PS  Z5, Z4, Z2
 	VMULPS       Z1, Z3, Z1
@@ -1915,16 +1904,16 @@ TEXT ·softplusAVX512(SB), NOSPLIT, $0-52
 	VFNMADD231PS Z28, Z5, Z2
 	VMULPS       Z2, Z1, Z1
 	VMULPS       Z5, Z5, Z2
-	VMOVAPS      Z14, Z3
-	VFMADD231PS  Z2, Z15, Z3
-	VFMADD132PS  Z2, Z13, Z3
-	VFMADD132PS  Z2, Z12, Z3
+	VMOVUPS      u32_3e8f6483<>+0(SB), Z3
+	VFMADD213PS  u32_3e8f6038<>+0(SB), Z2, Z3
+	VFMADD213PS  u32_3ecce8e5<>+0(SB), Z2, Z3
+	VFMADD213PS  u32_3f2aaa81<>+0(SB), Z2, Z3
 	VMULPS       Z2, Z5, Z2
 	VADDPS       Z1, Z1, Z1
 	VFMADD231PS  Z3, Z2, Z1
 	VADDPS       Z5, Z5, Z2
-	VCMPPS       $0x11, Z11, Z0, K1
-	VBLENDMPS    Z11, Z0, K1, Z3
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z0, K1
+	VBLENDMPS    u32_00000000<>+0(SB), Z0, K1, Z3
 	VMAXPS       Z3, Z2, Z4
 	VMINPS       Z2, Z3, Z2
 	VADDPS       Z2, Z4, Z3
@@ -1932,285 +1921,291 @@ TEXT ·softplusAVX512(SB), NOSPLIT, $0-52
 	VSUBPS       Z4, Z2, Z2
 	VADDPS       Z1, Z2, Z1
 	VADDPS       Z1, Z3, Z1
-	VMULPS       Z10, Z1, Z2
+	VMULPS       u32_1f800000<>+0(SB), Z1, Z2
 	VSUBPS       Z30, Z0, Z3
-	VCMPPS       $0x11, Z11, Z3, K1
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z3, K1
 	VBLENDMPS    Z2, Z1, K1, Z1
-	VSUBPS       Z0, Z9, Z2
-	VCMPPS       $0x11, Z11, Z2, K1
+	VMOVUPS      u32_41800000<>+0(SB), Z2
+	VSUBPS       Z0, Z2, Z2
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z2, K1
 	VBLENDMPS    Z0, Z1, K1, Z1
 	VCMPPS       $0x03, Z0, Z0, K1
 	VPORD        u32_00400000<>+0(SB), Z0, K1, Z1
 	VMOVUPS      Z1, Z31
 
-	// 4 vectors per iteration.
+	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 7 of 22 loop constants in registers:
+	// 274 instructions, 4.28 per element.
 unrolled:
 	CMPQ         CX, $0x00000040
 	JB           single
 	VMOVUPS      (SI), Z0
-	VPORD        Z27, Z0, Z1
-	VMAXPS       Z1, Z26, Z1
-	VSUBPS       Z30, Z1, Z2
-	VCMPPS       $0x11, Z11, Z2, K1
-	VBLENDMPS    Z25, Z24, K1, Z2
-	VMOVAPS      Z2, Z3
-	VFMADD231PS  Z23, Z1, Z3
-	VSUBPS       Z2, Z3, Z2
-	VPSLLD       $0x17, Z3, Z3
-	VFMADD231PS  Z22, Z2, Z1
-	VMULPS       Z21, Z2, Z2
-	VADDPS       Z2, Z1, Z4
-	VMOVAPS      Z19, Z5
-	VFMADD231PS  Z4, Z20, Z5
-	VFMADD132PS  Z4, Z18, Z5
-	VFMADD132PS  Z4, Z17, Z5
-	VFMADD132PS  Z4, Z16, Z5
-	VMULPS       Z4, Z4, Z4
-	VFMADD231PS  Z5, Z4, Z2
-	VMULPS       Z1, Z3, Z1
-	VADDPS       Z1, Z3, Z4
-	VSUBPS       Z3, Z4, Z5
-	VSUBPS       Z5, Z1, Z1
-	VFMADD231PS  Z2, Z3, Z1
-	VADDPS       Z1, Z4, Z2
-	VSUBPS       Z4, Z2, Z3
-	VSUBPS       Z3, Z1, Z1
-	VADDPS       Z2, Z29, Z3
-	VSUBPS       Z3, Z29, Z4
-	VADDPS       Z2, Z4, Z4
-	VDIVPS       Z3, Z2, Z5
-	VFNMADD231PS Z3, Z5, Z2
-	VADDPS       Z1, Z2, Z1
-	VFNMADD231PS Z4, Z5, Z1
-	VMOVAPS      Z28, Z2
-	VFNMADD231PS Z28, Z5, Z2
-	VMULPS       Z2, Z1, Z1
-	VMULPS       Z5, Z5, Z2
-	VMOVAPS      Z14, Z3
-	VFMADD231PS  Z2, Z15, Z3
-	VFMADD132PS  Z2, Z13, Z3
-	VFMADD132PS  Z2, Z12, Z3
-	VMULPS       Z2, Z5, Z2
-	VADDPS       Z1, Z1, Z1
-	VFMADD231PS  Z3, Z2, Z1
-	VADDPS       Z5, Z5, Z2
-	VCMPPS       $0x11, Z11, Z0, K1
-	VBLENDMPS    Z11, Z0, K1, Z3
-	VMAXPS       Z3, Z2, Z4
-	VMINPS       Z2, Z3, Z2
-	VADDPS       Z2, Z4, Z3
-	VSUBPS       Z4, Z3, Z4
-	VSUBPS       Z4, Z2, Z2
-	VADDPS       Z1, Z2, Z1
-	VADDPS       Z1, Z3, Z1
-	VMULPS       Z10, Z1, Z2
-	VSUBPS       Z30, Z0, Z3
-	VCMPPS       $0x11, Z11, Z3, K1
-	VBLENDMPS    Z2, Z1, K1, Z1
-	VSUBPS       Z0, Z9, Z2
-	VCMPPS       $0x11, Z11, Z2, K1
-	VBLENDMPS    Z0, Z1, K1, Z1
+	VMOVUPS      64(SI), Z1
+	VMOVUPS      128(SI), Z2
+	VMOVUPS      192(SI), Z3
+	VPORD        Z27, Z0, Z4
+	VPORD        Z27, Z1, Z5
+	VPORD        Z27, Z2, Z6
+	VPORD        Z27, Z3, Z7
+	VMAXPS       Z4, Z26, Z4
+	VMAXPS       Z5, Z26, Z5
+	VMAXPS       Z6, Z26, Z6
+	VMAXPS       Z7, Z26, Z7
+	VSUBPS       Z30, Z4, Z8
+	VSUBPS       Z30, Z5, Z9
+	VSUBPS       Z30, Z6, Z10
+	VSUBPS       Z30, Z7, Z11
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z8, K1
+	VBLENDMPS    Z25, Z24, K1, Z8
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z9, K1
+	VBLENDMPS    Z25, Z24, K1, Z9
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z10, K1
+	VBLENDMPS    Z25, Z24, K1, Z10
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z11, K1
+	VBLENDMPS    Z25, Z24, K1, Z11
+	VMOVAPS      Z8, Z12
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Z4, Z12
+	VMOVAPS      Z9, Z13
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Z5, Z13
+	VMOVAPS      Z10, Z14
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Z6, Z14
+	VMOVAPS      Z11, Z15
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Z7, Z15
+	VSUBPS       Z8, Z12, Z8
+	VSUBPS       Z9, Z13, Z9
+	VSUBPS       Z10, Z14, Z10
+	VSUBPS       Z11, Z15, Z11
+	VPSLLD       $0x17, Z12, Z12
+	VPSLLD       $0x17, Z13, Z13
+	VPSLLD       $0x17, Z14, Z14
+	VPSLLD       $0x17, Z15, Z15
+	VFMADD231PS  u32_bf317200<>+0(SB), Z8, Z4
+	VFMADD231PS  u32_bf317200<>+0(SB), Z9, Z5
+	VFMADD231PS  u32_bf317200<>+0(SB), Z10, Z6
+	VFMADD231PS  u32_bf317200<>+0(SB), Z11, Z7
+	VMULPS       u32_b5bfbe8e<>+0(SB), Z8, Z8
+	VMULPS       u32_b5bfbe8e<>+0(SB), Z9, Z9
+	VMULPS       u32_b5bfbe8e<>+0(SB), Z10, Z10
+	VMULPS       u32_b5bfbe8e<>+0(SB), Z11, Z11
+	VADDPS       Z8, Z4, Z16
+	VADDPS       Z9, Z5, Z17
+	VADDPS       Z10, Z6, Z18
+	VADDPS       Z11, Z7, Z19
+	VMOVUPS      u32_3ab4a643<>+0(SB), Z20
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Z16, Z20
+	VMOVUPS      u32_3ab4a643<>+0(SB), Z21
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Z17, Z21
+	VMOVUPS      u32_3ab4a643<>+0(SB), Z22
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Z18, Z22
+	VMOVUPS      u32_3ab4a643<>+0(SB), Z23
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Z19, Z23
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Z16, Z20
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Z17, Z21
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Z18, Z22
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Z19, Z23
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Z16, Z20
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Z17, Z21
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Z18, Z22
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Z19, Z23
+	VFMADD213PS  u32_3efffffd<>+0(SB), Z16, Z20
+	VFMADD213PS  u32_3efffffd<>+0(SB), Z17, Z21
+	VFMADD213PS  u32_3efffffd<>+0(SB), Z18, Z22
+	VFMADD213PS  u32_3efffffd<>+0(SB), Z19, Z23
+	VMULPS       Z16, Z16, Z16
+	VMULPS       Z17, Z17, Z17
+	VMULPS       Z18, Z18, Z18
+	VMULPS       Z19, Z19, Z19
+	VFMADD231PS  Z20, Z16, Z8
+	VFMADD231PS  Z21, Z17, Z9
+	VFMADD231PS  Z22, Z18, Z10
+	VFMADD231PS  Z23, Z19, Z11
+	VMULPS       Z4, Z12, Z4
+	VMULPS       Z5, Z13, Z5
+	VMULPS       Z6, Z14, Z6
+	VMULPS       Z7, Z15, Z7
+	VADDPS       Z4, Z12, Z16
+	VADDPS       Z5, Z13, Z17
+	VADDPS       Z6, Z14, Z18
+	VADDPS       Z7, Z15, Z19
+	VSUBPS       Z12, Z16, Z20
+	VSUBPS       Z13, Z17, Z21
+	VSUBPS       Z14, Z18, Z22
+	VSUBPS       Z15, Z19, Z23
+	VSUBPS       Z20, Z4, Z4
+	VSUBPS       Z21, Z5, Z5
+	VSUBPS       Z22, Z6, Z6
+	VSUBPS       Z23, Z7, Z7
+	VFMADD231PS  Z8, Z12, Z4
+	VFMADD231PS  Z9, Z13, Z5
+	VFMADD231PS  Z10, Z14, Z6
+	VFMADD231PS  Z11, Z15, Z7
+	VADDPS       Z4, Z16, Z8
+	VADDPS       Z5, Z17, Z9
+	VADDPS       Z6, Z18, Z10
+	VADDPS       Z7, Z19, Z11
+	VSUBPS       Z16, Z8, Z12
+	VSUBPS       Z17, Z9, Z13
+	VSUBPS       Z18, Z10, Z14
+	VSUBPS       Z19, Z11, Z15
+	VSUBPS       Z12, Z4, Z4
+	VSUBPS       Z13, Z5, Z5
+	VSUBPS       Z14, Z6, Z6
+	VSUBPS       Z15, Z7, Z7
+	VADDPS       Z8, Z29, Z12
+	VADDPS       Z9, Z29, Z13
+	VADDPS       Z10, Z29, Z14
+	VADDPS       Z11, Z29, Z15
+	VSUBPS       Z12, Z29, Z16
+	VSUBPS       Z13, Z29, Z17
+	VSUBPS       Z14, Z29, Z18
+	VSUBPS       Z15, Z29, Z19
+	VADDPS       Z8, Z16, Z16
+	VADDPS       Z9, Z17, Z17
+	VADDPS       Z10, Z18, Z18
+	VADDPS       Z11, Z19, Z19
+	VDIVPS       Z12, Z8, Z20
+	VDIVPS       Z13, Z9, Z21
+	VDIVPS       Z14, Z10, Z22
+	VDIVPS       Z15, Z11, Z23
+	VFNMADD231PS Z12, Z20, Z8
+	VFNMADD231PS Z13, Z21, Z9
+	VFNMADD231PS Z14, Z22, Z10
+	VFNMADD231PS Z15, Z23, Z11
+	VADDPS       Z4, Z8, Z4
+	VADDPS       Z5, Z9, Z5
+	VADDPS       Z6, Z10, Z6
+	VADDPS       Z7, Z11, Z7
+	VFNMADD231PS Z16, Z20, Z4
+	VFNMADD231PS Z17, Z21, Z5
+	VFNMADD231PS Z18, Z22, Z6
+	VFNMADD231PS Z19, Z23, Z7
+	VMOVAPS      Z28, Z8
+	VFNMADD231PS Z28, Z20, Z8
+	VMOVAPS      Z28, Z9
+	VFNMADD231PS Z28, Z21, Z9
+	VMOVAPS      Z28, Z10
+	VFNMADD231PS Z28, Z22, Z10
+	VMOVAPS      Z28, Z11
+	VFNMADD231PS Z28, Z23, Z11
+	VMULPS       Z8, Z4, Z4
+	VMULPS       Z9, Z5, Z5
+	VMULPS       Z10, Z6, Z6
+	VMULPS       Z11, Z7, Z7
+	VMULPS       Z20, Z20, Z8
+	VMULPS       Z21, Z21, Z9
+	VMULPS       Z22, Z22, Z10
+	VMULPS       Z23, Z23, Z11
+	VMOVUPS      u32_3e8f6483<>+0(SB), Z12
+	VFMADD213PS  u32_3e8f6038<>+0(SB), Z8, Z12
+	VMOVUPS      u32_3e8f6483<>+0(SB), Z13
+	VFMADD213PS  u32_3e8f6038<>+0(SB), Z9, Z13
+	VMOVUPS      u32_3e8f6483<>+0(SB), Z14
+	VFMADD213PS  u32_3e8f6038<>+0(SB), Z10, Z14
+	VMOVUPS      u32_3e8f6483<>+0(SB), Z15
+	VFMADD213PS  u32_3e8f6038<>+0(SB), Z11, Z15
+	VFMADD213PS  u32_3ecce8e5<>+0(SB), Z8, Z12
+	VFMADD213PS  u32_3ecce8e5<>+0(SB), Z9, Z13
+	VFMADD213PS  u32_3ecce8e5<>+0(SB), Z10, Z14
+	VFMADD213PS  u32_3ecce8e5<>+0(SB), Z11, Z15
+	VFMADD213PS  u32_3f2aaa81<>+0(SB), Z8, Z12
+	VFMADD213PS  u32_3f2aaa81<>+0(SB), Z9, Z13
+	VFMADD213PS  u32_3f2aaa81<>+0(SB), Z10, Z14
+	VFMADD213PS  u32_3f2aaa81<>+0(SB), Z11, Z15
+	VMULPS       Z8, Z20, Z8
+	VMULPS       Z9, Z21, Z9
+	VMULPS       Z10, Z22, Z10
+	VMULPS       Z11, Z23, Z11
+	VADDPS       Z4, Z4, Z4
+	VADDPS       Z5, Z5, Z5
+	VADDPS       Z6, Z6, Z6
+	VADDPS       Z7, Z7, Z7
+	VFMADD231PS  Z12, Z8, Z4
+	VFMADD231PS  Z13, Z9, Z5
+	VFMADD231PS  Z14, Z10, Z6
+	VFMADD231PS  Z15, Z11, Z7
+	VADDPS       Z20, Z20, Z8
+	VADDPS       Z21, Z21, Z9
+	VADDPS       Z22, Z22, Z10
+	VADDPS       Z23, Z23, Z11
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z0, K1
+	VBLENDMPS    u32_00000000<>+0(SB), Z0, K1, Z12
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z1, K1
+	VBLENDMPS    u32_00000000<>+0(SB), Z1, K1, Z13
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z2, K1
+	VBLENDMPS    u32_00000000<>+0(SB), Z2, K1, Z14
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z3, K1
+	VBLENDMPS    u32_00000000<>+0(SB), Z3, K1, Z15
+	VMAXPS       Z12, Z8, Z16
+	VMAXPS       Z13, Z9, Z17
+	VMAXPS       Z14, Z10, Z18
+	VMAXPS       Z15, Z11, Z19
+	VMINPS       Z8, Z12, Z8
+	VMINPS       Z9, Z13, Z9
+	VMINPS       Z10, Z14, Z10
+	VMINPS       Z11, Z15, Z11
+	VADDPS       Z8, Z16, Z12
+	VADDPS       Z9, Z17, Z13
+	VADDPS       Z10, Z18, Z14
+	VADDPS       Z11, Z19, Z15
+	VSUBPS       Z16, Z12, Z16
+	VSUBPS       Z17, Z13, Z17
+	VSUBPS       Z18, Z14, Z18
+	VSUBPS       Z19, Z15, Z19
+	VSUBPS       Z16, Z8, Z8
+	VSUBPS       Z17, Z9, Z9
+	VSUBPS       Z18, Z10, Z10
+	VSUBPS       Z19, Z11, Z11
+	VADDPS       Z4, Z8, Z4
+	VADDPS       Z5, Z9, Z5
+	VADDPS       Z6, Z10, Z6
+	VADDPS       Z7, Z11, Z7
+	VADDPS       Z4, Z12, Z4
+	VADDPS       Z5, Z13, Z5
+	VADDPS       Z6, Z14, Z6
+	VADDPS       Z7, Z15, Z7
+	VMULPS       u32_1f800000<>+0(SB), Z4, Z8
+	VMULPS       u32_1f800000<>+0(SB), Z5, Z9
+	VMULPS       u32_1f800000<>+0(SB), Z6, Z10
+	VMULPS       u32_1f800000<>+0(SB), Z7, Z11
+	VSUBPS       Z30, Z0, Z12
+	VSUBPS       Z30, Z1, Z13
+	VSUBPS       Z30, Z2, Z14
+	VSUBPS       Z30, Z3, Z15
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z12, K1
+	VBLENDMPS    Z8, Z4, K1, Z4
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z13, K1
+	VBLENDMPS    Z9, Z5, K1, Z5
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z14, K1
+	VBLENDMPS    Z10, Z6, K1, Z6
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z15, K1
+	VBLENDMPS    Z11, Z7, K1, Z7
+	VMOVUPS      u32_41800000<>+0(SB), Z8
+	VSUBPS       Z0, Z8, Z8
+	VMOVUPS      u32_41800000<>+0(SB), Z9
+	VSUBPS       Z1, Z9, Z9
+	VMOVUPS      u32_41800000<>+0(SB), Z10
+	VSUBPS       Z2, Z10, Z10
+	VMOVUPS      u32_41800000<>+0(SB), Z11
+	VSUBPS       Z3, Z11, Z11
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z8, K1
+	VBLENDMPS    Z0, Z4, K1, Z4
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z9, K1
+	VBLENDMPS    Z1, Z5, K1, Z5
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z10, K1
+	VBLENDMPS    Z2, Z6, K1, Z6
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z11, K1
+	VBLENDMPS    Z3, Z7, K1, Z7
 	VCMPPS       $0x03, Z0, Z0, K1
-	VPORD        u32_00400000<>+0(SB), Z0, K1, Z1
-	VMOVUPS      Z1, (DI)
-	VMOVUPS      64(SI), Z0
-	VPORD        Z27, Z0, Z1
-	VMAXPS       Z1, Z26, Z1
-	VSUBPS       Z30, Z1, Z2
-	VCMPPS       $0x11, Z11, Z2, K1
-	VBLENDMPS    Z25, Z24, K1, Z2
-	VMOVAPS      Z2, Z3
-	VFMADD231PS  Z23, Z1, Z3
-	VSUBPS       Z2, Z3, Z2
-	VPSLLD       $0x17, Z3, Z3
-	VFMADD231PS  Z22, Z2, Z1
-	VMULPS       Z21, Z2, Z2
-	VADDPS       Z2, Z1, Z4
-	VMOVAPS      Z19, Z5
-	VFMADD231PS  Z4, Z20, Z5
-	VFMADD132PS  Z4, Z18, Z5
-	VFMADD132PS  Z4, Z17, Z5
-	VFMADD132PS  Z4, Z16, Z5
-	VMULPS       Z4, Z4, Z4
-	VFMADD231PS  Z5, Z4, Z2
-	VMULPS       Z1, Z3, Z1
-	VADDPS       Z1, Z3, Z4
-	VSUBPS       Z3, Z4, Z5
-	VSUBPS       Z5, Z1, Z1
-	VFMADD231PS  Z2, Z3, Z1
-	VADDPS       Z1, Z4, Z2
-	VSUBPS       Z4, Z2, Z3
-	VSUBPS       Z3, Z1, Z1
-	VADDPS       Z2, Z29, Z3
-	VSUBPS       Z3, Z29, Z4
-	VADDPS       Z2, Z4, Z4
-	VDIVPS       Z3, Z2, Z5
-	VFNMADD231PS Z3, Z5, Z2
-	VADDPS       Z1, Z2, Z1
-	VFNMADD231PS Z4, Z5, Z1
-	VMOVAPS      Z28, Z2
-	VFNMADD231PS Z28, Z5, Z2
-	VMULPS       Z2, Z1, Z1
-	VMULPS       Z5, Z5, Z2
-	VMOVAPS      Z14, Z3
-	VFMADD231PS  Z2, Z15, Z3
-	VFMADD132PS  Z2, Z13, Z3
-	VFMADD132PS  Z2, Z12, Z3
-	VMULPS       Z2, Z5, Z2
-	VADDPS       Z1, Z1, Z1
-	VFMADD231PS  Z3, Z2, Z1
-	VADDPS       Z5, Z5, Z2
-	VCMPPS       $0x11, Z11, Z0, K1
-	VBLENDMPS    Z11, Z0, K1, Z3
-	VMAXPS       Z3, Z2, Z4
-	VMINPS       Z2, Z3, Z2
-	VADDPS       Z2, Z4, Z3
-	VSUBPS       Z4, Z3, Z4
-	VSUBPS       Z4, Z2, Z2
-	VADDPS       Z1, Z2, Z1
-	VADDPS       Z1, Z3, Z1
-	VMULPS       Z10, Z1, Z2
-	VSUBPS       Z30, Z0, Z3
-	VCMPPS       $0x11, Z11, Z3, K1
-	VBLENDMPS    Z2, Z1, K1, Z1
-	VSUBPS       Z0, Z9, Z2
-	VCMPPS       $0x11, Z11, Z2, K1
-	VBLENDMPS    Z0, Z1, K1, Z1
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPORD        u32_00400000<>+0(SB), Z0, K1, Z1
-	VMOVUPS      Z1, 64(DI)
-	VMOVUPS      128(SI), Z0
-	VPORD        Z27, Z0, Z1
-	VMAXPS       Z1, Z26, Z1
-	VSUBPS       Z30, Z1, Z2
-	VCMPPS       $0x11, Z11, Z2, K1
-	VBLENDMPS    Z25, Z24, K1, Z2
-	VMOVAPS      Z2, Z3
-	VFMADD231PS  Z23, Z1, Z3
-	VSUBPS       Z2, Z3, Z2
-	VPSLLD       $0x17, Z3, Z3
-	VFMADD231PS  Z22, Z2, Z1
-	VMULPS       Z21, Z2, Z2
-	VADDPS       Z2, Z1, Z4
-	VMOVAPS      Z19, Z5
-	VFMADD231PS  Z4, Z20, Z5
-	VFMADD132PS  Z4, Z18, Z5
-	VFMADD132PS  Z4, Z17, Z5
-	VFMADD132PS  Z4, Z16, Z5
-	VMULPS       Z4, Z4, Z4
-	VFMADD231PS  Z5, Z4, Z2
-	VMULPS       Z1, Z3, Z1
-	VADDPS       Z1, Z3, Z4
-	VSUBPS       Z3, Z4, Z5
-	VSUBPS       Z5, Z1, Z1
-	VFMADD231PS  Z2, Z3, Z1
-	VADDPS       Z1, Z4, Z2
-	VSUBPS       Z4, Z2, Z3
-	VSUBPS       Z3, Z1, Z1
-	VADDPS       Z2, Z29, Z3
-	VSUBPS       Z3, Z29, Z4
-	VADDPS       Z2, Z4, Z4
-	VDIVPS       Z3, Z2, Z5
-	VFNMADD231PS Z3, Z5, Z2
-	VADDPS       Z1, Z2, Z1
-	VFNMADD231PS Z4, Z5, Z1
-	VMOVAPS      Z28, Z2
-	VFNMADD231PS Z28, Z5, Z2
-	VMULPS       Z2, Z1, Z1
-	VMULPS       Z5, Z5, Z2
-	VMOVAPS      Z14, Z3
-	VFMADD231PS  Z2, Z15, Z3
-	VFMADD132PS  Z2, Z13, Z3
-	VFMADD132PS  Z2, Z12, Z3
-	VMULPS       Z2, Z5, Z2
-	VADDPS       Z1, Z1, Z1
-	VFMADD231PS  Z3, Z2, Z1
-	VADDPS       Z5, Z5, Z2
-	VCMPPS       $0x11, Z11, Z0, K1
-	VBLENDMPS    Z11, Z0, K1, Z3
-	VMAXPS       Z3, Z2, Z4
-	VMINPS       Z2, Z3, Z2
-	VADDPS       Z2, Z4, Z3
-	VSUBPS       Z4, Z3, Z4
-	VSUBPS       Z4, Z2, Z2
-	VADDPS       Z1, Z2, Z1
-	VADDPS       Z1, Z3, Z1
-	VMULPS       Z10, Z1, Z2
-	VSUBPS       Z30, Z0, Z3
-	VCMPPS       $0x11, Z11, Z3, K1
-	VBLENDMPS    Z2, Z1, K1, Z1
-	VSUBPS       Z0, Z9, Z2
-	VCMPPS       $0x11, Z11, Z2, K1
-	VBLENDMPS    Z0, Z1, K1, Z1
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPORD        u32_00400000<>+0(SB), Z0, K1, Z1
-	VMOVUPS      Z1, 128(DI)
-	VMOVUPS      192(SI), Z0
-	VPORD        Z27, Z0, Z1
-	VMAXPS       Z1, Z26, Z1
-	VSUBPS       Z30, Z1, Z2
-	VCMPPS       $0x11, Z11, Z2, K1
-	VBLENDMPS    Z25, Z24, K1, Z2
-	VMOVAPS      Z2, Z3
-	VFMADD231PS  Z23, Z1, Z3
-	VSUBPS       Z2, Z3, Z2
-	VPSLLD       $0x17, Z3, Z3
-	VFMADD231PS  Z22, Z2, Z1
-	VMULPS       Z21, Z2, Z2
-	VADDPS       Z2, Z1, Z4
-	VMOVAPS      Z19, Z5
-	VFMADD231PS  Z4, Z20, Z5
-	VFMADD132PS  Z4, Z18, Z5
-	VFMADD132PS  Z4, Z17, Z5
-	VFMADD132PS  Z4, Z16, Z5
-	VMULPS       Z4, Z4, Z4
-	VFMADD231PS  Z5, Z4, Z2
-	VMULPS       Z1, Z3, Z1
-	VADDPS       Z1, Z3, Z4
-	VSUBPS       Z3, Z4, Z5
-	VSUBPS       Z5, Z1, Z1
-	VFMADD231PS  Z2, Z3, Z1
-	VADDPS       Z1, Z4, Z2
-	VSUBPS       Z4, Z2, Z3
-	VSUBPS       Z3, Z1, Z1
-	VADDPS       Z2, Z29, Z3
-	VSUBPS       Z3, Z29, Z4
-	VADDPS       Z2, Z4, Z4
-	VDIVPS       Z3, Z2, Z5
-	VFNMADD231PS Z3, Z5, Z2
-	VADDPS       Z1, Z2, Z1
-	VFNMADD231PS Z4, Z5, Z1
-	VMOVAPS      Z28, Z2
-	VFNMADD231PS Z28, Z5, Z2
-	VMULPS       Z2, Z1, Z1
-	VMULPS       Z5, Z5, Z2
-	VMOVAPS      Z14, Z3
-	VFMADD231PS  Z2, Z15, Z3
-	VFMADD132PS  Z2, Z13, Z3
-	VFMADD132PS  Z2, Z12, Z3
-	VMULPS       Z2, Z5, Z2
-	VADDPS       Z1, Z1, Z1
-	VFMADD231PS  Z3, Z2, Z1
-	VADDPS       Z5, Z5, Z2
-	VCMPPS       $0x11, Z11, Z0, K1
-	VBLENDMPS    Z11, Z0, K1, Z3
-	VMAXPS       Z3, Z2, Z4
-	VMINPS       Z2, Z3, Z2
-	VADDPS       Z2, Z4, Z3
-	VSUBPS       Z4, Z3, Z4
-	VSUBPS       Z4, Z2, Z2
-	VADDPS       Z1, Z2, Z1
-	VADDPS       Z1, Z3, Z1
-	VMULPS       Z10, Z1, Z2
-	VSUBPS       Z30, Z0, Z3
-	VCMPPS       $0x11, Z11, Z3, K1
-	VBLENDMPS    Z2, Z1, K1, Z1
-	VSUBPS       Z0, Z9, Z2
-	VCMPPS       $0x11, Z11, Z2, K1
-	VBLENDMPS    Z0, Z1, K1, Z1
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPORD        u32_00400000<>+0(SB), Z0, K1, Z1
-	VMOVUPS      Z1, 192(DI)
+	VPORD        u32_00400000<>+0(SB), Z0, K1, Z4
+	VCMPPS       $0x03, Z1, Z1, K1
+	VPORD        u32_00400000<>+0(SB), Z1, K1, Z5
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPORD        u32_00400000<>+0(SB), Z2, K1, Z6
+	VCMPPS       $0x03, Z3, Z3, K1
+	VPORD        u32_00400000<>+0(SB), Z3, K1, Z7
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	VMOVUPS      Z6, 128(DI)
+	VMOVUPS      Z7, 192(DI)
 	ADDQ         $0x00000100, SI
 	ADDQ         $0x00000100, DI
 	SUBQ         $0x00000040, CX
@@ -2224,20 +2219,20 @@ single:
 	VPORD        Z27, Z0, Z1
 	VMAXPS       Z1, Z26, Z1
 	VSUBPS       Z30, Z1, Z2
-	VCMPPS       $0x11, Z11, Z2, K1
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z2, K1
 	VBLENDMPS    Z25, Z24, K1, Z2
 	VMOVAPS      Z2, Z3
-	VFMADD231PS  Z23, Z1, Z3
+	VFMADD231PS  u32_3fb8aa3b<>+0(SB), Z1, Z3
 	VSUBPS       Z2, Z3, Z2
 	VPSLLD       $0x17, Z3, Z3
-	VFMADD231PS  Z22, Z2, Z1
-	VMULPS       Z21, Z2, Z2
+	VFMADD231PS  u32_bf317200<>+0(SB), Z2, Z1
+	VMULPS       u32_b5bfbe8e<>+0(SB), Z2, Z2
 	VADDPS       Z2, Z1, Z4
-	VMOVAPS      Z19, Z5
-	VFMADD231PS  Z4, Z20, Z5
-	VFMADD132PS  Z4, Z18, Z5
-	VFMADD132PS  Z4, Z17, Z5
-	VFMADD132PS  Z4, Z16, Z5
+	VMOVUPS      u32_3ab4a643<>+0(SB), Z5
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Z4, Z5
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Z4, Z5
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Z4, Z5
+	VFMADD213PS  u32_3efffffd<>+0(SB), Z4, Z5
 	VMULPS       Z4, Z4, Z4
 	VFMADD231PS  Z5, Z4, Z2
 	VMULPS       Z1, Z3, Z1
@@ -2259,16 +2254,16 @@ single:
 	VFNMADD231PS Z28, Z5, Z2
 	VMULPS       Z2, Z1, Z1
 	VMULPS       Z5, Z5, Z2
-	VMOVAPS      Z14, Z3
-	VFMADD231PS  Z2, Z15, Z3
-	VFMADD132PS  Z2, Z13, Z3
-	VFMADD132PS  Z2, Z12, Z3
+	VMOVUPS      u32_3e8f6483<>+0(SB), Z3
+	VFMADD213PS  u32_3e8f6038<>+0(SB), Z2, Z3
+	VFMADD213PS  u32_3ecce8e5<>+0(SB), Z2, Z3
+	VFMADD213PS  u32_3f2aaa81<>+0(SB), Z2, Z3
 	VMULPS       Z2, Z5, Z2
 	VADDPS       Z1, Z1, Z1
 	VFMADD231PS  Z3, Z2, Z1
 	VADDPS       Z5, Z5, Z2
-	VCMPPS       $0x11, Z11, Z0, K1
-	VBLENDMPS    Z11, Z0, K1, Z3
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z0, K1
+	VBLENDMPS    u32_00000000<>+0(SB), Z0, K1, Z3
 	VMAXPS       Z3, Z2, Z4
 	VMINPS       Z2, Z3, Z2
 	VADDPS       Z2, Z4, Z3
@@ -2276,12 +2271,13 @@ single:
 	VSUBPS       Z4, Z2, Z2
 	VADDPS       Z1, Z2, Z1
 	VADDPS       Z1, Z3, Z1
-	VMULPS       Z10, Z1, Z2
+	VMULPS       u32_1f800000<>+0(SB), Z1, Z2
 	VSUBPS       Z30, Z0, Z3
-	VCMPPS       $0x11, Z11, Z3, K1
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z3, K1
 	VBLENDMPS    Z2, Z1, K1, Z1
-	VSUBPS       Z0, Z9, Z2
-	VCMPPS       $0x11, Z11, Z2, K1
+	VMOVUPS      u32_41800000<>+0(SB), Z2
+	VSUBPS       Z0, Z2, Z2
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z2, K1
 	VBLENDMPS    Z0, Z1, K1, Z1
 	VCMPPS       $0x03, Z0, Z0, K1
 	VPORD        u32_00400000<>+0(SB), Z0, K1, Z1
@@ -2315,14 +2311,6 @@ TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-52
 	VMOVUPS u32_c2d00000<>+0(SB), Z26
 	VMOVUPS u32_3fb8aa3b<>+0(SB), Z25
 	VMOVUPS u32_bf317200<>+0(SB), Z24
-	VMOVUPS u32_b5bfbe8e<>+0(SB), Z23
-	VMOVUPS u32_3ab4a643<>+0(SB), Z22
-	VMOVUPS u32_3c091cbe<>+0(SB), Z21
-	VMOVUPS u32_3d2aad13<>+0(SB), Z20
-	VMOVUPS u32_3e2aaa49<>+0(SB), Z19
-	VMOVUPS u32_3efffffd<>+0(SB), Z18
-	VMOVUPS u32_5f800000<>+0(SB), Z17
-	VMOVUPS u32_00000000<>+0(SB), Z16
 
 	// At least one vector: compute the last one, x[len-w:len], first
 	// (before an in-place loop overwrites it), and store it after the loop.
@@ -2337,13 +2325,13 @@ TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-52
 	VSUBPS       Z28, Z2, Z3
 	VPSLLD       $0x17, Z2, Z2
 	VFMADD231PS  Z24, Z3, Z1
-	VMULPS       Z23, Z3, Z3
+	VMULPS       u32_b5bfbe8e<>+0(SB), Z3, Z3
 	VADDPS       Z3, Z1, Z4
-	VMOVAPS      Z21, Z5
-	VFMADD231PS  Z4, Z22, Z5
-	VFMADD132PS  Z4, Z20, Z5
-	VFMADD132PS  Z4, Z19, Z5
-	VFMADD132PS  Z4, Z18, Z5
+	VMOVUPS      u32_3ab4a643<>+0(SB), Z5
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Z4, Z5
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Z4, Z5
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Z4, Z5
+	VFMADD213PS  u32_3efffffd<>+0(SB), Z4, Z5
 	VMULPS       Z4, Z4, Z4
 	VFMADD231PS  Z5, Z4, Z3
 	VMULPS       Z1, Z2, Z1
@@ -2359,17 +2347,17 @@ TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-52
 	VSUBPS       Z3, Z29, Z4
 	VFMADD231PS  Z30, Z2, Z4
 	VFMADD231PS  Z30, Z1, Z4
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z2, Z17, K1, Z2
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z1, Z16, K1, Z1
+	VMOVUPS      u32_5f800000<>+0(SB), Z5
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z0, K1
+	VBLENDMPS    Z2, Z5, K1, Z2
+	VMOVUPS      u32_00000000<>+0(SB), Z5
+	VBLENDMPS    Z1, Z5, K1, Z1
 	VDIVPS       Z3, Z2, Z5
 	VFNMADD231PS Z3, Z5, Z2
 	VADDPS       Z1, Z2, Z1
 	VFNMADD231PS Z4, Z5, Z1
 	VMULPS       Z30, Z5, Z2
 	VSUBPS       Z2, Z29, Z3
-	VCMPPS       $0x11, Z16, Z0, K1
 	VBLENDMPS    Z3, Z2, K1, Z2
 	VFMADD231PS  Z2, Z1, Z5
 	VMULPS       Z30, Z5, Z1
@@ -2377,198 +2365,199 @@ TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-52
 	VPORD        u32_00400000<>+0(SB), Z0, K1, Z1
 	VMOVUPS      Z1, Z31
 
-	// 4 vectors per iteration.
+	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 7 of 15 loop constants in registers:
+	// 194 instructions, 3.03 per element.
 unrolled:
 	CMPQ         CX, $0x00000040
 	JB           single
 	VMOVUPS      (SI), Z0
-	VPORD        Z27, Z0, Z1
-	VMAXPS       Z1, Z26, Z1
-	VMOVAPS      Z28, Z2
-	VFMADD231PS  Z25, Z1, Z2
-	VSUBPS       Z28, Z2, Z3
-	VPSLLD       $0x17, Z2, Z2
-	VFMADD231PS  Z24, Z3, Z1
-	VMULPS       Z23, Z3, Z3
-	VADDPS       Z3, Z1, Z4
-	VMOVAPS      Z21, Z5
-	VFMADD231PS  Z4, Z22, Z5
-	VFMADD132PS  Z4, Z20, Z5
-	VFMADD132PS  Z4, Z19, Z5
-	VFMADD132PS  Z4, Z18, Z5
-	VMULPS       Z4, Z4, Z4
-	VFMADD231PS  Z5, Z4, Z3
-	VMULPS       Z1, Z2, Z1
-	VADDPS       Z1, Z2, Z4
-	VSUBPS       Z2, Z4, Z5
-	VSUBPS       Z5, Z1, Z1
-	VFMADD231PS  Z3, Z2, Z1
-	VADDPS       Z1, Z4, Z2
-	VSUBPS       Z4, Z2, Z3
-	VSUBPS       Z3, Z1, Z1
-	VMOVAPS      Z29, Z3
-	VFMADD231PS  Z30, Z2, Z3
-	VSUBPS       Z3, Z29, Z4
-	VFMADD231PS  Z30, Z2, Z4
-	VFMADD231PS  Z30, Z1, Z4
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z2, Z17, K1, Z2
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z1, Z16, K1, Z1
-	VDIVPS       Z3, Z2, Z5
-	VFNMADD231PS Z3, Z5, Z2
-	VADDPS       Z1, Z2, Z1
-	VFNMADD231PS Z4, Z5, Z1
-	VMULPS       Z30, Z5, Z2
-	VSUBPS       Z2, Z29, Z3
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z3, Z2, K1, Z2
-	VFMADD231PS  Z2, Z1, Z5
-	VMULPS       Z30, Z5, Z1
+	VMOVUPS      64(SI), Z1
+	VMOVUPS      128(SI), Z2
+	VMOVUPS      192(SI), Z3
+	VPORD        Z27, Z0, Z4
+	VPORD        Z27, Z1, Z5
+	VPORD        Z27, Z2, Z6
+	VPORD        Z27, Z3, Z7
+	VMAXPS       Z4, Z26, Z4
+	VMAXPS       Z5, Z26, Z5
+	VMAXPS       Z6, Z26, Z6
+	VMAXPS       Z7, Z26, Z7
+	VMOVAPS      Z28, Z8
+	VFMADD231PS  Z25, Z4, Z8
+	VMOVAPS      Z28, Z9
+	VFMADD231PS  Z25, Z5, Z9
+	VMOVAPS      Z28, Z10
+	VFMADD231PS  Z25, Z6, Z10
+	VMOVAPS      Z28, Z11
+	VFMADD231PS  Z25, Z7, Z11
+	VSUBPS       Z28, Z8, Z12
+	VSUBPS       Z28, Z9, Z13
+	VSUBPS       Z28, Z10, Z14
+	VSUBPS       Z28, Z11, Z15
+	VPSLLD       $0x17, Z8, Z8
+	VPSLLD       $0x17, Z9, Z9
+	VPSLLD       $0x17, Z10, Z10
+	VPSLLD       $0x17, Z11, Z11
+	VFMADD231PS  Z24, Z12, Z4
+	VFMADD231PS  Z24, Z13, Z5
+	VFMADD231PS  Z24, Z14, Z6
+	VFMADD231PS  Z24, Z15, Z7
+	VMULPS       u32_b5bfbe8e<>+0(SB), Z12, Z12
+	VMULPS       u32_b5bfbe8e<>+0(SB), Z13, Z13
+	VMULPS       u32_b5bfbe8e<>+0(SB), Z14, Z14
+	VMULPS       u32_b5bfbe8e<>+0(SB), Z15, Z15
+	VADDPS       Z12, Z4, Z16
+	VADDPS       Z13, Z5, Z17
+	VADDPS       Z14, Z6, Z18
+	VADDPS       Z15, Z7, Z19
+	VMOVUPS      u32_3ab4a643<>+0(SB), Z20
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Z16, Z20
+	VMOVUPS      u32_3ab4a643<>+0(SB), Z21
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Z17, Z21
+	VMOVUPS      u32_3ab4a643<>+0(SB), Z22
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Z18, Z22
+	VMOVUPS      u32_3ab4a643<>+0(SB), Z23
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Z19, Z23
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Z16, Z20
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Z17, Z21
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Z18, Z22
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Z19, Z23
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Z16, Z20
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Z17, Z21
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Z18, Z22
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Z19, Z23
+	VFMADD213PS  u32_3efffffd<>+0(SB), Z16, Z20
+	VFMADD213PS  u32_3efffffd<>+0(SB), Z17, Z21
+	VFMADD213PS  u32_3efffffd<>+0(SB), Z18, Z22
+	VFMADD213PS  u32_3efffffd<>+0(SB), Z19, Z23
+	VMULPS       Z16, Z16, Z16
+	VMULPS       Z17, Z17, Z17
+	VMULPS       Z18, Z18, Z18
+	VMULPS       Z19, Z19, Z19
+	VFMADD231PS  Z20, Z16, Z12
+	VFMADD231PS  Z21, Z17, Z13
+	VFMADD231PS  Z22, Z18, Z14
+	VFMADD231PS  Z23, Z19, Z15
+	VMULPS       Z4, Z8, Z4
+	VMULPS       Z5, Z9, Z5
+	VMULPS       Z6, Z10, Z6
+	VMULPS       Z7, Z11, Z7
+	VADDPS       Z4, Z8, Z16
+	VADDPS       Z5, Z9, Z17
+	VADDPS       Z6, Z10, Z18
+	VADDPS       Z7, Z11, Z19
+	VSUBPS       Z8, Z16, Z20
+	VSUBPS       Z9, Z17, Z21
+	VSUBPS       Z10, Z18, Z22
+	VSUBPS       Z11, Z19, Z23
+	VSUBPS       Z20, Z4, Z4
+	VSUBPS       Z21, Z5, Z5
+	VSUBPS       Z22, Z6, Z6
+	VSUBPS       Z23, Z7, Z7
+	VFMADD231PS  Z12, Z8, Z4
+	VFMADD231PS  Z13, Z9, Z5
+	VFMADD231PS  Z14, Z10, Z6
+	VFMADD231PS  Z15, Z11, Z7
+	VADDPS       Z4, Z16, Z8
+	VADDPS       Z5, Z17, Z9
+	VADDPS       Z6, Z18, Z10
+	VADDPS       Z7, Z19, Z11
+	VSUBPS       Z16, Z8, Z12
+	VSUBPS       Z17, Z9, Z13
+	VSUBPS       Z18, Z10, Z14
+	VSUBPS       Z19, Z11, Z15
+	VSUBPS       Z12, Z4, Z4
+	VSUBPS       Z13, Z5, Z5
+	VSUBPS       Z14, Z6, Z6
+	VSUBPS       Z15, Z7, Z7
+	VMOVAPS      Z29, Z12
+	VFMADD231PS  Z30, Z8, Z12
+	VMOVAPS      Z29, Z13
+	VFMADD231PS  Z30, Z9, Z13
+	VMOVAPS      Z29, Z14
+	VFMADD231PS  Z30, Z10, Z14
+	VMOVAPS      Z29, Z15
+	VFMADD231PS  Z30, Z11, Z15
+	VSUBPS       Z12, Z29, Z16
+	VSUBPS       Z13, Z29, Z17
+	VSUBPS       Z14, Z29, Z18
+	VSUBPS       Z15, Z29, Z19
+	VFMADD231PS  Z30, Z8, Z16
+	VFMADD231PS  Z30, Z9, Z17
+	VFMADD231PS  Z30, Z10, Z18
+	VFMADD231PS  Z30, Z11, Z19
+	VFMADD231PS  Z30, Z4, Z16
+	VFMADD231PS  Z30, Z5, Z17
+	VFMADD231PS  Z30, Z6, Z18
+	VFMADD231PS  Z30, Z7, Z19
+	VMOVUPS      u32_5f800000<>+0(SB), Z20
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z0, K1
+	VBLENDMPS    Z8, Z20, K1, Z8
+	VMOVUPS      u32_5f800000<>+0(SB), Z20
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z1, K2
+	VBLENDMPS    Z9, Z20, K2, Z9
+	VMOVUPS      u32_5f800000<>+0(SB), Z20
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z2, K3
+	VBLENDMPS    Z10, Z20, K3, Z10
+	VMOVUPS      u32_5f800000<>+0(SB), Z20
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z3, K4
+	VBLENDMPS    Z11, Z20, K4, Z11
+	VMOVUPS      u32_00000000<>+0(SB), Z20
+	VBLENDMPS    Z4, Z20, K1, Z4
+	VMOVUPS      u32_00000000<>+0(SB), Z20
+	VBLENDMPS    Z5, Z20, K2, Z5
+	VMOVUPS      u32_00000000<>+0(SB), Z20
+	VBLENDMPS    Z6, Z20, K3, Z6
+	VMOVUPS      u32_00000000<>+0(SB), Z20
+	VBLENDMPS    Z7, Z20, K4, Z7
+	VDIVPS       Z12, Z8, Z20
+	VDIVPS       Z13, Z9, Z21
+	VDIVPS       Z14, Z10, Z22
+	VDIVPS       Z15, Z11, Z23
+	VFNMADD231PS Z12, Z20, Z8
+	VFNMADD231PS Z13, Z21, Z9
+	VFNMADD231PS Z14, Z22, Z10
+	VFNMADD231PS Z15, Z23, Z11
+	VADDPS       Z4, Z8, Z4
+	VADDPS       Z5, Z9, Z5
+	VADDPS       Z6, Z10, Z6
+	VADDPS       Z7, Z11, Z7
+	VFNMADD231PS Z16, Z20, Z4
+	VFNMADD231PS Z17, Z21, Z5
+	VFNMADD231PS Z18, Z22, Z6
+	VFNMADD231PS Z19, Z23, Z7
+	VMULPS       Z30, Z20, Z8
+	VMULPS       Z30, Z21, Z9
+	VMULPS       Z30, Z22, Z10
+	VMULPS       Z30, Z23, Z11
+	VSUBPS       Z8, Z29, Z12
+	VSUBPS       Z9, Z29, Z13
+	VSUBPS       Z10, Z29, Z14
+	VSUBPS       Z11, Z29, Z15
+	VBLENDMPS    Z12, Z8, K1, Z8
+	VBLENDMPS    Z13, Z9, K2, Z9
+	VBLENDMPS    Z14, Z10, K3, Z10
+	VBLENDMPS    Z15, Z11, K4, Z11
+	VFMADD231PS  Z8, Z4, Z20
+	VFMADD231PS  Z9, Z5, Z21
+	VFMADD231PS  Z10, Z6, Z22
+	VFMADD231PS  Z11, Z7, Z23
+	VMULPS       Z30, Z20, Z4
+	VMULPS       Z30, Z21, Z5
+	VMULPS       Z30, Z22, Z6
+	VMULPS       Z30, Z23, Z7
 	VCMPPS       $0x03, Z0, Z0, K1
-	VPORD        u32_00400000<>+0(SB), Z0, K1, Z1
-	VMOVUPS      Z1, (DI)
-	VMOVUPS      64(SI), Z0
-	VPORD        Z27, Z0, Z1
-	VMAXPS       Z1, Z26, Z1
-	VMOVAPS      Z28, Z2
-	VFMADD231PS  Z25, Z1, Z2
-	VSUBPS       Z28, Z2, Z3
-	VPSLLD       $0x17, Z2, Z2
-	VFMADD231PS  Z24, Z3, Z1
-	VMULPS       Z23, Z3, Z3
-	VADDPS       Z3, Z1, Z4
-	VMOVAPS      Z21, Z5
-	VFMADD231PS  Z4, Z22, Z5
-	VFMADD132PS  Z4, Z20, Z5
-	VFMADD132PS  Z4, Z19, Z5
-	VFMADD132PS  Z4, Z18, Z5
-	VMULPS       Z4, Z4, Z4
-	VFMADD231PS  Z5, Z4, Z3
-	VMULPS       Z1, Z2, Z1
-	VADDPS       Z1, Z2, Z4
-	VSUBPS       Z2, Z4, Z5
-	VSUBPS       Z5, Z1, Z1
-	VFMADD231PS  Z3, Z2, Z1
-	VADDPS       Z1, Z4, Z2
-	VSUBPS       Z4, Z2, Z3
-	VSUBPS       Z3, Z1, Z1
-	VMOVAPS      Z29, Z3
-	VFMADD231PS  Z30, Z2, Z3
-	VSUBPS       Z3, Z29, Z4
-	VFMADD231PS  Z30, Z2, Z4
-	VFMADD231PS  Z30, Z1, Z4
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z2, Z17, K1, Z2
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z1, Z16, K1, Z1
-	VDIVPS       Z3, Z2, Z5
-	VFNMADD231PS Z3, Z5, Z2
-	VADDPS       Z1, Z2, Z1
-	VFNMADD231PS Z4, Z5, Z1
-	VMULPS       Z30, Z5, Z2
-	VSUBPS       Z2, Z29, Z3
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z3, Z2, K1, Z2
-	VFMADD231PS  Z2, Z1, Z5
-	VMULPS       Z30, Z5, Z1
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPORD        u32_00400000<>+0(SB), Z0, K1, Z1
-	VMOVUPS      Z1, 64(DI)
-	VMOVUPS      128(SI), Z0
-	VPORD        Z27, Z0, Z1
-	VMAXPS       Z1, Z26, Z1
-	VMOVAPS      Z28, Z2
-	VFMADD231PS  Z25, Z1, Z2
-	VSUBPS       Z28, Z2, Z3
-	VPSLLD       $0x17, Z2, Z2
-	VFMADD231PS  Z24, Z3, Z1
-	VMULPS       Z23, Z3, Z3
-	VADDPS       Z3, Z1, Z4
-	VMOVAPS      Z21, Z5
-	VFMADD231PS  Z4, Z22, Z5
-	VFMADD132PS  Z4, Z20, Z5
-	VFMADD132PS  Z4, Z19, Z5
-	VFMADD132PS  Z4, Z18, Z5
-	VMULPS       Z4, Z4, Z4
-	VFMADD231PS  Z5, Z4, Z3
-	VMULPS       Z1, Z2, Z1
-	VADDPS       Z1, Z2, Z4
-	VSUBPS       Z2, Z4, Z5
-	VSUBPS       Z5, Z1, Z1
-	VFMADD231PS  Z3, Z2, Z1
-	VADDPS       Z1, Z4, Z2
-	VSUBPS       Z4, Z2, Z3
-	VSUBPS       Z3, Z1, Z1
-	VMOVAPS      Z29, Z3
-	VFMADD231PS  Z30, Z2, Z3
-	VSUBPS       Z3, Z29, Z4
-	VFMADD231PS  Z30, Z2, Z4
-	VFMADD231PS  Z30, Z1, Z4
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z2, Z17, K1, Z2
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z1, Z16, K1, Z1
-	VDIVPS       Z3, Z2, Z5
-	VFNMADD231PS Z3, Z5, Z2
-	VADDPS       Z1, Z2, Z1
-	VFNMADD231PS Z4, Z5, Z1
-	VMULPS       Z30, Z5, Z2
-	VSUBPS       Z2, Z29, Z3
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z3, Z2, K1, Z2
-	VFMADD231PS  Z2, Z1, Z5
-	VMULPS       Z30, Z5, Z1
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPORD        u32_00400000<>+0(SB), Z0, K1, Z1
-	VMOVUPS      Z1, 128(DI)
-	VMOVUPS      192(SI), Z0
-	VPORD        Z27, Z0, Z1
-	VMAXPS       Z1, Z26, Z1
-	VMOVAPS      Z28, Z2
-	VFMADD231PS  Z25, Z1, Z2
-	VSUBPS       Z28, Z2, Z3
-	VPSLLD       $0x17, Z2, Z2
-	VFMADD231PS  Z24, Z3, Z1
-	VMULPS       Z23, Z3, Z3
-	VADDPS       Z3, Z1, Z4
-	VMOVAPS      Z21, Z5
-	VFMADD231PS  Z4, Z22, Z5
-	VFMADD132PS  Z4, Z20, Z5
-	VFMADD132PS  Z4, Z19, Z5
-	VFMADD132PS  Z4, Z18, Z5
-	VMULPS       Z4, Z4, Z4
-	VFMADD231PS  Z5, Z4, Z3
-	VMULPS       Z1, Z2, Z1
-	VADDPS       Z1, Z2, Z4
-	VSUBPS       Z2, Z4, Z5
-	VSUBPS       Z5, Z1, Z1
-	VFMADD231PS  Z3, Z2, Z1
-	VADDPS       Z1, Z4, Z2
-	VSUBPS       Z4, Z2, Z3
-	VSUBPS       Z3, Z1, Z1
-	VMOVAPS      Z29, Z3
-	VFMADD231PS  Z30, Z2, Z3
-	VSUBPS       Z3, Z29, Z4
-	VFMADD231PS  Z30, Z2, Z4
-	VFMADD231PS  Z30, Z1, Z4
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z2, Z17, K1, Z2
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z1, Z16, K1, Z1
-	VDIVPS       Z3, Z2, Z5
-	VFNMADD231PS Z3, Z5, Z2
-	VADDPS       Z1, Z2, Z1
-	VFNMADD231PS Z4, Z5, Z1
-	VMULPS       Z30, Z5, Z2
-	VSUBPS       Z2, Z29, Z3
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z3, Z2, K1, Z2
-	VFMADD231PS  Z2, Z1, Z5
-	VMULPS       Z30, Z5, Z1
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPORD        u32_00400000<>+0(SB), Z0, K1, Z1
-	VMOVUPS      Z1, 192(DI)
+	VPORD        u32_00400000<>+0(SB), Z0, K1, Z4
+	VCMPPS       $0x03, Z1, Z1, K1
+	VPORD        u32_00400000<>+0(SB), Z1, K1, Z5
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPORD        u32_00400000<>+0(SB), Z2, K1, Z6
+	VCMPPS       $0x03, Z3, Z3, K1
+	VPORD        u32_00400000<>+0(SB), Z3, K1, Z7
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	VMOVUPS      Z6, 128(DI)
+	VMOVUPS      Z7, 192(DI)
 	ADDQ         $0x00000100, SI
 	ADDQ         $0x00000100, DI
 	SUBQ         $0x00000040, CX
@@ -2586,13 +2575,13 @@ single:
 	VSUBPS       Z28, Z2, Z3
 	VPSLLD       $0x17, Z2, Z2
 	VFMADD231PS  Z24, Z3, Z1
-	VMULPS       Z23, Z3, Z3
+	VMULPS       u32_b5bfbe8e<>+0(SB), Z3, Z3
 	VADDPS       Z3, Z1, Z4
-	VMOVAPS      Z21, Z5
-	VFMADD231PS  Z4, Z22, Z5
-	VFMADD132PS  Z4, Z20, Z5
-	VFMADD132PS  Z4, Z19, Z5
-	VFMADD132PS  Z4, Z18, Z5
+	VMOVUPS      u32_3ab4a643<>+0(SB), Z5
+	VFMADD213PS  u32_3c091cbe<>+0(SB), Z4, Z5
+	VFMADD213PS  u32_3d2aad13<>+0(SB), Z4, Z5
+	VFMADD213PS  u32_3e2aaa49<>+0(SB), Z4, Z5
+	VFMADD213PS  u32_3efffffd<>+0(SB), Z4, Z5
 	VMULPS       Z4, Z4, Z4
 	VFMADD231PS  Z5, Z4, Z3
 	VMULPS       Z1, Z2, Z1
@@ -2608,17 +2597,17 @@ single:
 	VSUBPS       Z3, Z29, Z4
 	VFMADD231PS  Z30, Z2, Z4
 	VFMADD231PS  Z30, Z1, Z4
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z2, Z17, K1, Z2
-	VCMPPS       $0x11, Z16, Z0, K1
-	VBLENDMPS    Z1, Z16, K1, Z1
+	VMOVUPS      u32_5f800000<>+0(SB), Z5
+	VCMPPS       $0x11, u32_00000000<>+0(SB), Z0, K1
+	VBLENDMPS    Z2, Z5, K1, Z2
+	VMOVUPS      u32_00000000<>+0(SB), Z5
+	VBLENDMPS    Z1, Z5, K1, Z1
 	VDIVPS       Z3, Z2, Z5
 	VFNMADD231PS Z3, Z5, Z2
 	VADDPS       Z1, Z2, Z1
 	VFNMADD231PS Z4, Z5, Z1
 	VMULPS       Z30, Z5, Z2
 	VSUBPS       Z2, Z29, Z3
-	VCMPPS       $0x11, Z16, Z0, K1
 	VBLENDMPS    Z3, Z2, K1, Z2
 	VFMADD231PS  Z2, Z1, Z5
 	VMULPS       Z30, Z5, Z1

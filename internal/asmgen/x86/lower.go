@@ -54,47 +54,29 @@ func generate(s *isa, p *ir.Program) error {
 	name := p.FuncName(s.name)
 	TEXT(name, NOSPLIT, ir.Signature)
 
-	unroll := s.unrollSimple
+	unroll := s.unrollF32
 	if a.HasF64 {
-		unroll = s.unrollExp
+		unroll = s.unrollF64
 	}
-	// Keep as many constants in registers as the loop leaves free, most
-	// read first, and pick the widest interleaving of the unrolled vectors
-	// that fits: instruction by instruction across all vectors, else one
-	// vector after another (the out-of-order core overlaps them).
-	var (
-		l    *lowering
-		main []func()
-	)
+	// The widest interleaving of the unrolled vectors that keeps at least
+	// minConsts of the loop's constants in registers (or all of them, if
+	// fewer), else one vector after another; with as many constants in
+	// registers as fit, most read first.
 	order := constOrder(a)
-	for nconst := len(order); nconst >= 0; nconst-- {
-		if l, err = newLowering(s, a, order[:nconst]); err != nil {
-			continue
-		}
-		if main, err = l.body(unroll, true, modeMain); err == nil {
+	var (
+		c              *code
+		width, nconsts int
+	)
+	for width = unroll; width >= 1; width /= 2 {
+		c, nconsts, err = mostConsts(s, a, order, unroll, width)
+		if c != nil && (width == 1 || nconsts >= min(minConsts, len(order))) {
 			break
 		}
-		if main, err = l.body(unroll, false, modeMain); err == nil {
-			break
-		}
 	}
-	if err != nil {
-		return fmt.Errorf("%s: %d vectors per iteration: %v", name, unroll, err)
+	if c == nil {
+		return fmt.Errorf("%s: %v", name, err)
 	}
-	single, err := l.body(1, true, modeMain)
-	if err != nil {
-		return fmt.Errorf("%s: one vector: %v", name, err)
-	}
-	last, err := l.body(1, true, modeLast)
-	if err != nil {
-		return fmt.Errorf("%s: last vector: %v", name, err)
-	}
-	var tail []func()
-	if s.short == nil {
-		if tail, err = l.body(1, true, modeShort); err != nil {
-			return fmt.Errorf("%s: short slice: %v", name, err)
-		}
-	}
+	l, main, single, last, tail := c.l, c.main, c.single, c.last, c.tail
 
 	Load(Param("dst").Base(), dstPtr)
 	Load(Param("x").Base(), srcPtr)
@@ -115,7 +97,11 @@ func generate(s *isa, p *ir.Program) error {
 	LEAQ(Mem{Base: dstPtr, Index: count, Scale: 4, Disp: -vb}, lastDst)
 	replay(last)
 	if unroll > 1 {
-		Comment(fmt.Sprintf("%d vectors per iteration.", unroll))
+		// The loop: its body, CMPQ, JB, two ADDQ, SUBQ and JMP.
+		n := len(main) + 6
+		Comment(fmt.Sprintf("Main loop: %d vectors (%d elements) per iteration, interleaved %d at a time, %d of %d loop constants in registers:",
+			unroll, unroll*w, width, nconsts, len(order)),
+			fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
 		Label("unrolled")
 		CMPQ(count, U32(unroll*w))
 		JB(LabelRef("single"))
@@ -156,6 +142,52 @@ func generate(s *isa, p *ir.Program) error {
 	VZEROUPPER()
 	RET()
 	return nil
+}
+
+// code is a kernel's lowering: the prologue and the other registers it
+// reserves (l), and the bodies of the main loop, of the one-vector loop, of
+// the last vector and of a short slice (if the ISA has no short kernel).
+type code struct {
+	l                        *lowering
+	main, single, last, tail []func()
+}
+
+// lowerBodies lowers every body of the analysed program a on ISA s, with
+// the constants consts in registers, unroll vectors per main-loop
+// iteration interleaved width at a time; or reports that the registers do
+// not suffice.
+func lowerBodies(s *isa, a *ir.Analysis, consts []ir.Value, unroll, width int) (*code, error) {
+	l, err := newLowering(s, a, consts)
+	if err != nil {
+		return nil, err
+	}
+	c := &code{l: l}
+	if c.main, err = l.body(unroll, width, modeMain); err != nil {
+		return nil, fmt.Errorf("%d vectors per iteration: %v", unroll, err)
+	}
+	if c.single, err = l.body(1, 1, modeMain); err != nil {
+		return nil, fmt.Errorf("one vector: %v", err)
+	}
+	if c.last, err = l.body(1, 1, modeLast); err != nil {
+		return nil, fmt.Errorf("last vector: %v", err)
+	}
+	if s.short == nil {
+		if c.tail, err = l.body(1, 1, modeShort); err != nil {
+			return nil, fmt.Errorf("short slice: %v", err)
+		}
+	}
+	return c, nil
+}
+
+// mostConsts lowers the bodies with the most constants of order in
+// registers that fit (see lowerBodies), and returns how many.
+func mostConsts(s *isa, a *ir.Analysis, order []ir.Value, unroll, width int) (c *code, n int, err error) {
+	for n = len(order); n >= 0; n-- {
+		if c, err = lowerBodies(s, a, order[:n], unroll, width); err == nil {
+			return c, n, nil
+		}
+	}
+	return nil, 0, err
 }
 
 // tailCall jumps to the assembly function fn, which returns to this
@@ -202,13 +234,20 @@ type lowering struct {
 	// constRegs holds the constants kept in registers, by symbol name.
 	constRegs map[string]reg.VecPhysical
 
+	// lastSelNeg is the last OpSelNeg reading each condition value.
+	lastSelNeg []int
+
 	// Per-body state.
 	loc   map[key]reg.VecPhysical
 	free  []bool
 	kfree []bool
-	mode  mode
-	code  []func()
-	err   error
+	// negMasks holds, with opmask registers (AVX-512), the comparisons
+	// cond < 0 of a condition value and vector that a later OpSelNeg
+	// reads again.
+	negMasks map[key]reg.OpmaskPhysical
+	mode     mode
+	code     []func()
+	err      error
 }
 
 // constOrder lists the constants that the loop reads, most read first.
@@ -230,6 +269,12 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value) (*lowering, error) {
 	l := &lowering{s: s, a: a, p: a.P, inv: map[ir.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs)),
 		constRegs: map[string]reg.VecPhysical{}}
 	l.lastReg = l.reserve()
+	l.lastSelNeg = make([]int, len(a.P.Code))
+	for i, in := range a.P.Code {
+		if in.Op == ir.OpSelNeg {
+			l.lastSelNeg[a.Canon[in.Args[0]]] = i
+		}
+	}
 	for i, in := range l.p.Code {
 		v := ir.Value(i)
 		if !a.Invariant[i] || a.Canon[i] != v || in.Op == ir.OpConst || in.Op == ir.OpBits32 || a.LastUse[i] < 0 {
@@ -314,20 +359,16 @@ func (l *lowering) reserve() reg.VecPhysical {
 }
 
 // body lowers the program for groups vectors at consecutive offsets, in
-// place m of the kernel. It returns the code to emit, or an error if the
-// registers do not suffice.
-func (l *lowering) body(groups int, interleave bool, m mode) ([]func(), error) {
+// place m of the kernel, width vectors at a time instruction by
+// instruction (width = groups: all interleaved; 1: one vector after
+// another). It returns the code to emit, or an error if the registers do
+// not suffice.
+func (l *lowering) body(groups, width int, m mode) ([]func(), error) {
 	l.start(m)
 	n := len(l.p.Code)
-	if interleave {
+	for g0 := 0; g0 < groups; g0 += width {
 		for i := 0; i <= n; i++ {
-			for g := range groups {
-				l.instr(i, g)
-			}
-		}
-	} else {
-		for g := range groups {
-			for i := 0; i <= n; i++ {
+			for g := g0; g < min(g0+width, groups); g++ {
 				l.instr(i, g)
 			}
 		}
@@ -350,9 +391,12 @@ func (l *lowering) start(m mode) {
 	for i := range l.kfree {
 		l.kfree[i] = true
 	}
+	l.negMasks = map[key]reg.OpmaskPhysical{}
 	l.mode, l.code, l.err = m, nil, nil
 }
 
+// emit appends f, which emits one instruction (the gather and scatter
+// loops of a short slice excepted), to the body.
 func (l *lowering) emit(f func()) { l.code = append(l.code, f) }
 
 // alloc takes the lowest free register; the highest in the prologue, whose
@@ -585,17 +629,13 @@ func (l *lowering) narrow(i int, in ir.Instr, g int) {
 	t := l.alloc()
 	l.release(t)
 	if l.s.kmask {
-		l.emit(func() {
-			VCVTPD2PS(lo.r, d.AsY())
-			VCVTPD2PS(hi.r, t.AsY())
-			VINSERTF64X4(U8(1), t.AsY(), d, d)
-		})
+		l.emit(func() { VCVTPD2PS(lo.r, d.AsY()) })
+		l.emit(func() { VCVTPD2PS(hi.r, t.AsY()) })
+		l.emit(func() { VINSERTF64X4(U8(1), t.AsY(), d, d) })
 	} else {
-		l.emit(func() {
-			VCVTPD2PSY(lo.r, d.AsX())
-			VCVTPD2PSY(hi.r, t.AsX())
-			VINSERTF128(U8(1), t.AsX(), d, d)
-		})
+		l.emit(func() { VCVTPD2PSY(lo.r, d.AsX()) })
+		l.emit(func() { VCVTPD2PSY(hi.r, t.AsX()) })
+		l.emit(func() { VINSERTF128(U8(1), t.AsX(), d, d) })
 	}
 	l.define(ir.Value(i), g, 0, d)
 }
@@ -655,9 +695,11 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		case h == 0:
 			l.emit(func() { VCVTPS2PD(l.lowHalf(src.r), d) })
 		case l.s.kmask:
-			l.emit(func() { VEXTRACTF64X4(U8(1), src.r, half); VCVTPS2PD(half, d) })
+			l.emit(func() { VEXTRACTF64X4(U8(1), src.r, half) })
+			l.emit(func() { VCVTPS2PD(half, d) })
 		default:
-			l.emit(func() { VEXTRACTF128(U8(1), src.r, half); VCVTPS2PD(half, d) })
+			l.emit(func() { VEXTRACTF128(U8(1), src.r, half) })
+			l.emit(func() { VCVTPS2PD(half, d) })
 		}
 		l.define(v, g, h, d)
 
@@ -697,23 +739,23 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		l.fma(v, g, h, a[0], a[1], a[2], fmaForms[fmaKey{f64, true}])
 
 	case ir.OpSelNeg:
-		cond := l.inReg(a[0])
 		b, c := a[1], l.inReg(a[2])
-		var zero Op = constU32(0)
-		if r, ok := l.constRegs[zero.(Mem).Symbol.Name]; ok {
-			zero = r
-		}
 		if l.s.kmask {
-			k := l.allocK()
-			l.emit(func() { VCMPPS(U8(cmpLtOQ), zero, cond.r, k) })
-			l.free2(nil, cond, b, c)
+			cv := key{l.a.Canon[in.Args[0]], g, 0}
+			k := l.negMask(cv, a[0])
+			l.free2(nil, b, c)
 			d := l.alloc()
 			l.emit(func() { VBLENDMPS(b.op, c.r, k, d) })
-			l.releaseK(k)
+			if l.lastSelNeg[cv.v] <= i {
+				delete(l.negMasks, cv)
+				l.releaseK(k)
+			}
 			l.define(v, g, h, d)
 			return
 		}
+		cond := l.inReg(a[0])
 		m := l.alloc()
+		zero := l.zero()
 		l.emit(func() { VCMPPS(U8(cmpLtOQ), zero, cond.r, m) })
 		l.free2(nil, cond, b, c)
 		d := l.alloc()
@@ -782,10 +824,8 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 			return
 		}
 		m, t := l.alloc(), l.alloc()
-		l.emit(func() {
-			VCMPPS(U8(cmpUnordQ), x.r, x.r, m)
-			VORPS(q, x.r, t)
-		})
+		l.emit(func() { VCMPPS(U8(cmpUnordQ), x.r, x.r, m) })
+		l.emit(func() { VORPS(q, x.r, t) })
 		l.free2(nil, x, y)
 		d := l.alloc()
 		l.emit(func() { VBLENDVPS(m, t, y.r, d) })
@@ -819,6 +859,32 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 			l.err = fmt.Errorf("no x86 lowering of %v", in.Op)
 		}
 	}
+}
+
+// zero returns the float32 constant +0, from a register if one holds it.
+func (l *lowering) zero() Op {
+	m := constU32(0)
+	if r, ok := l.constRegs[m.Symbol.Name]; ok {
+		return r
+	}
+	return m
+}
+
+// negMask returns the opmask register of cond < 0 (ordered) for the
+// condition value and vector cv, comparing unless an earlier OpSelNeg of
+// the same body left the mask for this one; it frees cond if it dies.
+func (l *lowering) negMask(cv key, cond operandRef) reg.OpmaskPhysical {
+	k, ok := l.negMasks[cv]
+	if !ok {
+		k = l.allocK()
+		cond = l.inReg(cond)
+		zero := l.zero()
+		r := cond.r
+		l.emit(func() { VCMPPS(U8(cmpLtOQ), zero, r, k) })
+		l.negMasks[cv] = k
+	}
+	l.free2(nil, cond)
+	return k
 }
 
 func pick(f64 bool, pd, ps func(...Op)) func(y, x, d Op) {

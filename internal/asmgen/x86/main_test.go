@@ -431,3 +431,44 @@ func TestKernels(t *testing.T) {
 	}
 }
 `
+
+var loopComment = regexp.MustCompile(`^\s+// (\d+) instructions, [0-9.]+ per element\.$`)
+
+// TestLoopComments checks the instruction count that each main loop's
+// comment states against the instructions from its label to its jump back.
+func TestLoopComments(t *testing.T) {
+	src, err := os.ReadFile(asmFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(src), "\n")
+	loops := 0
+	for i, line := range lines {
+		m := loopComment.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		loops++
+		if i+1 >= len(lines) || lines[i+1] != "unrolled:" {
+			t.Errorf("%s:%d: no loop label after the comment", asmFile, i+1)
+			continue
+		}
+		n := 0
+		for _, l := range lines[i+2:] {
+			f := strings.Fields(l)
+			if len(f) == 0 || strings.HasPrefix(f[0], "//") {
+				continue
+			}
+			n++
+			if f[0] == "JMP" {
+				break
+			}
+		}
+		if want := m[1]; fmt.Sprint(n) != want {
+			t.Errorf("%s:%d: the loop has %d instructions, its comment says %s", asmFile, i+1, n, want)
+		}
+	}
+	if loops == 0 {
+		t.Errorf("%s: no main-loop comment", asmFile)
+	}
+}
