@@ -133,12 +133,17 @@ lanes1:
 done:
 	RET
 
+DATA eluNEONk<>+0(SB)/8, $0x4b40007f4b40007f // 1.2583039e+07
+DATA eluNEONk<>+8(SB)/8, $0x4b40007f4b40007f
+GLOBL eluNEONk<>(SB), RODATA|NOPTR, $16
+
 // func eluNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 68 instructions, 8.50 per element; 26 vector registers.
+// Main loop: 3 vectors (12 elements) per iteration, 100 instructions, 8.33 per element; 32 vector registers.
 TEXT ·eluNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
 	MOVD x_len+32(FP), R2
+	MOVD $eluNEONk<>(SB), R4
 	MOVW $0x7fc00000, R3
 	VDUP R3, V31.S4
 	MOVW $0x00400000, R3
@@ -173,85 +178,117 @@ TEXT ·eluNEON(SB), NOSPLIT, $0-52
 	VDUP R3, V13.S4
 	MOVW $0x3f800000, R3
 	VDUP R3, V12.S4
-	SUBS $8, R2, R2
+	SUBS $12, R2, R2
 	BLT vector
 loop:
-	VLD1.P 32(R1), [V0.S4, V1.S4]
-	WORD $0x4e30f402 // fmax v2.4s, v0.4s, v16.4s
-	WORD $0x4e30f423 // fmax v3.4s, v1.4s, v16.4s
-	VMOV V15.B16, V4.B16
-	VMOV V15.B16, V5.B16
-	VFMLA V14.S4, V2.S4, V4.S4
-	VFMLA V14.S4, V3.S4, V5.S4
-	WORD $0x4eafd486 // fsub v6.4s, v4.4s, v15.4s
-	WORD $0x4eafd4a7 // fsub v7.4s, v5.4s, v15.4s
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V5.S4, V5.S4
-	VFMLA V13.S4, V6.S4, V2.S4
-	VFMLA V13.S4, V7.S4, V3.S4
-	VMOV V21.B16, V6.B16
-	VMOV V21.B16, V7.B16
-	VFMLA V2.S4, V22.S4, V6.S4
-	VFMLA V3.S4, V22.S4, V7.S4
-	VMOV V20.B16, V8.B16
-	VMOV V20.B16, V9.B16
-	VFMLA V2.S4, V6.S4, V8.S4
-	VFMLA V3.S4, V7.S4, V9.S4
-	VMOV V19.B16, V6.B16
-	VMOV V19.B16, V7.B16
-	VFMLA V2.S4, V8.S4, V6.S4
-	VFMLA V3.S4, V9.S4, V7.S4
-	VMOV V18.B16, V8.B16
-	VMOV V18.B16, V9.B16
-	VFMLA V2.S4, V6.S4, V8.S4
-	VFMLA V3.S4, V7.S4, V9.S4
-	VMOV V17.B16, V6.B16
-	VMOV V17.B16, V7.B16
-	VFMLA V2.S4, V8.S4, V6.S4
-	VFMLA V3.S4, V9.S4, V7.S4
-	WORD $0x4eacd488 // fsub v8.4s, v4.4s, v12.4s
-	WORD $0x4eacd4a9 // fsub v9.4s, v5.4s, v12.4s
-	WORD $0x6e22dc84 // fmul v4.4s, v4.4s, v2.4s
-	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
-	WORD $0x6e22dc82 // fmul v2.4s, v4.4s, v2.4s
-	WORD $0x6e23dca3 // fmul v3.4s, v5.4s, v3.4s
-	WORD $0x4e24d50a // fadd v10.4s, v8.4s, v4.4s
-	WORD $0x4e25d52b // fadd v11.4s, v9.4s, v5.4s
-	WORD $0x4ea8d548 // fsub v8.4s, v10.4s, v8.4s
-	WORD $0x4ea9d569 // fsub v9.4s, v11.4s, v9.4s
-	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
-	WORD $0x4ea9d4a5 // fsub v5.4s, v5.4s, v9.4s
-	WORD $0x6e24dfa4 // fmul v4.4s, v29.4s, v4.4s
-	WORD $0x6e25dfa5 // fmul v5.4s, v29.4s, v5.4s
-	VFMLA V6.S4, V2.S4, V4.S4
-	VFMLA V7.S4, V3.S4, V5.S4
-	VFMLA V10.S4, V29.S4, V4.S4
-	VFMLA V11.S4, V29.S4, V5.S4
-	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
-	WORD $0x4e25e4a3 // fcmeq v3.4s, v5.4s, v5.4s
-	VBSL V31.B16, V4.B16, V2.B16
-	VBSL V31.B16, V5.B16, V3.B16
-	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
-	WORD $0x4ea0e825 // fcmlt v5.4s, v1.4s, #0.0
-	VBSL V0.B16, V2.B16, V4.B16
-	VBSL V1.B16, V3.B16, V5.B16
-	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
-	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
-	VORR V30.B16, V0.B16, V6.B16
-	VORR V30.B16, V1.B16, V7.B16
-	VBSL V6.B16, V4.B16, V2.B16
-	VBSL V7.B16, V5.B16, V3.B16
-	VST1.P [V2.S4, V3.S4], 32(R0)
-	SUBS $8, R2, R2
+	VLD1.P 48(R1), [V0.S4, V1.S4, V2.S4]
+	WORD $0x4e30f403 // fmax v3.4s, v0.4s, v16.4s
+	WORD $0x4e30f424 // fmax v4.4s, v1.4s, v16.4s
+	WORD $0x4e30f445 // fmax v5.4s, v2.4s, v16.4s
+	FMOVQ 0(R4), F6
+	FMOVQ 0(R4), F7
+	FMOVQ 0(R4), F8
+	VFMLA V14.S4, V3.S4, V6.S4
+	VFMLA V14.S4, V4.S4, V7.S4
+	VFMLA V14.S4, V5.S4, V8.S4
+	WORD $0x4eafd4c9 // fsub v9.4s, v6.4s, v15.4s
+	WORD $0x4eafd4ea // fsub v10.4s, v7.4s, v15.4s
+	WORD $0x4eafd50b // fsub v11.4s, v8.4s, v15.4s
+	VSHL $23, V6.S4, V6.S4
+	VSHL $23, V7.S4, V7.S4
+	VSHL $23, V8.S4, V8.S4
+	VFMLA V13.S4, V9.S4, V3.S4
+	VFMLA V13.S4, V10.S4, V4.S4
+	VFMLA V13.S4, V11.S4, V5.S4
+	VMOV V21.B16, V9.B16
+	VMOV V21.B16, V10.B16
+	VMOV V21.B16, V11.B16
+	VFMLA V3.S4, V22.S4, V9.S4
+	VFMLA V4.S4, V22.S4, V10.S4
+	VFMLA V5.S4, V22.S4, V11.S4
+	VMOV V20.B16, V23.B16
+	VMOV V20.B16, V24.B16
+	VMOV V20.B16, V25.B16
+	VFMLA V3.S4, V9.S4, V23.S4
+	VFMLA V4.S4, V10.S4, V24.S4
+	VFMLA V5.S4, V11.S4, V25.S4
+	VMOV V19.B16, V9.B16
+	VMOV V19.B16, V10.B16
+	VMOV V19.B16, V11.B16
+	VFMLA V3.S4, V23.S4, V9.S4
+	VFMLA V4.S4, V24.S4, V10.S4
+	VFMLA V5.S4, V25.S4, V11.S4
+	VMOV V18.B16, V23.B16
+	VMOV V18.B16, V24.B16
+	VMOV V18.B16, V25.B16
+	VFMLA V3.S4, V9.S4, V23.S4
+	VFMLA V4.S4, V10.S4, V24.S4
+	VFMLA V5.S4, V11.S4, V25.S4
+	VMOV V17.B16, V9.B16
+	VMOV V17.B16, V10.B16
+	VMOV V17.B16, V11.B16
+	VFMLA V3.S4, V23.S4, V9.S4
+	VFMLA V4.S4, V24.S4, V10.S4
+	VFMLA V5.S4, V25.S4, V11.S4
+	WORD $0x4eacd4d7 // fsub v23.4s, v6.4s, v12.4s
+	WORD $0x4eacd4f8 // fsub v24.4s, v7.4s, v12.4s
+	WORD $0x4eacd519 // fsub v25.4s, v8.4s, v12.4s
+	WORD $0x6e23dcc6 // fmul v6.4s, v6.4s, v3.4s
+	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
+	WORD $0x6e25dd08 // fmul v8.4s, v8.4s, v5.4s
+	WORD $0x6e23dcc3 // fmul v3.4s, v6.4s, v3.4s
+	WORD $0x6e24dce4 // fmul v4.4s, v7.4s, v4.4s
+	WORD $0x6e25dd05 // fmul v5.4s, v8.4s, v5.4s
+	WORD $0x4e26d6fa // fadd v26.4s, v23.4s, v6.4s
+	WORD $0x4e27d71b // fadd v27.4s, v24.4s, v7.4s
+	WORD $0x4e28d73c // fadd v28.4s, v25.4s, v8.4s
+	WORD $0x4eb7d757 // fsub v23.4s, v26.4s, v23.4s
+	WORD $0x4eb8d778 // fsub v24.4s, v27.4s, v24.4s
+	WORD $0x4eb9d799 // fsub v25.4s, v28.4s, v25.4s
+	WORD $0x4eb7d4c6 // fsub v6.4s, v6.4s, v23.4s
+	WORD $0x4eb8d4e7 // fsub v7.4s, v7.4s, v24.4s
+	WORD $0x4eb9d508 // fsub v8.4s, v8.4s, v25.4s
+	WORD $0x6e26dfa6 // fmul v6.4s, v29.4s, v6.4s
+	WORD $0x6e27dfa7 // fmul v7.4s, v29.4s, v7.4s
+	WORD $0x6e28dfa8 // fmul v8.4s, v29.4s, v8.4s
+	VFMLA V9.S4, V3.S4, V6.S4
+	VFMLA V10.S4, V4.S4, V7.S4
+	VFMLA V11.S4, V5.S4, V8.S4
+	VFMLA V26.S4, V29.S4, V6.S4
+	VFMLA V27.S4, V29.S4, V7.S4
+	VFMLA V28.S4, V29.S4, V8.S4
+	WORD $0x4e26e4c3 // fcmeq v3.4s, v6.4s, v6.4s
+	WORD $0x4e27e4e4 // fcmeq v4.4s, v7.4s, v7.4s
+	WORD $0x4e28e505 // fcmeq v5.4s, v8.4s, v8.4s
+	VBSL V31.B16, V6.B16, V3.B16
+	VBSL V31.B16, V7.B16, V4.B16
+	VBSL V31.B16, V8.B16, V5.B16
+	WORD $0x4ea0e806 // fcmlt v6.4s, v0.4s, #0.0
+	WORD $0x4ea0e827 // fcmlt v7.4s, v1.4s, #0.0
+	WORD $0x4ea0e848 // fcmlt v8.4s, v2.4s, #0.0
+	VBSL V0.B16, V3.B16, V6.B16
+	VBSL V1.B16, V4.B16, V7.B16
+	VBSL V2.B16, V5.B16, V8.B16
+	WORD $0x4e20e403 // fcmeq v3.4s, v0.4s, v0.4s
+	WORD $0x4e21e424 // fcmeq v4.4s, v1.4s, v1.4s
+	WORD $0x4e22e445 // fcmeq v5.4s, v2.4s, v2.4s
+	VORR V30.B16, V0.B16, V9.B16
+	VORR V30.B16, V1.B16, V10.B16
+	VORR V30.B16, V2.B16, V11.B16
+	VBSL V9.B16, V6.B16, V3.B16
+	VBSL V10.B16, V7.B16, V4.B16
+	VBSL V11.B16, V8.B16, V5.B16
+	VST1.P [V3.S4, V4.S4, V5.S4], 48(R0)
+	SUBS $12, R2, R2
 	BGE loop
 vector:
-	ADD $8, R2, R2
+	ADD $12, R2, R2
 	SUBS $4, R2, R2
 	BLT lanes
 loop1:
 	VLD1.P 16(R1), [V0.S4]
 	WORD $0x4e30f401 // fmax v1.4s, v0.4s, v16.4s
-	VMOV V15.B16, V2.B16
+	FMOVQ 0(R4), F2
 	VFMLA V14.S4, V1.S4, V2.S4
 	WORD $0x4eafd443 // fsub v3.4s, v2.4s, v15.4s
 	VSHL $23, V2.S4, V2.S4
@@ -296,7 +333,7 @@ lanes:
 	VLD1.P 4(R1), V0.S[2]
 lanes1:
 	WORD $0x4e30f401 // fmax v1.4s, v0.4s, v16.4s
-	VMOV V15.B16, V2.B16
+	FMOVQ 0(R4), F2
 	VFMLA V14.S4, V1.S4, V2.S4
 	WORD $0x4eafd443 // fsub v3.4s, v2.4s, v15.4s
 	VSHL $23, V2.S4, V2.S4
@@ -336,12 +373,29 @@ lanes1:
 done:
 	RET
 
+DATA softplusNEONk<>+0(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
+DATA softplusNEONk<>+8(SB)/8, $0x3c091cbe3c091cbe
+DATA softplusNEONk<>+16(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
+DATA softplusNEONk<>+24(SB)/8, $0x3d2aad133d2aad13
+DATA softplusNEONk<>+32(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
+DATA softplusNEONk<>+40(SB)/8, $0x3e2aaa493e2aaa49
+DATA softplusNEONk<>+48(SB)/8, $0x3efffffd3efffffd // 0.4999999
+DATA softplusNEONk<>+56(SB)/8, $0x3efffffd3efffffd
+DATA softplusNEONk<>+64(SB)/8, $0x3e8f60383e8f6038 // 0.28003097
+DATA softplusNEONk<>+72(SB)/8, $0x3e8f60383e8f6038
+DATA softplusNEONk<>+80(SB)/8, $0x3ecce8e53ecce8e5 // 0.40021434
+DATA softplusNEONk<>+88(SB)/8, $0x3ecce8e53ecce8e5
+DATA softplusNEONk<>+96(SB)/8, $0x3f2aaa813f2aaa81 // 0.6666642
+DATA softplusNEONk<>+104(SB)/8, $0x3f2aaa813f2aaa81
+GLOBL softplusNEONk<>(SB), RODATA|NOPTR, $112
+
 // func softplusNEON(dst, x []float32, alpha float32)
-// Main loop: 1 vectors (4 elements) per iteration, 74 instructions, 18.50 per element; 30 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 144 instructions, 18.00 per element; 30 vector registers.
 TEXT ·softplusNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
 	MOVD x_len+32(FP), R2
+	MOVD $softplusNEONk<>(SB), R4
 	MOVW $0x00400000, R3
 	VDUP R3, V31.S4
 	MOVW $0x80000000, R3
@@ -362,234 +416,17 @@ TEXT ·softplusNEON(SB), NOSPLIT, $0-52
 	VDUP R3, V23.S4
 	MOVW $0x3ab4a643, R3
 	VDUP R3, V22.S4
-	MOVW $0x3c091cbe, R3
-	VDUP R3, V21.S4
-	MOVW $0x3d2aad13, R3
-	VDUP R3, V20.S4
-	MOVW $0x3e2aaa49, R3
-	VDUP R3, V19.S4
-	MOVW $0x3efffffd, R3
-	VDUP R3, V18.S4
 	MOVW $0x40000000, R3
-	VDUP R3, V17.S4
-	MOVW $0x3f000000, R3
-	VDUP R3, V16.S4
-	MOVW $0x3e8f6483, R3
-	VDUP R3, V15.S4
-	MOVW $0x3e8f6038, R3
-	VDUP R3, V14.S4
-	MOVW $0x3ecce8e5, R3
-	VDUP R3, V13.S4
-	MOVW $0x3f2aaa81, R3
-	VDUP R3, V12.S4
-	VEOR V11.B16, V11.B16, V11.B16
-	MOVW $0x1f800000, R3
-	VDUP R3, V10.S4
-	MOVW $0x41800000, R3
-	VDUP R3, V9.S4
-	SUBS $4, R2, R2
-	BLT lanes
-loop1:
-	VLD1.P 16(R1), [V0.S4]
-	VORR V30.B16, V0.B16, V1.B16
-	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
-	WORD $0x4ebad422 // fsub v2.4s, v1.4s, v26.4s
-	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
-	VBSL V27.B16, V28.B16, V3.B16
-	VMOV V3.B16, V2.B16
-	VFMLA V25.S4, V1.S4, V2.S4
-	WORD $0x4ea3d443 // fsub v3.4s, v2.4s, v3.4s
-	VSHL $23, V2.S4, V2.S4
-	VFMLA V24.S4, V3.S4, V1.S4
-	WORD $0x6e37dc63 // fmul v3.4s, v3.4s, v23.4s
-	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
-	VMOV V21.B16, V5.B16
-	VFMLA V4.S4, V22.S4, V5.S4
-	VMOV V20.B16, V6.B16
-	VFMLA V4.S4, V5.S4, V6.S4
-	VMOV V19.B16, V5.B16
-	VFMLA V4.S4, V6.S4, V5.S4
-	VMOV V18.B16, V6.B16
-	VFMLA V4.S4, V5.S4, V6.S4
-	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
-	VFMLA V6.S4, V4.S4, V3.S4
-	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
-	WORD $0x4e21d444 // fadd v4.4s, v2.4s, v1.4s
-	WORD $0x4ea2d485 // fsub v5.4s, v4.4s, v2.4s
-	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
-	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
-	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	WORD $0x4e22d623 // fadd v3.4s, v17.4s, v2.4s
-	WORD $0x4ea3d624 // fsub v4.4s, v17.4s, v3.4s
-	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
-	WORD $0x6e23fc45 // fdiv v5.4s, v2.4s, v3.4s
-	VFMLS V3.S4, V5.S4, V2.S4
-	WORD $0x4e21d442 // fadd v2.4s, v2.4s, v1.4s
-	VFMLS V4.S4, V5.S4, V2.S4
-	VMOV V16.B16, V1.B16
-	VFMLS V16.S4, V5.S4, V1.S4
-	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
-	WORD $0x6e25dca1 // fmul v1.4s, v5.4s, v5.4s
-	VMOV V14.B16, V3.B16
-	VFMLA V1.S4, V15.S4, V3.S4
-	VMOV V13.B16, V4.B16
-	VFMLA V1.S4, V3.S4, V4.S4
-	VMOV V12.B16, V3.B16
-	VFMLA V1.S4, V4.S4, V3.S4
-	WORD $0x6e21dca1 // fmul v1.4s, v5.4s, v1.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	VFMLA V3.S4, V1.S4, V2.S4
-	WORD $0x4e25d4a5 // fadd v5.4s, v5.4s, v5.4s
-	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
-	VBSL V0.B16, V11.B16, V1.B16
-	WORD $0x4e25f423 // fmax v3.4s, v1.4s, v5.4s
-	WORD $0x4ea1f4a5 // fmin v5.4s, v5.4s, v1.4s
-	WORD $0x4e25d461 // fadd v1.4s, v3.4s, v5.4s
-	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
-	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
-	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
-	WORD $0x6e2adc22 // fmul v2.4s, v1.4s, v10.4s
-	WORD $0x4ebad403 // fsub v3.4s, v0.4s, v26.4s
-	WORD $0x4ea0e864 // fcmlt v4.4s, v3.4s, #0.0
-	VBSL V1.B16, V2.B16, V4.B16
-	WORD $0x4ea0d521 // fsub v1.4s, v9.4s, v0.4s
-	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
-	VBSL V4.B16, V0.B16, V2.B16
-	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V31.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
-	VST1.P [V1.S4], 16(R0)
-	SUBS $4, R2, R2
-	BGE loop1
-lanes:
-	ADDS $4, R2, R2
-	BEQ done
-	VLD1.P 4(R1), V0.S[0]
-	CMP $2, R2
-	BLT lanes1
-	VLD1.P 4(R1), V0.S[1]
-	BEQ lanes1
-	VLD1.P 4(R1), V0.S[2]
-lanes1:
-	VORR V30.B16, V0.B16, V1.B16
-	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
-	WORD $0x4ebad422 // fsub v2.4s, v1.4s, v26.4s
-	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
-	VBSL V27.B16, V28.B16, V3.B16
-	VMOV V3.B16, V2.B16
-	VFMLA V25.S4, V1.S4, V2.S4
-	WORD $0x4ea3d443 // fsub v3.4s, v2.4s, v3.4s
-	VSHL $23, V2.S4, V2.S4
-	VFMLA V24.S4, V3.S4, V1.S4
-	WORD $0x6e37dc63 // fmul v3.4s, v3.4s, v23.4s
-	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
-	VMOV V21.B16, V5.B16
-	VFMLA V4.S4, V22.S4, V5.S4
-	VMOV V20.B16, V6.B16
-	VFMLA V4.S4, V5.S4, V6.S4
-	VMOV V19.B16, V5.B16
-	VFMLA V4.S4, V6.S4, V5.S4
-	VMOV V18.B16, V6.B16
-	VFMLA V4.S4, V5.S4, V6.S4
-	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
-	VFMLA V6.S4, V4.S4, V3.S4
-	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
-	WORD $0x4e21d444 // fadd v4.4s, v2.4s, v1.4s
-	WORD $0x4ea2d485 // fsub v5.4s, v4.4s, v2.4s
-	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
-	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
-	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	WORD $0x4e22d623 // fadd v3.4s, v17.4s, v2.4s
-	WORD $0x4ea3d624 // fsub v4.4s, v17.4s, v3.4s
-	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
-	WORD $0x6e23fc45 // fdiv v5.4s, v2.4s, v3.4s
-	VFMLS V3.S4, V5.S4, V2.S4
-	WORD $0x4e21d442 // fadd v2.4s, v2.4s, v1.4s
-	VFMLS V4.S4, V5.S4, V2.S4
-	VMOV V16.B16, V1.B16
-	VFMLS V16.S4, V5.S4, V1.S4
-	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
-	WORD $0x6e25dca1 // fmul v1.4s, v5.4s, v5.4s
-	VMOV V14.B16, V3.B16
-	VFMLA V1.S4, V15.S4, V3.S4
-	VMOV V13.B16, V4.B16
-	VFMLA V1.S4, V3.S4, V4.S4
-	VMOV V12.B16, V3.B16
-	VFMLA V1.S4, V4.S4, V3.S4
-	WORD $0x6e21dca1 // fmul v1.4s, v5.4s, v1.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	VFMLA V3.S4, V1.S4, V2.S4
-	WORD $0x4e25d4a5 // fadd v5.4s, v5.4s, v5.4s
-	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
-	VBSL V0.B16, V11.B16, V1.B16
-	WORD $0x4e25f423 // fmax v3.4s, v1.4s, v5.4s
-	WORD $0x4ea1f4a5 // fmin v5.4s, v5.4s, v1.4s
-	WORD $0x4e25d461 // fadd v1.4s, v3.4s, v5.4s
-	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
-	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
-	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
-	WORD $0x6e2adc22 // fmul v2.4s, v1.4s, v10.4s
-	WORD $0x4ebad403 // fsub v3.4s, v0.4s, v26.4s
-	WORD $0x4ea0e864 // fcmlt v4.4s, v3.4s, #0.0
-	VBSL V1.B16, V2.B16, V4.B16
-	WORD $0x4ea0d521 // fsub v1.4s, v9.4s, v0.4s
-	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
-	VBSL V4.B16, V0.B16, V2.B16
-	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V31.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
-	VST1.P V1.S[0], 4(R0)
-	CMP $2, R2
-	BLT done
-	VST1.P V1.S[1], 4(R0)
-	BEQ done
-	VST1.P V1.S[2], 4(R0)
-done:
-	RET
-
-// func sigmoidNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 102 instructions, 12.75 per element; 30 vector registers.
-TEXT ·sigmoidNEON(SB), NOSPLIT, $0-52
-	MOVD dst_base+0(FP), R0
-	MOVD x_base+24(FP), R1
-	MOVD x_len+32(FP), R2
-	MOVW $0x00400000, R3
-	VDUP R3, V31.S4
-	MOVW $0x80000000, R3
-	VDUP R3, V30.S4
-	MOVW $0xc2d00000, R3
-	VDUP R3, V29.S4
-	MOVW $0x4b4000bf, R3
-	VDUP R3, V28.S4
-	MOVW $0x3fb8aa3b, R3
-	VDUP R3, V27.S4
-	MOVW $0xbf317200, R3
-	VDUP R3, V26.S4
-	MOVW $0xb5bfbe8e, R3
-	VDUP R3, V25.S4
-	MOVW $0x3ab4a643, R3
-	VDUP R3, V24.S4
-	MOVW $0x3c091cbe, R3
-	VDUP R3, V23.S4
-	MOVW $0x3d2aad13, R3
-	VDUP R3, V22.S4
-	MOVW $0x3e2aaa49, R3
 	VDUP R3, V21.S4
-	MOVW $0x3efffffd, R3
+	MOVW $0x3f000000, R3
 	VDUP R3, V20.S4
-	MOVW $0x3f800000, R3
+	MOVW $0x3e8f6483, R3
 	VDUP R3, V19.S4
+	VEOR V18.B16, V18.B16, V18.B16
 	MOVW $0x1f800000, R3
-	VDUP R3, V18.S4
-	MOVW $0x5f800000, R3
 	VDUP R3, V17.S4
-	VEOR V16.B16, V16.B16, V16.B16
+	MOVW $0x41800000, R3
+	VDUP R3, V16.S4
 	SUBS $8, R2, R2
 	BLT vector
 loop:
@@ -598,34 +435,40 @@ loop:
 	VORR V30.B16, V1.B16, V3.B16
 	WORD $0x4e3df442 // fmax v2.4s, v2.4s, v29.4s
 	WORD $0x4e3df463 // fmax v3.4s, v3.4s, v29.4s
-	VMOV V28.B16, V4.B16
-	VMOV V28.B16, V5.B16
-	VFMLA V27.S4, V2.S4, V4.S4
-	VFMLA V27.S4, V3.S4, V5.S4
-	WORD $0x4ebcd486 // fsub v6.4s, v4.4s, v28.4s
-	WORD $0x4ebcd4a7 // fsub v7.4s, v5.4s, v28.4s
+	WORD $0x4ebad444 // fsub v4.4s, v2.4s, v26.4s
+	WORD $0x4ebad465 // fsub v5.4s, v3.4s, v26.4s
+	WORD $0x4ea0e886 // fcmlt v6.4s, v4.4s, #0.0
+	WORD $0x4ea0e8a7 // fcmlt v7.4s, v5.4s, #0.0
+	VBSL V27.B16, V28.B16, V6.B16
+	VBSL V27.B16, V28.B16, V7.B16
+	VMOV V6.B16, V4.B16
+	VMOV V7.B16, V5.B16
+	VFMLA V25.S4, V2.S4, V4.S4
+	VFMLA V25.S4, V3.S4, V5.S4
+	WORD $0x4ea6d486 // fsub v6.4s, v4.4s, v6.4s
+	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V5.S4, V5.S4
-	VFMLA V26.S4, V6.S4, V2.S4
-	VFMLA V26.S4, V7.S4, V3.S4
-	WORD $0x6e39dcc6 // fmul v6.4s, v6.4s, v25.4s
-	WORD $0x6e39dce7 // fmul v7.4s, v7.4s, v25.4s
+	VFMLA V24.S4, V6.S4, V2.S4
+	VFMLA V24.S4, V7.S4, V3.S4
+	WORD $0x6e37dcc6 // fmul v6.4s, v6.4s, v23.4s
+	WORD $0x6e37dce7 // fmul v7.4s, v7.4s, v23.4s
 	WORD $0x4e26d448 // fadd v8.4s, v2.4s, v6.4s
 	WORD $0x4e27d469 // fadd v9.4s, v3.4s, v7.4s
-	VMOV V23.B16, V10.B16
-	VMOV V23.B16, V11.B16
-	VFMLA V8.S4, V24.S4, V10.S4
-	VFMLA V9.S4, V24.S4, V11.S4
-	VMOV V22.B16, V12.B16
-	VMOV V22.B16, V13.B16
+	FMOVQ 0(R4), F10
+	FMOVQ 0(R4), F11
+	VFMLA V8.S4, V22.S4, V10.S4
+	VFMLA V9.S4, V22.S4, V11.S4
+	FMOVQ 16(R4), F12
+	FMOVQ 16(R4), F13
 	VFMLA V8.S4, V10.S4, V12.S4
 	VFMLA V9.S4, V11.S4, V13.S4
-	VMOV V21.B16, V10.B16
-	VMOV V21.B16, V11.B16
+	FMOVQ 32(R4), F10
+	FMOVQ 32(R4), F11
 	VFMLA V8.S4, V12.S4, V10.S4
 	VFMLA V9.S4, V13.S4, V11.S4
-	VMOV V20.B16, V12.B16
-	VMOV V20.B16, V13.B16
+	FMOVQ 48(R4), F12
+	FMOVQ 48(R4), F13
 	VFMLA V8.S4, V10.S4, V12.S4
 	VFMLA V9.S4, V11.S4, V13.S4
 	WORD $0x6e28dd08 // fmul v8.4s, v8.4s, v8.4s
@@ -648,24 +491,377 @@ loop:
 	WORD $0x4ea9d4a9 // fsub v9.4s, v5.4s, v9.4s
 	WORD $0x4ea8d442 // fsub v2.4s, v2.4s, v8.4s
 	WORD $0x4ea9d463 // fsub v3.4s, v3.4s, v9.4s
-	VMOV V19.B16, V6.B16
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V4.S4, V6.S4
-	VFMLA V18.S4, V5.S4, V7.S4
-	WORD $0x4ea6d668 // fsub v8.4s, v19.4s, v6.4s
-	WORD $0x4ea7d669 // fsub v9.4s, v19.4s, v7.4s
-	VFMLA V18.S4, V4.S4, V8.S4
-	VFMLA V18.S4, V5.S4, V9.S4
-	VFMLA V18.S4, V2.S4, V8.S4
-	VFMLA V18.S4, V3.S4, V9.S4
+	WORD $0x4e24d6a6 // fadd v6.4s, v21.4s, v4.4s
+	WORD $0x4e25d6a7 // fadd v7.4s, v21.4s, v5.4s
+	WORD $0x4ea6d6a8 // fsub v8.4s, v21.4s, v6.4s
+	WORD $0x4ea7d6a9 // fsub v9.4s, v21.4s, v7.4s
+	WORD $0x4e24d508 // fadd v8.4s, v8.4s, v4.4s
+	WORD $0x4e25d529 // fadd v9.4s, v9.4s, v5.4s
+	WORD $0x6e26fc8a // fdiv v10.4s, v4.4s, v6.4s
+	WORD $0x6e27fcab // fdiv v11.4s, v5.4s, v7.4s
+	VFMLS V6.S4, V10.S4, V4.S4
+	VFMLS V7.S4, V11.S4, V5.S4
+	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
+	WORD $0x4e23d4a5 // fadd v5.4s, v5.4s, v3.4s
+	VFMLS V8.S4, V10.S4, V4.S4
+	VFMLS V9.S4, V11.S4, V5.S4
+	VMOV V20.B16, V2.B16
+	VMOV V20.B16, V3.B16
+	VFMLS V20.S4, V10.S4, V2.S4
+	VFMLS V20.S4, V11.S4, V3.S4
+	WORD $0x6e22dc84 // fmul v4.4s, v4.4s, v2.4s
+	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
+	WORD $0x6e2add42 // fmul v2.4s, v10.4s, v10.4s
+	WORD $0x6e2bdd63 // fmul v3.4s, v11.4s, v11.4s
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLA V2.S4, V19.S4, V6.S4
+	VFMLA V3.S4, V19.S4, V7.S4
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V2.S4, V6.S4, V8.S4
+	VFMLA V3.S4, V7.S4, V9.S4
+	FMOVQ 96(R4), F6
+	FMOVQ 96(R4), F7
+	VFMLA V2.S4, V8.S4, V6.S4
+	VFMLA V3.S4, V9.S4, V7.S4
+	WORD $0x6e22dd42 // fmul v2.4s, v10.4s, v2.4s
+	WORD $0x6e23dd63 // fmul v3.4s, v11.4s, v3.4s
+	WORD $0x4e24d484 // fadd v4.4s, v4.4s, v4.4s
+	WORD $0x4e25d4a5 // fadd v5.4s, v5.4s, v5.4s
+	VFMLA V6.S4, V2.S4, V4.S4
+	VFMLA V7.S4, V3.S4, V5.S4
+	WORD $0x4e2ad54a // fadd v10.4s, v10.4s, v10.4s
+	WORD $0x4e2bd56b // fadd v11.4s, v11.4s, v11.4s
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
+	VBSL V0.B16, V18.B16, V2.B16
+	VBSL V1.B16, V18.B16, V3.B16
+	WORD $0x4e2af446 // fmax v6.4s, v2.4s, v10.4s
+	WORD $0x4e2bf467 // fmax v7.4s, v3.4s, v11.4s
+	WORD $0x4ea2f54a // fmin v10.4s, v10.4s, v2.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4e2ad4c2 // fadd v2.4s, v6.4s, v10.4s
+	WORD $0x4e2bd4e3 // fadd v3.4s, v7.4s, v11.4s
+	WORD $0x4ea6d446 // fsub v6.4s, v2.4s, v6.4s
+	WORD $0x4ea7d467 // fsub v7.4s, v3.4s, v7.4s
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+	WORD $0x4ea7d56b // fsub v11.4s, v11.4s, v7.4s
+	WORD $0x4e24d54a // fadd v10.4s, v10.4s, v4.4s
+	WORD $0x4e25d56b // fadd v11.4s, v11.4s, v5.4s
+	WORD $0x4e2ad442 // fadd v2.4s, v2.4s, v10.4s
+	WORD $0x4e2bd463 // fadd v3.4s, v3.4s, v11.4s
+	WORD $0x6e31dc44 // fmul v4.4s, v2.4s, v17.4s
+	WORD $0x6e31dc65 // fmul v5.4s, v3.4s, v17.4s
+	WORD $0x4ebad406 // fsub v6.4s, v0.4s, v26.4s
+	WORD $0x4ebad427 // fsub v7.4s, v1.4s, v26.4s
+	WORD $0x4ea0e8c8 // fcmlt v8.4s, v6.4s, #0.0
+	WORD $0x4ea0e8e9 // fcmlt v9.4s, v7.4s, #0.0
+	VBSL V2.B16, V4.B16, V8.B16
+	VBSL V3.B16, V5.B16, V9.B16
+	WORD $0x4ea0d602 // fsub v2.4s, v16.4s, v0.4s
+	WORD $0x4ea1d603 // fsub v3.4s, v16.4s, v1.4s
+	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
+	WORD $0x4ea0e865 // fcmlt v5.4s, v3.4s, #0.0
+	VBSL V8.B16, V0.B16, V4.B16
+	VBSL V9.B16, V1.B16, V5.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V31.B16, V0.B16, V6.B16
+	VORR V31.B16, V1.B16, V7.B16
+	VBSL V6.B16, V4.B16, V2.B16
+	VBSL V7.B16, V5.B16, V3.B16
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+vector:
+	ADD $8, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VORR V30.B16, V0.B16, V1.B16
+	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	WORD $0x4ebad422 // fsub v2.4s, v1.4s, v26.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V27.B16, V28.B16, V3.B16
+	VMOV V3.B16, V2.B16
+	VFMLA V25.S4, V1.S4, V2.S4
+	WORD $0x4ea3d443 // fsub v3.4s, v2.4s, v3.4s
+	VSHL $23, V2.S4, V2.S4
+	VFMLA V24.S4, V3.S4, V1.S4
+	WORD $0x6e37dc63 // fmul v3.4s, v3.4s, v23.4s
+	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
+	FMOVQ 0(R4), F5
+	VFMLA V4.S4, V22.S4, V5.S4
+	FMOVQ 16(R4), F6
+	VFMLA V4.S4, V5.S4, V6.S4
+	FMOVQ 32(R4), F5
+	VFMLA V4.S4, V6.S4, V5.S4
+	FMOVQ 48(R4), F6
+	VFMLA V4.S4, V5.S4, V6.S4
+	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
+	VFMLA V6.S4, V4.S4, V3.S4
+	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
+	WORD $0x4e21d444 // fadd v4.4s, v2.4s, v1.4s
+	WORD $0x4ea2d485 // fsub v5.4s, v4.4s, v2.4s
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
+	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
+	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
+	WORD $0x4e22d6a3 // fadd v3.4s, v21.4s, v2.4s
+	WORD $0x4ea3d6a4 // fsub v4.4s, v21.4s, v3.4s
+	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
+	WORD $0x6e23fc45 // fdiv v5.4s, v2.4s, v3.4s
+	VFMLS V3.S4, V5.S4, V2.S4
+	WORD $0x4e21d442 // fadd v2.4s, v2.4s, v1.4s
+	VFMLS V4.S4, V5.S4, V2.S4
+	VMOV V20.B16, V1.B16
+	VFMLS V20.S4, V5.S4, V1.S4
+	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
+	WORD $0x6e25dca1 // fmul v1.4s, v5.4s, v5.4s
+	FMOVQ 64(R4), F3
+	VFMLA V1.S4, V19.S4, V3.S4
+	FMOVQ 80(R4), F4
+	VFMLA V1.S4, V3.S4, V4.S4
+	FMOVQ 96(R4), F3
+	VFMLA V1.S4, V4.S4, V3.S4
+	WORD $0x6e21dca1 // fmul v1.4s, v5.4s, v1.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	VFMLA V3.S4, V1.S4, V2.S4
+	WORD $0x4e25d4a5 // fadd v5.4s, v5.4s, v5.4s
+	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
+	VBSL V0.B16, V18.B16, V1.B16
+	WORD $0x4e25f423 // fmax v3.4s, v1.4s, v5.4s
+	WORD $0x4ea1f4a5 // fmin v5.4s, v5.4s, v1.4s
+	WORD $0x4e25d461 // fadd v1.4s, v3.4s, v5.4s
+	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
+	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
+	WORD $0x6e31dc22 // fmul v2.4s, v1.4s, v17.4s
+	WORD $0x4ebad403 // fsub v3.4s, v0.4s, v26.4s
+	WORD $0x4ea0e864 // fcmlt v4.4s, v3.4s, #0.0
+	VBSL V1.B16, V2.B16, V4.B16
+	WORD $0x4ea0d601 // fsub v1.4s, v16.4s, v0.4s
+	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
+	VBSL V4.B16, V0.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VORR V30.B16, V0.B16, V1.B16
+	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	WORD $0x4ebad422 // fsub v2.4s, v1.4s, v26.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V27.B16, V28.B16, V3.B16
+	VMOV V3.B16, V2.B16
+	VFMLA V25.S4, V1.S4, V2.S4
+	WORD $0x4ea3d443 // fsub v3.4s, v2.4s, v3.4s
+	VSHL $23, V2.S4, V2.S4
+	VFMLA V24.S4, V3.S4, V1.S4
+	WORD $0x6e37dc63 // fmul v3.4s, v3.4s, v23.4s
+	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
+	FMOVQ 0(R4), F5
+	VFMLA V4.S4, V22.S4, V5.S4
+	FMOVQ 16(R4), F6
+	VFMLA V4.S4, V5.S4, V6.S4
+	FMOVQ 32(R4), F5
+	VFMLA V4.S4, V6.S4, V5.S4
+	FMOVQ 48(R4), F6
+	VFMLA V4.S4, V5.S4, V6.S4
+	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
+	VFMLA V6.S4, V4.S4, V3.S4
+	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
+	WORD $0x4e21d444 // fadd v4.4s, v2.4s, v1.4s
+	WORD $0x4ea2d485 // fsub v5.4s, v4.4s, v2.4s
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
+	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
+	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
+	WORD $0x4e22d6a3 // fadd v3.4s, v21.4s, v2.4s
+	WORD $0x4ea3d6a4 // fsub v4.4s, v21.4s, v3.4s
+	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
+	WORD $0x6e23fc45 // fdiv v5.4s, v2.4s, v3.4s
+	VFMLS V3.S4, V5.S4, V2.S4
+	WORD $0x4e21d442 // fadd v2.4s, v2.4s, v1.4s
+	VFMLS V4.S4, V5.S4, V2.S4
+	VMOV V20.B16, V1.B16
+	VFMLS V20.S4, V5.S4, V1.S4
+	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
+	WORD $0x6e25dca1 // fmul v1.4s, v5.4s, v5.4s
+	FMOVQ 64(R4), F3
+	VFMLA V1.S4, V19.S4, V3.S4
+	FMOVQ 80(R4), F4
+	VFMLA V1.S4, V3.S4, V4.S4
+	FMOVQ 96(R4), F3
+	VFMLA V1.S4, V4.S4, V3.S4
+	WORD $0x6e21dca1 // fmul v1.4s, v5.4s, v1.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	VFMLA V3.S4, V1.S4, V2.S4
+	WORD $0x4e25d4a5 // fadd v5.4s, v5.4s, v5.4s
+	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
+	VBSL V0.B16, V18.B16, V1.B16
+	WORD $0x4e25f423 // fmax v3.4s, v1.4s, v5.4s
+	WORD $0x4ea1f4a5 // fmin v5.4s, v5.4s, v1.4s
+	WORD $0x4e25d461 // fadd v1.4s, v3.4s, v5.4s
+	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
+	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
+	WORD $0x6e31dc22 // fmul v2.4s, v1.4s, v17.4s
+	WORD $0x4ebad403 // fsub v3.4s, v0.4s, v26.4s
+	WORD $0x4ea0e864 // fcmlt v4.4s, v3.4s, #0.0
+	VBSL V1.B16, V2.B16, V4.B16
+	WORD $0x4ea0d601 // fsub v1.4s, v16.4s, v0.4s
+	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
+	VBSL V4.B16, V0.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA sigmoidNEONk<>+0(SB)/8, $0x4b4000bf4b4000bf // 1.2583103e+07
+DATA sigmoidNEONk<>+8(SB)/8, $0x4b4000bf4b4000bf
+DATA sigmoidNEONk<>+16(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
+DATA sigmoidNEONk<>+24(SB)/8, $0x3c091cbe3c091cbe
+DATA sigmoidNEONk<>+32(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
+DATA sigmoidNEONk<>+40(SB)/8, $0x3d2aad133d2aad13
+DATA sigmoidNEONk<>+48(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
+DATA sigmoidNEONk<>+56(SB)/8, $0x3e2aaa493e2aaa49
+DATA sigmoidNEONk<>+64(SB)/8, $0x3efffffd3efffffd // 0.4999999
+DATA sigmoidNEONk<>+72(SB)/8, $0x3efffffd3efffffd
+DATA sigmoidNEONk<>+80(SB)/8, $0x3f8000003f800000 // 1
+DATA sigmoidNEONk<>+88(SB)/8, $0x3f8000003f800000
+GLOBL sigmoidNEONk<>(SB), RODATA|NOPTR, $96
+
+// func sigmoidNEON(dst, x []float32, alpha float32)
+// Main loop: 2 vectors (8 elements) per iteration, 102 instructions, 12.75 per element; 26 vector registers.
+TEXT ·sigmoidNEON(SB), NOSPLIT, $0-52
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	MOVD $sigmoidNEONk<>(SB), R4
+	MOVW $0x00400000, R3
+	VDUP R3, V31.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V30.S4
+	MOVW $0xc2d00000, R3
+	VDUP R3, V29.S4
+	MOVW $0x4b4000bf, R3
+	VDUP R3, V28.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V27.S4
+	MOVW $0xbf317200, R3
+	VDUP R3, V26.S4
+	MOVW $0xb5bfbe8e, R3
+	VDUP R3, V25.S4
+	MOVW $0x3ab4a643, R3
+	VDUP R3, V24.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V23.S4
+	MOVW $0x1f800000, R3
+	VDUP R3, V22.S4
+	MOVW $0x5f800000, R3
+	VDUP R3, V21.S4
+	VEOR V20.B16, V20.B16, V20.B16
+	SUBS $8, R2, R2
+	BLT vector
+loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VORR V30.B16, V0.B16, V2.B16
+	VORR V30.B16, V1.B16, V3.B16
+	WORD $0x4e3df442 // fmax v2.4s, v2.4s, v29.4s
+	WORD $0x4e3df463 // fmax v3.4s, v3.4s, v29.4s
+	FMOVQ 0(R4), F4
+	FMOVQ 0(R4), F5
+	VFMLA V27.S4, V2.S4, V4.S4
+	VFMLA V27.S4, V3.S4, V5.S4
+	WORD $0x4ebcd486 // fsub v6.4s, v4.4s, v28.4s
+	WORD $0x4ebcd4a7 // fsub v7.4s, v5.4s, v28.4s
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V5.S4, V5.S4
+	VFMLA V26.S4, V6.S4, V2.S4
+	VFMLA V26.S4, V7.S4, V3.S4
+	WORD $0x6e39dcc6 // fmul v6.4s, v6.4s, v25.4s
+	WORD $0x6e39dce7 // fmul v7.4s, v7.4s, v25.4s
+	WORD $0x4e26d448 // fadd v8.4s, v2.4s, v6.4s
+	WORD $0x4e27d469 // fadd v9.4s, v3.4s, v7.4s
+	FMOVQ 16(R4), F10
+	FMOVQ 16(R4), F11
+	VFMLA V8.S4, V24.S4, V10.S4
+	VFMLA V9.S4, V24.S4, V11.S4
+	FMOVQ 32(R4), F12
+	FMOVQ 32(R4), F13
+	VFMLA V8.S4, V10.S4, V12.S4
+	VFMLA V9.S4, V11.S4, V13.S4
+	FMOVQ 48(R4), F10
+	FMOVQ 48(R4), F11
+	VFMLA V8.S4, V12.S4, V10.S4
+	VFMLA V9.S4, V13.S4, V11.S4
+	FMOVQ 64(R4), F12
+	FMOVQ 64(R4), F13
+	VFMLA V8.S4, V10.S4, V12.S4
+	VFMLA V9.S4, V11.S4, V13.S4
+	WORD $0x6e28dd08 // fmul v8.4s, v8.4s, v8.4s
+	WORD $0x6e29dd29 // fmul v9.4s, v9.4s, v9.4s
+	VFMLA V12.S4, V8.S4, V6.S4
+	VFMLA V13.S4, V9.S4, V7.S4
+	WORD $0x6e22dc82 // fmul v2.4s, v4.4s, v2.4s
+	WORD $0x6e23dca3 // fmul v3.4s, v5.4s, v3.4s
+	WORD $0x4e22d488 // fadd v8.4s, v4.4s, v2.4s
+	WORD $0x4e23d4a9 // fadd v9.4s, v5.4s, v3.4s
+	WORD $0x4ea4d50a // fsub v10.4s, v8.4s, v4.4s
+	WORD $0x4ea5d52b // fsub v11.4s, v9.4s, v5.4s
+	WORD $0x4eaad442 // fsub v2.4s, v2.4s, v10.4s
+	WORD $0x4eabd463 // fsub v3.4s, v3.4s, v11.4s
+	VFMLA V6.S4, V4.S4, V2.S4
+	VFMLA V7.S4, V5.S4, V3.S4
+	WORD $0x4e22d504 // fadd v4.4s, v8.4s, v2.4s
+	WORD $0x4e23d525 // fadd v5.4s, v9.4s, v3.4s
+	WORD $0x4ea8d488 // fsub v8.4s, v4.4s, v8.4s
+	WORD $0x4ea9d4a9 // fsub v9.4s, v5.4s, v9.4s
+	WORD $0x4ea8d442 // fsub v2.4s, v2.4s, v8.4s
+	WORD $0x4ea9d463 // fsub v3.4s, v3.4s, v9.4s
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V22.S4, V4.S4, V6.S4
+	VFMLA V22.S4, V5.S4, V7.S4
+	WORD $0x4ea6d6e8 // fsub v8.4s, v23.4s, v6.4s
+	WORD $0x4ea7d6e9 // fsub v9.4s, v23.4s, v7.4s
+	VFMLA V22.S4, V4.S4, V8.S4
+	VFMLA V22.S4, V5.S4, V9.S4
+	VFMLA V22.S4, V2.S4, V8.S4
+	VFMLA V22.S4, V3.S4, V9.S4
 	WORD $0x4ea0e80a // fcmlt v10.4s, v0.4s, #0.0
 	WORD $0x4ea0e82b // fcmlt v11.4s, v1.4s, #0.0
-	VBSL V17.B16, V4.B16, V10.B16
-	VBSL V17.B16, V5.B16, V11.B16
+	VBSL V21.B16, V4.B16, V10.B16
+	VBSL V21.B16, V5.B16, V11.B16
 	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
 	WORD $0x4ea0e825 // fcmlt v5.4s, v1.4s, #0.0
-	VBSL V16.B16, V2.B16, V4.B16
-	VBSL V16.B16, V3.B16, V5.B16
+	VBSL V20.B16, V2.B16, V4.B16
+	VBSL V20.B16, V3.B16, V5.B16
 	WORD $0x6e26fd42 // fdiv v2.4s, v10.4s, v6.4s
 	WORD $0x6e27fd63 // fdiv v3.4s, v11.4s, v7.4s
 	VFMLS V6.S4, V2.S4, V10.S4
@@ -674,18 +870,18 @@ loop:
 	WORD $0x4e25d56b // fadd v11.4s, v11.4s, v5.4s
 	VFMLS V8.S4, V2.S4, V10.S4
 	VFMLS V9.S4, V3.S4, V11.S4
-	WORD $0x6e32dc44 // fmul v4.4s, v2.4s, v18.4s
-	WORD $0x6e32dc65 // fmul v5.4s, v3.4s, v18.4s
-	WORD $0x4ea4d666 // fsub v6.4s, v19.4s, v4.4s
-	WORD $0x4ea5d667 // fsub v7.4s, v19.4s, v5.4s
+	WORD $0x6e36dc44 // fmul v4.4s, v2.4s, v22.4s
+	WORD $0x6e36dc65 // fmul v5.4s, v3.4s, v22.4s
+	WORD $0x4ea4d6e6 // fsub v6.4s, v23.4s, v4.4s
+	WORD $0x4ea5d6e7 // fsub v7.4s, v23.4s, v5.4s
 	WORD $0x4ea0e808 // fcmlt v8.4s, v0.4s, #0.0
 	WORD $0x4ea0e829 // fcmlt v9.4s, v1.4s, #0.0
 	VBSL V4.B16, V6.B16, V8.B16
 	VBSL V5.B16, V7.B16, V9.B16
 	VFMLA V8.S4, V10.S4, V2.S4
 	VFMLA V9.S4, V11.S4, V3.S4
-	WORD $0x6e32dc42 // fmul v2.4s, v2.4s, v18.4s
-	WORD $0x6e32dc63 // fmul v3.4s, v3.4s, v18.4s
+	WORD $0x6e36dc42 // fmul v2.4s, v2.4s, v22.4s
+	WORD $0x6e36dc63 // fmul v3.4s, v3.4s, v22.4s
 	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
 	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
 	VORR V31.B16, V0.B16, V6.B16
@@ -703,20 +899,20 @@ loop1:
 	VLD1.P 16(R1), [V0.S4]
 	VORR V30.B16, V0.B16, V1.B16
 	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
-	VMOV V28.B16, V2.B16
+	FMOVQ 0(R4), F2
 	VFMLA V27.S4, V1.S4, V2.S4
 	WORD $0x4ebcd443 // fsub v3.4s, v2.4s, v28.4s
 	VSHL $23, V2.S4, V2.S4
 	VFMLA V26.S4, V3.S4, V1.S4
 	WORD $0x6e39dc63 // fmul v3.4s, v3.4s, v25.4s
 	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
-	VMOV V23.B16, V5.B16
+	FMOVQ 16(R4), F5
 	VFMLA V4.S4, V24.S4, V5.S4
-	VMOV V22.B16, V6.B16
+	FMOVQ 32(R4), F6
 	VFMLA V4.S4, V5.S4, V6.S4
-	VMOV V21.B16, V5.B16
+	FMOVQ 48(R4), F5
 	VFMLA V4.S4, V6.S4, V5.S4
-	VMOV V20.B16, V6.B16
+	FMOVQ 64(R4), F6
 	VFMLA V4.S4, V5.S4, V6.S4
 	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
 	VFMLA V6.S4, V4.S4, V3.S4
@@ -728,25 +924,25 @@ loop1:
 	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
 	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
 	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	VMOV V19.B16, V3.B16
-	VFMLA V18.S4, V2.S4, V3.S4
-	WORD $0x4ea3d664 // fsub v4.4s, v19.4s, v3.4s
-	VFMLA V18.S4, V2.S4, V4.S4
-	VFMLA V18.S4, V1.S4, V4.S4
+	FMOVQ 80(R4), F3
+	VFMLA V22.S4, V2.S4, V3.S4
+	WORD $0x4ea3d6e4 // fsub v4.4s, v23.4s, v3.4s
+	VFMLA V22.S4, V2.S4, V4.S4
+	VFMLA V22.S4, V1.S4, V4.S4
 	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
-	VBSL V17.B16, V2.B16, V5.B16
+	VBSL V21.B16, V2.B16, V5.B16
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V16.B16, V1.B16, V2.B16
+	VBSL V20.B16, V1.B16, V2.B16
 	WORD $0x6e23fca1 // fdiv v1.4s, v5.4s, v3.4s
 	VFMLS V3.S4, V1.S4, V5.S4
 	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
 	VFMLS V4.S4, V1.S4, V5.S4
-	WORD $0x6e32dc22 // fmul v2.4s, v1.4s, v18.4s
-	WORD $0x4ea2d663 // fsub v3.4s, v19.4s, v2.4s
+	WORD $0x6e36dc22 // fmul v2.4s, v1.4s, v22.4s
+	WORD $0x4ea2d6e3 // fsub v3.4s, v23.4s, v2.4s
 	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
 	VBSL V2.B16, V3.B16, V4.B16
 	VFMLA V4.S4, V5.S4, V1.S4
-	WORD $0x6e32dc21 // fmul v1.4s, v1.4s, v18.4s
+	WORD $0x6e36dc21 // fmul v1.4s, v1.4s, v22.4s
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
 	VBSL V3.B16, V1.B16, V2.B16
@@ -765,20 +961,20 @@ lanes:
 lanes1:
 	VORR V30.B16, V0.B16, V1.B16
 	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
-	VMOV V28.B16, V2.B16
+	FMOVQ 0(R4), F2
 	VFMLA V27.S4, V1.S4, V2.S4
 	WORD $0x4ebcd443 // fsub v3.4s, v2.4s, v28.4s
 	VSHL $23, V2.S4, V2.S4
 	VFMLA V26.S4, V3.S4, V1.S4
 	WORD $0x6e39dc63 // fmul v3.4s, v3.4s, v25.4s
 	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
-	VMOV V23.B16, V5.B16
+	FMOVQ 16(R4), F5
 	VFMLA V4.S4, V24.S4, V5.S4
-	VMOV V22.B16, V6.B16
+	FMOVQ 32(R4), F6
 	VFMLA V4.S4, V5.S4, V6.S4
-	VMOV V21.B16, V5.B16
+	FMOVQ 48(R4), F5
 	VFMLA V4.S4, V6.S4, V5.S4
-	VMOV V20.B16, V6.B16
+	FMOVQ 64(R4), F6
 	VFMLA V4.S4, V5.S4, V6.S4
 	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
 	VFMLA V6.S4, V4.S4, V3.S4
@@ -790,25 +986,25 @@ lanes1:
 	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
 	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
 	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	VMOV V19.B16, V3.B16
-	VFMLA V18.S4, V2.S4, V3.S4
-	WORD $0x4ea3d664 // fsub v4.4s, v19.4s, v3.4s
-	VFMLA V18.S4, V2.S4, V4.S4
-	VFMLA V18.S4, V1.S4, V4.S4
+	FMOVQ 80(R4), F3
+	VFMLA V22.S4, V2.S4, V3.S4
+	WORD $0x4ea3d6e4 // fsub v4.4s, v23.4s, v3.4s
+	VFMLA V22.S4, V2.S4, V4.S4
+	VFMLA V22.S4, V1.S4, V4.S4
 	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
-	VBSL V17.B16, V2.B16, V5.B16
+	VBSL V21.B16, V2.B16, V5.B16
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V16.B16, V1.B16, V2.B16
+	VBSL V20.B16, V1.B16, V2.B16
 	WORD $0x6e23fca1 // fdiv v1.4s, v5.4s, v3.4s
 	VFMLS V3.S4, V1.S4, V5.S4
 	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
 	VFMLS V4.S4, V1.S4, V5.S4
-	WORD $0x6e32dc22 // fmul v2.4s, v1.4s, v18.4s
-	WORD $0x4ea2d663 // fsub v3.4s, v19.4s, v2.4s
+	WORD $0x6e36dc22 // fmul v2.4s, v1.4s, v22.4s
+	WORD $0x4ea2d6e3 // fsub v3.4s, v23.4s, v2.4s
 	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
 	VBSL V2.B16, V3.B16, V4.B16
 	VFMLA V4.S4, V5.S4, V1.S4
-	WORD $0x6e32dc21 // fmul v1.4s, v1.4s, v18.4s
+	WORD $0x6e36dc21 // fmul v1.4s, v1.4s, v22.4s
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
 	VBSL V3.B16, V1.B16, V2.B16

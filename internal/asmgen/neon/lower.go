@@ -11,17 +11,18 @@ import (
 )
 
 // Register conventions of every kernel (ABI0 leaf, no frame): R0 = dst,
-// R1 = x, R2 = elements left, R3 = scratch for building constants. R18 and
+// R1 = x, R2 = elements left, R3 = scratch for building constants, R4 = the
+// kernel's table of constants that FMAs load as their addends. R18 and
 // R26–R30 are never touched (R27 is the assembler's literal-pool temporary).
 // V0–V31 are all scratch; loop-invariant values (constants, parameters and
 // anything computed from them alone) are built once before the loop in the
-// highest registers, and the loop body's values are allocated from the
-// lowest.
+// highest registers, but for constants read only as an FMA's addend, and
+// the loop body's values are allocated from the lowest.
 
 // unrolls lists the numbers of four-lane vectors a main-loop iteration may
 // process, most first; each kernel gets the largest whose body fits in the
 // registers (a multi-register LD1/ST1 takes at most four).
-var unrolls = []int{4, 2, 1}
+var unrolls = []int{4, 3, 2, 1}
 
 // implicitConst is the float32 constant that an Op's lowering needs beyond
 // its operands.
@@ -31,11 +32,11 @@ var implicitConst = map[ir.Op]uint32{
 }
 
 // analysis is the Program's ir.Analysis and where the lowering keeps its
-// float64 constants.
+// constants.
 type analysis struct {
 	*ir.Analysis
-	inMem   []bool // a float64 constant that is some loop FMA's addend
-	memOnly []bool // a float64 constant read only as a loop FMA's addend
+	inMem   []bool // a constant that is some loop FMA's addend
+	memOnly []bool // a constant read only as a loop FMA's addend
 }
 
 func analyse(p *ir.Program) (*analysis, error) {
@@ -45,12 +46,12 @@ func analyse(p *ir.Program) (*analysis, error) {
 	}
 	n := len(p.Code)
 	a := &analysis{Analysis: ia, inMem: make([]bool, n), memOnly: make([]bool, n)}
-	// A constant that is the addend of a loop FMA is loaded from memory
-	// straight into the FMA's destination, which a register copy would have
-	// to write anyway: a load instead of a vector-pipe move. One that is
-	// read nowhere else costs no register either.
-	for i, in := range p.Code {
-		if in.Op == ir.OpConst && a.Canon[i] == ir.Value(i) {
+	// A constant that is the addend of a loop FMA or FNMA is loaded from
+	// memory straight into the destination, which a register copy would
+	// have to write anyway: a load instead of a vector-pipe move. One that
+	// is read nowhere else costs no register either.
+	for i := range p.Code {
+		if isConst(p.Code[i].Op) && a.Canon[i] == ir.Value(i) {
 			a.memOnly[i] = true
 		}
 	}
@@ -58,7 +59,7 @@ func analyse(p *ir.Program) (*analysis, error) {
 		args := a.Args(i)
 		for k, x := range args {
 			addend := !a.Invariant[i] && isFMA(in.Op) && k == 2 && args[0] != x && args[1] != x
-			if p.Code[x].Op == ir.OpConst && addend {
+			if isConst(p.Code[x].Op) && addend {
 				a.inMem[x] = true
 			}
 			if !addend {
@@ -138,10 +139,9 @@ func arr(t ir.Type) (a64.Arrangement, string) {
 
 // lowerOp returns the instructions computing instruction in into register d.
 // arg(k, half) is the register of operand k (half picks the float64 half of
-// a float32 vector for OpNarrow; -1-offset for an FMA addend in the memory
-// table at R4), h the float64 half of an OpWiden,
-// konst(bits) the register of an implicit float32 constant and temp a
-// scratch register. It is the only place that turns IR into instructions.
+// a float32 vector for OpNarrow; -1-offset for an FMA or FNMA addend in the
+// memory table at R4), h the float64 half of an OpWiden, konst(bits) the
+// register of an implicit float32 constant and temp a scratch register. It is the only place that turns IR into instructions.
 func lowerOp(in ir.Instr, d int, arg func(k, half int) int, h int, konst func(uint32) int, temp func() int) []string {
 	ar, gs := arr(in.Type)
 	v := func(r int, s string) string { return fmt.Sprintf("V%d.%s", r, s) }
@@ -228,6 +228,9 @@ func aliasable(op ir.Op, k int) bool {
 	return false
 }
 
+// isConst reports whether op defines a constant.
+func isConst(op ir.Op) bool { return op == ir.OpConst || op == ir.OpBits32 }
+
 // isFMA reports whether op is lowered to FMLA or FMLS, which accumulate
 // into the addend's register.
 func isFMA(op ir.Op) bool { return op == ir.OpFMA || op == ir.OpFNMA }
@@ -256,8 +259,12 @@ func (g *kernel) prologue(table string) (out, data []string, err error) {
 		if a.inMem[i] {
 			off := 16 * len(g.mem)
 			g.mem[ir.Value(i)] = off
-			b := math.Float64bits(in.Const)
-			data = append(data, fmt.Sprintf("DATA %s+%d(SB)/8, $0x%016x // %v", table, off, b, in.Const),
+			// Two 64-bit words of one float64, or of two float32 lanes.
+			b, c := math.Float64bits(in.Const), any(in.Const)
+			if in.Op == ir.OpBits32 {
+				b, c = uint64(in.Imm)<<32|uint64(in.Imm), math.Float32frombits(in.Imm)
+			}
+			data = append(data, fmt.Sprintf("DATA %s+%d(SB)/8, $0x%016x // %v", table, off, b, c),
 				fmt.Sprintf("DATA %s+%d(SB)/8, $0x%016x", table, off+8, b))
 		}
 	}
@@ -276,7 +283,7 @@ func (g *kernel) prologue(table string) (out, data []string, err error) {
 		if k, ok := implicitConst[in.Op]; ok && g.konst[k] == 0 {
 			// Shared with an equal OpBits32 value where there is one.
 			for j, c := range a.P.Code {
-				if c.Op == ir.OpBits32 && c.Imm == k && a.Canon[j] == ir.Value(j) {
+				if c.Op == ir.OpBits32 && c.Imm == k && a.Canon[j] == ir.Value(j) && !a.memOnly[j] {
 					g.konst[k] = -1 - j
 				}
 			}
