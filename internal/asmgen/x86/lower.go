@@ -234,7 +234,7 @@ type lowering struct {
 	// constRegs holds the constants kept in registers, by symbol name.
 	constRegs map[string]reg.VecPhysical
 
-	// lastSelNeg is the last OpSelNeg reading each condition value.
+	// lastSelNeg is the last loop OpSelNeg reading each condition value.
 	lastSelNeg []int
 
 	// Per-body state.
@@ -271,7 +271,7 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value) (*lowering, error) {
 	l.lastReg = l.reserve()
 	l.lastSelNeg = make([]int, len(a.P.Code))
 	for i, in := range a.P.Code {
-		if in.Op == ir.OpSelNeg {
+		if in.Op == ir.OpSelNeg && !a.Invariant[i] {
 			l.lastSelNeg[a.Canon[in.Args[0]]] = i
 		}
 	}
@@ -746,7 +746,7 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 			l.free2(nil, b, c)
 			d := l.alloc()
 			l.emit(func() { VBLENDMPS(b.op, c.r, k, d) })
-			if l.lastSelNeg[cv.v] <= i {
+			if l.mode == modePrologue || l.lastSelNeg[cv.v] <= i {
 				delete(l.negMasks, cv)
 				l.releaseK(k)
 			}
