@@ -187,11 +187,6 @@ func negMask(b uint32) uint32 {
 	return uint32(int64(uint64(b-(kernels.SignBit+1))-kernels.ExpBits) >> 63)
 }
 
-// signMask returns all ones if the sign bit of b is set, else zero.
-func signMask(b uint32) uint32 {
-	return uint32(int32(b) >> 31)
-}
-
 // nanMask returns all ones if b is the bit pattern of a NaN, else zero.
 func nanMask(b uint32) uint32 {
 	return uint32(int64(kernels.ExpBits-uint64(b&kernels.AbsMask)) >> 63)
