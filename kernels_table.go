@@ -28,9 +28,9 @@ var kernelNames = [numKernels]string{
 var cutoffs = [numKernels]int{
 	8,
 	8,
-	3,
-	3,
-	3,
+	1,
+	1,
+	1,
 }
 
 // genericSet is the pure-Go kernel set: package fallback.

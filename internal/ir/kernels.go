@@ -66,7 +66,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: eluProgram(), Cutoff: 3, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
+	{Program: eluProgram(), Cutoff: 1, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
 		// The polynomial's error peaks near -ln2/2 (x in [-0.5, -0.2]);
 		// the clamp is where the result saturates to -alpha.
 		Hard: [][2]float32{{-0.5, -0.2}, {kernels.ELUClamp * 1.01, kernels.ELUClamp * 0.99}},
@@ -85,7 +85,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: softplusProgram(), Cutoff: 3,
+	{Program: softplusProgram(), Cutoff: 1,
 		Ref: func(x, _ float32) float64 {
 			// Written so that it neither overflows nor loses tiny results.
 			if v := float64(x); v > 0 {
@@ -98,7 +98,7 @@ var Kernels = []*Kernel{
 				dst[i] = float32(math.Log1p(math.Exp(float64(v))))
 			}
 		}},
-	{Program: sigmoidProgram(), Cutoff: 3,
+	{Program: sigmoidProgram(), Cutoff: 1,
 		Ref: func(x, _ float32) float64 { return 1 / (1 + math.Exp(-float64(x))) },
 		Naive: func(dst, x []float32, _ float32) {
 			for i, v := range x {
