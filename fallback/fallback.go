@@ -59,61 +59,69 @@ func LeakyReLU(dst, x []float32, alpha float32) {
 // NaN kernels.CanonicalNaN.
 func ELU(dst, x []float32, alpha float32) {
 	check.Slices("ELU", dst, x)
-	dst = dst[:len(x)]
 	// The polynomial scaled by alpha, once per call.
 	a7, a6, a5 := float32(alpha*kernels.Expm1D7), float32(alpha*kernels.Expm1D6), float32(alpha*kernels.Expm1D5)
 	a4, a3, a2 := float32(alpha*kernels.Expm1D4), float32(alpha*kernels.Expm1D3), float32(alpha*kernels.Expm1D2)
-	for i, v := range x {
-		z := v
-		if z < kernels.ELUClamp {
-			z = kernels.ELUClamp
+	blocks(dst, x, func(d, x *lanes) {
+		var t, s lanes
+		for j, v := range x {
+			z := max(v, kernels.ELUClamp) // v NaN: the final select
+			nn := fma(z, kernels.Log2e, kernels.ExpMagic)
+			t[j] = fma(nn-kernels.ExpMagic, -kernels.Ln2, z)
+			s[j] = pow2(nn)
 		}
-		nn := fma(z, kernels.Log2e, kernels.ExpMagic)
-		t := fma(nn-kernels.ExpMagic, -kernels.Ln2, z)
-		s := pow2(nn)
-		p := fma(fma(fma(fma(fma(a7, t, a6), t, a5), t, a4), t, a3), t, a2)
-		a, b := s-1, float32(s*t)
-		hi := a + b
-		lo := b - (hi - a)
-		y := math.Float32bits(fma(alpha, hi, fma(float32(b*t), p, float32(alpha*lo))))
-		y = selectU(nanMask(y), kernels.CanonicalNaN, y) // alpha NaN or infinite
-		bx := math.Float32bits(v)
-		dst[i] = quiet(bx, math.Float32frombits(selectU(negMask(bx), y, bx)))
-	}
+		for j, v := range x {
+			tj, sj := t[j], s[j]
+			p := fma(fma(fma(fma(fma(a7, tj, a6), tj, a5), tj, a4), tj, a3), tj, a2)
+			a, b := sj-1, float32(sj*tj)
+			hi := a + b
+			lo := b - (hi - a)
+			y := math.Float32bits(fma(alpha, hi, fma(float32(b*tj), p, float32(alpha*lo))))
+			y = selectU(nanMask(y), kernels.CanonicalNaN, y) // alpha NaN or infinite
+			bx := math.Float32bits(v)
+			d[j] = quiet(bx, math.Float32frombits(selectU(negMask(bx), y, bx)))
+		}
+	})
 }
 
 // Softplus is rectify.Softplus in pure Go: dst[i] = log(1 + exp(x[i])),
 // computed as max(x, 0) + log1p(exp(-|x|)), NaN inputs quieted.
 func Softplus(dst, x []float32) {
 	check.Slices("Softplus", dst, x)
-	dst = dst[:len(x)]
-	for i, v := range x {
-		bx := math.Float32bits(v)
-		z := negAbs(bx)
-		// e = exp(z), times 2^64 below SoftplusScaled.
-		eh, el := expFF(z, selectBits(negMask(math.Float32bits(z-kernels.SoftplusScaled)), kernels.ExpMagic64, kernels.ExpMagic))
-		// w + wl = e/(2+e), from the corrected division (eh + el)/(den + denl).
-		den := 2 + eh
-		denl := (2 - den) + eh
-		w := eh / den
-		r := fnma(w, denl, fnma(w, den, eh)+el)
-		wl := float32(r * fnma(w, 0.5, 0.5))
-		u := float32(w * w)
-		rr := fma(fma(fma(kernels.Atanh9, u, kernels.Atanh7), u, kernels.Atanh5), u, kernels.Atanh3)
-		c := fma(float32(w*u), rr, wl+wl)
-		lh := w + w
-		// max(x, 0) + lh exactly (big + small, Fast2Sum), then the small terms.
-		xp := math.Float32frombits(bx &^ negMask(bx))
-		big, sm := xp, lh
-		if xp < lh {
-			big, sm = lh, xp
+	blocks(dst, x, func(d, x *lanes) {
+		// e = exp(-|x|), times 2^64 below SoftplusScaled.
+		var z, magic, eh, el lanes
+		for j, v := range x {
+			z[j] = negAbs(math.Float32bits(v))
+			magic[j] = selectBits(negMask(math.Float32bits(z[j]-kernels.SoftplusScaled)), kernels.ExpMagic64, kernels.ExpMagic)
 		}
-		sum := big + sm
-		y := sum + ((sm - (sum - big)) + c)
-		y = selectBits(negMask(math.Float32bits(v-kernels.SoftplusScaled)), float32(y*kernels.Unscale64), y)
-		y = selectBits(negMask(math.Float32bits(kernels.SoftplusExact-v)), v, y)
-		dst[i] = quiet(bx, y)
-	}
+		expFF(&eh, &el, &z, &magic)
+		for j, v := range x {
+			// w + wl = e/(2+e), from the corrected division (eh + el)/(den + denl).
+			ehj := eh[j]
+			den := 2 + ehj
+			denl := (2 - den) + ehj
+			w := ehj / den
+			r := fnma(w, denl, fnma(w, den, ehj)+el[j])
+			wl := float32(r * fnma(w, 0.5, 0.5))
+			u := float32(w * w)
+			rr := fma(fma(fma(kernels.Atanh9, u, kernels.Atanh7), u, kernels.Atanh5), u, kernels.Atanh3)
+			c := fma(float32(w*u), rr, wl+wl)
+			lh := w + w
+			// max(x, 0) + lh exactly (big + small, Fast2Sum), then the small terms.
+			bx := math.Float32bits(v)
+			xp := math.Float32frombits(bx &^ negMask(bx))
+			big, sm := xp, lh
+			if xp < lh {
+				big, sm = lh, xp
+			}
+			sum := big + sm
+			y := sum + ((sm - (sum - big)) + c)
+			y = selectBits(negMask(math.Float32bits(v-kernels.SoftplusScaled)), float32(y*kernels.Unscale64), y)
+			y = selectBits(negMask(math.Float32bits(kernels.SoftplusExact-v)), v, y)
+			d[j] = quiet(bx, y)
+		}
+	})
 }
 
 // Sigmoid is rectify.Sigmoid in pure Go: dst[i] = 1 / (1 + exp(-x[i])),
@@ -121,51 +129,87 @@ func Softplus(dst, x []float32) {
 // quieted.
 func Sigmoid(dst, x []float32) {
 	check.Slices("Sigmoid", dst, x)
+	magic := lanes{}
+	for j := range magic {
+		magic[j] = kernels.ExpMagic64
+	}
+	blocks(dst, x, func(d, x *lanes) {
+		var z, eh, el lanes
+		for j, v := range x {
+			z[j] = negAbs(math.Float32bits(v))
+		}
+		expFF(&eh, &el, &z, &magic)
+		for j, v := range x {
+			bx := math.Float32bits(v)
+			neg := negMask(bx) // -0 gives 1/2 either way
+			// dh + dl = 1 + e, unscaled.
+			dh := fma(eh[j], kernels.Unscale64, 1)
+			dl := fma(el[j], kernels.Unscale64, fma(eh[j], kernels.Unscale64, 1-dh))
+			// (num + numl)/(dh + dl), num + numl = x < 0 ? e : 1 (scaled).
+			num := selectBits(neg, eh[j], kernels.Scale64)
+			numl := selectBits(neg, el[j], 0)
+			y := num / dh
+			r := fnma(y, dl, fnma(y, dh, num)+numl)
+			ys := float32(y * kernels.Unscale64)
+			inv := selectBits(neg, 1-ys, ys)
+			d[j] = quiet(bx, float32(fma(r, inv, y)*kernels.Unscale64))
+		}
+	})
+}
+
+// block is the number of elements the exp kernels compute side by side:
+// each step of the sequence runs for every lane of a block before the
+// next, so that the processor overlaps the lanes' long chains of
+// dependent operations (twice as fast as one element at a time).
+const block = 8
+
+// lanes holds one value of each element of a block.
+type lanes = [block]float32
+
+// blocks runs f on x block by block, the last block padded with zeros,
+// writing dst.
+func blocks(dst, x []float32, f func(d, x *lanes)) {
 	dst = dst[:len(x)]
-	for i, v := range x {
-		bx := math.Float32bits(v)
-		neg := negMask(bx) // -0 gives 1/2 either way
-		eh, el := expFF(negAbs(bx), kernels.ExpMagic64)
-		// dh + dl = 1 + e, unscaled.
-		dh := fma(eh, kernels.Unscale64, 1)
-		dl := fma(el, kernels.Unscale64, fma(eh, kernels.Unscale64, 1-dh))
-		// (num + numl)/(dh + dl), num + numl = x < 0 ? e : 1 (scaled).
-		num := selectBits(neg, eh, kernels.Scale64)
-		numl := selectBits(neg, el, 0)
-		y := num / dh
-		r := fnma(y, dl, fnma(y, dh, num)+numl)
-		ys := float32(y * kernels.Unscale64)
-		inv := selectBits(neg, 1-ys, ys)
-		dst[i] = quiet(bx, float32(fma(r, inv, y)*kernels.Unscale64))
+	for len(x) >= block {
+		f((*lanes)(dst), (*lanes)(x))
+		dst, x = dst[block:], x[block:]
+	}
+	if len(x) > 0 {
+		var d, t lanes
+		copy(t[:], x)
+		f(&d, &t)
+		copy(dst, d[:])
 	}
 }
 
 // negAbs returns -|x| for the float32 with bits b, clamped below at
 // kernels.ExpClamp.
 func negAbs(b uint32) float32 {
-	z := math.Float32frombits(b | kernels.SignBit)
-	if z < kernels.ExpClamp {
-		z = kernels.ExpClamp
-	}
-	return z
+	return max(math.Float32frombits(b|kernels.SignBit), kernels.ExpClamp) // NaN: the final select
 }
 
-// expFF returns exp(z) as the float-float eh + el, times 2^64 if magic is
-// kernels.ExpMagic64.
-func expFF(z, magic float32) (eh, el float32) {
-	nn := fma(z, kernels.Log2e, magic)
-	n := nn - magic
-	th := fma(n, -kernels.Ln2Hi, z)
-	tl := float32(n * -kernels.Ln2Lo)
-	t := th + tl
-	p := fma(fma(fma(fma(kernels.ExpC6, t, kernels.ExpC5), t, kernels.ExpC4), t, kernels.ExpC3), t, kernels.ExpC2)
-	q := fma(float32(t*t), p, tl)
-	s := pow2(nn)
-	b := float32(s * th)
-	e0 := s + b
-	l0 := fma(s, q, b-(e0-s))
-	eh = e0 + l0
-	return eh, l0 - (eh - e0)
+// expFF sets eh + el to exp(z) as a float-float, lane by lane, times 2^64
+// where magic is kernels.ExpMagic64.
+func expFF(eh, el, z, magic *lanes) {
+	var n, s lanes
+	for j, zj := range z {
+		nn := fma(zj, kernels.Log2e, magic[j])
+		n[j] = nn - magic[j]
+		s[j] = pow2(nn)
+	}
+	for j, zj := range z {
+		th := fma(n[j], -kernels.Ln2Hi, zj)
+		tl := float32(n[j] * -kernels.Ln2Lo)
+		t := th + tl
+		p := fma(fma(fma(fma(kernels.ExpC6, t, kernels.ExpC5), t, kernels.ExpC4), t, kernels.ExpC3), t, kernels.ExpC2)
+		q := fma(float32(t*t), p, tl)
+		sj := s[j]
+		b := float32(sj * th)
+		e0 := sj + b
+		l0 := fma(sj, q, b-(e0-sj))
+		eh[j] = e0 + l0
+		el[j] = l0 - (eh[j] - e0)
+	}
 }
 
 // pow2 returns 2^n from nn = fma(z, kernels.Log2e, magic): the biased
