@@ -38,8 +38,8 @@ func LeakyReLU(dst, x []float32, alpha float32) {
 // ELU sets dst[i] = x[i] < 0 ? alpha*expm1(x[i]) : x[i] for every i.
 //
 // For alpha in [0.01, 10] every result is within 1 ULP of the true value
-// (measured maximum 0.82 ULP over all 2^32 inputs at five alphas and over
-// 300 random ones). -0 and +Inf are returned unchanged, -Inf gives -alpha,
+// (measured maximum 0.84 ULP over all 2^32 inputs at alpha 0.01, 0.2, 1,
+// 1.6732632 and 10, and 0.82 on the hardest inputs at 300 random alphas). -0 and +Inf are returned unchanged, -Inf gives -alpha,
 // and a NaN input gives the same NaN quieted (bits | 0x00400000).
 // Subnormal results are computed, not flushed. Any other alpha gives the
 // same bits on every path too; a NaN result (alpha NaN or infinite) is the
@@ -58,7 +58,7 @@ func ELU(dst, x []float32, alpha float32) {
 // Softplus sets dst[i] = log(1 + exp(x[i])) for every i, computed as
 // max(x, 0) + log1p(exp(-|x|)) so that it never overflows.
 //
-// Every result is within 1 ULP of the true value (measured maximum 0.50 ULP
+// Every result is within 1 ULP of the true value (measured maximum 0.80 ULP
 // over all 2^32 inputs). +Inf gives +Inf, -Inf gives +0, large x gives x
 // exactly, and a NaN input gives the same NaN quieted (bits | 0x00400000).
 // Subnormal results (x below about -87.34) are computed, not flushed.
@@ -75,7 +75,7 @@ func Softplus(dst, x []float32) {
 
 // Sigmoid sets dst[i] = 1 / (1 + exp(-x[i])) for every i.
 //
-// Every result is within 1 ULP of the true value (measured maximum 0.50 ULP
+// Every result is within 1 ULP of the true value (measured maximum 0.78 ULP
 // over all 2^32 inputs). ±0 gives 0.5, +Inf gives 1, -Inf gives +0, and a
 // NaN input gives the same NaN quieted (bits | 0x00400000). Subnormal
 // results (x below about -87.34) are computed, not flushed.
