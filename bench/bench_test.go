@@ -9,7 +9,7 @@
 // with package math). Each result reports 8 bytes per element (4 read, 4
 // written). GCPause/<kernel>/... measures garbage-collector pauses instead.
 //
-//	go test ./bench -run '^$' -bench 'Kernels/ELU/.*/n=4Ki' -count 6 > /tmp/x.txt
+//	go test ./bench -run '^$' -bench 'Kernels/<kernel>/.*/n=4Ki' -count 6 > /tmp/x.txt
 //	go test ./bench -run '^$' -bench '^Benchmark(Kernels|Copy)$' -sizes tiny,4Ki
 //	go run ./bench/cmd/table          # the Markdown table of `make bench`
 //

@@ -158,20 +158,15 @@ func (b builder) fma(x, y, z Value) Value {
 }
 
 // FuncName returns the name of p's assembly function for the kernel set
-// with the given suffix, in Go's style for unexported names: the leading
-// initialism is lowered ("ABC" + "AVX2" -> "abcAVX2", "ABCGrad" ->
-// "abcGrad..."), and so is the initialism ReLU, which mixes cases.
+// with the given suffix, in Go's style for unexported names: the first word
+// of the name is lowered, where a word starts at a capital followed by a
+// lower-case letter ("AbcDef" -> "abcDef", "ABCDef" -> "abcDef", "AbCD" ->
+// "abcd", each with the suffix appended).
 func (p *Program) FuncName(suffix string) string {
-	if rest, ok := strings.CutPrefix(p.Name, "ReLU"); ok {
-		return "relu" + rest + suffix
-	}
 	r := []rune(p.Name)
-	i := 0
-	for i < len(r) && unicode.IsUpper(r[i]) {
+	i := 1
+	for i < len(r) && !(unicode.IsUpper(r[i]) && i+1 < len(r) && unicode.IsLower(r[i+1])) {
 		i++
-	}
-	if i > 1 && i < len(r) {
-		i-- // keep the capital that starts the next word
 	}
 	return strings.ToLower(string(r[:i])) + string(r[i:]) + suffix
 }

@@ -4,8 +4,8 @@ import "testing"
 
 func TestFuncName(t *testing.T) {
 	for in, want := range map[string]string{
-		"ReLU": "reluAVX2", "LeakyReLU": "leakyReLUAVX2", "ELU": "eluAVX2", "Softplus": "softplusAVX2",
-		"GELU": "geluAVX2", "SiLU": "siLUAVX2", "ELUGrad": "eluGradAVX2", "ReLUGrad": "reluGradAVX2",
+		"Abc": "abcAVX2", "ABC": "abcAVX2", "AbcDef": "abcDefAVX2", "ABCDef": "abcDefAVX2",
+		"AbCD": "abcdAVX2", "AbCDEf": "abcdEfAVX2", "AbCDEfGhi": "abcdEfGhiAVX2", "A": "aAVX2",
 	} {
 		if got := (&Program{Name: in}).FuncName("AVX2"); got != want {
 			t.Errorf("FuncName(%q) = %q, want %q", in, got, want)

@@ -5,7 +5,7 @@
 //
 //	go run ./bench/cmd/table                       # default sizes, -count 5
 //	go run ./bench/cmd/table -sizes all            # every size, tiny ones too
-//	go run ./bench/cmd/table -kernels ELU,Sigmoid -sizes 1Ki,1Mi -count 10
+//	go run ./bench/cmd/table -kernels <kernel>,<kernel> -sizes 1Ki,1Mi -count 10
 //	go run ./bench/cmd/table -o raw.txt            # also keep go test's output (for benchstat)
 //	go run ./bench/cmd/table -in raw.txt           # tabulate an earlier run
 //

@@ -9,28 +9,28 @@ import (
 
 // canned is `go test -bench` output as Go 1.26 writes it, -count 3, with
 // the noise a real run has around the results. The last results are named
-// as before BenchmarkKernels (BenchmarkSigmoid/...): saved runs still read.
+// as before BenchmarkKernels (BenchmarkBar/...): saved runs still read.
 const canned = `goos: linux
 goarch: amd64
 pkg: github.com/rectify-go/rectify/bench
 cpu: Intel(R) Xeon(R) Processor
-BenchmarkKernels/ELU/avx2/n=4Ki-2         	  200000	      1000 ns/op	32768.00 MB/s	       0 B/op	       0 allocs/op
-BenchmarkKernels/ELU/avx2/n=4Ki-2         	  200000	      1200 ns/op	27306.67 MB/s	       0 B/op	       0 allocs/op
-BenchmarkKernels/ELU/avx2/n=4Ki-2         	  200000	       900 ns/op	36408.89 MB/s	       0 B/op	       0 allocs/op
-BenchmarkKernels/ELU/generic/n=4Ki-2      	   50000	      4000 ns/op	8192.00 MB/s	       0 B/op	       0 allocs/op
-BenchmarkKernels/ELU/generic/n=4Ki-2      	   50000	      4100 ns/op	7990.24 MB/s	       0 B/op	       0 allocs/op
-BenchmarkKernels/ELU/naive/n=4Ki-2        	   20000	     20000 ns/op	1638.40 MB/s	       0 B/op	       0 allocs/op
-BenchmarkKernels/ELU/naive/n=4Ki-2        	   20000	     24000 ns/op	1365.33 MB/s	       0 B/op	       0 allocs/op
-BenchmarkKernels/ELU/naive/n=4Ki-2        	   20000	     22000 ns/op	1489.45 MB/s	       0 B/op	       0 allocs/op
-BenchmarkKernels/ELU/fallback/n=4Ki-2     	   50000	      4000 ns/op	8192.00 MB/s	       0 B/op	       0 allocs/op
-BenchmarkKernels/ELU/fallback/n=1-2       	 1000000	        12.5 ns/op	 640.00 MB/s	       0 B/op	       0 allocs/op
-BenchmarkKernels/ELU/avx2/n=1-2           	 1000000	        10.0 ns/op	 800.00 MB/s	      16 B/op	       1 allocs/op
+BenchmarkKernels/Foo/avx2/n=4Ki-2         	  200000	      1000 ns/op	32768.00 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/Foo/avx2/n=4Ki-2         	  200000	      1200 ns/op	27306.67 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/Foo/avx2/n=4Ki-2         	  200000	       900 ns/op	36408.89 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/Foo/generic/n=4Ki-2      	   50000	      4000 ns/op	8192.00 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/Foo/generic/n=4Ki-2      	   50000	      4100 ns/op	7990.24 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/Foo/naive/n=4Ki-2        	   20000	     20000 ns/op	1638.40 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/Foo/naive/n=4Ki-2        	   20000	     24000 ns/op	1365.33 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/Foo/naive/n=4Ki-2        	   20000	     22000 ns/op	1489.45 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/Foo/fallback/n=4Ki-2     	   50000	      4000 ns/op	8192.00 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/Foo/fallback/n=1-2       	 1000000	        12.5 ns/op	 640.00 MB/s	       0 B/op	       0 allocs/op
+BenchmarkKernels/Foo/avx2/n=1-2           	 1000000	        10.0 ns/op	 800.00 MB/s	      16 B/op	       1 allocs/op
 some log line a benchmark printed
 BenchmarkCopy/n=4Ki-2             	 5000000	       250 ns/op	131072.00 MB/s	       0 B/op	       0 allocs/op
 BenchmarkCopy/n=4Ki-2             	 5000000	       150 ns/op	218453.33 MB/s	       0 B/op	       0 allocs/op
 BenchmarkCopy/n=1                 	 9000000	         5 ns/op
-BenchmarkGCPause/ELU/fallback-2   	     100	  1000000 ns/op	        50.00 max-stop-µs
-BenchmarkSigmoid/neon/n=16Mi      	       3	  16777216 ns/op
+BenchmarkGCPause/Foo/fallback-2   	     100	  1000000 ns/op	        50.00 max-stop-µs
+BenchmarkBar/neon/n=16Mi      	       3	  16777216 ns/op
 PASS
 ok  	github.com/rectify-go/rectify/bench	12.345s
 `
@@ -47,16 +47,16 @@ func TestParse(t *testing.T) {
 		}
 	}
 	want := map[string][]float64{
-		"ELU/avx2/n=4Ki":       {1000, 1200, 900},
-		"ELU/generic/n=4Ki":    {4000, 4100},
-		"ELU/naive/n=4Ki":      {20000, 24000, 22000},
-		"ELU/fallback/n=4Ki":   {4000},
-		"ELU/fallback/n=1":     {12.5},
-		"ELU/avx2/n=1":         {10},
+		"Foo/avx2/n=4Ki":       {1000, 1200, 900},
+		"Foo/generic/n=4Ki":    {4000, 4100},
+		"Foo/naive/n=4Ki":      {20000, 24000, 22000},
+		"Foo/fallback/n=4Ki":   {4000},
+		"Foo/fallback/n=1":     {12.5},
+		"Foo/avx2/n=1":         {10},
 		"Copy/n=4Ki":           {250, 150},
 		"Copy/n=1":             {5},
-		"GCPause/ELU/fallback": {1e6},
-		"Sigmoid/neon/n=16Mi":  {16777216},
+		"GCPause/Foo/fallback": {1e6},
+		"Bar/neon/n=16Mi":  {16777216},
 	}
 	if len(s.ns) != len(want) || len(s.names) != len(want) {
 		t.Errorf("got %d names (%q), want %d", len(s.ns), s.names, len(want))
@@ -66,19 +66,19 @@ func TestParse(t *testing.T) {
 			t.Errorf("ns[%q] = %v, want %v", name, got, w)
 		}
 	}
-	if s.allocs["ELU/avx2/n=1"] != 1 || s.allocs["ELU/avx2/n=4Ki"] != 0 {
+	if s.allocs["Foo/avx2/n=1"] != 1 || s.allocs["Foo/avx2/n=4Ki"] != 0 {
 		t.Errorf("allocs = %v", s.allocs)
 	}
-	for name, w := range map[string]float64{"ELU/avx2/n=4Ki": 1000, "ELU/generic/n=4Ki": 4050, "Copy/n=4Ki": 200} {
+	for name, w := range map[string]float64{"Foo/avx2/n=4Ki": 1000, "Foo/generic/n=4Ki": 4050, "Copy/n=4Ki": 200} {
 		if got := s.median(name); got != w {
 			t.Errorf("median(%q) = %v, want %v", name, got, w)
 		}
 	}
-	if !math.IsNaN(s.median("ELU/avx512/n=4Ki")) {
+	if !math.IsNaN(s.median("Foo/avx512/n=4Ki")) {
 		t.Error("the median of a missing name is not NaN")
 	}
 
-	if _, err = Parse(strings.NewReader("BenchmarkKernels/ReLU/avx2/n=1-2 100 5 MB/s 0 allocs/op\n")); err == nil {
+	if _, err = Parse(strings.NewReader("BenchmarkKernels/Baz/avx2/n=1-2 100 5 MB/s 0 allocs/op\n")); err == nil {
 		t.Error("a result without ns/op parsed")
 	}
 }
@@ -95,23 +95,23 @@ func TestWriteTables(t *testing.T) {
 	table := b.String()
 	// Rows by size, then the levels as seen, fallback, naive.
 	var rows []string
-	for _, line := range strings.Split(table[strings.Index(table, "### ELU"):strings.Index(table, "### Sigmoid")], "\n") {
+	for _, line := range strings.Split(table[strings.Index(table, "### Foo"):strings.Index(table, "### Bar")], "\n") {
 		if f := strings.Split(line, " | "); len(f) == 7 && f[0] != "| n" {
 			rows = append(rows, strings.TrimPrefix(f[0], "| ")+" "+f[1])
 		}
 	}
 	if want := []string{"1 avx2 * (1 allocs/op!)", "1 fallback", "4Ki avx2 *", "4Ki generic", "4Ki fallback", "4Ki naive"}; !slices.Equal(rows, want) {
-		t.Errorf("ELU rows %q, want %q", rows, want)
+		t.Errorf("Foo rows %q, want %q", rows, want)
 	}
 	for _, line := range []string{
 		"### copy() (the yardstick)",
 		"| 4Ki | 0.049 | 164 |", // 200 ns for 4096 elements
-		"### ELU",
+		"### Foo",
 		"| n | path | ns/elem | GB/s | time/copy | × naive | × fallback |",
 		"| 4Ki | avx2 * | 0.244 | 32.8 | 5.00 | 22.00 | 4.00 |", // the selected path, marked
 		"| 4Ki | naive | 5.37 | 1.49 | 110 | 1.00 | 0.18 |",
 		"| 1 | avx2 * (1 allocs/op!) | 10.0 | 0.800 | 2.00 | – | 1.25 |", // no naive run at n=1
-		"### Sigmoid",
+		"### Bar",
 		"| 16Mi | neon | 1.00 | 8.00 | – | – | – |",
 		"**Some paths allocate: rectify promises no allocation.**",
 	} {
@@ -122,7 +122,7 @@ func TestWriteTables(t *testing.T) {
 	if err := (&Set{}).WriteTables(&b, ""); err == nil {
 		t.Error("WriteTables without results did not fail")
 	}
-	if strings.Contains(table, "GCPause") || strings.Contains(table, "### ReLU") {
+	if strings.Contains(table, "GCPause") || strings.Contains(table, "### Baz") {
 		t.Errorf("table has a section without kernel results:\n%s", table)
 	}
 }
