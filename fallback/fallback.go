@@ -62,7 +62,7 @@ func ELU(dst, x []float32, alpha float32) {
 	// The polynomial scaled by alpha, once per call.
 	a7, a6, a5 := float32(alpha*kernels.Expm1D7), float32(alpha*kernels.Expm1D6), float32(alpha*kernels.Expm1D5)
 	a4, a3, a2 := float32(alpha*kernels.Expm1D4), float32(alpha*kernels.Expm1D3), float32(alpha*kernels.Expm1D2)
-	blocks(dst, x, func(d, x *lanes) {
+	blocks(dst, x, func(x lanes) (d lanes) {
 		var t, s lanes
 		for j, v := range x {
 			z := max(v, kernels.ELUClamp) // v NaN: the final select
@@ -81,6 +81,7 @@ func ELU(dst, x []float32, alpha float32) {
 			bx := math.Float32bits(v)
 			d[j] = quiet(bx, math.Float32frombits(selectU(negMask(bx), y, bx)))
 		}
+		return d
 	})
 }
 
@@ -88,7 +89,7 @@ func ELU(dst, x []float32, alpha float32) {
 // computed as max(x, 0) + log1p(exp(-|x|)), NaN inputs quieted.
 func Softplus(dst, x []float32) {
 	check.Slices("Softplus", dst, x)
-	blocks(dst, x, func(d, x *lanes) {
+	blocks(dst, x, func(x lanes) (d lanes) {
 		// e = exp(-|x|), times 2^64 below SoftplusScaled.
 		var z, magic, eh, el lanes
 		for j, v := range x {
@@ -121,6 +122,7 @@ func Softplus(dst, x []float32) {
 			y = selectBits(negMask(math.Float32bits(kernels.SoftplusExact-v)), v, y)
 			d[j] = quiet(bx, y)
 		}
+		return d
 	})
 }
 
@@ -133,7 +135,7 @@ func Sigmoid(dst, x []float32) {
 	for j := range magic {
 		magic[j] = kernels.ExpMagic64
 	}
-	blocks(dst, x, func(d, x *lanes) {
+	blocks(dst, x, func(x lanes) (d lanes) {
 		var z, eh, el lanes
 		for j, v := range x {
 			z[j] = negAbs(math.Float32bits(v))
@@ -154,6 +156,7 @@ func Sigmoid(dst, x []float32) {
 			inv := selectBits(neg, 1-ys, ys)
 			d[j] = quiet(bx, float32(fma(r, inv, y)*kernels.Unscale64))
 		}
+		return d
 	})
 }
 
@@ -166,18 +169,24 @@ const block = 8
 // lanes holds one value of each element of a block.
 type lanes = [block]float32
 
-// blocks runs f on x block by block, the last block padded with zeros,
-// writing dst.
-func blocks(dst, x []float32, f func(d, x *lanes)) {
+// blocks sets dst to f of x, block by block, the last block padded. Blocks
+// pass by value: nothing escapes, nothing is allocated, and
+// dst may be x.
+func blocks(dst, x []float32, f func(x lanes) lanes) {
 	dst = dst[:len(x)]
 	for len(x) >= block {
-		f((*lanes)(dst), (*lanes)(x))
+		*(*lanes)(dst) = f(*(*lanes)(x))
 		dst, x = dst[block:], x[block:]
 	}
 	if len(x) > 0 {
-		var d, t lanes
+		// Padding with the first element, not zeros, keeps the FMA
+		// emulation's rare branches as predictable as the real lanes'.
+		var t lanes
+		for j := range t {
+			t[j] = x[0]
+		}
 		copy(t[:], x)
-		f(&d, &t)
+		d := f(t)
 		copy(dst, d[:])
 	}
 }
