@@ -272,3 +272,21 @@ func TestImplementation(t *testing.T) {
 		restore()
 	}
 }
+
+// TestNoAllocation checks that no kernel allocates, on any path, in place
+// or not, for lengths around the block and vector sizes.
+func TestNoAllocation(t *testing.T) {
+	x := randomBits(1000, 5)
+	dst := make([]float32, len(x))
+	forEachLevel(t, func(t *testing.T) {
+		for _, k := range kernels {
+			for _, n := range []int{1, 7, 8, 9, 17, 100, 1000} {
+				for _, f := range []api.Func{k.public, k.fallback} {
+					if a := testing.AllocsPerRun(10, func() { f(dst[:n], x[:n], 0.5); f(dst[:n], dst[:n], 0.5) }); a != 0 {
+						t.Errorf("%s n=%d: %v allocations per call", k.Name, n, a)
+					}
+				}
+			}
+		}
+	})
+}
