@@ -56,7 +56,7 @@ func TestParse(t *testing.T) {
 		"Copy/n=4Ki":           {250, 150},
 		"Copy/n=1":             {5},
 		"GCPause/Foo/fallback": {1e6},
-		"Bar/neon/n=16Mi":  {16777216},
+		"Bar/neon/n=16Mi":      {16777216},
 	}
 	if len(s.ns) != len(want) || len(s.names) != len(want) {
 		t.Errorf("got %d names (%q), want %d", len(s.ns), s.names, len(want))
