@@ -5,7 +5,7 @@ WASMEXEC := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 # Architectures whose pure-Go path is tested under qemu-user (make cross).
 QEMU_ARCHES := riscv64 ppc64le s390x
 
-.PHONY: test bench exhaustive cross check generate tools
+.PHONY: test bench bench-peers exhaustive cross check generate tools
 
 # The tests of both modules: every kernel set this CPU has, the fallback,
 # the generators.
@@ -16,6 +16,12 @@ test:
 # The kernel table: ns/element, GB/s, ratio to copy(), speed-ups.
 bench:
 	$(GO) run ./bench/cmd/table
+
+# rectify beside XNNPACK, SLEEF, vek32, the naive loop and copy(), and
+# their ULP errors: bench/peers, a cgo module of its own (needs a C
+# compiler, libxnnpack-dev, libpthreadpool-dev and libsleef-dev).
+bench-peers:
+	cd bench/peers && $(GO) run ./cmd/table
 
 # All 2^32 inputs per kernel and path: bit identity and the ULP table.
 exhaustive:
