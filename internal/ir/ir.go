@@ -151,11 +151,8 @@ func (b builder) op(op Op, t Type, args ...Value) Value {
 	return b.emit(in)
 }
 
-func (b builder) c(v float64) Value   { return b.emit(Instr{Op: OpConst, Type: F64, Const: v}) }
+// bits emits the float32 constant with bit pattern v.
 func (b builder) bits(v uint32) Value { return b.emit(Instr{Op: OpBits32, Type: F32, Imm: v}) }
-func (b builder) fma(x, y, z Value) Value {
-	return b.op(OpFMA, F64, x, y, z)
-}
 
 // FuncName returns the name of p's assembly function for the kernel set
 // with the given suffix, in Go's style for unexported names: the first word
