@@ -620,43 +620,29 @@ func benchInputs() (a, b, c, bs, cs []float32) {
 	return a, b, c, bs, cs
 }
 
+// BenchmarkFMA times FMA beside the naive double-rounding formula.
 // Throughput: independent calls. Latency: each call takes the previous
-// result.
+// result. Both are called through a function value, alike.
 func BenchmarkFMA(b *testing.B) {
 	x, y, z, ys, zs := benchInputs()
 	dst := make([]float32, len(x))
-	b.Run("throughput", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			j := i & 1023
-			dst[j] = FMA(x[j], y[j], z[j])
-		}
-	})
-	b.Run("latency", func(b *testing.B) {
-		r := float32(1)
-		for i := 0; i < b.N; i++ {
-			j := i & 1023
-			r = FMA(r, ys[j], zs[j])
-		}
-		sink = r
-	})
-}
-
-// BenchmarkNaive measures the double-rounding formula, for comparison.
-func BenchmarkNaive(b *testing.B) {
-	x, y, z, ys, zs := benchInputs()
-	dst := make([]float32, len(x))
-	b.Run("throughput", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			j := i & 1023
-			dst[j] = naive(x[j], y[j], z[j])
-		}
-	})
-	b.Run("latency", func(b *testing.B) {
-		r := float32(1)
-		for i := 0; i < b.N; i++ {
-			j := i & 1023
-			r = naive(r, ys[j], zs[j])
-		}
-		sink = r
-	})
+	for _, c := range []struct {
+		name string
+		f    func(a, b, c float32) float32
+	}{{"exact", FMA}, {"naive", naive}} {
+		b.Run(c.name+"/throughput", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				j := i & 1023
+				dst[j] = c.f(x[j], y[j], z[j])
+			}
+		})
+		b.Run(c.name+"/latency", func(b *testing.B) {
+			r := float32(1)
+			for i := 0; i < b.N; i++ {
+				j := i & 1023
+				r = c.f(r, ys[j], zs[j])
+			}
+			sink = r
+		})
+	}
 }
