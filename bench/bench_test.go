@@ -20,7 +20,6 @@ package bench
 
 import (
 	"flag"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -31,6 +30,7 @@ import (
 	"github.com/rectify-go/rectify/internal/api"
 	"github.com/rectify-go/rectify/internal/dispatch"
 	"github.com/rectify-go/rectify/internal/ir"
+	"github.com/rectify-go/rectify/internal/testutil"
 )
 
 var sizesFlag = flag.String("sizes", "", "sizes to benchmark: e.g. 1,4Ki,16Mi or tiny,large,default,all (default $RECTIFY_BENCH_SIZES, else all)")
@@ -115,29 +115,18 @@ func sizes(b *testing.B) []int {
 // by every kernel and path.
 var bufs = map[int][2][]float32{}
 
-// buffers returns dst and x of n elements, x from input. dst is written
+// buffers returns dst and x of n elements, x from testutil.BenchInput. dst is written
 // once here so that no page fault lands in a timed loop.
 func buffers(n int) (dst, x []float32) {
 	if p, ok := bufs[n]; ok {
 		return p[0], p[1]
 	}
-	x = input(n)
+	x = make([]float32, n)
+	testutil.BenchInput(x)
 	dst = make([]float32, n)
 	copy(dst, x)
 	bufs[n] = [2][]float32{dst, x}
 	return dst, x
-}
-
-// input returns n normal deviates times 4 from a fixed seed: random signs
-// (half negative, so branchy loops mispredict) over the range where the
-// exp kernels do real work.
-func input(n int) []float32 {
-	r := rand.New(rand.NewPCG(0x5eed, uint64(n)))
-	x := make([]float32, n)
-	for i := range x {
-		x[i] = float32(4 * r.NormFloat64())
-	}
-	return x
 }
 
 // BenchmarkGCPause measures the garbage collector's stop-the-world pauses
@@ -156,7 +145,8 @@ func input(n int) []float32 {
 // a thread: compare with the control. Timing is never asserted.
 func BenchmarkGCPause(b *testing.B) {
 	const n = 64 << 20
-	dst, x := make([]float32, n), input(n)
+	dst, x := make([]float32, n), make([]float32, n)
+	testutil.BenchInput(x)
 	for i, k := range ir.Kernels {
 		alpha := benchAlpha(k)
 		b.Run(k.Name+"/public/"+dispatch.Selected().String(), func(b *testing.B) {

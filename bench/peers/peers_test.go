@@ -6,11 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/rectify-go/rectify/bench/internal/report"
+	"github.com/rectify-go/rectify/internal/testutil"
 )
 
 var sizesFlag = flag.String("sizes", "16,256,4Ki,64Ki,1Mi,16Mi", "sizes to benchmark, e.g. 16,4Ki,16Mi")
@@ -44,30 +44,17 @@ func BenchmarkPeers(b *testing.B) {
 
 var bufs = map[int][2][]float32{}
 
-// buffers returns dst and x of n elements in C memory, x normal deviates
-// times 4 from the seed rectify's bench/ uses, so the inputs match.
+// buffers returns dst and x of n elements in C memory, x the input of
+// rectify's bench/ (testutil.BenchInput).
 func buffers(n int) (dst, x []float32) {
 	if p, ok := bufs[n]; ok {
 		return p[0], p[1]
 	}
 	dst, x = Alloc(n), Alloc(n)
-	r := rand.New(rand.NewPCG(0x5eed, uint64(n)))
-	for i := range x {
-		x[i] = float32(4 * r.NormFloat64())
-	}
+	testutil.BenchInput(x)
 	copy(dst, x) // no page fault in a timed loop
 	bufs[n] = [2][]float32{dst, x}
 	return dst, x
-}
-
-// ulp is the float32 spacing at r: subnormal spacing below 2^-126.
-func ulp(r float64) float64 {
-	r = math.Abs(r)
-	if r < 0x1p-126 {
-		return 0x1p-149
-	}
-	_, e := math.Frexp(min(r, math.MaxFloat32))
-	return math.Ldexp(1, e-24)
 }
 
 func subnormal(v float64) bool { return v != 0 && math.Abs(v) < 0x1p-126 }
@@ -106,7 +93,7 @@ func TestULP(t *testing.T) {
 			for i, v := range x {
 				r := kern.Ref(v, Alpha(k))
 				got := float64(dst[i])
-				e := math.Abs(got-r) / ulp(r)
+				e := testutil.ULP(dst[i], r)
 				switch {
 				case math.IsNaN(got) || math.IsInf(got, 0):
 					bad++

@@ -5,6 +5,7 @@ package testutil
 
 import (
 	"math"
+	"math/rand/v2"
 )
 
 // Alphas are the parameters that kernels with one are tested with: the
@@ -91,4 +92,15 @@ func GuardedPair(src []float32, n int, atStart bool) (x, dst []float32, free fun
 	dst, freeDst, _ := Guarded(n, !atStart)
 	copy(x, src)
 	return x, dst, func() { freeX(); freeDst() }, true
+}
+
+// BenchInput fills x with normal deviates times 4 from a seed fixed per
+// length: random signs (half negative, so branchy loops mispredict) over
+// the range where the exp kernels do real work. The benchmarks of bench/
+// and bench/peers time every kernel on it.
+func BenchInput(x []float32) {
+	r := rand.New(rand.NewPCG(0x5eed, uint64(len(x))))
+	for i := range x {
+		x[i] = float32(4 * r.NormFloat64())
+	}
 }
