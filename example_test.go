@@ -45,6 +45,46 @@ func ExampleSigmoid() {
 	// Output: [8.19401e-40 0.26894143 0.5 0.7310586 1]
 }
 
+func ExampleSELU() {
+	x := []float32{-10, -1, 0, 2}
+	y := make([]float32, len(x))
+	rectify.SELU(y, x)
+	fmt.Println(y)
+	// Output: [-1.7580196 -1.1113307 0 2.101402]
+}
+
+func ExampleTanh() {
+	x := []float32{-10, -0.5, 0, 1}
+	y := make([]float32, len(x))
+	rectify.Tanh(y, x)
+	fmt.Println(y)
+	// Output: [-1 -0.46211717 0 0.7615942]
+}
+
+func ExampleSiLU() {
+	x := []float32{-100, -1, 0, 1, 20}
+	y := make([]float32, len(x))
+	rectify.SiLU(y, x)
+	fmt.Println(y)
+	// Output: [-3.72e-42 -0.26894143 0 0.7310586 20]
+}
+
+func ExampleGELUTanh() {
+	x := []float32{-3, -1, 0, 1, 3}
+	y := make([]float32, len(x))
+	rectify.GELUTanh(y, x)
+	fmt.Println(y)
+	// Output: [-0.003637392 -0.15880801 0 0.841192 2.9963627]
+}
+
+func ExampleExp() {
+	x := []float32{-100, -1, 0, 1, 89}
+	y := make([]float32, len(x))
+	rectify.Exp(y, x)
+	fmt.Println(y)
+	// Output: [3.8e-44 0.36787945 1 2.7182817 +Inf]
+}
+
 func ExampleImplementation() {
 	switch rectify.Implementation() {
 	case "avx512", "avx2", "neon", "generic":

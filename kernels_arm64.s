@@ -1016,3 +1016,1290 @@ lanes1:
 	VST1.P V2.S[2], 4(R0)
 done:
 	RET
+
+DATA seluNEONk<>+0(SB)/8, $0x3b208ad33b208ad3 // 0.0024496808
+DATA seluNEONk<>+8(SB)/8, $0x3b208ad33b208ad3
+DATA seluNEONk<>+16(SB)/8, $0x3c700bbf3c700bbf // 0.014651238
+DATA seluNEONk<>+24(SB)/8, $0x3c700bbf3c700bbf
+DATA seluNEONk<>+32(SB)/8, $0x3d9606183d960618 // 0.07325381
+DATA seluNEONk<>+40(SB)/8, $0x3d9606183d960618
+DATA seluNEONk<>+48(SB)/8, $0x3e9606443e960644 // 0.29301655
+DATA seluNEONk<>+56(SB)/8, $0x3e9606443e960644
+DATA seluNEONk<>+64(SB)/8, $0x3f6109663f610966 // 0.87904966
+DATA seluNEONk<>+72(SB)/8, $0x3f6109663f610966
+DATA seluNEONk<>+80(SB)/8, $0x4b40007f4b40007f // 1.2583039e+07
+DATA seluNEONk<>+88(SB)/8, $0x4b40007f4b40007f
+GLOBL seluNEONk<>(SB), RODATA|NOPTR, $96
+
+// func seluNEON(dst, x []float32, alpha float32)
+// Main loop: 3 vectors (12 elements) per iteration, 103 instructions, 8.58 per element; 28 vector registers.
+TEXT ·seluNEON(SB), NOSPLIT, $0-52
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	MOVD $seluNEONk<>(SB), R4
+	MOVW $0x00400000, R3
+	VDUP R3, V31.S4
+	MOVW $0xc18aa123, R3
+	VDUP R3, V30.S4
+	MOVW $0x39b5fbd4, R3
+	VDUP R3, V29.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V28.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V27.S4
+	MOVW $0xbf317218, R3
+	VDUP R3, V26.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V25.S4
+	MOVW $0x3fe10966, R3
+	VDUP R3, V24.S4
+	MOVW $0x32c81e06, R3
+	VDUP R3, V23.S4
+	MOVW $0x3d4fabd7, R3
+	VDUP R3, V22.S4
+	SUBS $12, R2, R2
+	BLT vector
+loop:
+	VLD1.P 48(R1), [V0.S4, V1.S4, V2.S4]
+	WORD $0x4e3ef403 // fmax v3.4s, v0.4s, v30.4s
+	WORD $0x4e3ef424 // fmax v4.4s, v1.4s, v30.4s
+	WORD $0x4e3ef445 // fmax v5.4s, v2.4s, v30.4s
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	FMOVQ 80(R4), F8
+	VFMLA V27.S4, V3.S4, V6.S4
+	VFMLA V27.S4, V4.S4, V7.S4
+	VFMLA V27.S4, V5.S4, V8.S4
+	WORD $0x4ebcd4c9 // fsub v9.4s, v6.4s, v28.4s
+	WORD $0x4ebcd4ea // fsub v10.4s, v7.4s, v28.4s
+	WORD $0x4ebcd50b // fsub v11.4s, v8.4s, v28.4s
+	VSHL $23, V6.S4, V6.S4
+	VSHL $23, V7.S4, V7.S4
+	VSHL $23, V8.S4, V8.S4
+	VFMLA V26.S4, V9.S4, V3.S4
+	VFMLA V26.S4, V10.S4, V4.S4
+	VFMLA V26.S4, V11.S4, V5.S4
+	FMOVQ 0(R4), F9
+	FMOVQ 0(R4), F10
+	FMOVQ 0(R4), F11
+	VFMLA V3.S4, V29.S4, V9.S4
+	VFMLA V4.S4, V29.S4, V10.S4
+	VFMLA V5.S4, V29.S4, V11.S4
+	FMOVQ 16(R4), F12
+	FMOVQ 16(R4), F13
+	FMOVQ 16(R4), F14
+	VFMLA V3.S4, V9.S4, V12.S4
+	VFMLA V4.S4, V10.S4, V13.S4
+	VFMLA V5.S4, V11.S4, V14.S4
+	FMOVQ 32(R4), F9
+	FMOVQ 32(R4), F10
+	FMOVQ 32(R4), F11
+	VFMLA V3.S4, V12.S4, V9.S4
+	VFMLA V4.S4, V13.S4, V10.S4
+	VFMLA V5.S4, V14.S4, V11.S4
+	FMOVQ 48(R4), F12
+	FMOVQ 48(R4), F13
+	FMOVQ 48(R4), F14
+	VFMLA V3.S4, V9.S4, V12.S4
+	VFMLA V4.S4, V10.S4, V13.S4
+	VFMLA V5.S4, V11.S4, V14.S4
+	FMOVQ 64(R4), F9
+	FMOVQ 64(R4), F10
+	FMOVQ 64(R4), F11
+	VFMLA V3.S4, V12.S4, V9.S4
+	VFMLA V4.S4, V13.S4, V10.S4
+	VFMLA V5.S4, V14.S4, V11.S4
+	WORD $0x4eb9d4cc // fsub v12.4s, v6.4s, v25.4s
+	WORD $0x4eb9d4ed // fsub v13.4s, v7.4s, v25.4s
+	WORD $0x4eb9d50e // fsub v14.4s, v8.4s, v25.4s
+	WORD $0x6e23dcc6 // fmul v6.4s, v6.4s, v3.4s
+	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
+	WORD $0x6e25dd08 // fmul v8.4s, v8.4s, v5.4s
+	WORD $0x6e23dcc3 // fmul v3.4s, v6.4s, v3.4s
+	WORD $0x6e24dce4 // fmul v4.4s, v7.4s, v4.4s
+	WORD $0x6e25dd05 // fmul v5.4s, v8.4s, v5.4s
+	WORD $0x4e26d58f // fadd v15.4s, v12.4s, v6.4s
+	WORD $0x4e27d5b0 // fadd v16.4s, v13.4s, v7.4s
+	WORD $0x4e28d5d1 // fadd v17.4s, v14.4s, v8.4s
+	WORD $0x4eacd5ec // fsub v12.4s, v15.4s, v12.4s
+	WORD $0x4eadd60d // fsub v13.4s, v16.4s, v13.4s
+	WORD $0x4eaed62e // fsub v14.4s, v17.4s, v14.4s
+	WORD $0x4eacd4c6 // fsub v6.4s, v6.4s, v12.4s
+	WORD $0x4eadd4e7 // fsub v7.4s, v7.4s, v13.4s
+	WORD $0x4eaed508 // fsub v8.4s, v8.4s, v14.4s
+	WORD $0x6e26df06 // fmul v6.4s, v24.4s, v6.4s
+	WORD $0x6e27df07 // fmul v7.4s, v24.4s, v7.4s
+	WORD $0x6e28df08 // fmul v8.4s, v24.4s, v8.4s
+	VFMLA V15.S4, V23.S4, V6.S4
+	VFMLA V16.S4, V23.S4, V7.S4
+	VFMLA V17.S4, V23.S4, V8.S4
+	VFMLA V9.S4, V3.S4, V6.S4
+	VFMLA V10.S4, V4.S4, V7.S4
+	VFMLA V11.S4, V5.S4, V8.S4
+	VFMLA V15.S4, V24.S4, V6.S4
+	VFMLA V16.S4, V24.S4, V7.S4
+	VFMLA V17.S4, V24.S4, V8.S4
+	VMOV V0.B16, V3.B16
+	VMOV V1.B16, V4.B16
+	VMOV V2.B16, V5.B16
+	VFMLA V0.S4, V22.S4, V3.S4
+	VFMLA V1.S4, V22.S4, V4.S4
+	VFMLA V2.S4, V22.S4, V5.S4
+	WORD $0x4ea0e809 // fcmlt v9.4s, v0.4s, #0.0
+	WORD $0x4ea0e82a // fcmlt v10.4s, v1.4s, #0.0
+	WORD $0x4ea0e84b // fcmlt v11.4s, v2.4s, #0.0
+	VBSL V3.B16, V6.B16, V9.B16
+	VBSL V4.B16, V7.B16, V10.B16
+	VBSL V5.B16, V8.B16, V11.B16
+	WORD $0x4e20e403 // fcmeq v3.4s, v0.4s, v0.4s
+	WORD $0x4e21e424 // fcmeq v4.4s, v1.4s, v1.4s
+	WORD $0x4e22e445 // fcmeq v5.4s, v2.4s, v2.4s
+	VORR V31.B16, V0.B16, V6.B16
+	VORR V31.B16, V1.B16, V7.B16
+	VORR V31.B16, V2.B16, V8.B16
+	VBSL V6.B16, V9.B16, V3.B16
+	VBSL V7.B16, V10.B16, V4.B16
+	VBSL V8.B16, V11.B16, V5.B16
+	VST1.P [V3.S4, V4.S4, V5.S4], 48(R0)
+	SUBS $12, R2, R2
+	BGE loop
+vector:
+	ADD $12, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x4e3ef401 // fmax v1.4s, v0.4s, v30.4s
+	FMOVQ 80(R4), F2
+	VFMLA V27.S4, V1.S4, V2.S4
+	WORD $0x4ebcd443 // fsub v3.4s, v2.4s, v28.4s
+	VSHL $23, V2.S4, V2.S4
+	VFMLA V26.S4, V3.S4, V1.S4
+	FMOVQ 0(R4), F3
+	VFMLA V1.S4, V29.S4, V3.S4
+	FMOVQ 16(R4), F4
+	VFMLA V1.S4, V3.S4, V4.S4
+	FMOVQ 32(R4), F3
+	VFMLA V1.S4, V4.S4, V3.S4
+	FMOVQ 48(R4), F4
+	VFMLA V1.S4, V3.S4, V4.S4
+	FMOVQ 64(R4), F3
+	VFMLA V1.S4, V4.S4, V3.S4
+	WORD $0x4eb9d444 // fsub v4.4s, v2.4s, v25.4s
+	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
+	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
+	WORD $0x4e22d485 // fadd v5.4s, v4.4s, v2.4s
+	WORD $0x4ea4d4a4 // fsub v4.4s, v5.4s, v4.4s
+	WORD $0x4ea4d442 // fsub v2.4s, v2.4s, v4.4s
+	WORD $0x6e22df02 // fmul v2.4s, v24.4s, v2.4s
+	VFMLA V5.S4, V23.S4, V2.S4
+	VFMLA V3.S4, V1.S4, V2.S4
+	VFMLA V5.S4, V24.S4, V2.S4
+	VMOV V0.B16, V1.B16
+	VFMLA V0.S4, V22.S4, V1.S4
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V1.B16, V2.B16, V3.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	WORD $0x4e3ef401 // fmax v1.4s, v0.4s, v30.4s
+	FMOVQ 80(R4), F2
+	VFMLA V27.S4, V1.S4, V2.S4
+	WORD $0x4ebcd443 // fsub v3.4s, v2.4s, v28.4s
+	VSHL $23, V2.S4, V2.S4
+	VFMLA V26.S4, V3.S4, V1.S4
+	FMOVQ 0(R4), F3
+	VFMLA V1.S4, V29.S4, V3.S4
+	FMOVQ 16(R4), F4
+	VFMLA V1.S4, V3.S4, V4.S4
+	FMOVQ 32(R4), F3
+	VFMLA V1.S4, V4.S4, V3.S4
+	FMOVQ 48(R4), F4
+	VFMLA V1.S4, V3.S4, V4.S4
+	FMOVQ 64(R4), F3
+	VFMLA V1.S4, V4.S4, V3.S4
+	WORD $0x4eb9d444 // fsub v4.4s, v2.4s, v25.4s
+	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
+	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
+	WORD $0x4e22d485 // fadd v5.4s, v4.4s, v2.4s
+	WORD $0x4ea4d4a4 // fsub v4.4s, v5.4s, v4.4s
+	WORD $0x4ea4d442 // fsub v2.4s, v2.4s, v4.4s
+	WORD $0x6e22df02 // fmul v2.4s, v24.4s, v2.4s
+	VFMLA V5.S4, V23.S4, V2.S4
+	VFMLA V3.S4, V1.S4, V2.S4
+	VFMLA V5.S4, V24.S4, V2.S4
+	VMOV V0.B16, V1.B16
+	VFMLA V0.S4, V22.S4, V1.S4
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V1.B16, V2.B16, V3.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA tanhNEONk<>+0(SB)/8, $0x3ab6a1b33ab6a1b3 // 0.0013933688
+DATA tanhNEONk<>+8(SB)/8, $0x3ab6a1b33ab6a1b3
+DATA tanhNEONk<>+16(SB)/8, $0x3c0889833c088983 // 0.008333567
+DATA tanhNEONk<>+24(SB)/8, $0x3c0889833c088983
+DATA tanhNEONk<>+32(SB)/8, $0x3d2aaa783d2aaa78 // 0.041666478
+DATA tanhNEONk<>+40(SB)/8, $0x3d2aaa783d2aaa78
+DATA tanhNEONk<>+48(SB)/8, $0x3e2aaaaa3e2aaaaa // 0.16666666
+DATA tanhNEONk<>+56(SB)/8, $0x3e2aaaaa3e2aaaaa
+DATA tanhNEONk<>+64(SB)/8, $0x3f0000003f000000 // 0.5
+DATA tanhNEONk<>+72(SB)/8, $0x3f0000003f000000
+DATA tanhNEONk<>+80(SB)/8, $0x4b40007f4b40007f // 1.2583039e+07
+DATA tanhNEONk<>+88(SB)/8, $0x4b40007f4b40007f
+GLOBL tanhNEONk<>(SB), RODATA|NOPTR, $96
+
+// func tanhNEON(dst, x []float32, alpha float32)
+// Main loop: 2 vectors (8 elements) per iteration, 112 instructions, 14.00 per element; 32 vector registers.
+TEXT ·tanhNEON(SB), NOSPLIT, $0-52
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	MOVD $tanhNEONk<>(SB), R4
+	MOVW $0x00400000, R3
+	VDUP R3, V31.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V30.S4
+	MOVW $0xc18aa123, R3
+	VDUP R3, V29.S4
+	MOVW $0x394f05f3, R3
+	VDUP R3, V28.S4
+	MOVW $0x3f000000, R3
+	VDUP R3, V27.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V26.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V25.S4
+	MOVW $0xbf317218, R3
+	VDUP R3, V24.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V23.S4
+	MOVW $0x40000000, R3
+	VDUP R3, V22.S4
+	MOVW $0x41102cb3, R3
+	VDUP R3, V21.S4
+	MOVW $0xbf800000, R3
+	VDUP R3, V20.S4
+	VEOR V19.B16, V19.B16, V19.B16
+	MOVW $0x39800000, R3
+	VDUP R3, V18.S4
+	SUBS $8, R2, R2
+	BLT vector
+loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VORR V30.B16, V0.B16, V2.B16
+	VORR V30.B16, V1.B16, V3.B16
+	WORD $0x4e22d444 // fadd v4.4s, v2.4s, v2.4s
+	WORD $0x4e23d465 // fadd v5.4s, v3.4s, v3.4s
+	WORD $0x4e3df484 // fmax v4.4s, v4.4s, v29.4s
+	WORD $0x4e3df4a5 // fmax v5.4s, v5.4s, v29.4s
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V25.S4, V4.S4, V6.S4
+	VFMLA V25.S4, V5.S4, V7.S4
+	WORD $0x4ebad4c8 // fsub v8.4s, v6.4s, v26.4s
+	WORD $0x4ebad4e9 // fsub v9.4s, v7.4s, v26.4s
+	VSHL $23, V6.S4, V6.S4
+	VSHL $23, V7.S4, V7.S4
+	VFMLA V24.S4, V8.S4, V4.S4
+	VFMLA V24.S4, V9.S4, V5.S4
+	FMOVQ 0(R4), F8
+	FMOVQ 0(R4), F9
+	VFMLA V4.S4, V28.S4, V8.S4
+	VFMLA V5.S4, V28.S4, V9.S4
+	FMOVQ 16(R4), F10
+	FMOVQ 16(R4), F11
+	VFMLA V4.S4, V8.S4, V10.S4
+	VFMLA V5.S4, V9.S4, V11.S4
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V4.S4, V10.S4, V8.S4
+	VFMLA V5.S4, V11.S4, V9.S4
+	FMOVQ 48(R4), F10
+	FMOVQ 48(R4), F11
+	VFMLA V4.S4, V8.S4, V10.S4
+	VFMLA V5.S4, V9.S4, V11.S4
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V4.S4, V10.S4, V8.S4
+	VFMLA V5.S4, V11.S4, V9.S4
+	WORD $0x4eb7d4ca // fsub v10.4s, v6.4s, v23.4s
+	WORD $0x4eb7d4eb // fsub v11.4s, v7.4s, v23.4s
+	WORD $0x6e24dccc // fmul v12.4s, v6.4s, v4.4s
+	WORD $0x6e25dced // fmul v13.4s, v7.4s, v5.4s
+	WORD $0x6e24dd84 // fmul v4.4s, v12.4s, v4.4s
+	WORD $0x6e25dda5 // fmul v5.4s, v13.4s, v5.4s
+	WORD $0x4e2cd54e // fadd v14.4s, v10.4s, v12.4s
+	WORD $0x4e2dd56f // fadd v15.4s, v11.4s, v13.4s
+	WORD $0x4eaad5d0 // fsub v16.4s, v14.4s, v10.4s
+	WORD $0x4eabd5f1 // fsub v17.4s, v15.4s, v11.4s
+	WORD $0x4eb0d58c // fsub v12.4s, v12.4s, v16.4s
+	WORD $0x4eb1d5ad // fsub v13.4s, v13.4s, v17.4s
+	WORD $0x4e37d54a // fadd v10.4s, v10.4s, v23.4s
+	WORD $0x4e37d56b // fadd v11.4s, v11.4s, v23.4s
+	WORD $0x4eaad4c6 // fsub v6.4s, v6.4s, v10.4s
+	WORD $0x4eabd4e7 // fsub v7.4s, v7.4s, v11.4s
+	WORD $0x4e26d58c // fadd v12.4s, v12.4s, v6.4s
+	WORD $0x4e27d5ad // fadd v13.4s, v13.4s, v7.4s
+	VFMLA V8.S4, V4.S4, V12.S4
+	VFMLA V9.S4, V5.S4, V13.S4
+	WORD $0x4e2cd5c4 // fadd v4.4s, v14.4s, v12.4s
+	WORD $0x4e2dd5e5 // fadd v5.4s, v15.4s, v13.4s
+	WORD $0x4eaed48e // fsub v14.4s, v4.4s, v14.4s
+	WORD $0x4eafd4af // fsub v15.4s, v5.4s, v15.4s
+	WORD $0x4eaed58c // fsub v12.4s, v12.4s, v14.4s
+	WORD $0x4eafd5ad // fsub v13.4s, v13.4s, v15.4s
+	WORD $0x4e24d6c6 // fadd v6.4s, v22.4s, v4.4s
+	WORD $0x4e25d6c7 // fadd v7.4s, v22.4s, v5.4s
+	WORD $0x4ea6d6c8 // fsub v8.4s, v22.4s, v6.4s
+	WORD $0x4ea7d6c9 // fsub v9.4s, v22.4s, v7.4s
+	WORD $0x4e24d508 // fadd v8.4s, v8.4s, v4.4s
+	WORD $0x4e25d529 // fadd v9.4s, v9.4s, v5.4s
+	WORD $0x4e2cd508 // fadd v8.4s, v8.4s, v12.4s
+	WORD $0x4e2dd529 // fadd v9.4s, v9.4s, v13.4s
+	WORD $0x6e26fc8a // fdiv v10.4s, v4.4s, v6.4s
+	WORD $0x6e27fcab // fdiv v11.4s, v5.4s, v7.4s
+	VFMLS V6.S4, V10.S4, V4.S4
+	VFMLS V7.S4, V11.S4, V5.S4
+	WORD $0x4e2cd484 // fadd v4.4s, v4.4s, v12.4s
+	WORD $0x4e2dd4a5 // fadd v5.4s, v5.4s, v13.4s
+	VFMLS V8.S4, V10.S4, V4.S4
+	VFMLS V9.S4, V11.S4, V5.S4
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLS V27.S4, V10.S4, V6.S4
+	VFMLS V27.S4, V11.S4, V7.S4
+	VFMLA V6.S4, V4.S4, V10.S4
+	VFMLA V7.S4, V5.S4, V11.S4
+	WORD $0x4e35d444 // fadd v4.4s, v2.4s, v21.4s
+	WORD $0x4e35d465 // fadd v5.4s, v3.4s, v21.4s
+	WORD $0x4ea0e886 // fcmlt v6.4s, v4.4s, #0.0
+	WORD $0x4ea0e8a7 // fcmlt v7.4s, v5.4s, #0.0
+	VBSL V10.B16, V20.B16, V6.B16
+	VBSL V11.B16, V20.B16, V7.B16
+	WORD $0x4ea6d664 // fsub v4.4s, v19.4s, v6.4s
+	WORD $0x4ea7d665 // fsub v5.4s, v19.4s, v7.4s
+	WORD $0x4ea0e808 // fcmlt v8.4s, v0.4s, #0.0
+	WORD $0x4ea0e829 // fcmlt v9.4s, v1.4s, #0.0
+	VBSL V4.B16, V6.B16, V8.B16
+	VBSL V5.B16, V7.B16, V9.B16
+	WORD $0x4e32d442 // fadd v2.4s, v2.4s, v18.4s
+	WORD $0x4e32d463 // fadd v3.4s, v3.4s, v18.4s
+	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
+	WORD $0x4ea0e865 // fcmlt v5.4s, v3.4s, #0.0
+	VBSL V0.B16, V8.B16, V4.B16
+	VBSL V1.B16, V9.B16, V5.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V31.B16, V0.B16, V6.B16
+	VORR V31.B16, V1.B16, V7.B16
+	VBSL V6.B16, V4.B16, V2.B16
+	VBSL V7.B16, V5.B16, V3.B16
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+vector:
+	ADD $8, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VORR V30.B16, V0.B16, V1.B16
+	WORD $0x4e21d422 // fadd v2.4s, v1.4s, v1.4s
+	WORD $0x4e3df442 // fmax v2.4s, v2.4s, v29.4s
+	FMOVQ 80(R4), F3
+	VFMLA V25.S4, V2.S4, V3.S4
+	WORD $0x4ebad464 // fsub v4.4s, v3.4s, v26.4s
+	VSHL $23, V3.S4, V3.S4
+	VFMLA V24.S4, V4.S4, V2.S4
+	FMOVQ 0(R4), F4
+	VFMLA V2.S4, V28.S4, V4.S4
+	FMOVQ 16(R4), F5
+	VFMLA V2.S4, V4.S4, V5.S4
+	FMOVQ 32(R4), F4
+	VFMLA V2.S4, V5.S4, V4.S4
+	FMOVQ 48(R4), F5
+	VFMLA V2.S4, V4.S4, V5.S4
+	FMOVQ 64(R4), F4
+	VFMLA V2.S4, V5.S4, V4.S4
+	WORD $0x4eb7d465 // fsub v5.4s, v3.4s, v23.4s
+	WORD $0x6e22dc66 // fmul v6.4s, v3.4s, v2.4s
+	WORD $0x6e22dcc2 // fmul v2.4s, v6.4s, v2.4s
+	WORD $0x4e26d4a7 // fadd v7.4s, v5.4s, v6.4s
+	WORD $0x4ea5d4e8 // fsub v8.4s, v7.4s, v5.4s
+	WORD $0x4ea8d4c6 // fsub v6.4s, v6.4s, v8.4s
+	WORD $0x4e37d4a5 // fadd v5.4s, v5.4s, v23.4s
+	WORD $0x4ea5d463 // fsub v3.4s, v3.4s, v5.4s
+	WORD $0x4e23d4c6 // fadd v6.4s, v6.4s, v3.4s
+	VFMLA V4.S4, V2.S4, V6.S4
+	WORD $0x4e26d4e2 // fadd v2.4s, v7.4s, v6.4s
+	WORD $0x4ea7d447 // fsub v7.4s, v2.4s, v7.4s
+	WORD $0x4ea7d4c6 // fsub v6.4s, v6.4s, v7.4s
+	WORD $0x4e22d6c3 // fadd v3.4s, v22.4s, v2.4s
+	WORD $0x4ea3d6c4 // fsub v4.4s, v22.4s, v3.4s
+	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
+	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
+	WORD $0x6e23fc45 // fdiv v5.4s, v2.4s, v3.4s
+	VFMLS V3.S4, V5.S4, V2.S4
+	WORD $0x4e26d442 // fadd v2.4s, v2.4s, v6.4s
+	VFMLS V4.S4, V5.S4, V2.S4
+	FMOVQ 64(R4), F3
+	VFMLS V27.S4, V5.S4, V3.S4
+	VFMLA V3.S4, V2.S4, V5.S4
+	WORD $0x4e35d422 // fadd v2.4s, v1.4s, v21.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V5.B16, V20.B16, V3.B16
+	WORD $0x4ea3d662 // fsub v2.4s, v19.4s, v3.4s
+	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
+	VBSL V2.B16, V3.B16, V4.B16
+	WORD $0x4e32d421 // fadd v1.4s, v1.4s, v18.4s
+	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
+	VBSL V0.B16, V4.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VORR V30.B16, V0.B16, V1.B16
+	WORD $0x4e21d422 // fadd v2.4s, v1.4s, v1.4s
+	WORD $0x4e3df442 // fmax v2.4s, v2.4s, v29.4s
+	FMOVQ 80(R4), F3
+	VFMLA V25.S4, V2.S4, V3.S4
+	WORD $0x4ebad464 // fsub v4.4s, v3.4s, v26.4s
+	VSHL $23, V3.S4, V3.S4
+	VFMLA V24.S4, V4.S4, V2.S4
+	FMOVQ 0(R4), F4
+	VFMLA V2.S4, V28.S4, V4.S4
+	FMOVQ 16(R4), F5
+	VFMLA V2.S4, V4.S4, V5.S4
+	FMOVQ 32(R4), F4
+	VFMLA V2.S4, V5.S4, V4.S4
+	FMOVQ 48(R4), F5
+	VFMLA V2.S4, V4.S4, V5.S4
+	FMOVQ 64(R4), F4
+	VFMLA V2.S4, V5.S4, V4.S4
+	WORD $0x4eb7d465 // fsub v5.4s, v3.4s, v23.4s
+	WORD $0x6e22dc66 // fmul v6.4s, v3.4s, v2.4s
+	WORD $0x6e22dcc2 // fmul v2.4s, v6.4s, v2.4s
+	WORD $0x4e26d4a7 // fadd v7.4s, v5.4s, v6.4s
+	WORD $0x4ea5d4e8 // fsub v8.4s, v7.4s, v5.4s
+	WORD $0x4ea8d4c6 // fsub v6.4s, v6.4s, v8.4s
+	WORD $0x4e37d4a5 // fadd v5.4s, v5.4s, v23.4s
+	WORD $0x4ea5d463 // fsub v3.4s, v3.4s, v5.4s
+	WORD $0x4e23d4c6 // fadd v6.4s, v6.4s, v3.4s
+	VFMLA V4.S4, V2.S4, V6.S4
+	WORD $0x4e26d4e2 // fadd v2.4s, v7.4s, v6.4s
+	WORD $0x4ea7d447 // fsub v7.4s, v2.4s, v7.4s
+	WORD $0x4ea7d4c6 // fsub v6.4s, v6.4s, v7.4s
+	WORD $0x4e22d6c3 // fadd v3.4s, v22.4s, v2.4s
+	WORD $0x4ea3d6c4 // fsub v4.4s, v22.4s, v3.4s
+	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
+	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
+	WORD $0x6e23fc45 // fdiv v5.4s, v2.4s, v3.4s
+	VFMLS V3.S4, V5.S4, V2.S4
+	WORD $0x4e26d442 // fadd v2.4s, v2.4s, v6.4s
+	VFMLS V4.S4, V5.S4, V2.S4
+	FMOVQ 64(R4), F3
+	VFMLS V27.S4, V5.S4, V3.S4
+	VFMLA V3.S4, V2.S4, V5.S4
+	WORD $0x4e35d422 // fadd v2.4s, v1.4s, v21.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V5.B16, V20.B16, V3.B16
+	WORD $0x4ea3d662 // fsub v2.4s, v19.4s, v3.4s
+	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
+	VBSL V2.B16, V3.B16, V4.B16
+	WORD $0x4e32d421 // fadd v1.4s, v1.4s, v18.4s
+	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
+	VBSL V0.B16, V4.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA siluNEONk<>+0(SB)/8, $0x4b4000bf4b4000bf // 1.2583103e+07
+DATA siluNEONk<>+8(SB)/8, $0x4b4000bf4b4000bf
+DATA siluNEONk<>+16(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
+DATA siluNEONk<>+24(SB)/8, $0x3c091cbe3c091cbe
+DATA siluNEONk<>+32(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
+DATA siluNEONk<>+40(SB)/8, $0x3d2aad133d2aad13
+DATA siluNEONk<>+48(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
+DATA siluNEONk<>+56(SB)/8, $0x3e2aaa493e2aaa49
+DATA siluNEONk<>+64(SB)/8, $0x3efffffd3efffffd // 0.4999999
+DATA siluNEONk<>+72(SB)/8, $0x3efffffd3efffffd
+DATA siluNEONk<>+80(SB)/8, $0x3f8000003f800000 // 1
+DATA siluNEONk<>+88(SB)/8, $0x3f8000003f800000
+GLOBL siluNEONk<>(SB), RODATA|NOPTR, $96
+
+// func siluNEON(dst, x []float32, alpha float32)
+// Main loop: 2 vectors (8 elements) per iteration, 114 instructions, 14.25 per element; 27 vector registers.
+TEXT ·siluNEON(SB), NOSPLIT, $0-52
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	MOVD $siluNEONk<>(SB), R4
+	MOVW $0x00400000, R3
+	VDUP R3, V31.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V30.S4
+	MOVW $0xc2e00000, R3
+	VDUP R3, V29.S4
+	MOVW $0x4b4000bf, R3
+	VDUP R3, V28.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V27.S4
+	MOVW $0xbf317200, R3
+	VDUP R3, V26.S4
+	MOVW $0xb5bfbe8e, R3
+	VDUP R3, V25.S4
+	MOVW $0x3ab4a643, R3
+	VDUP R3, V24.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V23.S4
+	MOVW $0x1f800000, R3
+	VDUP R3, V22.S4
+	MOVW $0x5f800000, R3
+	VDUP R3, V21.S4
+	VEOR V20.B16, V20.B16, V20.B16
+	MOVW $0x41880000, R3
+	VDUP R3, V19.S4
+	SUBS $8, R2, R2
+	BLT vector
+loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VORR V30.B16, V0.B16, V2.B16
+	VORR V30.B16, V1.B16, V3.B16
+	WORD $0x4e3df442 // fmax v2.4s, v2.4s, v29.4s
+	WORD $0x4e3df463 // fmax v3.4s, v3.4s, v29.4s
+	FMOVQ 0(R4), F4
+	FMOVQ 0(R4), F5
+	VFMLA V27.S4, V2.S4, V4.S4
+	VFMLA V27.S4, V3.S4, V5.S4
+	WORD $0x4ebcd486 // fsub v6.4s, v4.4s, v28.4s
+	WORD $0x4ebcd4a7 // fsub v7.4s, v5.4s, v28.4s
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V5.S4, V5.S4
+	VFMLA V26.S4, V6.S4, V2.S4
+	VFMLA V26.S4, V7.S4, V3.S4
+	WORD $0x6e39dcc6 // fmul v6.4s, v6.4s, v25.4s
+	WORD $0x6e39dce7 // fmul v7.4s, v7.4s, v25.4s
+	WORD $0x4e26d448 // fadd v8.4s, v2.4s, v6.4s
+	WORD $0x4e27d469 // fadd v9.4s, v3.4s, v7.4s
+	FMOVQ 16(R4), F10
+	FMOVQ 16(R4), F11
+	VFMLA V8.S4, V24.S4, V10.S4
+	VFMLA V9.S4, V24.S4, V11.S4
+	FMOVQ 32(R4), F12
+	FMOVQ 32(R4), F13
+	VFMLA V8.S4, V10.S4, V12.S4
+	VFMLA V9.S4, V11.S4, V13.S4
+	FMOVQ 48(R4), F10
+	FMOVQ 48(R4), F11
+	VFMLA V8.S4, V12.S4, V10.S4
+	VFMLA V9.S4, V13.S4, V11.S4
+	FMOVQ 64(R4), F12
+	FMOVQ 64(R4), F13
+	VFMLA V8.S4, V10.S4, V12.S4
+	VFMLA V9.S4, V11.S4, V13.S4
+	WORD $0x6e28dd08 // fmul v8.4s, v8.4s, v8.4s
+	WORD $0x6e29dd29 // fmul v9.4s, v9.4s, v9.4s
+	VFMLA V12.S4, V8.S4, V6.S4
+	VFMLA V13.S4, V9.S4, V7.S4
+	WORD $0x6e22dc82 // fmul v2.4s, v4.4s, v2.4s
+	WORD $0x6e23dca3 // fmul v3.4s, v5.4s, v3.4s
+	WORD $0x4e22d488 // fadd v8.4s, v4.4s, v2.4s
+	WORD $0x4e23d4a9 // fadd v9.4s, v5.4s, v3.4s
+	WORD $0x4ea4d50a // fsub v10.4s, v8.4s, v4.4s
+	WORD $0x4ea5d52b // fsub v11.4s, v9.4s, v5.4s
+	WORD $0x4eaad442 // fsub v2.4s, v2.4s, v10.4s
+	WORD $0x4eabd463 // fsub v3.4s, v3.4s, v11.4s
+	VFMLA V6.S4, V4.S4, V2.S4
+	VFMLA V7.S4, V5.S4, V3.S4
+	WORD $0x4e22d504 // fadd v4.4s, v8.4s, v2.4s
+	WORD $0x4e23d525 // fadd v5.4s, v9.4s, v3.4s
+	WORD $0x4ea8d488 // fsub v8.4s, v4.4s, v8.4s
+	WORD $0x4ea9d4a9 // fsub v9.4s, v5.4s, v9.4s
+	WORD $0x4ea8d442 // fsub v2.4s, v2.4s, v8.4s
+	WORD $0x4ea9d463 // fsub v3.4s, v3.4s, v9.4s
+	WORD $0x4e3df406 // fmax v6.4s, v0.4s, v29.4s
+	WORD $0x4e3df427 // fmax v7.4s, v1.4s, v29.4s
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V22.S4, V4.S4, V8.S4
+	VFMLA V22.S4, V5.S4, V9.S4
+	WORD $0x4ea8d6ea // fsub v10.4s, v23.4s, v8.4s
+	WORD $0x4ea9d6eb // fsub v11.4s, v23.4s, v9.4s
+	VFMLA V22.S4, V4.S4, V10.S4
+	VFMLA V22.S4, V5.S4, V11.S4
+	VFMLA V22.S4, V2.S4, V10.S4
+	VFMLA V22.S4, V3.S4, V11.S4
+	WORD $0x4ea0e80c // fcmlt v12.4s, v0.4s, #0.0
+	WORD $0x4ea0e82d // fcmlt v13.4s, v1.4s, #0.0
+	VBSL V21.B16, V4.B16, V12.B16
+	VBSL V21.B16, V5.B16, V13.B16
+	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
+	WORD $0x4ea0e825 // fcmlt v5.4s, v1.4s, #0.0
+	VBSL V20.B16, V2.B16, V4.B16
+	VBSL V20.B16, V3.B16, V5.B16
+	WORD $0x6e28fd82 // fdiv v2.4s, v12.4s, v8.4s
+	WORD $0x6e29fda3 // fdiv v3.4s, v13.4s, v9.4s
+	VFMLS V8.S4, V2.S4, V12.S4
+	VFMLS V9.S4, V3.S4, V13.S4
+	WORD $0x4e24d58c // fadd v12.4s, v12.4s, v4.4s
+	WORD $0x4e25d5ad // fadd v13.4s, v13.4s, v5.4s
+	VFMLS V10.S4, V2.S4, V12.S4
+	VFMLS V11.S4, V3.S4, V13.S4
+	WORD $0x6e36dc44 // fmul v4.4s, v2.4s, v22.4s
+	WORD $0x6e36dc65 // fmul v5.4s, v3.4s, v22.4s
+	WORD $0x4ea4d6e8 // fsub v8.4s, v23.4s, v4.4s
+	WORD $0x4ea5d6e9 // fsub v9.4s, v23.4s, v5.4s
+	WORD $0x4ea0e80a // fcmlt v10.4s, v0.4s, #0.0
+	WORD $0x4ea0e82b // fcmlt v11.4s, v1.4s, #0.0
+	VBSL V4.B16, V8.B16, V10.B16
+	VBSL V5.B16, V9.B16, V11.B16
+	WORD $0x6e2add8c // fmul v12.4s, v12.4s, v10.4s
+	WORD $0x6e2bddad // fmul v13.4s, v13.4s, v11.4s
+	WORD $0x6e2cdccc // fmul v12.4s, v6.4s, v12.4s
+	WORD $0x6e2ddced // fmul v13.4s, v7.4s, v13.4s
+	VFMLA V2.S4, V6.S4, V12.S4
+	VFMLA V3.S4, V7.S4, V13.S4
+	WORD $0x6e36dd8c // fmul v12.4s, v12.4s, v22.4s
+	WORD $0x6e36ddad // fmul v13.4s, v13.4s, v22.4s
+	WORD $0x4ea0d662 // fsub v2.4s, v19.4s, v0.4s
+	WORD $0x4ea1d663 // fsub v3.4s, v19.4s, v1.4s
+	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
+	WORD $0x4ea0e865 // fcmlt v5.4s, v3.4s, #0.0
+	VBSL V12.B16, V0.B16, V4.B16
+	VBSL V13.B16, V1.B16, V5.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V31.B16, V0.B16, V6.B16
+	VORR V31.B16, V1.B16, V7.B16
+	VBSL V6.B16, V4.B16, V2.B16
+	VBSL V7.B16, V5.B16, V3.B16
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+vector:
+	ADD $8, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VORR V30.B16, V0.B16, V1.B16
+	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	FMOVQ 0(R4), F2
+	VFMLA V27.S4, V1.S4, V2.S4
+	WORD $0x4ebcd443 // fsub v3.4s, v2.4s, v28.4s
+	VSHL $23, V2.S4, V2.S4
+	VFMLA V26.S4, V3.S4, V1.S4
+	WORD $0x6e39dc63 // fmul v3.4s, v3.4s, v25.4s
+	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
+	FMOVQ 16(R4), F5
+	VFMLA V4.S4, V24.S4, V5.S4
+	FMOVQ 32(R4), F6
+	VFMLA V4.S4, V5.S4, V6.S4
+	FMOVQ 48(R4), F5
+	VFMLA V4.S4, V6.S4, V5.S4
+	FMOVQ 64(R4), F6
+	VFMLA V4.S4, V5.S4, V6.S4
+	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
+	VFMLA V6.S4, V4.S4, V3.S4
+	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
+	WORD $0x4e21d444 // fadd v4.4s, v2.4s, v1.4s
+	WORD $0x4ea2d485 // fsub v5.4s, v4.4s, v2.4s
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
+	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
+	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
+	WORD $0x4e3df403 // fmax v3.4s, v0.4s, v29.4s
+	FMOVQ 80(R4), F4
+	VFMLA V22.S4, V2.S4, V4.S4
+	WORD $0x4ea4d6e5 // fsub v5.4s, v23.4s, v4.4s
+	VFMLA V22.S4, V2.S4, V5.S4
+	VFMLA V22.S4, V1.S4, V5.S4
+	WORD $0x4ea0e806 // fcmlt v6.4s, v0.4s, #0.0
+	VBSL V21.B16, V2.B16, V6.B16
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	VBSL V20.B16, V1.B16, V2.B16
+	WORD $0x6e24fcc1 // fdiv v1.4s, v6.4s, v4.4s
+	VFMLS V4.S4, V1.S4, V6.S4
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V5.S4, V1.S4, V6.S4
+	WORD $0x6e36dc22 // fmul v2.4s, v1.4s, v22.4s
+	WORD $0x4ea2d6e4 // fsub v4.4s, v23.4s, v2.4s
+	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
+	VBSL V2.B16, V4.B16, V5.B16
+	WORD $0x6e25dcc6 // fmul v6.4s, v6.4s, v5.4s
+	WORD $0x6e26dc66 // fmul v6.4s, v3.4s, v6.4s
+	VFMLA V1.S4, V3.S4, V6.S4
+	WORD $0x6e36dcc6 // fmul v6.4s, v6.4s, v22.4s
+	WORD $0x4ea0d661 // fsub v1.4s, v19.4s, v0.4s
+	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
+	VBSL V6.B16, V0.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VORR V30.B16, V0.B16, V1.B16
+	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	FMOVQ 0(R4), F2
+	VFMLA V27.S4, V1.S4, V2.S4
+	WORD $0x4ebcd443 // fsub v3.4s, v2.4s, v28.4s
+	VSHL $23, V2.S4, V2.S4
+	VFMLA V26.S4, V3.S4, V1.S4
+	WORD $0x6e39dc63 // fmul v3.4s, v3.4s, v25.4s
+	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
+	FMOVQ 16(R4), F5
+	VFMLA V4.S4, V24.S4, V5.S4
+	FMOVQ 32(R4), F6
+	VFMLA V4.S4, V5.S4, V6.S4
+	FMOVQ 48(R4), F5
+	VFMLA V4.S4, V6.S4, V5.S4
+	FMOVQ 64(R4), F6
+	VFMLA V4.S4, V5.S4, V6.S4
+	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
+	VFMLA V6.S4, V4.S4, V3.S4
+	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
+	WORD $0x4e21d444 // fadd v4.4s, v2.4s, v1.4s
+	WORD $0x4ea2d485 // fsub v5.4s, v4.4s, v2.4s
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
+	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
+	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
+	WORD $0x4e3df403 // fmax v3.4s, v0.4s, v29.4s
+	FMOVQ 80(R4), F4
+	VFMLA V22.S4, V2.S4, V4.S4
+	WORD $0x4ea4d6e5 // fsub v5.4s, v23.4s, v4.4s
+	VFMLA V22.S4, V2.S4, V5.S4
+	VFMLA V22.S4, V1.S4, V5.S4
+	WORD $0x4ea0e806 // fcmlt v6.4s, v0.4s, #0.0
+	VBSL V21.B16, V2.B16, V6.B16
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	VBSL V20.B16, V1.B16, V2.B16
+	WORD $0x6e24fcc1 // fdiv v1.4s, v6.4s, v4.4s
+	VFMLS V4.S4, V1.S4, V6.S4
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V5.S4, V1.S4, V6.S4
+	WORD $0x6e36dc22 // fmul v2.4s, v1.4s, v22.4s
+	WORD $0x4ea2d6e4 // fsub v4.4s, v23.4s, v2.4s
+	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
+	VBSL V2.B16, V4.B16, V5.B16
+	WORD $0x6e25dcc6 // fmul v6.4s, v6.4s, v5.4s
+	WORD $0x6e26dc66 // fmul v6.4s, v3.4s, v6.4s
+	VFMLA V1.S4, V3.S4, V6.S4
+	WORD $0x6e36dcc6 // fmul v6.4s, v6.4s, v22.4s
+	WORD $0x4ea0d661 // fsub v1.4s, v19.4s, v0.4s
+	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
+	VBSL V6.B16, V0.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA geluTanhNEONk<>+0(SB)/8, $0x4b4000bf4b4000bf // 1.2583103e+07
+DATA geluTanhNEONk<>+8(SB)/8, $0x4b4000bf4b4000bf
+DATA geluTanhNEONk<>+16(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
+DATA geluTanhNEONk<>+24(SB)/8, $0x3c091cbe3c091cbe
+DATA geluTanhNEONk<>+32(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
+DATA geluTanhNEONk<>+40(SB)/8, $0x3d2aad133d2aad13
+DATA geluTanhNEONk<>+48(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
+DATA geluTanhNEONk<>+56(SB)/8, $0x3e2aaa493e2aaa49
+DATA geluTanhNEONk<>+64(SB)/8, $0x3efffffd3efffffd // 0.4999999
+DATA geluTanhNEONk<>+72(SB)/8, $0x3efffffd3efffffd
+DATA geluTanhNEONk<>+80(SB)/8, $0x3f8000003f800000 // 1
+DATA geluTanhNEONk<>+88(SB)/8, $0x3f8000003f800000
+GLOBL geluTanhNEONk<>(SB), RODATA|NOPTR, $96
+
+// func geluTanhNEON(dst, x []float32, alpha float32)
+// Main loop: 1 vectors (4 elements) per iteration, 80 instructions, 20.00 per element; 26 vector registers.
+TEXT ·geluTanhNEON(SB), NOSPLIT, $0-52
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	MOVD $geluTanhNEONk<>(SB), R4
+	MOVW $0x00400000, R3
+	VDUP R3, V31.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V30.S4
+	MOVW $0xc1400000, R3
+	VDUP R3, V29.S4
+	MOVW $0x3fcc422a, R3
+	VDUP R3, V28.S4
+	MOVW $0x3d922279, R3
+	VDUP R3, V27.S4
+	MOVW $0x3124d8b5, R3
+	VDUP R3, V26.S4
+	MOVW $0xb342bc9b, R3
+	VDUP R3, V25.S4
+	MOVW $0xc2e00000, R3
+	VDUP R3, V24.S4
+	MOVW $0x4b4000bf, R3
+	VDUP R3, V23.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V22.S4
+	MOVW $0xbf317200, R3
+	VDUP R3, V21.S4
+	MOVW $0xb5bfbe8e, R3
+	VDUP R3, V20.S4
+	MOVW $0x3ab4a643, R3
+	VDUP R3, V19.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V18.S4
+	MOVW $0x1f800000, R3
+	VDUP R3, V17.S4
+	MOVW $0x5f800000, R3
+	VDUP R3, V16.S4
+	VEOR V15.B16, V15.B16, V15.B16
+	MOVW $0x41400000, R3
+	VDUP R3, V14.S4
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VORR V30.B16, V0.B16, V1.B16
+	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V2.B16, V3.B16
+	VFMLS V1.S4, V1.S4, V3.S4
+	WORD $0x6e22df64 // fmul v4.4s, v27.4s, v2.4s
+	VMOV V4.B16, V5.B16
+	VFMLS V2.S4, V27.S4, V5.S4
+	WORD $0x4e24f786 // fmax v6.4s, v28.4s, v4.4s
+	WORD $0x4ebcf484 // fmin v4.4s, v4.4s, v28.4s
+	WORD $0x4e24d4c7 // fadd v7.4s, v6.4s, v4.4s
+	WORD $0x4ea6d4e6 // fsub v6.4s, v7.4s, v6.4s
+	WORD $0x4ea6d484 // fsub v4.4s, v4.4s, v6.4s
+	WORD $0x4e39d484 // fadd v4.4s, v4.4s, v25.4s
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	VFMLA V2.S4, V26.S4, V4.S4
+	VFMLS V3.S4, V27.S4, V4.S4
+	WORD $0x6e27dc22 // fmul v2.4s, v1.4s, v7.4s
+	WORD $0x6e24dc24 // fmul v4.4s, v1.4s, v4.4s
+	VMOV V2.B16, V3.B16
+	VFMLS V7.S4, V1.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	WORD $0x4e38f442 // fmax v2.4s, v2.4s, v24.4s
+	FMOVQ 0(R4), F1
+	VFMLA V22.S4, V2.S4, V1.S4
+	WORD $0x4eb7d423 // fsub v3.4s, v1.4s, v23.4s
+	VSHL $23, V1.S4, V1.S4
+	VFMLA V21.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V4.S4
+	WORD $0x4e24d443 // fadd v3.4s, v2.4s, v4.4s
+	FMOVQ 16(R4), F5
+	VFMLA V3.S4, V19.S4, V5.S4
+	FMOVQ 32(R4), F6
+	VFMLA V3.S4, V5.S4, V6.S4
+	FMOVQ 48(R4), F5
+	VFMLA V3.S4, V6.S4, V5.S4
+	FMOVQ 64(R4), F6
+	VFMLA V3.S4, V5.S4, V6.S4
+	WORD $0x6e23dc63 // fmul v3.4s, v3.4s, v3.4s
+	VFMLA V6.S4, V3.S4, V4.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x4e22d423 // fadd v3.4s, v1.4s, v2.4s
+	WORD $0x4ea1d465 // fsub v5.4s, v3.4s, v1.4s
+	WORD $0x4ea5d442 // fsub v2.4s, v2.4s, v5.4s
+	VFMLA V4.S4, V1.S4, V2.S4
+	WORD $0x4e22d461 // fadd v1.4s, v3.4s, v2.4s
+	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
+	WORD $0x4ea3d442 // fsub v2.4s, v2.4s, v3.4s
+	WORD $0x4e3df403 // fmax v3.4s, v0.4s, v29.4s
+	FMOVQ 80(R4), F4
+	VFMLA V17.S4, V1.S4, V4.S4
+	WORD $0x4ea4d645 // fsub v5.4s, v18.4s, v4.4s
+	VFMLA V17.S4, V1.S4, V5.S4
+	VFMLA V17.S4, V2.S4, V5.S4
+	WORD $0x4ea0e806 // fcmlt v6.4s, v0.4s, #0.0
+	VBSL V16.B16, V1.B16, V6.B16
+	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
+	VBSL V15.B16, V2.B16, V1.B16
+	WORD $0x6e24fcc2 // fdiv v2.4s, v6.4s, v4.4s
+	VFMLS V4.S4, V2.S4, V6.S4
+	WORD $0x4e21d4c6 // fadd v6.4s, v6.4s, v1.4s
+	VFMLS V5.S4, V2.S4, V6.S4
+	WORD $0x6e31dc41 // fmul v1.4s, v2.4s, v17.4s
+	WORD $0x4ea1d644 // fsub v4.4s, v18.4s, v1.4s
+	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
+	VBSL V1.B16, V4.B16, V5.B16
+	WORD $0x6e25dcc6 // fmul v6.4s, v6.4s, v5.4s
+	WORD $0x6e26dc66 // fmul v6.4s, v3.4s, v6.4s
+	VFMLA V2.S4, V3.S4, V6.S4
+	WORD $0x6e31dcc6 // fmul v6.4s, v6.4s, v17.4s
+	WORD $0x4ea0d5c1 // fsub v1.4s, v14.4s, v0.4s
+	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
+	VBSL V6.B16, V0.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VORR V30.B16, V0.B16, V1.B16
+	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V2.B16, V3.B16
+	VFMLS V1.S4, V1.S4, V3.S4
+	WORD $0x6e22df64 // fmul v4.4s, v27.4s, v2.4s
+	VMOV V4.B16, V5.B16
+	VFMLS V2.S4, V27.S4, V5.S4
+	WORD $0x4e24f786 // fmax v6.4s, v28.4s, v4.4s
+	WORD $0x4ebcf484 // fmin v4.4s, v4.4s, v28.4s
+	WORD $0x4e24d4c7 // fadd v7.4s, v6.4s, v4.4s
+	WORD $0x4ea6d4e6 // fsub v6.4s, v7.4s, v6.4s
+	WORD $0x4ea6d484 // fsub v4.4s, v4.4s, v6.4s
+	WORD $0x4e39d484 // fadd v4.4s, v4.4s, v25.4s
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	VFMLA V2.S4, V26.S4, V4.S4
+	VFMLS V3.S4, V27.S4, V4.S4
+	WORD $0x6e27dc22 // fmul v2.4s, v1.4s, v7.4s
+	WORD $0x6e24dc24 // fmul v4.4s, v1.4s, v4.4s
+	VMOV V2.B16, V3.B16
+	VFMLS V7.S4, V1.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	WORD $0x4e38f442 // fmax v2.4s, v2.4s, v24.4s
+	FMOVQ 0(R4), F1
+	VFMLA V22.S4, V2.S4, V1.S4
+	WORD $0x4eb7d423 // fsub v3.4s, v1.4s, v23.4s
+	VSHL $23, V1.S4, V1.S4
+	VFMLA V21.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V4.S4
+	WORD $0x4e24d443 // fadd v3.4s, v2.4s, v4.4s
+	FMOVQ 16(R4), F5
+	VFMLA V3.S4, V19.S4, V5.S4
+	FMOVQ 32(R4), F6
+	VFMLA V3.S4, V5.S4, V6.S4
+	FMOVQ 48(R4), F5
+	VFMLA V3.S4, V6.S4, V5.S4
+	FMOVQ 64(R4), F6
+	VFMLA V3.S4, V5.S4, V6.S4
+	WORD $0x6e23dc63 // fmul v3.4s, v3.4s, v3.4s
+	VFMLA V6.S4, V3.S4, V4.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x4e22d423 // fadd v3.4s, v1.4s, v2.4s
+	WORD $0x4ea1d465 // fsub v5.4s, v3.4s, v1.4s
+	WORD $0x4ea5d442 // fsub v2.4s, v2.4s, v5.4s
+	VFMLA V4.S4, V1.S4, V2.S4
+	WORD $0x4e22d461 // fadd v1.4s, v3.4s, v2.4s
+	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
+	WORD $0x4ea3d442 // fsub v2.4s, v2.4s, v3.4s
+	WORD $0x4e3df403 // fmax v3.4s, v0.4s, v29.4s
+	FMOVQ 80(R4), F4
+	VFMLA V17.S4, V1.S4, V4.S4
+	WORD $0x4ea4d645 // fsub v5.4s, v18.4s, v4.4s
+	VFMLA V17.S4, V1.S4, V5.S4
+	VFMLA V17.S4, V2.S4, V5.S4
+	WORD $0x4ea0e806 // fcmlt v6.4s, v0.4s, #0.0
+	VBSL V16.B16, V1.B16, V6.B16
+	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
+	VBSL V15.B16, V2.B16, V1.B16
+	WORD $0x6e24fcc2 // fdiv v2.4s, v6.4s, v4.4s
+	VFMLS V4.S4, V2.S4, V6.S4
+	WORD $0x4e21d4c6 // fadd v6.4s, v6.4s, v1.4s
+	VFMLS V5.S4, V2.S4, V6.S4
+	WORD $0x6e31dc41 // fmul v1.4s, v2.4s, v17.4s
+	WORD $0x4ea1d644 // fsub v4.4s, v18.4s, v1.4s
+	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
+	VBSL V1.B16, V4.B16, V5.B16
+	WORD $0x6e25dcc6 // fmul v6.4s, v6.4s, v5.4s
+	WORD $0x6e26dc66 // fmul v6.4s, v3.4s, v6.4s
+	VFMLA V2.S4, V3.S4, V6.S4
+	WORD $0x6e31dcc6 // fmul v6.4s, v6.4s, v17.4s
+	WORD $0x4ea0d5c1 // fsub v1.4s, v14.4s, v0.4s
+	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
+	VBSL V6.B16, V0.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA expNEONk<>+0(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
+DATA expNEONk<>+8(SB)/8, $0x3c091cbe3c091cbe
+DATA expNEONk<>+16(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
+DATA expNEONk<>+24(SB)/8, $0x3d2aad133d2aad13
+DATA expNEONk<>+32(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
+DATA expNEONk<>+40(SB)/8, $0x3e2aaa493e2aaa49
+DATA expNEONk<>+48(SB)/8, $0x3efffffd3efffffd // 0.4999999
+DATA expNEONk<>+56(SB)/8, $0x3efffffd3efffffd
+GLOBL expNEONk<>(SB), RODATA|NOPTR, $64
+
+// func expNEON(dst, x []float32, alpha float32)
+// Main loop: 2 vectors (8 elements) per iteration, 72 instructions, 9.00 per element; 28 vector registers.
+TEXT ·expNEON(SB), NOSPLIT, $0-52
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	MOVD $expNEONk<>(SB), R4
+	MOVW $0x00400000, R3
+	VDUP R3, V31.S4
+	MOVW $0x42b20000, R3
+	VDUP R3, V30.S4
+	MOVW $0xc2e00000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc2800000, R3
+	VDUP R3, V28.S4
+	MOVW $0x4b4000bf, R3
+	VDUP R3, V27.S4
+	MOVW $0x4b40007e, R3
+	VDUP R3, V26.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V25.S4
+	MOVW $0xbf317200, R3
+	VDUP R3, V24.S4
+	MOVW $0xb5bfbe8e, R3
+	VDUP R3, V23.S4
+	MOVW $0x3ab4a643, R3
+	VDUP R3, V22.S4
+	MOVW $0x1f800000, R3
+	VDUP R3, V21.S4
+	MOVW $0x40000000, R3
+	VDUP R3, V20.S4
+	SUBS $8, R2, R2
+	BLT vector
+loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD $0x4ebef402 // fmin v2.4s, v0.4s, v30.4s
+	WORD $0x4ebef423 // fmin v3.4s, v1.4s, v30.4s
+	WORD $0x4e3df442 // fmax v2.4s, v2.4s, v29.4s
+	WORD $0x4e3df463 // fmax v3.4s, v3.4s, v29.4s
+	WORD $0x4ebcd444 // fsub v4.4s, v2.4s, v28.4s
+	WORD $0x4ebcd465 // fsub v5.4s, v3.4s, v28.4s
+	WORD $0x4ea0e886 // fcmlt v6.4s, v4.4s, #0.0
+	WORD $0x4ea0e8a7 // fcmlt v7.4s, v5.4s, #0.0
+	VBSL V26.B16, V27.B16, V6.B16
+	VBSL V26.B16, V27.B16, V7.B16
+	VMOV V6.B16, V8.B16
+	VMOV V7.B16, V9.B16
+	VFMLA V25.S4, V2.S4, V8.S4
+	VFMLA V25.S4, V3.S4, V9.S4
+	WORD $0x4ea6d506 // fsub v6.4s, v8.4s, v6.4s
+	WORD $0x4ea7d527 // fsub v7.4s, v9.4s, v7.4s
+	VSHL $23, V8.S4, V8.S4
+	VSHL $23, V9.S4, V9.S4
+	VFMLA V24.S4, V6.S4, V2.S4
+	VFMLA V24.S4, V7.S4, V3.S4
+	WORD $0x6e37dcc6 // fmul v6.4s, v6.4s, v23.4s
+	WORD $0x6e37dce7 // fmul v7.4s, v7.4s, v23.4s
+	WORD $0x4e26d44a // fadd v10.4s, v2.4s, v6.4s
+	WORD $0x4e27d46b // fadd v11.4s, v3.4s, v7.4s
+	FMOVQ 0(R4), F12
+	FMOVQ 0(R4), F13
+	VFMLA V10.S4, V22.S4, V12.S4
+	VFMLA V11.S4, V22.S4, V13.S4
+	FMOVQ 16(R4), F14
+	FMOVQ 16(R4), F15
+	VFMLA V10.S4, V12.S4, V14.S4
+	VFMLA V11.S4, V13.S4, V15.S4
+	FMOVQ 32(R4), F12
+	FMOVQ 32(R4), F13
+	VFMLA V10.S4, V14.S4, V12.S4
+	VFMLA V11.S4, V15.S4, V13.S4
+	FMOVQ 48(R4), F14
+	FMOVQ 48(R4), F15
+	VFMLA V10.S4, V12.S4, V14.S4
+	VFMLA V11.S4, V13.S4, V15.S4
+	WORD $0x6e2add4a // fmul v10.4s, v10.4s, v10.4s
+	WORD $0x6e2bdd6b // fmul v11.4s, v11.4s, v11.4s
+	VFMLA V14.S4, V10.S4, V6.S4
+	VFMLA V15.S4, V11.S4, V7.S4
+	WORD $0x6e22dd02 // fmul v2.4s, v8.4s, v2.4s
+	WORD $0x6e23dd23 // fmul v3.4s, v9.4s, v3.4s
+	WORD $0x4e22d50a // fadd v10.4s, v8.4s, v2.4s
+	WORD $0x4e23d52b // fadd v11.4s, v9.4s, v3.4s
+	WORD $0x4ea8d54c // fsub v12.4s, v10.4s, v8.4s
+	WORD $0x4ea9d56d // fsub v13.4s, v11.4s, v9.4s
+	WORD $0x4eacd442 // fsub v2.4s, v2.4s, v12.4s
+	WORD $0x4eadd463 // fsub v3.4s, v3.4s, v13.4s
+	VFMLA V6.S4, V8.S4, V2.S4
+	VFMLA V7.S4, V9.S4, V3.S4
+	WORD $0x4e22d54a // fadd v10.4s, v10.4s, v2.4s
+	WORD $0x4e23d56b // fadd v11.4s, v11.4s, v3.4s
+	WORD $0x4ea0e882 // fcmlt v2.4s, v4.4s, #0.0
+	WORD $0x4ea0e8a3 // fcmlt v3.4s, v5.4s, #0.0
+	VBSL V20.B16, V21.B16, V2.B16
+	VBSL V20.B16, V21.B16, V3.B16
+	WORD $0x6e22dd4a // fmul v10.4s, v10.4s, v2.4s
+	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V31.B16, V0.B16, V4.B16
+	VORR V31.B16, V1.B16, V5.B16
+	VBSL V4.B16, V10.B16, V2.B16
+	VBSL V5.B16, V11.B16, V3.B16
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+vector:
+	ADD $8, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x4ebef401 // fmin v1.4s, v0.4s, v30.4s
+	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	WORD $0x4ebcd422 // fsub v2.4s, v1.4s, v28.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V26.B16, V27.B16, V3.B16
+	VMOV V3.B16, V4.B16
+	VFMLA V25.S4, V1.S4, V4.S4
+	WORD $0x4ea3d483 // fsub v3.4s, v4.4s, v3.4s
+	VSHL $23, V4.S4, V4.S4
+	VFMLA V24.S4, V3.S4, V1.S4
+	WORD $0x6e37dc63 // fmul v3.4s, v3.4s, v23.4s
+	WORD $0x4e23d425 // fadd v5.4s, v1.4s, v3.4s
+	FMOVQ 0(R4), F6
+	VFMLA V5.S4, V22.S4, V6.S4
+	FMOVQ 16(R4), F7
+	VFMLA V5.S4, V6.S4, V7.S4
+	FMOVQ 32(R4), F6
+	VFMLA V5.S4, V7.S4, V6.S4
+	FMOVQ 48(R4), F7
+	VFMLA V5.S4, V6.S4, V7.S4
+	WORD $0x6e25dca5 // fmul v5.4s, v5.4s, v5.4s
+	VFMLA V7.S4, V5.S4, V3.S4
+	WORD $0x6e21dc81 // fmul v1.4s, v4.4s, v1.4s
+	WORD $0x4e21d485 // fadd v5.4s, v4.4s, v1.4s
+	WORD $0x4ea4d4a6 // fsub v6.4s, v5.4s, v4.4s
+	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
+	VFMLA V3.S4, V4.S4, V1.S4
+	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
+	WORD $0x4ea0e841 // fcmlt v1.4s, v2.4s, #0.0
+	VBSL V20.B16, V21.B16, V1.B16
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V2.B16
+	VBSL V2.B16, V5.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	WORD $0x4ebef401 // fmin v1.4s, v0.4s, v30.4s
+	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	WORD $0x4ebcd422 // fsub v2.4s, v1.4s, v28.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V26.B16, V27.B16, V3.B16
+	VMOV V3.B16, V4.B16
+	VFMLA V25.S4, V1.S4, V4.S4
+	WORD $0x4ea3d483 // fsub v3.4s, v4.4s, v3.4s
+	VSHL $23, V4.S4, V4.S4
+	VFMLA V24.S4, V3.S4, V1.S4
+	WORD $0x6e37dc63 // fmul v3.4s, v3.4s, v23.4s
+	WORD $0x4e23d425 // fadd v5.4s, v1.4s, v3.4s
+	FMOVQ 0(R4), F6
+	VFMLA V5.S4, V22.S4, V6.S4
+	FMOVQ 16(R4), F7
+	VFMLA V5.S4, V6.S4, V7.S4
+	FMOVQ 32(R4), F6
+	VFMLA V5.S4, V7.S4, V6.S4
+	FMOVQ 48(R4), F7
+	VFMLA V5.S4, V6.S4, V7.S4
+	WORD $0x6e25dca5 // fmul v5.4s, v5.4s, v5.4s
+	VFMLA V7.S4, V5.S4, V3.S4
+	WORD $0x6e21dc81 // fmul v1.4s, v4.4s, v1.4s
+	WORD $0x4e21d485 // fadd v5.4s, v4.4s, v1.4s
+	WORD $0x4ea4d4a6 // fsub v6.4s, v5.4s, v4.4s
+	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
+	VFMLA V3.S4, V4.S4, V1.S4
+	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
+	WORD $0x4ea0e841 // fcmlt v1.4s, v2.4s, #0.0
+	VBSL V20.B16, V21.B16, V1.B16
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V2.B16
+	VBSL V2.B16, V5.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET

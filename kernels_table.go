@@ -11,6 +11,11 @@ const (
 	kELU
 	kSoftplus
 	kSigmoid
+	kSELU
+	kTanh
+	kSiLU
+	kGELUTanh
+	kExp
 	numKernels
 )
 
@@ -21,6 +26,11 @@ var kernelNames = [numKernels]string{
 	"ELU",
 	"Softplus",
 	"Sigmoid",
+	"SELU",
+	"Tanh",
+	"SiLU",
+	"GELUTanh",
+	"Exp",
 }
 
 // cutoffs are the lengths below which a public function calls its Go
@@ -28,6 +38,11 @@ var kernelNames = [numKernels]string{
 var cutoffs = [numKernels]int{
 	8,
 	8,
+	1,
+	1,
+	1,
+	1,
+	1,
 	1,
 	1,
 	1,
@@ -40,4 +55,9 @@ var genericSet = &kernelSet{
 	fallback.ELU,
 	func(d, x []float32, _ float32) { fallback.Softplus(d, x) },
 	func(d, x []float32, _ float32) { fallback.Sigmoid(d, x) },
+	func(d, x []float32, _ float32) { fallback.SELU(d, x) },
+	func(d, x []float32, _ float32) { fallback.Tanh(d, x) },
+	func(d, x []float32, _ float32) { fallback.SiLU(d, x) },
+	func(d, x []float32, _ float32) { fallback.GELUTanh(d, x) },
+	func(d, x []float32, _ float32) { fallback.Exp(d, x) },
 }

@@ -226,6 +226,38 @@ func TestSemantics(t *testing.T) {
 		{"Sigmoid", 0, 0x7fc00001, 0x7fc00001},     // quiet NaN unchanged
 		{"Sigmoid", 0, 0xc2b40000, 0x0008ec28},     // -90: subnormal e^-90, not flushed
 		{"Softplus", 0, 0xc2b40000, 0x0008ec28},    // -90: subnormal, not flushed
+		{"SELU", 0, 0x80000000, 0x80000000},        // -0 -> -0
+		{"SELU", 0, 0x7f800000, 0x7f800000},        // +Inf
+		{"SELU", 0, 0xff800000, 0xbfe10966},        // -Inf -> -lambda*alpha
+		{"SELU", 0, 0x3f800000, 0x3f867d5f},        // 1 -> lambda, not float32(lambda)*1 rounded twice
+		{"SELU", 0, 0xff800001, 0xffc00001},        // NaN quieted
+		{"Tanh", 0, 0x80000000, 0x80000000},        // -0 -> -0
+		{"Tanh", 0, 0x00000001, 0x00000001},        // tiny x -> x
+		{"Tanh", 0, 0x7f800000, 0x3f800000},        // +Inf -> 1
+		{"Tanh", 0, 0xff800000, 0xbf800000},        // -Inf -> -1
+		{"Tanh", 0, 0x41102cb3, 0x3f7fffff},        // 9.010913: just below 1
+		{"Tanh", 0, 0xc1102cb4, 0xbf800000},        // -9.010914: -1
+		{"Tanh", 0, 0x7fa00000, 0x7fe00000},        // NaN quieted
+		{"SiLU", 0, 0x80000000, 0x80000000},        // -0 -> -0
+		{"SiLU", 0, 0x7f800000, 0x7f800000},        // +Inf
+		{"SiLU", 0, 0xff800000, 0x80000000},        // -Inf -> -0
+		{"SiLU", 0, 0x41a00000, 0x41a00000},        // 20 -> 20 exactly
+		{"SiLU", 0, 0xc2c80000, 0x80000a5f},        // -100: subnormal, not flushed
+		{"SiLU", 0, 0xff800001, 0xffc00001},        // NaN quieted
+		{"GELUTanh", 0, 0x80000000, 0x80000000},    // -0 -> -0
+		{"GELUTanh", 0, 0x7f800000, 0x7f800000},    // +Inf
+		{"GELUTanh", 0, 0xff800000, 0x80000000},    // -Inf -> -0
+		{"GELUTanh", 0, 0x41400000, 0x41400000},    // 12 -> 12
+		{"GELUTanh", 0, 0xc1280000, 0x80000212},    // -10.5: subnormal, no cancellation
+		{"GELUTanh", 0, 0x7fc00001, 0x7fc00001},    // quiet NaN unchanged
+		{"Exp", 0, 0x80000000, 0x3f800000},         // -0 -> 1
+		{"Exp", 0, 0x42b17217, 0x7f7fff84},         // 88.72283: the largest finite result
+		{"Exp", 0, 0x42b17218, 0x7f800000},         // 88.72284: overflow -> +Inf
+		{"Exp", 0, 0x7f800000, 0x7f800000},         // +Inf
+		{"Exp", 0, 0xff800000, 0x00000000},         // -Inf -> +0
+		{"Exp", 0, 0xc2c80000, 0x0000001b},         // -100: subnormal, not flushed
+		{"Exp", 0, 0xc2cfcccd, 0x00000001},         // -103.9: the smallest subnormal
+		{"Exp", 0, 0xff800001, 0xffc00001},         // NaN quieted
 	}
 	forEachLevel(t, func(t *testing.T) {
 		for _, c := range cases {

@@ -60,26 +60,74 @@ func LeakyReLU(dst, x []float32, alpha float32) {
 func ELU(dst, x []float32, alpha float32) {
 	check.Slices("ELU", dst, x)
 	// The polynomial scaled by alpha, once per call.
-	a7, a6, a5 := float32(alpha*kernels.Expm1D7), float32(alpha*kernels.Expm1D6), float32(alpha*kernels.Expm1D5)
-	a4, a3, a2 := float32(alpha*kernels.Expm1D4), float32(alpha*kernels.Expm1D3), float32(alpha*kernels.Expm1D2)
+	a := [6]float32{float32(alpha * kernels.Expm1D7), float32(alpha * kernels.Expm1D6), float32(alpha * kernels.Expm1D5),
+		float32(alpha * kernels.Expm1D4), float32(alpha * kernels.Expm1D3), float32(alpha * kernels.Expm1D2)}
 	blocks(dst, x, func(x lanes) (d lanes) {
-		var t, s lanes
+		var z lanes
 		for j, v := range x {
-			z := max(v, kernels.ELUClamp) // v NaN: the final select
-			nn := fma(z, kernels.Log2e, kernels.ExpMagic)
-			t[j] = fma(nn-kernels.ExpMagic, -kernels.Ln2, z)
-			s[j] = pow2(nn)
+			z[j] = max(v, kernels.ELUClamp) // v NaN: the final select
 		}
+		e := expm1Parts(&z, &a, false)
 		for j, v := range x {
-			tj, sj := t[j], s[j]
-			p := fma(fma(fma(fma(fma(a7, tj, a6), tj, a5), tj, a4), tj, a3), tj, a2)
-			a, b := sj-1, float32(sj*tj)
-			hi := a + b
-			lo := b - (hi - a)
-			y := math.Float32bits(fma(alpha, hi, fma(float32(b*tj), p, float32(alpha*lo))))
+			y := math.Float32bits(fma(alpha, e.hi[j], fma(e.q[j], e.p[j], float32(alpha*e.lo[j]))))
 			y = selectU(nanMask(y), kernels.CanonicalNaN, y) // alpha NaN or infinite
 			bx := math.Float32bits(v)
 			d[j] = quiet(bx, math.Float32frombits(selectU(negMask(bx), y, bx)))
+		}
+		return d
+	})
+}
+
+// SELU is rectify.SELU in pure Go: dst[i] = lambda * (x[i] < 0 ?
+// alpha*expm1(x[i]) : x[i]), NaN inputs quieted.
+func SELU(dst, x []float32) {
+	check.Slices("SELU", dst, x)
+	a := [6]float32{kernels.SELUD7, kernels.SELUD6, kernels.SELUD5, kernels.SELUD4, kernels.SELUD3, kernels.SELUD2}
+	blocks(dst, x, func(x lanes) (d lanes) {
+		var z lanes
+		for j, v := range x {
+			z[j] = max(v, kernels.ELUClamp)
+		}
+		e := expm1Parts(&z, &a, false)
+		for j, v := range x {
+			neg := fma(kernels.SELUScaleHi, e.hi[j], fma(e.q[j], e.p[j],
+				fma(kernels.SELUScaleLo, e.hi[j], float32(kernels.SELUScaleHi*e.lo[j]))))
+			pos := fma(kernels.SELULambdaM1, v, v)
+			bx := math.Float32bits(v)
+			d[j] = quiet(bx, selectBits(negMask(bx), neg, pos))
+		}
+		return d
+	})
+}
+
+// Tanh is rectify.Tanh in pure Go: dst[i] = tanh(x[i]), computed as
+// -m/(2+m) with m = expm1(-2|x|) and the sign of x, NaN inputs quieted.
+func Tanh(dst, x []float32) {
+	check.Slices("Tanh", dst, x)
+	a := [6]float32{kernels.Expm1D7, kernels.Expm1D6, kernels.Expm1D5, kernels.Expm1D4, kernels.Expm1D3, kernels.Expm1D2}
+	blocks(dst, x, func(x lanes) (d lanes) {
+		var z lanes
+		for j, v := range x {
+			nax := math.Float32frombits(math.Float32bits(v) | kernels.SignBit)
+			z[j] = max(nax+nax, kernels.ELUClamp)
+		}
+		e := expm1Parts(&z, &a, true)
+		for j, v := range x {
+			c := fma(e.q[j], e.p[j], e.lo[j])
+			mh := e.hi[j] + c
+			ml := c - (mh - e.hi[j])
+			// y = (mh + ml)/(dh + dl) = -tanh(|x|), dh + dl = 2 + m exactly.
+			dh := 2 + mh
+			dl := ((2 - dh) + mh) + ml
+			y := mh / dh
+			r := fnma(y, dl, fnma(y, dh, mh)+ml)
+			y = fma(r, fnma(y, 0.5, 0.5), y)
+			bx := math.Float32bits(v)
+			nax := math.Float32frombits(bx | kernels.SignBit)
+			y = selectBits(negMask(math.Float32bits(nax+kernels.TanhOne)), -1, y)
+			y = selectBits(negMask(bx), y, 0-y)
+			y = selectBits(negMask(math.Float32bits(nax+kernels.TanhTiny)), y, v)
+			d[j] = quiet(bx, y)
 		}
 		return d
 	})
@@ -93,10 +141,10 @@ func Softplus(dst, x []float32) {
 		// e = exp(-|x|), times 2^64 below SoftplusScaled.
 		var z, magic, eh, el lanes
 		for j, v := range x {
-			z[j] = negAbs(math.Float32bits(v))
+			z[j] = negAbs(math.Float32bits(v), kernels.ExpClamp)
 			magic[j] = selectBits(negMask(math.Float32bits(z[j]-kernels.SoftplusScaled)), kernels.ExpMagic64, kernels.ExpMagic)
 		}
-		expFF(&eh, &el, &z, &magic)
+		expFF(&eh, &el, &z, nil, &magic)
 		for j, v := range x {
 			// w + wl = e/(2+e), from the corrected division (eh + el)/(den + denl).
 			ehj := eh[j]
@@ -131,33 +179,115 @@ func Softplus(dst, x []float32) {
 // quieted.
 func Sigmoid(dst, x []float32) {
 	check.Slices("Sigmoid", dst, x)
-	magic := lanes{}
-	for j := range magic {
-		magic[j] = kernels.ExpMagic64
-	}
 	blocks(dst, x, func(x lanes) (d lanes) {
 		var z, eh, el lanes
 		for j, v := range x {
-			z[j] = negAbs(math.Float32bits(v))
+			z[j] = negAbs(math.Float32bits(v), kernels.ExpClamp)
 		}
-		expFF(&eh, &el, &z, &magic)
+		expFF(&eh, &el, &z, nil, &magic64)
 		for j, v := range x {
-			bx := math.Float32bits(v)
-			neg := negMask(bx) // -0 gives 1/2 either way
-			// dh + dl = 1 + e, unscaled.
-			dh := fma(eh[j], kernels.Unscale64, 1)
-			dl := fma(el[j], kernels.Unscale64, fma(eh[j], kernels.Unscale64, 1-dh))
-			// (num + numl)/(dh + dl), num + numl = x < 0 ? e : 1 (scaled).
-			num := selectBits(neg, eh[j], kernels.Scale64)
-			numl := selectBits(neg, el[j], 0)
-			y := num / dh
-			r := fnma(y, dl, fnma(y, dh, num)+numl)
-			ys := float32(y * kernels.Unscale64)
-			inv := selectBits(neg, 1-ys, ys)
-			d[j] = quiet(bx, float32(fma(r, inv, y)*kernels.Unscale64))
+			y, r, inv := sigmoidFF(v, eh[j], el[j])
+			d[j] = quiet(math.Float32bits(v), float32(fma(r, inv, y)*kernels.Unscale64))
 		}
 		return d
 	})
+}
+
+// SiLU is rectify.SiLU in pure Go: dst[i] = x[i] * sigmoid(x[i]), NaN
+// inputs quieted.
+func SiLU(dst, x []float32) {
+	check.Slices("SiLU", dst, x)
+	blocks(dst, x, func(x lanes) (d lanes) {
+		var z, eh, el lanes
+		for j, v := range x {
+			z[j] = negAbs(math.Float32bits(v), kernels.ScaledClamp)
+		}
+		expFF(&eh, &el, &z, nil, &magic64)
+		for j, v := range x {
+			d[j] = xSigmoid(v, max(v, kernels.ScaledClamp), eh[j], el[j], kernels.SiLUExact)
+		}
+		return d
+	})
+}
+
+// GELUTanh is rectify.GELUTanh in pure Go: dst[i] = x[i] * sigmoid(2u),
+// 2u = x*(K1 + K2*x^2), which is x/2 * (1 + tanh(u)); NaN inputs quieted.
+func GELUTanh(dst, x []float32) {
+	check.Slices("GELUTanh", dst, x)
+	blocks(dst, x, func(x lanes) (d lanes) {
+		var zh, zl, eh, el lanes
+		for j, v := range x {
+			a := negAbs(math.Float32bits(v), -kernels.GELUTanhClamp)
+			// w = a^2 = wh - nwl exactly; g = K1 + K2*w = gh + gl.
+			wh := float32(a * a)
+			nwl := fnma(a, a, wh)
+			ph := float32(kernels.GELUTanhK2Hi * wh)
+			npe := fnma(kernels.GELUTanhK2Hi, wh, ph)
+			big, sm := max(kernels.GELUTanhK1Hi, ph), min(ph, kernels.GELUTanhK1Hi)
+			gh := big + sm
+			ge := sm - (gh - big)
+			gl := fnma(kernels.GELUTanhK2Hi, nwl, fma(kernels.GELUTanhK2Lo, wh, (ge+kernels.GELUTanhK1Lo)-npe))
+			// 2u(a) = zh + zl = a*(gh + gl).
+			h := float32(a * gh)
+			zl[j] = float32(a*gl) - fnma(a, gh, h)
+			zh[j] = max(h, kernels.ScaledClamp)
+		}
+		expFF(&eh, &el, &zh, &zl, &magic64)
+		for j, v := range x {
+			d[j] = xSigmoid(v, max(v, -kernels.GELUTanhClamp), eh[j], el[j], kernels.GELUTanhClamp)
+		}
+		return d
+	})
+}
+
+// Exp is rectify.Exp in pure Go: dst[i] = e^x[i], NaN inputs quieted.
+func Exp(dst, x []float32) {
+	check.Slices("Exp", dst, x)
+	blocks(dst, x, func(x lanes) (d lanes) {
+		var z, magic, low lanes
+		for j, v := range x {
+			z[j] = max(min(v, kernels.ExpMax), kernels.ScaledClamp) // v NaN: the final select
+			low[j] = z[j] - kernels.ExpScaled
+			magic[j] = selectBits(negMask(math.Float32bits(low[j])), kernels.ExpMagic64, kernels.ExpMagicHalf)
+		}
+		var e0, l0 lanes
+		expCore(&e0, &l0, &z, nil, &magic)
+		for j, v := range x {
+			scale := selectBits(negMask(math.Float32bits(low[j])), kernels.Unscale64, 2)
+			d[j] = quiet(math.Float32bits(v), float32((e0[j]+l0[j])*scale))
+		}
+		return d
+	})
+}
+
+// magic64 is kernels.ExpMagic64 in every lane.
+var magic64 = lanes{kernels.ExpMagic64, kernels.ExpMagic64, kernels.ExpMagic64, kernels.ExpMagic64,
+	kernels.ExpMagic64, kernels.ExpMagic64, kernels.ExpMagic64, kernels.ExpMagic64}
+
+// sigmoidFF returns sigmoid(x) * 2^64 as y + r*inv, from e = exp(-|x|) *
+// 2^64 = eh + el: the division (x < 0 ? e : 1) / (1 + e) corrected with
+// the remainder r.
+func sigmoidFF(x, eh, el float32) (y, r, inv float32) {
+	neg := negMask(math.Float32bits(x)) // -0 gives 1/2 either way
+	// dh + dl = 1 + e, unscaled.
+	dh := fma(eh, kernels.Unscale64, 1)
+	dl := fma(el, kernels.Unscale64, fma(eh, kernels.Unscale64, 1-dh))
+	// (num + numl)/(dh + dl), num + numl = x < 0 ? e : 1 (scaled).
+	num := selectBits(neg, eh, kernels.Scale64)
+	numl := selectBits(neg, el, 0)
+	y = num / dh
+	r = fnma(y, dl, fnma(y, dh, num)+numl)
+	ys := float32(y * kernels.Unscale64)
+	return y, r, selectBits(neg, 1-ys, ys)
+}
+
+// xSigmoid returns xc * sigmoid(x) from e = exp(-|x|) * 2^64 = eh + el,
+// rounded once, x itself where x > exact, NaN quieted.
+func xSigmoid(x, xc, eh, el, exact float32) float32 {
+	y, r, inv := sigmoidFF(x, eh, el)
+	v := float32(fma(xc, y, float32(xc*float32(r*inv))) * kernels.Unscale64)
+	v = selectBits(negMask(math.Float32bits(exact-x)), x, v)
+	return quiet(math.Float32bits(x), v)
 }
 
 // block is the number of elements the exp kernels compute side by side:
@@ -191,15 +321,24 @@ func blocks(dst, x []float32, f func(x lanes) lanes) {
 	}
 }
 
-// negAbs returns -|x| for the float32 with bits b, clamped below at
-// kernels.ExpClamp.
-func negAbs(b uint32) float32 {
-	return max(math.Float32frombits(b|kernels.SignBit), kernels.ExpClamp) // NaN: the final select
+// negAbs returns -|x| for the float32 with bits b, clamped below at clamp.
+func negAbs(b uint32, clamp float32) float32 {
+	return max(math.Float32frombits(b|kernels.SignBit), clamp) // NaN: the final select
 }
 
-// expFF sets eh + el to exp(z) as a float-float, lane by lane, times 2^64
-// where magic is kernels.ExpMagic64.
-func expFF(eh, el, z, magic *lanes) {
+// expFF sets eh + el to exp(z + zl) as a float-float, lane by lane, times
+// 2^64 where magic is kernels.ExpMagic64; zl may be nil (zero).
+func expFF(eh, el, z, zl, magic *lanes) {
+	var e0, l0 lanes
+	expCore(&e0, &l0, z, zl, magic)
+	for j := range e0 {
+		eh[j] = e0[j] + l0[j]
+		el[j] = l0[j] - (eh[j] - e0[j])
+	}
+}
+
+// expCore sets e0 + l0 to exp(z + zl), unnormalised (expFF).
+func expCore(e0, l0, z, zl, magic *lanes) {
 	var n, s lanes
 	for j, zj := range z {
 		nn := fma(zj, kernels.Log2e, magic[j])
@@ -209,16 +348,43 @@ func expFF(eh, el, z, magic *lanes) {
 	for j, zj := range z {
 		th := fma(n[j], -kernels.Ln2Hi, zj)
 		tl := float32(n[j] * -kernels.Ln2Lo)
+		if zl != nil {
+			tl = fma(n[j], -kernels.Ln2Lo, zl[j])
+		}
 		t := th + tl
 		p := fma(fma(fma(fma(kernels.ExpC6, t, kernels.ExpC5), t, kernels.ExpC4), t, kernels.ExpC3), t, kernels.ExpC2)
 		q := fma(float32(t*t), p, tl)
 		sj := s[j]
 		b := float32(sj * th)
-		e0 := sj + b
-		l0 := fma(sj, q, b-(e0-sj))
-		eh[j] = e0 + l0
-		el[j] = l0 - (eh[j] - e0)
+		e0[j] = sj + b
+		l0[j] = fma(sj, q, b-(e0[j]-sj))
 	}
+}
+
+// expm1 holds expm1(z) = hi + lo + q*p lane by lane (expm1Parts).
+type expm1 struct{ hi, lo, q, p lanes }
+
+// expm1Parts returns expm1(z) for z in [kernels.ELUClamp, 0] as ELU's
+// sequence with the coefficients a = D7..D2, scaled or not: hi + lo is
+// s - 1 + s*t, exactly for n >= -24, and for every n if exact.
+func expm1Parts(z *lanes, a *[6]float32, exact bool) (e expm1) {
+	var t, s lanes
+	for j, zj := range z {
+		nn := fma(zj, kernels.Log2e, kernels.ExpMagic)
+		t[j] = fma(nn-kernels.ExpMagic, -kernels.Ln2, zj)
+		s[j] = pow2(nn)
+	}
+	for j, tj := range t {
+		e.p[j] = fma(fma(fma(fma(fma(a[0], tj, a[1]), tj, a[2]), tj, a[3]), tj, a[4]), tj, a[5])
+		am1, b := s[j]-1, float32(s[j]*tj)
+		e.hi[j] = am1 + b
+		e.lo[j] = b - (e.hi[j] - am1)
+		if exact {
+			e.lo[j] += s[j] - (am1 + 1)
+		}
+		e.q[j] = float32(b * tj)
+	}
+	return e
 }
 
 // pow2 returns 2^n from nn = fma(z, kernels.Log2e, magic): the biased

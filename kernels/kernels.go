@@ -123,6 +123,36 @@ const (
 	Atanh9 = 0x1.1ec906p-2
 )
 
+// SELU: lambda and alpha of Klambauer et al. (2017), to the 32 digits of
+// their definition. lambda*x is computed as fma(SELULambdaM1, x, x) with
+// SELULambdaM1 = lambda - 1 rounded to float32 (its error, 2^-29.07
+// relative to lambda, adds at most 0.06 ULP, and subnormal results round
+// once); the negative branch is ELU's sequence with lambda*alpha =
+// SELUScaleHi + SELUScaleLo and the polynomial scaled by it: SELUDk is
+// lambda*alpha*Expm1Dk rounded to float32 (coeffs.sollya).
+const (
+	SELULambda   = 1.0507009873554804934193349852946
+	SELUAlpha    = 1.6732632423543772848170429916717
+	SELULambdaM1 = 0x1.9f57aep-5
+	SELUScaleHi  = 0x1.c212ccp0
+	SELUScaleLo  = 0x1.903c0cp-26
+	SELUD2       = 0x1.c212ccp-1
+	SELUD3       = 0x1.2c0c88p-2
+	SELUD4       = 0x1.2c0c3p-4
+	SELUD5       = 0x1.e0177ep-7
+	SELUD6       = 0x1.4115a6p-9
+	SELUD7       = 0x1.6bf7a8p-12
+)
+
+// GELUTanh: 2u = x*(K1 + K2*x^2) with K1 = 2*sqrt(2/pi) and K2 =
+// 2*0.044715*sqrt(2/pi), each the float-float Hi + Lo (coeffs.sollya).
+const (
+	GELUTanhK1Hi = 0x1.988454p0
+	GELUTanhK1Lo = -0x1.857936p-25
+	GELUTanhK2Hi = 0x1.2444f2p-4
+	GELUTanhK2Lo = 0x1.49b16ap-29
+)
+
 // Clamps and thresholds. A clamp is applied as z = max(z, clamp) before
 // the exponential core; NaN lanes are replaced by the final NaN select, so
 // the clamp's own NaN behaviour never reaches a result.
@@ -142,6 +172,30 @@ const (
 	// SoftplusExact: from 16 up, log1p(exp(-x)) < e^-16 < 2^-23 is less
 	// than half an ULP of x (2^-20 at 16), so Softplus(x) rounds to x.
 	SoftplusExact = 0x1p4
+	// ScaledClamp: Exp, SiLU and GELUTanh clamp their exponent at -112:
+	// 16*e^-112 < 2^-150, so each result rounds to zero below it (SiLU and
+	// GELUTanh multiply e by at most 16 there), and 2^(n+64) stays normal.
+	ScaledClamp = -0x1.cp6
+	// ExpScaled: Exp scales e^z by 2^64 below -64 (subnormal results keep
+	// their precision), by 2^-1 from -64 up (2^(n-1) is normal for every n
+	// up to 128); ExpMagicHalf is ExpMagic - 1, which builds 2^(n-1).
+	ExpScaled    = -0x1p6
+	ExpMagicHalf = 0x1.8000fcp23
+	// ExpMax: e^x overflows float32 from x = 0x1.62e43p6 (88.72284) up;
+	// clamping at 89 keeps n <= 128 and gives +Inf there.
+	ExpMax = 0x1.64p6
+	// SiLUExact: from 17 up, x*sigmoid(x) = x - x*sigmoid(-x) with
+	// sigmoid(-x) < e^-17 < 2^-24.5, less than half an ULP of x relative
+	// (2^-24.09 at 17), so SiLU(x) rounds to x.
+	SiLUExact = 0x1.1p4
+	// GELUTanhClamp: from 12 up GELUTanh(x) rounds to x (2u > 140) and
+	// below -12 to -0; 2u is computed from max(-|x|, -12).
+	GELUTanhClamp = 0x1.8p3
+	// TanhOne is the largest float32 whose tanh rounds below 1 (9.010913,
+	// tanh = 1 - 2^-25 at 9.0109133); TanhTiny: for |x| <= 2^-12, tanh(x) =
+	// x(1 - x^2/3 + ...) rounds to x.
+	TanhOne  = 0x1.205966p3
+	TanhTiny = 0x1p-12
 )
 
 // Float32 bit patterns used by the selects.

@@ -35,6 +35,9 @@ func TestSollyaCoefficients(t *testing.T) {
 		"ExpC2": ExpC2, "ExpC3": ExpC3, "ExpC4": ExpC4, "ExpC5": ExpC5, "ExpC6": ExpC6,
 		"Atanh3": Atanh3, "Atanh5": Atanh5, "Atanh7": Atanh7, "Atanh9": Atanh9,
 		"Ln2": Ln2, "Log2e": Log2e, "Ln2Hi": Ln2Hi, "Ln2Lo": Ln2Lo, "ELUClamp": ELUClamp,
+		"SELULambdaM1": SELULambdaM1, "SELUScaleHi": SELUScaleHi, "SELUScaleLo": SELUScaleLo,
+		"SELUD2": SELUD2, "SELUD3": SELUD3, "SELUD4": SELUD4, "SELUD5": SELUD5, "SELUD6": SELUD6, "SELUD7": SELUD7,
+		"GELUTanhK1Hi": GELUTanhK1Hi, "GELUTanhK1Lo": GELUTanhK1Lo, "GELUTanhK2Hi": GELUTanhK2Hi, "GELUTanhK2Lo": GELUTanhK2Lo,
 	}
 	seen := 0
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -66,14 +69,15 @@ func TestSollyaCoefficients(t *testing.T) {
 // adding the magic leaves n + 127 (+ 64) in the low bits, and the shift
 // builds 2^n from them.
 func TestExpMagic(t *testing.T) {
-	if ExpMagic != 0x1.8p23+127 || ExpMagic64 != ExpMagic+64 {
-		t.Errorf("ExpMagic = %x, ExpMagic64 = %x", ExpMagic, ExpMagic64)
+	if ExpMagic != 0x1.8p23+127 || ExpMagic64 != ExpMagic+64 || ExpMagicHalf != ExpMagic-1 {
+		t.Errorf("ExpMagic = %x, ExpMagic64 = %x, ExpMagicHalf = %x", ExpMagic, ExpMagic64, ExpMagicHalf)
 	}
 	for _, c := range []struct {
 		magic float32
 		bias  int
 		ns    []int // down to the smallest n the kernels use with it
-	}{{ExpMagic, 0, []int{0, -1, -25, -101}}, {ExpMagic64, 64, []int{0, -1, -25, -150}}} {
+	}{{ExpMagic, 0, []int{0, -1, -25, -101}}, {ExpMagic64, 64, []int{0, -1, -25, -162}},
+		{ExpMagicHalf, -1, []int{128, 1, 0, -1, -93}}} {
 		for _, n := range c.ns {
 			nn := float32(n) + c.magic
 			if int(nn-c.magic) != n {

@@ -21,6 +21,11 @@ var Public = []Func{
 	rectify.ELU,
 	func(d, x []float32, _ float32) { rectify.Softplus(d, x) },
 	func(d, x []float32, _ float32) { rectify.Sigmoid(d, x) },
+	func(d, x []float32, _ float32) { rectify.SELU(d, x) },
+	func(d, x []float32, _ float32) { rectify.Tanh(d, x) },
+	func(d, x []float32, _ float32) { rectify.SiLU(d, x) },
+	func(d, x []float32, _ float32) { rectify.GELUTanh(d, x) },
+	func(d, x []float32, _ float32) { rectify.Exp(d, x) },
 }
 
 // Fallback are the pure-Go functions, indexed as ir.Kernels.
@@ -30,4 +35,9 @@ var Fallback = []Func{
 	fallback.ELU,
 	func(d, x []float32, _ float32) { fallback.Softplus(d, x) },
 	func(d, x []float32, _ float32) { fallback.Sigmoid(d, x) },
+	func(d, x []float32, _ float32) { fallback.SELU(d, x) },
+	func(d, x []float32, _ float32) { fallback.Tanh(d, x) },
+	func(d, x []float32, _ float32) { fallback.SiLU(d, x) },
+	func(d, x []float32, _ float32) { fallback.GELUTanh(d, x) },
+	func(d, x []float32, _ float32) { fallback.Exp(d, x) },
 }

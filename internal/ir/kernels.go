@@ -105,4 +105,53 @@ var Kernels = []*Kernel{
 				dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
 			}
 		}},
+	{Program: seluProgram(), Cutoff: 1,
+		Ref: func(x, _ float32) float64 {
+			if !(x < 0) {
+				return kernels.SELULambda * float64(x)
+			}
+			return kernels.SELULambda * kernels.SELUAlpha * math.Expm1(float64(x))
+		},
+		Naive: func(dst, x []float32, _ float32) {
+			for i, v := range x {
+				if v > 0 {
+					dst[i] = float32(kernels.SELULambda * float64(v))
+				} else {
+					dst[i] = float32(kernels.SELULambda * kernels.SELUAlpha * math.Expm1(float64(v)))
+				}
+			}
+		}},
+	{Program: tanhProgram(), Cutoff: 1,
+		Ref: func(x, _ float32) float64 { return math.Tanh(float64(x)) },
+		Naive: func(dst, x []float32, _ float32) {
+			for i, v := range x {
+				dst[i] = float32(math.Tanh(float64(v)))
+			}
+		}},
+	{Program: siluProgram(), Cutoff: 1,
+		Ref: func(x, _ float32) float64 { return float64(x) / (1 + math.Exp(-float64(x))) },
+		Naive: func(dst, x []float32, _ float32) {
+			for i, v := range x {
+				dst[i] = v / (1 + float32(math.Exp(float64(-v))))
+			}
+		}},
+	{Program: geluTanhProgram(), Cutoff: 1,
+		Ref: func(x, _ float32) float64 {
+			v := float64(x)
+			u2 := v * (2*math.Sqrt(2/math.Pi) + 2*0.044715*math.Sqrt(2/math.Pi)*v*v)
+			return v / (1 + math.Exp(-u2))
+		},
+		// The formula as ports of GPT-2 and BERT write it.
+		Naive: func(dst, x []float32, _ float32) {
+			for i, v := range x {
+				dst[i] = 0.5 * v * (1 + float32(math.Tanh(math.Sqrt(2/math.Pi)*float64(v+0.044715*v*v*v))))
+			}
+		}},
+	{Program: expProgram(), Cutoff: 1,
+		Ref: func(x, _ float32) float64 { return math.Exp(float64(x)) },
+		Naive: func(dst, x []float32, _ float32) {
+			for i, v := range x {
+				dst[i] = float32(math.Exp(float64(v)))
+			}
+		}},
 }

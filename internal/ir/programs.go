@@ -42,20 +42,55 @@ func eluProgram() *Program {
 	for _, d := range b.consts(kernels.Expm1D7, kernels.Expm1D6, kernels.Expm1D5, kernels.Expm1D4, kernels.Expm1D3, kernels.Expm1D2) {
 		a = append(a, b.f(OpMul, alpha, d))
 	}
-	z := b.f(OpMax, x, b.k(kernels.ELUClamp))
-	n, s := b.pow2(z, b.k(kernels.ExpMagic))
-	t := b.f(OpFMA, n, b.k(-kernels.Ln2), z)
-	poly := b.horner(t, a...)
-	am1 := b.f(OpSub, s, b.k(1))
-	bt := b.f(OpMul, s, t)
-	q := b.f(OpMul, bt, t)
-	hi := b.f(OpAdd, am1, bt)
-	lo := b.f(OpSub, bt, b.f(OpSub, hi, am1))
+	hi, lo, q, poly := b.expm1Parts(b.f(OpMax, x, b.k(kernels.ELUClamp)), a, false)
 	y := b.f(OpFMA, alpha, hi, b.f(OpFMA, q, poly, b.f(OpMul, alpha, lo)))
 	// A NaN y (alpha NaN or infinite) is made canonical: its payload
 	// would depend on the ISA.
 	y = b.op(OpCanon, F32, y)
 	p.Out = b.op(OpQuiet, F32, x, b.op(OpSelNeg, F32, x, y, x))
+	return p
+}
+
+// seluProgram: x < 0 ? lambda*alpha*expm1(max(x, ELUClamp)) : lambda*x,
+// ELU's sequence with the constant lambda*alpha as a float-float and the
+// polynomial scaled by it; lambda*x = x + (lambda-1)*x; NaN quieted.
+func seluProgram() *Program {
+	p, b := newProgram("SELU")
+	x := b.op(OpInput, F32)
+	hi, lo, q, poly := b.expm1Parts(b.f(OpMax, x, b.k(kernels.ELUClamp)),
+		b.consts(kernels.SELUD7, kernels.SELUD6, kernels.SELUD5, kernels.SELUD4, kernels.SELUD3, kernels.SELUD2), false)
+	ah, al := b.k(kernels.SELUScaleHi), b.k(kernels.SELUScaleLo)
+	neg := b.f(OpFMA, ah, hi, b.f(OpFMA, q, poly, b.f(OpFMA, al, hi, b.f(OpMul, ah, lo))))
+	pos := b.f(OpFMA, b.k(kernels.SELULambdaM1), x, x)
+	p.Out = b.op(OpQuiet, F32, x, b.f(OpSelNeg, x, neg, pos))
+	return p
+}
+
+// tanhProgram: tanh(|x|) = -m/(2+m) with m = expm1(-2|x|) a float-float
+// (ELU's sequence, then renormalised), the division corrected like
+// Sigmoid's; the sign of x restored; x itself below TanhTiny, +-1 above
+// TanhOne; NaN quieted.
+func tanhProgram() *Program {
+	p, b := newProgram("Tanh")
+	x := b.op(OpInput, F32)
+	nax := b.f(OpOr, x, b.bits(kernels.SignBit)) // -|x|
+	z := b.f(OpMax, b.f(OpAdd, nax, nax), b.k(kernels.ELUClamp))
+	hi, lo, q, poly := b.expm1Parts(z, b.consts(kernels.Expm1D7, kernels.Expm1D6, kernels.Expm1D5, kernels.Expm1D4, kernels.Expm1D3, kernels.Expm1D2), true)
+	c := b.f(OpFMA, q, poly, lo)
+	mh := b.f(OpAdd, hi, c)
+	ml := b.f(OpSub, c, b.f(OpSub, mh, hi))
+	// (mh + ml)/(dh + dl), dh + dl = 2 + m exactly; y = -tanh(|x|).
+	two := b.k(2)
+	dh := b.f(OpAdd, two, mh)
+	dl := b.f(OpAdd, b.f(OpAdd, b.f(OpSub, two, dh), mh), ml)
+	y := b.f(OpDiv, mh, dh)
+	r := b.f(OpFNMA, y, dl, b.f(OpAdd, b.f(OpFNMA, y, dh, mh), ml))
+	half := b.k(0.5)
+	y = b.f(OpFMA, r, b.f(OpFNMA, y, half, half), y) // 1/(2+m) = (1-y)/2
+	y = b.f(OpSelNeg, b.f(OpAdd, nax, b.k(kernels.TanhOne)), b.k(-1), y)
+	y = b.f(OpSelNeg, x, y, b.f(OpSub, b.bits(0), y))
+	y = b.f(OpSelNeg, b.f(OpAdd, nax, b.k(kernels.TanhTiny)), y, x)
+	p.Out = b.op(OpQuiet, F32, x, y)
 	return p
 }
 
@@ -65,8 +100,8 @@ func eluProgram() *Program {
 func softplusProgram() *Program {
 	p, b := newProgram("Softplus")
 	x := b.op(OpInput, F32)
-	z := b.negAbs(x)
-	eh, el := b.expFF(z, b.selLess(z, kernels.SoftplusScaled, b.k(kernels.ExpMagic64), b.k(kernels.ExpMagic)))
+	z := b.negAbs(x, kernels.ExpClamp)
+	eh, el := b.expFF(z, noValue, b.selLess(z, kernels.SoftplusScaled, b.k(kernels.ExpMagic64), b.k(kernels.ExpMagic)))
 	two := b.k(2)
 	den := b.f(OpAdd, two, eh)
 	denl := b.f(OpAdd, b.f(OpSub, two, den), eh)
@@ -94,18 +129,90 @@ func softplusProgram() *Program {
 func sigmoidProgram() *Program {
 	p, b := newProgram("Sigmoid")
 	x := b.op(OpInput, F32)
-	eh, el := b.expFF(b.negAbs(x), b.k(kernels.ExpMagic64))
+	eh, el := b.expFF(b.negAbs(x, kernels.ExpClamp), noValue, b.k(kernels.ExpMagic64))
+	y, r, inv := b.sigmoidFF(x, eh, el)
+	p.Out = b.op(OpQuiet, F32, x, b.f(OpMul, b.f(OpFMA, r, inv, y), b.k(kernels.Unscale64)))
+	return p
+}
+
+// siluProgram: x * sigmoid(x), the sigmoid of sigmoidProgram (e clamped
+// lower, at ScaledClamp) kept as a float-float and multiplied with one
+// rounding; x itself from SiLUExact up; NaN quieted.
+func siluProgram() *Program {
+	p, b := newProgram("SiLU")
+	x := b.op(OpInput, F32)
+	eh, el := b.expFF(b.negAbs(x, kernels.ScaledClamp), noValue, b.k(kernels.ExpMagic64))
+	p.Out = b.xSigmoid(x, b.f(OpMax, x, b.k(kernels.ScaledClamp)), eh, el, kernels.SiLUExact)
+	return p
+}
+
+// geluTanhProgram: x * sigmoid(2u), 2u = x*(K1 + K2*x^2) (which is
+// x/2 * (1 + tanh(u))), with 2u a float-float computed from a =
+// max(-|x|, -GELUTanhClamp) (2u is odd in x) and e = exp(2u(a)) from it;
+// x itself from GELUTanhClamp up; NaN quieted.
+func geluTanhProgram() *Program {
+	p, b := newProgram("GELUTanh")
+	x := b.op(OpInput, F32)
+	a := b.negAbs(x, -kernels.GELUTanhClamp)
+	// w = a^2 = wh - nwl exactly; g = K1 + K2*w = gh + gl.
+	wh := b.f(OpMul, a, a)
+	nwl := b.f(OpFNMA, a, a, wh)
+	k1h, k2h := b.k(kernels.GELUTanhK1Hi), b.k(kernels.GELUTanhK2Hi)
+	ph := b.f(OpMul, k2h, wh)
+	npe := b.f(OpFNMA, k2h, wh, ph)
+	big, sm := b.f(OpMax, k1h, ph), b.f(OpMin, ph, k1h)
+	gh := b.f(OpAdd, big, sm)
+	ge := b.f(OpSub, sm, b.f(OpSub, gh, big))
+	gl := b.f(OpFNMA, k2h, nwl, b.f(OpFMA, b.k(kernels.GELUTanhK2Lo), wh,
+		b.f(OpSub, b.f(OpAdd, ge, b.k(kernels.GELUTanhK1Lo)), npe)))
+	// 2u(a) = zh + zl = a*(gh + gl).
+	zh := b.f(OpMul, a, gh)
+	zl := b.f(OpSub, b.f(OpMul, a, gl), b.f(OpFNMA, a, gh, zh))
+	eh, el := b.expFF(b.f(OpMax, zh, b.k(kernels.ScaledClamp)), zl, b.k(kernels.ExpMagic64))
+	p.Out = b.xSigmoid(x, b.f(OpMax, x, b.k(-kernels.GELUTanhClamp)), eh, el, kernels.GELUTanhClamp)
+	return p
+}
+
+// expProgram: e^x from the float-float exponential core, scaled by 2^-1
+// (2^64 below ExpScaled, so that subnormal results keep their precision)
+// and scaled back with one multiplication; x clamped to [ScaledClamp,
+// ExpMax]; NaN quieted.
+func expProgram() *Program {
+	p, b := newProgram("Exp")
+	x := b.op(OpInput, F32)
+	z := b.f(OpMax, b.f(OpMin, x, b.k(kernels.ExpMax)), b.k(kernels.ScaledClamp))
+	low := b.f(OpSub, z, b.k(kernels.ExpScaled))
+	eh := b.expHi(z, b.f(OpSelNeg, low, b.k(kernels.ExpMagic64), b.k(kernels.ExpMagicHalf)))
+	y := b.f(OpMul, eh, b.f(OpSelNeg, low, b.k(kernels.Unscale64), b.k(2)))
+	p.Out = b.op(OpQuiet, F32, x, y)
+	return p
+}
+
+// sigmoidFF returns sigmoid(x) * 2^64 as y + r*inv, from e = exp(-|x|) *
+// 2^64 = eh + el: the division (x < 0 ? e : 1) / (1 + e) corrected with
+// the remainder r.
+func (b builder) sigmoidFF(x, eh, el Value) (y, r, inv Value) {
 	one, un := b.k(1), b.k(kernels.Unscale64)
 	dh := b.f(OpFMA, eh, un, one)
 	dl := b.f(OpFMA, el, un, b.f(OpFMA, eh, un, b.f(OpSub, one, dh)))
 	num := b.f(OpSelNeg, x, eh, b.k(kernels.Scale64))
 	numl := b.f(OpSelNeg, x, el, b.bits(0))
-	y := b.f(OpDiv, num, dh)
-	r := b.f(OpFNMA, y, dl, b.f(OpAdd, b.f(OpFNMA, y, dh, num), numl))
+	y = b.f(OpDiv, num, dh)
+	r = b.f(OpFNMA, y, dl, b.f(OpAdd, b.f(OpFNMA, y, dh, num), numl))
 	ys := b.f(OpMul, y, un)
-	inv := b.f(OpSelNeg, x, b.f(OpSub, one, ys), ys)
-	p.Out = b.op(OpQuiet, F32, x, b.f(OpMul, b.f(OpFMA, r, inv, y), un))
-	return p
+	inv = b.f(OpSelNeg, x, b.f(OpSub, one, ys), ys)
+	return y, r, inv
+}
+
+// xSigmoid returns xc * sigmoid (x's sign choosing the branch), one
+// rounding from the float-float sigmoid, then unscaled; x itself where x
+// > exact; NaN quieted.
+func (b builder) xSigmoid(x, xc, eh, el Value, exact float32) Value {
+	y, r, inv := b.sigmoidFF(x, eh, el)
+	v := b.f(OpFMA, xc, y, b.f(OpMul, xc, b.f(OpMul, r, inv)))
+	v = b.f(OpMul, v, b.k(kernels.Unscale64))
+	v = b.f(OpSelNeg, b.f(OpSub, b.k(exact), x), x, v)
+	return b.op(OpQuiet, F32, x, v)
 }
 
 // k emits the float32 constant v.
@@ -141,26 +248,69 @@ func (b builder) horner(t Value, c ...Value) Value {
 	return p
 }
 
-// expFF emits exp(z) (times 2^64 with ExpMagic64) as the float-float
-// eh + el.
-func (b builder) expFF(z, magic Value) (eh, el Value) {
-	n, s := b.pow2(z, magic)
-	th := b.f(OpFMA, n, b.k(-kernels.Ln2Hi), z)
-	tl := b.f(OpMul, n, b.k(-kernels.Ln2Lo))
-	t := b.f(OpAdd, th, tl)
-	p := b.horner(t, b.consts(kernels.ExpC6, kernels.ExpC5, kernels.ExpC4, kernels.ExpC3, kernels.ExpC2)...)
-	q := b.f(OpFMA, b.f(OpMul, t, t), p, tl)
-	bb := b.f(OpMul, s, th)
-	e0 := b.f(OpAdd, s, bb)
-	l0 := b.f(OpFMA, s, q, b.f(OpSub, bb, b.f(OpSub, e0, s)))
+// noValue stands for an absent optional operand.
+const noValue Value = -1
+
+// expFF emits exp(z + zl) (times 2^64 with ExpMagic64) as the float-float
+// eh + el, for |zl| much smaller than |z| (zl may be noValue: zero).
+func (b builder) expFF(z, zl, magic Value) (eh, el Value) {
+	e0, l0 := b.expCore(z, zl, magic)
 	eh = b.f(OpAdd, e0, l0)
 	el = b.f(OpSub, l0, b.f(OpSub, eh, e0))
 	return eh, el
 }
 
-// negAbs emits -|x| clamped below at ExpClamp.
-func (b builder) negAbs(x Value) Value {
-	return b.f(OpMax, b.f(OpOr, x, b.bits(kernels.SignBit)), b.k(kernels.ExpClamp))
+// expHi emits exp(z) (scaled by magic as in expFF) rounded once: expFF's
+// high part.
+func (b builder) expHi(z, magic Value) Value {
+	e0, l0 := b.expCore(z, noValue, magic)
+	return b.f(OpAdd, e0, l0)
+}
+
+// expCore emits exp(z + zl) = e0 + l0 unnormalised (the package kernels
+// documentation).
+func (b builder) expCore(z, zl, magic Value) (e0, l0 Value) {
+	n, s := b.pow2(z, magic)
+	th := b.f(OpFMA, n, b.k(-kernels.Ln2Hi), z)
+	var tl Value
+	if zl == noValue {
+		tl = b.f(OpMul, n, b.k(-kernels.Ln2Lo))
+	} else {
+		tl = b.f(OpFMA, n, b.k(-kernels.Ln2Lo), zl)
+	}
+	t := b.f(OpAdd, th, tl)
+	p := b.horner(t, b.consts(kernels.ExpC6, kernels.ExpC5, kernels.ExpC4, kernels.ExpC3, kernels.ExpC2)...)
+	q := b.f(OpFMA, b.f(OpMul, t, t), p, tl)
+	bb := b.f(OpMul, s, th)
+	e0 = b.f(OpAdd, s, bb)
+	l0 = b.f(OpFMA, s, q, b.f(OpSub, bb, b.f(OpSub, e0, s)))
+	return e0, l0
+}
+
+// expm1Parts emits expm1(z) for z in [ELUClamp, 0] as ELU's sequence
+// (the package kernels documentation) with the coefficients d = D7..D2,
+// scaled or not: expm1(z) = hi + lo + q*p, hi + lo = s - 1 + s*t. s - 1
+// is exact for n >= -24, which suffices for ELU (it saturates there);
+// exact adds the rounding error of s - 1 to lo for every n.
+func (b builder) expm1Parts(z Value, d []Value, exact bool) (hi, lo, q, p Value) {
+	n, s := b.pow2(z, b.k(kernels.ExpMagic))
+	t := b.f(OpFMA, n, b.k(-kernels.Ln2), z)
+	p = b.horner(t, d...)
+	one := b.k(1)
+	am1 := b.f(OpSub, s, one)
+	bt := b.f(OpMul, s, t)
+	q = b.f(OpMul, bt, t)
+	hi = b.f(OpAdd, am1, bt)
+	lo = b.f(OpSub, bt, b.f(OpSub, hi, am1))
+	if exact {
+		lo = b.f(OpAdd, lo, b.f(OpSub, s, b.f(OpAdd, am1, one)))
+	}
+	return hi, lo, q, p
+}
+
+// negAbs emits -|x| clamped below at clamp.
+func (b builder) negAbs(x Value, clamp float32) Value {
+	return b.f(OpMax, b.f(OpOr, x, b.bits(kernels.SignBit)), b.k(clamp))
 }
 
 // selLess emits x < c ? y : z for the constant c, as (x - c) < 0 ? y : z:

@@ -52,8 +52,9 @@ func Special() []float32 {
 
 // ULP returns |got - ref| in units of the float32 spacing at |ref| (the
 // spacing of subnormals below the smallest normal). Results that agree on
-// NaN, or on an infinity, are 0 ULP off; a finite ref with an infinite got
-// is +Inf.
+// NaN, or on an infinity, are 0 ULP off, and so is an infinite got where
+// ref overflows float32; otherwise an infinite got counts as 2^128, the
+// value it rounds from, and an infinite ref with a finite got is +Inf.
 func ULP(got float32, ref float64) float64 {
 	g := float64(got)
 	switch {
@@ -62,7 +63,12 @@ func ULP(got float32, ref float64) float64 {
 			return 0
 		}
 		return math.Inf(1)
-	case math.IsInf(ref, 0) || math.IsInf(g, 0):
+	case math.IsInf(g, 0) && !math.IsInf(ref, 0):
+		if float32(ref) == got {
+			return 0 // ref overflows float32: +-Inf is its rounding
+		}
+		g = math.Copysign(0x1p128, g) // the value an overflow stands for
+	case math.IsInf(ref, 0):
 		if g == ref {
 			return 0
 		}
