@@ -21,11 +21,16 @@ package peers
 #include <sleef.h>
 #pragma GCC pop_options
 
-enum { ReLU, LeakyReLU, ELU, Softplus, Sigmoid };
+enum { ReLU, LeakyReLU, ELU, Softplus, Sigmoid, SELU, Tanh, SiLU, GELUTanh, Exp };
+
+// SELU's lambda and alpha, GELUTanh's sqrt(2/pi).
+#define LAMBDA 1.0507009873554804934193349852946f
+#define ALPHA 1.6732632423543772848170429916717f
+#define SQRT2PI 0.79788456080286535587989211986876f
 
 // XNNPACK: one operator per kernel (and alpha), single-threaded.
-static xnn_operator_t xops[5];
-static float xalpha[5];
+static xnn_operator_t xops[Exp + 1];
+static float xalpha[Exp + 1];
 
 static int xnnCreate(int k, float a) {
 	if (xops[k] != NULL && xalpha[k] == a) return 0;
@@ -58,7 +63,9 @@ static int xnnSetup(int k, float a, float *dst, const float *x, size_t n) {
 static int xnnRun(int k) { return xnn_run_operator(xops[k], NULL); }
 
 // SLEEF: ELU as alpha*expm1(x) for x < 0, Softplus as
-// max(x, 0) + log1p(exp(-|x|)), Sigmoid as 1/(1+exp(-x)).
+// max(x, 0) + log1p(exp(-|x|)), Sigmoid as 1/(1+exp(-x)), SELU as
+// lambda*(x < 0 ? alpha*expm1(x) : x), SiLU as x/(1+exp(-x)), GELUTanh as
+// its formula with SLEEF's tanh; Tanh and Exp are SLEEF's own.
 __attribute__((target("avx512f")))
 static void sleef16(int k, float *d, const float *x, size_t n, float a) {
 	const __m512 z = _mm512_setzero_ps(), one = _mm512_set1_ps(1), va = _mm512_set1_ps(a);
@@ -74,9 +81,29 @@ static void sleef16(int k, float *d, const float *x, size_t n, float a) {
 			r = _mm512_add_ps(_mm512_max_ps(v, z), Sleef_log1pf16_u10(Sleef_expf16_u10(
 				_mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(v), sign)))));
 			break;
-		default:
+		case Sigmoid:
 			r = _mm512_div_ps(one, _mm512_add_ps(one, Sleef_expf16_u10(
 				_mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), sign)))));
+			break;
+		case SELU:
+			r = _mm512_mul_ps(_mm512_set1_ps(LAMBDA), _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, z, _CMP_LT_OQ), v,
+				_mm512_mul_ps(_mm512_set1_ps(ALPHA), Sleef_expm1f16_u10(v))));
+			break;
+		case Tanh:
+			r = Sleef_tanhf16_u10(v);
+			break;
+		case SiLU:
+			r = _mm512_div_ps(v, _mm512_add_ps(one, Sleef_expf16_u10(
+				_mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), sign)))));
+			break;
+		case GELUTanh: {
+			__m512 u = _mm512_mul_ps(_mm512_set1_ps(SQRT2PI), _mm512_fmadd_ps(_mm512_mul_ps(
+				_mm512_set1_ps(0.044715f), v), _mm512_mul_ps(v, v), v));
+			r = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), v), _mm512_add_ps(one, Sleef_tanhf16_u10(u)));
+			break;
+		}
+		default:
+			r = Sleef_expf16_u10(v);
 		}
 		_mm512_storeu_ps(d + i, r);
 	}
@@ -97,8 +124,27 @@ static void sleef8(int k, float *d, const float *x, size_t n, float a) {
 			r = _mm256_add_ps(_mm256_max_ps(v, z),
 				Sleef_log1pf8_u10(Sleef_expf8_u10(_mm256_or_ps(v, sign))));
 			break;
-		default:
+		case Sigmoid:
 			r = _mm256_div_ps(one, _mm256_add_ps(one, Sleef_expf8_u10(_mm256_xor_ps(v, sign))));
+			break;
+		case SELU:
+			r = _mm256_mul_ps(_mm256_set1_ps(LAMBDA), _mm256_blendv_ps(v,
+				_mm256_mul_ps(_mm256_set1_ps(ALPHA), Sleef_expm1f8_u10(v)), _mm256_cmp_ps(v, z, _CMP_LT_OQ)));
+			break;
+		case Tanh:
+			r = Sleef_tanhf8_u10(v);
+			break;
+		case SiLU:
+			r = _mm256_div_ps(v, _mm256_add_ps(one, Sleef_expf8_u10(_mm256_xor_ps(v, sign))));
+			break;
+		case GELUTanh: {
+			__m256 u = _mm256_mul_ps(_mm256_set1_ps(SQRT2PI), _mm256_fmadd_ps(_mm256_mul_ps(
+				_mm256_set1_ps(0.044715f), v), _mm256_mul_ps(v, v), v));
+			r = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v), _mm256_add_ps(one, Sleef_tanhf8_u10(u)));
+			break;
+		}
+		default:
+			r = Sleef_expf8_u10(v);
 		}
 		_mm256_storeu_ps(d + i, r);
 	}
@@ -118,7 +164,12 @@ static void sleef(int k, float *d, const float *x, size_t n, float a) {
 		switch (k) {
 		case ELU: d[i] = v < 0 ? a * Sleef_expm1f_u10(v) : v; break;
 		case Softplus: d[i] = fmaxf(v, 0) + Sleef_log1pf_u10(Sleef_expf_u10(-fabsf(v))); break;
-		default: d[i] = 1 / (1 + Sleef_expf_u10(-v));
+		case Sigmoid: d[i] = 1 / (1 + Sleef_expf_u10(-v)); break;
+		case SELU: d[i] = LAMBDA * (v < 0 ? ALPHA * Sleef_expm1f_u10(v) : v); break;
+		case Tanh: d[i] = Sleef_tanhf_u10(v); break;
+		case SiLU: d[i] = v / (1 + Sleef_expf_u10(-v)); break;
+		case GELUTanh: d[i] = 0.5f * v * (1 + Sleef_tanhf_u10(SQRT2PI * fmaf(0.044715f * v, v * v, v))); break;
+		default: d[i] = Sleef_expf_u10(v);
 		}
 	}
 }
@@ -134,7 +185,7 @@ import (
 	"fmt"
 	"unsafe"
 
-	"github.com/rectify-go/rectify"
+	"github.com/rectify-go/rectify/internal/api"
 	"github.com/rectify-go/rectify/internal/ir"
 	"github.com/viterin/vek/vek32"
 )
@@ -153,7 +204,7 @@ func Alpha(k int) float32 {
 }
 
 // Func applies a kernel to x, writing dst.
-type Func func(dst, x []float32, alpha float32)
+type Func = api.Func
 
 // A Peer is one implementation of the kernels. Setup returns the call to
 // time on dst and x, or nil if the peer has no such kernel; its buffers
@@ -174,15 +225,14 @@ func (p Peer) Run(k int, dst, x []float32, alpha float32) bool {
 
 // Peers lists rectify first, then its peers.
 var Peers = []Peer{
-	funcs("rectify", func(dst, x []float32, _ float32) { rectify.ReLU(dst, x) },
-		rectify.LeakyReLU, rectify.ELU,
-		func(dst, x []float32, _ float32) { rectify.Softplus(dst, x) },
-		func(dst, x []float32, _ float32) { rectify.Sigmoid(dst, x) }),
+	funcs("rectify", api.Public...),
 	{"XNNPACK", xnnpack},
-	funcs("SLEEF", nil, nil, sleef(C.ELU), sleef(C.Softplus), sleef(C.Sigmoid)),
-	// vek32 has no ELU or Softplus (nor expm1 or log1p); its ReLU is
-	// MaximumNumber, its LeakyReLU max(x, alpha*x), its Sigmoid four
-	// passes: Neg, Exp, AddNumber 1, Inv.
+	funcs("SLEEF", nil, nil, sleef(C.ELU), sleef(C.Softplus), sleef(C.Sigmoid),
+		sleef(C.SELU), sleef(C.Tanh), sleef(C.SiLU), sleef(C.GELUTanh), sleef(C.Exp)),
+	// vek32 has no ELU, Softplus, SELU, Tanh or GELU (nor expm1, log1p,
+	// tanh or erf); its ReLU is MaximumNumber, its LeakyReLU max(x,
+	// alpha*x), its Sigmoid four passes: Neg, Exp, AddNumber 1, Inv, its
+	// SiLU the same and Mul by x.
 	funcs("vek32",
 		func(dst, x []float32, _ float32) { vek32.MaximumNumber_Into(dst, x, 0) },
 		func(dst, x []float32, a float32) {
@@ -194,12 +244,27 @@ var Peers = []Peer{
 			vek32.Exp_Inplace(dst)
 			vek32.AddNumber_Inplace(dst, 1)
 			vek32.Inv_Inplace(dst)
-		}),
+		}, nil, nil,
+		func(dst, x []float32, _ float32) {
+			vek32.Neg_Into(dst, x)
+			vek32.Exp_Inplace(dst)
+			vek32.AddNumber_Inplace(dst, 1)
+			vek32.Inv_Inplace(dst)
+			vek32.Mul_Inplace(dst, x)
+		}, nil,
+		func(dst, x []float32, _ float32) { vek32.Exp_Into(dst, x) }),
 	naive(),
-	funcs("copy()", cp, cp, cp, cp, cp),
+	copies(),
 }
 
-func cp(dst, x []float32, _ float32) { copy(dst, x) }
+// copies is copy() of the same bytes for every kernel: the roofline.
+func copies() Peer {
+	fs := make([]Func, len(Kernels))
+	for k := range fs {
+		fs[k] = func(dst, x []float32, _ float32) { copy(dst, x) }
+	}
+	return funcs("copy()", fs...)
+}
 
 // funcs makes a peer of one Func per kernel (nil or missing: absent).
 func funcs(name string, fs ...Func) Peer {
@@ -223,7 +288,7 @@ func naive() Peer {
 }
 
 func init() {
-	for i, name := range []string{"ReLU", "LeakyReLU", "ELU", "Softplus", "Sigmoid"} {
+	for i, name := range []string{"ReLU", "LeakyReLU", "ELU", "Softplus", "Sigmoid", "SELU", "Tanh", "SiLU", "GELUTanh", "Exp"} {
 		if Kernels[i].Name != name {
 			panic("peers: kernel " + Kernels[i].Name + " where the C code has " + name)
 		}
@@ -234,10 +299,10 @@ func init() {
 }
 
 // xnnpack sets up XNNPACK's operator for kernel k on dst and x (outside
-// the timed loop) and returns the call that runs it. XNNPACK has no
-// Softplus.
+// the timed loop) and returns the call that runs it. XNNPACK (Debian's
+// 2022 snapshot) has no Softplus, SELU, Tanh, SiLU, GELU or Exp.
 func xnnpack(k int, dst, x []float32, a float32) func() {
-	if k == C.Softplus || len(x) == 0 {
+	if k > C.Sigmoid || k == C.Softplus || len(x) == 0 {
 		return nil
 	}
 	if s := C.xnnSetup(C.int(k), C.float(a), ptr(dst), ptr(x), C.size_t(len(x))); s != 0 {

@@ -95,8 +95,8 @@ func TestULP(t *testing.T) {
 				got := float64(dst[i])
 				e := testutil.ULP(dst[i], r)
 				switch {
-				case math.IsNaN(got) || math.IsInf(got, 0):
-					bad++
+				case math.IsNaN(got) || math.IsInf(got, 0) && got != float64(float32(r)):
+					bad++ // not the overflow of a result beyond float32
 				case subnormal(float64(v)) || subnormal(float64(float32(r))):
 					worstSub = max(worstSub, e)
 				default:
@@ -121,7 +121,7 @@ func TestULP(t *testing.T) {
 			sub[k+1] = append(sub[k+1], cell)
 		}
 	}
-	fmt.Printf("Max error in float32 ULPs over %d finite inputs (every 4099th bit pattern) against the float64 references of rectify's accuracy tests (math.Expm1, math.Exp, math.Log1p), where inputs and results are normal or zero (NaN/Inf: results that should be finite):\n\n", len(x))
+	fmt.Printf("Max error in float32 ULPs over %d finite inputs (every 4099th bit pattern) against the float64 references of rectify's accuracy tests (math.Expm1, math.Exp, math.Log1p, math.Tanh, ...), where inputs and results are normal or zero (NaN/Inf: results that should be finite):\n\n", len(x))
 	printTable(normal)
 	fmt.Printf("Where the input or the rounded result is subnormal (ULP: 2^-149), and how many of the subnormal results the peer returns (none: it flushes them):\n\n")
 	printTable(sub)
