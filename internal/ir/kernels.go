@@ -129,7 +129,12 @@ var Kernels = []*Kernel{
 			}
 		}},
 	{Program: siluProgram(), Cutoff: 1,
-		Ref: func(x, _ float32) float64 { return float64(x) / (1 + math.Exp(-float64(x))) },
+		Ref: func(x, _ float32) float64 {
+			if math.IsInf(float64(x), -1) {
+				return math.Copysign(0, -1) // not -Inf/Inf
+			}
+			return float64(x) / (1 + math.Exp(-float64(x)))
+		},
 		Naive: func(dst, x []float32, _ float32) {
 			for i, v := range x {
 				dst[i] = v / (1 + float32(math.Exp(float64(-v))))
@@ -138,6 +143,9 @@ var Kernels = []*Kernel{
 	{Program: geluTanhProgram(), Cutoff: 1,
 		Ref: func(x, _ float32) float64 {
 			v := float64(x)
+			if math.IsInf(v, -1) {
+				return math.Copysign(0, -1) // not -Inf/Inf
+			}
 			u2 := v * (2*math.Sqrt(2/math.Pi) + 2*0.044715*math.Sqrt(2/math.Pi)*v*v)
 			return v / (1 + math.Exp(-u2))
 		},
