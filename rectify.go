@@ -95,7 +95,7 @@ func Sigmoid(dst, x []float32) {
 // 1.0507009873554804934193349852946 and alpha =
 // 1.6732632423543772848170429916717 (not their float32 roundings).
 //
-// Every result is within 1 ULP of the true value (measured maximum 0.80 ULP
+// Every result is within 1 ULP of the true value (measured maximum 0.88 ULP
 // over all 2^32 inputs). -0 gives -0, +Inf gives +Inf, -Inf gives
 // -lambda*alpha, and a NaN input gives the same NaN quieted (bits |
 // 0x00400000).
@@ -112,7 +112,7 @@ func SELU(dst, x []float32) {
 
 // Tanh sets dst[i] = tanh(x[i]) for every i.
 //
-// Every result is within 1 ULP of the true value (measured maximum 0.80 ULP
+// Every result is within 1 ULP of the true value (measured maximum 0.76 ULP
 // over all 2^32 inputs). ±0 and tiny inputs (|x| <= 2^-12) are returned
 // unchanged, ±Inf gives ±1, and a NaN input gives the same NaN quieted
 // (bits | 0x00400000).
@@ -130,7 +130,7 @@ func Tanh(dst, x []float32) {
 // SiLU sets dst[i] = x[i] / (1 + exp(-x[i])) for every i: x times its
 // sigmoid, the Swish of beta 1.
 //
-// Every result is within 1 ULP of the true value (measured maximum 0.80 ULP
+// Every result is within 1 ULP of the true value (measured maximum 0.83 ULP
 // over all 2^32 inputs). ±0 gives ±0, +Inf gives +Inf, -Inf gives -0, and
 // a NaN input gives the same NaN quieted (bits | 0x00400000). Subnormal
 // results (x below about -88) are computed, not flushed.
@@ -151,7 +151,7 @@ func SiLU(dst, x []float32) {
 // without the cancellation of 1 + tanh for negative x.
 //
 // Every result is within 1 ULP of the true value of that formula (measured
-// maximum 0.80 ULP over all 2^32 inputs). ±0 gives ±0, +Inf gives +Inf,
+// maximum 0.81 ULP over all 2^32 inputs). ±0 gives ±0, +Inf gives +Inf,
 // -Inf gives -0, and a NaN input gives the same NaN quieted (bits |
 // 0x00400000). Subnormal results (x below about -10) are computed, not
 // flushed.
@@ -168,8 +168,8 @@ func GELUTanh(dst, x []float32) {
 
 // Exp sets dst[i] = e^x[i] for every i.
 //
-// Every result is within 1 ULP of the true value (measured maximum 0.80 ULP
-// over all 2^32 inputs). ±0 gives 1, x above 88.72283 (and +Inf) gives
+// Every result is within 1 ULP of the true value (measured maximum 0.78 ULP
+// over all 2^32 inputs). ±0 gives 1, x from 88.72284 up (and +Inf) gives
 // +Inf, -Inf gives +0, and a NaN input gives the same NaN quieted (bits |
 // 0x00400000). Subnormal results (x below about -87.34) are computed, not
 // flushed.
