@@ -24,7 +24,7 @@ func TestMatchesProgram(t *testing.T) {
 			f(dst, x, alpha)
 			bad := 0
 			for i, v := range x {
-				want := ir.EvalLane(p, v, alpha)
+				want := ir.EvalLane(p, []float32{v}, alpha)
 				if math.Float32bits(dst[i]) != math.Float32bits(want) {
 					if bad++; bad <= 5 {
 						t.Errorf("%s(%#08x, alpha=%g) = %#08x, program gives %#08x", p.Name,

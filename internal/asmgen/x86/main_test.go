@@ -349,14 +349,14 @@ func TestSyntheticPrograms(t *testing.T) {
 	for _, s := range isas {
 		for _, p := range progs {
 			name := p.FuncName(s.name)
-			fmt.Fprintf(&decl, "\n//go:noescape\n%s\n", strings.Replace(ir.Signature, "func", "func "+name, 1))
+			fmt.Fprintf(&decl, "\n//go:noescape\n%s\n", strings.Replace(p.Signature(), "func", "func "+name, 1))
 			if !run[s.name] {
 				continue
 			}
 			for _, alpha := range []uint32{0x3e99999a, 0xc0000000, 0, 0x80000000, 0x7fc00000} {
 				want := make([]uint32, len(xs))
 				for i, x := range xs {
-					want[i] = math.Float32bits(ir.EvalLane(p, math.Float32frombits(x), math.Float32frombits(alpha)))
+					want[i] = math.Float32bits(ir.EvalLane(p, []float32{math.Float32frombits(x)}, math.Float32frombits(alpha)))
 				}
 				fmt.Fprintf(&cases, "\t{%q, %s, %#x, %#v},\n", name, name, alpha, want)
 			}
