@@ -139,9 +139,17 @@ import (
 	"github.com/viterin/vek/vek32"
 )
 
-// Kernels are rectify's kernels in API order (internal/ir's list; the
-// C code numbers them the same way).
-var Kernels = ir.Kernels
+// Kernels are rectify's one-input kernels in API order (internal/ir's
+// list; the C code numbers them the same way). The two-input kernels
+// (PReLU) have no peers here yet.
+var Kernels = func() (ks []*ir.Kernel) {
+	for _, k := range ir.Kernels {
+		if k.Inputs() == 1 {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}()
 
 // Alpha is the parameter the benchmarks pass to kernel k: the first of
 // its accuracy sweep, as in rectify's own benchmarks, or 0.
@@ -217,7 +225,7 @@ func funcs(name string, fs ...Func) Peer {
 func naive() Peer {
 	var fs []Func
 	for _, k := range Kernels {
-		fs = append(fs, k.Naive)
+		fs = append(fs, func(dst, x []float32, a float32) { k.Naive(dst, x, nil, a) })
 	}
 	return funcs("naive", fs...)
 }

@@ -91,7 +91,7 @@ func TestULP(t *testing.T) {
 			}
 			worst, worstSub, bad, due, kept := 0.0, 0.0, 0, 0, 0
 			for i, v := range x {
-				r := kern.Ref(v, Alpha(k))
+				r := kern.Ref(v, 0, Alpha(k))
 				got := float64(dst[i])
 				e := testutil.ULP(dst[i], r)
 				switch {
