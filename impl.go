@@ -82,9 +82,15 @@ const tileLen = 1024
 // row: checked by the caller). A row of at most half a tile is first
 // repeated into a stack array of tileLen elements, as often as fits and x
 // needs, so that each kernel call covers many rows; a longer row is its
-// own y. It allocates nothing.
+// own y. It allocates nothing. The generic level runs the fallback on
+// the whole of x: it repeats the row itself (as every fallback of a
+// kernel with a repeated y does), and a Go loop needs no chunks.
 func runRows(k kernelID, dst, x, row []float32, alpha float32) {
 	l := dispatch.Selected()
+	if l == dispatch.Generic {
+		generic2(k, dst, x, row, alpha)
+		return
+	}
 	if n := len(row); 2*n > tileLen || len(x) == n {
 		rows(l, k, dst, x, row, alpha)
 		return

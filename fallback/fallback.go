@@ -62,13 +62,13 @@ func PReLU(dst, x, slope []float32) {
 	for r := 0; r < len(x); r += len(slope) {
 		d, row := dst[r:r+len(slope)], x[r:r+len(slope)]
 		if canon {
-			for j, v := range row {
-				d[j] = leakyCanon(v, slope[j])
+			for j, a := range slope {
+				d[j] = leakyCanon(row[j], a)
 			}
 			continue
 		}
-		for j, v := range row {
-			d[j] = leaky(v, slope[j])
+		for j, a := range slope {
+			d[j] = leaky(row[j], a)
 		}
 	}
 }
