@@ -3,6 +3,7 @@ package rectify
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -58,15 +59,24 @@ func (s *ulpStats) add(o ulpStats) {
 	s.sum += o.sum
 }
 
-// sweep checks c on every stride-th bit pattern: the fallback against the
-// float64 reference (NaN inputs: the quieted NaN for the exp kernels) and
-// every supported path against the fallback, bit for bit.
+// second is the second input that the sweep pairs with the input with bits
+// b: another bit pattern, scrambled from b (every value class, NaNs, zeros
+// and infinities included, meets every other).
+func second(b uint32) float32 {
+	return math.Float32frombits(bits.RotateLeft32(b*0x9e3779b1, 15) ^ 0x5bd1e995)
+}
+
+// sweep checks c on every stride-th bit pattern (with a second input for a
+// two-input kernel): the fallback against the float64 reference (NaN
+// inputs: the quieted NaN for the exp kernels, the same NaN for the exact
+// kernels, whose other NaN results are the canonical NaN) and every
+// supported path against the fallback, bit for bit.
 func sweep(c accuracyCase, stride uint64) ulpStats {
 	const block = 1 << 16
-	var levels []*kernelSet
+	var levels []dispatch.Level
 	for _, l := range dispatch.Supported() {
 		if l != dispatch.Generic {
-			levels = append(levels, sets[l])
+			levels = append(levels, l)
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
@@ -80,6 +90,10 @@ func sweep(c accuracyCase, stride uint64) ulpStats {
 		go func(w int) {
 			defer wg.Done()
 			x := make([]float32, block)
+			var y []float32
+			if c.Inputs() == 2 {
+				y = make([]float32, block)
+			}
 			want := make([]float32, block)
 			got := make([]float32, block)
 			var st ulpStats
@@ -89,9 +103,21 @@ func sweep(c accuracyCase, stride uint64) ulpStats {
 					x = append(x, math.Float32frombits(uint32(i*stride)))
 				}
 				want, got := want[:len(x)], got[:len(x)]
-				genericSet[c.k](want, x, c.alpha)
-				for _, s := range levels {
-					s[c.k](got, x, c.alpha)
+				if y != nil {
+					y = y[:len(x)]
+					for i, v := range x {
+						y[i] = second(math.Float32bits(v))
+					}
+				}
+				yi := func(i int) float32 {
+					if y == nil {
+						return 0
+					}
+					return y[i]
+				}
+				callKernel(dispatch.Generic, c.k, want, x, y, c.alpha)
+				for _, l := range levels {
+					callKernel(l, c.k, got, x, y, c.alpha)
 					for i := range x {
 						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 							st.pathBad++
@@ -108,12 +134,18 @@ func sweep(c accuracyCase, stride uint64) ulpStats {
 						continue
 					}
 					var e float64
-					if c.Exact {
-						if want[i] != float32(c.Ref(v, c.alpha)) {
+					ref := c.Ref(v, yi(i), c.alpha)
+					switch {
+					case c.Exact && math.IsNaN(ref):
+						if math.Float32bits(want[i]) != kernels.CanonicalNaN {
 							e = math.Inf(1)
 						}
-					} else {
-						e = testutil.ULP(want[i], c.Ref(v, c.alpha))
+					case c.Exact:
+						if want[i] != float32(ref) {
+							e = math.Inf(1)
+						}
+					default:
+						e = testutil.ULP(want[i], ref)
 					}
 					st.n++
 					st.sum += e
@@ -194,14 +226,14 @@ func TestRandomAlphas(t *testing.T) {
 		worst, at, atAlpha := 0.0, float32(0), float32(0)
 		for range 300 {
 			a := float32(0.01 * math.Pow(1000, r.Float64()))
-			genericSet[i](want, x, a)
+			callKernel(dispatch.Generic, kernelID(i), want, x, nil, a)
 			for j, v := range x {
-				if e := testutil.ULP(want[j], k.Ref(v, a)); e > worst {
+				if e := testutil.ULP(want[j], k.Ref(v, 0, a)); e > worst {
 					worst, at, atAlpha = e, v, a
 				}
 			}
 			for _, l := range dispatch.Supported() {
-				sets[l][i](got, x, a)
+				callKernel(l, kernelID(i), got, x, nil, a)
 				for j := range x {
 					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
 						t.Fatalf("%s/%v(%#08x, alpha=%g) = %#08x, fallback %#08x", k.Name, l,

@@ -1,19 +1,20 @@
 // Package rectify provides fast, exact activation kernels over []float32:
-// ReLU, LeakyReLU, ELU, Softplus and Sigmoid, as drop-in replacements for
-// the loops that Go inference code writes by hand.
+// ReLU, LeakyReLU, PReLU, ELU, Softplus and Sigmoid, as drop-in
+// replacements for the loops that Go inference code writes by hand.
 //
 // # Kernels
 //
-// Every function writes f(x[i]) to dst[i] for each i. dst and x must have
-// the same length; dst may be x itself (in place), but any other overlap
-// panics, as does a length mismatch. The functions allocate nothing, start
-// no goroutines and are safe for concurrent use.
+// Every function writes f(x[i]) to dst[i] for each i (PReLU: f(x[i],
+// slope[i%len(slope)]), one slope per channel of channels-last data). dst
+// and x must have the same length; dst may be x itself (in place), but any
+// other overlap panics, as does a length mismatch. The functions allocate
+// nothing, start no goroutines and are safe for concurrent use.
 //
 // # Accuracy
 //
-// ReLU and LeakyReLU are exact. ELU (for alpha in [0.01, 10]), Softplus
-// and Sigmoid are within 1 ULP of the true value for every one of the 2^32
-// inputs (see the README's accuracy table): each runs a fixed sequence of
+// ReLU, LeakyReLU and PReLU are exact. ELU (for alpha in [0.01, 10]),
+// Softplus and Sigmoid are within 1 ULP of the true value for every one of
+// the 2^32 inputs (see the README's accuracy table): each runs a fixed sequence of
 // float32 IEEE operations, with the rounding errors that matter recovered
 // by exact transformations (package kernels). Subnormal results are
 // computed, never flushed. A NaN input to ELU, Softplus or Sigmoid returns

@@ -21,6 +21,16 @@ func ExampleLeakyReLU() {
 	// Output: [-0.2 -0.05 0 1.5]
 }
 
+func ExamplePReLU() {
+	// Two rows of three channels, channels last: one slope per channel.
+	x := []float32{-2, -2, -2, 1, -4, 0}
+	slope := []float32{0.1, 0.5, -1}
+	y := make([]float32, len(x))
+	rectify.PReLU(y, x, slope)
+	fmt.Println(y)
+	// Output: [-0.2 -1 2 1 -2 0]
+}
+
 func ExampleELU() {
 	x := []float32{-10, -1, 0, 2}
 	y := make([]float32, len(x))

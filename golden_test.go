@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,7 +33,9 @@ func goldenInputs() []float32 {
 }
 
 // TestGolden checks every path against outputs computed once on amd64 and
-// committed: the same bits on every architecture.
+// committed: the same bits on every architecture. A line is a kernel's
+// name, the bits of alpha, of the input, of the second input (two-input
+// kernels only) and of the output.
 func TestGolden(t *testing.T) {
 	if *update {
 		writeGolden(t)
@@ -45,7 +48,7 @@ func TestGolden(t *testing.T) {
 	type line struct {
 		k       kernel
 		alpha   float32
-		x, y    uint32
+		x, s, y uint32 // input, second input, output
 		lineNum int
 	}
 	var lines []line
@@ -55,16 +58,27 @@ func TestGolden(t *testing.T) {
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
 		}
-		var name string
-		var a, x, y uint32
-		if _, err := fmt.Sscanf(s, "%s %x %x %x", &name, &a, &x, &y); err != nil {
-			t.Fatalf("%s:%d: %v", goldenFile, n, err)
-		}
-		k, ok := kernelNamed(name)
+		f := strings.Fields(s)
+		k, ok := kernelNamed(f[0])
 		if !ok {
-			t.Fatalf("%s:%d: unknown kernel %q", goldenFile, n, name)
+			t.Fatalf("%s:%d: unknown kernel %q", goldenFile, n, f[0])
 		}
-		lines = append(lines, line{k, math.Float32frombits(a), x, y, n})
+		if len(f) != 3+k.Inputs() {
+			t.Fatalf("%s:%d: %d fields, want %d", goldenFile, n, len(f), 3+k.Inputs())
+		}
+		var v [4]uint32 // alpha, input(s), output
+		for i, h := range f[1:] {
+			b, err := strconv.ParseUint(h, 16, 32)
+			if err != nil {
+				t.Fatalf("%s:%d: %v", goldenFile, n, err)
+			}
+			v[i] = uint32(b)
+		}
+		l := line{k: k, alpha: math.Float32frombits(v[0]), x: v[1], y: v[2], lineNum: n}
+		if k.Inputs() == 2 {
+			l.s, l.y = v[2], v[3]
+		}
+		lines = append(lines, l)
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
@@ -76,11 +90,11 @@ func TestGolden(t *testing.T) {
 		bad := 0
 		for _, l := range lines {
 			dst := []float32{0}
-			l.k.public(dst, []float32{math.Float32frombits(l.x)}, l.alpha)
+			l.k.public(dst, []float32{math.Float32frombits(l.x)}, l.k.y([]float32{math.Float32frombits(l.s)}, 1), l.alpha)
 			if got := math.Float32bits(dst[0]); got != l.y {
 				if bad++; bad <= 10 {
-					t.Errorf("%s:%d: %s(%#08x, alpha=%g) = %#08x, want %#08x", goldenFile, l.lineNum,
-						l.k.Name, l.x, l.alpha, got, l.y)
+					t.Errorf("%s:%d: %s(%#08x, %#08x, alpha=%g) = %#08x, want %#08x", goldenFile, l.lineNum,
+						l.k.Name, l.x, l.s, l.alpha, got, l.y)
 				}
 			}
 		}
@@ -103,10 +117,26 @@ func writeGolden(t *testing.T) {
 	x := goldenInputs()
 	y := make([]float32, len(x))
 	for _, k := range kernels {
+		// Two-input kernels: each of the test parameters as the second
+		// input of every element.
+		seconds := []float32{0}
+		if k.Inputs() == 2 {
+			seconds = testutil.Alphas
+		}
 		for _, a := range k.alphas() {
-			k.fallback(y, x, a)
-			for i := range x {
-				fmt.Fprintf(&b, "%s %08x %08x %08x\n", k.Name, math.Float32bits(a), math.Float32bits(x[i]), math.Float32bits(y[i]))
+			for _, s := range seconds {
+				row := k.y(make([]float32, len(x)), len(x))
+				for i := range row {
+					row[i] = s
+				}
+				k.fallback(y, x, row, a)
+				for i := range x {
+					fmt.Fprintf(&b, "%s %08x %08x ", k.Name, math.Float32bits(a), math.Float32bits(x[i]))
+					if row != nil {
+						fmt.Fprintf(&b, "%08x ", math.Float32bits(s))
+					}
+					fmt.Fprintf(&b, "%08x\n", math.Float32bits(y[i]))
+				}
 			}
 		}
 	}

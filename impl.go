@@ -7,14 +7,18 @@ import (
 
 // A kernelFunc processes len(x) elements of equal-length slices that are
 // identical or do not overlap; alpha is ignored by kernels without a
-// parameter. Every kernel of every set has this signature.
+// parameter. Every one-input kernel of every set has this signature.
+// Two-input kernels, func(dst, x, y []float32, alpha float32) with y of
+// len(x) elements and dst identical to x or y or overlapping neither, run
+// through call2 (generated beside the kernels), which calls them directly.
 type kernelFunc func(dst, x []float32, alpha float32)
 
 // kernelID indexes a kernelSet (kernels_table.go, generated from
 // internal/ir.Kernels).
 type kernelID int
 
-// A kernelSet is one dispatch level's implementation of every kernel.
+// A kernelSet is one dispatch level's implementation of every one-input
+// kernel; the entries of two-input kernels are nil.
 type kernelSet [numKernels]kernelFunc
 
 // sets holds every level's kernels, indexed by level; a level without
@@ -57,4 +61,62 @@ func run(k kernelID, dst, x []float32, alpha float32) {
 //go:noinline
 func preemptible(f kernelFunc, dst, x []float32, alpha float32) {
 	f(dst, x, alpha)
+}
+
+// run2 runs two-input kernel k at level l, chunk by chunk, on slices that
+// its caller checked. Every call goes through call2, a preemption point.
+func run2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
+	for len(x) > chunk {
+		call2(l, k, dst[:chunk], x[:chunk], y[:chunk], alpha)
+		dst, x, y = dst[chunk:], x[chunk:], y[chunk:]
+	}
+	call2(l, k, dst, x, y, alpha)
+}
+
+// tileLen is the length of the stack array into which runRows repeats a
+// short row.
+const tileLen = 1024
+
+// runRows runs two-input kernel k on the level in use with y = row
+// repeated along x (len(x) a multiple of len(row) > 0, dst not overlapping
+// row: checked by the caller). A row of at most half a tile is first
+// repeated into a stack array of tileLen elements, as often as fits and x
+// needs, so that each kernel call covers many rows; a longer row is its
+// own y. It allocates nothing. The generic level runs the fallback on
+// the whole of x: it repeats the row itself (as every fallback of a
+// kernel with a repeated y does), and a Go loop needs no chunks.
+func runRows(k kernelID, dst, x, row []float32, alpha float32) {
+	l := dispatch.Selected()
+	if l == dispatch.Generic {
+		generic2(k, dst, x, row, alpha)
+		return
+	}
+	if n := len(row); 2*n > tileLen || len(x) == n {
+		rows(l, k, dst, x, row, alpha)
+		return
+	}
+	// Declared here, it is zeroed only on this path.
+	var tile [tileLen]float32
+	t := tile[:min(tileLen/len(row), len(x)/len(row))*len(row)]
+	repeat(t, row)
+	rows(l, k, dst, x, t, alpha)
+}
+
+// rows runs kernel k at level l on x with y = row repeated (len(x) a
+// multiple of len(row)): one call per len(row) elements, the last on
+// fewer where row holds several rows.
+func rows(l dispatch.Level, k kernelID, dst, x, row []float32, alpha float32) {
+	for len(x) > 0 {
+		m := min(len(row), len(x))
+		run2(l, k, dst[:m], x[:m], row[:m], alpha)
+		dst, x = dst[m:], x[m:]
+	}
+}
+
+// repeat fills t, a whole number of rows, with row repeated.
+func repeat(t, row []float32) {
+	copy(t, row)
+	for m := len(row); m < len(t); m *= 2 {
+		copy(t[m:], t[:m])
+	}
 }

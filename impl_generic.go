@@ -6,3 +6,11 @@ import "github.com/rectify-go/rectify/internal/dispatch"
 
 // simdSets is empty: this build has no assembly kernels.
 var simdSets map[dispatch.Level]*kernelSet
+
+// call2 runs two-input kernel k in pure Go: this build has no assembly
+// kernels.
+//
+//go:noinline
+func call2(_ dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
+	generic2(k, dst, x, y, alpha)
+}

@@ -211,6 +211,139 @@ done:
 	VZEROUPPER
 	RET
 
+// func pReLUAVX2(dst []float32, x []float32, y []float32, alpha float32)
+// Requires: AVX, AVX2
+TEXT ·pReLUAVX2(SB), NOSPLIT, $0-76
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ y_base+48(FP), DX
+	MOVQ x_len+32(FP), CX
+	CMPQ CX, $0x00000008
+	JB   short
+
+	// At least one vector: compute the last one, x[len-w:len], first
+	// (before an in-place loop overwrites it), and store it after the loop.
+	// It overlaps the loop's last vector when len is no multiple of w.
+	LEAQ      -32(SI)(CX*4), AX
+	LEAQ      -32(DX)(CX*4), R8
+	LEAQ      -32(DI)(CX*4), BX
+	VMOVUPS   (AX), Y0
+	VMOVUPS   (R8), Y1
+	VMULPS    Y0, Y1, Y1
+	VCMPPS    $0x03, Y1, Y1, Y2
+	VBLENDVPS Y2, u32_7fc00000<>+0(SB), Y1, Y1
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Y0, Y2
+	VBLENDVPS Y2, Y1, Y0, Y0
+	VMOVUPS   Y0, Y15
+
+	// Main loop: 4 vectors (32 elements) per iteration, interleaved 4 at a time, 0 of 0 loop constants in registers:
+	// 39 instructions, 1.22 per element.
+unrolled:
+	CMPQ      CX, $0x00000020
+	JB        single
+	VMOVUPS   (SI), Y0
+	VMOVUPS   32(SI), Y1
+	VMOVUPS   64(SI), Y2
+	VMOVUPS   96(SI), Y3
+	VMOVUPS   (DX), Y4
+	VMOVUPS   32(DX), Y5
+	VMOVUPS   64(DX), Y6
+	VMOVUPS   96(DX), Y7
+	VMULPS    Y0, Y4, Y4
+	VMULPS    Y1, Y5, Y5
+	VMULPS    Y2, Y6, Y6
+	VMULPS    Y3, Y7, Y7
+	VCMPPS    $0x03, Y4, Y4, Y8
+	VBLENDVPS Y8, u32_7fc00000<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y5, Y5, Y8
+	VBLENDVPS Y8, u32_7fc00000<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, u32_7fc00000<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, u32_7fc00000<>+0(SB), Y7, Y7
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Y0, Y8
+	VBLENDVPS Y8, Y4, Y0, Y0
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Y1, Y4
+	VBLENDVPS Y4, Y5, Y1, Y1
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Y2, Y4
+	VBLENDVPS Y4, Y6, Y2, Y2
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Y3, Y4
+	VBLENDVPS Y4, Y7, Y3, Y3
+	VMOVUPS   Y0, (DI)
+	VMOVUPS   Y1, 32(DI)
+	VMOVUPS   Y2, 64(DI)
+	VMOVUPS   Y3, 96(DI)
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, DI
+	SUBQ      $0x00000020, CX
+	JMP       unrolled
+
+	// One vector per iteration.
+single:
+	CMPQ      CX, $0x00000008
+	JB        last
+	VMOVUPS   (SI), Y0
+	VMOVUPS   (DX), Y1
+	VMULPS    Y0, Y1, Y1
+	VCMPPS    $0x03, Y1, Y1, Y2
+	VBLENDVPS Y2, u32_7fc00000<>+0(SB), Y1, Y1
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Y0, Y2
+	VBLENDVPS Y2, Y1, Y0, Y0
+	VMOVUPS   Y0, (DI)
+	ADDQ      $0x00000020, SI
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, DI
+	SUBQ      $0x00000008, CX
+	JMP       single
+
+last:
+	VMOVUPS Y15, (BX)
+	JMP     done
+
+	// A slice of 0..7 elements, gathered into a vector and scattered back one by one.
+short:
+	TESTQ   CX, CX
+	JZ      done
+	VMOVDQU lanes_7_0_1_2_3_4_5_6<>+0(SB), Y1
+	VXORPS  Y0, Y0, Y0
+	MOVQ    CX, AX
+
+tailload:
+	DECQ     AX
+	VPERMPS  Y0, Y1, Y0
+	VMOVSS   (SI)(AX*4), X2
+	VBLENDPS $0x01, Y2, Y0, Y0
+	JNZ      tailload
+	VMOVDQU  lanes_7_0_1_2_3_4_5_6<>+0(SB), Y2
+	VXORPS   Y1, Y1, Y1
+	MOVQ     CX, AX
+
+tailloady:
+	DECQ      AX
+	VPERMPS   Y1, Y2, Y1
+	VMOVSS    (DX)(AX*4), X3
+	VBLENDPS  $0x01, Y3, Y1, Y1
+	JNZ       tailloady
+	VMULPS    Y0, Y1, Y1
+	VCMPPS    $0x03, Y1, Y1, Y2
+	VBLENDVPS Y2, u32_7fc00000<>+0(SB), Y1, Y1
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Y0, Y2
+	VBLENDVPS Y2, Y1, Y0, Y0
+	VMOVDQU   lanes_1_2_3_4_5_6_7_0<>+0(SB), Y1
+	XORQ      AX, AX
+
+tailstore:
+	VMOVSS  X0, (DI)(AX*4)
+	VPERMPS Y0, Y1, Y0
+	INCQ    AX
+	CMPQ    AX, CX
+	JB      tailstore
+
+done:
+	VZEROUPPER
+	RET
+
 // func eluAVX2(dst []float32, x []float32, alpha float32)
 // Requires: AVX, AVX2, FMA3
 TEXT ·eluAVX2(SB), NOSPLIT, $0-52
@@ -3729,6 +3862,101 @@ last:
 	// A slice of 0..15 elements: the AVX2 kernel takes it, and returns to the caller.
 short:
 	JMP ·leakyReLUAVX2(SB)
+
+// func pReLUAVX512(dst []float32, x []float32, y []float32, alpha float32)
+// Requires: AVX, AVX512F
+TEXT ·pReLUAVX512(SB), NOSPLIT, $0-76
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ y_base+48(FP), DX
+	MOVQ x_len+32(FP), CX
+	CMPQ CX, $0x00000010
+	JB   short
+
+	// At least one vector: compute the last one, x[len-w:len], first
+	// (before an in-place loop overwrites it), and store it after the loop.
+	// It overlaps the loop's last vector when len is no multiple of w.
+	LEAQ      -64(SI)(CX*4), AX
+	LEAQ      -64(DX)(CX*4), R8
+	LEAQ      -64(DI)(CX*4), BX
+	VMOVUPS   (AX), Z0
+	VMOVUPS   (R8), Z1
+	VMULPS    Z0, Z1, Z1
+	VCMPPS    $0x03, Z1, Z1, K1
+	VBLENDMPS u32_7fc00000<>+0(SB), Z1, K1, Z1
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Z0, K1
+	VBLENDMPS Z1, Z0, K1, Z0
+	VMOVUPS   Z0, Z31
+
+	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 0 of 0 loop constants in registers:
+	// 39 instructions, 0.61 per element.
+unrolled:
+	CMPQ      CX, $0x00000040
+	JB        single
+	VMOVUPS   (SI), Z0
+	VMOVUPS   64(SI), Z1
+	VMOVUPS   128(SI), Z2
+	VMOVUPS   192(SI), Z3
+	VMOVUPS   (DX), Z4
+	VMOVUPS   64(DX), Z5
+	VMOVUPS   128(DX), Z6
+	VMOVUPS   192(DX), Z7
+	VMULPS    Z0, Z4, Z4
+	VMULPS    Z1, Z5, Z5
+	VMULPS    Z2, Z6, Z6
+	VMULPS    Z3, Z7, Z7
+	VCMPPS    $0x03, Z4, Z4, K1
+	VBLENDMPS u32_7fc00000<>+0(SB), Z4, K1, Z4
+	VCMPPS    $0x03, Z5, Z5, K1
+	VBLENDMPS u32_7fc00000<>+0(SB), Z5, K1, Z5
+	VCMPPS    $0x03, Z6, Z6, K1
+	VBLENDMPS u32_7fc00000<>+0(SB), Z6, K1, Z6
+	VCMPPS    $0x03, Z7, Z7, K1
+	VBLENDMPS u32_7fc00000<>+0(SB), Z7, K1, Z7
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Z0, K1
+	VBLENDMPS Z4, Z0, K1, Z0
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Z1, K1
+	VBLENDMPS Z5, Z1, K1, Z1
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Z2, K1
+	VBLENDMPS Z6, Z2, K1, Z2
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Z3, K1
+	VBLENDMPS Z7, Z3, K1, Z3
+	VMOVUPS   Z0, (DI)
+	VMOVUPS   Z1, 64(DI)
+	VMOVUPS   Z2, 128(DI)
+	VMOVUPS   Z3, 192(DI)
+	ADDQ      $0x00000100, SI
+	ADDQ      $0x00000100, DX
+	ADDQ      $0x00000100, DI
+	SUBQ      $0x00000040, CX
+	JMP       unrolled
+
+	// One vector per iteration.
+single:
+	CMPQ      CX, $0x00000010
+	JB        last
+	VMOVUPS   (SI), Z0
+	VMOVUPS   (DX), Z1
+	VMULPS    Z0, Z1, Z1
+	VCMPPS    $0x03, Z1, Z1, K1
+	VBLENDMPS u32_7fc00000<>+0(SB), Z1, K1, Z1
+	VCMPPS    $0x11, u32_00000000<>+0(SB), Z0, K1
+	VBLENDMPS Z1, Z0, K1, Z0
+	VMOVUPS   Z0, (DI)
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000010, CX
+	JMP       single
+
+last:
+	VMOVUPS Z31, (BX)
+	VZEROUPPER
+	RET
+
+	// A slice of 0..15 elements: the AVX2 kernel takes it, and returns to the caller.
+short:
+	JMP ·pReLUAVX2(SB)
 
 // func eluAVX512(dst []float32, x []float32, alpha float32)
 // Requires: AVX, AVX512F

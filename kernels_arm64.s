@@ -133,6 +133,89 @@ lanes1:
 done:
 	RET
 
+// func pReLUNEON(dst, x, y []float32, alpha float32)
+// Main loop: 4 vectors (16 elements) per iteration, 25 instructions, 1.56 per element; 13 vector registers.
+TEXT ·pReLUNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	SUBS $16, R2, R2
+	BLT vector
+loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R5), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x6e20dc84 // fmul v4.4s, v4.4s, v0.4s
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	WORD $0x6e22dcc6 // fmul v6.4s, v6.4s, v2.4s
+	WORD $0x6e23dce7 // fmul v7.4s, v7.4s, v3.4s
+	WORD $0x4e24e488 // fcmeq v8.4s, v4.4s, v4.4s
+	WORD $0x4e25e4a9 // fcmeq v9.4s, v5.4s, v5.4s
+	WORD $0x4e26e4ca // fcmeq v10.4s, v6.4s, v6.4s
+	WORD $0x4e27e4eb // fcmeq v11.4s, v7.4s, v7.4s
+	VBSL V31.B16, V4.B16, V8.B16
+	VBSL V31.B16, V5.B16, V9.B16
+	VBSL V31.B16, V6.B16, V10.B16
+	VBSL V31.B16, V7.B16, V11.B16
+	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
+	WORD $0x4ea0e825 // fcmlt v5.4s, v1.4s, #0.0
+	WORD $0x4ea0e846 // fcmlt v6.4s, v2.4s, #0.0
+	WORD $0x4ea0e867 // fcmlt v7.4s, v3.4s, #0.0
+	VBSL V0.B16, V8.B16, V4.B16
+	VBSL V1.B16, V9.B16, V5.B16
+	VBSL V2.B16, V10.B16, V6.B16
+	VBSL V3.B16, V11.B16, V7.B16
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUBS $16, R2, R2
+	BGE loop
+vector:
+	ADD $16, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VBSL V31.B16, V1.B16, V2.B16
+	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
+	VBSL V0.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VBSL V31.B16, V1.B16, V2.B16
+	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
+	VBSL V0.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
 DATA eluNEONk<>+0(SB)/8, $0x4b40007f4b40007f // 1.2583039e+07
 DATA eluNEONk<>+8(SB)/8, $0x4b40007f4b40007f
 GLOBL eluNEONk<>(SB), RODATA|NOPTR, $16

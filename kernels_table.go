@@ -8,6 +8,7 @@ import "github.com/rectify-go/rectify/fallback"
 const (
 	kReLU kernelID = iota
 	kLeakyReLU
+	kPReLU
 	kELU
 	kSoftplus
 	kSigmoid
@@ -23,6 +24,7 @@ const (
 var kernelNames = [numKernels]string{
 	"ReLU",
 	"LeakyReLU",
+	"PReLU",
 	"ELU",
 	"Softplus",
 	"Sigmoid",
@@ -38,6 +40,7 @@ var kernelNames = [numKernels]string{
 var cutoffs = [numKernels]int{
 	8,
 	8,
+	8,
 	1,
 	1,
 	1,
@@ -48,10 +51,12 @@ var cutoffs = [numKernels]int{
 	1,
 }
 
-// genericSet is the pure-Go kernel set: package fallback.
+// genericSet is the pure-Go kernel set of the one-input kernels: package
+// fallback.
 var genericSet = &kernelSet{
 	func(d, x []float32, _ float32) { fallback.ReLU(d, x) },
 	fallback.LeakyReLU,
+	nil, // PReLU: two inputs (call2)
 	fallback.ELU,
 	func(d, x []float32, _ float32) { fallback.Softplus(d, x) },
 	func(d, x []float32, _ float32) { fallback.Sigmoid(d, x) },
@@ -60,4 +65,17 @@ var genericSet = &kernelSet{
 	func(d, x []float32, _ float32) { fallback.SiLU(d, x) },
 	func(d, x []float32, _ float32) { fallback.GELUTanh(d, x) },
 	func(d, x []float32, _ float32) { fallback.Exp(d, x) },
+}
+
+// generic2 runs two-input kernel k in pure Go (package fallback) on
+// slices of one length; an empty call does nothing (PReLU's fallback would
+// reject its empty slope).
+func generic2(k kernelID, dst, x, y []float32, alpha float32) {
+	if len(x) == 0 {
+		return
+	}
+	switch k {
+	case kPReLU:
+		fallback.PReLU(dst, x, y)
+	}
 }

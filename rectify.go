@@ -2,6 +2,7 @@ package rectify
 
 import (
 	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/check"
 	"github.com/rectify-go/rectify/internal/dispatch"
 )
 
@@ -33,6 +34,27 @@ func LeakyReLU(dst, x []float32, alpha float32) {
 		return
 	}
 	run(kLeakyReLU, dst, x, alpha)
+}
+
+// PReLU sets dst[i] = x[i] < 0 ? slope[i%len(slope)]*x[i] : x[i] for
+// every i: LeakyReLU with one slope per channel of channels-last data (x
+// holds len(x)/len(slope) rows of len(slope) channels), as XNNPACK's
+// prelu_nc. It is exact: one float32 multiplication rounded to nearest
+// even, for any finite or infinite slope. NaN inputs and -0 keep their
+// bits; a NaN product (a slope NaN, or a slope 0 with x[i] = -Inf) gives
+// the quiet NaN 0x7fc00000.
+//
+// dst and x must have the same length; dst may be x itself, but any other
+// overlap panics. len(x) must be a multiple of len(slope), and len(slope)
+// at least 1, else the call panics naming both lengths; dst must not
+// overlap slope (x may).
+func PReLU(dst, x, slope []float32) {
+	if len(x) < cutoffs[kPReLU] {
+		fallback.PReLU(dst, x, slope)
+		return
+	}
+	check.Repeated(kernelNames[kPReLU], "slope", dst, x, slope)
+	runRows(kPReLU, dst, x, slope, 0)
 }
 
 // ELU sets dst[i] = x[i] < 0 ? alpha*expm1(x[i]) : x[i] for every i.

@@ -29,6 +29,19 @@ var kernels = func() (ks []kernel) {
 	return ks
 }()
 
+// y returns the second input of k for n elements from src: nil for a
+// one-input kernel, else src[:n]; one element for n = 0 where the public
+// function repeats y along x (Channels: PReLU's slope must not be empty).
+func (k kernel) y(src []float32, n int) []float32 {
+	switch {
+	case k.Inputs() == 1:
+		return nil
+	case k.Channels > 0 && n == 0:
+		return src[:1]
+	}
+	return src[:n]
+}
+
 // alphas returns the parameters to test k with.
 func (k kernel) alphas() []float32 {
 	if len(k.Params) > 0 {
@@ -74,13 +87,15 @@ func randomBits(n int, seed int64) []float32 {
 // special values and on random bit patterns.
 func TestSameBitsAsFallback(t *testing.T) {
 	x := append(testutil.Special(), randomBits(1<<16, 1)...)
+	ys := testutil.Second(len(x), 1)
 	got := make([]float32, len(x))
 	want := make([]float32, len(x))
 	forEachLevel(t, func(t *testing.T) {
 		for _, k := range kernels {
+			y := k.y(ys, len(x))
 			for _, a := range k.alphas() {
-				k.public(got, x, a)
-				k.fallback(want, x, a)
+				k.public(got, x, y, a)
+				k.fallback(want, x, y, a)
 				sameBits(t, fmt.Sprintf("%s(alpha=%g)", k.Name, a), x, got, want)
 			}
 		}
@@ -88,11 +103,13 @@ func TestSameBitsAsFallback(t *testing.T) {
 }
 
 // TestLengthsAndOffsets checks every length 0..300 at every offset 0..15
-// from an aligned start, with canaries on both sides of dst, and in place.
+// from an aligned start (a second input at another offset), with canaries
+// on both sides of dst, and in place.
 func TestLengthsAndOffsets(t *testing.T) {
 	const maxLen, maxOff, guard = 300, 16, 16
 	src := randomBits(maxLen+maxOff, 2)
 	copy(src, testutil.Special())
+	ys := testutil.Second(maxLen+maxOff, 2)
 	canary := math.Float32frombits(0x7fa5a5a5)
 	buf := make([]float32, guard+maxOff+maxLen+guard)
 	want := make([]float32, maxLen)
@@ -102,12 +119,13 @@ func TestLengthsAndOffsets(t *testing.T) {
 			for off := 0; off < maxOff; off++ {
 				for n := 0; n <= maxLen; n++ {
 					x := src[off : off+n]
-					k.fallback(want[:n], x, a)
+					y := k.y(ys[off*5%maxOff:], n)
+					k.fallback(want[:n], x, y, a)
 					for i := range buf {
 						buf[i] = canary
 					}
 					dst := buf[guard+off : guard+off+n]
-					k.public(dst, x, a)
+					k.public(dst, x, y, a)
 					sameBits(t, fmt.Sprintf("%s n=%d off=%d", k.Name, n, off), x, dst, want[:n])
 					for i, v := range buf {
 						if (i < guard+off || i >= guard+off+n) && math.Float32bits(v) != math.Float32bits(canary) {
@@ -115,7 +133,7 @@ func TestLengthsAndOffsets(t *testing.T) {
 						}
 					}
 					in := append([]float32(nil), x...)
-					k.public(in, in, a)
+					k.public(in, in, y, a)
 					sameBits(t, fmt.Sprintf("%s in place n=%d", k.Name, n), x, in, want[:n])
 				}
 			}
@@ -124,11 +142,13 @@ func TestLengthsAndOffsets(t *testing.T) {
 }
 
 // TestGuardPages puts x and dst against inaccessible pages, at the start and
-// at the end, for every length up to three of the widest vectors plus one:
-// a kernel that reads or writes one element too many faults.
+// at the end, for every length up to three of the widest vectors plus one
+// (a second input at the end where x is at the start, and the other way
+// round): a kernel that reads or writes one element too many faults.
 func TestGuardPages(t *testing.T) {
 	const maxLen = 3*16 + 1
 	src := randomBits(maxLen, 3)
+	ys := testutil.Second(maxLen, 3)
 	forEachLevel(t, func(t *testing.T) {
 		for _, k := range kernels {
 			for _, atStart := range []bool{false, true} {
@@ -137,33 +157,65 @@ func TestGuardPages(t *testing.T) {
 					if !ok {
 						t.Skip("no mmap on this platform")
 					}
+					y, freeY := guardedY(k, ys, n, !atStart)
 					want := make([]float32, n)
-					k.fallback(want, x, 0.5)
-					k.public(dst, x, 0.5)
+					k.fallback(want, x, y, 0.5)
+					k.public(dst, x, y, 0.5)
 					sameBits(t, fmt.Sprintf("%s guarded n=%d", k.Name, n), x, dst, want)
-					k.public(x, x, 0.5)
+					k.public(x, x, y, 0.5)
 					sameBits(t, fmt.Sprintf("%s guarded in place n=%d", k.Name, n), src[:n], x, want)
 					free()
+					freeY()
 				}
 			}
 		}
 	})
 }
 
+// guardedY returns k.y(src, n) against an inaccessible page at its start
+// or end, and the function that releases it.
+func guardedY(k kernel, src []float32, n int, atStart bool) ([]float32, func()) {
+	y := k.y(src, n)
+	if y == nil {
+		return nil, func() {}
+	}
+	g, free, _ := testutil.Guarded(len(y), atStart)
+	copy(g, y)
+	return g, free
+}
+
 // TestPanics checks the length and overlap checks: the message names the
-// function and both lengths, and nothing is written.
+// function and both lengths, and nothing is written. Where the public
+// function repeats its second input along x (Channels, PReLU's slope), the
+// slope must divide x, be non-empty and not overlap dst.
 func TestPanics(t *testing.T) {
-	buf := make([]float32, 8)
+	buf := make([]float32, 24)
+	ys := testutil.Second(8, 4)
 	for _, k := range kernels {
-		for _, c := range []struct {
-			dst, x []float32
-			msg    string
-		}{
-			{buf[:3], buf[4:8], fmt.Sprintf("rectify: %s: len(dst)=3 != len(x)=4", k.Name)},
-			{nil, buf[:1], fmt.Sprintf("rectify: %s: len(dst)=0 != len(x)=1", k.Name)},
-			{buf[1:5], buf[0:4], fmt.Sprintf("rectify: %s: dst and x overlap", k.Name)},
-			{buf[0:4], buf[3:7], fmt.Sprintf("rectify: %s: dst and x overlap", k.Name)},
-		} {
+		type panicCase struct {
+			dst, x, y []float32
+			msg       string
+		}
+		cases := []panicCase{
+			{buf[:3], buf[4:8], k.y(ys, 4), fmt.Sprintf("rectify: %s: len(dst)=3 != len(x)=4", k.Name)},
+			{nil, buf[:1], k.y(ys, 1), fmt.Sprintf("rectify: %s: len(dst)=0 != len(x)=1", k.Name)},
+			{buf[1:5], buf[0:4], k.y(ys, 4), fmt.Sprintf("rectify: %s: dst and x overlap", k.Name)},
+			{buf[0:4], buf[3:7], k.y(ys, 4), fmt.Sprintf("rectify: %s: dst and x overlap", k.Name)},
+		}
+		if k.Channels > 0 {
+			msg := func(nx, ns int) string {
+				return fmt.Sprintf("rectify: %s: len(x)=%d is not a multiple of len(slope)=%d", k.Name, nx, ns)
+			}
+			overlap := fmt.Sprintf("rectify: %s: dst and slope overlap", k.Name)
+			cases = append(cases,
+				panicCase{buf[:10], buf[10:20], buf[20:23], msg(10, 3)},
+				panicCase{buf[:4], buf[4:8], buf[8:8], msg(4, 0)},
+				panicCase{nil, nil, nil, msg(0, 0)},
+				panicCase{buf[:12], buf[12:24], buf[8:10], overlap},
+				panicCase{buf[:12], buf[12:24], buf[:12], overlap},
+				panicCase{buf[:12], buf[:12], buf[0:1], overlap})
+		}
+		for _, c := range cases {
 			for i := range buf {
 				buf[i] = -float32(i + 1)
 			}
@@ -174,7 +226,7 @@ func TestPanics(t *testing.T) {
 						t.Errorf("%s: panic %q, want %q", k.Name, msg, c.msg)
 					}
 				}()
-				k.public(c.dst, c.x, 1)
+				k.public(c.dst, c.x, c.y, 1)
 			}()
 			for i, v := range buf {
 				if v != -float32(i+1) {
@@ -182,10 +234,15 @@ func TestPanics(t *testing.T) {
 				}
 			}
 		}
-		// Empty, nil and adjacent slices are fine.
-		k.public(nil, nil, 1)
-		k.public(buf[:0], buf[4:4], 1)
-		k.public(buf[:4], buf[4:], 1)
+		// Empty, nil and adjacent slices are fine, and a second input that
+		// x overlaps.
+		k.public(nil, nil, k.y(ys, 0), 1)
+		k.public(buf[:0], buf[4:4], k.y(ys, 0), 1)
+		k.public(buf[:4], buf[4:8], k.y(ys, 4), 1)
+		if k.Inputs() == 2 {
+			k.public(buf[:4], buf[4:8], buf[4:8], 1)
+			k.public(buf[:8], buf[8:16], buf[12:16], 1)
+		}
 	}
 }
 
@@ -195,69 +252,91 @@ func f32(b uint32) float32 { return math.Float32frombits(b) }
 // on every path.
 func TestSemantics(t *testing.T) {
 	inf := float32(math.Inf(1))
-	cases := []struct {
+	type semCase struct {
 		k     string
 		alpha float32
 		x, y  uint32
+		s     uint32 // the second input
+	}
+	cases := []semCase{
+		{k: "ReLU", alpha: 0, x: 0x80000000, y: 0x80000000}, // -0 keeps its bits
+		{k: "ReLU", alpha: 0, x: 0xff800000, y: 0x00000000}, // -Inf -> +0
+		{k: "ReLU", alpha: 0, x: 0xffa00001, y: 0xffa00001}, // signalling NaN unchanged
+		{k: "ReLU", alpha: 0, x: 0xbf800000, y: 0x00000000}, // -1 -> +0
+		{k: "LeakyReLU", alpha: 0.5, x: 0x80000000, y: 0x80000000},
+		{k: "LeakyReLU", alpha: 0.5, x: 0xff812345, y: 0xff812345}, // NaN keeps its bits
+		{k: "LeakyReLU", alpha: 0.5, x: 0xc0000000, y: 0xbf800000}, // -2 -> -1
+		{k: "LeakyReLU", alpha: 0, x: 0xff800000, y: 0x7fc00000},   // 0 * -Inf
+		{k: "LeakyReLU", alpha: inf, x: 0xbf800000, y: 0xff800000}, // Inf * -1
+		{k: "ELU", alpha: 1, x: 0x80000000, y: 0x80000000},         // -0 -> -0
+		{k: "ELU", alpha: 2, x: 0xff800000, y: 0xc0000000},         // -Inf -> -alpha
+		{k: "ELU", alpha: 1, x: 0x7f800000, y: 0x7f800000},         // +Inf
+		{k: "ELU", alpha: 1, x: 0xff800001, y: 0xffc00001},         // NaN quieted
+		{k: "ELU", alpha: 1, x: 0x80000001, y: 0x80000001},         // expm1 of the smallest subnormal
+		{k: "Softplus", alpha: 0, x: 0x7f800000, y: 0x7f800000},    // +Inf
+		{k: "Softplus", alpha: 0, x: 0xff800000, y: 0x00000000},    // -Inf -> +0
+		{k: "Softplus", alpha: 0, x: 0x41a00000, y: 0x41a00000},    // 20 -> 20 exactly
+		{k: "Softplus", alpha: 0, x: 0x7f7fffff, y: 0x7f7fffff},    // MaxFloat32
+		{k: "Softplus", alpha: 0, x: 0x7fa00000, y: 0x7fe00000},    // NaN quieted
+		{k: "Sigmoid", alpha: 0, x: 0x00000000, y: 0x3f000000},     // +0 -> 0.5
+		{k: "Sigmoid", alpha: 0, x: 0x80000000, y: 0x3f000000},     // -0 -> 0.5
+		{k: "Sigmoid", alpha: 0, x: 0x7f800000, y: 0x3f800000},     // +Inf -> 1
+		{k: "Sigmoid", alpha: 0, x: 0xff800000, y: 0x00000000},     // -Inf -> +0
+		{k: "Sigmoid", alpha: 0, x: 0x7fc00001, y: 0x7fc00001},     // quiet NaN unchanged
+		{k: "Sigmoid", alpha: 0, x: 0xc2b40000, y: 0x0008ec28},     // -90: subnormal e^-90, not flushed
+		{k: "Softplus", alpha: 0, x: 0xc2b40000, y: 0x0008ec28},    // -90: subnormal, not flushed
+		{k: "SELU", alpha: 0, x: 0x80000000, y: 0x80000000},        // -0 -> -0
+		{k: "SELU", alpha: 0, x: 0x7f800000, y: 0x7f800000},        // +Inf
+		{k: "SELU", alpha: 0, x: 0xff800000, y: 0xbfe10966},        // -Inf -> -lambda*alpha
+		{k: "SELU", alpha: 0, x: 0x3f800000, y: 0x3f867d5f},        // 1 -> lambda, not float32(lambda)*1 rounded twice
+		{k: "SELU", alpha: 0, x: 0xff800001, y: 0xffc00001},        // NaN quieted
+		{k: "Tanh", alpha: 0, x: 0x80000000, y: 0x80000000},        // -0 -> -0
+		{k: "Tanh", alpha: 0, x: 0x00000001, y: 0x00000001},        // tiny x -> x
+		{k: "Tanh", alpha: 0, x: 0x7f800000, y: 0x3f800000},        // +Inf -> 1
+		{k: "Tanh", alpha: 0, x: 0xff800000, y: 0xbf800000},        // -Inf -> -1
+		{k: "Tanh", alpha: 0, x: 0x41102cb3, y: 0x3f7fffff},        // 9.010913: just below 1
+		{k: "Tanh", alpha: 0, x: 0xc1102cb4, y: 0xbf800000},        // -9.010914: -1
+		{k: "Tanh", alpha: 0, x: 0x7fa00000, y: 0x7fe00000},        // NaN quieted
+		{k: "SiLU", alpha: 0, x: 0x80000000, y: 0x80000000},        // -0 -> -0
+		{k: "SiLU", alpha: 0, x: 0x7f800000, y: 0x7f800000},        // +Inf
+		{k: "SiLU", alpha: 0, x: 0xff800000, y: 0x80000000},        // -Inf -> -0
+		{k: "SiLU", alpha: 0, x: 0x41a00000, y: 0x41a00000},        // 20 -> 20 exactly
+		{k: "SiLU", alpha: 0, x: 0xc2c80000, y: 0x80000a5f},        // -100: subnormal, not flushed
+		{k: "SiLU", alpha: 0, x: 0xff800001, y: 0xffc00001},        // NaN quieted
+		{k: "GELUTanh", alpha: 0, x: 0x80000000, y: 0x80000000},    // -0 -> -0
+		{k: "GELUTanh", alpha: 0, x: 0x7f800000, y: 0x7f800000},    // +Inf
+		{k: "GELUTanh", alpha: 0, x: 0xff800000, y: 0x80000000},    // -Inf -> -0
+		{k: "GELUTanh", alpha: 0, x: 0x41400000, y: 0x41400000},    // 12 -> 12
+		{k: "GELUTanh", alpha: 0, x: 0xc1280000, y: 0x80000212},    // -10.5: subnormal, no cancellation
+		{k: "GELUTanh", alpha: 0, x: 0x7fc00001, y: 0x7fc00001},    // quiet NaN unchanged
+		{k: "Exp", alpha: 0, x: 0x80000000, y: 0x3f800000},         // -0 -> 1
+		{k: "Exp", alpha: 0, x: 0x42b17217, y: 0x7f7fff84},         // 88.72283: the largest finite result
+		{k: "Exp", alpha: 0, x: 0x42b17218, y: 0x7f800000},         // 88.72284: overflow -> +Inf
+		{k: "Exp", alpha: 0, x: 0x7f800000, y: 0x7f800000},         // +Inf
+		{k: "Exp", alpha: 0, x: 0xff800000, y: 0x00000000},         // -Inf -> +0
+		{k: "Exp", alpha: 0, x: 0xc2c80000, y: 0x0000001b},         // -100: subnormal, not flushed
+		{k: "Exp", alpha: 0, x: 0xc2cfcccd, y: 0x00000001},         // -103.9: the smallest subnormal
+		{k: "Exp", alpha: 0, x: 0xff800001, y: 0xffc00001},         // NaN quieted
+	}
+	// Two-input kernels: input x, second input s (PReLU's slope), result y.
+	for _, c := range []struct {
+		k       string
+		x, s, y uint32
 	}{
-		{"ReLU", 0, 0x80000000, 0x80000000}, // -0 keeps its bits
-		{"ReLU", 0, 0xff800000, 0x00000000}, // -Inf -> +0
-		{"ReLU", 0, 0xffa00001, 0xffa00001}, // signalling NaN unchanged
-		{"ReLU", 0, 0xbf800000, 0x00000000}, // -1 -> +0
-		{"LeakyReLU", 0.5, 0x80000000, 0x80000000},
-		{"LeakyReLU", 0.5, 0xff812345, 0xff812345}, // NaN keeps its bits
-		{"LeakyReLU", 0.5, 0xc0000000, 0xbf800000}, // -2 -> -1
-		{"LeakyReLU", 0, 0xff800000, 0x7fc00000},   // 0 * -Inf
-		{"LeakyReLU", inf, 0xbf800000, 0xff800000}, // Inf * -1
-		{"ELU", 1, 0x80000000, 0x80000000},         // -0 -> -0
-		{"ELU", 2, 0xff800000, 0xc0000000},         // -Inf -> -alpha
-		{"ELU", 1, 0x7f800000, 0x7f800000},         // +Inf
-		{"ELU", 1, 0xff800001, 0xffc00001},         // NaN quieted
-		{"ELU", 1, 0x80000001, 0x80000001},         // expm1 of the smallest subnormal
-		{"Softplus", 0, 0x7f800000, 0x7f800000},    // +Inf
-		{"Softplus", 0, 0xff800000, 0x00000000},    // -Inf -> +0
-		{"Softplus", 0, 0x41a00000, 0x41a00000},    // 20 -> 20 exactly
-		{"Softplus", 0, 0x7f7fffff, 0x7f7fffff},    // MaxFloat32
-		{"Softplus", 0, 0x7fa00000, 0x7fe00000},    // NaN quieted
-		{"Sigmoid", 0, 0x00000000, 0x3f000000},     // +0 -> 0.5
-		{"Sigmoid", 0, 0x80000000, 0x3f000000},     // -0 -> 0.5
-		{"Sigmoid", 0, 0x7f800000, 0x3f800000},     // +Inf -> 1
-		{"Sigmoid", 0, 0xff800000, 0x00000000},     // -Inf -> +0
-		{"Sigmoid", 0, 0x7fc00001, 0x7fc00001},     // quiet NaN unchanged
-		{"Sigmoid", 0, 0xc2b40000, 0x0008ec28},     // -90: subnormal e^-90, not flushed
-		{"Softplus", 0, 0xc2b40000, 0x0008ec28},    // -90: subnormal, not flushed
-		{"SELU", 0, 0x80000000, 0x80000000},        // -0 -> -0
-		{"SELU", 0, 0x7f800000, 0x7f800000},        // +Inf
-		{"SELU", 0, 0xff800000, 0xbfe10966},        // -Inf -> -lambda*alpha
-		{"SELU", 0, 0x3f800000, 0x3f867d5f},        // 1 -> lambda, not float32(lambda)*1 rounded twice
-		{"SELU", 0, 0xff800001, 0xffc00001},        // NaN quieted
-		{"Tanh", 0, 0x80000000, 0x80000000},        // -0 -> -0
-		{"Tanh", 0, 0x00000001, 0x00000001},        // tiny x -> x
-		{"Tanh", 0, 0x7f800000, 0x3f800000},        // +Inf -> 1
-		{"Tanh", 0, 0xff800000, 0xbf800000},        // -Inf -> -1
-		{"Tanh", 0, 0x41102cb3, 0x3f7fffff},        // 9.010913: just below 1
-		{"Tanh", 0, 0xc1102cb4, 0xbf800000},        // -9.010914: -1
-		{"Tanh", 0, 0x7fa00000, 0x7fe00000},        // NaN quieted
-		{"SiLU", 0, 0x80000000, 0x80000000},        // -0 -> -0
-		{"SiLU", 0, 0x7f800000, 0x7f800000},        // +Inf
-		{"SiLU", 0, 0xff800000, 0x80000000},        // -Inf -> -0
-		{"SiLU", 0, 0x41a00000, 0x41a00000},        // 20 -> 20 exactly
-		{"SiLU", 0, 0xc2c80000, 0x80000a5f},        // -100: subnormal, not flushed
-		{"SiLU", 0, 0xff800001, 0xffc00001},        // NaN quieted
-		{"GELUTanh", 0, 0x80000000, 0x80000000},    // -0 -> -0
-		{"GELUTanh", 0, 0x7f800000, 0x7f800000},    // +Inf
-		{"GELUTanh", 0, 0xff800000, 0x80000000},    // -Inf -> -0
-		{"GELUTanh", 0, 0x41400000, 0x41400000},    // 12 -> 12
-		{"GELUTanh", 0, 0xc1280000, 0x80000212},    // -10.5: subnormal, no cancellation
-		{"GELUTanh", 0, 0x7fc00001, 0x7fc00001},    // quiet NaN unchanged
-		{"Exp", 0, 0x80000000, 0x3f800000},         // -0 -> 1
-		{"Exp", 0, 0x42b17217, 0x7f7fff84},         // 88.72283: the largest finite result
-		{"Exp", 0, 0x42b17218, 0x7f800000},         // 88.72284: overflow -> +Inf
-		{"Exp", 0, 0x7f800000, 0x7f800000},         // +Inf
-		{"Exp", 0, 0xff800000, 0x00000000},         // -Inf -> +0
-		{"Exp", 0, 0xc2c80000, 0x0000001b},         // -100: subnormal, not flushed
-		{"Exp", 0, 0xc2cfcccd, 0x00000001},         // -103.9: the smallest subnormal
-		{"Exp", 0, 0xff800001, 0xffc00001},         // NaN quieted
+		{"PReLU", 0x80000000, 0x3f000000, 0x80000000}, // -0 keeps its bits
+		{"PReLU", 0xff812345, 0x3f000000, 0xff812345}, // NaN keeps its bits
+		{"PReLU", 0x7fa00001, 0x7fc00000, 0x7fa00001}, // NaN input, NaN slope: the input
+		{"PReLU", 0xc0000000, 0x3f000000, 0xbf800000}, // -2 * 0.5 -> -1
+		{"PReLU", 0xc0000000, 0xbf800000, 0x40000000}, // -2 * -1 -> 2
+		{"PReLU", 0x40000000, 0x7f800001, 0x40000000}, // x >= 0: the slope is not read
+		{"PReLU", 0xff800000, 0x00000000, 0x7fc00000}, // 0 * -Inf
+		{"PReLU", 0xbf800000, 0x7fa00001, 0x7fc00000}, // NaN slope (signalling): the canonical NaN
+		{"PReLU", 0xbf800000, 0x7f800000, 0xff800000}, // Inf * -1
+		{"PReLU", 0x80000001, 0x3f000000, 0x80000000}, // half the smallest subnormal: a tie, to even (-0)
+		{"PReLU", 0x80000003, 0x3f000000, 0x80000002}, // 1.5 subnormal units: a tie, to even
+		{"PReLU", 0xff7fffff, 0x40000000, 0xff800000}, // overflow to -Inf
+	} {
+		cases = append(cases, semCase{k: c.k, x: c.x, s: c.s, y: c.y})
 	}
 	forEachLevel(t, func(t *testing.T) {
 		for _, c := range cases {
@@ -266,9 +345,9 @@ func TestSemantics(t *testing.T) {
 					continue
 				}
 				dst := make([]float32, 1)
-				k.public(dst, []float32{f32(c.x)}, c.alpha)
+				k.public(dst, []float32{f32(c.x)}, k.y([]float32{f32(c.s)}, 1), c.alpha)
 				if got := math.Float32bits(dst[0]); got != c.y {
-					t.Errorf("%s(%#08x, alpha=%g) = %#08x, want %#08x", c.k, c.x, c.alpha, got, c.y)
+					t.Errorf("%s(%#08x, %#08x, alpha=%g) = %#08x, want %#08x", c.k, c.x, c.s, c.alpha, got, c.y)
 				}
 			}
 		}
@@ -306,16 +385,67 @@ func TestImplementation(t *testing.T) {
 }
 
 // TestNoAllocation checks that no kernel allocates, on any path, in place
-// or not, for lengths around the block and vector sizes.
+// or not, for lengths around the block and vector sizes; a repeated second
+// input (PReLU's slope) as one row and as rows of one and of two elements
+// (repeated into the public function's stack array).
 func TestNoAllocation(t *testing.T) {
 	x := randomBits(1000, 5)
+	ys := testutil.Second(len(x), 5)
 	dst := make([]float32, len(x))
 	forEachLevel(t, func(t *testing.T) {
 		for _, k := range kernels {
 			for _, n := range []int{1, 7, 8, 9, 17, 100, 1000} {
+				y := [][]float32{k.y(ys, n)}
+				if k.Channels > 0 {
+					y = append(y, ys[:1], ys[:2-n%2])
+				}
 				for _, f := range []api.Func{k.public, k.fallback} {
-					if a := testing.AllocsPerRun(10, func() { f(dst[:n], x[:n], 0.5); f(dst[:n], dst[:n], 0.5) }); a != 0 {
-						t.Errorf("%s n=%d: %v allocations per call", k.Name, n, a)
+					for _, y := range y {
+						if a := testing.AllocsPerRun(10, func() { f(dst[:n], x[:n], y, 0.5); f(dst[:n], dst[:n], y, 0.5) }); a != 0 {
+							t.Errorf("%s n=%d len(y)=%d: %v allocations per call", k.Name, n, len(y), a)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestRepeatedRows checks, for the kernels whose public function repeats
+// its second input along x (PReLU's slope), many channel counts (rows that
+// the public function repeats into its stack array, rows that are their own
+// second input, rows longer than a chunk) and row counts on every path,
+// out of place and in place, against the fallback and against the kernel's
+// Program element by element.
+func TestRepeatedRows(t *testing.T) {
+	const maxLen = 40000
+	src := randomBits(maxLen, 6)
+	copy(src, testutil.Special())
+	ys := testutil.Second(20000, 6)
+	got, want := make([]float32, maxLen), make([]float32, maxLen)
+	forEachLevel(t, func(t *testing.T) {
+		for _, k := range kernels {
+			if k.Channels == 0 {
+				continue
+			}
+			for _, c := range []int{1, 2, 3, 7, 16, 64, 100, 511, 512, 513, 1000, 1024, 1025, 3000, 20000} {
+				for _, rows := range []int{1, 2, 3, 5, 17, 300} {
+					n := c * rows
+					if n > maxLen {
+						continue
+					}
+					x, y := src[:n], ys[:c]
+					k.fallback(want[:n], x, y, 0)
+					k.public(got[:n], x, y, 0)
+					sameBits(t, fmt.Sprintf("%s channels=%d rows=%d", k.Name, c, rows), x, got[:n], want[:n])
+					in := append([]float32(nil), x...)
+					k.public(in, in, y, 0)
+					sameBits(t, fmt.Sprintf("%s in place channels=%d rows=%d", k.Name, c, rows), x, in, want[:n])
+					for i := 0; i < n; i += 97 {
+						if w := ir.EvalLane(k.Program, []float32{x[i], y[i%c]}); math.Float32bits(want[i]) != math.Float32bits(w) {
+							t.Fatalf("%s channels=%d rows=%d [%d]: fallback %#08x, program %#08x", k.Name, c, rows, i,
+								math.Float32bits(want[i]), math.Float32bits(w))
+						}
 					}
 				}
 			}

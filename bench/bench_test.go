@@ -9,6 +9,12 @@
 // with package math). Each result reports 8 bytes per element (4 read, 4
 // written). GCPause/<kernel>/... measures garbage-collector pauses instead.
 //
+// A two-input kernel reads a second input of n elements (12 bytes per
+// element then), except where its public function repeats the second input
+// along x: PReLU runs with a slope of ir.Kernel.Channels elements (64
+// channels; one row of n where n is no multiple of 64), which each result
+// reports as its "channels" metric.
+//
 //	go test ./bench -run '^$' -bench 'Kernels/<kernel>/.*/n=4Ki' -count 6 > /tmp/x.txt
 //	go test ./bench -run '^$' -bench '^Benchmark(Kernels|Copy)$' -sizes tiny,4Ki
 //	go run ./bench/cmd/table          # the Markdown table of `make bench`
@@ -43,10 +49,10 @@ func BenchmarkKernels(b *testing.B) {
 		alpha := benchAlpha(k)
 		b.Run(k.Name, func(b *testing.B) {
 			for _, l := range dispatch.Supported() {
-				sweep(b, l.String(), ns, &l, api.Public[i], alpha)
+				sweep(b, k, l.String(), ns, &l, api.Public[i], alpha)
 			}
-			sweep(b, report.Fallback, ns, nil, api.Fallback[i], alpha)
-			sweep(b, report.Naive, ns, nil, k.Naive, alpha)
+			sweep(b, k, report.Fallback, ns, nil, api.Fallback[i], alpha)
+			sweep(b, k, report.Naive, ns, nil, k.Naive, alpha)
 		})
 	}
 }
@@ -56,7 +62,7 @@ func BenchmarkKernels(b *testing.B) {
 func BenchmarkCopy(b *testing.B) {
 	for _, n := range sizes(b) {
 		b.Run("n="+report.FormatSize(n), func(b *testing.B) {
-			measure(b, n, func(dst, x []float32, _ float32) { copy(dst, x) }, 0)
+			measure(b, nil, n, func(dst, x, _ []float32, _ float32) { copy(dst, x) }, 0)
 		})
 	}
 }
@@ -70,29 +76,61 @@ func benchAlpha(k *ir.Kernel) float32 {
 	return k.Alphas[0]
 }
 
-// sweep runs the sub-benchmark path of f over the sizes ns, with level
-// forced if it is not nil.
-func sweep(b *testing.B, path string, ns []int, level *dispatch.Level, f api.Func, alpha float32) {
+// sweep runs the sub-benchmark path of f, kernel k, over the sizes ns,
+// with level forced if it is not nil.
+func sweep(b *testing.B, k *ir.Kernel, path string, ns []int, level *dispatch.Level, f api.Func, alpha float32) {
 	b.Run(path, func(b *testing.B) {
 		for _, n := range ns {
 			b.Run("n="+report.FormatSize(n), func(b *testing.B) {
 				if level != nil {
 					defer dispatch.Force(*level)()
 				}
-				measure(b, n, f, alpha)
+				measure(b, k, n, f, alpha)
 			})
 		}
 	})
 }
 
-// measure times f over the shared buffers of n elements.
-func measure(b *testing.B, n int, f api.Func, alpha float32) {
+// measure times f, kernel k (nil: copy()), over the shared buffers of n
+// elements.
+func measure(b *testing.B, k *ir.Kernel, n int, f api.Func, alpha float32) {
 	dst, x := buffers(n)
-	b.SetBytes(int64(8 * n))
+	var y []float32
+	bytes := 8 * n
+	if k != nil && k.Inputs() == 2 {
+		m := n
+		if k.Channels > 0 && n%k.Channels == 0 {
+			m = k.Channels
+		}
+		y = second(m)
+		if k.Channels == 0 {
+			bytes += 4 * n
+		}
+	}
+	b.SetBytes(int64(bytes))
 	b.ReportAllocs()
 	for b.Loop() {
-		f(dst, x, alpha)
+		f(dst, x, y, alpha)
 	}
+	if k != nil && k.Channels > 0 {
+		// After the loop, which would delete it.
+		b.ReportMetric(float64(len(y)), "channels")
+	}
+}
+
+// seconds caches the second inputs by length.
+var seconds = map[int][]float32{}
+
+// second returns a second input of n elements (for PReLU, slopes: normal
+// deviates times 4, as the inputs), made once.
+func second(n int) []float32 {
+	if y, ok := seconds[n]; ok {
+		return y
+	}
+	y := make([]float32, n)
+	testutil.BenchInput(y)
+	seconds[n] = y
+	return y
 }
 
 // sizes returns the sizes chosen by -sizes or RECTIFY_BENCH_SIZES.
@@ -149,11 +187,18 @@ func BenchmarkGCPause(b *testing.B) {
 	testutil.BenchInput(x)
 	for i, k := range ir.Kernels {
 		alpha := benchAlpha(k)
+		var y []float32
+		switch {
+		case k.Channels > 0:
+			y = second(k.Channels)
+		case k.Inputs() == 2:
+			y = second(n)
+		}
 		b.Run(k.Name+"/public/"+dispatch.Selected().String(), func(b *testing.B) {
-			gcPause(b, func() { api.Public[i](dst, x, alpha) })
+			gcPause(b, func() { api.Public[i](dst, x, y, alpha) })
 		})
 		b.Run(k.Name+"/"+report.Fallback, func(b *testing.B) {
-			gcPause(b, func() { api.Fallback[i](dst, x, alpha) })
+			gcPause(b, func() { api.Fallback[i](dst, x, y, alpha) })
 		})
 	}
 }

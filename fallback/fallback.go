@@ -38,20 +38,58 @@ func ReLU(dst, x []float32) {
 func LeakyReLU(dst, x []float32, alpha float32) {
 	check.Slices("LeakyReLU", dst, x)
 	dst = dst[:len(x)]
-	if alpha != alpha || alpha == 0 {
-		// Only these alphas can make a NaN product from a negative x.
+	if nanProduct(alpha) {
 		for i, v := range x {
-			y := math.Float32bits(float32(alpha * v))
-			y = selectU(nanMask(y), kernels.CanonicalNaN, y)
-			b := math.Float32bits(v)
-			dst[i] = math.Float32frombits(selectU(negMask(b), y, b))
+			dst[i] = leakyCanon(v, alpha)
 		}
 		return
 	}
 	for i, v := range x {
-		b := math.Float32bits(v)
-		dst[i] = math.Float32frombits(selectU(negMask(b), math.Float32bits(float32(alpha*v)), b))
+		dst[i] = leaky(v, alpha)
 	}
+}
+
+// PReLU is rectify.PReLU in pure Go: dst[i] = x[i] < 0 ?
+// slope[i%len(slope)]*x[i] : x[i], a NaN product (slope NaN, or 0 times
+// -Inf) giving the quiet NaN kernels.CanonicalNaN.
+func PReLU(dst, x, slope []float32) {
+	check.Repeated("PReLU", "slope", dst, x, slope)
+	dst = dst[:len(x)]
+	canon := false
+	for _, a := range slope {
+		canon = canon || nanProduct(a)
+	}
+	for r := 0; r < len(x); r += len(slope) {
+		d, row := dst[r:r+len(slope)], x[r:r+len(slope)]
+		if canon {
+			for j, a := range slope {
+				d[j] = leakyCanon(row[j], a)
+			}
+			continue
+		}
+		for j, a := range slope {
+			d[j] = leaky(row[j], a)
+		}
+	}
+}
+
+// nanProduct reports whether alpha*x can be NaN for a negative x: only for
+// an alpha that is NaN or zero (times -Inf).
+func nanProduct(alpha float32) bool { return alpha != alpha || alpha == 0 }
+
+// leaky returns v < 0 ? alpha*v : v, for an alpha where nanProduct is
+// false.
+func leaky(v, alpha float32) float32 {
+	b := math.Float32bits(v)
+	return math.Float32frombits(selectU(negMask(b), math.Float32bits(float32(alpha*v)), b))
+}
+
+// leakyCanon returns v < 0 ? alpha*v : v, a NaN product made
+// kernels.CanonicalNaN.
+func leakyCanon(v, alpha float32) float32 {
+	y := math.Float32bits(float32(alpha * v))
+	b := math.Float32bits(v)
+	return math.Float32frombits(selectU(negMask(b), selectU(nanMask(y), kernels.CanonicalNaN, y), b))
 }
 
 // ELU is rectify.ELU in pure Go: dst[i] = x[i] < 0 ? alpha*expm1(x[i]) :

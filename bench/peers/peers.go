@@ -21,7 +21,8 @@ package peers
 #include <sleef.h>
 #pragma GCC pop_options
 
-enum { ReLU, LeakyReLU, ELU, Softplus, Sigmoid, SELU, Tanh, SiLU, GELUTanh, Exp };
+// The kernels the C code knows (its own numbering; Go maps names to it).
+enum { ReLU, LeakyReLU, ELU, Softplus, Sigmoid, SELU, Tanh, SiLU, GELUTanh, Exp, PReLU };
 
 // SELU's lambda and alpha, GELUTanh's sqrt(2/pi).
 #define LAMBDA 1.0507009873554804934193349852946f
@@ -29,8 +30,8 @@ enum { ReLU, LeakyReLU, ELU, Softplus, Sigmoid, SELU, Tanh, SiLU, GELUTanh, Exp 
 #define SQRT2PI 0.79788456080286535587989211986876f
 
 // XNNPACK: one operator per kernel (and alpha), single-threaded.
-static xnn_operator_t xops[Exp + 1];
-static float xalpha[Exp + 1];
+static xnn_operator_t xops[PReLU + 1];
+static float xalpha[PReLU + 1];
 
 static int xnnCreate(int k, float a) {
 	if (xops[k] != NULL && xalpha[k] == a) return 0;
@@ -58,6 +59,22 @@ static int xnnSetup(int k, float a, float *dst, const float *x, size_t n) {
 	case Sigmoid: return xnn_setup_sigmoid_nc_f32(xops[k], n, x, dst, NULL);
 	}
 	return -1;
+}
+
+// xnnPReLU sets up XNNPACK's prelu_nc for rows of channels elements with
+// the given slope, a new operator for each slope buffer.
+static const float *xslope;
+static size_t xchannels;
+static int xnnPReLU(float *dst, const float *x, const float *slope, size_t channels, size_t n) {
+	if (xops[PReLU] == NULL || xslope != slope || xchannels != channels) {
+		if (xops[PReLU] != NULL) xnn_delete_operator(xops[PReLU]);
+		xops[PReLU] = NULL;
+		int s = xnn_create_prelu_nc_f32(channels, channels, channels, slope, 0, &xops[PReLU]);
+		if (s != 0) return s;
+		xslope = slope;
+		xchannels = channels;
+	}
+	return xnn_setup_prelu_nc_f32(xops[PReLU], n / channels, x, dst, NULL);
 }
 
 static int xnnRun(int k) { return xnn_run_operator(xops[k], NULL); }
@@ -190,8 +207,7 @@ import (
 	"github.com/viterin/vek/vek32"
 )
 
-// Kernels are rectify's kernels in API order (internal/ir's list; the
-// C code numbers them the same way).
+// Kernels are rectify's kernels (internal/ir's list).
 var Kernels = ir.Kernels
 
 // Alpha is the parameter the benchmarks pass to kernel k: the first of
@@ -203,20 +219,32 @@ func Alpha(k int) float32 {
 	return Kernels[k].Alphas[0]
 }
 
-// Func applies a kernel to x, writing dst.
+// Channels is the length of kernel k's second input for n elements:
+// PReLU's slope repeats along x with Kernels[k].Channels channels (one
+// row of n where n is no multiple of them), as in rectify's own
+// benchmarks; 0 for one-input kernels.
+func Channels(k, n int) int {
+	c := Kernels[k].Channels
+	if c > 0 && n%c != 0 {
+		return n
+	}
+	return c
+}
+
+// Func applies a kernel to x (and y, PReLU's slope), writing dst.
 type Func = api.Func
 
 // A Peer is one implementation of the kernels. Setup returns the call to
-// time on dst and x, or nil if the peer has no such kernel; its buffers
+// time on dst, x and y, or nil if the peer has no such kernel; its buffers
 // must come from Alloc (XNNPACK keeps the pointers).
 type Peer struct {
 	Name  string
-	Setup func(k int, dst, x []float32, alpha float32) func()
+	Setup func(k int, dst, x, y []float32, alpha float32) func()
 }
 
 // Run applies kernel k of p once; it reports false if p lacks the kernel.
-func (p Peer) Run(k int, dst, x []float32, alpha float32) bool {
-	f := p.Setup(k, dst, x, alpha)
+func (p Peer) Run(k int, dst, x, y []float32, alpha float32) bool {
+	f := p.Setup(k, dst, x, y, alpha)
 	if f != nil {
 		f()
 	}
@@ -225,101 +253,116 @@ func (p Peer) Run(k int, dst, x []float32, alpha float32) bool {
 
 // Peers lists rectify first, then its peers.
 var Peers = []Peer{
-	funcs("rectify", api.Public...),
+	indexed("rectify", api.Public),
 	{"XNNPACK", xnnpack},
-	funcs("SLEEF", nil, nil, sleef(C.ELU), sleef(C.Softplus), sleef(C.Sigmoid),
-		sleef(C.SELU), sleef(C.Tanh), sleef(C.SiLU), sleef(C.GELUTanh), sleef(C.Exp)),
-	// vek32 has no ELU, Softplus, SELU, Tanh or GELU (nor expm1, log1p,
-	// tanh or erf); its ReLU is MaximumNumber, its LeakyReLU max(x,
+	named("SLEEF", map[string]Func{
+		"ELU": sleef(C.ELU), "Softplus": sleef(C.Softplus), "Sigmoid": sleef(C.Sigmoid),
+		"SELU": sleef(C.SELU), "Tanh": sleef(C.Tanh), "SiLU": sleef(C.SiLU),
+		"GELUTanh": sleef(C.GELUTanh), "Exp": sleef(C.Exp),
+	}),
+	// vek32 has no ELU, Softplus, SELU, Tanh, GELU or PReLU (nor expm1,
+	// log1p, tanh or erf); its ReLU is MaximumNumber, its LeakyReLU max(x,
 	// alpha*x), its Sigmoid four passes: Neg, Exp, AddNumber 1, Inv, its
 	// SiLU the same and Mul by x.
-	funcs("vek32",
-		func(dst, x []float32, _ float32) { vek32.MaximumNumber_Into(dst, x, 0) },
-		func(dst, x []float32, a float32) {
+	named("vek32", map[string]Func{
+		"ReLU": func(dst, x, _ []float32, _ float32) { vek32.MaximumNumber_Into(dst, x, 0) },
+		"LeakyReLU": func(dst, x, _ []float32, a float32) {
 			vek32.MulNumber_Into(dst, x, a)
 			vek32.Maximum_Inplace(dst, x)
-		}, nil, nil,
-		func(dst, x []float32, _ float32) {
+		},
+		"Sigmoid": func(dst, x, _ []float32, _ float32) {
 			vek32.Neg_Into(dst, x)
 			vek32.Exp_Inplace(dst)
 			vek32.AddNumber_Inplace(dst, 1)
 			vek32.Inv_Inplace(dst)
-		}, nil, nil,
-		func(dst, x []float32, _ float32) {
+		},
+		"SiLU": func(dst, x, _ []float32, _ float32) {
 			vek32.Neg_Into(dst, x)
 			vek32.Exp_Inplace(dst)
 			vek32.AddNumber_Inplace(dst, 1)
 			vek32.Inv_Inplace(dst)
 			vek32.Mul_Inplace(dst, x)
-		}, nil,
-		func(dst, x []float32, _ float32) { vek32.Exp_Into(dst, x) }),
+		},
+		"Exp": func(dst, x, _ []float32, _ float32) { vek32.Exp_Into(dst, x) },
+	}),
 	naive(),
 	copies(),
 }
 
 // copies is copy() of the same bytes for every kernel: the roofline.
 func copies() Peer {
-	fs := make([]Func, len(Kernels))
-	for k := range fs {
-		fs[k] = func(dst, x []float32, _ float32) { copy(dst, x) }
-	}
-	return funcs("copy()", fs...)
+	return Peer{"copy()", func(_ int, dst, x, _ []float32, _ float32) func() {
+		return func() { copy(dst, x) }
+	}}
 }
 
-// funcs makes a peer of one Func per kernel (nil or missing: absent).
-func funcs(name string, fs ...Func) Peer {
-	return Peer{name, func(k int, dst, x []float32, a float32) func() {
-		if k >= len(fs) || fs[k] == nil {
+// indexed makes a peer of one Func per kernel, in the order of Kernels.
+func indexed(name string, fs []Func) Peer {
+	return Peer{name, func(k int, dst, x, y []float32, a float32) func() {
+		f := fs[k]
+		return func() { f(dst, x, y, a) }
+	}}
+}
+
+// named makes a peer of the Funcs of the kernels it names.
+func named(name string, fs map[string]Func) Peer {
+	return Peer{name, func(k int, dst, x, y []float32, a float32) func() {
+		f := fs[Kernels[k].Name]
+		if f == nil {
 			return nil
 		}
-		f := fs[k]
-		return func() { f(dst, x, a) }
+		return func() { f(dst, x, y, a) }
 	}}
 }
 
 // naive is the loop people write today with package math: the baseline of
 // rectify's own benchmarks.
 func naive() Peer {
-	var fs []Func
-	for _, k := range Kernels {
-		fs = append(fs, k.Naive)
+	fs := make([]Func, len(Kernels))
+	for k, kern := range Kernels {
+		fs[k] = kern.Naive
 	}
-	return funcs("naive", fs...)
+	return indexed("naive", fs)
 }
 
 func init() {
-	for i, name := range []string{"ReLU", "LeakyReLU", "ELU", "Softplus", "Sigmoid", "SELU", "Tanh", "SiLU", "GELUTanh", "Exp"} {
-		if Kernels[i].Name != name {
-			panic("peers: kernel " + Kernels[i].Name + " where the C code has " + name)
-		}
-	}
 	if s := C.xnn_initialize(nil); s != C.xnn_status_success {
 		panic(fmt.Sprintf("peers: xnn_initialize: status %d", s))
 	}
 }
 
-// xnnpack sets up XNNPACK's operator for kernel k on dst and x (outside
-// the timed loop) and returns the call that runs it. XNNPACK (Debian's
-// 2022 snapshot) has no Softplus, SELU, Tanh, SiLU, GELU or Exp.
-func xnnpack(k int, dst, x []float32, a float32) func() {
-	if k > C.Sigmoid || k == C.Softplus || len(x) == 0 {
+// xnnKernels are the kernels XNNPACK (Debian's 2022 snapshot) has: no
+// Softplus, SELU, Tanh, SiLU, GELU or Exp.
+var xnnKernels = map[string]C.int{"ReLU": C.ReLU, "LeakyReLU": C.LeakyReLU, "ELU": C.ELU, "Sigmoid": C.Sigmoid, "PReLU": C.PReLU}
+
+// xnnpack sets up XNNPACK's operator for kernel k on dst, x and y (outside
+// the timed loop) and returns the call that runs it.
+func xnnpack(k int, dst, x, y []float32, a float32) func() {
+	c, ok := xnnKernels[Kernels[k].Name]
+	if !ok || len(x) == 0 {
 		return nil
 	}
-	if s := C.xnnSetup(C.int(k), C.float(a), ptr(dst), ptr(x), C.size_t(len(x))); s != 0 {
+	var s C.int
+	if c == C.PReLU {
+		s = C.xnnPReLU(ptr(dst), ptr(x), ptr(y), C.size_t(len(y)), C.size_t(len(x)))
+	} else {
+		s = C.xnnSetup(c, C.float(a), ptr(dst), ptr(x), C.size_t(len(x)))
+	}
+	if s != 0 {
 		panic(fmt.Sprintf("peers: XNNPACK setup of %s: status %d", Kernels[k].Name, s))
 	}
 	return func() {
-		if s := C.xnnRun(C.int(k)); s != 0 {
+		if s := C.xnnRun(c); s != 0 {
 			panic(fmt.Sprintf("peers: XNNPACK %s: status %d", Kernels[k].Name, s))
 		}
 	}
 }
 
-// sleef returns SLEEF's loop for kernel k.
-func sleef(k int) Func {
-	return func(dst, x []float32, a float32) {
+// sleef returns SLEEF's loop for the C code's kernel k.
+func sleef(k C.int) Func {
+	return func(dst, x, _ []float32, a float32) {
 		if len(x) > 0 {
-			C.sleef(C.int(k), ptr(dst), ptr(x), C.size_t(len(x)), C.float(a))
+			C.sleef(k, ptr(dst), ptr(x), C.size_t(len(x)), C.float(a))
 		}
 	}
 }

@@ -26,13 +26,13 @@ func BenchmarkPeers(b *testing.B) {
 		for _, p := range Peers {
 			for _, n := range ns {
 				dst, x := buffers(n)
-				f := p.Setup(k, dst, x, Alpha(k))
+				f := p.Setup(k, dst, x, slope(Channels(k, n)), Alpha(k))
 				if f == nil {
 					continue
 				}
 				name := strings.TrimSuffix(p.Name, "()")
 				b.Run(kern.Name+"/"+name+"/n="+report.FormatSize(n), func(b *testing.B) {
-					b.SetBytes(int64(8 * n))
+					b.SetBytes(int64(8*n + 4*Channels(k, n)))
 					for b.Loop() {
 						f()
 					}
@@ -55,6 +55,25 @@ func buffers(n int) (dst, x []float32) {
 	copy(dst, x) // no page fault in a timed loop
 	bufs[n] = [2][]float32{dst, x}
 	return dst, x
+}
+
+var slopes = map[int][]float32{}
+
+// slope returns a second input of c elements in C memory (nil for 0):
+// PReLU's slope, the values 1/16 ... 7/16 in turn.
+func slope(c int) []float32 {
+	if c == 0 {
+		return nil
+	}
+	if y, ok := slopes[c]; ok {
+		return y
+	}
+	y := Alloc(c)
+	for i := range y {
+		y[i] = float32(i%7+1) / 16
+	}
+	slopes[c] = y
+	return y
 }
 
 func subnormal(v float64) bool { return v != 0 && math.Abs(v) < 0x1p-126 }
@@ -83,15 +102,20 @@ func TestULP(t *testing.T) {
 	for k, kern := range Kernels {
 		normal = append(normal, []string{kern.Name})
 		sub = append(sub, []string{kern.Name})
+		y := slope(Channels(k, len(x)))
 		for _, p := range peers {
-			if !p.Run(k, dst, x, Alpha(k)) {
+			if !p.Run(k, dst, x, y, Alpha(k)) {
 				normal[k+1] = append(normal[k+1], "–")
 				sub[k+1] = append(sub[k+1], "–")
 				continue
 			}
 			worst, worstSub, bad, due, kept := 0.0, 0.0, 0, 0, 0
 			for i, v := range x {
-				r := kern.Ref(v, Alpha(k))
+				var yi float32
+				if len(y) > 0 {
+					yi = y[i%len(y)]
+				}
+				r := kern.Ref(v, yi, Alpha(k))
 				got := float64(dst[i])
 				e := testutil.ULP(dst[i], r)
 				switch {

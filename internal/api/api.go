@@ -10,34 +10,38 @@ import (
 	"github.com/rectify-go/rectify/fallback"
 )
 
-// Func is a kernel with one signature: alpha is ignored by kernels without
-// a parameter.
-type Func func(dst, x []float32, alpha float32)
+// Func is a kernel with one signature: y is ignored by kernels with one
+// input, alpha by kernels without a parameter. A two-input kernel's y has
+// len(x) elements, or, for a kernel that repeats it along x
+// (ir.Kernel.Channels, PReLU's slope), a length that divides len(x).
+type Func func(dst, x, y []float32, alpha float32)
 
 // Public are the public functions, indexed as ir.Kernels.
 var Public = []Func{
-	func(d, x []float32, _ float32) { rectify.ReLU(d, x) },
-	rectify.LeakyReLU,
-	rectify.ELU,
-	func(d, x []float32, _ float32) { rectify.Softplus(d, x) },
-	func(d, x []float32, _ float32) { rectify.Sigmoid(d, x) },
-	func(d, x []float32, _ float32) { rectify.SELU(d, x) },
-	func(d, x []float32, _ float32) { rectify.Tanh(d, x) },
-	func(d, x []float32, _ float32) { rectify.SiLU(d, x) },
-	func(d, x []float32, _ float32) { rectify.GELUTanh(d, x) },
-	func(d, x []float32, _ float32) { rectify.Exp(d, x) },
+	func(d, x, _ []float32, _ float32) { rectify.ReLU(d, x) },
+	func(d, x, _ []float32, a float32) { rectify.LeakyReLU(d, x, a) },
+	func(d, x, y []float32, _ float32) { rectify.PReLU(d, x, y) },
+	func(d, x, _ []float32, a float32) { rectify.ELU(d, x, a) },
+	func(d, x, _ []float32, _ float32) { rectify.Softplus(d, x) },
+	func(d, x, _ []float32, _ float32) { rectify.Sigmoid(d, x) },
+	func(d, x, _ []float32, _ float32) { rectify.SELU(d, x) },
+	func(d, x, _ []float32, _ float32) { rectify.Tanh(d, x) },
+	func(d, x, _ []float32, _ float32) { rectify.SiLU(d, x) },
+	func(d, x, _ []float32, _ float32) { rectify.GELUTanh(d, x) },
+	func(d, x, _ []float32, _ float32) { rectify.Exp(d, x) },
 }
 
 // Fallback are the pure-Go functions, indexed as ir.Kernels.
 var Fallback = []Func{
-	func(d, x []float32, _ float32) { fallback.ReLU(d, x) },
-	fallback.LeakyReLU,
-	fallback.ELU,
-	func(d, x []float32, _ float32) { fallback.Softplus(d, x) },
-	func(d, x []float32, _ float32) { fallback.Sigmoid(d, x) },
-	func(d, x []float32, _ float32) { fallback.SELU(d, x) },
-	func(d, x []float32, _ float32) { fallback.Tanh(d, x) },
-	func(d, x []float32, _ float32) { fallback.SiLU(d, x) },
-	func(d, x []float32, _ float32) { fallback.GELUTanh(d, x) },
-	func(d, x []float32, _ float32) { fallback.Exp(d, x) },
+	func(d, x, _ []float32, _ float32) { fallback.ReLU(d, x) },
+	func(d, x, _ []float32, a float32) { fallback.LeakyReLU(d, x, a) },
+	func(d, x, y []float32, _ float32) { fallback.PReLU(d, x, y) },
+	func(d, x, _ []float32, a float32) { fallback.ELU(d, x, a) },
+	func(d, x, _ []float32, _ float32) { fallback.Softplus(d, x) },
+	func(d, x, _ []float32, _ float32) { fallback.Sigmoid(d, x) },
+	func(d, x, _ []float32, _ float32) { fallback.SELU(d, x) },
+	func(d, x, _ []float32, _ float32) { fallback.Tanh(d, x) },
+	func(d, x, _ []float32, _ float32) { fallback.SiLU(d, x) },
+	func(d, x, _ []float32, _ float32) { fallback.GELUTanh(d, x) },
+	func(d, x, _ []float32, _ float32) { fallback.Exp(d, x) },
 }

@@ -19,6 +19,27 @@ func Slices(fn string, dst, x []float32) {
 	}
 }
 
+// Repeated panics as Slices does for dst and x, and unless y, named name,
+// repeats along x (len(x) a multiple of len(y), len(y) > 0) and does not
+// overlap dst: a function reading y for every row of x must not write it.
+// x may overlap y.
+func Repeated(fn, name string, dst, x, y []float32) {
+	Slices(fn, dst, x)
+	if len(y) == 0 || len(x)%len(y) != 0 {
+		failRepeated(fn, name, len(x), len(y))
+	}
+	if overlap(dst, y) {
+		panic("rectify: " + fn + ": dst and " + name + " overlap")
+	}
+}
+
+// overlap reports whether a and b share an element.
+func overlap(a, b []float32) bool {
+	pa := uintptr(unsafe.Pointer(unsafe.SliceData(a)))
+	pb := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return len(a) > 0 && len(b) > 0 && pa < pb+uintptr(len(b))*4 && pb < pa+uintptr(len(a))*4
+}
+
 // fail panics with Slices' message.
 //
 //go:noinline
@@ -27,4 +48,11 @@ func fail(fn string, nd, nx int) {
 		panic("rectify: " + fn + ": len(dst)=" + strconv.Itoa(nd) + " != len(x)=" + strconv.Itoa(nx))
 	}
 	panic("rectify: " + fn + ": dst and x overlap (only dst == x is allowed)")
+}
+
+// failRepeated panics with Repeated's message on the lengths.
+//
+//go:noinline
+func failRepeated(fn, name string, nx, ny int) {
+	panic("rectify: " + fn + ": len(x)=" + strconv.Itoa(nx) + " is not a multiple of len(" + name + ")=" + strconv.Itoa(ny))
 }

@@ -13,8 +13,9 @@ import (
 // in the back end.
 type Analysis struct {
 	P *Program
-	// Input is the program's one OpInput.
-	Input Value
+	// Inputs are the program's OpInputs, by input index: one per input
+	// slice it reads (Program.Inputs).
+	Inputs []Value
 	// Canon is each value's representative: for a constant, the first
 	// definition of an equal one (OpConst with the same bits, OpBits32 with
 	// the same pattern); for a parameter, the first OpParam of the same
@@ -51,18 +52,19 @@ func (a *Analysis) Args(i int) []Value {
 // operand not defined before its use or of the wrong lane type (see Op);
 // an F64 OpMax bound that is no constant, or NaN; a shift by the lane's
 // width or more;
-// a parameter beyond Params, or more parameters than Signature has; no
-// OpInput, or more than one; an output that is not a float32 value
-// depending on the input.
+// a parameter beyond Params, or more parameters than Signature has; an
+// input index of MaxInputs or more, two OpInputs of one index, no OpInput of
+// a lower index (no OpInput at all); an output that is not a float32 value
+// depending on an input.
 func Analyze(p *Program) (*Analysis, error) {
 	n := len(p.Code)
-	a := &Analysis{P: p, Input: -1, Canon: make([]Value, n), Invariant: make([]bool, n),
+	a := &Analysis{P: p, Canon: make([]Value, n), Invariant: make([]bool, n),
 		LoopReads: make([]int, n), LastUse: make([]int, n)}
 	fail := func(format string, args ...any) (*Analysis, error) {
 		return nil, fmt.Errorf("program %s: "+format, append([]any{p.Name}, args...)...)
 	}
 	if len(p.Params) > 1 {
-		return fail("%d parameters; the kernel signature %q has one", len(p.Params), Signature)
+		return fail("%d parameters; the kernel signature %q has one", len(p.Params), Signature(1))
 	}
 	// Representatives of constants and parameters, by op and bits or index.
 	type constKey struct {
@@ -81,10 +83,17 @@ func Analyze(p *Program) (*Analysis, error) {
 		var key constKey
 		switch in.Op {
 		case OpInput:
-			if a.Input >= 0 {
-				return fail("instruction %d: a second OpInput (the first is %d)", i, a.Input)
+			k := int(in.Imm)
+			if k >= MaxInputs {
+				return fail("instruction %d: input %d; a kernel has at most %d", i, k, MaxInputs)
 			}
-			a.Input = v
+			for len(a.Inputs) <= k {
+				a.Inputs = append(a.Inputs, -1)
+			}
+			if a.Inputs[k] >= 0 {
+				return fail("instruction %d: a second OpInput of input %d (the first is %d)", i, k, a.Inputs[k])
+			}
+			a.Inputs[k] = v
 			continue
 		case OpConst:
 			key = constKey{in.Op, math.Float64bits(in.Const)}
@@ -104,8 +113,13 @@ func Analyze(p *Program) (*Analysis, error) {
 		}
 		a.Invariant[i] = true
 	}
+	for k, v := range a.Inputs {
+		if v < 0 {
+			return fail("no OpInput of input %d, which input %d follows", k, len(a.Inputs)-1)
+		}
+	}
 	switch {
-	case a.Input < 0:
+	case len(a.Inputs) == 0:
 		return fail("no OpInput")
 	case p.Out < 0 || int(p.Out) >= n:
 		return fail("output %d is no value of the program", p.Out)

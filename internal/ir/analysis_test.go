@@ -44,8 +44,8 @@ func TestAnalyzeFacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if an.Input != 0 || !an.HasF64 {
-		t.Errorf("Input %d, HasF64 %v", an.Input, an.HasF64)
+	if len(an.Inputs) != 1 || an.Inputs[0] != 0 || !an.HasF64 {
+		t.Errorf("Inputs %v, HasF64 %v", an.Inputs, an.HasF64)
 	}
 	if an.Canon[7] != c1 || an.Canon[9] != 3 || an.Canon[a2] != a2 {
 		t.Errorf("representatives: %v", an.Canon)
@@ -67,6 +67,28 @@ func TestAnalyzeFacts(t *testing.T) {
 		if an.LastUse[v] != want {
 			t.Errorf("value %d: last use %d, want %d", v, an.LastUse[v], want)
 		}
+	}
+}
+
+// TestAnalyzeTwoInputs checks the facts of a program reading y before x:
+// both inputs are loop values, indexed by input.
+func TestAnalyzeTwoInputs(t *testing.T) {
+	p, b := newProgram("T2")
+	y := b.input(1)
+	x := b.input(0)
+	p.Out = b.op(OpFMA, F32, x, y, x)
+	an, err := Analyze(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(an.Inputs) != 2 || an.Inputs[0] != x || an.Inputs[1] != y || an.Invariant[x] || an.Invariant[y] {
+		t.Errorf("Inputs %v, invariant %v", an.Inputs, an.Invariant)
+	}
+	if p.Inputs() != 2 || p.Signature() != "func(dst, x, y []float32, alpha float32)" {
+		t.Errorf("%d inputs, signature %q", p.Inputs(), p.Signature())
+	}
+	if got := EvalLane(p, []float32{3, 2}); got != 9 {
+		t.Errorf("EvalLane(x=3, y=2) = %g, want 9", got)
 	}
 }
 
@@ -112,10 +134,20 @@ func TestAnalyzeErrors(t *testing.T) {
 			p.Params = append(p.Params, "beta")
 			return b.op(OpInput, F32)
 		}, "2 parameters"},
-		{"two inputs", func(p *Program, b builder) Value {
+		{"input read twice", func(p *Program, b builder) Value {
 			x := b.op(OpInput, F32)
 			return b.op(OpOr, F32, x, b.op(OpInput, F32))
-		}, "a second OpInput"},
+		}, "a second OpInput of input 0"},
+		{"second input read twice", func(p *Program, b builder) Value {
+			x := b.op(OpMul, F32, b.input(0), b.input(1))
+			return b.op(OpOr, F32, x, b.input(1))
+		}, "a second OpInput of input 1 (the first is 1)"},
+		{"third input", func(p *Program, b builder) Value {
+			return b.op(OpMul, F32, b.input(0), b.input(2))
+		}, "input 2; a kernel has at most 2"},
+		{"y without x", func(p *Program, b builder) Value {
+			return b.op(OpMul, F32, b.input(1), b.bits(0))
+		}, "no OpInput of input 0, which input 1 follows"},
 		{"no input", func(p *Program, b builder) Value {
 			return b.bits(0)
 		}, "no OpInput"},

@@ -7,11 +7,11 @@ import (
 	"github.com/rectify-go/rectify/kernels"
 )
 
-// EvalLane runs p on one input lane with the given parameters, one
-// instruction at a time with Go's IEEE float32 and float64 arithmetic (and
-// an exact float32 FMA). It is slow and exists to check the fast kernels
-// against their Program.
-func EvalLane(p *Program, x float32, params ...float32) float32 {
+// EvalLane runs p on one lane of its inputs (inputs[0] = x[i], inputs[1] = y[i])
+// with the given parameters, one instruction at a time with Go's IEEE
+// float32 and float64 arithmetic (and an exact float32 FMA). It is slow and
+// exists to check the fast kernels against their Program.
+func EvalLane(p *Program, inputs []float32, params ...float32) float32 {
 	f64 := make([]float64, len(p.Code))
 	f32 := make([]uint32, len(p.Code))
 	a32 := func(in Instr, i int) uint32 { return f32[in.Args[i]] }
@@ -26,7 +26,7 @@ func EvalLane(p *Program, x float32, params ...float32) float32 {
 		}
 		switch in.Op {
 		case OpInput:
-			f32[v] = math.Float32bits(x)
+			f32[v] = math.Float32bits(inputs[in.Imm])
 		case OpParam:
 			f32[v] = math.Float32bits(params[in.Imm])
 		case OpConst:

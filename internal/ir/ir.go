@@ -20,9 +20,12 @@ import (
 // ends that widen one float32 vector into two float64 vectors run each F64
 // instruction once per half. Arithmetic is IEEE, round to nearest even, in
 // the lane's type.
+//
+// A Program reads one input slice, x, or two, x and y (Inputs): OpInput
+// with Imm 0 reads x[i], with Imm 1 y[i], the element of the same index.
 type Program struct {
 	Name   string
-	Params []string // scalar float32 arguments after dst and x, e.g. alpha
+	Params []string // scalar float32 arguments after the inputs, e.g. alpha
 	Code   []Instr
 	Out    Value
 }
@@ -43,7 +46,7 @@ const (
 type Op uint8
 
 const (
-	OpInput   Op = iota // F32: the input lane x[i]
+	OpInput   Op = iota // F32: the lane of input Imm: x[i] (0) or y[i] (1)
 	OpParam             // F32: scalar parameter Imm broadcast to every lane
 	OpConst             // F64: the constant Const
 	OpBits32            // F32: the constant with bit pattern Imm
@@ -134,7 +137,7 @@ type Instr struct {
 	Type  Type
 	Args  [3]Value
 	Const float64 // OpConst
-	Imm   uint32  // OpParam index, OpBits32 pattern, OpShl count
+	Imm   uint32  // OpInput and OpParam index, OpBits32 pattern, OpShl count
 }
 
 // builder appends instructions to a Program.
@@ -150,6 +153,9 @@ func (b builder) op(op Op, t Type, args ...Value) Value {
 	copy(in.Args[:], args)
 	return b.emit(in)
 }
+
+// input emits the lane of input k (0: x, 1: y).
+func (b builder) input(k uint32) Value { return b.emit(Instr{Op: OpInput, Type: F32, Imm: k}) }
 
 // bits emits the float32 constant with bit pattern v.
 func (b builder) bits(v uint32) Value { return b.emit(Instr{Op: OpBits32, Type: F32, Imm: v}) }
@@ -168,7 +174,38 @@ func (p *Program) FuncName(suffix string) string {
 	return strings.ToLower(string(r[:i])) + string(r[i:]) + suffix
 }
 
-// Signature is the Go signature of every assembly kernel: one signature
-// for every kernel, so that dispatch, chunking and the tests have one code
-// path. Kernels without a parameter ignore alpha; OpParam 0 reads it.
-const Signature = "func(dst, x []float32, alpha float32)"
+// MaxInputs is the most input slices a Program reads.
+const MaxInputs = 2
+
+// inputNames are the names of the input slices in the kernels' signatures.
+var inputNames = [MaxInputs]string{"x", "y"}
+
+// InputName returns the name of input k (OpInput's Imm) in Signature.
+func InputName(k int) string { return inputNames[k] }
+
+// Inputs returns the number of input slices p reads: one more than the
+// highest OpInput index (Analyze checks that p reads every one below it).
+func (p *Program) Inputs() int {
+	n := 0
+	for _, in := range p.Code {
+		if in.Op == OpInput {
+			n = max(n, int(in.Imm)+1)
+		}
+	}
+	return n
+}
+
+// Signature returns the Go signature of the assembly kernels of programs
+// with the given number of inputs: one signature per arity, so that
+// dispatch, chunking and the tests have one code path for each.
+//
+//	func(dst, x []float32, alpha float32)     // one input
+//	func(dst, x, y []float32, alpha float32)  // two: y has len(x) elements
+//
+// Kernels without a parameter ignore alpha; OpParam 0 reads it.
+func Signature(inputs int) string {
+	return "func(dst, " + strings.Join(inputNames[:inputs], ", ") + " []float32, alpha float32)"
+}
+
+// Signature returns the Go signature of p's assembly kernels.
+func (p *Program) Signature() string { return Signature(p.Inputs()) }

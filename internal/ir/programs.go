@@ -23,11 +23,26 @@ func reluProgram() *Program {
 // 0 * -Inf) made the canonical quiet NaN.
 func leakyReLUProgram() *Program {
 	p, b := newProgram("LeakyReLU", "alpha")
-	x := b.op(OpInput, F32)
-	a := b.emit(Instr{Op: OpParam, Type: F32, Imm: 0})
-	y := b.op(OpCanon, F32, b.op(OpMul, F32, a, x))
-	p.Out = b.op(OpSelNeg, F32, x, y, x)
+	x := b.input(0)
+	p.Out = b.leaky(x, b.emit(Instr{Op: OpParam, Type: F32, Imm: 0}))
 	return p
+}
+
+// preluProgram: x < 0 ? y*x : x, LeakyReLU with the slope y[i] of each
+// element (the public function repeats the slope along x), a NaN product
+// made the canonical quiet NaN.
+func preluProgram() *Program {
+	p, b := newProgram("PReLU")
+	x := b.input(0)
+	p.Out = b.leaky(x, b.input(1))
+	return p
+}
+
+// leaky emits x < 0 ? a*x : x, one float32 multiplication, a NaN product
+// (a NaN, or 0 * -Inf) made the canonical quiet NaN.
+func (b builder) leaky(x, a Value) Value {
+	y := b.op(OpCanon, F32, b.op(OpMul, F32, a, x))
+	return b.op(OpSelNeg, F32, x, y, x)
 }
 
 // eluProgram: x < 0 ? alpha*expm1(max(x, ELUClamp)) : x, NaN inputs

@@ -50,6 +50,22 @@ func Special() []float32 {
 	return v
 }
 
+// Second returns n second inputs for the two-input kernels (PReLU's
+// slopes): the parameters Alphas, so that each special value meets the
+// inputs, interleaved with random bit patterns from seed.
+func Second(n int, seed uint64) []float32 {
+	r := rand.New(rand.NewPCG(seed, 2))
+	y := make([]float32, n)
+	for i := range y {
+		if i%2 == 0 {
+			y[i] = Alphas[i/2%len(Alphas)]
+		} else {
+			y[i] = math.Float32frombits(r.Uint32())
+		}
+	}
+	return y
+}
+
 // ULP returns |got - ref| in units of the float32 spacing at |ref| (the
 // spacing of subnormals below the smallest normal). Results that agree on
 // NaN, or on an infinity, are 0 ULP off, and so is an infinite got where

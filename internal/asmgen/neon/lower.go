@@ -12,7 +12,8 @@ import (
 
 // Register conventions of every kernel (ABI0 leaf, no frame): R0 = dst,
 // R1 = x, R2 = elements left, R3 = scratch for building constants, R4 = the
-// kernel's table of constants that FMAs load as their addends. R18 and
+// kernel's table of constants that FMAs load as their addends, R5 = y (two
+// inputs). R18 and
 // R26–R30 are never touched (R27 is the assembler's literal-pool temporary).
 // V0–V31 are all scratch; loop-invariant values (constants, parameters and
 // anything computed from them alone) are built once before the loop in the
@@ -311,7 +312,7 @@ func (g *kernel) prologue(table string) (out, data []string, err error) {
 		case ir.OpBits32:
 			bits32(d, in.Imm)
 		case ir.OpParam:
-			out = append(out, fmt.Sprintf("FMOVS alpha+48(FP), F%d", d),
+			out = append(out, fmt.Sprintf("FMOVS alpha+%d(FP), F%d", argBytes(len(a.Inputs)), d),
 				fmt.Sprintf("VDUP V%d.S[0], V%d.S4", d, d))
 		default:
 			out = append(out, lowerOp(in, d, func(k, _ int) int { return g.invReg[a.Canon[in.Args[k]]] }, 0, g.konstReg,
@@ -336,12 +337,20 @@ func (g *kernel) prologue(table string) (out, data []string, err error) {
 
 func (g *kernel) konstReg(b uint32) int { return g.konst[b] }
 
+// argBytes is the size of a kernel's slice arguments, dst and the inputs:
+// the offset of alpha.
+func argBytes(inputs int) int { return 24 * (1 + inputs) }
+
+// inputRegs are the pointer registers of x and y.
+var inputRegs = [ir.MaxInputs]string{"R1", "R5"}
+
 // body is one lowering of the loop body for u vectors of four lanes.
 type body struct {
-	lines   []string
-	in, out []int // registers of the input and output vectors
-	outBlk  bool  // out is consecutive
-	used    int   // registers the body needed at most, invariants included
+	lines  []string
+	in     [][]int // registers of each input's vectors, consecutive
+	out    []int   // registers of the output vectors
+	outBlk bool    // out is consecutive
+	used   int     // registers the body needed at most, invariants included
 }
 
 // lowerBody lowers every loop instruction for u vectors, interleaving the
@@ -381,7 +390,10 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 			for k := range u {
 				val[v] = append(val[v], s+k)
 			}
-			b.in = val[v]
+			for len(b.in) <= int(in.Imm) {
+				b.in = append(b.in, nil)
+			}
+			b.in[in.Imm] = val[v]
 			track()
 			continue
 		}
@@ -516,7 +528,8 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 			ins("%s", l)
 		}
 	}
-	loopInsts := len(main.lines) + 4 // load, store, SUBS, BGE
+	inputs := len(a.Inputs)
+	loopInsts := len(main.lines) + 3 + inputs // loads, store, SUBS, BGE
 	if !main.outBlk {
 		loopInsts += u - 1
 	}
@@ -526,13 +539,20 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 	if len(data) > 0 {
 		w.WriteString("\n")
 	}
-	fmt.Fprintf(&w, "// %s\n", strings.Replace(ir.Signature, "func", "func "+name, 1))
+	fmt.Fprintf(&w, "// %s\n", strings.Replace(p.Signature(), "func", "func "+name, 1))
 	fmt.Fprintf(&w, "// Main loop: %d vectors (%d elements) per iteration, %d instructions, %.2f per element; %d vector registers.\n",
 		u, 4*u, loopInsts, float64(loopInsts)/float64(4*u), main.used)
-	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-52\n", name)
+	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", name, argBytes(inputs)+4)
 	ins("MOVD dst_base+0(FP), R0")
-	ins("MOVD x_base+24(FP), R1")
+	for k := range inputs {
+		ins("MOVD %s_base+%d(FP), %s", ir.InputName(k), 24*(1+k), inputRegs[k])
+	}
 	ins("MOVD x_len+32(FP), R2")
+	load := func(bd body, n int) {
+		for k, r := range inputRegs[:inputs] {
+			ins("VLD1.P %d(%s), %s", 16*n, r, regList(bd.in[k]))
+		}
+	}
 	block(pro)
 	store := func(bd body, n int) {
 		if bd.outBlk {
@@ -547,7 +567,7 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 		ins("SUBS $%d, R2, R2", 4*u)
 		ins("BLT vector")
 		label("loop")
-		ins("VLD1.P %d(R1), %s", 16*u, regList(main.in))
+		load(main, u)
 		block(main.lines)
 		store(main, u)
 		ins("SUBS $%d, R2, R2", 4*u)
@@ -558,7 +578,7 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 	ins("SUBS $4, R2, R2")
 	ins("BLT lanes")
 	label("loop1")
-	ins("VLD1.P 16(R1), %s", regList(one.in))
+	load(one, 1)
 	block(one.lines)
 	store(one, 1)
 	ins("SUBS $4, R2, R2")
@@ -568,13 +588,16 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 	// the vector, store the same lanes back.
 	ins("ADDS $4, R2, R2")
 	ins("BEQ done")
-	ins("VLD1.P 4(R1), V%d.S[0]", one.in[0])
-	ins("CMP $2, R2")
-	ins("BLT lanes1")
-	ins("VLD1.P 4(R1), V%d.S[1]", one.in[0])
-	ins("BEQ lanes1")
-	ins("VLD1.P 4(R1), V%d.S[2]", one.in[0])
-	label("lanes1")
+	for k, r := range inputRegs[:inputs] {
+		v, l := one.in[k][0], "lanes1"+strings.Repeat("y", k)
+		ins("VLD1.P 4(%s), V%d.S[0]", r, v)
+		ins("CMP $2, R2")
+		ins("BLT %s", l)
+		ins("VLD1.P 4(%s), V%d.S[1]", r, v)
+		ins("BEQ %s", l)
+		ins("VLD1.P 4(%s), V%d.S[2]", r, v)
+		label(l)
+	}
 	block(one.lines)
 	ins("VST1.P V%d.S[0], 4(R0)", one.out[0])
 	ins("CMP $2, R2")

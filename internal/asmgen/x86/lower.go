@@ -16,12 +16,13 @@ import (
 
 // Register roles, fixed in every kernel.
 var (
-	dstPtr = reg.RDI // next dst element
-	srcPtr = reg.RSI // next x element
-	count  = reg.RCX // elements left
-	// The last vector of a slice of at least one vector.
-	lastSrc = reg.RAX
-	lastDst = reg.RBX
+	dstPtr  = reg.RDI                                        // next dst element
+	srcPtrs = [ir.MaxInputs]reg.GPPhysical{reg.RSI, reg.RDX} // next x and y element
+	count   = reg.RCX                                        // elements left
+	// The last vector of a slice of at least one vector, in x and y, and
+	// in dst.
+	lastSrcs = [ir.MaxInputs]reg.GPPhysical{reg.RAX, reg.R8}
+	lastDst  = reg.RBX
 	// The opmask registers of AVX-512 compares (K0 in a masked
 	// instruction means no mask).
 	tempKs = []reg.OpmaskPhysical{reg.K1, reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7}
@@ -32,8 +33,8 @@ type mode int
 
 const (
 	modePrologue mode = iota // a loop-invariant value, once, before the loop
-	modeMain                 // vectors at srcPtr, dstPtr
-	modeLast                 // the vector at lastSrc, result kept in lastReg
+	modeMain                 // vectors at srcPtrs, dstPtr
+	modeLast                 // the vector at lastSrcs, result kept in lastReg
 	modeShort                // a slice shorter than one vector, lane by lane (isa.short nil)
 )
 
@@ -52,7 +53,8 @@ func generate(s *isa, p *ir.Program) error {
 		return err
 	}
 	name := p.FuncName(s.name)
-	TEXT(name, NOSPLIT, ir.Signature)
+	TEXT(name, NOSPLIT, p.Signature())
+	inputs := len(a.Inputs)
 
 	unroll := s.unrollF32
 	if a.HasF64 {
@@ -79,7 +81,9 @@ func generate(s *isa, p *ir.Program) error {
 	l, main, single, last, tail := c.l, c.main, c.single, c.last, c.tail
 
 	Load(Param("dst").Base(), dstPtr)
-	Load(Param("x").Base(), srcPtr)
+	for k := range inputs {
+		Load(Param(ir.InputName(k)).Base(), srcPtrs[k])
+	}
 	Load(Param("x").Len(), count)
 	w, vb := s.lanes, s.vecBytes()
 	if s.short == nil {
@@ -93,12 +97,14 @@ func generate(s *isa, p *ir.Program) error {
 	Comment("At least one vector: compute the last one, x[len-w:len], first",
 		"(before an in-place loop overwrites it), and store it after the loop.",
 		"It overlaps the loop's last vector when len is no multiple of w.")
-	LEAQ(Mem{Base: srcPtr, Index: count, Scale: 4, Disp: -vb}, lastSrc)
+	for k := range inputs {
+		LEAQ(Mem{Base: srcPtrs[k], Index: count, Scale: 4, Disp: -vb}, lastSrcs[k])
+	}
 	LEAQ(Mem{Base: dstPtr, Index: count, Scale: 4, Disp: -vb}, lastDst)
 	replay(last)
 	if unroll > 1 {
-		// The loop: its body, CMPQ, JB, two ADDQ, SUBQ and JMP.
-		n := len(main) + 6
+		// The loop: its body, CMPQ, JB, an ADDQ per slice, SUBQ and JMP.
+		n := len(main) + 5 + inputs
 		Comment(fmt.Sprintf("Main loop: %d vectors (%d elements) per iteration, interleaved %d at a time, %d of %d loop constants in registers:",
 			unroll, unroll*w, width, nconsts, len(order)),
 			fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
@@ -106,8 +112,7 @@ func generate(s *isa, p *ir.Program) error {
 		CMPQ(count, U32(unroll*w))
 		JB(LabelRef("single"))
 		replay(main)
-		ADDQ(U32(unroll*vb), srcPtr)
-		ADDQ(U32(unroll*vb), dstPtr)
+		advance(inputs, unroll*vb)
 		SUBQ(U32(unroll*w), count)
 		JMP(LabelRef("unrolled"))
 	}
@@ -116,8 +121,7 @@ func generate(s *isa, p *ir.Program) error {
 	CMPQ(count, U32(w))
 	JB(LabelRef("last"))
 	replay(single)
-	ADDQ(U32(vb), srcPtr)
-	ADDQ(U32(vb), dstPtr)
+	advance(inputs, vb)
 	SUBQ(U32(w), count)
 	JMP(LabelRef("single"))
 	Label("last")
@@ -142,6 +146,14 @@ func generate(s *isa, p *ir.Program) error {
 	VZEROUPPER()
 	RET()
 	return nil
+}
+
+// advance moves the pointers of the inputs and of dst on by n bytes.
+func advance(inputs, n int) {
+	for k := range inputs {
+		ADDQ(U32(n), srcPtrs[k])
+	}
+	ADDQ(U32(n), dstPtr)
 }
 
 // code is a kernel's lowering: the prologue and the other registers it
@@ -533,13 +545,17 @@ func (l *lowering) define(v ir.Value, g, h int, r reg.VecPhysical) {
 	l.loc[key{v, g, h}] = r
 }
 
-// input addresses vector g of the input, plus off bytes.
-func (l *lowering) input(g, off int) Mem {
+// input addresses vector g of input k, plus off bytes.
+func (l *lowering) input(k, g, off int) Mem {
 	if l.mode == modeLast {
-		return Mem{Base: lastSrc, Disp: off}
+		return Mem{Base: lastSrcs[k], Disp: off}
 	}
-	return Mem{Base: srcPtr, Disp: g*l.s.vecBytes() + off}
+	return Mem{Base: srcPtrs[k], Disp: g*l.s.vecBytes() + off}
 }
+
+// tailLoad are the labels of the loops gathering each input of a short
+// slice.
+var tailLoad = [ir.MaxInputs]string{"tailload", "tailloady"}
 
 // instr lowers instruction i (len(Code): the store of Out) for vector g.
 func (l *lowering) instr(i, g int) {
@@ -583,8 +599,9 @@ func (l *lowering) instr(i, g int) {
 	switch in.Op {
 	case ir.OpInput:
 		d := l.alloc()
+		k := int(in.Imm)
 		if l.mode != modeShort {
-			m := l.input(g, 0)
+			m := l.input(k, g, 0)
 			l.emit(func() { VMOVUPS(m, d) })
 		} else {
 			// From the last element down: rotate the lanes up by one and
@@ -594,12 +611,12 @@ func (l *lowering) instr(i, g int) {
 				VMOVDQU(constLanes([8]uint32{7, 0, 1, 2, 3, 4, 5, 6}), idx)
 				VXORPS(d, d, d)
 				MOVQ(count, reg.RAX)
-				Label("tailload")
+				Label(tailLoad[k])
 				DECQ(reg.RAX)
 				VPERMPS(d, idx, d)
-				VMOVSS(Mem{Base: srcPtr, Index: reg.RAX, Scale: 4}, t.AsX())
+				VMOVSS(Mem{Base: srcPtrs[k], Index: reg.RAX, Scale: 4}, t.AsX())
 				VBLENDPS(U8(1), t, d, d)
-				JNZ(LabelRef("tailload"))
+				JNZ(LabelRef(tailLoad[k]))
 			})
 			l.release(idx)
 			l.release(t)
@@ -667,7 +684,7 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 
 	switch in.Op {
 	case ir.OpParam:
-		alpha, err := Param("alpha").Resolve() // ir.Signature's
+		alpha, err := Param("alpha").Resolve() // ir.Signature's, after the inputs
 		if err != nil {
 			l.err = err
 			return
@@ -678,11 +695,11 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 
 	case ir.OpWiden:
 		src := a[0]
-		if l.mode != modeShort && l.p.Code[in.Args[0]].Op == ir.OpInput {
+		if x := l.p.Code[in.Args[0]]; l.mode != modeShort && x.Op == ir.OpInput {
 			// Widen straight from memory.
 			l.consume(nil, src)
 			d := l.alloc()
-			m := l.input(g, h*vb/2)
+			m := l.input(int(x.Imm), g, h*vb/2)
 			l.emit(func() { VCVTPS2PD(m, d) })
 			l.define(v, g, h, d)
 			return

@@ -268,7 +268,17 @@ func synthetic() []*ir.Program {
 	sh := ir.Value(len(ar.Code) - 1)
 	q := add(ar, ir.OpDiv, ir.F32, add(ar, ir.OpSub, ir.F32, m4, sh), add(ar, ir.OpAdd, ir.F32, m1, y4))
 	ar.Out = add(ar, ir.OpQuiet, ir.F32, x, add(ar, ir.OpCanon, ir.F32, add(ar, ir.OpFNMA, ir.F32, q, y3, m4)))
-	return []*ir.Program{inv, f32, ar}
+
+	// Two inputs, y read first: both widened from memory, y a select's
+	// condition, an FMA's factor and a value read by both float64 halves.
+	two := &ir.Program{Name: "SynthTwo", Params: []string{"alpha"}}
+	two.Code = append(two.Code, ir.Instr{Op: ir.OpInput, Type: ir.F32, Imm: 1})
+	y := ir.Value(0)
+	x = add(two, ir.OpInput, ir.F32)
+	p := add(two, ir.OpFMA, ir.F64, add(two, ir.OpWiden, ir.F64, x), add(two, ir.OpWiden, ir.F64, y), konst(two, 0.5))
+	f := add(two, ir.OpFMA, ir.F32, y, add(two, ir.OpParam, ir.F32), x)
+	two.Out = add(two, ir.OpCanon, ir.F32, add(two, ir.OpSelNeg, ir.F32, y, add(two, ir.OpNarrow, ir.F32, p), f))
+	return []*ir.Program{inv, f32, ar, two}
 }
 
 // cpuFlags returns the CPU feature flags Linux reports, if it does.
@@ -349,16 +359,22 @@ func TestSyntheticPrograms(t *testing.T) {
 	for _, s := range isas {
 		for _, p := range progs {
 			name := p.FuncName(s.name)
-			fmt.Fprintf(&decl, "\n//go:noescape\n%s\n", strings.Replace(ir.Signature, "func", "func "+name, 1))
+			fmt.Fprintf(&decl, "\n//go:noescape\n%s\n", strings.Replace(p.Signature(), "func", "func "+name, 1))
 			if !run[s.name] {
 				continue
 			}
 			for _, alpha := range []uint32{0x3e99999a, 0xc0000000, 0, 0x80000000, 0x7fc00000} {
 				want := make([]uint32, len(xs))
 				for i, x := range xs {
-					want[i] = math.Float32bits(ir.EvalLane(p, math.Float32frombits(x), math.Float32frombits(alpha)))
+					// The second input: the inputs in reverse.
+					in := []float32{math.Float32frombits(x), math.Float32frombits(xs[len(xs)-1-i])}
+					want[i] = math.Float32bits(ir.EvalLane(p, in, math.Float32frombits(alpha)))
 				}
-				fmt.Fprintf(&cases, "\t{%q, %s, %#x, %#v},\n", name, name, alpha, want)
+				f := "f1"
+				if p.Inputs() == 2 {
+					f = "f2"
+				}
+				fmt.Fprintf(&cases, "\t{name: %q, %s: %s, alpha: %#x, want: %#v},\n", name, f, name, alpha, want)
 			}
 		}
 	}
@@ -397,7 +413,8 @@ var xs = %s
 
 var cases = []struct {
 	name  string
-	f     func(dst, x []float32, alpha float32)
+	f1    func(dst, x []float32, alpha float32)
+	f2    func(dst, x, y []float32, alpha float32) // two inputs: y is xs reversed
 	alpha uint32
 	want  []uint32
 }{
@@ -408,21 +425,38 @@ func TestKernels(t *testing.T) {
 		alpha := math.Float32frombits(c.alpha)
 		for n := 0; n <= len(xs); n++ {
 			x := make([]float32, n+1)
+			y := make([]float32, n+1)
 			dst := make([]float32, n+1)
 			for i := range n {
 				x[i] = math.Float32frombits(xs[i])
+				y[i] = math.Float32frombits(xs[len(xs)-1-i])
 			}
-			x[n], dst[n] = 42, 42
-			c.f(dst[:n], x[:n], alpha)
-			c.f(x[:n], x[:n], alpha)
-			for i := range n {
-				if math.Float32bits(dst[i]) != c.want[i] || math.Float32bits(x[i]) != c.want[i] {
-					t.Fatalf("%%s alpha %%#x n=%%d [%%d] x=%%#x: got %%#x (in place %%#x), want %%#x",
-						c.name, c.alpha, n, i, xs[i], math.Float32bits(dst[i]), math.Float32bits(x[i]), c.want[i])
+			x[n], y[n], dst[n] = 42, 42, 42
+			// Out of place, then in place: dst == y (two inputs), dst == x.
+			got := [][]float32{dst}
+			if c.f2 != nil {
+				c.f2(dst[:n], x[:n], y[:n], alpha)
+				c.f2(y[:n], x[:n], y[:n], alpha)
+				got = append(got, append([]float32(nil), y...))
+				for i := range n {
+					y[i] = math.Float32frombits(xs[len(xs)-1-i])
 				}
+				c.f2(x[:n], x[:n], y[:n], alpha)
+			} else {
+				c.f1(dst[:n], x[:n], alpha)
+				c.f1(x[:n], x[:n], alpha)
 			}
-			if x[n] != 42 || dst[n] != 42 {
-				t.Fatalf("%%s n=%%d: wrote past the slice", c.name, n)
+			got = append(got, x)
+			for k, g := range got {
+				for i := range n {
+					if math.Float32bits(g[i]) != c.want[i] {
+						t.Fatalf("%%s alpha %%#x n=%%d [%%d] x=%%#x: got %%#x (call %%d: out of place, dst == y, dst == x), want %%#x",
+							c.name, c.alpha, n, i, xs[i], math.Float32bits(g[i]), k, c.want[i])
+					}
+				}
+				if g[n] != 42 {
+					t.Fatalf("%%s n=%%d: wrote past the slice", c.name, n)
+				}
 			}
 		}
 	}
