@@ -60,13 +60,12 @@
 // give without many compensations. With -a = max(-|x|, GELUClamp) in
 // float32 and everything after it float64 (a² is exact there):
 //
-//	t  = 1/(1 + GELUP*a)                      // float32 division, then one
-//	                                          // Newton step: t0 + t0*(1 - d*t0)
+//	t  = 1/(1 + GELUP*a)
 //	R  = GELUR10..GELUR0 by Horner in t       // e^(a²/2) Phi(-a)
 //	nn = fma(a², -GELUHalfLog2e, GELUMagic);  n = nn - GELUMagic
 //	r  = fma(n, -GELULn2, -a²/2);  s = bits(nn) << GELUShift   // 2^n
 //	Phi(-a) = s*E(r)*R                        // E: 1, 1, GELUExp2..6
-//	y  = x < 0 ? -a*Phi(-a) : x*(1 - Phi(-a)) // no cancellation either side
+//	y  = fma(-a, Phi(-a), max(x, 0))          // x*Phi(x) = x - a*Phi(-a) for x > 0
 //
 // The relative error of Phi(-a) is about 2^-27.3 (fits 2^-28.3 each, the
 // float64 roundings far below), so the one float32 rounding stays within
@@ -199,10 +198,10 @@ const (
 	// SoftplusExact: from 16 up, log1p(exp(-x)) < e^-16 < 2^-23 is less
 	// than half an ULP of x (2^-20 at 16), so Softplus(x) rounds to x.
 	SoftplusExact = 0x1p4
-	// GELUClamp: GELU(x) rounds to -0 for x below about -14.5
-	// (|x|*Phi(x) < 2^-150 there), and x*Phi(-15) ~ -5.5e-50 does too, so
-	// x is clamped at -15 (and |x| at 15); Phi(-15) ~ 3.7e-51 vanishes next
-	// to 1 in float64, so x*(1 - Phi(-15)) is x for x >= 15.
+	// GELUClamp: GELU(x) rounds to -0 below x = -14.356068 (|x|*Phi(x) <
+	// 2^-150 there), and -15*Phi(-15) ~ -5.5e-50 does too, so a = |x| is
+	// clamped at 15; for x > 15, x - 15*Phi(-15) is x in float64 (Phi(-15)
+	// ~ 3.7e-51), as GELU(x) is x in float32 from 5.3475156 up.
 	GELUClamp = -0x1.ep3
 )
 
