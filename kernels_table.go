@@ -11,6 +11,7 @@ const (
 	kELU
 	kSoftplus
 	kSigmoid
+	kGELU
 	numKernels
 )
 
@@ -21,6 +22,7 @@ var kernelNames = [numKernels]string{
 	"ELU",
 	"Softplus",
 	"Sigmoid",
+	"GELU",
 }
 
 // cutoffs are the lengths below which a public function calls its Go
@@ -28,6 +30,7 @@ var kernelNames = [numKernels]string{
 var cutoffs = [numKernels]int{
 	8,
 	8,
+	1,
 	1,
 	1,
 	1,
@@ -40,4 +43,5 @@ var genericSet = &kernelSet{
 	fallback.ELU,
 	func(d, x []float32, _ float32) { fallback.Softplus(d, x) },
 	func(d, x []float32, _ float32) { fallback.Sigmoid(d, x) },
+	func(d, x []float32, _ float32) { fallback.GELU(d, x) },
 }

@@ -21,6 +21,7 @@ var Public = []Func{
 	rectify.ELU,
 	func(d, x []float32, _ float32) { rectify.Softplus(d, x) },
 	func(d, x []float32, _ float32) { rectify.Sigmoid(d, x) },
+	func(d, x []float32, _ float32) { rectify.GELU(d, x) },
 }
 
 // Fallback are the pure-Go functions, indexed as ir.Kernels.
@@ -30,4 +31,5 @@ var Fallback = []Func{
 	fallback.ELU,
 	func(d, x []float32, _ float32) { fallback.Softplus(d, x) },
 	func(d, x []float32, _ float32) { fallback.Sigmoid(d, x) },
+	func(d, x []float32, _ float32) { fallback.GELU(d, x) },
 }
