@@ -226,6 +226,18 @@ func TestSemantics(t *testing.T) {
 		{"Sigmoid", 0, 0x7fc00001, 0x7fc00001},     // quiet NaN unchanged
 		{"Sigmoid", 0, 0xc2b40000, 0x0008ec28},     // -90: subnormal e^-90, not flushed
 		{"Softplus", 0, 0xc2b40000, 0x0008ec28},    // -90: subnormal, not flushed
+		{"GELU", 0, 0x80000000, 0x80000000},        // -0 -> -0
+		{"GELU", 0, 0x00000000, 0x00000000},        // +0 -> +0
+		{"GELU", 0, 0x7f800000, 0x7f800000},        // +Inf
+		{"GELU", 0, 0xff800000, 0x80000000},        // -Inf -> -0
+		{"GELU", 0, 0x7fa00000, 0x7fe00000},        // NaN quieted
+		{"GELU", 0, 0xff800001, 0xffc00001},        // negative NaN quieted
+		{"GELU", 0, 0x7f7fffff, 0x7f7fffff},        // MaxFloat32
+		{"GELU", 0, 0x40ab1ed9, 0x40ab1ed9},        // 5.3475156 and up: x exactly
+		{"GELU", 0, 0xbf800000, 0xbe227686},        // -1 -> -Phi(-1)
+		{"GELU", 0, 0xc1500000, 0x81d87b8a},        // -13: subnormal, not flushed
+		{"GELU", 0, 0xc1600000, 0x8000004e},        // -14: subnormal, not flushed
+		{"GELU", 0, 0xc1680000, 0x80000000},        // -14.5 -> -0
 	}
 	forEachLevel(t, func(t *testing.T) {
 		for _, c := range cases {
