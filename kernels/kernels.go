@@ -73,13 +73,15 @@
 //
 // # Where the numbers come from
 //
-// The polynomial coefficients, Ln2, Log2e, Ln2Hi, Ln2Lo and ELUClamp are
-// the output of coeffs.sollya in this directory (Sollya 8.0, fpminimax with
-// single-precision coefficients, relative error); TestSollyaCoefficients
+// The polynomial coefficients, Ln2, Log2e, Ln2Hi, Ln2Lo, ELUClamp, GELUP,
+// GELULn2 and GELUHalfLog2e are the output of coeffs.sollya in this
+// directory (Sollya 8.0, fpminimax with single-precision coefficients,
+// double-precision for GELU's, relative error); TestSollyaCoefficients
 // reruns it where sollya is installed and compares every digit. The other
-// values are derived below, each beside its constant. The designs are
-// those of notes/NUMERICS.md §8 (measured there over all 2^32 inputs);
-// the accuracy table of the README is measured on this code.
+// values are derived below, each beside its constant. The designs of ELU,
+// Softplus and Sigmoid are those of notes/NUMERICS.md §8 (measured there
+// over all 2^32 inputs), GELU's is in the spirit of its §7 (float64
+// internals); the accuracy table of the README is measured on this code.
 package kernels
 
 // Range reduction of the exponential core.
