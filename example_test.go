@@ -95,6 +95,14 @@ func ExampleExp() {
 	// Output: [3.8e-44 0.36787945 1 2.7182817 +Inf]
 }
 
+func ExampleGELU() {
+	x := []float32{-14, -3, -1, 0, 1, 3, 6}
+	y := make([]float32, len(x))
+	rectify.GELU(y, x)
+	fmt.Println(y)
+	// Output: [-1.1e-43 -0.004049694 -0.15865526 0 0.8413448 2.9959502 6]
+}
+
 func ExampleImplementation() {
 	switch rectify.Implementation() {
 	case "avx512", "avx2", "neon", "generic":

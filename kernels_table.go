@@ -15,6 +15,7 @@ const (
 	kSELU
 	kTanh
 	kSiLU
+	kGELU
 	kGELUTanh
 	kExp
 	numKernels
@@ -31,6 +32,7 @@ var kernelNames = [numKernels]string{
 	"SELU",
 	"Tanh",
 	"SiLU",
+	"GELU",
 	"GELUTanh",
 	"Exp",
 }
@@ -41,6 +43,7 @@ var cutoffs = [numKernels]int{
 	8,
 	8,
 	8,
+	1,
 	1,
 	1,
 	1,
@@ -63,6 +66,7 @@ var genericSet = &kernelSet{
 	func(d, x []float32, _ float32) { fallback.SELU(d, x) },
 	func(d, x []float32, _ float32) { fallback.Tanh(d, x) },
 	func(d, x []float32, _ float32) { fallback.SiLU(d, x) },
+	func(d, x []float32, _ float32) { fallback.GELU(d, x) },
 	func(d, x []float32, _ float32) { fallback.GELUTanh(d, x) },
 	func(d, x []float32, _ float32) { fallback.Exp(d, x) },
 }

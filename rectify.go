@@ -206,6 +206,27 @@ func Exp(dst, x []float32) {
 	run(kExp, dst, x, 0)
 }
 
+// GELU sets dst[i] = x[i]*Phi(x[i]) = x[i]/2 * erfc(-x[i]/sqrt(2)) for
+// every i: the exact (erf) form of the Gaussian error linear unit.
+//
+// Every result is within 1 ULP of the true value (measured maximum 0.60 ULP
+// over all 2^32 inputs, at x = -7.606507). -0 gives -0, +0 gives +0, +Inf
+// gives +Inf, -Inf gives -0, and a NaN input gives the same NaN quieted
+// (bits | 0x00400000). The negative tail is computed without cancellation:
+// subnormal results (x below -13.146) are computed, not flushed, and
+// results round to -0 below x = -14.356; from x = 5.3475156 up the result
+// is x itself.
+//
+// dst and x must have the same length; dst may be x itself, but any other
+// overlap panics.
+func GELU(dst, x []float32) {
+	if len(x) < cutoffs[kGELU] {
+		fallback.GELU(dst, x)
+		return
+	}
+	run(kGELU, dst, x, 0)
+}
+
 // Implementation returns the name of the kernel set in use: "avx512",
 // "avx2", "neon" or "generic".
 func Implementation() string {

@@ -303,6 +303,18 @@ func TestSemantics(t *testing.T) {
 		{k: "SiLU", alpha: 0, x: 0x41a00000, y: 0x41a00000},        // 20 -> 20 exactly
 		{k: "SiLU", alpha: 0, x: 0xc2c80000, y: 0x80000a5f},        // -100: subnormal, not flushed
 		{k: "SiLU", alpha: 0, x: 0xff800001, y: 0xffc00001},        // NaN quieted
+		{k: "GELU", alpha: 0, x: 0x80000000, y: 0x80000000},        // -0 -> -0
+		{k: "GELU", alpha: 0, x: 0x00000000, y: 0x00000000},        // +0 -> +0
+		{k: "GELU", alpha: 0, x: 0x7f800000, y: 0x7f800000},        // +Inf
+		{k: "GELU", alpha: 0, x: 0xff800000, y: 0x80000000},        // -Inf -> -0
+		{k: "GELU", alpha: 0, x: 0x7fa00000, y: 0x7fe00000},        // NaN quieted
+		{k: "GELU", alpha: 0, x: 0xff800001, y: 0xffc00001},        // negative NaN quieted
+		{k: "GELU", alpha: 0, x: 0x7f7fffff, y: 0x7f7fffff},        // MaxFloat32
+		{k: "GELU", alpha: 0, x: 0x40ab1ed9, y: 0x40ab1ed9},        // 5.3475156 and up: x exactly
+		{k: "GELU", alpha: 0, x: 0xbf800000, y: 0xbe227686},        // -1 -> -Phi(-1)
+		{k: "GELU", alpha: 0, x: 0xc1500000, y: 0x81d87b8a},        // -13: subnormal, not flushed
+		{k: "GELU", alpha: 0, x: 0xc1600000, y: 0x8000004e},        // -14: subnormal, not flushed
+		{k: "GELU", alpha: 0, x: 0xc1680000, y: 0x80000000},        // -14.5 -> -0
 		{k: "GELUTanh", alpha: 0, x: 0x80000000, y: 0x80000000},    // -0 -> -0
 		{k: "GELUTanh", alpha: 0, x: 0x7f800000, y: 0x7f800000},    // +Inf
 		{k: "GELUTanh", alpha: 0, x: 0xff800000, y: 0x80000000},    // -Inf -> -0

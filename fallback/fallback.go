@@ -328,6 +328,37 @@ func xSigmoid(x, xc, eh, el, exact float32) float32 {
 	return quiet(math.Float32bits(x), v)
 }
 
+// GELU is rectify.GELU in pure Go: dst[i] = x[i]*Phi(x[i]) = x/2 *
+// erfc(-x/sqrt2), computed in float64 from a = min(|x|, 15) as max(x, 0) -
+// a*Phi(-a), NaN inputs quieted.
+func GELU(dst, x []float32) {
+	check.Slices("GELU", dst, x)
+	blocks(dst, x, func(x lanes) (d lanes) {
+		for j, v := range x {
+			bx := math.Float32bits(v)
+			// -a = max(-|x|, GELUClamp) (NaN: the final select) and max(x, 0), -0 kept.
+			na := max(math.Float32frombits(bx|kernels.SignBit), kernels.GELUClamp)
+			xp := math.Float32frombits(bx &^ negMask(bx))
+			xw, aw := float64(xp), float64(na)
+			t := 1 / math.FMA(aw, -kernels.GELUP, 1) // 1/(1 + GELUP*a)
+			r := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.GELUR10, t, kernels.GELUR9), t, kernels.GELUR8), t, kernels.GELUR7), t, kernels.GELUR6), t, kernels.GELUR5)
+			r = math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(r, t, kernels.GELUR4), t, kernels.GELUR3), t, kernels.GELUR2), t, kernels.GELUR1), t, kernels.GELUR0)
+			// exp(-a²/2) = 2^n * exp(rr).
+			h := float64(aw * aw)
+			nn := math.FMA(h, -kernels.GELUHalfLog2e, kernels.GELUMagic)
+			rr := math.FMA(nn-kernels.GELUMagic, -kernels.GELULn2, float64(h*-0.5))
+			e := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.GELUExp6, rr, kernels.GELUExp5), rr, kernels.GELUExp4), rr, kernels.GELUExp3), rr, kernels.GELUExp2), rr, 1)
+			e = math.FMA(e, rr, 1)
+			s := math.Float64frombits(math.Float64bits(nn) << kernels.GELUShift)
+			phi := float64(float64(s*e) * r) // Phi(-a)
+			// max(x, 0) - a*Phi(-a): x*Phi(x) for |x| <= 15; beyond, a*Phi(-a)
+			// vanishes next to x, and gives -0 for x < -15.
+			d[j] = quiet(bx, float32(math.FMA(aw, phi, xw)))
+		}
+		return d
+	})
+}
+
 // block is the number of elements the exp kernels compute side by side:
 // each step of the sequence runs for every lane of a block before the
 // next, so that the processor overlaps the lanes' long chains of

@@ -55,15 +55,33 @@
 // adds max(x, 0) to L as an exact sum before the small terms, and returns
 // x itself from SoftplusExact up.
 //
+// GELU computes in float64 instead (float32 in, one rounding out): x*Phi(x)
+// needs Phi to about 2^-26 relative, which float32 Horner steps cannot
+// give without many compensations. With -a = max(-|x|, GELUClamp) in
+// float32 and everything after it float64 (a² is exact there):
+//
+//	t  = 1/(1 + GELUP*a)
+//	R  = GELUR10..GELUR0 by Horner in t       // e^(a²/2) Phi(-a)
+//	nn = fma(a², -GELUHalfLog2e, GELUMagic);  n = nn - GELUMagic
+//	r  = fma(n, -GELULn2, -a²/2);  s = bits(nn) << GELUShift   // 2^n
+//	Phi(-a) = s*E(r)*R                        // E: 1, 1, GELUExp2..6
+//	y  = fma(-a, Phi(-a), max(x, 0))          // x*Phi(x) = x - a*Phi(-a) for x > 0
+//
+// The relative error of Phi(-a) is about 2^-27.3 (fits 2^-28.3 each, the
+// float64 roundings far below), so the one float32 rounding stays within
+// 0.6 ULP. Subnormal results need no care: float64 holds them normal.
+//
 // # Where the numbers come from
 //
-// The polynomial coefficients, Ln2, Log2e, Ln2Hi, Ln2Lo and ELUClamp are
-// the output of coeffs.sollya in this directory (Sollya 8.0, fpminimax with
-// single-precision coefficients, relative error); TestSollyaCoefficients
+// The polynomial coefficients, Ln2, Log2e, Ln2Hi, Ln2Lo, ELUClamp, GELUP,
+// GELULn2 and GELUHalfLog2e are the output of coeffs.sollya in this
+// directory (Sollya 8.0, fpminimax with single-precision coefficients,
+// double-precision for GELU's, relative error); TestSollyaCoefficients
 // reruns it where sollya is installed and compares every digit. The other
-// values are derived below, each beside its constant. The designs are
-// those of notes/NUMERICS.md §8 (measured there over all 2^32 inputs);
-// the accuracy table of the README is measured on this code.
+// values are derived below, each beside its constant. The designs of ELU,
+// Softplus and Sigmoid are those of notes/NUMERICS.md §8 (measured there
+// over all 2^32 inputs), GELU's is in the spirit of its §7 (float64
+// internals); the accuracy table of the README is measured on this code.
 package kernels
 
 // Range reduction of the exponential core.
@@ -153,6 +171,46 @@ const (
 	GELUTanhK2Lo = 0x1.49b16ap-29
 )
 
+// GELU computes in float64 (the package documentation): R(a) = e^(a²/2)
+// Phi(-a) ~ R0 + R1*t + ... + R10*t^10 in t = 1/(1 + GELUP*a) on
+// [1/(1 + 15*GELUP), 1] (a in [0, 15]), double coefficients, relative error
+// 2^-28.27 (coeffs.sollya). GELUP is 0.3 rounded to float32, the value the
+// variable is computed with on every path; among 0.15 to 0.35 it gives the
+// smallest degree-10 error.
+const (
+	GELUP   = 0x1.333334p-2
+	GELUR0  = 0x1.105d46d71d4a6p-21
+	GELUR1  = 0x1.ea303077fd4bfp-4
+	GELUR2  = 0x1.ea411126a7939p-4
+	GELUR3  = 0x1.c0ba51ef48ec5p-4
+	GELUR4  = 0x1.4b32942e248f6p-4
+	GELUR5  = 0x1.71b2167097cabp-4
+	GELUR6  = -0x1.1e9de79c168afp-4
+	GELUR7  = 0x1.74362cf569a61p-3
+	GELUR8  = -0x1.c57a0887b884ap-3
+	GELUR9  = 0x1.c1b5182cbc226p-4
+	GELUR10 = -0x1.4a8100c758a7p-6
+)
+
+// GELU's float64 exponential: exp(r) ~ 1 + r + r^2*(GELUExp2 + ... +
+// GELUExp6*r^4) on [-ln2/2, ln2/2], double coefficients, relative error
+// 2^-28.28 (coeffs.sollya); GELULn2 and GELUHalfLog2e are ln(2) and
+// 1/(2 ln 2) rounded to float64.
+const (
+	GELUExp2      = 0x1.fffffb9b026bcp-2
+	GELUExp3      = 0x1.5554916812c8ap-3
+	GELUExp4      = 0x1.5558f1203191p-5
+	GELUExp5      = 0x1.1239d380d2856p-7
+	GELUExp6      = 0x1.6a244ca254eeap-10
+	GELULn2       = 0x1.62e42fefa39efp-1
+	GELUHalfLog2e = 0x1.71547652b82fep-1
+	// GELUMagic is 1.5*2^52 + 1023: adding it to -a²/(2 ln 2) rounds to
+	// the nearest integer n and leaves n+1023, the biased exponent of the
+	// float64 2^n, in the low 11 bits; GELUShift moves it into place.
+	GELUMagic = 0x1.80000000003ffp52
+	GELUShift = 52
+)
+
 // Clamps and thresholds. A clamp is applied as z = max(z, clamp) before
 // the exponential core; NaN lanes are replaced by the final NaN select, so
 // the clamp's own NaN behaviour never reaches a result.
@@ -172,6 +230,11 @@ const (
 	// SoftplusExact: from 16 up, log1p(exp(-x)) < e^-16 < 2^-23 is less
 	// than half an ULP of x (2^-20 at 16), so Softplus(x) rounds to x.
 	SoftplusExact = 0x1p4
+	// GELUClamp: GELU(x) rounds to -0 below x = -14.356068 (|x|*Phi(x) <
+	// 2^-150 there), and -15*Phi(-15) ~ -5.5e-50 does too, so a = |x| is
+	// clamped at 15; for x > 15, x - 15*Phi(-15) is x in float64 (Phi(-15)
+	// ~ 3.7e-51), as GELU(x) is x in float32 from 5.3475156 up.
+	GELUClamp = -0x1.ep3
 	// ScaledClamp: Exp, SiLU and GELUTanh clamp their exponent at -112:
 	// 16*e^-112 < 2^-150, so each result rounds to zero below it (SiLU and
 	// GELUTanh multiply e by at most 16 there), and 2^(n+64) stays normal.

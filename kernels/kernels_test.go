@@ -35,6 +35,11 @@ func TestSollyaCoefficients(t *testing.T) {
 		"ExpC2": ExpC2, "ExpC3": ExpC3, "ExpC4": ExpC4, "ExpC5": ExpC5, "ExpC6": ExpC6,
 		"Atanh3": Atanh3, "Atanh5": Atanh5, "Atanh7": Atanh7, "Atanh9": Atanh9,
 		"Ln2": Ln2, "Log2e": Log2e, "Ln2Hi": Ln2Hi, "Ln2Lo": Ln2Lo, "ELUClamp": ELUClamp,
+		"GELUP": GELUP, "GELUR0": GELUR0, "GELUR1": GELUR1, "GELUR2": GELUR2, "GELUR3": GELUR3,
+		"GELUR4": GELUR4, "GELUR5": GELUR5, "GELUR6": GELUR6, "GELUR7": GELUR7, "GELUR8": GELUR8,
+		"GELUR9": GELUR9, "GELUR10": GELUR10,
+		"GELUExp2": GELUExp2, "GELUExp3": GELUExp3, "GELUExp4": GELUExp4, "GELUExp5": GELUExp5,
+		"GELUExp6": GELUExp6, "GELULn2": GELULn2, "GELUHalfLog2e": GELUHalfLog2e,
 		"SELULambdaM1": SELULambdaM1, "SELUScaleHi": SELUScaleHi, "SELUScaleLo": SELUScaleLo,
 		"SELUD2": SELUD2, "SELUD3": SELUD3, "SELUD4": SELUD4, "SELUD5": SELUD5, "SELUD6": SELUD6, "SELUD7": SELUD7,
 		"GELUTanhK1Hi": GELUTanhK1Hi, "GELUTanhK1Lo": GELUTanhK1Lo, "GELUTanhK2Hi": GELUTanhK2Hi, "GELUTanhK2Lo": GELUTanhK2Lo,
@@ -87,6 +92,16 @@ func TestExpMagic(t *testing.T) {
 			if want := float32(math.Ldexp(1, n+c.bias)); s != want {
 				t.Errorf("n=%d, bias %d: 2^n built as %g, want %g", n, c.bias, s, want)
 			}
+		}
+	}
+	// GELU's float64 magic: n + 1023 in the low bits, shifted to 2^n.
+	if GELUMagic != 0x1.8p52+1023 {
+		t.Errorf("GELUMagic = %x", float64(GELUMagic))
+	}
+	for _, n := range []int{0, -1, -163} {
+		nn := float64(n) + GELUMagic
+		if int(nn-GELUMagic) != n || math.Float64frombits(math.Float64bits(nn)<<GELUShift) != math.Ldexp(1, n) {
+			t.Errorf("GELU n=%d: nn - magic = %v, 2^n built as %g", n, nn-GELUMagic, math.Float64frombits(math.Float64bits(nn)<<GELUShift))
 		}
 	}
 	if Scale64*Unscale64 != 1 || Scale64 != 0x1p64 {

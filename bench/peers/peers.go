@@ -22,12 +22,13 @@ package peers
 #pragma GCC pop_options
 
 // The kernels the C code knows (its own numbering; Go maps names to it).
-enum { ReLU, LeakyReLU, ELU, Softplus, Sigmoid, SELU, Tanh, SiLU, GELUTanh, Exp, PReLU };
+enum { ReLU, LeakyReLU, ELU, Softplus, Sigmoid, SELU, Tanh, SiLU, GELU, GELUTanh, Exp, PReLU };
 
 // SELU's lambda and alpha, GELUTanh's sqrt(2/pi).
 #define LAMBDA 1.0507009873554804934193349852946f
 #define ALPHA 1.6732632423543772848170429916717f
 #define SQRT2PI 0.79788456080286535587989211986876f
+#define SQRTHALF 0.70710678118654752440084436210485f
 
 // XNNPACK: one operator per kernel (and alpha), single-threaded.
 static xnn_operator_t xops[PReLU + 1];
@@ -81,8 +82,9 @@ static int xnnRun(int k) { return xnn_run_operator(xops[k], NULL); }
 
 // SLEEF: ELU as alpha*expm1(x) for x < 0, Softplus as
 // max(x, 0) + log1p(exp(-|x|)), Sigmoid as 1/(1+exp(-x)), SELU as
-// lambda*(x < 0 ? alpha*expm1(x) : x), SiLU as x/(1+exp(-x)), GELUTanh as
-// its formula with SLEEF's tanh; Tanh and Exp are SLEEF's own.
+// lambda*(x < 0 ? alpha*expm1(x) : x), SiLU as x/(1+exp(-x)), GELU as
+// x/2*erfc(-x/sqrt2), GELUTanh as its formula with SLEEF's tanh; Tanh and
+// Exp are SLEEF's own.
 __attribute__((target("avx512f")))
 static void sleef16(int k, float *d, const float *x, size_t n, float a) {
 	const __m512 z = _mm512_setzero_ps(), one = _mm512_set1_ps(1), va = _mm512_set1_ps(a);
@@ -112,6 +114,10 @@ static void sleef16(int k, float *d, const float *x, size_t n, float a) {
 		case SiLU:
 			r = _mm512_div_ps(v, _mm512_add_ps(one, Sleef_expf16_u10(
 				_mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), sign)))));
+			break;
+		case GELU:
+			r = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), v),
+				Sleef_erfcf16_u15(_mm512_mul_ps(_mm512_set1_ps(-SQRTHALF), v)));
 			break;
 		case GELUTanh: {
 			__m512 u = _mm512_mul_ps(_mm512_set1_ps(SQRT2PI), _mm512_fmadd_ps(_mm512_mul_ps(
@@ -154,6 +160,10 @@ static void sleef8(int k, float *d, const float *x, size_t n, float a) {
 		case SiLU:
 			r = _mm256_div_ps(v, _mm256_add_ps(one, Sleef_expf8_u10(_mm256_xor_ps(v, sign))));
 			break;
+		case GELU:
+			r = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v),
+				Sleef_erfcf8_u15(_mm256_mul_ps(_mm256_set1_ps(-SQRTHALF), v)));
+			break;
 		case GELUTanh: {
 			__m256 u = _mm256_mul_ps(_mm256_set1_ps(SQRT2PI), _mm256_fmadd_ps(_mm256_mul_ps(
 				_mm256_set1_ps(0.044715f), v), _mm256_mul_ps(v, v), v));
@@ -185,6 +195,7 @@ static void sleef(int k, float *d, const float *x, size_t n, float a) {
 		case SELU: d[i] = LAMBDA * (v < 0 ? ALPHA * Sleef_expm1f_u10(v) : v); break;
 		case Tanh: d[i] = Sleef_tanhf_u10(v); break;
 		case SiLU: d[i] = v / (1 + Sleef_expf_u10(-v)); break;
+		case GELU: d[i] = 0.5f * v * Sleef_erfcf_u15(-SQRTHALF * v); break;
 		case GELUTanh: d[i] = 0.5f * v * (1 + Sleef_tanhf_u10(SQRT2PI * fmaf(0.044715f * v, v * v, v))); break;
 		default: d[i] = Sleef_expf_u10(v);
 		}
@@ -257,7 +268,7 @@ var Peers = []Peer{
 	{"XNNPACK", xnnpack},
 	named("SLEEF", map[string]Func{
 		"ELU": sleef(C.ELU), "Softplus": sleef(C.Softplus), "Sigmoid": sleef(C.Sigmoid),
-		"SELU": sleef(C.SELU), "Tanh": sleef(C.Tanh), "SiLU": sleef(C.SiLU),
+		"SELU": sleef(C.SELU), "Tanh": sleef(C.Tanh), "SiLU": sleef(C.SiLU), "GELU": sleef(C.GELU),
 		"GELUTanh": sleef(C.GELUTanh), "Exp": sleef(C.Exp),
 	}),
 	// vek32 has no ELU, Softplus, SELU, Tanh, GELU or PReLU (nor expm1,

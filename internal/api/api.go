@@ -27,6 +27,7 @@ var Public = []Func{
 	func(d, x, _ []float32, _ float32) { rectify.SELU(d, x) },
 	func(d, x, _ []float32, _ float32) { rectify.Tanh(d, x) },
 	func(d, x, _ []float32, _ float32) { rectify.SiLU(d, x) },
+	func(d, x, _ []float32, _ float32) { rectify.GELU(d, x) },
 	func(d, x, _ []float32, _ float32) { rectify.GELUTanh(d, x) },
 	func(d, x, _ []float32, _ float32) { rectify.Exp(d, x) },
 }
@@ -42,6 +43,7 @@ var Fallback = []Func{
 	func(d, x, _ []float32, _ float32) { fallback.SELU(d, x) },
 	func(d, x, _ []float32, _ float32) { fallback.Tanh(d, x) },
 	func(d, x, _ []float32, _ float32) { fallback.SiLU(d, x) },
+	func(d, x, _ []float32, _ float32) { fallback.GELU(d, x) },
 	func(d, x, _ []float32, _ float32) { fallback.GELUTanh(d, x) },
 	func(d, x, _ []float32, _ float32) { fallback.Exp(d, x) },
 }

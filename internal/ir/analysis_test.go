@@ -172,8 +172,5 @@ func TestAnalyzeErrors(t *testing.T) {
 	}
 }
 
-// c emits the float64 constant v (no kernel uses float64 today).
-func (b builder) c(v float64) Value { return b.emit(Instr{Op: OpConst, Type: F64, Const: v}) }
-
 // fma emits the float64 a*b + c.
 func (b builder) fma(x, y, z Value) Value { return b.op(OpFMA, F64, x, y, z) }

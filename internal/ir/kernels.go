@@ -170,6 +170,20 @@ var Kernels = []*Kernel{
 				dst[i] = v / (1 + float32(math.Exp(float64(-v))))
 			}
 		}},
+	{Program: geluProgram(), Cutoff: 1,
+		Ref: func(x, _, _ float32) float64 {
+			v := float64(x)
+			if math.IsInf(v, -1) {
+				return math.Copysign(0, -1) // the limit; the formula gives -Inf*0
+			}
+			return 0.5 * v * math.Erfc(-v/math.Sqrt2)
+		},
+		Naive: func(dst, x, _ []float32, _ float32) {
+			for i, v := range x {
+				w := float64(v)
+				dst[i] = float32(0.5 * w * math.Erfc(-w/math.Sqrt2))
+			}
+		}},
 	{Program: geluTanhProgram(), Cutoff: 1,
 		Ref: func(x, _, _ float32) float64 {
 			v := float64(x)

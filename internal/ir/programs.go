@@ -230,6 +230,52 @@ func (b builder) xSigmoid(x, xc, eh, el Value, exact float32) Value {
 	return b.op(OpQuiet, F32, x, v)
 }
 
+// geluProgram: x*Phi(x) in float64 from a = min(|x|, 15): Phi(-a) =
+// exp(-a²/2)*R(t), t = 1/(1 + GELUP*a), then max(x, 0) - a*Phi(-a)
+// rounded once to float32; NaN quieted.
+func geluProgram() *Program {
+	p, b := newProgram("GELU")
+	x := b.op(OpInput, F32)
+	// -a = max(-|x|, GELUClamp), and max(x, 0) with -0 kept.
+	na := b.f(OpMax, b.f(OpOr, x, b.bits(kernels.SignBit)), b.k(kernels.GELUClamp))
+	xp := b.f(OpSelNeg, x, b.bits(0), x)
+	xw, aw := b.op(OpWiden, F64, xp), b.op(OpWiden, F64, na)
+	one := b.c(1)
+	t := b.d(OpDiv, one, b.d(OpFMA, aw, b.c(-kernels.GELUP), one))
+	r := b.hornerD(t, kernels.GELUR10, kernels.GELUR9, kernels.GELUR8, kernels.GELUR7, kernels.GELUR6,
+		kernels.GELUR5, kernels.GELUR4, kernels.GELUR3, kernels.GELUR2, kernels.GELUR1, kernels.GELUR0)
+	// exp(-a²/2) = 2^n * exp(rr), a² exact in float64.
+	h := b.d(OpMul, aw, aw)
+	magic := b.c(kernels.GELUMagic)
+	nn := b.d(OpFMA, h, b.c(-kernels.GELUHalfLog2e), magic)
+	n := b.d(OpSub, nn, magic)
+	rr := b.d(OpFMA, n, b.c(-kernels.GELULn2), b.d(OpMul, h, b.c(-0.5)))
+	e := b.hornerD(rr, kernels.GELUExp6, kernels.GELUExp5, kernels.GELUExp4, kernels.GELUExp3, kernels.GELUExp2, 1, 1)
+	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.GELUShift})
+	phi := b.d(OpMul, b.d(OpMul, s, e), r) // Phi(-a)
+	// x*Phi(x) = max(x, 0) - a*Phi(-a) for |x| <= 15; beyond, a*Phi(-a)
+	// vanishes next to x, and gives -0 for x < -15.
+	y := b.op(OpNarrow, F32, b.d(OpFMA, aw, phi, xw))
+	p.Out = b.op(OpQuiet, F32, x, y)
+	return p
+}
+
+// c emits the float64 constant v.
+func (b builder) c(v float64) Value { return b.emit(Instr{Op: OpConst, Type: F64, Const: v}) }
+
+// d emits a float64 instruction.
+func (b builder) d(op Op, args ...Value) Value { return b.op(op, F64, args...) }
+
+// hornerD emits the float64 c[0]*t^k + ... + c[k] by Horner's rule with
+// FMAs.
+func (b builder) hornerD(t Value, c ...float64) Value {
+	p := b.c(c[0])
+	for _, ck := range c[1:] {
+		p = b.d(OpFMA, p, t, b.c(ck))
+	}
+	return p
+}
+
 // k emits the float32 constant v.
 func (b builder) k(v float32) Value { return b.bits(math.Float32bits(v)) }
 
