@@ -1,6 +1,7 @@
 // Package rectify provides fast, exact activation kernels over []float32:
-// ReLU, LeakyReLU, PReLU, ELU, Softplus and Sigmoid, as drop-in
-// replacements for the loops that Go inference code writes by hand.
+// ReLU, LeakyReLU, PReLU, ELU, SELU, Softplus, Sigmoid, Tanh, SiLU, GELU,
+// GELUTanh and Exp, as drop-in replacements for the loops that Go
+// inference code writes by hand.
 //
 // # Kernels
 //
@@ -12,13 +13,14 @@
 //
 // # Accuracy
 //
-// ReLU, LeakyReLU and PReLU are exact. ELU (for alpha in [0.01, 10]),
-// Softplus and Sigmoid are within 1 ULP of the true value for every one of
-// the 2^32 inputs (see the README's accuracy table): each runs a fixed sequence of
-// float32 IEEE operations, with the rounding errors that matter recovered
-// by exact transformations (package kernels). Subnormal results are
-// computed, never flushed. A NaN input to ELU, Softplus or Sigmoid returns
-// the same NaN quieted.
+// ReLU, LeakyReLU and PReLU are exact. Every other kernel (ELU for alpha
+// in [0.01, 10]) is within 1 ULP of the true value for every one of the
+// 2^32 inputs (see the README's accuracy table): each runs a fixed
+// sequence of IEEE operations, float32 with the rounding errors that
+// matter recovered by exact transformations, or float64 (GELU), rounded
+// once (package kernels). Subnormal results are computed, never flushed. A
+// NaN input to any kernel but ReLU, LeakyReLU and PReLU returns the same
+// NaN quieted.
 //
 // # Reproducibility
 //

@@ -2237,22 +2237,24 @@ lanes1:
 done:
 	RET
 
-DATA geluTanhNEONk<>+0(SB)/8, $0x4b4000bf4b4000bf // 1.2583103e+07
-DATA geluTanhNEONk<>+8(SB)/8, $0x4b4000bf4b4000bf
-DATA geluTanhNEONk<>+16(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
-DATA geluTanhNEONk<>+24(SB)/8, $0x3c091cbe3c091cbe
-DATA geluTanhNEONk<>+32(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
-DATA geluTanhNEONk<>+40(SB)/8, $0x3d2aad133d2aad13
-DATA geluTanhNEONk<>+48(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
-DATA geluTanhNEONk<>+56(SB)/8, $0x3e2aaa493e2aaa49
-DATA geluTanhNEONk<>+64(SB)/8, $0x3efffffd3efffffd // 0.4999999
-DATA geluTanhNEONk<>+72(SB)/8, $0x3efffffd3efffffd
-DATA geluTanhNEONk<>+80(SB)/8, $0x3f8000003f800000 // 1
-DATA geluTanhNEONk<>+88(SB)/8, $0x3f8000003f800000
-GLOBL geluTanhNEONk<>(SB), RODATA|NOPTR, $96
+DATA geluTanhNEONk<>+0(SB)/8, $0x3ff9884533d43651 // 1.5957691216057308
+DATA geluTanhNEONk<>+8(SB)/8, $0x3ff9884533d43651
+DATA geluTanhNEONk<>+16(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA geluTanhNEONk<>+24(SB)/8, $0x43380000000003ff
+DATA geluTanhNEONk<>+32(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA geluTanhNEONk<>+40(SB)/8, $0x3f81239d380d2856
+DATA geluTanhNEONk<>+48(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA geluTanhNEONk<>+56(SB)/8, $0x3fa5558f12031910
+DATA geluTanhNEONk<>+64(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA geluTanhNEONk<>+72(SB)/8, $0x3fc5554916812c8a
+DATA geluTanhNEONk<>+80(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA geluTanhNEONk<>+88(SB)/8, $0x3fdfffffb9b026bc
+DATA geluTanhNEONk<>+96(SB)/8, $0x3ff0000000000000 // 1
+DATA geluTanhNEONk<>+104(SB)/8, $0x3ff0000000000000
+GLOBL geluTanhNEONk<>(SB), RODATA|NOPTR, $112
 
 // func geluTanhNEON(dst, x []float32, alpha float32)
-// Main loop: 1 vectors (4 elements) per iteration, 80 instructions, 20.00 per element; 26 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 136 instructions, 17.00 per element; 27 vector registers.
 TEXT ·geluTanhNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -2264,116 +2266,230 @@ TEXT ·geluTanhNEON(SB), NOSPLIT, $0-52
 	VDUP R3, V30.S4
 	MOVW $0xc1400000, R3
 	VDUP R3, V29.S4
-	MOVW $0x3fcc422a, R3
-	VDUP R3, V28.S4
-	MOVW $0x3d922279, R3
-	VDUP R3, V27.S4
-	MOVW $0x3124d8b5, R3
-	VDUP R3, V26.S4
-	MOVW $0xb342bc9b, R3
-	VDUP R3, V25.S4
-	MOVW $0xc2e00000, R3
-	VDUP R3, V24.S4
-	MOVW $0x4b4000bf, R3
-	VDUP R3, V23.S4
-	MOVW $0x3fb8aa3b, R3
-	VDUP R3, V22.S4
-	MOVW $0xbf317200, R3
-	VDUP R3, V21.S4
-	MOVW $0xb5bfbe8e, R3
-	VDUP R3, V20.S4
-	MOVW $0x3ab4a643, R3
-	VDUP R3, V19.S4
-	MOVW $0x3f800000, R3
-	VDUP R3, V18.S4
-	MOVW $0x1f800000, R3
-	VDUP R3, V17.S4
-	MOVW $0x5f800000, R3
-	VDUP R3, V16.S4
-	VEOR V15.B16, V15.B16, V15.B16
-	MOVW $0x41400000, R3
-	VDUP R3, V14.S4
+	MOVD $0x3fb2444f2a4d8b4b, R3 // 0.07135481627260025
+	VDUP R3, V28.D2
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V27.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V26.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V25.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V24.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V23.D2
+	SUBS $8, R2, R2
+	BLT vector
+loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VORR V30.B16, V0.B16, V2.B16
+	VORR V30.B16, V1.B16, V3.B16
+	WORD $0x4e3df442 // fmax v2.4s, v2.4s, v29.4s
+	WORD $0x4e3df463 // fmax v3.4s, v3.4s, v29.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x0e617866 // fcvtl v6.2d, v3.2s
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
+	WORD $0x6e64dc82 // fmul v2.2d, v4.2d, v4.2d
+	WORD $0x6e65dca3 // fmul v3.2d, v5.2d, v5.2d
+	WORD $0x6e66dcc8 // fmul v8.2d, v6.2d, v6.2d
+	WORD $0x6e67dce9 // fmul v9.2d, v7.2d, v7.2d
+	FMOVQ 0(R4), F10
+	FMOVQ 0(R4), F11
+	FMOVQ 0(R4), F12
+	FMOVQ 0(R4), F13
+	VFMLA V28.D2, V2.D2, V10.D2
+	VFMLA V28.D2, V3.D2, V11.D2
+	VFMLA V28.D2, V8.D2, V12.D2
+	VFMLA V28.D2, V9.D2, V13.D2
+	WORD $0x6e6adc84 // fmul v4.2d, v4.2d, v10.2d
+	WORD $0x6e6bdca5 // fmul v5.2d, v5.2d, v11.2d
+	WORD $0x6e6cdcc6 // fmul v6.2d, v6.2d, v12.2d
+	WORD $0x6e6ddce7 // fmul v7.2d, v7.2d, v13.2d
+	FMOVQ 16(R4), F2
+	FMOVQ 16(R4), F3
+	FMOVQ 16(R4), F8
+	FMOVQ 16(R4), F9
+	VFMLA V26.D2, V4.D2, V2.D2
+	VFMLA V26.D2, V5.D2, V3.D2
+	VFMLA V26.D2, V6.D2, V8.D2
+	VFMLA V26.D2, V7.D2, V9.D2
+	WORD $0x4efbd44a // fsub v10.2d, v2.2d, v27.2d
+	WORD $0x4efbd46b // fsub v11.2d, v3.2d, v27.2d
+	WORD $0x4efbd50c // fsub v12.2d, v8.2d, v27.2d
+	WORD $0x4efbd52d // fsub v13.2d, v9.2d, v27.2d
+	VFMLA V25.D2, V10.D2, V4.D2
+	VFMLA V25.D2, V11.D2, V5.D2
+	VFMLA V25.D2, V12.D2, V6.D2
+	VFMLA V25.D2, V13.D2, V7.D2
+	FMOVQ 32(R4), F10
+	FMOVQ 32(R4), F11
+	FMOVQ 32(R4), F12
+	FMOVQ 32(R4), F13
+	VFMLA V4.D2, V24.D2, V10.D2
+	VFMLA V5.D2, V24.D2, V11.D2
+	VFMLA V6.D2, V24.D2, V12.D2
+	VFMLA V7.D2, V24.D2, V13.D2
+	FMOVQ 48(R4), F14
+	FMOVQ 48(R4), F15
+	FMOVQ 48(R4), F16
+	FMOVQ 48(R4), F17
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	FMOVQ 64(R4), F10
+	FMOVQ 64(R4), F11
+	FMOVQ 64(R4), F12
+	FMOVQ 64(R4), F13
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	FMOVQ 80(R4), F14
+	FMOVQ 80(R4), F15
+	FMOVQ 80(R4), F16
+	FMOVQ 80(R4), F17
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	FMOVQ 96(R4), F10
+	FMOVQ 96(R4), F11
+	FMOVQ 96(R4), F12
+	FMOVQ 96(R4), F13
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	FMOVQ 96(R4), F14
+	FMOVQ 96(R4), F15
+	FMOVQ 96(R4), F16
+	FMOVQ 96(R4), F17
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V3.D2, V3.D2
+	VSHL $52, V8.D2, V8.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e6edc42 // fmul v2.2d, v2.2d, v14.2d
+	WORD $0x6e6fdc63 // fmul v3.2d, v3.2d, v15.2d
+	WORD $0x6e70dd08 // fmul v8.2d, v8.2d, v16.2d
+	WORD $0x6e71dd29 // fmul v9.2d, v9.2d, v17.2d
+	WORD $0x4e3df404 // fmax v4.4s, v0.4s, v29.4s
+	WORD $0x4e3df425 // fmax v5.4s, v1.4s, v29.4s
+	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
+	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
+	WORD $0x0e6178aa // fcvtl v10.2d, v5.2s
+	WORD $0x4e6178ab // fcvtl2 v11.2d, v5.4s
+	WORD $0x6e62dcc4 // fmul v4.2d, v6.2d, v2.2d
+	WORD $0x6e63dce5 // fmul v5.2d, v7.2d, v3.2d
+	WORD $0x6e68dd4c // fmul v12.2d, v10.2d, v8.2d
+	WORD $0x6e69dd6d // fmul v13.2d, v11.2d, v9.2d
+	WORD $0x4ee0a8ce // cmlt v14.2d, v6.2d, #0
+	WORD $0x4ee0a8ef // cmlt v15.2d, v7.2d, #0
+	WORD $0x4ee0a950 // cmlt v16.2d, v10.2d, #0
+	WORD $0x4ee0a971 // cmlt v17.2d, v11.2d, #0
+	VBSL V6.B16, V4.B16, V14.B16
+	VBSL V7.B16, V5.B16, V15.B16
+	VBSL V10.B16, V12.B16, V16.B16
+	VBSL V11.B16, V13.B16, V17.B16
+	WORD $0x4e62d6e2 // fadd v2.2d, v23.2d, v2.2d
+	WORD $0x4e63d6e3 // fadd v3.2d, v23.2d, v3.2d
+	WORD $0x4e68d6e8 // fadd v8.2d, v23.2d, v8.2d
+	WORD $0x4e69d6e9 // fadd v9.2d, v23.2d, v9.2d
+	WORD $0x6e62fdce // fdiv v14.2d, v14.2d, v2.2d
+	WORD $0x6e63fdef // fdiv v15.2d, v15.2d, v3.2d
+	WORD $0x6e68fe10 // fdiv v16.2d, v16.2d, v8.2d
+	WORD $0x6e69fe31 // fdiv v17.2d, v17.2d, v9.2d
+	WORD $0x0e6169c2 // fcvtn v2.2s, v14.2d
+	WORD $0x0e616a03 // fcvtn v3.2s, v16.2d
+	WORD $0x4e6169e2 // fcvtn2 v2.4s, v15.2d
+	WORD $0x4e616a23 // fcvtn2 v3.4s, v17.2d
+	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
+	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
+	VORR V31.B16, V0.B16, V6.B16
+	VORR V31.B16, V1.B16, V7.B16
+	VBSL V6.B16, V2.B16, V4.B16
+	VBSL V7.B16, V3.B16, V5.B16
+	VST1.P [V4.S4, V5.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+vector:
+	ADD $8, R2, R2
 	SUBS $4, R2, R2
 	BLT lanes
 loop1:
 	VLD1.P 16(R1), [V0.S4]
 	VORR V30.B16, V0.B16, V1.B16
 	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V2.B16, V3.B16
-	VFMLS V1.S4, V1.S4, V3.S4
-	WORD $0x6e22df64 // fmul v4.4s, v27.4s, v2.4s
-	VMOV V4.B16, V5.B16
-	VFMLS V2.S4, V27.S4, V5.S4
-	WORD $0x4e24f786 // fmax v6.4s, v28.4s, v4.4s
-	WORD $0x4ebcf484 // fmin v4.4s, v4.4s, v28.4s
-	WORD $0x4e24d4c7 // fadd v7.4s, v6.4s, v4.4s
-	WORD $0x4ea6d4e6 // fsub v6.4s, v7.4s, v6.4s
-	WORD $0x4ea6d484 // fsub v4.4s, v4.4s, v6.4s
-	WORD $0x4e39d484 // fadd v4.4s, v4.4s, v25.4s
-	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
-	VFMLA V2.S4, V26.S4, V4.S4
-	VFMLS V3.S4, V27.S4, V4.S4
-	WORD $0x6e27dc22 // fmul v2.4s, v1.4s, v7.4s
-	WORD $0x6e24dc24 // fmul v4.4s, v1.4s, v4.4s
-	VMOV V2.B16, V3.B16
-	VFMLS V7.S4, V1.S4, V3.S4
-	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
-	WORD $0x4e38f442 // fmax v2.4s, v2.4s, v24.4s
-	FMOVQ 0(R4), F1
-	VFMLA V22.S4, V2.S4, V1.S4
-	WORD $0x4eb7d423 // fsub v3.4s, v1.4s, v23.4s
-	VSHL $23, V1.S4, V1.S4
-	VFMLA V21.S4, V3.S4, V2.S4
-	VFMLA V20.S4, V3.S4, V4.S4
-	WORD $0x4e24d443 // fadd v3.4s, v2.4s, v4.4s
-	FMOVQ 16(R4), F5
-	VFMLA V3.S4, V19.S4, V5.S4
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e62dc41 // fmul v1.2d, v2.2d, v2.2d
+	WORD $0x6e63dc64 // fmul v4.2d, v3.2d, v3.2d
+	FMOVQ 0(R4), F5
+	FMOVQ 0(R4), F6
+	VFMLA V28.D2, V1.D2, V5.D2
+	VFMLA V28.D2, V4.D2, V6.D2
+	WORD $0x6e65dc42 // fmul v2.2d, v2.2d, v5.2d
+	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
+	FMOVQ 16(R4), F1
+	FMOVQ 16(R4), F4
+	VFMLA V26.D2, V2.D2, V1.D2
+	VFMLA V26.D2, V3.D2, V4.D2
+	WORD $0x4efbd425 // fsub v5.2d, v1.2d, v27.2d
+	WORD $0x4efbd486 // fsub v6.2d, v4.2d, v27.2d
+	VFMLA V25.D2, V5.D2, V2.D2
+	VFMLA V25.D2, V6.D2, V3.D2
+	FMOVQ 32(R4), F5
 	FMOVQ 32(R4), F6
-	VFMLA V3.S4, V5.S4, V6.S4
-	FMOVQ 48(R4), F5
-	VFMLA V3.S4, V6.S4, V5.S4
+	VFMLA V2.D2, V24.D2, V5.D2
+	VFMLA V3.D2, V24.D2, V6.D2
+	FMOVQ 48(R4), F7
+	FMOVQ 48(R4), F8
+	VFMLA V2.D2, V5.D2, V7.D2
+	VFMLA V3.D2, V6.D2, V8.D2
+	FMOVQ 64(R4), F5
 	FMOVQ 64(R4), F6
-	VFMLA V3.S4, V5.S4, V6.S4
-	WORD $0x6e23dc63 // fmul v3.4s, v3.4s, v3.4s
-	VFMLA V6.S4, V3.S4, V4.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x4e22d423 // fadd v3.4s, v1.4s, v2.4s
-	WORD $0x4ea1d465 // fsub v5.4s, v3.4s, v1.4s
-	WORD $0x4ea5d442 // fsub v2.4s, v2.4s, v5.4s
-	VFMLA V4.S4, V1.S4, V2.S4
-	WORD $0x4e22d461 // fadd v1.4s, v3.4s, v2.4s
-	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	WORD $0x4ea3d442 // fsub v2.4s, v2.4s, v3.4s
-	WORD $0x4e3df403 // fmax v3.4s, v0.4s, v29.4s
-	FMOVQ 80(R4), F4
-	VFMLA V17.S4, V1.S4, V4.S4
-	WORD $0x4ea4d645 // fsub v5.4s, v18.4s, v4.4s
-	VFMLA V17.S4, V1.S4, V5.S4
-	VFMLA V17.S4, V2.S4, V5.S4
-	WORD $0x4ea0e806 // fcmlt v6.4s, v0.4s, #0.0
-	VBSL V16.B16, V1.B16, V6.B16
-	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
-	VBSL V15.B16, V2.B16, V1.B16
-	WORD $0x6e24fcc2 // fdiv v2.4s, v6.4s, v4.4s
-	VFMLS V4.S4, V2.S4, V6.S4
-	WORD $0x4e21d4c6 // fadd v6.4s, v6.4s, v1.4s
-	VFMLS V5.S4, V2.S4, V6.S4
-	WORD $0x6e31dc41 // fmul v1.4s, v2.4s, v17.4s
-	WORD $0x4ea1d644 // fsub v4.4s, v18.4s, v1.4s
-	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
-	VBSL V1.B16, V4.B16, V5.B16
-	WORD $0x6e25dcc6 // fmul v6.4s, v6.4s, v5.4s
-	WORD $0x6e26dc66 // fmul v6.4s, v3.4s, v6.4s
-	VFMLA V2.S4, V3.S4, V6.S4
-	WORD $0x6e31dcc6 // fmul v6.4s, v6.4s, v17.4s
-	WORD $0x4ea0d5c1 // fsub v1.4s, v14.4s, v0.4s
-	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
-	VBSL V6.B16, V0.B16, V2.B16
-	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VFMLA V2.D2, V7.D2, V5.D2
+	VFMLA V3.D2, V8.D2, V6.D2
+	FMOVQ 80(R4), F7
+	FMOVQ 80(R4), F8
+	VFMLA V2.D2, V5.D2, V7.D2
+	VFMLA V3.D2, V6.D2, V8.D2
+	FMOVQ 96(R4), F5
+	FMOVQ 96(R4), F6
+	VFMLA V2.D2, V7.D2, V5.D2
+	VFMLA V3.D2, V8.D2, V6.D2
+	FMOVQ 96(R4), F7
+	FMOVQ 96(R4), F8
+	VFMLA V2.D2, V5.D2, V7.D2
+	VFMLA V3.D2, V6.D2, V8.D2
+	VSHL $52, V1.D2, V1.D2
+	VSHL $52, V4.D2, V4.D2
+	WORD $0x6e67dc21 // fmul v1.2d, v1.2d, v7.2d
+	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
+	WORD $0x4e3df402 // fmax v2.4s, v0.4s, v29.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x6e61dc62 // fmul v2.2d, v3.2d, v1.2d
+	WORD $0x6e64dca6 // fmul v6.2d, v5.2d, v4.2d
+	WORD $0x4ee0a867 // cmlt v7.2d, v3.2d, #0
+	WORD $0x4ee0a8a8 // cmlt v8.2d, v5.2d, #0
+	VBSL V3.B16, V2.B16, V7.B16
+	VBSL V5.B16, V6.B16, V8.B16
+	WORD $0x4e61d6e1 // fadd v1.2d, v23.2d, v1.2d
+	WORD $0x4e64d6e4 // fadd v4.2d, v23.2d, v4.2d
+	WORD $0x6e61fce7 // fdiv v7.2d, v7.2d, v1.2d
+	WORD $0x6e64fd08 // fdiv v8.2d, v8.2d, v4.2d
+	WORD $0x0e6168e1 // fcvtn v1.2s, v7.2d
+	WORD $0x4e616901 // fcvtn2 v1.4s, v8.2d
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
-	VST1.P [V1.S4], 16(R0)
+	VBSL V3.B16, V1.B16, V2.B16
+	VST1.P [V2.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
 lanes:
@@ -2388,86 +2504,76 @@ lanes:
 lanes1:
 	VORR V30.B16, V0.B16, V1.B16
 	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V2.B16, V3.B16
-	VFMLS V1.S4, V1.S4, V3.S4
-	WORD $0x6e22df64 // fmul v4.4s, v27.4s, v2.4s
-	VMOV V4.B16, V5.B16
-	VFMLS V2.S4, V27.S4, V5.S4
-	WORD $0x4e24f786 // fmax v6.4s, v28.4s, v4.4s
-	WORD $0x4ebcf484 // fmin v4.4s, v4.4s, v28.4s
-	WORD $0x4e24d4c7 // fadd v7.4s, v6.4s, v4.4s
-	WORD $0x4ea6d4e6 // fsub v6.4s, v7.4s, v6.4s
-	WORD $0x4ea6d484 // fsub v4.4s, v4.4s, v6.4s
-	WORD $0x4e39d484 // fadd v4.4s, v4.4s, v25.4s
-	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
-	VFMLA V2.S4, V26.S4, V4.S4
-	VFMLS V3.S4, V27.S4, V4.S4
-	WORD $0x6e27dc22 // fmul v2.4s, v1.4s, v7.4s
-	WORD $0x6e24dc24 // fmul v4.4s, v1.4s, v4.4s
-	VMOV V2.B16, V3.B16
-	VFMLS V7.S4, V1.S4, V3.S4
-	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
-	WORD $0x4e38f442 // fmax v2.4s, v2.4s, v24.4s
-	FMOVQ 0(R4), F1
-	VFMLA V22.S4, V2.S4, V1.S4
-	WORD $0x4eb7d423 // fsub v3.4s, v1.4s, v23.4s
-	VSHL $23, V1.S4, V1.S4
-	VFMLA V21.S4, V3.S4, V2.S4
-	VFMLA V20.S4, V3.S4, V4.S4
-	WORD $0x4e24d443 // fadd v3.4s, v2.4s, v4.4s
-	FMOVQ 16(R4), F5
-	VFMLA V3.S4, V19.S4, V5.S4
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e62dc41 // fmul v1.2d, v2.2d, v2.2d
+	WORD $0x6e63dc64 // fmul v4.2d, v3.2d, v3.2d
+	FMOVQ 0(R4), F5
+	FMOVQ 0(R4), F6
+	VFMLA V28.D2, V1.D2, V5.D2
+	VFMLA V28.D2, V4.D2, V6.D2
+	WORD $0x6e65dc42 // fmul v2.2d, v2.2d, v5.2d
+	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
+	FMOVQ 16(R4), F1
+	FMOVQ 16(R4), F4
+	VFMLA V26.D2, V2.D2, V1.D2
+	VFMLA V26.D2, V3.D2, V4.D2
+	WORD $0x4efbd425 // fsub v5.2d, v1.2d, v27.2d
+	WORD $0x4efbd486 // fsub v6.2d, v4.2d, v27.2d
+	VFMLA V25.D2, V5.D2, V2.D2
+	VFMLA V25.D2, V6.D2, V3.D2
+	FMOVQ 32(R4), F5
 	FMOVQ 32(R4), F6
-	VFMLA V3.S4, V5.S4, V6.S4
-	FMOVQ 48(R4), F5
-	VFMLA V3.S4, V6.S4, V5.S4
+	VFMLA V2.D2, V24.D2, V5.D2
+	VFMLA V3.D2, V24.D2, V6.D2
+	FMOVQ 48(R4), F7
+	FMOVQ 48(R4), F8
+	VFMLA V2.D2, V5.D2, V7.D2
+	VFMLA V3.D2, V6.D2, V8.D2
+	FMOVQ 64(R4), F5
 	FMOVQ 64(R4), F6
-	VFMLA V3.S4, V5.S4, V6.S4
-	WORD $0x6e23dc63 // fmul v3.4s, v3.4s, v3.4s
-	VFMLA V6.S4, V3.S4, V4.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x4e22d423 // fadd v3.4s, v1.4s, v2.4s
-	WORD $0x4ea1d465 // fsub v5.4s, v3.4s, v1.4s
-	WORD $0x4ea5d442 // fsub v2.4s, v2.4s, v5.4s
-	VFMLA V4.S4, V1.S4, V2.S4
-	WORD $0x4e22d461 // fadd v1.4s, v3.4s, v2.4s
-	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	WORD $0x4ea3d442 // fsub v2.4s, v2.4s, v3.4s
-	WORD $0x4e3df403 // fmax v3.4s, v0.4s, v29.4s
-	FMOVQ 80(R4), F4
-	VFMLA V17.S4, V1.S4, V4.S4
-	WORD $0x4ea4d645 // fsub v5.4s, v18.4s, v4.4s
-	VFMLA V17.S4, V1.S4, V5.S4
-	VFMLA V17.S4, V2.S4, V5.S4
-	WORD $0x4ea0e806 // fcmlt v6.4s, v0.4s, #0.0
-	VBSL V16.B16, V1.B16, V6.B16
-	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
-	VBSL V15.B16, V2.B16, V1.B16
-	WORD $0x6e24fcc2 // fdiv v2.4s, v6.4s, v4.4s
-	VFMLS V4.S4, V2.S4, V6.S4
-	WORD $0x4e21d4c6 // fadd v6.4s, v6.4s, v1.4s
-	VFMLS V5.S4, V2.S4, V6.S4
-	WORD $0x6e31dc41 // fmul v1.4s, v2.4s, v17.4s
-	WORD $0x4ea1d644 // fsub v4.4s, v18.4s, v1.4s
-	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
-	VBSL V1.B16, V4.B16, V5.B16
-	WORD $0x6e25dcc6 // fmul v6.4s, v6.4s, v5.4s
-	WORD $0x6e26dc66 // fmul v6.4s, v3.4s, v6.4s
-	VFMLA V2.S4, V3.S4, V6.S4
-	WORD $0x6e31dcc6 // fmul v6.4s, v6.4s, v17.4s
-	WORD $0x4ea0d5c1 // fsub v1.4s, v14.4s, v0.4s
-	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
-	VBSL V6.B16, V0.B16, V2.B16
-	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VFMLA V2.D2, V7.D2, V5.D2
+	VFMLA V3.D2, V8.D2, V6.D2
+	FMOVQ 80(R4), F7
+	FMOVQ 80(R4), F8
+	VFMLA V2.D2, V5.D2, V7.D2
+	VFMLA V3.D2, V6.D2, V8.D2
+	FMOVQ 96(R4), F5
+	FMOVQ 96(R4), F6
+	VFMLA V2.D2, V7.D2, V5.D2
+	VFMLA V3.D2, V8.D2, V6.D2
+	FMOVQ 96(R4), F7
+	FMOVQ 96(R4), F8
+	VFMLA V2.D2, V5.D2, V7.D2
+	VFMLA V3.D2, V6.D2, V8.D2
+	VSHL $52, V1.D2, V1.D2
+	VSHL $52, V4.D2, V4.D2
+	WORD $0x6e67dc21 // fmul v1.2d, v1.2d, v7.2d
+	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
+	WORD $0x4e3df402 // fmax v2.4s, v0.4s, v29.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x6e61dc62 // fmul v2.2d, v3.2d, v1.2d
+	WORD $0x6e64dca6 // fmul v6.2d, v5.2d, v4.2d
+	WORD $0x4ee0a867 // cmlt v7.2d, v3.2d, #0
+	WORD $0x4ee0a8a8 // cmlt v8.2d, v5.2d, #0
+	VBSL V3.B16, V2.B16, V7.B16
+	VBSL V5.B16, V6.B16, V8.B16
+	WORD $0x4e61d6e1 // fadd v1.2d, v23.2d, v1.2d
+	WORD $0x4e64d6e4 // fadd v4.2d, v23.2d, v4.2d
+	WORD $0x6e61fce7 // fdiv v7.2d, v7.2d, v1.2d
+	WORD $0x6e64fd08 // fdiv v8.2d, v8.2d, v4.2d
+	WORD $0x0e6168e1 // fcvtn v1.2s, v7.2d
+	WORD $0x4e616901 // fcvtn2 v1.4s, v8.2d
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
-	VST1.P V1.S[0], 4(R0)
+	VBSL V3.B16, V1.B16, V2.B16
+	VST1.P V2.S[0], 4(R0)
 	CMP $2, R2
 	BLT done
-	VST1.P V1.S[1], 4(R0)
+	VST1.P V2.S[1], 4(R0)
 	BEQ done
-	VST1.P V1.S[2], 4(R0)
+	VST1.P V2.S[2], 4(R0)
 done:
 	RET
 

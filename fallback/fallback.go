@@ -182,7 +182,7 @@ func Softplus(dst, x []float32) {
 			z[j] = negAbs(math.Float32bits(v), kernels.ExpClamp)
 			magic[j] = selectBits(negMask(math.Float32bits(z[j]-kernels.SoftplusScaled)), kernels.ExpMagic64, kernels.ExpMagic)
 		}
-		expFF(&eh, &el, &z, nil, &magic)
+		expFF(&eh, &el, &z, &magic)
 		for j, v := range x {
 			// w + wl = e/(2+e), from the corrected division (eh + el)/(den + denl).
 			ehj := eh[j]
@@ -222,7 +222,7 @@ func Sigmoid(dst, x []float32) {
 		for j, v := range x {
 			z[j] = negAbs(math.Float32bits(v), kernels.ExpClamp)
 		}
-		expFF(&eh, &el, &z, nil, &magic64)
+		expFF(&eh, &el, &z, &magic64)
 		for j, v := range x {
 			y, r, inv := sigmoidFF(v, eh[j], el[j])
 			d[j] = quiet(math.Float32bits(v), float32(fma(r, inv, y)*kernels.Unscale64))
@@ -240,7 +240,7 @@ func SiLU(dst, x []float32) {
 		for j, v := range x {
 			z[j] = negAbs(math.Float32bits(v), kernels.ScaledClamp)
 		}
-		expFF(&eh, &el, &z, nil, &magic64)
+		expFF(&eh, &el, &z, &magic64)
 		for j, v := range x {
 			d[j] = xSigmoid(v, max(v, kernels.ScaledClamp), eh[j], el[j], kernels.SiLUExact)
 		}
@@ -249,33 +249,33 @@ func SiLU(dst, x []float32) {
 }
 
 // GELUTanh is rectify.GELUTanh in pure Go: dst[i] = x[i] * sigmoid(2u),
-// 2u = x*(K1 + K2*x^2), which is x/2 * (1 + tanh(u)); NaN inputs quieted.
+// 2u = x*(K1 + K2*x^2), which is x/2 * (1 + tanh(u)), in float64; NaN
+// inputs quieted.
 func GELUTanh(dst, x []float32) {
 	check.Slices("GELUTanh", dst, x)
 	blocks(dst, x, func(x lanes) (d lanes) {
-		var zh, zl, eh, el lanes
 		for j, v := range x {
-			a := negAbs(math.Float32bits(v), -kernels.GELUTanhClamp)
-			// w = a^2 = wh - nwl exactly; g = K1 + K2*w = gh + gl.
-			wh := float32(a * a)
-			nwl := fnma(a, a, wh)
-			ph := float32(kernels.GELUTanhK2Hi * wh)
-			npe := fnma(kernels.GELUTanhK2Hi, wh, ph)
-			big, sm := max(kernels.GELUTanhK1Hi, ph), min(ph, kernels.GELUTanhK1Hi)
-			gh := big + sm
-			ge := sm - (gh - big)
-			gl := fnma(kernels.GELUTanhK2Hi, nwl, fma(kernels.GELUTanhK2Lo, wh, (ge+kernels.GELUTanhK1Lo)-npe))
-			// 2u(a) = zh + zl = a*(gh + gl).
-			h := float32(a * gh)
-			zl[j] = float32(a*gl) - fnma(a, gh, h)
-			zh[j] = max(h, kernels.ScaledClamp)
-		}
-		expFF(&eh, &el, &zh, &zl, &magic64)
-		for j, v := range x {
-			d[j] = xSigmoid(v, max(v, -kernels.GELUTanhClamp), eh[j], el[j], kernels.GELUTanhClamp)
+			a := float64(negAbs(math.Float32bits(v), -kernels.GELUTanhClamp))
+			z := float64(a * math.FMA(float64(a*a), kernels.GELUTanhK2, kernels.GELUTanhK1)) // 2u(a) = -|2u|
+			e := expD(z)
+			xc := float64(max(v, -kernels.GELUTanhClamp)) // v NaN: the final select
+			num := xc
+			if math.Signbit(xc) {
+				num = float64(xc * e)
+			}
+			d[j] = quiet(math.Float32bits(v), float32(num/(1+e)))
 		}
 		return d
 	})
+}
+
+// expD returns the float64 exp(z), z in [-745, 709], as the kernels
+// compute it: 2^n * E(r), r = z - n*ln2.
+func expD(z float64) float64 {
+	nn := math.FMA(z, kernels.Log2eD, kernels.ExpMagicD)
+	r := math.FMA(nn-kernels.ExpMagicD, -kernels.Ln2D, z)
+	e := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.Exp64C6, r, kernels.Exp64C5), r, kernels.Exp64C4), r, kernels.Exp64C3), r, kernels.Exp64C2), r, 1), r, 1)
+	return float64(math.Float64frombits(math.Float64bits(nn)<<kernels.ExpShiftD) * e)
 }
 
 // Exp is rectify.Exp in pure Go: dst[i] = e^x[i], NaN inputs quieted.
@@ -289,7 +289,7 @@ func Exp(dst, x []float32) {
 			magic[j] = selectBits(negMask(math.Float32bits(low[j])), kernels.ExpMagic64, kernels.ExpMagicHalf)
 		}
 		var e0, l0 lanes
-		expCore(&e0, &l0, &z, nil, &magic)
+		expCore(&e0, &l0, &z, &magic)
 		for j, v := range x {
 			scale := selectBits(negMask(math.Float32bits(low[j])), kernels.Unscale64, 2)
 			d[j] = quiet(math.Float32bits(v), float32((e0[j]+l0[j])*scale))
@@ -345,11 +345,11 @@ func GELU(dst, x []float32) {
 			r = math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(r, t, kernels.GELUR4), t, kernels.GELUR3), t, kernels.GELUR2), t, kernels.GELUR1), t, kernels.GELUR0)
 			// exp(-a²/2) = 2^n * exp(rr).
 			h := float64(aw * aw)
-			nn := math.FMA(h, -kernels.GELUHalfLog2e, kernels.GELUMagic)
-			rr := math.FMA(nn-kernels.GELUMagic, -kernels.GELULn2, float64(h*-0.5))
-			e := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.GELUExp6, rr, kernels.GELUExp5), rr, kernels.GELUExp4), rr, kernels.GELUExp3), rr, kernels.GELUExp2), rr, 1)
+			nn := math.FMA(h, -kernels.GELUHalfLog2e, kernels.ExpMagicD)
+			rr := math.FMA(nn-kernels.ExpMagicD, -kernels.Ln2D, float64(h*-0.5))
+			e := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.Exp64C6, rr, kernels.Exp64C5), rr, kernels.Exp64C4), rr, kernels.Exp64C3), rr, kernels.Exp64C2), rr, 1)
 			e = math.FMA(e, rr, 1)
-			s := math.Float64frombits(math.Float64bits(nn) << kernels.GELUShift)
+			s := math.Float64frombits(math.Float64bits(nn) << kernels.ExpShiftD)
 			phi := float64(float64(s*e) * r) // Phi(-a)
 			// max(x, 0) - a*Phi(-a): x*Phi(x) for |x| <= 15; beyond, a*Phi(-a)
 			// vanishes next to x, and gives -0 for x < -15.
@@ -395,19 +395,19 @@ func negAbs(b uint32, clamp float32) float32 {
 	return max(math.Float32frombits(b|kernels.SignBit), clamp) // NaN: the final select
 }
 
-// expFF sets eh + el to exp(z + zl) as a float-float, lane by lane, times
-// 2^64 where magic is kernels.ExpMagic64; zl may be nil (zero).
-func expFF(eh, el, z, zl, magic *lanes) {
+// expFF sets eh + el to exp(z) as a float-float, lane by lane, times 2^64
+// where magic is kernels.ExpMagic64.
+func expFF(eh, el, z, magic *lanes) {
 	var e0, l0 lanes
-	expCore(&e0, &l0, z, zl, magic)
+	expCore(&e0, &l0, z, magic)
 	for j := range e0 {
 		eh[j] = e0[j] + l0[j]
 		el[j] = l0[j] - (eh[j] - e0[j])
 	}
 }
 
-// expCore sets e0 + l0 to exp(z + zl), unnormalised (expFF).
-func expCore(e0, l0, z, zl, magic *lanes) {
+// expCore sets e0 + l0 to exp(z), unnormalised (expFF).
+func expCore(e0, l0, z, magic *lanes) {
 	var n, s lanes
 	for j, zj := range z {
 		nn := fma(zj, kernels.Log2e, magic[j])
@@ -417,9 +417,6 @@ func expCore(e0, l0, z, zl, magic *lanes) {
 	for j, zj := range z {
 		th := fma(n[j], -kernels.Ln2Hi, zj)
 		tl := float32(n[j] * -kernels.Ln2Lo)
-		if zl != nil {
-			tl = fma(n[j], -kernels.Ln2Lo, zl[j])
-		}
 		t := th + tl
 		p := fma(fma(fma(fma(kernels.ExpC6, t, kernels.ExpC5), t, kernels.ExpC4), t, kernels.ExpC3), t, kernels.ExpC2)
 		q := fma(float32(t*t), p, tl)

@@ -55,6 +55,31 @@
 // adds max(x, 0) to L as an exact sum before the small terms, and returns
 // x itself from SoftplusExact up.
 //
+// SELU is ELU's sequence with the constant alpha = lambda*alpha_SELU as the
+// float-float SELUScaleHi + SELUScaleLo and a_k = SELUDk:
+//
+//	y = fma(Hi, hi, fma(q, p, fma(Lo, hi, Hi*lo)))   // x < 0
+//	y = fma(SELULambdaM1, x, x)                       // lambda*x, x >= 0
+//
+// Tanh runs ELU's sequence on z = max(-2|x|, ELUClamp) with the D_k
+// themselves, adding the rounding error of s - 1 (s - (A + 1), nonzero for
+// n < -24) to lo, renormalises m = expm1(z) to mh + ml (c = fma(q, p, lo),
+// mh = hi + c, ml = c - (mh - hi)), and divides like Sigmoid:
+//
+//	dh = 2 + mh;  dl = ((2 - dh) + mh) + ml   // dh + dl = 2 + m exactly
+//	y  = mh/dh;  r = fma(-y, dl, fma(-y, dh, mh) + ml)
+//	y  = fma(r, (1 - y)/2, y)                 // -tanh(|x|); 1/(2+m) = (1-y)/2
+//
+// then the sign of x, -1 above TanhOne, and x itself up to TanhTiny.
+//
+// SiLU keeps Sigmoid's result as the float-float y + r*inv (times 2^64)
+// and multiplies once: fma(xc, y, xc*(r*inv)) * 2^-64 with xc = max(x,
+// ScaledClamp) (so -Inf gives -0); x itself above SiLUExact.
+//
+// Exp rounds the exponential core's e0 + l0 once, computed at 2^(n-1)
+// (ExpMagicHalf) or, below ExpScaled, 2^(n+64), then multiplies by 2 or
+// 2^-64: overflow and subnormal results each round from a normal value.
+//
 // GELU computes in float64 instead (float32 in, one rounding out): x*Phi(x)
 // needs Phi to about 2^-26 relative, which float32 Horner steps cannot
 // give without many compensations. With -a = max(-|x|, GELUClamp) in
@@ -62,19 +87,29 @@
 //
 //	t  = 1/(1 + GELUP*a)
 //	R  = GELUR10..GELUR0 by Horner in t       // e^(a²/2) Phi(-a)
-//	nn = fma(a², -GELUHalfLog2e, GELUMagic);  n = nn - GELUMagic
-//	r  = fma(n, -GELULn2, -a²/2);  s = bits(nn) << GELUShift   // 2^n
-//	Phi(-a) = s*E(r)*R                        // E: 1, 1, GELUExp2..6
+//	nn = fma(a², -GELUHalfLog2e, ExpMagicD);  n = nn - ExpMagicD
+//	r  = fma(n, -Ln2D, -a²/2);  s = bits(nn) << ExpShiftD   // 2^n
+//	Phi(-a) = s*E(r)*R                        // E: 1, 1, Exp64C2..6
 //	y  = fma(-a, Phi(-a), max(x, 0))          // x*Phi(x) = x - a*Phi(-a) for x > 0
 //
 // The relative error of Phi(-a) is about 2^-27.3 (fits 2^-28.3 each, the
 // float64 roundings far below), so the one float32 rounding stays within
 // 0.6 ULP. Subnormal results need no care: float64 holds them normal.
 //
+// GELUTanh computes in float64 too: with a = max(-|x|, -GELUTanhClamp) and
+// xc = max(x, -GELUTanhClamp) widened,
+//
+//	z = a*fma(a*a, GELUTanhK2, GELUTanhK1)    // 2u(a) = -|2u|
+//	e = 2^n * E(z - n*Ln2D)                   // n = round(z*Log2eD)
+//	y = (x < 0 ? xc*e : xc) / (1 + e)         // x*sigmoid(2u)
+//
+// rounded once; a float32 design needs 2u as a float-float (|2u| reaches
+// 140) and measured 1.7x slower.
+//
 // # Where the numbers come from
 //
 // The polynomial coefficients, Ln2, Log2e, Ln2Hi, Ln2Lo, ELUClamp, GELUP,
-// GELULn2 and GELUHalfLog2e are the output of coeffs.sollya in this
+// Ln2D and GELUHalfLog2e are the output of coeffs.sollya in this
 // directory (Sollya 8.0, fpminimax with single-precision coefficients,
 // double-precision for GELU's, relative error); TestSollyaCoefficients
 // reruns it where sollya is installed and compares every digit. The other
@@ -162,13 +197,12 @@ const (
 	SELUD7       = 0x1.6bf7a8p-12
 )
 
-// GELUTanh: 2u = x*(K1 + K2*x^2) with K1 = 2*sqrt(2/pi) and K2 =
-// 2*0.044715*sqrt(2/pi), each the float-float Hi + Lo (coeffs.sollya).
+// GELUTanh computes in float64: 2u = x*(GELUTanhK1 + GELUTanhK2*x^2),
+// GELUTanhK1 = 2*sqrt(2/pi) and GELUTanhK2 = 2*0.044715*sqrt(2/pi)
+// rounded to float64 (coeffs.sollya).
 const (
-	GELUTanhK1Hi = 0x1.988454p0
-	GELUTanhK1Lo = -0x1.857936p-25
-	GELUTanhK2Hi = 0x1.2444f2p-4
-	GELUTanhK2Lo = 0x1.49b16ap-29
+	GELUTanhK1 = 0x1.9884533d43651p0
+	GELUTanhK2 = 0x1.2444f2a4d8b4bp-4
 )
 
 // GELU computes in float64 (the package documentation): R(a) = e^(a²/2)
@@ -192,23 +226,24 @@ const (
 	GELUR10 = -0x1.4a8100c758a7p-6
 )
 
-// GELU's float64 exponential: exp(r) ~ 1 + r + r^2*(GELUExp2 + ... +
-// GELUExp6*r^4) on [-ln2/2, ln2/2], double coefficients, relative error
-// 2^-28.28 (coeffs.sollya); GELULn2 and GELUHalfLog2e are ln(2) and
-// 1/(2 ln 2) rounded to float64.
+// The float64 exponential of GELU and GELUTanh: exp(r) ~ 1 + r + r^2*
+// (Exp64C2 + ... + Exp64C6*r^4) on [-ln2/2, ln2/2], double coefficients,
+// relative error 2^-28.28 (coeffs.sollya); Ln2D, Log2eD and GELUHalfLog2e
+// are ln(2), 1/ln(2) and 1/(2 ln 2) rounded to float64.
 const (
-	GELUExp2      = 0x1.fffffb9b026bcp-2
-	GELUExp3      = 0x1.5554916812c8ap-3
-	GELUExp4      = 0x1.5558f1203191p-5
-	GELUExp5      = 0x1.1239d380d2856p-7
-	GELUExp6      = 0x1.6a244ca254eeap-10
-	GELULn2       = 0x1.62e42fefa39efp-1
+	Exp64C2       = 0x1.fffffb9b026bcp-2
+	Exp64C3       = 0x1.5554916812c8ap-3
+	Exp64C4       = 0x1.5558f1203191p-5
+	Exp64C5       = 0x1.1239d380d2856p-7
+	Exp64C6       = 0x1.6a244ca254eeap-10
+	Ln2D          = 0x1.62e42fefa39efp-1
+	Log2eD        = 0x1.71547652b82fep0
 	GELUHalfLog2e = 0x1.71547652b82fep-1
-	// GELUMagic is 1.5*2^52 + 1023: adding it to -a²/(2 ln 2) rounds to
-	// the nearest integer n and leaves n+1023, the biased exponent of the
-	// float64 2^n, in the low 11 bits; GELUShift moves it into place.
-	GELUMagic = 0x1.80000000003ffp52
-	GELUShift = 52
+	// ExpMagicD is 1.5*2^52 + 1023: adding it to z/ln 2 rounds to the
+	// nearest integer n and leaves n+1023, the biased exponent of the
+	// float64 2^n, in the low 11 bits; ExpShiftD moves it into place.
+	ExpMagicD = 0x1.80000000003ffp52
+	ExpShiftD = 52
 )
 
 // Clamps and thresholds. A clamp is applied as z = max(z, clamp) before

@@ -116,7 +116,7 @@ func softplusProgram() *Program {
 	p, b := newProgram("Softplus")
 	x := b.op(OpInput, F32)
 	z := b.negAbs(x, kernels.ExpClamp)
-	eh, el := b.expFF(z, noValue, b.selLess(z, kernels.SoftplusScaled, b.k(kernels.ExpMagic64), b.k(kernels.ExpMagic)))
+	eh, el := b.expFF(z, b.selLess(z, kernels.SoftplusScaled, b.k(kernels.ExpMagic64), b.k(kernels.ExpMagic)))
 	two := b.k(2)
 	den := b.f(OpAdd, two, eh)
 	denl := b.f(OpAdd, b.f(OpSub, two, den), eh)
@@ -144,7 +144,7 @@ func softplusProgram() *Program {
 func sigmoidProgram() *Program {
 	p, b := newProgram("Sigmoid")
 	x := b.op(OpInput, F32)
-	eh, el := b.expFF(b.negAbs(x, kernels.ExpClamp), noValue, b.k(kernels.ExpMagic64))
+	eh, el := b.expFF(b.negAbs(x, kernels.ExpClamp), b.k(kernels.ExpMagic64))
 	y, r, inv := b.sigmoidFF(x, eh, el)
 	p.Out = b.op(OpQuiet, F32, x, b.f(OpMul, b.f(OpFMA, r, inv, y), b.k(kernels.Unscale64)))
 	return p
@@ -156,35 +156,25 @@ func sigmoidProgram() *Program {
 func siluProgram() *Program {
 	p, b := newProgram("SiLU")
 	x := b.op(OpInput, F32)
-	eh, el := b.expFF(b.negAbs(x, kernels.ScaledClamp), noValue, b.k(kernels.ExpMagic64))
+	eh, el := b.expFF(b.negAbs(x, kernels.ScaledClamp), b.k(kernels.ExpMagic64))
 	p.Out = b.xSigmoid(x, b.f(OpMax, x, b.k(kernels.ScaledClamp)), eh, el, kernels.SiLUExact)
 	return p
 }
 
 // geluTanhProgram: x * sigmoid(2u), 2u = x*(K1 + K2*x^2) (which is
-// x/2 * (1 + tanh(u))), with 2u a float-float computed from a =
-// max(-|x|, -GELUTanhClamp) (2u is odd in x) and e = exp(2u(a)) from it;
-// x itself from GELUTanhClamp up; NaN quieted.
+// x/2 * (1 + tanh(u))), in float64: with a = max(-|x|, -GELUTanhClamp)
+// (2u is odd in x), e = exp(2u(a)) and xc = max(x, -GELUTanhClamp),
+// (x < 0 ? xc*e : xc) / (1 + e) rounded once to float32; NaN quieted.
 func geluTanhProgram() *Program {
 	p, b := newProgram("GELUTanh")
 	x := b.op(OpInput, F32)
-	a := b.negAbs(x, -kernels.GELUTanhClamp)
-	// w = a^2 = wh - nwl exactly; g = K1 + K2*w = gh + gl.
-	wh := b.f(OpMul, a, a)
-	nwl := b.f(OpFNMA, a, a, wh)
-	k1h, k2h := b.k(kernels.GELUTanhK1Hi), b.k(kernels.GELUTanhK2Hi)
-	ph := b.f(OpMul, k2h, wh)
-	npe := b.f(OpFNMA, k2h, wh, ph)
-	big, sm := b.f(OpMax, k1h, ph), b.f(OpMin, ph, k1h)
-	gh := b.f(OpAdd, big, sm)
-	ge := b.f(OpSub, sm, b.f(OpSub, gh, big))
-	gl := b.f(OpFNMA, k2h, nwl, b.f(OpFMA, b.k(kernels.GELUTanhK2Lo), wh,
-		b.f(OpSub, b.f(OpAdd, ge, b.k(kernels.GELUTanhK1Lo)), npe)))
-	// 2u(a) = zh + zl = a*(gh + gl).
-	zh := b.f(OpMul, a, gh)
-	zl := b.f(OpSub, b.f(OpMul, a, gl), b.f(OpFNMA, a, gh, zh))
-	eh, el := b.expFF(b.f(OpMax, zh, b.k(kernels.ScaledClamp)), zl, b.k(kernels.ExpMagic64))
-	p.Out = b.xSigmoid(x, b.f(OpMax, x, b.k(-kernels.GELUTanhClamp)), eh, el, kernels.GELUTanhClamp)
+	a := b.op(OpWiden, F64, b.negAbs(x, -kernels.GELUTanhClamp))
+	z := b.d(OpMul, a, b.d(OpFMA, b.d(OpMul, a, a), b.c(kernels.GELUTanhK2), b.c(kernels.GELUTanhK1)))
+	e := b.expD(z)
+	xc := b.op(OpWiden, F64, b.f(OpMax, x, b.k(-kernels.GELUTanhClamp)))
+	num := b.d(OpSelSign, xc, b.d(OpMul, xc, e), xc)
+	y := b.op(OpNarrow, F32, b.d(OpDiv, num, b.d(OpAdd, b.c(1), e)))
+	p.Out = b.op(OpQuiet, F32, x, y)
 	return p
 }
 
@@ -246,12 +236,12 @@ func geluProgram() *Program {
 		kernels.GELUR5, kernels.GELUR4, kernels.GELUR3, kernels.GELUR2, kernels.GELUR1, kernels.GELUR0)
 	// exp(-a²/2) = 2^n * exp(rr), a² exact in float64.
 	h := b.d(OpMul, aw, aw)
-	magic := b.c(kernels.GELUMagic)
+	magic := b.c(kernels.ExpMagicD)
 	nn := b.d(OpFMA, h, b.c(-kernels.GELUHalfLog2e), magic)
 	n := b.d(OpSub, nn, magic)
-	rr := b.d(OpFMA, n, b.c(-kernels.GELULn2), b.d(OpMul, h, b.c(-0.5)))
-	e := b.hornerD(rr, kernels.GELUExp6, kernels.GELUExp5, kernels.GELUExp4, kernels.GELUExp3, kernels.GELUExp2, 1, 1)
-	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.GELUShift})
+	rr := b.d(OpFMA, n, b.c(-kernels.Ln2D), b.d(OpMul, h, b.c(-0.5)))
+	e := b.hornerD(rr, kernels.Exp64C6, kernels.Exp64C5, kernels.Exp64C4, kernels.Exp64C3, kernels.Exp64C2, 1, 1)
+	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
 	phi := b.d(OpMul, b.d(OpMul, s, e), r) // Phi(-a)
 	// x*Phi(x) = max(x, 0) - a*Phi(-a) for |x| <= 15; beyond, a*Phi(-a)
 	// vanishes next to x, and gives -0 for x < -15.
@@ -309,13 +299,21 @@ func (b builder) horner(t Value, c ...Value) Value {
 	return p
 }
 
-// noValue stands for an absent optional operand.
-const noValue Value = -1
+// expD emits the float64 exp(z) for z in [-745, 709]: 2^n * E(r), r = z -
+// n*ln2, E the polynomial 1, 1, Exp64C2..6.
+func (b builder) expD(z Value) Value {
+	magic := b.c(kernels.ExpMagicD)
+	nn := b.d(OpFMA, z, b.c(kernels.Log2eD), magic)
+	r := b.d(OpFMA, b.d(OpSub, nn, magic), b.c(-kernels.Ln2D), z)
+	e := b.hornerD(r, kernels.Exp64C6, kernels.Exp64C5, kernels.Exp64C4, kernels.Exp64C3, kernels.Exp64C2, 1, 1)
+	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
+	return b.d(OpMul, s, e)
+}
 
-// expFF emits exp(z + zl) (times 2^64 with ExpMagic64) as the float-float
-// eh + el, for |zl| much smaller than |z| (zl may be noValue: zero).
-func (b builder) expFF(z, zl, magic Value) (eh, el Value) {
-	e0, l0 := b.expCore(z, zl, magic)
+// expFF emits exp(z) (times 2^64 with ExpMagic64) as the float-float
+// eh + el.
+func (b builder) expFF(z, magic Value) (eh, el Value) {
+	e0, l0 := b.expCore(z, magic)
 	eh = b.f(OpAdd, e0, l0)
 	el = b.f(OpSub, l0, b.f(OpSub, eh, e0))
 	return eh, el
@@ -324,21 +322,16 @@ func (b builder) expFF(z, zl, magic Value) (eh, el Value) {
 // expHi emits exp(z) (scaled by magic as in expFF) rounded once: expFF's
 // high part.
 func (b builder) expHi(z, magic Value) Value {
-	e0, l0 := b.expCore(z, noValue, magic)
+	e0, l0 := b.expCore(z, magic)
 	return b.f(OpAdd, e0, l0)
 }
 
-// expCore emits exp(z + zl) = e0 + l0 unnormalised (the package kernels
+// expCore emits exp(z) = e0 + l0 unnormalised (the package kernels
 // documentation).
-func (b builder) expCore(z, zl, magic Value) (e0, l0 Value) {
+func (b builder) expCore(z, magic Value) (e0, l0 Value) {
 	n, s := b.pow2(z, magic)
 	th := b.f(OpFMA, n, b.k(-kernels.Ln2Hi), z)
-	var tl Value
-	if zl == noValue {
-		tl = b.f(OpMul, n, b.k(-kernels.Ln2Lo))
-	} else {
-		tl = b.f(OpFMA, n, b.k(-kernels.Ln2Lo), zl)
-	}
+	tl := b.f(OpMul, n, b.k(-kernels.Ln2Lo))
 	t := b.f(OpAdd, th, tl)
 	p := b.horner(t, b.consts(kernels.ExpC6, kernels.ExpC5, kernels.ExpC4, kernels.ExpC3, kernels.ExpC2)...)
 	q := b.f(OpFMA, b.f(OpMul, t, t), p, tl)
