@@ -218,11 +218,7 @@ func Softplus(dst, x []float32) {
 func Sigmoid(dst, x []float32) {
 	check.Slices("Sigmoid", dst, x)
 	blocks(dst, x, func(x lanes) (d lanes) {
-		var z, eh, el lanes
-		for j, v := range x {
-			z[j] = negAbs(math.Float32bits(v), kernels.ExpClamp)
-		}
-		expFF(&eh, &el, &z, &magic64)
+		eh, el := expNegAbs(&x, kernels.ExpClamp)
 		for j, v := range x {
 			y, r, inv := sigmoidFF(v, eh[j], el[j])
 			d[j] = quiet(math.Float32bits(v), float32(fma(r, inv, y)*kernels.Unscale64))
@@ -236,11 +232,7 @@ func Sigmoid(dst, x []float32) {
 func SiLU(dst, x []float32) {
 	check.Slices("SiLU", dst, x)
 	blocks(dst, x, func(x lanes) (d lanes) {
-		var z, eh, el lanes
-		for j, v := range x {
-			z[j] = negAbs(math.Float32bits(v), kernels.ScaledClamp)
-		}
-		expFF(&eh, &el, &z, &magic64)
+		eh, el := expNegAbs(&x, kernels.ScaledClamp)
 		for j, v := range x {
 			d[j] = xSigmoid(v, max(v, kernels.ScaledClamp), eh[j], el[j], kernels.SiLUExact)
 		}
@@ -296,6 +288,17 @@ func Exp(dst, x []float32) {
 		}
 		return d
 	})
+}
+
+// expNegAbs returns exp(max(-|x|, clamp)) * 2^64 as the float-float eh +
+// el, lane by lane.
+func expNegAbs(x *lanes, clamp float32) (eh, el lanes) {
+	var z lanes
+	for j, v := range x {
+		z[j] = negAbs(math.Float32bits(v), clamp)
+	}
+	expFF(&eh, &el, &z, &magic64)
+	return eh, el
 }
 
 // magic64 is kernels.ExpMagic64 in every lane.
