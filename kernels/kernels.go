@@ -8,10 +8,10 @@
 //
 // # Algorithms
 //
-// ELU, Softplus and Sigmoid compute in float32: a fixed sequence of float32
-// additions, multiplications, fused multiply-adds (one rounding) and
-// divisions, round to nearest even, no estimates, no native min/max on NaN,
-// then explicit selects for the special inputs. Every path runs the same
+// All kernels but GELU and GELUTanh compute in float32: a fixed sequence
+// of float32 additions, multiplications, fused multiply-adds (one
+// rounding) and divisions, round to nearest even, no estimates, no native
+// min/max on NaN, then explicit selects for the special inputs. Every path runs the same
 // sequence, so every path returns the same bits. The errors that float32
 // arithmetic would add are recovered where they matter with exact
 // transformations (Fast2Sum, TwoSum, float-float values hi + lo), which
