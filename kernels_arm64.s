@@ -1744,56 +1744,56 @@ loop:
 	WORD $0x4ea9d4a9 // fsub v9.4s, v5.4s, v9.4s
 	WORD $0x4ea8d442 // fsub v2.4s, v2.4s, v8.4s
 	WORD $0x4ea9d463 // fsub v3.4s, v3.4s, v9.4s
-	WORD $0x4e3df406 // fmax v6.4s, v0.4s, v29.4s
-	WORD $0x4e3df427 // fmax v7.4s, v1.4s, v29.4s
-	FMOVQ 80(R4), F8
-	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V22.S4, V4.S4, V6.S4
+	VFMLA V22.S4, V5.S4, V7.S4
+	WORD $0x4ea6d6e8 // fsub v8.4s, v23.4s, v6.4s
+	WORD $0x4ea7d6e9 // fsub v9.4s, v23.4s, v7.4s
 	VFMLA V22.S4, V4.S4, V8.S4
 	VFMLA V22.S4, V5.S4, V9.S4
-	WORD $0x4ea8d6ea // fsub v10.4s, v23.4s, v8.4s
-	WORD $0x4ea9d6eb // fsub v11.4s, v23.4s, v9.4s
-	VFMLA V22.S4, V4.S4, V10.S4
-	VFMLA V22.S4, V5.S4, V11.S4
-	VFMLA V22.S4, V2.S4, V10.S4
-	VFMLA V22.S4, V3.S4, V11.S4
-	WORD $0x4ea0e80c // fcmlt v12.4s, v0.4s, #0.0
-	WORD $0x4ea0e82d // fcmlt v13.4s, v1.4s, #0.0
-	VBSL V21.B16, V4.B16, V12.B16
-	VBSL V21.B16, V5.B16, V13.B16
+	VFMLA V22.S4, V2.S4, V8.S4
+	VFMLA V22.S4, V3.S4, V9.S4
+	WORD $0x4ea0e80a // fcmlt v10.4s, v0.4s, #0.0
+	WORD $0x4ea0e82b // fcmlt v11.4s, v1.4s, #0.0
+	VBSL V21.B16, V4.B16, V10.B16
+	VBSL V21.B16, V5.B16, V11.B16
 	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
 	WORD $0x4ea0e825 // fcmlt v5.4s, v1.4s, #0.0
 	VBSL V20.B16, V2.B16, V4.B16
 	VBSL V20.B16, V3.B16, V5.B16
-	WORD $0x6e28fd82 // fdiv v2.4s, v12.4s, v8.4s
-	WORD $0x6e29fda3 // fdiv v3.4s, v13.4s, v9.4s
-	VFMLS V8.S4, V2.S4, V12.S4
-	VFMLS V9.S4, V3.S4, V13.S4
-	WORD $0x4e24d58c // fadd v12.4s, v12.4s, v4.4s
-	WORD $0x4e25d5ad // fadd v13.4s, v13.4s, v5.4s
-	VFMLS V10.S4, V2.S4, V12.S4
-	VFMLS V11.S4, V3.S4, V13.S4
+	WORD $0x6e26fd42 // fdiv v2.4s, v10.4s, v6.4s
+	WORD $0x6e27fd63 // fdiv v3.4s, v11.4s, v7.4s
+	VFMLS V6.S4, V2.S4, V10.S4
+	VFMLS V7.S4, V3.S4, V11.S4
+	WORD $0x4e24d54a // fadd v10.4s, v10.4s, v4.4s
+	WORD $0x4e25d56b // fadd v11.4s, v11.4s, v5.4s
+	VFMLS V8.S4, V2.S4, V10.S4
+	VFMLS V9.S4, V3.S4, V11.S4
 	WORD $0x6e36dc44 // fmul v4.4s, v2.4s, v22.4s
 	WORD $0x6e36dc65 // fmul v5.4s, v3.4s, v22.4s
-	WORD $0x4ea4d6e8 // fsub v8.4s, v23.4s, v4.4s
-	WORD $0x4ea5d6e9 // fsub v9.4s, v23.4s, v5.4s
-	WORD $0x4ea0e80a // fcmlt v10.4s, v0.4s, #0.0
-	WORD $0x4ea0e82b // fcmlt v11.4s, v1.4s, #0.0
-	VBSL V4.B16, V8.B16, V10.B16
-	VBSL V5.B16, V9.B16, V11.B16
-	WORD $0x6e2add8c // fmul v12.4s, v12.4s, v10.4s
-	WORD $0x6e2bddad // fmul v13.4s, v13.4s, v11.4s
-	WORD $0x6e2cdccc // fmul v12.4s, v6.4s, v12.4s
-	WORD $0x6e2ddced // fmul v13.4s, v7.4s, v13.4s
-	VFMLA V2.S4, V6.S4, V12.S4
-	VFMLA V3.S4, V7.S4, V13.S4
-	WORD $0x6e36dd8c // fmul v12.4s, v12.4s, v22.4s
-	WORD $0x6e36ddad // fmul v13.4s, v13.4s, v22.4s
+	WORD $0x4ea4d6e6 // fsub v6.4s, v23.4s, v4.4s
+	WORD $0x4ea5d6e7 // fsub v7.4s, v23.4s, v5.4s
+	WORD $0x4ea0e808 // fcmlt v8.4s, v0.4s, #0.0
+	WORD $0x4ea0e829 // fcmlt v9.4s, v1.4s, #0.0
+	VBSL V4.B16, V6.B16, V8.B16
+	VBSL V5.B16, V7.B16, V9.B16
+	WORD $0x4e3df404 // fmax v4.4s, v0.4s, v29.4s
+	WORD $0x4e3df425 // fmax v5.4s, v1.4s, v29.4s
+	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	WORD $0x6e29dd6b // fmul v11.4s, v11.4s, v9.4s
+	WORD $0x6e2adc8a // fmul v10.4s, v4.4s, v10.4s
+	WORD $0x6e2bdcab // fmul v11.4s, v5.4s, v11.4s
+	VFMLA V2.S4, V4.S4, V10.S4
+	VFMLA V3.S4, V5.S4, V11.S4
+	WORD $0x6e36dd4a // fmul v10.4s, v10.4s, v22.4s
+	WORD $0x6e36dd6b // fmul v11.4s, v11.4s, v22.4s
 	WORD $0x4ea0d662 // fsub v2.4s, v19.4s, v0.4s
 	WORD $0x4ea1d663 // fsub v3.4s, v19.4s, v1.4s
 	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
 	WORD $0x4ea0e865 // fcmlt v5.4s, v3.4s, #0.0
-	VBSL V12.B16, V0.B16, V4.B16
-	VBSL V13.B16, V1.B16, V5.B16
+	VBSL V10.B16, V0.B16, V4.B16
+	VBSL V11.B16, V1.B16, V5.B16
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V31.B16, V0.B16, V6.B16
@@ -1836,31 +1836,31 @@ loop1:
 	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
 	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
 	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	WORD $0x4e3df403 // fmax v3.4s, v0.4s, v29.4s
-	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F3
+	VFMLA V22.S4, V2.S4, V3.S4
+	WORD $0x4ea3d6e4 // fsub v4.4s, v23.4s, v3.4s
 	VFMLA V22.S4, V2.S4, V4.S4
-	WORD $0x4ea4d6e5 // fsub v5.4s, v23.4s, v4.4s
-	VFMLA V22.S4, V2.S4, V5.S4
-	VFMLA V22.S4, V1.S4, V5.S4
-	WORD $0x4ea0e806 // fcmlt v6.4s, v0.4s, #0.0
-	VBSL V21.B16, V2.B16, V6.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
+	VBSL V21.B16, V2.B16, V5.B16
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
 	VBSL V20.B16, V1.B16, V2.B16
-	WORD $0x6e24fcc1 // fdiv v1.4s, v6.4s, v4.4s
-	VFMLS V4.S4, V1.S4, V6.S4
-	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
-	VFMLS V5.S4, V1.S4, V6.S4
+	WORD $0x6e23fca1 // fdiv v1.4s, v5.4s, v3.4s
+	VFMLS V3.S4, V1.S4, V5.S4
+	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
+	VFMLS V4.S4, V1.S4, V5.S4
 	WORD $0x6e36dc22 // fmul v2.4s, v1.4s, v22.4s
-	WORD $0x4ea2d6e4 // fsub v4.4s, v23.4s, v2.4s
-	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
-	VBSL V2.B16, V4.B16, V5.B16
-	WORD $0x6e25dcc6 // fmul v6.4s, v6.4s, v5.4s
-	WORD $0x6e26dc66 // fmul v6.4s, v3.4s, v6.4s
-	VFMLA V1.S4, V3.S4, V6.S4
-	WORD $0x6e36dcc6 // fmul v6.4s, v6.4s, v22.4s
+	WORD $0x4ea2d6e3 // fsub v3.4s, v23.4s, v2.4s
+	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
+	VBSL V2.B16, V3.B16, V4.B16
+	WORD $0x4e3df402 // fmax v2.4s, v0.4s, v29.4s
+	WORD $0x6e24dca5 // fmul v5.4s, v5.4s, v4.4s
+	WORD $0x6e25dc45 // fmul v5.4s, v2.4s, v5.4s
+	VFMLA V1.S4, V2.S4, V5.S4
+	WORD $0x6e36dca5 // fmul v5.4s, v5.4s, v22.4s
 	WORD $0x4ea0d661 // fsub v1.4s, v19.4s, v0.4s
 	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
-	VBSL V6.B16, V0.B16, V2.B16
+	VBSL V5.B16, V0.B16, V2.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
 	VBSL V3.B16, V2.B16, V1.B16
@@ -1904,31 +1904,31 @@ lanes1:
 	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
 	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
 	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	WORD $0x4e3df403 // fmax v3.4s, v0.4s, v29.4s
-	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F3
+	VFMLA V22.S4, V2.S4, V3.S4
+	WORD $0x4ea3d6e4 // fsub v4.4s, v23.4s, v3.4s
 	VFMLA V22.S4, V2.S4, V4.S4
-	WORD $0x4ea4d6e5 // fsub v5.4s, v23.4s, v4.4s
-	VFMLA V22.S4, V2.S4, V5.S4
-	VFMLA V22.S4, V1.S4, V5.S4
-	WORD $0x4ea0e806 // fcmlt v6.4s, v0.4s, #0.0
-	VBSL V21.B16, V2.B16, V6.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
+	VBSL V21.B16, V2.B16, V5.B16
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
 	VBSL V20.B16, V1.B16, V2.B16
-	WORD $0x6e24fcc1 // fdiv v1.4s, v6.4s, v4.4s
-	VFMLS V4.S4, V1.S4, V6.S4
-	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
-	VFMLS V5.S4, V1.S4, V6.S4
+	WORD $0x6e23fca1 // fdiv v1.4s, v5.4s, v3.4s
+	VFMLS V3.S4, V1.S4, V5.S4
+	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
+	VFMLS V4.S4, V1.S4, V5.S4
 	WORD $0x6e36dc22 // fmul v2.4s, v1.4s, v22.4s
-	WORD $0x4ea2d6e4 // fsub v4.4s, v23.4s, v2.4s
-	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
-	VBSL V2.B16, V4.B16, V5.B16
-	WORD $0x6e25dcc6 // fmul v6.4s, v6.4s, v5.4s
-	WORD $0x6e26dc66 // fmul v6.4s, v3.4s, v6.4s
-	VFMLA V1.S4, V3.S4, V6.S4
-	WORD $0x6e36dcc6 // fmul v6.4s, v6.4s, v22.4s
+	WORD $0x4ea2d6e3 // fsub v3.4s, v23.4s, v2.4s
+	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
+	VBSL V2.B16, V3.B16, V4.B16
+	WORD $0x4e3df402 // fmax v2.4s, v0.4s, v29.4s
+	WORD $0x6e24dca5 // fmul v5.4s, v5.4s, v4.4s
+	WORD $0x6e25dc45 // fmul v5.4s, v2.4s, v5.4s
+	VFMLA V1.S4, V2.S4, V5.S4
+	WORD $0x6e36dca5 // fmul v5.4s, v5.4s, v22.4s
 	WORD $0x4ea0d661 // fsub v1.4s, v19.4s, v0.4s
 	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
-	VBSL V6.B16, V0.B16, V2.B16
+	VBSL V5.B16, V0.B16, V2.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
 	VBSL V3.B16, V2.B16, V1.B16

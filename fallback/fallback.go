@@ -234,7 +234,11 @@ func SiLU(dst, x []float32) {
 	blocks(dst, x, func(x lanes) (d lanes) {
 		eh, el := expNegAbs(&x, kernels.ScaledClamp)
 		for j, v := range x {
-			d[j] = xSigmoid(v, max(v, kernels.ScaledClamp), eh[j], el[j], kernels.SiLUExact)
+			y, r, inv := sigmoidFF(v, eh[j], el[j])
+			xc := max(v, kernels.ScaledClamp) // v NaN: the final select
+			s := float32(fma(xc, y, float32(xc*float32(r*inv))) * kernels.Unscale64)
+			s = selectBits(negMask(math.Float32bits(kernels.SiLUExact-v)), v, s)
+			d[j] = quiet(math.Float32bits(v), s)
 		}
 		return d
 	})
@@ -320,15 +324,6 @@ func sigmoidFF(x, eh, el float32) (y, r, inv float32) {
 	r = fnma(y, dl, fnma(y, dh, num)+numl)
 	ys := float32(y * kernels.Unscale64)
 	return y, r, selectBits(neg, 1-ys, ys)
-}
-
-// xSigmoid returns xc * sigmoid(x) from e = exp(-|x|) * 2^64 = eh + el,
-// rounded once, x itself where x > exact, NaN quieted.
-func xSigmoid(x, xc, eh, el, exact float32) float32 {
-	y, r, inv := sigmoidFF(x, eh, el)
-	v := float32(fma(xc, y, float32(xc*float32(r*inv))) * kernels.Unscale64)
-	v = selectBits(negMask(math.Float32bits(exact-x)), x, v)
-	return quiet(math.Float32bits(x), v)
 }
 
 // GELU is rectify.GELU in pure Go: dst[i] = x[i]*Phi(x[i]) = x/2 *

@@ -151,13 +151,18 @@ func sigmoidProgram() *Program {
 }
 
 // siluProgram: x * sigmoid(x), the sigmoid of sigmoidProgram (e clamped
-// lower, at ScaledClamp) kept as a float-float and multiplied with one
-// rounding; x itself from SiLUExact up; NaN quieted.
+// lower, at ScaledClamp) kept as the float-float y + r*inv and multiplied
+// by xc = max(x, ScaledClamp) with one rounding; x itself above SiLUExact;
+// NaN quieted.
 func siluProgram() *Program {
 	p, b := newProgram("SiLU")
 	x := b.op(OpInput, F32)
 	eh, el := b.expFF(b.negAbs(x, kernels.ScaledClamp), b.k(kernels.ExpMagic64))
-	p.Out = b.xSigmoid(x, b.f(OpMax, x, b.k(kernels.ScaledClamp)), eh, el, kernels.SiLUExact)
+	y, r, inv := b.sigmoidFF(x, eh, el)
+	xc := b.f(OpMax, x, b.k(kernels.ScaledClamp))
+	v := b.f(OpMul, b.f(OpFMA, xc, y, b.f(OpMul, xc, b.f(OpMul, r, inv))), b.k(kernels.Unscale64))
+	v = b.f(OpSelNeg, b.f(OpSub, b.k(kernels.SiLUExact), x), x, v)
+	p.Out = b.op(OpQuiet, F32, x, v)
 	return p
 }
 
@@ -207,17 +212,6 @@ func (b builder) sigmoidFF(x, eh, el Value) (y, r, inv Value) {
 	ys := b.f(OpMul, y, un)
 	inv = b.f(OpSelNeg, x, b.f(OpSub, one, ys), ys)
 	return y, r, inv
-}
-
-// xSigmoid returns xc * sigmoid (x's sign choosing the branch), one
-// rounding from the float-float sigmoid, then unscaled; x itself where x
-// > exact; NaN quieted.
-func (b builder) xSigmoid(x, xc, eh, el Value, exact float32) Value {
-	y, r, inv := b.sigmoidFF(x, eh, el)
-	v := b.f(OpFMA, xc, y, b.f(OpMul, xc, b.f(OpMul, r, inv)))
-	v = b.f(OpMul, v, b.k(kernels.Unscale64))
-	v = b.f(OpSelNeg, b.f(OpSub, b.k(exact), x), x, v)
-	return b.op(OpQuiet, F32, x, v)
 }
 
 // geluProgram: x*Phi(x) in float64 from a = min(|x|, 15): Phi(-a) =
