@@ -109,13 +109,15 @@
 // # Where the numbers come from
 //
 // The polynomial coefficients, Ln2, Log2e, Ln2Hi, Ln2Lo, ELUClamp, GELUP,
-// Ln2D and GELUHalfLog2e are the output of coeffs.sollya in this
-// directory (Sollya 8.0, fpminimax with single-precision coefficients,
-// double-precision for GELU's, relative error); TestSollyaCoefficients
-// reruns it where sollya is installed and compares every digit. The other
-// values are derived below, each beside its constant. The designs of ELU,
-// Softplus and Sigmoid are those of notes/NUMERICS.md §8 (measured there
-// over all 2^32 inputs), GELU's is in the spirit of its §7 (float64
+// Ln2D, Log2eD, GELUHalfLog2e, the SELU constants (but its definition's
+// lambda and alpha) and GELUTanhK1, GELUTanhK2 are the output of
+// coeffs.sollya in this directory (Sollya 8.0, fpminimax with
+// single-precision coefficients, double-precision for the float64
+// kernels', relative error); TestSollyaCoefficients reruns it where sollya
+// is installed and compares every digit. The other values are derived
+// below, each beside its constant. The designs of ELU, Softplus and
+// Sigmoid are those of notes/NUMERICS.md §8 (measured there over all 2^32
+// inputs), GELU's and GELUTanh's are in the spirit of its §7 (float64
 // internals); the accuracy table of the README is measured on this code.
 package kernels
 
@@ -270,9 +272,9 @@ const (
 	// clamped at 15; for x > 15, x - 15*Phi(-15) is x in float64 (Phi(-15)
 	// ~ 3.7e-51), as GELU(x) is x in float32 from 5.3475156 up.
 	GELUClamp = -0x1.ep3
-	// ScaledClamp: Exp, SiLU and GELUTanh clamp their exponent at -112:
-	// 16*e^-112 < 2^-150, so each result rounds to zero below it (SiLU and
-	// GELUTanh multiply e by at most 16 there), and 2^(n+64) stays normal.
+	// ScaledClamp: Exp and SiLU clamp their exponent (and SiLU its x) at
+	// -112: 112*e^-112 < 2^-154, so both results round to zero below it as
+	// the true values do, and 2^(n+64) stays normal.
 	ScaledClamp = -0x1.cp6
 	// ExpScaled: Exp scales e^z by 2^64 below -64 (subnormal results keep
 	// their precision), by 2^-1 from -64 up (2^(n-1) is normal for every n
