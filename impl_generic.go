@@ -2,7 +2,10 @@
 
 package rectify
 
-import "github.com/rectify-go/rectify/internal/dispatch"
+import (
+	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/dispatch"
+)
 
 // simdSets is empty: this build has no assembly kernels.
 var simdSets map[dispatch.Level]*kernelSet
@@ -14,3 +17,6 @@ var simdSets map[dispatch.Level]*kernelSet
 func call2(_ dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 	generic2(k, dst, x, y, alpha)
 }
+
+// rowSets is empty: this build has no assembly row passes.
+var rowSets map[dispatch.Level]fallback.RowPasses

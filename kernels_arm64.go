@@ -4,7 +4,14 @@
 
 package rectify
 
-import "github.com/rectify-go/rectify/internal/dispatch"
+import (
+	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/dispatch"
+)
+
+// rowSets are this architecture's assembly row passes, which take whole
+// groups of kernels.RowLanes elements (package rectify runs the rest in Go).
+var rowSets = map[dispatch.Level]fallback.RowPasses{}
 
 // simdSets are this architecture's assembly kernel sets of the one-input
 // kernels; dispatch picks among those the CPU supports.

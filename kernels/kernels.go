@@ -313,3 +313,70 @@ const (
 	// depend on the ISA.
 	CanonicalNaN = 0x7fc00000
 )
+
+// The row kernels (Softmax, LogSoftmax, LogSumExp) run in passes over a
+// row; a pass's reductions fold element i of the row into lane
+// i % RowLanes of Row, in the order of i, on every path: the SIMD kernels
+// hold the lanes in registers (AVX-512 one float32 or two float64
+// vectors, AVX2 two or four, NEON four or eight), the Go kernel in Row.
+// The lanes are then combined in a fixed tree (package fallback).
+const RowLanes = 16
+
+// Row is the state of one row's passes, carried from one call of a pass
+// to the next (a long row is processed in chunks): the reductions' lanes
+// and the scalars that later passes read (M, the row's maximum, and C,
+// the sum's reciprocal or its logarithm).
+type Row struct {
+	Max  [RowLanes]float32 // the maximum of each lane (-Inf: none yet)
+	Sum  [RowLanes]float64 // the compensated sum of each lane: Sum + Comp
+	Comp [RowLanes]float64
+	M    float32
+	C    float64
+}
+
+// The offsets of Row's fields in bytes, which the assembly addresses.
+const (
+	RowMaxOff  = 0
+	RowSumOff  = 64
+	RowCompOff = 192
+	RowMOff    = 320
+	RowCOff    = 328
+)
+
+// RowExpClamp bounds x - max below in the row kernels' exponentials
+// (expD's range): e^-708 < 2^-1021 is below every float32 result and
+// negligible in a sum of at least 1; an entry of -Inf contributes it.
+const RowExpClamp = -708.0
+
+// RowExpT3..RowExpT11 are 1/k! rounded to float64, the Taylor
+// coefficients of the row sum's exponential: exp(r) = 1 + r + r^2/2 +
+// r^3*(RowExpT3 + ... + RowExpT11*r^8) on |r| <= ln2/2, truncation error
+// below 2^-47 relative: the log of the sum (LogSumExp) keeps its
+// precision where max + log(sum) cancels.
+const (
+	RowExpT3  = 0x1.5555555555555p-3
+	RowExpT4  = 0x1.5555555555555p-5
+	RowExpT5  = 0x1.1111111111111p-7
+	RowExpT6  = 0x1.6c16c16c16c17p-10
+	RowExpT7  = 0x1.a01a01a01a01ap-13
+	RowExpT8  = 0x1.a01a01a01a01ap-16
+	RowExpT9  = 0x1.71de3a556c734p-19
+	RowExpT10 = 0x1.27e4fb7789f5cp-22
+	RowExpT11 = 0x1.ae64567f544e4p-26
+)
+
+// AddComp adds t to the compensated sum s + c, as every path's row sums
+// do: s + t rounded, and its rounding error, exact (Knuth's TwoSum), added
+// to c.
+func AddComp(s, c, t float64) (float64, float64) {
+	n := s + t
+	bb := n - s
+	e := (s - (n - bb)) + (t - bb)
+	return n, c + e
+}
+
+// RowLogC are 1/(2j+1), j = 1..9: log1p(g) = 2u*(1 + u^2*(RowLogC[0] +
+// u^2*(...))), u = g/(2+g), |u| <= 0.1716 (1 + g in [sqrt(1/2),
+// sqrt(2))), truncation error below 2^-54 relative. The row kernels take
+// the log of their sum with it, once per row, in Go on every path.
+var RowLogC = [...]float64{1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17, 1.0 / 19}

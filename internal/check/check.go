@@ -56,3 +56,23 @@ func fail(fn string, nd, nx int) {
 func failRepeated(fn, name string, nx, ny int) {
 	panic("rectify: " + fn + ": len(x)=" + strconv.Itoa(nx) + " is not a multiple of len(" + name + ")=" + strconv.Itoa(ny))
 }
+
+// Rows panics unless x holds whole rows of cols >= 1 elements and dst
+// fits the row kernel fn: len(x) elements, identical to x or not
+// overlapping it (perRow false), or one element per row, not overlapping x
+// (perRow true). The messages name the lengths.
+func Rows(fn string, dst, x []float32, cols int, perRow bool) {
+	if cols < 1 || len(x)%cols != 0 {
+		panic("rectify: " + fn + ": len(x)=" + strconv.Itoa(len(x)) + " is not a multiple of cols=" + strconv.Itoa(cols))
+	}
+	if !perRow {
+		Slices(fn, dst, x)
+		return
+	}
+	if len(dst) != len(x)/cols {
+		panic("rectify: " + fn + ": len(dst)=" + strconv.Itoa(len(dst)) + " != len(x)/cols=" + strconv.Itoa(len(x)/cols))
+	}
+	if overlap(dst, x) {
+		panic("rectify: " + fn + ": dst and x overlap")
+	}
+}

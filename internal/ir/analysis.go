@@ -52,10 +52,11 @@ func (a *Analysis) Args(i int) []Value {
 // operand not defined before its use or of the wrong lane type (see Op);
 // an F64 OpMax bound that is no constant, or NaN; a shift by the lane's
 // width or more;
-// a parameter beyond Params, or more parameters than Signature has; an
+// a parameter beyond Params, or more parameters than Signature has (a row
+// pass: see RowState); a reduction outside a row pass; an
 // input index of MaxInputs or more, two OpInputs of one index, no OpInput of
 // a lower index (no OpInput at all); an output that is not a float32 value
-// depending on an input.
+// depending on an input (a row pass may have none, NoOut, if it reduces).
 func Analyze(p *Program) (*Analysis, error) {
 	n := len(p.Code)
 	a := &Analysis{P: p, Canon: make([]Value, n), Invariant: make([]bool, n),
@@ -98,7 +99,7 @@ func Analyze(p *Program) (*Analysis, error) {
 		case OpConst:
 			key = constKey{in.Op, math.Float64bits(in.Const)}
 		case OpBits32, OpParam:
-			key = constKey{in.Op, uint64(in.Imm)}
+			key = constKey{in.Op, uint64(in.Imm) | uint64(in.Type)<<32}
 		default:
 			a.Invariant[i] = true
 			for _, x := range a.Args(i) {
@@ -118,9 +119,15 @@ func Analyze(p *Program) (*Analysis, error) {
 			return fail("no OpInput of input %d, which input %d follows", k, len(a.Inputs)-1)
 		}
 	}
+	reduces := slices.ContainsFunc(p.Code, func(in Instr) bool { return in.Op == OpRedMax || in.Op == OpRedSum })
 	switch {
 	case len(a.Inputs) == 0:
 		return fail("no OpInput")
+	case p.Row && len(a.Inputs) != 1:
+		return fail("a row pass reads one input, not %d", len(a.Inputs))
+	case p.Row && p.Out == NoOut && !reduces:
+		return fail("a row pass with neither output nor reduction")
+	case p.Row && p.Out == NoOut:
 	case p.Out < 0 || int(p.Out) >= n:
 		return fail("output %d is no value of the program", p.Out)
 	case p.Code[p.Out].Type != F32:
@@ -136,7 +143,9 @@ func Analyze(p *Program) (*Analysis, error) {
 			}
 		}
 	}
-	a.LastUse[p.Out] = n
+	if p.Out != NoOut {
+		a.LastUse[p.Out] = n
+	}
 	return a, nil
 }
 
@@ -165,8 +174,17 @@ func checkInstr(p *Program, i int) error {
 	}
 	switch in.Op {
 	case OpParam:
-		if int(in.Imm) >= len(p.Params) {
+		switch {
+		case p.Row && in.Imm != 0:
+			return fmt.Errorf("parameter %d of a row pass, whose parameters are M (F32) and C (F64), Imm 0", in.Imm)
+		case !p.Row && in.Type == F64:
+			return fmt.Errorf("an F64 parameter outside a row pass")
+		case !p.Row && int(in.Imm) >= len(p.Params):
 			return fmt.Errorf("parameter %d of %d", in.Imm, len(p.Params))
+		}
+	case OpRedMax, OpRedSum:
+		if !p.Row {
+			return fmt.Errorf("a reduction outside a row pass")
 		}
 	case OpMax:
 		if b := p.Code[in.Args[1]]; in.Type == F64 && (b.Op != OpConst || math.IsNaN(b.Const)) {

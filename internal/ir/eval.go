@@ -12,6 +12,23 @@ import (
 // float32 and float64 arithmetic (and an exact float32 FMA). It is slow and
 // exists to check the fast kernels against their Program.
 func EvalLane(p *Program, inputs []float32, params ...float32) float32 {
+	return evalLane(p, inputs, params, nil, 0)
+}
+
+// EvalRow runs row pass p on x (dst: its outputs, if it has any) with the
+// row state st, lane i%kernels.RowLanes for element i, one element and one
+// instruction at a time, as EvalLane.
+func EvalRow(p *Program, st *kernels.Row, dst, x []float32) {
+	for i, v := range x {
+		y := evalLane(p, []float32{v}, nil, st, i%kernels.RowLanes)
+		if p.Out != NoOut {
+			dst[i] = y
+		}
+	}
+}
+
+// evalLane runs p on one lane; a row pass with state st and lane lane.
+func evalLane(p *Program, inputs, params []float32, st *kernels.Row, lane int) float32 {
 	f64 := make([]float64, len(p.Code))
 	f32 := make([]uint32, len(p.Code))
 	a32 := func(in Instr, i int) uint32 { return f32[in.Args[i]] }
@@ -28,7 +45,20 @@ func EvalLane(p *Program, inputs []float32, params ...float32) float32 {
 		case OpInput:
 			f32[v] = math.Float32bits(inputs[in.Imm])
 		case OpParam:
-			f32[v] = math.Float32bits(params[in.Imm])
+			switch {
+			case in.Type == F64:
+				f64[v] = st.C
+			case p.Row:
+				f32[v] = math.Float32bits(st.M)
+			default:
+				f32[v] = math.Float32bits(params[in.Imm])
+			}
+		case OpRedMax:
+			if a := fl(in, 0); a > st.Max[lane] {
+				st.Max[lane] = a
+			}
+		case OpRedSum:
+			st.Sum[lane], st.Comp[lane] = kernels.AddComp(st.Sum[lane], st.Comp[lane], a64(in, 0))
 		case OpConst:
 			f64[v] = in.Const
 		case OpBits32:
@@ -97,6 +127,9 @@ func EvalLane(p *Program, inputs []float32, params ...float32) float32 {
 		default:
 			panic("ir: no evaluation of " + in.Op.String())
 		}
+	}
+	if p.Out == NoOut {
+		return 0
 	}
 	return math.Float32frombits(f32[p.Out])
 }

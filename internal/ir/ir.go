@@ -23,12 +23,21 @@ import (
 //
 // A Program reads one input slice, x, or two, x and y (Inputs): OpInput
 // with Imm 0 reads x[i], with Imm 1 y[i], the element of the same index.
+//
+// A row pass (Row) is one pass of a row kernel over the elements of a
+// row: it may fold lane values into the row's reductions (OpRedMax,
+// OpRedSum), read the row's scalars (OpParam), and store no output (Out is
+// NoOut). See RowState for its signature and the lanes of its reductions.
 type Program struct {
 	Name   string
 	Params []string // scalar float32 arguments after the inputs, e.g. alpha
 	Code   []Instr
 	Out    Value
+	Row    bool
 }
+
+// NoOut is the Out of a row pass that stores nothing.
+const NoOut Value = -1
 
 // Value names the result of an instruction in a Program.
 type Value int
@@ -47,7 +56,7 @@ type Op uint8
 
 const (
 	OpInput   Op = iota // F32: the lane of input Imm: x[i] (0) or y[i] (1)
-	OpParam             // F32: scalar parameter Imm broadcast to every lane
+	OpParam             // scalar parameter Imm broadcast to every lane: F32; in a row pass, F32 the row's M, F64 its C
 	OpConst             // F64: the constant Const
 	OpBits32            // F32: the constant with bit pattern Imm
 	OpWiden             // F64 <- F32: exact conversion
@@ -66,6 +75,8 @@ const (
 	OpSelSign           // sign bit of a set ? b : c: a, b, c are F64, or all F32
 	OpQuiet             // F32: a is NaN ? a | QuietBit : b
 	OpCanon             // F32: a is NaN ? the quiet NaN 0x7fc00000 : a
+	OpRedMax            // F32, row passes: max[i%RowLanes] = a > max ? a : max (a NaN: unchanged); the value is a
+	OpRedSum            // F64, row passes: (sum, comp)[i%RowLanes] += a, compensated (TwoSum); the value is a
 )
 
 // opSpecs gives each Op its name, its operand count and the lane types it
@@ -77,7 +88,7 @@ var opSpecs = [...]struct {
 	arg   Type   // the operands' type; asResult: the result's
 }{
 	OpInput:   {"OpInput", 0, onlyF32, asResult},
-	OpParam:   {"OpParam", 0, onlyF32, asResult},
+	OpParam:   {"OpParam", 0, eitherType, asResult},
 	OpConst:   {"OpConst", 0, onlyF64, asResult},
 	OpBits32:  {"OpBits32", 0, onlyF32, asResult},
 	OpWiden:   {"OpWiden", 1, onlyF64, F32},
@@ -96,6 +107,8 @@ var opSpecs = [...]struct {
 	OpSelSign: {"OpSelSign", 3, eitherType, asResult},
 	OpQuiet:   {"OpQuiet", 2, onlyF32, asResult},
 	OpCanon:   {"OpCanon", 1, onlyF32, asResult},
+	OpRedMax:  {"OpRedMax", 1, onlyF32, asResult},
+	OpRedSum:  {"OpRedSum", 1, onlyF64, asResult},
 }
 
 // asResult in opSpecs: the operands have the result's type.
@@ -208,4 +221,9 @@ func Signature(inputs int) string {
 }
 
 // Signature returns the Go signature of p's assembly kernels.
-func (p *Program) Signature() string { return Signature(p.Inputs()) }
+func (p *Program) Signature() string {
+	if p.Row {
+		return RowSignature
+	}
+	return Signature(p.Inputs())
+}

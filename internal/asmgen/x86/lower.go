@@ -246,6 +246,10 @@ type lowering struct {
 	// constRegs holds the constants kept in registers, by symbol name.
 	constRegs map[string]reg.VecPhysical
 
+	// The registers holding a row pass's reductions across the loop (see
+	// accIndex).
+	accMax, accSum, accComp []reg.VecPhysical
+
 	// lastSelNeg is the last loop OpSelNeg reading each condition value.
 	lastSelNeg []int
 
@@ -280,7 +284,11 @@ func constOrder(a *ir.Analysis) []ir.Value {
 func newLowering(s *isa, a *ir.Analysis, consts []ir.Value) (*lowering, error) {
 	l := &lowering{s: s, a: a, p: a.P, inv: map[ir.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs)),
 		constRegs: map[string]reg.VecPhysical{}}
-	l.lastReg = l.reserve()
+	if a.P.Row {
+		l.reserveAccs()
+	} else {
+		l.lastReg = l.reserve()
+	}
 	l.lastSelNeg = make([]int, len(a.P.Code))
 	for i, in := range a.P.Code {
 		if in.Op == ir.OpSelNeg && !a.Invariant[i] {
@@ -564,6 +572,9 @@ func (l *lowering) instr(i, g int) {
 	}
 	vb := l.s.vecBytes()
 	if i == len(l.p.Code) {
+		if l.p.Out == ir.NoOut {
+			return
+		}
 		k := key{l.p.Out, g, 0}
 		r := l.loc[k]
 		delete(l.loc, k)
@@ -684,6 +695,16 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 
 	switch in.Op {
 	case ir.OpParam:
+		if l.p.Row {
+			d := l.alloc()
+			if f64 {
+				l.emit(func() { VBROADCASTSD(Mem{Base: statePtr, Disp: kernels.RowCOff}, d) })
+			} else {
+				l.emit(func() { VBROADCASTSS(Mem{Base: statePtr, Disp: kernels.RowMOff}, d) })
+			}
+			l.define(v, g, h, d)
+			return
+		}
 		alpha, err := Param("alpha").Resolve() // ir.Signature's, after the inputs
 		if err != nil {
 			l.err = err
@@ -749,6 +770,11 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 	case ir.OpMin:
 		// MINPS(src1, src2) = src1 < src2 ? src1 : src2.
 		l.minMax(i, v, g, h, a[0], a[1], pick(f64, VMINPD, VMINPS))
+
+	case ir.OpRedMax:
+		l.redMax(g, a[0])
+	case ir.OpRedSum:
+		l.redSum(g, h, a[0])
 
 	case ir.OpFMA:
 		l.fma(v, g, h, a[0], a[1], a[2], fmaForms[fmaKey{f64, false}])

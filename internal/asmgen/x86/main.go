@@ -36,6 +36,11 @@ func main() {
 				log.Fatal(err)
 			}
 		}
+		for _, p := range ir.RowPasses {
+			if err := generateRow(s, p); err != nil {
+				log.Fatal(err)
+			}
+		}
 	}
 	emitConstants()
 	Generate()

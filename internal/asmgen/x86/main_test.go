@@ -189,10 +189,21 @@ func TestTailCalls(t *testing.T) {
 				t.Errorf("%s (%s) tail-calls %s (%s)", name, f.attrs, c, callee.attrs)
 			}
 		}
-		if want := f.kernel + "AVX2"; f.level == "AVX512" && !slices.Equal(f.tailCalls, []string{want}) {
+		if want := f.kernel + "AVX2"; f.level == "AVX512" && !rowPass(f.kernel) && !slices.Equal(f.tailCalls, []string{want}) {
 			t.Errorf("%s tail-calls %v, want [%s]", name, f.tailCalls, want)
 		}
 	}
+}
+
+// rowPass reports whether the function name prefix kernel is a row
+// pass's: those take whole groups of lanes, never a short slice.
+func rowPass(kernel string) bool {
+	for _, p := range ir.RowPasses {
+		if p.FuncName("") == kernel {
+			return true
+		}
+	}
+	return false
 }
 
 func keys(m map[string]bool) []string {

@@ -1,0 +1,219 @@
+package fallback
+
+import (
+	"math"
+	"sync"
+
+	"github.com/rectify-go/rectify/internal/check"
+	"github.com/rectify-go/rectify/kernels"
+)
+
+// A RowPass is one pass of a row kernel over (part of) a row, continuing
+// from the state st: element i of x is lane i % kernels.RowLanes, so a
+// part must start at a multiple of RowLanes into the row. The Go passes
+// below take any length; package rectify's take its SIMD kernels on whole
+// groups of lanes and these on the rest.
+type RowPass func(dst, x []float32, st *kernels.Row)
+
+// RowPasses are the passes of every row kernel on one path, by name of
+// the ir.RowPasses Program they run.
+type RowPasses struct {
+	RowMax, RowSum, SoftmaxOut, LogSoftmaxOut RowPass
+}
+
+// GoRowPasses are the pure-Go passes.
+var GoRowPasses = RowPasses{rowMax, rowSum, softmaxOut, logSoftmaxOut}
+
+// rowMax is ir.RowMax: the maximum of each lane, NaNs ignored.
+func rowMax(_, x []float32, st *kernels.Row) {
+	for i, v := range x {
+		if l := i % kernels.RowLanes; v > st.Max[l] {
+			st.Max[l] = v
+		}
+	}
+}
+
+// rowDiff is x - M in float64.
+func rowDiff(v float32, st *kernels.Row) float64 {
+	return max(float64(v)-float64(st.M), kernels.RowExpClamp) // v NaN: NaN (Go's max)
+}
+
+// rowSum is ir.RowSum: the compensated sum of e^(x-M), lane by lane.
+func rowSum(_, x []float32, st *kernels.Row) {
+	for i, v := range x {
+		z := rowDiff(v, st)
+		nn := math.FMA(z, kernels.Log2eD, kernels.ExpMagicD)
+		r := math.FMA(nn-kernels.ExpMagicD, -kernels.Ln2D, z)
+		e := kernels.RowExpT11
+		for _, c := range [...]float64{kernels.RowExpT10, kernels.RowExpT9, kernels.RowExpT8, kernels.RowExpT7,
+			kernels.RowExpT6, kernels.RowExpT5, kernels.RowExpT4, kernels.RowExpT3, 0.5, 1, 1} {
+			e = math.FMA(e, r, c)
+		}
+		t := float64(math.Float64frombits(math.Float64bits(nn)<<kernels.ExpShiftD) * e)
+		l := i % kernels.RowLanes
+		st.Sum[l], st.Comp[l] = kernels.AddComp(st.Sum[l], st.Comp[l], t)
+	}
+}
+
+// softmaxOut is ir.SoftmaxOut: e^(x-M) * C rounded once.
+func softmaxOut(dst, x []float32, st *kernels.Row) {
+	for i, v := range x {
+		dst[i] = float32(expD(rowDiff(v, st)) * st.C)
+	}
+}
+
+// logSoftmaxOut is ir.LogSoftmaxOut: (x - M) - C rounded once.
+func logSoftmaxOut(dst, x []float32, st *kernels.Row) {
+	for i, v := range x {
+		dst[i] = float32((float64(v) - float64(st.M)) - st.C)
+	}
+}
+
+// Softmax is rectify.Softmax in pure Go.
+func Softmax(dst, x []float32, cols int) { Rows(RowSoftmax, dst, x, cols, GoRowPasses) }
+
+// LogSoftmax is rectify.LogSoftmax in pure Go.
+func LogSoftmax(dst, x []float32, cols int) { Rows(RowLogSoftmax, dst, x, cols, GoRowPasses) }
+
+// LogSumExp is rectify.LogSumExp in pure Go.
+func LogSumExp(dst, x []float32, cols int) { Rows(RowLogSumExp, dst, x, cols, GoRowPasses) }
+
+// A RowKind is one of the row kernels, in the order of ir.RowKernels.
+type RowKind int
+
+const (
+	RowSoftmax RowKind = iota
+	RowLogSoftmax
+	RowLogSumExp
+)
+
+var rowNames = [...]string{"Softmax", "LogSoftmax", "LogSumExp"}
+
+// rowStates holds the state of the rows in progress: called through func
+// values, the passes would move a state on Rows' stack to the heap, one
+// allocation per call.
+var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
+
+// Rows runs row kernel k on each row of cols elements of x with the
+// passes p, after the public function's checks: RowMax, its lanes
+// combined into M (the maximum, +0 for a zero); rows whose M is infinite
+// (a +Inf entry, or none but -Inf and NaN) and rows with a NaN entry are
+// settled here without more passes; else RowSum, its lanes combined in a
+// fixed tree, then C and the output pass (LogSumExp: M + log(sum)).
+func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
+	check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
+	st := rowStates.Get().(*kernels.Row)
+	defer rowStates.Put(st)
+	for r := 0; r < len(x)/cols; r++ {
+		row := x[r*cols : (r+1)*cols]
+		var out []float32
+		if k != RowLogSumExp {
+			out = dst[r*cols : (r+1)*cols]
+		}
+		st.Max = [kernels.RowLanes]float32{}
+		for l := range st.Max {
+			st.Max[l] = float32(math.Inf(-1))
+		}
+		p.RowMax(nil, row, st)
+		m := st.Max[0]
+		for _, v := range st.Max[1:] {
+			m = max(m, v)
+		}
+		m += 0 // -0 -> +0: the lanes' maximum of zeros is either
+		if math.IsInf(float64(m), 0) {
+			y := infRow(k, out, row, m)
+			if k == RowLogSumExp {
+				dst[r] = y
+			}
+			continue
+		}
+		st.M = m
+		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
+		p.RowSum(nil, row, st)
+		s, c := combineSum(st)
+		if s != s { // a NaN entry
+			if k == RowLogSumExp {
+				dst[r] = math.Float32frombits(kernels.CanonicalNaN)
+			} else {
+				fillNaN(out)
+			}
+			continue
+		}
+		switch k {
+		case RowSoftmax:
+			st.C = 1 / (s + c)
+			p.SoftmaxOut(out, row, st)
+		case RowLogSoftmax:
+			st.C = logSum(s, c)
+			p.LogSoftmaxOut(out, row, st)
+		case RowLogSumExp:
+			dst[r] = float32(float64(m) + logSum(s, c))
+		}
+	}
+}
+
+// combineSum adds the lanes of the row sum pairwise, lane j and lane
+// j+h for h = 8, 4, 2, 1, in float-float, and returns the sum as s + c.
+func combineSum(st *kernels.Row) (s, c float64) {
+	sum, comp := st.Sum, st.Comp
+	for h := kernels.RowLanes / 2; h >= 1; h /= 2 {
+		for j := range h {
+			sum[j], comp[j] = kernels.AddComp(sum[j], comp[j]+comp[j+h], sum[j+h])
+		}
+	}
+	return sum[0], comp[0]
+}
+
+// logSum returns log(s + c) for s >= 1 and |c| <= ulp(s): k*ln2 +
+// log1p(g), s + c = 2^k * (1 + g), 1 + g in [sqrt(1/2), sqrt(2)), log1p
+// from its series in u = g/(2+g) (kernels.RowLogC), so that a sum near
+// 1 keeps its relative precision.
+func logSum(s, c float64) float64 {
+	f, k := math.Frexp(s)
+	if f < math.Sqrt2/2 {
+		f, k = 2*f, k-1
+	}
+	g := (f - 1) + math.Ldexp(c, -k)
+	u := g / (2 + g)
+	u2 := float64(u * u)
+	p := kernels.RowLogC[len(kernels.RowLogC)-1]
+	for j := len(kernels.RowLogC) - 2; j >= 0; j-- {
+		p = math.FMA(p, u2, kernels.RowLogC[j])
+	}
+	return math.FMA(float64(k), kernels.Ln2D, float64(float64(2*u)*math.FMA(p, u2, 1)))
+}
+
+// infRow settles a row whose maximum m is infinite and returns
+// LogSumExp's value: m = -Inf, a row of -Inf and NaN, gives NaN (Softmax,
+// LogSoftmax) or -Inf; m = +Inf gives NaN (Softmax), NaN where x is +Inf
+// and -Inf elsewhere (LogSoftmax), +Inf (LogSumExp); a NaN entry makes
+// the whole row NaN.
+func infRow(k RowKind, out, row []float32, m float32) float32 {
+	nan := math.Float32frombits(kernels.CanonicalNaN)
+	for _, v := range row {
+		if v != v {
+			fillNaN(out)
+			return nan
+		}
+	}
+	switch {
+	case k == RowLogSumExp:
+		return m
+	case k == RowSoftmax || m < 0:
+		fillNaN(out)
+	default:
+		for i, v := range row {
+			out[i] = float32(math.Inf(-1))
+			if v == m {
+				out[i] = nan
+			}
+		}
+	}
+	return 0
+}
+
+func fillNaN(out []float32) {
+	for i := range out {
+		out[i] = math.Float32frombits(kernels.CanonicalNaN)
+	}
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/rectify-go/rectify/internal/ir"
+	"github.com/rectify-go/rectify/kernels"
+)
+
+// statePtr holds a row pass's state (kernels.Row).
+var statePtr = reg.R9
+
+// rowSignature is ir.RowSignature for avo, which cannot resolve
+// kernels.Row: a pointer all the same.
+const rowSignature = "func(dst, x []float32, st *uint64)"
+
+// generateRow emits the function of row pass p on ISA s: x is a whole
+// number of groups of kernels.RowLanes elements (group by group, several
+// per main-loop iteration), the reductions' lanes live in registers
+// between loading them from st and storing them back, and element i of x
+// folds into lane i % RowLanes in the order of i, as on every path.
+func generateRow(s *isa, p *ir.Program) error {
+	a, err := ir.Analyze(p)
+	if err != nil {
+		return err
+	}
+	name := p.FuncName(s.name)
+	TEXT(name, NOSPLIT, rowSignature)
+	group := kernels.RowLanes / s.lanes // vectors per group
+	unroll := s.unrollF32
+	if a.HasF64 {
+		unroll = s.unrollF64
+	}
+	unroll = max(unroll, group)
+	order := constOrder(a)
+	var (
+		c              *code
+		width, nconsts int
+	)
+	for width = unroll; width >= 1; width /= 2 {
+		c, nconsts, err = mostConsts(s, a, order, unroll, width)
+		if c != nil && (width == 1 || nconsts >= min(minConsts, len(order))) {
+			break
+		}
+	}
+	if c == nil {
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	l := c.l
+	group1, err := l.body(group, min(width, group), modeMain)
+	if err != nil {
+		return fmt.Errorf("%s: one group: %v", name, err)
+	}
+
+	Load(Param("dst").Base(), dstPtr)
+	Load(Param("x").Base(), srcPtrs[0])
+	Load(Param("x").Len(), count)
+	Load(Param("st"), statePtr)
+	replay(l.prologue)
+	accs := l.accMem()
+	for _, m := range accs {
+		VMOVUPS(m.mem, m.r)
+	}
+	vb := s.vecBytes()
+	Comment(fmt.Sprintf("Main loop: %d vectors (%d elements) per iteration, interleaved %d at a time, %d of %d loop constants in registers.",
+		unroll, unroll*s.lanes, width, nconsts, len(order)))
+	Label("unrolled")
+	CMPQ(count, U32(unroll*s.lanes))
+	JB(LabelRef("group"))
+	replay(c.main)
+	advance(1, unroll*vb)
+	SUBQ(U32(unroll*s.lanes), count)
+	JMP(LabelRef("unrolled"))
+	Comment("One group of lanes per iteration.")
+	Label("group")
+	CMPQ(count, U32(kernels.RowLanes))
+	JB(LabelRef("done"))
+	replay(group1)
+	advance(1, group*vb)
+	SUBQ(U32(kernels.RowLanes), count)
+	JMP(LabelRef("group"))
+	Label("done")
+	for _, m := range accs {
+		VMOVUPS(m.r, m.mem)
+	}
+	VZEROUPPER()
+	RET()
+	return nil
+}
+
+// reserveAccs reserves the registers of a row pass's reductions: per
+// group of RowLanes elements, one float32 vector per vector of the group
+// for OpRedMax, two float64 halves of each for OpRedSum's sum and its
+// compensation.
+func (l *lowering) reserveAccs() {
+	group := kernels.RowLanes / l.s.lanes
+	for _, in := range l.p.Code {
+		switch {
+		case in.Op == ir.OpRedMax && l.accMax == nil:
+			for range group {
+				l.accMax = append(l.accMax, l.reserve())
+			}
+		case in.Op == ir.OpRedSum && l.accSum == nil:
+			for range 2 * group {
+				l.accSum = append(l.accSum, l.reserve())
+				l.accComp = append(l.accComp, l.reserve())
+			}
+		}
+	}
+}
+
+type accMem struct {
+	r   reg.VecPhysical
+	mem Mem
+}
+
+// accMem pairs each reduction register with its lanes in the state.
+func (l *lowering) accMem() []accMem {
+	var m []accMem
+	vb := l.s.vecBytes()
+	for i, r := range l.accMax {
+		m = append(m, accMem{r, Mem{Base: statePtr, Disp: kernels.RowMaxOff + i*vb}})
+	}
+	for i := range l.accSum {
+		m = append(m, accMem{l.accSum[i], Mem{Base: statePtr, Disp: kernels.RowSumOff + i*vb}},
+			accMem{l.accComp[i], Mem{Base: statePtr, Disp: kernels.RowCompOff + i*vb}})
+	}
+	return m
+}
+
+// redMax folds vector g of x into its lanes' maxima: MAXPS(src1 = x,
+// src2 = max) returns max where x is NaN.
+func (l *lowering) redMax(g int, x operandRef) {
+	x = l.inReg(x)
+	l.free2(nil, x)
+	acc := l.accMax[g%len(l.accMax)]
+	l.emit(func() { VMAXPS(acc, x.r, acc) })
+}
+
+// redSum adds half h of vector g, t, to its lanes' compensated sums:
+// n = s + t, b = n - s, s's error (s - (n - b)) + (t - b) added to the
+// compensation (kernels.AddComp).
+func (l *lowering) redSum(g, h int, t operandRef) {
+	t = l.inReg(t)
+	k := (g%(len(l.accSum)/2))*2 + h
+	s, c := l.accSum[k], l.accComp[k]
+	n, b, e := l.alloc(), l.alloc(), l.alloc()
+	l.emit(func() {
+		VADDPD(t.r, s, n)
+		VSUBPD(s, n, b)
+		VSUBPD(b, n, e)
+		VSUBPD(e, s, e)
+		VSUBPD(b, t.r, b)
+		VADDPD(b, e, e)
+		VADDPD(e, c, c)
+		VMOVAPD(n, s)
+	})
+	l.free2(nil, t)
+	l.release(n)
+	l.release(b)
+	l.release(e)
+}

@@ -1,0 +1,106 @@
+package rectify
+
+import (
+	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/dispatch"
+	"github.com/rectify-go/rectify/kernels"
+)
+
+// Softmax sets each row of cols elements of dst to the softmax of the
+// same row of x: e^(x[i]-max) / sum_j e^(x[j]-max), max the row's
+// largest element. Every output is within 1 ULP of the true value, and the
+// bits are the same on every path and architecture: the row's sum is
+// taken in one fixed order (16 interleaved float64 compensated partial
+// sums, combined pairwise), whatever the vector width.
+//
+// Entries of -Inf give +0 and leave the rest as if they were absent; a
+// row containing NaN or +Inf, or only -Inf, gives the quiet NaN
+// 0x7fc00000 throughout. No finite input overflows; subnormal outputs are
+// computed.
+//
+// len(x) must be a multiple of cols >= 1, else the call panics naming
+// both; dst must have len(x) elements and may be x itself, but any other
+// overlap panics. It allocates nothing.
+func Softmax(dst, x []float32, cols int) {
+	fallback.Rows(fallback.RowSoftmax, dst, x, cols, rowPasses())
+}
+
+// LogSoftmax sets each row of cols elements of dst to the log-softmax of
+// the same row of x: x[i] - max - log(sum_j e^(x[j]-max)), within 1 ULP,
+// with the same bits on every path (the sum as in Softmax).
+//
+// Entries of -Inf give -Inf; a row containing NaN, or only -Inf, gives
+// the quiet NaN 0x7fc00000 throughout; a row containing +Inf (and no NaN)
+// gives that NaN where x is +Inf and -Inf elsewhere.
+//
+// len(x) must be a multiple of cols >= 1, else the call panics naming
+// both; dst must have len(x) elements and may be x itself, but any other
+// overlap panics. It allocates nothing.
+func LogSoftmax(dst, x []float32, cols int) {
+	fallback.Rows(fallback.RowLogSoftmax, dst, x, cols, rowPasses())
+}
+
+// LogSumExp sets dst[r] = log(sum_j e^x[r*cols+j]) for each row r of
+// cols elements of x, computed as max + log(sum_j e^(x[j]-max)) with the
+// sum as in Softmax: never overflowing, the same bits on every path.
+//
+// A row containing NaN gives the quiet NaN 0x7fc00000; else a row with
+// +Inf gives +Inf, and a row of only -Inf gives -Inf.
+//
+// len(x) must be a multiple of cols >= 1, else the call panics naming
+// both; dst must have len(x)/cols elements and must not overlap x. It
+// allocates nothing.
+func LogSumExp(dst, x []float32, cols int) {
+	fallback.Rows(fallback.RowLogSumExp, dst, x, cols, rowPasses())
+}
+
+// simdRows are the row passes of every level: the assembly passes on
+// whole groups of kernels.RowLanes elements, in chunks, then the Go pass
+// on the rest of the row; the Go passes where a level has none.
+var simdRows = func() (t [dispatch.AVX512 + 1]fallback.RowPasses) {
+	for l := range t {
+		t[l] = fallback.GoRowPasses
+	}
+	for l, s := range rowSets {
+		g := fallback.GoRowPasses
+		t[l] = fallback.RowPasses{
+			RowMax:        rowPass(s.RowMax, g.RowMax),
+			RowSum:        rowPass(s.RowSum, g.RowSum),
+			SoftmaxOut:    rowPass(s.SoftmaxOut, g.SoftmaxOut),
+			LogSoftmaxOut: rowPass(s.LogSoftmaxOut, g.LogSoftmaxOut),
+		}
+	}
+	return t
+}()
+
+func rowPasses() fallback.RowPasses { return simdRows[dispatch.Selected()] }
+
+// rowPass runs the assembly pass f on the whole groups of lanes of x,
+// chunk by chunk (each call a preemption point), and the Go pass g on the
+// rest, which starts at lane 0.
+func rowPass(f, g fallback.RowPass) fallback.RowPass {
+	return func(dst, x []float32, st *kernels.Row) {
+		n := len(x) &^ (kernels.RowLanes - 1)
+		for i := 0; i < n; i += chunk {
+			j := min(i+chunk, n)
+			var d []float32
+			if dst != nil {
+				d = dst[i:j]
+			}
+			callRow(f, d, x[i:j], st)
+		}
+		if n < len(x) {
+			var d []float32
+			if dst != nil {
+				d = dst[n:]
+			}
+			g(d, x[n:], st)
+		}
+	}
+}
+
+// callRow calls f; not inlined, it is a preemption point (see
+// preemptible).
+//
+//go:noinline
+func callRow(f fallback.RowPass, dst, x []float32, st *kernels.Row) { f(dst, x, st) }
