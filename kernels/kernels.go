@@ -343,10 +343,12 @@ const (
 	RowCOff    = 328
 )
 
-// RowExpClamp bounds x - max below in the row kernels' exponentials
-// (expD's range): e^-708 < 2^-1021 is below every float32 result and
-// negligible in a sum of at least 1; an entry of -Inf contributes it.
-const RowExpClamp = -708.0
+// RowExpClamp bounds x - max below in the row kernels' exponentials: at
+// -709 (and up to -708.74) their 2^n is n = -1023, whose exponent bits
+// (ExpMagicD) are those of +0, so that the term is exactly 0, as it is for
+// an entry of -Inf; e^-708.74 < 2^-1022 is far below every float32 result
+// and negligible in a sum of at least 1.
+const RowExpClamp = -709.0
 
 // RowExpT3..RowExpT11 are 1/k! rounded to float64, the Taylor
 // coefficients of the row sum's exponential: exp(r) = 1 + r + r^2/2 +

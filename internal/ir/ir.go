@@ -67,7 +67,7 @@ const (
 	OpDiv               // a / b, IEEE division
 	OpFMA               // a*b + c, one rounding
 	OpFNMA              // c - a*b, one rounding
-	OpMax               // a < b ? b : a; unspecified if a or b is NaN, or both are zeros; an F64 b is an OpConst
+	OpMax               // a < b ? b : a; unspecified if a or b is NaN (F64: a NaN gives a), or both are zeros; an F64 b is an OpConst
 	OpMin               // b < a ? b : a; unspecified as OpMax
 	OpShl               // the bits of a shifted left by Imm (less than the lane's width)
 	OpOr                // F32: bitwise a | b

@@ -945,7 +945,9 @@ func pick(f64 bool, pd, ps func(...Op)) func(y, x, d Op) {
 // is taken as src2 instead (src1 must be a register): then the result
 // differs only for a NaN a (the program leaves the result unspecified).
 func (l *lowering) minMax(i int, v ir.Value, g, h int, a, b operandRef, ins func(y, x, d Op)) {
-	if b.r == nil && !zeroOrNaN(l.p.Code[l.a.Canon[l.p.Code[i].Args[1]]]) {
+	// MAXPS and MINPS return src2 where an operand is NaN: a, as OpMax
+	// promises for F64 (b, its bound, is never NaN).
+	if b.r == nil && l.p.Code[i].Type == ir.F32 && !zeroOrNaN(l.p.Code[l.a.Canon[l.p.Code[i].Args[1]]]) {
 		a, b = b, l.inReg(a)
 	} else {
 		b = l.inReg(b)
