@@ -110,10 +110,7 @@ func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 		if k != RowLogSumExp {
 			out = dst[r*cols : (r+1)*cols]
 		}
-		st.Max = [kernels.RowLanes]float32{}
-		for l := range st.Max {
-			st.Max[l] = float32(math.Inf(-1))
-		}
+		st.Max = noMax
 		p.RowMax(nil, row, st)
 		m := st.Max[0]
 		for _, v := range st.Max[1:] {
@@ -152,16 +149,24 @@ func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 	}
 }
 
+// noMax is the lanes' maximum before any element: -Inf.
+var noMax = func() (m [kernels.RowLanes]float32) {
+	for l := range m {
+		m[l] = float32(math.Inf(-1))
+	}
+	return m
+}()
+
 // combineSum adds the lanes of the row sum pairwise, lane j and lane
 // j+h for h = 8, 4, 2, 1, in float-float, and returns the sum as s + c.
+// It overwrites the lanes.
 func combineSum(st *kernels.Row) (s, c float64) {
-	sum, comp := st.Sum, st.Comp
 	for h := kernels.RowLanes / 2; h >= 1; h /= 2 {
 		for j := range h {
-			sum[j], comp[j] = kernels.AddComp(sum[j], comp[j]+comp[j+h], sum[j+h])
+			st.Sum[j], st.Comp[j] = kernels.AddComp(st.Sum[j], st.Comp[j]+st.Comp[j+h], st.Sum[j+h])
 		}
 	}
-	return sum[0], comp[0]
+	return st.Sum[0], st.Comp[0]
 }
 
 // logSum returns log(s + c) for s >= 1 and |c| <= ulp(s): k*ln2 +

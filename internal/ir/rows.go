@@ -1,6 +1,10 @@
 package ir
 
-import "github.com/rectify-go/rectify/kernels"
+import (
+	"math"
+
+	"github.com/rectify-go/rectify/kernels"
+)
 
 // RowSignature is the Go signature of the row passes' assembly kernels:
 // x is a whole number of groups of kernels.RowLanes elements, and st the
@@ -14,6 +18,10 @@ const RowSignature = "func(dst, x []float32, st *kernels.Row)"
 type RowKernel struct {
 	Name   string
 	Passes []*Program
+	// Naive is the loop a user writes today with package math (three
+	// passes in float32, math.Exp per element), the benchmarks' baseline;
+	// dst has one element per row for LogSumExp.
+	Naive func(dst, x []float32, cols int)
 }
 
 // The row passes, each one Program.
@@ -30,9 +38,54 @@ var RowPasses = []*Program{RowMax, RowSum, SoftmaxOut, LogSoftmaxOut}
 
 // RowKernels lists the row kernels in API order.
 var RowKernels = []*RowKernel{
-	{"Softmax", []*Program{RowMax, RowSum, SoftmaxOut}},
-	{"LogSoftmax", []*Program{RowMax, RowSum, LogSoftmaxOut}},
-	{"LogSumExp", []*Program{RowMax, RowSum}},
+	{"Softmax", []*Program{RowMax, RowSum, SoftmaxOut}, func(dst, x []float32, cols int) {
+		for r := 0; r < len(x); r += cols {
+			row, out := x[r:r+cols], dst[r:r+cols]
+			m, s := naiveMax(row), float32(0)
+			for i, v := range row {
+				out[i] = float32(math.Exp(float64(v - m)))
+				s += out[i]
+			}
+			for i := range out {
+				out[i] /= s
+			}
+		}
+	}},
+	{"LogSoftmax", []*Program{RowMax, RowSum, LogSoftmaxOut}, func(dst, x []float32, cols int) {
+		for r := 0; r < len(x); r += cols {
+			row, out := x[r:r+cols], dst[r:r+cols]
+			m := naiveMax(row)
+			l := m + float32(math.Log(float64(naiveSum(row, m))))
+			for i, v := range row {
+				out[i] = v - l
+			}
+		}
+	}},
+	{"LogSumExp", []*Program{RowMax, RowSum}, func(dst, x []float32, cols int) {
+		for r := range dst {
+			row := x[r*cols : (r+1)*cols]
+			m := naiveMax(row)
+			dst[r] = m + float32(math.Log(float64(naiveSum(row, m))))
+		}
+	}},
+}
+
+func naiveMax(row []float32) float32 {
+	m := row[0]
+	for _, v := range row {
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}
+
+func naiveSum(row []float32, m float32) float32 {
+	var s float32
+	for _, v := range row {
+		s += float32(math.Exp(float64(v - m)))
+	}
+	return s
 }
 
 func newRowPass(name string) (*Program, builder) {
