@@ -2,6 +2,7 @@ package rectify_test
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/rectify-go/rectify"
 )
@@ -109,4 +110,30 @@ func ExampleImplementation() {
 		fmt.Println("a known kernel set")
 	}
 	// Output: a known kernel set
+}
+
+func ExampleSoftmax() {
+	// Two rows of three logits; -Inf masks an entry out.
+	x := []float32{1, 2, 3, 0, float32(math.Inf(-1)), 0}
+	y := make([]float32, len(x))
+	rectify.Softmax(y, x, 3)
+	fmt.Println(y)
+	// Output: [0.09003057 0.24472848 0.66524094 0.5 0 0.5]
+}
+
+func ExampleLogSoftmax() {
+	x := []float32{1, 2, 3}
+	y := make([]float32, len(x))
+	rectify.LogSoftmax(y, x, len(x))
+	fmt.Println(y)
+	// Output: [-2.407606 -1.407606 -0.40760598]
+}
+
+func ExampleLogSumExp() {
+	// One value per row; no overflow where e^x would.
+	x := []float32{1, 2, 3, 1000, 1000, -1000}
+	y := make([]float32, 2)
+	rectify.LogSumExp(y, x, 3)
+	fmt.Println(y)
+	// Output: [3.407606 1000.6932]
 }

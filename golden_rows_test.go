@@ -1,0 +1,114 @@
+package rectify_test
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rectify-go/rectify"
+)
+
+const goldenRowsFile = "testdata/rows.txt"
+
+var goldenRowKernels = map[string]func(dst, x []float32, cols int){
+	"Softmax": rectify.Softmax, "LogSoftmax": rectify.LogSoftmax, "LogSumExp": rectify.LogSumExp,
+}
+
+// goldenRows returns the rows of the golden file: lengths around the
+// lane groups, values of several scales, -Inf masks and the special
+// values.
+func goldenRows() [][]float32 {
+	r := rand.New(rand.NewPCG(7, 8))
+	var rows [][]float32
+	for _, n := range []int{1, 2, 5, 16, 17, 37, 100} {
+		for _, scale := range []float64{1, 30, 1e30} {
+			row := make([]float32, n)
+			for i := range row {
+				row[i] = float32(scale * r.NormFloat64())
+				if scale == 30 && r.IntN(4) == 0 {
+					row[i] = float32(math.Inf(-1))
+				}
+			}
+			rows = append(rows, row)
+		}
+	}
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	return append(rows, []float32{-inf, -inf}, []float32{1, nan, 2}, []float32{inf, 1}, []float32{0, -0.0, 1e-30})
+}
+
+func hexRow(v []float32) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmt.Sprintf("%08x", math.Float32bits(x))
+	}
+	return strings.Join(s, ",")
+}
+
+// TestGoldenRows checks the row kernels against outputs computed once on
+// amd64 and committed: the same bits on every architecture. A line is a
+// kernel's name, a row's input bits and its output bits.
+func TestGoldenRows(t *testing.T) {
+	if *update {
+		f, err := os.Create(goldenRowsFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := bufio.NewWriter(f)
+		fmt.Fprintln(w, "# kernel input-bits output-bits: go test -run TestGoldenRows -update .")
+		for _, name := range []string{"Softmax", "LogSoftmax", "LogSumExp"} {
+			for _, x := range goldenRows() {
+				y := make([]float32, len(x))
+				if name == "LogSumExp" {
+					y = y[:1]
+				}
+				goldenRowKernels[name](y, x, len(x))
+				fmt.Fprintln(w, name, hexRow(x), hexRow(y))
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	data, err := os.ReadFile(goldenRowsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 3 || goldenRowKernels[f[0]] == nil {
+			t.Fatalf("%s:%d: malformed line", goldenRowsFile, i+1)
+		}
+		x, want := parseHex(t, f[1]), parseHex(t, f[2])
+		y := make([]float32, len(want))
+		goldenRowKernels[f[0]](y, x, len(x))
+		if got := hexRow(y); got != f[2] {
+			t.Errorf("%s:%d: %s gives %s, want %s", goldenRowsFile, i+1, f[0], got, f[2])
+		}
+		n++
+	}
+	if n < 75 {
+		t.Errorf("%s: %d rows checked", goldenRowsFile, n)
+	}
+}
+
+func parseHex(t *testing.T, s string) []float32 {
+	var v []float32
+	for _, h := range strings.Split(s, ",") {
+		b, err := strconv.ParseUint(h, 16, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v = append(v, math.Float32frombits(uint32(b)))
+	}
+	return v
+}
