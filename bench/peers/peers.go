@@ -80,6 +80,22 @@ static int xnnPReLU(float *dst, const float *x, const float *slope, size_t chann
 
 static int xnnRun(int k) { return xnn_run_operator(xops[k], NULL); }
 
+// xnnSoftmax sets up XNNPACK's softmax_nc for rows of cols elements (a
+// new operator per shape) and runs it.
+static xnn_operator_t xsoftmax;
+static size_t xcols;
+static int xnnSoftmaxSetup(float *dst, const float *x, size_t cols, size_t rows) {
+	if (xsoftmax == NULL || xcols != cols) {
+		if (xsoftmax != NULL) xnn_delete_operator(xsoftmax);
+		xsoftmax = NULL;
+		int s = xnn_create_softmax_nc_f32(cols, cols, cols, 0, &xsoftmax);
+		if (s != 0) return s;
+		xcols = cols;
+	}
+	return xnn_setup_softmax_nc_f32(xsoftmax, rows, x, dst, NULL);
+}
+static int xnnSoftmaxRun(void) { return xnn_run_operator(xsoftmax, NULL); }
+
 // SLEEF: ELU as alpha*expm1(x) for x < 0, Softplus as
 // max(x, 0) + log1p(exp(-|x|)), Sigmoid as 1/(1+exp(-x)), SELU as
 // lambda*(x < 0 ? alpha*expm1(x) : x), SiLU as x/(1+exp(-x)), GELU as
@@ -393,3 +409,16 @@ func Alloc(n int) []float32 {
 }
 
 func ptr(s []float32) *C.float { return (*C.float)(unsafe.Pointer(unsafe.SliceData(s))) }
+
+// XNNSoftmax sets up XNNPACK's softmax_nc_f32 on rows of cols elements of
+// x (outside the timed loop) and returns the call that runs it.
+func XNNSoftmax(dst, x []float32, cols int) func() {
+	if s := C.xnnSoftmaxSetup(ptr(dst), ptr(x), C.size_t(cols), C.size_t(len(x)/cols)); s != 0 {
+		panic(fmt.Sprintf("peers: XNNPACK softmax setup: status %d", s))
+	}
+	return func() {
+		if s := C.xnnSoftmaxRun(); s != 0 {
+			panic(fmt.Sprintf("peers: XNNPACK softmax: status %d", s))
+		}
+	}
+}
