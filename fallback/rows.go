@@ -114,7 +114,9 @@ func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 		p.RowMax(nil, row, st)
 		m := st.Max[0]
 		for _, v := range st.Max[1:] {
-			m = max(m, v)
+			if v > m { // no lane is NaN
+				m = v
+			}
 		}
 		m += 0 // -0 -> +0: the lanes' maximum of zeros is either
 		if math.IsInf(float64(m), 0) {
