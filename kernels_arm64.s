@@ -2788,3 +2788,713 @@ lanes1:
 	VST1.P V1.S[2], 4(R0)
 done:
 	RET
+
+// func rowMaxNEON(dst, x []float32, st *kernels.Row)
+// Main loop: 16 elements (4 vectors) per iteration, lowered 4 at a time, 7 instructions, 0.44 per element; 8 vector registers.
+TEXT ·rowMaxNEON(SB), NOSPLIT, $0-56
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	MOVD st+48(FP), R6
+	FMOVQ 0(R6), F31
+	FMOVQ 16(R6), F30
+	FMOVQ 32(R6), F29
+	FMOVQ 48(R6), F28
+	CBZ R2, done
+loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4e20c7ff // fmaxnm v31.4s, v31.4s, v0.4s
+	WORD $0x4e21c7de // fmaxnm v30.4s, v30.4s, v1.4s
+	WORD $0x4e22c7bd // fmaxnm v29.4s, v29.4s, v2.4s
+	WORD $0x4e23c79c // fmaxnm v28.4s, v28.4s, v3.4s
+	SUBS $16, R2, R2
+	BNE loop
+done:
+	FMOVQ F31, 0(R6)
+	FMOVQ F30, 16(R6)
+	FMOVQ F29, 32(R6)
+	FMOVQ F28, 48(R6)
+	RET
+
+DATA rowSumNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA rowSumNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA rowSumNEONk<>+16(SB)/8, $0x3e927e4fb7789f5c // 2.755731922398589e-07
+DATA rowSumNEONk<>+24(SB)/8, $0x3e927e4fb7789f5c
+DATA rowSumNEONk<>+32(SB)/8, $0x3ec71de3a556c734 // 2.7557319223985893e-06
+DATA rowSumNEONk<>+40(SB)/8, $0x3ec71de3a556c734
+DATA rowSumNEONk<>+48(SB)/8, $0x3efa01a01a01a01a // 2.48015873015873e-05
+DATA rowSumNEONk<>+56(SB)/8, $0x3efa01a01a01a01a
+DATA rowSumNEONk<>+64(SB)/8, $0x3f2a01a01a01a01a // 0.0001984126984126984
+DATA rowSumNEONk<>+72(SB)/8, $0x3f2a01a01a01a01a
+DATA rowSumNEONk<>+80(SB)/8, $0x3f56c16c16c16c17 // 0.001388888888888889
+DATA rowSumNEONk<>+88(SB)/8, $0x3f56c16c16c16c17
+DATA rowSumNEONk<>+96(SB)/8, $0x3f81111111111111 // 0.008333333333333333
+DATA rowSumNEONk<>+104(SB)/8, $0x3f81111111111111
+DATA rowSumNEONk<>+112(SB)/8, $0x3fa5555555555555 // 0.041666666666666664
+DATA rowSumNEONk<>+120(SB)/8, $0x3fa5555555555555
+DATA rowSumNEONk<>+128(SB)/8, $0x3fc5555555555555 // 0.16666666666666666
+DATA rowSumNEONk<>+136(SB)/8, $0x3fc5555555555555
+DATA rowSumNEONk<>+144(SB)/8, $0x3fe0000000000000 // 0.5
+DATA rowSumNEONk<>+152(SB)/8, $0x3fe0000000000000
+DATA rowSumNEONk<>+160(SB)/8, $0x3ff0000000000000 // 1
+DATA rowSumNEONk<>+168(SB)/8, $0x3ff0000000000000
+GLOBL rowSumNEONk<>(SB), RODATA|NOPTR, $176
+
+// func rowSumNEON(dst, x []float32, st *kernels.Row)
+// Main loop: 16 elements (4 vectors) per iteration, lowered 1 at a time, 318 instructions, 19.88 per element; 30 vector registers.
+TEXT ·rowSumNEON(SB), NOSPLIT, $0-56
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	MOVD st+48(FP), R6
+	MOVD $rowSumNEONk<>(SB), R4
+	FMOVS 320(R6), F15
+	VDUP V15.S[0], V15.S4
+	WORD $0x0e6179ee // fcvtl v14.2d, v15.2s
+	MOVD $0xc086200000000000, R3 // -708
+	VDUP R3, V13.D2
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V12.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V11.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V10.D2
+	MOVD $0x3e5ae64567f544e4, R3 // 2.505210838544172e-08
+	VDUP R3, V9.D2
+	FMOVQ 64(R6), F31
+	FMOVQ 192(R6), F30
+	FMOVQ 80(R6), F29
+	FMOVQ 208(R6), F28
+	FMOVQ 96(R6), F27
+	FMOVQ 224(R6), F26
+	FMOVQ 112(R6), F25
+	FMOVQ 240(R6), F24
+	FMOVQ 128(R6), F23
+	FMOVQ 256(R6), F22
+	FMOVQ 144(R6), F21
+	FMOVQ 272(R6), F20
+	FMOVQ 160(R6), F19
+	FMOVQ 288(R6), F18
+	FMOVQ 176(R6), F17
+	FMOVQ 304(R6), F16
+	CBZ R2, done
+loop:
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
+	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
+	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
+	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
+	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F3
+	VFMLA V11.D2, V1.D2, V0.D2
+	VFMLA V11.D2, V2.D2, V3.D2
+	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
+	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
+	VFMLA V10.D2, V4.D2, V1.D2
+	VFMLA V10.D2, V5.D2, V2.D2
+	FMOVQ 16(R4), F4
+	FMOVQ 16(R4), F5
+	VFMLA V1.D2, V9.D2, V4.D2
+	VFMLA V2.D2, V9.D2, V5.D2
+	FMOVQ 32(R4), F6
+	FMOVQ 32(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 48(R4), F4
+	FMOVQ 48(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 96(R4), F6
+	FMOVQ 96(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 112(R4), F4
+	FMOVQ 112(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 128(R4), F6
+	FMOVQ 128(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 144(R4), F4
+	FMOVQ 144(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 160(R4), F6
+	FMOVQ 160(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 160(R4), F4
+	FMOVQ 160(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V3.D2, V3.D2
+	WORD $0x6e64dc00 // fmul v0.2d, v0.2d, v4.2d
+	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x4e60d7e1 // fadd v1.2d, v31.2d, v0.2d
+	WORD $0x4e63d7a5 // fadd v5.2d, v29.2d, v3.2d
+	WORD $0x4effd422 // fsub v2.2d, v1.2d, v31.2d
+	WORD $0x4efdd4a6 // fsub v6.2d, v5.2d, v29.2d
+	WORD $0x4ee2d424 // fsub v4.2d, v1.2d, v2.2d
+	WORD $0x4ee6d4a7 // fsub v7.2d, v5.2d, v6.2d
+	WORD $0x4ee4d7e4 // fsub v4.2d, v31.2d, v4.2d
+	WORD $0x4ee7d7a7 // fsub v7.2d, v29.2d, v7.2d
+	WORD $0x4ee2d402 // fsub v2.2d, v0.2d, v2.2d
+	WORD $0x4ee6d466 // fsub v6.2d, v3.2d, v6.2d
+	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
+	WORD $0x4e66d4e7 // fadd v7.2d, v7.2d, v6.2d
+	WORD $0x4e64d7de // fadd v30.2d, v30.2d, v4.2d
+	WORD $0x4e67d79c // fadd v28.2d, v28.2d, v7.2d
+	VMOV V1.B16, V31.B16
+	VMOV V5.B16, V29.B16
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
+	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
+	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
+	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
+	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F3
+	VFMLA V11.D2, V1.D2, V0.D2
+	VFMLA V11.D2, V2.D2, V3.D2
+	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
+	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
+	VFMLA V10.D2, V4.D2, V1.D2
+	VFMLA V10.D2, V5.D2, V2.D2
+	FMOVQ 16(R4), F4
+	FMOVQ 16(R4), F5
+	VFMLA V1.D2, V9.D2, V4.D2
+	VFMLA V2.D2, V9.D2, V5.D2
+	FMOVQ 32(R4), F6
+	FMOVQ 32(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 48(R4), F4
+	FMOVQ 48(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 96(R4), F6
+	FMOVQ 96(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 112(R4), F4
+	FMOVQ 112(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 128(R4), F6
+	FMOVQ 128(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 144(R4), F4
+	FMOVQ 144(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 160(R4), F6
+	FMOVQ 160(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 160(R4), F4
+	FMOVQ 160(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V3.D2, V3.D2
+	WORD $0x6e64dc00 // fmul v0.2d, v0.2d, v4.2d
+	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x4e60d761 // fadd v1.2d, v27.2d, v0.2d
+	WORD $0x4e63d725 // fadd v5.2d, v25.2d, v3.2d
+	WORD $0x4efbd422 // fsub v2.2d, v1.2d, v27.2d
+	WORD $0x4ef9d4a6 // fsub v6.2d, v5.2d, v25.2d
+	WORD $0x4ee2d424 // fsub v4.2d, v1.2d, v2.2d
+	WORD $0x4ee6d4a7 // fsub v7.2d, v5.2d, v6.2d
+	WORD $0x4ee4d764 // fsub v4.2d, v27.2d, v4.2d
+	WORD $0x4ee7d727 // fsub v7.2d, v25.2d, v7.2d
+	WORD $0x4ee2d402 // fsub v2.2d, v0.2d, v2.2d
+	WORD $0x4ee6d466 // fsub v6.2d, v3.2d, v6.2d
+	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
+	WORD $0x4e66d4e7 // fadd v7.2d, v7.2d, v6.2d
+	WORD $0x4e64d75a // fadd v26.2d, v26.2d, v4.2d
+	WORD $0x4e67d718 // fadd v24.2d, v24.2d, v7.2d
+	VMOV V1.B16, V27.B16
+	VMOV V5.B16, V25.B16
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
+	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
+	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
+	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
+	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F3
+	VFMLA V11.D2, V1.D2, V0.D2
+	VFMLA V11.D2, V2.D2, V3.D2
+	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
+	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
+	VFMLA V10.D2, V4.D2, V1.D2
+	VFMLA V10.D2, V5.D2, V2.D2
+	FMOVQ 16(R4), F4
+	FMOVQ 16(R4), F5
+	VFMLA V1.D2, V9.D2, V4.D2
+	VFMLA V2.D2, V9.D2, V5.D2
+	FMOVQ 32(R4), F6
+	FMOVQ 32(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 48(R4), F4
+	FMOVQ 48(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 96(R4), F6
+	FMOVQ 96(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 112(R4), F4
+	FMOVQ 112(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 128(R4), F6
+	FMOVQ 128(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 144(R4), F4
+	FMOVQ 144(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 160(R4), F6
+	FMOVQ 160(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 160(R4), F4
+	FMOVQ 160(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V3.D2, V3.D2
+	WORD $0x6e64dc00 // fmul v0.2d, v0.2d, v4.2d
+	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x4e60d6e1 // fadd v1.2d, v23.2d, v0.2d
+	WORD $0x4e63d6a5 // fadd v5.2d, v21.2d, v3.2d
+	WORD $0x4ef7d422 // fsub v2.2d, v1.2d, v23.2d
+	WORD $0x4ef5d4a6 // fsub v6.2d, v5.2d, v21.2d
+	WORD $0x4ee2d424 // fsub v4.2d, v1.2d, v2.2d
+	WORD $0x4ee6d4a7 // fsub v7.2d, v5.2d, v6.2d
+	WORD $0x4ee4d6e4 // fsub v4.2d, v23.2d, v4.2d
+	WORD $0x4ee7d6a7 // fsub v7.2d, v21.2d, v7.2d
+	WORD $0x4ee2d402 // fsub v2.2d, v0.2d, v2.2d
+	WORD $0x4ee6d466 // fsub v6.2d, v3.2d, v6.2d
+	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
+	WORD $0x4e66d4e7 // fadd v7.2d, v7.2d, v6.2d
+	WORD $0x4e64d6d6 // fadd v22.2d, v22.2d, v4.2d
+	WORD $0x4e67d694 // fadd v20.2d, v20.2d, v7.2d
+	VMOV V1.B16, V23.B16
+	VMOV V5.B16, V21.B16
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
+	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
+	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
+	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
+	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F3
+	VFMLA V11.D2, V1.D2, V0.D2
+	VFMLA V11.D2, V2.D2, V3.D2
+	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
+	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
+	VFMLA V10.D2, V4.D2, V1.D2
+	VFMLA V10.D2, V5.D2, V2.D2
+	FMOVQ 16(R4), F4
+	FMOVQ 16(R4), F5
+	VFMLA V1.D2, V9.D2, V4.D2
+	VFMLA V2.D2, V9.D2, V5.D2
+	FMOVQ 32(R4), F6
+	FMOVQ 32(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 48(R4), F4
+	FMOVQ 48(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 96(R4), F6
+	FMOVQ 96(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 112(R4), F4
+	FMOVQ 112(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 128(R4), F6
+	FMOVQ 128(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 144(R4), F4
+	FMOVQ 144(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 160(R4), F6
+	FMOVQ 160(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 160(R4), F4
+	FMOVQ 160(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V3.D2, V3.D2
+	WORD $0x6e64dc00 // fmul v0.2d, v0.2d, v4.2d
+	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x4e60d661 // fadd v1.2d, v19.2d, v0.2d
+	WORD $0x4e63d625 // fadd v5.2d, v17.2d, v3.2d
+	WORD $0x4ef3d422 // fsub v2.2d, v1.2d, v19.2d
+	WORD $0x4ef1d4a6 // fsub v6.2d, v5.2d, v17.2d
+	WORD $0x4ee2d424 // fsub v4.2d, v1.2d, v2.2d
+	WORD $0x4ee6d4a7 // fsub v7.2d, v5.2d, v6.2d
+	WORD $0x4ee4d664 // fsub v4.2d, v19.2d, v4.2d
+	WORD $0x4ee7d627 // fsub v7.2d, v17.2d, v7.2d
+	WORD $0x4ee2d402 // fsub v2.2d, v0.2d, v2.2d
+	WORD $0x4ee6d466 // fsub v6.2d, v3.2d, v6.2d
+	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
+	WORD $0x4e66d4e7 // fadd v7.2d, v7.2d, v6.2d
+	WORD $0x4e64d652 // fadd v18.2d, v18.2d, v4.2d
+	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
+	VMOV V1.B16, V19.B16
+	VMOV V5.B16, V17.B16
+	SUBS $16, R2, R2
+	BNE loop
+done:
+	FMOVQ F31, 64(R6)
+	FMOVQ F30, 192(R6)
+	FMOVQ F29, 80(R6)
+	FMOVQ F28, 208(R6)
+	FMOVQ F27, 96(R6)
+	FMOVQ F26, 224(R6)
+	FMOVQ F25, 112(R6)
+	FMOVQ F24, 240(R6)
+	FMOVQ F23, 128(R6)
+	FMOVQ F22, 256(R6)
+	FMOVQ F21, 144(R6)
+	FMOVQ F20, 272(R6)
+	FMOVQ F19, 160(R6)
+	FMOVQ F18, 288(R6)
+	FMOVQ F17, 176(R6)
+	FMOVQ F16, 304(R6)
+	RET
+
+DATA softmaxOutNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA softmaxOutNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA softmaxOutNEONk<>+16(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA softmaxOutNEONk<>+24(SB)/8, $0x3f81239d380d2856
+DATA softmaxOutNEONk<>+32(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA softmaxOutNEONk<>+40(SB)/8, $0x3fa5558f12031910
+DATA softmaxOutNEONk<>+48(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA softmaxOutNEONk<>+56(SB)/8, $0x3fc5554916812c8a
+DATA softmaxOutNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA softmaxOutNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
+DATA softmaxOutNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
+DATA softmaxOutNEONk<>+88(SB)/8, $0x3ff0000000000000
+GLOBL softmaxOutNEONk<>(SB), RODATA|NOPTR, $96
+
+// func softmaxOutNEON(dst, x []float32, st *kernels.Row)
+// Main loop: 16 elements (4 vectors) per iteration, lowered 2 at a time, 190 instructions, 11.88 per element; 23 vector registers.
+TEXT ·softmaxOutNEON(SB), NOSPLIT, $0-56
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	MOVD st+48(FP), R6
+	MOVD $softmaxOutNEONk<>(SB), R4
+	FMOVS 320(R6), F31
+	VDUP V31.S[0], V31.S4
+	WORD $0x0e617bfe // fcvtl v30.2d, v31.2s
+	MOVD $0xc086200000000000, R3 // -708
+	VDUP R3, V29.D2
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V28.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V27.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V26.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V25.D2
+	FMOVD 328(R6), F24
+	VDUP V24.D[0], V24.D2
+	CBZ R2, done
+loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD $0x0e617802 // fcvtl v2.2d, v0.2s
+	WORD $0x4e617803 // fcvtl2 v3.2d, v0.4s
+	WORD $0x0e617824 // fcvtl v4.2d, v1.2s
+	WORD $0x4e617825 // fcvtl2 v5.2d, v1.4s
+	WORD $0x4efed442 // fsub v2.2d, v2.2d, v30.2d
+	WORD $0x4efed463 // fsub v3.2d, v3.2d, v30.2d
+	WORD $0x4efed484 // fsub v4.2d, v4.2d, v30.2d
+	WORD $0x4efed4a5 // fsub v5.2d, v5.2d, v30.2d
+	WORD $0x4e7df442 // fmax v2.2d, v2.2d, v29.2d
+	WORD $0x4e7df463 // fmax v3.2d, v3.2d, v29.2d
+	WORD $0x4e7df484 // fmax v4.2d, v4.2d, v29.2d
+	WORD $0x4e7df4a5 // fmax v5.2d, v5.2d, v29.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F1
+	FMOVQ 0(R4), F6
+	FMOVQ 0(R4), F7
+	VFMLA V27.D2, V2.D2, V0.D2
+	VFMLA V27.D2, V3.D2, V1.D2
+	VFMLA V27.D2, V4.D2, V6.D2
+	VFMLA V27.D2, V5.D2, V7.D2
+	WORD $0x4efcd408 // fsub v8.2d, v0.2d, v28.2d
+	WORD $0x4efcd429 // fsub v9.2d, v1.2d, v28.2d
+	WORD $0x4efcd4ca // fsub v10.2d, v6.2d, v28.2d
+	WORD $0x4efcd4eb // fsub v11.2d, v7.2d, v28.2d
+	VFMLA V26.D2, V8.D2, V2.D2
+	VFMLA V26.D2, V9.D2, V3.D2
+	VFMLA V26.D2, V10.D2, V4.D2
+	VFMLA V26.D2, V11.D2, V5.D2
+	FMOVQ 16(R4), F8
+	FMOVQ 16(R4), F9
+	FMOVQ 16(R4), F10
+	FMOVQ 16(R4), F11
+	VFMLA V2.D2, V25.D2, V8.D2
+	VFMLA V3.D2, V25.D2, V9.D2
+	VFMLA V4.D2, V25.D2, V10.D2
+	VFMLA V5.D2, V25.D2, V11.D2
+	FMOVQ 32(R4), F12
+	FMOVQ 32(R4), F13
+	FMOVQ 32(R4), F14
+	FMOVQ 32(R4), F15
+	VFMLA V2.D2, V8.D2, V12.D2
+	VFMLA V3.D2, V9.D2, V13.D2
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	FMOVQ 48(R4), F8
+	FMOVQ 48(R4), F9
+	FMOVQ 48(R4), F10
+	FMOVQ 48(R4), F11
+	VFMLA V2.D2, V12.D2, V8.D2
+	VFMLA V3.D2, V13.D2, V9.D2
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	FMOVQ 64(R4), F12
+	FMOVQ 64(R4), F13
+	FMOVQ 64(R4), F14
+	FMOVQ 64(R4), F15
+	VFMLA V2.D2, V8.D2, V12.D2
+	VFMLA V3.D2, V9.D2, V13.D2
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	FMOVQ 80(R4), F11
+	VFMLA V2.D2, V12.D2, V8.D2
+	VFMLA V3.D2, V13.D2, V9.D2
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	FMOVQ 80(R4), F12
+	FMOVQ 80(R4), F13
+	FMOVQ 80(R4), F14
+	FMOVQ 80(R4), F15
+	VFMLA V2.D2, V8.D2, V12.D2
+	VFMLA V3.D2, V9.D2, V13.D2
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V1.D2, V1.D2
+	VSHL $52, V6.D2, V6.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e6cdc00 // fmul v0.2d, v0.2d, v12.2d
+	WORD $0x6e6ddc21 // fmul v1.2d, v1.2d, v13.2d
+	WORD $0x6e6edcc6 // fmul v6.2d, v6.2d, v14.2d
+	WORD $0x6e6fdce7 // fmul v7.2d, v7.2d, v15.2d
+	WORD $0x6e78dc00 // fmul v0.2d, v0.2d, v24.2d
+	WORD $0x6e78dc21 // fmul v1.2d, v1.2d, v24.2d
+	WORD $0x6e78dcc6 // fmul v6.2d, v6.2d, v24.2d
+	WORD $0x6e78dce7 // fmul v7.2d, v7.2d, v24.2d
+	WORD $0x0e616802 // fcvtn v2.2s, v0.2d
+	WORD $0x0e6168c3 // fcvtn v3.2s, v6.2d
+	WORD $0x4e616822 // fcvtn2 v2.4s, v1.2d
+	WORD $0x4e6168e3 // fcvtn2 v3.4s, v7.2d
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD $0x0e617802 // fcvtl v2.2d, v0.2s
+	WORD $0x4e617803 // fcvtl2 v3.2d, v0.4s
+	WORD $0x0e617824 // fcvtl v4.2d, v1.2s
+	WORD $0x4e617825 // fcvtl2 v5.2d, v1.4s
+	WORD $0x4efed442 // fsub v2.2d, v2.2d, v30.2d
+	WORD $0x4efed463 // fsub v3.2d, v3.2d, v30.2d
+	WORD $0x4efed484 // fsub v4.2d, v4.2d, v30.2d
+	WORD $0x4efed4a5 // fsub v5.2d, v5.2d, v30.2d
+	WORD $0x4e7df442 // fmax v2.2d, v2.2d, v29.2d
+	WORD $0x4e7df463 // fmax v3.2d, v3.2d, v29.2d
+	WORD $0x4e7df484 // fmax v4.2d, v4.2d, v29.2d
+	WORD $0x4e7df4a5 // fmax v5.2d, v5.2d, v29.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F1
+	FMOVQ 0(R4), F6
+	FMOVQ 0(R4), F7
+	VFMLA V27.D2, V2.D2, V0.D2
+	VFMLA V27.D2, V3.D2, V1.D2
+	VFMLA V27.D2, V4.D2, V6.D2
+	VFMLA V27.D2, V5.D2, V7.D2
+	WORD $0x4efcd408 // fsub v8.2d, v0.2d, v28.2d
+	WORD $0x4efcd429 // fsub v9.2d, v1.2d, v28.2d
+	WORD $0x4efcd4ca // fsub v10.2d, v6.2d, v28.2d
+	WORD $0x4efcd4eb // fsub v11.2d, v7.2d, v28.2d
+	VFMLA V26.D2, V8.D2, V2.D2
+	VFMLA V26.D2, V9.D2, V3.D2
+	VFMLA V26.D2, V10.D2, V4.D2
+	VFMLA V26.D2, V11.D2, V5.D2
+	FMOVQ 16(R4), F8
+	FMOVQ 16(R4), F9
+	FMOVQ 16(R4), F10
+	FMOVQ 16(R4), F11
+	VFMLA V2.D2, V25.D2, V8.D2
+	VFMLA V3.D2, V25.D2, V9.D2
+	VFMLA V4.D2, V25.D2, V10.D2
+	VFMLA V5.D2, V25.D2, V11.D2
+	FMOVQ 32(R4), F12
+	FMOVQ 32(R4), F13
+	FMOVQ 32(R4), F14
+	FMOVQ 32(R4), F15
+	VFMLA V2.D2, V8.D2, V12.D2
+	VFMLA V3.D2, V9.D2, V13.D2
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	FMOVQ 48(R4), F8
+	FMOVQ 48(R4), F9
+	FMOVQ 48(R4), F10
+	FMOVQ 48(R4), F11
+	VFMLA V2.D2, V12.D2, V8.D2
+	VFMLA V3.D2, V13.D2, V9.D2
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	FMOVQ 64(R4), F12
+	FMOVQ 64(R4), F13
+	FMOVQ 64(R4), F14
+	FMOVQ 64(R4), F15
+	VFMLA V2.D2, V8.D2, V12.D2
+	VFMLA V3.D2, V9.D2, V13.D2
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	FMOVQ 80(R4), F11
+	VFMLA V2.D2, V12.D2, V8.D2
+	VFMLA V3.D2, V13.D2, V9.D2
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	FMOVQ 80(R4), F12
+	FMOVQ 80(R4), F13
+	FMOVQ 80(R4), F14
+	FMOVQ 80(R4), F15
+	VFMLA V2.D2, V8.D2, V12.D2
+	VFMLA V3.D2, V9.D2, V13.D2
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V1.D2, V1.D2
+	VSHL $52, V6.D2, V6.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e6cdc00 // fmul v0.2d, v0.2d, v12.2d
+	WORD $0x6e6ddc21 // fmul v1.2d, v1.2d, v13.2d
+	WORD $0x6e6edcc6 // fmul v6.2d, v6.2d, v14.2d
+	WORD $0x6e6fdce7 // fmul v7.2d, v7.2d, v15.2d
+	WORD $0x6e78dc00 // fmul v0.2d, v0.2d, v24.2d
+	WORD $0x6e78dc21 // fmul v1.2d, v1.2d, v24.2d
+	WORD $0x6e78dcc6 // fmul v6.2d, v6.2d, v24.2d
+	WORD $0x6e78dce7 // fmul v7.2d, v7.2d, v24.2d
+	WORD $0x0e616802 // fcvtn v2.2s, v0.2d
+	WORD $0x0e6168c3 // fcvtn v3.2s, v6.2d
+	WORD $0x4e616822 // fcvtn2 v2.4s, v1.2d
+	WORD $0x4e6168e3 // fcvtn2 v3.4s, v7.2d
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	SUBS $16, R2, R2
+	BNE loop
+done:
+	RET
+
+// func logSoftmaxOutNEON(dst, x []float32, st *kernels.Row)
+// Main loop: 16 elements (4 vectors) per iteration, lowered 4 at a time, 36 instructions, 2.25 per element; 14 vector registers.
+TEXT ·logSoftmaxOutNEON(SB), NOSPLIT, $0-56
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	MOVD st+48(FP), R6
+	FMOVS 320(R6), F31
+	VDUP V31.S[0], V31.S4
+	WORD $0x0e617bfe // fcvtl v30.2d, v31.2s
+	FMOVD 328(R6), F29
+	VDUP V29.D[0], V29.D2
+	CBZ R2, done
+loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x0e617804 // fcvtl v4.2d, v0.2s
+	WORD $0x4e617805 // fcvtl2 v5.2d, v0.4s
+	WORD $0x0e617826 // fcvtl v6.2d, v1.2s
+	WORD $0x4e617827 // fcvtl2 v7.2d, v1.4s
+	WORD $0x0e617848 // fcvtl v8.2d, v2.2s
+	WORD $0x4e617849 // fcvtl2 v9.2d, v2.4s
+	WORD $0x0e61786a // fcvtl v10.2d, v3.2s
+	WORD $0x4e61786b // fcvtl2 v11.2d, v3.4s
+	WORD $0x4efed484 // fsub v4.2d, v4.2d, v30.2d
+	WORD $0x4efed4a5 // fsub v5.2d, v5.2d, v30.2d
+	WORD $0x4efed4c6 // fsub v6.2d, v6.2d, v30.2d
+	WORD $0x4efed4e7 // fsub v7.2d, v7.2d, v30.2d
+	WORD $0x4efed508 // fsub v8.2d, v8.2d, v30.2d
+	WORD $0x4efed529 // fsub v9.2d, v9.2d, v30.2d
+	WORD $0x4efed54a // fsub v10.2d, v10.2d, v30.2d
+	WORD $0x4efed56b // fsub v11.2d, v11.2d, v30.2d
+	WORD $0x4efdd484 // fsub v4.2d, v4.2d, v29.2d
+	WORD $0x4efdd4a5 // fsub v5.2d, v5.2d, v29.2d
+	WORD $0x4efdd4c6 // fsub v6.2d, v6.2d, v29.2d
+	WORD $0x4efdd4e7 // fsub v7.2d, v7.2d, v29.2d
+	WORD $0x4efdd508 // fsub v8.2d, v8.2d, v29.2d
+	WORD $0x4efdd529 // fsub v9.2d, v9.2d, v29.2d
+	WORD $0x4efdd54a // fsub v10.2d, v10.2d, v29.2d
+	WORD $0x4efdd56b // fsub v11.2d, v11.2d, v29.2d
+	WORD $0x0e616880 // fcvtn v0.2s, v4.2d
+	WORD $0x0e6168c1 // fcvtn v1.2s, v6.2d
+	WORD $0x0e616902 // fcvtn v2.2s, v8.2d
+	WORD $0x0e616943 // fcvtn v3.2s, v10.2d
+	WORD $0x4e6168a0 // fcvtn2 v0.4s, v5.2d
+	WORD $0x4e6168e1 // fcvtn2 v1.4s, v7.2d
+	WORD $0x4e616922 // fcvtn2 v2.4s, v9.2d
+	WORD $0x4e616963 // fcvtn2 v3.4s, v11.2d
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUBS $16, R2, R2
+	BNE loop
+done:
+	RET

@@ -38,7 +38,7 @@ var arches = []struct {
 	rows              bool
 }{
 	{"amd64", "internal/asmgen/x86", []set{{"AVX512", "AVX512"}, {"AVX2", "AVX2"}}, true},
-	{"arm64", "internal/asmgen/neon", []set{{"NEON", "NEON"}}, false},
+	{"arm64", "internal/asmgen/neon", []set{{"NEON", "NEON"}}, true},
 }
 
 func main() {

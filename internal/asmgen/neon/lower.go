@@ -13,8 +13,8 @@ import (
 // Register conventions of every kernel (ABI0 leaf, no frame): R0 = dst,
 // R1 = x, R2 = elements left, R3 = scratch for building constants, R4 = the
 // kernel's table of constants that FMAs load as their addends, R5 = y (two
-// inputs). R18 and
-// R26–R30 are never touched (R27 is the assembler's literal-pool temporary).
+// inputs), R6 = a row pass's state. R18 and R26–R30 are never touched (R27
+// is the assembler's literal-pool temporary).
 // V0–V31 are all scratch; loop-invariant values (constants, parameters and
 // anything computed from them alone) are built once before the loop in the
 // highest registers, but for constants read only as an FMA's addend, and
@@ -142,7 +142,9 @@ func arr(t ir.Type) (a64.Arrangement, string) {
 // arg(k, half) is the register of operand k (half picks the float64 half of
 // a float32 vector for OpNarrow; -1-offset for an FMA or FNMA addend in the
 // memory table at R4), h the float64 half of an OpWiden, konst(bits) the
-// register of an implicit float32 constant and temp a scratch register. It is the only place that turns IR into instructions.
+// register of an implicit float32 constant and temp a scratch register. It
+// is the only place that turns IR into instructions but for the reductions
+// (see reduce).
 func lowerOp(in ir.Instr, d int, arg func(k, half int) int, h int, konst func(uint32) int, temp func() int) []string {
 	ar, gs := arr(in.Type)
 	v := func(r int, s string) string { return fmt.Sprintf("V%d.%s", r, s) }
@@ -243,6 +245,9 @@ type kernel struct {
 	invReg map[ir.Value]int
 	konst  map[uint32]int   // implicit constants
 	mem    map[ir.Value]int // memory constants' offsets from R4
+
+	// A row pass's reduction registers (see reserveAccs).
+	accMax, accSum, accComp []int
 }
 
 // prologue builds every loop-invariant value, highest registers first, and
@@ -256,6 +261,9 @@ func (g *kernel) prologue(table string) (out, data []string, err error) {
 	g.invReg = map[ir.Value]int{}
 	g.konst = map[uint32]int{}
 	g.mem = map[ir.Value]int{}
+	if a.P.Row {
+		g.reserveAccs()
+	}
 	for i, in := range a.P.Code {
 		if a.inMem[i] {
 			off := 16 * len(g.mem)
@@ -312,6 +320,10 @@ func (g *kernel) prologue(table string) (out, data []string, err error) {
 		case ir.OpBits32:
 			bits32(d, in.Imm)
 		case ir.OpParam:
+			if a.P.Row {
+				out = append(out, rowParam(in.Type, d)...)
+				break
+			}
 			out = append(out, fmt.Sprintf("FMOVS alpha+%d(FP), F%d", argBytes(len(a.Inputs)), d),
 				fmt.Sprintf("VDUP V%d.S[0], V%d.S4", d, d))
 		default:
@@ -354,8 +366,9 @@ type body struct {
 }
 
 // lowerBody lowers every loop instruction for u vectors, interleaving the
-// vectors (and float64 halves) instruction by instruction.
-func (g *kernel) lowerBody(u int) (b body, err error) {
+// vectors (and float64 halves) instruction by instruction; in a row pass,
+// the first of them is vector first of its group of lanes.
+func (g *kernel) lowerBody(u, first int) (b body, err error) {
 	defer catchLowering(&err)
 	a := g.a
 	free := g.free
@@ -412,6 +425,7 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 		}
 		taken := map[ir.Value]bool{}
 		var temps []int
+		temp := func() int { t := free.alloc(false); temps = append(temps, t); return t }
 		steps := make([][]string, n)
 		dests := make([]int, n)
 		if v == a.P.Out {
@@ -427,6 +441,10 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 			}
 		}
 		for gi := range n {
+			if isReduction(in.Op) {
+				steps[gi] = g.reduce(in.Op, first*n/u+gi, reg(args[0], gi), temp)
+				continue
+			}
 			d := -1
 			if v == a.P.Out {
 				d = dests[gi]
@@ -451,7 +469,7 @@ func (g *kernel) lowerBody(u int) (b body, err error) {
 					return val[x][2*gi+half]
 				}
 				return reg(x, gi)
-			}, gi%2, g.konstReg, func() int { t := free.alloc(false); temps = append(temps, t); return t })
+			}, gi%2, g.konstReg, temp)
 		}
 		val[v] = dests
 		track()
@@ -494,6 +512,19 @@ func regList(rs []int) string {
 	return "[" + strings.Join(s, ", ") + "]"
 }
 
+// store returns the instructions storing the body's n output vectors at
+// R0, advancing it.
+func (b body) store(n int) []string {
+	if b.outBlk {
+		return []string{fmt.Sprintf("VST1.P %s, %d(R0)", regList(b.out), 16*n)}
+	}
+	var out []string
+	for _, r := range b.out {
+		out = append(out, fmt.Sprintf("VST1.P [V%d.S4], 16(R0)", r))
+	}
+	return out
+}
+
 // lowerKernel returns the assembly function for p.
 func lowerKernel(p *ir.Program, name string) (string, error) {
 	a, err := analyse(p)
@@ -508,7 +539,7 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 	var main body
 	u := 0
 	for _, try := range unrolls {
-		if main, err = g.lowerBody(try); err == nil {
+		if main, err = g.lowerBody(try, 0); err == nil {
 			u = try
 			break
 		}
@@ -516,7 +547,7 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 	if u == 0 {
 		return "", fmt.Errorf("%s: main loop: %w", name, err)
 	}
-	one, err := g.lowerBody(1)
+	one, err := g.lowerBody(1, 0)
 	if err != nil {
 		return "", fmt.Errorf("%s: one vector: %w", name, err)
 	}
@@ -554,15 +585,7 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 		}
 	}
 	block(pro)
-	store := func(bd body, n int) {
-		if bd.outBlk {
-			ins("VST1.P %s, %d(R0)", regList(bd.out), 16*n)
-			return
-		}
-		for _, r := range bd.out {
-			ins("VST1.P [V%d.S4], 16(R0)", r)
-		}
-	}
+	store := func(bd body, n int) { block(bd.store(n)) }
 	if u > 1 {
 		ins("SUBS $%d, R2, R2", 4*u)
 		ins("BLT vector")

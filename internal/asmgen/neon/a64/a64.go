@@ -56,13 +56,14 @@ func vreg(r int, arr string) string { return fmt.Sprintf("v%d.%s", r, arr) }
 
 // Three-same encodings (Q=1, 32-bit lanes): base | m<<16 | n<<5 | d.
 const (
-	baseFADD  = 0x4e20d400
-	baseFSUB  = 0x4ea0d400
-	baseFMUL  = 0x6e20dc00
-	baseFDIV  = 0x6e20fc00
-	baseFMAX  = 0x4e20f400
-	baseFMIN  = 0x4ea0f400
-	baseFCMEQ = 0x4e20e400
+	baseFADD   = 0x4e20d400
+	baseFSUB   = 0x4ea0d400
+	baseFMUL   = 0x6e20dc00
+	baseFDIV   = 0x6e20fc00
+	baseFMAX   = 0x4e20f400
+	baseFMIN   = 0x4ea0f400
+	baseFMAXNM = 0x4e20c400
+	baseFCMEQ  = 0x4e20e400
 )
 
 // Two-register encodings: base | n<<5 | d.
@@ -98,6 +99,10 @@ func FDIV(a Arrangement, d, n, m int) Inst { return three("fdiv", baseFDIV, a, d
 
 // FMAX is fmax vd, vn, vm.
 func FMAX(a Arrangement, d, n, m int) Inst { return three("fmax", baseFMAX, a, d, n, m) }
+
+// FMAXNM is fmaxnm vd, vn, vm: the maximum, the number where one operand
+// is a quiet NaN.
+func FMAXNM(a Arrangement, d, n, m int) Inst { return three("fmaxnm", baseFMAXNM, a, d, n, m) }
 
 // FMIN is fmin vd, vn, vm.
 func FMIN(a Arrangement, d, n, m int) Inst { return three("fmin", baseFMIN, a, d, n, m) }

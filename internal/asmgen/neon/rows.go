@@ -1,0 +1,170 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rectify-go/rectify/internal/asmgen/neon/a64"
+	"github.com/rectify-go/rectify/internal/ir"
+	"github.com/rectify-go/rectify/kernels"
+)
+
+// group is the number of vectors in a group of kernels.RowLanes elements.
+const group = kernels.RowLanes / 4
+
+// isReduction reports whether op folds lanes into a row's state.
+func isReduction(op ir.Op) bool { return op == ir.OpRedMax || op == ir.OpRedSum }
+
+// reserveAccs reserves, highest first, the registers that hold a row
+// pass's reductions across the loop: for OpRedMax, register j the lanes
+// 4j..4j+3 of kernels.Row's Max; for OpRedSum, register k of accSum and
+// accComp the lanes 2k, 2k+1 of its Sum and Comp.
+func (g *kernel) reserveAccs() {
+	for _, in := range g.a.P.Code {
+		switch {
+		case in.Op == ir.OpRedMax && g.accMax == nil:
+			for range group {
+				g.accMax = append(g.accMax, g.free.alloc(true))
+			}
+		case in.Op == ir.OpRedSum && g.accSum == nil:
+			for range 2 * group {
+				g.accSum = append(g.accSum, g.free.alloc(true))
+				g.accComp = append(g.accComp, g.free.alloc(true))
+			}
+		}
+	}
+}
+
+// accMem pairs each reduction register with the offset of its lanes in
+// the state.
+func (g *kernel) accMem() (rs, offs []int) {
+	for j, r := range g.accMax {
+		rs, offs = append(rs, r), append(offs, kernels.RowMaxOff+16*j)
+	}
+	for k := range g.accSum {
+		rs = append(rs, g.accSum[k], g.accComp[k])
+		offs = append(offs, kernels.RowSumOff+16*k, kernels.RowCompOff+16*k)
+	}
+	return rs, offs
+}
+
+// rowParam returns the instructions broadcasting a row pass's parameter
+// of type t into register d: the row's M (F32) or C (F64).
+func rowParam(t ir.Type, d int) []string {
+	if t == ir.F64 {
+		return []string{fmt.Sprintf("FMOVD %d(R6), F%d", kernels.RowCOff, d), fmt.Sprintf("VDUP V%d.D[0], V%d.D2", d, d)}
+	}
+	return []string{fmt.Sprintf("FMOVS %d(R6), F%d", kernels.RowMOff, d), fmt.Sprintf("VDUP V%d.S[0], V%d.S4", d, d)}
+}
+
+// reduce returns the instructions folding register x, vector k of its
+// group (OpRedMax) or float64 half k (OpRedSum), into its lanes'
+// reductions. OpRedMax is fmaxnm, which ignores a quiet NaN x as the
+// program does (a signalling one makes the lane NaN until a later number:
+// a row with a NaN is NaN whatever its maximum). OpRedSum is
+// kernels.AddComp: n = s + x, b = n - s, s's error (s - (n - b)) + (x - b)
+// added to the compensation, s = n.
+func (g *kernel) reduce(op ir.Op, k, x int, temp func() int) []string {
+	if op == ir.OpRedMax {
+		acc := g.accMax[k]
+		return []string{a64.FMAXNM(a64.S4, acc, acc, x).Asm()}
+	}
+	s, c := g.accSum[k], g.accComp[k]
+	n, b, e := temp(), temp(), temp()
+	return []string{
+		a64.FADD(a64.D2, n, s, x).Asm(),
+		a64.FSUB(a64.D2, b, n, s).Asm(),
+		a64.FSUB(a64.D2, e, n, b).Asm(),
+		a64.FSUB(a64.D2, e, s, e).Asm(),
+		a64.FSUB(a64.D2, b, x, b).Asm(),
+		a64.FADD(a64.D2, e, e, b).Asm(),
+		a64.FADD(a64.D2, c, c, e).Asm(),
+		fmt.Sprintf("VMOV V%d.B16, V%d.B16", n, s),
+	}
+}
+
+// lowerRow returns the assembly function for row pass p: x is a whole
+// number of groups of kernels.RowLanes elements, one group per main-loop
+// iteration, lowered as the bodies of its vectors u at a time; the
+// reductions live in registers between loading them from the state and
+// storing them back.
+func lowerRow(p *ir.Program, name string) (string, error) {
+	a, err := analyse(p)
+	if err != nil {
+		return "", err
+	}
+	g := &kernel{a: a}
+	pro, data, err := g.prologue(name + "k<>")
+	if err != nil {
+		return "", fmt.Errorf("%s: loop invariants: %w", name, err)
+	}
+	var bodies []body
+	u := 0
+	for _, try := range unrolls {
+		if group%try != 0 {
+			continue
+		}
+		bodies, err = nil, nil
+		for first := 0; first < group && err == nil; first += try {
+			var b body
+			b, err = g.lowerBody(try, first)
+			bodies = append(bodies, b)
+		}
+		if err == nil {
+			u = try
+			break
+		}
+	}
+	if u == 0 {
+		return "", fmt.Errorf("%s: main loop: %w", name, err)
+	}
+	var loop []string
+	used := 0
+	for _, b := range bodies {
+		loop = append(loop, fmt.Sprintf("VLD1.P %d(R1), %s", 16*u, regList(b.in[0])))
+		loop = append(loop, b.lines...)
+		if p.Out != ir.NoOut {
+			loop = append(loop, b.store(u)...)
+		}
+		used = max(used, b.used)
+	}
+	loop = append(loop, fmt.Sprintf("SUBS $%d, R2, R2", kernels.RowLanes), "BNE loop")
+
+	var w strings.Builder
+	ins := func(format string, args ...any) { fmt.Fprintf(&w, "\t"+format+"\n", args...) }
+	block := func(lines []string) {
+		for _, l := range lines {
+			ins("%s", l)
+		}
+	}
+	for _, l := range data {
+		fmt.Fprintf(&w, "%s\n", l)
+	}
+	if len(data) > 0 {
+		w.WriteString("\n")
+	}
+	fmt.Fprintf(&w, "// %s\n", strings.Replace(p.Signature(), "func", "func "+name, 1))
+	fmt.Fprintf(&w, "// Main loop: %d elements (%d vectors) per iteration, lowered %d at a time, %d instructions, %.2f per element; %d vector registers.\n",
+		kernels.RowLanes, group, u, len(loop), float64(len(loop))/kernels.RowLanes, used)
+	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", name)
+	if p.Out != ir.NoOut {
+		ins("MOVD dst_base+0(FP), R0")
+	}
+	ins("MOVD x_base+24(FP), R1")
+	ins("MOVD x_len+32(FP), R2")
+	ins("MOVD st+48(FP), R6")
+	block(pro)
+	accs, offs := g.accMem()
+	for i, r := range accs {
+		ins("FMOVQ %d(R6), F%d", offs[i], r)
+	}
+	ins("CBZ R2, done")
+	w.WriteString("loop:\n")
+	block(loop)
+	w.WriteString("done:\n")
+	for i, r := range accs {
+		ins("FMOVQ F%d, %d(R6)", r, offs[i])
+	}
+	ins("RET")
+	return w.String(), nil
+}
