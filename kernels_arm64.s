@@ -3214,6 +3214,315 @@ done:
 	FMOVQ F16, 304(R6)
 	RET
 
+DATA softmaxSumNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA softmaxSumNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA softmaxSumNEONk<>+16(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA softmaxSumNEONk<>+24(SB)/8, $0x3f81239d380d2856
+DATA softmaxSumNEONk<>+32(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA softmaxSumNEONk<>+40(SB)/8, $0x3fa5558f12031910
+DATA softmaxSumNEONk<>+48(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA softmaxSumNEONk<>+56(SB)/8, $0x3fc5554916812c8a
+DATA softmaxSumNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA softmaxSumNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
+DATA softmaxSumNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
+DATA softmaxSumNEONk<>+88(SB)/8, $0x3ff0000000000000
+GLOBL softmaxSumNEONk<>(SB), RODATA|NOPTR, $96
+
+// func softmaxSumNEON(dst, x []float32, st *kernels.Row)
+// Main loop: 16 elements (4 vectors) per iteration, lowered 1 at a time, 238 instructions, 14.88 per element; 30 vector registers.
+TEXT ·softmaxSumNEON(SB), NOSPLIT, $0-56
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	MOVD st+48(FP), R6
+	MOVD $softmaxSumNEONk<>(SB), R4
+	FMOVS 320(R6), F15
+	VDUP V15.S[0], V15.S4
+	WORD $0x0e6179ee // fcvtl v14.2d, v15.2s
+	MOVD $0xc086280000000000, R3 // -709
+	VDUP R3, V13.D2
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V12.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V11.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V10.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V9.D2
+	FMOVQ 64(R6), F31
+	FMOVQ 192(R6), F30
+	FMOVQ 80(R6), F29
+	FMOVQ 208(R6), F28
+	FMOVQ 96(R6), F27
+	FMOVQ 224(R6), F26
+	FMOVQ 112(R6), F25
+	FMOVQ 240(R6), F24
+	FMOVQ 128(R6), F23
+	FMOVQ 256(R6), F22
+	FMOVQ 144(R6), F21
+	FMOVQ 272(R6), F20
+	FMOVQ 160(R6), F19
+	FMOVQ 288(R6), F18
+	FMOVQ 176(R6), F17
+	FMOVQ 304(R6), F16
+	CBZ R2, done
+loop:
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
+	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
+	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
+	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
+	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F3
+	VFMLA V11.D2, V1.D2, V0.D2
+	VFMLA V11.D2, V2.D2, V3.D2
+	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
+	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
+	VFMLA V10.D2, V4.D2, V1.D2
+	VFMLA V10.D2, V5.D2, V2.D2
+	FMOVQ 16(R4), F4
+	FMOVQ 16(R4), F5
+	VFMLA V1.D2, V9.D2, V4.D2
+	VFMLA V2.D2, V9.D2, V5.D2
+	FMOVQ 32(R4), F6
+	FMOVQ 32(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 48(R4), F4
+	FMOVQ 48(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V3.D2, V3.D2
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x4e60d7e1 // fadd v1.2d, v31.2d, v0.2d
+	WORD $0x4e63d7a5 // fadd v5.2d, v29.2d, v3.2d
+	WORD $0x4effd422 // fsub v2.2d, v1.2d, v31.2d
+	WORD $0x4efdd4a6 // fsub v6.2d, v5.2d, v29.2d
+	WORD $0x4ee2d424 // fsub v4.2d, v1.2d, v2.2d
+	WORD $0x4ee6d4a7 // fsub v7.2d, v5.2d, v6.2d
+	WORD $0x4ee4d7e4 // fsub v4.2d, v31.2d, v4.2d
+	WORD $0x4ee7d7a7 // fsub v7.2d, v29.2d, v7.2d
+	WORD $0x4ee2d402 // fsub v2.2d, v0.2d, v2.2d
+	WORD $0x4ee6d466 // fsub v6.2d, v3.2d, v6.2d
+	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
+	WORD $0x4e66d4e7 // fadd v7.2d, v7.2d, v6.2d
+	WORD $0x4e64d7de // fadd v30.2d, v30.2d, v4.2d
+	WORD $0x4e67d79c // fadd v28.2d, v28.2d, v7.2d
+	VMOV V1.B16, V31.B16
+	VMOV V5.B16, V29.B16
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
+	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
+	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
+	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
+	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F3
+	VFMLA V11.D2, V1.D2, V0.D2
+	VFMLA V11.D2, V2.D2, V3.D2
+	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
+	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
+	VFMLA V10.D2, V4.D2, V1.D2
+	VFMLA V10.D2, V5.D2, V2.D2
+	FMOVQ 16(R4), F4
+	FMOVQ 16(R4), F5
+	VFMLA V1.D2, V9.D2, V4.D2
+	VFMLA V2.D2, V9.D2, V5.D2
+	FMOVQ 32(R4), F6
+	FMOVQ 32(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 48(R4), F4
+	FMOVQ 48(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V3.D2, V3.D2
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x4e60d761 // fadd v1.2d, v27.2d, v0.2d
+	WORD $0x4e63d725 // fadd v5.2d, v25.2d, v3.2d
+	WORD $0x4efbd422 // fsub v2.2d, v1.2d, v27.2d
+	WORD $0x4ef9d4a6 // fsub v6.2d, v5.2d, v25.2d
+	WORD $0x4ee2d424 // fsub v4.2d, v1.2d, v2.2d
+	WORD $0x4ee6d4a7 // fsub v7.2d, v5.2d, v6.2d
+	WORD $0x4ee4d764 // fsub v4.2d, v27.2d, v4.2d
+	WORD $0x4ee7d727 // fsub v7.2d, v25.2d, v7.2d
+	WORD $0x4ee2d402 // fsub v2.2d, v0.2d, v2.2d
+	WORD $0x4ee6d466 // fsub v6.2d, v3.2d, v6.2d
+	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
+	WORD $0x4e66d4e7 // fadd v7.2d, v7.2d, v6.2d
+	WORD $0x4e64d75a // fadd v26.2d, v26.2d, v4.2d
+	WORD $0x4e67d718 // fadd v24.2d, v24.2d, v7.2d
+	VMOV V1.B16, V27.B16
+	VMOV V5.B16, V25.B16
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
+	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
+	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
+	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
+	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F3
+	VFMLA V11.D2, V1.D2, V0.D2
+	VFMLA V11.D2, V2.D2, V3.D2
+	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
+	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
+	VFMLA V10.D2, V4.D2, V1.D2
+	VFMLA V10.D2, V5.D2, V2.D2
+	FMOVQ 16(R4), F4
+	FMOVQ 16(R4), F5
+	VFMLA V1.D2, V9.D2, V4.D2
+	VFMLA V2.D2, V9.D2, V5.D2
+	FMOVQ 32(R4), F6
+	FMOVQ 32(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 48(R4), F4
+	FMOVQ 48(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V3.D2, V3.D2
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x4e60d6e1 // fadd v1.2d, v23.2d, v0.2d
+	WORD $0x4e63d6a5 // fadd v5.2d, v21.2d, v3.2d
+	WORD $0x4ef7d422 // fsub v2.2d, v1.2d, v23.2d
+	WORD $0x4ef5d4a6 // fsub v6.2d, v5.2d, v21.2d
+	WORD $0x4ee2d424 // fsub v4.2d, v1.2d, v2.2d
+	WORD $0x4ee6d4a7 // fsub v7.2d, v5.2d, v6.2d
+	WORD $0x4ee4d6e4 // fsub v4.2d, v23.2d, v4.2d
+	WORD $0x4ee7d6a7 // fsub v7.2d, v21.2d, v7.2d
+	WORD $0x4ee2d402 // fsub v2.2d, v0.2d, v2.2d
+	WORD $0x4ee6d466 // fsub v6.2d, v3.2d, v6.2d
+	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
+	WORD $0x4e66d4e7 // fadd v7.2d, v7.2d, v6.2d
+	WORD $0x4e64d6d6 // fadd v22.2d, v22.2d, v4.2d
+	WORD $0x4e67d694 // fadd v20.2d, v20.2d, v7.2d
+	VMOV V1.B16, V23.B16
+	VMOV V5.B16, V21.B16
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
+	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
+	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
+	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
+	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F3
+	VFMLA V11.D2, V1.D2, V0.D2
+	VFMLA V11.D2, V2.D2, V3.D2
+	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
+	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
+	VFMLA V10.D2, V4.D2, V1.D2
+	VFMLA V10.D2, V5.D2, V2.D2
+	FMOVQ 16(R4), F4
+	FMOVQ 16(R4), F5
+	VFMLA V1.D2, V9.D2, V4.D2
+	VFMLA V2.D2, V9.D2, V5.D2
+	FMOVQ 32(R4), F6
+	FMOVQ 32(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 48(R4), F4
+	FMOVQ 48(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V3.D2, V3.D2
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x4e60d661 // fadd v1.2d, v19.2d, v0.2d
+	WORD $0x4e63d625 // fadd v5.2d, v17.2d, v3.2d
+	WORD $0x4ef3d422 // fsub v2.2d, v1.2d, v19.2d
+	WORD $0x4ef1d4a6 // fsub v6.2d, v5.2d, v17.2d
+	WORD $0x4ee2d424 // fsub v4.2d, v1.2d, v2.2d
+	WORD $0x4ee6d4a7 // fsub v7.2d, v5.2d, v6.2d
+	WORD $0x4ee4d664 // fsub v4.2d, v19.2d, v4.2d
+	WORD $0x4ee7d627 // fsub v7.2d, v17.2d, v7.2d
+	WORD $0x4ee2d402 // fsub v2.2d, v0.2d, v2.2d
+	WORD $0x4ee6d466 // fsub v6.2d, v3.2d, v6.2d
+	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
+	WORD $0x4e66d4e7 // fadd v7.2d, v7.2d, v6.2d
+	WORD $0x4e64d652 // fadd v18.2d, v18.2d, v4.2d
+	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
+	VMOV V1.B16, V19.B16
+	VMOV V5.B16, V17.B16
+	SUBS $16, R2, R2
+	BNE loop
+done:
+	FMOVQ F31, 64(R6)
+	FMOVQ F30, 192(R6)
+	FMOVQ F29, 80(R6)
+	FMOVQ F28, 208(R6)
+	FMOVQ F27, 96(R6)
+	FMOVQ F26, 224(R6)
+	FMOVQ F25, 112(R6)
+	FMOVQ F24, 240(R6)
+	FMOVQ F23, 128(R6)
+	FMOVQ F22, 256(R6)
+	FMOVQ F21, 144(R6)
+	FMOVQ F20, 272(R6)
+	FMOVQ F19, 160(R6)
+	FMOVQ F18, 288(R6)
+	FMOVQ F17, 176(R6)
+	FMOVQ F16, 304(R6)
+	RET
+
 DATA softmaxOutNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
 DATA softmaxOutNEONk<>+8(SB)/8, $0x43380000000003ff
 DATA softmaxOutNEONk<>+16(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502

@@ -66,6 +66,7 @@ var simdRows = func() (t [dispatch.AVX512 + 1]fallback.RowPasses) {
 		t[l] = fallback.RowPasses{
 			RowMax:        rowPass(s.RowMax, g.RowMax),
 			RowSum:        rowPass(s.RowSum, g.RowSum),
+			SoftmaxSum:    rowPass(s.SoftmaxSum, g.SoftmaxSum),
 			SoftmaxOut:    rowPass(s.SoftmaxOut, g.SoftmaxOut),
 			LogSoftmaxOut: rowPass(s.LogSoftmaxOut, g.LogSoftmaxOut),
 		}

@@ -18,11 +18,11 @@ type RowPass func(dst, x []float32, st *kernels.Row)
 // RowPasses are the passes of every row kernel on one path, by name of
 // the ir.RowPasses Program they run.
 type RowPasses struct {
-	RowMax, RowSum, SoftmaxOut, LogSoftmaxOut RowPass
+	RowMax, RowSum, SoftmaxSum, SoftmaxOut, LogSoftmaxOut RowPass
 }
 
 // GoRowPasses are the pure-Go passes.
-var GoRowPasses = RowPasses{rowMax, rowSum, softmaxOut, logSoftmaxOut}
+var GoRowPasses = RowPasses{rowMax, rowSum, softmaxSum, softmaxOut, logSoftmaxOut}
 
 // rowMax is ir.RowMax: the maximum of each lane, NaNs ignored.
 func rowMax(_, x []float32, st *kernels.Row) {
@@ -52,6 +52,14 @@ func rowSum(_, x []float32, st *kernels.Row) {
 		t := float64(math.Float64frombits(math.Float64bits(nn)<<kernels.ExpShiftD) * e)
 		l := i % kernels.RowLanes
 		st.Sum[l], st.Comp[l] = kernels.AddComp(st.Sum[l], st.Comp[l], t)
+	}
+}
+
+// softmaxSum is ir.SoftmaxSum: the compensated sum of e^(x-M) by expD.
+func softmaxSum(_, x []float32, st *kernels.Row) {
+	for i, v := range x {
+		l := i % kernels.RowLanes
+		st.Sum[l], st.Comp[l] = kernels.AddComp(st.Sum[l], st.Comp[l], expD(rowDiff(v, st)))
 	}
 }
 
@@ -98,7 +106,8 @@ var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
 // passes p, after the public function's checks: RowMax, its lanes
 // combined into M (the maximum, +0 for a zero); rows whose M is infinite
 // (a +Inf entry, or none but -Inf and NaN) and rows with a NaN entry are
-// settled here without more passes; else RowSum, its lanes combined in a
+// settled here without more passes; else the sum (SoftmaxSum for Softmax,
+// RowSum for the others), its lanes combined in a
 // fixed tree, then C and the output pass (LogSumExp: M + log(sum)).
 func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 	check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
@@ -128,7 +137,11 @@ func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 		}
 		st.M = m
 		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
-		p.RowSum(nil, row, st)
+		if k == RowSoftmax {
+			p.SoftmaxSum(nil, row, st)
+		} else {
+			p.RowSum(nil, row, st)
+		}
 		s, c := combineSum(st)
 		if s != s { // a NaN entry
 			if k == RowLogSumExp {

@@ -41,7 +41,7 @@ func TestRowPassesMatchPrograms(t *testing.T) {
 	}
 	g := fallback.GoRowPasses
 	passes := map[string]fallback.RowPass{
-		ir.RowMax.Name: g.RowMax, ir.RowSum.Name: g.RowSum,
+		ir.RowMax.Name: g.RowMax, ir.RowSum.Name: g.RowSum, ir.SoftmaxSum.Name: g.SoftmaxSum,
 		ir.SoftmaxOut.Name: g.SoftmaxOut, ir.LogSoftmaxOut.Name: g.LogSoftmaxOut,
 	}
 	for _, p := range ir.RowPasses {

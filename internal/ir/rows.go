@@ -13,8 +13,9 @@ const RowSignature = "func(dst, x []float32, st *kernels.Row)"
 
 // A RowKernel is one row kernel of the public API (Softmax, LogSoftmax,
 // LogSumExp): the passes its public function runs over each row, in
-// order. The first two are RowMax and RowSum for all of them; package
-// fallback combines their lanes and computes M and C between passes.
+// order: RowMax, a sum (RowSum, or Softmax's SoftmaxSum) and an output
+// pass; package fallback combines the lanes and computes M and C between
+// passes.
 type RowKernel struct {
 	Name   string
 	Passes []*Program
@@ -28,17 +29,18 @@ type RowKernel struct {
 var (
 	RowMax        = rowMaxProgram()
 	RowSum        = rowSumProgram()
+	SoftmaxSum    = softmaxSumProgram()
 	SoftmaxOut    = softmaxOutProgram()
 	LogSoftmaxOut = logSoftmaxOutProgram()
 )
 
 // RowPasses lists every row pass once, in the order the generators emit
 // them.
-var RowPasses = []*Program{RowMax, RowSum, SoftmaxOut, LogSoftmaxOut}
+var RowPasses = []*Program{RowMax, RowSum, SoftmaxSum, SoftmaxOut, LogSoftmaxOut}
 
 // RowKernels lists the row kernels in API order.
 var RowKernels = []*RowKernel{
-	{"Softmax", []*Program{RowMax, RowSum, SoftmaxOut}, func(dst, x []float32, cols int) {
+	{"Softmax", []*Program{RowMax, SoftmaxSum, SoftmaxOut}, func(dst, x []float32, cols int) {
 		for r := 0; r < len(x); r += cols {
 			row, out := x[r:r+cols], dst[r:r+cols]
 			m, s := naiveMax(row), float32(0)
@@ -120,6 +122,15 @@ func rowSumProgram() *Program {
 		kernels.RowExpT6, kernels.RowExpT5, kernels.RowExpT4, kernels.RowExpT3, 0.5, 1, 1)
 	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
 	b.d(OpRedSum, b.d(OpMul, s, e))
+	return p
+}
+
+// softmaxSumProgram: RowSum with expD (relative error 2^-28.3): Softmax
+// divides by the sum, which needs its relative precision only, not
+// RowSum's where a log of it cancels.
+func softmaxSumProgram() *Program {
+	p, b := newRowPass("SoftmaxSum")
+	b.d(OpRedSum, b.expD(b.d(OpMax, b.rowDiff(), b.c(kernels.RowExpClamp))))
 	return p
 }
 
