@@ -1,7 +1,8 @@
 // Package rectify provides fast, exact activation kernels over []float32:
 // ReLU, LeakyReLU, PReLU, ELU, SELU, Softplus, Sigmoid, Tanh, SiLU, GELU,
-// GELUTanh and Exp, as drop-in replacements for the loops that Go
-// inference code writes by hand.
+// GELUTanh and Exp, and the row kernels Softmax, LogSoftmax and LogSumExp,
+// as drop-in replacements for the loops that Go inference code writes by
+// hand.
 //
 // # Kernels
 //
@@ -10,6 +11,11 @@
 // and x must have the same length; dst may be x itself (in place), but any
 // other overlap panics, as does a length mismatch. The functions allocate
 // nothing, start no goroutines and are safe for concurrent use.
+//
+// The row kernels take x as len(x)/cols contiguous rows of cols elements;
+// their sums have one fixed order (16 interleaved compensated float64
+// partial sums, combined pairwise), so they too give the same bits on
+// every path.
 //
 // # Accuracy
 //
