@@ -38,7 +38,7 @@ func goldenRows() [][]float32 {
 		}
 	}
 	inf, nan := float32(math.Inf(1)), float32(math.NaN())
-	return append(rows, []float32{-inf, -inf}, []float32{1, nan, 2}, []float32{inf, 1}, []float32{0, -0.0, 1e-30})
+	return append(rows, []float32{-inf, -inf}, []float32{1, nan, 2}, []float32{inf, 1}, []float32{0, float32(math.Copysign(0, -1)), 1e-30})
 }
 
 func hexRow(v []float32) string {

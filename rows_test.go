@@ -177,7 +177,8 @@ func TestRowsSemantics(t *testing.T) {
 		{"Softmax", []float32{-inf, -inf}, []float32{qnan, qnan}},
 		{"Softmax", []float32{1, nan}, []float32{qnan, qnan}},
 		{"Softmax", []float32{1, inf}, []float32{qnan, qnan}},
-		{"Softmax", []float32{-0.0, 0}, []float32{0.5, 0.5}},
+		{"Softmax", []float32{float32(math.Copysign(0, -1)), 0}, []float32{0.5, 0.5}},
+		{"LogSoftmax", []float32{float32(math.Copysign(0, -1)), float32(math.Inf(-1))}, []float32{float32(math.Copysign(0, -1)), -inf}}, // x - max = -0 - +0
 		{"Softmax", []float32{math.MaxFloat32, -math.MaxFloat32}, []float32{1, 0}},
 		{"LogSoftmax", []float32{5}, []float32{0}},
 		{"LogSoftmax", []float32{3, -inf}, []float32{0, -inf}},

@@ -331,6 +331,7 @@ type Row struct {
 	Sum  [RowLanes]float64 // the compensated sum of each lane: Sum + Comp
 	Comp [RowLanes]float64
 	M    float32
+	_    [4]byte // C at RowCOff on 32-bit architectures too
 	C    float64
 }
 
