@@ -2788,3 +2788,1012 @@ lanes1:
 	VST1.P V1.S[2], 4(R0)
 done:
 	RET
+
+// func reluGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 4 vectors (16 elements) per iteration, 53 instructions, 3.31 per element; 24 vector registers.
+TEXT ·reluGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	VEOR V29.B16, V29.B16, V29.B16
+	MOVW $0x3f800000, R3
+	VDUP R3, V28.S4
+	SUBS $16, R2, R2
+	BLT vector
+loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R5), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0d7a8 // fsub v8.4s, v29.4s, v0.4s
+	WORD $0x4ea1d7a9 // fsub v9.4s, v29.4s, v1.4s
+	WORD $0x4ea2d7aa // fsub v10.4s, v29.4s, v2.4s
+	WORD $0x4ea3d7ab // fsub v11.4s, v29.4s, v3.4s
+	WORD $0x4ea0e90c // fcmlt v12.4s, v8.4s, #0.0
+	WORD $0x4ea0e92d // fcmlt v13.4s, v9.4s, #0.0
+	WORD $0x4ea0e94e // fcmlt v14.4s, v10.4s, #0.0
+	WORD $0x4ea0e96f // fcmlt v15.4s, v11.4s, #0.0
+	VBSL V29.B16, V28.B16, V12.B16
+	VBSL V29.B16, V28.B16, V13.B16
+	VBSL V29.B16, V28.B16, V14.B16
+	VBSL V29.B16, V28.B16, V15.B16
+	WORD $0x6e2cdc8c // fmul v12.4s, v4.4s, v12.4s
+	WORD $0x6e2ddcad // fmul v13.4s, v5.4s, v13.4s
+	WORD $0x6e2edcce // fmul v14.4s, v6.4s, v14.4s
+	WORD $0x6e2fdcef // fmul v15.4s, v7.4s, v15.4s
+	WORD $0x4e2ce588 // fcmeq v8.4s, v12.4s, v12.4s
+	WORD $0x4e2de5a9 // fcmeq v9.4s, v13.4s, v13.4s
+	WORD $0x4e2ee5ca // fcmeq v10.4s, v14.4s, v14.4s
+	WORD $0x4e2fe5eb // fcmeq v11.4s, v15.4s, v15.4s
+	VBSL V31.B16, V12.B16, V8.B16
+	VBSL V31.B16, V13.B16, V9.B16
+	VBSL V31.B16, V14.B16, V10.B16
+	VBSL V31.B16, V15.B16, V11.B16
+	WORD $0x4e24e48c // fcmeq v12.4s, v4.4s, v4.4s
+	WORD $0x4e25e4ae // fcmeq v14.4s, v5.4s, v5.4s
+	WORD $0x4e26e4d0 // fcmeq v16.4s, v6.4s, v6.4s
+	WORD $0x4e27e4f2 // fcmeq v18.4s, v7.4s, v7.4s
+	VORR V30.B16, V4.B16, V13.B16
+	VORR V30.B16, V5.B16, V15.B16
+	VORR V30.B16, V6.B16, V17.B16
+	VORR V30.B16, V7.B16, V19.B16
+	VBSL V13.B16, V8.B16, V12.B16
+	VBSL V15.B16, V9.B16, V14.B16
+	VBSL V17.B16, V10.B16, V16.B16
+	VBSL V19.B16, V11.B16, V18.B16
+	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
+	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
+	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
+	WORD $0x4e23e467 // fcmeq v7.4s, v3.4s, v3.4s
+	VORR V30.B16, V0.B16, V8.B16
+	VORR V30.B16, V1.B16, V9.B16
+	VORR V30.B16, V2.B16, V10.B16
+	VORR V30.B16, V3.B16, V11.B16
+	VBSL V8.B16, V12.B16, V4.B16
+	VBSL V9.B16, V14.B16, V5.B16
+	VBSL V10.B16, V16.B16, V6.B16
+	VBSL V11.B16, V18.B16, V7.B16
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUBS $16, R2, R2
+	BGE loop
+vector:
+	ADD $16, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x4ea0d7a2 // fsub v2.4s, v29.4s, v0.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V29.B16, V28.B16, V3.B16
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	WORD $0x4ea0d7a2 // fsub v2.4s, v29.4s, v0.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V29.B16, V28.B16, V3.B16
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+// func leakyReLUGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 4 vectors (16 elements) per iteration, 53 instructions, 3.31 per element; 25 vector registers.
+TEXT ·leakyReLUGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	FMOVS alpha+72(FP), F29
+	VDUP V29.S[0], V29.S4
+	VEOR V28.B16, V28.B16, V28.B16
+	MOVW $0x3f800000, R3
+	VDUP R3, V27.S4
+	SUBS $16, R2, R2
+	BLT vector
+loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R5), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0d788 // fsub v8.4s, v28.4s, v0.4s
+	WORD $0x4ea1d789 // fsub v9.4s, v28.4s, v1.4s
+	WORD $0x4ea2d78a // fsub v10.4s, v28.4s, v2.4s
+	WORD $0x4ea3d78b // fsub v11.4s, v28.4s, v3.4s
+	WORD $0x4ea0e90c // fcmlt v12.4s, v8.4s, #0.0
+	WORD $0x4ea0e92d // fcmlt v13.4s, v9.4s, #0.0
+	WORD $0x4ea0e94e // fcmlt v14.4s, v10.4s, #0.0
+	WORD $0x4ea0e96f // fcmlt v15.4s, v11.4s, #0.0
+	VBSL V29.B16, V27.B16, V12.B16
+	VBSL V29.B16, V27.B16, V13.B16
+	VBSL V29.B16, V27.B16, V14.B16
+	VBSL V29.B16, V27.B16, V15.B16
+	WORD $0x6e2cdc8c // fmul v12.4s, v4.4s, v12.4s
+	WORD $0x6e2ddcad // fmul v13.4s, v5.4s, v13.4s
+	WORD $0x6e2edcce // fmul v14.4s, v6.4s, v14.4s
+	WORD $0x6e2fdcef // fmul v15.4s, v7.4s, v15.4s
+	WORD $0x4e2ce588 // fcmeq v8.4s, v12.4s, v12.4s
+	WORD $0x4e2de5a9 // fcmeq v9.4s, v13.4s, v13.4s
+	WORD $0x4e2ee5ca // fcmeq v10.4s, v14.4s, v14.4s
+	WORD $0x4e2fe5eb // fcmeq v11.4s, v15.4s, v15.4s
+	VBSL V31.B16, V12.B16, V8.B16
+	VBSL V31.B16, V13.B16, V9.B16
+	VBSL V31.B16, V14.B16, V10.B16
+	VBSL V31.B16, V15.B16, V11.B16
+	WORD $0x4e24e48c // fcmeq v12.4s, v4.4s, v4.4s
+	WORD $0x4e25e4ae // fcmeq v14.4s, v5.4s, v5.4s
+	WORD $0x4e26e4d0 // fcmeq v16.4s, v6.4s, v6.4s
+	WORD $0x4e27e4f2 // fcmeq v18.4s, v7.4s, v7.4s
+	VORR V30.B16, V4.B16, V13.B16
+	VORR V30.B16, V5.B16, V15.B16
+	VORR V30.B16, V6.B16, V17.B16
+	VORR V30.B16, V7.B16, V19.B16
+	VBSL V13.B16, V8.B16, V12.B16
+	VBSL V15.B16, V9.B16, V14.B16
+	VBSL V17.B16, V10.B16, V16.B16
+	VBSL V19.B16, V11.B16, V18.B16
+	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
+	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
+	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
+	WORD $0x4e23e467 // fcmeq v7.4s, v3.4s, v3.4s
+	VORR V30.B16, V0.B16, V8.B16
+	VORR V30.B16, V1.B16, V9.B16
+	VORR V30.B16, V2.B16, V10.B16
+	VORR V30.B16, V3.B16, V11.B16
+	VBSL V8.B16, V12.B16, V4.B16
+	VBSL V9.B16, V14.B16, V5.B16
+	VBSL V10.B16, V16.B16, V6.B16
+	VBSL V11.B16, V18.B16, V7.B16
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUBS $16, R2, R2
+	BGE loop
+vector:
+	ADD $16, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x4ea0d782 // fsub v2.4s, v28.4s, v0.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V29.B16, V27.B16, V3.B16
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	WORD $0x4ea0d782 // fsub v2.4s, v28.4s, v0.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V29.B16, V27.B16, V3.B16
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA sigmoidGradNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA sigmoidGradNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA sigmoidGradNEONk<>+16(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA sigmoidGradNEONk<>+24(SB)/8, $0x3f81239d380d2856
+DATA sigmoidGradNEONk<>+32(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA sigmoidGradNEONk<>+40(SB)/8, $0x3fa5558f12031910
+DATA sigmoidGradNEONk<>+48(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA sigmoidGradNEONk<>+56(SB)/8, $0x3fc5554916812c8a
+DATA sigmoidGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA sigmoidGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
+DATA sigmoidGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
+DATA sigmoidGradNEONk<>+88(SB)/8, $0x3ff0000000000000
+GLOBL sigmoidGradNEONk<>(SB), RODATA|NOPTR, $96
+
+// func sigmoidGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 1 vectors (4 elements) per iteration, 72 instructions, 18.00 per element; 22 vector registers.
+TEXT ·sigmoidGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD $sigmoidGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V28.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V27.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V26.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V25.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V24.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V23.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V22.S4
+	VEOR V21.B16, V21.B16, V21.B16
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e3cf443 // fmax v3.4s, v2.4s, v28.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617865 // fcvtl2 v5.2d, v3.4s
+	FMOVQ 0(R4), F3
+	FMOVQ 0(R4), F6
+	VFMLA V26.D2, V4.D2, V3.D2
+	VFMLA V26.D2, V5.D2, V6.D2
+	WORD $0x4efbd467 // fsub v7.2d, v3.2d, v27.2d
+	WORD $0x4efbd4c8 // fsub v8.2d, v6.2d, v27.2d
+	VFMLA V25.D2, V7.D2, V4.D2
+	VFMLA V25.D2, V8.D2, V5.D2
+	FMOVQ 16(R4), F7
+	FMOVQ 16(R4), F8
+	VFMLA V4.D2, V24.D2, V7.D2
+	VFMLA V5.D2, V24.D2, V8.D2
+	FMOVQ 32(R4), F9
+	FMOVQ 32(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 48(R4), F7
+	FMOVQ 48(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 64(R4), F9
+	FMOVQ 64(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 80(R4), F7
+	FMOVQ 80(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	VSHL $52, V3.D2, V3.D2
+	VSHL $52, V6.D2, V6.D2
+	WORD $0x6e69dc63 // fmul v3.2d, v3.2d, v9.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x4e63d6e4 // fadd v4.2d, v23.2d, v3.2d
+	WORD $0x4e66d6e5 // fadd v5.2d, v23.2d, v6.2d
+	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
+	WORD $0x6e65fcc6 // fdiv v6.2d, v6.2d, v5.2d
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a7 // cmlt v7.2d, v5.2d, #0
+	VBSL V3.B16, V21.B16, V2.B16
+	VBSL V6.B16, V21.B16, V7.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e3cf443 // fmax v3.4s, v2.4s, v28.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617865 // fcvtl2 v5.2d, v3.4s
+	FMOVQ 0(R4), F3
+	FMOVQ 0(R4), F6
+	VFMLA V26.D2, V4.D2, V3.D2
+	VFMLA V26.D2, V5.D2, V6.D2
+	WORD $0x4efbd467 // fsub v7.2d, v3.2d, v27.2d
+	WORD $0x4efbd4c8 // fsub v8.2d, v6.2d, v27.2d
+	VFMLA V25.D2, V7.D2, V4.D2
+	VFMLA V25.D2, V8.D2, V5.D2
+	FMOVQ 16(R4), F7
+	FMOVQ 16(R4), F8
+	VFMLA V4.D2, V24.D2, V7.D2
+	VFMLA V5.D2, V24.D2, V8.D2
+	FMOVQ 32(R4), F9
+	FMOVQ 32(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 48(R4), F7
+	FMOVQ 48(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 64(R4), F9
+	FMOVQ 64(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 80(R4), F7
+	FMOVQ 80(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	VSHL $52, V3.D2, V3.D2
+	VSHL $52, V6.D2, V6.D2
+	WORD $0x6e69dc63 // fmul v3.2d, v3.2d, v9.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x4e63d6e4 // fadd v4.2d, v23.2d, v3.2d
+	WORD $0x4e66d6e5 // fadd v5.2d, v23.2d, v6.2d
+	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
+	WORD $0x6e65fcc6 // fdiv v6.2d, v6.2d, v5.2d
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a7 // cmlt v7.2d, v5.2d, #0
+	VBSL V3.B16, V21.B16, V2.B16
+	VBSL V6.B16, V21.B16, V7.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA tanhGradNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA tanhGradNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA tanhGradNEONk<>+16(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA tanhGradNEONk<>+24(SB)/8, $0x3f81239d380d2856
+DATA tanhGradNEONk<>+32(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA tanhGradNEONk<>+40(SB)/8, $0x3fa5558f12031910
+DATA tanhGradNEONk<>+48(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA tanhGradNEONk<>+56(SB)/8, $0x3fc5554916812c8a
+DATA tanhGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA tanhGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
+DATA tanhGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
+DATA tanhGradNEONk<>+88(SB)/8, $0x3ff0000000000000
+GLOBL tanhGradNEONk<>(SB), RODATA|NOPTR, $96
+
+// func tanhGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 1 vectors (4 elements) per iteration, 75 instructions, 18.75 per element; 23 vector registers.
+TEXT ·tanhGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD $tanhGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V28.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V27.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V26.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V25.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V24.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V23.D2
+	MOVD $0x4010000000000000, R3 // 4
+	VDUP R3, V22.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V21.S4
+	VEOR V20.B16, V20.B16, V20.B16
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e3cf463 // fmax v3.4s, v3.4s, v28.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617865 // fcvtl2 v5.2d, v3.4s
+	FMOVQ 0(R4), F3
+	FMOVQ 0(R4), F6
+	VFMLA V26.D2, V4.D2, V3.D2
+	VFMLA V26.D2, V5.D2, V6.D2
+	WORD $0x4efbd467 // fsub v7.2d, v3.2d, v27.2d
+	WORD $0x4efbd4c8 // fsub v8.2d, v6.2d, v27.2d
+	VFMLA V25.D2, V7.D2, V4.D2
+	VFMLA V25.D2, V8.D2, V5.D2
+	FMOVQ 16(R4), F7
+	FMOVQ 16(R4), F8
+	VFMLA V4.D2, V24.D2, V7.D2
+	VFMLA V5.D2, V24.D2, V8.D2
+	FMOVQ 32(R4), F9
+	FMOVQ 32(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 48(R4), F7
+	FMOVQ 48(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 64(R4), F9
+	FMOVQ 64(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 80(R4), F7
+	FMOVQ 80(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	VSHL $52, V3.D2, V3.D2
+	VSHL $52, V6.D2, V6.D2
+	WORD $0x6e69dc63 // fmul v3.2d, v3.2d, v9.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x4e63d6e4 // fadd v4.2d, v23.2d, v3.2d
+	WORD $0x4e66d6e5 // fadd v5.2d, v23.2d, v6.2d
+	WORD $0x6e63dec3 // fmul v3.2d, v22.2d, v3.2d
+	WORD $0x6e66dec6 // fmul v6.2d, v22.2d, v6.2d
+	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
+	WORD $0x6e65fcc6 // fdiv v6.2d, v6.2d, v5.2d
+	WORD $0x4e35d442 // fadd v2.4s, v2.4s, v21.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a7 // cmlt v7.2d, v5.2d, #0
+	VBSL V3.B16, V20.B16, V2.B16
+	VBSL V6.B16, V20.B16, V7.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e3cf463 // fmax v3.4s, v3.4s, v28.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617865 // fcvtl2 v5.2d, v3.4s
+	FMOVQ 0(R4), F3
+	FMOVQ 0(R4), F6
+	VFMLA V26.D2, V4.D2, V3.D2
+	VFMLA V26.D2, V5.D2, V6.D2
+	WORD $0x4efbd467 // fsub v7.2d, v3.2d, v27.2d
+	WORD $0x4efbd4c8 // fsub v8.2d, v6.2d, v27.2d
+	VFMLA V25.D2, V7.D2, V4.D2
+	VFMLA V25.D2, V8.D2, V5.D2
+	FMOVQ 16(R4), F7
+	FMOVQ 16(R4), F8
+	VFMLA V4.D2, V24.D2, V7.D2
+	VFMLA V5.D2, V24.D2, V8.D2
+	FMOVQ 32(R4), F9
+	FMOVQ 32(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 48(R4), F7
+	FMOVQ 48(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 64(R4), F9
+	FMOVQ 64(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 80(R4), F7
+	FMOVQ 80(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	VSHL $52, V3.D2, V3.D2
+	VSHL $52, V6.D2, V6.D2
+	WORD $0x6e69dc63 // fmul v3.2d, v3.2d, v9.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x4e63d6e4 // fadd v4.2d, v23.2d, v3.2d
+	WORD $0x4e66d6e5 // fadd v5.2d, v23.2d, v6.2d
+	WORD $0x6e63dec3 // fmul v3.2d, v22.2d, v3.2d
+	WORD $0x6e66dec6 // fmul v6.2d, v22.2d, v6.2d
+	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
+	WORD $0x6e65fcc6 // fdiv v6.2d, v6.2d, v5.2d
+	WORD $0x4e35d442 // fadd v2.4s, v2.4s, v21.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a7 // cmlt v7.2d, v5.2d, #0
+	VBSL V3.B16, V20.B16, V2.B16
+	VBSL V6.B16, V20.B16, V7.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA siluGradNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA siluGradNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA siluGradNEONk<>+16(SB)/8, $0x3e21eed8eff8d898 // 2.08767569878681e-09
+DATA siluGradNEONk<>+24(SB)/8, $0x3e21eed8eff8d898
+DATA siluGradNEONk<>+32(SB)/8, $0x3e5ae64567f544e4 // 2.505210838544172e-08
+DATA siluGradNEONk<>+40(SB)/8, $0x3e5ae64567f544e4
+DATA siluGradNEONk<>+48(SB)/8, $0x3e927e4fb7789f5c // 2.755731922398589e-07
+DATA siluGradNEONk<>+56(SB)/8, $0x3e927e4fb7789f5c
+DATA siluGradNEONk<>+64(SB)/8, $0x3ec71de3a556c734 // 2.7557319223985893e-06
+DATA siluGradNEONk<>+72(SB)/8, $0x3ec71de3a556c734
+DATA siluGradNEONk<>+80(SB)/8, $0x3efa01a01a01a01a // 2.48015873015873e-05
+DATA siluGradNEONk<>+88(SB)/8, $0x3efa01a01a01a01a
+DATA siluGradNEONk<>+96(SB)/8, $0x3f2a01a01a01a01a // 0.0001984126984126984
+DATA siluGradNEONk<>+104(SB)/8, $0x3f2a01a01a01a01a
+DATA siluGradNEONk<>+112(SB)/8, $0x3f56c16c16c16c17 // 0.001388888888888889
+DATA siluGradNEONk<>+120(SB)/8, $0x3f56c16c16c16c17
+DATA siluGradNEONk<>+128(SB)/8, $0x3f81111111111111 // 0.008333333333333333
+DATA siluGradNEONk<>+136(SB)/8, $0x3f81111111111111
+DATA siluGradNEONk<>+144(SB)/8, $0x3fa5555555555555 // 0.041666666666666664
+DATA siluGradNEONk<>+152(SB)/8, $0x3fa5555555555555
+DATA siluGradNEONk<>+160(SB)/8, $0x3fc5555555555555 // 0.16666666666666666
+DATA siluGradNEONk<>+168(SB)/8, $0x3fc5555555555555
+DATA siluGradNEONk<>+176(SB)/8, $0x3fe0000000000000 // 0.5
+DATA siluGradNEONk<>+184(SB)/8, $0x3fe0000000000000
+DATA siluGradNEONk<>+192(SB)/8, $0x3ff0000000000000 // 1
+DATA siluGradNEONk<>+200(SB)/8, $0x3ff0000000000000
+GLOBL siluGradNEONk<>(SB), RODATA|NOPTR, $208
+
+// func siluGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 1 vectors (4 elements) per iteration, 117 instructions, 29.25 per element; 24 vector registers.
+TEXT ·siluGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD $siluGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0x442f0000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V28.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V27.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V26.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V25.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V24.D2
+	MOVD $0x3de6124613a86d09, R3 // 1.6059043836821613e-10
+	VDUP R3, V23.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V22.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V21.S4
+	VEOR V20.B16, V20.B16, V20.B16
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x4ebdf402 // fmin v2.4s, v0.4s, v29.4s
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	VORR V27.B16, V2.B16, V2.B16
+	WORD $0x0e617845 // fcvtl v5.2d, v2.2s
+	WORD $0x4e617846 // fcvtl2 v6.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F7
+	VFMLA V25.D2, V5.D2, V2.D2
+	VFMLA V25.D2, V6.D2, V7.D2
+	WORD $0x4efad448 // fsub v8.2d, v2.2d, v26.2d
+	WORD $0x4efad4e9 // fsub v9.2d, v7.2d, v26.2d
+	VFMLA V24.D2, V8.D2, V5.D2
+	VFMLA V24.D2, V9.D2, V6.D2
+	FMOVQ 16(R4), F8
+	FMOVQ 16(R4), F9
+	VFMLA V5.D2, V23.D2, V8.D2
+	VFMLA V6.D2, V23.D2, V9.D2
+	FMOVQ 32(R4), F10
+	FMOVQ 32(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 48(R4), F8
+	FMOVQ 48(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 64(R4), F10
+	FMOVQ 64(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 96(R4), F10
+	FMOVQ 96(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 112(R4), F8
+	FMOVQ 112(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 128(R4), F10
+	FMOVQ 128(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 144(R4), F8
+	FMOVQ 144(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 160(R4), F10
+	FMOVQ 160(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 176(R4), F8
+	FMOVQ 176(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 192(R4), F10
+	FMOVQ 192(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 192(R4), F8
+	FMOVQ 192(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
+	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
+	WORD $0x4e62d6c5 // fadd v5.2d, v22.2d, v2.2d
+	WORD $0x4e67d6c6 // fadd v6.2d, v22.2d, v7.2d
+	VMOV V5.B16, V8.B16
+	VMOV V6.B16, V9.B16
+	VFMLA V2.D2, V3.D2, V8.D2
+	VFMLA V7.D2, V4.D2, V9.D2
+	WORD $0x4e63d6ca // fadd v10.2d, v22.2d, v3.2d
+	WORD $0x4e64d6cb // fadd v11.2d, v22.2d, v4.2d
+	WORD $0x4e62d54a // fadd v10.2d, v10.2d, v2.2d
+	WORD $0x4e67d56b // fadd v11.2d, v11.2d, v7.2d
+	WORD $0x6e6adc42 // fmul v2.2d, v2.2d, v10.2d
+	WORD $0x6e6bdce7 // fmul v7.2d, v7.2d, v11.2d
+	WORD $0x4ee0a86a // cmlt v10.2d, v3.2d, #0
+	WORD $0x4ee0a88b // cmlt v11.2d, v4.2d, #0
+	VBSL V8.B16, V2.B16, V10.B16
+	VBSL V9.B16, V7.B16, V11.B16
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e66dcc6 // fmul v6.2d, v6.2d, v6.2d
+	WORD $0x6e65fd4a // fdiv v10.2d, v10.2d, v5.2d
+	WORD $0x6e66fd6b // fdiv v11.2d, v11.2d, v6.2d
+	WORD $0x4e35d402 // fadd v2.4s, v0.4s, v21.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	WORD $0x4ee0a862 // cmlt v2.2d, v3.2d, #0
+	WORD $0x4ee0a885 // cmlt v5.2d, v4.2d, #0
+	VBSL V10.B16, V20.B16, V2.B16
+	VBSL V11.B16, V20.B16, V5.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	WORD $0x4ebdf402 // fmin v2.4s, v0.4s, v29.4s
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	VORR V27.B16, V2.B16, V2.B16
+	WORD $0x0e617845 // fcvtl v5.2d, v2.2s
+	WORD $0x4e617846 // fcvtl2 v6.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F7
+	VFMLA V25.D2, V5.D2, V2.D2
+	VFMLA V25.D2, V6.D2, V7.D2
+	WORD $0x4efad448 // fsub v8.2d, v2.2d, v26.2d
+	WORD $0x4efad4e9 // fsub v9.2d, v7.2d, v26.2d
+	VFMLA V24.D2, V8.D2, V5.D2
+	VFMLA V24.D2, V9.D2, V6.D2
+	FMOVQ 16(R4), F8
+	FMOVQ 16(R4), F9
+	VFMLA V5.D2, V23.D2, V8.D2
+	VFMLA V6.D2, V23.D2, V9.D2
+	FMOVQ 32(R4), F10
+	FMOVQ 32(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 48(R4), F8
+	FMOVQ 48(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 64(R4), F10
+	FMOVQ 64(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 96(R4), F10
+	FMOVQ 96(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 112(R4), F8
+	FMOVQ 112(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 128(R4), F10
+	FMOVQ 128(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 144(R4), F8
+	FMOVQ 144(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 160(R4), F10
+	FMOVQ 160(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 176(R4), F8
+	FMOVQ 176(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 192(R4), F10
+	FMOVQ 192(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 192(R4), F8
+	FMOVQ 192(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
+	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
+	WORD $0x4e62d6c5 // fadd v5.2d, v22.2d, v2.2d
+	WORD $0x4e67d6c6 // fadd v6.2d, v22.2d, v7.2d
+	VMOV V5.B16, V8.B16
+	VMOV V6.B16, V9.B16
+	VFMLA V2.D2, V3.D2, V8.D2
+	VFMLA V7.D2, V4.D2, V9.D2
+	WORD $0x4e63d6ca // fadd v10.2d, v22.2d, v3.2d
+	WORD $0x4e64d6cb // fadd v11.2d, v22.2d, v4.2d
+	WORD $0x4e62d54a // fadd v10.2d, v10.2d, v2.2d
+	WORD $0x4e67d56b // fadd v11.2d, v11.2d, v7.2d
+	WORD $0x6e6adc42 // fmul v2.2d, v2.2d, v10.2d
+	WORD $0x6e6bdce7 // fmul v7.2d, v7.2d, v11.2d
+	WORD $0x4ee0a86a // cmlt v10.2d, v3.2d, #0
+	WORD $0x4ee0a88b // cmlt v11.2d, v4.2d, #0
+	VBSL V8.B16, V2.B16, V10.B16
+	VBSL V9.B16, V7.B16, V11.B16
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e66dcc6 // fmul v6.2d, v6.2d, v6.2d
+	WORD $0x6e65fd4a // fdiv v10.2d, v10.2d, v5.2d
+	WORD $0x6e66fd6b // fdiv v11.2d, v11.2d, v6.2d
+	WORD $0x4e35d402 // fadd v2.4s, v0.4s, v21.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	WORD $0x4ee0a862 // cmlt v2.2d, v3.2d, #0
+	WORD $0x4ee0a885 // cmlt v5.2d, v4.2d, #0
+	VBSL V10.B16, V20.B16, V2.B16
+	VBSL V11.B16, V20.B16, V5.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET

@@ -30,6 +30,11 @@ var Public = []Func{
 	func(d, x, _ []float32, _ float32) { rectify.GELU(d, x) },
 	func(d, x, _ []float32, _ float32) { rectify.GELUTanh(d, x) },
 	func(d, x, _ []float32, _ float32) { rectify.Exp(d, x) },
+	func(d, x, y []float32, _ float32) { rectify.ReLUGrad(d, x, y) },
+	rectify.LeakyReLUGrad,
+	func(d, x, y []float32, _ float32) { rectify.SigmoidGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { rectify.TanhGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { rectify.SiLUGrad(d, x, y) },
 }
 
 // Fallback are the pure-Go functions, indexed as ir.Kernels.
@@ -46,4 +51,9 @@ var Fallback = []Func{
 	func(d, x, _ []float32, _ float32) { fallback.GELU(d, x) },
 	func(d, x, _ []float32, _ float32) { fallback.GELUTanh(d, x) },
 	func(d, x, _ []float32, _ float32) { fallback.Exp(d, x) },
+	func(d, x, y []float32, _ float32) { fallback.ReLUGrad(d, x, y) },
+	fallback.LeakyReLUGrad,
+	func(d, x, y []float32, _ float32) { fallback.SigmoidGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { fallback.TanhGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { fallback.SiLUGrad(d, x, y) },
 }

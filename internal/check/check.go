@@ -56,3 +56,23 @@ func fail(fn string, nd, nx int) {
 func failRepeated(fn, name string, nx, ny int) {
 	panic("rectify: " + fn + ": len(x)=" + strconv.Itoa(nx) + " is not a multiple of len(" + name + ")=" + strconv.Itoa(ny))
 }
+
+// Grad panics as Slices does for dst and x, and unless dy has the length
+// of x and either is dst or does not overlap it (x and dy may overlap:
+// both are only read).
+func Grad(fn string, dst, x, dy []float32) {
+	Slices(fn, dst, x)
+	if len(dy) != len(x) {
+		failGrad(fn, len(dy), len(x))
+	}
+	if unsafe.SliceData(dst) != unsafe.SliceData(dy) && overlap(dst, dy) {
+		panic("rectify: " + fn + ": dst and dy overlap (only dst == dy is allowed)")
+	}
+}
+
+// failGrad panics with Grad's message on the lengths.
+//
+//go:noinline
+func failGrad(fn string, ndy, nx int) {
+	panic("rectify: " + fn + ": len(dy)=" + strconv.Itoa(ndy) + " != len(x)=" + strconv.Itoa(nx))
+}

@@ -1,0 +1,94 @@
+package rectify
+
+import (
+	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/check"
+	"github.com/rectify-go/rectify/internal/dispatch"
+)
+
+// The gradient functions set dx[i] = dy[i] * f'(x[i]) from the forward
+// input x and the incoming gradient dy. Those that compute (all but
+// ReLUGrad and LeakyReLUGrad) evaluate f'(x) in float64 and round the
+// product with dy once to float64, then to float32.
+//
+// NaNs, on every path: a NaN x gives x quieted (bits | 0x00400000); else a
+// NaN dy gives dy quieted; else a NaN product (dy infinite where f'(x) is
+// 0, or alpha NaN) gives the quiet NaN 0x7fc00000.
+//
+// dx, x and dy must have the same length, else the call panics naming the
+// lengths; dx may be x or dy itself, but any other overlap of dx with x or
+// dy panics (x and dy may overlap each other).
+
+// grad runs the gradient kernel k: the fallback below its cut-off, else
+// the kernel of the level in use.
+func grad(k kernelID, dx, x, dy []float32, alpha float32) {
+	check.Grad(kernelNames[k], dx, x, dy)
+	run2(dispatch.Selected(), k, dx, x, dy, alpha)
+}
+
+// ReLUGrad sets dx[i] = x[i] > 0 ? dy[i] : 0*dy[i] for every i: ReLU'(0)
+// is 0, as in PyTorch. It is exact (one float32 multiplication by 1 or
+// +0): dy passes unchanged where x > 0; where x <= 0 the result is a zero
+// of dy's sign, and the canonical NaN for an infinite dy.
+func ReLUGrad(dx, x, dy []float32) {
+	if len(x) < cutoffs[kReLUGrad] {
+		fallback.ReLUGrad(dx, x, dy)
+		return
+	}
+	grad(kReLUGrad, dx, x, dy, 0)
+}
+
+// LeakyReLUGrad sets dx[i] = dy[i] * (x[i] > 0 ? 1 : alpha) for every i:
+// LeakyReLU'(0) is alpha, as in PyTorch. It is exact: one float32
+// multiplication rounded to nearest even, for any finite or infinite
+// alpha.
+func LeakyReLUGrad(dx, x, dy []float32, alpha float32) {
+	if len(x) < cutoffs[kLeakyReLUGrad] {
+		fallback.LeakyReLUGrad(dx, x, dy, alpha)
+		return
+	}
+	grad(kLeakyReLUGrad, dx, x, dy, alpha)
+}
+
+// SigmoidGrad sets dx[i] = dy[i] * s(1 - s), s = sigmoid(x[i]), for every
+// i, computed as e/(1+e)^2 with e = exp(-|x|).
+//
+// Every result is within 1 ULP of dy*f'(x) (measured maximum MAXULP ULP
+// over all 2^32 x with dy = 1). ±0 gives dy/4; ±Inf gives dy*0 (a NaN for
+// an infinite dy); tiny products are computed, not flushed.
+func SigmoidGrad(dx, x, dy []float32) {
+	if len(x) < cutoffs[kSigmoidGrad] {
+		fallback.SigmoidGrad(dx, x, dy)
+		return
+	}
+	grad(kSigmoidGrad, dx, x, dy, 0)
+}
+
+// TanhGrad sets dx[i] = dy[i] * (1 - tanh(x[i])^2) for every i, computed
+// as 4e/(1+e)^2 with e = exp(-2|x|).
+//
+// Every result is within 1 ULP of dy*f'(x) (measured maximum MAXULP ULP
+// over all 2^32 x with dy = 1). ±0 gives dy; ±Inf gives dy*0 (a NaN for
+// an infinite dy).
+func TanhGrad(dx, x, dy []float32) {
+	if len(x) < cutoffs[kTanhGrad] {
+		fallback.TanhGrad(dx, x, dy)
+		return
+	}
+	grad(kTanhGrad, dx, x, dy, 0)
+}
+
+// SiLUGrad sets dx[i] = dy[i] * s(1 + x(1 - s)), s = sigmoid(x), x =
+// x[i], for every i: the derivative of SiLU.
+//
+// Every result is within 1 ULP of dy*f'(x) (measured maximum MAXULP ULP
+// over all 2^32 x with dy = 1), also around x = -1.2785, where f' crosses
+// zero. ±0 gives dy/2; +Inf gives dy; -Inf gives dy*0 (a NaN for an
+// infinite dy).
+func SiLUGrad(dx, x, dy []float32) {
+	if len(x) < cutoffs[kSiLUGrad] {
+		fallback.SiLUGrad(dx, x, dy)
+		return
+	}
+	grad(kSiLUGrad, dx, x, dy, 0)
+}

@@ -1,0 +1,52 @@
+package rectify_test
+
+import (
+	"fmt"
+
+	"github.com/rectify-go/rectify"
+)
+
+func ExampleReLUGrad() {
+	x := []float32{-2, 0, 0.5, 3}
+	dy := []float32{1, 1, 1, -2}
+	dx := make([]float32, len(x))
+	rectify.ReLUGrad(dx, x, dy)
+	fmt.Println(dx)
+	// Output: [0 0 1 -2]
+}
+
+func ExampleLeakyReLUGrad() {
+	x := []float32{-2, 0, 0.5, 3}
+	dy := []float32{1, 1, 1, -2}
+	rectify.LeakyReLUGrad(dy, x, dy, 0.1) // in place, over dy
+	fmt.Println(dy)
+	// Output: [0.1 0.1 1 -2]
+}
+
+func ExampleSigmoidGrad() {
+	// Forward y = Sigmoid(x); backward dx = dy * y(1-y), from x.
+	x := []float32{-4, 0, 1, 4}
+	dy := []float32{1, 1, 2, 1}
+	dx := make([]float32, len(x))
+	rectify.SigmoidGrad(dx, x, dy)
+	fmt.Println(dx)
+	// Output: [0.017662706 0.25 0.39322385 0.017662706]
+}
+
+func ExampleTanhGrad() {
+	x := []float32{-1, 0, 0.5, 10}
+	dy := []float32{1, 1, 1, 1}
+	dx := make([]float32, len(x))
+	rectify.TanhGrad(dx, x, dy)
+	fmt.Println(dx)
+	// Output: [0.41997433 1 0.7864477 8.244615e-09]
+}
+
+func ExampleSiLUGrad() {
+	x := []float32{-4, -1.2785, 0, 2}
+	dy := []float32{1, 1, 1, 1}
+	dx := make([]float32, len(x))
+	rectify.SiLUGrad(dx, x, dy)
+	fmt.Println(dx)
+	// Output: [-0.052664615 -7.714301e-06 0.5 1.0907842]
+}
