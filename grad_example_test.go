@@ -50,3 +50,30 @@ func ExampleSiLUGrad() {
 	fmt.Println(dx)
 	// Output: [-0.052664615 -7.714301e-06 0.5 1.0907842]
 }
+
+func ExampleELUGrad() {
+	x := []float32{-2, 0, 0.5}
+	dy := []float32{1, 1, 3}
+	dx := make([]float32, len(x))
+	rectify.ELUGrad(dx, x, dy, 1)
+	fmt.Println(dx)
+	// Output: [0.13533528 1 3]
+}
+
+func ExampleSELUGrad() {
+	x := []float32{-2, 0, 0.5}
+	dy := []float32{1, 1, 1}
+	dx := make([]float32, len(x))
+	rectify.SELUGrad(dx, x, dy)
+	fmt.Println(dx)
+	// Output: [0.23793288 1.7580993 1.050701]
+}
+
+func ExampleSoftplusGrad() {
+	x := []float32{-2, 0, 3}
+	dy := []float32{1, 1, 1}
+	dx := make([]float32, len(x))
+	rectify.SoftplusGrad(dx, x, dy)
+	fmt.Println(dx)
+	// Output: [0.11920292 0.5 0.95257413]
+}

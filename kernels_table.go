@@ -23,6 +23,9 @@ const (
 	kSigmoidGrad
 	kTanhGrad
 	kSiLUGrad
+	kELUGrad
+	kSELUGrad
+	kSoftplusGrad
 	numKernels
 )
 
@@ -45,6 +48,9 @@ var kernelNames = [numKernels]string{
 	"SigmoidGrad",
 	"TanhGrad",
 	"SiLUGrad",
+	"ELUGrad",
+	"SELUGrad",
+	"SoftplusGrad",
 }
 
 // cutoffs are the lengths below which a public function calls its Go
@@ -64,6 +70,9 @@ var cutoffs = [numKernels]int{
 	1,
 	8,
 	8,
+	1,
+	1,
+	1,
 	1,
 	1,
 	1,
@@ -89,6 +98,9 @@ var genericSet = &kernelSet{
 	nil, // SigmoidGrad: two inputs (call2)
 	nil, // TanhGrad: two inputs (call2)
 	nil, // SiLUGrad: two inputs (call2)
+	nil, // ELUGrad: two inputs (call2)
+	nil, // SELUGrad: two inputs (call2)
+	nil, // SoftplusGrad: two inputs (call2)
 }
 
 // generic2 runs two-input kernel k in pure Go (package fallback) on
@@ -111,5 +123,11 @@ func generic2(k kernelID, dst, x, y []float32, alpha float32) {
 		fallback.TanhGrad(dst, x, y)
 	case kSiLUGrad:
 		fallback.SiLUGrad(dst, x, y)
+	case kELUGrad:
+		fallback.ELUGrad(dst, x, y, alpha)
+	case kSELUGrad:
+		fallback.SELUGrad(dst, x, y)
+	case kSoftplusGrad:
+		fallback.SoftplusGrad(dst, x, y)
 	}
 }

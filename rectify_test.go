@@ -418,6 +418,31 @@ func TestSemantics(t *testing.T) {
 		{"SiLUGrad", 0, 0xbfa3a5e3, 0x3f800000, 0xb7016cac},                        // -1.2785: next to the zero of SiLU'
 		{"SiLUGrad", 0, 0xc2c80000, 0x3f800000, 0x80000a44},                        // -100: subnormal, negative
 		{"SiLUGrad", 0, 0x41200000, 0x3f800000, 0x3f800d63},                        // 10: above 1
+		{"ELUGrad", 1, 0x00000000, 0x40000000, 0x40000000},                         // ELU'(0) = alpha
+		{"ELUGrad", 0.01, 0x80000000, 0x3f800000, 0x3c23d70a},                      // -0: alpha
+		{"ELUGrad", 1, 0x00000001, 0x40400000, 0x40400000},                         // x > 0: dy
+		{"ELUGrad", 1, 0xbf800000, 0x3f800000, 0x3ebc5ab2},                         // -1: e^-1
+		{"ELUGrad", 1, 0xc2c80000, 0x3f800000, 0x0000001b},                         // -100: subnormal
+		{"ELUGrad", 1, 0xff800000, 0x3f800000, 0x00000000},                         // -Inf: 0*dy
+		{"ELUGrad", 1, 0xff800000, 0xff800000, 0x7fc00000},                         // -Inf, dy -Inf: 0*Inf
+		{"ELUGrad", 1, 0x7f800000, 0xff800000, 0xff800000},                         // +Inf: dy
+		{"ELUGrad", float32(math.NaN()), 0xbf800000, 0x3f800000, 0x7fc00000},       // alpha NaN
+		{"ELUGrad", float32(math.NaN()), 0x3f800000, 0x3f800000, 0x3f800000},       // alpha not used for x > 0
+		{"SELUGrad", 0, 0x40400000, 0x3f800000, 0x3f867d5f},                        // x > 0: lambda
+		{"SELUGrad", 0, 0x00000000, 0x3f800000, 0x3fe10966},                        // SELU'(0) = lambda*alpha
+		{"SELUGrad", 0, 0xbf800000, 0x3f800000, 0x3f2592a1},                        // -1
+		{"SELUGrad", 0, 0xc2c80000, 0x3f800000, 0x0000002f},                        // -100: subnormal
+		{"SELUGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                        // -Inf, dy Inf: 0*Inf
+		{"SELUGrad", 0, 0x7f800000, 0x7f800000, 0x7f800000},                        // +Inf, dy Inf: Inf
+		{"SoftplusGrad", 0, 0x00000000, 0x3f800000, 0x3f000000},                    // 1/2
+		{"SoftplusGrad", 0, 0x80000000, 0x40000000, 0x3f800000},                    // -0: dy/2
+		{"SoftplusGrad", 0, 0xbf800000, 0x3f800000, 0x3e89b2b1},                    // -1
+		{"SoftplusGrad", 0, 0x40400000, 0x3f800000, 0x3f73dbe6},                    // 3
+		{"SoftplusGrad", 0, 0xc2c80000, 0x3f800000, 0x0000001b},                    // -100: subnormal
+		{"SoftplusGrad", 0, 0x7f800000, 0xc0000000, 0xc0000000},                    // +Inf: dy
+		{"SoftplusGrad", 0, 0xff800000, 0x3f800000, 0x00000000},                    // -Inf: 0*dy
+		{"SoftplusGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                    // -Inf, dy Inf: 0*Inf
+		{"SoftplusGrad", 0, 0x41a00000, 0x3f800000, 0x3f800000},                    // 20: rounds to 1
 	} {
 		cases = append(cases, semCase{k: c.k, alpha: c.alpha, x: c.x, s: c.dy, y: c.y})
 	}

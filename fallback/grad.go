@@ -125,3 +125,56 @@ func SiLUGrad(dx, x, dy []float32) {
 		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
 	}
 }
+
+// gtZero returns x > 0 ? a : b, as the kernels' select on the sign of 0 - x.
+func gtZero(x float32, a, b float64) float64 {
+	if math.Signbit(float64(0 - x)) {
+		return a
+	}
+	return b
+}
+
+// ELUGrad is rectify.ELUGrad in pure Go: dx[i] = dy[i] * (x[i] > 0 ? 1 :
+// alpha*exp(x[i])).
+func ELUGrad(dx, x, dy []float32, alpha float32) {
+	check.Grad("ELUGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	a := float64(alpha)
+	for i, v := range x {
+		e := expD(float64(max(v, kernels.GradClamp)))
+		g := gtZero(v, 1, float64(a*e))
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+	}
+}
+
+// SELUGrad is rectify.SELUGrad in pure Go: dx[i] = dy[i] * (x[i] > 0 ?
+// lambda : lambda*alpha*exp(x[i])).
+func SELUGrad(dx, x, dy []float32) {
+	check.Grad("SELUGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		e := expD(float64(max(v, kernels.GradClamp)))
+		g := gtZero(v, kernels.SELULambda, float64(kernels.SELULambda*kernels.SELUAlpha*e))
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+	}
+}
+
+// SoftplusGrad is rectify.SoftplusGrad in pure Go: dx[i] = dy[i] *
+// sigmoid(x[i]), from e = exp(-|x[i]|).
+func SoftplusGrad(dx, x, dy []float32) {
+	check.Grad("SoftplusGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		nax := math.Float32frombits(math.Float32bits(v) | kernels.SignBit)
+		e := expD(float64(max(nax, kernels.GradClamp)))
+		num := 1.0
+		if math.Signbit(float64(v)) {
+			num = e
+		}
+		g := num / (1 + e)
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+	}
+}

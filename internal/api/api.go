@@ -35,6 +35,9 @@ var Public = []Func{
 	func(d, x, y []float32, _ float32) { rectify.SigmoidGrad(d, x, y) },
 	func(d, x, y []float32, _ float32) { rectify.TanhGrad(d, x, y) },
 	func(d, x, y []float32, _ float32) { rectify.SiLUGrad(d, x, y) },
+	rectify.ELUGrad,
+	func(d, x, y []float32, _ float32) { rectify.SELUGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { rectify.SoftplusGrad(d, x, y) },
 }
 
 // Fallback are the pure-Go functions, indexed as ir.Kernels.
@@ -56,4 +59,7 @@ var Fallback = []Func{
 	func(d, x, y []float32, _ float32) { fallback.SigmoidGrad(d, x, y) },
 	func(d, x, y []float32, _ float32) { fallback.TanhGrad(d, x, y) },
 	func(d, x, y []float32, _ float32) { fallback.SiLUGrad(d, x, y) },
+	fallback.ELUGrad,
+	func(d, x, y []float32, _ float32) { fallback.SELUGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { fallback.SoftplusGrad(d, x, y) },
 }

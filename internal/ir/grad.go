@@ -113,3 +113,49 @@ func siluGradProgram() *Program {
 	p.Out = b.gradOut(x, dy, g)
 	return p
 }
+
+// gtZero emits the float64 (x > 0 ? a : b) for the float32 x: the sign
+// bit of 0 - x is set exactly for x > 0 (+0 for x = ±0, a NaN's for a NaN
+// x, which the NaN rule replaces).
+func (b builder) gtZero(x, a, c Value) Value {
+	return b.d(OpSelSign, b.op(OpWiden, F64, b.f(OpSub, b.bits(0), x)), a, c)
+}
+
+// eluGradProgram: ELU'(x) = x > 0 ? 1 : alpha*exp(x) (ELU'(0) = alpha),
+// e = exp(max(x, GradClamp)) in float64; 0 for x = -Inf.
+func eluGradProgram() *Program {
+	p, b := newProgram("ELUGrad", "alpha")
+	x, dy := b.input(0), b.input(1)
+	alpha := b.op(OpWiden, F64, b.emit(Instr{Op: OpParam, Type: F32, Imm: 0}))
+	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, x, b.k(kernels.GradClamp))))
+	g := b.gtZero(x, b.c(1), b.d(OpMul, alpha, e))
+	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}
+
+// seluGradProgram: SELU'(x) = x > 0 ? lambda : lambda*alpha*exp(x)
+// (SELU'(0) = lambda*alpha), in float64 as eluGradProgram.
+func seluGradProgram() *Program {
+	p, b := newProgram("SELUGrad")
+	x, dy := b.input(0), b.input(1)
+	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, x, b.k(kernels.GradClamp))))
+	g := b.gtZero(x, b.c(kernels.SELULambda), b.d(OpMul, b.c(kernels.SELULambda*kernels.SELUAlpha), e))
+	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}
+
+// softplusGradProgram: Softplus'(x) = sigmoid(x) = (x < 0 ? e : 1)/(1+e)
+// with e = exp(max(-|x|, GradClamp)) in float64; 0 for x = -Inf.
+func softplusGradProgram() *Program {
+	p, b := newProgram("SoftplusGrad")
+	x, dy := b.input(0), b.input(1)
+	nax := b.f(OpOr, x, b.bits(kernels.SignBit))
+	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, nax, b.k(kernels.GradClamp))))
+	one := b.c(1)
+	g := b.d(OpDiv, b.d(OpSelSign, b.op(OpWiden, F64, x), e, one), b.d(OpAdd, one, e))
+	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}

@@ -292,4 +292,56 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * s * (1 + w*(1-s)))
 			}
 		}},
+	{Program: eluGradProgram(), Cutoff: 1, Grad: true, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
+		Ref: func(x, dy, a float32) float64 {
+			switch {
+			case x > 0:
+				return float64(dy)
+			case math.IsInf(float64(x), -1):
+				return float64(dy) * 0
+			}
+			return float64(dy) * (float64(a) * math.Exp(float64(x)))
+		},
+		Naive: func(dx, x, dy []float32, a float32) {
+			for i, v := range x {
+				if v > 0 {
+					dx[i] = dy[i]
+				} else {
+					dx[i] = float32(float64(dy[i]) * float64(a) * math.Exp(float64(v)))
+				}
+			}
+		}},
+	{Program: seluGradProgram(), Cutoff: 1, Grad: true,
+		Ref: func(x, dy, _ float32) float64 {
+			switch {
+			case x > 0:
+				return float64(dy) * kernels.SELULambda
+			case math.IsInf(float64(x), -1):
+				return float64(dy) * 0
+			}
+			return float64(dy) * (kernels.SELULambda * kernels.SELUAlpha * math.Exp(float64(x)))
+		},
+		Naive: func(dx, x, dy []float32, _ float32) {
+			for i, v := range x {
+				if v > 0 {
+					dx[i] = float32(float64(dy[i]) * kernels.SELULambda)
+				} else {
+					dx[i] = float32(float64(dy[i]) * kernels.SELULambda * kernels.SELUAlpha * math.Exp(float64(v)))
+				}
+			}
+		}},
+	{Program: softplusGradProgram(), Cutoff: 1, Grad: true,
+		Ref: func(x, dy, _ float32) float64 {
+			v := float64(x)
+			if v < 0 {
+				e := math.Exp(v)
+				return float64(dy) * (e / (1 + e))
+			}
+			return float64(dy) / (1 + math.Exp(-v))
+		},
+		Naive: func(dx, x, dy []float32, _ float32) {
+			for i, v := range x {
+				dx[i] = float32(float64(dy[i]) / (1 + math.Exp(-float64(v))))
+			}
+		}},
 }
