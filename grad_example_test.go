@@ -77,3 +77,12 @@ func ExampleSoftplusGrad() {
 	fmt.Println(dx)
 	// Output: [0.11920292 0.5 0.95257413]
 }
+
+func ExampleGELUTanhGrad() {
+	x := []float32{-3, -1, 0, 1}
+	dy := []float32{1, 1, 1, 1}
+	dx := make([]float32, len(x))
+	rectify.GELUTanhGrad(dx, x, dy)
+	fmt.Println(dx)
+	// Output: [-0.011584166 -0.082964085 0.5 1.0829641]
+}

@@ -4897,3 +4897,360 @@ lanes1y:
 	VST1.P V1.S[2], 4(R0)
 done:
 	RET
+
+DATA geluTanhGradNEONk<>+0(SB)/8, $0x3ff9884533d43651 // 1.5957691216057308
+DATA geluTanhGradNEONk<>+8(SB)/8, $0x3ff9884533d43651
+DATA geluTanhGradNEONk<>+16(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA geluTanhGradNEONk<>+24(SB)/8, $0x43380000000003ff
+DATA geluTanhGradNEONk<>+32(SB)/8, $0x3e21eed8eff8d898 // 2.08767569878681e-09
+DATA geluTanhGradNEONk<>+40(SB)/8, $0x3e21eed8eff8d898
+DATA geluTanhGradNEONk<>+48(SB)/8, $0x3e5ae64567f544e4 // 2.505210838544172e-08
+DATA geluTanhGradNEONk<>+56(SB)/8, $0x3e5ae64567f544e4
+DATA geluTanhGradNEONk<>+64(SB)/8, $0x3e927e4fb7789f5c // 2.755731922398589e-07
+DATA geluTanhGradNEONk<>+72(SB)/8, $0x3e927e4fb7789f5c
+DATA geluTanhGradNEONk<>+80(SB)/8, $0x3ec71de3a556c734 // 2.7557319223985893e-06
+DATA geluTanhGradNEONk<>+88(SB)/8, $0x3ec71de3a556c734
+DATA geluTanhGradNEONk<>+96(SB)/8, $0x3efa01a01a01a01a // 2.48015873015873e-05
+DATA geluTanhGradNEONk<>+104(SB)/8, $0x3efa01a01a01a01a
+DATA geluTanhGradNEONk<>+112(SB)/8, $0x3f2a01a01a01a01a // 0.0001984126984126984
+DATA geluTanhGradNEONk<>+120(SB)/8, $0x3f2a01a01a01a01a
+DATA geluTanhGradNEONk<>+128(SB)/8, $0x3f56c16c16c16c17 // 0.001388888888888889
+DATA geluTanhGradNEONk<>+136(SB)/8, $0x3f56c16c16c16c17
+DATA geluTanhGradNEONk<>+144(SB)/8, $0x3f81111111111111 // 0.008333333333333333
+DATA geluTanhGradNEONk<>+152(SB)/8, $0x3f81111111111111
+DATA geluTanhGradNEONk<>+160(SB)/8, $0x3fa5555555555555 // 0.041666666666666664
+DATA geluTanhGradNEONk<>+168(SB)/8, $0x3fa5555555555555
+DATA geluTanhGradNEONk<>+176(SB)/8, $0x3fc5555555555555 // 0.16666666666666666
+DATA geluTanhGradNEONk<>+184(SB)/8, $0x3fc5555555555555
+DATA geluTanhGradNEONk<>+192(SB)/8, $0x3fe0000000000000 // 0.5
+DATA geluTanhGradNEONk<>+200(SB)/8, $0x3fe0000000000000
+DATA geluTanhGradNEONk<>+208(SB)/8, $0x3ff0000000000000 // 1
+DATA geluTanhGradNEONk<>+216(SB)/8, $0x3ff0000000000000
+GLOBL geluTanhGradNEONk<>(SB), RODATA|NOPTR, $224
+
+// func geluTanhGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 1 vectors (4 elements) per iteration, 134 instructions, 33.50 per element; 28 vector registers.
+TEXT ·geluTanhGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD $geluTanhGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc1a00000, R3
+	VDUP R3, V28.S4
+	MOVD $0x3fb2444f2a4d8b4b, R3 // 0.07135481627260025
+	VDUP R3, V27.D2
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V26.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V25.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V24.D2
+	MOVD $0x3de6124613a86d09, R3 // 1.6059043836821613e-10
+	VDUP R3, V23.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V22.D2
+	MOVW $0x41a00000, R3
+	VDUP R3, V21.S4
+	MOVD $0x3fcb6676bf7450f0, R3 // 0.21406444881780073
+	VDUP R3, V20.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V19.S4
+	VEOR V18.B16, V18.B16, V18.B16
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	WORD $0x6e63dc62 // fmul v2.2d, v3.2d, v3.2d
+	WORD $0x6e64dc85 // fmul v5.2d, v4.2d, v4.2d
+	FMOVQ 0(R4), F6
+	FMOVQ 0(R4), F7
+	VFMLA V27.D2, V2.D2, V6.D2
+	VFMLA V27.D2, V5.D2, V7.D2
+	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
+	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V25.D2, V3.D2, V6.D2
+	VFMLA V25.D2, V4.D2, V7.D2
+	WORD $0x4efad4c8 // fsub v8.2d, v6.2d, v26.2d
+	WORD $0x4efad4e9 // fsub v9.2d, v7.2d, v26.2d
+	VFMLA V24.D2, V8.D2, V3.D2
+	VFMLA V24.D2, V9.D2, V4.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V23.D2, V8.D2
+	VFMLA V4.D2, V23.D2, V9.D2
+	FMOVQ 48(R4), F10
+	FMOVQ 48(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 80(R4), F10
+	FMOVQ 80(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 96(R4), F8
+	FMOVQ 96(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 112(R4), F10
+	FMOVQ 112(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 128(R4), F8
+	FMOVQ 128(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 144(R4), F10
+	FMOVQ 144(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 160(R4), F8
+	FMOVQ 160(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 176(R4), F10
+	FMOVQ 176(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 192(R4), F8
+	FMOVQ 192(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 208(R4), F10
+	FMOVQ 208(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 208(R4), F8
+	FMOVQ 208(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	VSHL $52, V6.D2, V6.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
+	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
+	WORD $0x4eb5f403 // fmin v3.4s, v0.4s, v21.4s
+	WORD $0x4e3cf463 // fmax v3.4s, v3.4s, v28.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617868 // fcvtl2 v8.2d, v3.4s
+	FMOVQ 0(R4), F3
+	FMOVQ 0(R4), F9
+	VFMLA V20.D2, V2.D2, V3.D2
+	VFMLA V20.D2, V5.D2, V9.D2
+	WORD $0x4e66d6c2 // fadd v2.2d, v22.2d, v6.2d
+	WORD $0x4e67d6c5 // fadd v5.2d, v22.2d, v7.2d
+	WORD $0x6e63dc8a // fmul v10.2d, v4.2d, v3.2d
+	WORD $0x6e69dd0b // fmul v11.2d, v8.2d, v9.2d
+	VMOV V2.B16, V12.B16
+	VMOV V5.B16, V13.B16
+	VFMLA V6.D2, V10.D2, V12.D2
+	VFMLA V7.D2, V11.D2, V13.D2
+	FMOVQ 208(R4), F10
+	FMOVQ 208(R4), F11
+	VFMLA V3.D2, V4.D2, V10.D2
+	VFMLA V9.D2, V8.D2, V11.D2
+	WORD $0x4e66d54a // fadd v10.2d, v10.2d, v6.2d
+	WORD $0x4e67d56b // fadd v11.2d, v11.2d, v7.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x6e6bdce7 // fmul v7.2d, v7.2d, v11.2d
+	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
+	WORD $0x4ee0a909 // cmlt v9.2d, v8.2d, #0
+	VBSL V12.B16, V6.B16, V3.B16
+	VBSL V13.B16, V7.B16, V9.B16
+	WORD $0x6e62dc42 // fmul v2.2d, v2.2d, v2.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e62fc63 // fdiv v3.2d, v3.2d, v2.2d
+	WORD $0x6e65fd29 // fdiv v9.2d, v9.2d, v5.2d
+	WORD $0x4e33d402 // fadd v2.4s, v0.4s, v19.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
+	VBSL V3.B16, V18.B16, V2.B16
+	VBSL V9.B16, V18.B16, V6.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	WORD $0x6e63dc62 // fmul v2.2d, v3.2d, v3.2d
+	WORD $0x6e64dc85 // fmul v5.2d, v4.2d, v4.2d
+	FMOVQ 0(R4), F6
+	FMOVQ 0(R4), F7
+	VFMLA V27.D2, V2.D2, V6.D2
+	VFMLA V27.D2, V5.D2, V7.D2
+	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
+	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V25.D2, V3.D2, V6.D2
+	VFMLA V25.D2, V4.D2, V7.D2
+	WORD $0x4efad4c8 // fsub v8.2d, v6.2d, v26.2d
+	WORD $0x4efad4e9 // fsub v9.2d, v7.2d, v26.2d
+	VFMLA V24.D2, V8.D2, V3.D2
+	VFMLA V24.D2, V9.D2, V4.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V23.D2, V8.D2
+	VFMLA V4.D2, V23.D2, V9.D2
+	FMOVQ 48(R4), F10
+	FMOVQ 48(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 80(R4), F10
+	FMOVQ 80(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 96(R4), F8
+	FMOVQ 96(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 112(R4), F10
+	FMOVQ 112(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 128(R4), F8
+	FMOVQ 128(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 144(R4), F10
+	FMOVQ 144(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 160(R4), F8
+	FMOVQ 160(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 176(R4), F10
+	FMOVQ 176(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 192(R4), F8
+	FMOVQ 192(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 208(R4), F10
+	FMOVQ 208(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 208(R4), F8
+	FMOVQ 208(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	VSHL $52, V6.D2, V6.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
+	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
+	WORD $0x4eb5f403 // fmin v3.4s, v0.4s, v21.4s
+	WORD $0x4e3cf463 // fmax v3.4s, v3.4s, v28.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617868 // fcvtl2 v8.2d, v3.4s
+	FMOVQ 0(R4), F3
+	FMOVQ 0(R4), F9
+	VFMLA V20.D2, V2.D2, V3.D2
+	VFMLA V20.D2, V5.D2, V9.D2
+	WORD $0x4e66d6c2 // fadd v2.2d, v22.2d, v6.2d
+	WORD $0x4e67d6c5 // fadd v5.2d, v22.2d, v7.2d
+	WORD $0x6e63dc8a // fmul v10.2d, v4.2d, v3.2d
+	WORD $0x6e69dd0b // fmul v11.2d, v8.2d, v9.2d
+	VMOV V2.B16, V12.B16
+	VMOV V5.B16, V13.B16
+	VFMLA V6.D2, V10.D2, V12.D2
+	VFMLA V7.D2, V11.D2, V13.D2
+	FMOVQ 208(R4), F10
+	FMOVQ 208(R4), F11
+	VFMLA V3.D2, V4.D2, V10.D2
+	VFMLA V9.D2, V8.D2, V11.D2
+	WORD $0x4e66d54a // fadd v10.2d, v10.2d, v6.2d
+	WORD $0x4e67d56b // fadd v11.2d, v11.2d, v7.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x6e6bdce7 // fmul v7.2d, v7.2d, v11.2d
+	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
+	WORD $0x4ee0a909 // cmlt v9.2d, v8.2d, #0
+	VBSL V12.B16, V6.B16, V3.B16
+	VBSL V13.B16, V7.B16, V9.B16
+	WORD $0x6e62dc42 // fmul v2.2d, v2.2d, v2.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e62fc63 // fdiv v3.2d, v3.2d, v2.2d
+	WORD $0x6e65fd29 // fdiv v9.2d, v9.2d, v5.2d
+	WORD $0x4e33d402 // fadd v2.4s, v0.4s, v19.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
+	VBSL V3.B16, V18.B16, V2.B16
+	VBSL V9.B16, V18.B16, V6.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET

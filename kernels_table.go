@@ -26,6 +26,7 @@ const (
 	kELUGrad
 	kSELUGrad
 	kSoftplusGrad
+	kGELUTanhGrad
 	numKernels
 )
 
@@ -51,6 +52,7 @@ var kernelNames = [numKernels]string{
 	"ELUGrad",
 	"SELUGrad",
 	"SoftplusGrad",
+	"GELUTanhGrad",
 }
 
 // cutoffs are the lengths below which a public function calls its Go
@@ -70,6 +72,7 @@ var cutoffs = [numKernels]int{
 	1,
 	8,
 	8,
+	1,
 	1,
 	1,
 	1,
@@ -101,6 +104,7 @@ var genericSet = &kernelSet{
 	nil, // ELUGrad: two inputs (call2)
 	nil, // SELUGrad: two inputs (call2)
 	nil, // SoftplusGrad: two inputs (call2)
+	nil, // GELUTanhGrad: two inputs (call2)
 }
 
 // generic2 runs two-input kernel k in pure Go (package fallback) on
@@ -129,5 +133,7 @@ func generic2(k kernelID, dst, x, y []float32, alpha float32) {
 		fallback.SELUGrad(dst, x, y)
 	case kSoftplusGrad:
 		fallback.SoftplusGrad(dst, x, y)
+	case kGELUTanhGrad:
+		fallback.GELUTanhGrad(dst, x, y)
 	}
 }

@@ -443,6 +443,17 @@ func TestSemantics(t *testing.T) {
 		{"SoftplusGrad", 0, 0xff800000, 0x3f800000, 0x00000000},                    // -Inf: 0*dy
 		{"SoftplusGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                    // -Inf, dy Inf: 0*Inf
 		{"SoftplusGrad", 0, 0x41a00000, 0x3f800000, 0x3f800000},                    // 20: rounds to 1
+		{"GELUTanhGrad", 0, 0x00000000, 0x3f800000, 0x3f000000},                    // 1/2
+		{"GELUTanhGrad", 0, 0x80000000, 0x40000000, 0x3f800000},                    // -0: dy/2
+		{"GELUTanhGrad", 0, 0xbf800000, 0x3f800000, 0xbda9e913},                    // -1: negative
+		{"GELUTanhGrad", 0, 0xbf40902e, 0x3f800000, 0x38ec031c},                    // -0.7522: next to the zero
+		{"GELUTanhGrad", 0, 0xc1200000, 0x3f800000, 0x846a980a},                    // -10: tiny, negative
+		{"GELUTanhGrad", 0, 0x3f800000, 0x3f800000, 0x3f8a9e91},                    // 1: above 1
+		{"GELUTanhGrad", 0, 0x7f800000, 0xc0000000, 0xc0000000},                    // +Inf: dy
+		{"GELUTanhGrad", 0, 0xff800000, 0x3f800000, 0x00000000},                    // -Inf: 0*dy
+		{"GELUTanhGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                    // -Inf, dy Inf: 0*Inf
+		{"GELUTanhGrad", 0, 0xc1a80000, 0x7f7fffff, 0x80000000},                    // -21, dy MaxFloat32: -0
+		{"GELUTanhGrad", 0, 0x7f7fffff, 0x7f800000, 0x7f800000},                    // MaxFloat32, dy Inf: Inf
 	} {
 		cases = append(cases, semCase{k: c.k, alpha: c.alpha, x: c.x, s: c.dy, y: c.y})
 	}

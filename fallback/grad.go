@@ -178,3 +178,26 @@ func SoftplusGrad(dx, x, dy []float32) {
 		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
 	}
 }
+
+// GELUTanhGrad is rectify.GELUTanhGrad in pure Go: dx[i] = dy[i] *
+// (s + x*v'*s*(1-s)), s = sigmoid(v), v = x*(K1 + K2*x^2), from e =
+// exp(-|v|).
+func GELUTanhGrad(dx, x, dy []float32) {
+	check.Grad("GELUTanhGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		a := float64(negAbs(math.Float32bits(v), -kernels.GELUTanhGradClamp))
+		a2 := float64(a * a)
+		e := expAcc(float64(a * math.FMA(a2, kernels.GELUTanhK2, kernels.GELUTanhK1)))
+		xw := float64(max(min(v, kernels.GELUTanhGradClamp), -kernels.GELUTanhGradClamp)) // v NaN: the NaN rule
+		w := math.FMA(a2, 3*kernels.GELUTanhK2, kernels.GELUTanhK1)
+		d := 1 + e
+		num := math.FMA(float64(xw*w), e, d)
+		if math.Signbit(xw) {
+			num = float64(e * (math.FMA(xw, w, 1) + e))
+		}
+		g := num / float64(d*d)
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+	}
+}

@@ -37,3 +37,10 @@ const (
 	// exactly when x is infinite.
 	MaxFloat32 = 0x1.fffffep127
 )
+
+// GELUTanhGradClamp: GELUTanhGrad computes 2u from max(-|x|, -20) and
+// x*(2u)' from x clamped to [-20, 20]: 2u(20) > 600, so that e^-|2u| is
+// normal in float64 and |dy|*e^-600*20*88 rounds to zero in float32 for
+// every finite dy, as the true derivative (or its distance to 1) does
+// beyond 20.
+const GELUTanhGradClamp = 0x1.4p4

@@ -38,6 +38,7 @@ var Public = []Func{
 	rectify.ELUGrad,
 	func(d, x, y []float32, _ float32) { rectify.SELUGrad(d, x, y) },
 	func(d, x, y []float32, _ float32) { rectify.SoftplusGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { rectify.GELUTanhGrad(d, x, y) },
 }
 
 // Fallback are the pure-Go functions, indexed as ir.Kernels.
@@ -62,4 +63,5 @@ var Fallback = []Func{
 	fallback.ELUGrad,
 	func(d, x, y []float32, _ float32) { fallback.SELUGrad(d, x, y) },
 	func(d, x, y []float32, _ float32) { fallback.SoftplusGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { fallback.GELUTanhGrad(d, x, y) },
 }

@@ -159,3 +159,28 @@ func softplusGradProgram() *Program {
 	p.Out = b.gradOut(x, dy, g)
 	return p
 }
+
+// geluTanhGradProgram: the derivative of x*sigmoid(v), v = 2u = x*(K1 +
+// K2*x^2): sigmoid(v) + x*v'*sigmoid(v)*(1 - sigmoid(v)), v' = K1 +
+// 3*K2*x^2, in float64 with e = exp(-|v|) (expAcc, v from max(-|x|,
+// -GELUTanhGradClamp)) and x clamped to [-GELUTanhGradClamp,
+// GELUTanhGradClamp]: (1 + e + x*v'*e)/(1+e)^2 for x >= 0, e*((1 + x*v') +
+// e)/(1+e)^2 for x < 0 (1 + x*v' one FMA; the sum with e exact near the
+// zero of the derivative at x = -0.7522); 0 for x = -Inf.
+func geluTanhGradProgram() *Program {
+	p, b := newProgram("GELUTanhGrad")
+	x, dy := b.input(0), b.input(1)
+	a := b.op(OpWiden, F64, b.negAbs(x, -kernels.GELUTanhGradClamp))
+	a2 := b.d(OpMul, a, a)
+	e := b.expAcc(b.d(OpMul, a, b.d(OpFMA, a2, b.c(kernels.GELUTanhK2), b.c(kernels.GELUTanhK1))))
+	xw := b.op(OpWiden, F64, b.f(OpMax, b.f(OpMin, x, b.k(kernels.GELUTanhGradClamp)), b.k(-kernels.GELUTanhGradClamp)))
+	w := b.d(OpFMA, a2, b.c(3*kernels.GELUTanhK2), b.c(kernels.GELUTanhK1))
+	one := b.c(1)
+	d := b.d(OpAdd, one, e)
+	pos := b.d(OpFMA, b.d(OpMul, xw, w), e, d)
+	neg := b.d(OpMul, e, b.d(OpAdd, b.d(OpFMA, xw, w, one), e))
+	g := b.d(OpDiv, b.d(OpSelSign, xw, neg, pos), b.d(OpMul, d, d))
+	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}

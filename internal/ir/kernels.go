@@ -344,4 +344,31 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) / (1 + math.Exp(-float64(v))))
 			}
 		}},
+	{Program: geluTanhGradProgram(), Cutoff: 1, Grad: true,
+		Ref: func(x, dy, _ float32) float64 {
+			v := float64(x)
+			k1, k2 := 2*math.Sqrt(2/math.Pi), 2*0.044715*math.Sqrt(2/math.Pi)
+			var g float64
+			switch {
+			case v > 30:
+				g = 1
+			case v < -30:
+				g = 0 // e^(2u) < e^-1900: the derivative rounds to 0 times any dy
+			case v < 0:
+				e := math.Exp(v * (k1 + k2*v*v))
+				g = e * ((1 + v*(k1+3*k2*v*v)) + e) / ((1 + e) * (1 + e))
+			default:
+				e := math.Exp(-v * (k1 + k2*v*v))
+				g = (1 + e + v*(k1+3*k2*v*v)*e) / ((1 + e) * (1 + e))
+			}
+			return float64(dy) * g
+		},
+		Naive: func(dx, x, dy []float32, _ float32) {
+			for i, v := range x {
+				w := float64(v)
+				c := math.Sqrt(2 / math.Pi)
+				t := math.Tanh(c * (w + 0.044715*w*w*w))
+				dx[i] = float32(float64(dy[i]) * (0.5*(1+t) + 0.5*w*(1-t*t)*c*(1+3*0.044715*w*w)))
+			}
+		}},
 }
