@@ -152,3 +152,19 @@ func GELUTanhGrad(dx, x, dy []float32) {
 	}
 	grad(kGELUTanhGrad, dx, x, dy, 0)
 }
+
+// GELUGrad sets dx[i] = dy[i] * (Phi(x) + x*phi(x)), x = x[i], for every
+// i: the derivative of GELU (the exact, erf form), Phi the standard normal
+// distribution function and phi its density.
+//
+// Every result is within 1 ULP of dy*f'(x) (measured maximum MAXULP ULP
+// over all 2^32 x with dy = 1), also around x = -0.7517916, where f'
+// crosses zero (a Taylor polynomial there). ±0 gives dy/2; +Inf gives dy;
+// -Inf gives dy*0 (a NaN for an infinite dy).
+func GELUGrad(dx, x, dy []float32) {
+	if len(x) < cutoffs[kGELUGrad] {
+		fallback.GELUGrad(dx, x, dy)
+		return
+	}
+	grad(kGELUGrad, dx, x, dy, 0)
+}

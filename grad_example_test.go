@@ -86,3 +86,12 @@ func ExampleGELUTanhGrad() {
 	fmt.Println(dx)
 	// Output: [-0.011584166 -0.082964085 0.5 1.0829641]
 }
+
+func ExampleGELUGrad() {
+	x := []float32{-3, -1, 0, 1}
+	dy := []float32{1, 1, 1, 1}
+	dx := make([]float32, len(x))
+	rectify.GELUGrad(dx, x, dy)
+	fmt.Println(dx)
+	// Output: [-0.011945647 -0.08331547 0.5 1.0833155]
+}

@@ -27,6 +27,7 @@ const (
 	kSELUGrad
 	kSoftplusGrad
 	kGELUTanhGrad
+	kGELUGrad
 	numKernels
 )
 
@@ -53,6 +54,7 @@ var kernelNames = [numKernels]string{
 	"SELUGrad",
 	"SoftplusGrad",
 	"GELUTanhGrad",
+	"GELUGrad",
 }
 
 // cutoffs are the lengths below which a public function calls its Go
@@ -72,6 +74,7 @@ var cutoffs = [numKernels]int{
 	1,
 	8,
 	8,
+	1,
 	1,
 	1,
 	1,
@@ -105,6 +108,7 @@ var genericSet = &kernelSet{
 	nil, // SELUGrad: two inputs (call2)
 	nil, // SoftplusGrad: two inputs (call2)
 	nil, // GELUTanhGrad: two inputs (call2)
+	nil, // GELUGrad: two inputs (call2)
 }
 
 // generic2 runs two-input kernel k in pure Go (package fallback) on
@@ -135,5 +139,7 @@ func generic2(k kernelID, dst, x, y []float32, alpha float32) {
 		fallback.SoftplusGrad(dst, x, y)
 	case kGELUTanhGrad:
 		fallback.GELUTanhGrad(dst, x, y)
+	case kGELUGrad:
+		fallback.GELUGrad(dst, x, y)
 	}
 }

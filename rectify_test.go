@@ -454,6 +454,18 @@ func TestSemantics(t *testing.T) {
 		{"GELUTanhGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                    // -Inf, dy Inf: 0*Inf
 		{"GELUTanhGrad", 0, 0xc1a80000, 0x7f7fffff, 0x80000000},                    // -21, dy MaxFloat32: -0
 		{"GELUTanhGrad", 0, 0x7f7fffff, 0x7f800000, 0x7f800000},                    // MaxFloat32, dy Inf: Inf
+		{"GELUGrad", 0, 0x00000000, 0x3f800000, 0x3f000000},                        // 1/2
+		{"GELUGrad", 0, 0x80000000, 0x40000000, 0x3f800000},                        // -0: dy/2
+		{"GELUGrad", 0, 0xbf800000, 0x3f800000, 0xbdaaa14d},                        // -1: the window's edge
+		{"GELUGrad", 0, 0xbf400000, 0x3f800000, 0x3a4af8ef},                        // -0.75: next to the zero
+		{"GELUGrad", 0, 0xc0400000, 0x3f800000, 0xbc43b7ad},                        // -3
+		{"GELUGrad", 0, 0xc1200000, 0x3f800000, 0x9c664084},                        // -10: tiny, negative
+		{"GELUGrad", 0, 0x3f800000, 0x3f800000, 0x3f8aaa15},                        // 1: above 1
+		{"GELUGrad", 0, 0x40000000, 0x3f800000, 0x3f8ae8e0},                        // 2
+		{"GELUGrad", 0, 0x7f800000, 0xc0000000, 0xc0000000},                        // +Inf: dy
+		{"GELUGrad", 0, 0xff800000, 0x3f800000, 0x00000000},                        // -Inf: 0*dy
+		{"GELUGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                        // -Inf, dy Inf: 0*Inf
+		{"GELUGrad", 0, 0xc1980000, 0x7149f2ca, 0x80000000},                        // -19, dy 1e30: -0
 	} {
 		cases = append(cases, semCase{k: c.k, alpha: c.alpha, x: c.x, s: c.dy, y: c.y})
 	}

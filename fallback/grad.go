@@ -201,3 +201,38 @@ func GELUTanhGrad(dx, x, dy []float32) {
 		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
 	}
 }
+
+// GELUGrad is rectify.GELUGrad in pure Go: dx[i] = dy[i] * (Phi(x) +
+// x*phi(x)), x = x[i], from GELU's Phi(-|x|), and the Taylor polynomial
+// at the zero of GELU' inside (-1, -0.5).
+func GELUGrad(dx, x, dy []float32) {
+	check.Grad("GELUGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		aw := float64(negAbs(math.Float32bits(v), kernels.GELUGradClamp)) // -a
+		t := 1 / math.FMA(aw, -kernels.GELUP, 1)
+		r := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.GELUR10, t, kernels.GELUR9), t, kernels.GELUR8), t, kernels.GELUR7), t, kernels.GELUR6), t, kernels.GELUR5)
+		r = math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(r, t, kernels.GELUR4), t, kernels.GELUR3), t, kernels.GELUR2), t, kernels.GELUR1), t, kernels.GELUR0)
+		h := float64(aw * aw)
+		nn := math.FMA(h, -kernels.GELUHalfLog2e, kernels.ExpMagicD)
+		rr := math.FMA(nn-kernels.ExpMagicD, -kernels.Ln2D, float64(h*-0.5))
+		e := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.Exp64C6, rr, kernels.Exp64C5), rr, kernels.Exp64C4), rr, kernels.Exp64C3), rr, kernels.Exp64C2), rr, 1)
+		e = math.FMA(e, rr, 1)
+		s := math.Float64frombits(math.Float64bits(nn) << kernels.ExpShiftD)
+		q := float64(float64(s*e) * math.FMA(aw, kernels.GELUGradInvSqrt2Pi, r))
+		xw := float64(v)
+		g := 1 - q
+		if math.Signbit(xw) {
+			g = q
+		}
+		sv := (xw - kernels.GELUGradX0Hi) - kernels.GELUGradX0Lo
+		w := math.FMA(math.FMA(math.FMA(math.FMA(kernels.GELUGradC12, sv, kernels.GELUGradC11), sv, kernels.GELUGradC10), sv, kernels.GELUGradC9), sv, kernels.GELUGradC8)
+		w = math.FMA(math.FMA(math.FMA(math.FMA(w, sv, kernels.GELUGradC7), sv, kernels.GELUGradC6), sv, kernels.GELUGradC5), sv, kernels.GELUGradC4)
+		w = float64(sv * math.FMA(math.FMA(math.FMA(w, sv, kernels.GELUGradC3), sv, kernels.GELUGradC2), sv, kernels.GELUGradC1))
+		if math.Signbit(float64((xw + 1) * (xw + 0.5))) {
+			g = w
+		}
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+	}
+}

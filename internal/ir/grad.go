@@ -184,3 +184,41 @@ func geluTanhGradProgram() *Program {
 	p.Out = b.gradOut(x, dy, g)
 	return p
 }
+
+// geluGradProgram: GELU'(x) = Phi(x) + x*phi(x) in float64 (the package
+// kernels documentation of GELUGrad): q = E*(R - a/sqrt(2*pi)) with
+// GELU's E = exp(-a²/2) and R = e^(a²/2)*Phi(-a), a = min(|x|,
+// -GELUGradClamp); x < 0 ? q : 1 - q, but the Taylor polynomial at the
+// zero x0 inside (-1, -0.5); 0 for x = -Inf.
+func geluGradProgram() *Program {
+	p, b := newProgram("GELUGrad")
+	x, dy := b.input(0), b.input(1)
+	aw := b.op(OpWiden, F64, b.negAbs(x, kernels.GELUGradClamp)) // -a
+	one := b.c(1)
+	t := b.d(OpDiv, one, b.d(OpFMA, aw, b.c(-kernels.GELUP), one))
+	r := b.hornerD(t, kernels.GELUR10, kernels.GELUR9, kernels.GELUR8, kernels.GELUR7, kernels.GELUR6,
+		kernels.GELUR5, kernels.GELUR4, kernels.GELUR3, kernels.GELUR2, kernels.GELUR1, kernels.GELUR0)
+	h := b.d(OpMul, aw, aw)
+	magic := b.c(kernels.ExpMagicD)
+	nn := b.d(OpFMA, h, b.c(-kernels.GELUHalfLog2e), magic)
+	// Subtractions of a constant c written as fma(v, 1, -c) (the same
+	// value): NEON then loads c as the addend instead of keeping it in a
+	// register, which this kernel runs out of.
+	n := b.d(OpFMA, nn, one, b.c(-kernels.ExpMagicD))
+	rr := b.d(OpFMA, n, b.c(-kernels.Ln2D), b.d(OpMul, h, b.c(-0.5)))
+	e := b.hornerD(rr, kernels.Exp64C6, kernels.Exp64C5, kernels.Exp64C4, kernels.Exp64C3, kernels.Exp64C2, 1, 1)
+	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
+	q := b.d(OpMul, b.d(OpMul, s, e), b.d(OpFMA, aw, b.c(kernels.GELUGradInvSqrt2Pi), r))
+	xw := b.op(OpWiden, F64, x)
+	g := b.d(OpSelSign, xw, q, b.d(OpSub, one, q))
+	// The window (-1, -0.5) around x0: (x + 1)*(x + 0.5) < 0.
+	sv := b.d(OpFMA, b.d(OpFMA, xw, one, b.c(-kernels.GELUGradX0Hi)), one, b.c(-kernels.GELUGradX0Lo))
+	w := b.d(OpMul, sv, b.hornerD(sv, kernels.GELUGradC12, kernels.GELUGradC11, kernels.GELUGradC10, kernels.GELUGradC9,
+		kernels.GELUGradC8, kernels.GELUGradC7, kernels.GELUGradC6, kernels.GELUGradC5, kernels.GELUGradC4, kernels.GELUGradC3,
+		kernels.GELUGradC2, kernels.GELUGradC1))
+	in := b.d(OpMul, b.d(OpAdd, xw, one), b.d(OpFMA, xw, one, b.c(0.5)))
+	g = b.d(OpSelSign, in, w, g)
+	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}

@@ -371,4 +371,21 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * (0.5*(1+t) + 0.5*w*(1-t*t)*c*(1+3*0.044715*w*w)))
 			}
 		}},
+	{Program: geluGradProgram(), Cutoff: 1, Grad: true,
+		Ref: func(x, dy, _ float32) float64 {
+			v := float64(x)
+			switch {
+			case math.IsInf(v, 1):
+				return float64(dy)
+			case math.IsInf(v, -1):
+				return float64(dy) * 0
+			}
+			return float64(dy) * (0.5*math.Erfc(-v/math.Sqrt2) + v*math.Exp(-v*v/2)/math.Sqrt(2*math.Pi))
+		},
+		Naive: func(dx, x, dy []float32, _ float32) {
+			for i, v := range x {
+				w := float64(v)
+				dx[i] = float32(float64(dy[i]) * (0.5*math.Erfc(-w/math.Sqrt2) + w*math.Exp(-w*w/2)/math.Sqrt(2*math.Pi)))
+			}
+		}},
 }
