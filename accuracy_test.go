@@ -66,12 +66,29 @@ func second(b uint32) float32 {
 	return math.Float32frombits(bits.RotateLeft32(b*0x9e3779b1, 15) ^ 0x5bd1e995)
 }
 
+// gradDy is the incoming gradient that the sampled sweep pairs with the
+// input with bits b for a gradient kernel: 1, a value in [-1, 1), 1e-30 or
+// 1e30, chosen by a scramble of b.
+func gradDy(b uint32) float32 {
+	h := b * 0x9e3779b1
+	switch h >> 30 {
+	case 0:
+		return 1
+	case 1:
+		return float32(int32(bits.RotateLeft32(h, 7))) * 0x1p-31
+	case 2:
+		return 1e-30
+	}
+	return 1e30
+}
+
 // sweep checks c on every stride-th bit pattern (with a second input for a
-// two-input kernel): the fallback against the float64 reference (NaN
+// two-input kernel; for a gradient kernel dy = 1 if dyOne, else dy of
+// every scale (gradDy)): the fallback against the float64 reference (NaN
 // inputs: the quieted NaN for the exp kernels, the same NaN for the exact
 // kernels, whose other NaN results are the canonical NaN) and every
 // supported path against the fallback, bit for bit.
-func sweep(c accuracyCase, stride uint64) ulpStats {
+func sweep(c accuracyCase, stride uint64, dyOne bool) ulpStats {
 	const block = 1 << 16
 	var levels []dispatch.Level
 	for _, l := range dispatch.Supported() {
@@ -106,7 +123,14 @@ func sweep(c accuracyCase, stride uint64) ulpStats {
 				if y != nil {
 					y = y[:len(x)]
 					for i, v := range x {
-						y[i] = second(math.Float32bits(v))
+						switch {
+						case c.Grad && dyOne:
+							y[i] = 1
+						case c.Grad:
+							y[i] = gradDy(math.Float32bits(v))
+						default:
+							y[i] = second(math.Float32bits(v))
+						}
 					}
 				}
 				yi := func(i int) float32 {
@@ -127,8 +151,9 @@ func sweep(c accuracyCase, stride uint64) ulpStats {
 				for i, v := range x {
 					if v != v {
 						wb := math.Float32bits(v)
-						if !c.Exact && math.Float32bits(want[i]) != wb|kernels.QuietBit ||
-							c.Exact && math.Float32bits(want[i]) != wb {
+						quieted := !c.Exact || c.Grad
+						if quieted && math.Float32bits(want[i]) != wb|kernels.QuietBit ||
+							!quieted && math.Float32bits(want[i]) != wb {
 							st.nanBad++
 						}
 						continue
@@ -169,14 +194,15 @@ func sweep(c accuracyCase, stride uint64) ulpStats {
 	return all
 }
 
-func checkAccuracy(t *testing.T, stride uint64) {
+// checkAccuracy sweeps every case; dyOne: gradient kernels with dy = 1.
+func checkAccuracy(t *testing.T, stride uint64, dyOne bool) {
 	t.Logf("paths compared with the fallback: %v; every %d-th of the 2^32 inputs", dispatch.Supported(), stride)
 	t.Logf("| kernel | inputs | max ULP | at x | mean ULP | > 0.5 ULP | > 1 ULP |")
 	t.Logf("|---|---|---|---|---|---|---|")
 	for _, c := range accuracyCases() {
 		// A subtest per case: -run 'TestExhaustive/^Tanh$' checks one.
 		t.Run(c.name, func(t *testing.T) {
-			s := sweep(c, stride)
+			s := sweep(c, stride, dyOne)
 			t.Logf("| %s | %d | %.4f | %g (%#08x) | %.6f | %d | %d |", c.name, s.n, s.max,
 				math.Float32frombits(s.argmax), s.argmax, s.sum/float64(s.n), s.over05, s.over1)
 			if s.max > 1 || s.over1 > 0 {
@@ -198,7 +224,7 @@ func TestAccuracy(t *testing.T) {
 	if testing.Short() {
 		stride = 65521
 	}
-	checkAccuracy(t, stride)
+	checkAccuracy(t, stride, false)
 }
 
 // TestRandomAlphas checks the kernels with a parameter at 300 random
@@ -249,7 +275,7 @@ func TestRandomAlphas(t *testing.T) {
 	}
 }
 
-// TestExhaustive checks all 2^32 inputs when RECTIFY_EXHAUSTIVE=1 (make
+// TestExhaustive checks all 2^32 inputs (gradient kernels with dy = 1) when RECTIFY_EXHAUSTIVE=1 (make
 // exhaustive), or every RECTIFY_EXHAUSTIVE-th one for another number.
 func TestExhaustive(t *testing.T) {
 	v := os.Getenv("RECTIFY_EXHAUSTIVE")
@@ -260,5 +286,5 @@ func TestExhaustive(t *testing.T) {
 	if err != nil || stride == 0 {
 		t.Fatalf("RECTIFY_EXHAUSTIVE=%q: want a stride >= 1", v)
 	}
-	checkAccuracy(t, stride)
+	checkAccuracy(t, stride, true)
 }

@@ -1,7 +1,8 @@
 // Package rectify provides fast, exact activation kernels over []float32:
 // ReLU, LeakyReLU, PReLU, ELU, SELU, Softplus, Sigmoid, Tanh, SiLU, GELU,
-// GELUTanh and Exp, and the row kernels Softmax, LogSoftmax and LogSumExp,
-// as drop-in replacements for the loops that Go inference code writes by
+// GELUTanh and Exp, the row kernels Softmax, LogSoftmax and LogSumExp,
+// and for training the gradients ReLUGrad through GELUTanhGrad, as drop-in
+// replacements for the loops that Go inference and training code writes by
 // hand.
 //
 // # Kernels
@@ -11,6 +12,10 @@
 // and x must have the same length; dst may be x itself (in place), but any
 // other overlap panics, as does a length mismatch. The functions allocate
 // nothing, start no goroutines and are safe for concurrent use.
+//
+// A gradient kernel writes dy[i]·f'(x[i]) to dx[i], from the forward input
+// x and the incoming gradient dy; dx may be x or dy, any other overlap of
+// dx panics.
 //
 // The row kernels take x as len(x)/cols contiguous rows of cols elements;
 // their sums have one fixed order (16 interleaved compensated float64

@@ -123,7 +123,15 @@ func writeGolden(t *testing.T) {
 		if k.Inputs() == 2 {
 			seconds = testutil.Alphas
 		}
-		for _, a := range k.alphas() {
+		for ia, a := range k.alphas() {
+			if k.Grad {
+				// Gradients: dy 1, -0.5, 0, +Inf and NaN at the first
+				// parameter, -0.5 at the others (dy only scales f').
+				seconds = []float32{1, -0.5, 0, float32(math.Inf(1)), float32(math.NaN())}
+				if ia > 0 {
+					seconds = seconds[1:2]
+				}
+			}
 			for _, s := range seconds {
 				row := k.y(make([]float32, len(x)), len(x))
 				for i := range row {

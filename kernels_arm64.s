@@ -2789,6 +2789,2989 @@ lanes1:
 done:
 	RET
 
+// func reluGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 4 vectors (16 elements) per iteration, 53 instructions, 3.31 per element; 24 vector registers.
+TEXT ·reluGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	VEOR V29.B16, V29.B16, V29.B16
+	MOVW $0x3f800000, R3
+	VDUP R3, V28.S4
+	SUBS $16, R2, R2
+	BLT vector
+loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R5), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0d7a8 // fsub v8.4s, v29.4s, v0.4s
+	WORD $0x4ea1d7a9 // fsub v9.4s, v29.4s, v1.4s
+	WORD $0x4ea2d7aa // fsub v10.4s, v29.4s, v2.4s
+	WORD $0x4ea3d7ab // fsub v11.4s, v29.4s, v3.4s
+	WORD $0x4ea0e90c // fcmlt v12.4s, v8.4s, #0.0
+	WORD $0x4ea0e92d // fcmlt v13.4s, v9.4s, #0.0
+	WORD $0x4ea0e94e // fcmlt v14.4s, v10.4s, #0.0
+	WORD $0x4ea0e96f // fcmlt v15.4s, v11.4s, #0.0
+	VBSL V29.B16, V28.B16, V12.B16
+	VBSL V29.B16, V28.B16, V13.B16
+	VBSL V29.B16, V28.B16, V14.B16
+	VBSL V29.B16, V28.B16, V15.B16
+	WORD $0x6e2cdc8c // fmul v12.4s, v4.4s, v12.4s
+	WORD $0x6e2ddcad // fmul v13.4s, v5.4s, v13.4s
+	WORD $0x6e2edcce // fmul v14.4s, v6.4s, v14.4s
+	WORD $0x6e2fdcef // fmul v15.4s, v7.4s, v15.4s
+	WORD $0x4e2ce588 // fcmeq v8.4s, v12.4s, v12.4s
+	WORD $0x4e2de5a9 // fcmeq v9.4s, v13.4s, v13.4s
+	WORD $0x4e2ee5ca // fcmeq v10.4s, v14.4s, v14.4s
+	WORD $0x4e2fe5eb // fcmeq v11.4s, v15.4s, v15.4s
+	VBSL V31.B16, V12.B16, V8.B16
+	VBSL V31.B16, V13.B16, V9.B16
+	VBSL V31.B16, V14.B16, V10.B16
+	VBSL V31.B16, V15.B16, V11.B16
+	WORD $0x4e24e48c // fcmeq v12.4s, v4.4s, v4.4s
+	WORD $0x4e25e4ae // fcmeq v14.4s, v5.4s, v5.4s
+	WORD $0x4e26e4d0 // fcmeq v16.4s, v6.4s, v6.4s
+	WORD $0x4e27e4f2 // fcmeq v18.4s, v7.4s, v7.4s
+	VORR V30.B16, V4.B16, V13.B16
+	VORR V30.B16, V5.B16, V15.B16
+	VORR V30.B16, V6.B16, V17.B16
+	VORR V30.B16, V7.B16, V19.B16
+	VBSL V13.B16, V8.B16, V12.B16
+	VBSL V15.B16, V9.B16, V14.B16
+	VBSL V17.B16, V10.B16, V16.B16
+	VBSL V19.B16, V11.B16, V18.B16
+	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
+	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
+	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
+	WORD $0x4e23e467 // fcmeq v7.4s, v3.4s, v3.4s
+	VORR V30.B16, V0.B16, V8.B16
+	VORR V30.B16, V1.B16, V9.B16
+	VORR V30.B16, V2.B16, V10.B16
+	VORR V30.B16, V3.B16, V11.B16
+	VBSL V8.B16, V12.B16, V4.B16
+	VBSL V9.B16, V14.B16, V5.B16
+	VBSL V10.B16, V16.B16, V6.B16
+	VBSL V11.B16, V18.B16, V7.B16
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUBS $16, R2, R2
+	BGE loop
+vector:
+	ADD $16, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x4ea0d7a2 // fsub v2.4s, v29.4s, v0.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V29.B16, V28.B16, V3.B16
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	WORD $0x4ea0d7a2 // fsub v2.4s, v29.4s, v0.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V29.B16, V28.B16, V3.B16
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+// func leakyReLUGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 4 vectors (16 elements) per iteration, 53 instructions, 3.31 per element; 25 vector registers.
+TEXT ·leakyReLUGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	FMOVS alpha+72(FP), F29
+	VDUP V29.S[0], V29.S4
+	VEOR V28.B16, V28.B16, V28.B16
+	MOVW $0x3f800000, R3
+	VDUP R3, V27.S4
+	SUBS $16, R2, R2
+	BLT vector
+loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R5), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0d788 // fsub v8.4s, v28.4s, v0.4s
+	WORD $0x4ea1d789 // fsub v9.4s, v28.4s, v1.4s
+	WORD $0x4ea2d78a // fsub v10.4s, v28.4s, v2.4s
+	WORD $0x4ea3d78b // fsub v11.4s, v28.4s, v3.4s
+	WORD $0x4ea0e90c // fcmlt v12.4s, v8.4s, #0.0
+	WORD $0x4ea0e92d // fcmlt v13.4s, v9.4s, #0.0
+	WORD $0x4ea0e94e // fcmlt v14.4s, v10.4s, #0.0
+	WORD $0x4ea0e96f // fcmlt v15.4s, v11.4s, #0.0
+	VBSL V29.B16, V27.B16, V12.B16
+	VBSL V29.B16, V27.B16, V13.B16
+	VBSL V29.B16, V27.B16, V14.B16
+	VBSL V29.B16, V27.B16, V15.B16
+	WORD $0x6e2cdc8c // fmul v12.4s, v4.4s, v12.4s
+	WORD $0x6e2ddcad // fmul v13.4s, v5.4s, v13.4s
+	WORD $0x6e2edcce // fmul v14.4s, v6.4s, v14.4s
+	WORD $0x6e2fdcef // fmul v15.4s, v7.4s, v15.4s
+	WORD $0x4e2ce588 // fcmeq v8.4s, v12.4s, v12.4s
+	WORD $0x4e2de5a9 // fcmeq v9.4s, v13.4s, v13.4s
+	WORD $0x4e2ee5ca // fcmeq v10.4s, v14.4s, v14.4s
+	WORD $0x4e2fe5eb // fcmeq v11.4s, v15.4s, v15.4s
+	VBSL V31.B16, V12.B16, V8.B16
+	VBSL V31.B16, V13.B16, V9.B16
+	VBSL V31.B16, V14.B16, V10.B16
+	VBSL V31.B16, V15.B16, V11.B16
+	WORD $0x4e24e48c // fcmeq v12.4s, v4.4s, v4.4s
+	WORD $0x4e25e4ae // fcmeq v14.4s, v5.4s, v5.4s
+	WORD $0x4e26e4d0 // fcmeq v16.4s, v6.4s, v6.4s
+	WORD $0x4e27e4f2 // fcmeq v18.4s, v7.4s, v7.4s
+	VORR V30.B16, V4.B16, V13.B16
+	VORR V30.B16, V5.B16, V15.B16
+	VORR V30.B16, V6.B16, V17.B16
+	VORR V30.B16, V7.B16, V19.B16
+	VBSL V13.B16, V8.B16, V12.B16
+	VBSL V15.B16, V9.B16, V14.B16
+	VBSL V17.B16, V10.B16, V16.B16
+	VBSL V19.B16, V11.B16, V18.B16
+	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
+	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
+	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
+	WORD $0x4e23e467 // fcmeq v7.4s, v3.4s, v3.4s
+	VORR V30.B16, V0.B16, V8.B16
+	VORR V30.B16, V1.B16, V9.B16
+	VORR V30.B16, V2.B16, V10.B16
+	VORR V30.B16, V3.B16, V11.B16
+	VBSL V8.B16, V12.B16, V4.B16
+	VBSL V9.B16, V14.B16, V5.B16
+	VBSL V10.B16, V16.B16, V6.B16
+	VBSL V11.B16, V18.B16, V7.B16
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUBS $16, R2, R2
+	BGE loop
+vector:
+	ADD $16, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x4ea0d782 // fsub v2.4s, v28.4s, v0.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V29.B16, V27.B16, V3.B16
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	WORD $0x4ea0d782 // fsub v2.4s, v28.4s, v0.4s
+	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	VBSL V29.B16, V27.B16, V3.B16
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA sigmoidGradNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA sigmoidGradNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA sigmoidGradNEONk<>+16(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA sigmoidGradNEONk<>+24(SB)/8, $0x3f81239d380d2856
+DATA sigmoidGradNEONk<>+32(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA sigmoidGradNEONk<>+40(SB)/8, $0x3fa5558f12031910
+DATA sigmoidGradNEONk<>+48(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA sigmoidGradNEONk<>+56(SB)/8, $0x3fc5554916812c8a
+DATA sigmoidGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA sigmoidGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
+DATA sigmoidGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
+DATA sigmoidGradNEONk<>+88(SB)/8, $0x3ff0000000000000
+GLOBL sigmoidGradNEONk<>(SB), RODATA|NOPTR, $96
+
+// func sigmoidGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 1 vectors (4 elements) per iteration, 72 instructions, 18.00 per element; 22 vector registers.
+TEXT ·sigmoidGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD $sigmoidGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V28.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V27.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V26.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V25.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V24.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V23.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V22.S4
+	VEOR V21.B16, V21.B16, V21.B16
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e3cf443 // fmax v3.4s, v2.4s, v28.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617865 // fcvtl2 v5.2d, v3.4s
+	FMOVQ 0(R4), F3
+	FMOVQ 0(R4), F6
+	VFMLA V26.D2, V4.D2, V3.D2
+	VFMLA V26.D2, V5.D2, V6.D2
+	WORD $0x4efbd467 // fsub v7.2d, v3.2d, v27.2d
+	WORD $0x4efbd4c8 // fsub v8.2d, v6.2d, v27.2d
+	VFMLA V25.D2, V7.D2, V4.D2
+	VFMLA V25.D2, V8.D2, V5.D2
+	FMOVQ 16(R4), F7
+	FMOVQ 16(R4), F8
+	VFMLA V4.D2, V24.D2, V7.D2
+	VFMLA V5.D2, V24.D2, V8.D2
+	FMOVQ 32(R4), F9
+	FMOVQ 32(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 48(R4), F7
+	FMOVQ 48(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 64(R4), F9
+	FMOVQ 64(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 80(R4), F7
+	FMOVQ 80(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	VSHL $52, V3.D2, V3.D2
+	VSHL $52, V6.D2, V6.D2
+	WORD $0x6e69dc63 // fmul v3.2d, v3.2d, v9.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x4e63d6e4 // fadd v4.2d, v23.2d, v3.2d
+	WORD $0x4e66d6e5 // fadd v5.2d, v23.2d, v6.2d
+	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
+	WORD $0x6e65fcc6 // fdiv v6.2d, v6.2d, v5.2d
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a7 // cmlt v7.2d, v5.2d, #0
+	VBSL V3.B16, V21.B16, V2.B16
+	VBSL V6.B16, V21.B16, V7.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e3cf443 // fmax v3.4s, v2.4s, v28.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617865 // fcvtl2 v5.2d, v3.4s
+	FMOVQ 0(R4), F3
+	FMOVQ 0(R4), F6
+	VFMLA V26.D2, V4.D2, V3.D2
+	VFMLA V26.D2, V5.D2, V6.D2
+	WORD $0x4efbd467 // fsub v7.2d, v3.2d, v27.2d
+	WORD $0x4efbd4c8 // fsub v8.2d, v6.2d, v27.2d
+	VFMLA V25.D2, V7.D2, V4.D2
+	VFMLA V25.D2, V8.D2, V5.D2
+	FMOVQ 16(R4), F7
+	FMOVQ 16(R4), F8
+	VFMLA V4.D2, V24.D2, V7.D2
+	VFMLA V5.D2, V24.D2, V8.D2
+	FMOVQ 32(R4), F9
+	FMOVQ 32(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 48(R4), F7
+	FMOVQ 48(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 64(R4), F9
+	FMOVQ 64(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 80(R4), F7
+	FMOVQ 80(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	VSHL $52, V3.D2, V3.D2
+	VSHL $52, V6.D2, V6.D2
+	WORD $0x6e69dc63 // fmul v3.2d, v3.2d, v9.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x4e63d6e4 // fadd v4.2d, v23.2d, v3.2d
+	WORD $0x4e66d6e5 // fadd v5.2d, v23.2d, v6.2d
+	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
+	WORD $0x6e65fcc6 // fdiv v6.2d, v6.2d, v5.2d
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a7 // cmlt v7.2d, v5.2d, #0
+	VBSL V3.B16, V21.B16, V2.B16
+	VBSL V6.B16, V21.B16, V7.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA tanhGradNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA tanhGradNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA tanhGradNEONk<>+16(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA tanhGradNEONk<>+24(SB)/8, $0x3f81239d380d2856
+DATA tanhGradNEONk<>+32(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA tanhGradNEONk<>+40(SB)/8, $0x3fa5558f12031910
+DATA tanhGradNEONk<>+48(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA tanhGradNEONk<>+56(SB)/8, $0x3fc5554916812c8a
+DATA tanhGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA tanhGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
+DATA tanhGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
+DATA tanhGradNEONk<>+88(SB)/8, $0x3ff0000000000000
+GLOBL tanhGradNEONk<>(SB), RODATA|NOPTR, $96
+
+// func tanhGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 1 vectors (4 elements) per iteration, 75 instructions, 18.75 per element; 23 vector registers.
+TEXT ·tanhGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD $tanhGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V28.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V27.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V26.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V25.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V24.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V23.D2
+	MOVD $0x4010000000000000, R3 // 4
+	VDUP R3, V22.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V21.S4
+	VEOR V20.B16, V20.B16, V20.B16
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e3cf463 // fmax v3.4s, v3.4s, v28.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617865 // fcvtl2 v5.2d, v3.4s
+	FMOVQ 0(R4), F3
+	FMOVQ 0(R4), F6
+	VFMLA V26.D2, V4.D2, V3.D2
+	VFMLA V26.D2, V5.D2, V6.D2
+	WORD $0x4efbd467 // fsub v7.2d, v3.2d, v27.2d
+	WORD $0x4efbd4c8 // fsub v8.2d, v6.2d, v27.2d
+	VFMLA V25.D2, V7.D2, V4.D2
+	VFMLA V25.D2, V8.D2, V5.D2
+	FMOVQ 16(R4), F7
+	FMOVQ 16(R4), F8
+	VFMLA V4.D2, V24.D2, V7.D2
+	VFMLA V5.D2, V24.D2, V8.D2
+	FMOVQ 32(R4), F9
+	FMOVQ 32(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 48(R4), F7
+	FMOVQ 48(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 64(R4), F9
+	FMOVQ 64(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 80(R4), F7
+	FMOVQ 80(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	VSHL $52, V3.D2, V3.D2
+	VSHL $52, V6.D2, V6.D2
+	WORD $0x6e69dc63 // fmul v3.2d, v3.2d, v9.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x4e63d6e4 // fadd v4.2d, v23.2d, v3.2d
+	WORD $0x4e66d6e5 // fadd v5.2d, v23.2d, v6.2d
+	WORD $0x6e63dec3 // fmul v3.2d, v22.2d, v3.2d
+	WORD $0x6e66dec6 // fmul v6.2d, v22.2d, v6.2d
+	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
+	WORD $0x6e65fcc6 // fdiv v6.2d, v6.2d, v5.2d
+	WORD $0x4e35d442 // fadd v2.4s, v2.4s, v21.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a7 // cmlt v7.2d, v5.2d, #0
+	VBSL V3.B16, V20.B16, V2.B16
+	VBSL V6.B16, V20.B16, V7.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e3cf463 // fmax v3.4s, v3.4s, v28.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617865 // fcvtl2 v5.2d, v3.4s
+	FMOVQ 0(R4), F3
+	FMOVQ 0(R4), F6
+	VFMLA V26.D2, V4.D2, V3.D2
+	VFMLA V26.D2, V5.D2, V6.D2
+	WORD $0x4efbd467 // fsub v7.2d, v3.2d, v27.2d
+	WORD $0x4efbd4c8 // fsub v8.2d, v6.2d, v27.2d
+	VFMLA V25.D2, V7.D2, V4.D2
+	VFMLA V25.D2, V8.D2, V5.D2
+	FMOVQ 16(R4), F7
+	FMOVQ 16(R4), F8
+	VFMLA V4.D2, V24.D2, V7.D2
+	VFMLA V5.D2, V24.D2, V8.D2
+	FMOVQ 32(R4), F9
+	FMOVQ 32(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 48(R4), F7
+	FMOVQ 48(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 64(R4), F9
+	FMOVQ 64(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	FMOVQ 80(R4), F7
+	FMOVQ 80(R4), F8
+	VFMLA V4.D2, V9.D2, V7.D2
+	VFMLA V5.D2, V10.D2, V8.D2
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	VFMLA V4.D2, V7.D2, V9.D2
+	VFMLA V5.D2, V8.D2, V10.D2
+	VSHL $52, V3.D2, V3.D2
+	VSHL $52, V6.D2, V6.D2
+	WORD $0x6e69dc63 // fmul v3.2d, v3.2d, v9.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x4e63d6e4 // fadd v4.2d, v23.2d, v3.2d
+	WORD $0x4e66d6e5 // fadd v5.2d, v23.2d, v6.2d
+	WORD $0x6e63dec3 // fmul v3.2d, v22.2d, v3.2d
+	WORD $0x6e66dec6 // fmul v6.2d, v22.2d, v6.2d
+	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
+	WORD $0x6e65fcc6 // fdiv v6.2d, v6.2d, v5.2d
+	WORD $0x4e35d442 // fadd v2.4s, v2.4s, v21.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a7 // cmlt v7.2d, v5.2d, #0
+	VBSL V3.B16, V20.B16, V2.B16
+	VBSL V6.B16, V20.B16, V7.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA siluGradNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA siluGradNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA siluGradNEONk<>+16(SB)/8, $0x3e21eed8eff8d898 // 2.08767569878681e-09
+DATA siluGradNEONk<>+24(SB)/8, $0x3e21eed8eff8d898
+DATA siluGradNEONk<>+32(SB)/8, $0x3e5ae64567f544e4 // 2.505210838544172e-08
+DATA siluGradNEONk<>+40(SB)/8, $0x3e5ae64567f544e4
+DATA siluGradNEONk<>+48(SB)/8, $0x3e927e4fb7789f5c // 2.755731922398589e-07
+DATA siluGradNEONk<>+56(SB)/8, $0x3e927e4fb7789f5c
+DATA siluGradNEONk<>+64(SB)/8, $0x3ec71de3a556c734 // 2.7557319223985893e-06
+DATA siluGradNEONk<>+72(SB)/8, $0x3ec71de3a556c734
+DATA siluGradNEONk<>+80(SB)/8, $0x3efa01a01a01a01a // 2.48015873015873e-05
+DATA siluGradNEONk<>+88(SB)/8, $0x3efa01a01a01a01a
+DATA siluGradNEONk<>+96(SB)/8, $0x3f2a01a01a01a01a // 0.0001984126984126984
+DATA siluGradNEONk<>+104(SB)/8, $0x3f2a01a01a01a01a
+DATA siluGradNEONk<>+112(SB)/8, $0x3f56c16c16c16c17 // 0.001388888888888889
+DATA siluGradNEONk<>+120(SB)/8, $0x3f56c16c16c16c17
+DATA siluGradNEONk<>+128(SB)/8, $0x3f81111111111111 // 0.008333333333333333
+DATA siluGradNEONk<>+136(SB)/8, $0x3f81111111111111
+DATA siluGradNEONk<>+144(SB)/8, $0x3fa5555555555555 // 0.041666666666666664
+DATA siluGradNEONk<>+152(SB)/8, $0x3fa5555555555555
+DATA siluGradNEONk<>+160(SB)/8, $0x3fc5555555555555 // 0.16666666666666666
+DATA siluGradNEONk<>+168(SB)/8, $0x3fc5555555555555
+DATA siluGradNEONk<>+176(SB)/8, $0x3fe0000000000000 // 0.5
+DATA siluGradNEONk<>+184(SB)/8, $0x3fe0000000000000
+DATA siluGradNEONk<>+192(SB)/8, $0x3ff0000000000000 // 1
+DATA siluGradNEONk<>+200(SB)/8, $0x3ff0000000000000
+GLOBL siluGradNEONk<>(SB), RODATA|NOPTR, $208
+
+// func siluGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 1 vectors (4 elements) per iteration, 117 instructions, 29.25 per element; 24 vector registers.
+TEXT ·siluGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD $siluGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0x442f0000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V28.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V27.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V26.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V25.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V24.D2
+	MOVD $0x3de6124613a86d09, R3 // 1.6059043836821613e-10
+	VDUP R3, V23.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V22.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V21.S4
+	VEOR V20.B16, V20.B16, V20.B16
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x4ebdf402 // fmin v2.4s, v0.4s, v29.4s
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	VORR V27.B16, V2.B16, V2.B16
+	WORD $0x0e617845 // fcvtl v5.2d, v2.2s
+	WORD $0x4e617846 // fcvtl2 v6.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F7
+	VFMLA V25.D2, V5.D2, V2.D2
+	VFMLA V25.D2, V6.D2, V7.D2
+	WORD $0x4efad448 // fsub v8.2d, v2.2d, v26.2d
+	WORD $0x4efad4e9 // fsub v9.2d, v7.2d, v26.2d
+	VFMLA V24.D2, V8.D2, V5.D2
+	VFMLA V24.D2, V9.D2, V6.D2
+	FMOVQ 16(R4), F8
+	FMOVQ 16(R4), F9
+	VFMLA V5.D2, V23.D2, V8.D2
+	VFMLA V6.D2, V23.D2, V9.D2
+	FMOVQ 32(R4), F10
+	FMOVQ 32(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 48(R4), F8
+	FMOVQ 48(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 64(R4), F10
+	FMOVQ 64(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 96(R4), F10
+	FMOVQ 96(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 112(R4), F8
+	FMOVQ 112(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 128(R4), F10
+	FMOVQ 128(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 144(R4), F8
+	FMOVQ 144(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 160(R4), F10
+	FMOVQ 160(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 176(R4), F8
+	FMOVQ 176(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 192(R4), F10
+	FMOVQ 192(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 192(R4), F8
+	FMOVQ 192(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
+	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
+	WORD $0x4e62d6c5 // fadd v5.2d, v22.2d, v2.2d
+	WORD $0x4e67d6c6 // fadd v6.2d, v22.2d, v7.2d
+	VMOV V5.B16, V8.B16
+	VMOV V6.B16, V9.B16
+	VFMLA V2.D2, V3.D2, V8.D2
+	VFMLA V7.D2, V4.D2, V9.D2
+	WORD $0x4e63d6ca // fadd v10.2d, v22.2d, v3.2d
+	WORD $0x4e64d6cb // fadd v11.2d, v22.2d, v4.2d
+	WORD $0x4e62d54a // fadd v10.2d, v10.2d, v2.2d
+	WORD $0x4e67d56b // fadd v11.2d, v11.2d, v7.2d
+	WORD $0x6e6adc42 // fmul v2.2d, v2.2d, v10.2d
+	WORD $0x6e6bdce7 // fmul v7.2d, v7.2d, v11.2d
+	WORD $0x4ee0a86a // cmlt v10.2d, v3.2d, #0
+	WORD $0x4ee0a88b // cmlt v11.2d, v4.2d, #0
+	VBSL V8.B16, V2.B16, V10.B16
+	VBSL V9.B16, V7.B16, V11.B16
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e66dcc6 // fmul v6.2d, v6.2d, v6.2d
+	WORD $0x6e65fd4a // fdiv v10.2d, v10.2d, v5.2d
+	WORD $0x6e66fd6b // fdiv v11.2d, v11.2d, v6.2d
+	WORD $0x4e35d402 // fadd v2.4s, v0.4s, v21.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	WORD $0x4ee0a862 // cmlt v2.2d, v3.2d, #0
+	WORD $0x4ee0a885 // cmlt v5.2d, v4.2d, #0
+	VBSL V10.B16, V20.B16, V2.B16
+	VBSL V11.B16, V20.B16, V5.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	WORD $0x4ebdf402 // fmin v2.4s, v0.4s, v29.4s
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	VORR V27.B16, V2.B16, V2.B16
+	WORD $0x0e617845 // fcvtl v5.2d, v2.2s
+	WORD $0x4e617846 // fcvtl2 v6.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F7
+	VFMLA V25.D2, V5.D2, V2.D2
+	VFMLA V25.D2, V6.D2, V7.D2
+	WORD $0x4efad448 // fsub v8.2d, v2.2d, v26.2d
+	WORD $0x4efad4e9 // fsub v9.2d, v7.2d, v26.2d
+	VFMLA V24.D2, V8.D2, V5.D2
+	VFMLA V24.D2, V9.D2, V6.D2
+	FMOVQ 16(R4), F8
+	FMOVQ 16(R4), F9
+	VFMLA V5.D2, V23.D2, V8.D2
+	VFMLA V6.D2, V23.D2, V9.D2
+	FMOVQ 32(R4), F10
+	FMOVQ 32(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 48(R4), F8
+	FMOVQ 48(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 64(R4), F10
+	FMOVQ 64(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 96(R4), F10
+	FMOVQ 96(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 112(R4), F8
+	FMOVQ 112(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 128(R4), F10
+	FMOVQ 128(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 144(R4), F8
+	FMOVQ 144(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 160(R4), F10
+	FMOVQ 160(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 176(R4), F8
+	FMOVQ 176(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	FMOVQ 192(R4), F10
+	FMOVQ 192(R4), F11
+	VFMLA V5.D2, V8.D2, V10.D2
+	VFMLA V6.D2, V9.D2, V11.D2
+	FMOVQ 192(R4), F8
+	FMOVQ 192(R4), F9
+	VFMLA V5.D2, V10.D2, V8.D2
+	VFMLA V6.D2, V11.D2, V9.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
+	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
+	WORD $0x4e62d6c5 // fadd v5.2d, v22.2d, v2.2d
+	WORD $0x4e67d6c6 // fadd v6.2d, v22.2d, v7.2d
+	VMOV V5.B16, V8.B16
+	VMOV V6.B16, V9.B16
+	VFMLA V2.D2, V3.D2, V8.D2
+	VFMLA V7.D2, V4.D2, V9.D2
+	WORD $0x4e63d6ca // fadd v10.2d, v22.2d, v3.2d
+	WORD $0x4e64d6cb // fadd v11.2d, v22.2d, v4.2d
+	WORD $0x4e62d54a // fadd v10.2d, v10.2d, v2.2d
+	WORD $0x4e67d56b // fadd v11.2d, v11.2d, v7.2d
+	WORD $0x6e6adc42 // fmul v2.2d, v2.2d, v10.2d
+	WORD $0x6e6bdce7 // fmul v7.2d, v7.2d, v11.2d
+	WORD $0x4ee0a86a // cmlt v10.2d, v3.2d, #0
+	WORD $0x4ee0a88b // cmlt v11.2d, v4.2d, #0
+	VBSL V8.B16, V2.B16, V10.B16
+	VBSL V9.B16, V7.B16, V11.B16
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e66dcc6 // fmul v6.2d, v6.2d, v6.2d
+	WORD $0x6e65fd4a // fdiv v10.2d, v10.2d, v5.2d
+	WORD $0x6e66fd6b // fdiv v11.2d, v11.2d, v6.2d
+	WORD $0x4e35d402 // fadd v2.4s, v0.4s, v21.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	WORD $0x4ee0a862 // cmlt v2.2d, v3.2d, #0
+	WORD $0x4ee0a885 // cmlt v5.2d, v4.2d, #0
+	VBSL V10.B16, V20.B16, V2.B16
+	VBSL V11.B16, V20.B16, V5.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA eluGradNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA eluGradNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA eluGradNEONk<>+16(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA eluGradNEONk<>+24(SB)/8, $0x3f81239d380d2856
+DATA eluGradNEONk<>+32(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA eluGradNEONk<>+40(SB)/8, $0x3fa5558f12031910
+DATA eluGradNEONk<>+48(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA eluGradNEONk<>+56(SB)/8, $0x3fc5554916812c8a
+DATA eluGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA eluGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
+DATA eluGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
+DATA eluGradNEONk<>+88(SB)/8, $0x3ff0000000000000
+GLOBL eluGradNEONk<>(SB), RODATA|NOPTR, $96
+
+// func eluGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 2 vectors (8 elements) per iteration, 143 instructions, 17.88 per element; 32 vector registers.
+TEXT ·eluGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD $eluGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	FMOVS alpha+72(FP), F29
+	VDUP V29.S[0], V29.S4
+	WORD $0x0e617bbc // fcvtl v28.2d, v29.2s
+	MOVW $0xc42f0000, R3
+	VDUP R3, V27.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V26.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V25.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V24.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V23.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V22.D2
+	VEOR V21.B16, V21.B16, V21.B16
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V20.S4
+	VEOR V19.B16, V19.B16, V19.B16
+	SUBS $8, R2, R2
+	BLT vector
+loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VLD1.P 32(R5), [V2.S4, V3.S4]
+	WORD $0x4e3bf404 // fmax v4.4s, v0.4s, v27.4s
+	WORD $0x4e3bf425 // fmax v5.4s, v1.4s, v27.4s
+	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
+	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
+	WORD $0x0e6178a8 // fcvtl v8.2d, v5.2s
+	WORD $0x4e6178a9 // fcvtl2 v9.2d, v5.4s
+	FMOVQ 0(R4), F4
+	FMOVQ 0(R4), F5
+	FMOVQ 0(R4), F10
+	FMOVQ 0(R4), F11
+	VFMLA V25.D2, V6.D2, V4.D2
+	VFMLA V25.D2, V7.D2, V5.D2
+	VFMLA V25.D2, V8.D2, V10.D2
+	VFMLA V25.D2, V9.D2, V11.D2
+	WORD $0x4efad48c // fsub v12.2d, v4.2d, v26.2d
+	WORD $0x4efad4ad // fsub v13.2d, v5.2d, v26.2d
+	WORD $0x4efad54e // fsub v14.2d, v10.2d, v26.2d
+	WORD $0x4efad56f // fsub v15.2d, v11.2d, v26.2d
+	VFMLA V24.D2, V12.D2, V6.D2
+	VFMLA V24.D2, V13.D2, V7.D2
+	VFMLA V24.D2, V14.D2, V8.D2
+	VFMLA V24.D2, V15.D2, V9.D2
+	FMOVQ 16(R4), F12
+	FMOVQ 16(R4), F13
+	FMOVQ 16(R4), F14
+	FMOVQ 16(R4), F15
+	VFMLA V6.D2, V23.D2, V12.D2
+	VFMLA V7.D2, V23.D2, V13.D2
+	VFMLA V8.D2, V23.D2, V14.D2
+	VFMLA V9.D2, V23.D2, V15.D2
+	FMOVQ 32(R4), F16
+	FMOVQ 32(R4), F17
+	FMOVQ 32(R4), F18
+	FMOVQ 32(R4), F29
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V29.D2
+	FMOVQ 48(R4), F12
+	FMOVQ 48(R4), F13
+	FMOVQ 48(R4), F14
+	FMOVQ 48(R4), F15
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V29.D2, V15.D2
+	FMOVQ 64(R4), F16
+	FMOVQ 64(R4), F17
+	FMOVQ 64(R4), F18
+	FMOVQ 64(R4), F29
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V29.D2
+	FMOVQ 80(R4), F12
+	FMOVQ 80(R4), F13
+	FMOVQ 80(R4), F14
+	FMOVQ 80(R4), F15
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V29.D2, V15.D2
+	FMOVQ 80(R4), F16
+	FMOVQ 80(R4), F17
+	FMOVQ 80(R4), F18
+	FMOVQ 80(R4), F29
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V29.D2
+	VSHL $52, V4.D2, V4.D2
+	VSHL $52, V5.D2, V5.D2
+	VSHL $52, V10.D2, V10.D2
+	VSHL $52, V11.D2, V11.D2
+	WORD $0x6e70dc84 // fmul v4.2d, v4.2d, v16.2d
+	WORD $0x6e71dca5 // fmul v5.2d, v5.2d, v17.2d
+	WORD $0x6e72dd4a // fmul v10.2d, v10.2d, v18.2d
+	WORD $0x6e7ddd6b // fmul v11.2d, v11.2d, v29.2d
+	WORD $0x6e64df84 // fmul v4.2d, v28.2d, v4.2d
+	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
+	WORD $0x6e6adf8a // fmul v10.2d, v28.2d, v10.2d
+	WORD $0x6e6bdf8b // fmul v11.2d, v28.2d, v11.2d
+	WORD $0x4ea0d6a6 // fsub v6.4s, v21.4s, v0.4s
+	WORD $0x4ea1d6a7 // fsub v7.4s, v21.4s, v1.4s
+	WORD $0x0e6178c8 // fcvtl v8.2d, v6.2s
+	WORD $0x4e6178c9 // fcvtl2 v9.2d, v6.4s
+	WORD $0x0e6178ec // fcvtl v12.2d, v7.2s
+	WORD $0x4e6178ed // fcvtl2 v13.2d, v7.4s
+	WORD $0x4ee0a906 // cmlt v6.2d, v8.2d, #0
+	WORD $0x4ee0a927 // cmlt v7.2d, v9.2d, #0
+	WORD $0x4ee0a98e // cmlt v14.2d, v12.2d, #0
+	WORD $0x4ee0a9af // cmlt v15.2d, v13.2d, #0
+	VBSL V4.B16, V22.B16, V6.B16
+	VBSL V5.B16, V22.B16, V7.B16
+	VBSL V10.B16, V22.B16, V14.B16
+	VBSL V11.B16, V22.B16, V15.B16
+	WORD $0x4e34d404 // fadd v4.4s, v0.4s, v20.4s
+	WORD $0x4e34d425 // fadd v5.4s, v1.4s, v20.4s
+	WORD $0x0e617888 // fcvtl v8.2d, v4.2s
+	WORD $0x4e617889 // fcvtl2 v9.2d, v4.4s
+	WORD $0x0e6178aa // fcvtl v10.2d, v5.2s
+	WORD $0x4e6178ab // fcvtl2 v11.2d, v5.4s
+	WORD $0x4ee0a904 // cmlt v4.2d, v8.2d, #0
+	WORD $0x4ee0a925 // cmlt v5.2d, v9.2d, #0
+	WORD $0x4ee0a94c // cmlt v12.2d, v10.2d, #0
+	WORD $0x4ee0a96d // cmlt v13.2d, v11.2d, #0
+	VBSL V6.B16, V19.B16, V4.B16
+	VBSL V7.B16, V19.B16, V5.B16
+	VBSL V14.B16, V19.B16, V12.B16
+	VBSL V15.B16, V19.B16, V13.B16
+	WORD $0x0e617846 // fcvtl v6.2d, v2.2s
+	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
+	WORD $0x0e617868 // fcvtl v8.2d, v3.2s
+	WORD $0x4e617869 // fcvtl2 v9.2d, v3.4s
+	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
+	WORD $0x6e65dce7 // fmul v7.2d, v7.2d, v5.2d
+	WORD $0x6e6cdd08 // fmul v8.2d, v8.2d, v12.2d
+	WORD $0x6e6ddd29 // fmul v9.2d, v9.2d, v13.2d
+	WORD $0x0e6168c4 // fcvtn v4.2s, v6.2d
+	WORD $0x0e616905 // fcvtn v5.2s, v8.2d
+	WORD $0x4e6168e4 // fcvtn2 v4.4s, v7.2d
+	WORD $0x4e616925 // fcvtn2 v5.4s, v9.2d
+	WORD $0x4e24e486 // fcmeq v6.4s, v4.4s, v4.4s
+	WORD $0x4e25e4a7 // fcmeq v7.4s, v5.4s, v5.4s
+	VBSL V31.B16, V4.B16, V6.B16
+	VBSL V31.B16, V5.B16, V7.B16
+	WORD $0x4e22e444 // fcmeq v4.4s, v2.4s, v2.4s
+	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
+	VORR V30.B16, V2.B16, V5.B16
+	VORR V30.B16, V3.B16, V9.B16
+	VBSL V5.B16, V6.B16, V4.B16
+	VBSL V9.B16, V7.B16, V8.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V0.B16, V5.B16
+	VORR V30.B16, V1.B16, V6.B16
+	VBSL V5.B16, V4.B16, V2.B16
+	VBSL V6.B16, V8.B16, V3.B16
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+vector:
+	ADD $8, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x4e3bf402 // fmax v2.4s, v0.4s, v27.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V25.D2, V3.D2, V2.D2
+	VFMLA V25.D2, V4.D2, V5.D2
+	WORD $0x4efad446 // fsub v6.2d, v2.2d, v26.2d
+	WORD $0x4efad4a7 // fsub v7.2d, v5.2d, v26.2d
+	VFMLA V24.D2, V6.D2, V3.D2
+	VFMLA V24.D2, V7.D2, V4.D2
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V3.D2, V23.D2, V6.D2
+	VFMLA V4.D2, V23.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V5.D2, V5.D2
+	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
+	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
+	WORD $0x6e62df82 // fmul v2.2d, v28.2d, v2.2d
+	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
+	WORD $0x4ea0d6a3 // fsub v3.4s, v21.4s, v0.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
+	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
+	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
+	VBSL V2.B16, V22.B16, V3.B16
+	VBSL V5.B16, V22.B16, V7.B16
+	WORD $0x4e34d402 // fadd v2.4s, v0.4s, v20.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
+	VBSL V3.B16, V19.B16, V2.B16
+	VBSL V7.B16, V19.B16, V6.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	WORD $0x4e3bf402 // fmax v2.4s, v0.4s, v27.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V25.D2, V3.D2, V2.D2
+	VFMLA V25.D2, V4.D2, V5.D2
+	WORD $0x4efad446 // fsub v6.2d, v2.2d, v26.2d
+	WORD $0x4efad4a7 // fsub v7.2d, v5.2d, v26.2d
+	VFMLA V24.D2, V6.D2, V3.D2
+	VFMLA V24.D2, V7.D2, V4.D2
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V3.D2, V23.D2, V6.D2
+	VFMLA V4.D2, V23.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V5.D2, V5.D2
+	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
+	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
+	WORD $0x6e62df82 // fmul v2.2d, v28.2d, v2.2d
+	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
+	WORD $0x4ea0d6a3 // fsub v3.4s, v21.4s, v0.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
+	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
+	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
+	VBSL V2.B16, V22.B16, V3.B16
+	VBSL V5.B16, V22.B16, V7.B16
+	WORD $0x4e34d402 // fadd v2.4s, v0.4s, v20.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
+	VBSL V3.B16, V19.B16, V2.B16
+	VBSL V7.B16, V19.B16, V6.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA seluGradNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA seluGradNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA seluGradNEONk<>+16(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA seluGradNEONk<>+24(SB)/8, $0x3f81239d380d2856
+DATA seluGradNEONk<>+32(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA seluGradNEONk<>+40(SB)/8, $0x3fa5558f12031910
+DATA seluGradNEONk<>+48(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA seluGradNEONk<>+56(SB)/8, $0x3fc5554916812c8a
+DATA seluGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA seluGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
+DATA seluGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
+DATA seluGradNEONk<>+88(SB)/8, $0x3ff0000000000000
+GLOBL seluGradNEONk<>(SB), RODATA|NOPTR, $96
+
+// func seluGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 2 vectors (8 elements) per iteration, 143 instructions, 17.88 per element; 32 vector registers.
+TEXT ·seluGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD $seluGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V29.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V28.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V27.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V26.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V25.D2
+	MOVD $0x3ff0cfabd6a91132, R3 // 1.0507009873554805
+	VDUP R3, V24.D2
+	MOVD $0x3ffc212cc640f031, R3 // 1.7580993408473768
+	VDUP R3, V23.D2
+	VEOR V22.B16, V22.B16, V22.B16
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V21.S4
+	VEOR V20.B16, V20.B16, V20.B16
+	SUBS $8, R2, R2
+	BLT vector
+loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VLD1.P 32(R5), [V2.S4, V3.S4]
+	WORD $0x4e3df404 // fmax v4.4s, v0.4s, v29.4s
+	WORD $0x4e3df425 // fmax v5.4s, v1.4s, v29.4s
+	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
+	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
+	WORD $0x0e6178a8 // fcvtl v8.2d, v5.2s
+	WORD $0x4e6178a9 // fcvtl2 v9.2d, v5.4s
+	FMOVQ 0(R4), F4
+	FMOVQ 0(R4), F5
+	FMOVQ 0(R4), F10
+	FMOVQ 0(R4), F11
+	VFMLA V27.D2, V6.D2, V4.D2
+	VFMLA V27.D2, V7.D2, V5.D2
+	VFMLA V27.D2, V8.D2, V10.D2
+	VFMLA V27.D2, V9.D2, V11.D2
+	WORD $0x4efcd48c // fsub v12.2d, v4.2d, v28.2d
+	WORD $0x4efcd4ad // fsub v13.2d, v5.2d, v28.2d
+	WORD $0x4efcd54e // fsub v14.2d, v10.2d, v28.2d
+	WORD $0x4efcd56f // fsub v15.2d, v11.2d, v28.2d
+	VFMLA V26.D2, V12.D2, V6.D2
+	VFMLA V26.D2, V13.D2, V7.D2
+	VFMLA V26.D2, V14.D2, V8.D2
+	VFMLA V26.D2, V15.D2, V9.D2
+	FMOVQ 16(R4), F12
+	FMOVQ 16(R4), F13
+	FMOVQ 16(R4), F14
+	FMOVQ 16(R4), F15
+	VFMLA V6.D2, V25.D2, V12.D2
+	VFMLA V7.D2, V25.D2, V13.D2
+	VFMLA V8.D2, V25.D2, V14.D2
+	VFMLA V9.D2, V25.D2, V15.D2
+	FMOVQ 32(R4), F16
+	FMOVQ 32(R4), F17
+	FMOVQ 32(R4), F18
+	FMOVQ 32(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	FMOVQ 48(R4), F12
+	FMOVQ 48(R4), F13
+	FMOVQ 48(R4), F14
+	FMOVQ 48(R4), F15
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	FMOVQ 64(R4), F16
+	FMOVQ 64(R4), F17
+	FMOVQ 64(R4), F18
+	FMOVQ 64(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	FMOVQ 80(R4), F12
+	FMOVQ 80(R4), F13
+	FMOVQ 80(R4), F14
+	FMOVQ 80(R4), F15
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	FMOVQ 80(R4), F16
+	FMOVQ 80(R4), F17
+	FMOVQ 80(R4), F18
+	FMOVQ 80(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	VSHL $52, V4.D2, V4.D2
+	VSHL $52, V5.D2, V5.D2
+	VSHL $52, V10.D2, V10.D2
+	VSHL $52, V11.D2, V11.D2
+	WORD $0x6e70dc84 // fmul v4.2d, v4.2d, v16.2d
+	WORD $0x6e71dca5 // fmul v5.2d, v5.2d, v17.2d
+	WORD $0x6e72dd4a // fmul v10.2d, v10.2d, v18.2d
+	WORD $0x6e73dd6b // fmul v11.2d, v11.2d, v19.2d
+	WORD $0x6e64dee4 // fmul v4.2d, v23.2d, v4.2d
+	WORD $0x6e65dee5 // fmul v5.2d, v23.2d, v5.2d
+	WORD $0x6e6adeea // fmul v10.2d, v23.2d, v10.2d
+	WORD $0x6e6bdeeb // fmul v11.2d, v23.2d, v11.2d
+	WORD $0x4ea0d6c6 // fsub v6.4s, v22.4s, v0.4s
+	WORD $0x4ea1d6c7 // fsub v7.4s, v22.4s, v1.4s
+	WORD $0x0e6178c8 // fcvtl v8.2d, v6.2s
+	WORD $0x4e6178c9 // fcvtl2 v9.2d, v6.4s
+	WORD $0x0e6178ec // fcvtl v12.2d, v7.2s
+	WORD $0x4e6178ed // fcvtl2 v13.2d, v7.4s
+	WORD $0x4ee0a906 // cmlt v6.2d, v8.2d, #0
+	WORD $0x4ee0a927 // cmlt v7.2d, v9.2d, #0
+	WORD $0x4ee0a98e // cmlt v14.2d, v12.2d, #0
+	WORD $0x4ee0a9af // cmlt v15.2d, v13.2d, #0
+	VBSL V4.B16, V24.B16, V6.B16
+	VBSL V5.B16, V24.B16, V7.B16
+	VBSL V10.B16, V24.B16, V14.B16
+	VBSL V11.B16, V24.B16, V15.B16
+	WORD $0x4e35d404 // fadd v4.4s, v0.4s, v21.4s
+	WORD $0x4e35d425 // fadd v5.4s, v1.4s, v21.4s
+	WORD $0x0e617888 // fcvtl v8.2d, v4.2s
+	WORD $0x4e617889 // fcvtl2 v9.2d, v4.4s
+	WORD $0x0e6178aa // fcvtl v10.2d, v5.2s
+	WORD $0x4e6178ab // fcvtl2 v11.2d, v5.4s
+	WORD $0x4ee0a904 // cmlt v4.2d, v8.2d, #0
+	WORD $0x4ee0a925 // cmlt v5.2d, v9.2d, #0
+	WORD $0x4ee0a94c // cmlt v12.2d, v10.2d, #0
+	WORD $0x4ee0a96d // cmlt v13.2d, v11.2d, #0
+	VBSL V6.B16, V20.B16, V4.B16
+	VBSL V7.B16, V20.B16, V5.B16
+	VBSL V14.B16, V20.B16, V12.B16
+	VBSL V15.B16, V20.B16, V13.B16
+	WORD $0x0e617846 // fcvtl v6.2d, v2.2s
+	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
+	WORD $0x0e617868 // fcvtl v8.2d, v3.2s
+	WORD $0x4e617869 // fcvtl2 v9.2d, v3.4s
+	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
+	WORD $0x6e65dce7 // fmul v7.2d, v7.2d, v5.2d
+	WORD $0x6e6cdd08 // fmul v8.2d, v8.2d, v12.2d
+	WORD $0x6e6ddd29 // fmul v9.2d, v9.2d, v13.2d
+	WORD $0x0e6168c4 // fcvtn v4.2s, v6.2d
+	WORD $0x0e616905 // fcvtn v5.2s, v8.2d
+	WORD $0x4e6168e4 // fcvtn2 v4.4s, v7.2d
+	WORD $0x4e616925 // fcvtn2 v5.4s, v9.2d
+	WORD $0x4e24e486 // fcmeq v6.4s, v4.4s, v4.4s
+	WORD $0x4e25e4a7 // fcmeq v7.4s, v5.4s, v5.4s
+	VBSL V31.B16, V4.B16, V6.B16
+	VBSL V31.B16, V5.B16, V7.B16
+	WORD $0x4e22e444 // fcmeq v4.4s, v2.4s, v2.4s
+	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
+	VORR V30.B16, V2.B16, V5.B16
+	VORR V30.B16, V3.B16, V9.B16
+	VBSL V5.B16, V6.B16, V4.B16
+	VBSL V9.B16, V7.B16, V8.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V0.B16, V5.B16
+	VORR V30.B16, V1.B16, V6.B16
+	VBSL V5.B16, V4.B16, V2.B16
+	VBSL V6.B16, V8.B16, V3.B16
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+vector:
+	ADD $8, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x4e3df402 // fmax v2.4s, v0.4s, v29.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V27.D2, V3.D2, V2.D2
+	VFMLA V27.D2, V4.D2, V5.D2
+	WORD $0x4efcd446 // fsub v6.2d, v2.2d, v28.2d
+	WORD $0x4efcd4a7 // fsub v7.2d, v5.2d, v28.2d
+	VFMLA V26.D2, V6.D2, V3.D2
+	VFMLA V26.D2, V7.D2, V4.D2
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V3.D2, V25.D2, V6.D2
+	VFMLA V4.D2, V25.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V5.D2, V5.D2
+	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
+	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
+	WORD $0x6e62dee2 // fmul v2.2d, v23.2d, v2.2d
+	WORD $0x6e65dee5 // fmul v5.2d, v23.2d, v5.2d
+	WORD $0x4ea0d6c3 // fsub v3.4s, v22.4s, v0.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
+	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
+	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
+	VBSL V2.B16, V24.B16, V3.B16
+	VBSL V5.B16, V24.B16, V7.B16
+	WORD $0x4e35d402 // fadd v2.4s, v0.4s, v21.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
+	VBSL V3.B16, V20.B16, V2.B16
+	VBSL V7.B16, V20.B16, V6.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	WORD $0x4e3df402 // fmax v2.4s, v0.4s, v29.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V27.D2, V3.D2, V2.D2
+	VFMLA V27.D2, V4.D2, V5.D2
+	WORD $0x4efcd446 // fsub v6.2d, v2.2d, v28.2d
+	WORD $0x4efcd4a7 // fsub v7.2d, v5.2d, v28.2d
+	VFMLA V26.D2, V6.D2, V3.D2
+	VFMLA V26.D2, V7.D2, V4.D2
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V3.D2, V25.D2, V6.D2
+	VFMLA V4.D2, V25.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V5.D2, V5.D2
+	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
+	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
+	WORD $0x6e62dee2 // fmul v2.2d, v23.2d, v2.2d
+	WORD $0x6e65dee5 // fmul v5.2d, v23.2d, v5.2d
+	WORD $0x4ea0d6c3 // fsub v3.4s, v22.4s, v0.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
+	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
+	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
+	VBSL V2.B16, V24.B16, V3.B16
+	VBSL V5.B16, V24.B16, V7.B16
+	WORD $0x4e35d402 // fadd v2.4s, v0.4s, v21.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
+	VBSL V3.B16, V20.B16, V2.B16
+	VBSL V7.B16, V20.B16, V6.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA softplusGradNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA softplusGradNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA softplusGradNEONk<>+16(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA softplusGradNEONk<>+24(SB)/8, $0x3f81239d380d2856
+DATA softplusGradNEONk<>+32(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA softplusGradNEONk<>+40(SB)/8, $0x3fa5558f12031910
+DATA softplusGradNEONk<>+48(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA softplusGradNEONk<>+56(SB)/8, $0x3fc5554916812c8a
+DATA softplusGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA softplusGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
+DATA softplusGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
+DATA softplusGradNEONk<>+88(SB)/8, $0x3ff0000000000000
+GLOBL softplusGradNEONk<>(SB), RODATA|NOPTR, $96
+
+// func softplusGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 2 vectors (8 elements) per iteration, 147 instructions, 18.38 per element; 31 vector registers.
+TEXT ·softplusGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD $softplusGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V28.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V27.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V26.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V25.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V24.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V23.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V22.S4
+	VEOR V21.B16, V21.B16, V21.B16
+	SUBS $8, R2, R2
+	BLT vector
+loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VLD1.P 32(R5), [V2.S4, V3.S4]
+	VORR V29.B16, V0.B16, V4.B16
+	VORR V29.B16, V1.B16, V5.B16
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	WORD $0x4e3cf4a5 // fmax v5.4s, v5.4s, v28.4s
+	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
+	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
+	WORD $0x0e6178a8 // fcvtl v8.2d, v5.2s
+	WORD $0x4e6178a9 // fcvtl2 v9.2d, v5.4s
+	FMOVQ 0(R4), F4
+	FMOVQ 0(R4), F5
+	FMOVQ 0(R4), F10
+	FMOVQ 0(R4), F11
+	VFMLA V26.D2, V6.D2, V4.D2
+	VFMLA V26.D2, V7.D2, V5.D2
+	VFMLA V26.D2, V8.D2, V10.D2
+	VFMLA V26.D2, V9.D2, V11.D2
+	WORD $0x4efbd48c // fsub v12.2d, v4.2d, v27.2d
+	WORD $0x4efbd4ad // fsub v13.2d, v5.2d, v27.2d
+	WORD $0x4efbd54e // fsub v14.2d, v10.2d, v27.2d
+	WORD $0x4efbd56f // fsub v15.2d, v11.2d, v27.2d
+	VFMLA V25.D2, V12.D2, V6.D2
+	VFMLA V25.D2, V13.D2, V7.D2
+	VFMLA V25.D2, V14.D2, V8.D2
+	VFMLA V25.D2, V15.D2, V9.D2
+	FMOVQ 16(R4), F12
+	FMOVQ 16(R4), F13
+	FMOVQ 16(R4), F14
+	FMOVQ 16(R4), F15
+	VFMLA V6.D2, V24.D2, V12.D2
+	VFMLA V7.D2, V24.D2, V13.D2
+	VFMLA V8.D2, V24.D2, V14.D2
+	VFMLA V9.D2, V24.D2, V15.D2
+	FMOVQ 32(R4), F16
+	FMOVQ 32(R4), F17
+	FMOVQ 32(R4), F18
+	FMOVQ 32(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	FMOVQ 48(R4), F12
+	FMOVQ 48(R4), F13
+	FMOVQ 48(R4), F14
+	FMOVQ 48(R4), F15
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	FMOVQ 64(R4), F16
+	FMOVQ 64(R4), F17
+	FMOVQ 64(R4), F18
+	FMOVQ 64(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	FMOVQ 80(R4), F12
+	FMOVQ 80(R4), F13
+	FMOVQ 80(R4), F14
+	FMOVQ 80(R4), F15
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	FMOVQ 80(R4), F16
+	FMOVQ 80(R4), F17
+	FMOVQ 80(R4), F18
+	FMOVQ 80(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	VSHL $52, V4.D2, V4.D2
+	VSHL $52, V5.D2, V5.D2
+	VSHL $52, V10.D2, V10.D2
+	VSHL $52, V11.D2, V11.D2
+	WORD $0x6e70dc84 // fmul v4.2d, v4.2d, v16.2d
+	WORD $0x6e71dca5 // fmul v5.2d, v5.2d, v17.2d
+	WORD $0x6e72dd4a // fmul v10.2d, v10.2d, v18.2d
+	WORD $0x6e73dd6b // fmul v11.2d, v11.2d, v19.2d
+	WORD $0x0e617806 // fcvtl v6.2d, v0.2s
+	WORD $0x4e617807 // fcvtl2 v7.2d, v0.4s
+	WORD $0x0e617828 // fcvtl v8.2d, v1.2s
+	WORD $0x4e617829 // fcvtl2 v9.2d, v1.4s
+	WORD $0x4ee0a8cc // cmlt v12.2d, v6.2d, #0
+	WORD $0x4ee0a8ed // cmlt v13.2d, v7.2d, #0
+	WORD $0x4ee0a90e // cmlt v14.2d, v8.2d, #0
+	WORD $0x4ee0a92f // cmlt v15.2d, v9.2d, #0
+	VBSL V23.B16, V4.B16, V12.B16
+	VBSL V23.B16, V5.B16, V13.B16
+	VBSL V23.B16, V10.B16, V14.B16
+	VBSL V23.B16, V11.B16, V15.B16
+	WORD $0x4e64d6e4 // fadd v4.2d, v23.2d, v4.2d
+	WORD $0x4e65d6e5 // fadd v5.2d, v23.2d, v5.2d
+	WORD $0x4e6ad6ea // fadd v10.2d, v23.2d, v10.2d
+	WORD $0x4e6bd6eb // fadd v11.2d, v23.2d, v11.2d
+	WORD $0x6e64fd8c // fdiv v12.2d, v12.2d, v4.2d
+	WORD $0x6e65fdad // fdiv v13.2d, v13.2d, v5.2d
+	WORD $0x6e6afdce // fdiv v14.2d, v14.2d, v10.2d
+	WORD $0x6e6bfdef // fdiv v15.2d, v15.2d, v11.2d
+	WORD $0x4e36d404 // fadd v4.4s, v0.4s, v22.4s
+	WORD $0x4e36d425 // fadd v5.4s, v1.4s, v22.4s
+	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
+	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
+	WORD $0x0e6178a8 // fcvtl v8.2d, v5.2s
+	WORD $0x4e6178a9 // fcvtl2 v9.2d, v5.4s
+	WORD $0x4ee0a8c4 // cmlt v4.2d, v6.2d, #0
+	WORD $0x4ee0a8e5 // cmlt v5.2d, v7.2d, #0
+	WORD $0x4ee0a90a // cmlt v10.2d, v8.2d, #0
+	WORD $0x4ee0a92b // cmlt v11.2d, v9.2d, #0
+	VBSL V12.B16, V21.B16, V4.B16
+	VBSL V13.B16, V21.B16, V5.B16
+	VBSL V14.B16, V21.B16, V10.B16
+	VBSL V15.B16, V21.B16, V11.B16
+	WORD $0x0e617846 // fcvtl v6.2d, v2.2s
+	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
+	WORD $0x0e617868 // fcvtl v8.2d, v3.2s
+	WORD $0x4e617869 // fcvtl2 v9.2d, v3.4s
+	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
+	WORD $0x6e65dce7 // fmul v7.2d, v7.2d, v5.2d
+	WORD $0x6e6add08 // fmul v8.2d, v8.2d, v10.2d
+	WORD $0x6e6bdd29 // fmul v9.2d, v9.2d, v11.2d
+	WORD $0x0e6168c4 // fcvtn v4.2s, v6.2d
+	WORD $0x0e616905 // fcvtn v5.2s, v8.2d
+	WORD $0x4e6168e4 // fcvtn2 v4.4s, v7.2d
+	WORD $0x4e616925 // fcvtn2 v5.4s, v9.2d
+	WORD $0x4e24e486 // fcmeq v6.4s, v4.4s, v4.4s
+	WORD $0x4e25e4a7 // fcmeq v7.4s, v5.4s, v5.4s
+	VBSL V31.B16, V4.B16, V6.B16
+	VBSL V31.B16, V5.B16, V7.B16
+	WORD $0x4e22e444 // fcmeq v4.4s, v2.4s, v2.4s
+	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
+	VORR V30.B16, V2.B16, V5.B16
+	VORR V30.B16, V3.B16, V9.B16
+	VBSL V5.B16, V6.B16, V4.B16
+	VBSL V9.B16, V7.B16, V8.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V0.B16, V5.B16
+	VORR V30.B16, V1.B16, V6.B16
+	VBSL V5.B16, V4.B16, V2.B16
+	VBSL V6.B16, V8.B16, V3.B16
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+vector:
+	ADD $8, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V26.D2, V3.D2, V2.D2
+	VFMLA V26.D2, V4.D2, V5.D2
+	WORD $0x4efbd446 // fsub v6.2d, v2.2d, v27.2d
+	WORD $0x4efbd4a7 // fsub v7.2d, v5.2d, v27.2d
+	VFMLA V25.D2, V6.D2, V3.D2
+	VFMLA V25.D2, V7.D2, V4.D2
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V3.D2, V24.D2, V6.D2
+	VFMLA V4.D2, V24.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V5.D2, V5.D2
+	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
+	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
+	WORD $0x0e617803 // fcvtl v3.2d, v0.2s
+	WORD $0x4e617804 // fcvtl2 v4.2d, v0.4s
+	WORD $0x4ee0a866 // cmlt v6.2d, v3.2d, #0
+	WORD $0x4ee0a887 // cmlt v7.2d, v4.2d, #0
+	VBSL V23.B16, V2.B16, V6.B16
+	VBSL V23.B16, V5.B16, V7.B16
+	WORD $0x4e62d6e2 // fadd v2.2d, v23.2d, v2.2d
+	WORD $0x4e65d6e5 // fadd v5.2d, v23.2d, v5.2d
+	WORD $0x6e62fcc6 // fdiv v6.2d, v6.2d, v2.2d
+	WORD $0x6e65fce7 // fdiv v7.2d, v7.2d, v5.2d
+	WORD $0x4e36d402 // fadd v2.4s, v0.4s, v22.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	WORD $0x4ee0a862 // cmlt v2.2d, v3.2d, #0
+	WORD $0x4ee0a885 // cmlt v5.2d, v4.2d, #0
+	VBSL V6.B16, V21.B16, V2.B16
+	VBSL V7.B16, V21.B16, V5.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V26.D2, V3.D2, V2.D2
+	VFMLA V26.D2, V4.D2, V5.D2
+	WORD $0x4efbd446 // fsub v6.2d, v2.2d, v27.2d
+	WORD $0x4efbd4a7 // fsub v7.2d, v5.2d, v27.2d
+	VFMLA V25.D2, V6.D2, V3.D2
+	VFMLA V25.D2, V7.D2, V4.D2
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V3.D2, V24.D2, V6.D2
+	VFMLA V4.D2, V24.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V5.D2, V5.D2
+	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
+	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
+	WORD $0x0e617803 // fcvtl v3.2d, v0.2s
+	WORD $0x4e617804 // fcvtl2 v4.2d, v0.4s
+	WORD $0x4ee0a866 // cmlt v6.2d, v3.2d, #0
+	WORD $0x4ee0a887 // cmlt v7.2d, v4.2d, #0
+	VBSL V23.B16, V2.B16, V6.B16
+	VBSL V23.B16, V5.B16, V7.B16
+	WORD $0x4e62d6e2 // fadd v2.2d, v23.2d, v2.2d
+	WORD $0x4e65d6e5 // fadd v5.2d, v23.2d, v5.2d
+	WORD $0x6e62fcc6 // fdiv v6.2d, v6.2d, v2.2d
+	WORD $0x6e65fce7 // fdiv v7.2d, v7.2d, v5.2d
+	WORD $0x4e36d402 // fadd v2.4s, v0.4s, v22.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	WORD $0x4ee0a862 // cmlt v2.2d, v3.2d, #0
+	WORD $0x4ee0a885 // cmlt v5.2d, v4.2d, #0
+	VBSL V6.B16, V21.B16, V2.B16
+	VBSL V7.B16, V21.B16, V5.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA geluTanhGradNEONk<>+0(SB)/8, $0x3ff9884533d43651 // 1.5957691216057308
+DATA geluTanhGradNEONk<>+8(SB)/8, $0x3ff9884533d43651
+DATA geluTanhGradNEONk<>+16(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA geluTanhGradNEONk<>+24(SB)/8, $0x43380000000003ff
+DATA geluTanhGradNEONk<>+32(SB)/8, $0x3e21eed8eff8d898 // 2.08767569878681e-09
+DATA geluTanhGradNEONk<>+40(SB)/8, $0x3e21eed8eff8d898
+DATA geluTanhGradNEONk<>+48(SB)/8, $0x3e5ae64567f544e4 // 2.505210838544172e-08
+DATA geluTanhGradNEONk<>+56(SB)/8, $0x3e5ae64567f544e4
+DATA geluTanhGradNEONk<>+64(SB)/8, $0x3e927e4fb7789f5c // 2.755731922398589e-07
+DATA geluTanhGradNEONk<>+72(SB)/8, $0x3e927e4fb7789f5c
+DATA geluTanhGradNEONk<>+80(SB)/8, $0x3ec71de3a556c734 // 2.7557319223985893e-06
+DATA geluTanhGradNEONk<>+88(SB)/8, $0x3ec71de3a556c734
+DATA geluTanhGradNEONk<>+96(SB)/8, $0x3efa01a01a01a01a // 2.48015873015873e-05
+DATA geluTanhGradNEONk<>+104(SB)/8, $0x3efa01a01a01a01a
+DATA geluTanhGradNEONk<>+112(SB)/8, $0x3f2a01a01a01a01a // 0.0001984126984126984
+DATA geluTanhGradNEONk<>+120(SB)/8, $0x3f2a01a01a01a01a
+DATA geluTanhGradNEONk<>+128(SB)/8, $0x3f56c16c16c16c17 // 0.001388888888888889
+DATA geluTanhGradNEONk<>+136(SB)/8, $0x3f56c16c16c16c17
+DATA geluTanhGradNEONk<>+144(SB)/8, $0x3f81111111111111 // 0.008333333333333333
+DATA geluTanhGradNEONk<>+152(SB)/8, $0x3f81111111111111
+DATA geluTanhGradNEONk<>+160(SB)/8, $0x3fa5555555555555 // 0.041666666666666664
+DATA geluTanhGradNEONk<>+168(SB)/8, $0x3fa5555555555555
+DATA geluTanhGradNEONk<>+176(SB)/8, $0x3fc5555555555555 // 0.16666666666666666
+DATA geluTanhGradNEONk<>+184(SB)/8, $0x3fc5555555555555
+DATA geluTanhGradNEONk<>+192(SB)/8, $0x3fe0000000000000 // 0.5
+DATA geluTanhGradNEONk<>+200(SB)/8, $0x3fe0000000000000
+DATA geluTanhGradNEONk<>+208(SB)/8, $0x3ff0000000000000 // 1
+DATA geluTanhGradNEONk<>+216(SB)/8, $0x3ff0000000000000
+GLOBL geluTanhGradNEONk<>(SB), RODATA|NOPTR, $224
+
+// func geluTanhGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 1 vectors (4 elements) per iteration, 134 instructions, 33.50 per element; 28 vector registers.
+TEXT ·geluTanhGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD $geluTanhGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc1a00000, R3
+	VDUP R3, V28.S4
+	MOVD $0x3fb2444f2a4d8b4b, R3 // 0.07135481627260025
+	VDUP R3, V27.D2
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V26.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V25.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V24.D2
+	MOVD $0x3de6124613a86d09, R3 // 1.6059043836821613e-10
+	VDUP R3, V23.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V22.D2
+	MOVW $0x41a00000, R3
+	VDUP R3, V21.S4
+	MOVD $0x3fcb6676bf7450f0, R3 // 0.21406444881780073
+	VDUP R3, V20.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V19.S4
+	VEOR V18.B16, V18.B16, V18.B16
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	WORD $0x6e63dc62 // fmul v2.2d, v3.2d, v3.2d
+	WORD $0x6e64dc85 // fmul v5.2d, v4.2d, v4.2d
+	FMOVQ 0(R4), F6
+	FMOVQ 0(R4), F7
+	VFMLA V27.D2, V2.D2, V6.D2
+	VFMLA V27.D2, V5.D2, V7.D2
+	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
+	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V25.D2, V3.D2, V6.D2
+	VFMLA V25.D2, V4.D2, V7.D2
+	WORD $0x4efad4c8 // fsub v8.2d, v6.2d, v26.2d
+	WORD $0x4efad4e9 // fsub v9.2d, v7.2d, v26.2d
+	VFMLA V24.D2, V8.D2, V3.D2
+	VFMLA V24.D2, V9.D2, V4.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V23.D2, V8.D2
+	VFMLA V4.D2, V23.D2, V9.D2
+	FMOVQ 48(R4), F10
+	FMOVQ 48(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 80(R4), F10
+	FMOVQ 80(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 96(R4), F8
+	FMOVQ 96(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 112(R4), F10
+	FMOVQ 112(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 128(R4), F8
+	FMOVQ 128(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 144(R4), F10
+	FMOVQ 144(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 160(R4), F8
+	FMOVQ 160(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 176(R4), F10
+	FMOVQ 176(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 192(R4), F8
+	FMOVQ 192(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 208(R4), F10
+	FMOVQ 208(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 208(R4), F8
+	FMOVQ 208(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	VSHL $52, V6.D2, V6.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
+	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
+	WORD $0x4eb5f403 // fmin v3.4s, v0.4s, v21.4s
+	WORD $0x4e3cf463 // fmax v3.4s, v3.4s, v28.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617868 // fcvtl2 v8.2d, v3.4s
+	FMOVQ 0(R4), F3
+	FMOVQ 0(R4), F9
+	VFMLA V20.D2, V2.D2, V3.D2
+	VFMLA V20.D2, V5.D2, V9.D2
+	WORD $0x4e66d6c2 // fadd v2.2d, v22.2d, v6.2d
+	WORD $0x4e67d6c5 // fadd v5.2d, v22.2d, v7.2d
+	WORD $0x6e63dc8a // fmul v10.2d, v4.2d, v3.2d
+	WORD $0x6e69dd0b // fmul v11.2d, v8.2d, v9.2d
+	VMOV V2.B16, V12.B16
+	VMOV V5.B16, V13.B16
+	VFMLA V6.D2, V10.D2, V12.D2
+	VFMLA V7.D2, V11.D2, V13.D2
+	FMOVQ 208(R4), F10
+	FMOVQ 208(R4), F11
+	VFMLA V3.D2, V4.D2, V10.D2
+	VFMLA V9.D2, V8.D2, V11.D2
+	WORD $0x4e66d54a // fadd v10.2d, v10.2d, v6.2d
+	WORD $0x4e67d56b // fadd v11.2d, v11.2d, v7.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x6e6bdce7 // fmul v7.2d, v7.2d, v11.2d
+	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
+	WORD $0x4ee0a909 // cmlt v9.2d, v8.2d, #0
+	VBSL V12.B16, V6.B16, V3.B16
+	VBSL V13.B16, V7.B16, V9.B16
+	WORD $0x6e62dc42 // fmul v2.2d, v2.2d, v2.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e62fc63 // fdiv v3.2d, v3.2d, v2.2d
+	WORD $0x6e65fd29 // fdiv v9.2d, v9.2d, v5.2d
+	WORD $0x4e33d402 // fadd v2.4s, v0.4s, v19.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
+	VBSL V3.B16, V18.B16, V2.B16
+	VBSL V9.B16, V18.B16, V6.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	WORD $0x6e63dc62 // fmul v2.2d, v3.2d, v3.2d
+	WORD $0x6e64dc85 // fmul v5.2d, v4.2d, v4.2d
+	FMOVQ 0(R4), F6
+	FMOVQ 0(R4), F7
+	VFMLA V27.D2, V2.D2, V6.D2
+	VFMLA V27.D2, V5.D2, V7.D2
+	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
+	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V25.D2, V3.D2, V6.D2
+	VFMLA V25.D2, V4.D2, V7.D2
+	WORD $0x4efad4c8 // fsub v8.2d, v6.2d, v26.2d
+	WORD $0x4efad4e9 // fsub v9.2d, v7.2d, v26.2d
+	VFMLA V24.D2, V8.D2, V3.D2
+	VFMLA V24.D2, V9.D2, V4.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V23.D2, V8.D2
+	VFMLA V4.D2, V23.D2, V9.D2
+	FMOVQ 48(R4), F10
+	FMOVQ 48(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 80(R4), F10
+	FMOVQ 80(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 96(R4), F8
+	FMOVQ 96(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 112(R4), F10
+	FMOVQ 112(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 128(R4), F8
+	FMOVQ 128(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 144(R4), F10
+	FMOVQ 144(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 160(R4), F8
+	FMOVQ 160(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 176(R4), F10
+	FMOVQ 176(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 192(R4), F8
+	FMOVQ 192(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	FMOVQ 208(R4), F10
+	FMOVQ 208(R4), F11
+	VFMLA V3.D2, V8.D2, V10.D2
+	VFMLA V4.D2, V9.D2, V11.D2
+	FMOVQ 208(R4), F8
+	FMOVQ 208(R4), F9
+	VFMLA V3.D2, V10.D2, V8.D2
+	VFMLA V4.D2, V11.D2, V9.D2
+	VSHL $52, V6.D2, V6.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
+	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
+	WORD $0x4eb5f403 // fmin v3.4s, v0.4s, v21.4s
+	WORD $0x4e3cf463 // fmax v3.4s, v3.4s, v28.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617868 // fcvtl2 v8.2d, v3.4s
+	FMOVQ 0(R4), F3
+	FMOVQ 0(R4), F9
+	VFMLA V20.D2, V2.D2, V3.D2
+	VFMLA V20.D2, V5.D2, V9.D2
+	WORD $0x4e66d6c2 // fadd v2.2d, v22.2d, v6.2d
+	WORD $0x4e67d6c5 // fadd v5.2d, v22.2d, v7.2d
+	WORD $0x6e63dc8a // fmul v10.2d, v4.2d, v3.2d
+	WORD $0x6e69dd0b // fmul v11.2d, v8.2d, v9.2d
+	VMOV V2.B16, V12.B16
+	VMOV V5.B16, V13.B16
+	VFMLA V6.D2, V10.D2, V12.D2
+	VFMLA V7.D2, V11.D2, V13.D2
+	FMOVQ 208(R4), F10
+	FMOVQ 208(R4), F11
+	VFMLA V3.D2, V4.D2, V10.D2
+	VFMLA V9.D2, V8.D2, V11.D2
+	WORD $0x4e66d54a // fadd v10.2d, v10.2d, v6.2d
+	WORD $0x4e67d56b // fadd v11.2d, v11.2d, v7.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x6e6bdce7 // fmul v7.2d, v7.2d, v11.2d
+	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
+	WORD $0x4ee0a909 // cmlt v9.2d, v8.2d, #0
+	VBSL V12.B16, V6.B16, V3.B16
+	VBSL V13.B16, V7.B16, V9.B16
+	WORD $0x6e62dc42 // fmul v2.2d, v2.2d, v2.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e62fc63 // fdiv v3.2d, v3.2d, v2.2d
+	WORD $0x6e65fd29 // fdiv v9.2d, v9.2d, v5.2d
+	WORD $0x4e33d402 // fadd v2.4s, v0.4s, v19.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
+	VBSL V3.B16, V18.B16, V2.B16
+	VBSL V9.B16, V18.B16, V6.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
+DATA geluGradNEONk<>+0(SB)/8, $0x3ff0000000000000 // 1
+DATA geluGradNEONk<>+8(SB)/8, $0x3ff0000000000000
+DATA geluGradNEONk<>+16(SB)/8, $0x3fbc1b5182cbc226 // 0.10979184573421516
+DATA geluGradNEONk<>+24(SB)/8, $0x3fbc1b5182cbc226
+DATA geluGradNEONk<>+32(SB)/8, $0xbfcc57a0887b884a // -0.2214241663378423
+DATA geluGradNEONk<>+40(SB)/8, $0xbfcc57a0887b884a
+DATA geluGradNEONk<>+48(SB)/8, $0x3fc74362cf569a61 // 0.18174395679416747
+DATA geluGradNEONk<>+56(SB)/8, $0x3fc74362cf569a61
+DATA geluGradNEONk<>+64(SB)/8, $0xbfb1e9de79c168af // -0.06997480843111491
+DATA geluGradNEONk<>+72(SB)/8, $0xbfb1e9de79c168af
+DATA geluGradNEONk<>+80(SB)/8, $0x3fb71b2167097cab // 0.09025772824814975
+DATA geluGradNEONk<>+88(SB)/8, $0x3fb71b2167097cab
+DATA geluGradNEONk<>+96(SB)/8, $0x3fb4b32942e248f6 // 0.08085878260525078
+DATA geluGradNEONk<>+104(SB)/8, $0x3fb4b32942e248f6
+DATA geluGradNEONk<>+112(SB)/8, $0x3fbc0ba51ef48ec5 // 0.10955268865341868
+DATA geluGradNEONk<>+120(SB)/8, $0x3fbc0ba51ef48ec5
+DATA geluGradNEONk<>+128(SB)/8, $0x3fbea411126a7939 // 0.11969095897299988
+DATA geluGradNEONk<>+136(SB)/8, $0x3fbea411126a7939
+DATA geluGradNEONk<>+144(SB)/8, $0x3fbea303077fd4bf // 0.11967486317719798
+DATA geluGradNEONk<>+152(SB)/8, $0x3fbea303077fd4bf
+DATA geluGradNEONk<>+160(SB)/8, $0x3ea105d46d71d4a6 // 5.073181580510973e-07
+DATA geluGradNEONk<>+168(SB)/8, $0x3ea105d46d71d4a6
+DATA geluGradNEONk<>+176(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA geluGradNEONk<>+184(SB)/8, $0x43380000000003ff
+DATA geluGradNEONk<>+192(SB)/8, $0xc3380000000003ff // -6.755399441056767e+15
+DATA geluGradNEONk<>+200(SB)/8, $0xc3380000000003ff
+DATA geluGradNEONk<>+208(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA geluGradNEONk<>+216(SB)/8, $0x3f81239d380d2856
+DATA geluGradNEONk<>+224(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA geluGradNEONk<>+232(SB)/8, $0x3fa5558f12031910
+DATA geluGradNEONk<>+240(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA geluGradNEONk<>+248(SB)/8, $0x3fc5554916812c8a
+DATA geluGradNEONk<>+256(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA geluGradNEONk<>+264(SB)/8, $0x3fdfffffb9b026bc
+DATA geluGradNEONk<>+272(SB)/8, $0x3fe80ead197f00b4 // 0.7517915246935645
+DATA geluGradNEONk<>+280(SB)/8, $0x3fe80ead197f00b4
+DATA geluGradNEONk<>+288(SB)/8, $0xbc713e74c58cada8 // -1.4956759177009883e-17
+DATA geluGradNEONk<>+296(SB)/8, $0xbc713e74c58cada8
+DATA geluGradNEONk<>+304(SB)/8, $0x3f169610924deba8 // 8.615947861116571e-05
+DATA geluGradNEONk<>+312(SB)/8, $0x3f169610924deba8
+DATA geluGradNEONk<>+320(SB)/8, $0x3f286c863b66083c // 0.00018633974623233514
+DATA geluGradNEONk<>+328(SB)/8, $0x3f286c863b66083c
+DATA geluGradNEONk<>+336(SB)/8, $0xbf48680f74e6b6ba // -0.0007448268386746817
+DATA geluGradNEONk<>+344(SB)/8, $0xbf48680f74e6b6ba
+DATA geluGradNEONk<>+352(SB)/8, $0xbf6258a6d85633af // -0.002239538068073497
+DATA geluGradNEONk<>+360(SB)/8, $0xbf6258a6d85633af
+DATA geluGradNEONk<>+368(SB)/8, $0x3f7297b9d6ffaacd // 0.004539228379125415
+DATA geluGradNEONk<>+376(SB)/8, $0x3f7297b9d6ffaacd
+DATA geluGradNEONk<>+384(SB)/8, $0x3f93e346def42057 // 0.019421679838189067
+DATA geluGradNEONk<>+392(SB)/8, $0x3f93e346def42057
+DATA geluGradNEONk<>+400(SB)/8, $0xbf8e4088244f901d // -0.014771522148244337
+DATA geluGradNEONk<>+408(SB)/8, $0xbf8e4088244f901d
+DATA geluGradNEONk<>+416(SB)/8, $0xbfbd2fa4c17c7e84 // -0.1140082332972217
+DATA geluGradNEONk<>+424(SB)/8, $0xbfbd2fa4c17c7e84
+DATA geluGradNEONk<>+432(SB)/8, $0xbf92a2ef9bb865ae // -0.018199676398671087
+DATA geluGradNEONk<>+440(SB)/8, $0xbf92a2ef9bb865ae
+DATA geluGradNEONk<>+448(SB)/8, $0x3fd8d9a941de3ac5 // 0.388284982990552
+DATA geluGradNEONk<>+456(SB)/8, $0x3fd8d9a941de3ac5
+DATA geluGradNEONk<>+464(SB)/8, $0x3fdb9d98fa5a3215 // 0.4314939923140469
+DATA geluGradNEONk<>+472(SB)/8, $0x3fdb9d98fa5a3215
+DATA geluGradNEONk<>+480(SB)/8, $0x3fe0000000000000 // 0.5
+DATA geluGradNEONk<>+488(SB)/8, $0x3fe0000000000000
+GLOBL geluGradNEONk<>(SB), RODATA|NOPTR, $496
+
+// func geluGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 1 vectors (4 elements) per iteration, 196 instructions, 49.00 per element; 29 vector registers.
+TEXT ·geluGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD $geluGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc1a00000, R3
+	VDUP R3, V28.S4
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V27.D2
+	MOVD $0xbfd3333340000000, R3 // -0.30000001192092896
+	VDUP R3, V26.D2
+	MOVD $0xbf94a8100c758a70, R3 // -0.02017235828442171
+	VDUP R3, V25.D2
+	MOVD $0xbfe71547652b82fe, R3 // -0.7213475204444817
+	VDUP R3, V24.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V23.D2
+	MOVD $0xbfe0000000000000, R3 // -0.5
+	VDUP R3, V22.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V21.D2
+	MOVD $0x3fd9884533d43651, R3 // 0.3989422804014327
+	VDUP R3, V20.D2
+	MOVD $0xbee784acad4b941e, R3 // -1.121438018842664e-05
+	VDUP R3, V19.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V18.S4
+	VEOR V17.B16, V17.B16, V17.B16
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V26.D2, V3.D2, V2.D2
+	VFMLA V26.D2, V4.D2, V5.D2
+	WORD $0x6e62ff62 // fdiv v2.2d, v27.2d, v2.2d
+	WORD $0x6e65ff65 // fdiv v5.2d, v27.2d, v5.2d
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V2.D2, V25.D2, V6.D2
+	VFMLA V5.D2, V25.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V2.D2, V6.D2, V8.D2
+	VFMLA V5.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V2.D2, V8.D2, V6.D2
+	VFMLA V5.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V2.D2, V6.D2, V8.D2
+	VFMLA V5.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V2.D2, V8.D2, V6.D2
+	VFMLA V5.D2, V9.D2, V7.D2
+	FMOVQ 96(R4), F8
+	FMOVQ 96(R4), F9
+	VFMLA V2.D2, V6.D2, V8.D2
+	VFMLA V5.D2, V7.D2, V9.D2
+	FMOVQ 112(R4), F6
+	FMOVQ 112(R4), F7
+	VFMLA V2.D2, V8.D2, V6.D2
+	VFMLA V5.D2, V9.D2, V7.D2
+	FMOVQ 128(R4), F8
+	FMOVQ 128(R4), F9
+	VFMLA V2.D2, V6.D2, V8.D2
+	VFMLA V5.D2, V7.D2, V9.D2
+	FMOVQ 144(R4), F6
+	FMOVQ 144(R4), F7
+	VFMLA V2.D2, V8.D2, V6.D2
+	VFMLA V5.D2, V9.D2, V7.D2
+	FMOVQ 160(R4), F8
+	FMOVQ 160(R4), F9
+	VFMLA V2.D2, V6.D2, V8.D2
+	VFMLA V5.D2, V7.D2, V9.D2
+	WORD $0x6e63dc62 // fmul v2.2d, v3.2d, v3.2d
+	WORD $0x6e64dc85 // fmul v5.2d, v4.2d, v4.2d
+	FMOVQ 176(R4), F6
+	FMOVQ 176(R4), F7
+	VFMLA V24.D2, V2.D2, V6.D2
+	VFMLA V24.D2, V5.D2, V7.D2
+	FMOVQ 192(R4), F10
+	FMOVQ 192(R4), F11
+	VFMLA V27.D2, V6.D2, V10.D2
+	VFMLA V27.D2, V7.D2, V11.D2
+	WORD $0x6e76dc42 // fmul v2.2d, v2.2d, v22.2d
+	WORD $0x6e76dca5 // fmul v5.2d, v5.2d, v22.2d
+	VFMLA V23.D2, V10.D2, V2.D2
+	VFMLA V23.D2, V11.D2, V5.D2
+	FMOVQ 208(R4), F10
+	FMOVQ 208(R4), F11
+	VFMLA V2.D2, V21.D2, V10.D2
+	VFMLA V5.D2, V21.D2, V11.D2
+	FMOVQ 224(R4), F12
+	FMOVQ 224(R4), F13
+	VFMLA V2.D2, V10.D2, V12.D2
+	VFMLA V5.D2, V11.D2, V13.D2
+	FMOVQ 240(R4), F10
+	FMOVQ 240(R4), F11
+	VFMLA V2.D2, V12.D2, V10.D2
+	VFMLA V5.D2, V13.D2, V11.D2
+	FMOVQ 256(R4), F12
+	FMOVQ 256(R4), F13
+	VFMLA V2.D2, V10.D2, V12.D2
+	VFMLA V5.D2, V11.D2, V13.D2
+	FMOVQ 0(R4), F10
+	FMOVQ 0(R4), F11
+	VFMLA V2.D2, V12.D2, V10.D2
+	VFMLA V5.D2, V13.D2, V11.D2
+	FMOVQ 0(R4), F12
+	FMOVQ 0(R4), F13
+	VFMLA V2.D2, V10.D2, V12.D2
+	VFMLA V5.D2, V11.D2, V13.D2
+	VSHL $52, V6.D2, V6.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e6cdcc6 // fmul v6.2d, v6.2d, v12.2d
+	WORD $0x6e6ddce7 // fmul v7.2d, v7.2d, v13.2d
+	VFMLA V20.D2, V3.D2, V8.D2
+	VFMLA V20.D2, V4.D2, V9.D2
+	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
+	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
+	WORD $0x0e617802 // fcvtl v2.2d, v0.2s
+	WORD $0x4e617803 // fcvtl2 v3.2d, v0.4s
+	WORD $0x4ee6d764 // fsub v4.2d, v27.2d, v6.2d
+	WORD $0x4ee7d765 // fsub v5.2d, v27.2d, v7.2d
+	WORD $0x4ee0a848 // cmlt v8.2d, v2.2d, #0
+	WORD $0x4ee0a869 // cmlt v9.2d, v3.2d, #0
+	VBSL V4.B16, V6.B16, V8.B16
+	VBSL V5.B16, V7.B16, V9.B16
+	FMOVQ 272(R4), F4
+	FMOVQ 272(R4), F5
+	VFMLA V27.D2, V2.D2, V4.D2
+	VFMLA V27.D2, V3.D2, V5.D2
+	FMOVQ 288(R4), F6
+	FMOVQ 288(R4), F7
+	VFMLA V27.D2, V4.D2, V6.D2
+	VFMLA V27.D2, V5.D2, V7.D2
+	FMOVQ 304(R4), F4
+	FMOVQ 304(R4), F5
+	VFMLA V6.D2, V19.D2, V4.D2
+	VFMLA V7.D2, V19.D2, V5.D2
+	FMOVQ 320(R4), F10
+	FMOVQ 320(R4), F11
+	VFMLA V6.D2, V4.D2, V10.D2
+	VFMLA V7.D2, V5.D2, V11.D2
+	FMOVQ 336(R4), F4
+	FMOVQ 336(R4), F5
+	VFMLA V6.D2, V10.D2, V4.D2
+	VFMLA V7.D2, V11.D2, V5.D2
+	FMOVQ 352(R4), F10
+	FMOVQ 352(R4), F11
+	VFMLA V6.D2, V4.D2, V10.D2
+	VFMLA V7.D2, V5.D2, V11.D2
+	FMOVQ 368(R4), F4
+	FMOVQ 368(R4), F5
+	VFMLA V6.D2, V10.D2, V4.D2
+	VFMLA V7.D2, V11.D2, V5.D2
+	FMOVQ 384(R4), F10
+	FMOVQ 384(R4), F11
+	VFMLA V6.D2, V4.D2, V10.D2
+	VFMLA V7.D2, V5.D2, V11.D2
+	FMOVQ 400(R4), F4
+	FMOVQ 400(R4), F5
+	VFMLA V6.D2, V10.D2, V4.D2
+	VFMLA V7.D2, V11.D2, V5.D2
+	FMOVQ 416(R4), F10
+	FMOVQ 416(R4), F11
+	VFMLA V6.D2, V4.D2, V10.D2
+	VFMLA V7.D2, V5.D2, V11.D2
+	FMOVQ 432(R4), F4
+	FMOVQ 432(R4), F5
+	VFMLA V6.D2, V10.D2, V4.D2
+	VFMLA V7.D2, V11.D2, V5.D2
+	FMOVQ 448(R4), F10
+	FMOVQ 448(R4), F11
+	VFMLA V6.D2, V4.D2, V10.D2
+	VFMLA V7.D2, V5.D2, V11.D2
+	FMOVQ 464(R4), F4
+	FMOVQ 464(R4), F5
+	VFMLA V6.D2, V10.D2, V4.D2
+	VFMLA V7.D2, V11.D2, V5.D2
+	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
+	WORD $0x6e65dce7 // fmul v7.2d, v7.2d, v5.2d
+	WORD $0x4e7bd444 // fadd v4.2d, v2.2d, v27.2d
+	WORD $0x4e7bd465 // fadd v5.2d, v3.2d, v27.2d
+	FMOVQ 480(R4), F10
+	FMOVQ 480(R4), F11
+	VFMLA V27.D2, V2.D2, V10.D2
+	VFMLA V27.D2, V3.D2, V11.D2
+	WORD $0x6e6adc84 // fmul v4.2d, v4.2d, v10.2d
+	WORD $0x6e6bdca5 // fmul v5.2d, v5.2d, v11.2d
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a3 // cmlt v3.2d, v5.2d, #0
+	VBSL V8.B16, V6.B16, V2.B16
+	VBSL V9.B16, V7.B16, V3.B16
+	WORD $0x4e32d404 // fadd v4.4s, v0.4s, v18.4s
+	WORD $0x0e617885 // fcvtl v5.2d, v4.2s
+	WORD $0x4e617886 // fcvtl2 v6.2d, v4.4s
+	WORD $0x4ee0a8a4 // cmlt v4.2d, v5.2d, #0
+	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
+	VBSL V2.B16, V17.B16, V4.B16
+	VBSL V3.B16, V17.B16, V7.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
+	VBSL V31.B16, V4.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	VORR V29.B16, V0.B16, V2.B16
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V26.D2, V3.D2, V2.D2
+	VFMLA V26.D2, V4.D2, V5.D2
+	WORD $0x6e62ff62 // fdiv v2.2d, v27.2d, v2.2d
+	WORD $0x6e65ff65 // fdiv v5.2d, v27.2d, v5.2d
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V2.D2, V25.D2, V6.D2
+	VFMLA V5.D2, V25.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V2.D2, V6.D2, V8.D2
+	VFMLA V5.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V2.D2, V8.D2, V6.D2
+	VFMLA V5.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V2.D2, V6.D2, V8.D2
+	VFMLA V5.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V2.D2, V8.D2, V6.D2
+	VFMLA V5.D2, V9.D2, V7.D2
+	FMOVQ 96(R4), F8
+	FMOVQ 96(R4), F9
+	VFMLA V2.D2, V6.D2, V8.D2
+	VFMLA V5.D2, V7.D2, V9.D2
+	FMOVQ 112(R4), F6
+	FMOVQ 112(R4), F7
+	VFMLA V2.D2, V8.D2, V6.D2
+	VFMLA V5.D2, V9.D2, V7.D2
+	FMOVQ 128(R4), F8
+	FMOVQ 128(R4), F9
+	VFMLA V2.D2, V6.D2, V8.D2
+	VFMLA V5.D2, V7.D2, V9.D2
+	FMOVQ 144(R4), F6
+	FMOVQ 144(R4), F7
+	VFMLA V2.D2, V8.D2, V6.D2
+	VFMLA V5.D2, V9.D2, V7.D2
+	FMOVQ 160(R4), F8
+	FMOVQ 160(R4), F9
+	VFMLA V2.D2, V6.D2, V8.D2
+	VFMLA V5.D2, V7.D2, V9.D2
+	WORD $0x6e63dc62 // fmul v2.2d, v3.2d, v3.2d
+	WORD $0x6e64dc85 // fmul v5.2d, v4.2d, v4.2d
+	FMOVQ 176(R4), F6
+	FMOVQ 176(R4), F7
+	VFMLA V24.D2, V2.D2, V6.D2
+	VFMLA V24.D2, V5.D2, V7.D2
+	FMOVQ 192(R4), F10
+	FMOVQ 192(R4), F11
+	VFMLA V27.D2, V6.D2, V10.D2
+	VFMLA V27.D2, V7.D2, V11.D2
+	WORD $0x6e76dc42 // fmul v2.2d, v2.2d, v22.2d
+	WORD $0x6e76dca5 // fmul v5.2d, v5.2d, v22.2d
+	VFMLA V23.D2, V10.D2, V2.D2
+	VFMLA V23.D2, V11.D2, V5.D2
+	FMOVQ 208(R4), F10
+	FMOVQ 208(R4), F11
+	VFMLA V2.D2, V21.D2, V10.D2
+	VFMLA V5.D2, V21.D2, V11.D2
+	FMOVQ 224(R4), F12
+	FMOVQ 224(R4), F13
+	VFMLA V2.D2, V10.D2, V12.D2
+	VFMLA V5.D2, V11.D2, V13.D2
+	FMOVQ 240(R4), F10
+	FMOVQ 240(R4), F11
+	VFMLA V2.D2, V12.D2, V10.D2
+	VFMLA V5.D2, V13.D2, V11.D2
+	FMOVQ 256(R4), F12
+	FMOVQ 256(R4), F13
+	VFMLA V2.D2, V10.D2, V12.D2
+	VFMLA V5.D2, V11.D2, V13.D2
+	FMOVQ 0(R4), F10
+	FMOVQ 0(R4), F11
+	VFMLA V2.D2, V12.D2, V10.D2
+	VFMLA V5.D2, V13.D2, V11.D2
+	FMOVQ 0(R4), F12
+	FMOVQ 0(R4), F13
+	VFMLA V2.D2, V10.D2, V12.D2
+	VFMLA V5.D2, V11.D2, V13.D2
+	VSHL $52, V6.D2, V6.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e6cdcc6 // fmul v6.2d, v6.2d, v12.2d
+	WORD $0x6e6ddce7 // fmul v7.2d, v7.2d, v13.2d
+	VFMLA V20.D2, V3.D2, V8.D2
+	VFMLA V20.D2, V4.D2, V9.D2
+	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
+	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
+	WORD $0x0e617802 // fcvtl v2.2d, v0.2s
+	WORD $0x4e617803 // fcvtl2 v3.2d, v0.4s
+	WORD $0x4ee6d764 // fsub v4.2d, v27.2d, v6.2d
+	WORD $0x4ee7d765 // fsub v5.2d, v27.2d, v7.2d
+	WORD $0x4ee0a848 // cmlt v8.2d, v2.2d, #0
+	WORD $0x4ee0a869 // cmlt v9.2d, v3.2d, #0
+	VBSL V4.B16, V6.B16, V8.B16
+	VBSL V5.B16, V7.B16, V9.B16
+	FMOVQ 272(R4), F4
+	FMOVQ 272(R4), F5
+	VFMLA V27.D2, V2.D2, V4.D2
+	VFMLA V27.D2, V3.D2, V5.D2
+	FMOVQ 288(R4), F6
+	FMOVQ 288(R4), F7
+	VFMLA V27.D2, V4.D2, V6.D2
+	VFMLA V27.D2, V5.D2, V7.D2
+	FMOVQ 304(R4), F4
+	FMOVQ 304(R4), F5
+	VFMLA V6.D2, V19.D2, V4.D2
+	VFMLA V7.D2, V19.D2, V5.D2
+	FMOVQ 320(R4), F10
+	FMOVQ 320(R4), F11
+	VFMLA V6.D2, V4.D2, V10.D2
+	VFMLA V7.D2, V5.D2, V11.D2
+	FMOVQ 336(R4), F4
+	FMOVQ 336(R4), F5
+	VFMLA V6.D2, V10.D2, V4.D2
+	VFMLA V7.D2, V11.D2, V5.D2
+	FMOVQ 352(R4), F10
+	FMOVQ 352(R4), F11
+	VFMLA V6.D2, V4.D2, V10.D2
+	VFMLA V7.D2, V5.D2, V11.D2
+	FMOVQ 368(R4), F4
+	FMOVQ 368(R4), F5
+	VFMLA V6.D2, V10.D2, V4.D2
+	VFMLA V7.D2, V11.D2, V5.D2
+	FMOVQ 384(R4), F10
+	FMOVQ 384(R4), F11
+	VFMLA V6.D2, V4.D2, V10.D2
+	VFMLA V7.D2, V5.D2, V11.D2
+	FMOVQ 400(R4), F4
+	FMOVQ 400(R4), F5
+	VFMLA V6.D2, V10.D2, V4.D2
+	VFMLA V7.D2, V11.D2, V5.D2
+	FMOVQ 416(R4), F10
+	FMOVQ 416(R4), F11
+	VFMLA V6.D2, V4.D2, V10.D2
+	VFMLA V7.D2, V5.D2, V11.D2
+	FMOVQ 432(R4), F4
+	FMOVQ 432(R4), F5
+	VFMLA V6.D2, V10.D2, V4.D2
+	VFMLA V7.D2, V11.D2, V5.D2
+	FMOVQ 448(R4), F10
+	FMOVQ 448(R4), F11
+	VFMLA V6.D2, V4.D2, V10.D2
+	VFMLA V7.D2, V5.D2, V11.D2
+	FMOVQ 464(R4), F4
+	FMOVQ 464(R4), F5
+	VFMLA V6.D2, V10.D2, V4.D2
+	VFMLA V7.D2, V11.D2, V5.D2
+	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
+	WORD $0x6e65dce7 // fmul v7.2d, v7.2d, v5.2d
+	WORD $0x4e7bd444 // fadd v4.2d, v2.2d, v27.2d
+	WORD $0x4e7bd465 // fadd v5.2d, v3.2d, v27.2d
+	FMOVQ 480(R4), F10
+	FMOVQ 480(R4), F11
+	VFMLA V27.D2, V2.D2, V10.D2
+	VFMLA V27.D2, V3.D2, V11.D2
+	WORD $0x6e6adc84 // fmul v4.2d, v4.2d, v10.2d
+	WORD $0x6e6bdca5 // fmul v5.2d, v5.2d, v11.2d
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a3 // cmlt v3.2d, v5.2d, #0
+	VBSL V8.B16, V6.B16, V2.B16
+	VBSL V9.B16, V7.B16, V3.B16
+	WORD $0x4e32d404 // fadd v4.4s, v0.4s, v18.4s
+	WORD $0x0e617885 // fcvtl v5.2d, v4.2s
+	WORD $0x4e617886 // fcvtl2 v6.2d, v4.4s
+	WORD $0x4ee0a8a4 // cmlt v4.2d, v5.2d, #0
+	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
+	VBSL V2.B16, V17.B16, V4.B16
+	VBSL V3.B16, V17.B16, V7.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
+	VBSL V31.B16, V4.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
 // func rowMaxNEON(dst, x []float32, st *kernels.Row)
 // Main loop: 16 elements (4 vectors) per iteration, lowered 4 at a time, 7 instructions, 0.44 per element; 8 vector registers.
 TEXT ·rowMaxNEON(SB), NOSPLIT, $0-56

@@ -18,6 +18,16 @@ const (
 	kGELU
 	kGELUTanh
 	kExp
+	kReLUGrad
+	kLeakyReLUGrad
+	kSigmoidGrad
+	kTanhGrad
+	kSiLUGrad
+	kELUGrad
+	kSELUGrad
+	kSoftplusGrad
+	kGELUTanhGrad
+	kGELUGrad
 	numKernels
 )
 
@@ -35,6 +45,16 @@ var kernelNames = [numKernels]string{
 	"GELU",
 	"GELUTanh",
 	"Exp",
+	"ReLUGrad",
+	"LeakyReLUGrad",
+	"SigmoidGrad",
+	"TanhGrad",
+	"SiLUGrad",
+	"ELUGrad",
+	"SELUGrad",
+	"SoftplusGrad",
+	"GELUTanhGrad",
+	"GELUGrad",
 }
 
 // cutoffs are the lengths below which a public function calls its Go
@@ -44,6 +64,16 @@ var cutoffs = [numKernels]int{
 	8,
 	8,
 	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	8,
+	8,
 	1,
 	1,
 	1,
@@ -69,6 +99,16 @@ var genericSet = &kernelSet{
 	func(d, x []float32, _ float32) { fallback.GELU(d, x) },
 	func(d, x []float32, _ float32) { fallback.GELUTanh(d, x) },
 	func(d, x []float32, _ float32) { fallback.Exp(d, x) },
+	nil, // ReLUGrad: two inputs (call2)
+	nil, // LeakyReLUGrad: two inputs (call2)
+	nil, // SigmoidGrad: two inputs (call2)
+	nil, // TanhGrad: two inputs (call2)
+	nil, // SiLUGrad: two inputs (call2)
+	nil, // ELUGrad: two inputs (call2)
+	nil, // SELUGrad: two inputs (call2)
+	nil, // SoftplusGrad: two inputs (call2)
+	nil, // GELUTanhGrad: two inputs (call2)
+	nil, // GELUGrad: two inputs (call2)
 }
 
 // generic2 runs two-input kernel k in pure Go (package fallback) on
@@ -81,5 +121,25 @@ func generic2(k kernelID, dst, x, y []float32, alpha float32) {
 	switch k {
 	case kPReLU:
 		fallback.PReLU(dst, x, y)
+	case kReLUGrad:
+		fallback.ReLUGrad(dst, x, y)
+	case kLeakyReLUGrad:
+		fallback.LeakyReLUGrad(dst, x, y, alpha)
+	case kSigmoidGrad:
+		fallback.SigmoidGrad(dst, x, y)
+	case kTanhGrad:
+		fallback.TanhGrad(dst, x, y)
+	case kSiLUGrad:
+		fallback.SiLUGrad(dst, x, y)
+	case kELUGrad:
+		fallback.ELUGrad(dst, x, y, alpha)
+	case kSELUGrad:
+		fallback.SELUGrad(dst, x, y)
+	case kSoftplusGrad:
+		fallback.SoftplusGrad(dst, x, y)
+	case kGELUTanhGrad:
+		fallback.GELUTanhGrad(dst, x, y)
+	case kGELUGrad:
+		fallback.GELUGrad(dst, x, y)
 	}
 }

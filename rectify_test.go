@@ -215,6 +215,18 @@ func TestPanics(t *testing.T) {
 				panicCase{buf[:12], buf[12:24], buf[:12], overlap},
 				panicCase{buf[:12], buf[:12], buf[0:1], overlap})
 		}
+		if k.Grad {
+			lens := func(ndy, nx int) string {
+				return fmt.Sprintf("rectify: %s: len(dy)=%d != len(x)=%d", k.Name, ndy, nx)
+			}
+			overlap := fmt.Sprintf("rectify: %s: dst and dy overlap", k.Name)
+			cases = append(cases,
+				panicCase{buf[:4], buf[4:8], buf[8:11], lens(3, 4)},
+				panicCase{buf[:4], buf[4:8], nil, lens(0, 4)},
+				panicCase{nil, nil, buf[:1], lens(1, 0)},
+				panicCase{buf[:12], buf[12:24], buf[1:13], overlap},
+				panicCase{buf[1:5], buf[12:16], buf[0:4], overlap})
+		}
 		for _, c := range cases {
 			for i := range buf {
 				buf[i] = -float32(i + 1)
@@ -241,7 +253,14 @@ func TestPanics(t *testing.T) {
 		k.public(buf[:4], buf[4:8], k.y(ys, 4), 1)
 		if k.Inputs() == 2 {
 			k.public(buf[:4], buf[4:8], buf[4:8], 1)
+		}
+		if k.Channels > 0 {
 			k.public(buf[:8], buf[8:16], buf[12:16], 1)
+		}
+		if k.Grad {
+			// dx may be dy; x and dy may overlap each other.
+			k.public(buf[:4], buf[4:8], buf[:4], 1)
+			k.public(buf[:4], buf[4:8], buf[6:10], 1)
 		}
 	}
 }
@@ -349,6 +368,106 @@ func TestSemantics(t *testing.T) {
 		{"PReLU", 0xff7fffff, 0x40000000, 0xff800000}, // overflow to -Inf
 	} {
 		cases = append(cases, semCase{k: c.k, x: c.x, s: c.s, y: c.y})
+	}
+	// Gradient kernels: input x, second input dy, result dx. NaN rule: x
+	// NaN gives x quieted, else dy NaN gives dy quieted, else a NaN
+	// product gives 0x7fc00000.
+	for _, c := range []struct {
+		k        string
+		alpha    float32
+		x, dy, y uint32
+	}{
+		{"ReLUGrad", 0, 0x00000000, 0x3f800000, 0x00000000},                        // ReLU'(0) = 0
+		{"ReLUGrad", 0, 0x80000000, 0xbf800000, 0x80000000},                        // -0: dy*0, dy's sign
+		{"ReLUGrad", 0, 0x00000001, 0x40400000, 0x40400000},                        // the smallest x > 0 passes dy
+		{"ReLUGrad", 0, 0x7f800000, 0xc0000000, 0xc0000000},                        // +Inf passes dy
+		{"ReLUGrad", 0, 0xbf800000, 0x7f800000, 0x7fc00000},                        // x < 0, dy = Inf: 0*Inf
+		{"ReLUGrad", 0, 0x3f800000, 0xff800000, 0xff800000},                        // x > 0, dy = -Inf
+		{"ReLUGrad", 0, 0x7fa00001, 0xffc00005, 0x7fe00001},                        // both NaN: x quieted
+		{"ReLUGrad", 0, 0xbf800000, 0x7f800001, 0x7fc00001},                        // dy NaN, x < 0: dy quieted
+		{"LeakyReLUGrad", 0.01, 0x00000000, 0x3f800000, 0x3c23d70a},                // LeakyReLU'(0) = alpha
+		{"LeakyReLUGrad", 0.01, 0xff800000, 0x40000000, 0x3ca3d70a},                // -Inf: alpha*dy
+		{"LeakyReLUGrad", 0.01, 0x3f800000, 0x40400000, 0x40400000},                // x > 0: dy
+		{"LeakyReLUGrad", float32(math.NaN()), 0xbf800000, 0x3f800000, 0x7fc00000}, // alpha NaN
+		{"LeakyReLUGrad", 0, 0xbf800000, 0x7f800000, 0x7fc00000},                   // alpha 0, dy Inf
+		{"LeakyReLUGrad", 0.01, 0xffc00001, 0x3f800000, 0xffc00001},                // NaN x
+		{"SigmoidGrad", 0, 0x00000000, 0x3f800000, 0x3e800000},                     // 1/4
+		{"SigmoidGrad", 0, 0x80000000, 0xc0000000, 0xbf000000},                     // -0: dy/4
+		{"SigmoidGrad", 0, 0x7f800000, 0x3f800000, 0x00000000},                     // +Inf: 0*dy
+		{"SigmoidGrad", 0, 0xff800000, 0xbf800000, 0x80000000},                     // -Inf: 0*dy
+		{"SigmoidGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                     // -Inf, dy Inf: 0*Inf
+		{"SigmoidGrad", 0, 0x7f7fffff, 0x7f800000, 0x7f800000},                     // MaxFloat32, dy Inf: Inf*tiny
+		{"SigmoidGrad", 0, 0xc2c80000, 0x3f800000, 0x0000001b},                     // -100: subnormal, not flushed
+		{"SigmoidGrad", 0, 0xc0400000, 0x3f800000, 0x3d390b29},                     // -3
+		{"SigmoidGrad", 0, 0x3f800000, 0x7fa00001, 0x7fe00001},                     // dy NaN quieted
+		{"SigmoidGrad", 0, 0xffa00001, 0x7fc00000, 0xffe00001},                     // x NaN wins
+		{"TanhGrad", 0, 0x00000000, 0x3f800000, 0x3f800000},                        // 1
+		{"TanhGrad", 0, 0x80000000, 0x40400000, 0x40400000},                        // -0: dy
+		{"TanhGrad", 0, 0x0da24260, 0x3f800000, 0x3f800000},                        // tiny x: 1
+		{"TanhGrad", 0, 0x7f800000, 0x3f800000, 0x00000000},                        // +Inf: 0*dy
+		{"TanhGrad", 0, 0xff800000, 0xff800000, 0x7fc00000},                        // -Inf, dy -Inf: NaN
+		{"TanhGrad", 0, 0x41200000, 0x3f800000, 0x320da433},                        // 10
+		{"TanhGrad", 0, 0xc1a00000, 0x3f800000, 0x239cbc92},                        // -20
+		{"TanhGrad", 0, 0xc2c80000, 0x3f800000, 0x00000000},                        // -100: rounds to 0
+		{"SiLUGrad", 0, 0x00000000, 0x3f800000, 0x3f000000},                        // 1/2
+		{"SiLUGrad", 0, 0x80000000, 0x40000000, 0x3f800000},                        // -0: dy/2
+		{"SiLUGrad", 0, 0x7f800000, 0x40000000, 0x40000000},                        // +Inf: dy
+		{"SiLUGrad", 0, 0x7f800000, 0x7f800000, 0x7f800000},                        // +Inf, dy Inf: Inf
+		{"SiLUGrad", 0, 0xff800000, 0x3f800000, 0x00000000},                        // -Inf: 0*dy
+		{"SiLUGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                        // -Inf, dy Inf: 0*Inf
+		{"SiLUGrad", 0, 0xbfa3a5e3, 0x3f800000, 0xb7016cac},                        // -1.2785: next to the zero of SiLU'
+		{"SiLUGrad", 0, 0xc2c80000, 0x3f800000, 0x80000a44},                        // -100: subnormal, negative
+		{"SiLUGrad", 0, 0x41200000, 0x3f800000, 0x3f800d63},                        // 10: above 1
+		{"ELUGrad", 1, 0x00000000, 0x40000000, 0x40000000},                         // ELU'(0) = alpha
+		{"ELUGrad", 0.01, 0x80000000, 0x3f800000, 0x3c23d70a},                      // -0: alpha
+		{"ELUGrad", 1, 0x00000001, 0x40400000, 0x40400000},                         // x > 0: dy
+		{"ELUGrad", 1, 0xbf800000, 0x3f800000, 0x3ebc5ab2},                         // -1: e^-1
+		{"ELUGrad", 1, 0xc2c80000, 0x3f800000, 0x0000001b},                         // -100: subnormal
+		{"ELUGrad", 1, 0xff800000, 0x3f800000, 0x00000000},                         // -Inf: 0*dy
+		{"ELUGrad", 1, 0xff800000, 0xff800000, 0x7fc00000},                         // -Inf, dy -Inf: 0*Inf
+		{"ELUGrad", 1, 0x7f800000, 0xff800000, 0xff800000},                         // +Inf: dy
+		{"ELUGrad", float32(math.NaN()), 0xbf800000, 0x3f800000, 0x7fc00000},       // alpha NaN
+		{"ELUGrad", float32(math.NaN()), 0x3f800000, 0x3f800000, 0x3f800000},       // alpha not used for x > 0
+		{"SELUGrad", 0, 0x40400000, 0x3f800000, 0x3f867d5f},                        // x > 0: lambda
+		{"SELUGrad", 0, 0x00000000, 0x3f800000, 0x3fe10966},                        // SELU'(0) = lambda*alpha
+		{"SELUGrad", 0, 0xbf800000, 0x3f800000, 0x3f2592a1},                        // -1
+		{"SELUGrad", 0, 0xc2c80000, 0x3f800000, 0x0000002f},                        // -100: subnormal
+		{"SELUGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                        // -Inf, dy Inf: 0*Inf
+		{"SELUGrad", 0, 0x7f800000, 0x7f800000, 0x7f800000},                        // +Inf, dy Inf: Inf
+		{"SoftplusGrad", 0, 0x00000000, 0x3f800000, 0x3f000000},                    // 1/2
+		{"SoftplusGrad", 0, 0x80000000, 0x40000000, 0x3f800000},                    // -0: dy/2
+		{"SoftplusGrad", 0, 0xbf800000, 0x3f800000, 0x3e89b2b1},                    // -1
+		{"SoftplusGrad", 0, 0x40400000, 0x3f800000, 0x3f73dbe6},                    // 3
+		{"SoftplusGrad", 0, 0xc2c80000, 0x3f800000, 0x0000001b},                    // -100: subnormal
+		{"SoftplusGrad", 0, 0x7f800000, 0xc0000000, 0xc0000000},                    // +Inf: dy
+		{"SoftplusGrad", 0, 0xff800000, 0x3f800000, 0x00000000},                    // -Inf: 0*dy
+		{"SoftplusGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                    // -Inf, dy Inf: 0*Inf
+		{"SoftplusGrad", 0, 0x41a00000, 0x3f800000, 0x3f800000},                    // 20: rounds to 1
+		{"GELUTanhGrad", 0, 0x00000000, 0x3f800000, 0x3f000000},                    // 1/2
+		{"GELUTanhGrad", 0, 0x80000000, 0x40000000, 0x3f800000},                    // -0: dy/2
+		{"GELUTanhGrad", 0, 0xbf800000, 0x3f800000, 0xbda9e913},                    // -1: negative
+		{"GELUTanhGrad", 0, 0xbf40902e, 0x3f800000, 0x38ec031c},                    // -0.7522: next to the zero
+		{"GELUTanhGrad", 0, 0xc1200000, 0x3f800000, 0x846a980a},                    // -10: tiny, negative
+		{"GELUTanhGrad", 0, 0x3f800000, 0x3f800000, 0x3f8a9e91},                    // 1: above 1
+		{"GELUTanhGrad", 0, 0x7f800000, 0xc0000000, 0xc0000000},                    // +Inf: dy
+		{"GELUTanhGrad", 0, 0xff800000, 0x3f800000, 0x00000000},                    // -Inf: 0*dy
+		{"GELUTanhGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                    // -Inf, dy Inf: 0*Inf
+		{"GELUTanhGrad", 0, 0xc1a80000, 0x7f7fffff, 0x80000000},                    // -21, dy MaxFloat32: -0
+		{"GELUTanhGrad", 0, 0x7f7fffff, 0x7f800000, 0x7f800000},                    // MaxFloat32, dy Inf: Inf
+		{"GELUGrad", 0, 0x00000000, 0x3f800000, 0x3f000000},                        // 1/2
+		{"GELUGrad", 0, 0x80000000, 0x40000000, 0x3f800000},                        // -0: dy/2
+		{"GELUGrad", 0, 0xbf800000, 0x3f800000, 0xbdaaa14d},                        // -1: the window's edge
+		{"GELUGrad", 0, 0xbf400000, 0x3f800000, 0x3a4af8ef},                        // -0.75: next to the zero
+		{"GELUGrad", 0, 0xc0400000, 0x3f800000, 0xbc43b7ad},                        // -3
+		{"GELUGrad", 0, 0xc1200000, 0x3f800000, 0x9c664084},                        // -10: tiny, negative
+		{"GELUGrad", 0, 0x3f800000, 0x3f800000, 0x3f8aaa15},                        // 1: above 1
+		{"GELUGrad", 0, 0x40000000, 0x3f800000, 0x3f8ae8e0},                        // 2
+		{"GELUGrad", 0, 0x7f800000, 0xc0000000, 0xc0000000},                        // +Inf: dy
+		{"GELUGrad", 0, 0xff800000, 0x3f800000, 0x00000000},                        // -Inf: 0*dy
+		{"GELUGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                        // -Inf, dy Inf: 0*Inf
+		{"GELUGrad", 0, 0xc1980000, 0x7149f2ca, 0x80000000},                        // -19, dy 1e30: -0
+	} {
+		cases = append(cases, semCase{k: c.k, alpha: c.alpha, x: c.x, s: c.dy, y: c.y})
 	}
 	forEachLevel(t, func(t *testing.T) {
 		for _, c := range cases {

@@ -30,6 +30,16 @@ var Public = []Func{
 	func(d, x, _ []float32, _ float32) { rectify.GELU(d, x) },
 	func(d, x, _ []float32, _ float32) { rectify.GELUTanh(d, x) },
 	func(d, x, _ []float32, _ float32) { rectify.Exp(d, x) },
+	func(d, x, y []float32, _ float32) { rectify.ReLUGrad(d, x, y) },
+	rectify.LeakyReLUGrad,
+	func(d, x, y []float32, _ float32) { rectify.SigmoidGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { rectify.TanhGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { rectify.SiLUGrad(d, x, y) },
+	rectify.ELUGrad,
+	func(d, x, y []float32, _ float32) { rectify.SELUGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { rectify.SoftplusGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { rectify.GELUTanhGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { rectify.GELUGrad(d, x, y) },
 }
 
 // Fallback are the pure-Go functions, indexed as ir.Kernels.
@@ -46,4 +56,14 @@ var Fallback = []Func{
 	func(d, x, _ []float32, _ float32) { fallback.GELU(d, x) },
 	func(d, x, _ []float32, _ float32) { fallback.GELUTanh(d, x) },
 	func(d, x, _ []float32, _ float32) { fallback.Exp(d, x) },
+	func(d, x, y []float32, _ float32) { fallback.ReLUGrad(d, x, y) },
+	fallback.LeakyReLUGrad,
+	func(d, x, y []float32, _ float32) { fallback.SigmoidGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { fallback.TanhGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { fallback.SiLUGrad(d, x, y) },
+	fallback.ELUGrad,
+	func(d, x, y []float32, _ float32) { fallback.SELUGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { fallback.SoftplusGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { fallback.GELUTanhGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { fallback.GELUGrad(d, x, y) },
 }

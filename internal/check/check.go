@@ -76,3 +76,23 @@ func Rows(fn string, dst, x []float32, cols int, perRow bool) {
 		panic("rectify: " + fn + ": dst and x overlap")
 	}
 }
+
+// Grad panics as Slices does for dst and x, and unless dy has the length
+// of x and either is dst or does not overlap it (x and dy may overlap:
+// both are only read).
+func Grad(fn string, dst, x, dy []float32) {
+	Slices(fn, dst, x)
+	if len(dy) != len(x) {
+		failGrad(fn, len(dy), len(x))
+	}
+	if unsafe.SliceData(dst) != unsafe.SliceData(dy) && overlap(dst, dy) {
+		panic("rectify: " + fn + ": dst and dy overlap (only dst == dy is allowed)")
+	}
+}
+
+// failGrad panics with Grad's message on the lengths.
+//
+//go:noinline
+func failGrad(fn string, ndy, nx int) {
+	panic("rectify: " + fn + ": len(dy)=" + strconv.Itoa(ndy) + " != len(x)=" + strconv.Itoa(nx))
+}

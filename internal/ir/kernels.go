@@ -38,6 +38,11 @@ type Kernel struct {
 	// Naive is the loop a user writes today with package math, the
 	// benchmarks' baseline; one-input kernels ignore y.
 	Naive func(dst, x, y []float32, a float32)
+	// Grad marks a gradient kernel, dx = dy * f'(x) with dy the second
+	// input: the exhaustive sweep pairs every x with dy = 1, the sampled
+	// one with dy of every scale (1, random in [-1, 1], 1e-30, 1e30), and a
+	// NaN x gives x quieted, whether the kernel is Exact or not.
+	Grad bool
 }
 
 // Kernels lists every kernel in API order.
@@ -204,6 +209,183 @@ var Kernels = []*Kernel{
 		Naive: func(dst, x, _ []float32, _ float32) {
 			for i, v := range x {
 				dst[i] = float32(math.Exp(float64(v)))
+			}
+		}},
+	// The gradient kernels, dx = dy * f'(x) (internal/ir/grad.go has their
+	// Programs).
+	{Program: reluGradProgram(), Cutoff: 8, Exact: true, Grad: true,
+		Ref: func(x, dy, _ float32) float64 {
+			if x > 0 {
+				return float64(dy)
+			}
+			return float64(dy) * 0
+		},
+		Naive: func(dx, x, dy []float32, _ float32) {
+			for i, v := range x {
+				if v > 0 {
+					dx[i] = dy[i]
+				} else {
+					dx[i] = 0
+				}
+			}
+		}},
+	{Program: leakyReLUGradProgram(), Cutoff: 8, Exact: true, Grad: true, Alphas: []float32{0.01},
+		Ref: func(x, dy, a float32) float64 {
+			if x > 0 {
+				return float64(dy)
+			}
+			return float64(dy) * float64(a)
+		},
+		Naive: func(dx, x, dy []float32, a float32) {
+			for i, v := range x {
+				if v > 0 {
+					dx[i] = dy[i]
+				} else {
+					dx[i] = a * dy[i]
+				}
+			}
+		}},
+	{Program: sigmoidGradProgram(), Cutoff: 1, Grad: true,
+		Ref: func(x, dy, _ float32) float64 {
+			e := math.Exp(-math.Abs(float64(x)))
+			return float64(dy) * (e / ((1 + e) * (1 + e)))
+		},
+		Naive: func(dx, x, dy []float32, _ float32) {
+			for i, v := range x {
+				s := 1 / (1 + math.Exp(-float64(v)))
+				dx[i] = float32(float64(dy[i]) * s * (1 - s))
+			}
+		}},
+	{Program: tanhGradProgram(), Cutoff: 1, Grad: true,
+		Ref: func(x, dy, _ float32) float64 {
+			e := math.Exp(-2 * math.Abs(float64(x)))
+			return float64(dy) * (4 * e / ((1 + e) * (1 + e)))
+		},
+		Naive: func(dx, x, dy []float32, _ float32) {
+			for i, v := range x {
+				t := math.Tanh(float64(v))
+				dx[i] = float32(float64(dy[i]) * (1 - t*t))
+			}
+		}},
+	{Program: siluGradProgram(), Cutoff: 1, Grad: true,
+		Ref: func(x, dy, _ float32) float64 {
+			v := float64(x)
+			var g float64
+			switch {
+			case math.IsInf(v, 1):
+				g = 1
+			case math.IsInf(v, -1):
+				g = 0
+			case v < 0:
+				e := math.Exp(v)
+				g = e * ((1 + v) + e) / ((1 + e) * (1 + e))
+			default:
+				e := math.Exp(-v)
+				g = (1 + e + v*e) / ((1 + e) * (1 + e))
+			}
+			return float64(dy) * g
+		},
+		Naive: func(dx, x, dy []float32, _ float32) {
+			for i, v := range x {
+				w := float64(v)
+				s := 1 / (1 + math.Exp(-w))
+				dx[i] = float32(float64(dy[i]) * s * (1 + w*(1-s)))
+			}
+		}},
+	{Program: eluGradProgram(), Cutoff: 1, Grad: true, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
+		Ref: func(x, dy, a float32) float64 {
+			switch {
+			case x > 0:
+				return float64(dy)
+			case math.IsInf(float64(x), -1):
+				return float64(dy) * 0
+			}
+			return float64(dy) * (float64(a) * math.Exp(float64(x)))
+		},
+		Naive: func(dx, x, dy []float32, a float32) {
+			for i, v := range x {
+				if v > 0 {
+					dx[i] = dy[i]
+				} else {
+					dx[i] = float32(float64(dy[i]) * float64(a) * math.Exp(float64(v)))
+				}
+			}
+		}},
+	{Program: seluGradProgram(), Cutoff: 1, Grad: true,
+		Ref: func(x, dy, _ float32) float64 {
+			switch {
+			case x > 0:
+				return float64(dy) * kernels.SELULambda
+			case math.IsInf(float64(x), -1):
+				return float64(dy) * 0
+			}
+			return float64(dy) * (kernels.SELULambda * kernels.SELUAlpha * math.Exp(float64(x)))
+		},
+		Naive: func(dx, x, dy []float32, _ float32) {
+			for i, v := range x {
+				if v > 0 {
+					dx[i] = float32(float64(dy[i]) * kernels.SELULambda)
+				} else {
+					dx[i] = float32(float64(dy[i]) * kernels.SELULambda * kernels.SELUAlpha * math.Exp(float64(v)))
+				}
+			}
+		}},
+	{Program: softplusGradProgram(), Cutoff: 1, Grad: true,
+		Ref: func(x, dy, _ float32) float64 {
+			v := float64(x)
+			if v < 0 {
+				e := math.Exp(v)
+				return float64(dy) * (e / (1 + e))
+			}
+			return float64(dy) / (1 + math.Exp(-v))
+		},
+		Naive: func(dx, x, dy []float32, _ float32) {
+			for i, v := range x {
+				dx[i] = float32(float64(dy[i]) / (1 + math.Exp(-float64(v))))
+			}
+		}},
+	{Program: geluTanhGradProgram(), Cutoff: 1, Grad: true,
+		Ref: func(x, dy, _ float32) float64 {
+			v := float64(x)
+			k1, k2 := 2*math.Sqrt(2/math.Pi), 2*0.044715*math.Sqrt(2/math.Pi)
+			var g float64
+			switch {
+			case v > 30:
+				g = 1
+			case v < -30:
+				g = 0 // e^(2u) < e^-1900: the derivative rounds to 0 times any dy
+			case v < 0:
+				e := math.Exp(v * (k1 + k2*v*v))
+				g = e * ((1 + v*(k1+3*k2*v*v)) + e) / ((1 + e) * (1 + e))
+			default:
+				e := math.Exp(-v * (k1 + k2*v*v))
+				g = (1 + e + v*(k1+3*k2*v*v)*e) / ((1 + e) * (1 + e))
+			}
+			return float64(dy) * g
+		},
+		Naive: func(dx, x, dy []float32, _ float32) {
+			for i, v := range x {
+				w := float64(v)
+				c := math.Sqrt(2 / math.Pi)
+				t := math.Tanh(c * (w + 0.044715*w*w*w))
+				dx[i] = float32(float64(dy[i]) * (0.5*(1+t) + 0.5*w*(1-t*t)*c*(1+3*0.044715*w*w)))
+			}
+		}},
+	{Program: geluGradProgram(), Cutoff: 1, Grad: true,
+		Ref: func(x, dy, _ float32) float64 {
+			v := float64(x)
+			switch {
+			case math.IsInf(v, 1):
+				return float64(dy)
+			case math.IsInf(v, -1):
+				return float64(dy) * 0
+			}
+			return float64(dy) * (0.5*math.Erfc(-v/math.Sqrt2) + v*math.Exp(-v*v/2)/math.Sqrt(2*math.Pi))
+		},
+		Naive: func(dx, x, dy []float32, _ float32) {
+			for i, v := range x {
+				w := float64(v)
+				dx[i] = float32(float64(dy[i]) * (0.5*math.Erfc(-w/math.Sqrt2) + w*math.Exp(-w*w/2)/math.Sqrt(2*math.Pi)))
 			}
 		}},
 }

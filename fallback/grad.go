@@ -1,0 +1,238 @@
+package fallback
+
+import (
+	"math"
+
+	"github.com/rectify-go/rectify/internal/check"
+	"github.com/rectify-go/rectify/kernels"
+)
+
+// The gradient kernels: dx[i] = dy[i] * f'(x[i]), f' computed in float64
+// and the product rounded once to float64, then to float32. A NaN x gives
+// x quieted, else a NaN dy gives dy quieted, else a NaN product (dy
+// infinite and f'(x) = 0, or alpha NaN) gives kernels.CanonicalNaN.
+
+// gradNaN applies the gradient kernels' NaN rule to the product p.
+func gradNaN(x, dy, p float32) float32 {
+	b := math.Float32bits(p)
+	p = math.Float32frombits(selectU(nanMask(b), kernels.CanonicalNaN, b))
+	return quiet(math.Float32bits(x), quiet(math.Float32bits(dy), p))
+}
+
+// gradOut returns dy * g rounded to float64, then to float32, with the NaN
+// rule.
+func gradOut(x, dy float32, g float64) float32 {
+	return gradNaN(x, dy, float32(float64(float64(dy)*g)))
+}
+
+// zeroIfNeg returns c < 0 ? +0 : g (c's sign bit, as the kernels'
+// select: c is never a NaN but for a NaN x, which the NaN rule replaces).
+func zeroIfNeg(c float32, g float64) float64 {
+	if math.Signbit(float64(c)) {
+		return 0
+	}
+	return g
+}
+
+// expAcc returns the float64 exp(z), z in [kernels.GradClamp, 709], to
+// nearly float64 precision: 2^n * T(r), T the Taylor polynomial of degree
+// 13 with coefficients kernels.ExpT2..13.
+func expAcc(z float64) float64 {
+	nn := math.FMA(z, kernels.Log2eD, kernels.ExpMagicD)
+	r := math.FMA(nn-kernels.ExpMagicD, -kernels.Ln2D, z)
+	e := math.FMA(math.FMA(math.FMA(math.FMA(kernels.ExpT13, r, kernels.ExpT12), r, kernels.ExpT11), r, kernels.ExpT10), r, kernels.ExpT9)
+	e = math.FMA(math.FMA(math.FMA(math.FMA(e, r, kernels.ExpT8), r, kernels.ExpT7), r, kernels.ExpT6), r, kernels.ExpT5)
+	e = math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(e, r, kernels.ExpT4), r, kernels.ExpT3), r, kernels.ExpT2), r, 1), r, 1)
+	return float64(math.Float64frombits(math.Float64bits(nn)<<kernels.ExpShiftD) * e)
+}
+
+// ReLUGrad is rectify.ReLUGrad in pure Go: dx[i] = dy[i] * (x[i] > 0 ? 1
+// : +0).
+func ReLUGrad(dx, x, dy []float32) {
+	check.Grad("ReLUGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		var r float32
+		if v > 0 {
+			r = 1
+		}
+		dx[i] = gradNaN(v, dy[i], float32(dy[i]*r))
+	}
+}
+
+// LeakyReLUGrad is rectify.LeakyReLUGrad in pure Go: dx[i] = dy[i] *
+// (x[i] > 0 ? 1 : alpha).
+func LeakyReLUGrad(dx, x, dy []float32, alpha float32) {
+	check.Grad("LeakyReLUGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		r := alpha
+		if v > 0 {
+			r = 1
+		}
+		dx[i] = gradNaN(v, dy[i], float32(dy[i]*r))
+	}
+}
+
+// SigmoidGrad is rectify.SigmoidGrad in pure Go: dx[i] = dy[i] *
+// e/(1+e)^2, e = exp(-|x[i]|).
+func SigmoidGrad(dx, x, dy []float32) {
+	check.Grad("SigmoidGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		nax := math.Float32frombits(math.Float32bits(v) | kernels.SignBit)
+		e := expD(float64(max(nax, kernels.GradClamp)))
+		d := 1 + e
+		g := e / float64(d*d)
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(nax+kernels.MaxFloat32, g))
+	}
+}
+
+// TanhGrad is rectify.TanhGrad in pure Go: dx[i] = dy[i] * 4e/(1+e)^2, e
+// = exp(-2|x[i]|).
+func TanhGrad(dx, x, dy []float32) {
+	check.Grad("TanhGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		nax := math.Float32frombits(math.Float32bits(v) | kernels.SignBit)
+		e := expD(float64(max(nax+nax, kernels.GradClamp)))
+		d := 1 + e
+		g := float64(4*e) / float64(d*d)
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(nax+kernels.MaxFloat32, g))
+	}
+}
+
+// SiLUGrad is rectify.SiLUGrad in pure Go: dx[i] = dy[i] * s(1 + x(1-s)),
+// s = sigmoid(x[i]), from e = exp(-|x[i]|).
+func SiLUGrad(dx, x, dy []float32) {
+	check.Grad("SiLUGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		xc := max(min(v, -kernels.GradClamp), kernels.GradClamp) // v NaN: the NaN rule
+		xw := float64(xc)
+		e := expAcc(float64(math.Float32frombits(math.Float32bits(xc) | kernels.SignBit)))
+		d := 1 + e
+		num := math.FMA(xw, e, d) // 1 + e + x*e
+		if math.Signbit(xw) {
+			num = float64(e * ((1 + xw) + e))
+		}
+		g := num / float64(d*d)
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+	}
+}
+
+// gtZero returns x > 0 ? a : b, as the kernels' select on the sign of 0 - x.
+func gtZero(x float32, a, b float64) float64 {
+	if math.Signbit(float64(0 - x)) {
+		return a
+	}
+	return b
+}
+
+// ELUGrad is rectify.ELUGrad in pure Go: dx[i] = dy[i] * (x[i] > 0 ? 1 :
+// alpha*exp(x[i])).
+func ELUGrad(dx, x, dy []float32, alpha float32) {
+	check.Grad("ELUGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	a := float64(alpha)
+	for i, v := range x {
+		e := expD(float64(max(v, kernels.GradClamp)))
+		g := gtZero(v, 1, float64(a*e))
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+	}
+}
+
+// SELUGrad is rectify.SELUGrad in pure Go: dx[i] = dy[i] * (x[i] > 0 ?
+// lambda : lambda*alpha*exp(x[i])).
+func SELUGrad(dx, x, dy []float32) {
+	check.Grad("SELUGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		e := expD(float64(max(v, kernels.GradClamp)))
+		g := gtZero(v, kernels.SELULambda, float64(kernels.SELULambda*kernels.SELUAlpha*e))
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+	}
+}
+
+// SoftplusGrad is rectify.SoftplusGrad in pure Go: dx[i] = dy[i] *
+// sigmoid(x[i]), from e = exp(-|x[i]|).
+func SoftplusGrad(dx, x, dy []float32) {
+	check.Grad("SoftplusGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		nax := math.Float32frombits(math.Float32bits(v) | kernels.SignBit)
+		e := expD(float64(max(nax, kernels.GradClamp)))
+		num := 1.0
+		if math.Signbit(float64(v)) {
+			num = e
+		}
+		g := num / (1 + e)
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+	}
+}
+
+// GELUTanhGrad is rectify.GELUTanhGrad in pure Go: dx[i] = dy[i] *
+// (s + x*v'*s*(1-s)), s = sigmoid(v), v = x*(K1 + K2*x^2), from e =
+// exp(-|v|).
+func GELUTanhGrad(dx, x, dy []float32) {
+	check.Grad("GELUTanhGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		a := float64(negAbs(math.Float32bits(v), -kernels.GELUTanhGradClamp))
+		a2 := float64(a * a)
+		e := expAcc(float64(a * math.FMA(a2, kernels.GELUTanhK2, kernels.GELUTanhK1)))
+		xw := float64(max(min(v, kernels.GELUTanhGradClamp), -kernels.GELUTanhGradClamp)) // v NaN: the NaN rule
+		w := math.FMA(a2, 3*kernels.GELUTanhK2, kernels.GELUTanhK1)
+		d := 1 + e
+		num := math.FMA(float64(xw*w), e, d)
+		if math.Signbit(xw) {
+			num = float64(e * (math.FMA(xw, w, 1) + e))
+		}
+		g := num / float64(d*d)
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+	}
+}
+
+// GELUGrad is rectify.GELUGrad in pure Go: dx[i] = dy[i] * (Phi(x) +
+// x*phi(x)), x = x[i], from GELU's Phi(-|x|), and the Taylor polynomial
+// at the zero of GELU' inside (-1, -0.5).
+func GELUGrad(dx, x, dy []float32) {
+	check.Grad("GELUGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		aw := float64(negAbs(math.Float32bits(v), kernels.GELUGradClamp)) // -a
+		t := 1 / math.FMA(aw, -kernels.GELUP, 1)
+		r := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.GELUR10, t, kernels.GELUR9), t, kernels.GELUR8), t, kernels.GELUR7), t, kernels.GELUR6), t, kernels.GELUR5)
+		r = math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(r, t, kernels.GELUR4), t, kernels.GELUR3), t, kernels.GELUR2), t, kernels.GELUR1), t, kernels.GELUR0)
+		h := float64(aw * aw)
+		nn := math.FMA(h, -kernels.GELUHalfLog2e, kernels.ExpMagicD)
+		rr := math.FMA(nn-kernels.ExpMagicD, -kernels.Ln2D, float64(h*-0.5))
+		e := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.Exp64C6, rr, kernels.Exp64C5), rr, kernels.Exp64C4), rr, kernels.Exp64C3), rr, kernels.Exp64C2), rr, 1)
+		e = math.FMA(e, rr, 1)
+		s := math.Float64frombits(math.Float64bits(nn) << kernels.ExpShiftD)
+		q := float64(float64(s*e) * math.FMA(aw, kernels.GELUGradInvSqrt2Pi, r))
+		xw := float64(v)
+		g := 1 - q
+		if math.Signbit(xw) {
+			g = q
+		}
+		sv := (xw - kernels.GELUGradX0Hi) - kernels.GELUGradX0Lo
+		w := math.FMA(math.FMA(math.FMA(math.FMA(kernels.GELUGradC12, sv, kernels.GELUGradC11), sv, kernels.GELUGradC10), sv, kernels.GELUGradC9), sv, kernels.GELUGradC8)
+		w = math.FMA(math.FMA(math.FMA(math.FMA(w, sv, kernels.GELUGradC7), sv, kernels.GELUGradC6), sv, kernels.GELUGradC5), sv, kernels.GELUGradC4)
+		w = float64(sv * math.FMA(math.FMA(math.FMA(w, sv, kernels.GELUGradC3), sv, kernels.GELUGradC2), sv, kernels.GELUGradC1))
+		if math.Signbit(float64((xw + 1) * (xw + 0.5))) {
+			g = w
+		}
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+	}
+}

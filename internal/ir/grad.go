@@ -1,0 +1,224 @@
+package ir
+
+import "github.com/rectify-go/rectify/kernels"
+
+// The gradient Programs compute dx = dy * f'(x) from the forward input x
+// (input 0) and the incoming gradient dy (input 1). f'(x) is computed as
+// the float64 g; dx = dy*g is rounded to float64, then to float32 (the
+// error of g, at most 2^-27 relative, and the double rounding add less
+// than 0.06 ULP to the rounding). The NaN rule, an explicit select on
+// every path: a NaN x gives x quieted, else a NaN dy gives dy quieted,
+// else a NaN product (dy infinite and f'(x) = 0, or alpha NaN) gives the
+// canonical quiet NaN 0x7fc00000.
+
+// gradOut emits the final steps of every gradient Program: dx =
+// narrow(dy * g) with the NaN rule above.
+func (b builder) gradOut(x, dy, g Value) Value {
+	dx := b.op(OpNarrow, F32, b.d(OpMul, b.op(OpWiden, F64, dy), g))
+	return b.gradNaN(x, dy, dx)
+}
+
+// gradNaN emits the NaN rule of the gradient Programs on the float32
+// product dx.
+func (b builder) gradNaN(x, dy, dx Value) Value {
+	dx = b.op(OpCanon, F32, dx)
+	return b.op(OpQuiet, F32, x, b.op(OpQuiet, F32, dy, dx))
+}
+
+// zeroIfNeg emits the float64 (c < 0 ? +0 : g) for the float32 c; c is
+// -|x| + MaxFloat32 (or x + MaxFloat32), negative exactly for an
+// infinite x, where the derivative's limit is 0.
+func (b builder) zeroIfNeg(c, g Value) Value {
+	return b.d(OpSelSign, b.op(OpWiden, F64, c), b.c(0), g)
+}
+
+// expAcc emits the float64 exp(z) for z in [GradClamp, 709] to nearly
+// float64 precision: 2^n * T(r), T the Taylor polynomial of degree 13.
+func (b builder) expAcc(z Value) Value {
+	magic := b.c(kernels.ExpMagicD)
+	nn := b.d(OpFMA, z, b.c(kernels.Log2eD), magic)
+	r := b.d(OpFMA, b.d(OpSub, nn, magic), b.c(-kernels.Ln2D), z)
+	e := b.hornerD(r, kernels.ExpT13, kernels.ExpT12, kernels.ExpT11, kernels.ExpT10, kernels.ExpT9,
+		kernels.ExpT8, kernels.ExpT7, kernels.ExpT6, kernels.ExpT5, kernels.ExpT4, kernels.ExpT3, kernels.ExpT2, 1, 1)
+	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
+	return b.d(OpMul, s, e)
+}
+
+// reluGradProgram: dx = dy * (x > 0 ? 1 : +0), one float32
+// multiplication (exact); ReLU'(0) = 0.
+func reluGradProgram() *Program {
+	p, b := newProgram("ReLUGrad")
+	x, dy := b.input(0), b.input(1)
+	r := b.f(OpSelNeg, b.f(OpSub, b.bits(0), x), b.k(1), b.bits(0))
+	p.Out = b.gradNaN(x, dy, b.f(OpMul, dy, r))
+	return p
+}
+
+// leakyReLUGradProgram: dx = dy * (x > 0 ? 1 : alpha), one float32
+// multiplication (exact); LeakyReLU'(0) = alpha.
+func leakyReLUGradProgram() *Program {
+	p, b := newProgram("LeakyReLUGrad", "alpha")
+	x, dy := b.input(0), b.input(1)
+	alpha := b.emit(Instr{Op: OpParam, Type: F32, Imm: 0})
+	r := b.f(OpSelNeg, b.f(OpSub, b.bits(0), x), b.k(1), alpha)
+	p.Out = b.gradNaN(x, dy, b.f(OpMul, dy, r))
+	return p
+}
+
+// sigmoidGradProgram: sigmoid'(x) = s(1-s) = e/(1+e)^2 with e =
+// exp(max(-|x|, GradClamp)) in float64; 0 for infinite x.
+func sigmoidGradProgram() *Program {
+	p, b := newProgram("SigmoidGrad")
+	x, dy := b.input(0), b.input(1)
+	nax := b.f(OpOr, x, b.bits(kernels.SignBit))
+	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, nax, b.k(kernels.GradClamp))))
+	d := b.d(OpAdd, b.c(1), e)
+	g := b.d(OpDiv, e, b.d(OpMul, d, d))
+	g = b.zeroIfNeg(b.f(OpAdd, nax, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}
+
+// tanhGradProgram: tanh'(x) = 1 - tanh^2 = 4e/(1+e)^2 with e =
+// exp(max(-2|x|, GradClamp)) in float64; 0 for infinite x.
+func tanhGradProgram() *Program {
+	p, b := newProgram("TanhGrad")
+	x, dy := b.input(0), b.input(1)
+	nax := b.f(OpOr, x, b.bits(kernels.SignBit))
+	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, b.f(OpAdd, nax, nax), b.k(kernels.GradClamp))))
+	d := b.d(OpAdd, b.c(1), e)
+	g := b.d(OpDiv, b.d(OpMul, b.c(4), e), b.d(OpMul, d, d))
+	g = b.zeroIfNeg(b.f(OpAdd, nax, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}
+
+// siluGradProgram: SiLU'(x) = s(1 + x(1-s)), s = sigmoid(x), in float64
+// with e = exp(-|xc|) (xc = x clamped to [GradClamp, -GradClamp]) to
+// nearly float64 precision (expAcc): (1 + e + x*e)/(1+e)^2 for x >= 0,
+// e*((1 + x) + e)/(1+e)^2 for x < 0 (1 + x is exact, and the sum with e
+// near the zero of SiLU' at x = -1.2785 too); 0 for x = -Inf.
+func siluGradProgram() *Program {
+	p, b := newProgram("SiLUGrad")
+	x, dy := b.input(0), b.input(1)
+	xc := b.f(OpMax, b.f(OpMin, x, b.k(-kernels.GradClamp)), b.k(kernels.GradClamp))
+	xw := b.op(OpWiden, F64, xc)
+	e := b.expAcc(b.op(OpWiden, F64, b.f(OpOr, xc, b.bits(kernels.SignBit))))
+	one := b.c(1)
+	d := b.d(OpAdd, one, e)
+	pos := b.d(OpFMA, xw, e, d)
+	neg := b.d(OpMul, e, b.d(OpAdd, b.d(OpAdd, one, xw), e))
+	g := b.d(OpDiv, b.d(OpSelSign, xw, neg, pos), b.d(OpMul, d, d))
+	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}
+
+// gtZero emits the float64 (x > 0 ? a : b) for the float32 x: the sign
+// bit of 0 - x is set exactly for x > 0 (+0 for x = ±0, a NaN's for a NaN
+// x, which the NaN rule replaces).
+func (b builder) gtZero(x, a, c Value) Value {
+	return b.d(OpSelSign, b.op(OpWiden, F64, b.f(OpSub, b.bits(0), x)), a, c)
+}
+
+// eluGradProgram: ELU'(x) = x > 0 ? 1 : alpha*exp(x) (ELU'(0) = alpha),
+// e = exp(max(x, GradClamp)) in float64; 0 for x = -Inf.
+func eluGradProgram() *Program {
+	p, b := newProgram("ELUGrad", "alpha")
+	x, dy := b.input(0), b.input(1)
+	alpha := b.op(OpWiden, F64, b.emit(Instr{Op: OpParam, Type: F32, Imm: 0}))
+	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, x, b.k(kernels.GradClamp))))
+	g := b.gtZero(x, b.c(1), b.d(OpMul, alpha, e))
+	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}
+
+// seluGradProgram: SELU'(x) = x > 0 ? lambda : lambda*alpha*exp(x)
+// (SELU'(0) = lambda*alpha), in float64 as eluGradProgram.
+func seluGradProgram() *Program {
+	p, b := newProgram("SELUGrad")
+	x, dy := b.input(0), b.input(1)
+	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, x, b.k(kernels.GradClamp))))
+	g := b.gtZero(x, b.c(kernels.SELULambda), b.d(OpMul, b.c(kernels.SELULambda*kernels.SELUAlpha), e))
+	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}
+
+// softplusGradProgram: Softplus'(x) = sigmoid(x) = (x < 0 ? e : 1)/(1+e)
+// with e = exp(max(-|x|, GradClamp)) in float64; 0 for x = -Inf.
+func softplusGradProgram() *Program {
+	p, b := newProgram("SoftplusGrad")
+	x, dy := b.input(0), b.input(1)
+	nax := b.f(OpOr, x, b.bits(kernels.SignBit))
+	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, nax, b.k(kernels.GradClamp))))
+	one := b.c(1)
+	g := b.d(OpDiv, b.d(OpSelSign, b.op(OpWiden, F64, x), e, one), b.d(OpAdd, one, e))
+	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}
+
+// geluTanhGradProgram: the derivative of x*sigmoid(v), v = 2u = x*(K1 +
+// K2*x^2): sigmoid(v) + x*v'*sigmoid(v)*(1 - sigmoid(v)), v' = K1 +
+// 3*K2*x^2, in float64 with e = exp(-|v|) (expAcc, v from max(-|x|,
+// -GELUTanhGradClamp)) and x clamped to [-GELUTanhGradClamp,
+// GELUTanhGradClamp]: (1 + e + x*v'*e)/(1+e)^2 for x >= 0, e*((1 + x*v') +
+// e)/(1+e)^2 for x < 0 (1 + x*v' one FMA; the sum with e exact near the
+// zero of the derivative at x = -0.7522); 0 for x = -Inf.
+func geluTanhGradProgram() *Program {
+	p, b := newProgram("GELUTanhGrad")
+	x, dy := b.input(0), b.input(1)
+	a := b.op(OpWiden, F64, b.negAbs(x, -kernels.GELUTanhGradClamp))
+	a2 := b.d(OpMul, a, a)
+	e := b.expAcc(b.d(OpMul, a, b.d(OpFMA, a2, b.c(kernels.GELUTanhK2), b.c(kernels.GELUTanhK1))))
+	xw := b.op(OpWiden, F64, b.f(OpMax, b.f(OpMin, x, b.k(kernels.GELUTanhGradClamp)), b.k(-kernels.GELUTanhGradClamp)))
+	w := b.d(OpFMA, a2, b.c(3*kernels.GELUTanhK2), b.c(kernels.GELUTanhK1))
+	one := b.c(1)
+	d := b.d(OpAdd, one, e)
+	pos := b.d(OpFMA, b.d(OpMul, xw, w), e, d)
+	neg := b.d(OpMul, e, b.d(OpAdd, b.d(OpFMA, xw, w, one), e))
+	g := b.d(OpDiv, b.d(OpSelSign, xw, neg, pos), b.d(OpMul, d, d))
+	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}
+
+// geluGradProgram: GELU'(x) = Phi(x) + x*phi(x) in float64 (the package
+// kernels documentation of GELUGrad): q = E*(R - a/sqrt(2*pi)) with
+// GELU's E = exp(-a²/2) and R = e^(a²/2)*Phi(-a), a = min(|x|,
+// -GELUGradClamp); x < 0 ? q : 1 - q, but the Taylor polynomial at the
+// zero x0 inside (-1, -0.5); 0 for x = -Inf.
+func geluGradProgram() *Program {
+	p, b := newProgram("GELUGrad")
+	x, dy := b.input(0), b.input(1)
+	aw := b.op(OpWiden, F64, b.negAbs(x, kernels.GELUGradClamp)) // -a
+	one := b.c(1)
+	t := b.d(OpDiv, one, b.d(OpFMA, aw, b.c(-kernels.GELUP), one))
+	r := b.hornerD(t, kernels.GELUR10, kernels.GELUR9, kernels.GELUR8, kernels.GELUR7, kernels.GELUR6,
+		kernels.GELUR5, kernels.GELUR4, kernels.GELUR3, kernels.GELUR2, kernels.GELUR1, kernels.GELUR0)
+	h := b.d(OpMul, aw, aw)
+	magic := b.c(kernels.ExpMagicD)
+	nn := b.d(OpFMA, h, b.c(-kernels.GELUHalfLog2e), magic)
+	// Subtractions of a constant c written as fma(v, 1, -c) (the same
+	// value): NEON then loads c as the addend instead of keeping it in a
+	// register, which this kernel runs out of.
+	n := b.d(OpFMA, nn, one, b.c(-kernels.ExpMagicD))
+	rr := b.d(OpFMA, n, b.c(-kernels.Ln2D), b.d(OpMul, h, b.c(-0.5)))
+	e := b.hornerD(rr, kernels.Exp64C6, kernels.Exp64C5, kernels.Exp64C4, kernels.Exp64C3, kernels.Exp64C2, 1, 1)
+	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
+	q := b.d(OpMul, b.d(OpMul, s, e), b.d(OpFMA, aw, b.c(kernels.GELUGradInvSqrt2Pi), r))
+	xw := b.op(OpWiden, F64, x)
+	g := b.d(OpSelSign, xw, q, b.d(OpSub, one, q))
+	// The window (-1, -0.5) around x0: (x + 1)*(x + 0.5) < 0.
+	sv := b.d(OpFMA, b.d(OpFMA, xw, one, b.c(-kernels.GELUGradX0Hi)), one, b.c(-kernels.GELUGradX0Lo))
+	w := b.d(OpMul, sv, b.hornerD(sv, kernels.GELUGradC12, kernels.GELUGradC11, kernels.GELUGradC10, kernels.GELUGradC9,
+		kernels.GELUGradC8, kernels.GELUGradC7, kernels.GELUGradC6, kernels.GELUGradC5, kernels.GELUGradC4, kernels.GELUGradC3,
+		kernels.GELUGradC2, kernels.GELUGradC1))
+	in := b.d(OpMul, b.d(OpAdd, xw, one), b.d(OpFMA, xw, one, b.c(0.5)))
+	g = b.d(OpSelSign, in, w, g)
+	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}

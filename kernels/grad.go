@@ -1,0 +1,77 @@
+package kernels
+
+// The gradient kernels (dx = dy * f'(x)) compute f'(x) in float64 and
+// round dy*f'(x) once to float32, so that the product with any dy stays
+// within 1 ULP.
+//
+// ExpT2..ExpT13 are the Taylor coefficients 1/k! of e^r rounded to
+// float64 (computed with math/big at 200 bits). SiLUGrad and GELUTanhGrad
+// need e^z to nearly full float64 precision: their derivatives cross zero
+// (near x = -1.2785 and x = -0.7518), where f'(x) is the difference of two
+// terms of about 0.28 and 1 + x + e^x keeps only the absolute error of e^x.
+// Exp64C2..6 (relative error 2^-28.28) would leave hundreds of ULPs there;
+// the degree-13 Taylor polynomial on [-ln2/2, ln2/2] truncates at
+// (ln2/2)^14/14! < 2^-57 relative.
+const (
+	ExpT2  = 0x1p-1
+	ExpT3  = 0x1.5555555555555p-3
+	ExpT4  = 0x1.5555555555555p-5
+	ExpT5  = 0x1.1111111111111p-7
+	ExpT6  = 0x1.6c16c16c16c17p-10
+	ExpT7  = 0x1.a01a01a01a01ap-13
+	ExpT8  = 0x1.a01a01a01a01ap-16
+	ExpT9  = 0x1.71de3a556c734p-19
+	ExpT10 = 0x1.27e4fb7789f5cp-22
+	ExpT11 = 0x1.ae64567f544e4p-26
+	ExpT12 = 0x1.1eed8eff8d898p-29
+	ExpT13 = 0x1.6124613a86d09p-33
+)
+
+const (
+	// GradClamp: the gradient kernels evaluate e^z for z = max(z, -700)
+	// (z = -|x| or -2|x|, or x): e^-700 < 2^-1009 is normal in float64,
+	// and |dy|*e^-700*700 < 2^-880 rounds to zero in float32 for every
+	// finite dy, as the true value does below it.
+	GradClamp = -0x1.5ep9
+	// MaxFloat32 is the largest finite float32: -|x| + MaxFloat32 < 0
+	// exactly when x is infinite.
+	MaxFloat32 = 0x1.fffffep127
+)
+
+// GELUTanhGradClamp: GELUTanhGrad computes 2u from max(-|x|, -20) and
+// x*(2u)' from x clamped to [-20, 20]: 2u(20) > 600, so that e^-|2u| is
+// normal in float64 and |dy|*e^-600*20*88 rounds to zero in float32 for
+// every finite dy, as the true derivative (or its distance to 1) does
+// beyond 20.
+const GELUTanhGradClamp = 0x1.4p4
+
+// GELUGrad: GELU'(x) = Phi(x) + x*phi(x) from GELU's Phi(-a) = E*R (a =
+// |x|, clamped at -GELUGradClamp): with q = E*(R - a/sqrt(2*pi)),
+// GELU'(x) = x < 0 ? q : 1 - q. R - a/sqrt(2*pi) cancels around the zero
+// of GELU' at x0 = GELUGradX0Hi + GELUGradX0Lo (-0.7517916), so inside
+// (-1, -0.5) GELU' is its Taylor polynomial at x0 instead: s*(C1 + C2*s +
+// ... + C12*s^11), s = x - x0. The coefficients are f^(k+1)(x0)/k!
+// (f^(k+2) = phi * p_k, p_0 = 2 - x^2, p_(k+1) = p_k' - x*p_k) and x0 the
+// root of Phi(x) + x*phi(x), computed with math/big at 300 bits (Phi by
+// its Taylor series), rounded to float64; the truncation error is below
+// 2^-39 relative on the window. Outside it R's fit error (2^-28.3) is
+// amplified at most 2.4 times. GELUGradClamp: below x = -20, |dy|*|GELU'(x)|
+// < MaxFloat32 * 20*phi(20) rounds to zero in float32 for every finite dy.
+const (
+	GELUGradClamp      = -0x1.4p4
+	GELUGradInvSqrt2Pi = 0x1.9884533d43651p-2 // 1/sqrt(2*pi)
+	GELUGradX0Hi       = -0x1.80ead197f00b4p-1
+	GELUGradX0Lo       = 0x1.13e74c58cada8p-56
+	GELUGradC1         = 0x1.b9d98fa5a3215p-2
+	GELUGradC2         = 0x1.8d9a941de3ac5p-2
+	GELUGradC3         = -0x1.2a2ef9bb865aep-6
+	GELUGradC4         = -0x1.d2fa4c17c7e84p-4
+	GELUGradC5         = -0x1.e4088244f901dp-7
+	GELUGradC6         = 0x1.3e346def42057p-6
+	GELUGradC7         = 0x1.297b9d6ffaacdp-8
+	GELUGradC8         = -0x1.258a6d85633afp-9
+	GELUGradC9         = -0x1.8680f74e6b6bap-11
+	GELUGradC10        = 0x1.86c863b66083cp-13
+	GELUGradC11        = 0x1.69610924deba8p-14
+	GELUGradC12        = -0x1.784acad4b941ep-17
+)
