@@ -168,3 +168,26 @@ func GELUGrad(dx, x, dy []float32) {
 	}
 	grad(kGELUGrad, dx, x, dy, 0)
 }
+
+// PReLUGrad is the gradient of PReLU(dst, x, slope): for x of
+// len(x)/len(slope) rows of len(slope) channels, it sets dx[i] = dy[i] *
+// (x[i] > 0 ? 1 : slope[c]) and dslope[c] = the sum of dy[i]*x[i] over
+// the elements of channel c where x[i] is not > 0 (c = i%len(slope)).
+// PReLU'(0) is the slope, as in PyTorch; dslope is overwritten, not
+// added to.
+//
+// dx is exact, with LeakyReLUGrad's NaN rule. dslope is within 1 ULP of
+// the exact sum: the products are exact in float64 and each channel's sum
+// runs in row order, compensated, rounded once, with the same bits on
+// every path. A NaN among its terms (a NaN x, or a NaN or infinite dy
+// where x is not > 0) gives the quiet NaN 0x7fc00000; an infinite sum
+// gives ±Inf. No rows give +0.
+//
+// dx, x and dy must have the same length, a multiple of len(slope) >= 1,
+// and dslope the length of slope, else the call panics naming the
+// lengths. dx may be x or dy and dslope may be slope (in place); any other
+// overlap with dx or dslope panics. It allocates nothing; every path runs
+// the same Go code.
+func PReLUGrad(dx, dslope, x, dy, slope []float32) {
+	fallback.PReLUGrad(dx, dslope, x, dy, slope)
+}

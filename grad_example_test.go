@@ -95,3 +95,15 @@ func ExampleGELUGrad() {
 	fmt.Println(dx)
 	// Output: [-0.011945647 -0.08331547 0.5 1.0833155]
 }
+
+func ExamplePReLUGrad() {
+	// Two rows of two channels; slope holds one slope per channel.
+	x := []float32{-1, 2, -3, 4}
+	dy := []float32{1, 1, 0.5, 1}
+	slope := []float32{0.25, 0.5}
+	dx := make([]float32, len(x))
+	dslope := make([]float32, len(slope))
+	rectify.PReLUGrad(dx, dslope, x, dy, slope)
+	fmt.Println(dx, dslope)
+	// Output: [0.25 1 0.125 1] [-2.5 0]
+}

@@ -236,3 +236,54 @@ func GELUGrad(dx, x, dy []float32) {
 		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
 	}
 }
+
+// preluBlock is the number of channels whose dslope sums PReLUGrad keeps
+// on the stack at once.
+const preluBlock = 256
+
+// PReLUGrad is rectify.PReLUGrad in pure Go, which every path runs: dx[i]
+// = dy[i] * (x[i] > 0 ? 1 : slope[c]) and dslope[c] = the sum over the
+// rows of dy*x where x is not > 0, c = i%len(slope). The products are
+// exact in float64; each channel's sum runs in row order, compensated
+// (kernels.AddComp), and is rounded once to float32.
+func PReLUGrad(dx, dslope, x, dy, slope []float32) {
+	check.PReLUGrad(dx, dslope, x, dy, slope)
+	cols := len(slope)
+	dx, dy = dx[:len(x)], dy[:len(x)]
+	for c0 := 0; c0 < cols; c0 += preluBlock {
+		c1 := min(c0+preluBlock, cols)
+		sl := slope[c0:c1]
+		var sum, comp [preluBlock]float64
+		for r := 0; r < len(x); r += cols {
+			xr, dyr, dxr := x[r+c0:r+c1], dy[r+c0:r+c1], dx[r+c0:r+c1]
+			xr, dyr = xr[:len(sl)], dyr[:len(sl)]
+			dxr = dxr[:len(sl)]
+			for j, v := range xr {
+				d, a := dyr[j], sl[j]
+				var p float64
+				if v > 0 {
+					a = 1
+				} else {
+					p = float64(float64(v) * float64(d))
+				}
+				dxr[j] = gradNaN(v, d, float32(d*a))
+				sum[j], comp[j] = kernels.AddComp(sum[j], comp[j], p)
+			}
+		}
+		for j := range sl {
+			dslope[c0+j] = sumOut(sum[j], comp[j])
+		}
+	}
+}
+
+// sumOut rounds the compensated sum s + c to float32: s itself where it
+// is infinite, the quiet NaN kernels.CanonicalNaN where it is a NaN.
+func sumOut(s, c float64) float32 {
+	switch {
+	case s != s:
+		return math.Float32frombits(kernels.CanonicalNaN)
+	case math.IsInf(s, 0):
+		return float32(s)
+	}
+	return float32(s + c)
+}

@@ -57,6 +57,22 @@ func failRepeated(fn, name string, nx, ny int) {
 	panic("rectify: " + fn + ": len(x)=" + strconv.Itoa(nx) + " is not a multiple of len(" + name + ")=" + strconv.Itoa(ny))
 }
 
+// PReLUGrad panics as Grad does for dx, x and dy and as Repeated does for
+// slope, and unless dslope has the length of slope and either is slope or
+// overlaps none of dx, x, dy and slope.
+func PReLUGrad(dx, dslope, x, dy, slope []float32) {
+	const fn = "PReLUGrad"
+	Grad(fn, dx, x, dy)
+	Repeated(fn, "slope", dx, x, slope)
+	if len(dslope) != len(slope) {
+		panic("rectify: " + fn + ": len(dslope)=" + strconv.Itoa(len(dslope)) + " != len(slope)=" + strconv.Itoa(len(slope)))
+	}
+	if overlap(dslope, dx) || overlap(dslope, x) || overlap(dslope, dy) ||
+		unsafe.SliceData(dslope) != unsafe.SliceData(slope) && overlap(dslope, slope) {
+		panic("rectify: " + fn + ": dslope overlaps another slice (only dslope == slope is allowed)")
+	}
+}
+
 // Rows panics unless x holds whole rows of cols >= 1 elements and dst
 // fits the row kernel fn: len(x) elements, identical to x or not
 // overlapping it (perRow false), or one element per row, not overlapping x
