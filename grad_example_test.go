@@ -107,3 +107,12 @@ func ExamplePReLUGrad() {
 	fmt.Println(dx, dslope)
 	// Output: [0.25 1 0.125 1] [-2.5 0]
 }
+
+func ExampleExpGrad() {
+	x := []float32{-1, 0, 1, 2}
+	dy := []float32{1, 1, 1, 0.5}
+	dx := make([]float32, len(x))
+	rectify.ExpGrad(dx, x, dy)
+	fmt.Println(dx)
+	// Output: [0.36787945 1 2.7182817 3.694528]
+}

@@ -5772,6 +5772,365 @@ lanes1y:
 done:
 	RET
 
+DATA expGradNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA expGradNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA expGradNEONk<>+16(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA expGradNEONk<>+24(SB)/8, $0x3f81239d380d2856
+DATA expGradNEONk<>+32(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA expGradNEONk<>+40(SB)/8, $0x3fa5558f12031910
+DATA expGradNEONk<>+48(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA expGradNEONk<>+56(SB)/8, $0x3fc5554916812c8a
+DATA expGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA expGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
+DATA expGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
+DATA expGradNEONk<>+88(SB)/8, $0x3ff0000000000000
+GLOBL expGradNEONk<>(SB), RODATA|NOPTR, $96
+
+// func expGradNEON(dst, x, y []float32, alpha float32)
+// Main loop: 2 vectors (8 elements) per iteration, 141 instructions, 17.62 per element; 31 vector registers.
+TEXT ·expGradNEON(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD $expGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0x44314000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V28.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V27.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V26.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V25.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V24.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V23.S4
+	MOVD $0x7ff0000000000000, R3 // +Inf
+	VDUP R3, V22.D2
+	VEOR V21.B16, V21.B16, V21.B16
+	SUBS $8, R2, R2
+	BLT vector
+loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VLD1.P 32(R5), [V2.S4, V3.S4]
+	WORD $0x4ebdf404 // fmin v4.4s, v0.4s, v29.4s
+	WORD $0x4ebdf425 // fmin v5.4s, v1.4s, v29.4s
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	WORD $0x4e3cf4a5 // fmax v5.4s, v5.4s, v28.4s
+	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
+	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
+	WORD $0x0e6178a8 // fcvtl v8.2d, v5.2s
+	WORD $0x4e6178a9 // fcvtl2 v9.2d, v5.4s
+	FMOVQ 0(R4), F4
+	FMOVQ 0(R4), F5
+	FMOVQ 0(R4), F10
+	FMOVQ 0(R4), F11
+	VFMLA V26.D2, V6.D2, V4.D2
+	VFMLA V26.D2, V7.D2, V5.D2
+	VFMLA V26.D2, V8.D2, V10.D2
+	VFMLA V26.D2, V9.D2, V11.D2
+	WORD $0x4efbd48c // fsub v12.2d, v4.2d, v27.2d
+	WORD $0x4efbd4ad // fsub v13.2d, v5.2d, v27.2d
+	WORD $0x4efbd54e // fsub v14.2d, v10.2d, v27.2d
+	WORD $0x4efbd56f // fsub v15.2d, v11.2d, v27.2d
+	VFMLA V25.D2, V12.D2, V6.D2
+	VFMLA V25.D2, V13.D2, V7.D2
+	VFMLA V25.D2, V14.D2, V8.D2
+	VFMLA V25.D2, V15.D2, V9.D2
+	FMOVQ 16(R4), F12
+	FMOVQ 16(R4), F13
+	FMOVQ 16(R4), F14
+	FMOVQ 16(R4), F15
+	VFMLA V6.D2, V24.D2, V12.D2
+	VFMLA V7.D2, V24.D2, V13.D2
+	VFMLA V8.D2, V24.D2, V14.D2
+	VFMLA V9.D2, V24.D2, V15.D2
+	FMOVQ 32(R4), F16
+	FMOVQ 32(R4), F17
+	FMOVQ 32(R4), F18
+	FMOVQ 32(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	FMOVQ 48(R4), F12
+	FMOVQ 48(R4), F13
+	FMOVQ 48(R4), F14
+	FMOVQ 48(R4), F15
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	FMOVQ 64(R4), F16
+	FMOVQ 64(R4), F17
+	FMOVQ 64(R4), F18
+	FMOVQ 64(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	FMOVQ 80(R4), F12
+	FMOVQ 80(R4), F13
+	FMOVQ 80(R4), F14
+	FMOVQ 80(R4), F15
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	FMOVQ 80(R4), F16
+	FMOVQ 80(R4), F17
+	FMOVQ 80(R4), F18
+	FMOVQ 80(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	VSHL $52, V4.D2, V4.D2
+	VSHL $52, V5.D2, V5.D2
+	VSHL $52, V10.D2, V10.D2
+	VSHL $52, V11.D2, V11.D2
+	WORD $0x6e70dc84 // fmul v4.2d, v4.2d, v16.2d
+	WORD $0x6e71dca5 // fmul v5.2d, v5.2d, v17.2d
+	WORD $0x6e72dd4a // fmul v10.2d, v10.2d, v18.2d
+	WORD $0x6e73dd6b // fmul v11.2d, v11.2d, v19.2d
+	WORD $0x4ea0d6e6 // fsub v6.4s, v23.4s, v0.4s
+	WORD $0x4ea1d6e7 // fsub v7.4s, v23.4s, v1.4s
+	WORD $0x0e6178c8 // fcvtl v8.2d, v6.2s
+	WORD $0x4e6178c9 // fcvtl2 v9.2d, v6.4s
+	WORD $0x0e6178ec // fcvtl v12.2d, v7.2s
+	WORD $0x4e6178ed // fcvtl2 v13.2d, v7.4s
+	WORD $0x4ee0a906 // cmlt v6.2d, v8.2d, #0
+	WORD $0x4ee0a927 // cmlt v7.2d, v9.2d, #0
+	WORD $0x4ee0a98e // cmlt v14.2d, v12.2d, #0
+	WORD $0x4ee0a9af // cmlt v15.2d, v13.2d, #0
+	VBSL V4.B16, V22.B16, V6.B16
+	VBSL V5.B16, V22.B16, V7.B16
+	VBSL V10.B16, V22.B16, V14.B16
+	VBSL V11.B16, V22.B16, V15.B16
+	WORD $0x4e37d404 // fadd v4.4s, v0.4s, v23.4s
+	WORD $0x4e37d425 // fadd v5.4s, v1.4s, v23.4s
+	WORD $0x0e617888 // fcvtl v8.2d, v4.2s
+	WORD $0x4e617889 // fcvtl2 v9.2d, v4.4s
+	WORD $0x0e6178aa // fcvtl v10.2d, v5.2s
+	WORD $0x4e6178ab // fcvtl2 v11.2d, v5.4s
+	WORD $0x4ee0a904 // cmlt v4.2d, v8.2d, #0
+	WORD $0x4ee0a925 // cmlt v5.2d, v9.2d, #0
+	WORD $0x4ee0a94c // cmlt v12.2d, v10.2d, #0
+	WORD $0x4ee0a96d // cmlt v13.2d, v11.2d, #0
+	VBSL V6.B16, V21.B16, V4.B16
+	VBSL V7.B16, V21.B16, V5.B16
+	VBSL V14.B16, V21.B16, V12.B16
+	VBSL V15.B16, V21.B16, V13.B16
+	WORD $0x0e617846 // fcvtl v6.2d, v2.2s
+	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
+	WORD $0x0e617868 // fcvtl v8.2d, v3.2s
+	WORD $0x4e617869 // fcvtl2 v9.2d, v3.4s
+	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
+	WORD $0x6e65dce7 // fmul v7.2d, v7.2d, v5.2d
+	WORD $0x6e6cdd08 // fmul v8.2d, v8.2d, v12.2d
+	WORD $0x6e6ddd29 // fmul v9.2d, v9.2d, v13.2d
+	WORD $0x0e6168c4 // fcvtn v4.2s, v6.2d
+	WORD $0x0e616905 // fcvtn v5.2s, v8.2d
+	WORD $0x4e6168e4 // fcvtn2 v4.4s, v7.2d
+	WORD $0x4e616925 // fcvtn2 v5.4s, v9.2d
+	WORD $0x4e24e486 // fcmeq v6.4s, v4.4s, v4.4s
+	WORD $0x4e25e4a7 // fcmeq v7.4s, v5.4s, v5.4s
+	VBSL V31.B16, V4.B16, V6.B16
+	VBSL V31.B16, V5.B16, V7.B16
+	WORD $0x4e22e444 // fcmeq v4.4s, v2.4s, v2.4s
+	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
+	VORR V30.B16, V2.B16, V5.B16
+	VORR V30.B16, V3.B16, V9.B16
+	VBSL V5.B16, V6.B16, V4.B16
+	VBSL V9.B16, V7.B16, V8.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V0.B16, V5.B16
+	VORR V30.B16, V1.B16, V6.B16
+	VBSL V5.B16, V4.B16, V2.B16
+	VBSL V6.B16, V8.B16, V3.B16
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+vector:
+	ADD $8, R2, R2
+	SUBS $4, R2, R2
+	BLT lanes
+loop1:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x4ebdf402 // fmin v2.4s, v0.4s, v29.4s
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V26.D2, V3.D2, V2.D2
+	VFMLA V26.D2, V4.D2, V5.D2
+	WORD $0x4efbd446 // fsub v6.2d, v2.2d, v27.2d
+	WORD $0x4efbd4a7 // fsub v7.2d, v5.2d, v27.2d
+	VFMLA V25.D2, V6.D2, V3.D2
+	VFMLA V25.D2, V7.D2, V4.D2
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V3.D2, V24.D2, V6.D2
+	VFMLA V4.D2, V24.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V5.D2, V5.D2
+	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
+	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
+	WORD $0x4ea0d6e3 // fsub v3.4s, v23.4s, v0.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
+	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
+	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
+	VBSL V2.B16, V22.B16, V3.B16
+	VBSL V5.B16, V22.B16, V7.B16
+	WORD $0x4e37d402 // fadd v2.4s, v0.4s, v23.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
+	VBSL V3.B16, V21.B16, V2.B16
+	VBSL V7.B16, V21.B16, V6.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
+	SUBS $4, R2, R2
+	BGE loop1
+lanes:
+	ADDS $4, R2, R2
+	BEQ done
+	VLD1.P 4(R1), V0.S[0]
+	CMP $2, R2
+	BLT lanes1
+	VLD1.P 4(R1), V0.S[1]
+	BEQ lanes1
+	VLD1.P 4(R1), V0.S[2]
+lanes1:
+	VLD1.P 4(R5), V1.S[0]
+	CMP $2, R2
+	BLT lanes1y
+	VLD1.P 4(R5), V1.S[1]
+	BEQ lanes1y
+	VLD1.P 4(R5), V1.S[2]
+lanes1y:
+	WORD $0x4ebdf402 // fmin v2.4s, v0.4s, v29.4s
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V26.D2, V3.D2, V2.D2
+	VFMLA V26.D2, V4.D2, V5.D2
+	WORD $0x4efbd446 // fsub v6.2d, v2.2d, v27.2d
+	WORD $0x4efbd4a7 // fsub v7.2d, v5.2d, v27.2d
+	VFMLA V25.D2, V6.D2, V3.D2
+	VFMLA V25.D2, V7.D2, V4.D2
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V3.D2, V24.D2, V6.D2
+	VFMLA V4.D2, V24.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V5.D2, V5.D2
+	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
+	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
+	WORD $0x4ea0d6e3 // fsub v3.4s, v23.4s, v0.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
+	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
+	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
+	VBSL V2.B16, V22.B16, V3.B16
+	VBSL V5.B16, V22.B16, V7.B16
+	WORD $0x4e37d402 // fadd v2.4s, v0.4s, v23.4s
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
+	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
+	VBSL V3.B16, V21.B16, V2.B16
+	VBSL V7.B16, V21.B16, V6.B16
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	VORR V30.B16, V1.B16, V4.B16
+	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
+	CMP $2, R2
+	BLT done
+	VST1.P V1.S[1], 4(R0)
+	BEQ done
+	VST1.P V1.S[2], 4(R0)
+done:
+	RET
+
 // func rowMaxNEON(dst, x []float32, st *kernels.Row)
 // Main loop: 16 elements (4 vectors) per iteration, lowered 4 at a time, 7 instructions, 0.44 per element; 8 vector registers.
 TEXT ·rowMaxNEON(SB), NOSPLIT, $0-56

@@ -28,6 +28,7 @@ const (
 	kSoftplusGrad
 	kGELUTanhGrad
 	kGELUGrad
+	kExpGrad
 	numKernels
 )
 
@@ -55,6 +56,7 @@ var kernelNames = [numKernels]string{
 	"SoftplusGrad",
 	"GELUTanhGrad",
 	"GELUGrad",
+	"ExpGrad",
 }
 
 // cutoffs are the lengths below which a public function calls its Go
@@ -74,6 +76,7 @@ var cutoffs = [numKernels]int{
 	1,
 	8,
 	8,
+	1,
 	1,
 	1,
 	1,
@@ -109,6 +112,7 @@ var genericSet = &kernelSet{
 	nil, // SoftplusGrad: two inputs (call2)
 	nil, // GELUTanhGrad: two inputs (call2)
 	nil, // GELUGrad: two inputs (call2)
+	nil, // ExpGrad: two inputs (call2)
 }
 
 // generic2 runs two-input kernel k in pure Go (package fallback) on
@@ -141,5 +145,7 @@ func generic2(k kernelID, dst, x, y []float32, alpha float32) {
 		fallback.GELUTanhGrad(dst, x, y)
 	case kGELUGrad:
 		fallback.GELUGrad(dst, x, y)
+	case kExpGrad:
+		fallback.ExpGrad(dst, x, y)
 	}
 }

@@ -466,6 +466,19 @@ func TestSemantics(t *testing.T) {
 		{"GELUGrad", 0, 0xff800000, 0x3f800000, 0x00000000},                        // -Inf: 0*dy
 		{"GELUGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                        // -Inf, dy Inf: 0*Inf
 		{"GELUGrad", 0, 0xc1980000, 0x7149f2ca, 0x80000000},                        // -19, dy 1e30: -0
+		{"ExpGrad", 0, 0x00000000, 0x3f800000, 0x3f800000},                         // e^0 = 1
+		{"ExpGrad", 0, 0x7f800000, 0x3f800000, 0x7f800000},                         // +Inf: dy*Inf
+		{"ExpGrad", 0, 0x7f800000, 0x00000000, 0x7fc00000},                         // +Inf, dy 0: 0*Inf
+		{"ExpGrad", 0, 0xff800000, 0xbf800000, 0x80000000},                         // -Inf: dy*0
+		{"ExpGrad", 0, 0xff800000, 0x7f800000, 0x7fc00000},                         // -Inf, dy Inf: Inf*0
+		{"ExpGrad", 0, 0x42c80000, 0x0da24260, 0x55c39615},                         // e^100 * 1e-30: computed in float64
+		{"ExpGrad", 0, 0x447a0000, 0x00000000, 0x00000000},                         // e^1000 * 0 = 0
+		{"ExpGrad", 0, 0x447a0000, 0x00000001, 0x7f800000},                         // e^1000 * tiny overflows
+		{"ExpGrad", 0, 0x42b10000, 0xc0000000, 0xff800000},                         // -2 e^88.5 overflows
+		{"ExpGrad", 0, 0xc2c80000, 0x3f800000, 0x0000001b},                         // e^-100: subnormal, not flushed
+		{"ExpGrad", 0, 0xc0400000, 0x3f800000, 0x3d4bed86},                         // e^-3
+		{"ExpGrad", 0, 0x3f800000, 0x7fa00001, 0x7fe00001},                         // dy NaN quieted
+		{"ExpGrad", 0, 0xffa00001, 0x7fc00000, 0xffe00001},                         // x NaN wins
 	} {
 		cases = append(cases, semCase{k: c.k, alpha: c.alpha, x: c.x, s: c.dy, y: c.y})
 	}

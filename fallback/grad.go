@@ -237,6 +237,20 @@ func GELUGrad(dx, x, dy []float32) {
 	}
 }
 
+// ExpGrad is rectify.ExpGrad in pure Go: dx[i] = dy[i] * e^x[i].
+func ExpGrad(dx, x, dy []float32) {
+	check.Grad("ExpGrad", dx, x, dy)
+	dy = dy[:len(x)]
+	dx = dx[:len(x)]
+	for i, v := range x {
+		g := expD(float64(max(min(v, kernels.ExpGradMax), kernels.GradClamp)))
+		if math.Signbit(float64(kernels.MaxFloat32 - v)) {
+			g = math.Inf(1)
+		}
+		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+	}
+}
+
 // preluBlock is the number of channels whose dslope sums PReLUGrad keeps
 // on the stack at once.
 const preluBlock = 256

@@ -33,6 +33,10 @@ const (
 	// and |dy|*e^-700*700 < 2^-880 rounds to zero in float32 for every
 	// finite dy, as the true value does below it.
 	GradClamp = -0x1.5ep9
+	// ExpGradMax: ExpGrad evaluates e^z for z = min(x, 709) (below 2^1023
+	// in float64): there |dy|*e^709 > 2^128 overflows float32 for every dy
+	// but 0, as the true value does above it, and 0 gives 0.
+	ExpGradMax = 709
 	// MaxFloat32 is the largest finite float32: -|x| + MaxFloat32 < 0
 	// exactly when x is infinite.
 	MaxFloat32 = 0x1.fffffep127

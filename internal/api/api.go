@@ -40,6 +40,7 @@ var Public = []Func{
 	func(d, x, y []float32, _ float32) { rectify.SoftplusGrad(d, x, y) },
 	func(d, x, y []float32, _ float32) { rectify.GELUTanhGrad(d, x, y) },
 	func(d, x, y []float32, _ float32) { rectify.GELUGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { rectify.ExpGrad(d, x, y) },
 }
 
 // Fallback are the pure-Go functions, indexed as ir.Kernels.
@@ -66,4 +67,5 @@ var Fallback = []Func{
 	func(d, x, y []float32, _ float32) { fallback.SoftplusGrad(d, x, y) },
 	func(d, x, y []float32, _ float32) { fallback.GELUTanhGrad(d, x, y) },
 	func(d, x, y []float32, _ float32) { fallback.GELUGrad(d, x, y) },
+	func(d, x, y []float32, _ float32) { fallback.ExpGrad(d, x, y) },
 }

@@ -1,6 +1,10 @@
 package ir
 
-import "github.com/rectify-go/rectify/kernels"
+import (
+	"math"
+
+	"github.com/rectify-go/rectify/kernels"
+)
 
 // The gradient Programs compute dx = dy * f'(x) from the forward input x
 // (input 0) and the incoming gradient dy (input 1). f'(x) is computed as
@@ -218,6 +222,19 @@ func geluGradProgram() *Program {
 		kernels.GELUGradC2, kernels.GELUGradC1))
 	in := b.d(OpMul, b.d(OpAdd, xw, one), b.d(OpFMA, xw, one, b.c(0.5)))
 	g = b.d(OpSelSign, in, w, g)
+	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	p.Out = b.gradOut(x, dy, g)
+	return p
+}
+
+// expGradProgram: exp'(x) = e^z, z = x clamped to [GradClamp,
+// ExpGradMax], in float64; +Inf for x = +Inf, 0 for x = -Inf.
+func expGradProgram() *Program {
+	p, b := newProgram("ExpGrad")
+	x, dy := b.input(0), b.input(1)
+	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, b.f(OpMin, x, b.k(kernels.ExpGradMax)), b.k(kernels.GradClamp))))
+	// MaxFloat32 - x is negative exactly for x = +Inf.
+	g := b.d(OpSelSign, b.op(OpWiden, F64, b.f(OpSub, b.k(kernels.MaxFloat32), x)), b.c(math.Inf(1)), e)
 	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
 	p.Out = b.gradOut(x, dy, g)
 	return p

@@ -388,4 +388,17 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * (0.5*math.Erfc(-w/math.Sqrt2) + w*math.Exp(-w*w/2)/math.Sqrt(2*math.Pi)))
 			}
 		}},
+	{Program: expGradProgram(), Cutoff: 1, Grad: true,
+		Ref: func(x, dy, _ float32) float64 {
+			if math.IsInf(float64(x), 1) {
+				return float64(dy) * math.Inf(1)
+			}
+			// Beyond 709 any dy but 0 overflows float32 either way.
+			return float64(dy) * math.Exp(min(float64(x), 709))
+		},
+		Naive: func(dx, x, dy []float32, _ float32) {
+			for i, v := range x {
+				dx[i] = dy[i] * float32(math.Exp(float64(v)))
+			}
+		}},
 }
