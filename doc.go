@@ -1,8 +1,8 @@
 // Package rectify provides fast, exact activation kernels over []float32:
 // ReLU, LeakyReLU, PReLU, ELU, SELU, Softplus, Sigmoid, Tanh, SiLU, GELU,
 // GELUTanh and Exp, the row kernels Softmax, LogSoftmax and LogSumExp,
-// and for training the gradients ReLUGrad through GELUTanhGrad and
-// PReLUGrad, as drop-in replacements for the loops that Go inference and
+// and for training the gradients ReLUGrad through GELUTanhGrad, ExpGrad
+// and PReLUGrad, as drop-in replacements for the loops that Go inference and
 // training code writes by hand.
 //
 // # Kernels

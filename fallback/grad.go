@@ -274,13 +274,15 @@ func PReLUGrad(dx, dslope, x, dy, slope []float32) {
 			dxr = dxr[:len(sl)]
 			for j, v := range xr {
 				d, a := dyr[j], sl[j]
-				var p float64
+				p := float64(float64(v) * float64(d))
 				if v > 0 {
-					a = 1
-				} else {
-					p = float64(float64(v) * float64(d))
+					a, p = 1, 0
 				}
-				dxr[j] = gradNaN(v, d, float32(d*a))
+				q := float32(d * a)
+				if q != q || v != v {
+					q = gradNaN(v, d, q)
+				}
+				dxr[j] = q
 				sum[j], comp[j] = kernels.AddComp(sum[j], comp[j], p)
 			}
 		}
