@@ -234,8 +234,18 @@ import (
 	"github.com/viterin/vek/vek32"
 )
 
-// Kernels are rectify's kernels (internal/ir's list).
-var Kernels = ir.Kernels
+// Kernels are rectify's forward kernels (internal/ir's list without the
+// gradients, which have no peers here) and public their public functions.
+var Kernels, public = forward()
+
+func forward() (ks []*ir.Kernel, fs []Func) {
+	for i, k := range ir.Kernels {
+		if !k.Grad {
+			ks, fs = append(ks, k), append(fs, api.Public[i])
+		}
+	}
+	return ks, fs
+}
 
 // Alpha is the parameter the benchmarks pass to kernel k: the first of
 // its accuracy sweep, as in rectify's own benchmarks, or 0.
@@ -280,7 +290,7 @@ func (p Peer) Run(k int, dst, x, y []float32, alpha float32) bool {
 
 // Peers lists rectify first, then its peers.
 var Peers = []Peer{
-	indexed("rectify", api.Public),
+	indexed("rectify", public),
 	{"XNNPACK", xnnpack},
 	named("SLEEF", map[string]Func{
 		"ELU": sleef(C.ELU), "Softplus": sleef(C.Softplus), "Sigmoid": sleef(C.Sigmoid),
