@@ -93,6 +93,17 @@ func TestNoisyReLUSplit(t *testing.T) {
 			sameBits(t, fmt.Sprintf("NoisyReLU offset %#x split", offset), x, got, want)
 		}
 	}
+	// Element by element (one call per index) near and across 2^64.
+	for _, offset := range []uint64{1<<64 - 37, 1<<64 - 8, 1<<64 - 4, 1<<64 - 1, 1<<62 - 5} {
+		x := noisyInput(64, offset)
+		want := make([]float32, len(x))
+		rectify.NoisyReLU(want, x, 5, offset)
+		got := make([]float32, len(x))
+		for i := range x {
+			fallback.NoisyReLU(got[i:i+1], x[i:i+1], 5, offset+uint64(i))
+		}
+		sameBits(t, fmt.Sprintf("NoisyReLU offset %#x one by one", offset), x, got, want)
+	}
 	// Index 2^64 is index 0.
 	x := noisyInput(8, 3)
 	a, b := make([]float32, 8), make([]float32, 8)

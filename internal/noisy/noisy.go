@@ -27,6 +27,29 @@ func Philox(c [4]uint32, k [2]uint32) [4]uint32 {
 	return [4]uint32{c0, c1, c2, c3}
 }
 
+// philox2 returns Block(seed, b) and the block after it, b+1 modulo 2^62
+// (the block of index 2^64 is that of index 0), their rounds interleaved:
+// two independent chains of multiplications.
+func philox2(seed, b uint64) (p, q [4]uint32) {
+	b1 := (b + 1) & (1<<62 - 1)
+	a0, a1, a2, a3 := uint32(b), uint32(b>>32), uint32(0), uint32(0)
+	c0, c1, c2, c3 := uint32(b1), uint32(b1>>32), uint32(0), uint32(0)
+	k0, k1 := uint32(seed), uint32(seed>>32)
+	for r := 0; r < kernels.PhiloxRounds; r++ {
+		if r > 0 {
+			k0 += kernels.PhiloxW0
+			k1 += kernels.PhiloxW1
+		}
+		hi0, lo0 := bits.Mul32(kernels.PhiloxM0, a0)
+		hi1, lo1 := bits.Mul32(kernels.PhiloxM1, a2)
+		gi0, mo0 := bits.Mul32(kernels.PhiloxM0, c0)
+		gi1, mo1 := bits.Mul32(kernels.PhiloxM1, c2)
+		a0, a1, a2, a3 = hi1^a1^k0, lo1, hi0^a3^k1, lo0
+		c0, c1, c2, c3 = gi1^c1^k0, mo1, gi0^c3^k1, mo0
+	}
+	return [4]uint32{a0, a1, a2, a3}, [4]uint32{c0, c1, c2, c3}
+}
+
 // Block returns the four Philox words of block b under seed: the words of
 // indices 4b .. 4b+3.
 func Block(seed, b uint64) [4]uint32 {
@@ -54,13 +77,12 @@ func BoxMuller(a, b uint32) (c, s float64) {
 // logU returns ln((2a + 1) 2^-33).
 func logU(a uint32) float64 {
 	v := math.Float64bits(float64(2*uint64(a) + 1))
-	e := int64(v>>52) - 1023
-	m := math.Float64frombits(v&(1<<52-1) | 1023<<52) // [1, 2)
-	if m > kernels.NoisySqrt2 {
-		m *= 0.5
-		e++
-	}
-	k := float64(e - 33)
+	// v = 2^e * m, m in [1, 2); halve m and increment e where m > sqrt2
+	// (compared as the significand bits: c is 1 there, else 0).
+	mb := v & fracBits
+	c := (sqrt2Frac - mb) >> 63
+	m := math.Float64frombits(mb | (1023-c)<<52)
+	k := float64(int64(v>>52) - 1023 + int64(c) - 33)
 	w := (m - 1) / (m + 1)
 	s := w + w
 	z := float64(w * w)
@@ -74,6 +96,13 @@ func logU(a uint32) float64 {
 	lnm := s + float64(s*float64(z*q))
 	return float64(k*kernels.NoisyLn2Hi) + (lnm + float64(k*kernels.NoisyLn2Lo))
 }
+
+// fracBits masks a float64's significand bits; sqrt2Frac is
+// kernels.NoisySqrt2's.
+const (
+	fracBits  = 1<<52 - 1
+	sqrt2Frac = 0x6a09e667f3bcd
+)
 
 // sincosQuarter returns cos and sin of 2 pi b 2^-32.
 func sincosQuarter(b uint32) (c, s float64) {
@@ -94,15 +123,12 @@ func sincosQuarter(b uint32) (c, s float64) {
 	r = float64(a2 * (kernels.NoisyCos4 + r))
 	r = float64(a2 * (kernels.NoisyCos2 + r))
 	ca := 1 + r
-	switch q & 3 {
-	case 0:
-		return ca, sa
-	case 1:
-		return -sa, ca
-	case 2:
-		return -ca, -sa
-	}
-	return sa, -ca
+	// Rotate by q quarter turns: q odd swaps cos and sin, q = 1, 2 negate
+	// cos, q = 2, 3 negate sin. Bit operations: no branch to mispredict.
+	cb, sb := math.Float64bits(ca), math.Float64bits(sa)
+	d := (cb ^ sb) & -(q & 1)
+	negC, negS := ((q+1)>>1&1)<<63, (q>>1&1)<<63
+	return math.Float64frombits(cb ^ d ^ negC), math.Float64frombits(sb ^ d ^ negS)
 }
 
 // Apply sets dst[i] = max(0, x[i] + sqrt(s[i])*N(offset+i)), s[i] =
@@ -110,27 +136,58 @@ func sincosQuarter(b uint32) (c, s float64) {
 // quieted. dst, x and s have one length; dst may be s, and x's element i
 // is read before dst's is written.
 func Apply(dst, x, s []float32, seed, offset uint64) {
-	dst, s = dst[:len(x)], s[:len(x)]
-	j := offset
-	for i := 0; i < len(x); {
-		nrm := Normals(seed, j>>2)
-		for l := j & 3; l < kernels.NoisyLanes && i < len(x); l++ {
+	n := len(x)
+	dst, s = dst[:n], s[:n]
+	i := 0
+	// The block of offset, from its lane offset&3 on.
+	if l := offset & 3; l != 0 && n > 0 {
+		nrm := Normals(seed, offset>>2)
+		for ; l < kernels.NoisyLanes && i < n; l++ {
 			dst[i] = out(x[i], s[i], nrm[l])
 			i++
-			j++
+		}
+	}
+	// Whole blocks, two at a time: offset+i is a multiple of 4 (modulo
+	// 2^64 too).
+	for ; i+2*kernels.NoisyLanes <= n; i += 2 * kernels.NoisyLanes {
+		p, q := philox2(seed, (offset+uint64(i))>>2)
+		n0, n1 := BoxMuller(p[0], p[1])
+		n2, n3 := BoxMuller(p[2], p[3])
+		n4, n5 := BoxMuller(q[0], q[1])
+		n6, n7 := BoxMuller(q[2], q[3])
+		d, xb, sb := dst[i:i+8:i+8], x[i:i+8:i+8], s[i:i+8:i+8]
+		d[0] = out(xb[0], sb[0], n0)
+		d[1] = out(xb[1], sb[1], n1)
+		d[2] = out(xb[2], sb[2], n2)
+		d[3] = out(xb[3], sb[3], n3)
+		d[4] = out(xb[4], sb[4], n4)
+		d[5] = out(xb[5], sb[5], n5)
+		d[6] = out(xb[6], sb[6], n6)
+		d[7] = out(xb[7], sb[7], n7)
+	}
+	for ; i+kernels.NoisyLanes <= n; i += kernels.NoisyLanes {
+		nrm := Normals(seed, (offset+uint64(i))>>2)
+		d, xb, sb := dst[i:i+4:i+4], x[i:i+4:i+4], s[i:i+4:i+4]
+		d[0] = out(xb[0], sb[0], nrm[0])
+		d[1] = out(xb[1], sb[1], nrm[1])
+		d[2] = out(xb[2], sb[2], nrm[2])
+		d[3] = out(xb[3], sb[3], nrm[3])
+	}
+	if i < n {
+		nrm := Normals(seed, (offset+uint64(i))>>2)
+		for l := 0; i < n; l++ {
+			dst[i] = out(x[i], s[i], nrm[l])
+			i++
 		}
 	}
 }
 
-// out returns max(0, x + sqrt(s)*n) rounded to float32, or x quieted if x
-// is NaN.
+// out returns max(0, x + sqrt(s)*n) rounded to float32 (+0 for a result
+// <= 0, -0 included), or x quieted if x is NaN; without branches.
 func out(x, s float32, n float64) float32 {
-	if x != x {
-		return math.Float32frombits(math.Float32bits(x) | kernels.QuietBit)
-	}
-	y := float32(float64(x) + float64(math.Sqrt(float64(s))*n))
-	if y > 0 {
-		return y
-	}
-	return 0
+	y := math.Float32bits(float32(float64(x) + float64(math.Sqrt(float64(s))*n)))
+	y &^= uint32(int32(y) >> 31)
+	xb := math.Float32bits(x)
+	nan := uint32(int32(kernels.ExpBits-xb&kernels.AbsMask) >> 31)
+	return math.Float32frombits(y&^nan | (xb|kernels.QuietBit)&nan)
 }
