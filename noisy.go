@@ -5,10 +5,6 @@ import (
 	"github.com/rectify-go/rectify/internal/noisy"
 )
 
-// noisyChunk is the number of elements NoisyReLU computes Sigmoid for at a
-// time, into dst, with x saved on the stack when dst is x.
-const noisyChunk = 512
-
 // NoisyReLU sets dst[i] = max(0, x[i] + sqrt(sigmoid(x[i]))*N) for every
 // i, where N is a standard normal number drawn for index offset+i
 // (modulo 2^64) under seed: the noisy ReLU of Nair and Hinton (2010) with
@@ -34,17 +30,5 @@ const noisyChunk = 512
 // overlap panics. It does not allocate.
 func NoisyReLU(dst, x []float32, seed, offset uint64) {
 	check.Slices("NoisyReLU", dst, x)
-	var saved [noisyChunk]float32
-	for len(x) > 0 {
-		m := min(len(x), noisyChunk)
-		xs := x[:m]
-		if &dst[0] == &x[0] {
-			xs = saved[:m]
-			copy(xs, x)
-		}
-		Sigmoid(dst[:m], x[:m])
-		noisy.Apply(dst[:m], xs, dst[:m], seed, offset)
-		dst, x = dst[m:], x[m:]
-		offset += uint64(m)
-	}
+	noisy.ReLU(dst, x, seed, offset, Sigmoid)
 }

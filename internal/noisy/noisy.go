@@ -20,11 +20,17 @@ func Philox(c [4]uint32, k [2]uint32) [4]uint32 {
 			k0 += kernels.PhiloxW0
 			k1 += kernels.PhiloxW1
 		}
-		hi0, lo0 := bits.Mul32(kernels.PhiloxM0, c0)
-		hi1, lo1 := bits.Mul32(kernels.PhiloxM1, c2)
-		c0, c1, c2, c3 = hi1^c1^k0, lo1, hi0^c3^k1, lo0
+		c0, c1, c2, c3 = round(c0, c1, c2, c3, k0, k1)
 	}
 	return [4]uint32{c0, c1, c2, c3}
+}
+
+// round is one Philox4x32 round of the counter c0..c3 under the round key
+// k0, k1.
+func round(c0, c1, c2, c3, k0, k1 uint32) (uint32, uint32, uint32, uint32) {
+	hi0, lo0 := bits.Mul32(kernels.PhiloxM0, c0)
+	hi1, lo1 := bits.Mul32(kernels.PhiloxM1, c2)
+	return hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
 }
 
 // philox2 returns Block(seed, b) and the block after it, b+1 modulo 2^62
@@ -40,12 +46,8 @@ func philox2(seed, b uint64) (p, q [4]uint32) {
 			k0 += kernels.PhiloxW0
 			k1 += kernels.PhiloxW1
 		}
-		hi0, lo0 := bits.Mul32(kernels.PhiloxM0, a0)
-		hi1, lo1 := bits.Mul32(kernels.PhiloxM1, a2)
-		gi0, mo0 := bits.Mul32(kernels.PhiloxM0, c0)
-		gi1, mo1 := bits.Mul32(kernels.PhiloxM1, c2)
-		a0, a1, a2, a3 = hi1^a1^k0, lo1, hi0^a3^k1, lo0
-		c0, c1, c2, c3 = gi1^c1^k0, mo1, gi0^c3^k1, mo0
+		a0, a1, a2, a3 = round(a0, a1, a2, a3, k0, k1)
+		c0, c1, c2, c3 = round(c0, c1, c2, c3, k0, k1)
 	}
 	return [4]uint32{a0, a1, a2, a3}, [4]uint32{c0, c1, c2, c3}
 }
@@ -129,6 +131,29 @@ func sincosQuarter(b uint32) (c, s float64) {
 	d := (cb ^ sb) & -(q & 1)
 	negC, negS := ((q+1)>>1&1)<<63, (q>>1&1)<<63
 	return math.Float64frombits(cb ^ d ^ negC), math.Float64frombits(sb ^ d ^ negS)
+}
+
+// chunk is the number of elements ReLU computes sigmoid for at a time,
+// into dst, with x saved on the stack when dst is x.
+const chunk = 512
+
+// ReLU is NoisyReLU with sigmoid computing Sigmoid (rectify's or
+// fallback's: the same bits) on slices of at most chunk elements, dst and
+// x checked by the caller.
+func ReLU(dst, x []float32, seed, offset uint64, sigmoid func(dst, x []float32)) {
+	var saved [chunk]float32
+	for len(x) > 0 {
+		m := min(len(x), chunk)
+		xs := x[:m]
+		if &dst[0] == &x[0] {
+			xs = saved[:m]
+			copy(xs, x)
+		}
+		sigmoid(dst[:m], x[:m])
+		Apply(dst[:m], xs, dst[:m], seed, offset)
+		dst, x = dst[m:], x[m:]
+		offset += uint64(m)
+	}
 }
 
 // Apply sets dst[i] = max(0, x[i] + sqrt(s[i])*N(offset+i)), s[i] =
