@@ -1,0 +1,218 @@
+// Package noisy holds NoisyReLU's generator and its last pass, shared by
+// rectify.NoisyReLU and fallback.NoisyReLU, which differ only in the
+// Sigmoid they call (the same bits either way). The algorithm and its
+// constants are documented in package kernels (kernels/noisy.go).
+package noisy
+
+import (
+	"math"
+	"math/bits"
+
+	"github.com/rectify-go/rectify/kernels"
+)
+
+// Philox returns Philox4x32-10 of counter c under key k.
+func Philox(c [4]uint32, k [2]uint32) [4]uint32 {
+	c0, c1, c2, c3 := c[0], c[1], c[2], c[3]
+	k0, k1 := k[0], k[1]
+	for r := 0; r < kernels.PhiloxRounds; r++ {
+		if r > 0 {
+			k0 += kernels.PhiloxW0
+			k1 += kernels.PhiloxW1
+		}
+		c0, c1, c2, c3 = round(c0, c1, c2, c3, k0, k1)
+	}
+	return [4]uint32{c0, c1, c2, c3}
+}
+
+// round is one Philox4x32 round of the counter c0..c3 under the round key
+// k0, k1.
+func round(c0, c1, c2, c3, k0, k1 uint32) (uint32, uint32, uint32, uint32) {
+	hi0, lo0 := bits.Mul32(kernels.PhiloxM0, c0)
+	hi1, lo1 := bits.Mul32(kernels.PhiloxM1, c2)
+	return hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
+}
+
+// philox2 returns Block(seed, b) and the block after it, b+1 modulo 2^62
+// (the block of index 2^64 is that of index 0), their rounds interleaved:
+// two independent chains of multiplications.
+func philox2(seed, b uint64) (p, q [4]uint32) {
+	b1 := (b + 1) & (1<<62 - 1)
+	a0, a1, a2, a3 := uint32(b), uint32(b>>32), uint32(0), uint32(0)
+	c0, c1, c2, c3 := uint32(b1), uint32(b1>>32), uint32(0), uint32(0)
+	k0, k1 := uint32(seed), uint32(seed>>32)
+	for r := 0; r < kernels.PhiloxRounds; r++ {
+		if r > 0 {
+			k0 += kernels.PhiloxW0
+			k1 += kernels.PhiloxW1
+		}
+		a0, a1, a2, a3 = round(a0, a1, a2, a3, k0, k1)
+		c0, c1, c2, c3 = round(c0, c1, c2, c3, k0, k1)
+	}
+	return [4]uint32{a0, a1, a2, a3}, [4]uint32{c0, c1, c2, c3}
+}
+
+// Block returns the four Philox words of block b under seed: the words of
+// indices 4b .. 4b+3.
+func Block(seed, b uint64) [4]uint32 {
+	return Philox([4]uint32{uint32(b), uint32(b >> 32), 0, 0}, [2]uint32{uint32(seed), uint32(seed >> 32)})
+}
+
+// Normals returns the standard normal numbers of indices 4b .. 4b+3 under
+// seed.
+func Normals(seed, b uint64) [4]float64 {
+	w := Block(seed, b)
+	c0, s0 := BoxMuller(w[0], w[1])
+	c1, s1 := BoxMuller(w[2], w[3])
+	return [4]float64{c0, s0, c1, s1}
+}
+
+// BoxMuller returns r cos th and r sin th for r = sqrt(-2 ln u), u = (2a +
+// 1) 2^-33, th = 2 pi b 2^-32, computed by the fixed sequence of
+// kernels/noisy.go.
+func BoxMuller(a, b uint32) (c, s float64) {
+	r := math.Sqrt(-2 * logU(a))
+	ca, sa := sincosQuarter(b)
+	return float64(r * ca), float64(r * sa)
+}
+
+// logU returns ln((2a + 1) 2^-33).
+func logU(a uint32) float64 {
+	v := math.Float64bits(float64(2*uint64(a) + 1))
+	// v = 2^e * m, m in [1, 2); halve m and increment e where m > sqrt2
+	// (compared as the significand bits: c is 1 there, else 0).
+	mb := v & fracBits
+	c := (sqrt2Frac - mb) >> 63
+	m := math.Float64frombits(mb | (1023-c)<<52)
+	k := float64(int64(v>>52) - 1023 + int64(c) - 33)
+	w := (m - 1) / (m + 1)
+	s := w + w
+	z := float64(w * w)
+	q := float64(z * kernels.NoisyLogQ15)
+	q = float64(z * (kernels.NoisyLogQ13 + q))
+	q = float64(z * (kernels.NoisyLogQ11 + q))
+	q = float64(z * (kernels.NoisyLogQ9 + q))
+	q = float64(z * (kernels.NoisyLogQ7 + q))
+	q = float64(z * (kernels.NoisyLogQ5 + q))
+	q = kernels.NoisyLogQ3 + q
+	lnm := s + float64(s*float64(z*q))
+	return float64(k*kernels.NoisyLn2Hi) + (lnm + float64(k*kernels.NoisyLn2Lo))
+}
+
+// fracBits masks a float64's significand bits; sqrt2Frac is
+// kernels.NoisySqrt2's.
+const (
+	fracBits  = 1<<52 - 1
+	sqrt2Frac = 0x6a09e667f3bcd
+)
+
+// sincosQuarter returns cos and sin of 2 pi b 2^-32.
+func sincosQuarter(b uint32) (c, s float64) {
+	q := (uint64(b) + 1<<29) >> 30 // nearest quarter turn, 0..4
+	f := int64(b) - int64(q<<30)   // [-2^29, 2^29)
+	a := float64(float64(f) * kernels.NoisyHalfPiScaled)
+	a2 := float64(a * a)
+	p := float64(a2 * kernels.NoisySin11)
+	p = float64(a2 * (kernels.NoisySin9 + p))
+	p = float64(a2 * (kernels.NoisySin7 + p))
+	p = float64(a2 * (kernels.NoisySin5 + p))
+	p = kernels.NoisySin3 + p
+	sa := a + float64(float64(a*a2)*p)
+	r := float64(a2 * kernels.NoisyCos12)
+	r = float64(a2 * (kernels.NoisyCos10 + r))
+	r = float64(a2 * (kernels.NoisyCos8 + r))
+	r = float64(a2 * (kernels.NoisyCos6 + r))
+	r = float64(a2 * (kernels.NoisyCos4 + r))
+	r = float64(a2 * (kernels.NoisyCos2 + r))
+	ca := 1 + r
+	// Rotate by q quarter turns: q odd swaps cos and sin, q = 1, 2 negate
+	// cos, q = 2, 3 negate sin. Bit operations: no branch to mispredict.
+	cb, sb := math.Float64bits(ca), math.Float64bits(sa)
+	d := (cb ^ sb) & -(q & 1)
+	negC, negS := ((q+1)>>1&1)<<63, (q>>1&1)<<63
+	return math.Float64frombits(cb ^ d ^ negC), math.Float64frombits(sb ^ d ^ negS)
+}
+
+// chunk is the number of elements ReLU computes sigmoid for at a time,
+// into dst, with x saved on the stack when dst is x.
+const chunk = 512
+
+// ReLU is NoisyReLU with sigmoid computing Sigmoid (rectify's or
+// fallback's: the same bits) on slices of at most chunk elements, dst and
+// x checked by the caller.
+func ReLU(dst, x []float32, seed, offset uint64, sigmoid func(dst, x []float32)) {
+	var saved [chunk]float32
+	for len(x) > 0 {
+		m := min(len(x), chunk)
+		xs := x[:m]
+		if &dst[0] == &x[0] {
+			xs = saved[:m]
+			copy(xs, x)
+		}
+		sigmoid(dst[:m], x[:m])
+		Apply(dst[:m], xs, dst[:m], seed, offset)
+		dst, x = dst[m:], x[m:]
+		offset += uint64(m)
+	}
+}
+
+// Apply sets dst[i] = max(0, x[i] + sqrt(s[i])*N(offset+i)), s[i] =
+// sigmoid(x[i]), N the normal numbers of seed; a NaN x[i] gives x[i]
+// quieted. dst, x and s have one length; dst may be s, and x's element i
+// is read before dst's is written.
+func Apply(dst, x, s []float32, seed, offset uint64) {
+	n := len(x)
+	dst, s = dst[:n], s[:n]
+	i := 0
+	// The block of offset, from its lane offset&3 on.
+	if l := offset & 3; l != 0 && n > 0 {
+		nrm := Normals(seed, offset>>2)
+		for ; l < kernels.NoisyLanes && i < n; l++ {
+			dst[i] = out(x[i], s[i], nrm[l])
+			i++
+		}
+	}
+	// Whole blocks, two at a time: offset+i is a multiple of 4 (modulo
+	// 2^64 too).
+	for ; i+2*kernels.NoisyLanes <= n; i += 2 * kernels.NoisyLanes {
+		p, q := philox2(seed, (offset+uint64(i))>>2)
+		n0, n1 := BoxMuller(p[0], p[1])
+		n2, n3 := BoxMuller(p[2], p[3])
+		n4, n5 := BoxMuller(q[0], q[1])
+		n6, n7 := BoxMuller(q[2], q[3])
+		d, xb, sb := dst[i:i+8:i+8], x[i:i+8:i+8], s[i:i+8:i+8]
+		d[0] = out(xb[0], sb[0], n0)
+		d[1] = out(xb[1], sb[1], n1)
+		d[2] = out(xb[2], sb[2], n2)
+		d[3] = out(xb[3], sb[3], n3)
+		d[4] = out(xb[4], sb[4], n4)
+		d[5] = out(xb[5], sb[5], n5)
+		d[6] = out(xb[6], sb[6], n6)
+		d[7] = out(xb[7], sb[7], n7)
+	}
+	for ; i+kernels.NoisyLanes <= n; i += kernels.NoisyLanes {
+		nrm := Normals(seed, (offset+uint64(i))>>2)
+		d, xb, sb := dst[i:i+4:i+4], x[i:i+4:i+4], s[i:i+4:i+4]
+		d[0] = out(xb[0], sb[0], nrm[0])
+		d[1] = out(xb[1], sb[1], nrm[1])
+		d[2] = out(xb[2], sb[2], nrm[2])
+		d[3] = out(xb[3], sb[3], nrm[3])
+	}
+	if i < n {
+		nrm := Normals(seed, (offset+uint64(i))>>2)
+		for l := 0; i < n; l++ {
+			dst[i] = out(x[i], s[i], nrm[l])
+			i++
+		}
+	}
+}
+
+// out returns max(0, x + sqrt(s)*n) rounded to float32 (+0 for a result
+// <= 0, -0 included), or x quieted if x is NaN; without branches.
+func out(x, s float32, n float64) float32 {
+	y := math.Float32bits(float32(float64(x) + float64(math.Sqrt(float64(s))*n)))
+	y &^= uint32(int32(y) >> 31)
+	xb := math.Float32bits(x)
+	nan := uint32(int32(kernels.ExpBits-xb&kernels.AbsMask) >> 31)
+	return math.Float32frombits(y&^nan | (xb|kernels.QuietBit)&nan)
+}
