@@ -78,6 +78,12 @@ func generate(s *isa, p *ir.Program) error {
 	if c == nil {
 		return fmt.Errorf("%s: %v", name, err)
 	}
+	// The constants of OpCanon, OpQuiet and the comparisons with zero too,
+	// where registers remain for them without fewer constants or a
+	// narrower interleaving: a memory operand costs a load per use.
+	if ci, err := lowerBodies(s, a, order[:nconsts], true, unroll, width); err == nil {
+		c = ci
+	}
 	l, main, single, last, tail := c.l, c.main, c.single, c.last, c.tail
 
 	Load(Param("dst").Base(), dstPtr)
@@ -105,8 +111,8 @@ func generate(s *isa, p *ir.Program) error {
 	if unroll > 1 {
 		// The loop: its body, CMPQ, JB, an ADDQ per slice, SUBQ and JMP.
 		n := len(main) + 5 + inputs
-		Comment(fmt.Sprintf("Main loop: %d vectors (%d elements) per iteration, interleaved %d at a time, %d of %d loop constants in registers:",
-			unroll, unroll*w, width, nconsts, len(order)),
+		Comment(fmt.Sprintf("Main loop: %d vectors (%d elements) per iteration, interleaved %d at a time, %d of %d loop constants in registers, %d implicit:",
+			unroll, unroll*w, width, nconsts, len(order), len(l.constRegs)-nconsts),
 			fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
 		Label("unrolled")
 		CMPQ(count, U32(unroll*w))
@@ -165,11 +171,11 @@ type code struct {
 }
 
 // lowerBodies lowers every body of the analysed program a on ISA s, with
-// the constants consts in registers, unroll vectors per main-loop
-// iteration interleaved width at a time; or reports that the registers do
-// not suffice.
-func lowerBodies(s *isa, a *ir.Analysis, consts []ir.Value, unroll, width int) (*code, error) {
-	l, err := newLowering(s, a, consts)
+// the constants consts (and, if implicit, those of implicitConsts) in
+// registers, unroll vectors per main-loop iteration interleaved width at
+// a time; or reports that the registers do not suffice.
+func lowerBodies(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unroll, width int) (*code, error) {
+	l, err := newLowering(s, a, consts, implicit)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +201,7 @@ func lowerBodies(s *isa, a *ir.Analysis, consts []ir.Value, unroll, width int) (
 // registers that fit (see lowerBodies), and returns how many.
 func mostConsts(s *isa, a *ir.Analysis, order []ir.Value, unroll, width int) (c *code, n int, err error) {
 	for n = len(order); n >= 0; n-- {
-		if c, err = lowerBodies(s, a, order[:n], unroll, width); err == nil {
+		if c, err = lowerBodies(s, a, order[:n], false, unroll, width); err == nil {
 			return c, n, nil
 		}
 	}
@@ -279,9 +285,9 @@ func constOrder(a *ir.Analysis) []ir.Value {
 }
 
 // newLowering prepares the analysed program a for ISA s, with the loop
-// invariants and the constants consts in registers, or reports that they
-// do not fit.
-func newLowering(s *isa, a *ir.Analysis, consts []ir.Value) (*lowering, error) {
+// invariants and the constants consts (and, if implicit, those of
+// implicitConsts) in registers, or reports that they do not fit.
+func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool) (*lowering, error) {
 	l := &lowering{s: s, a: a, p: a.P, inv: map[ir.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs)),
 		constRegs: map[string]reg.VecPhysical{}}
 	if a.P.Row {
@@ -334,7 +340,49 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value) (*lowering, error) {
 		l.prologue = append(l.prologue, func() { VMOVUPS(m, r) })
 		l.inv[v] = r
 	}
+	if implicit {
+		for _, m := range implicitConsts(a) {
+			if _, ok := l.constRegs[m.Symbol.Name]; ok {
+				continue
+			}
+			if l.unreserved() < 4 {
+				return nil, fmt.Errorf("implicit constants leave too few registers")
+			}
+			r := l.reserve()
+			l.constRegs[m.Symbol.Name] = r
+			l.prologue = append(l.prologue, func() { VMOVUPS(m, r) })
+		}
+	}
 	return l, nil
+}
+
+// implicitConsts are the constants that the loop's operations read
+// without an ir.Value of their own: the canonical NaN of OpCanon, the
+// quiet bit of OpQuiet and the +0 that OpSelNeg compares with.
+func implicitConsts(a *ir.Analysis) []Mem {
+	var ms []Mem
+	seen := map[uint32]bool{}
+	for i, in := range a.P.Code {
+		if a.Invariant[i] {
+			continue
+		}
+		var c uint32
+		switch in.Op {
+		case ir.OpCanon:
+			c = kernels.CanonicalNaN
+		case ir.OpQuiet:
+			c = kernels.QuietBit
+		case ir.OpSelNeg:
+			c = 0
+		default:
+			continue
+		}
+		if !seen[c] {
+			seen[c] = true
+			ms = append(ms, constU32(c))
+		}
+	}
+	return ms
 }
 
 // unreserved counts the registers left to the loop bodies.
@@ -844,7 +892,7 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 
 	case ir.OpQuiet:
 		x, y := l.inReg(a[0]), l.inReg(a[1])
-		q := constU32(kernels.QuietBit)
+		q := l.constOp(constU32(kernels.QuietBit))
 		if l.s.kmask {
 			k := l.allocK()
 			l.emit(func() { VCMPPS(U8(cmpUnordQ), x.r, x.r, k) })
@@ -878,7 +926,7 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 
 	case ir.OpCanon:
 		x := l.inReg(a[0])
-		nan := constU32(kernels.CanonicalNaN)
+		nan := l.constOp(constU32(kernels.CanonicalNaN))
 		if l.s.kmask {
 			k := l.allocK()
 			l.emit(func() { VCMPPS(U8(cmpUnordQ), x.r, x.r, k) })
@@ -905,8 +953,10 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 }
 
 // zero returns the float32 constant +0, from a register if one holds it.
-func (l *lowering) zero() Op {
-	m := constU32(0)
+func (l *lowering) zero() Op { return l.constOp(constU32(0)) }
+
+// constOp returns the register holding constant m, else m.
+func (l *lowering) constOp(m Mem) Op {
 	if r, ok := l.constRegs[m.Symbol.Name]; ok {
 		return r
 	}
