@@ -69,6 +69,10 @@ var simdRows = func() (t [dispatch.AVX512 + 1]fallback.RowPasses) {
 			SoftmaxSum:    rowPass(s.SoftmaxSum, g.SoftmaxSum),
 			SoftmaxOut:    rowPass(s.SoftmaxOut, g.SoftmaxOut),
 			LogSoftmaxOut: rowPass(s.LogSoftmaxOut, g.LogSoftmaxOut),
+			GradDot:           rowPass2(s.GradDot, g.GradDot),
+			GradSum:           rowPass(s.GradSum, g.GradSum),
+			SoftmaxGradOut:    rowPass2(s.SoftmaxGradOut, g.SoftmaxGradOut),
+			LogSoftmaxGradOut: rowPass2(s.LogSoftmaxGradOut, g.LogSoftmaxGradOut),
 		}
 	}
 	return t

@@ -321,7 +321,7 @@ func (g *kernel) prologue(table string) (out, data []string, err error) {
 			bits32(d, in.Imm)
 		case ir.OpParam:
 			if a.P.Row {
-				out = append(out, rowParam(in.Type, d)...)
+				out = append(out, rowParam(in.Type, in.Imm, d)...)
 				break
 			}
 			out = append(out, fmt.Sprintf("FMOVS alpha+%d(FP), F%d", argBytes(len(a.Inputs)), d),
