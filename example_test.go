@@ -137,3 +137,25 @@ func ExampleLogSumExp() {
 	fmt.Println(y)
 	// Output: [3.407606 1000.6932]
 }
+
+func ExampleSoftmaxGrad() {
+	// The forward output y of one row, and the gradient of a loss with
+	// respect to it.
+	y := []float32{0.25, 0.25, 0.5}
+	dy := []float32{1, 0, 0}
+	dx := make([]float32, len(y))
+	rectify.SoftmaxGrad(dx, y, dy, len(y)) // dx = y * (dy - sum(dy*y))
+	fmt.Println(dx)
+	// Output: [0.1875 -0.0625 -0.125]
+}
+
+func ExampleLogSoftmaxGrad() {
+	// The forward output y (log-probabilities) of one row; dy of a
+	// negative log-likelihood of class 0.
+	y := []float32{float32(math.Log(0.25)), float32(math.Log(0.25)), float32(math.Log(0.5))}
+	dy := []float32{-1, 0, 0}
+	dx := make([]float32, len(y))
+	rectify.LogSoftmaxGrad(dx, y, dy, len(y)) // dx = dy - exp(y) * sum(dy)
+	fmt.Println(dx)
+	// Output: [-0.75 0.25 0.5]
+}

@@ -19,6 +19,29 @@ var goldenRowKernels = map[string]func(dst, x []float32, cols int){
 	"Softmax": rectify.Softmax, "LogSoftmax": rectify.LogSoftmax, "LogSumExp": rectify.LogSumExp,
 }
 
+// goldenGradKernels are the row gradients, with the forward kernel that
+// gives their y: a golden line of one carries y and dy, joined by "/",
+// as its input.
+var goldenGradKernels = map[string]struct {
+	f       func(dx, y, dy []float32, cols int)
+	forward string
+}{
+	"SoftmaxGrad":    {rectify.SoftmaxGrad, "Softmax"},
+	"LogSoftmaxGrad": {rectify.LogSoftmaxGrad, "LogSoftmax"},
+}
+
+// goldenGradRow returns the y and dy of a row gradient's golden line for
+// forward input x: y the forward output, dy normal values, one of them
+// NaN in the rows with a NaN.
+func goldenGradRow(forward string, x []float32, r *rand.Rand) (y, dy []float32) {
+	y, dy = make([]float32, len(x)), make([]float32, len(x))
+	goldenRowKernels[forward](y, x, len(x))
+	for i := range dy {
+		dy[i] = float32(r.NormFloat64())
+	}
+	return y, dy
+}
+
 // goldenRows returns the rows of the golden file: lengths around the
 // lane groups, values of several scales, -Inf masks and the special
 // values.
@@ -70,6 +93,15 @@ func TestGoldenRows(t *testing.T) {
 				fmt.Fprintln(w, name, hexRow(x), hexRow(y))
 			}
 		}
+		for _, name := range []string{"SoftmaxGrad", "LogSoftmaxGrad"} {
+			r := rand.New(rand.NewPCG(9, 10))
+			for _, x := range goldenRows() {
+				y, dy := goldenGradRow(goldenGradKernels[name].forward, x, r)
+				dx := make([]float32, len(x))
+				goldenGradKernels[name].f(dx, y, dy, len(x))
+				fmt.Fprintln(w, name, hexRow(y)+"/"+hexRow(dy), hexRow(dx))
+			}
+		}
 		if err := w.Flush(); err != nil {
 			t.Fatal(err)
 		}
@@ -85,18 +117,27 @@ func TestGoldenRows(t *testing.T) {
 			continue
 		}
 		f := strings.Fields(line)
-		if len(f) != 3 || goldenRowKernels[f[0]] == nil {
+		g, grad := goldenGradKernels[f[0]]
+		if len(f) != 3 || goldenRowKernels[f[0]] == nil && !grad {
 			t.Fatalf("%s:%d: malformed line", goldenRowsFile, i+1)
 		}
-		x, want := parseHex(t, f[1]), parseHex(t, f[2])
-		y := make([]float32, len(want))
-		goldenRowKernels[f[0]](y, x, len(x))
+		y := make([]float32, len(parseHex(t, f[2])))
+		if grad {
+			in := strings.Split(f[1], "/")
+			if len(in) != 2 {
+				t.Fatalf("%s:%d: malformed line", goldenRowsFile, i+1)
+			}
+			g.f(y, parseHex(t, in[0]), parseHex(t, in[1]), len(y))
+		} else {
+			x := parseHex(t, f[1])
+			goldenRowKernels[f[0]](y, x, len(x))
+		}
 		if got := hexRow(y); got != f[2] {
 			t.Errorf("%s:%d: %s gives %s, want %s", goldenRowsFile, i+1, f[0], got, f[2])
 		}
 		n++
 	}
-	if n < 75 {
+	if n < 125 {
 		t.Errorf("%s: %d rows checked", goldenRowsFile, n)
 	}
 }

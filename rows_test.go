@@ -3,12 +3,14 @@ package rectify
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/rectify-go/rectify/fallback"
 	"github.com/rectify-go/rectify/internal/dispatch"
+	"github.com/rectify-go/rectify/internal/ir"
 	"github.com/rectify-go/rectify/internal/testutil"
 	"github.com/rectify-go/rectify/kernels"
 )
@@ -263,5 +265,324 @@ func TestRowsArgs(t *testing.T) {
 			}
 		}
 		rk.f(nil, nil, 3) // empty: nothing to do
+	}
+}
+
+// gradKernels are the row gradients' public and pure-Go functions, by
+// fallback.RowKind, in the order of ir.RowGradKernels.
+var gradKernels = []struct {
+	name    string
+	kind    fallback.RowKind
+	f, fall func(dx, y, dy []float32, cols int)
+	forward fallback.RowKind
+}{
+	{"SoftmaxGrad", fallback.RowSoftmaxGrad, SoftmaxGrad, fallback.SoftmaxGrad, fallback.RowSoftmax},
+	{"LogSoftmaxGrad", fallback.RowLogSoftmaxGrad, LogSoftmaxGrad, fallback.LogSoftmaxGrad, fallback.RowLogSoftmax},
+}
+
+// TestRowGradTable checks that gradKernels follows ir.RowGradKernels.
+func TestRowGradTable(t *testing.T) {
+	if len(gradKernels) != len(ir.RowGradKernels) {
+		t.Fatalf("%d row gradients tested, ir.RowGradKernels has %d", len(gradKernels), len(ir.RowGradKernels))
+	}
+	for i, k := range ir.RowGradKernels {
+		if gradKernels[i].name != k.Name || k.NaiveGrad == nil {
+			t.Errorf("row gradient %d: %s tested, %s in ir.RowGradKernels (naive %v)", i, gradKernels[i].name, k.Name, k.NaiveGrad != nil)
+		}
+	}
+}
+
+// gradInputs returns y, the forward output of the gradient's kernel on
+// rows in style, and dy in dstyle: "normal", "equal" (one value per row,
+// where SoftmaxGrad's true result nearly cancels), "onehot" (a
+// cross-entropy's -1/y at one entry, 0 elsewhere) or "wide" (magnitudes
+// 2^-60..2^60).
+func gradInputs(kind fallback.RowKind, style, dstyle string, rows, cols int, r *rand.Rand) (y, dy []float32) {
+	x := rowInputs(style, rows, cols, r)
+	y = make([]float32, len(x))
+	fallback.Rows(kind, y, x, cols, fallback.GoRowPasses)
+	dy = make([]float32, len(x))
+	for row := range rows {
+		c := float32(r.NormFloat64())
+		hot := r.IntN(cols)
+		for i := row * cols; i < (row+1)*cols; i++ {
+			switch dstyle {
+			case "normal":
+				dy[i] = float32(r.NormFloat64())
+			case "equal":
+				dy[i] = c
+			case "onehot":
+				if i == row*cols+hot {
+					dy[i] = -1 / max(y[i], 1e-30)
+					if kind == fallback.RowLogSoftmax {
+						dy[i] = -1
+					}
+				}
+			case "wide":
+				dy[i] = float32(math.Ldexp(r.NormFloat64(), r.IntN(121)-60))
+			}
+		}
+	}
+	return y, dy
+}
+
+// bigExp returns e^y to about 170 bits: e^(y/2^12) by its Taylor series,
+// squared 12 times.
+func bigExp(y float32) *big.Float {
+	const prec = 200
+	x := new(big.Float).SetPrec(prec).SetMantExp(big.NewFloat(float64(y)), -12)
+	s, term := big.NewFloat(1).SetPrec(prec), big.NewFloat(1).SetPrec(prec)
+	for i := 1; i <= 24; i++ {
+		term.Mul(term, x)
+		term.Quo(term, big.NewFloat(float64(i)))
+		s.Add(s, term)
+	}
+	for range 12 {
+		s.Mul(s, s)
+	}
+	return s
+}
+
+// gradRef returns the exact gradient of one row at the indices idx (to
+// float64): its sum exact in math/big (600 bits hold any sum of 1Mi
+// products of float32), e^y to about 170 bits.
+func gradRef(kind fallback.RowKind, y, dy []float32, idx []int) []float64 {
+	const prec = 700
+	s := new(big.Float).SetPrec(prec)
+	t := new(big.Float).SetPrec(prec)
+	for i := range y {
+		if kind == fallback.RowSoftmaxGrad {
+			t.Mul(big.NewFloat(float64(y[i])), big.NewFloat(float64(dy[i])))
+			s.Add(s, t)
+		} else {
+			s.Add(s, big.NewFloat(float64(dy[i])))
+		}
+	}
+	ref := make([]float64, len(idx))
+	for j, i := range idx {
+		d := new(big.Float).SetPrec(prec).SetFloat64(float64(dy[i]))
+		if kind == fallback.RowSoftmaxGrad {
+			d.Sub(d, s)
+			d.Mul(d, big.NewFloat(float64(y[i])))
+		} else if y[i] > -800 { // else e^y*|s| < 2^-1000: dy
+			d.Sub(d, t.Mul(bigExp(y[i]), s))
+		}
+		ref[j], _ = d.Float64()
+	}
+	return ref
+}
+
+// TestRowGrads checks the row gradients on every path against the Go
+// passes, bit for bit, and the Go passes against the exact gradient: at
+// most 1 ULP per output, over rows of 1 to 1Mi elements (64Ki in -short),
+// y the forward kernel's output on rows in six styles, dy in four. It
+// logs the largest error of each kernel.
+func TestRowGrads(t *testing.T) {
+	lens := []int{1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 256, 1000, 4096, 1<<16 + 3}
+	if !testing.Short() {
+		lens = append(lens, chunk*3+5, 1<<20)
+	}
+	styles := []string{"unit", "wide", "tiny", "huge", "logits", "masked"}
+	dstyles := []string{"normal", "equal", "onehot", "wide"}
+	r := rand.New(rand.NewPCG(12, 13))
+	for _, gk := range gradKernels {
+		worst, at := 0.0, ""
+		for _, cols := range lens {
+			for si, style := range styles {
+				for _, dstyle := range dstyles {
+					if cols > 4096 && (si+len(dstyle)+cols)%3 != 0 {
+						continue // a third of the styles on long rows
+					}
+					y, dy := gradInputs(gk.forward, style, dstyle, min(max(1, 4096/cols), 3), cols, r)
+					want := make([]float32, len(y))
+					fallback.GradRows(gk.kind, want, y, dy, cols, fallback.GoRowPasses)
+					for _, l := range dispatch.Supported() {
+						got := make([]float32, len(y))
+						fallback.GradRows(gk.kind, got, y, dy, cols, simdRows[l])
+						for i := range got {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%s %s/%s cols=%d on %v: output %d is %#08x, the Go passes give %#08x",
+									gk.name, style, dstyle, cols, l, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+							}
+						}
+					}
+					got := make([]float32, len(y))
+					gk.f(got, y, dy, cols)
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Fatalf("%s %s/%s cols=%d: the public function differs from the Go passes", gk.name, style, dstyle, cols)
+					}
+					step := 1 // every output of a short row, a sample of a long one
+					switch {
+					case cols > 4096:
+						step = 257
+					case cols > 256:
+						step = 13
+					}
+					for row := range len(y) / cols {
+						var idx []int
+						for i := 0; i < cols; i += step {
+							idx = append(idx, i)
+						}
+						o := row * cols
+						ref := gradRef(gk.kind, y[o:o+cols], dy[o:o+cols], idx)
+						for j, i := range idx {
+							if e := testutil.ULP(want[o+i], ref[j]); e > worst {
+								worst, at = e, fmt.Sprintf("%s/%s cols=%d: y=%g dy=%g: %g, want %g",
+									style, dstyle, cols, y[o+i], dy[o+i], want[o+i], ref[j])
+							}
+						}
+					}
+				}
+			}
+		}
+		t.Logf("%s: max %.4f ULP (%s)", gk.name, worst, at)
+		if worst > 1 {
+			t.Errorf("%s: %.4f ULP off: %s", gk.name, worst, at)
+		}
+	}
+}
+
+// TestRowGradsUniform checks LogSoftmaxGrad and SoftmaxGrad where they
+// cancel most: y the output of a row of equal logits, dy equal too, for
+// every row length 1..600 (the true gradient is tiny: it only comes from
+// the rounding of y).
+func TestRowGradsUniform(t *testing.T) {
+	for _, gk := range gradKernels {
+		worst, at := 0.0, ""
+		for cols := 1; cols <= 600; cols++ {
+			x, dy := make([]float32, cols), make([]float32, cols)
+			for i := range dy {
+				dy[i] = 0.75
+			}
+			y := make([]float32, cols)
+			fallback.Rows(gk.forward, y, x, cols, fallback.GoRowPasses)
+			got := make([]float32, cols)
+			gk.f(got, y, dy, cols)
+			ref := gradRef(gk.kind, y, dy, []int{0})
+			if e := testutil.ULP(got[0], ref[0]); e > worst {
+				worst, at = e, fmt.Sprintf("cols=%d: %g, want %g", cols, got[0], ref[0])
+			}
+		}
+		t.Logf("%s: max %.4f ULP (%s)", gk.name, worst, at)
+		if worst > 1 {
+			t.Errorf("%s: %.4f ULP off: %s", gk.name, worst, at)
+		}
+	}
+}
+
+// TestRowGradsSemantics checks the special values of the row gradients
+// on every path, padded with zero-gradient entries to 16 and 32 so that
+// the SIMD passes run.
+func TestRowGradsSemantics(t *testing.T) {
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	qnan := math.Float32frombits(kernels.CanonicalNaN)
+	snan := math.Float32frombits(0x7f800123)
+	for _, c := range []struct {
+		k           string
+		y, dy, want []float32
+		padY, padDy float32
+	}{
+		{"SoftmaxGrad", []float32{1}, []float32{3}, []float32{0}, 0, 0},
+		{"SoftmaxGrad", []float32{0.25, 0.75}, []float32{1, 0}, []float32{0.25 * 0.75, -0.75 * 0.25}, 0, 0},
+		{"SoftmaxGrad", []float32{0, 1}, []float32{5, 2}, []float32{0, 0}, 0, 0},
+		{"SoftmaxGrad", []float32{0, 1}, []float32{1, 2}, []float32{float32(math.Copysign(0, -1)), 0}, 0, 0},
+		{"SoftmaxGrad", []float32{0.5, nan}, []float32{1, 0}, []float32{qnan, qnan}, 0, 0},
+		{"SoftmaxGrad", []float32{0.5, 0.5}, []float32{1, snan}, []float32{qnan, qnan}, 0, 0},
+		{"SoftmaxGrad", []float32{0.5, 0.5}, []float32{inf, 0}, []float32{qnan, qnan}, 0, 0},
+		{"SoftmaxGrad", []float32{inf, 0.5}, []float32{0, 0}, []float32{qnan, qnan}, 0, 0},
+		{"LogSoftmaxGrad", []float32{0}, []float32{3}, []float32{0}, float32(math.Inf(-1)), 0},
+		{"LogSoftmaxGrad", []float32{float32(math.Log(0.25)), float32(math.Inf(-1))}, []float32{1, 2}, []float32{1 - 0.75, 2}, float32(math.Inf(-1)), 0},
+		{"LogSoftmaxGrad", []float32{nan, 0}, []float32{1, 2}, []float32{nan, 2 - 3}, float32(math.Inf(-1)), 0},
+		{"LogSoftmaxGrad", []float32{snan, 0}, []float32{1, 2}, []float32{math.Float32frombits(0x7fc00123), -1}, float32(math.Inf(-1)), 0},
+		{"LogSoftmaxGrad", []float32{0, -1}, []float32{1, nan}, []float32{qnan, qnan}, 0, 0},
+		{"LogSoftmaxGrad", []float32{0, -1}, []float32{1, -inf}, []float32{qnan, qnan}, 0, 0},
+		{"LogSoftmaxGrad", []float32{100, 0}, []float32{1, 0}, []float32{-inf, -1}, 0, 0},
+		{"LogSoftmaxGrad", []float32{inf, -3}, []float32{1, -1}, []float32{1, -1}, 0, 0}, // s = 0: dy
+		{"LogSoftmaxGrad", []float32{inf, -3}, []float32{1, 0}, []float32{-inf, float32(-math.Exp(-3))}, 0, 0},
+		{"LogSoftmaxGrad", []float32{-1e30, 0}, []float32{2, -1}, []float32{2, -2}, 0, 0},
+	} {
+		for _, gk := range gradKernels {
+			if gk.name != c.k {
+				continue
+			}
+			for _, l := range dispatch.Supported() {
+				for _, pad := range []int{0, 16, 32} {
+					y := append(append([]float32{}, c.y...), make([]float32, pad)...)
+					dy := append(append([]float32{}, c.dy...), make([]float32, pad)...)
+					for i := len(c.y); i < len(y); i++ {
+						y[i], dy[i] = c.padY, c.padDy
+					}
+					got := make([]float32, len(y))
+					fallback.GradRows(gk.kind, got, y, dy, len(y), simdRows[l])
+					for i, w := range c.want {
+						if math.Float32bits(got[i]) != math.Float32bits(w) && !(w != w && c.want[i] == nan && got[i] != got[i] && c.y[i] != c.y[i] && math.Float32bits(got[i]) == math.Float32bits(c.y[i])|kernels.QuietBit) {
+							t.Errorf("%s(%v, %v) (padded with %d) on %v: output %d is %g (%#08x), want %g (%#08x)",
+								c.k, c.y, c.dy, pad, l, i, got[i], math.Float32bits(got[i]), w, math.Float32bits(w))
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestRowGradsArgs checks the panics, in-place calls and allocations of
+// the row gradients.
+func TestRowGradsArgs(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, gk := range gradKernels {
+		y, dy := gradInputs(gk.forward, "unit", "normal", 4, 64, r)
+		n := len(y)
+		for _, c := range []struct {
+			dx, y, dy []float32
+			cols      int
+			msg       string
+		}{
+			{make([]float32, n), y, dy, 0, "len(y)=256 is not a multiple of cols=0"},
+			{make([]float32, n), y, dy, 100, "is not a multiple of cols=100"},
+			{make([]float32, n+1), y, dy, 64, "len(dx)=257, len(y)=256, len(dy)=256 differ"},
+			{make([]float32, n), y, dy[:n-1], 64, "len(dy)=255 differ"},
+			{make([]float32, n), y[:n-1], dy, 64, "len(y)=255"},
+		} {
+			func() {
+				defer func() {
+					if p := fmt.Sprint(recover()); !strings.Contains(p, gk.name) || !strings.Contains(p, c.msg) {
+						t.Errorf("%s cols=%d: panic %q, want one naming %q", gk.name, c.cols, p, c.msg)
+					}
+				}()
+				gk.f(c.dx, c.y, c.dy, c.cols)
+			}()
+		}
+		for _, which := range []string{"y", "dy"} {
+			func() {
+				defer func() {
+					if p := fmt.Sprint(recover()); !strings.Contains(p, "dx and "+which+" overlap") {
+						t.Errorf("%s with dx overlapping %s: panic %q", gk.name, which, p)
+					}
+				}()
+				buf := make([]float32, n+1)
+				if which == "y" {
+					copy(buf, y)
+					gk.f(buf[1:], buf[:n], dy, 64)
+				} else {
+					copy(buf, dy)
+					gk.f(buf[1:], y, buf[:n], 64)
+				}
+			}()
+		}
+		out := make([]float32, n)
+		if a := testing.AllocsPerRun(20, func() { gk.f(out, y, dy, 64) }); a != 0 {
+			t.Errorf("%s: %v allocations per call", gk.name, a)
+		}
+		yy := append([]float32{}, y...)
+		gk.f(yy, yy, dy, 64)
+		dd := append([]float32{}, dy...)
+		gk.f(dd, y, dd, 64)
+		if fmt.Sprint(yy) != fmt.Sprint(out) || fmt.Sprint(dd) != fmt.Sprint(out) {
+			t.Errorf("%s in place (dx = y or dx = dy) differs", gk.name)
+		}
+		same := append([]float32{}, y...) // y and dy may be one slice
+		gk.f(out, same, same, 64)
+		gk.f(nil, nil, nil, 3) // empty: nothing to do
 	}
 }

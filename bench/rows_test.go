@@ -62,3 +62,49 @@ func rowSweep(b *testing.B, k *ir.RowKernel, path string, level *dispatch.Level,
 		}
 	})
 }
+
+// rowGradPublic and rowGradFallback are the row gradients' functions,
+// indexed as ir.RowGradKernels.
+var (
+	rowGradPublic   = []func(dx, y, dy []float32, cols int){rectify.SoftmaxGrad, rectify.LogSoftmaxGrad}
+	rowGradFallback = []func(dx, y, dy []float32, cols int){fallback.SoftmaxGrad, fallback.LogSoftmaxGrad}
+)
+
+// BenchmarkRowGrads runs every row gradient as BenchmarkRows does its
+// kernels, then its naive loop (ir.RowKernel.NaiveGrad):
+// RowGrads/<kernel>/<path>/<rows>x<cols>. y is the forward kernel's output
+// (Softmax of BenchInput rows for SoftmaxGrad, LogSoftmax for
+// LogSoftmaxGrad), dy BenchInput values; each result counts y and dy read
+// and dx written.
+func BenchmarkRowGrads(b *testing.B) {
+	forward := map[string]func(dst, x []float32, cols int){"SoftmaxGrad": rectify.Softmax, "LogSoftmaxGrad": rectify.LogSoftmax}
+	for i, k := range ir.RowGradKernels {
+		b.Run(k.Name, func(b *testing.B) {
+			sweep := func(path string, level *dispatch.Level, f func(dx, y, dy []float32, cols int)) {
+				b.Run(path, func(b *testing.B) {
+					for _, s := range RowShapes {
+						b.Run(fmt.Sprintf("%dx%d", s.Rows, s.Cols), func(b *testing.B) {
+							if level != nil {
+								defer dispatch.Force(*level)()
+							}
+							n := s.Rows * s.Cols
+							x, y, dy, dx := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+							testutil.BenchInput(x)
+							forward[k.Name](y, x, s.Cols)
+							testutil.BenchInput(dy)
+							b.SetBytes(int64(12 * n))
+							for b.Loop() {
+								f(dx, y, dy, s.Cols)
+							}
+						})
+					}
+				})
+			}
+			for _, l := range dispatch.Supported() {
+				sweep(l.String(), &l, rowGradPublic[i])
+			}
+			sweep("fallback", nil, rowGradFallback[i])
+			sweep("naive", nil, k.NaiveGrad)
+		})
+	}
+}

@@ -15,14 +15,22 @@ import (
 // groups of lanes and these on the rest.
 type RowPass func(dst, x []float32, st *kernels.Row)
 
+// A RowPass2 is a RowPass over two inputs of one length: the gradients'
+// y (the forward output) as x and dy as y.
+type RowPass2 func(dst, x, y []float32, st *kernels.Row)
+
 // RowPasses are the passes of every row kernel on one path, by name of
 // the ir.RowPasses Program they run.
 type RowPasses struct {
 	RowMax, RowSum, SoftmaxSum, SoftmaxOut, LogSoftmaxOut RowPass
+	GradDot                                               RowPass2
+	GradSum                                               RowPass
+	SoftmaxGradOut, LogSoftmaxGradOut                     RowPass2
 }
 
 // GoRowPasses are the pure-Go passes.
-var GoRowPasses = RowPasses{rowMax, rowSum, softmaxSum, softmaxOut, logSoftmaxOut}
+var GoRowPasses = RowPasses{rowMax, rowSum, softmaxSum, softmaxOut, logSoftmaxOut,
+	gradDot, gradSum, softmaxGradOut, logSoftmaxGradOut}
 
 // rowMax is ir.RowMax: the maximum of each lane, NaNs ignored.
 func rowMax(_, x []float32, st *kernels.Row) {
@@ -77,6 +85,61 @@ func logSoftmaxOut(dst, x []float32, st *kernels.Row) {
 	}
 }
 
+// gradDot is ir.GradDot: the compensated sum of x*y (exact products).
+func gradDot(_, x, y []float32, st *kernels.Row) {
+	for i, v := range x {
+		l := i % kernels.RowLanes
+		st.Sum[l], st.Comp[l] = kernels.AddComp(st.Sum[l], st.Comp[l], float64(v)*float64(y[i]))
+	}
+}
+
+// gradSum is ir.GradSum: the compensated sum of x.
+func gradSum(_, x []float32, st *kernels.Row) {
+	for i, v := range x {
+		l := i % kernels.RowLanes
+		st.Sum[l], st.Comp[l] = kernels.AddComp(st.Sum[l], st.Comp[l], float64(v))
+	}
+}
+
+// softmaxGradOut is ir.SoftmaxGradOut: x * ((y - C) - D) rounded once (x
+// the forward output, y the incoming gradient).
+func softmaxGradOut(dst, x, y []float32, st *kernels.Row) {
+	for i, v := range x {
+		dst[i] = float32(float64((float64(y[i])-st.C)-st.D) * float64(v))
+	}
+}
+
+// logSoftmaxGradOut is ir.LogSoftmaxGradOut: y - e^x * (C + D), e^x in
+// float-float (kernels.Ln2LoD), a NaN x quieted.
+func logSoftmaxGradOut(dst, x, y []float32, st *kernels.Row) {
+	for i, v := range x {
+		z := float64(max(min(v, kernels.RowGradYMax), kernels.RowExpClamp)) // v NaN: the final select
+		n := math.FMA(z, kernels.Log2eD, kernels.ExpMagicD) - kernels.ExpMagicD
+		rh := math.FMA(n, -kernels.Ln2D, z)
+		hn := math.FMA(-rh, rh, 0)
+		a := 1 + rh
+		e1 := rh - (a - 1)
+		b := math.FMA(-0.5, hn, a)
+		e2 := math.FMA(-0.5, hn, a-b)
+		l := math.FMA(rh, rh, hn)
+		m := (e1 + e2) + float64(0.5*l)
+		hnrh := float64(hn * rh)
+		p := kernels.RowGradT14
+		for _, c := range [...]float64{kernels.RowGradT13, kernels.RowGradT12, kernels.RowExpT11, kernels.RowExpT10,
+			kernels.RowExpT9, kernels.RowExpT8, kernels.RowExpT7, kernels.RowExpT6, kernels.RowExpT5, kernels.RowExpT4, kernels.RowExpT3} {
+			p = math.FMA(p, rh, c)
+		}
+		tail := float64(hnrh * p)
+		low := (m - tail) + float64(float64(n*-kernels.Ln2LoD)*(b-tail))
+		nph := math.FMA(-b, st.C, 0)
+		plo := math.FMA(b, st.C, nph)
+		rest := plo + math.FMA(b, st.D, float64(low*st.C))
+		sc := math.Float64frombits(math.Float64bits(n+kernels.ExpMagicD) << kernels.ExpShiftD)
+		w := math.FMA(-sc, rest, math.FMA(sc, nph, float64(y[i])))
+		dst[i] = quiet(math.Float32bits(v), float32(w))
+	}
+}
+
 // Softmax is rectify.Softmax in pure Go.
 func Softmax(dst, x []float32, cols int) { Rows(RowSoftmax, dst, x, cols, GoRowPasses) }
 
@@ -86,16 +149,63 @@ func LogSoftmax(dst, x []float32, cols int) { Rows(RowLogSoftmax, dst, x, cols, 
 // LogSumExp is rectify.LogSumExp in pure Go.
 func LogSumExp(dst, x []float32, cols int) { Rows(RowLogSumExp, dst, x, cols, GoRowPasses) }
 
-// A RowKind is one of the row kernels, in the order of ir.RowKernels.
+// SoftmaxGrad is rectify.SoftmaxGrad in pure Go.
+func SoftmaxGrad(dx, y, dy []float32, cols int) {
+	GradRows(RowSoftmaxGrad, dx, y, dy, cols, GoRowPasses)
+}
+
+// LogSoftmaxGrad is rectify.LogSoftmaxGrad in pure Go.
+func LogSoftmaxGrad(dx, y, dy []float32, cols int) {
+	GradRows(RowLogSoftmaxGrad, dx, y, dy, cols, GoRowPasses)
+}
+
+// A RowKind is one of the row kernels, in the order of ir.RowKernels, then
+// the row gradients, in the order of ir.RowGradKernels.
 type RowKind int
 
 const (
 	RowSoftmax RowKind = iota
 	RowLogSoftmax
 	RowLogSumExp
+	RowSoftmaxGrad
+	RowLogSoftmaxGrad
 )
 
-var rowNames = [...]string{"Softmax", "LogSoftmax", "LogSumExp"}
+var rowNames = [...]string{"Softmax", "LogSoftmax", "LogSumExp", "SoftmaxGrad", "LogSoftmaxGrad"}
+
+// GradRows runs row gradient k (RowSoftmaxGrad or RowLogSoftmaxGrad) on
+// each row of cols elements of y and dy with the passes p, after the
+// public function's checks: the sum (GradDot: y*dy, GradSum: dy), its
+// lanes combined as the forward sums' and normalised into the float-float
+// C + D (C the sum rounded once), then the output pass. A row whose sum
+// is NaN or infinite (a NaN or infinite dy; for SoftmaxGrad also y) is
+// the quiet NaN 0x7fc00000 throughout.
+func GradRows(k RowKind, dx, y, dy []float32, cols int, p RowPasses) {
+	check.RowGrad(rowNames[k], dx, y, dy, cols)
+	st := rowStates.Get().(*kernels.Row)
+	defer rowStates.Put(st)
+	for r := 0; r < len(y)/cols; r++ {
+		yr, dyr, out := y[r*cols:(r+1)*cols], dy[r*cols:(r+1)*cols], dx[r*cols:(r+1)*cols]
+		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
+		if k == RowSoftmaxGrad {
+			p.GradDot(nil, yr, dyr, st)
+		} else {
+			p.GradSum(nil, dyr, st)
+		}
+		s, c := combineSum(st)
+		hi := s + c
+		if hi-hi != 0 { // NaN or infinite
+			fillNaN(out)
+			continue
+		}
+		st.C, st.D = hi, c-(hi-s)
+		if k == RowSoftmaxGrad {
+			p.SoftmaxGradOut(out, yr, dyr, st)
+		} else {
+			p.LogSoftmaxGradOut(out, yr, dyr, st)
+		}
+	}
+}
 
 // rowStates holds the state of the rows in progress: called through func
 // values, the passes would move a state on Rows' stack to the heap, one

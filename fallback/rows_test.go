@@ -2,6 +2,7 @@ package fallback_test
 
 import (
 	"math"
+	"math/big"
 	"testing"
 	"unsafe"
 
@@ -23,6 +24,7 @@ func TestRowState(t *testing.T) {
 		{"Comp", unsafe.Offsetof(st.Comp), kernels.RowCompOff},
 		{"M", unsafe.Offsetof(st.M), kernels.RowMOff},
 		{"C", unsafe.Offsetof(st.C), kernels.RowCOff},
+		{"D", unsafe.Offsetof(st.D), kernels.RowDOff},
 	} {
 		if c.got != c.want {
 			t.Errorf("kernels.Row.%s is at %d, the assembly reads it at %d", c.name, c.got, c.want)
@@ -42,12 +44,24 @@ func TestRowPassesMatchPrograms(t *testing.T) {
 	g := fallback.GoRowPasses
 	passes := map[string]fallback.RowPass{
 		ir.RowMax.Name: g.RowMax, ir.RowSum.Name: g.RowSum, ir.SoftmaxSum.Name: g.SoftmaxSum,
-		ir.SoftmaxOut.Name: g.SoftmaxOut, ir.LogSoftmaxOut.Name: g.LogSoftmaxOut,
+		ir.SoftmaxOut.Name: g.SoftmaxOut, ir.LogSoftmaxOut.Name: g.LogSoftmaxOut, ir.GradSum.Name: g.GradSum,
+	}
+	passes2 := map[string]fallback.RowPass2{
+		ir.GradDot.Name: g.GradDot, ir.SoftmaxGradOut.Name: g.SoftmaxGradOut, ir.LogSoftmaxGradOut.Name: g.LogSoftmaxGradOut,
+	}
+	// The second input of the two-input passes: x reversed, then scaled
+	// walks of small values (the gradients' y are at most 0 or 1).
+	y := make([]float32, len(x))
+	for i := range y {
+		y[i] = x[len(x)-1-i]
+		if i%3 == 0 {
+			y[i] = float32(i%97) * -0.37
+		}
 	}
 	for _, p := range ir.RowPasses {
-		f := passes[p.Name]
-		if f == nil {
-			t.Fatalf("no Go pass for %s", p.Name)
+		f, f2 := passes[p.Name], passes2[p.Name]
+		if f == nil && f2 == nil || (f2 != nil) != (p.Inputs() == 2) {
+			t.Fatalf("no Go pass for %s with %d inputs", p.Name, p.Inputs())
 		}
 		for _, m := range []float32{0, 1, -3.5, 88, 1e30, -1e-30} {
 			var got, want kernels.Row
@@ -56,9 +70,16 @@ func TestRowPassesMatchPrograms(t *testing.T) {
 			}
 			got.M, want.M = m, m
 			got.C, want.C = 0.37, 0.37
+			got.D, want.D = float64(m)*0x1p-60, float64(m)*0x1p-60
 			gd, wd := make([]float32, len(x)), make([]float32, len(x))
-			f(gd, x, &got)
-			ir.EvalRow(p, &want, wd, x)
+			if f2 != nil {
+				got.C, want.C = float64(m), float64(m)
+				f2(gd, x, y, &got)
+				ir.EvalRow2(p, &want, wd, x, y)
+			} else {
+				f(gd, x, &got)
+				ir.EvalRow(p, &want, wd, x)
+			}
 			for i := range gd {
 				// A NaN's payload does not matter: Rows settles a row with
 				// a NaN entry before the output passes.
@@ -82,4 +103,22 @@ func TestRowPassesMatchPrograms(t *testing.T) {
 // sum's payload is never read (the row's output is the canonical NaN).
 func same(a, b float64) bool {
 	return math.Float64bits(a) == math.Float64bits(b) || a != a && b != b
+}
+
+// TestRowGradConstants checks kernels.Ln2LoD and RowGradT12..14 against
+// math/big.
+func TestRowGradConstants(t *testing.T) {
+	ln2, _ := new(big.Float).SetPrec(300).SetString("0.6931471805599453094172321214581765680755001343602552541206800094933936219696947156058633269964186875")
+	lo, _ := new(big.Float).SetPrec(300).Sub(ln2, big.NewFloat(kernels.Ln2D)).Float64()
+	if lo != kernels.Ln2LoD {
+		t.Errorf("Ln2LoD = %x, want %x", kernels.Ln2LoD, lo)
+	}
+	f := big.NewFloat(1).SetPrec(300)
+	for k := 1; k <= 14; k++ {
+		f.Quo(f, big.NewFloat(float64(k)))
+		want, _ := f.Float64()
+		if got := map[int]float64{12: kernels.RowGradT12, 13: kernels.RowGradT13, 14: kernels.RowGradT14}[k]; k >= 12 && got != want {
+			t.Errorf("RowGradT%d = %x, want %x", k, got, want)
+		}
+	}
 }

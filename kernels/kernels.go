@@ -325,7 +325,8 @@ const RowLanes = 16
 // Row is the state of one row's passes, carried from one call of a pass
 // to the next (a long row is processed in chunks): the reductions' lanes
 // and the scalars that later passes read (M, the row's maximum, and C,
-// the sum's reciprocal or its logarithm).
+// the sum's reciprocal or its logarithm; the gradients' sum as the
+// float-float C + D).
 type Row struct {
 	Max  [RowLanes]float32 // the maximum of each lane (-Inf: none yet)
 	Sum  [RowLanes]float64 // the compensated sum of each lane: Sum + Comp
@@ -333,6 +334,7 @@ type Row struct {
 	M    float32
 	_    [4]byte // C at RowCOff on 32-bit architectures too
 	C    float64
+	D    float64 // the gradients' second row scalar (OpParam F64, Imm 1)
 }
 
 // The offsets of Row's fields in bytes, which the assembly addresses.
@@ -342,6 +344,7 @@ const (
 	RowCompOff = 192
 	RowMOff    = 320
 	RowCOff    = 328
+	RowDOff    = 336
 )
 
 // RowExpClamp bounds x - max below in the row kernels' exponentials: at
@@ -383,3 +386,27 @@ func AddComp(s, c, t float64) (float64, float64) {
 // sqrt(2))), truncation error below 2^-54 relative. The row kernels take
 // the log of their sum with it, once per row, in Go on every path.
 var RowLogC = [...]float64{1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17, 1.0 / 19}
+
+// The row gradients (SoftmaxGrad, LogSoftmaxGrad). LogSoftmaxGrad's
+// exponential e^y is a float-float b + low, relative error about 2^-59,
+// so that dy - e^y*s, which cancels where dy is close to e^y*s (a row of
+// equal dy, for one), keeps its float32 precision: y is clamped to
+// [RowExpClamp, RowGradYMax], r = y - n*ln2 split exactly into rh =
+// fma(n, -Ln2D, y) and rl = n*-Ln2LoD, e^r = 1 + rh + rh^2/2 +
+// rh^3*(RowExpT3 + ... + RowGradT14*rh^11) + rl*e^rh, the first three
+// terms in float-float; the Taylor series truncated after 1/14! errs by
+// less than 2^-63 on |r| <= ln2/2.
+const (
+	// Ln2LoD is ln(2) - Ln2D rounded to float64 (math/big with 300 bits:
+	// TestRowGradConstants).
+	Ln2LoD = 0x1.abc9e3b39803fp-56
+	// RowGradT12..RowGradT14 are 1/12!, 1/13!, 1/14! rounded to float64.
+	RowGradT12 = 0x1.1eed8eff8d898p-29
+	RowGradT13 = 0x1.6124613a86d09p-33
+	RowGradT14 = 0x1.93974a8c07c9dp-37
+	// RowGradYMax bounds LogSoftmaxGrad's y above (a log-probability is at
+	// most 0): e^200 > 2^288 times any non-zero sum of float32 (at least
+	// 2^-149) overflows float32 all the same, and nothing overflows
+	// float64.
+	RowGradYMax = 200.0
+)

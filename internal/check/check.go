@@ -112,3 +112,24 @@ func Grad(fn string, dst, x, dy []float32) {
 func failGrad(fn string, ndy, nx int) {
 	panic("rectify: " + fn + ": len(dy)=" + strconv.Itoa(ndy) + " != len(x)=" + strconv.Itoa(nx))
 }
+
+// RowGrad panics unless dx, y and dy have one length, a multiple of cols
+// >= 1, and dx is y, dy or overlaps neither (y and dy may overlap: both
+// are only read), for the row gradient fn. The messages name the lengths.
+func RowGrad(fn string, dx, y, dy []float32, cols int) {
+	if len(dx) != len(y) || len(dy) != len(y) {
+		panic("rectify: " + fn + ": len(dx)=" + strconv.Itoa(len(dx)) + ", len(y)=" + strconv.Itoa(len(y)) +
+			", len(dy)=" + strconv.Itoa(len(dy)) + " differ")
+	}
+	if cols < 1 || len(y)%cols != 0 {
+		panic("rectify: " + fn + ": len(y)=" + strconv.Itoa(len(y)) + " is not a multiple of cols=" + strconv.Itoa(cols))
+	}
+	for _, in := range [...]struct {
+		name string
+		s    []float32
+	}{{"y", y}, {"dy", dy}} {
+		if unsafe.SliceData(dx) != unsafe.SliceData(in.s) && overlap(dx, in.s) {
+			panic("rectify: " + fn + ": dx and " + in.name + " overlap (only dx == " + in.name + " is allowed)")
+		}
+	}
+}

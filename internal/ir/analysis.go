@@ -123,8 +123,8 @@ func Analyze(p *Program) (*Analysis, error) {
 	switch {
 	case len(a.Inputs) == 0:
 		return fail("no OpInput")
-	case p.Row && len(a.Inputs) != 1:
-		return fail("a row pass reads one input, not %d", len(a.Inputs))
+	case p.Row && len(a.Inputs) > len(RowSignatures):
+		return fail("a row pass reads one or two inputs, not %d", len(a.Inputs))
 	case p.Row && p.Out == NoOut && !reduces:
 		return fail("a row pass with neither output nor reduction")
 	case p.Row && p.Out == NoOut:
@@ -175,8 +175,8 @@ func checkInstr(p *Program, i int) error {
 	switch in.Op {
 	case OpParam:
 		switch {
-		case p.Row && in.Imm != 0:
-			return fmt.Errorf("parameter %d of a row pass, whose parameters are M (F32) and C (F64), Imm 0", in.Imm)
+		case p.Row && in.Imm != 0 && !(in.Type == F64 && in.Imm == 1):
+			return fmt.Errorf("parameter %d of a row pass, whose parameters are M (F32, Imm 0) and C, D (F64, Imm 0, 1)", in.Imm)
 		case !p.Row && in.Type == F64:
 			return fmt.Errorf("an F64 parameter outside a row pass")
 		case !p.Row && int(in.Imm) >= len(p.Params):

@@ -27,6 +27,17 @@ func EvalRow(p *Program, st *kernels.Row, dst, x []float32) {
 	}
 }
 
+// EvalRow2 is EvalRow for a row pass with two inputs: x[i] is input 0,
+// y[i] input 1.
+func EvalRow2(p *Program, st *kernels.Row, dst, x, y []float32) {
+	for i, v := range x {
+		o := evalLane(p, []float32{v, y[i]}, nil, st, i%kernels.RowLanes)
+		if p.Out != NoOut {
+			dst[i] = o
+		}
+	}
+}
+
 // evalLane runs p on one lane; a row pass with state st and lane lane.
 func evalLane(p *Program, inputs, params []float32, st *kernels.Row, lane int) float32 {
 	f64 := make([]float64, len(p.Code))
@@ -46,6 +57,8 @@ func evalLane(p *Program, inputs, params []float32, st *kernels.Row, lane int) f
 			f32[v] = math.Float32bits(inputs[in.Imm])
 		case OpParam:
 			switch {
+			case in.Type == F64 && in.Imm == 1:
+				f64[v] = st.D
 			case in.Type == F64:
 				f64[v] = st.C
 			case p.Row:

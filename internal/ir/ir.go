@@ -56,7 +56,7 @@ type Op uint8
 
 const (
 	OpInput   Op = iota // F32: the lane of input Imm: x[i] (0) or y[i] (1)
-	OpParam             // scalar parameter Imm broadcast to every lane: F32; in a row pass, F32 the row's M, F64 its C
+	OpParam             // scalar parameter Imm broadcast to every lane: F32; in a row pass, F32 the row's M, F64 its C (Imm 0) or D (Imm 1)
 	OpConst             // F64: the constant Const
 	OpBits32            // F32: the constant with bit pattern Imm
 	OpWiden             // F64 <- F32: exact conversion
@@ -223,7 +223,7 @@ func Signature(inputs int) string {
 // Signature returns the Go signature of p's assembly kernels.
 func (p *Program) Signature() string {
 	if p.Row {
-		return RowSignature
+		return RowSignatures[p.Inputs()-1]
 	}
 	return Signature(p.Inputs())
 }

@@ -8,8 +8,16 @@ import (
 
 // RowSignature is the Go signature of the row passes' assembly kernels:
 // x is a whole number of groups of kernels.RowLanes elements, and st the
-// row's state, which the reductions update and OpParam reads (M, C).
+// row's state, which the reductions update and OpParam reads (M, C, D).
 const RowSignature = "func(dst, x []float32, st *kernels.Row)"
+
+// RowSignature2 is RowSignature for a pass with two inputs (the
+// gradients' y and dy): y has len(x) elements.
+const RowSignature2 = "func(dst, x, y []float32, st *kernels.Row)"
+
+// RowSignatures are the row passes' signatures by number of inputs less
+// one.
+var RowSignatures = [...]string{RowSignature, RowSignature2}
 
 // A RowKernel is one row kernel of the public API (Softmax, LogSoftmax,
 // LogSumExp): the passes its public function runs over each row, in
@@ -23,20 +31,57 @@ type RowKernel struct {
 	// passes in float32, math.Exp per element), the benchmarks' baseline;
 	// dst has one element per row for LogSumExp.
 	Naive func(dst, x []float32, cols int)
+	// NaiveGrad is Naive for a row gradient: dx from the forward output y
+	// and the incoming gradient dy, each of one length.
+	NaiveGrad func(dx, y, dy []float32, cols int)
 }
 
 // The row passes, each one Program.
 var (
-	RowMax        = rowMaxProgram()
-	RowSum        = rowSumProgram()
-	SoftmaxSum    = softmaxSumProgram()
-	SoftmaxOut    = softmaxOutProgram()
-	LogSoftmaxOut = logSoftmaxOutProgram()
+	RowMax            = rowMaxProgram()
+	RowSum            = rowSumProgram()
+	SoftmaxSum        = softmaxSumProgram()
+	SoftmaxOut        = softmaxOutProgram()
+	LogSoftmaxOut     = logSoftmaxOutProgram()
+	GradDot           = gradDotProgram()
+	GradSum           = gradSumProgram()
+	SoftmaxGradOut    = softmaxGradOutProgram()
+	LogSoftmaxGradOut = logSoftmaxGradOutProgram()
 )
 
 // RowPasses lists every row pass once, in the order the generators emit
 // them.
-var RowPasses = []*Program{RowMax, RowSum, SoftmaxSum, SoftmaxOut, LogSoftmaxOut}
+var RowPasses = []*Program{RowMax, RowSum, SoftmaxSum, SoftmaxOut, LogSoftmaxOut,
+	GradDot, GradSum, SoftmaxGradOut, LogSoftmaxGradOut}
+
+// RowGradKernels lists the row gradients (SoftmaxGrad, LogSoftmaxGrad) in
+// API order: a sum pass, then the output pass, which reads the forward
+// output y (input 0) and the incoming gradient dy (input 1). Their Naive
+// is nil and NaiveGrad the two-pass float32 loop.
+var RowGradKernels = []*RowKernel{
+	{Name: "SoftmaxGrad", Passes: []*Program{GradDot, SoftmaxGradOut}, NaiveGrad: func(dx, y, dy []float32, cols int) {
+		for r := 0; r < len(y); r += cols {
+			var s float32
+			for i, v := range y[r : r+cols] {
+				s += dy[r+i] * v
+			}
+			for i, v := range y[r : r+cols] {
+				dx[r+i] = v * (dy[r+i] - s)
+			}
+		}
+	}},
+	{Name: "LogSoftmaxGrad", Passes: []*Program{GradSum, LogSoftmaxGradOut}, NaiveGrad: func(dx, y, dy []float32, cols int) {
+		for r := 0; r < len(y); r += cols {
+			var s float32
+			for _, v := range dy[r : r+cols] {
+				s += v
+			}
+			for i, v := range y[r : r+cols] {
+				dx[r+i] = dy[r+i] - float32(math.Exp(float64(v)))*s
+			}
+		}
+	}},
+}
 
 // RowKernels lists the row kernels in API order.
 var RowKernels = []*RowKernel{
@@ -52,7 +97,7 @@ var RowKernels = []*RowKernel{
 				out[i] /= s
 			}
 		}
-	}},
+	}, nil},
 	{"LogSoftmax", []*Program{RowMax, RowSum, LogSoftmaxOut}, func(dst, x []float32, cols int) {
 		for r := 0; r < len(x); r += cols {
 			row, out := x[r:r+cols], dst[r:r+cols]
@@ -62,14 +107,14 @@ var RowKernels = []*RowKernel{
 				out[i] = v - l
 			}
 		}
-	}},
+	}, nil},
 	{"LogSumExp", []*Program{RowMax, RowSum}, func(dst, x []float32, cols int) {
 		for r := range dst {
 			row := x[r*cols : (r+1)*cols]
 			m := naiveMax(row)
 			dst[r] = m + float32(math.Log(float64(naiveSum(row, m))))
 		}
-	}},
+	}, nil},
 }
 
 func naiveMax(row []float32) float32 {
@@ -147,5 +192,78 @@ func softmaxOutProgram() *Program {
 func logSoftmaxOutProgram() *Program {
 	p, b := newRowPass("LogSoftmaxOut")
 	p.Out = b.op(OpNarrow, F32, b.d(OpSub, b.rowDiff(), b.emit(Instr{Op: OpParam, Type: F64})))
+	return p
+}
+
+// gradDotProgram: SoftmaxGrad's sum, the compensated sum of y*dy; the
+// product of two float32 is exact in float64.
+func gradDotProgram() *Program {
+	p, b := newRowPass("GradDot")
+	b.d(OpRedSum, b.d(OpMul, b.op(OpWiden, F64, b.input(0)), b.op(OpWiden, F64, b.input(1))))
+	return p
+}
+
+// gradSumProgram: LogSoftmaxGrad's sum, the compensated sum of dy (its
+// only input).
+func gradSumProgram() *Program {
+	p, b := newRowPass("GradSum")
+	b.d(OpRedSum, b.op(OpWiden, F64, b.input(0)))
+	return p
+}
+
+// rowScalars emits the row's float-float sum C + D (OpParam F64 Imm 0, 1).
+func (b builder) rowScalars() (c, d Value) {
+	return b.emit(Instr{Op: OpParam, Type: F64}), b.emit(Instr{Op: OpParam, Type: F64, Imm: 1})
+}
+
+// softmaxGradOutProgram: y * ((dy - C) - D) rounded once to float32,
+// y input 0, dy input 1. Where dy is close to the sum, dy - C is exact
+// and the float-float sum keeps the difference's precision.
+func softmaxGradOutProgram() *Program {
+	p, b := newRowPass("SoftmaxGradOut")
+	y := b.op(OpWiden, F64, b.input(0))
+	dy := b.op(OpWiden, F64, b.input(1))
+	c, d := b.rowScalars()
+	p.Out = b.op(OpNarrow, F32, b.d(OpMul, b.d(OpSub, b.d(OpSub, dy, c), d), y))
+	return p
+}
+
+// logSoftmaxGradOutProgram: dy - e^y * (C + D) rounded once to float32
+// (y input 0, dy input 1), a NaN y quieted. e^y = 2^n * (b + low), b =
+// 1 + rh + rh^2/2 in float-float (kernels.Ln2LoD's comment); the product
+// with the sum as b*C exactly (hi, lo), plus b*D + low*C. The order keeps
+// few values live (AVX2 has 16 registers): n stands for nn, sc and rl
+// until they are needed, dy is read last.
+func logSoftmaxGradOutProgram() *Program {
+	p, b := newRowPass("LogSoftmaxGradOut")
+	y := b.input(0)
+	z := b.op(OpWiden, F64, b.f(OpMax, b.f(OpMin, y, b.k(kernels.RowGradYMax)), b.k(kernels.RowExpClamp)))
+	magic := b.c(kernels.ExpMagicD)
+	n := b.d(OpSub, b.d(OpFMA, z, b.c(kernels.Log2eD), magic), magic)
+	rh := b.d(OpFMA, n, b.c(-kernels.Ln2D), z) // exact
+	zero, one, half := b.c(0), b.c(1), b.c(0.5)
+	hn := b.d(OpFNMA, rh, rh, zero) // -rh^2 rounded
+	a := b.d(OpAdd, one, rh)
+	e1 := b.d(OpSub, rh, b.d(OpSub, a, one))
+	bb := b.d(OpFNMA, half, hn, a) // a + rh^2/2
+	e2 := b.d(OpFNMA, half, hn, b.d(OpSub, a, bb))
+	e12 := b.d(OpAdd, e1, e2)
+	l := b.d(OpFMA, rh, rh, hn) // rh^2 = -hn + l exactly
+	m := b.d(OpAdd, e12, b.d(OpMul, half, l))
+	hnrh := b.d(OpMul, hn, rh)
+	p3 := b.hornerD(rh, kernels.RowGradT14, kernels.RowGradT13, kernels.RowGradT12, kernels.RowExpT11, kernels.RowExpT10,
+		kernels.RowExpT9, kernels.RowExpT8, kernels.RowExpT7, kernels.RowExpT6, kernels.RowExpT5, kernels.RowExpT4, kernels.RowExpT3)
+	tail := b.d(OpMul, hnrh, p3) // -rh^3 * p3
+	m2 := b.d(OpSub, m, tail)
+	t1 := b.d(OpMul, b.d(OpMul, n, b.c(-kernels.Ln2LoD)), b.d(OpSub, bb, tail))
+	low := b.d(OpAdd, m2, t1)
+	c, d := b.rowScalars()
+	nph := b.d(OpFNMA, bb, c, zero) // -b*C rounded
+	plo := b.d(OpFMA, bb, c, nph)   // b*C = -nph + plo exactly
+	rest := b.d(OpAdd, plo, b.d(OpFMA, bb, d, b.d(OpMul, low, c)))
+	sc := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{b.d(OpAdd, n, magic)}, Imm: kernels.ExpShiftD})
+	dy := b.op(OpWiden, F64, b.input(1))
+	w := b.d(OpFNMA, sc, rest, b.d(OpFMA, sc, nph, dy))
+	p.Out = b.f(OpQuiet, y, b.op(OpNarrow, F32, w))
 	return p
 }

@@ -321,7 +321,7 @@ func (g *kernel) prologue(table string) (out, data []string, err error) {
 			bits32(d, in.Imm)
 		case ir.OpParam:
 			if a.P.Row {
-				out = append(out, rowParam(in.Type, d)...)
+				out = append(out, rowParam(in.Type, in.Imm, d)...)
 				break
 			}
 			out = append(out, fmt.Sprintf("FMOVS alpha+%d(FP), F%d", argBytes(len(a.Inputs)), d),
@@ -389,27 +389,26 @@ func (g *kernel) lowerBody(u, first int) (b body, err error) {
 		}
 		return u
 	}
+	// Every input is loaded at the top of the body: its registers are
+	// taken before any other value's, so that nothing computed before its
+	// OpInput (a second input read late) reuses them.
+	for _, v := range a.Inputs {
+		s := free.allocBlock(u)
+		if s < 0 {
+			return b, errNoRegs
+		}
+		for j := range u {
+			val[v] = append(val[v], s+j)
+		}
+		b.in = append(b.in, val[v])
+		track()
+	}
 	for i, in := range a.P.Code {
 		v := ir.Value(i)
-		if a.Invariant[i] {
+		if a.Invariant[i] || in.Op == ir.OpInput {
 			continue
 		}
 		n := groups(in.Type)
-		if in.Op == ir.OpInput {
-			s := free.allocBlock(u)
-			if s < 0 {
-				return b, errNoRegs
-			}
-			for k := range u {
-				val[v] = append(val[v], s+k)
-			}
-			for len(b.in) <= int(in.Imm) {
-				b.in = append(b.in, nil)
-			}
-			b.in[in.Imm] = val[v]
-			track()
-			continue
-		}
 		args := a.Args(i)
 		reg := func(x ir.Value, gi int) int {
 			if a.memOnly[x] {

@@ -49,10 +49,11 @@ func (g *kernel) accMem() (rs, offs []int) {
 }
 
 // rowParam returns the instructions broadcasting a row pass's parameter
-// of type t into register d: the row's M (F32) or C (F64).
-func rowParam(t ir.Type, d int) []string {
-	if t == ir.F64 {
-		return []string{fmt.Sprintf("FMOVD %d(R6), F%d", kernels.RowCOff, d), fmt.Sprintf("VDUP V%d.D[0], V%d.D2", d, d)}
+// of type t and index imm into register d: the row's M (F32), C or D
+// (F64).
+func rowParam(t ir.Type, imm uint32, d int) []string {
+	if t == ir.F64 { // C, or D (Imm 1)
+		return []string{fmt.Sprintf("FMOVD %d(R6), F%d", kernels.RowCOff+8*int(imm), d), fmt.Sprintf("VDUP V%d.D[0], V%d.D2", d, d)}
 	}
 	return []string{fmt.Sprintf("FMOVS %d(R6), F%d", kernels.RowMOff, d), fmt.Sprintf("VDUP V%d.S[0], V%d.S4", d, d)}
 }
@@ -120,8 +121,11 @@ func lowerRow(p *ir.Program, name string) (string, error) {
 	}
 	var loop []string
 	used := 0
+	inputs := len(a.Inputs)
 	for _, b := range bodies {
-		loop = append(loop, fmt.Sprintf("VLD1.P %d(R1), %s", 16*u, regList(b.in[0])))
+		for k, r := range inputRegs[:inputs] {
+			loop = append(loop, fmt.Sprintf("VLD1.P %d(%s), %s", 16*u, r, regList(b.in[k])))
+		}
 		loop = append(loop, b.lines...)
 		if p.Out != ir.NoOut {
 			loop = append(loop, b.store(u)...)
@@ -146,13 +150,15 @@ func lowerRow(p *ir.Program, name string) (string, error) {
 	fmt.Fprintf(&w, "// %s\n", strings.Replace(p.Signature(), "func", "func "+name, 1))
 	fmt.Fprintf(&w, "// Main loop: %d elements (%d vectors) per iteration, lowered %d at a time, %d instructions, %.2f per element; %d vector registers.\n",
 		kernels.RowLanes, group, u, len(loop), float64(len(loop))/kernels.RowLanes, used)
-	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", name)
+	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", name, argBytes(inputs)+8)
 	if p.Out != ir.NoOut {
 		ins("MOVD dst_base+0(FP), R0")
 	}
-	ins("MOVD x_base+24(FP), R1")
+	for k := range inputs {
+		ins("MOVD %s_base+%d(FP), %s", ir.InputName(k), 24*(1+k), inputRegs[k])
+	}
 	ins("MOVD x_len+32(FP), R2")
-	ins("MOVD st+48(FP), R6")
+	ins("MOVD st+%d(FP), R6", argBytes(inputs))
 	block(pro)
 	accs, offs := g.accMem()
 	for i, r := range accs {

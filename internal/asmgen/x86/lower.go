@@ -746,7 +746,8 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		if l.p.Row {
 			d := l.alloc()
 			if f64 {
-				l.emit(func() { VBROADCASTSD(Mem{Base: statePtr, Disp: kernels.RowCOff}, d) })
+				off := kernels.RowCOff + 8*int(in.Imm) // C, or D (Imm 1)
+				l.emit(func() { VBROADCASTSD(Mem{Base: statePtr, Disp: off}, d) })
 			} else {
 				l.emit(func() { VBROADCASTSS(Mem{Base: statePtr, Disp: kernels.RowMOff}, d) })
 			}

@@ -14,9 +14,9 @@ import (
 // statePtr holds a row pass's state (kernels.Row).
 var statePtr = reg.R9
 
-// rowSignature is ir.RowSignature for avo, which cannot resolve
+// rowSignatures are ir.RowSignatures for avo, which cannot resolve
 // kernels.Row: a pointer all the same.
-const rowSignature = "func(dst, x []float32, st *uint64)"
+var rowSignatures = [...]string{"func(dst, x []float32, st *uint64)", "func(dst, x, y []float32, st *uint64)"}
 
 // generateRow emits the function of row pass p on ISA s: x is a whole
 // number of groups of kernels.RowLanes elements (group by group, several
@@ -29,7 +29,8 @@ func generateRow(s *isa, p *ir.Program) error {
 		return err
 	}
 	name := p.FuncName(s.name)
-	TEXT(name, NOSPLIT, rowSignature)
+	inputs := len(a.Inputs)
+	TEXT(name, NOSPLIT, rowSignatures[inputs-1])
 	group := kernels.RowLanes / s.lanes // vectors per group
 	unroll := s.unrollF32
 	if a.HasF64 {
@@ -57,7 +58,9 @@ func generateRow(s *isa, p *ir.Program) error {
 	}
 
 	Load(Param("dst").Base(), dstPtr)
-	Load(Param("x").Base(), srcPtrs[0])
+	for k := range inputs {
+		Load(Param(ir.InputName(k)).Base(), srcPtrs[k])
+	}
 	Load(Param("x").Len(), count)
 	Load(Param("st"), statePtr)
 	replay(l.prologue)
@@ -72,7 +75,7 @@ func generateRow(s *isa, p *ir.Program) error {
 	CMPQ(count, U32(unroll*s.lanes))
 	JB(LabelRef("group"))
 	replay(c.main)
-	advance(1, unroll*vb)
+	advance(inputs, unroll*vb)
 	SUBQ(U32(unroll*s.lanes), count)
 	JMP(LabelRef("unrolled"))
 	Comment("One group of lanes per iteration.")
@@ -80,7 +83,7 @@ func generateRow(s *isa, p *ir.Program) error {
 	CMPQ(count, U32(kernels.RowLanes))
 	JB(LabelRef("done"))
 	replay(group1)
-	advance(1, group*vb)
+	advance(inputs, group*vb)
 	SUBQ(U32(kernels.RowLanes), count)
 	JMP(LabelRef("group"))
 	Label("done")

@@ -1,0 +1,82 @@
+package rectify
+
+import (
+	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/kernels"
+)
+
+// SoftmaxGrad sets each row of cols elements of dx to the gradient of
+// Softmax from its output y and the incoming gradient dy: dx[i] = y[i] *
+// (dy[i] - s), s = sum_j dy[j]*y[j] over the row. The products are exact
+// in float64 and summed as Softmax's sum (16 interleaved compensated
+// partial sums, combined pairwise), s kept as a float-float; dy[i] - s
+// and the product with y[i] are computed in float64 and rounded once to
+// float32, with the same bits on every path and architecture.
+//
+// Every output is within 1 ULP of the exact value from the float32 y and
+// dy unless dy[i] - s cancels to below about 2^-70 of sum_j |dy[j]*y[j]|
+// (the float-float sum's own error; see SGRAD_README.md), measured at most
+// 0.5000 ULP over rows of 1 to 64Ki+3 elements, a row of equal dy
+// included (where the true gradient is tiny).
+//
+// A row with a NaN or infinite y or dy (whose s is NaN or infinite) gives
+// the quiet NaN 0x7fc00000 throughout; y[i] = 0 gives a zero with the sign
+// of dy[i] - s.
+//
+// dx, y and dy must have the same length, a multiple of cols >= 1, else
+// the call panics naming the lengths; dx may be y or dy itself, but any
+// other overlap of dx with y or dy panics (y and dy may overlap). It
+// allocates nothing.
+func SoftmaxGrad(dx, y, dy []float32, cols int) {
+	fallback.GradRows(fallback.RowSoftmaxGrad, dx, y, dy, cols, rowPasses())
+}
+
+// LogSoftmaxGrad sets each row of cols elements of dx to the gradient of
+// LogSoftmax from its output y and the incoming gradient dy: dx[i] =
+// dy[i] - e^y[i] * s, s = sum_j dy[j] over the row, summed as SoftmaxGrad's
+// s. e^y is a float-float of relative error about 2^-59, its product with
+// s taken exactly but for terms of that order, then subtracted from dy[i]
+// in float64 and rounded once to float32: the same bits on every path.
+//
+// Every output is within 1 ULP of the exact value unless dy[i] - e^y[i]*s
+// cancels to below about 2^-33 of e^y[i]*|s| (see SGRAD_README.md),
+// measured at most 0.5000 ULP over rows of 1 to 64Ki+3 elements, a row
+// of equal dy over a uniform y included.
+//
+// y = -Inf (a zero probability) gives dy (a -0 dy may give +0); y is
+// clamped to [-709, 200] (e^200*s overflows float32 for any s != 0); a
+// NaN y gives that NaN quieted (bits | 0x00400000); a row with a NaN or
+// infinite dy gives the quiet NaN 0x7fc00000 throughout.
+//
+// The arguments are checked as SoftmaxGrad's. It allocates nothing.
+func LogSoftmaxGrad(dx, y, dy []float32, cols int) {
+	fallback.GradRows(fallback.RowLogSoftmaxGrad, dx, y, dy, cols, rowPasses())
+}
+
+// rowPass2 is rowPass for a pass over two inputs of one length.
+func rowPass2(f, g fallback.RowPass2) fallback.RowPass2 {
+	return func(dst, x, y []float32, st *kernels.Row) {
+		n := len(x) &^ (kernels.RowLanes - 1)
+		for i := 0; i < n; i += chunk {
+			j := min(i+chunk, n)
+			var d []float32
+			if dst != nil {
+				d = dst[i:j]
+			}
+			callRow2(f, d, x[i:j], y[i:j], st)
+		}
+		if n < len(x) {
+			var d []float32
+			if dst != nil {
+				d = dst[n:]
+			}
+			g(d, x[n:], y[n:], st)
+		}
+	}
+}
+
+// callRow2 calls f; not inlined, it is a preemption point (see
+// preemptible).
+//
+//go:noinline
+func callRow2(f fallback.RowPass2, dst, x, y []float32, st *kernels.Row) { f(dst, x, y, st) }
