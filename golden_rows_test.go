@@ -1,8 +1,9 @@
 package rectify_test
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -77,55 +78,39 @@ func hexRow(v []float32) string {
 // kernel's name, a row's input bits and its output bits.
 func TestGoldenRows(t *testing.T) {
 	if *update {
-		f, err := os.Create(goldenRowsFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := bufio.NewWriter(f)
-		fmt.Fprintln(w, "# kernel input-bits output-bits: go test -run TestGoldenRows -update .")
-		for _, name := range []string{"Softmax", "LogSoftmax", "LogSumExp"} {
-			for _, x := range goldenRows() {
-				y := make([]float32, len(x))
-				if name == "LogSumExp" {
-					y = y[:1]
+		rewriteGolden(t, goldenRowsFile, "# kernel input-bits output-bits: go test -run TestGoldenRows -update .", func(w io.Writer) {
+			for _, name := range []string{"Softmax", "LogSoftmax", "LogSumExp"} {
+				for _, x := range goldenRows() {
+					y := make([]float32, len(x))
+					if name == "LogSumExp" {
+						y = y[:1]
+					}
+					goldenRowKernels[name](y, x, len(x))
+					fmt.Fprintln(w, name, hexRow(x), hexRow(y))
 				}
-				goldenRowKernels[name](y, x, len(x))
-				fmt.Fprintln(w, name, hexRow(x), hexRow(y))
 			}
-		}
-		for _, name := range []string{"SoftmaxGrad", "LogSoftmaxGrad"} {
-			r := rand.New(rand.NewPCG(9, 10))
-			for _, x := range goldenRows() {
-				y, dy := goldenGradRow(goldenGradKernels[name].forward, x, r)
-				dx := make([]float32, len(x))
-				goldenGradKernels[name].f(dx, y, dy, len(x))
-				fmt.Fprintln(w, name, hexRow(y)+"/"+hexRow(dy), hexRow(dx))
+			for _, name := range []string{"SoftmaxGrad", "LogSoftmaxGrad"} {
+				r := rand.New(rand.NewPCG(9, 10))
+				for _, x := range goldenRows() {
+					y, dy := goldenGradRow(goldenGradKernels[name].forward, x, r)
+					dx := make([]float32, len(x))
+					goldenGradKernels[name].f(dx, y, dy, len(x))
+					fmt.Fprintln(w, name, hexRow(y)+"/"+hexRow(dy), hexRow(dx))
+				}
 			}
-		}
-		if err := w.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-	}
-	data, err := os.ReadFile(goldenRowsFile)
-	if err != nil {
-		t.Fatal(err)
+		})
 	}
 	n := 0
-	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Fields(line)
+	for i, f := range goldenLines(t, goldenRowsFile, 3) {
 		g, grad := goldenGradKernels[f[0]]
-		if len(f) != 3 || goldenRowKernels[f[0]] == nil && !grad {
-			t.Fatalf("%s:%d: malformed line", goldenRowsFile, i+1)
+		if goldenRowKernels[f[0]] == nil && !grad {
+			t.Fatalf("%s: line %d: unknown kernel %s", goldenRowsFile, i+1, f[0])
 		}
 		y := make([]float32, len(parseHex(t, f[2])))
 		if grad {
 			in := strings.Split(f[1], "/")
 			if len(in) != 2 {
-				t.Fatalf("%s:%d: malformed line", goldenRowsFile, i+1)
+				t.Fatalf("%s: line %d: malformed inputs", goldenRowsFile, i+1)
 			}
 			g.f(y, parseHex(t, in[0]), parseHex(t, in[1]), len(y))
 		} else {
@@ -133,7 +118,7 @@ func TestGoldenRows(t *testing.T) {
 			goldenRowKernels[f[0]](y, x, len(x))
 		}
 		if got := hexRow(y); got != f[2] {
-			t.Errorf("%s:%d: %s gives %s, want %s", goldenRowsFile, i+1, f[0], got, f[2])
+			t.Errorf("%s: line %d: %s gives %s, want %s", goldenRowsFile, i+1, f[0], got, f[2])
 		}
 		n++
 	}
@@ -152,4 +137,39 @@ func parseHex(t *testing.T, s string) []float32 {
 		v = append(v, math.Float32frombits(uint32(b)))
 	}
 	return v
+}
+
+// rewriteGolden rewrites a golden file from this machine: the header
+// line, then what write writes.
+func rewriteGolden(t *testing.T, file, header string, write func(w io.Writer)) {
+	t.Helper()
+	var b bytes.Buffer
+	fmt.Fprintln(&b, header)
+	write(&b)
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// goldenLines returns the data lines of a golden file (the # lines left
+// out), each split into its fields; a line of another number of fields
+// fails the test.
+func goldenLines(t *testing.T, file string, fields int) [][]string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines [][]string
+	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != fields {
+			t.Fatalf("%s:%d: %d fields, want %d", file, i+1, len(f), fields)
+		}
+		lines = append(lines, f)
+	}
+	return lines
 }

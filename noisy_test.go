@@ -1,11 +1,10 @@
 package rectify_test
 
 import (
-	"bufio"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -281,39 +280,20 @@ func goldenNoisyCalls() []struct {
 // the file from this machine.
 func TestGoldenNoisy(t *testing.T) {
 	if *update {
-		f, err := os.Create(goldenNoisyFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := bufio.NewWriter(f)
-		fmt.Fprintln(w, "# NoisyReLU: seed offset input-bits output-bits (hex): go test -run TestGoldenNoisy -update .")
-		for _, c := range goldenNoisyCalls() {
-			y := make([]float32, len(c.x))
-			rectify.NoisyReLU(y, c.x, c.seed, c.offset)
-			fmt.Fprintf(w, "%x %x %s %s\n", c.seed, c.offset, hexRow(c.x), hexRow(y))
-		}
-		if err := w.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-	}
-	data, err := os.ReadFile(goldenNoisyFile)
-	if err != nil {
-		t.Fatal(err)
+		rewriteGolden(t, goldenNoisyFile, "# NoisyReLU: seed offset input-bits output-bits (hex): go test -run TestGoldenNoisy -update .", func(w io.Writer) {
+			for _, c := range goldenNoisyCalls() {
+				y := make([]float32, len(c.x))
+				rectify.NoisyReLU(y, c.x, c.seed, c.offset)
+				fmt.Fprintf(w, "%x %x %s %s\n", c.seed, c.offset, hexRow(c.x), hexRow(y))
+			}
+		})
 	}
 	n := 0
-	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Fields(line)
-		if len(f) != 4 {
-			t.Fatalf("%s:%d: malformed line", goldenNoisyFile, i+1)
-		}
+	for i, f := range goldenLines(t, goldenNoisyFile, 4) {
 		seed, err1 := strconv.ParseUint(f[0], 16, 64)
 		offset, err2 := strconv.ParseUint(f[1], 16, 64)
 		if err1 != nil || err2 != nil {
-			t.Fatalf("%s:%d: malformed line", goldenNoisyFile, i+1)
+			t.Fatalf("%s: line %d: malformed seed or offset", goldenNoisyFile, i+1)
 		}
 		x := parseHex(t, f[2])
 		for name, fn := range map[string]func(dst, x []float32, seed, offset uint64){
@@ -322,7 +302,7 @@ func TestGoldenNoisy(t *testing.T) {
 			y := make([]float32, len(x))
 			fn(y, x, seed, offset)
 			if got := hexRow(y); got != f[3] {
-				t.Errorf("%s:%d: %s gives %s, want %s", goldenNoisyFile, i+1, name, got, f[3])
+				t.Errorf("%s: line %d: %s gives %s, want %s", goldenNoisyFile, i+1, name, got, f[3])
 			}
 		}
 		n++

@@ -1,13 +1,11 @@
 package rectify_test
 
 import (
-	"bufio"
 	"fmt"
+	"io"
 	"math"
 	"math/big"
 	"math/rand/v2"
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/rectify-go/rectify"
@@ -216,44 +214,25 @@ func TestPReLUGradArgs(t *testing.T) {
 // the bits of x, dy, slope, dx and dslope.
 func TestGoldenPReLUGrad(t *testing.T) {
 	if *update {
-		f, err := os.Create(goldenPReLUGradFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := bufio.NewWriter(f)
-		fmt.Fprintln(w, "# x dy slope dx dslope (bits): go test -run TestGoldenPReLUGrad -update .")
-		r := rand.New(rand.NewPCG(5, 6))
-		for _, sh := range []struct{ rows, cols int }{{1, 1}, {7, 1}, {3, 5}, {9, 17}, {2, 300}} {
-			for style := range 4 {
-				x, dy, slope := preluGradInputs(r, sh.rows, sh.cols, style)
-				dx, dslope := make([]float32, len(x)), make([]float32, len(slope))
-				rectify.PReLUGrad(dx, dslope, x, dy, slope)
-				fmt.Fprintln(w, hexRow(x), hexRow(dy), hexRow(slope), hexRow(dx), hexRow(dslope))
+		rewriteGolden(t, goldenPReLUGradFile, "# x dy slope dx dslope (bits): go test -run TestGoldenPReLUGrad -update .", func(w io.Writer) {
+			r := rand.New(rand.NewPCG(5, 6))
+			for _, sh := range []struct{ rows, cols int }{{1, 1}, {7, 1}, {3, 5}, {9, 17}, {2, 300}} {
+				for style := range 4 {
+					x, dy, slope := preluGradInputs(r, sh.rows, sh.cols, style)
+					dx, dslope := make([]float32, len(x)), make([]float32, len(slope))
+					rectify.PReLUGrad(dx, dslope, x, dy, slope)
+					fmt.Fprintln(w, hexRow(x), hexRow(dy), hexRow(slope), hexRow(dx), hexRow(dslope))
+				}
 			}
-		}
-		if err := w.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-	}
-	data, err := os.ReadFile(goldenPReLUGradFile)
-	if err != nil {
-		t.Fatal(err)
+		})
 	}
 	n := 0
-	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Fields(line)
-		if len(f) != 5 {
-			t.Fatalf("%s:%d: malformed line", goldenPReLUGradFile, i+1)
-		}
+	for i, f := range goldenLines(t, goldenPReLUGradFile, 5) {
 		x, dy, slope := parseHex(t, f[0]), parseHex(t, f[1]), parseHex(t, f[2])
 		dx, dslope := make([]float32, len(x)), make([]float32, len(slope))
 		rectify.PReLUGrad(dx, dslope, x, dy, slope)
 		if hexRow(dx) != f[3] || hexRow(dslope) != f[4] {
-			t.Errorf("%s:%d: PReLUGrad differs from the committed bits", goldenPReLUGradFile, i+1)
+			t.Errorf("%s: line %d: PReLUGrad differs from the committed bits", goldenPReLUGradFile, i+1)
 		}
 		n++
 	}
