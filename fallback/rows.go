@@ -159,8 +159,12 @@ func LogSoftmaxGrad(dx, y, dy []float32, cols int) {
 	GradRows(RowLogSoftmaxGrad, dx, y, dy, cols, GoRowPasses)
 }
 
+// LogSumExpGrad is rectify.LogSumExpGrad in pure Go.
+func LogSumExpGrad(dx, x, dy []float32, cols int) { LogSumExpGradRows(dx, x, dy, cols, GoRowPasses) }
+
 // A RowKind is one of the row kernels, in the order of ir.RowKernels, then
-// the row gradients, in the order of ir.RowGradKernels.
+// the row gradients, in the order of ir.RowGradKernels, then
+// LogSumExpGrad.
 type RowKind int
 
 const (
@@ -169,9 +173,10 @@ const (
 	RowLogSumExp
 	RowSoftmaxGrad
 	RowLogSoftmaxGrad
+	RowLogSumExpGrad
 )
 
-var rowNames = [...]string{"Softmax", "LogSoftmax", "LogSumExp", "SoftmaxGrad", "LogSoftmaxGrad"}
+var rowNames = [...]string{"Softmax", "LogSoftmax", "LogSumExp", "SoftmaxGrad", "LogSoftmaxGrad", "LogSumExpGrad"}
 
 // GradRows runs row gradient k (RowSoftmaxGrad or RowLogSoftmaxGrad) on
 // each row of cols elements of y and dy with the passes p, after the
@@ -221,6 +226,21 @@ var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
 // fixed tree, then C and the output pass (LogSumExp: M + log(sum)).
 func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 	check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
+	rows(k, dst, x, nil, cols, p)
+}
+
+// LogSumExpGradRows runs LogSumExpGrad with the passes p: each row as
+// Softmax's, with C = dy[r] / sum in the output pass. A row whose dy[r]
+// is NaN is the quiet NaN 0x7fc00000 throughout, as is a row that
+// Softmax makes NaN; an infinite dy[r] gives dy[r] where Softmax's
+// output is above 0 and that NaN where it is 0 (0 * Inf).
+func LogSumExpGradRows(dx, x, dy []float32, cols int, p RowPasses) {
+	check.RowsDy(rowNames[RowLogSumExpGrad], dx, x, dy, cols)
+	rows(RowLogSumExpGrad, dx, x, dy, cols, p)
+}
+
+// rows is Rows on checked arguments; dy is LogSumExpGrad's, one per row.
+func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 	st := rowStates.Get().(*kernels.Row)
 	defer rowStates.Put(st)
 	for r := 0; r < len(x)/cols; r++ {
@@ -228,6 +248,13 @@ func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 		var out []float32
 		if k != RowLogSumExp {
 			out = dst[r*cols : (r+1)*cols]
+		}
+		var g float64 // LogSumExpGrad's dy[r]
+		if k == RowLogSumExpGrad {
+			if g = float64(dy[r]); g != g {
+				fillNaN(out)
+				continue
+			}
 		}
 		st.Max = noMax
 		p.RowMax(nil, row, st)
@@ -247,7 +274,7 @@ func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 		}
 		st.M = m
 		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
-		if k == RowSoftmax {
+		if k == RowSoftmax || k == RowLogSumExpGrad {
 			p.SoftmaxSum(nil, row, st)
 		} else {
 			p.RowSum(nil, row, st)
@@ -265,11 +292,32 @@ func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 		case RowSoftmax:
 			st.C = 1 / (s + c)
 			p.SoftmaxOut(out, row, st)
+		case RowLogSumExpGrad:
+			if math.IsInf(g, 0) {
+				st.C = 1 / (s + c) // Softmax's output, then dy where it is above 0
+				p.SoftmaxOut(out, row, st)
+				infGrad(out, float32(g))
+				continue
+			}
+			st.C = g / (s + c)
+			p.SoftmaxOut(out, row, st)
 		case RowLogSoftmax:
 			st.C = logSum(s, c)
 			p.LogSoftmaxOut(out, row, st)
 		case RowLogSumExp:
 			dst[r] = float32(float64(m) + logSum(s, c))
+		}
+	}
+}
+
+// infGrad sets out, Softmax's output on a row, to LogSumExpGrad's for an
+// infinite dy: dy where the output is above 0, the quiet NaN 0x7fc00000
+// where it is 0.
+func infGrad(out []float32, dy float32) {
+	for i, v := range out {
+		out[i] = dy
+		if v == 0 {
+			out[i] = math.Float32frombits(kernels.CanonicalNaN)
 		}
 	}
 }
@@ -315,7 +363,8 @@ func logSum(s, c float64) float64 {
 
 // infRow settles a row whose maximum m is infinite and returns
 // LogSumExp's value: m = -Inf, a row of -Inf and NaN, gives NaN (Softmax,
-// LogSoftmax) or -Inf; m = +Inf gives NaN (Softmax), NaN where x is +Inf
+// LogSoftmax, LogSumExpGrad) or -Inf; m = +Inf gives NaN (Softmax,
+// LogSumExpGrad), NaN where x is +Inf
 // and -Inf elsewhere (LogSoftmax), +Inf (LogSumExp); a NaN entry makes
 // the whole row NaN.
 func infRow(k RowKind, out, row []float32, m float32) float32 {
@@ -329,7 +378,7 @@ func infRow(k RowKind, out, row []float32, m float32) float32 {
 	switch {
 	case k == RowLogSumExp:
 		return m
-	case k == RowSoftmax || m < 0:
+	case k == RowSoftmax || k == RowLogSumExpGrad || m < 0:
 		fillNaN(out)
 	default:
 		for i, v := range row {
