@@ -243,6 +243,8 @@ func LogSumExpGradRows(dx, x, dy []float32, cols int, p RowPasses) {
 func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 	st := rowStates.Get().(*kernels.Row)
 	defer rowStates.Put(st)
+	st.Max = noMax
+	st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
 	for r := 0; r < len(x)/cols; r++ {
 		row := x[r*cols : (r+1)*cols]
 		var out []float32
@@ -256,15 +258,12 @@ func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 				continue
 			}
 		}
-		st.Max = noMax
 		p.RowMax(nil, row, st)
-		m := st.Max[0]
-		for _, v := range st.Max[1:] {
-			if v > m { // no lane is NaN
-				m = v
-			}
-		}
-		m += 0 // -0 -> +0: the lanes' maximum of zeros is either
+		m := maxLanes(&st.Max)
+		// The lanes are reset for the next row as soon as they are read:
+		// an assembly pass loads them as one vector, which stalls while
+		// the narrower stores that reset them are still in flight.
+		st.Max = noMax
 		if math.IsInf(float64(m), 0) {
 			y := infRow(k, out, row, m)
 			if k == RowLogSumExp {
@@ -273,13 +272,13 @@ func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 			continue
 		}
 		st.M = m
-		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
 		if k == RowSoftmax || k == RowLogSumExpGrad {
 			p.SoftmaxSum(nil, row, st)
 		} else {
 			p.RowSum(nil, row, st)
 		}
 		s, c := combineSum(st)
+		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
 		if s != s { // a NaN entry
 			if k == RowLogSumExp {
 				dst[r] = math.Float32frombits(kernels.CanonicalNaN)
@@ -329,6 +328,15 @@ var noMax = func() (m [kernels.RowLanes]float32) {
 	}
 	return m
 }()
+
+// maxLanes returns the largest of the lanes, none NaN, a zero as +0
+// (the lanes' maximum of zeros is either). The order of a maximum does
+// not change it but for the sign of a zero: a tree, without branches.
+func maxLanes(l *[kernels.RowLanes]float32) float32 {
+	a := max(max(max(l[0], l[1]), max(l[2], l[3])), max(max(l[4], l[5]), max(l[6], l[7])))
+	b := max(max(max(l[8], l[9]), max(l[10], l[11])), max(max(l[12], l[13]), max(l[14], l[15])))
+	return max(a, b) + 0 // -0 -> +0
+}
 
 // combineSum adds the lanes of the row sum pairwise, lane j and lane
 // j+h for h = 8, 4, 2, 1, in float-float, and returns the sum as s + c.
