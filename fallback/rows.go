@@ -340,14 +340,27 @@ func maxLanes(l *[kernels.RowLanes]float32) float32 {
 
 // combineSum adds the lanes of the row sum pairwise, lane j and lane
 // j+h for h = 8, 4, 2, 1, in float-float, and returns the sum as s + c.
-// It overwrites the lanes.
+// It is written out, the lanes in locals: a loop over the state's arrays
+// waited on a store and a load of each lane between the levels.
 func combineSum(st *kernels.Row) (s, c float64) {
-	for h := kernels.RowLanes / 2; h >= 1; h /= 2 {
-		for j := range h {
-			st.Sum[j], st.Comp[j] = kernels.AddComp(st.Sum[j], st.Comp[j]+st.Comp[j+h], st.Sum[j+h])
-		}
-	}
-	return st.Sum[0], st.Comp[0]
+	s0, s1, s2, s3, s4, s5, s6, s7 := st.Sum[0], st.Sum[1], st.Sum[2], st.Sum[3], st.Sum[4], st.Sum[5], st.Sum[6], st.Sum[7]
+	c0, c1, c2, c3, c4, c5, c6, c7 := st.Comp[0], st.Comp[1], st.Comp[2], st.Comp[3], st.Comp[4], st.Comp[5], st.Comp[6], st.Comp[7]
+	s0, c0 = kernels.AddComp(s0, c0+st.Comp[8], st.Sum[8])
+	s1, c1 = kernels.AddComp(s1, c1+st.Comp[9], st.Sum[9])
+	s2, c2 = kernels.AddComp(s2, c2+st.Comp[10], st.Sum[10])
+	s3, c3 = kernels.AddComp(s3, c3+st.Comp[11], st.Sum[11])
+	s4, c4 = kernels.AddComp(s4, c4+st.Comp[12], st.Sum[12])
+	s5, c5 = kernels.AddComp(s5, c5+st.Comp[13], st.Sum[13])
+	s6, c6 = kernels.AddComp(s6, c6+st.Comp[14], st.Sum[14])
+	s7, c7 = kernels.AddComp(s7, c7+st.Comp[15], st.Sum[15])
+	s0, c0 = kernels.AddComp(s0, c0+c4, s4)
+	s1, c1 = kernels.AddComp(s1, c1+c5, s5)
+	s2, c2 = kernels.AddComp(s2, c2+c6, s6)
+	s3, c3 = kernels.AddComp(s3, c3+c7, s7)
+	s0, c0 = kernels.AddComp(s0, c0+c2, s2)
+	s1, c1 = kernels.AddComp(s1, c1+c3, s3)
+	s0, c0 = kernels.AddComp(s0, c0+c1, s1)
+	return s0, c0
 }
 
 // logSum returns log(s + c) for s >= 1 and |c| <= ulp(s): k*ln2 +
