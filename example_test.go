@@ -159,3 +159,14 @@ func ExampleLogSoftmaxGrad() {
 	fmt.Println(dx)
 	// Output: [-0.75 0.25 0.5]
 }
+
+func ExampleLogSumExpGrad() {
+	// Two rows of three logits and the gradient of a loss with respect to
+	// each row's LogSumExp: dx = dy * softmax(x), row by row.
+	x := []float32{1, 2, 3, 0, float32(math.Inf(-1)), 0}
+	dy := []float32{2, -1}
+	dx := make([]float32, len(x))
+	rectify.LogSumExpGrad(dx, x, dy, 3)
+	fmt.Println(dx)
+	// Output: [0.18006115 0.48945695 1.3304819 -0.5 -0 -0.5]
+}

@@ -29,6 +29,7 @@ var goldenGradKernels = map[string]struct {
 }{
 	"SoftmaxGrad":    {rectify.SoftmaxGrad, "Softmax"},
 	"LogSoftmaxGrad": {rectify.LogSoftmaxGrad, "LogSoftmax"},
+	"LogSumExpGrad":  {rectify.LogSumExpGrad, ""}, // x and its one dy
 }
 
 // goldenGradRow returns the y and dy of a row gradient's golden line for
@@ -97,6 +98,17 @@ func TestGoldenRows(t *testing.T) {
 					goldenGradKernels[name].f(dx, y, dy, len(x))
 					fmt.Fprintln(w, name, hexRow(y)+"/"+hexRow(dy), hexRow(dx))
 				}
+			}
+			r := rand.New(rand.NewPCG(11, 12))
+			inf := float32(math.Inf(1))
+			for i, x := range goldenRows() {
+				dy := []float32{float32(r.NormFloat64())}
+				if i < 4 { // the special dy on rows of one to two entries
+					dy[0] = []float32{inf, float32(math.NaN()), float32(math.Copysign(0, -1)), -inf}[i]
+				}
+				dx := make([]float32, len(x))
+				rectify.LogSumExpGrad(dx, x, dy, len(x))
+				fmt.Fprintln(w, "LogSumExpGrad", hexRow(x)+"/"+hexRow(dy), hexRow(dx))
 			}
 		})
 	}

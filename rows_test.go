@@ -586,3 +586,205 @@ func TestRowGradsArgs(t *testing.T) {
 		gk.f(nil, nil, nil, 3) // empty: nothing to do
 	}
 }
+
+// lseGradDy returns one dy per row in the style named: "normal", "wide"
+// (magnitudes 2^-60..2^60), "huge" (near ±MaxFloat32) or "tiny" (near the
+// float32 subnormals).
+func lseGradDy(style string, rows int, r *rand.Rand) []float32 {
+	dy := make([]float32, rows)
+	for i := range dy {
+		switch style {
+		case "normal":
+			dy[i] = float32(r.NormFloat64())
+		case "wide":
+			dy[i] = float32(math.Ldexp(r.NormFloat64(), r.IntN(121)-60))
+		case "huge":
+			dy[i] = float32((1 - r.Float64()/2) * math.MaxFloat32 * float64(1-2*r.IntN(2)))
+		case "tiny":
+			dy[i] = float32(math.Ldexp(r.NormFloat64(), -120-r.IntN(20)))
+		}
+	}
+	return dy
+}
+
+// TestLogSumExpGrad checks LogSumExpGrad on every path against the Go
+// passes, bit for bit, and the Go passes against dy[r] times the float64
+// reference softmax (rowRef): at most 1 ULP per output, over rows of 1 to
+// 1Mi elements (64Ki in -short), x in six styles, dy in four. It logs the
+// largest error.
+func TestLogSumExpGrad(t *testing.T) {
+	lens := []int{1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 256, 1000, 4096, 1<<16 + 3}
+	if !testing.Short() {
+		lens = append(lens, chunk*3+5, 1<<20)
+	}
+	styles := []string{"unit", "wide", "tiny", "huge", "logits", "masked"}
+	dstyles := []string{"normal", "wide", "huge", "tiny"}
+	r := rand.New(rand.NewPCG(14, 15))
+	worst, at := 0.0, ""
+	for _, cols := range lens {
+		for si, style := range styles {
+			for di, dstyle := range dstyles {
+				if cols > 4096 && (style != "unit" && style != "masked" || (si+di+cols)%2 != 0) {
+					continue
+				}
+				rows := min(max(1, 4096/cols), 3)
+				x := rowInputs(style, rows, cols, r)
+				dy := lseGradDy(dstyle, rows, r)
+				want := make([]float32, len(x))
+				fallback.LogSumExpGradRows(want, x, dy, cols, fallback.GoRowPasses)
+				for _, l := range dispatch.Supported() {
+					got := make([]float32, len(x))
+					fallback.LogSumExpGradRows(got, x, dy, cols, simdRows[l])
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("LogSumExpGrad %s/%s cols=%d on %v: output %d is %#08x, the Go passes give %#08x",
+								style, dstyle, cols, l, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+						}
+					}
+				}
+				got := make([]float32, len(x))
+				LogSumExpGrad(got, x, dy, cols)
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Fatalf("LogSumExpGrad %s/%s cols=%d: the public function differs from the Go passes", style, dstyle, cols)
+				}
+				for row := range rows {
+					ref := rowRef(fallback.RowSoftmax, x[row*cols:(row+1)*cols])
+					for i, v := range ref {
+						if e := testutil.ULP(want[row*cols+i], v*float64(dy[row])); e > worst {
+							worst, at = e, fmt.Sprintf("%s/%s cols=%d: dy=%g: %g, want %g", style, dstyle, cols, dy[row],
+								want[row*cols+i], v*float64(dy[row]))
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("LogSumExpGrad: max %.4f ULP (%s)", worst, at)
+	if worst > 1 {
+		t.Errorf("LogSumExpGrad: %.4f ULP off: %s", worst, at)
+	}
+}
+
+// TestLogSumExpGradSemantics checks LogSumExpGrad's special values on
+// every path, each row padded with -Inf entries to 16 and 32 so that the
+// SIMD passes run.
+func TestLogSumExpGradSemantics(t *testing.T) {
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	qnan := math.Float32frombits(kernels.CanonicalNaN)
+	snan := math.Float32frombits(0x7f800123)
+	nz := float32(math.Copysign(0, -1))
+	e1 := float32(1 / (1 + math.E))
+	for _, c := range []struct {
+		x       []float32
+		dy      float32
+		want    []float32
+		padding bool // the padding's outputs are in want's last entry
+	}{
+		{[]float32{5}, 3, []float32{3}, false},
+		{[]float32{1, -inf, 2}, 1, []float32{e1, 0, 1 - e1}, false},
+		{[]float32{1, -inf, 2}, -2, []float32{-2 * e1, nz, -2 * (1 - e1)}, false},
+		{[]float32{1, 2}, 0, []float32{0, 0}, false},
+		{[]float32{1, -inf}, nz, []float32{nz, nz, nz}, true},
+		{[]float32{1, 2}, nan, []float32{qnan, qnan, qnan}, true},
+		{[]float32{1, 2}, snan, []float32{qnan, qnan, qnan}, true},
+		{[]float32{-inf, -inf}, 1, []float32{qnan, qnan, qnan}, true},
+		{[]float32{1, nan}, 1, []float32{qnan, qnan, qnan}, true},
+		{[]float32{1, inf}, 0, []float32{qnan, qnan, qnan}, true},
+		{[]float32{inf, nan}, 1, []float32{qnan, qnan, qnan}, true},
+		{[]float32{0, 0}, inf, []float32{inf, inf, qnan}, true},
+		{[]float32{0, -200}, -inf, []float32{-inf, qnan, qnan}, true}, // e^-200 underflows
+		{[]float32{0, -50}, -inf, []float32{-inf, -inf, qnan}, true},
+		{[]float32{math.MaxFloat32, -math.MaxFloat32}, math.MaxFloat32, []float32{math.MaxFloat32, 0}, false},
+		{[]float32{0, 0}, math.MaxFloat32, []float32{math.MaxFloat32 / 2, math.MaxFloat32 / 2}, false},
+		{[]float32{float32(math.Copysign(0, -1)), 0}, 1, []float32{0.5, 0.5}, false},
+	} {
+		for _, l := range dispatch.Supported() {
+			for _, pad := range []int{0, 16, 32} {
+				x := append(append([]float32{}, c.x...), make([]float32, pad)...)
+				for i := len(c.x); i < len(x); i++ {
+					x[i] = -inf
+				}
+				got := make([]float32, len(x))
+				fallback.LogSumExpGradRows(got, x, []float32{c.dy}, len(x), simdRows[l])
+				for i := range got {
+					j := i
+					if i >= len(c.x) {
+						if !c.padding {
+							j = -1 // a -Inf entry: a zero of dy's sign
+						} else {
+							j = len(c.want) - 1
+						}
+					}
+					w := float32(math.Copysign(0, float64(c.dy)))
+					if j >= 0 {
+						w = c.want[j]
+					}
+					if math.Float32bits(got[i]) != math.Float32bits(w) {
+						t.Errorf("LogSumExpGrad(%v, dy=%g) (padded with %d -Inf) on %v: output %d is %g (%#08x), want %g (%#08x)",
+							c.x, c.dy, pad, l, i, got[i], math.Float32bits(got[i]), w, math.Float32bits(w))
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestLogSumExpGradArgs checks LogSumExpGrad's panics, in-place calls and
+// allocations.
+func TestLogSumExpGradArgs(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	x := rowInputs("unit", 4, 64, r)
+	dy := lseGradDy("normal", 4, r)
+	n := len(x)
+	for _, c := range []struct {
+		dx, dy []float32
+		cols   int
+		msg    string
+	}{
+		{make([]float32, n), dy, 0, "len(x)=256 is not a multiple of cols=0"},
+		{make([]float32, n), dy, 100, "len(x)=256 is not a multiple of cols=100"},
+		{make([]float32, n+1), dy, 64, "len(dx)=257 != len(x)=256"},
+		{make([]float32, n), dy[:3], 64, "len(dy)=3 != len(x)/cols=4"},
+		{make([]float32, n), dy, 32, "len(dy)=4 != len(x)/cols=8"},
+	} {
+		func() {
+			defer func() {
+				if p := fmt.Sprint(recover()); !strings.Contains(p, "LogSumExpGrad") || !strings.Contains(p, c.msg) {
+					t.Errorf("cols=%d len(dx)=%d len(dy)=%d: panic %q, want one naming %q", c.cols, len(c.dx), len(c.dy), p, c.msg)
+				}
+			}()
+			LogSumExpGrad(c.dx, x, c.dy, c.cols)
+		}()
+	}
+	for _, which := range []string{"x", "dy"} {
+		func() {
+			defer func() {
+				if p := fmt.Sprint(recover()); !strings.Contains(p, "dx and "+which+" overlap") {
+					t.Errorf("dx overlapping %s: panic %q", which, p)
+				}
+			}()
+			buf := make([]float32, n+4)
+			if which == "x" {
+				copy(buf, x)
+				LogSumExpGrad(buf[1:n+1], buf[:n], dy, 64)
+			} else {
+				LogSumExpGrad(buf[:n], x, buf[n-2:n+2], 64)
+			}
+		}()
+	}
+	out := make([]float32, n)
+	if a := testing.AllocsPerRun(20, func() { LogSumExpGrad(out, x, dy, 64) }); a != 0 {
+		t.Errorf("LogSumExpGrad: %v allocations per call", a)
+	}
+	in := append([]float32{}, x...)
+	LogSumExpGrad(in, in, dy, 64)
+	if fmt.Sprint(in) != fmt.Sprint(out) {
+		t.Errorf("LogSumExpGrad in place differs")
+	}
+	fb := make([]float32, n)
+	fallback.LogSumExpGrad(fb, x, dy, 64)
+	if fmt.Sprint(fb) != fmt.Sprint(out) {
+		t.Errorf("fallback.LogSumExpGrad differs from LogSumExpGrad")
+	}
+	LogSumExpGrad(nil, nil, nil, 3) // empty: nothing to do
+}

@@ -86,6 +86,22 @@ func rowPasses() fallback.RowPasses { return simdRows[dispatch.Selected()] }
 func rowPass(f, g fallback.RowPass) fallback.RowPass {
 	return func(dst, x []float32, st *kernels.Row) {
 		n := len(x) &^ (kernels.RowLanes - 1)
+		if n <= chunk { // one call: this function's own entry is its preemption point
+			var d []float32
+			if dst != nil {
+				d = dst[:n]
+			}
+			if n > 0 {
+				f(d, x[:n], st)
+			}
+			if n < len(x) {
+				if dst != nil {
+					d = dst[n:]
+				}
+				g(d, x[n:], st)
+			}
+			return
+		}
 		for i := 0; i < n; i += chunk {
 			j := min(i+chunk, n)
 			var d []float32

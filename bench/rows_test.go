@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/rectify-go/rectify"
@@ -107,4 +108,58 @@ func BenchmarkRowGrads(b *testing.B) {
 			sweep("naive", nil, k.NaiveGrad)
 		})
 	}
+}
+
+// naiveLogSumExpGrad is the loop a user writes today for LogSumExpGrad:
+// Softmax's naive loop (float32, math.Exp per element) times dy[r].
+func naiveLogSumExpGrad(dx, x, dy []float32, cols int) {
+	for r := 0; r < len(x); r += cols {
+		row, out := x[r:r+cols], dx[r:r+cols]
+		m := row[0]
+		for _, v := range row {
+			if v > m {
+				m = v
+			}
+		}
+		var s float32
+		for i, v := range row {
+			out[i] = float32(math.Exp(float64(v - m)))
+			s += out[i]
+		}
+		g := dy[r/cols] / s
+		for i := range out {
+			out[i] *= g
+		}
+	}
+}
+
+// BenchmarkLogSumExpGrad runs LogSumExpGrad as BenchmarkRows does the row
+// kernels, then the fallback and the naive loop:
+// LogSumExpGrad/<path>/<rows>x<cols>. Each result counts x and dy read
+// and dx written.
+func BenchmarkLogSumExpGrad(b *testing.B) {
+	sweep := func(path string, level *dispatch.Level, f func(dx, x, dy []float32, cols int)) {
+		b.Run(path, func(b *testing.B) {
+			for _, s := range RowShapes {
+				b.Run(fmt.Sprintf("%dx%d", s.Rows, s.Cols), func(b *testing.B) {
+					if level != nil {
+						defer dispatch.Force(*level)()
+					}
+					n := s.Rows * s.Cols
+					x, dx, dy := make([]float32, n), make([]float32, n), make([]float32, s.Rows)
+					testutil.BenchInput(x)
+					testutil.BenchInput(dy)
+					b.SetBytes(int64(4 * (2*n + s.Rows)))
+					for b.Loop() {
+						f(dx, x, dy, s.Cols)
+					}
+				})
+			}
+		})
+	}
+	for _, l := range dispatch.Supported() {
+		sweep(l.String(), &l, rectify.LogSumExpGrad)
+	}
+	sweep("fallback", nil, fallback.LogSumExpGrad)
+	sweep("naive", nil, naiveLogSumExpGrad)
 }

@@ -159,8 +159,12 @@ func LogSoftmaxGrad(dx, y, dy []float32, cols int) {
 	GradRows(RowLogSoftmaxGrad, dx, y, dy, cols, GoRowPasses)
 }
 
+// LogSumExpGrad is rectify.LogSumExpGrad in pure Go.
+func LogSumExpGrad(dx, x, dy []float32, cols int) { LogSumExpGradRows(dx, x, dy, cols, GoRowPasses) }
+
 // A RowKind is one of the row kernels, in the order of ir.RowKernels, then
-// the row gradients, in the order of ir.RowGradKernels.
+// the row gradients, in the order of ir.RowGradKernels, then
+// LogSumExpGrad.
 type RowKind int
 
 const (
@@ -169,9 +173,10 @@ const (
 	RowLogSumExp
 	RowSoftmaxGrad
 	RowLogSoftmaxGrad
+	RowLogSumExpGrad
 )
 
-var rowNames = [...]string{"Softmax", "LogSoftmax", "LogSumExp", "SoftmaxGrad", "LogSoftmaxGrad"}
+var rowNames = [...]string{"Softmax", "LogSoftmax", "LogSumExp", "SoftmaxGrad", "LogSoftmaxGrad", "LogSumExpGrad"}
 
 // GradRows runs row gradient k (RowSoftmaxGrad or RowLogSoftmaxGrad) on
 // each row of cols elements of y and dy with the passes p, after the
@@ -221,23 +226,44 @@ var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
 // fixed tree, then C and the output pass (LogSumExp: M + log(sum)).
 func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 	check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
+	rows(k, dst, x, nil, cols, p)
+}
+
+// LogSumExpGradRows runs LogSumExpGrad with the passes p: each row as
+// Softmax's, with C = dy[r] / sum in the output pass. A row whose dy[r]
+// is NaN is the quiet NaN 0x7fc00000 throughout, as is a row that
+// Softmax makes NaN; an infinite dy[r] gives dy[r] where Softmax's
+// output is above 0 and that NaN where it is 0 (0 * Inf).
+func LogSumExpGradRows(dx, x, dy []float32, cols int, p RowPasses) {
+	check.RowsDy(rowNames[RowLogSumExpGrad], dx, x, dy, cols)
+	rows(RowLogSumExpGrad, dx, x, dy, cols, p)
+}
+
+// rows is Rows on checked arguments; dy is LogSumExpGrad's, one per row.
+func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 	st := rowStates.Get().(*kernels.Row)
 	defer rowStates.Put(st)
+	st.Max = noMax
+	st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
 	for r := 0; r < len(x)/cols; r++ {
 		row := x[r*cols : (r+1)*cols]
 		var out []float32
 		if k != RowLogSumExp {
 			out = dst[r*cols : (r+1)*cols]
 		}
-		st.Max = noMax
-		p.RowMax(nil, row, st)
-		m := st.Max[0]
-		for _, v := range st.Max[1:] {
-			if v > m { // no lane is NaN
-				m = v
+		var g float64 // LogSumExpGrad's dy[r]
+		if k == RowLogSumExpGrad {
+			if g = float64(dy[r]); g != g {
+				fillNaN(out)
+				continue
 			}
 		}
-		m += 0 // -0 -> +0: the lanes' maximum of zeros is either
+		p.RowMax(nil, row, st)
+		m := maxLanes(&st.Max)
+		// The lanes are reset for the next row as soon as they are read:
+		// an assembly pass loads them as one vector, which stalls while
+		// the narrower stores that reset them are still in flight.
+		st.Max = noMax
 		if math.IsInf(float64(m), 0) {
 			y := infRow(k, out, row, m)
 			if k == RowLogSumExp {
@@ -246,13 +272,13 @@ func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 			continue
 		}
 		st.M = m
-		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
-		if k == RowSoftmax {
+		if k == RowSoftmax || k == RowLogSumExpGrad {
 			p.SoftmaxSum(nil, row, st)
 		} else {
 			p.RowSum(nil, row, st)
 		}
 		s, c := combineSum(st)
+		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
 		if s != s { // a NaN entry
 			if k == RowLogSumExp {
 				dst[r] = math.Float32frombits(kernels.CanonicalNaN)
@@ -265,11 +291,32 @@ func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 		case RowSoftmax:
 			st.C = 1 / (s + c)
 			p.SoftmaxOut(out, row, st)
+		case RowLogSumExpGrad:
+			if math.IsInf(g, 0) {
+				st.C = 1 / (s + c) // Softmax's output, then dy where it is above 0
+				p.SoftmaxOut(out, row, st)
+				infGrad(out, float32(g))
+				continue
+			}
+			st.C = g / (s + c)
+			p.SoftmaxOut(out, row, st)
 		case RowLogSoftmax:
 			st.C = logSum(s, c)
 			p.LogSoftmaxOut(out, row, st)
 		case RowLogSumExp:
 			dst[r] = float32(float64(m) + logSum(s, c))
+		}
+	}
+}
+
+// infGrad sets out, Softmax's output on a row, to LogSumExpGrad's for an
+// infinite dy: dy where the output is above 0, the quiet NaN 0x7fc00000
+// where it is 0.
+func infGrad(out []float32, dy float32) {
+	for i, v := range out {
+		out[i] = dy
+		if v == 0 {
+			out[i] = math.Float32frombits(kernels.CanonicalNaN)
 		}
 	}
 }
@@ -282,16 +329,38 @@ var noMax = func() (m [kernels.RowLanes]float32) {
 	return m
 }()
 
+// maxLanes returns the largest of the lanes, none NaN, a zero as +0
+// (the lanes' maximum of zeros is either). The order of a maximum does
+// not change it but for the sign of a zero: a tree, without branches.
+func maxLanes(l *[kernels.RowLanes]float32) float32 {
+	a := max(max(max(l[0], l[1]), max(l[2], l[3])), max(max(l[4], l[5]), max(l[6], l[7])))
+	b := max(max(max(l[8], l[9]), max(l[10], l[11])), max(max(l[12], l[13]), max(l[14], l[15])))
+	return max(a, b) + 0 // -0 -> +0
+}
+
 // combineSum adds the lanes of the row sum pairwise, lane j and lane
 // j+h for h = 8, 4, 2, 1, in float-float, and returns the sum as s + c.
-// It overwrites the lanes.
+// It is written out, the lanes in locals: a loop over the state's arrays
+// waited on a store and a load of each lane between the levels.
 func combineSum(st *kernels.Row) (s, c float64) {
-	for h := kernels.RowLanes / 2; h >= 1; h /= 2 {
-		for j := range h {
-			st.Sum[j], st.Comp[j] = kernels.AddComp(st.Sum[j], st.Comp[j]+st.Comp[j+h], st.Sum[j+h])
-		}
-	}
-	return st.Sum[0], st.Comp[0]
+	s0, s1, s2, s3, s4, s5, s6, s7 := st.Sum[0], st.Sum[1], st.Sum[2], st.Sum[3], st.Sum[4], st.Sum[5], st.Sum[6], st.Sum[7]
+	c0, c1, c2, c3, c4, c5, c6, c7 := st.Comp[0], st.Comp[1], st.Comp[2], st.Comp[3], st.Comp[4], st.Comp[5], st.Comp[6], st.Comp[7]
+	s0, c0 = kernels.AddComp(s0, c0+st.Comp[8], st.Sum[8])
+	s1, c1 = kernels.AddComp(s1, c1+st.Comp[9], st.Sum[9])
+	s2, c2 = kernels.AddComp(s2, c2+st.Comp[10], st.Sum[10])
+	s3, c3 = kernels.AddComp(s3, c3+st.Comp[11], st.Sum[11])
+	s4, c4 = kernels.AddComp(s4, c4+st.Comp[12], st.Sum[12])
+	s5, c5 = kernels.AddComp(s5, c5+st.Comp[13], st.Sum[13])
+	s6, c6 = kernels.AddComp(s6, c6+st.Comp[14], st.Sum[14])
+	s7, c7 = kernels.AddComp(s7, c7+st.Comp[15], st.Sum[15])
+	s0, c0 = kernels.AddComp(s0, c0+c4, s4)
+	s1, c1 = kernels.AddComp(s1, c1+c5, s5)
+	s2, c2 = kernels.AddComp(s2, c2+c6, s6)
+	s3, c3 = kernels.AddComp(s3, c3+c7, s7)
+	s0, c0 = kernels.AddComp(s0, c0+c2, s2)
+	s1, c1 = kernels.AddComp(s1, c1+c3, s3)
+	s0, c0 = kernels.AddComp(s0, c0+c1, s1)
+	return s0, c0
 }
 
 // logSum returns log(s + c) for s >= 1 and |c| <= ulp(s): k*ln2 +
@@ -315,7 +384,8 @@ func logSum(s, c float64) float64 {
 
 // infRow settles a row whose maximum m is infinite and returns
 // LogSumExp's value: m = -Inf, a row of -Inf and NaN, gives NaN (Softmax,
-// LogSoftmax) or -Inf; m = +Inf gives NaN (Softmax), NaN where x is +Inf
+// LogSoftmax, LogSumExpGrad) or -Inf; m = +Inf gives NaN (Softmax,
+// LogSumExpGrad), NaN where x is +Inf
 // and -Inf elsewhere (LogSoftmax), +Inf (LogSumExp); a NaN entry makes
 // the whole row NaN.
 func infRow(k RowKind, out, row []float32, m float32) float32 {
@@ -329,7 +399,7 @@ func infRow(k RowKind, out, row []float32, m float32) float32 {
 	switch {
 	case k == RowLogSumExp:
 		return m
-	case k == RowSoftmax || m < 0:
+	case k == RowSoftmax || k == RowLogSumExpGrad || m < 0:
 		fillNaN(out)
 	default:
 		for i, v := range row {

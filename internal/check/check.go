@@ -133,3 +133,25 @@ func RowGrad(fn string, dx, y, dy []float32, cols int) {
 		}
 	}
 }
+
+// RowsDy panics unless x holds whole rows of cols >= 1 elements, dx has
+// len(x) elements and is x or does not overlap it, and dy has one
+// element per row and does not overlap dx, for a row kernel fn that reads
+// one dy per row (LogSumExpGrad). The messages name the lengths.
+func RowsDy(fn string, dx, x, dy []float32, cols int) {
+	if cols < 1 || len(x)%cols != 0 {
+		panic("rectify: " + fn + ": len(x)=" + strconv.Itoa(len(x)) + " is not a multiple of cols=" + strconv.Itoa(cols))
+	}
+	if len(dx) != len(x) {
+		panic("rectify: " + fn + ": len(dx)=" + strconv.Itoa(len(dx)) + " != len(x)=" + strconv.Itoa(len(x)))
+	}
+	if len(dy) != len(x)/cols {
+		panic("rectify: " + fn + ": len(dy)=" + strconv.Itoa(len(dy)) + " != len(x)/cols=" + strconv.Itoa(len(x)/cols))
+	}
+	if unsafe.SliceData(dx) != unsafe.SliceData(x) && overlap(dx, x) {
+		panic("rectify: " + fn + ": dx and x overlap (only dx == x is allowed)")
+	}
+	if overlap(dx, dy) {
+		panic("rectify: " + fn + ": dx and dy overlap")
+	}
+}
