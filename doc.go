@@ -2,10 +2,9 @@
 // ReLU, LeakyReLU, PReLU, ELU, SELU, Softplus, Sigmoid, Tanh, SiLU, GELU,
 // GELUTanh and Exp, the row kernels Softmax, LogSoftmax and LogSumExp,
 // and for training the gradients ReLUGrad through GELUTanhGrad, ExpGrad,
-// PReLUGrad, SoftmaxGrad and LogSoftmaxGrad, and the reproducible noisy
-// ReLU NoisyReLU: drop-in
-// replacements for the loops that Go inference and training code writes
-// by hand.
+// PReLUGrad, SoftmaxGrad, LogSoftmaxGrad and LogSumExpGrad, and the
+// reproducible noisy ReLU NoisyReLU: drop-in replacements for the loops
+// that Go inference and training code writes by hand.
 //
 // # Kernels
 //
