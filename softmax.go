@@ -81,43 +81,32 @@ var simdRows = func() (t [dispatch.AVX512 + 1]fallback.RowPasses) {
 func rowPasses() fallback.RowPasses { return simdRows[dispatch.Selected()] }
 
 // rowPass runs the assembly pass f on the whole groups of lanes of x,
-// chunk by chunk (each call a preemption point), and the Go pass g on the
-// rest, which starts at lane 0.
+// chunk by chunk, and the Go pass g on the rest, which starts at lane 0.
+// Each chunk's call is a preemption point (callRow); a row of one chunk
+// calls f directly, the closure's own entry being that point.
 func rowPass(f, g fallback.RowPass) fallback.RowPass {
 	return func(dst, x []float32, st *kernels.Row) {
 		n := len(x) &^ (kernels.RowLanes - 1)
-		if n <= chunk { // one call: this function's own entry is its preemption point
-			var d []float32
-			if dst != nil {
-				d = dst[:n]
-			}
-			if n > 0 {
-				f(d, x[:n], st)
-			}
-			if n < len(x) {
-				if dst != nil {
-					d = dst[n:]
-				}
-				g(d, x[n:], st)
-			}
-			return
-		}
 		for i := 0; i < n; i += chunk {
 			j := min(i+chunk, n)
-			var d []float32
-			if dst != nil {
-				d = dst[i:j]
+			if n <= chunk {
+				f(part(dst, i, j), x[i:j], st)
+			} else {
+				callRow(f, part(dst, i, j), x[i:j], st)
 			}
-			callRow(f, d, x[i:j], st)
 		}
 		if n < len(x) {
-			var d []float32
-			if dst != nil {
-				d = dst[n:]
-			}
-			g(d, x[n:], st)
+			g(part(dst, n, len(x)), x[n:], st)
 		}
 	}
+}
+
+// part returns dst[i:j], or nil for a pass that writes nothing.
+func part(dst []float32, i, j int) []float32 {
+	if dst == nil {
+		return nil
+	}
+	return dst[i:j]
 }
 
 // callRow calls f; not inlined, it is a preemption point (see

@@ -15,9 +15,9 @@ import (
 //
 // Every output is within 1 ULP of the exact value from the float32 y and
 // dy unless dy[i] - s cancels to below about 2^-70 of sum_j |dy[j]*y[j]|
-// (the float-float sum's own error; see SGRAD_README.md), measured at most
-// 0.5000 ULP over rows of 1 to 64Ki+3 elements, a row of equal dy
-// included (where the true gradient is tiny).
+// (the float-float sum's own error; see the README's row gradients),
+// measured at most 0.5000 ULP over rows of 1 to 64Ki+3 elements, a row
+// of equal dy included (where the true gradient is tiny).
 //
 // A row with a NaN or infinite y or dy (whose s is NaN or infinite) gives
 // the quiet NaN 0x7fc00000 throughout; y[i] = 0 gives a zero with the sign
@@ -39,7 +39,7 @@ func SoftmaxGrad(dx, y, dy []float32, cols int) {
 // in float64 and rounded once to float32: the same bits on every path.
 //
 // Every output is within 1 ULP of the exact value unless dy[i] - e^y[i]*s
-// cancels to below about 2^-33 of e^y[i]*|s| (see SGRAD_README.md),
+// cancels to below about 2^-33 of e^y[i]*|s| (see the README),
 // measured at most 0.5000 ULP over rows of 1 to 64Ki+3 elements, a row
 // of equal dy over a uniform y included.
 //
@@ -83,18 +83,10 @@ func rowPass2(f, g fallback.RowPass2) fallback.RowPass2 {
 		n := len(x) &^ (kernels.RowLanes - 1)
 		for i := 0; i < n; i += chunk {
 			j := min(i+chunk, n)
-			var d []float32
-			if dst != nil {
-				d = dst[i:j]
-			}
-			callRow2(f, d, x[i:j], y[i:j], st)
+			callRow2(f, part(dst, i, j), x[i:j], y[i:j], st)
 		}
 		if n < len(x) {
-			var d []float32
-			if dst != nil {
-				d = dst[n:]
-			}
-			g(d, x[n:], y[n:], st)
+			g(part(dst, n, len(x)), x[n:], y[n:], st)
 		}
 	}
 }
