@@ -141,6 +141,11 @@ func TestPReLUGradSemantics(t *testing.T) {
 	} {
 		dx, dslope := make([]float32, len(c.x)), []float32{42}
 		rectify.PReLUGrad(dx, dslope, c.x, c.dy, []float32{0.5})
+		want := make([]float32, len(c.x))
+		fallback.LeakyReLUGrad(want, c.x, c.dy, 0.5)
+		if hexRow(dx) != hexRow(want) {
+			t.Errorf("%s: dx %s, want LeakyReLUGrad's %s", c.name, hexRow(dx), hexRow(want))
+		}
 		if math.Float32bits(dslope[0]) != math.Float32bits(c.dslope) {
 			t.Errorf("%s: dslope %g (%#08x), want %g (%#08x)", c.name, dslope[0], math.Float32bits(dslope[0]), c.dslope, math.Float32bits(c.dslope))
 		}

@@ -268,23 +268,27 @@ func PReLUGrad(dx, dslope, x, dy, slope []float32) {
 		c1 := min(c0+preluBlock, cols)
 		sl := slope[c0:c1]
 		var sum, comp [preluBlock]float64
+		var row [preluBlock]float32 // dx of the row, before the NaN rule
 		for r := 0; r < len(x); r += cols {
 			xr, dyr, dxr := x[r+c0:r+c1], dy[r+c0:r+c1], dx[r+c0:r+c1]
 			xr, dyr = xr[:len(sl)], dyr[:len(sl)]
-			dxr = dxr[:len(sl)]
+			dxr, q := dxr[:len(sl)], row[:len(sl)]
+			nan := false
 			for j, v := range xr {
-				d, a := dyr[j], sl[j]
-				p := float64(float64(v) * float64(d))
-				if v > 0 {
-					a, p = 1, 0
-				}
-				q := float32(d * a)
-				if q != q || v != v {
-					q = gradNaN(v, d, q)
-				}
-				dxr[j] = q
+				// Bit selects, no branch: the signs of x are random.
+				d, pos := dyr[j], negMask(math.Float32bits(v)^kernels.SignBit) // v > 0
+				a := math.Float32frombits(selectU(pos, math.Float32bits(1), math.Float32bits(sl[j])))
+				p := math.Float64frombits(math.Float64bits(float64(float64(v)*float64(d))) &^ (uint64(pos)<<32 | uint64(pos)))
+				q[j] = float32(d * a)
+				nan = nan || q[j] != q[j] || v != v
 				sum[j], comp[j] = kernels.AddComp(sum[j], comp[j], p)
 			}
+			if nan { // out of the loop above: its call would spill the loop's registers
+				for j, v := range xr {
+					q[j] = gradNaN(v, dyr[j], q[j])
+				}
+			}
+			copy(dxr, q)
 		}
 		for j := range sl {
 			dslope[c0+j] = sumOut(sum[j], comp[j])
