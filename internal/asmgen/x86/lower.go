@@ -60,22 +60,9 @@ func generate(s *isa, p *ir.Program) error {
 	if a.HasF64 {
 		unroll = s.unrollF64
 	}
-	// The widest interleaving of the unrolled vectors that keeps at least
-	// minConsts of the loop's constants in registers (or all of them, if
-	// fewer), else one vector after another; with as many constants in
-	// registers as fit, most read first.
-	order := constOrder(a)
-	var (
-		c              *code
-		width, nconsts int
-	)
-	for width = unroll; width >= 1; width /= 2 {
-		c, nconsts, err = mostConsts(s, a, order, unroll, width)
-		if c != nil && (width == 1 || nconsts >= min(minConsts, len(order))) {
-			break
-		}
-	}
-	if c == nil {
+	order := constOrder(a) // most read first
+	c, width, nconsts, err := widest(s, a, order, unroll)
+	if err != nil {
 		return fmt.Errorf("%s: %v", name, err)
 	}
 	// The constants of OpCanon, OpQuiet and the comparisons with zero too,
@@ -195,6 +182,21 @@ func lowerBodies(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unrol
 		}
 	}
 	return c, nil
+}
+
+// widest lowers the bodies with the widest interleaving of the unroll
+// vectors that keeps at least minConsts of the constants of order in
+// registers (or all of them, if fewer), else one vector after another,
+// each with as many constants in registers as fit; it returns the
+// interleaving and how many constants it holds.
+func widest(s *isa, a *ir.Analysis, order []ir.Value, unroll int) (c *code, width, nconsts int, err error) {
+	for width = unroll; width >= 1; width /= 2 {
+		c, nconsts, err = mostConsts(s, a, order, unroll, width)
+		if c != nil && (width == 1 || nconsts >= min(minConsts, len(order))) {
+			return c, width, nconsts, nil
+		}
+	}
+	return nil, 0, 0, err
 }
 
 // mostConsts lowers the bodies with the most constants of order in

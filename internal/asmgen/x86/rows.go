@@ -38,17 +38,8 @@ func generateRow(s *isa, p *ir.Program) error {
 	}
 	unroll = max(unroll, group)
 	order := constOrder(a)
-	var (
-		c              *code
-		width, nconsts int
-	)
-	for width = unroll; width >= 1; width /= 2 {
-		c, nconsts, err = mostConsts(s, a, order, unroll, width)
-		if c != nil && (width == 1 || nconsts >= min(minConsts, len(order))) {
-			break
-		}
-	}
-	if c == nil {
+	c, width, nconsts, err := widest(s, a, order, unroll)
+	if err != nil {
 		return fmt.Errorf("%s: %v", name, err)
 	}
 	l := c.l
