@@ -75,6 +75,19 @@ func rowRef(kind fallback.RowKind, x []float32) []float64 {
 	return []float64{m + l}
 }
 
+// rowLens are the row lengths of the accuracy tests: around the lane
+// groups, up to 64Ki+3, and in full mode past three chunks and to 1Mi.
+func rowLens() []int {
+	lens := []int{1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 256, 1000, 4096, 1<<16 + 3}
+	if !testing.Short() {
+		lens = append(lens, chunk*3+5, 1<<20)
+	}
+	return lens
+}
+
+// rowStyles are the styles of rowInputs.
+var rowStyles = []string{"unit", "wide", "tiny", "huge", "logits", "masked"}
+
 // rowInputs returns rows of cols elements in the style named.
 func rowInputs(style string, rows, cols int, r *rand.Rand) []float32 {
 	x := make([]float32, rows*cols)
@@ -113,11 +126,7 @@ func rowInputs(style string, rows, cols int, r *rand.Rand) []float32 {
 // 1 ULP per output, over rows of 1 to 1Mi elements (64Ki in -short) in six
 // styles. It logs the largest error of each kernel.
 func TestRows(t *testing.T) {
-	lens := []int{1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 256, 1000, 4096, 1<<16 + 3}
-	if !testing.Short() {
-		lens = append(lens, chunk*3+5, 1<<20)
-	}
-	styles := []string{"unit", "wide", "tiny", "huge", "logits", "masked"}
+	lens, styles := rowLens(), rowStyles
 	r := rand.New(rand.NewPCG(10, 11))
 	for _, rk := range rowKernels {
 		worst, at := 0.0, ""
@@ -378,11 +387,7 @@ func gradRef(kind fallback.RowKind, y, dy []float32, idx []int) []float64 {
 // y the forward kernel's output on rows in six styles, dy in four. It
 // logs the largest error of each kernel.
 func TestRowGrads(t *testing.T) {
-	lens := []int{1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 256, 1000, 4096, 1<<16 + 3}
-	if !testing.Short() {
-		lens = append(lens, chunk*3+5, 1<<20)
-	}
-	styles := []string{"unit", "wide", "tiny", "huge", "logits", "masked"}
+	lens, styles := rowLens(), rowStyles
 	dstyles := []string{"normal", "equal", "onehot", "wide"}
 	r := rand.New(rand.NewPCG(12, 13))
 	for _, gk := range gradKernels {
@@ -613,11 +618,7 @@ func lseGradDy(style string, rows int, r *rand.Rand) []float32 {
 // 1Mi elements (64Ki in -short), x in six styles, dy in four. It logs the
 // largest error.
 func TestLogSumExpGrad(t *testing.T) {
-	lens := []int{1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 256, 1000, 4096, 1<<16 + 3}
-	if !testing.Short() {
-		lens = append(lens, chunk*3+5, 1<<20)
-	}
-	styles := []string{"unit", "wide", "tiny", "huge", "logits", "masked"}
+	lens, styles := rowLens(), rowStyles
 	dstyles := []string{"normal", "wide", "huge", "tiny"}
 	r := rand.New(rand.NewPCG(14, 15))
 	worst, at := 0.0, ""
