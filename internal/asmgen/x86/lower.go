@@ -260,6 +260,9 @@ type lowering struct {
 
 	// lastSelNeg is the last loop OpSelNeg reading each condition value.
 	lastSelNeg []int
+	// fused marks the OpSelNegs lowered with the OpQuiet that reads them
+	// (see quietSelects).
+	fused []bool
 
 	// Per-body state.
 	loc   map[key]reg.VecPhysical
@@ -298,8 +301,9 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool) (*low
 		l.lastReg = l.reserve()
 	}
 	l.lastSelNeg = make([]int, len(a.P.Code))
+	l.fused = quietSelects(s, a)
 	for i, in := range a.P.Code {
-		if in.Op == ir.OpSelNeg && !a.Invariant[i] {
+		if in.Op == ir.OpSelNeg && !a.Invariant[i] && !l.fused[i] {
 			l.lastSelNeg[a.Canon[in.Args[0]]] = i
 		}
 	}
@@ -343,7 +347,7 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool) (*low
 		l.inv[v] = r
 	}
 	if implicit {
-		for _, m := range implicitConsts(a) {
+		for _, m := range implicitConsts(s, a) {
 			if _, ok := l.constRegs[m.Symbol.Name]; ok {
 				continue
 			}
@@ -359,13 +363,15 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool) (*low
 }
 
 // implicitConsts are the constants that the loop's operations read
-// without an ir.Value of their own: the canonical NaN of OpCanon, the
-// quiet bit of OpQuiet and the +0 that OpSelNeg compares with.
-func implicitConsts(a *ir.Analysis) []Mem {
+// without an ir.Value of their own on ISA s: the canonical NaN of
+// OpCanon, the quiet bit or VFIXUPIMMPS table of OpQuiet and the +0 that
+// OpSelNeg compares with.
+func implicitConsts(s *isa, a *ir.Analysis) []Mem {
 	var ms []Mem
 	seen := map[uint32]bool{}
+	fused := quietSelects(s, a)
 	for i, in := range a.P.Code {
-		if a.Invariant[i] {
+		if a.Invariant[i] || fused[i] {
 			continue
 		}
 		var c uint32
@@ -373,7 +379,7 @@ func implicitConsts(a *ir.Analysis) []Mem {
 		case ir.OpCanon:
 			c = kernels.CanonicalNaN
 		case ir.OpQuiet:
-			c = kernels.QuietBit
+			c = quietTable(s, a, fused, i)
 		case ir.OpSelNeg:
 			c = 0
 		default:
@@ -385,6 +391,53 @@ func implicitConsts(a *ir.Analysis) []Mem {
 		}
 	}
 	return ms
+}
+
+// VFIXUPIMMPS tables (AVX-512): a 4-bit response for each class of
+// the tested value, from bit 0: QNaN, SNaN, ±0, +1, -Inf, +Inf, other
+// negative, other positive. Response 0 keeps the destination, 1 returns
+// the tested value, 2 the tested value with its quiet bit set (with
+// MXCSR.DAZ clear, as Go leaves it, subnormals count as values).
+const (
+	// fixQuiet is OpQuiet(x, y): x quieted where it is NaN, else y.
+	fixQuiet = 0x00000022
+	// fixQuietSelect is OpQuiet(x, OpSelNeg(x, y, x)): x quieted where it
+	// is NaN, y where x < 0, else x.
+	fixQuietSelect = 0x10101122
+)
+
+// quietSelects marks, on ISAs with opmasks (AVX-512), the loop OpSelNegs
+// x < 0 ? y : x whose only reader is an OpQuiet of the same x: the pair
+// is one VFIXUPIMMPS (fixQuietSelect).
+func quietSelects(s *isa, a *ir.Analysis) []bool {
+	fused := make([]bool, len(a.P.Code))
+	if !s.kmask {
+		return fused
+	}
+	for j, in := range a.P.Code {
+		if in.Op != ir.OpQuiet || a.Invariant[j] {
+			continue
+		}
+		x, v := a.Canon[in.Args[0]], a.Canon[in.Args[1]]
+		sel := a.P.Code[v]
+		if sel.Op == ir.OpSelNeg && !a.Invariant[v] && a.LoopReads[v] == 1 && a.LastUse[v] == j &&
+			a.Canon[sel.Args[0]] == x && a.Canon[sel.Args[2]] == x {
+			fused[v] = true
+		}
+	}
+	return fused
+}
+
+// quietTable returns the constant OpQuiet i reads on ISA s: the quiet
+// bit, or with opmasks the VFIXUPIMMPS table (fused: quietSelects).
+func quietTable(s *isa, a *ir.Analysis, fused []bool, i int) uint32 {
+	if !s.kmask {
+		return kernels.QuietBit
+	}
+	if fused[a.Canon[a.P.Code[i].Args[1]]] {
+		return fixQuietSelect
+	}
+	return fixQuiet
 }
 
 // unreserved counts the registers left to the loop bodies.
@@ -833,6 +886,19 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		l.fma(v, g, h, a[0], a[1], a[2], fmaForms[fmaKey{f64, true}])
 
 	case ir.OpSelNeg:
+		if l.fused[i] {
+			// The OpQuiet reading it selects too: y, in a register of
+			// its own for VFIXUPIMMPS to overwrite.
+			y := l.inReg(a[1])
+			d := y.r
+			if !y.dying {
+				d = l.alloc()
+				l.emit(func() { VMOVAPS(y.r, d) })
+			}
+			l.free2(d, a[0], y, a[2])
+			l.define(v, g, h, d)
+			return
+		}
 		b, c := a[1], l.inReg(a[2])
 		if l.s.kmask {
 			cv := key{l.a.Canon[in.Args[0]], g, 0}
@@ -895,25 +961,16 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 
 	case ir.OpQuiet:
 		x, y := l.inReg(a[0]), l.inReg(a[1])
-		q := l.constOp(constU32(kernels.QuietBit))
+		q := l.constOp(constU32(quietTable(l.s, l.a, l.fused, i)))
 		if l.s.kmask {
-			k := l.allocK()
-			l.emit(func() { VCMPPS(U8(cmpUnordQ), x.r, x.r, k) })
-			if y.dying {
-				// y's register takes x | QuietBit in the NaN lanes.
-				l.free2(y.r, x, y)
-				l.emit(func() { VPORD(q, x.r, k, y.r) })
-				l.releaseK(k)
-				l.define(v, g, h, y.r)
-				return
+			// One VFIXUPIMMPS into y's register (or a copy of it).
+			d := y.r
+			if !y.dying {
+				d = l.alloc()
+				l.emit(func() { VMOVAPS(y.r, d) })
 			}
-			t := l.alloc()
-			l.emit(func() { VPORD(q, x.r, t) })
-			l.free2(nil, x, y)
-			d := l.alloc()
-			l.emit(func() { VBLENDMPS(t, y.r, k, d) })
-			l.release(t)
-			l.releaseK(k)
+			l.emit(func() { VFIXUPIMMPS(U8(0), q, x.r, d) })
+			l.free2(d, x, y)
 			l.define(v, g, h, d)
 			return
 		}
