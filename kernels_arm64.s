@@ -221,7 +221,7 @@ DATA eluNEONk<>+8(SB)/8, $0x4b40007f4b40007f
 GLOBL eluNEONk<>(SB), RODATA|NOPTR, $16
 
 // func eluNEON(dst, x []float32, alpha float32)
-// Main loop: 3 vectors (12 elements) per iteration, 100 instructions, 8.33 per element; 32 vector registers.
+// Main loop: 3 vectors (12 elements) per iteration, 94 instructions, 7.83 per element; 32 vector registers.
 TEXT ·eluNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -233,135 +233,134 @@ TEXT ·eluNEON(SB), NOSPLIT, $0-52
 	VDUP R3, V30.S4
 	FMOVS alpha+48(FP), F29
 	VDUP V29.S[0], V29.S4
+	VEOR V28.B16, V28.B16, V28.B16
+	VMOV V29.B16, V27.B16
+	VFMLA V28.S4, V29.S4, V27.S4
+	WORD $0x4e3be77a // fcmeq v26.4s, v27.4s, v27.4s
+	VBSL V31.B16, V27.B16, V26.B16
 	MOVW $0x394f05f3, R3
-	VDUP R3, V28.S4
-	MOVW $0x3ab6a1b3, R3
-	VDUP R3, V27.S4
-	MOVW $0x3c088983, R3
-	VDUP R3, V26.S4
-	MOVW $0x3d2aaa78, R3
 	VDUP R3, V25.S4
-	MOVW $0x3e2aaaaa, R3
+	MOVW $0x3ab6a1b3, R3
 	VDUP R3, V24.S4
-	MOVW $0x3f000000, R3
+	MOVW $0x3c088983, R3
 	VDUP R3, V23.S4
-	WORD $0x6e3cdfb6 // fmul v22.4s, v29.4s, v28.4s
-	WORD $0x6e3bdfb5 // fmul v21.4s, v29.4s, v27.4s
-	WORD $0x6e3adfb4 // fmul v20.4s, v29.4s, v26.4s
-	WORD $0x6e39dfb3 // fmul v19.4s, v29.4s, v25.4s
-	WORD $0x6e38dfb2 // fmul v18.4s, v29.4s, v24.4s
-	WORD $0x6e37dfb1 // fmul v17.4s, v29.4s, v23.4s
+	MOVW $0x3d2aaa78, R3
+	VDUP R3, V22.S4
+	MOVW $0x3e2aaaaa, R3
+	VDUP R3, V21.S4
+	MOVW $0x3f000000, R3
+	VDUP R3, V20.S4
+	WORD $0x6e39df53 // fmul v19.4s, v26.4s, v25.4s
+	WORD $0x6e38df52 // fmul v18.4s, v26.4s, v24.4s
+	WORD $0x6e37df51 // fmul v17.4s, v26.4s, v23.4s
+	WORD $0x6e36df50 // fmul v16.4s, v26.4s, v22.4s
+	WORD $0x6e35df4f // fmul v15.4s, v26.4s, v21.4s
+	WORD $0x6e34df4e // fmul v14.4s, v26.4s, v20.4s
 	MOVW $0xc18aa123, R3
-	VDUP R3, V16.S4
-	MOVW $0x4b40007f, R3
-	VDUP R3, V15.S4
-	MOVW $0x3fb8aa3b, R3
-	VDUP R3, V14.S4
-	MOVW $0xbf317218, R3
 	VDUP R3, V13.S4
-	MOVW $0x3f800000, R3
+	MOVW $0x4b40007f, R3
 	VDUP R3, V12.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V11.S4
+	MOVW $0xbf317218, R3
+	VDUP R3, V10.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V9.S4
 	SUBS $12, R2, R2
 	BLT vector
 loop:
 	VLD1.P 48(R1), [V0.S4, V1.S4, V2.S4]
-	WORD $0x4e30f403 // fmax v3.4s, v0.4s, v16.4s
-	WORD $0x4e30f424 // fmax v4.4s, v1.4s, v16.4s
-	WORD $0x4e30f445 // fmax v5.4s, v2.4s, v16.4s
+	WORD $0x4e2df403 // fmax v3.4s, v0.4s, v13.4s
+	WORD $0x4e2df424 // fmax v4.4s, v1.4s, v13.4s
+	WORD $0x4e2df445 // fmax v5.4s, v2.4s, v13.4s
 	FMOVQ 0(R4), F6
 	FMOVQ 0(R4), F7
 	FMOVQ 0(R4), F8
-	VFMLA V14.S4, V3.S4, V6.S4
-	VFMLA V14.S4, V4.S4, V7.S4
-	VFMLA V14.S4, V5.S4, V8.S4
-	WORD $0x4eafd4c9 // fsub v9.4s, v6.4s, v15.4s
-	WORD $0x4eafd4ea // fsub v10.4s, v7.4s, v15.4s
-	WORD $0x4eafd50b // fsub v11.4s, v8.4s, v15.4s
+	VFMLA V11.S4, V3.S4, V6.S4
+	VFMLA V11.S4, V4.S4, V7.S4
+	VFMLA V11.S4, V5.S4, V8.S4
+	WORD $0x4eacd4d4 // fsub v20.4s, v6.4s, v12.4s
+	WORD $0x4eacd4f5 // fsub v21.4s, v7.4s, v12.4s
+	WORD $0x4eacd516 // fsub v22.4s, v8.4s, v12.4s
 	VSHL $23, V6.S4, V6.S4
 	VSHL $23, V7.S4, V7.S4
 	VSHL $23, V8.S4, V8.S4
-	VFMLA V13.S4, V9.S4, V3.S4
-	VFMLA V13.S4, V10.S4, V4.S4
-	VFMLA V13.S4, V11.S4, V5.S4
-	VMOV V21.B16, V9.B16
-	VMOV V21.B16, V10.B16
-	VMOV V21.B16, V11.B16
-	VFMLA V3.S4, V22.S4, V9.S4
-	VFMLA V4.S4, V22.S4, V10.S4
-	VFMLA V5.S4, V22.S4, V11.S4
-	VMOV V20.B16, V23.B16
-	VMOV V20.B16, V24.B16
-	VMOV V20.B16, V25.B16
-	VFMLA V3.S4, V9.S4, V23.S4
-	VFMLA V4.S4, V10.S4, V24.S4
-	VFMLA V5.S4, V11.S4, V25.S4
-	VMOV V19.B16, V9.B16
-	VMOV V19.B16, V10.B16
-	VMOV V19.B16, V11.B16
-	VFMLA V3.S4, V23.S4, V9.S4
-	VFMLA V4.S4, V24.S4, V10.S4
-	VFMLA V5.S4, V25.S4, V11.S4
-	VMOV V18.B16, V23.B16
-	VMOV V18.B16, V24.B16
-	VMOV V18.B16, V25.B16
-	VFMLA V3.S4, V9.S4, V23.S4
-	VFMLA V4.S4, V10.S4, V24.S4
-	VFMLA V5.S4, V11.S4, V25.S4
-	VMOV V17.B16, V9.B16
-	VMOV V17.B16, V10.B16
-	VMOV V17.B16, V11.B16
-	VFMLA V3.S4, V23.S4, V9.S4
-	VFMLA V4.S4, V24.S4, V10.S4
-	VFMLA V5.S4, V25.S4, V11.S4
-	WORD $0x4eacd4d7 // fsub v23.4s, v6.4s, v12.4s
-	WORD $0x4eacd4f8 // fsub v24.4s, v7.4s, v12.4s
-	WORD $0x4eacd519 // fsub v25.4s, v8.4s, v12.4s
+	VFMLA V10.S4, V20.S4, V3.S4
+	VFMLA V10.S4, V21.S4, V4.S4
+	VFMLA V10.S4, V22.S4, V5.S4
+	VMOV V18.B16, V20.B16
+	VMOV V18.B16, V21.B16
+	VMOV V18.B16, V22.B16
+	VFMLA V3.S4, V19.S4, V20.S4
+	VFMLA V4.S4, V19.S4, V21.S4
+	VFMLA V5.S4, V19.S4, V22.S4
+	VMOV V17.B16, V23.B16
+	VMOV V17.B16, V24.B16
+	VMOV V17.B16, V25.B16
+	VFMLA V3.S4, V20.S4, V23.S4
+	VFMLA V4.S4, V21.S4, V24.S4
+	VFMLA V5.S4, V22.S4, V25.S4
+	VMOV V16.B16, V20.B16
+	VMOV V16.B16, V21.B16
+	VMOV V16.B16, V22.B16
+	VFMLA V3.S4, V23.S4, V20.S4
+	VFMLA V4.S4, V24.S4, V21.S4
+	VFMLA V5.S4, V25.S4, V22.S4
+	VMOV V15.B16, V23.B16
+	VMOV V15.B16, V24.B16
+	VMOV V15.B16, V25.B16
+	VFMLA V3.S4, V20.S4, V23.S4
+	VFMLA V4.S4, V21.S4, V24.S4
+	VFMLA V5.S4, V22.S4, V25.S4
+	VMOV V14.B16, V20.B16
+	VMOV V14.B16, V21.B16
+	VMOV V14.B16, V22.B16
+	VFMLA V3.S4, V23.S4, V20.S4
+	VFMLA V4.S4, V24.S4, V21.S4
+	VFMLA V5.S4, V25.S4, V22.S4
+	WORD $0x4ea9d4d7 // fsub v23.4s, v6.4s, v9.4s
+	WORD $0x4ea9d4f8 // fsub v24.4s, v7.4s, v9.4s
+	WORD $0x4ea9d519 // fsub v25.4s, v8.4s, v9.4s
 	WORD $0x6e23dcc6 // fmul v6.4s, v6.4s, v3.4s
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
 	WORD $0x6e25dd08 // fmul v8.4s, v8.4s, v5.4s
 	WORD $0x6e23dcc3 // fmul v3.4s, v6.4s, v3.4s
 	WORD $0x6e24dce4 // fmul v4.4s, v7.4s, v4.4s
 	WORD $0x6e25dd05 // fmul v5.4s, v8.4s, v5.4s
-	WORD $0x4e26d6fa // fadd v26.4s, v23.4s, v6.4s
-	WORD $0x4e27d71b // fadd v27.4s, v24.4s, v7.4s
-	WORD $0x4e28d73c // fadd v28.4s, v25.4s, v8.4s
-	WORD $0x4eb7d757 // fsub v23.4s, v26.4s, v23.4s
-	WORD $0x4eb8d778 // fsub v24.4s, v27.4s, v24.4s
-	WORD $0x4eb9d799 // fsub v25.4s, v28.4s, v25.4s
+	WORD $0x4e26d6fb // fadd v27.4s, v23.4s, v6.4s
+	WORD $0x4e27d71c // fadd v28.4s, v24.4s, v7.4s
+	WORD $0x4e28d73d // fadd v29.4s, v25.4s, v8.4s
+	WORD $0x4eb7d777 // fsub v23.4s, v27.4s, v23.4s
+	WORD $0x4eb8d798 // fsub v24.4s, v28.4s, v24.4s
+	WORD $0x4eb9d7b9 // fsub v25.4s, v29.4s, v25.4s
 	WORD $0x4eb7d4c6 // fsub v6.4s, v6.4s, v23.4s
 	WORD $0x4eb8d4e7 // fsub v7.4s, v7.4s, v24.4s
 	WORD $0x4eb9d508 // fsub v8.4s, v8.4s, v25.4s
-	WORD $0x6e26dfa6 // fmul v6.4s, v29.4s, v6.4s
-	WORD $0x6e27dfa7 // fmul v7.4s, v29.4s, v7.4s
-	WORD $0x6e28dfa8 // fmul v8.4s, v29.4s, v8.4s
-	VFMLA V9.S4, V3.S4, V6.S4
-	VFMLA V10.S4, V4.S4, V7.S4
-	VFMLA V11.S4, V5.S4, V8.S4
-	VFMLA V26.S4, V29.S4, V6.S4
-	VFMLA V27.S4, V29.S4, V7.S4
-	VFMLA V28.S4, V29.S4, V8.S4
-	WORD $0x4e26e4c3 // fcmeq v3.4s, v6.4s, v6.4s
-	WORD $0x4e27e4e4 // fcmeq v4.4s, v7.4s, v7.4s
-	WORD $0x4e28e505 // fcmeq v5.4s, v8.4s, v8.4s
-	VBSL V31.B16, V6.B16, V3.B16
-	VBSL V31.B16, V7.B16, V4.B16
-	VBSL V31.B16, V8.B16, V5.B16
-	WORD $0x4ea0e806 // fcmlt v6.4s, v0.4s, #0.0
-	WORD $0x4ea0e827 // fcmlt v7.4s, v1.4s, #0.0
-	WORD $0x4ea0e848 // fcmlt v8.4s, v2.4s, #0.0
-	VBSL V0.B16, V3.B16, V6.B16
-	VBSL V1.B16, V4.B16, V7.B16
-	VBSL V2.B16, V5.B16, V8.B16
-	WORD $0x4e20e403 // fcmeq v3.4s, v0.4s, v0.4s
-	WORD $0x4e21e424 // fcmeq v4.4s, v1.4s, v1.4s
-	WORD $0x4e22e445 // fcmeq v5.4s, v2.4s, v2.4s
-	VORR V30.B16, V0.B16, V9.B16
-	VORR V30.B16, V1.B16, V10.B16
-	VORR V30.B16, V2.B16, V11.B16
-	VBSL V9.B16, V6.B16, V3.B16
-	VBSL V10.B16, V7.B16, V4.B16
-	VBSL V11.B16, V8.B16, V5.B16
-	VST1.P [V3.S4, V4.S4, V5.S4], 48(R0)
+	WORD $0x6e26df46 // fmul v6.4s, v26.4s, v6.4s
+	WORD $0x6e27df47 // fmul v7.4s, v26.4s, v7.4s
+	WORD $0x6e28df48 // fmul v8.4s, v26.4s, v8.4s
+	VFMLA V20.S4, V3.S4, V6.S4
+	VFMLA V21.S4, V4.S4, V7.S4
+	VFMLA V22.S4, V5.S4, V8.S4
+	VFMLA V27.S4, V26.S4, V6.S4
+	VFMLA V28.S4, V26.S4, V7.S4
+	VFMLA V29.S4, V26.S4, V8.S4
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	WORD $0x4ea0e824 // fcmlt v4.4s, v1.4s, #0.0
+	WORD $0x4ea0e845 // fcmlt v5.4s, v2.4s, #0.0
+	VBSL V0.B16, V6.B16, V3.B16
+	VBSL V1.B16, V7.B16, V4.B16
+	VBSL V2.B16, V8.B16, V5.B16
+	WORD $0x4e20e406 // fcmeq v6.4s, v0.4s, v0.4s
+	WORD $0x4e21e427 // fcmeq v7.4s, v1.4s, v1.4s
+	WORD $0x4e22e448 // fcmeq v8.4s, v2.4s, v2.4s
+	VORR V30.B16, V0.B16, V20.B16
+	VORR V30.B16, V1.B16, V21.B16
+	VORR V30.B16, V2.B16, V22.B16
+	VBSL V20.B16, V3.B16, V6.B16
+	VBSL V21.B16, V4.B16, V7.B16
+	VBSL V22.B16, V5.B16, V8.B16
+	VST1.P [V6.S4, V7.S4, V8.S4], 48(R0)
 	SUBS $12, R2, R2
 	BGE loop
 vector:
@@ -370,39 +369,37 @@ vector:
 	BLT lanes
 loop1:
 	VLD1.P 16(R1), [V0.S4]
-	WORD $0x4e30f401 // fmax v1.4s, v0.4s, v16.4s
+	WORD $0x4e2df401 // fmax v1.4s, v0.4s, v13.4s
 	FMOVQ 0(R4), F2
-	VFMLA V14.S4, V1.S4, V2.S4
-	WORD $0x4eafd443 // fsub v3.4s, v2.4s, v15.4s
+	VFMLA V11.S4, V1.S4, V2.S4
+	WORD $0x4eacd443 // fsub v3.4s, v2.4s, v12.4s
 	VSHL $23, V2.S4, V2.S4
-	VFMLA V13.S4, V3.S4, V1.S4
-	VMOV V21.B16, V3.B16
-	VFMLA V1.S4, V22.S4, V3.S4
-	VMOV V20.B16, V4.B16
+	VFMLA V10.S4, V3.S4, V1.S4
+	VMOV V18.B16, V3.B16
+	VFMLA V1.S4, V19.S4, V3.S4
+	VMOV V17.B16, V4.B16
 	VFMLA V1.S4, V3.S4, V4.S4
-	VMOV V19.B16, V3.B16
+	VMOV V16.B16, V3.B16
 	VFMLA V1.S4, V4.S4, V3.S4
-	VMOV V18.B16, V4.B16
+	VMOV V15.B16, V4.B16
 	VFMLA V1.S4, V3.S4, V4.S4
-	VMOV V17.B16, V3.B16
+	VMOV V14.B16, V3.B16
 	VFMLA V1.S4, V4.S4, V3.S4
-	WORD $0x4eacd444 // fsub v4.4s, v2.4s, v12.4s
+	WORD $0x4ea9d444 // fsub v4.4s, v2.4s, v9.4s
 	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
 	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
 	WORD $0x4e22d485 // fadd v5.4s, v4.4s, v2.4s
 	WORD $0x4ea4d4a4 // fsub v4.4s, v5.4s, v4.4s
 	WORD $0x4ea4d442 // fsub v2.4s, v2.4s, v4.4s
-	WORD $0x6e22dfa2 // fmul v2.4s, v29.4s, v2.4s
+	WORD $0x6e22df42 // fmul v2.4s, v26.4s, v2.4s
 	VFMLA V3.S4, V1.S4, V2.S4
-	VFMLA V5.S4, V29.S4, V2.S4
-	WORD $0x4e22e441 // fcmeq v1.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V1.B16
-	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V0.B16, V1.B16, V2.B16
-	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VFMLA V5.S4, V26.S4, V2.S4
+	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
+	VBSL V0.B16, V2.B16, V1.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
-	VST1.P [V1.S4], 16(R0)
+	VBSL V3.B16, V1.B16, V2.B16
+	VST1.P [V2.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
 lanes:
@@ -415,44 +412,42 @@ lanes:
 	BEQ lanes1
 	VLD1.P 4(R1), V0.S[2]
 lanes1:
-	WORD $0x4e30f401 // fmax v1.4s, v0.4s, v16.4s
+	WORD $0x4e2df401 // fmax v1.4s, v0.4s, v13.4s
 	FMOVQ 0(R4), F2
-	VFMLA V14.S4, V1.S4, V2.S4
-	WORD $0x4eafd443 // fsub v3.4s, v2.4s, v15.4s
+	VFMLA V11.S4, V1.S4, V2.S4
+	WORD $0x4eacd443 // fsub v3.4s, v2.4s, v12.4s
 	VSHL $23, V2.S4, V2.S4
-	VFMLA V13.S4, V3.S4, V1.S4
-	VMOV V21.B16, V3.B16
-	VFMLA V1.S4, V22.S4, V3.S4
-	VMOV V20.B16, V4.B16
+	VFMLA V10.S4, V3.S4, V1.S4
+	VMOV V18.B16, V3.B16
+	VFMLA V1.S4, V19.S4, V3.S4
+	VMOV V17.B16, V4.B16
 	VFMLA V1.S4, V3.S4, V4.S4
-	VMOV V19.B16, V3.B16
+	VMOV V16.B16, V3.B16
 	VFMLA V1.S4, V4.S4, V3.S4
-	VMOV V18.B16, V4.B16
+	VMOV V15.B16, V4.B16
 	VFMLA V1.S4, V3.S4, V4.S4
-	VMOV V17.B16, V3.B16
+	VMOV V14.B16, V3.B16
 	VFMLA V1.S4, V4.S4, V3.S4
-	WORD $0x4eacd444 // fsub v4.4s, v2.4s, v12.4s
+	WORD $0x4ea9d444 // fsub v4.4s, v2.4s, v9.4s
 	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
 	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
 	WORD $0x4e22d485 // fadd v5.4s, v4.4s, v2.4s
 	WORD $0x4ea4d4a4 // fsub v4.4s, v5.4s, v4.4s
 	WORD $0x4ea4d442 // fsub v2.4s, v2.4s, v4.4s
-	WORD $0x6e22dfa2 // fmul v2.4s, v29.4s, v2.4s
+	WORD $0x6e22df42 // fmul v2.4s, v26.4s, v2.4s
 	VFMLA V3.S4, V1.S4, V2.S4
-	VFMLA V5.S4, V29.S4, V2.S4
-	WORD $0x4e22e441 // fcmeq v1.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V1.B16
-	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V0.B16, V1.B16, V2.B16
-	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VFMLA V5.S4, V26.S4, V2.S4
+	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
+	VBSL V0.B16, V2.B16, V1.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
-	VST1.P V1.S[0], 4(R0)
+	VBSL V3.B16, V1.B16, V2.B16
+	VST1.P V2.S[0], 4(R0)
 	CMP $2, R2
 	BLT done
-	VST1.P V1.S[1], 4(R0)
+	VST1.P V2.S[1], 4(R0)
 	BEQ done
-	VST1.P V1.S[2], 4(R0)
+	VST1.P V2.S[2], 4(R0)
 done:
 	RET
 

@@ -52,16 +52,18 @@ func (b builder) leaky(x, a Value) Value {
 func eluProgram() *Program {
 	p, b := newProgram("ELU", "alpha")
 	x := b.op(OpInput, F32)
-	alpha := b.emit(Instr{Op: OpParam, Type: F32, Imm: 0})
+	// alpha if finite (fma(alpha, 0, alpha) keeps -0), else the canonical
+	// NaN, once per call: for x < 0 the loop's values are finite but for
+	// alpha, so a NaN result is that NaN, the same bits on every ISA,
+	// without a canonicalisation per element.
+	param := b.emit(Instr{Op: OpParam, Type: F32, Imm: 0})
+	alpha := b.op(OpCanon, F32, b.f(OpFMA, param, b.bits(0), param))
 	var a []Value // alpha * D7..D2, loop-invariant
 	for _, d := range b.consts(kernels.Expm1D7, kernels.Expm1D6, kernels.Expm1D5, kernels.Expm1D4, kernels.Expm1D3, kernels.Expm1D2) {
 		a = append(a, b.f(OpMul, alpha, d))
 	}
 	hi, lo, q, poly := b.expm1Parts(b.f(OpMax, x, b.k(kernels.ELUClamp)), a, false)
 	y := b.f(OpFMA, alpha, hi, b.f(OpFMA, q, poly, b.f(OpMul, alpha, lo)))
-	// A NaN y (alpha NaN or infinite) is made canonical: its payload
-	// would depend on the ISA.
-	y = b.op(OpCanon, F32, y)
 	p.Out = b.op(OpQuiet, F32, x, b.op(OpSelNeg, F32, x, y, x))
 	return p
 }

@@ -11,7 +11,8 @@ import (
 // Alphas are the parameters that kernels with one are tested with: the
 // documented range [0.01, 10], values inside it, and values outside it.
 var Alphas = []float32{1, 0.01, 0.2, 1.6732632, 10, 0, -1, 3e38, 1e-30,
-	float32(math.Inf(1)), float32(math.NaN())}
+	float32(math.Inf(1)), float32(math.NaN()), float32(math.Copysign(0, -1)), float32(math.Inf(-1)),
+	math.Float32frombits(0xffa01234)} // a signalling NaN with a payload
 
 // Special returns the inputs every kernel is tested on: ±0, ±Inf, quiet and
 // signalling NaNs with payloads, subnormals, the normal extremes, and each
