@@ -2583,7 +2583,7 @@ DATA expNEONk<>+56(SB)/8, $0x3efffffd3efffffd
 GLOBL expNEONk<>(SB), RODATA|NOPTR, $64
 
 // func expNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 72 instructions, 9.00 per element; 28 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 64 instructions, 8.00 per element; 28 vector registers.
 TEXT ·expNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -2661,30 +2661,22 @@ loop:
 	WORD $0x6e2bdd6b // fmul v11.4s, v11.4s, v11.4s
 	VFMLA V14.S4, V10.S4, V6.S4
 	VFMLA V15.S4, V11.S4, V7.S4
-	WORD $0x6e22dd02 // fmul v2.4s, v8.4s, v2.4s
-	WORD $0x6e23dd23 // fmul v3.4s, v9.4s, v3.4s
-	WORD $0x4e22d50a // fadd v10.4s, v8.4s, v2.4s
-	WORD $0x4e23d52b // fadd v11.4s, v9.4s, v3.4s
-	WORD $0x4ea8d54c // fsub v12.4s, v10.4s, v8.4s
-	WORD $0x4ea9d56d // fsub v13.4s, v11.4s, v9.4s
-	WORD $0x4eacd442 // fsub v2.4s, v2.4s, v12.4s
-	WORD $0x4eadd463 // fsub v3.4s, v3.4s, v13.4s
-	VFMLA V6.S4, V8.S4, V2.S4
-	VFMLA V7.S4, V9.S4, V3.S4
-	WORD $0x4e22d54a // fadd v10.4s, v10.4s, v2.4s
-	WORD $0x4e23d56b // fadd v11.4s, v11.4s, v3.4s
+	WORD $0x4e26d442 // fadd v2.4s, v2.4s, v6.4s
+	WORD $0x4e27d463 // fadd v3.4s, v3.4s, v7.4s
+	VFMLA V2.S4, V8.S4, V8.S4
+	VFMLA V3.S4, V9.S4, V9.S4
 	WORD $0x4ea0e882 // fcmlt v2.4s, v4.4s, #0.0
 	WORD $0x4ea0e8a3 // fcmlt v3.4s, v5.4s, #0.0
 	VBSL V20.B16, V21.B16, V2.B16
 	VBSL V20.B16, V21.B16, V3.B16
-	WORD $0x6e22dd4a // fmul v10.4s, v10.4s, v2.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	WORD $0x6e22dd08 // fmul v8.4s, v8.4s, v2.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V31.B16, V0.B16, V4.B16
 	VORR V31.B16, V1.B16, V5.B16
-	VBSL V4.B16, V10.B16, V2.B16
-	VBSL V5.B16, V11.B16, V3.B16
+	VBSL V4.B16, V8.B16, V2.B16
+	VBSL V5.B16, V9.B16, V3.B16
 	VST1.P [V2.S4, V3.S4], 32(R0)
 	SUBS $8, R2, R2
 	BGE loop
@@ -2716,18 +2708,14 @@ loop1:
 	VFMLA V5.S4, V6.S4, V7.S4
 	WORD $0x6e25dca5 // fmul v5.4s, v5.4s, v5.4s
 	VFMLA V7.S4, V5.S4, V3.S4
-	WORD $0x6e21dc81 // fmul v1.4s, v4.4s, v1.4s
-	WORD $0x4e21d485 // fadd v5.4s, v4.4s, v1.4s
-	WORD $0x4ea4d4a6 // fsub v6.4s, v5.4s, v4.4s
-	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
-	VFMLA V3.S4, V4.S4, V1.S4
-	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
+	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
+	VFMLA V1.S4, V4.S4, V4.S4
 	WORD $0x4ea0e841 // fcmlt v1.4s, v2.4s, #0.0
 	VBSL V20.B16, V21.B16, V1.B16
-	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V2.B16
-	VBSL V2.B16, V5.B16, V1.B16
+	VBSL V2.B16, V4.B16, V1.B16
 	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
@@ -2763,18 +2751,14 @@ lanes1:
 	VFMLA V5.S4, V6.S4, V7.S4
 	WORD $0x6e25dca5 // fmul v5.4s, v5.4s, v5.4s
 	VFMLA V7.S4, V5.S4, V3.S4
-	WORD $0x6e21dc81 // fmul v1.4s, v4.4s, v1.4s
-	WORD $0x4e21d485 // fadd v5.4s, v4.4s, v1.4s
-	WORD $0x4ea4d4a6 // fsub v6.4s, v5.4s, v4.4s
-	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
-	VFMLA V3.S4, V4.S4, V1.S4
-	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
+	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
+	VFMLA V1.S4, V4.S4, V4.S4
 	WORD $0x4ea0e841 // fcmlt v1.4s, v2.4s, #0.0
 	VBSL V20.B16, V21.B16, V1.B16
-	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V2.B16
-	VBSL V2.B16, V5.B16, V1.B16
+	VBSL V2.B16, V4.B16, V1.B16
 	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2
 	BLT done

@@ -284,11 +284,11 @@ func Exp(dst, x []float32) {
 			low[j] = z[j] - kernels.ExpScaled
 			magic[j] = selectBits(negMask(math.Float32bits(low[j])), kernels.ExpMagic64, kernels.ExpMagicHalf)
 		}
-		var e0, l0 lanes
-		expCore(&e0, &l0, &z, &magic)
+		var s, th, q lanes
+		expParts(&s, &th, &q, &z, &magic)
 		for j, v := range x {
 			scale := selectBits(negMask(math.Float32bits(low[j])), kernels.Unscale64, 2)
-			d[j] = quiet(math.Float32bits(v), float32((e0[j]+l0[j])*scale))
+			d[j] = quiet(math.Float32bits(v), float32(fma(s[j], th[j]+q[j], s[j])*scale))
 		}
 		return d
 	})
@@ -406,22 +406,30 @@ func expFF(eh, el, z, magic *lanes) {
 
 // expCore sets e0 + l0 to exp(z), unnormalised (expFF).
 func expCore(e0, l0, z, magic *lanes) {
-	var n, s lanes
+	var s, th, q lanes
+	expParts(&s, &th, &q, z, magic)
+	for j, sj := range s {
+		b := float32(sj * th[j])
+		e0[j] = sj + b
+		l0[j] = fma(sj, q[j], b-(e0[j]-sj))
+	}
+}
+
+// expParts returns the parts of exp(z) = s*(1 + th + q), lane by lane: s =
+// 2^n (scaled by magic), th = z - n*Ln2Hi exactly, q = e^t - 1 - th.
+func expParts(s, th, q, z, magic *lanes) {
+	var n lanes
 	for j, zj := range z {
 		nn := fma(zj, kernels.Log2e, magic[j])
 		n[j] = nn - magic[j]
 		s[j] = pow2(nn)
 	}
 	for j, zj := range z {
-		th := fma(n[j], -kernels.Ln2Hi, zj)
+		th[j] = fma(n[j], -kernels.Ln2Hi, zj)
 		tl := float32(n[j] * -kernels.Ln2Lo)
-		t := th + tl
+		t := th[j] + tl
 		p := fma(fma(fma(fma(kernels.ExpC6, t, kernels.ExpC5), t, kernels.ExpC4), t, kernels.ExpC3), t, kernels.ExpC2)
-		q := fma(float32(t*t), p, tl)
-		sj := s[j]
-		b := float32(sj * th)
-		e0[j] = sj + b
-		l0[j] = fma(sj, q, b-(e0[j]-sj))
+		q[j] = fma(float32(t*t), p, tl)
 	}
 }
 

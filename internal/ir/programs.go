@@ -185,16 +185,16 @@ func geluTanhProgram() *Program {
 	return p
 }
 
-// expProgram: e^x from the float-float exponential core, scaled by 2^-1
-// (2^64 below ExpScaled, so that subnormal results keep their precision)
-// and scaled back with one multiplication; x clamped to [ScaledClamp,
-// ExpMax]; NaN quieted.
+// expProgram: e^x = s*(1 + P) from the exponential core's parts, scaled
+// by 2^-1 (2^64 below ExpScaled, so that subnormal results keep their
+// precision) and scaled back with one multiplication; x clamped to
+// [ScaledClamp, ExpMax]; NaN quieted.
 func expProgram() *Program {
 	p, b := newProgram("Exp")
 	x := b.op(OpInput, F32)
 	z := b.f(OpMax, b.f(OpMin, x, b.k(kernels.ExpMax)), b.k(kernels.ScaledClamp))
 	low := b.f(OpSub, z, b.k(kernels.ExpScaled))
-	eh := b.expHi(z, b.f(OpSelNeg, low, b.k(kernels.ExpMagic64), b.k(kernels.ExpMagicHalf)))
+	eh := b.expOnce(z, b.f(OpSelNeg, low, b.k(kernels.ExpMagic64), b.k(kernels.ExpMagicHalf)))
 	y := b.f(OpMul, eh, b.f(OpSelNeg, low, b.k(kernels.Unscale64), b.k(2)))
 	p.Out = b.op(OpQuiet, F32, x, y)
 	return p
@@ -315,26 +315,34 @@ func (b builder) expFF(z, magic Value) (eh, el Value) {
 	return eh, el
 }
 
-// expHi emits exp(z) (scaled by magic as in expFF) rounded once: expFF's
-// high part.
-func (b builder) expHi(z, magic Value) Value {
-	e0, l0 := b.expCore(z, magic)
-	return b.f(OpAdd, e0, l0)
+// expOnce emits exp(z) (scaled by magic as in expFF) as s*(1 + P), P =
+// th + q rounded, with one more rounding (Exp: the package kernels
+// documentation).
+func (b builder) expOnce(z, magic Value) Value {
+	s, th, q := b.expParts(z, magic)
+	return b.f(OpFMA, s, b.f(OpAdd, th, q), s)
 }
 
 // expCore emits exp(z) = e0 + l0 unnormalised (the package kernels
 // documentation).
 func (b builder) expCore(z, magic Value) (e0, l0 Value) {
-	n, s := b.pow2(z, magic)
-	th := b.f(OpFMA, n, b.k(-kernels.Ln2Hi), z)
-	tl := b.f(OpMul, n, b.k(-kernels.Ln2Lo))
-	t := b.f(OpAdd, th, tl)
-	p := b.horner(t, b.consts(kernels.ExpC6, kernels.ExpC5, kernels.ExpC4, kernels.ExpC3, kernels.ExpC2)...)
-	q := b.f(OpFMA, b.f(OpMul, t, t), p, tl)
+	s, th, q := b.expParts(z, magic)
 	bb := b.f(OpMul, s, th)
 	e0 = b.f(OpAdd, s, bb)
 	l0 = b.f(OpFMA, s, q, b.f(OpSub, bb, b.f(OpSub, e0, s)))
 	return e0, l0
+}
+
+// expParts emits the parts of exp(z) = s*(1 + th + q): s = 2^n (scaled
+// by magic), th = z - n*Ln2Hi exactly, q = e^t - 1 - th.
+func (b builder) expParts(z, magic Value) (s, th, q Value) {
+	n, s := b.pow2(z, magic)
+	th = b.f(OpFMA, n, b.k(-kernels.Ln2Hi), z)
+	tl := b.f(OpMul, n, b.k(-kernels.Ln2Lo))
+	t := b.f(OpAdd, th, tl)
+	p := b.horner(t, b.consts(kernels.ExpC6, kernels.ExpC5, kernels.ExpC4, kernels.ExpC3, kernels.ExpC2)...)
+	q = b.f(OpFMA, b.f(OpMul, t, t), p, tl)
+	return s, th, q
 }
 
 // expm1Parts emits expm1(z) for z in [ELUClamp, 0] as ELU's sequence
