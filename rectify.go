@@ -191,7 +191,7 @@ func GELUTanh(dst, x []float32) {
 
 // Exp sets dst[i] = e^x[i] for every i.
 //
-// Every result is within 1 ULP of the true value (measured maximum 0.78 ULP
+// Every result is within 1 ULP of the true value (measured maximum 0.87 ULP
 // over all 2^32 inputs). ±0 gives 1, x from 88.72284 up (and +Inf) gives
 // +Inf, -Inf gives +0, and a NaN input gives the same NaN quieted (bits |
 // 0x00400000). Subnormal results (x below about -87.34) are computed, not
