@@ -1,8 +1,11 @@
 package rectify
 
 import (
+	"math/bits"
+
 	"github.com/rectify-go/rectify/internal/check"
 	"github.com/rectify-go/rectify/internal/dispatch"
+	"github.com/rectify-go/rectify/kernels"
 )
 
 // A kernelFunc processes len(x) elements of equal-length slices that are
@@ -77,29 +80,59 @@ func run2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 // short row.
 const tileLen = 1024
 
-// runRows runs two-input kernel k on the level in use with y = row
-// repeated along x (len(x) a multiple of len(row) > 0, dst not overlapping
-// row: checked by the caller). A row of at most half a tile is first
-// repeated into a stack array of tileLen elements, as often as fits and x
-// needs, so that each kernel call covers many rows; a longer row is its
-// own y. It allocates nothing. The generic level runs the fallback on
-// the whole of x: it repeats the row itself (as every fallback of a
-// kernel with a repeated y does), and a Go loop needs no chunks.
+// runRows runs two-input kernel k, whose Program repeats y
+// (ir.Program.Repeat), on the level in use with y = row repeated along x
+// (len(x) a multiple of len(row) > 0, dst not overlapping row: checked by
+// the caller). It allocates nothing. The kernel repeats a row of a
+// multiple of kernels.RepeatQuantum elements itself. A row of at most half a
+// tile is first repeated into a stack array: up to such a multiple where
+// that fits (the kernel repeats the array), else as often as fits, for
+// one call per array. A longer row is its own y, one call per row. The
+// generic level runs the fallback on the whole of x: it repeats the row
+// itself (as every fallback of a kernel with a repeated y does), and a Go
+// loop needs no chunks.
 func runRows(k kernelID, dst, x, row []float32, alpha float32) {
 	l := dispatch.Selected()
 	if l == dispatch.Generic {
 		generic2(k, dst, x, row, alpha)
 		return
 	}
-	if n := len(row); 2*n > tileLen || len(x) == n {
+	n := len(row)
+	switch {
+	case n%kernels.RepeatQuantum == 0 && n <= chunk:
+		repeated(l, k, dst, x, row, alpha)
+		return
+	case 2*n > tileLen || len(x) == n:
 		rows(l, k, dst, x, row, alpha)
 		return
 	}
 	// Declared here, it is zeroed only on this path.
 	var tile [tileLen]float32
-	t := tile[:min(tileLen/len(row), len(x)/len(row))*len(row)]
+	// The least common multiple of n and RepeatQuantum, a power of two.
+	m := n << (bits.TrailingZeros(kernels.RepeatQuantum) - min(bits.TrailingZeros(uint(n)), bits.TrailingZeros(kernels.RepeatQuantum)))
+	if m > tileLen {
+		m = tileLen / n * n
+	}
+	t := tile[:min(m, len(x))]
 	repeat(t, row)
+	if len(t)%kernels.RepeatQuantum == 0 {
+		whole := len(x) / len(t) * len(t)
+		repeated(l, k, dst[:whole], x[:whole], t, alpha)
+		dst, x = dst[whole:], x[whole:]
+	}
 	rows(l, k, dst, x, t, alpha)
+}
+
+// repeated runs kernel k at level l on x with y = row, which the kernel
+// repeats (len(row) a multiple of kernels.RepeatQuantum that divides len(x)),
+// in calls of whole rows at most chunk long.
+func repeated(l dispatch.Level, k kernelID, dst, x, row []float32, alpha float32) {
+	c := chunk / len(row) * len(row)
+	for len(x) > c {
+		call2(l, k, dst[:c], x[:c], row, alpha)
+		dst, x = dst[c:], x[c:]
+	}
+	call2(l, k, dst, x, row, alpha)
 }
 
 // rows runs kernel k at level l on x with y = row repeated (len(x) a

@@ -214,12 +214,15 @@ done:
 	RET
 
 // func pReLUAVX2(dst []float32, x []float32, y []float32, alpha float32)
-// Requires: AVX, AVX2
+// Requires: AVX, AVX2, CMOV
 TEXT ·pReLUAVX2(SB), NOSPLIT, $0-76
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
 	MOVQ    y_base+48(FP), DX
 	MOVQ    x_len+32(FP), CX
+	MOVQ    DX, R9
+	MOVQ    y_len+56(FP), R10
+	LEAQ    (R9)(R10*4), R10
 	VMOVUPS u32_7fc00000<>+0(SB), Y14
 	VMOVUPS u32_00000000<>+0(SB), Y13
 	CMPQ    CX, $0x00000008
@@ -229,7 +232,7 @@ TEXT ·pReLUAVX2(SB), NOSPLIT, $0-76
 	// (before an in-place loop overwrites it), and store it after the loop.
 	// It overlaps the loop's last vector when len is no multiple of w.
 	LEAQ      -32(SI)(CX*4), AX
-	LEAQ      -32(DX)(CX*4), R8
+	LEAQ      -32(R10), R8
 	LEAQ      -32(DI)(CX*4), BX
 	VMOVUPS   (AX), Y0
 	VMOVUPS   (R8), Y1
@@ -241,7 +244,7 @@ TEXT ·pReLUAVX2(SB), NOSPLIT, $0-76
 	VMOVUPS   Y0, Y15
 
 	// Main loop: 4 vectors (32 elements) per iteration, interleaved 4 at a time, 0 of 0 loop constants in registers, 2 implicit:
-	// 39 instructions, 1.22 per element.
+	// 41 instructions, 1.28 per element.
 unrolled:
 	CMPQ      CX, $0x00000020
 	JB        single
@@ -279,6 +282,8 @@ unrolled:
 	VMOVUPS   Y3, 96(DI)
 	ADDQ      $0x00000080, SI
 	ADDQ      $0x00000080, DX
+	CMPQ      DX, R10
+	CMOVQEQ   R9, DX
 	ADDQ      $0x00000080, DI
 	SUBQ      $0x00000020, CX
 	JMP       unrolled
@@ -297,6 +302,8 @@ single:
 	VMOVUPS   Y0, (DI)
 	ADDQ      $0x00000020, SI
 	ADDQ      $0x00000020, DX
+	CMPQ      DX, R10
+	CMOVQEQ   R9, DX
 	ADDQ      $0x00000020, DI
 	SUBQ      $0x00000008, CX
 	JMP       single
@@ -10419,12 +10426,15 @@ short:
 	JMP ·leakyReLUAVX2(SB)
 
 // func pReLUAVX512(dst []float32, x []float32, y []float32, alpha float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, CMOV
 TEXT ·pReLUAVX512(SB), NOSPLIT, $0-76
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
 	MOVQ    y_base+48(FP), DX
 	MOVQ    x_len+32(FP), CX
+	MOVQ    DX, R9
+	MOVQ    y_len+56(FP), R10
+	LEAQ    (R9)(R10*4), R10
 	CMPQ    CX, $0x00000010
 	JB      short
 	VMOVUPS u32_7fc00000<>+0(SB), Z30
@@ -10434,7 +10444,7 @@ TEXT ·pReLUAVX512(SB), NOSPLIT, $0-76
 	// (before an in-place loop overwrites it), and store it after the loop.
 	// It overlaps the loop's last vector when len is no multiple of w.
 	LEAQ      -64(SI)(CX*4), AX
-	LEAQ      -64(DX)(CX*4), R8
+	LEAQ      -64(R10), R8
 	LEAQ      -64(DI)(CX*4), BX
 	VMOVUPS   (AX), Z0
 	VMOVUPS   (R8), Z1
@@ -10446,7 +10456,7 @@ TEXT ·pReLUAVX512(SB), NOSPLIT, $0-76
 	VMOVUPS   Z0, Z31
 
 	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 0 of 0 loop constants in registers, 2 implicit:
-	// 39 instructions, 0.61 per element.
+	// 41 instructions, 0.64 per element.
 unrolled:
 	CMPQ      CX, $0x00000040
 	JB        single
@@ -10484,6 +10494,8 @@ unrolled:
 	VMOVUPS   Z3, 192(DI)
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, DX
+	CMPQ      DX, R10
+	CMOVQEQ   R9, DX
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000040, CX
 	JMP       unrolled
@@ -10502,6 +10514,8 @@ single:
 	VMOVUPS   Z0, (DI)
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, DX
+	CMPQ      DX, R10
+	CMOVQEQ   R9, DX
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       single

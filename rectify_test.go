@@ -557,8 +557,10 @@ func TestNoAllocation(t *testing.T) {
 
 // TestRepeatedRows checks, for the kernels whose public function repeats
 // its second input along x (PReLU's slope), many channel counts (rows that
-// the public function repeats into its stack array, rows that are their own
-// second input, rows longer than a chunk) and row counts on every path,
+// the kernel repeats itself, multiples of kernels.RepeatQuantum; rows that
+// the public function repeats into its stack array, up to such a multiple
+// or not; rows that are their own second input, rows longer than a chunk)
+// and row counts on every path,
 // out of place and in place, against the fallback and against the kernel's
 // Program element by element.
 func TestRepeatedRows(t *testing.T) {
@@ -572,7 +574,7 @@ func TestRepeatedRows(t *testing.T) {
 			if k.Channels == 0 {
 				continue
 			}
-			for _, c := range []int{1, 2, 3, 7, 16, 64, 100, 511, 512, 513, 1000, 1024, 1025, 3000, 20000} {
+			for _, c := range []int{1, 2, 3, 7, 16, 64, 100, 128, 192, 511, 512, 513, 576, 1000, 1024, 1025, 3000, 8192, 20000} {
 				for _, rows := range []int{1, 2, 3, 5, 17, 300} {
 					n := c * rows
 					if n > maxLen {

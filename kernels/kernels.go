@@ -316,6 +316,11 @@ const (
 	CanonicalNaN = 0x7fc00000
 )
 
+// RepeatQuantum: the assembly kernels of PReLU wrap round to the start of
+// their slope y when len(y) is a multiple of it (ir.Program.Repeat); the
+// elements of a main-loop iteration divide it on every ISA.
+const RepeatQuantum = 64
+
 // The row kernels (Softmax, LogSoftmax, LogSumExp) run in passes over a
 // row; a pass's reductions fold element i of the row into lane
 // i % RowLanes of Row, in the order of i, on every path: the SIMD kernels

@@ -123,6 +123,8 @@ func Analyze(p *Program) (*Analysis, error) {
 	switch {
 	case len(a.Inputs) == 0:
 		return fail("no OpInput")
+	case p.Repeat && (p.Row || len(a.Inputs) != 2):
+		return fail("Repeat on a program that is no elementwise kernel of two inputs")
 	case p.Row && len(a.Inputs) > len(RowSignatures):
 		return fail("a row pass reads one or two inputs, not %d", len(a.Inputs))
 	case p.Row && p.Out == NoOut && !reduces:

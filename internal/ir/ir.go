@@ -34,6 +34,12 @@ type Program struct {
 	Code   []Instr
 	Out    Value
 	Row    bool
+	// Repeat marks a two-input kernel whose y repeats along x (PReLU's
+	// slope): its kernels read y[i % len(y)] where len(y) divides len(x)
+	// and is len(x) or a multiple of kernels.RepeatQuantum (which the
+	// elements of a main-loop iteration divide on every ISA, so that no
+	// vector straddles the wrap).
+	Repeat bool
 }
 
 // NoOut is the Out of a row pass that stores nothing.

@@ -29,10 +29,11 @@ func leakyReLUProgram() *Program {
 }
 
 // preluProgram: x < 0 ? y*x : x, LeakyReLU with the slope y[i] of each
-// element (the public function repeats the slope along x), a NaN product
-// made the canonical quiet NaN.
+// element (the slope repeats along x: Repeat), a NaN product made the
+// canonical quiet NaN.
 func preluProgram() *Program {
 	p, b := newProgram("PReLU")
+	p.Repeat = true
 	x := b.input(0)
 	p.Out = b.leaky(x, b.input(1))
 	return p

@@ -13,7 +13,8 @@ import (
 // Register conventions of every kernel (ABI0 leaf, no frame): R0 = dst,
 // R1 = x, R2 = elements left, R3 = scratch for building constants, R4 = the
 // kernel's table of constants that FMAs load as their addends, R5 = y (two
-// inputs), R6 = a row pass's state. R18 and R26–R30 are never touched (R27
+// inputs), R6 = a row pass's state, R7 and R8 = a repeated y's end and
+// start (ir.Program.Repeat). R18 and R26–R30 are never touched (R27
 // is the assembler's literal-pool temporary).
 // V0–V31 are all scratch; loop-invariant values (constants, parameters and
 // anything computed from them alone) are built once before the loop in the
@@ -558,8 +559,14 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 			ins("%s", l)
 		}
 	}
+	if p.Repeat && kernels.RepeatQuantum%(4*u) != 0 {
+		return "", fmt.Errorf("%s: %d elements per iteration do not divide kernels.RepeatQuantum", name, 4*u)
+	}
 	inputs := len(a.Inputs)
 	loopInsts := len(main.lines) + 3 + inputs // loads, store, SUBS, BGE
+	if p.Repeat {
+		loopInsts += 2 // CMP, CSEL wrapping y
+	}
 	if !main.outBlk {
 		loopInsts += u - 1
 	}
@@ -578,9 +585,19 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 		ins("MOVD %s_base+%d(FP), %s", ir.InputName(k), 24*(1+k), inputRegs[k])
 	}
 	ins("MOVD x_len+32(FP), R2")
+	if p.Repeat {
+		// A repeated y: R8 its start, R7 its end, where R5 wraps round.
+		ins("MOVD R5, R8")
+		ins("MOVD y_len+56(FP), R7")
+		ins("ADD R7<<2, R5, R7")
+	}
 	load := func(bd body, n int) {
 		for k, r := range inputRegs[:inputs] {
 			ins("VLD1.P %d(%s), %s", 16*n, r, regList(bd.in[k]))
+		}
+		if p.Repeat {
+			ins("CMP R7, R5")
+			ins("CSEL EQ, R8, R5, R5")
 		}
 	}
 	block(pro)

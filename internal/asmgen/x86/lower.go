@@ -23,6 +23,8 @@ var (
 	// in dst.
 	lastSrcs = [ir.MaxInputs]reg.GPPhysical{reg.RAX, reg.R8}
 	lastDst  = reg.RBX
+	// A Repeat kernel's y and its end, where its pointer wraps round.
+	yBase, yEnd = reg.R9, reg.R10
 	// The opmask registers of AVX-512 compares (K0 in a masked
 	// instruction means no mask).
 	tempKs = []reg.OpmaskPhysical{reg.K1, reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7}
@@ -79,6 +81,14 @@ func generate(s *isa, p *ir.Program) error {
 	}
 	Load(Param("x").Len(), count)
 	w, vb := s.lanes, s.vecBytes()
+	if p.Repeat {
+		if kernels.RepeatQuantum%(unroll*w) != 0 {
+			return fmt.Errorf("%s: %d elements per iteration do not divide kernels.RepeatQuantum", name, unroll*w)
+		}
+		MOVQ(srcPtrs[1], yBase)
+		Load(Param("y").Len(), yEnd)
+		LEAQ(Mem{Base: yBase, Index: yEnd, Scale: 4}, yEnd)
+	}
 	if s.short == nil {
 		replay(l.prologue) // the short slice's code reads it too
 	}
@@ -91,13 +101,21 @@ func generate(s *isa, p *ir.Program) error {
 		"(before an in-place loop overwrites it), and store it after the loop.",
 		"It overlaps the loop's last vector when len is no multiple of w.")
 	for k := range inputs {
+		if k == 1 && p.Repeat {
+			LEAQ(Mem{Base: yEnd, Disp: -vb}, lastSrcs[k]) // y's last vector
+			continue
+		}
 		LEAQ(Mem{Base: srcPtrs[k], Index: count, Scale: 4, Disp: -vb}, lastSrcs[k])
 	}
 	LEAQ(Mem{Base: dstPtr, Index: count, Scale: 4, Disp: -vb}, lastDst)
 	replay(last)
 	if unroll > 1 {
-		// The loop: its body, CMPQ, JB, an ADDQ per slice, SUBQ and JMP.
+		// The loop: its body, CMPQ, JB, an ADDQ per slice, SUBQ and JMP
+		// (and CMPQ, CMOVQEQ wrapping a repeated y).
 		n := len(main) + 5 + inputs
+		if p.Repeat {
+			n += 2
+		}
 		Comment(fmt.Sprintf("Main loop: %d vectors (%d elements) per iteration, interleaved %d at a time, %d of %d loop constants in registers, %d implicit:",
 			unroll, unroll*w, width, nconsts, len(order), len(l.constRegs)-nconsts),
 			fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
@@ -105,7 +123,7 @@ func generate(s *isa, p *ir.Program) error {
 		CMPQ(count, U32(unroll*w))
 		JB(LabelRef("single"))
 		replay(main)
-		advance(inputs, unroll*vb)
+		advance(inputs, unroll*vb, p.Repeat)
 		SUBQ(U32(unroll*w), count)
 		JMP(LabelRef("unrolled"))
 	}
@@ -114,7 +132,7 @@ func generate(s *isa, p *ir.Program) error {
 	CMPQ(count, U32(w))
 	JB(LabelRef("last"))
 	replay(single)
-	advance(inputs, vb)
+	advance(inputs, vb, p.Repeat)
 	SUBQ(U32(w), count)
 	JMP(LabelRef("single"))
 	Label("last")
@@ -141,10 +159,15 @@ func generate(s *isa, p *ir.Program) error {
 	return nil
 }
 
-// advance moves the pointers of the inputs and of dst on by n bytes.
-func advance(inputs, n int) {
+// advance moves the pointers of the inputs and of dst on by n bytes, y's
+// round to its start at its end if it repeats.
+func advance(inputs, n int, repeat bool) {
 	for k := range inputs {
 		ADDQ(U32(n), srcPtrs[k])
+	}
+	if repeat {
+		CMPQ(srcPtrs[1], yEnd)
+		CMOVQEQ(yBase, srcPtrs[1])
 	}
 	ADDQ(U32(n), dstPtr)
 }
