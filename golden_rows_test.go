@@ -45,8 +45,8 @@ func goldenGradRow(forward string, x []float32, r *rand.Rand) (y, dy []float32) 
 }
 
 // goldenRows returns the rows of the golden file: lengths around the
-// lane groups, values of several scales, -Inf masks and the special
-// values.
+// lane groups, values of several scales, -Inf masks, rows whose
+// log-sum-exp cancels and the special values.
 func goldenRows() [][]float32 {
 	r := rand.New(rand.NewPCG(7, 8))
 	var rows [][]float32
@@ -61,6 +61,14 @@ func goldenRows() [][]float32 {
 			}
 			rows = append(rows, row)
 		}
+	}
+	// Rows whose log-sum-exp is near 0 (LogSumExp's second sum).
+	for _, n := range []int{2, 17, 37} {
+		row := make([]float32, n)
+		for i := range row {
+			row[i] = float32(-math.Log(float64(n)) + 1e-3*r.NormFloat64())
+		}
+		rows = append(rows, row)
 	}
 	inf, nan := float32(math.Inf(1)), float32(math.NaN())
 	return append(rows, []float32{-inf, -inf}, []float32{1, nan, 2}, []float32{inf, 1}, []float32{0, float32(math.Copysign(0, -1)), 1e-30})

@@ -174,6 +174,95 @@ func TestRows(t *testing.T) {
 	}
 }
 
+// lseNearZero returns log(sum e^x) for a row whose sum is near 1 (within
+// 0.1), to float64 precision whatever the cancellation: e^x by bigExp, log
+// by log1p's series.
+func lseNearZero(x []float32) float64 {
+	const prec = 200
+	newF := func() *big.Float { return new(big.Float).SetPrec(prec) }
+	sum := newF()
+	for _, v := range x {
+		sum.Add(sum, bigExp(v))
+	}
+	u := newF().Sub(sum, big.NewFloat(1))
+	if f, _ := u.Float64(); math.Abs(f) > 0.1 {
+		panic(fmt.Sprintf("lseNearZero: sum %v is not near 1", sum))
+	}
+	r, p := newF(), newF().SetInt64(1)
+	for k := 1; k < 60; k++ {
+		term := newF().Quo(p.Mul(p, u), big.NewFloat(float64(k)))
+		if k%2 == 0 {
+			term.Neg(term)
+		}
+		r.Add(r, term)
+	}
+	f, _ := r.Float64()
+	return f
+}
+
+// TestLogSumExpCancel checks LogSumExp where max + log(sum) cancels:
+// rows of 1 to 40 entries near -log(n), or spread and shifted, whose
+// result is near 0 (down to about 1e-9), where the sum needs RowSum's
+// precision and its log a float-float (fallback.Rows takes them there). Every path matches the Go passes bit for bit, within
+// 1 ULP of the reference; it logs the largest error.
+func TestLogSumExpCancel(t *testing.T) {
+	rows := 1000
+	if testing.Short() {
+		rows = 100
+	}
+	r := rand.New(rand.NewPCG(12, 13))
+	worst, at, worstAbs, atAbs := 0.0, "", 0.0, ""
+	for n := 1; n <= 40; n++ {
+		x := make([]float32, rows*n)
+		for i := range x {
+			x[i] = float32(-math.Log(float64(n)) + 1e-3*r.NormFloat64())
+		}
+		// Every other row spread (normal, deviation 2), shifted by its
+		// log-sum-exp in float64.
+		for row := 0; row < rows; row += 2 {
+			v, s := x[row*n:(row+1)*n], 0.0
+			for i := range v {
+				v[i] = float32(2 * r.NormFloat64())
+				s += math.Exp(float64(v[i]))
+			}
+			for i := range v {
+				v[i] -= float32(math.Log(s))
+			}
+		}
+		want := make([]float32, rows)
+		fallback.Rows(fallback.RowLogSumExp, want, x, n, fallback.GoRowPasses)
+		for _, l := range dispatch.Supported() {
+			got := make([]float32, rows)
+			fallback.Rows(fallback.RowLogSumExp, got, x, n, simdRows[l])
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("LogSumExp cols=%d on %v: row %d is %#08x, the Go passes give %#08x",
+						n, l, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+				}
+			}
+		}
+		for row := range rows {
+			ref := lseNearZero(x[row*n : (row+1)*n])
+			e := testutil.ULP(want[row], ref)
+			if math.Abs(ref) < 0x1p-20 {
+				// The error beyond 1 ULP, absolute.
+				ulp := math.Abs(float64(want[row])-ref) / e
+				if a := (e - 1) * ulp; a > worstAbs {
+					worstAbs, atAbs = a, fmt.Sprintf("cols=%d: %g, want %g, %.1f ULP", n, want[row], ref, e)
+				}
+				continue
+			}
+			if e > worst {
+				worst, at = e, fmt.Sprintf("cols=%d: %g, want %g", n, want[row], ref)
+			}
+		}
+	}
+	t.Logf("LogSumExp near 0: max %.4f ULP where |result| >= 2^-20 (%s); below, at most %.3g beyond 1 ULP (%s)", worst, at, worstAbs, atAbs)
+	if worst > 1 || worstAbs > 0x1p-52 {
+		t.Errorf("LogSumExp near 0: %.4f ULP (%s), %.3g absolute (%s) off", worst, at, worstAbs, atAbs)
+	}
+}
+
 // TestRowsSemantics checks the special values of the row kernels.
 func TestRowsSemantics(t *testing.T) {
 	inf, nan := float32(math.Inf(1)), float32(math.NaN())

@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"math"
+	"math/bits"
 	"sync"
 
 	"github.com/rectify-go/rectify/internal/check"
@@ -46,15 +47,17 @@ func rowDiff(v float32, st *kernels.Row) float64 {
 	return max(float64(v)-float64(st.M), kernels.RowExpClamp) // v NaN: NaN (Go's max)
 }
 
-// rowSum is ir.RowSum: the compensated sum of e^(x-M), lane by lane.
+// rowSum is ir.RowSum: the compensated sum of e^(x-M), lane by lane
+// (LogSumExp where max + log(sum) cancels).
 func rowSum(_, x []float32, st *kernels.Row) {
 	for i, v := range x {
 		z := rowDiff(v, st)
 		nn := math.FMA(z, kernels.Log2eD, kernels.ExpMagicD)
-		r := math.FMA(nn-kernels.ExpMagicD, -kernels.Ln2D, z)
-		e := kernels.RowExpT11
-		for _, c := range [...]float64{kernels.RowExpT10, kernels.RowExpT9, kernels.RowExpT8, kernels.RowExpT7,
-			kernels.RowExpT6, kernels.RowExpT5, kernels.RowExpT4, kernels.RowExpT3, 0.5, 1, 1} {
+		n := nn - kernels.ExpMagicD
+		r := math.FMA(n, -kernels.Ln2LoD, math.FMA(n, -kernels.Ln2D, z))
+		e := kernels.RowGradT13
+		for _, c := range [...]float64{kernels.RowGradT12, kernels.RowExpT11, kernels.RowExpT10, kernels.RowExpT9, kernels.RowExpT8,
+			kernels.RowExpT7, kernels.RowExpT6, kernels.RowExpT5, kernels.RowExpT4, kernels.RowExpT3, 0.5, 1, 1} {
 			e = math.FMA(e, r, c)
 		}
 		t := float64(math.Float64frombits(math.Float64bits(nn)<<kernels.ExpShiftD) * e)
@@ -221,9 +224,9 @@ var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
 // passes p, after the public function's checks: RowMax, its lanes
 // combined into M (the maximum, +0 for a zero); rows whose M is infinite
 // (a +Inf entry, or none but -Inf and NaN) and rows with a NaN entry are
-// settled here without more passes; else the sum (SoftmaxSum for Softmax,
-// RowSum for the others), its lanes combined in a
-// fixed tree, then C and the output pass (LogSumExp: M + log(sum)).
+// settled here without more passes; else the sum (SoftmaxSum; RowSum for
+// LogSumExp where M + log(sum) may cancel), its lanes combined in a fixed
+// tree, then C and the output pass (LogSumExp: M + log(sum)).
 func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 	check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
 	rows(k, dst, x, nil, cols, p)
@@ -272,10 +275,16 @@ func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 			continue
 		}
 		st.M = m
-		if k == RowSoftmax || k == RowLogSumExpGrad {
-			p.SoftmaxSum(nil, row, st)
-		} else {
+		// LogSumExp's m + log(sum) may cancel where m < 0 and -m is at
+		// most 1.5*log(sum) <= 1.5*ln2*bits.Len(cols) < 1.04*bits.Len(cols):
+		// those rows take the sum to RowSum's precision, its log and the
+		// sum with m in float-float. Elsewhere |m + log(sum)| >= log(sum)/2,
+		// and SoftmaxSum's relative precision suffices.
+		accurate := k == RowLogSumExp && m < 0 && float64(m) > -1.04*float64(bits.Len(uint(cols)))
+		if accurate {
 			p.RowSum(nil, row, st)
+		} else {
+			p.SoftmaxSum(nil, row, st)
 		}
 		s, c := combineSum(st)
 		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
@@ -304,7 +313,13 @@ func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 			st.C = logSum(s, c)
 			p.LogSoftmaxOut(out, row, st)
 		case RowLogSumExp:
-			dst[r] = float32(float64(m) + logSum(s, c))
+			if !accurate {
+				dst[r] = float32(float64(m) + logSum(s, c))
+				continue
+			}
+			lh, ll := logSumFF(s, c)
+			h, e := twoSum(float64(m), lh)
+			dst[r] = float32(h + (e + ll))
 		}
 	}
 }
@@ -380,6 +395,41 @@ func logSum(s, c float64) float64 {
 		p = math.FMA(p, u2, kernels.RowLogC[j])
 	}
 	return math.FMA(float64(k), kernels.Ln2D, float64(float64(2*u)*math.FMA(p, u2, 1)))
+}
+
+// logSumFF returns log(s + c) as logSum does, as the float-float hi + lo
+// (absolute error about 2^-60 for s below 2^20): k*ln2 by
+// Ln2D and Ln2LoD, u = g/(2+g) and the leading 2u in float-float, the
+// series' tail in float64.
+func logSumFF(s, c float64) (hi, lo float64) {
+	f, k := math.Frexp(s)
+	if f < math.Sqrt2/2 {
+		f, k = 2*f, k-1
+	}
+	gh, gl := twoSum(f-1, math.Ldexp(c, -k))
+	dh := 2 + gh
+	dl := ((2 - dh) + gh) + gl
+	uh := gh / dh
+	ul := (math.FMA(-uh, dh, gh) + math.FMA(-uh, dl, gl)) / dh
+	u2 := float64(uh * uh)
+	p := kernels.RowLogC[len(kernels.RowLogC)-1]
+	for j := len(kernels.RowLogC) - 2; j >= 0; j-- {
+		p = math.FMA(p, u2, kernels.RowLogC[j])
+	}
+	tail := float64(float64(float64(2*uh)*u2) * p) // 2u^3*(1/3 + u^2/5 + ...)
+	kf := float64(k)
+	kh := float64(kf * kernels.Ln2D)
+	kl := math.FMA(kf, kernels.Ln2D, -kh)
+	hi, lo = twoSum(kh, 2*uh)
+	lo += ((kl + float64(kf*kernels.Ln2LoD)) + 2*ul) + tail
+	return twoSum(hi, lo)
+}
+
+// twoSum returns a + b rounded and its rounding error, exactly.
+func twoSum(a, b float64) (s, e float64) {
+	s = a + b
+	bb := s - a
+	return s, (a - (s - bb)) + (b - bb)
 }
 
 // infRow settles a row whose maximum m is infinite and returns

@@ -362,10 +362,10 @@ const (
 const RowExpClamp = -709.0
 
 // RowExpT3..RowExpT11 are 1/k! rounded to float64, the Taylor
-// coefficients of the row sum's exponential: exp(r) = 1 + r + r^2/2 +
-// r^3*(RowExpT3 + ... + RowExpT11*r^8) on |r| <= ln2/2, truncation error
-// below 2^-47 relative: the log of the sum (LogSumExp) keeps its
-// precision where max + log(sum) cancels.
+// coefficients of RowSum's exponential: exp(r) = 1 + r + r^2/2 +
+// r^3*(RowExpT3 + ... + RowExpT11*r^8 + RowGradT12*r^9 + RowGradT13*r^10)
+// on |r| <= ln2/2, truncation error below 2^-57 relative: the log of the
+// sum keeps its precision where LogSumExp's max + log(sum) cancels.
 const (
 	RowExpT3  = 0x1.5555555555555p-3
 	RowExpT4  = 0x1.5555555555555p-5

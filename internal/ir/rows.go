@@ -21,9 +21,9 @@ var RowSignatures = [...]string{RowSignature, RowSignature2}
 
 // A RowKernel is one row kernel of the public API (Softmax, LogSoftmax,
 // LogSumExp): the passes its public function runs over each row, in
-// order: RowMax, a sum (RowSum, or Softmax's SoftmaxSum) and an output
-// pass; package fallback combines the lanes and computes M and C between
-// passes.
+// order: RowMax, SoftmaxSum and an output pass (LogSumExp: RowSum, only
+// for rows where max + log(sum) cancels); package fallback combines the
+// lanes and computes M and C between passes.
 type RowKernel struct {
 	Name   string
 	Passes []*Program
@@ -98,7 +98,7 @@ var RowKernels = []*RowKernel{
 			}
 		}
 	}, nil},
-	{"LogSoftmax", []*Program{RowMax, RowSum, LogSoftmaxOut}, func(dst, x []float32, cols int) {
+	{"LogSoftmax", []*Program{RowMax, SoftmaxSum, LogSoftmaxOut}, func(dst, x []float32, cols int) {
 		for r := 0; r < len(x); r += cols {
 			row, out := x[r:r+cols], dst[r:r+cols]
 			m := naiveMax(row)
@@ -108,7 +108,7 @@ var RowKernels = []*RowKernel{
 			}
 		}
 	}, nil},
-	{"LogSumExp", []*Program{RowMax, RowSum}, func(dst, x []float32, cols int) {
+	{"LogSumExp", []*Program{RowMax, SoftmaxSum, RowSum}, func(dst, x []float32, cols int) {
 		for r := range dst {
 			row := x[r*cols : (r+1)*cols]
 			m := naiveMax(row)
@@ -156,23 +156,26 @@ func (b builder) rowDiff() Value {
 }
 
 // rowSumProgram: the compensated sum of e^(x-M) with RowExpClamp applied,
-// the exponential's polynomial of degree 11 (kernels.RowExpT3..11).
+// r = z - n*ln2 with ln2 as Ln2D + Ln2LoD, the exponential's Taylor
+// polynomial of degree 13 (kernels.RowExpT3..11, RowGradT12..13).
 func rowSumProgram() *Program {
 	p, b := newRowPass("RowSum")
 	z := b.d(OpMax, b.rowDiff(), b.c(kernels.RowExpClamp))
 	magic := b.c(kernels.ExpMagicD)
 	nn := b.d(OpFMA, z, b.c(kernels.Log2eD), magic)
-	r := b.d(OpFMA, b.d(OpSub, nn, magic), b.c(-kernels.Ln2D), z)
-	e := b.hornerD(r, kernels.RowExpT11, kernels.RowExpT10, kernels.RowExpT9, kernels.RowExpT8, kernels.RowExpT7,
-		kernels.RowExpT6, kernels.RowExpT5, kernels.RowExpT4, kernels.RowExpT3, 0.5, 1, 1)
+	n := b.d(OpSub, nn, magic)
+	r := b.d(OpFMA, n, b.c(-kernels.Ln2LoD), b.d(OpFMA, n, b.c(-kernels.Ln2D), z))
+	e := b.hornerD(r, kernels.RowGradT13, kernels.RowGradT12, kernels.RowExpT11, kernels.RowExpT10, kernels.RowExpT9,
+		kernels.RowExpT8, kernels.RowExpT7, kernels.RowExpT6, kernels.RowExpT5, kernels.RowExpT4, kernels.RowExpT3, 0.5, 1, 1)
 	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
 	b.d(OpRedSum, b.d(OpMul, s, e))
 	return p
 }
 
 // softmaxSumProgram: RowSum with expD (relative error 2^-28.3): Softmax
-// divides by the sum, which needs its relative precision only, not
-// RowSum's where a log of it cancels.
+// divides by the sum, and LogSoftmax subtracts its log from x - M <= 0,
+// which need its relative precision only; LogSumExp adds the log to M,
+// and takes RowSum's where the two cancel.
 func softmaxSumProgram() *Program {
 	p, b := newRowPass("SoftmaxSum")
 	b.d(OpRedSum, b.expD(b.d(OpMax, b.rowDiff(), b.c(kernels.RowExpClamp))))
