@@ -6603,12 +6603,265 @@ DATA softmaxSumNEONk<>+88(SB)/8, $0x3ff0000000000000
 GLOBL softmaxSumNEONk<>(SB), RODATA|NOPTR, $96
 
 // func softmaxSumNEON(dst, x []float32, st *kernels.Row)
-// Main loop: 16 elements (4 vectors) per iteration, lowered 1 at a time, 238 instructions, 14.88 per element; 30 vector registers.
+// Main loop: 16 elements (4 vectors) per iteration, lowered 1 at a time, 182 instructions, 11.38 per element; 30 vector registers.
 TEXT ·softmaxSumNEON(SB), NOSPLIT, $0-56
 	MOVD x_base+24(FP), R1
 	MOVD x_len+32(FP), R2
 	MOVD st+48(FP), R6
 	MOVD $softmaxSumNEONk<>(SB), R4
+	FMOVS 320(R6), F15
+	VDUP V15.S[0], V15.S4
+	WORD $0x0e6179ee // fcvtl v14.2d, v15.2s
+	MOVD $0xc086280000000000, R3 // -709
+	VDUP R3, V13.D2
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V12.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V11.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V10.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V9.D2
+	FMOVQ 64(R6), F31
+	FMOVQ 192(R6), F30
+	FMOVQ 80(R6), F29
+	FMOVQ 208(R6), F28
+	FMOVQ 96(R6), F27
+	FMOVQ 224(R6), F26
+	FMOVQ 112(R6), F25
+	FMOVQ 240(R6), F24
+	FMOVQ 128(R6), F23
+	FMOVQ 256(R6), F22
+	FMOVQ 144(R6), F21
+	FMOVQ 272(R6), F20
+	FMOVQ 160(R6), F19
+	FMOVQ 288(R6), F18
+	FMOVQ 176(R6), F17
+	FMOVQ 304(R6), F16
+	CBZ R2, done
+loop:
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
+	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
+	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
+	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
+	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F3
+	VFMLA V11.D2, V1.D2, V0.D2
+	VFMLA V11.D2, V2.D2, V3.D2
+	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
+	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
+	VFMLA V10.D2, V4.D2, V1.D2
+	VFMLA V10.D2, V5.D2, V2.D2
+	FMOVQ 16(R4), F4
+	FMOVQ 16(R4), F5
+	VFMLA V1.D2, V9.D2, V4.D2
+	VFMLA V2.D2, V9.D2, V5.D2
+	FMOVQ 32(R4), F6
+	FMOVQ 32(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 48(R4), F4
+	FMOVQ 48(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V3.D2, V3.D2
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x4e60d7ff // fadd v31.2d, v31.2d, v0.2d
+	WORD $0x4e63d7bd // fadd v29.2d, v29.2d, v3.2d
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
+	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
+	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
+	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
+	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F3
+	VFMLA V11.D2, V1.D2, V0.D2
+	VFMLA V11.D2, V2.D2, V3.D2
+	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
+	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
+	VFMLA V10.D2, V4.D2, V1.D2
+	VFMLA V10.D2, V5.D2, V2.D2
+	FMOVQ 16(R4), F4
+	FMOVQ 16(R4), F5
+	VFMLA V1.D2, V9.D2, V4.D2
+	VFMLA V2.D2, V9.D2, V5.D2
+	FMOVQ 32(R4), F6
+	FMOVQ 32(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 48(R4), F4
+	FMOVQ 48(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V3.D2, V3.D2
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x4e60d77b // fadd v27.2d, v27.2d, v0.2d
+	WORD $0x4e63d739 // fadd v25.2d, v25.2d, v3.2d
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
+	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
+	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
+	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
+	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F3
+	VFMLA V11.D2, V1.D2, V0.D2
+	VFMLA V11.D2, V2.D2, V3.D2
+	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
+	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
+	VFMLA V10.D2, V4.D2, V1.D2
+	VFMLA V10.D2, V5.D2, V2.D2
+	FMOVQ 16(R4), F4
+	FMOVQ 16(R4), F5
+	VFMLA V1.D2, V9.D2, V4.D2
+	VFMLA V2.D2, V9.D2, V5.D2
+	FMOVQ 32(R4), F6
+	FMOVQ 32(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 48(R4), F4
+	FMOVQ 48(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V3.D2, V3.D2
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x4e60d6f7 // fadd v23.2d, v23.2d, v0.2d
+	WORD $0x4e63d6b5 // fadd v21.2d, v21.2d, v3.2d
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
+	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
+	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
+	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
+	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	FMOVQ 0(R4), F0
+	FMOVQ 0(R4), F3
+	VFMLA V11.D2, V1.D2, V0.D2
+	VFMLA V11.D2, V2.D2, V3.D2
+	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
+	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
+	VFMLA V10.D2, V4.D2, V1.D2
+	VFMLA V10.D2, V5.D2, V2.D2
+	FMOVQ 16(R4), F4
+	FMOVQ 16(R4), F5
+	VFMLA V1.D2, V9.D2, V4.D2
+	VFMLA V2.D2, V9.D2, V5.D2
+	FMOVQ 32(R4), F6
+	FMOVQ 32(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 48(R4), F4
+	FMOVQ 48(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 64(R4), F6
+	FMOVQ 64(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F5
+	VFMLA V1.D2, V6.D2, V4.D2
+	VFMLA V2.D2, V7.D2, V5.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V1.D2, V4.D2, V6.D2
+	VFMLA V2.D2, V5.D2, V7.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V3.D2, V3.D2
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x4e60d673 // fadd v19.2d, v19.2d, v0.2d
+	WORD $0x4e63d631 // fadd v17.2d, v17.2d, v3.2d
+	SUBS $16, R2, R2
+	BNE loop
+done:
+	FMOVQ F31, 64(R6)
+	FMOVQ F30, 192(R6)
+	FMOVQ F29, 80(R6)
+	FMOVQ F28, 208(R6)
+	FMOVQ F27, 96(R6)
+	FMOVQ F26, 224(R6)
+	FMOVQ F25, 112(R6)
+	FMOVQ F24, 240(R6)
+	FMOVQ F23, 128(R6)
+	FMOVQ F22, 256(R6)
+	FMOVQ F21, 144(R6)
+	FMOVQ F20, 272(R6)
+	FMOVQ F19, 160(R6)
+	FMOVQ F18, 288(R6)
+	FMOVQ F17, 176(R6)
+	FMOVQ F16, 304(R6)
+	RET
+
+DATA expSumNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA expSumNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA expSumNEONk<>+16(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA expSumNEONk<>+24(SB)/8, $0x3f81239d380d2856
+DATA expSumNEONk<>+32(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA expSumNEONk<>+40(SB)/8, $0x3fa5558f12031910
+DATA expSumNEONk<>+48(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA expSumNEONk<>+56(SB)/8, $0x3fc5554916812c8a
+DATA expSumNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA expSumNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
+DATA expSumNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
+DATA expSumNEONk<>+88(SB)/8, $0x3ff0000000000000
+GLOBL expSumNEONk<>(SB), RODATA|NOPTR, $96
+
+// func expSumNEON(dst, x []float32, st *kernels.Row)
+// Main loop: 16 elements (4 vectors) per iteration, lowered 1 at a time, 238 instructions, 14.88 per element; 30 vector registers.
+TEXT ·expSumNEON(SB), NOSPLIT, $0-56
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	MOVD st+48(FP), R6
+	MOVD $expSumNEONk<>(SB), R4
 	FMOVS 320(R6), F15
 	VDUP V15.S[0], V15.S4
 	WORD $0x0e6179ee // fcvtl v14.2d, v15.2s

@@ -10,8 +10,8 @@ import (
 // same row of x: e^(x[i]-max) / sum_j e^(x[j]-max), max the row's
 // largest element. Every output is within 1 ULP of the true value, and the
 // bits are the same on every path and architecture: the row's sum is
-// taken in one fixed order (16 interleaved float64 compensated partial
-// sums, combined pairwise), whatever the vector width.
+// taken in one fixed order (16 interleaved float64 partial sums,
+// combined pairwise), whatever the vector width.
 //
 // Entries of -Inf give +0 and leave the rest as if they were absent; a
 // row containing NaN or +Inf, or only -Inf, gives the quiet NaN
@@ -72,6 +72,7 @@ var simdRows = func() (t [dispatch.AVX512 + 1]fallback.RowPasses) {
 			RowMax:            rowPass(s.RowMax, g.RowMax),
 			RowSum:            rowPass(s.RowSum, g.RowSum),
 			SoftmaxSum:        rowPass(s.SoftmaxSum, g.SoftmaxSum),
+			ExpSum:            rowPass(s.ExpSum, g.ExpSum),
 			SoftmaxOut:        rowPass(s.SoftmaxOut, g.SoftmaxOut),
 			LogSoftmaxOut:     rowPass(s.LogSoftmaxOut, g.LogSoftmaxOut),
 			GradDot:           rowPass2(s.GradDot, g.GradDot),

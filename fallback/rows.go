@@ -23,14 +23,14 @@ type RowPass2 func(dst, x, y []float32, st *kernels.Row)
 // RowPasses are the passes of every row kernel on one path, by name of
 // the ir.RowPasses Program they run.
 type RowPasses struct {
-	RowMax, RowSum, SoftmaxSum, SoftmaxOut, LogSoftmaxOut RowPass
+	RowMax, RowSum, SoftmaxSum, ExpSum, SoftmaxOut, LogSoftmaxOut RowPass
 	GradDot                                               RowPass2
 	GradSum                                               RowPass
 	SoftmaxGradOut, LogSoftmaxGradOut                     RowPass2
 }
 
 // GoRowPasses are the pure-Go passes.
-var GoRowPasses = RowPasses{rowMax, rowSum, softmaxSum, softmaxOut, logSoftmaxOut,
+var GoRowPasses = RowPasses{rowMax, rowSum, softmaxSum, expSum, softmaxOut, logSoftmaxOut,
 	gradDot, gradSum, softmaxGradOut, logSoftmaxGradOut}
 
 // rowMax is ir.RowMax: the maximum of each lane, NaNs ignored.
@@ -66,8 +66,16 @@ func rowSum(_, x []float32, st *kernels.Row) {
 	}
 }
 
-// softmaxSum is ir.SoftmaxSum: the compensated sum of e^(x-M) by expD.
+// softmaxSum is ir.SoftmaxSum: the sum of e^(x-M) by expD, lane by lane,
+// uncompensated.
 func softmaxSum(_, x []float32, st *kernels.Row) {
+	for i, v := range x {
+		st.Sum[i%kernels.RowLanes] += expD(rowDiff(v, st))
+	}
+}
+
+// expSum is ir.ExpSum: the compensated sum of e^(x-M) by expD.
+func expSum(_, x []float32, st *kernels.Row) {
 	for i, v := range x {
 		l := i % kernels.RowLanes
 		st.Sum[l], st.Comp[l] = kernels.AddComp(st.Sum[l], st.Comp[l], expD(rowDiff(v, st)))
@@ -224,9 +232,10 @@ var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
 // passes p, after the public function's checks: RowMax, its lanes
 // combined into M (the maximum, +0 for a zero); rows whose M is infinite
 // (a +Inf entry, or none but -Inf and NaN) and rows with a NaN entry are
-// settled here without more passes; else the sum (SoftmaxSum; RowSum for
-// LogSumExp where M + log(sum) may cancel), its lanes combined in a fixed
-// tree, then C and the output pass (LogSumExp: M + log(sum)).
+// settled here without more passes; else the sum (SoftmaxSum for Softmax,
+// ExpSum for the others, RowSum for LogSumExp where M + log(sum) may
+// cancel), its lanes combined in a fixed tree, then C and the output pass
+// (LogSumExp: M + log(sum)).
 func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 	check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
 	rows(k, dst, x, nil, cols, p)
@@ -279,12 +288,15 @@ func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 		// most 1.5*log(sum) <= 1.5*ln2*bits.Len(cols) < 1.04*bits.Len(cols):
 		// those rows take the sum to RowSum's precision, its log and the
 		// sum with m in float-float. Elsewhere |m + log(sum)| >= log(sum)/2,
-		// and SoftmaxSum's relative precision suffices.
+		// and ExpSum's relative precision suffices.
 		accurate := k == RowLogSumExp && m < 0 && float64(m) > -1.04*float64(bits.Len(uint(cols)))
-		if accurate {
+		switch {
+		case accurate:
 			p.RowSum(nil, row, st)
-		} else {
+		case k == RowSoftmax || k == RowLogSumExpGrad:
 			p.SoftmaxSum(nil, row, st)
+		default:
+			p.ExpSum(nil, row, st)
 		}
 		s, c := combineSum(st)
 		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}

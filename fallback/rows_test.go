@@ -43,7 +43,7 @@ func TestRowPassesMatchPrograms(t *testing.T) {
 	}
 	g := fallback.GoRowPasses
 	passes := map[string]fallback.RowPass{
-		ir.RowMax.Name: g.RowMax, ir.RowSum.Name: g.RowSum, ir.SoftmaxSum.Name: g.SoftmaxSum,
+		ir.RowMax.Name: g.RowMax, ir.RowSum.Name: g.RowSum, ir.SoftmaxSum.Name: g.SoftmaxSum, ir.ExpSum.Name: g.ExpSum,
 		ir.SoftmaxOut.Name: g.SoftmaxOut, ir.LogSoftmaxOut.Name: g.LogSoftmaxOut, ir.GradSum.Name: g.GradSum,
 	}
 	passes2 := map[string]fallback.RowPass2{

@@ -188,6 +188,9 @@ func checkInstr(p *Program, i int) error {
 		if !p.Row {
 			return fmt.Errorf("a reduction outside a row pass")
 		}
+		if in.Imm > 1 || (in.Op == OpRedMax && in.Imm != 0) {
+			return fmt.Errorf("%v with Imm %d", in.Op, in.Imm)
+		}
 	case OpMax:
 		if b := p.Code[in.Args[1]]; in.Type == F64 && (b.Op != OpConst || math.IsNaN(b.Const)) {
 			return fmt.Errorf("the bound (value %d) is no OpConst other than NaN", in.Args[1])

@@ -71,7 +71,11 @@ func evalLane(p *Program, inputs, params []float32, st *kernels.Row, lane int) f
 				st.Max[lane] = a
 			}
 		case OpRedSum:
-			st.Sum[lane], st.Comp[lane] = kernels.AddComp(st.Sum[lane], st.Comp[lane], a64(in, 0))
+			if in.Imm == 1 {
+				st.Sum[lane] += a64(in, 0)
+			} else {
+				st.Sum[lane], st.Comp[lane] = kernels.AddComp(st.Sum[lane], st.Comp[lane], a64(in, 0))
+			}
 		case OpConst:
 			f64[v] = in.Const
 		case OpBits32:

@@ -82,7 +82,7 @@ const (
 	OpQuiet             // F32: a is NaN ? a | QuietBit : b
 	OpCanon             // F32: a is NaN ? the quiet NaN 0x7fc00000 : a
 	OpRedMax            // F32, row passes: max[i%RowLanes] = a > max ? a : max (a NaN: unchanged); the value is a
-	OpRedSum            // F64, row passes: (sum, comp)[i%RowLanes] += a, compensated (TwoSum); the value is a
+	OpRedSum            // F64, row passes: (sum, comp)[i%RowLanes] += a, compensated (TwoSum); with Imm 1 sum[i%RowLanes] += a alone; the value is a
 )
 
 // opSpecs gives each Op its name, its operand count and the lane types it

@@ -21,9 +21,10 @@ var RowSignatures = [...]string{RowSignature, RowSignature2}
 
 // A RowKernel is one row kernel of the public API (Softmax, LogSoftmax,
 // LogSumExp): the passes its public function runs over each row, in
-// order: RowMax, SoftmaxSum and an output pass (LogSumExp: RowSum, only
-// for rows where max + log(sum) cancels); package fallback combines the
-// lanes and computes M and C between passes.
+// order: RowMax, a sum (SoftmaxSum for Softmax, ExpSum for the others,
+// RowSum for LogSumExp's rows where max + log(sum) may cancel) and an
+// output pass; package fallback combines the lanes and computes M and C
+// between passes.
 type RowKernel struct {
 	Name   string
 	Passes []*Program
@@ -41,6 +42,7 @@ var (
 	RowMax            = rowMaxProgram()
 	RowSum            = rowSumProgram()
 	SoftmaxSum        = softmaxSumProgram()
+	ExpSum            = expSumProgram()
 	SoftmaxOut        = softmaxOutProgram()
 	LogSoftmaxOut     = logSoftmaxOutProgram()
 	GradDot           = gradDotProgram()
@@ -51,7 +53,7 @@ var (
 
 // RowPasses lists every row pass once, in the order the generators emit
 // them.
-var RowPasses = []*Program{RowMax, RowSum, SoftmaxSum, SoftmaxOut, LogSoftmaxOut,
+var RowPasses = []*Program{RowMax, RowSum, SoftmaxSum, ExpSum, SoftmaxOut, LogSoftmaxOut,
 	GradDot, GradSum, SoftmaxGradOut, LogSoftmaxGradOut}
 
 // RowGradKernels lists the row gradients (SoftmaxGrad, LogSoftmaxGrad) in
@@ -98,7 +100,7 @@ var RowKernels = []*RowKernel{
 			}
 		}
 	}, nil},
-	{"LogSoftmax", []*Program{RowMax, SoftmaxSum, LogSoftmaxOut}, func(dst, x []float32, cols int) {
+	{"LogSoftmax", []*Program{RowMax, ExpSum, LogSoftmaxOut}, func(dst, x []float32, cols int) {
 		for r := 0; r < len(x); r += cols {
 			row, out := x[r:r+cols], dst[r:r+cols]
 			m := naiveMax(row)
@@ -108,7 +110,7 @@ var RowKernels = []*RowKernel{
 			}
 		}
 	}, nil},
-	{"LogSumExp", []*Program{RowMax, SoftmaxSum, RowSum}, func(dst, x []float32, cols int) {
+	{"LogSumExp", []*Program{RowMax, ExpSum, RowSum}, func(dst, x []float32, cols int) {
 		for r := range dst {
 			row := x[r*cols : (r+1)*cols]
 			m := naiveMax(row)
@@ -172,12 +174,23 @@ func rowSumProgram() *Program {
 	return p
 }
 
-// softmaxSumProgram: RowSum with expD (relative error 2^-28.3): Softmax
-// divides by the sum, and LogSoftmax subtracts its log from x - M <= 0,
-// which need its relative precision only; LogSumExp adds the log to M,
-// and takes RowSum's where the two cancel.
+// softmaxSumProgram: the sum of e^(x-M) by expD (relative error
+// 2^-28.3), uncompensated (terms in [0, 1]: relative error below
+// (len/16)*2^-53): Softmax divides by the sum, which needs its relative
+// precision only.
 func softmaxSumProgram() *Program {
 	p, b := newRowPass("SoftmaxSum")
+	e := b.expD(b.d(OpMax, b.rowDiff(), b.c(kernels.RowExpClamp)))
+	b.emit(Instr{Op: OpRedSum, Type: F64, Args: [3]Value{e}, Imm: 1})
+	return p
+}
+
+// expSumProgram: SoftmaxSum compensated, so that the sum less 1 keeps its
+// relative precision (the exponential's, 2^-28.3): LogSoftmax subtracts
+// the log of the sum from x - M <= 0, and LogSumExp adds it to M where
+// the two cannot cancel (RowSum where they may), which a log near 0 needs.
+func expSumProgram() *Program {
+	p, b := newRowPass("ExpSum")
 	b.d(OpRedSum, b.expD(b.d(OpMax, b.rowDiff(), b.c(kernels.RowExpClamp))))
 	return p
 }

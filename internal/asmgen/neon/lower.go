@@ -442,7 +442,7 @@ func (g *kernel) lowerBody(u, first int) (b body, err error) {
 		}
 		for gi := range n {
 			if isReduction(in.Op) {
-				steps[gi] = g.reduce(in.Op, first*n/u+gi, reg(args[0], gi), temp)
+				steps[gi] = g.reduce(in, first*n/u+gi, reg(args[0], gi), temp)
 				continue
 			}
 			d := -1

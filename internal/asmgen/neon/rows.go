@@ -64,13 +64,16 @@ func rowParam(t ir.Type, imm uint32, d int) []string {
 // program does (a signalling one makes the lane NaN until a later number:
 // a row with a NaN is NaN whatever its maximum). OpRedSum is
 // kernels.AddComp: n = s + x, b = n - s, s's error (s - (n - b)) + (x - b)
-// added to the compensation, s = n.
-func (g *kernel) reduce(op ir.Op, k, x int, temp func() int) []string {
-	if op == ir.OpRedMax {
+// added to the compensation, s = n; with Imm 1, s += x alone.
+func (g *kernel) reduce(in ir.Instr, k, x int, temp func() int) []string {
+	if in.Op == ir.OpRedMax {
 		acc := g.accMax[k]
 		return []string{a64.FMAXNM(a64.S4, acc, acc, x).Asm()}
 	}
 	s, c := g.accSum[k], g.accComp[k]
+	if in.Imm == 1 {
+		return []string{a64.FADD(a64.D2, s, s, x).Asm()}
+	}
 	n, b, e := temp(), temp(), temp()
 	return []string{
 		a64.FADD(a64.D2, n, s, x).Asm(),

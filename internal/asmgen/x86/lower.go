@@ -901,7 +901,7 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 	case ir.OpRedMax:
 		l.redMax(g, a[0])
 	case ir.OpRedSum:
-		l.redSum(g, h, a[0])
+		l.redSum(g, h, a[0], in.Imm == 1)
 
 	case ir.OpFMA:
 		l.fma(v, g, h, a[0], a[1], a[2], fmaForms[fmaKey{f64, false}])

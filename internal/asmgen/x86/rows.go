@@ -137,11 +137,16 @@ func (l *lowering) redMax(g int, x operandRef) {
 
 // redSum adds half h of vector g, t, to its lanes' compensated sums:
 // n = s + t, b = n - s, s's error (s - (n - b)) + (t - b) added to the
-// compensation (kernels.AddComp).
-func (l *lowering) redSum(g, h int, t operandRef) {
+// compensation (kernels.AddComp); or, plain, to the sums alone.
+func (l *lowering) redSum(g, h int, t operandRef, plain bool) {
 	t = l.inReg(t)
 	k := (g%(len(l.accSum)/2))*2 + h
 	s, c := l.accSum[k], l.accComp[k]
+	if plain {
+		l.emit(func() { VADDPD(t.r, s, s) })
+		l.free2(nil, t)
+		return
+	}
 	n, b, e := l.alloc(), l.alloc(), l.alloc()
 	l.emit(func() {
 		VADDPD(t.r, s, n)
