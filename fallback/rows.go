@@ -24,9 +24,9 @@ type RowPass2 func(dst, x, y []float32, st *kernels.Row)
 // the ir.RowPasses Program they run.
 type RowPasses struct {
 	RowMax, RowSum, SoftmaxSum, ExpSum, SoftmaxOut, LogSoftmaxOut RowPass
-	GradDot                                               RowPass2
-	GradSum                                               RowPass
-	SoftmaxGradOut, LogSoftmaxGradOut                     RowPass2
+	GradDot                                                       RowPass2
+	GradSum                                                       RowPass
+	SoftmaxGradOut, LogSoftmaxGradOut                             RowPass2
 }
 
 // GoRowPasses are the pure-Go passes.
@@ -232,10 +232,10 @@ var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
 // passes p, after the public function's checks: RowMax, its lanes
 // combined into M (the maximum, +0 for a zero); rows whose M is infinite
 // (a +Inf entry, or none but -Inf and NaN) and rows with a NaN entry are
-// settled here without more passes; else the sum (SoftmaxSum for Softmax,
-// ExpSum for the others, RowSum for LogSumExp where M + log(sum) may
-// cancel), its lanes combined in a fixed tree, then C and the output pass
-// (LogSumExp: M + log(sum)).
+// settled here without more passes; else the sum (SoftmaxSum; RowSum for
+// LogSumExp where M + log(sum) may cancel; again by ExpSum where a log
+// near 0 needs it: plainLog), its lanes combined in a fixed tree, then C
+// and the output pass (LogSumExp: M + log(sum)).
 func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 	check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
 	rows(k, dst, x, nil, cols, p)
@@ -287,16 +287,12 @@ func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 		// LogSumExp's m + log(sum) may cancel where m < 0 and -m is at
 		// most 1.5*log(sum) <= 1.5*ln2*bits.Len(cols) < 1.04*bits.Len(cols):
 		// those rows take the sum to RowSum's precision, its log and the
-		// sum with m in float-float. Elsewhere |m + log(sum)| >= log(sum)/2,
-		// and ExpSum's relative precision suffices.
+		// sum with m in float-float. Elsewhere |m + log(sum)| >= log(sum)/2.
 		accurate := k == RowLogSumExp && m < 0 && float64(m) > -1.04*float64(bits.Len(uint(cols)))
-		switch {
-		case accurate:
+		if accurate {
 			p.RowSum(nil, row, st)
-		case k == RowSoftmax || k == RowLogSumExpGrad:
+		} else {
 			p.SoftmaxSum(nil, row, st)
-		default:
-			p.ExpSum(nil, row, st)
 		}
 		s, c := combineSum(st)
 		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
@@ -322,11 +318,11 @@ func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 			st.C = g / (s + c)
 			p.SoftmaxOut(out, row, st)
 		case RowLogSoftmax:
-			st.C = logSum(s, c)
+			st.C = plainLog(s, c, 0, cols, row, st, p)
 			p.LogSoftmaxOut(out, row, st)
 		case RowLogSumExp:
 			if !accurate {
-				dst[r] = float32(float64(m) + logSum(s, c))
+				dst[r] = float32(float64(m) + plainLog(s, c, m, cols, row, st, p))
 				continue
 			}
 			lh, ll := logSumFF(s, c)
@@ -407,6 +403,23 @@ func logSum(s, c float64) float64 {
 		p = math.FMA(p, u2, kernels.RowLogC[j])
 	}
 	return math.FMA(float64(k), kernels.Ln2D, float64(float64(2*u)*math.FMA(p, u2, 1)))
+}
+
+// plainLog returns log(s + c), SoftmaxSum's sum of the row of cols
+// elements, where that, added to m (0: LogSoftmax's output at the row's
+// maximum), keeps 2^-28 of its relative precision: the sum's rounding
+// errors reach ceil(cols/16)*2^-53 of it. Elsewhere (a sum near 1: every
+// entry but the maximum far below it) it takes the sum again by ExpSum,
+// compensated, whose relative error 2^-28.3 of sum - 1 is its log's.
+func plainLog(s, c float64, m float32, cols int, row []float32, st *kernels.Row, p RowPasses) float64 {
+	l := logSum(s, c)
+	if math.Abs(float64(m)+l) >= float64((cols+15)/16)*0x1p-25 {
+		return l
+	}
+	p.ExpSum(nil, row, st)
+	s, c = combineSum(st)
+	st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
+	return logSum(s, c)
 }
 
 // logSumFF returns log(s + c) as logSum does, as the float-float hi + lo
