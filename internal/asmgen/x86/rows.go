@@ -54,6 +54,7 @@ func generateRow(s *isa, p *ir.Program) error {
 	}
 	Load(Param("x").Len(), count)
 	Load(Param("st"), statePtr)
+	loadConstBase()
 	replay(l.prologue)
 	accs := l.accMem()
 	for _, m := range accs {
