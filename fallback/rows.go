@@ -284,11 +284,10 @@ func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 			continue
 		}
 		st.M = m
-		// LogSumExp's m + log(sum) may cancel where m < 0 and -m is at
-		// most 1.5*log(sum) <= 1.5*ln2*bits.Len(cols) < 1.04*bits.Len(cols):
-		// those rows take the sum to RowSum's precision, its log and the
-		// sum with m in float-float. Elsewhere |m + log(sum)| >= log(sum)/2.
-		accurate := k == RowLogSumExp && m < 0 && float64(m) > -1.04*float64(bits.Len(uint(cols)))
+		// LogSumExp's m + log(sum) may cancel (kernels.RowCancel): those
+		// rows take the sum to RowSum's precision, its log and the sum
+		// with m in float-float. Elsewhere |m + log(sum)| >= log(sum)/2.
+		accurate := k == RowLogSumExp && m < 0 && float64(m) > -kernels.RowCancel*float64(bits.Len(uint(cols)))
 		if accurate {
 			p.RowSum(nil, row, st)
 		} else {
@@ -326,8 +325,8 @@ func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 				continue
 			}
 			lh, ll := logSumFF(s, c)
-			h, e := twoSum(float64(m), lh)
-			dst[r] = float32(h + (e + ll))
+			h, e := kernels.AddComp(float64(m), ll, lh) // m + lh, its error added to ll
+			dst[r] = float32(h + e)
 		}
 	}
 }
@@ -391,29 +390,41 @@ func combineSum(st *kernels.Row) (s, c float64) {
 // from its series in u = g/(2+g) (kernels.RowLogC), so that a sum near
 // 1 keeps its relative precision.
 func logSum(s, c float64) float64 {
-	f, k := math.Frexp(s)
-	if f < math.Sqrt2/2 {
-		f, k = 2*f, k-1
-	}
+	f, k := logSplit(s)
 	g := (f - 1) + math.Ldexp(c, -k)
 	u := g / (2 + g)
 	u2 := float64(u * u)
+	return math.FMA(float64(k), kernels.Ln2D, float64(float64(2*u)*math.FMA(atanhSeries(u2), u2, 1)))
+}
+
+// logSplit returns f and k with s = 2^k * f, f in [sqrt(1/2), sqrt(2)).
+func logSplit(s float64) (f float64, k int) {
+	f, k = math.Frexp(s)
+	if f < math.Sqrt2/2 {
+		f, k = 2*f, k-1
+	}
+	return f, k
+}
+
+// atanhSeries returns RowLogC[0] + u2*(RowLogC[1] + ...) by Horner's rule:
+// log1p(g) = 2u*(1 + u2*atanhSeries(u2)), u = g/(2+g), u2 = u*u.
+func atanhSeries(u2 float64) float64 {
 	p := kernels.RowLogC[len(kernels.RowLogC)-1]
 	for j := len(kernels.RowLogC) - 2; j >= 0; j-- {
 		p = math.FMA(p, u2, kernels.RowLogC[j])
 	}
-	return math.FMA(float64(k), kernels.Ln2D, float64(float64(2*u)*math.FMA(p, u2, 1)))
+	return p
 }
 
 // plainLog returns log(s + c), SoftmaxSum's sum of the row of cols
 // elements, where that, added to m (0: LogSoftmax's output at the row's
-// maximum), keeps 2^-28 of its relative precision: the sum's rounding
-// errors reach ceil(cols/16)*2^-53 of it. Elsewhere (a sum near 1: every
-// entry but the maximum far below it) it takes the sum again by ExpSum,
-// compensated, whose relative error 2^-28.3 of sum - 1 is its log's.
+// maximum), keeps 2^-28 of its relative precision (kernels.RowPlainLog).
+// Elsewhere (a sum near 1: every entry but the maximum far below it) it
+// takes the sum again by ExpSum, compensated, whose relative error
+// 2^-28.3 of sum - 1 is its log's.
 func plainLog(s, c float64, m float32, cols int, row []float32, st *kernels.Row, p RowPasses) float64 {
 	l := logSum(s, c)
-	if math.Abs(float64(m)+l) >= float64((cols+15)/16)*0x1p-25 {
+	if math.Abs(float64(m)+l) >= float64((cols+15)/16)*kernels.RowPlainLog {
 		return l
 	}
 	p.ExpSum(nil, row, st)
@@ -427,34 +438,20 @@ func plainLog(s, c float64, m float32, cols int, row []float32, st *kernels.Row,
 // Ln2D and Ln2LoD, u = g/(2+g) and the leading 2u in float-float, the
 // series' tail in float64.
 func logSumFF(s, c float64) (hi, lo float64) {
-	f, k := math.Frexp(s)
-	if f < math.Sqrt2/2 {
-		f, k = 2*f, k-1
-	}
-	gh, gl := twoSum(f-1, math.Ldexp(c, -k))
+	f, k := logSplit(s)
+	gh, gl := kernels.AddComp(f-1, 0, math.Ldexp(c, -k))
 	dh := 2 + gh
 	dl := ((2 - dh) + gh) + gl
 	uh := gh / dh
 	ul := (math.FMA(-uh, dh, gh) + math.FMA(-uh, dl, gl)) / dh
 	u2 := float64(uh * uh)
-	p := kernels.RowLogC[len(kernels.RowLogC)-1]
-	for j := len(kernels.RowLogC) - 2; j >= 0; j-- {
-		p = math.FMA(p, u2, kernels.RowLogC[j])
-	}
-	tail := float64(float64(float64(2*uh)*u2) * p) // 2u^3*(1/3 + u^2/5 + ...)
+	tail := float64(float64(float64(2*uh)*u2) * atanhSeries(u2)) // 2u^3*(1/3 + u^2/5 + ...)
 	kf := float64(k)
 	kh := float64(kf * kernels.Ln2D)
 	kl := math.FMA(kf, kernels.Ln2D, -kh)
-	hi, lo = twoSum(kh, 2*uh)
+	hi, lo = kernels.AddComp(kh, 0, 2*uh)
 	lo += ((kl + float64(kf*kernels.Ln2LoD)) + 2*ul) + tail
-	return twoSum(hi, lo)
-}
-
-// twoSum returns a + b rounded and its rounding error, exactly.
-func twoSum(a, b float64) (s, e float64) {
-	s = a + b
-	bb := s - a
-	return s, (a - (s - bb)) + (b - bb)
+	return kernels.AddComp(hi, 0, lo)
 }
 
 // infRow settles a row whose maximum m is infinite and returns

@@ -354,6 +354,18 @@ const (
 	RowDOff    = 336
 )
 
+// RowCancel and RowPlainLog decide, once per row, which sum LogSoftmax
+// and LogSumExp take (fallback.Rows). max + log(sum) may cancel where max
+// < 0 and -max <= 1.5*log(sum) <= 1.5*ln2*bits.Len(cols) <
+// RowCancel*bits.Len(cols): LogSumExp takes RowSum there. Elsewhere the
+// plain sum's rounding errors, below ceil(cols/16)*2^-53 of it, leave its
+// log (plus max) 2^-28 of relative precision wherever that is at least
+// ceil(cols/16)*RowPlainLog; below, the sum is taken again compensated.
+const (
+	RowCancel   = 1.04
+	RowPlainLog = 0x1p-25
+)
+
 // RowExpClamp bounds x - max below in the row kernels' exponentials: at
 // -709 (and up to -708.74) their 2^n is n = -1023, whose exponent bits
 // (ExpMagicD) are those of +0, so that the term is exactly 0, as it is for
