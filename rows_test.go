@@ -121,6 +121,26 @@ func rowInputs(style string, rows, cols int, r *rand.Rand) []float32 {
 	return x
 }
 
+// everyPathRows returns row kernel kind's output (out elements) on x with
+// the Go passes, after checking that every path's passes give the same
+// bits.
+func everyPathRows(t *testing.T, kind fallback.RowKind, x []float32, out, cols int, what string) []float32 {
+	t.Helper()
+	want := make([]float32, out)
+	fallback.Rows(kind, want, x, cols, fallback.GoRowPasses)
+	for _, l := range dispatch.Supported() {
+		got := make([]float32, out)
+		fallback.Rows(kind, got, x, cols, simdRows[l])
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s cols=%d on %v: output %d is %#08x, the Go passes give %#08x",
+					what, cols, l, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+			}
+		}
+	}
+	return want
+}
+
 // TestRows checks every row kernel on every path against the Go passes,
 // bit for bit, and the Go passes against the float64 reference: at most
 // 1 ULP per output, over rows of 1 to 1Mi elements (64Ki in -short) in six
@@ -138,18 +158,7 @@ func TestRows(t *testing.T) {
 				}
 				x := rowInputs(style, min(rows, 3), cols, r)
 				n := outLen(rk.kind, len(x), cols)
-				want := make([]float32, n)
-				fallback.Rows(rk.kind, want, x, cols, fallback.GoRowPasses)
-				for _, l := range dispatch.Supported() {
-					got := make([]float32, n)
-					fallback.Rows(rk.kind, got, x, cols, simdRows[l])
-					for i := range got {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("%s %s cols=%d on %v: output %d is %#08x, the Go passes give %#08x",
-								rk.name, style, cols, l, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
-						}
-					}
-				}
+				want := everyPathRows(t, rk.kind, x, n, cols, fmt.Sprintf("%s %s", rk.name, style))
 				got := make([]float32, n)
 				rk.f(got, x, cols)
 				if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -245,18 +254,7 @@ func TestLogSumExpCancel(t *testing.T) {
 				}
 			}
 		}
-		want := make([]float32, rows)
-		fallback.Rows(fallback.RowLogSumExp, want, x, n, fallback.GoRowPasses)
-		for _, l := range dispatch.Supported() {
-			got := make([]float32, rows)
-			fallback.Rows(fallback.RowLogSumExp, got, x, n, simdRows[l])
-			for i := range got {
-				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("LogSumExp cols=%d on %v: row %d is %#08x, the Go passes give %#08x",
-						n, l, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
-				}
-			}
-		}
+		want := everyPathRows(t, fallback.RowLogSumExp, x, rows, n, "LogSumExp")
 		for row := range rows {
 			ref := lseNearZero(x[row*n : (row+1)*n])
 			e := testutil.ULP(want[row], ref)
