@@ -40,6 +40,13 @@ type Program struct {
 	// elements of a main-loop iteration divide on every ISA, so that no
 	// vector straddles the wrap).
 	Repeat bool
+	// Fast, if set, is a shorter sequence for the inputs of magnitude at
+	// most FastBound (not NaN), where the clamps, scalings and NaN rules
+	// of Code change nothing: Fast's result has the same bits as Code's
+	// there (TestFast). The back ends run it on the main loop's groups of
+	// vectors whose every element is in that range, Code on the rest.
+	Fast      *Program
+	FastBound float32
 }
 
 // NoOut is the Out of a row pass that stores nothing.

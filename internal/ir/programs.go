@@ -198,6 +198,16 @@ func expProgram() *Program {
 	eh := b.expOnce(z, b.f(OpSelNeg, low, b.k(kernels.ExpMagic64), b.k(kernels.ExpMagicHalf)))
 	y := b.f(OpMul, eh, b.f(OpSelNeg, low, b.k(kernels.Unscale64), b.k(2)))
 	p.Out = b.op(OpQuiet, F32, x, y)
+	// |x| <= -ExpScaled: no clamp, no NaN, 2^(n-1) times 2 is 2^n.
+	p.Fast, p.FastBound = expFastProgram(), -kernels.ExpScaled
+	return p
+}
+
+// expFastProgram: Exp for |x| <= -kernels.ExpScaled, where its result is
+// fma(s, P, s) at s = 2^n, unscaled.
+func expFastProgram() *Program {
+	p, b := newProgram("ExpFast")
+	p.Out = b.expOnce(b.op(OpInput, F32), b.k(kernels.ExpMagic))
 	return p
 }
 

@@ -141,14 +141,15 @@ func allForms(regs []int) []a64.Inst {
 				out = append(out, a64.FCMLTZ(a, d, n), a64.CMLTZ(a, d, n))
 				for _, m := range regs {
 					out = append(out, a64.FADD(a, d, n, m), a64.FSUB(a, d, n, m), a64.FMUL(a, d, n, m),
-						a64.FDIV(a, d, n, m), a64.FMAX(a, d, n, m), a64.FMAXNM(a, d, n, m), a64.FMIN(a, d, n, m), a64.FCMEQ(a, d, n, m))
+						a64.FDIV(a, d, n, m), a64.FMAX(a, d, n, m), a64.FMAXNM(a, d, n, m), a64.FMIN(a, d, n, m), a64.FCMEQ(a, d, n, m), a64.FACGE(a, d, n, m))
 				}
 			}
 		}
 	}
 	for _, d := range regs {
 		for _, n := range regs {
-			out = append(out, a64.FCVTL(false, d, n), a64.FCVTL(true, d, n), a64.FCVTN(false, d, n), a64.FCVTN(true, d, n))
+			out = append(out, a64.FCVTL(false, d, n), a64.FCVTL(true, d, n), a64.FCVTN(false, d, n), a64.FCVTN(true, d, n),
+				a64.UMINV(d, n))
 		}
 	}
 	return out

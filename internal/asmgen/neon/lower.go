@@ -252,12 +252,20 @@ type kernel struct {
 }
 
 // prologue builds every loop-invariant value, highest registers first, and
-// the kernel's table of memory constants (in R4).
-func (g *kernel) prologue(table string) (out, data []string, err error) {
+// the kernel's table of memory constants (in R4), whose data (without its
+// GLOBL) it returns. With base, it prepares a fast sequence
+// (ir.Program.Fast) beside its kernel: a constant that base holds in a
+// register is read from there, the others go to registers base leaves
+// free (after its own prologue) and after base's in the one table.
+func (g *kernel) prologue(table string, base *kernel) (out, data []string, err error) {
 	defer catchLowering(&err)
 	a := g.a
 	for i := range g.free {
 		g.free[i] = true
+	}
+	memBase := 0
+	if base != nil {
+		g.free, memBase = base.free, 16*len(base.mem)
 	}
 	g.invReg = map[ir.Value]int{}
 	g.konst = map[uint32]int{}
@@ -267,7 +275,7 @@ func (g *kernel) prologue(table string) (out, data []string, err error) {
 	}
 	for i, in := range a.P.Code {
 		if a.inMem[i] {
-			off := 16 * len(g.mem)
+			off := memBase + 16*len(g.mem)
 			g.mem[ir.Value(i)] = off
 			// Two 64-bit words of one float64, or of two float32 lanes.
 			b, c := math.Float64bits(in.Const), any(in.Const)
@@ -278,8 +286,7 @@ func (g *kernel) prologue(table string) (out, data []string, err error) {
 				fmt.Sprintf("DATA %s+%d(SB)/8, $0x%016x", table, off+8, b))
 		}
 	}
-	if len(data) > 0 {
-		data = append(data, fmt.Sprintf("GLOBL %s(SB), RODATA|NOPTR, $%d", table, 16*len(g.mem)))
+	if len(data) > 0 && (base == nil || len(base.mem) == 0) {
 		out = append(out, fmt.Sprintf("MOVD $%s(SB), R4", table))
 	}
 	bits32 := func(d int, b uint32) {
@@ -307,6 +314,10 @@ func (g *kernel) prologue(table string) (out, data []string, err error) {
 	for i, in := range a.P.Code {
 		v := ir.Value(i)
 		if !a.Invariant[i] || a.Canon[i] != v || a.memOnly[i] {
+			continue
+		}
+		if r, ok := base.constReg(in); ok {
+			g.invReg[v] = r
 			continue
 		}
 		d := g.free.alloc(true)
@@ -349,6 +360,30 @@ func (g *kernel) prologue(table string) (out, data []string, err error) {
 }
 
 func (g *kernel) konstReg(b uint32) int { return g.konst[b] }
+
+// constReg returns the register in which kernel g (if not nil) holds the
+// constant that in defines.
+func (g *kernel) constReg(in ir.Instr) (int, bool) {
+	if g == nil || !isConst(in.Op) {
+		return 0, false
+	}
+	for v, r := range g.invReg {
+		c := g.a.P.Code[v]
+		if c.Op == in.Op && c.Imm == in.Imm && math.Float64bits(c.Const) == math.Float64bits(in.Const) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// globl ends the data of a table of n memory constants with its GLOBL,
+// if it has any.
+func globl(data []string, table string, n int) []string {
+	if n == 0 {
+		return data
+	}
+	return append(data, fmt.Sprintf("GLOBL %s(SB), RODATA|NOPTR, $%d", table, 16*n))
+}
 
 // argBytes is the size of a kernel's slice arguments, dst and the inputs:
 // the offset of alpha.
@@ -532,9 +567,18 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 		return "", err
 	}
 	g := &kernel{a: a}
-	pro, data, err := g.prologue(name + "k<>")
+	table := name + "k<>"
+	pro, data, err := g.prologue(table, nil)
 	if err != nil {
 		return "", fmt.Errorf("%s: loop invariants: %w", name, err)
+	}
+	// A fast sequence's registers are taken before the kernel's bodies
+	// are lowered, which leave them alone.
+	var fast *fastLoop
+	if p.Fast != nil {
+		if fast, err = g.prepareFast(p.Fast, p.FastBound, table); err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	var main body
 	u := 0
@@ -551,6 +595,19 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: one vector: %w", name, err)
 	}
+	nmem := len(g.mem)
+	if fast != nil {
+		if u == 1 {
+			fast = nil
+		} else if err := fast.lower(u); err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if fast != nil {
+		data = append(data, fast.data...)
+		nmem += len(fast.g.mem)
+	}
+	data = globl(data, table, nmem)
 	var w strings.Builder
 	ins := func(format string, args ...any) { fmt.Fprintf(&w, "\t"+format+"\n", args...) }
 	label := func(l string) { fmt.Fprintf(&w, "%s:\n", l) }
@@ -601,16 +658,57 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 		}
 	}
 	block(pro)
+	if fast != nil {
+		block(fast.pro)
+	}
 	store := func(bd body, n int) { block(bd.store(n)) }
 	if u > 1 {
 		ins("SUBS $%d, R2, R2", 4*u)
 		ins("BLT vector")
-		label("loop")
-		load(main, u)
-		block(main.lines)
-		store(main, u)
-		ins("SUBS $%d, R2, R2", 4*u)
-		ins("BGE loop")
+		if fast != nil {
+			uf := fast.u
+			fmt.Fprintf(&w, "// Where every element has magnitude at most %v, the fast sequence (ir.Program.Fast): %d vectors (%d elements) per iteration, %d instructions, %.2f per element.\n",
+				p.FastBound, uf, 4*uf, fast.insts, float64(fast.insts)/float64(4*uf))
+			if uf != u {
+				ins("SUBS $%d, R2, R2", 4*(uf-u))
+				ins("BLT fastend")
+			}
+			label("loop")
+			block(fast.lines)
+			store(fast.body, uf)
+			ins("SUBS $%d, R2, R2", 4*uf)
+			ins("BGE loop")
+			ins("B fastend")
+			label("full")
+			ins("SUB $%d, R1, R1", 16*uf) // the test's loads advanced it
+			for range uf / u {
+				load(main, u)
+				block(main.lines)
+				store(main, u)
+			}
+			ins("SUBS $%d, R2, R2", 4*uf)
+			ins("BGE loop")
+			label("fastend")
+			if uf != u {
+				// Back to R2 = elements left - 4u: one more iteration
+				// of the full sequence may follow.
+				ins("ADDS $%d, R2, R2", 4*(uf-u))
+				ins("BLT vector")
+				label("loopfull")
+				load(main, u)
+				block(main.lines)
+				store(main, u)
+				ins("SUBS $%d, R2, R2", 4*u)
+				ins("BGE loopfull")
+			}
+		} else {
+			label("loop")
+			load(main, u)
+			block(main.lines)
+			store(main, u)
+			ins("SUBS $%d, R2, R2", 4*u)
+			ins("BGE loop")
+		}
 		label("vector")
 		ins("ADD $%d, R2, R2", 4*u)
 	}
@@ -647,4 +745,83 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 	label("done")
 	ins("RET")
 	return w.String(), nil
+}
+
+// fastLoop is the main loop of a kernel's fast sequence (ir.Program.Fast):
+// its prologue, run after the kernel's, its memory constants' data, and
+// its iteration up to the stores: the loads, the test that branches to
+// the full sequence (label full) unless every element has magnitude at
+// most the bound, the body.
+type fastLoop struct {
+	g         *kernel
+	bound     int // the register holding the bound in every lane
+	u         int // vectors per iteration
+	body      body
+	pro, data []string
+	lines     []string
+	insts     int // instructions per iteration
+}
+
+// prepareFast runs fast sequence f's prologue, valid for magnitudes up to
+// bound, beside kernel g (see prologue) and takes its registers from g's
+// free ones.
+func (g *kernel) prepareFast(f *ir.Program, bound float32, table string) (*fastLoop, error) {
+	a, err := analyse(f)
+	if err != nil {
+		return nil, err
+	}
+	if len(a.Inputs) != 1 {
+		return nil, fmt.Errorf("fast sequence %s: %d inputs, want 1", f.Name, len(a.Inputs))
+	}
+	fg := &kernel{a: a}
+	pro, data, err := fg.prologue(table, g)
+	if err != nil {
+		return nil, fmt.Errorf("fast sequence: loop invariants: %w", err)
+	}
+	fl := &fastLoop{g: fg, pro: pro, data: data, bound: fg.free.alloc(true)}
+	fl.pro = append(fl.pro, fmt.Sprintf("MOVW $0x%08x, R3", math.Float32bits(bound)), fmt.Sprintf("VDUP R3, V%d.S4", fl.bound))
+	for i, f := range fg.free {
+		g.free[i] = g.free[i] && f
+	}
+	return fl, nil
+}
+
+// lower lowers the fast sequence's iteration for the most vectors of
+// unrolls that is a multiple of u, the kernel's (whose iteration the full
+// sequence repeats), and fits in the registers: the test
+// loads them (advancing R1; the full sequence steps back), compares each
+// element's magnitude with the bound's (FACGE: false for NaN), combines
+// the comparisons (VAND) and branches to full unless their smallest lane
+// (UMINV) is all ones.
+func (fl *fastLoop) lower(u int) (err error) {
+	var b body
+	for _, fl.u = range unrolls {
+		if fl.u%u != 0 {
+			continue
+		}
+		if b, err = fl.g.lowerBody(fl.u, 0); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("fast sequence: %d vectors: %w", u, err)
+	}
+	u = fl.u
+	free := fl.g.free
+	for _, r := range b.in[0] {
+		free[r] = false
+	}
+	acc, t := free.alloc(false), free.alloc(false)
+	lines := []string{fmt.Sprintf("VLD1.P %d(R1), %s", 16*u, regList(b.in[0]))}
+	for k, r := range b.in[0] {
+		if k == 0 {
+			lines = append(lines, a64.FACGE(a64.S4, acc, fl.bound, r).Asm())
+			continue
+		}
+		lines = append(lines, a64.FACGE(a64.S4, t, fl.bound, r).Asm(), fmt.Sprintf("VAND V%d.B16, V%d.B16, V%d.B16", t, acc, acc))
+	}
+	lines = append(lines, a64.UMINV(t, acc).Asm(), fmt.Sprintf("FMOVS F%d, R3", t), "CBZW R3, full")
+	fl.body, fl.lines = b, append(lines, b.lines...)
+	fl.insts = len(fl.lines) + len(b.store(u)) + 2 // SUBS, BGE
+	return nil
 }

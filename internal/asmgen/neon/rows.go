@@ -98,7 +98,8 @@ func lowerRow(p *ir.Program, name string) (string, error) {
 		return "", err
 	}
 	g := &kernel{a: a}
-	pro, data, err := g.prologue(name + "k<>")
+	pro, data, err := g.prologue(name+"k<>", nil)
+	data = globl(data, name+"k<>", len(g.mem))
 	if err != nil {
 		return "", fmt.Errorf("%s: loop invariants: %w", name, err)
 	}

@@ -1,6 +1,10 @@
 package main
 
-import "github.com/mmcloughlin/avo/reg"
+import (
+	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
 
 // isa describes one x86 vector instruction set to the lowering: the vector
 // width, the register file, how compares and selects are done, and what
@@ -70,3 +74,13 @@ var (
 	// isas lists the ISAs in the order their functions are emitted.
 	isas = []*isa{avx2, avx512}
 )
+
+// and emits the bitwise AND of m and r into d: VPANDD with opmasks
+// (EVEX, every register), else VPAND.
+func (s *isa) and(m, r, d operand.Op) {
+	if s.kmask {
+		VPANDD(m, r, d)
+		return
+	}
+	VPAND(m, r, d)
+}

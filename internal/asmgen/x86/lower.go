@@ -65,15 +65,22 @@ func generate(s *isa, p *ir.Program) error {
 		unroll = s.unrollF64
 	}
 	order := constOrder(a) // most read first
-	c, width, nconsts, err := widest(s, a, order, unroll)
+	c, width, nconsts, err := widest(s, a, order, unroll, nil)
 	if err != nil {
 		return fmt.Errorf("%s: %v", name, err)
 	}
 	// The constants of OpCanon, OpQuiet and the comparisons with zero too,
 	// where registers remain for them without fewer constants or a
 	// narrower interleaving: a memory operand costs a load per use.
-	if ci, err := lowerBodies(s, a, order[:nconsts], true, unroll, width); err == nil {
+	if ci, err := lowerBodies(s, a, order[:nconsts], true, unroll, width, nil); err == nil {
 		c = ci
+	}
+	var fast *code
+	reload := false // the fast sequence's prologue again after each full iteration
+	if p.Fast != nil {
+		if fast, reload, err = lowerFast(s, p.Fast, c, unroll, width); err != nil {
+			return fmt.Errorf("%s: %v", name, err)
+		}
 	}
 	l, main, single, last, tail := c.l, c.main, c.single, c.last, c.tail
 
@@ -112,6 +119,9 @@ func generate(s *isa, p *ir.Program) error {
 	}
 	LEAQ(Mem{Base: dstPtr, Index: count, Scale: 4, Disp: -vb}, lastDst)
 	replay(last)
+	if fast != nil {
+		replay(fast.l.prologue)
+	}
 	if unroll > 1 {
 		// The loop: its body, CMPQ, JB, an ADDQ per slice, SUBQ and JMP
 		// (and CMPQ, CMOVQEQ wrapping a repeated y).
@@ -119,16 +129,49 @@ func generate(s *isa, p *ir.Program) error {
 		if p.Repeat {
 			n += 2
 		}
-		Comment(fmt.Sprintf("Main loop: %d vectors (%d elements) per iteration, interleaved %d at a time, %d of %d loop constants in registers, %d implicit:",
-			unroll, unroll*w, width, nconsts, len(order), len(l.constRegs)-nconsts),
-			fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
-		Label("unrolled")
-		CMPQ(count, U32(unroll*w))
-		JB(LabelRef("single"))
-		replay(main)
-		advance(inputs, unroll*vb, p.Repeat)
-		SUBQ(U32(unroll*w), count)
-		JMP(LabelRef("unrolled"))
+		loop := fmt.Sprintf("Main loop: %d vectors (%d elements) per iteration, interleaved %d at a time, %d of %d loop constants in registers, %d implicit:",
+			unroll, unroll*w, width, nconsts, len(order), len(l.constRegs)-nconsts)
+		if fast == nil {
+			Comment(loop, fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
+		} else {
+			g := guard(s, fast.l, unroll, p.FastBound)
+			nf := len(fast.main) + len(g) + 5 + inputs
+			Comment(loop[:len(loop)-1]+".", fmt.Sprintf("Where every element has magnitude at most %v, the fast sequence (ir.Program.Fast):", p.FastBound),
+				fmt.Sprintf("%d instructions, %.2f per element.", nf, float64(nf)/float64(unroll*w)))
+			Label("unrolled")
+			CMPQ(count, U32(unroll*w))
+			JB(LabelRef("single"))
+			replay(g)
+			replay(fast.main)
+			advance(inputs, unroll*vb, p.Repeat)
+			SUBQ(U32(unroll*w), count)
+			JMP(LabelRef("unrolled"))
+			// The full iteration: the test above, then its body, ADDQs,
+			// SUBQ (the fast prologue) and JMP.
+			n += len(g)
+			if reload {
+				n += len(fast.l.prologue)
+			}
+			Comment("Elsewhere the full sequence, after the test above:",
+				fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
+			Label("full")
+			replay(main)
+			advance(inputs, unroll*vb, p.Repeat)
+			SUBQ(U32(unroll*w), count)
+			if reload {
+				replay(fast.l.prologue)
+			}
+			JMP(LabelRef("unrolled"))
+		}
+		if fast == nil {
+			Label("unrolled")
+			CMPQ(count, U32(unroll*w))
+			JB(LabelRef("single"))
+			replay(main)
+			advance(inputs, unroll*vb, p.Repeat)
+			SUBQ(U32(unroll*w), count)
+			JMP(LabelRef("unrolled"))
+		}
 	}
 	Comment("One vector per iteration.")
 	Label("single")
@@ -186,28 +229,52 @@ type code struct {
 // lowerBodies lowers every body of the analysed program a on ISA s, with
 // the constants consts (and, if implicit, those of implicitConsts) in
 // registers, unroll vectors per main-loop iteration interleaved width at
-// a time; or reports that the registers do not suffice.
-func lowerBodies(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unroll, width int) (*code, error) {
-	l, err := newLowering(s, a, consts, implicit)
+// a time; or reports that the registers do not suffice. With base (the
+// registers that the kernel's own lowering reserves) it lowers a fast
+// sequence's main loop only (lowerFast).
+func lowerBodies(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unroll, width int, base []bool) (*code, error) {
+	l, err := newLowering(s, a, consts, implicit, base)
 	if err != nil {
 		return nil, err
 	}
 	c := &code{l: l}
-	if c.main, err = l.body(unroll, width, modeMain); err != nil {
-		return nil, fmt.Errorf("%d vectors per iteration: %v", unroll, err)
-	}
-	if c.single, err = l.body(1, 1, modeMain); err != nil {
-		return nil, fmt.Errorf("one vector: %v", err)
-	}
-	if c.last, err = l.body(1, 1, modeLast); err != nil {
-		return nil, fmt.Errorf("last vector: %v", err)
-	}
-	if s.short == nil {
-		if c.tail, err = l.body(1, 1, modeShort); err != nil {
-			return nil, fmt.Errorf("short slice: %v", err)
+	if base != nil {
+		if c.main, err = l.body(unroll, width, modeMain); err != nil {
+			return nil, fmt.Errorf("%d vectors per iteration: %v", unroll, err)
 		}
+		return c, nil
+	}
+	if err := c.bodies(s, unroll, width); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// bodies lowers, in the registers that c's lowering does not reserve, the
+// body of the main loop, of the one-vector loop, of the last vector and,
+// without a short kernel, of a short slice; it changes c only if all fit.
+func (c *code) bodies(s *isa, unroll, width int) error {
+	l := c.l
+	main, err := l.body(unroll, width, modeMain)
+	if err != nil {
+		return fmt.Errorf("%d vectors per iteration: %v", unroll, err)
+	}
+	single, err := l.body(1, 1, modeMain)
+	if err != nil {
+		return fmt.Errorf("one vector: %v", err)
+	}
+	last, err := l.body(1, 1, modeLast)
+	if err != nil {
+		return fmt.Errorf("last vector: %v", err)
+	}
+	var tail []func()
+	if s.short == nil {
+		if tail, err = l.body(1, 1, modeShort); err != nil {
+			return fmt.Errorf("short slice: %v", err)
+		}
+	}
+	c.main, c.single, c.last, c.tail = main, single, last, tail
+	return nil
 }
 
 // widest lowers the bodies with the widest interleaving of the unroll
@@ -215,9 +282,9 @@ func lowerBodies(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unrol
 // registers (or all of them, if fewer), else one vector after another,
 // each with as many constants in registers as fit; it returns the
 // interleaving and how many constants it holds.
-func widest(s *isa, a *ir.Analysis, order []ir.Value, unroll int) (c *code, width, nconsts int, err error) {
+func widest(s *isa, a *ir.Analysis, order []ir.Value, unroll int, base []bool) (c *code, width, nconsts int, err error) {
 	for width = unroll; width >= 1; width /= 2 {
-		c, nconsts, err = mostConsts(s, a, order, unroll, width)
+		c, nconsts, err = mostConsts(s, a, order, unroll, width, base)
 		if c != nil && (width == 1 || nconsts >= min(minConsts, len(order))) {
 			return c, width, nconsts, nil
 		}
@@ -227,13 +294,71 @@ func widest(s *isa, a *ir.Analysis, order []ir.Value, unroll int) (c *code, widt
 
 // mostConsts lowers the bodies with the most constants of order in
 // registers that fit (see lowerBodies), and returns how many.
-func mostConsts(s *isa, a *ir.Analysis, order []ir.Value, unroll, width int) (c *code, n int, err error) {
+func mostConsts(s *isa, a *ir.Analysis, order []ir.Value, unroll, width int, base []bool) (c *code, n int, err error) {
 	for n = len(order); n >= 0; n-- {
-		if c, err = lowerBodies(s, a, order[:n], false, unroll, width); err == nil {
+		if c, err = lowerBodies(s, a, order[:n], false, unroll, width, base); err == nil {
 			return c, n, nil
 		}
 	}
 	return nil, 0, err
+}
+
+// lowerFast lowers the main loop of a kernel's fast sequence f
+// (ir.Program.Fast) on ISA s, unroll vectors per iteration, beside the
+// kernel's code c, whose main loop interleaves width vectors: in the
+// registers that c's lowering does not reserve, with the widest
+// interleaving and the most constants in registers as widest chooses
+// them. Then it lowers c's bodies again without the registers the fast
+// sequence holds across iterations; where they no longer fit, it leaves
+// them as they were and reports reload: the fast sequence's prologue must
+// run again after each iteration of the full one.
+func lowerFast(s *isa, f *ir.Program, c *code, unroll, width int) (fc *code, reload bool, err error) {
+	a, err := ir.Analyze(f)
+	if err != nil {
+		return nil, false, err
+	}
+	order := constOrder(a)
+	base := c.l.reserved
+	fc, _, _, err = widest(s, a, order, unroll, base)
+	if err != nil {
+		return nil, false, fmt.Errorf("fast sequence: %v", err)
+	}
+	c.l.reserved = fc.l.reserved
+	if c.bodies(s, unroll, width) == nil {
+		return fc, false, nil
+	}
+	c.l.reserved = base
+	return fc, true, nil
+}
+
+// guard returns the code that jumps to label full unless every element
+// of the unroll vectors of x at the input pointer has magnitude at most
+// bound (a NaN has not): their bits less the sign, combined by a signed
+// maximum (a NaN's bits are above every number's), compared with bound's.
+// It uses registers that l, the fast sequence's lowering, leaves free.
+func guard(s *isa, l *lowering, unroll int, bound float32) []func() {
+	l.start(modeMain)
+	abs, acc, t := l.alloc(), l.alloc(), l.alloc()
+	absMask, limit := constU32(kernels.AbsMask), constU32(math.Float32bits(bound))
+	l.emit(func() { VMOVUPS(absMask, abs) })
+	for g := range unroll {
+		m := Mem{Base: srcPtrs[0], Disp: g * s.vecBytes()}
+		if g == 0 {
+			l.emit(func() { s.and(m, abs, acc) })
+			continue
+		}
+		l.emit(func() { s.and(m, abs, t) })
+		l.emit(func() { VPMAXSD(t, acc, acc) })
+	}
+	if s.kmask {
+		l.emit(func() { VPCMPGTD(limit, acc, tempKs[0]) })
+		l.emit(func() { KORTESTW(tempKs[0], tempKs[0]) })
+	} else {
+		l.emit(func() { VPCMPGTD(limit, acc, acc) })
+		l.emit(func() { VPTEST(acc, acc) })
+	}
+	l.emit(func() { JNE(LabelRef("full")) })
+	return l.code
 }
 
 // tailCall jumps to the assembly function fn, which returns to this
@@ -318,12 +443,14 @@ func constOrder(a *ir.Analysis) []ir.Value {
 // newLowering prepares the analysed program a for ISA s, with the loop
 // invariants and the constants consts (and, if implicit, those of
 // implicitConsts) in registers, or reports that they do not fit.
-func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool) (*lowering, error) {
+func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, base []bool) (*lowering, error) {
 	l := &lowering{s: s, a: a, p: a.P, inv: map[ir.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs)),
 		constRegs: map[int]reg.VecPhysical{}}
-	if a.P.Row {
+	copy(l.reserved, base)
+	switch {
+	case a.P.Row:
 		l.reserveAccs()
-	} else {
+	case base == nil:
 		l.lastReg = l.reserve()
 	}
 	l.lastSelNeg = make([]int, len(a.P.Code))

@@ -498,11 +498,26 @@ func TestLoopComments(t *testing.T) {
 			continue
 		}
 		loops++
-		if i+1 >= len(lines) || lines[i+1] != "unrolled:" {
+		if i+1 >= len(lines) || lines[i+1] != "unrolled:" && lines[i+1] != "full:" {
 			t.Errorf("%s:%d: no loop label after the comment", asmFile, i+1)
 			continue
 		}
+		// The full sequence's iteration (full:) starts with the fast
+		// one's test, from the loop's label to its JNE full.
 		n := 0
+		if lines[i+1] == "full:" {
+			j := i
+			for j > 0 && lines[j] != "unrolled:" {
+				j--
+			}
+			for _, l := range lines[j+1 : i] {
+				if f := strings.Fields(l); len(f) > 0 && !strings.HasPrefix(f[0], "//") {
+					if n++; f[0] == "JNE" {
+						break
+					}
+				}
+			}
+		}
 		for _, l := range lines[i+2:] {
 			f := strings.Fields(l)
 			if len(f) == 0 || strings.HasPrefix(f[0], "//") {

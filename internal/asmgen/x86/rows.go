@@ -38,7 +38,7 @@ func generateRow(s *isa, p *ir.Program) error {
 	}
 	unroll = max(unroll, group)
 	order := constOrder(a)
-	c, width, nconsts, err := widest(s, a, order, unroll)
+	c, width, nconsts, err := widest(s, a, order, unroll, nil)
 	if err != nil {
 		return fmt.Errorf("%s: %v", name, err)
 	}

@@ -64,6 +64,7 @@ const (
 	baseFMIN   = 0x4ea0f400
 	baseFMAXNM = 0x4e20c400
 	baseFCMEQ  = 0x4e20e400
+	baseFACGE  = 0x6e20ec00
 )
 
 // Two-register encodings: base | n<<5 | d.
@@ -72,6 +73,7 @@ const (
 	baseCMLTZ  = 0x4ea0a800 // cmlt #0, Q=1, 32-bit lanes
 	baseFCVTL  = 0x0e617800 // fcvtl .2d, .2s (fcvtl2: | 1<<30)
 	baseFCVTN  = 0x0e616800 // fcvtn .2s, .2d (fcvtn2: | 1<<30)
+	baseUMINV  = 0x6eb1a800 // uminv s, .4s
 )
 
 const q = 1 << 30
@@ -110,6 +112,9 @@ func FMIN(a Arrangement, d, n, m int) Inst { return three("fmin", baseFMIN, a, d
 // FCMEQ is fcmeq vd, vn, vm: all ones where vn == vm (false for NaN).
 func FCMEQ(a Arrangement, d, n, m int) Inst { return three("fcmeq", baseFCMEQ, a, d, n, m) }
 
+// FACGE is facge vd, vn, vm: all ones where |vn| >= |vm| (false for NaN).
+func FACGE(a Arrangement, d, n, m int) Inst { return three("facge", baseFACGE, a, d, n, m) }
+
 // FCMLTZ is fcmlt vd, vn, #0.0: all ones where vn < 0 (ordered: false for
 // -0 and NaN).
 func FCMLTZ(a Arrangement, d, n int) Inst {
@@ -147,4 +152,11 @@ func FCVTN(upper bool, d, n int) Inst {
 		return Inst{baseFCVTN | q | uint32(n)<<5 | uint32(d), fmt.Sprintf("fcvtn2 %s, %s", vreg(d, "4s"), vreg(n, "2d"))}
 	}
 	return Inst{baseFCVTN | uint32(n)<<5 | uint32(d), fmt.Sprintf("fcvtn %s, %s", vreg(d, "2s"), vreg(n, "2d"))}
+}
+
+// UMINV is uminv sd, vn.4s: the smallest of vn's four 32-bit lanes as
+// unsigned integers, in lane 0 of vd (the rest of vd zeroed).
+func UMINV(d, n int) Inst {
+	check(d, n)
+	return Inst{baseUMINV | uint32(n)<<5 | uint32(d), fmt.Sprintf("uminv s%d, %s", d, vreg(n, "4s"))}
 }

@@ -1,0 +1,59 @@
+package rectify_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestFastSequences checks, for every kernel with a fast sequence
+// (ir.Program.Fast), every path against the fallback on inputs where the
+// main loops take it: values of magnitude up to FastBound (the bound
+// itself, zeros, subnormals), with values just outside the range, NaNs
+// and infinities in a few places, so that the loops switch between the
+// fast and the full sequence, at several lengths and offsets and in place.
+func TestFastSequences(t *testing.T) {
+	const n = 4096
+	r := rand.New(rand.NewPCG(3, 4))
+	forEachLevel(t, func(t *testing.T) {
+		for _, k := range kernels {
+			if k.Fast == nil {
+				continue
+			}
+			b := k.FastBound
+			x := make([]float32, n)
+			for i := range x {
+				switch i % 7 {
+				case 0:
+					x[i] = math.Float32frombits(r.Uint32N(1 << 23)) // subnormal
+				case 1:
+					x[i] = b
+				default:
+					x[i] = b * float32(r.Float64())
+				}
+				if r.IntN(2) == 0 {
+					x[i] = -x[i]
+				}
+			}
+			outside := []float32{math.Nextafter32(b, 2*b), -math.Nextafter32(b, 2*b), 2 * b, float32(math.NaN()),
+				float32(math.Inf(1)), float32(math.Inf(-1)), math.Float32frombits(0xffa01234)}
+			for j, v := range outside {
+				x[100*j+j*j] = v // in few of the loops' groups
+			}
+			got, want := make([]float32, n), make([]float32, n)
+			for _, a := range k.alphas() {
+				for _, span := range [][2]int{{0, n}, {1, n}, {3, 1000}, {64, 131}, {17, 17}} {
+					lo, hi := span[0], span[1]
+					what := fmt.Sprintf("%s(alpha=%g) on x[%d:%d]", k.Name, a, lo, hi)
+					k.public(got[lo:hi], x[lo:hi], nil, a)
+					k.fallback(want[lo:hi], x[lo:hi], nil, a)
+					sameBits(t, what, x[lo:hi], got[lo:hi], want[lo:hi])
+					copy(got, x)
+					k.public(got[lo:hi], got[lo:hi], nil, a)
+					sameBits(t, what+" in place", x[lo:hi], got[lo:hi], want[lo:hi])
+				}
+			}
+		}
+	})
+}
