@@ -472,10 +472,26 @@ DATA softplusNEONk<>+80(SB)/8, $0x3ecce8e53ecce8e5 // 0.40021434
 DATA softplusNEONk<>+88(SB)/8, $0x3ecce8e53ecce8e5
 DATA softplusNEONk<>+96(SB)/8, $0x3f2aaa813f2aaa81 // 0.6666642
 DATA softplusNEONk<>+104(SB)/8, $0x3f2aaa813f2aaa81
-GLOBL softplusNEONk<>(SB), RODATA|NOPTR, $112
+DATA softplusNEONk<>+112(SB)/8, $0x4b40007f4b40007f // 1.2583039e+07
+DATA softplusNEONk<>+120(SB)/8, $0x4b40007f4b40007f
+DATA softplusNEONk<>+128(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
+DATA softplusNEONk<>+136(SB)/8, $0x3c091cbe3c091cbe
+DATA softplusNEONk<>+144(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
+DATA softplusNEONk<>+152(SB)/8, $0x3d2aad133d2aad13
+DATA softplusNEONk<>+160(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
+DATA softplusNEONk<>+168(SB)/8, $0x3e2aaa493e2aaa49
+DATA softplusNEONk<>+176(SB)/8, $0x3efffffd3efffffd // 0.4999999
+DATA softplusNEONk<>+184(SB)/8, $0x3efffffd3efffffd
+DATA softplusNEONk<>+192(SB)/8, $0x3e8f60383e8f6038 // 0.28003097
+DATA softplusNEONk<>+200(SB)/8, $0x3e8f60383e8f6038
+DATA softplusNEONk<>+208(SB)/8, $0x3ecce8e53ecce8e5 // 0.40021434
+DATA softplusNEONk<>+216(SB)/8, $0x3ecce8e53ecce8e5
+DATA softplusNEONk<>+224(SB)/8, $0x3f2aaa813f2aaa81 // 0.6666642
+DATA softplusNEONk<>+232(SB)/8, $0x3f2aaa813f2aaa81
+GLOBL softplusNEONk<>(SB), RODATA|NOPTR, $240
 
 // func softplusNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 144 instructions, 18.00 per element; 30 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 144 instructions, 18.00 per element; 31 vector registers.
 TEXT ·softplusNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -485,11 +501,11 @@ TEXT ·softplusNEON(SB), NOSPLIT, $0-52
 	VDUP R3, V31.S4
 	MOVW $0x80000000, R3
 	VDUP R3, V30.S4
-	MOVW $0xc2d00000, R3
-	VDUP R3, V29.S4
-	MOVW $0x4b4000bf, R3
-	VDUP R3, V28.S4
 	MOVW $0x4b40007f, R3
+	VDUP R3, V29.S4
+	MOVW $0xc2d00000, R3
+	VDUP R3, V28.S4
+	MOVW $0x4b4000bf, R3
 	VDUP R3, V27.S4
 	MOVW $0xc28c0000, R3
 	VDUP R3, V26.S4
@@ -512,20 +528,148 @@ TEXT ·softplusNEON(SB), NOSPLIT, $0-52
 	VDUP R3, V17.S4
 	MOVW $0x41800000, R3
 	VDUP R3, V16.S4
+	MOVW $0x41800000, R3
+	VDUP R3, V15.S4
 	SUBS $8, R2, R2
 	BLT vector
+// Where every element has magnitude at most 16, the fast sequence (ir.Program.Fast): 2 vectors (8 elements) per iteration, 122 instructions, 15.25 per element.
 loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD $0x6e20ede2 // facge v2.4s, v15.4s, v0.4s
+	WORD $0x6e21ede3 // facge v3.4s, v15.4s, v1.4s
+	VAND V3.B16, V2.B16, V2.B16
+	WORD $0x6eb1a843 // uminv s3, v2.4s
+	FMOVS F3, R3
+	CBZW R3, full
+	VORR V30.B16, V0.B16, V2.B16
+	VORR V30.B16, V1.B16, V3.B16
+	FMOVQ 112(R4), F4
+	FMOVQ 112(R4), F5
+	VFMLA V25.S4, V2.S4, V4.S4
+	VFMLA V25.S4, V3.S4, V5.S4
+	WORD $0x4ebdd486 // fsub v6.4s, v4.4s, v29.4s
+	WORD $0x4ebdd4a7 // fsub v7.4s, v5.4s, v29.4s
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V5.S4, V5.S4
+	VFMLA V24.S4, V6.S4, V2.S4
+	VFMLA V24.S4, V7.S4, V3.S4
+	WORD $0x6e37dcc6 // fmul v6.4s, v6.4s, v23.4s
+	WORD $0x6e37dce7 // fmul v7.4s, v7.4s, v23.4s
+	WORD $0x4e26d448 // fadd v8.4s, v2.4s, v6.4s
+	WORD $0x4e27d469 // fadd v9.4s, v3.4s, v7.4s
+	FMOVQ 128(R4), F10
+	FMOVQ 128(R4), F11
+	VFMLA V8.S4, V22.S4, V10.S4
+	VFMLA V9.S4, V22.S4, V11.S4
+	FMOVQ 144(R4), F12
+	FMOVQ 144(R4), F13
+	VFMLA V8.S4, V10.S4, V12.S4
+	VFMLA V9.S4, V11.S4, V13.S4
+	FMOVQ 160(R4), F10
+	FMOVQ 160(R4), F11
+	VFMLA V8.S4, V12.S4, V10.S4
+	VFMLA V9.S4, V13.S4, V11.S4
+	FMOVQ 176(R4), F12
+	FMOVQ 176(R4), F13
+	VFMLA V8.S4, V10.S4, V12.S4
+	VFMLA V9.S4, V11.S4, V13.S4
+	WORD $0x6e28dd08 // fmul v8.4s, v8.4s, v8.4s
+	WORD $0x6e29dd29 // fmul v9.4s, v9.4s, v9.4s
+	VFMLA V12.S4, V8.S4, V6.S4
+	VFMLA V13.S4, V9.S4, V7.S4
+	WORD $0x6e22dc82 // fmul v2.4s, v4.4s, v2.4s
+	WORD $0x6e23dca3 // fmul v3.4s, v5.4s, v3.4s
+	WORD $0x4e22d488 // fadd v8.4s, v4.4s, v2.4s
+	WORD $0x4e23d4a9 // fadd v9.4s, v5.4s, v3.4s
+	WORD $0x4ea4d50a // fsub v10.4s, v8.4s, v4.4s
+	WORD $0x4ea5d52b // fsub v11.4s, v9.4s, v5.4s
+	WORD $0x4eaad442 // fsub v2.4s, v2.4s, v10.4s
+	WORD $0x4eabd463 // fsub v3.4s, v3.4s, v11.4s
+	VFMLA V6.S4, V4.S4, V2.S4
+	VFMLA V7.S4, V5.S4, V3.S4
+	WORD $0x4e22d504 // fadd v4.4s, v8.4s, v2.4s
+	WORD $0x4e23d525 // fadd v5.4s, v9.4s, v3.4s
+	WORD $0x4ea8d488 // fsub v8.4s, v4.4s, v8.4s
+	WORD $0x4ea9d4a9 // fsub v9.4s, v5.4s, v9.4s
+	WORD $0x4ea8d442 // fsub v2.4s, v2.4s, v8.4s
+	WORD $0x4ea9d463 // fsub v3.4s, v3.4s, v9.4s
+	WORD $0x4e24d6a6 // fadd v6.4s, v21.4s, v4.4s
+	WORD $0x4e25d6a7 // fadd v7.4s, v21.4s, v5.4s
+	WORD $0x4ea6d6a8 // fsub v8.4s, v21.4s, v6.4s
+	WORD $0x4ea7d6a9 // fsub v9.4s, v21.4s, v7.4s
+	WORD $0x4e24d508 // fadd v8.4s, v8.4s, v4.4s
+	WORD $0x4e25d529 // fadd v9.4s, v9.4s, v5.4s
+	WORD $0x6e26fc8a // fdiv v10.4s, v4.4s, v6.4s
+	WORD $0x6e27fcab // fdiv v11.4s, v5.4s, v7.4s
+	VFMLS V6.S4, V10.S4, V4.S4
+	VFMLS V7.S4, V11.S4, V5.S4
+	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
+	WORD $0x4e23d4a5 // fadd v5.4s, v5.4s, v3.4s
+	VFMLS V8.S4, V10.S4, V4.S4
+	VFMLS V9.S4, V11.S4, V5.S4
+	VMOV V20.B16, V2.B16
+	VMOV V20.B16, V3.B16
+	VFMLS V20.S4, V10.S4, V2.S4
+	VFMLS V20.S4, V11.S4, V3.S4
+	WORD $0x6e22dc84 // fmul v4.4s, v4.4s, v2.4s
+	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
+	WORD $0x6e2add42 // fmul v2.4s, v10.4s, v10.4s
+	WORD $0x6e2bdd63 // fmul v3.4s, v11.4s, v11.4s
+	FMOVQ 192(R4), F6
+	FMOVQ 192(R4), F7
+	VFMLA V2.S4, V19.S4, V6.S4
+	VFMLA V3.S4, V19.S4, V7.S4
+	FMOVQ 208(R4), F8
+	FMOVQ 208(R4), F9
+	VFMLA V2.S4, V6.S4, V8.S4
+	VFMLA V3.S4, V7.S4, V9.S4
+	FMOVQ 224(R4), F6
+	FMOVQ 224(R4), F7
+	VFMLA V2.S4, V8.S4, V6.S4
+	VFMLA V3.S4, V9.S4, V7.S4
+	WORD $0x6e22dd42 // fmul v2.4s, v10.4s, v2.4s
+	WORD $0x6e23dd63 // fmul v3.4s, v11.4s, v3.4s
+	WORD $0x4e24d484 // fadd v4.4s, v4.4s, v4.4s
+	WORD $0x4e25d4a5 // fadd v5.4s, v5.4s, v5.4s
+	VFMLA V6.S4, V2.S4, V4.S4
+	VFMLA V7.S4, V3.S4, V5.S4
+	WORD $0x4e2ad54a // fadd v10.4s, v10.4s, v10.4s
+	WORD $0x4e2bd56b // fadd v11.4s, v11.4s, v11.4s
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
+	VBSL V0.B16, V18.B16, V2.B16
+	VBSL V1.B16, V18.B16, V3.B16
+	WORD $0x4e2af440 // fmax v0.4s, v2.4s, v10.4s
+	WORD $0x4e2bf461 // fmax v1.4s, v3.4s, v11.4s
+	WORD $0x4ea2f54a // fmin v10.4s, v10.4s, v2.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4e2ad402 // fadd v2.4s, v0.4s, v10.4s
+	WORD $0x4e2bd423 // fadd v3.4s, v1.4s, v11.4s
+	WORD $0x4ea0d440 // fsub v0.4s, v2.4s, v0.4s
+	WORD $0x4ea1d461 // fsub v1.4s, v3.4s, v1.4s
+	WORD $0x4ea0d54a // fsub v10.4s, v10.4s, v0.4s
+	WORD $0x4ea1d56b // fsub v11.4s, v11.4s, v1.4s
+	WORD $0x4e24d54a // fadd v10.4s, v10.4s, v4.4s
+	WORD $0x4e25d56b // fadd v11.4s, v11.4s, v5.4s
+	WORD $0x4e2ad440 // fadd v0.4s, v2.4s, v10.4s
+	WORD $0x4e2bd461 // fadd v1.4s, v3.4s, v11.4s
+	VST1.P [V0.S4, V1.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+	B fastend
+full:
+	SUB $32, R1, R1
 	VLD1.P 32(R1), [V0.S4, V1.S4]
 	VORR V30.B16, V0.B16, V2.B16
 	VORR V30.B16, V1.B16, V3.B16
-	WORD $0x4e3df442 // fmax v2.4s, v2.4s, v29.4s
-	WORD $0x4e3df463 // fmax v3.4s, v3.4s, v29.4s
+	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
+	WORD $0x4e3cf463 // fmax v3.4s, v3.4s, v28.4s
 	WORD $0x4ebad444 // fsub v4.4s, v2.4s, v26.4s
 	WORD $0x4ebad465 // fsub v5.4s, v3.4s, v26.4s
 	WORD $0x4ea0e886 // fcmlt v6.4s, v4.4s, #0.0
 	WORD $0x4ea0e8a7 // fcmlt v7.4s, v5.4s, #0.0
-	VBSL V27.B16, V28.B16, V6.B16
-	VBSL V27.B16, V28.B16, V7.B16
+	VBSL V29.B16, V27.B16, V6.B16
+	VBSL V29.B16, V27.B16, V7.B16
 	VMOV V6.B16, V4.B16
 	VMOV V7.B16, V5.B16
 	VFMLA V25.S4, V2.S4, V4.S4
@@ -659,6 +803,7 @@ loop:
 	VST1.P [V2.S4, V3.S4], 32(R0)
 	SUBS $8, R2, R2
 	BGE loop
+fastend:
 vector:
 	ADD $8, R2, R2
 	SUBS $4, R2, R2
@@ -666,10 +811,10 @@ vector:
 loop1:
 	VLD1.P 16(R1), [V0.S4]
 	VORR V30.B16, V0.B16, V1.B16
-	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	WORD $0x4e3cf421 // fmax v1.4s, v1.4s, v28.4s
 	WORD $0x4ebad422 // fsub v2.4s, v1.4s, v26.4s
 	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
-	VBSL V27.B16, V28.B16, V3.B16
+	VBSL V29.B16, V27.B16, V3.B16
 	VMOV V3.B16, V2.B16
 	VFMLA V25.S4, V1.S4, V2.S4
 	WORD $0x4ea3d443 // fsub v3.4s, v2.4s, v3.4s
@@ -749,10 +894,10 @@ lanes:
 	VLD1.P 4(R1), V0.S[2]
 lanes1:
 	VORR V30.B16, V0.B16, V1.B16
-	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	WORD $0x4e3cf421 // fmax v1.4s, v1.4s, v28.4s
 	WORD $0x4ebad422 // fsub v2.4s, v1.4s, v26.4s
 	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
-	VBSL V27.B16, V28.B16, V3.B16
+	VBSL V29.B16, V27.B16, V3.B16
 	VMOV V3.B16, V2.B16
 	VFMLA V25.S4, V1.S4, V2.S4
 	WORD $0x4ea3d443 // fsub v3.4s, v2.4s, v3.4s
@@ -6263,20 +6408,20 @@ TEXT ·rowSumNEON(SB), NOSPLIT, $0-56
 	MOVD $0x3de6124613a86d09, R3 // 1.6059043836821613e-10
 	VDUP R3, V8.D2
 	FMOVQ 64(R6), F31
-	FMOVQ 192(R6), F30
 	FMOVQ 80(R6), F29
-	FMOVQ 208(R6), F28
 	FMOVQ 96(R6), F27
-	FMOVQ 224(R6), F26
 	FMOVQ 112(R6), F25
-	FMOVQ 240(R6), F24
 	FMOVQ 128(R6), F23
-	FMOVQ 256(R6), F22
 	FMOVQ 144(R6), F21
-	FMOVQ 272(R6), F20
 	FMOVQ 160(R6), F19
-	FMOVQ 288(R6), F18
 	FMOVQ 176(R6), F17
+	FMOVQ 192(R6), F30
+	FMOVQ 208(R6), F28
+	FMOVQ 224(R6), F26
+	FMOVQ 240(R6), F24
+	FMOVQ 256(R6), F22
+	FMOVQ 272(R6), F20
+	FMOVQ 288(R6), F18
 	FMOVQ 304(R6), F16
 	CBZ R2, done
 loop:
@@ -6640,20 +6785,20 @@ loop:
 	BNE loop
 done:
 	FMOVQ F31, 64(R6)
-	FMOVQ F30, 192(R6)
 	FMOVQ F29, 80(R6)
-	FMOVQ F28, 208(R6)
 	FMOVQ F27, 96(R6)
-	FMOVQ F26, 224(R6)
 	FMOVQ F25, 112(R6)
-	FMOVQ F24, 240(R6)
 	FMOVQ F23, 128(R6)
-	FMOVQ F22, 256(R6)
 	FMOVQ F21, 144(R6)
-	FMOVQ F20, 272(R6)
 	FMOVQ F19, 160(R6)
-	FMOVQ F18, 288(R6)
 	FMOVQ F17, 176(R6)
+	FMOVQ F30, 192(R6)
+	FMOVQ F28, 208(R6)
+	FMOVQ F26, 224(R6)
+	FMOVQ F24, 240(R6)
+	FMOVQ F22, 256(R6)
+	FMOVQ F20, 272(R6)
+	FMOVQ F18, 288(R6)
 	FMOVQ F16, 304(R6)
 	RET
 
@@ -6672,242 +6817,224 @@ DATA softmaxSumNEONk<>+88(SB)/8, $0x3ff0000000000000
 GLOBL softmaxSumNEONk<>(SB), RODATA|NOPTR, $96
 
 // func softmaxSumNEON(dst, x []float32, st *kernels.Row)
-// Main loop: 16 elements (4 vectors) per iteration, lowered 1 at a time, 182 instructions, 11.38 per element; 30 vector registers.
+// Main loop: 16 elements (4 vectors) per iteration, lowered 2 at a time, 180 instructions, 11.25 per element; 30 vector registers.
 TEXT ·softmaxSumNEON(SB), NOSPLIT, $0-56
 	MOVD x_base+24(FP), R1
 	MOVD x_len+32(FP), R2
 	MOVD st+48(FP), R6
 	MOVD $softmaxSumNEONk<>(SB), R4
-	FMOVS 320(R6), F15
-	VDUP V15.S[0], V15.S4
-	WORD $0x0e6179ee // fcvtl v14.2d, v15.2s
+	FMOVS 320(R6), F23
+	VDUP V23.S[0], V23.S4
+	WORD $0x0e617af6 // fcvtl v22.2d, v23.2s
 	MOVD $0xc086280000000000, R3 // -709
-	VDUP R3, V13.D2
+	VDUP R3, V21.D2
 	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
-	VDUP R3, V12.D2
+	VDUP R3, V20.D2
 	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
-	VDUP R3, V11.D2
+	VDUP R3, V19.D2
 	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
-	VDUP R3, V10.D2
+	VDUP R3, V18.D2
 	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
-	VDUP R3, V9.D2
+	VDUP R3, V17.D2
 	FMOVQ 64(R6), F31
-	FMOVQ 192(R6), F30
-	FMOVQ 80(R6), F29
-	FMOVQ 208(R6), F28
-	FMOVQ 96(R6), F27
-	FMOVQ 224(R6), F26
-	FMOVQ 112(R6), F25
-	FMOVQ 240(R6), F24
-	FMOVQ 128(R6), F23
-	FMOVQ 256(R6), F22
-	FMOVQ 144(R6), F21
-	FMOVQ 272(R6), F20
-	FMOVQ 160(R6), F19
-	FMOVQ 288(R6), F18
-	FMOVQ 176(R6), F17
-	FMOVQ 304(R6), F16
+	FMOVQ 80(R6), F30
+	FMOVQ 96(R6), F29
+	FMOVQ 112(R6), F28
+	FMOVQ 128(R6), F27
+	FMOVQ 144(R6), F26
+	FMOVQ 160(R6), F25
+	FMOVQ 176(R6), F24
 	CBZ R2, done
 loop:
-	VLD1.P 16(R1), [V0.S4]
-	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
-	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
-	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
-	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
-	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
-	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD $0x0e617802 // fcvtl v2.2d, v0.2s
+	WORD $0x4e617803 // fcvtl2 v3.2d, v0.4s
+	WORD $0x0e617824 // fcvtl v4.2d, v1.2s
+	WORD $0x4e617825 // fcvtl2 v5.2d, v1.4s
+	WORD $0x4ef6d442 // fsub v2.2d, v2.2d, v22.2d
+	WORD $0x4ef6d463 // fsub v3.2d, v3.2d, v22.2d
+	WORD $0x4ef6d484 // fsub v4.2d, v4.2d, v22.2d
+	WORD $0x4ef6d4a5 // fsub v5.2d, v5.2d, v22.2d
+	WORD $0x4e75f442 // fmax v2.2d, v2.2d, v21.2d
+	WORD $0x4e75f463 // fmax v3.2d, v3.2d, v21.2d
+	WORD $0x4e75f484 // fmax v4.2d, v4.2d, v21.2d
+	WORD $0x4e75f4a5 // fmax v5.2d, v5.2d, v21.2d
 	FMOVQ 0(R4), F0
-	FMOVQ 0(R4), F3
-	VFMLA V11.D2, V1.D2, V0.D2
-	VFMLA V11.D2, V2.D2, V3.D2
-	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
-	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
-	VFMLA V10.D2, V4.D2, V1.D2
-	VFMLA V10.D2, V5.D2, V2.D2
-	FMOVQ 16(R4), F4
-	FMOVQ 16(R4), F5
-	VFMLA V1.D2, V9.D2, V4.D2
-	VFMLA V2.D2, V9.D2, V5.D2
-	FMOVQ 32(R4), F6
-	FMOVQ 32(R4), F7
-	VFMLA V1.D2, V4.D2, V6.D2
-	VFMLA V2.D2, V5.D2, V7.D2
-	FMOVQ 48(R4), F4
-	FMOVQ 48(R4), F5
-	VFMLA V1.D2, V6.D2, V4.D2
-	VFMLA V2.D2, V7.D2, V5.D2
-	FMOVQ 64(R4), F6
-	FMOVQ 64(R4), F7
-	VFMLA V1.D2, V4.D2, V6.D2
-	VFMLA V2.D2, V5.D2, V7.D2
-	FMOVQ 80(R4), F4
-	FMOVQ 80(R4), F5
-	VFMLA V1.D2, V6.D2, V4.D2
-	VFMLA V2.D2, V7.D2, V5.D2
-	FMOVQ 80(R4), F6
-	FMOVQ 80(R4), F7
-	VFMLA V1.D2, V4.D2, V6.D2
-	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 0(R4), F1
+	FMOVQ 0(R4), F6
+	FMOVQ 0(R4), F7
+	VFMLA V19.D2, V2.D2, V0.D2
+	VFMLA V19.D2, V3.D2, V1.D2
+	VFMLA V19.D2, V4.D2, V6.D2
+	VFMLA V19.D2, V5.D2, V7.D2
+	WORD $0x4ef4d408 // fsub v8.2d, v0.2d, v20.2d
+	WORD $0x4ef4d429 // fsub v9.2d, v1.2d, v20.2d
+	WORD $0x4ef4d4ca // fsub v10.2d, v6.2d, v20.2d
+	WORD $0x4ef4d4eb // fsub v11.2d, v7.2d, v20.2d
+	VFMLA V18.D2, V8.D2, V2.D2
+	VFMLA V18.D2, V9.D2, V3.D2
+	VFMLA V18.D2, V10.D2, V4.D2
+	VFMLA V18.D2, V11.D2, V5.D2
+	FMOVQ 16(R4), F8
+	FMOVQ 16(R4), F9
+	FMOVQ 16(R4), F10
+	FMOVQ 16(R4), F11
+	VFMLA V2.D2, V17.D2, V8.D2
+	VFMLA V3.D2, V17.D2, V9.D2
+	VFMLA V4.D2, V17.D2, V10.D2
+	VFMLA V5.D2, V17.D2, V11.D2
+	FMOVQ 32(R4), F12
+	FMOVQ 32(R4), F13
+	FMOVQ 32(R4), F14
+	FMOVQ 32(R4), F15
+	VFMLA V2.D2, V8.D2, V12.D2
+	VFMLA V3.D2, V9.D2, V13.D2
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	FMOVQ 48(R4), F8
+	FMOVQ 48(R4), F9
+	FMOVQ 48(R4), F10
+	FMOVQ 48(R4), F11
+	VFMLA V2.D2, V12.D2, V8.D2
+	VFMLA V3.D2, V13.D2, V9.D2
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	FMOVQ 64(R4), F12
+	FMOVQ 64(R4), F13
+	FMOVQ 64(R4), F14
+	FMOVQ 64(R4), F15
+	VFMLA V2.D2, V8.D2, V12.D2
+	VFMLA V3.D2, V9.D2, V13.D2
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	FMOVQ 80(R4), F11
+	VFMLA V2.D2, V12.D2, V8.D2
+	VFMLA V3.D2, V13.D2, V9.D2
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	FMOVQ 80(R4), F12
+	FMOVQ 80(R4), F13
+	FMOVQ 80(R4), F14
+	FMOVQ 80(R4), F15
+	VFMLA V2.D2, V8.D2, V12.D2
+	VFMLA V3.D2, V9.D2, V13.D2
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
 	VSHL $52, V0.D2, V0.D2
-	VSHL $52, V3.D2, V3.D2
-	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
-	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	VSHL $52, V1.D2, V1.D2
+	VSHL $52, V6.D2, V6.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e6cdc00 // fmul v0.2d, v0.2d, v12.2d
+	WORD $0x6e6ddc21 // fmul v1.2d, v1.2d, v13.2d
+	WORD $0x6e6edcc6 // fmul v6.2d, v6.2d, v14.2d
+	WORD $0x6e6fdce7 // fmul v7.2d, v7.2d, v15.2d
 	WORD $0x4e60d7ff // fadd v31.2d, v31.2d, v0.2d
-	WORD $0x4e63d7bd // fadd v29.2d, v29.2d, v3.2d
-	VLD1.P 16(R1), [V0.S4]
-	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
-	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
-	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
-	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
-	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
-	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
+	WORD $0x4e61d7de // fadd v30.2d, v30.2d, v1.2d
+	WORD $0x4e66d7bd // fadd v29.2d, v29.2d, v6.2d
+	WORD $0x4e67d79c // fadd v28.2d, v28.2d, v7.2d
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD $0x0e617802 // fcvtl v2.2d, v0.2s
+	WORD $0x4e617803 // fcvtl2 v3.2d, v0.4s
+	WORD $0x0e617824 // fcvtl v4.2d, v1.2s
+	WORD $0x4e617825 // fcvtl2 v5.2d, v1.4s
+	WORD $0x4ef6d442 // fsub v2.2d, v2.2d, v22.2d
+	WORD $0x4ef6d463 // fsub v3.2d, v3.2d, v22.2d
+	WORD $0x4ef6d484 // fsub v4.2d, v4.2d, v22.2d
+	WORD $0x4ef6d4a5 // fsub v5.2d, v5.2d, v22.2d
+	WORD $0x4e75f442 // fmax v2.2d, v2.2d, v21.2d
+	WORD $0x4e75f463 // fmax v3.2d, v3.2d, v21.2d
+	WORD $0x4e75f484 // fmax v4.2d, v4.2d, v21.2d
+	WORD $0x4e75f4a5 // fmax v5.2d, v5.2d, v21.2d
 	FMOVQ 0(R4), F0
-	FMOVQ 0(R4), F3
-	VFMLA V11.D2, V1.D2, V0.D2
-	VFMLA V11.D2, V2.D2, V3.D2
-	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
-	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
-	VFMLA V10.D2, V4.D2, V1.D2
-	VFMLA V10.D2, V5.D2, V2.D2
-	FMOVQ 16(R4), F4
-	FMOVQ 16(R4), F5
-	VFMLA V1.D2, V9.D2, V4.D2
-	VFMLA V2.D2, V9.D2, V5.D2
-	FMOVQ 32(R4), F6
-	FMOVQ 32(R4), F7
-	VFMLA V1.D2, V4.D2, V6.D2
-	VFMLA V2.D2, V5.D2, V7.D2
-	FMOVQ 48(R4), F4
-	FMOVQ 48(R4), F5
-	VFMLA V1.D2, V6.D2, V4.D2
-	VFMLA V2.D2, V7.D2, V5.D2
-	FMOVQ 64(R4), F6
-	FMOVQ 64(R4), F7
-	VFMLA V1.D2, V4.D2, V6.D2
-	VFMLA V2.D2, V5.D2, V7.D2
-	FMOVQ 80(R4), F4
-	FMOVQ 80(R4), F5
-	VFMLA V1.D2, V6.D2, V4.D2
-	VFMLA V2.D2, V7.D2, V5.D2
-	FMOVQ 80(R4), F6
-	FMOVQ 80(R4), F7
-	VFMLA V1.D2, V4.D2, V6.D2
-	VFMLA V2.D2, V5.D2, V7.D2
+	FMOVQ 0(R4), F1
+	FMOVQ 0(R4), F6
+	FMOVQ 0(R4), F7
+	VFMLA V19.D2, V2.D2, V0.D2
+	VFMLA V19.D2, V3.D2, V1.D2
+	VFMLA V19.D2, V4.D2, V6.D2
+	VFMLA V19.D2, V5.D2, V7.D2
+	WORD $0x4ef4d408 // fsub v8.2d, v0.2d, v20.2d
+	WORD $0x4ef4d429 // fsub v9.2d, v1.2d, v20.2d
+	WORD $0x4ef4d4ca // fsub v10.2d, v6.2d, v20.2d
+	WORD $0x4ef4d4eb // fsub v11.2d, v7.2d, v20.2d
+	VFMLA V18.D2, V8.D2, V2.D2
+	VFMLA V18.D2, V9.D2, V3.D2
+	VFMLA V18.D2, V10.D2, V4.D2
+	VFMLA V18.D2, V11.D2, V5.D2
+	FMOVQ 16(R4), F8
+	FMOVQ 16(R4), F9
+	FMOVQ 16(R4), F10
+	FMOVQ 16(R4), F11
+	VFMLA V2.D2, V17.D2, V8.D2
+	VFMLA V3.D2, V17.D2, V9.D2
+	VFMLA V4.D2, V17.D2, V10.D2
+	VFMLA V5.D2, V17.D2, V11.D2
+	FMOVQ 32(R4), F12
+	FMOVQ 32(R4), F13
+	FMOVQ 32(R4), F14
+	FMOVQ 32(R4), F15
+	VFMLA V2.D2, V8.D2, V12.D2
+	VFMLA V3.D2, V9.D2, V13.D2
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	FMOVQ 48(R4), F8
+	FMOVQ 48(R4), F9
+	FMOVQ 48(R4), F10
+	FMOVQ 48(R4), F11
+	VFMLA V2.D2, V12.D2, V8.D2
+	VFMLA V3.D2, V13.D2, V9.D2
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	FMOVQ 64(R4), F12
+	FMOVQ 64(R4), F13
+	FMOVQ 64(R4), F14
+	FMOVQ 64(R4), F15
+	VFMLA V2.D2, V8.D2, V12.D2
+	VFMLA V3.D2, V9.D2, V13.D2
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	FMOVQ 80(R4), F8
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	FMOVQ 80(R4), F11
+	VFMLA V2.D2, V12.D2, V8.D2
+	VFMLA V3.D2, V13.D2, V9.D2
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	FMOVQ 80(R4), F12
+	FMOVQ 80(R4), F13
+	FMOVQ 80(R4), F14
+	FMOVQ 80(R4), F15
+	VFMLA V2.D2, V8.D2, V12.D2
+	VFMLA V3.D2, V9.D2, V13.D2
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
 	VSHL $52, V0.D2, V0.D2
-	VSHL $52, V3.D2, V3.D2
-	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
-	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	VSHL $52, V1.D2, V1.D2
+	VSHL $52, V6.D2, V6.D2
+	VSHL $52, V7.D2, V7.D2
+	WORD $0x6e6cdc00 // fmul v0.2d, v0.2d, v12.2d
+	WORD $0x6e6ddc21 // fmul v1.2d, v1.2d, v13.2d
+	WORD $0x6e6edcc6 // fmul v6.2d, v6.2d, v14.2d
+	WORD $0x6e6fdce7 // fmul v7.2d, v7.2d, v15.2d
 	WORD $0x4e60d77b // fadd v27.2d, v27.2d, v0.2d
-	WORD $0x4e63d739 // fadd v25.2d, v25.2d, v3.2d
-	VLD1.P 16(R1), [V0.S4]
-	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
-	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
-	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
-	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
-	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
-	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
-	FMOVQ 0(R4), F0
-	FMOVQ 0(R4), F3
-	VFMLA V11.D2, V1.D2, V0.D2
-	VFMLA V11.D2, V2.D2, V3.D2
-	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
-	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
-	VFMLA V10.D2, V4.D2, V1.D2
-	VFMLA V10.D2, V5.D2, V2.D2
-	FMOVQ 16(R4), F4
-	FMOVQ 16(R4), F5
-	VFMLA V1.D2, V9.D2, V4.D2
-	VFMLA V2.D2, V9.D2, V5.D2
-	FMOVQ 32(R4), F6
-	FMOVQ 32(R4), F7
-	VFMLA V1.D2, V4.D2, V6.D2
-	VFMLA V2.D2, V5.D2, V7.D2
-	FMOVQ 48(R4), F4
-	FMOVQ 48(R4), F5
-	VFMLA V1.D2, V6.D2, V4.D2
-	VFMLA V2.D2, V7.D2, V5.D2
-	FMOVQ 64(R4), F6
-	FMOVQ 64(R4), F7
-	VFMLA V1.D2, V4.D2, V6.D2
-	VFMLA V2.D2, V5.D2, V7.D2
-	FMOVQ 80(R4), F4
-	FMOVQ 80(R4), F5
-	VFMLA V1.D2, V6.D2, V4.D2
-	VFMLA V2.D2, V7.D2, V5.D2
-	FMOVQ 80(R4), F6
-	FMOVQ 80(R4), F7
-	VFMLA V1.D2, V4.D2, V6.D2
-	VFMLA V2.D2, V5.D2, V7.D2
-	VSHL $52, V0.D2, V0.D2
-	VSHL $52, V3.D2, V3.D2
-	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
-	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
-	WORD $0x4e60d6f7 // fadd v23.2d, v23.2d, v0.2d
-	WORD $0x4e63d6b5 // fadd v21.2d, v21.2d, v3.2d
-	VLD1.P 16(R1), [V0.S4]
-	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
-	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
-	WORD $0x4eeed421 // fsub v1.2d, v1.2d, v14.2d
-	WORD $0x4eeed442 // fsub v2.2d, v2.2d, v14.2d
-	WORD $0x4e6df421 // fmax v1.2d, v1.2d, v13.2d
-	WORD $0x4e6df442 // fmax v2.2d, v2.2d, v13.2d
-	FMOVQ 0(R4), F0
-	FMOVQ 0(R4), F3
-	VFMLA V11.D2, V1.D2, V0.D2
-	VFMLA V11.D2, V2.D2, V3.D2
-	WORD $0x4eecd404 // fsub v4.2d, v0.2d, v12.2d
-	WORD $0x4eecd465 // fsub v5.2d, v3.2d, v12.2d
-	VFMLA V10.D2, V4.D2, V1.D2
-	VFMLA V10.D2, V5.D2, V2.D2
-	FMOVQ 16(R4), F4
-	FMOVQ 16(R4), F5
-	VFMLA V1.D2, V9.D2, V4.D2
-	VFMLA V2.D2, V9.D2, V5.D2
-	FMOVQ 32(R4), F6
-	FMOVQ 32(R4), F7
-	VFMLA V1.D2, V4.D2, V6.D2
-	VFMLA V2.D2, V5.D2, V7.D2
-	FMOVQ 48(R4), F4
-	FMOVQ 48(R4), F5
-	VFMLA V1.D2, V6.D2, V4.D2
-	VFMLA V2.D2, V7.D2, V5.D2
-	FMOVQ 64(R4), F6
-	FMOVQ 64(R4), F7
-	VFMLA V1.D2, V4.D2, V6.D2
-	VFMLA V2.D2, V5.D2, V7.D2
-	FMOVQ 80(R4), F4
-	FMOVQ 80(R4), F5
-	VFMLA V1.D2, V6.D2, V4.D2
-	VFMLA V2.D2, V7.D2, V5.D2
-	FMOVQ 80(R4), F6
-	FMOVQ 80(R4), F7
-	VFMLA V1.D2, V4.D2, V6.D2
-	VFMLA V2.D2, V5.D2, V7.D2
-	VSHL $52, V0.D2, V0.D2
-	VSHL $52, V3.D2, V3.D2
-	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
-	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
-	WORD $0x4e60d673 // fadd v19.2d, v19.2d, v0.2d
-	WORD $0x4e63d631 // fadd v17.2d, v17.2d, v3.2d
+	WORD $0x4e61d75a // fadd v26.2d, v26.2d, v1.2d
+	WORD $0x4e66d739 // fadd v25.2d, v25.2d, v6.2d
+	WORD $0x4e67d718 // fadd v24.2d, v24.2d, v7.2d
 	SUBS $16, R2, R2
 	BNE loop
 done:
 	FMOVQ F31, 64(R6)
-	FMOVQ F30, 192(R6)
-	FMOVQ F29, 80(R6)
-	FMOVQ F28, 208(R6)
-	FMOVQ F27, 96(R6)
-	FMOVQ F26, 224(R6)
-	FMOVQ F25, 112(R6)
-	FMOVQ F24, 240(R6)
-	FMOVQ F23, 128(R6)
-	FMOVQ F22, 256(R6)
-	FMOVQ F21, 144(R6)
-	FMOVQ F20, 272(R6)
-	FMOVQ F19, 160(R6)
-	FMOVQ F18, 288(R6)
-	FMOVQ F17, 176(R6)
-	FMOVQ F16, 304(R6)
+	FMOVQ F30, 80(R6)
+	FMOVQ F29, 96(R6)
+	FMOVQ F28, 112(R6)
+	FMOVQ F27, 128(R6)
+	FMOVQ F26, 144(R6)
+	FMOVQ F25, 160(R6)
+	FMOVQ F24, 176(R6)
 	RET
 
 DATA expSumNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
@@ -6945,20 +7072,20 @@ TEXT ·expSumNEON(SB), NOSPLIT, $0-56
 	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
 	VDUP R3, V9.D2
 	FMOVQ 64(R6), F31
-	FMOVQ 192(R6), F30
 	FMOVQ 80(R6), F29
-	FMOVQ 208(R6), F28
 	FMOVQ 96(R6), F27
-	FMOVQ 224(R6), F26
 	FMOVQ 112(R6), F25
-	FMOVQ 240(R6), F24
 	FMOVQ 128(R6), F23
-	FMOVQ 256(R6), F22
 	FMOVQ 144(R6), F21
-	FMOVQ 272(R6), F20
 	FMOVQ 160(R6), F19
-	FMOVQ 288(R6), F18
 	FMOVQ 176(R6), F17
+	FMOVQ 192(R6), F30
+	FMOVQ 208(R6), F28
+	FMOVQ 224(R6), F26
+	FMOVQ 240(R6), F24
+	FMOVQ 256(R6), F22
+	FMOVQ 272(R6), F20
+	FMOVQ 288(R6), F18
 	FMOVQ 304(R6), F16
 	CBZ R2, done
 loop:
@@ -7202,20 +7329,20 @@ loop:
 	BNE loop
 done:
 	FMOVQ F31, 64(R6)
-	FMOVQ F30, 192(R6)
 	FMOVQ F29, 80(R6)
-	FMOVQ F28, 208(R6)
 	FMOVQ F27, 96(R6)
-	FMOVQ F26, 224(R6)
 	FMOVQ F25, 112(R6)
-	FMOVQ F24, 240(R6)
 	FMOVQ F23, 128(R6)
-	FMOVQ F22, 256(R6)
 	FMOVQ F21, 144(R6)
-	FMOVQ F20, 272(R6)
 	FMOVQ F19, 160(R6)
-	FMOVQ F18, 288(R6)
 	FMOVQ F17, 176(R6)
+	FMOVQ F30, 192(R6)
+	FMOVQ F28, 208(R6)
+	FMOVQ F26, 224(R6)
+	FMOVQ F24, 240(R6)
+	FMOVQ F22, 256(R6)
+	FMOVQ F20, 272(R6)
+	FMOVQ F18, 288(R6)
 	FMOVQ F16, 304(R6)
 	RET
 
@@ -7512,20 +7639,20 @@ TEXT ·gradDotNEON(SB), NOSPLIT, $0-80
 	MOVD x_len+32(FP), R2
 	MOVD st+72(FP), R6
 	FMOVQ 64(R6), F31
-	FMOVQ 192(R6), F30
 	FMOVQ 80(R6), F29
-	FMOVQ 208(R6), F28
 	FMOVQ 96(R6), F27
-	FMOVQ 224(R6), F26
 	FMOVQ 112(R6), F25
-	FMOVQ 240(R6), F24
 	FMOVQ 128(R6), F23
-	FMOVQ 256(R6), F22
 	FMOVQ 144(R6), F21
-	FMOVQ 272(R6), F20
 	FMOVQ 160(R6), F19
-	FMOVQ 288(R6), F18
 	FMOVQ 176(R6), F17
+	FMOVQ 192(R6), F30
+	FMOVQ 208(R6), F28
+	FMOVQ 224(R6), F26
+	FMOVQ 240(R6), F24
+	FMOVQ 256(R6), F22
+	FMOVQ 272(R6), F20
+	FMOVQ 288(R6), F18
 	FMOVQ 304(R6), F16
 	CBZ R2, done
 loop:
@@ -7625,20 +7752,20 @@ loop:
 	BNE loop
 done:
 	FMOVQ F31, 64(R6)
-	FMOVQ F30, 192(R6)
 	FMOVQ F29, 80(R6)
-	FMOVQ F28, 208(R6)
 	FMOVQ F27, 96(R6)
-	FMOVQ F26, 224(R6)
 	FMOVQ F25, 112(R6)
-	FMOVQ F24, 240(R6)
 	FMOVQ F23, 128(R6)
-	FMOVQ F22, 256(R6)
 	FMOVQ F21, 144(R6)
-	FMOVQ F20, 272(R6)
 	FMOVQ F19, 160(R6)
-	FMOVQ F18, 288(R6)
 	FMOVQ F17, 176(R6)
+	FMOVQ F30, 192(R6)
+	FMOVQ F28, 208(R6)
+	FMOVQ F26, 224(R6)
+	FMOVQ F24, 240(R6)
+	FMOVQ F22, 256(R6)
+	FMOVQ F20, 272(R6)
+	FMOVQ F18, 288(R6)
 	FMOVQ F16, 304(R6)
 	RET
 
@@ -7649,20 +7776,20 @@ TEXT ·gradSumNEON(SB), NOSPLIT, $0-56
 	MOVD x_len+32(FP), R2
 	MOVD st+48(FP), R6
 	FMOVQ 64(R6), F31
-	FMOVQ 192(R6), F30
 	FMOVQ 80(R6), F29
-	FMOVQ 208(R6), F28
 	FMOVQ 96(R6), F27
-	FMOVQ 224(R6), F26
 	FMOVQ 112(R6), F25
-	FMOVQ 240(R6), F24
 	FMOVQ 128(R6), F23
-	FMOVQ 256(R6), F22
 	FMOVQ 144(R6), F21
-	FMOVQ 272(R6), F20
 	FMOVQ 160(R6), F19
-	FMOVQ 288(R6), F18
 	FMOVQ 176(R6), F17
+	FMOVQ 192(R6), F30
+	FMOVQ 208(R6), F28
+	FMOVQ 224(R6), F26
+	FMOVQ 240(R6), F24
+	FMOVQ 256(R6), F22
+	FMOVQ 272(R6), F20
+	FMOVQ 288(R6), F18
 	FMOVQ 304(R6), F16
 	CBZ R2, done
 loop:
@@ -7744,20 +7871,20 @@ loop:
 	BNE loop
 done:
 	FMOVQ F31, 64(R6)
-	FMOVQ F30, 192(R6)
 	FMOVQ F29, 80(R6)
-	FMOVQ F28, 208(R6)
 	FMOVQ F27, 96(R6)
-	FMOVQ F26, 224(R6)
 	FMOVQ F25, 112(R6)
-	FMOVQ F24, 240(R6)
 	FMOVQ F23, 128(R6)
-	FMOVQ F22, 256(R6)
 	FMOVQ F21, 144(R6)
-	FMOVQ F20, 272(R6)
 	FMOVQ F19, 160(R6)
-	FMOVQ F18, 288(R6)
 	FMOVQ F17, 176(R6)
+	FMOVQ F30, 192(R6)
+	FMOVQ F28, 208(R6)
+	FMOVQ F26, 224(R6)
+	FMOVQ F24, 240(R6)
+	FMOVQ F22, 256(R6)
+	FMOVQ F20, 272(R6)
+	FMOVQ F18, 288(R6)
 	FMOVQ F16, 304(R6)
 	RET
 

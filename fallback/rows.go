@@ -288,13 +288,16 @@ func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 		// rows take the sum to RowSum's precision, its log and the sum
 		// with m in float-float. Elsewhere |m + log(sum)| >= log(sum)/2.
 		accurate := k == RowLogSumExp && m < 0 && float64(m) > -kernels.RowCancel*float64(bits.Len(uint(cols)))
+		var s, c float64
 		if accurate {
 			p.RowSum(nil, row, st)
+			s, c = combineSum(st)
+			st.Comp = [kernels.RowLanes]float64{}
 		} else {
 			p.SoftmaxSum(nil, row, st)
+			s = combinePlain(&st.Sum)
 		}
-		s, c := combineSum(st)
-		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
+		st.Sum = [kernels.RowLanes]float64{}
 		if s != s { // a NaN entry
 			if k == RowLogSumExp {
 				dst[r] = math.Float32frombits(kernels.CanonicalNaN)
@@ -358,6 +361,16 @@ func maxLanes(l *[kernels.RowLanes]float32) float32 {
 	a := max(max(max(l[0], l[1]), max(l[2], l[3])), max(max(l[4], l[5]), max(l[6], l[7])))
 	b := max(max(max(l[8], l[9]), max(l[10], l[11])), max(max(l[12], l[13]), max(l[14], l[15])))
 	return max(a, b) + 0 // -0 -> +0
+}
+
+// combinePlain adds the lanes of SoftmaxSum's uncompensated sum pairwise,
+// lane j and lane j+h for h = 8, 4, 2, 1, in float64: its terms are
+// positive, so the tree adds a relative error of at most 4*2^-53.
+func combinePlain(l *[kernels.RowLanes]float64) float64 {
+	a0, a1, a2, a3 := l[0]+l[8], l[1]+l[9], l[2]+l[10], l[3]+l[11]
+	a4, a5, a6, a7 := l[4]+l[12], l[5]+l[13], l[6]+l[14], l[7]+l[15]
+	a0, a1, a2, a3 = a0+a4, a1+a5, a2+a6, a3+a7
+	return (a0 + a2) + (a1 + a3)
 }
 
 // combineSum adds the lanes of the row sum pairwise, lane j and lane

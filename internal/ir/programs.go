@@ -114,12 +114,25 @@ func tanhProgram() *Program {
 
 // softplusProgram: max(x, 0) + log1p(e) with e = exp(-|x|) (scaled by
 // 2^64 below SoftplusScaled), log1p(e) = 2*atanh(e/(2+e)); x from
-// SoftplusExact up; NaN quieted.
+// SoftplusExact up; NaN quieted. Its fast sequence, for |x| <=
+// SoftplusExact, leaves out the clamp, the scalings, the select of x and
+// the NaN rule, which change nothing there.
 func softplusProgram() *Program {
-	p, b := newProgram("Softplus")
+	p := softplusSeq("Softplus", false)
+	p.Fast, p.FastBound = softplusSeq("SoftplusFast", true), kernels.SoftplusExact
+	return p
+}
+
+func softplusSeq(name string, fast bool) *Program {
+	p, b := newProgram(name)
 	x := b.op(OpInput, F32)
-	z := b.negAbs(x, kernels.ExpClamp)
-	eh, el := b.expFF(z, b.selLess(z, kernels.SoftplusScaled, b.k(kernels.ExpMagic64), b.k(kernels.ExpMagic)))
+	z := b.f(OpOr, x, b.bits(kernels.SignBit)) // -|x|
+	magic := b.k(kernels.ExpMagic)
+	if !fast {
+		z = b.f(OpMax, z, b.k(kernels.ExpClamp))
+		magic = b.selLess(z, kernels.SoftplusScaled, b.k(kernels.ExpMagic64), magic)
+	}
+	eh, el := b.expFF(z, magic)
 	two := b.k(2)
 	den := b.f(OpAdd, two, eh)
 	denl := b.f(OpAdd, b.f(OpSub, two, den), eh)
@@ -136,6 +149,10 @@ func softplusProgram() *Program {
 	sm := b.f(OpMin, lh, xp)
 	sum := b.f(OpAdd, big, sm)
 	y := b.f(OpAdd, sum, b.f(OpAdd, b.f(OpSub, sm, b.f(OpSub, sum, big)), c))
+	if fast {
+		p.Out = y
+		return p
+	}
 	y = b.selLess(x, kernels.SoftplusScaled, b.f(OpMul, y, b.k(kernels.Unscale64)), y)
 	y = b.f(OpSelNeg, b.f(OpSub, b.k(kernels.SoftplusExact), x), x, y)
 	p.Out = b.op(OpQuiet, F32, x, y)

@@ -18,7 +18,8 @@ func isReduction(op ir.Op) bool { return op == ir.OpRedMax || op == ir.OpRedSum 
 // reserveAccs reserves, highest first, the registers that hold a row
 // pass's reductions across the loop: for OpRedMax, register j the lanes
 // 4j..4j+3 of kernels.Row's Max; for OpRedSum, register k of accSum and
-// accComp the lanes 2k, 2k+1 of its Sum and Comp.
+// accComp the lanes 2k, 2k+1 of its Sum and Comp (none for a plain sum,
+// Imm 1, which leaves Comp alone).
 func (g *kernel) reserveAccs() {
 	for _, in := range g.a.P.Code {
 		switch {
@@ -29,7 +30,9 @@ func (g *kernel) reserveAccs() {
 		case in.Op == ir.OpRedSum && g.accSum == nil:
 			for range 2 * group {
 				g.accSum = append(g.accSum, g.free.alloc(true))
-				g.accComp = append(g.accComp, g.free.alloc(true))
+				if in.Imm != 1 {
+					g.accComp = append(g.accComp, g.free.alloc(true))
+				}
 			}
 		}
 	}
@@ -41,9 +44,11 @@ func (g *kernel) accMem() (rs, offs []int) {
 	for j, r := range g.accMax {
 		rs, offs = append(rs, r), append(offs, kernels.RowMaxOff+16*j)
 	}
-	for k := range g.accSum {
-		rs = append(rs, g.accSum[k], g.accComp[k])
-		offs = append(offs, kernels.RowSumOff+16*k, kernels.RowCompOff+16*k)
+	for k, r := range g.accSum {
+		rs, offs = append(rs, r), append(offs, kernels.RowSumOff+16*k)
+	}
+	for k, r := range g.accComp {
+		rs, offs = append(rs, r), append(offs, kernels.RowCompOff+16*k)
 	}
 	return rs, offs
 }
@@ -70,10 +75,11 @@ func (g *kernel) reduce(in ir.Instr, k, x int, temp func() int) []string {
 		acc := g.accMax[k]
 		return []string{a64.FMAXNM(a64.S4, acc, acc, x).Asm()}
 	}
-	s, c := g.accSum[k], g.accComp[k]
+	s := g.accSum[k]
 	if in.Imm == 1 {
 		return []string{a64.FADD(a64.D2, s, s, x).Asm()}
 	}
+	c := g.accComp[k]
 	n, b, e := temp(), temp(), temp()
 	return []string{
 		a64.FADD(a64.D2, n, s, x).Asm(),

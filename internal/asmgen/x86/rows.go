@@ -90,7 +90,7 @@ func generateRow(s *isa, p *ir.Program) error {
 // reserveAccs reserves the registers of a row pass's reductions: per
 // group of RowLanes elements, one float32 vector per vector of the group
 // for OpRedMax, two float64 halves of each for OpRedSum's sum and its
-// compensation.
+// compensation (none for a plain sum, which leaves Comp alone).
 func (l *lowering) reserveAccs() {
 	group := kernels.RowLanes / l.s.lanes
 	for _, in := range l.p.Code {
@@ -102,7 +102,9 @@ func (l *lowering) reserveAccs() {
 		case in.Op == ir.OpRedSum && l.accSum == nil:
 			for range 2 * group {
 				l.accSum = append(l.accSum, l.reserve())
-				l.accComp = append(l.accComp, l.reserve())
+				if in.Imm != 1 { // a plain sum leaves Comp alone
+					l.accComp = append(l.accComp, l.reserve())
+				}
 			}
 		}
 	}
@@ -120,9 +122,11 @@ func (l *lowering) accMem() []accMem {
 	for i, r := range l.accMax {
 		m = append(m, accMem{r, Mem{Base: statePtr, Disp: kernels.RowMaxOff + i*vb}})
 	}
-	for i := range l.accSum {
-		m = append(m, accMem{l.accSum[i], Mem{Base: statePtr, Disp: kernels.RowSumOff + i*vb}},
-			accMem{l.accComp[i], Mem{Base: statePtr, Disp: kernels.RowCompOff + i*vb}})
+	for i, r := range l.accSum {
+		m = append(m, accMem{r, Mem{Base: statePtr, Disp: kernels.RowSumOff + i*vb}})
+	}
+	for i, r := range l.accComp {
+		m = append(m, accMem{r, Mem{Base: statePtr, Disp: kernels.RowCompOff + i*vb}})
 	}
 	return m
 }
@@ -142,12 +146,13 @@ func (l *lowering) redMax(g int, x operandRef) {
 func (l *lowering) redSum(g, h int, t operandRef, plain bool) {
 	t = l.inReg(t)
 	k := (g%(len(l.accSum)/2))*2 + h
-	s, c := l.accSum[k], l.accComp[k]
+	s := l.accSum[k]
 	if plain {
 		l.emit(func() { VADDPD(t.r, s, s) })
 		l.free2(nil, t)
 		return
 	}
+	c := l.accComp[k]
 	n, b, e := l.alloc(), l.alloc(), l.alloc()
 	l.emit(func() {
 		VADDPD(t.r, s, n)
