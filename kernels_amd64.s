@@ -740,19 +740,21 @@ TEXT ·softplusAVX2(SB), NOSPLIT, $0-52
 	// Where every element has magnitude at most 16, the fast sequence (ir.Program.Fast):
 	// 229 instructions, 7.16 per element.
 unrolled:
-	CMPQ         CX, $0x00000020
-	JB           single
-	VMOVUPS      4352(R11), Y0
-	VPAND        (SI), Y0, Y1
-	VPAND        32(SI), Y0, Y2
-	VPMAXSD      Y2, Y1, Y1
-	VPAND        64(SI), Y0, Y2
-	VPMAXSD      Y2, Y1, Y1
-	VPAND        96(SI), Y0, Y2
-	VPMAXSD      Y2, Y1, Y1
-	VPCMPGTD     4224(R11), Y1, Y1
-	VPTEST       Y1, Y1
-	JNE          full
+	CMPQ     CX, $0x00000020
+	JB       single
+	VMOVUPS  4352(R11), Y0
+	VPAND    (SI), Y0, Y1
+	VPAND    32(SI), Y0, Y2
+	VPMAXSD  Y2, Y1, Y1
+	VPAND    64(SI), Y0, Y2
+	VPMAXSD  Y2, Y1, Y1
+	VPAND    96(SI), Y0, Y2
+	VPMAXSD  Y2, Y1, Y1
+	VPCMPGTD 4224(R11), Y1, Y1
+	VPTEST   Y1, Y1
+	JNE      full
+
+fast:
 	VMOVUPS      (SI), Y0
 	VORPS        Y8, Y0, Y1
 	VMOVAPS      Y11, Y2
@@ -970,7 +972,7 @@ unrolled:
 	SUBQ         $0x00000020, CX
 	JMP          unrolled
 
-	// Elsewhere the full sequence, after the test above:
+	// Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:
 	// 299 instructions, 9.34 per element.
 full:
 	VMOVUPS      (SI), Y0
@@ -1252,13 +1254,26 @@ full:
 	ADDQ         $0x00000080, SI
 	ADDQ         $0x00000080, DI
 	SUBQ         $0x00000020, CX
+	CMPQ         CX, $0x00000020
+	JB           single
+	VMOVUPS      4352(R11), Y0
+	VPAND        (SI), Y0, Y1
+	VPAND        32(SI), Y0, Y2
+	VPMAXSD      Y2, Y1, Y1
+	VPAND        64(SI), Y0, Y2
+	VPMAXSD      Y2, Y1, Y1
+	VPAND        96(SI), Y0, Y2
+	VPMAXSD      Y2, Y1, Y1
+	VPCMPGTD     4224(R11), Y1, Y1
+	VPTEST       Y1, Y1
+	JNE          full
 	VMOVUPS      1280(R11), Y11
 	VMOVUPS      2176(R11), Y10
 	VMOVUPS      1152(R11), Y9
 	VMOVUPS      2304(R11), Y8
 	VMOVUPS      1536(R11), Y7
 	VMOVUPS      2688(R11), Y6
-	JMP          unrolled
+	JMP          fast
 
 	// One vector per iteration.
 single:
@@ -3948,19 +3963,21 @@ TEXT ·expAVX2(SB), NOSPLIT, $0-52
 	// Where every element has magnitude at most 64, the fast sequence (ir.Program.Fast):
 	// 89 instructions, 2.78 per element.
 unrolled:
-	CMPQ        CX, $0x00000020
-	JB          single
-	VMOVUPS     4352(R11), Y0
-	VPAND       (SI), Y0, Y1
-	VPAND       32(SI), Y0, Y2
-	VPMAXSD     Y2, Y1, Y1
-	VPAND       64(SI), Y0, Y2
-	VPMAXSD     Y2, Y1, Y1
-	VPAND       96(SI), Y0, Y2
-	VPMAXSD     Y2, Y1, Y1
-	VPCMPGTD    10240(R11), Y1, Y1
-	VPTEST      Y1, Y1
-	JNE         full
+	CMPQ     CX, $0x00000020
+	JB       single
+	VMOVUPS  4352(R11), Y0
+	VPAND    (SI), Y0, Y1
+	VPAND    32(SI), Y0, Y2
+	VPMAXSD  Y2, Y1, Y1
+	VPAND    64(SI), Y0, Y2
+	VPMAXSD  Y2, Y1, Y1
+	VPAND    96(SI), Y0, Y2
+	VPMAXSD  Y2, Y1, Y1
+	VPCMPGTD 10240(R11), Y1, Y1
+	VPTEST   Y1, Y1
+	JNE      full
+
+fast:
 	VMOVUPS     (SI), Y0
 	VMOVAPS     Y6, Y1
 	VFMADD231PS Y5, Y0, Y1
@@ -4038,7 +4055,7 @@ unrolled:
 	SUBQ        $0x00000020, CX
 	JMP         unrolled
 
-	// Elsewhere the full sequence, after the test above:
+	// Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:
 	// 139 instructions, 4.34 per element.
 full:
 	VMOVUPS     (SI), Y0
@@ -4164,9 +4181,22 @@ full:
 	ADDQ        $0x00000080, SI
 	ADDQ        $0x00000080, DI
 	SUBQ        $0x00000020, CX
+	CMPQ        CX, $0x00000020
+	JB          single
+	VMOVUPS     4352(R11), Y0
+	VPAND       (SI), Y0, Y1
+	VPAND       32(SI), Y0, Y2
+	VPMAXSD     Y2, Y1, Y1
+	VPAND       64(SI), Y0, Y2
+	VPMAXSD     Y2, Y1, Y1
+	VPAND       96(SI), Y0, Y2
+	VPMAXSD     Y2, Y1, Y1
+	VPCMPGTD    10240(R11), Y1, Y1
+	VPTEST      Y1, Y1
+	JNE         full
 	VMOVUPS     1280(R11), Y6
 	VMOVUPS     1536(R11), Y5
-	JMP         unrolled
+	JMP         fast
 
 	// One vector per iteration.
 single:
@@ -11500,19 +11530,21 @@ TEXT ·softplusAVX512(SB), NOSPLIT, $0-52
 	// Where every element has magnitude at most 16, the fast sequence (ir.Program.Fast):
 	// 229 instructions, 3.58 per element.
 unrolled:
-	CMPQ         CX, $0x00000040
-	JB           single
-	VMOVUPS      4352(R11), Z0
-	VPANDD       (SI), Z0, Z1
-	VPANDD       64(SI), Z0, Z2
-	VPMAXSD      Z2, Z1, Z1
-	VPANDD       128(SI), Z0, Z2
-	VPMAXSD      Z2, Z1, Z1
-	VPANDD       192(SI), Z0, Z2
-	VPMAXSD      Z2, Z1, Z1
-	VPCMPGTD     4224(R11), Z1, K1
-	KORTESTW     K1, K1
-	JNE          full
+	CMPQ     CX, $0x00000040
+	JB       single
+	VMOVUPS  4352(R11), Z0
+	VPANDD   (SI), Z0, Z1
+	VPANDD   64(SI), Z0, Z2
+	VPMAXSD  Z2, Z1, Z1
+	VPANDD   128(SI), Z0, Z2
+	VPMAXSD  Z2, Z1, Z1
+	VPANDD   192(SI), Z0, Z2
+	VPMAXSD  Z2, Z1, Z1
+	VPCMPGTD 4224(R11), Z1, K1
+	KORTESTW K1, K1
+	JNE      full
+
+fast:
 	VMOVUPS      (SI), Z0
 	VMOVUPS      64(SI), Z1
 	VPORD        Z20, Z0, Z2
@@ -11730,7 +11762,7 @@ unrolled:
 	SUBQ         $0x00000040, CX
 	JMP          unrolled
 
-	// Elsewhere the full sequence, after the test above:
+	// Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:
 	// 293 instructions, 4.58 per element.
 full:
 	VMOVUPS      (SI), Z0
@@ -12000,6 +12032,19 @@ full:
 	ADDQ         $0x00000100, SI
 	ADDQ         $0x00000100, DI
 	SUBQ         $0x00000040, CX
+	CMPQ         CX, $0x00000040
+	JB           single
+	VMOVUPS      4352(R11), Z0
+	VPANDD       (SI), Z0, Z1
+	VPANDD       64(SI), Z0, Z2
+	VPMAXSD      Z2, Z1, Z1
+	VPANDD       128(SI), Z0, Z2
+	VPMAXSD      Z2, Z1, Z1
+	VPANDD       192(SI), Z0, Z2
+	VPMAXSD      Z2, Z1, Z1
+	VPCMPGTD     4224(R11), Z1, K1
+	KORTESTW     K1, K1
+	JNE          full
 	VMOVUPS      1280(R11), Z23
 	VMOVUPS      2176(R11), Z22
 	VMOVUPS      1152(R11), Z21
@@ -12012,7 +12057,7 @@ full:
 	VMOVUPS      3200(R11), Z14
 	VMOVUPS      3328(R11), Z13
 	VMOVUPS      3456(R11), Z12
-	JMP          unrolled
+	JMP          fast
 
 	// One vector per iteration.
 single:
@@ -14373,19 +14418,21 @@ TEXT ·expAVX512(SB), NOSPLIT, $0-52
 	// Where every element has magnitude at most 64, the fast sequence (ir.Program.Fast):
 	// 89 instructions, 1.39 per element.
 unrolled:
-	CMPQ        CX, $0x00000040
-	JB          single
-	VMOVUPS     4352(R11), Z0
-	VPANDD      (SI), Z0, Z1
-	VPANDD      64(SI), Z0, Z2
-	VPMAXSD     Z2, Z1, Z1
-	VPANDD      128(SI), Z0, Z2
-	VPMAXSD     Z2, Z1, Z1
-	VPANDD      192(SI), Z0, Z2
-	VPMAXSD     Z2, Z1, Z1
-	VPCMPGTD    10240(R11), Z1, K1
-	KORTESTW    K1, K1
-	JNE         full
+	CMPQ     CX, $0x00000040
+	JB       single
+	VMOVUPS  4352(R11), Z0
+	VPANDD   (SI), Z0, Z1
+	VPANDD   64(SI), Z0, Z2
+	VPMAXSD  Z2, Z1, Z1
+	VPANDD   128(SI), Z0, Z2
+	VPMAXSD  Z2, Z1, Z1
+	VPANDD   192(SI), Z0, Z2
+	VPMAXSD  Z2, Z1, Z1
+	VPCMPGTD 10240(R11), Z1, K1
+	KORTESTW K1, K1
+	JNE      full
+
+fast:
 	VMOVUPS     (SI), Z0
 	VMOVUPS     64(SI), Z1
 	VMOVUPS     128(SI), Z2
@@ -14463,7 +14510,7 @@ unrolled:
 	SUBQ        $0x00000040, CX
 	JMP         unrolled
 
-	// Elsewhere the full sequence, after the test above:
+	// Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:
 	// 137 instructions, 2.14 per element.
 full:
 	VMOVUPS     (SI), Z0
@@ -14581,6 +14628,19 @@ full:
 	ADDQ        $0x00000100, SI
 	ADDQ        $0x00000100, DI
 	SUBQ        $0x00000040, CX
+	CMPQ        CX, $0x00000040
+	JB          single
+	VMOVUPS     4352(R11), Z0
+	VPANDD      (SI), Z0, Z1
+	VPANDD      64(SI), Z0, Z2
+	VPMAXSD     Z2, Z1, Z1
+	VPANDD      128(SI), Z0, Z2
+	VPMAXSD     Z2, Z1, Z1
+	VPANDD      192(SI), Z0, Z2
+	VPMAXSD     Z2, Z1, Z1
+	VPCMPGTD    10240(R11), Z1, K1
+	KORTESTW    K1, K1
+	JNE         full
 	VMOVUPS     1280(R11), Z27
 	VMOVUPS     1536(R11), Z26
 	VMOVUPS     2688(R11), Z25
@@ -14589,7 +14649,7 @@ full:
 	VMOVUPS     3072(R11), Z22
 	VMOVUPS     3200(R11), Z21
 	VMOVUPS     3328(R11), Z20
-	JMP         unrolled
+	JMP         fast
 
 	// One vector per iteration.
 single:

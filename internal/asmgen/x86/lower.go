@@ -76,7 +76,7 @@ func generate(s *isa, p *ir.Program) error {
 		c = ci
 	}
 	var fast *code
-	reload := false // the fast sequence's prologue again after each full iteration
+	reload := false // the fast sequence's prologue again before it follows the full one
 	if p.Fast != nil {
 		if fast, reload, err = lowerFast(s, p.Fast, c, unroll, width); err != nil {
 			return fmt.Errorf("%s: %v", name, err)
@@ -142,26 +142,32 @@ func generate(s *isa, p *ir.Program) error {
 			CMPQ(count, U32(unroll*w))
 			JB(LabelRef("single"))
 			replay(g)
+			Label("fast")
 			replay(fast.main)
 			advance(inputs, unroll*vb, p.Repeat)
 			SUBQ(U32(unroll*w), count)
 			JMP(LabelRef("unrolled"))
-			// The full iteration: the test above, then its body, ADDQs,
-			// SUBQ (the fast prologue) and JMP.
+			// The full iteration: its body, ADDQs, SUBQ, then the next
+			// one's CMPQ, JB and test, which stays in this loop while it
+			// fails, (the fast sequence's prologue) and JMP.
 			n += len(g)
+			what := "Elsewhere the full sequence, then the next iteration's test:"
 			if reload {
 				n += len(fast.l.prologue)
+				what = "Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:"
 			}
-			Comment("Elsewhere the full sequence, after the test above:",
-				fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
+			Comment(what, fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
 			Label("full")
 			replay(main)
 			advance(inputs, unroll*vb, p.Repeat)
 			SUBQ(U32(unroll*w), count)
+			CMPQ(count, U32(unroll*w))
+			JB(LabelRef("single"))
+			replay(g)
 			if reload {
 				replay(fast.l.prologue)
 			}
-			JMP(LabelRef("unrolled"))
+			JMP(LabelRef("fast"))
 		}
 		if fast == nil {
 			Label("unrolled")
@@ -306,12 +312,12 @@ func mostConsts(s *isa, a *ir.Analysis, order []ir.Value, unroll, width int, bas
 // lowerFast lowers the main loop of a kernel's fast sequence f
 // (ir.Program.Fast) on ISA s, unroll vectors per iteration, beside the
 // kernel's code c, whose main loop interleaves width vectors: in the
-// registers that c's lowering does not reserve, with the widest
-// interleaving and the most constants in registers as widest chooses
-// them. Then it lowers c's bodies again without the registers the fast
-// sequence holds across iterations; where they no longer fit, it leaves
-// them as they were and reports reload: the fast sequence's prologue must
-// run again after each iteration of the full one.
+// registers that c's lowering does not reserve, with the interleaving and
+// the constants in registers that widest chooses. Then it lowers c's
+// bodies again without the registers the fast sequence holds across
+// iterations; where they no longer fit, it keeps them as they were and
+// reports reload: the fast sequence's prologue must run again where it
+// follows the full one.
 func lowerFast(s *isa, f *ir.Program, c *code, unroll, width int) (fc *code, reload bool, err error) {
 	a, err := ir.Analyze(f)
 	if err != nil {
@@ -328,6 +334,9 @@ func lowerFast(s *isa, f *ir.Program, c *code, unroll, width int) (fc *code, rel
 		return fc, false, nil
 	}
 	c.l.reserved = base
+	if err := c.bodies(s, unroll, width); err != nil {
+		return nil, false, err
+	}
 	return fc, true, nil
 }
 
