@@ -129,47 +129,13 @@ func generate(s *isa, p *ir.Program) error {
 		if p.Repeat {
 			n += 2
 		}
-		loop := fmt.Sprintf("Main loop: %d vectors (%d elements) per iteration, interleaved %d at a time, %d of %d loop constants in registers, %d implicit:",
+		loop := fmt.Sprintf("Main loop: %d vectors (%d elements) per iteration, interleaved %d at a time, %d of %d loop constants in registers, %d implicit",
 			unroll, unroll*w, width, nconsts, len(order), len(l.constRegs)-nconsts)
-		if fast == nil {
-			Comment(loop, fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
+		if fast != nil {
+			Comment(loop + ".")
+			fastLoop(s, p, fast, reload, main, n, unroll)
 		} else {
-			g := guard(s, fast.l, unroll, p.FastBound)
-			nf := len(fast.main) + len(g) + 5 + inputs
-			Comment(loop[:len(loop)-1]+".", fmt.Sprintf("Where every element has magnitude at most %v, the fast sequence (ir.Program.Fast):", p.FastBound),
-				fmt.Sprintf("%d instructions, %.2f per element.", nf, float64(nf)/float64(unroll*w)))
-			Label("unrolled")
-			CMPQ(count, U32(unroll*w))
-			JB(LabelRef("single"))
-			replay(g)
-			Label("fast")
-			replay(fast.main)
-			advance(inputs, unroll*vb, p.Repeat)
-			SUBQ(U32(unroll*w), count)
-			JMP(LabelRef("unrolled"))
-			// The full iteration: its body, ADDQs, SUBQ, then the next
-			// one's CMPQ, JB and test, which stays in this loop while it
-			// fails, (the fast sequence's prologue) and JMP.
-			n += len(g)
-			what := "Elsewhere the full sequence, then the next iteration's test:"
-			if reload {
-				n += len(fast.l.prologue)
-				what = "Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:"
-			}
-			Comment(what, fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
-			Label("full")
-			replay(main)
-			advance(inputs, unroll*vb, p.Repeat)
-			SUBQ(U32(unroll*w), count)
-			CMPQ(count, U32(unroll*w))
-			JB(LabelRef("single"))
-			replay(g)
-			if reload {
-				replay(fast.l.prologue)
-			}
-			JMP(LabelRef("fast"))
-		}
-		if fast == nil {
+			Comment(loop+":", fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
 			Label("unrolled")
 			CMPQ(count, U32(unroll*w))
 			JB(LabelRef("single"))
@@ -307,6 +273,48 @@ func mostConsts(s *isa, a *ir.Analysis, order []ir.Value, unroll, width int, bas
 		}
 	}
 	return nil, 0, err
+}
+
+// fastLoop emits the main loop of program p with its fast sequence
+// (lowered as fast; reload: see lowerFast): each iteration tests its
+// unroll vectors (guard) and runs the fast sequence's body, or jumps to
+// the full one (main, whose loop takes n instructions without the test),
+// which tests the next iteration itself and stays while the test fails.
+func fastLoop(s *isa, p *ir.Program, fast *code, reload bool, main []func(), n, unroll int) {
+	inputs, w, vb := p.Inputs(), s.lanes, s.vecBytes()
+	g := guard(s, fast.l, unroll, p.FastBound)
+	nf := len(fast.main) + len(g) + 5 + inputs
+	Comment(fmt.Sprintf("Where every element has magnitude at most %v, the fast sequence (ir.Program.Fast):", p.FastBound),
+		fmt.Sprintf("%d instructions, %.2f per element.", nf, float64(nf)/float64(unroll*w)))
+	Label("unrolled")
+	CMPQ(count, U32(unroll*w))
+	JB(LabelRef("single"))
+	replay(g)
+	Label("fast")
+	replay(fast.main)
+	advance(inputs, unroll*vb, p.Repeat)
+	SUBQ(U32(unroll*w), count)
+	JMP(LabelRef("unrolled"))
+	// The full iteration: its body, ADDQs, SUBQ, then the next one's
+	// CMPQ, JB and test, (the fast sequence's prologue) and JMP.
+	n += len(g)
+	what := "Elsewhere the full sequence, then the next iteration's test:"
+	if reload {
+		n += len(fast.l.prologue)
+		what = "Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:"
+	}
+	Comment(what, fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
+	Label("full")
+	replay(main)
+	advance(inputs, unroll*vb, p.Repeat)
+	SUBQ(U32(unroll*w), count)
+	CMPQ(count, U32(unroll*w))
+	JB(LabelRef("single"))
+	replay(g)
+	if reload {
+		replay(fast.l.prologue)
+	}
+	JMP(LabelRef("fast"))
 }
 
 // lowerFast lowers the main loop of a kernel's fast sequence f
