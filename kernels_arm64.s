@@ -6351,10 +6351,31 @@ loop:
 	SUBS $16, R2, R2
 	BNE loop
 done:
+	MOVWU 324(R6), R3
+	CBNZW R3, fold
 	FMOVQ F31, 0(R6)
 	FMOVQ F30, 16(R6)
 	FMOVQ F29, 32(R6)
 	FMOVQ F28, 48(R6)
+	RET
+// The row's last call (kernels.Row.Fold): fold the lanes, reset them for the next row.
+fold:
+	WORD $0x4e3ef7e0 // fmax v0.4s, v31.4s, v30.4s
+	WORD $0x4e3cf7a1 // fmax v1.4s, v29.4s, v28.4s
+	WORD $0x4e21f400 // fmax v0.4s, v0.4s, v1.4s
+	VEXT $8, V0.B16, V0.B16, V1.B16
+	WORD $0x4e21f400 // fmax v0.4s, v0.4s, v1.4s
+	VDUP V0.S[1], V1.S4
+	WORD $0x4e21f400 // fmax v0.4s, v0.4s, v1.4s
+	FMOVS F0, 320(R6)
+	MOVW $0xff800000, R3
+	VDUP R3, V0.S4
+	FMOVQ F0, 0(R6)
+	FMOVQ F0, 16(R6)
+	FMOVQ F0, 32(R6)
+	FMOVQ F0, 48(R6)
+	MOVW $2, R3
+	MOVW R3, 324(R6)
 	RET
 
 DATA rowSumNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
@@ -7027,6 +7048,8 @@ loop:
 	SUBS $16, R2, R2
 	BNE loop
 done:
+	MOVWU 324(R6), R3
+	CBNZW R3, fold
 	FMOVQ F31, 64(R6)
 	FMOVQ F30, 80(R6)
 	FMOVQ F29, 96(R6)
@@ -7035,6 +7058,30 @@ done:
 	FMOVQ F26, 144(R6)
 	FMOVQ F25, 160(R6)
 	FMOVQ F24, 176(R6)
+	RET
+// The row's last call (kernels.Row.Fold): fold the lanes, reset them for the next row.
+fold:
+	WORD $0x4e7bd7ff // fadd v31.2d, v31.2d, v27.2d
+	WORD $0x4e7ad7de // fadd v30.2d, v30.2d, v26.2d
+	WORD $0x4e79d7bd // fadd v29.2d, v29.2d, v25.2d
+	WORD $0x4e78d79c // fadd v28.2d, v28.2d, v24.2d
+	WORD $0x4e7dd7ff // fadd v31.2d, v31.2d, v29.2d
+	WORD $0x4e7cd7de // fadd v30.2d, v30.2d, v28.2d
+	WORD $0x4e7ed7ff // fadd v31.2d, v31.2d, v30.2d
+	VDUP V31.D[1], V1.D2
+	WORD $0x4e61d7e0 // fadd v0.2d, v31.2d, v1.2d
+	FMOVD F0, 344(R6)
+	VEOR V0.B16, V0.B16, V0.B16
+	FMOVQ F0, 64(R6)
+	FMOVQ F0, 80(R6)
+	FMOVQ F0, 96(R6)
+	FMOVQ F0, 112(R6)
+	FMOVQ F0, 128(R6)
+	FMOVQ F0, 144(R6)
+	FMOVQ F0, 160(R6)
+	FMOVQ F0, 176(R6)
+	MOVW $2, R3
+	MOVW R3, 324(R6)
 	RET
 
 DATA expSumNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15

@@ -89,12 +89,19 @@ func rowPasses() fallback.RowPasses { return simdRows[dispatch.Selected()] }
 // rowPass runs the assembly pass f on the whole groups of lanes of x,
 // chunk by chunk, and the Go pass g on the rest, which starts at lane 0.
 // Each chunk's call is a preemption point (callRow); a row of one chunk
-// calls f directly, the closure's own entry being that point.
+// calls f directly, the closure's own entry being that point. A request
+// to fold the lanes (kernels.Row.Fold) goes to f's last call, where no
+// Go pass follows it.
 func rowPass(f, g fallback.RowPass) fallback.RowPass {
 	return func(dst, x []float32, st *kernels.Row) {
 		n := len(x) &^ (kernels.RowLanes - 1)
+		fold := st.Fold
+		st.Fold = 0
 		for i := 0; i < n; i += chunk {
 			j := min(i+chunk, n)
+			if j == len(x) {
+				st.Fold = fold
+			}
 			if n <= chunk {
 				f(part(dst, i, j), x[i:j], st)
 			} else {

@@ -270,12 +270,20 @@ func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 				continue
 			}
 		}
+		st.Fold = 1
 		p.RowMax(nil, row, st)
-		m := maxLanes(&st.Max)
-		// The lanes are reset for the next row as soon as they are read:
-		// an assembly pass loads them as one vector, which stalls while
-		// the narrower stores that reset them are still in flight.
-		st.Max = noMax
+		var m float32
+		if st.Fold == kernels.RowFolded { // the lanes folded and reset (kernels.Row.Fold)
+			m = st.M + 0 // -0 -> +0
+		} else {
+			m = FoldMax(&st.Max)
+			// The lanes are reset for the next row as soon as they are
+			// read: an assembly pass loads them as one vector, which
+			// stalls while the narrower stores that reset them are still
+			// in flight.
+			st.Max = noMax
+		}
+		st.Fold = 0
 		if math.IsInf(float64(m), 0) {
 			y := infRow(k, out, row, m)
 			if k == RowLogSumExp {
@@ -293,11 +301,18 @@ func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
 			p.RowSum(nil, row, st)
 			s, c = combineSum(st)
 			st.Comp = [kernels.RowLanes]float64{}
+			st.Sum = [kernels.RowLanes]float64{}
 		} else {
+			st.Fold = 1
 			p.SoftmaxSum(nil, row, st)
-			s = combinePlain(&st.Sum)
+			if st.Fold == kernels.RowFolded {
+				s = st.S
+			} else {
+				s = FoldSum(&st.Sum)
+				st.Sum = [kernels.RowLanes]float64{}
+			}
+			st.Fold = 0
 		}
-		st.Sum = [kernels.RowLanes]float64{}
 		if s != s { // a NaN entry
 			if k == RowLogSumExp {
 				dst[r] = math.Float32frombits(kernels.CanonicalNaN)
@@ -354,19 +369,22 @@ var noMax = func() (m [kernels.RowLanes]float32) {
 	return m
 }()
 
-// maxLanes returns the largest of the lanes, none NaN, a zero as +0
-// (the lanes' maximum of zeros is either). The order of a maximum does
-// not change it but for the sign of a zero: a tree, without branches.
-func maxLanes(l *[kernels.RowLanes]float32) float32 {
+// FoldMax returns the largest of the lanes, a zero as +0 (the lanes'
+// maximum of zeros is either), NaN if one is NaN. The order of a maximum
+// does not change it but for the sign of a zero: a tree, without
+// branches. The SIMD passes that fold their lanes (kernels.Row.Fold) may
+// take any order.
+func FoldMax(l *[kernels.RowLanes]float32) float32 {
 	a := max(max(max(l[0], l[1]), max(l[2], l[3])), max(max(l[4], l[5]), max(l[6], l[7])))
 	b := max(max(max(l[8], l[9]), max(l[10], l[11])), max(max(l[12], l[13]), max(l[14], l[15])))
 	return max(a, b) + 0 // -0 -> +0
 }
 
-// combinePlain adds the lanes of SoftmaxSum's uncompensated sum pairwise,
+// FoldSum adds the lanes of SoftmaxSum's uncompensated sum pairwise,
 // lane j and lane j+h for h = 8, 4, 2, 1, in float64: its terms are
-// positive, so the tree adds a relative error of at most 4*2^-53.
-func combinePlain(l *[kernels.RowLanes]float64) float64 {
+// positive, so the tree adds a relative error of at most 4*2^-53. The
+// SIMD passes that fold their lanes (kernels.Row.Fold) take this tree.
+func FoldSum(l *[kernels.RowLanes]float64) float64 {
 	a0, a1, a2, a3 := l[0]+l[8], l[1]+l[9], l[2]+l[10], l[3]+l[11]
 	a4, a5, a6, a7 := l[4]+l[12], l[5]+l[13], l[6]+l[14], l[7]+l[15]
 	a0, a1, a2, a3 = a0+a4, a1+a5, a2+a6, a3+a7

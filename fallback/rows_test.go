@@ -25,6 +25,8 @@ func TestRowState(t *testing.T) {
 		{"M", unsafe.Offsetof(st.M), kernels.RowMOff},
 		{"C", unsafe.Offsetof(st.C), kernels.RowCOff},
 		{"D", unsafe.Offsetof(st.D), kernels.RowDOff},
+		{"Fold", unsafe.Offsetof(st.Fold), kernels.RowFoldOff},
+		{"S", unsafe.Offsetof(st.S), kernels.RowSOff},
 	} {
 		if c.got != c.want {
 			t.Errorf("kernels.Row.%s is at %d, the assembly reads it at %d", c.name, c.got, c.want)

@@ -339,10 +339,20 @@ type Row struct {
 	Sum  [RowLanes]float64 // the compensated sum of each lane: Sum + Comp
 	Comp [RowLanes]float64
 	M    float32
-	_    [4]byte // C at RowCOff on 32-bit architectures too
+	// Fold, set nonzero by the caller before a pass's last call on a
+	// row, lets a SIMD RowMax or plain-sum pass fold its lanes itself:
+	// RowMax's maximum into M, the sum (the fixed tree) into S, the lanes
+	// reset to -Inf and 0 for the next row, and Fold set to RowFolded.
+	// Reading lanes that a vector store has just written stalls; reading
+	// one scalar does not. The Go passes leave it alone.
+	Fold uint32 // also keeps C at RowCOff on 32-bit architectures
 	C    float64
 	D    float64 // the gradients' second row scalar (OpParam F64, Imm 1)
+	S    float64 // the folded sum (Fold)
 }
+
+// RowFolded is Row.Fold after a pass folded its lanes.
+const RowFolded = 2
 
 // The offsets of Row's fields in bytes, which the assembly addresses.
 const (
@@ -350,8 +360,10 @@ const (
 	RowSumOff  = 64
 	RowCompOff = 192
 	RowMOff    = 320
+	RowFoldOff = 324
 	RowCOff    = 328
 	RowDOff    = 336
+	RowSOff    = 344
 )
 
 // RowCancel and RowPlainLog decide, once per row, which sum LogSoftmax

@@ -53,6 +53,49 @@ func (g *kernel) accMem() (rs, offs []int) {
 	return rs, offs
 }
 
+// foldable returns, for a pass whose only reduction is OpRedMax or a
+// plain OpRedSum, the instructions that fold its lanes into the state's M
+// (maximum) or S (sum; kernels.Row.Fold) and store the lanes' initial
+// values, -Inf or 0, in their place; nil for other passes. The maximum is
+// fmax's, which makes it NaN where a lane is (a signalling NaN entry can
+// leave one), as fallback.FoldMax does (only whether M is NaN
+// matters); the sum takes the fixed tree of fallback.FoldSum:
+// lanes j and j+8, then j+4, j+2, j+1.
+func (g *kernel) foldable() []string {
+	switch {
+	case g.accMax != nil && g.accSum == nil:
+	case g.accSum != nil && g.accMax == nil && g.accComp == nil:
+	default:
+		return nil
+	}
+	free := g.free
+	t, u := free.alloc(false), free.alloc(false)
+	var out []string
+	if a := g.accMax; a != nil { // lanes 4j..4j+3 in a[j]
+		out = append(out, a64.FMAX(a64.S4, t, a[0], a[1]).Asm(), a64.FMAX(a64.S4, u, a[2], a[3]).Asm(),
+			a64.FMAX(a64.S4, t, t, u).Asm(),
+			fmt.Sprintf("VEXT $8, V%d.B16, V%d.B16, V%d.B16", t, t, u), a64.FMAX(a64.S4, t, t, u).Asm(),
+			fmt.Sprintf("VDUP V%d.S[1], V%d.S4", t, u), a64.FMAX(a64.S4, t, t, u).Asm(),
+			fmt.Sprintf("FMOVS F%d, %d(R6)", t, kernels.RowMOff),
+			fmt.Sprintf("MOVW $0x%08x, R3", 0xff800000), fmt.Sprintf("VDUP R3, V%d.S4", t))
+	} else { // lanes 2k, 2k+1 in a[k]
+		a := g.accSum
+		for k := range 4 {
+			out = append(out, a64.FADD(a64.D2, a[k], a[k], a[k+4]).Asm())
+		}
+		out = append(out, a64.FADD(a64.D2, a[0], a[0], a[2]).Asm(), a64.FADD(a64.D2, a[1], a[1], a[3]).Asm(),
+			a64.FADD(a64.D2, a[0], a[0], a[1]).Asm(),
+			fmt.Sprintf("VDUP V%d.D[1], V%d.D2", a[0], u), a64.FADD(a64.D2, t, a[0], u).Asm(),
+			fmt.Sprintf("FMOVD F%d, %d(R6)", t, kernels.RowSOff),
+			fmt.Sprintf("VEOR V%d.B16, V%d.B16, V%d.B16", t, t, t))
+	}
+	_, offs := g.accMem()
+	for _, off := range offs {
+		out = append(out, fmt.Sprintf("FMOVQ F%d, %d(R6)", t, off))
+	}
+	return out
+}
+
 // rowParam returns the instructions broadcasting a row pass's parameter
 // of type t and index imm into register d: the row's M (F32), C or D
 // (F64).
@@ -178,9 +221,21 @@ func lowerRow(p *ir.Program, name string) (string, error) {
 	w.WriteString("loop:\n")
 	block(loop)
 	w.WriteString("done:\n")
+	fold := g.foldable()
+	if fold != nil {
+		ins("MOVWU %d(R6), R3", kernels.RowFoldOff)
+		ins("CBNZW R3, fold")
+	}
 	for i, r := range accs {
 		ins("FMOVQ F%d, %d(R6)", r, offs[i])
 	}
 	ins("RET")
+	if fold != nil {
+		w.WriteString("// The row's last call (kernels.Row.Fold): fold the lanes, reset them for the next row.\nfold:\n")
+		block(fold)
+		ins("MOVW $%d, R3", kernels.RowFolded)
+		ins("MOVW R3, %d(R6)", kernels.RowFoldOff)
+		ins("RET")
+	}
 	return w.String(), nil
 }

@@ -79,12 +79,82 @@ func generateRow(s *isa, p *ir.Program) error {
 	SUBQ(U32(kernels.RowLanes), count)
 	JMP(LabelRef("group"))
 	Label("done")
+	fold := l.foldable()
+	if fold != nil {
+		CMPL(Mem{Base: statePtr, Disp: kernels.RowFoldOff}, U8(0))
+		JNE(LabelRef("fold"))
+	}
 	for _, m := range accs {
 		VMOVUPS(m.r, m.mem)
 	}
 	VZEROUPPER()
 	RET()
+	if fold != nil {
+		Comment("The row's last call (kernels.Row.Fold): fold the lanes, reset them for the next row.")
+		Label("fold")
+		replay(fold)
+		MOVL(U32(kernels.RowFolded), Mem{Base: statePtr, Disp: kernels.RowFoldOff})
+		VZEROUPPER()
+		RET()
+	}
 	return nil
+}
+
+// foldable returns, for a pass whose only reduction is OpRedMax or a
+// plain OpRedSum, the code that folds its lanes into the state's M
+// (maximum) or S (sum; kernels.Row.Fold) and stores the lanes' initial
+// values, -Inf or 0, in their place; nil for other passes. The maximum of
+// lanes that hold no NaN (RowMax's VMAXPS keeps the lane where x is NaN)
+// is the same in any order but for the sign of a zero, which the caller
+// drops; the sum takes the fixed tree of fallback.FoldSum: lanes j
+// and j+8, then j+4, j+2, j+1.
+func (l *lowering) foldable() []func() {
+	switch {
+	case l.accMax != nil && l.accSum == nil:
+	case l.accSum != nil && l.accMax == nil && l.accComp == nil:
+	default:
+		return nil
+	}
+	l.start(modeMain)
+	t, u := l.alloc(), l.alloc()
+	ty, tx, ux := t.AsY(), t.AsX(), u.AsX()
+	if l.accMax != nil {
+		acc := l.accMax
+		if l.s.kmask { // one register: lanes 0-15
+			l.emit(func() { VEXTRACTF64X4(U8(1), acc[0], ty); VMAXPS(ty, acc[0].AsY(), ty) })
+		} else { // lanes 0-7, 8-15
+			l.emit(func() { VMAXPS(acc[1], acc[0], ty) })
+		}
+		l.emit(func() {
+			VEXTRACTF128(U8(1), ty, ux)
+			VMAXPS(ux, tx, tx)
+			VPERMILPS(U8(0x4e), tx, ux)
+			VMAXPS(ux, tx, tx)
+			VPERMILPS(U8(0xb1), tx, ux)
+			VMAXSS(ux, tx, tx)
+			VMOVSS(tx, Mem{Base: statePtr, Disp: kernels.RowMOff})
+			VMOVUPS(constU32(0xff800000), t) // -Inf
+		})
+	} else {
+		acc := l.accSum
+		if l.s.kmask { // lanes 0-7, 8-15
+			l.emit(func() { VADDPD(acc[1], acc[0], t); VEXTRACTF64X4(U8(1), t, u.AsY()); VADDPD(u.AsY(), ty, ty) })
+		} else { // lanes 0-3, 4-7, 8-11, 12-15
+			l.emit(func() { VADDPD(acc[2], acc[0], ty); VADDPD(acc[3], acc[1], u.AsY()); VADDPD(u.AsY(), ty, ty) })
+		}
+		l.emit(func() {
+			VEXTRACTF128(U8(1), ty, ux)
+			VADDPD(ux, tx, tx)
+			VPERMILPD(U8(1), tx, ux)
+			VADDSD(ux, tx, tx)
+			VMOVSD(tx, Mem{Base: statePtr, Disp: kernels.RowSOff})
+			VXORPD(t, t, t)
+		})
+	}
+	for _, m := range l.accMem() {
+		l.emit(func() { VMOVUPS(t, m.mem) })
+	}
+	return l.code
 }
 
 // reserveAccs reserves the registers of a row pass's reductions: per

@@ -1,0 +1,80 @@
+package rectify
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/dispatch"
+	"github.com/rectify-go/rectify/kernels"
+)
+
+// TestRowFold checks the passes that fold their lanes on a row's last call
+// (kernels.Row.Fold), on every level: RowMax's M must be fallback.FoldMax
+// of the lanes the same pass leaves without the request, SoftmaxSum's S
+// fallback.FoldSum of them, bit for bit, and the lanes must be reset to
+// -Inf and 0 for the next row. The rows' entries spread e^(x-M) over many
+// binades, so that a sum in another order would differ in its last bits
+// (a mutation of the AVX2 tree went unnoticed by the row kernels' tests,
+// whose outputs round to float32).
+func TestRowFold(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, l := range dispatch.Supported() {
+		p := simdRows[l]
+		for _, n := range []int{16, 32, 48, 64, 80, 1024, chunk + 16, 2*chunk + 32} {
+			for trial := range 20 {
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = float32(-40 * r.Float64())
+				}
+				x[r.IntN(n)] = 0
+				if trial%5 == 0 {
+					x[r.IntN(n)] = float32(math.Copysign(0, -1))
+				}
+				what := fmt.Sprintf("%v, %d elements, trial %d", l, n, trial)
+
+				var plain, folded kernels.Row
+				for _, st := range []*kernels.Row{&plain, &folded} {
+					for i := range st.Max {
+						st.Max[i] = float32(math.Inf(-1))
+					}
+				}
+				folded.Fold = 1
+				p.RowMax(nil, x, &plain)
+				p.RowMax(nil, x, &folded)
+				if l != dispatch.Generic {
+					if folded.Fold != kernels.RowFolded {
+						t.Fatalf("%s: RowMax left Fold %d", what, folded.Fold)
+					}
+					if got, want := folded.M+0, fallback.FoldMax(&plain.Max); math.Float32bits(got) != math.Float32bits(want) {
+						t.Errorf("%s: RowMax folded %v, the lanes' maximum is %v", what, got, want)
+					}
+					for i, v := range folded.Max {
+						if !math.IsInf(float64(v), -1) {
+							t.Fatalf("%s: RowMax left lane %d = %v, want -Inf", what, i, v)
+						}
+					}
+				}
+
+				m := fallback.FoldMax(&plain.Max)
+				plain.M, folded.M, folded.Fold = m, m, 1
+				p.SoftmaxSum(nil, x, &plain)
+				p.SoftmaxSum(nil, x, &folded)
+				if l == dispatch.Generic {
+					continue
+				}
+				if folded.Fold != kernels.RowFolded {
+					t.Fatalf("%s: SoftmaxSum left Fold %d", what, folded.Fold)
+				}
+				if got, want := folded.S, fallback.FoldSum(&plain.Sum); math.Float64bits(got) != math.Float64bits(want) {
+					t.Errorf("%s: SoftmaxSum folded %v, the lanes' tree gives %v", what, got, want)
+				}
+				if folded.Sum != [kernels.RowLanes]float64{} {
+					t.Fatalf("%s: SoftmaxSum left the lanes %v, want zeros", what, folded.Sum)
+				}
+			}
+		}
+	}
+}
