@@ -666,41 +666,21 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 		ins("SUBS $%d, R2, R2", 4*u)
 		ins("BLT vector")
 		if fast != nil {
-			uf := fast.u
-			fmt.Fprintf(&w, "// Where every element has magnitude at most %v, the fast sequence (ir.Program.Fast): %d vectors (%d elements) per iteration, %d instructions, %.2f per element.\n",
-				p.FastBound, uf, 4*uf, fast.insts, float64(fast.insts)/float64(4*uf))
-			if uf != u {
-				ins("SUBS $%d, R2, R2", 4*(uf-u))
-				ins("BLT fastend")
-			}
+			fmt.Fprintf(&w, "// Where every element has magnitude at most %v, the fast sequence (ir.Program.Fast): %d instructions, %.2f per element.\n",
+				p.FastBound, fast.insts, float64(fast.insts)/float64(4*u))
 			label("loop")
 			block(fast.lines)
-			store(fast.body, uf)
-			ins("SUBS $%d, R2, R2", 4*uf)
+			store(fast.body, u)
+			ins("SUBS $%d, R2, R2", 4*u)
 			ins("BGE loop")
-			ins("B fastend")
+			ins("B vector")
 			label("full")
-			ins("SUB $%d, R1, R1", 16*uf) // the test's loads advanced it
-			for range uf / u {
-				load(main, u)
-				block(main.lines)
-				store(main, u)
-			}
-			ins("SUBS $%d, R2, R2", 4*uf)
+			ins("SUB $%d, R1, R1", 16*u) // the test's loads advanced it
+			load(main, u)
+			block(main.lines)
+			store(main, u)
+			ins("SUBS $%d, R2, R2", 4*u)
 			ins("BGE loop")
-			label("fastend")
-			if uf != u {
-				// Back to R2 = elements left - 4u: one more iteration
-				// of the full sequence may follow.
-				ins("ADDS $%d, R2, R2", 4*(uf-u))
-				ins("BLT vector")
-				label("loopfull")
-				load(main, u)
-				block(main.lines)
-				store(main, u)
-				ins("SUBS $%d, R2, R2", 4*u)
-				ins("BGE loopfull")
-			}
 		} else {
 			label("loop")
 			load(main, u)
@@ -755,7 +735,6 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 type fastLoop struct {
 	g         *kernel
 	bound     int // the register holding the bound in every lane
-	u         int // vectors per iteration
 	body      body
 	pro, data []string
 	lines     []string
@@ -786,27 +765,16 @@ func (g *kernel) prepareFast(f *ir.Program, bound float32, table string) (*fastL
 	return fl, nil
 }
 
-// lower lowers the fast sequence's iteration for the most vectors of
-// unrolls that is a multiple of u, the kernel's (whose iteration the full
-// sequence repeats), and fits in the registers: the test
-// loads them (advancing R1; the full sequence steps back), compares each
-// element's magnitude with the bound's (FACGE: false for NaN), combines
-// the comparisons (VAND) and branches to full unless their smallest lane
-// (UMINV) is all ones.
-func (fl *fastLoop) lower(u int) (err error) {
-	var b body
-	for _, fl.u = range unrolls {
-		if fl.u%u != 0 {
-			continue
-		}
-		if b, err = fl.g.lowerBody(fl.u, 0); err == nil {
-			break
-		}
-	}
+// lower lowers the fast sequence's iteration for u vectors, the
+// kernel's: the test loads them (advancing R1; the full sequence steps
+// back), compares each element's magnitude with the bound's (FACGE: false
+// for NaN), combines the comparisons (VAND) and branches to full unless
+// their smallest lane (UMINV) is all ones.
+func (fl *fastLoop) lower(u int) error {
+	b, err := fl.g.lowerBody(u, 0)
 	if err != nil {
 		return fmt.Errorf("fast sequence: %d vectors: %w", u, err)
 	}
-	u = fl.u
 	free := fl.g.free
 	for _, r := range b.in[0] {
 		free[r] = false
