@@ -95,6 +95,10 @@ func rowPasses() fallback.RowPasses { return simdRows[dispatch.Selected()] }
 func rowPass(f, g fallback.RowPass) fallback.RowPass {
 	return func(dst, x []float32, st *kernels.Row) {
 		n := len(x) &^ (kernels.RowLanes - 1)
+		if n == len(x) && n <= chunk { // whole groups, one call
+			f(dst, x, st)
+			return
+		}
 		fold := st.Fold
 		st.Fold = 0
 		for i := 0; i < n; i += chunk {

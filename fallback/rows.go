@@ -421,20 +421,24 @@ func combineSum(st *kernels.Row) (s, c float64) {
 // from its series in u = g/(2+g) (kernels.RowLogC), so that a sum near
 // 1 keeps its relative precision.
 func logSum(s, c float64) float64 {
-	f, k := logSplit(s)
-	g := (f - 1) + math.Ldexp(c, -k)
+	f, k, inv := logSplit(s)
+	g := (f - 1) + c*inv
 	u := g / (2 + g)
 	u2 := float64(u * u)
 	return math.FMA(float64(k), kernels.Ln2D, float64(float64(2*u)*math.FMA(atanhSeries(u2), u2, 1)))
 }
 
-// logSplit returns f and k with s = 2^k * f, f in [sqrt(1/2), sqrt(2)).
-func logSplit(s float64) (f float64, k int) {
-	f, k = math.Frexp(s)
-	if f < math.Sqrt2/2 {
-		f, k = 2*f, k-1
+// logSplit returns f, k and 2^-k with s = 2^k * f, f in [sqrt(1/2),
+// sqrt(2)), for a normal s > 0 (a row's sum is at least 1): from the bits,
+// as math.Frexp would but without its branches for special values.
+func logSplit(s float64) (f float64, k int, inv float64) {
+	b := math.Float64bits(s)
+	e := int(b>>52) - 1023 // s = 2^e * [1, 2)
+	f = math.Float64frombits(b&(1<<52-1) | 1023<<52)
+	if f >= math.Sqrt2 {
+		f, e = f/2, e+1
 	}
-	return f, k
+	return f, e, math.Float64frombits(uint64(1023-e) << 52)
 }
 
 // atanhSeries returns RowLogC[0] + u2*(RowLogC[1] + ...) by Horner's rule:
@@ -469,8 +473,8 @@ func plainLog(s, c float64, m float32, cols int, row []float32, st *kernels.Row,
 // Ln2D and Ln2LoD, u = g/(2+g) and the leading 2u in float-float, the
 // series' tail in float64.
 func logSumFF(s, c float64) (hi, lo float64) {
-	f, k := logSplit(s)
-	gh, gl := kernels.AddComp(f-1, 0, math.Ldexp(c, -k))
+	f, k, inv := logSplit(s)
+	gh, gl := kernels.AddComp(f-1, 0, c*inv)
 	dh := 2 + gh
 	dl := ((2 - dh) + gh) + gl
 	uh := gh / dh
