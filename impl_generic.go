@@ -7,8 +7,8 @@ import (
 	"github.com/rectify-go/rectify/internal/dispatch"
 )
 
-// simdSets is empty: this build has no assembly kernels.
-var simdSets map[dispatch.Level]*kernelSet
+// simdSets and streamSets are empty: this build has no assembly kernels.
+var simdSets, streamSets map[dispatch.Level]*kernelSet
 
 // call2 runs two-input kernel k in pure Go: this build has no assembly
 // kernels.

@@ -57,6 +57,10 @@ var simdSets = map[dispatch.Level]*kernelSet{
 	},
 }
 
+// streamSets are this architecture's streaming kernels (ir.Kernel.Stream),
+// nil for the kernels without one; dst must be aligned to a vector.
+var streamSets = map[dispatch.Level]*kernelSet{}
+
 // call2 runs two-input kernel k at level l, the pure-Go kernel where
 // this architecture has no assembly for l. It calls each kernel directly,
 // not through a table of func values: y may be on the caller's stack

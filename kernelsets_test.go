@@ -1,9 +1,11 @@
 package rectify
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/rectify-go/rectify/internal/dispatch"
 	"github.com/rectify-go/rectify/internal/ir"
@@ -53,13 +55,7 @@ func TestKernelSetsDirect(t *testing.T) {
 					callKernel(l, id, dst, x, y, 0.3)
 					check := func(what string, got []float32) {
 						t.Helper()
-						for i := range n {
-							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-								t.Errorf("%s/%s n=%d %s [%d] x=%#08x: got %#08x, want %#08x", l, k.Name, n, what, i,
-									math.Float32bits(src[i]), math.Float32bits(got[i]), math.Float32bits(want[i]))
-								break
-							}
-						}
+						sameBits(t, fmt.Sprintf("%s/%s n=%d %s", l, k.Name, n, what), got, want, src)
 					}
 					check("out of place", dst)
 					if y != nil {
@@ -73,6 +69,103 @@ func TestKernelSetsDirect(t *testing.T) {
 					freeY()
 				}
 			}
+		}
+	}
+}
+
+// TestStreamKernels calls every streaming kernel (ir.Kernel.Stream) of
+// every supported level directly, on a dst aligned to 64 bytes (a page)
+// against a guard page before it, and, where its length is a multiple of
+// 16, one that ends at a guard page; x at the other end of its own
+// mapping; out of place and in place, every length up to four of the
+// widest vectors and a few longer, compared with the fallback bit for
+// bit. Then run, which each public function calls, on slices past
+// streamMin whose dst starts 3 elements past a 64-byte boundary (the
+// plain kernel takes the head), at every supported level.
+func TestStreamKernels(t *testing.T) {
+	lengths := []int{1000, 4096 + 7, 3*streamChunk/2 + 5}
+	for n := 0; n <= 4*16+1; n++ {
+		lengths = append(lengths, n)
+	}
+	src := testutil.Special()
+	for len(src) < lengths[2] {
+		src = append(src, src...)
+	}
+	tested := 0
+	for l, set := range streamSets {
+		if !slices.Contains(dispatch.Supported(), l) {
+			continue
+		}
+		for i, k := range ir.Kernels {
+			f := set[i]
+			if (f != nil) != k.Stream {
+				t.Fatalf("%s/%s: streaming kernel %v, ir.Kernel.Stream %v", l, k.Name, f != nil, k.Stream)
+			}
+			if f == nil {
+				continue
+			}
+			tested++
+			for _, n := range lengths {
+				for _, atStart := range []bool{true, false} {
+					if !atStart && n%16 != 0 {
+						continue // dst would not be aligned
+					}
+					x, dst, free, ok := testutil.GuardedPair(src, n, !atStart)
+					if !ok {
+						t.Skip("no guard pages on this platform")
+					}
+					want := make([]float32, n)
+					genericSet[i](want, x, 0.3)
+					check := func(what string, got []float32) {
+						t.Helper()
+						sameBits(t, fmt.Sprintf("%s/%s stream n=%d %s", l, k.Name, n, what), got, want, src)
+					}
+					f(dst, x, 0.3)
+					check("out of place", dst)
+					copy(dst, x)
+					f(dst, dst, 0.3)
+					check("dst == x", dst)
+					free()
+				}
+			}
+		}
+	}
+	if len(streamSets) > 0 && tested == 0 {
+		t.Log("no supported level with streaming kernels")
+	}
+	// Through run.
+	n := streamMin + 37
+	buf := make([]float32, n+32)
+	off := (16 - int(uintptr(unsafe.Pointer(&buf[0]))%64/4) + 3) % 16
+	dst := buf[off : off+n]
+	x := make([]float32, n)
+	for j := 0; j < n; j += len(src) {
+		copy(x[j:], src)
+	}
+	want := make([]float32, n)
+	for i, k := range ir.Kernels {
+		if !k.Stream {
+			continue
+		}
+		genericSet[i](want, x, 0.3)
+		for _, l := range dispatch.Supported() {
+			restore := dispatch.Force(l)
+			run(kernelID(i), dst, x, 0.3)
+			restore()
+			sameBits(t, fmt.Sprintf("%s/%s n=%d dst 3 elements past a 64-byte boundary", l, k.Name, n), dst, want, x)
+		}
+	}
+}
+
+// sameBits reports the first element of got whose bits differ from
+// want's, with the input x that gave it.
+func sameBits(t *testing.T, what string, got, want, x []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Errorf("%s [%d] x=%#08x: got %#08x, want %#08x", what, i,
+				math.Float32bits(x[i]), math.Float32bits(got[i]), math.Float32bits(want[i]))
+			return
 		}
 	}
 }

@@ -38,6 +38,15 @@ type Kernel struct {
 	// Naive is the loop a user writes today with package math, the
 	// benchmarks' baseline; one-input kernels ignore y.
 	Naive func(dst, x, y []float32, a float32)
+	// Stream marks a one-input kernel whose public function runs slices
+	// of at least package rectify's streamMin elements through a
+	// streaming variant on amd64: its loops store with non-temporal
+	// stores, which write the result to memory without first reading
+	// dst's lines into the cache, a third of the memory traffic of a slice
+	// that does not fit in the cache. It pays where the kernel is
+	// memory-bound there (measured with bench's 16Mi sizes), and slows a
+	// slice that fits.
+	Stream bool
 	// Grad marks a gradient kernel, dx = dy * f'(x) with dy the second
 	// input: the exhaustive sweep pairs every x with dy = 1, the sampled
 	// one with dy of every scale (1, random in [-1, 1], 1e-30, 1e30), and a
@@ -47,7 +56,7 @@ type Kernel struct {
 
 // Kernels lists every kernel in API order.
 var Kernels = []*Kernel{
-	{Program: reluProgram(), Cutoff: 8, Exact: true,
+	{Program: reluProgram(), Cutoff: 8, Exact: true, Stream: true,
 		Ref: func(x, _, _ float32) float64 {
 			if x < 0 {
 				return 0
@@ -63,7 +72,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: leakyReLUProgram(), Cutoff: 8, Exact: true, Alphas: []float32{0.01},
+	{Program: leakyReLUProgram(), Cutoff: 8, Exact: true, Stream: true, Alphas: []float32{0.01},
 		Ref: func(x, _, a float32) float64 {
 			if x < 0 {
 				return float64(a * x)
@@ -101,7 +110,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: eluProgram(), Cutoff: 1, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
+	{Program: eluProgram(), Cutoff: 1, Stream: true, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
 		// The polynomial's error peaks near -ln2/2 (x in [-0.5, -0.2]);
 		// the clamp is where the result saturates to -alpha.
 		Hard: [][2]float32{{-0.5, -0.2}, {kernels.ELUClamp * 1.01, kernels.ELUClamp * 0.99}},
@@ -140,7 +149,7 @@ var Kernels = []*Kernel{
 				dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
 			}
 		}},
-	{Program: seluProgram(), Cutoff: 1,
+	{Program: seluProgram(), Cutoff: 1, Stream: true,
 		Ref: func(x, _, _ float32) float64 {
 			if !(x < 0) {
 				return kernels.SELULambda * float64(x)
@@ -204,7 +213,7 @@ var Kernels = []*Kernel{
 				dst[i] = 0.5 * v * (1 + float32(math.Tanh(math.Sqrt(2/math.Pi)*float64(v+0.044715*v*v*v))))
 			}
 		}},
-	{Program: expProgram(), Cutoff: 1,
+	{Program: expProgram(), Cutoff: 1, Stream: true,
 		Ref: func(x, _, _ float32) float64 { return math.Exp(float64(x)) },
 		Naive: func(dst, x, _ []float32, _ float32) {
 			for i, v := range x {

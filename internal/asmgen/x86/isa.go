@@ -28,6 +28,11 @@ type isa struct {
 	// unrollF32 and unrollF64 are the numbers of vectors per main-loop
 	// iteration, for programs without and with float64 arithmetic.
 	unrollF32, unrollF64 int
+	// stream marks the streaming variant of an instruction set
+	// (ir.Kernel.Stream): its loops store whole vectors with non-temporal
+	// stores (VMOVNTPS), which need dst aligned to a vector, and it ends
+	// them with SFENCE.
+	stream bool
 }
 
 // minConsts is how many of the loop's constants a main loop keeps in
@@ -73,7 +78,21 @@ var (
 	}
 	// isas lists the ISAs in the order their functions are emitted.
 	isas = []*isa{avx2, avx512}
+	// streams are their streaming variants, emitted after them for the
+	// kernels with ir.Kernel.Stream.
+	streams = []*isa{streaming(avx2), streaming(avx512)}
 )
+
+// streaming returns the streaming variant of s, its functions named
+// Stream<name>; a short slice goes to s.short's streaming kernel.
+func streaming(s *isa) *isa {
+	t := *s
+	t.name, t.stream = "Stream"+s.name, true
+	if s.short != nil {
+		t.short = streaming(s.short)
+	}
+	return &t
+}
 
 // and emits the bitwise AND of m and r into d: VPANDD with opmasks
 // (EVEX, every register), else VPAND.

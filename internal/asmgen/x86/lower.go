@@ -154,6 +154,9 @@ func generate(s *isa, p *ir.Program) error {
 	SUBQ(U32(w), count)
 	JMP(LabelRef("single"))
 	Label("last")
+	if s.stream {
+		SFENCE() // the non-temporal stores ordered before any later store
+	}
 	VMOVUPS(l.lastReg, Mem{Base: lastDst})
 
 	if s.short != nil {
@@ -853,6 +856,10 @@ func (l *lowering) instr(i, g int) {
 		delete(l.loc, k)
 		switch l.mode {
 		case modeMain:
+			if l.s.stream {
+				l.emit(func() { VMOVNTPS(r, Mem{Base: dstPtr, Disp: g * vb}) })
+				break
+			}
 			l.emit(func() { VMOVUPS(r, Mem{Base: dstPtr, Disp: g * vb}) })
 		case modeLast:
 			lr := l.lastReg

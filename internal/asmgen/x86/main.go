@@ -42,6 +42,16 @@ func main() {
 			}
 		}
 	}
+	for _, s := range streams {
+		for _, k := range ir.Kernels {
+			if !k.Stream {
+				continue
+			}
+			if err := generate(s, k.Program); err != nil {
+				log.Fatal(err)
+			}
+		}
+	}
 	emitConstants()
 	Generate()
 	if err := fixHeader(); err != nil {
