@@ -75,8 +75,8 @@ func run(k kernelID, dst, x []float32, alpha float32) {
 	l := dispatch.Selected()
 	f, n := sets[l][k], chunk
 	if s := streams[l]; s != nil && s[k] != nil && len(x) >= streamMin {
-		if p := uintptr(unsafe.Pointer(unsafe.SliceData(dst))); p%4 == 0 {
-			if head := int(-p%64) / 4; head > 0 {
+		if head, ok := toBoundary(dst); ok {
+			if head > 0 {
 				f(dst[:head], x[:head], alpha)
 				dst, x = dst[head:], x[head:]
 			}
@@ -88,6 +88,14 @@ func run(k kernelID, dst, x []float32, alpha float32) {
 		dst, x = dst[n:], x[n:]
 	}
 	f(dst, x, alpha)
+}
+
+// toBoundary returns the number of elements of dst before its first
+// 64-byte boundary; ok is false where dst, made with package unsafe, is
+// not aligned to its elements and has none.
+func toBoundary(dst []float32) (head int, ok bool) {
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(dst)))
+	return int(-p%64) / 4, p%4 == 0
 }
 
 // preemptible calls f. The assembly kernels are NOSPLIT and have no
@@ -103,8 +111,22 @@ func preemptible(f kernelFunc, dst, x []float32, alpha float32) {
 }
 
 // run2 runs two-input kernel k at level l, chunk by chunk, on slices that
-// its caller checked. Every call goes through call2, a preemption point.
+// its caller checked: from streamMin elements by its streaming variant
+// where it has one, after call2 on the elements before dst's first 64-byte
+// boundary (as run). Every call goes through call2 or callStream2, each a
+// preemption point.
 func run2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
+	if head, ok := toBoundary(dst); ok && len(x) >= streamMin &&
+		callStream2(l, k, dst[head:head+streamChunk], x[head:head+streamChunk], y[head:head+streamChunk], alpha) {
+		call2(l, k, dst[:head], x[:head], y[:head], alpha)
+		dst, x, y = dst[head+streamChunk:], x[head+streamChunk:], y[head+streamChunk:]
+		for len(x) > streamChunk {
+			callStream2(l, k, dst[:streamChunk], x[:streamChunk], y[:streamChunk], alpha)
+			dst, x, y = dst[streamChunk:], x[streamChunk:], y[streamChunk:]
+		}
+		callStream2(l, k, dst, x, y, alpha)
+		return
+	}
 	for len(x) > chunk {
 		call2(l, k, dst[:chunk], x[:chunk], y[:chunk], alpha)
 		dst, x, y = dst[chunk:], x[chunk:], y[chunk:]
@@ -161,9 +183,23 @@ func runRows(k kernelID, dst, x, row []float32, alpha float32) {
 
 // repeated runs kernel k at level l on x with y = row, which the kernel
 // repeats (len(row) a multiple of kernels.RepeatQuantum that divides len(x)),
-// in calls of whole rows at most chunk long.
+// in calls of whole rows at most chunk long: from streamMin elements on a
+// dst aligned to 64 bytes, by its streaming variant where it has one, in
+// calls of whole rows at most streamChunk long. (The plain kernel cannot
+// take a head up to the boundary: the rest would start inside a row.)
 func repeated(l dispatch.Level, k kernelID, dst, x, row []float32, alpha float32) {
-	c := chunk / len(row) * len(row)
+	c := streamChunk / len(row) * len(row)
+	if head, ok := toBoundary(dst); ok && head == 0 && len(x) >= streamMin &&
+		callStream2(l, k, dst[:c], x[:c], row, alpha) {
+		dst, x = dst[c:], x[c:]
+		for len(x) > c {
+			callStream2(l, k, dst[:c], x[:c], row, alpha)
+			dst, x = dst[c:], x[c:]
+		}
+		callStream2(l, k, dst, x, row, alpha)
+		return
+	}
+	c = chunk / len(row) * len(row)
 	for len(x) > c {
 		call2(l, k, dst[:c], x[:c], row, alpha)
 		dst, x = dst[c:], x[c:]

@@ -18,5 +18,10 @@ func call2(_ dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 	generic2(k, dst, x, y, alpha)
 }
 
+// callStream2 reports false: this build has no streaming kernels.
+func callStream2(dispatch.Level, kernelID, []float32, []float32, []float32, float32) bool {
+	return false
+}
+
 // rowSets is empty: this build has no assembly row passes.
 var rowSets map[dispatch.Level]fallback.RowPasses

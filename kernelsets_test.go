@@ -76,12 +76,13 @@ func TestKernelSetsDirect(t *testing.T) {
 // TestStreamKernels calls every streaming kernel (ir.Kernel.Stream) of
 // every supported level directly, on a dst aligned to 64 bytes (a page)
 // against a guard page before it, and, where its length is a multiple of
-// 16, one that ends at a guard page; x at the other end of its own
-// mapping; out of place and in place, every length up to four of the
+// 16, one that ends at a guard page; x (and y) at the other end of their
+// own mappings; out of place and in place, every length up to four of the
 // widest vectors and a few longer, compared with the fallback bit for
-// bit. Then run, which each public function calls, on slices past
-// streamMin whose dst starts 3 elements past a 64-byte boundary (the
-// plain kernel takes the head), at every supported level.
+// bit. Then the drivers the public functions call (run, run2, runRows) on
+// slices past streamMin whose dst starts on a 64-byte boundary or 3
+// elements past one (the plain kernel takes the head; PReLU's repeated
+// slope keeps such a dst on the plain kernel), at every supported level.
 func TestStreamKernels(t *testing.T) {
 	lengths := []int{1000, 4096 + 7, 3*streamChunk/2 + 5}
 	for n := 0; n <= 4*16+1; n++ {
@@ -91,20 +92,28 @@ func TestStreamKernels(t *testing.T) {
 	for len(src) < lengths[2] {
 		src = append(src, src...)
 	}
-	tested := 0
-	for l, set := range streamSets {
-		if !slices.Contains(dispatch.Supported(), l) {
-			continue
-		}
+	ys := testutil.Second(lengths[2], 7)
+	streamed := 0
+	for _, l := range dispatch.Supported() {
 		for i, k := range ir.Kernels {
-			f := set[i]
-			if (f != nil) != k.Stream {
-				t.Fatalf("%s/%s: streaming kernel %v, ir.Kernel.Stream %v", l, k.Name, f != nil, k.Stream)
+			id := kernelID(i)
+			// stream runs k's streaming kernel at level l, if it has one.
+			stream := func(dst, x, y []float32) bool {
+				if k.Inputs() == 2 {
+					return callStream2(l, id, dst, x, y, 0.3)
+				}
+				if streams[l] == nil || streams[l][id] == nil {
+					return false
+				}
+				streams[l][id](dst, x, 0.3)
+				return true
 			}
-			if f == nil {
+			if has := stream(nil, nil, nil); has != (k.Stream && streamSets[l] != nil) {
+				t.Fatalf("%s/%s: streaming kernel %v, ir.Kernel.Stream %v", l, k.Name, has, k.Stream)
+			} else if !has {
 				continue
 			}
-			tested++
+			streamed++
 			for _, n := range lengths {
 				for _, atStart := range []bool{true, false} {
 					if !atStart && n%16 != 0 {
@@ -114,45 +123,70 @@ func TestStreamKernels(t *testing.T) {
 					if !ok {
 						t.Skip("no guard pages on this platform")
 					}
+					var y []float32
+					freeY := func() {}
+					if k.Inputs() == 2 {
+						y, freeY, _ = testutil.Guarded(n, !atStart)
+						copy(y, ys)
+					}
 					want := make([]float32, n)
-					genericSet[i](want, x, 0.3)
+					callKernel(dispatch.Generic, id, want, x, y, 0.3)
 					check := func(what string, got []float32) {
 						t.Helper()
 						sameBits(t, fmt.Sprintf("%s/%s stream n=%d %s", l, k.Name, n, what), got, want, src)
 					}
-					f(dst, x, 0.3)
+					stream(dst, x, y)
 					check("out of place", dst)
 					copy(dst, x)
-					f(dst, dst, 0.3)
+					stream(dst, dst, y)
 					check("dst == x", dst)
+					if y != nil {
+						copy(dst, y)
+						stream(dst, x, dst)
+						check("dst == y", dst)
+					}
 					free()
+					freeY()
 				}
 			}
 		}
 	}
-	if len(streamSets) > 0 && tested == 0 {
+	if len(streamSets) > 0 && streamed == 0 {
 		t.Log("no supported level with streaming kernels")
 	}
-	// Through run.
-	n := streamMin + 37
+	// Through the drivers.
+	n := streamMin + 3*64
 	buf := make([]float32, n+32)
-	off := (16 - int(uintptr(unsafe.Pointer(&buf[0]))%64/4) + 3) % 16
-	dst := buf[off : off+n]
-	x := make([]float32, n)
+	x, y, want := make([]float32, n), testutil.Second(n, 9), make([]float32, n)
 	for j := 0; j < n; j += len(src) {
 		copy(x[j:], src)
 	}
-	want := make([]float32, n)
 	for i, k := range ir.Kernels {
 		if !k.Stream {
 			continue
 		}
-		genericSet[i](want, x, 0.3)
-		for _, l := range dispatch.Supported() {
-			restore := dispatch.Force(l)
-			run(kernelID(i), dst, x, 0.3)
-			restore()
-			sameBits(t, fmt.Sprintf("%s/%s n=%d dst 3 elements past a 64-byte boundary", l, k.Name, n), dst, want, x)
+		id := kernelID(i)
+		yk := y
+		if k.Channels > 0 {
+			yk = y[:k.Channels]
+		}
+		callKernel(dispatch.Generic, id, want, x, yk, 0.3) // the fallbacks repeat a short y
+		for _, past := range []int{0, 3} {
+			off := (16-int(uintptr(unsafe.Pointer(&buf[0]))%64/4))%16 + past
+			dst := buf[off : off+n]
+			for _, l := range dispatch.Supported() {
+				restore := dispatch.Force(l)
+				switch {
+				case k.Channels > 0:
+					runRows(id, dst, x, yk, 0.3)
+				case k.Inputs() == 2:
+					run2(l, id, dst, x, yk, 0.3)
+				default:
+					run(id, dst, x, 0.3)
+				}
+				restore()
+				sameBits(t, fmt.Sprintf("%s/%s n=%d dst %d elements past a 64-byte boundary", l, k.Name, n, past), dst, want, x)
+			}
 		}
 	}
 }

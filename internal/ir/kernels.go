@@ -38,9 +38,9 @@ type Kernel struct {
 	// Naive is the loop a user writes today with package math, the
 	// benchmarks' baseline; one-input kernels ignore y.
 	Naive func(dst, x, y []float32, a float32)
-	// Stream marks a one-input kernel whose public function runs slices
-	// of at least package rectify's streamMin elements through a
-	// streaming variant on amd64: its loops store with non-temporal
+	// Stream marks a kernel whose public function runs slices of at least
+	// package rectify's streamMin elements through a streaming variant on
+	// amd64: its loops store with non-temporal
 	// stores, which write the result to memory without first reading
 	// dst's lines into the cache, a third of the memory traffic of a slice
 	// that does not fit in the cache. It pays where the kernel is
@@ -92,7 +92,7 @@ var Kernels = []*Kernel{
 	// the public function through AVX-512 or AVX2 takes 27-34 ns for
 	// n = 1..32, the fallback 16 ns plus 2.6 ns per element (30 ns at
 	// n = 6, 37 at 8).
-	{Program: preluProgram(), Cutoff: 8, Exact: true, Channels: 64,
+	{Program: preluProgram(), Cutoff: 8, Exact: true, Stream: true, Channels: 64,
 		Ref: func(x, y, _ float32) float64 {
 			if x < 0 {
 				return float64(y * x)
@@ -222,7 +222,7 @@ var Kernels = []*Kernel{
 		}},
 	// The gradient kernels, dx = dy * f'(x) (internal/ir/grad.go has their
 	// Programs).
-	{Program: reluGradProgram(), Cutoff: 8, Exact: true, Grad: true,
+	{Program: reluGradProgram(), Cutoff: 8, Exact: true, Stream: true, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			if x > 0 {
 				return float64(dy)
@@ -238,7 +238,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: leakyReLUGradProgram(), Cutoff: 8, Exact: true, Grad: true, Alphas: []float32{0.01},
+	{Program: leakyReLUGradProgram(), Cutoff: 8, Exact: true, Stream: true, Grad: true, Alphas: []float32{0.01},
 		Ref: func(x, dy, a float32) float64 {
 			if x > 0 {
 				return float64(dy)

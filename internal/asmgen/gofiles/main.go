@@ -199,9 +199,12 @@ func decls(generator string, sets []set) []byte {
 		}
 		fmt.Fprintf(&b, "\tdispatch.%s: {\n", s.level)
 		for _, k := range ir.Kernels {
-			if k.Stream {
+			switch {
+			case k.Inputs() == 2:
+				fmt.Fprintf(&b, "\t\tnil, // %s: two inputs (callStream2)\n", k.Name)
+			case k.Stream:
 				fmt.Fprintf(&b, "\t\t%s,\n", k.FuncName("Stream"+s.suffix))
-			} else {
+			default:
 				fmt.Fprintf(&b, "\t\tnil, // %s\n", k.Name)
 			}
 		}
@@ -227,6 +230,29 @@ func call2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 		b.WriteString("\t\t}\n")
 	}
 	b.WriteString("\t}\n\tgeneric2(k, dst, x, y, alpha)\n}\n")
+	b.WriteString(`
+// callStream2 runs the streaming kernel (ir.Kernel.Stream) of two-input
+// kernel k at level l, as call2 runs its plain one, on a dst aligned to 64
+// bytes, and reports whether there is one: it does nothing where there is
+// not.
+//
+//go:noinline
+func callStream2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) bool {
+	switch l {
+`)
+	for _, s := range sets {
+		if !s.stream {
+			continue
+		}
+		fmt.Fprintf(&b, "\tcase dispatch.%s:\n\t\tswitch k {\n", s.level)
+		for _, k := range twoInputs() {
+			if k.Stream {
+				fmt.Fprintf(&b, "\t\tcase k%s:\n\t\t\t%s(dst, x, y, alpha)\n\t\t\treturn true\n", k.Name, k.FuncName("Stream"+s.suffix))
+			}
+		}
+		b.WriteString("\t\t}\n")
+	}
+	b.WriteString("\t}\n\treturn false\n}\n")
 	for _, s := range sets {
 		for _, p := range ir.RowPasses {
 			name := p.FuncName(s.suffix)
