@@ -53,15 +53,16 @@ var streams = func() (t [dispatch.AVX512 + 1]*kernelSet) {
 const chunk = 16 << 10
 
 // streamMin is the length from which a kernel with a streaming variant
-// runs it, and streamChunk the elements of one of its calls. Measured on
-// AMD Turin (2026, bench's 1Mi and 16Mi sizes): non-temporal stores made
-// ReLU and Exp 17-18 % faster at 16Mi elements and ReLU 48 % slower at
-// 1Mi, which the cache holds; calls of 16Ki elements, each ending in
-// SFENCE, lost most of the gain. A call of streamChunk elements takes
-// about 60 µs at memory speed.
+// runs it, and streamChunk the elements of one of its calls (each ends in
+// SFENCE). Measured on AMD Turin (2026-12-01, bench's sizes, benchstat):
+// non-temporal stores made ReLU 16 %, Exp 11 % and ReLUGrad 22 % faster
+// at 16Mi elements and 9-22 % at 4Mi (PReLU: 19 % and 0), but a test build that streamed from
+// 1Mi (which the cache holds) ran ReLU 48 % slower there. Calls of 16Ki
+// elements were up to 7 % slower than calls of 64Ki at 16Mi, calls of
+// 256Ki no faster; one of 64Ki takes about 15 µs at memory speed.
 const (
 	streamMin   = 4 << 20
-	streamChunk = 256 << 10
+	streamChunk = 64 << 10
 )
 
 // run checks the arguments of kernel k and runs it on the level in use,
