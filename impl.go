@@ -53,17 +53,18 @@ var streams = func() (t [dispatch.AVX512 + 1]*kernelSet) {
 const chunk = 16 << 10
 
 // streamMin is the length from which a kernel with a streaming variant
-// runs it, and streamChunk the elements of one of its calls (each ends in
-// SFENCE). Measured on AMD Turin (2026-12-01, bench's sizes, benchstat):
+// runs it: 4Mi elements, or more where x and dst together would fit in
+// the last-level cache that the CPU reports (streaming a slice that the
+// cache holds loses). streamChunk is the elements of one of its calls
+// (each ends in SFENCE). Measured on AMD Turin (2026-12-01, bench's sizes, benchstat):
 // non-temporal stores made ReLU 16 %, Exp 11 % and ReLUGrad 22 % faster
 // at 16Mi elements and 9-22 % at 4Mi (PReLU: 19 % and 0), but a test build that streamed from
 // 1Mi (which the cache holds) ran ReLU 48 % slower there. Calls of 16Ki
 // elements were up to 7 % slower than calls of 64Ki at 16Mi, calls of
 // 256Ki no faster; one of 64Ki takes about 15 µs at memory speed.
-const (
-	streamMin   = 4 << 20
-	streamChunk = 64 << 10
-)
+var streamMin = max(4<<20, dispatch.CacheBytes()/8)
+
+const streamChunk = 64 << 10
 
 // run checks the arguments of kernel k and runs it on the level in use,
 // chunk by chunk: from streamMin elements by its streaming variant, if it

@@ -32,3 +32,7 @@ func x86AVX512() bool {
 		cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL &&
 		cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL)
 }
+
+// llc is the last-level cache's size in bytes: the L3, else the L2, else
+// negative (unknown).
+func llc() int { return max(cpuid.CPU.Cache.L3, cpuid.CPU.Cache.L2) }

@@ -16,3 +16,7 @@ func cpuLevels() []Level {
 	}
 	return nil
 }
+
+// llc is the last-level cache's size in bytes: the L3, else the L2, else
+// negative (unknown).
+func llc() int { return max(cpuid.CPU.Cache.L3, cpuid.CPU.Cache.L2) }

@@ -78,3 +78,11 @@ func Force(l Level) (restore func()) {
 	}
 	panic("dispatch: level " + l.String() + " is not supported here")
 }
+
+// CacheBytes returns the size in bytes of the CPU's last-level cache as
+// github.com/klauspost/cpuid/v2 reports it (the L3, else the L2), or 0
+// where it reports neither or this build has no assembly. A virtual
+// machine may hide its L3 (this project's development machine does).
+func CacheBytes() int { return cacheBytes }
+
+var cacheBytes = max(llc(), 0)
