@@ -82,7 +82,8 @@ func TestKernelSetsDirect(t *testing.T) {
 // bit. Then the drivers the public functions call (run, run2, runRows) on
 // slices past streamMin whose dst starts on a 64-byte boundary or 3
 // elements past one (the plain kernel takes the head; PReLU's repeated
-// slope keeps such a dst on the plain kernel), at every supported level.
+// slope keeps such a dst on the plain kernel), at every supported level,
+// and that they allocate nothing.
 func TestStreamKernels(t *testing.T) {
 	lengths := []int{1000, 4096 + 7, 3*streamChunk/2 + 5}
 	for n := 0; n <= 4*16+1; n++ {
@@ -188,6 +189,32 @@ func TestStreamKernels(t *testing.T) {
 				sameBits(t, fmt.Sprintf("%s/%s n=%d dst %d elements past a 64-byte boundary", l, k.Name, n, past), dst, want, x)
 			}
 		}
+	}
+	// No allocation on the streaming paths (PReLU's slope of 3 channels is
+	// repeated into the driver's stack array, which callStream2 reads).
+	for l := range streamSets {
+		if !slices.Contains(dispatch.Supported(), l) {
+			continue
+		}
+		restore := dispatch.Force(l)
+		for i, k := range ir.Kernels {
+			id, m := kernelID(i), n/3*3
+			a := testing.AllocsPerRun(2, func() {
+				switch {
+				case !k.Stream:
+				case k.Channels > 0:
+					runRows(id, buf[:m], x[:m], y[:3], 0.3)
+				case k.Inputs() == 2:
+					run2(l, id, buf[:n], x, y, 0.3)
+				default:
+					run(id, buf[:n], x, 0.3)
+				}
+			})
+			if a != 0 {
+				t.Errorf("%s/%s n=%d: %v allocations per call", l, k.Name, n, a)
+			}
+		}
+		restore()
 	}
 }
 
