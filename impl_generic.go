@@ -23,5 +23,9 @@ func callStream2(dispatch.Level, kernelID, []float32, []float32, []float32, floa
 	return false
 }
 
-// rowSets is empty: this build has no assembly row passes.
-var rowSets map[dispatch.Level]fallback.RowPasses
+// rowSets and rowBlockSets are empty: this build has no assembly row
+// passes.
+var (
+	rowSets      map[dispatch.Level]fallback.RowPasses
+	rowBlockSets map[dispatch.Level]*fallback.RowBlockPasses
+)

@@ -27,6 +27,10 @@ var rowSets = map[dispatch.Level]fallback.RowPasses{
 	},
 }
 
+// rowBlockSets are this architecture's multi-row passes (ir.RowBlock), one
+// call per pass and block of whole rows.
+var rowBlockSets = map[dispatch.Level]*fallback.RowBlockPasses{}
+
 // simdSets are this architecture's assembly kernel sets of the one-input
 // kernels; dispatch picks among those the CPU supports.
 var simdSets = map[dispatch.Level]*kernelSet{

@@ -892,3 +892,47 @@ func TestLogSumExpGradArgs(t *testing.T) {
 	}
 	LogSumExpGrad(nil, nil, nil, 3) // empty: nothing to do
 }
+
+// TestSoftmaxBlocks checks Softmax's multi-row passes (ir.RowBlock, taken
+// where cols is a multiple of 16 up to 1024 and there are several rows)
+// on every path against the Go passes bit for bit: full and partial
+// blocks of rows in every style, with rows in the middle of a block that
+// hold a NaN, only -Inf, a +Inf, or only zeros of both signs, and row
+// lengths just past the multi-row range.
+func TestSoftmaxBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 13))
+	inf := float32(math.Inf(1))
+	for _, cols := range []int{16, 32, 48, 64, 256, 1024, 1040, 24} {
+		for _, rows := range []int{2, 15, 16, 17, 40} {
+			for _, style := range rowStyles {
+				x := rowInputs(style, rows, cols, r)
+				special := func(row int, f func(v []float32)) {
+					if row < rows {
+						f(x[row*cols : (row+1)*cols])
+					}
+				}
+				special(1, func(v []float32) { v[r.IntN(cols)] = math.Float32frombits(0xff812345) }) // a signalling NaN with a payload
+				special(3, func(v []float32) {
+					for i := range v {
+						v[i] = -inf
+					}
+				})
+				special(5, func(v []float32) { v[r.IntN(cols)] = inf })
+				special(16, func(v []float32) {
+					for i := range v {
+						v[i] = float32(math.Copysign(0, float64(r.IntN(2)*2-1)))
+					}
+				})
+				want := everyPathRows(t, fallback.RowSoftmax, x, len(x), cols, "Softmax blocks "+style)
+				got := make([]float32, len(x))
+				Softmax(got, x, cols)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s %dx%d: Softmax [%d] = %#08x, the Go passes give %#08x", style, rows, cols, i,
+							math.Float32bits(got[i]), math.Float32bits(want[i]))
+					}
+				}
+			}
+		}
+	}
+}

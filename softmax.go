@@ -79,6 +79,7 @@ var simdRows = func() (t [dispatch.AVX512 + 1]fallback.RowPasses) {
 			GradSum:           rowPass(s.GradSum, g.GradSum),
 			SoftmaxGradOut:    rowPass2(s.SoftmaxGradOut, g.SoftmaxGradOut),
 			LogSoftmaxGradOut: rowPass2(s.LogSoftmaxGradOut, g.LogSoftmaxGradOut),
+			Block:             rowBlockSets[l],
 		}
 	}
 	return t

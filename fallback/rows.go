@@ -21,17 +21,29 @@ type RowPass func(dst, x []float32, st *kernels.Row)
 type RowPass2 func(dst, x, y []float32, st *kernels.Row)
 
 // RowPasses are the passes of every row kernel on one path, by name of
-// the ir.RowPasses Program they run.
+// the ir.RowPasses Program they run, and its multi-row passes (nil where
+// it has none).
 type RowPasses struct {
 	RowMax, RowSum, SoftmaxSum, ExpSum, SoftmaxOut, LogSoftmaxOut RowPass
 	GradDot                                                       RowPass2
 	GradSum                                                       RowPass
 	SoftmaxGradOut, LogSoftmaxGradOut                             RowPass2
+	Block                                                         *RowBlockPasses
 }
+
+// A RowBlockPass is the multi-row form of a row pass (ir.RowBlock): x
+// holds len(x)/cols whole rows of cols elements, cols a multiple of
+// kernels.RowLanes, and st points to the first of as many states, one per
+// row; each row runs as the pass's single call with Fold set.
+type RowBlockPass func(dst, x []float32, st *kernels.Row, cols int)
+
+// RowBlockPasses are the multi-row passes of a path, by name of the
+// ir.RowBlock Program they run.
+type RowBlockPasses struct{ RowMax, SoftmaxSum, SoftmaxOut RowBlockPass }
 
 // GoRowPasses are the pure-Go passes.
 var GoRowPasses = RowPasses{rowMax, rowSum, softmaxSum, expSum, softmaxOut, logSoftmaxOut,
-	gradDot, gradSum, softmaxGradOut, logSoftmaxGradOut}
+	gradDot, gradSum, softmaxGradOut, logSoftmaxGradOut, nil}
 
 // rowMax is ir.RowMax: the maximum of each lane, NaNs ignored.
 func rowMax(_, x []float32, st *kernels.Row) {
@@ -238,7 +250,65 @@ var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
 // and the output pass (LogSumExp: M + log(sum)).
 func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 	check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
+	if k == RowSoftmax && p.Block != nil && cols%kernels.RowLanes == 0 && cols <= rowBlockCols && len(x) > cols {
+		softmaxBlocks(dst, x, cols, p.Block)
+		return
+	}
 	rows(k, dst, x, nil, cols, p)
+}
+
+// rowBlock is the most rows of a multi-row call, and rowBlockCols the
+// longest row that softmaxBlocks takes: one call stays within 16Ki
+// elements (package rectify's chunk, a preemption point each).
+const (
+	rowBlock     = 16
+	rowBlockCols = 1024
+)
+
+// rowBlocks holds the states of a block's rows, their Max lanes at -Inf
+// and Sum lanes at 0 between calls (the multi-row passes fold and reset
+// them).
+var rowBlocks = sync.Pool{New: func() any {
+	sts := new([rowBlock]kernels.Row)
+	for i := range sts {
+		sts[i].Max = noMax
+	}
+	return sts
+}}
+
+// softmaxBlocks runs Softmax on rows of cols elements (a multiple of
+// kernels.RowLanes, at most rowBlockCols) with the multi-row passes b,
+// rowBlock rows per call: each row's passes are rows' own, so the bits
+// are the same, but a short row no longer pays three calls and the Go
+// between them, and the rows' dependency chains (the sum waits on the
+// maximum, the output on the sum's reciprocal) overlap. A row whose
+// maximum is infinite or whose sum is NaN is made NaN after the output
+// pass, as rows settles it.
+func softmaxBlocks(dst, x []float32, cols int, b *RowBlockPasses) {
+	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
+	defer rowBlocks.Put(sts)
+	n := len(x) / cols
+	for r0 := 0; r0 < n; r0 += rowBlock {
+		rb := min(rowBlock, n-r0)
+		xs, out := x[r0*cols:(r0+rb)*cols], dst[r0*cols:(r0+rb)*cols]
+		var nan [rowBlock]bool
+		b.RowMax(nil, xs, &sts[0], cols)
+		for i := range rb {
+			m := sts[i].M + 0 // -0 -> +0
+			sts[i].M, nan[i] = m, math.IsInf(float64(m), 0)
+		}
+		b.SoftmaxSum(nil, xs, &sts[0], cols)
+		for i := range rb {
+			s := sts[i].S
+			sts[i].C, nan[i] = 1/s, nan[i] || s != s
+		}
+		b.SoftmaxOut(out, xs, &sts[0], cols)
+		for i := range rb {
+			if nan[i] {
+				fillNaN(out[i*cols : (i+1)*cols])
+			}
+		}
+	}
 }
 
 // LogSumExpGradRows runs LogSumExpGrad with the passes p: each row as

@@ -32,6 +32,9 @@ func TestRowState(t *testing.T) {
 			t.Errorf("kernels.Row.%s is at %d, the assembly reads it at %d", c.name, c.got, c.want)
 		}
 	}
+	if got := unsafe.Sizeof(st); got != kernels.RowSize {
+		t.Errorf("kernels.Row is %d bytes, the multi-row passes step by %d", got, kernels.RowSize)
+	}
 }
 
 // TestRowPassesMatchPrograms checks that each Go row pass runs exactly

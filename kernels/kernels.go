@@ -364,6 +364,9 @@ const (
 	RowCOff    = 328
 	RowDOff    = 336
 	RowSOff    = 344
+	// RowSize is the size of a Row: the multi-row passes (ir.RowBlock)
+	// step through an array of states by it.
+	RowSize = 352
 )
 
 // RowCancel and RowPlainLog decide, once per row, which sum LogSoftmax

@@ -19,6 +19,19 @@ const RowSignature2 = "func(dst, x, y []float32, st *kernels.Row)"
 // one.
 var RowSignatures = [...]string{RowSignature, RowSignature2}
 
+// RowBlockSignature is the Go signature of a multi-row pass (RowBlock):
+// x holds len(x)/cols whole rows of cols elements, cols a multiple of
+// kernels.RowLanes, and st points to the first of as many states, one per
+// row, kernels.RowSize bytes apart. Each row runs as the one-row pass's
+// single call on it with Fold set: RowMax and SoftmaxSum fold their lanes
+// into the row's M or S.
+const RowBlockSignature = "func(dst, x []float32, st *kernels.Row, cols int)"
+
+// RowBlock lists the passes that also have a multi-row form, which
+// Softmax runs on blocks of short rows (package fallback's rows): one call
+// per pass and block instead of one per pass and row.
+var RowBlock = []*Program{RowMax, SoftmaxSum, SoftmaxOut}
+
 // A RowKernel is one row kernel of the public API (Softmax, LogSoftmax,
 // LogSumExp): the passes its public function runs over each row, in
 // order: RowMax, a sum (SoftmaxSum for Softmax, ExpSum for the others,

@@ -29,10 +29,11 @@ const root = "../.."
 // A set is one assembly kernel set: its dispatch level and the suffix of
 // its functions' names (the back ends name them with ir.Program.FuncName).
 // stream marks an architecture's sets with streaming variants
-// (ir.Kernel.Stream), named with the suffix Stream<suffix>.
+// (ir.Kernel.Stream), named with the suffix Stream<suffix>, block those
+// with multi-row passes (ir.RowBlock), Rows<suffix>.
 type set struct {
 	level, suffix string
-	stream        bool
+	stream, block bool
 }
 
 // arches lists the assembly kernel sets of each architecture, best first.
@@ -40,8 +41,8 @@ var arches = []struct {
 	goarch, generator string
 	sets              []set
 }{
-	{"amd64", "internal/asmgen/x86", []set{{"AVX512", "AVX512", true}, {"AVX2", "AVX2", true}}},
-	{"arm64", "internal/asmgen/neon", []set{{"NEON", "NEON", false}}},
+	{"amd64", "internal/asmgen/x86", []set{{"AVX512", "AVX512", true, true}, {"AVX2", "AVX2", true, true}}},
+	{"arm64", "internal/asmgen/neon", []set{{"NEON", "NEON", false, false}}},
 }
 
 func main() {
@@ -167,50 +168,65 @@ func generic2(k kernelID, dst, x, y []float32, alpha float32) {
 	return b.Bytes()
 }
 
+// levelMap writes, after its doc comment, the map name from dispatch
+// levels to typ with an entry for each of sets that has one, its lines
+// from lines.
+func levelMap(b *bytes.Buffer, doc, name, typ string, sets []set, has func(set) bool, lines func(set) []string) {
+	b.WriteString(doc)
+	fmt.Fprintf(b, "var %s = map[dispatch.Level]%s{\n", name, typ)
+	for _, s := range sets {
+		if !has(s) {
+			continue
+		}
+		fmt.Fprintf(b, "\tdispatch.%s: {\n", s.level)
+		for _, l := range lines(s) {
+			fmt.Fprintf(b, "\t\t%s\n", l)
+		}
+		b.WriteString("\t},\n")
+	}
+	b.WriteString("}\n\n")
+}
+
 func decls(generator string, sets []set) []byte {
 	var b bytes.Buffer
 	header(&b, "!purego && !noasm", "rectify")
 	b.WriteString("import (\n\t\"github.com/rectify-go/rectify/fallback\"\n\t\"github.com/rectify-go/rectify/internal/dispatch\"\n\t\"github.com/rectify-go/rectify/kernels\"\n)\n\n")
-	b.WriteString("// rowSets are this architecture's assembly row passes, which take whole\n// groups of kernels.RowLanes elements (package rectify runs the rest in Go).\n")
-	b.WriteString("var rowSets = map[dispatch.Level]fallback.RowPasses{\n")
-	for _, s := range sets {
-		fmt.Fprintf(&b, "\tdispatch.%s: {\n", s.level)
-		for _, p := range ir.RowPasses {
-			fmt.Fprintf(&b, "\t\t%s: %s,\n", p.Name, p.FuncName(s.suffix))
-		}
-		b.WriteString("\t},\n")
-	}
-	b.WriteString("}\n\n")
-	b.WriteString("// simdSets are this architecture's assembly kernel sets of the one-input\n// kernels; dispatch picks among those the CPU supports.\n")
-	b.WriteString("var simdSets = map[dispatch.Level]*kernelSet{\n")
-	for _, s := range sets {
-		fmt.Fprintf(&b, "\tdispatch.%s: {\n", s.level)
-		for _, k := range ir.Kernels {
-			fmt.Fprintf(&b, "\t\t%s\n", one(k.FuncName(s.suffix), k))
-		}
-		b.WriteString("\t},\n")
-	}
-	b.WriteString("}\n\n")
-	b.WriteString("// streamSets are this architecture's streaming kernels (ir.Kernel.Stream),\n// nil for the kernels without one; dst must be aligned to a vector.\n")
-	b.WriteString("var streamSets = map[dispatch.Level]*kernelSet{\n")
-	for _, s := range sets {
-		if !s.stream {
-			continue
-		}
-		fmt.Fprintf(&b, "\tdispatch.%s: {\n", s.level)
-		for _, k := range ir.Kernels {
-			switch {
-			case k.Inputs() == 2:
-				fmt.Fprintf(&b, "\t\tnil, // %s: two inputs (callStream2)\n", k.Name)
-			case k.Stream:
-				fmt.Fprintf(&b, "\t\t%s,\n", k.FuncName("Stream"+s.suffix))
-			default:
-				fmt.Fprintf(&b, "\t\tnil, // %s\n", k.Name)
+	all := func(set) bool { return true }
+	levelMap(&b, "// rowSets are this architecture's assembly row passes, which take whole\n// groups of kernels.RowLanes elements (package rectify runs the rest in Go).\n",
+		"rowSets", "fallback.RowPasses", sets, all, func(s set) (l []string) {
+			for _, p := range ir.RowPasses {
+				l = append(l, fmt.Sprintf("%s: %s,", p.Name, p.FuncName(s.suffix)))
 			}
-		}
-		b.WriteString("\t},\n")
-	}
-	b.WriteString("}\n\n")
+			return l
+		})
+	levelMap(&b, "// rowBlockSets are this architecture's multi-row passes (ir.RowBlock), one\n// call per pass and block of whole rows.\n",
+		"rowBlockSets", "*fallback.RowBlockPasses", sets, func(s set) bool { return s.block }, func(s set) (l []string) {
+			for _, p := range ir.RowBlock {
+				l = append(l, fmt.Sprintf("%s: %s,", p.Name, p.FuncName("Rows"+s.suffix)))
+			}
+			return l
+		})
+	levelMap(&b, "// simdSets are this architecture's assembly kernel sets of the one-input\n// kernels; dispatch picks among those the CPU supports.\n",
+		"simdSets", "*kernelSet", sets, all, func(s set) (l []string) {
+			for _, k := range ir.Kernels {
+				l = append(l, one(k.FuncName(s.suffix), k))
+			}
+			return l
+		})
+	levelMap(&b, "// streamSets are this architecture's streaming kernels (ir.Kernel.Stream),\n// nil for the kernels without one; dst must be aligned to a vector.\n",
+		"streamSets", "*kernelSet", sets, func(s set) bool { return s.stream }, func(s set) (l []string) {
+			for _, k := range ir.Kernels {
+				switch {
+				case k.Inputs() == 2:
+					l = append(l, "nil, // "+k.Name+": two inputs (callStream2)")
+				case k.Stream:
+					l = append(l, k.FuncName("Stream"+s.suffix)+",")
+				default:
+					l = append(l, "nil, // "+k.Name)
+				}
+			}
+			return l
+		})
 	b.WriteString(`// call2 runs two-input kernel k at level l, the pure-Go kernel where
 // this architecture has no assembly for l. It calls each kernel directly,
 // not through a table of func values: y may be on the caller's stack
@@ -263,6 +279,14 @@ func callStream2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float3
 			name := k.FuncName(s.suffix)
 			fmt.Fprintf(&b, "\n// %s is the %s kernel of %s, generated by %s.\n//\n//go:noescape\n%s\n",
 				name, s.level, k.Name, generator, strings.Replace(k.Signature(), "func", "func "+name, 1))
+		}
+		for _, p := range ir.RowBlock {
+			if !s.block {
+				break
+			}
+			name := p.FuncName("Rows" + s.suffix)
+			fmt.Fprintf(&b, "\n// %s is the %s multi-row pass %s, generated by %s.\n//\n//go:noescape\n%s\n",
+				name, s.level, p.Name, generator, strings.Replace(ir.RowBlockSignature, "func", "func "+name, 1))
 		}
 		for _, k := range ir.Kernels {
 			if !s.stream || !k.Stream {

@@ -37,7 +37,12 @@ func main() {
 			}
 		}
 		for _, p := range ir.RowPasses {
-			if err := generateRow(s, p); err != nil {
+			if err := generateRow(s, p, false); err != nil {
+				log.Fatal(err)
+			}
+		}
+		for _, p := range ir.RowBlock {
+			if err := generateRow(s, p, true); err != nil {
 				log.Fatal(err)
 			}
 		}

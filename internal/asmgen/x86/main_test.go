@@ -201,10 +201,16 @@ func TestTailCalls(t *testing.T) {
 }
 
 // rowPass reports whether the function name prefix kernel is a row
-// pass's: those take whole groups of lanes, never a short slice.
+// pass's or a multi-row pass's: those take whole groups of lanes, never a
+// short slice.
 func rowPass(kernel string) bool {
 	for _, p := range ir.RowPasses {
 		if p.FuncName("") == kernel {
+			return true
+		}
+	}
+	for _, p := range ir.RowBlock {
+		if p.FuncName("Rows") == kernel {
 			return true
 		}
 	}

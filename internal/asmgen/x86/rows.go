@@ -15,22 +15,35 @@ import (
 var statePtr = reg.R9
 
 // rowSignatures are ir.RowSignatures for avo, which cannot resolve
-// kernels.Row: a pointer all the same.
-var rowSignatures = [...]string{"func(dst, x []float32, st *uint64)", "func(dst, x, y []float32, st *uint64)"}
+// kernels.Row: a pointer all the same; rowBlockSignature is
+// ir.RowBlockSignature.
+var (
+	rowSignatures     = [...]string{"func(dst, x []float32, st *uint64)", "func(dst, x, y []float32, st *uint64)"}
+	rowBlockSignature = "func(dst, x []float32, st *uint64, cols int)"
+)
+
+// A multi-row pass (block) keeps the elements of its rows left in total
+// and the row length in cols.
+var total, cols = reg.R12, reg.R13
 
 // generateRow emits the function of row pass p on ISA s: x is a whole
 // number of groups of kernels.RowLanes elements (group by group, several
 // per main-loop iteration), the reductions' lanes live in registers
 // between loading them from st and storing them back, and element i of x
-// folds into lane i % RowLanes in the order of i, as on every path.
-func generateRow(s *isa, p *ir.Program) error {
+// folds into lane i % RowLanes in the order of i, as on every path. With
+// block it emits p's multi-row form (ir.RowBlock): the same code once per
+// row of cols elements, with that row's state, its lanes folded at its end.
+func generateRow(s *isa, p *ir.Program, block bool) error {
 	a, err := ir.Analyze(p)
 	if err != nil {
 		return err
 	}
-	name := p.FuncName(s.name)
+	name, sig := p.FuncName(s.name), rowSignatures[len(a.Inputs)-1]
+	if block {
+		name, sig = p.FuncName("Rows"+s.name), rowBlockSignature
+	}
 	inputs := len(a.Inputs)
-	TEXT(name, NOSPLIT, rowSignatures[inputs-1])
+	TEXT(name, NOSPLIT, sig)
 	group := kernels.RowLanes / s.lanes // vectors per group
 	unroll := s.unrollF32
 	if a.HasF64 {
@@ -52,9 +65,19 @@ func generateRow(s *isa, p *ir.Program) error {
 	for k := range inputs {
 		Load(Param(ir.InputName(k)).Base(), srcPtrs[k])
 	}
-	Load(Param("x").Len(), count)
+	if block {
+		Load(Param("x").Len(), total)
+		Load(Param("cols"), cols)
+	} else {
+		Load(Param("x").Len(), count)
+	}
 	Load(Param("st"), statePtr)
 	loadConstBase()
+	if block {
+		Comment("Each row: its state's parameters and lanes, its groups, its fold.")
+		Label("row")
+		MOVQ(cols, count)
+	}
 	replay(l.prologue)
 	accs := l.accMem()
 	for _, m := range accs {
@@ -80,6 +103,20 @@ func generateRow(s *isa, p *ir.Program) error {
 	JMP(LabelRef("group"))
 	Label("done")
 	fold := l.foldable()
+	if block {
+		if fold != nil {
+			replay(fold)
+			MOVL(U32(kernels.RowFolded), Mem{Base: statePtr, Disp: kernels.RowFoldOff})
+		} else if len(accs) > 0 {
+			return fmt.Errorf("%s: a multi-row pass must fold its lanes", name)
+		}
+		ADDQ(U32(kernels.RowSize), statePtr)
+		SUBQ(cols, total)
+		JNZ(LabelRef("row"))
+		VZEROUPPER()
+		RET()
+		return nil
+	}
 	if fold != nil {
 		CMPL(Mem{Base: statePtr, Disp: kernels.RowFoldOff}, U8(0))
 		JNE(LabelRef("fold"))
