@@ -11468,6 +11468,94 @@ done:
 	VZEROUPPER
 	RET
 
+// func logSoftmaxOutRowsAVX2(dst []float32, x []float32, st *uint64, cols int)
+// Requires: AVX
+TEXT ·logSoftmaxOutRowsAVX2(SB), NOSPLIT, $0-64
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), R12
+	MOVQ cols+56(FP), R13
+	MOVQ st+48(FP), R9
+	LEAQ consts<>+0(SB), R11
+	ADDQ $0x3f, R11
+	ANDQ $-64, R11
+
+	// Each row: its state's parameters and lanes, its groups, its fold.
+row:
+	MOVQ         R13, CX
+	VBROADCASTSS 320(R9), Y15
+	VCVTPS2PD    X15, Y14
+	VBROADCASTSD 328(R9), Y13
+
+	// Main loop: 2 vectors (16 elements) per iteration, interleaved 2 at a time, 0 of 0 loop constants in registers.
+unrolled:
+	CMPQ        CX, $0x00000010
+	JB          group
+	VMOVUPS     (SI), Y0
+	VMOVUPS     32(SI), Y1
+	VCVTPS2PD   (SI), Y2
+	VCVTPS2PD   16(SI), Y0
+	VCVTPS2PD   32(SI), Y3
+	VCVTPS2PD   48(SI), Y1
+	VSUBPD      Y14, Y2, Y2
+	VSUBPD      Y14, Y0, Y0
+	VSUBPD      Y14, Y3, Y3
+	VSUBPD      Y14, Y1, Y1
+	VSUBPD      Y13, Y2, Y2
+	VSUBPD      Y13, Y0, Y0
+	VSUBPD      Y13, Y3, Y3
+	VSUBPD      Y13, Y1, Y1
+	VCVTPD2PSY  Y2, X2
+	VCVTPD2PSY  Y0, X0
+	VINSERTF128 $0x01, X0, Y2, Y2
+	VCVTPD2PSY  Y3, X0
+	VCVTPD2PSY  Y1, X1
+	VINSERTF128 $0x01, X1, Y0, Y0
+	VMOVUPS     Y2, (DI)
+	VMOVUPS     Y0, 32(DI)
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, CX
+	JMP         unrolled
+
+	// One group of lanes per iteration.
+group:
+	CMPQ        CX, $0x00000010
+	JB          done
+	VMOVUPS     (SI), Y0
+	VMOVUPS     32(SI), Y1
+	VCVTPS2PD   (SI), Y2
+	VCVTPS2PD   16(SI), Y0
+	VCVTPS2PD   32(SI), Y3
+	VCVTPS2PD   48(SI), Y1
+	VSUBPD      Y14, Y2, Y2
+	VSUBPD      Y14, Y0, Y0
+	VSUBPD      Y14, Y3, Y3
+	VSUBPD      Y14, Y1, Y1
+	VSUBPD      Y13, Y2, Y2
+	VSUBPD      Y13, Y0, Y0
+	VSUBPD      Y13, Y3, Y3
+	VSUBPD      Y13, Y1, Y1
+	VCVTPD2PSY  Y2, X2
+	VCVTPD2PSY  Y0, X0
+	VINSERTF128 $0x01, X0, Y2, Y2
+	VCVTPD2PSY  Y3, X0
+	VCVTPD2PSY  Y1, X1
+	VINSERTF128 $0x01, X1, Y0, Y0
+	VMOVUPS     Y2, (DI)
+	VMOVUPS     Y0, 32(DI)
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, CX
+	JMP         group
+
+done:
+	ADDQ $0x00000160, R9
+	SUBQ R13, R12
+	JNZ  row
+	VZEROUPPER
+	RET
+
 // func reluAVX512(dst []float32, x []float32, alpha float32)
 // Requires: AVX, AVX512F
 TEXT ·reluAVX512(SB), NOSPLIT, $0-52
@@ -23069,6 +23157,105 @@ group:
 	VCVTPD2PS    Z1, Y1
 	VINSERTF64X4 $0x01, Y1, Z0, Z0
 	VMOVUPS      Z0, (DI)
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DI
+	SUBQ         $0x00000010, CX
+	JMP          group
+
+done:
+	ADDQ $0x00000160, R9
+	SUBQ R13, R12
+	JNZ  row
+	VZEROUPPER
+	RET
+
+// func logSoftmaxOutRowsAVX512(dst []float32, x []float32, st *uint64, cols int)
+// Requires: AVX, AVX512F
+TEXT ·logSoftmaxOutRowsAVX512(SB), NOSPLIT, $0-64
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), R12
+	MOVQ cols+56(FP), R13
+	MOVQ st+48(FP), R9
+	LEAQ consts<>+0(SB), R11
+	ADDQ $0x3f, R11
+	ANDQ $-64, R11
+
+	// Each row: its state's parameters and lanes, its groups, its fold.
+row:
+	MOVQ         R13, CX
+	VBROADCASTSS 320(R9), Z31
+	VCVTPS2PD    Y31, Z30
+	VBROADCASTSD 328(R9), Z29
+
+	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 0 of 0 loop constants in registers.
+unrolled:
+	CMPQ         CX, $0x00000040
+	JB           group
+	VMOVUPS      (SI), Z0
+	VMOVUPS      64(SI), Z1
+	VMOVUPS      128(SI), Z2
+	VMOVUPS      192(SI), Z3
+	VCVTPS2PD    (SI), Z4
+	VCVTPS2PD    32(SI), Z0
+	VCVTPS2PD    64(SI), Z5
+	VCVTPS2PD    96(SI), Z1
+	VCVTPS2PD    128(SI), Z6
+	VCVTPS2PD    160(SI), Z2
+	VCVTPS2PD    192(SI), Z7
+	VCVTPS2PD    224(SI), Z3
+	VSUBPD       Z30, Z4, Z4
+	VSUBPD       Z30, Z0, Z0
+	VSUBPD       Z30, Z5, Z5
+	VSUBPD       Z30, Z1, Z1
+	VSUBPD       Z30, Z6, Z6
+	VSUBPD       Z30, Z2, Z2
+	VSUBPD       Z30, Z7, Z7
+	VSUBPD       Z30, Z3, Z3
+	VSUBPD       Z29, Z4, Z4
+	VSUBPD       Z29, Z0, Z0
+	VSUBPD       Z29, Z5, Z5
+	VSUBPD       Z29, Z1, Z1
+	VSUBPD       Z29, Z6, Z6
+	VSUBPD       Z29, Z2, Z2
+	VSUBPD       Z29, Z7, Z7
+	VSUBPD       Z29, Z3, Z3
+	VCVTPD2PS    Z4, Y4
+	VCVTPD2PS    Z0, Y0
+	VINSERTF64X4 $0x01, Y0, Z4, Z4
+	VCVTPD2PS    Z5, Y0
+	VCVTPD2PS    Z1, Y1
+	VINSERTF64X4 $0x01, Y1, Z0, Z0
+	VCVTPD2PS    Z6, Y1
+	VCVTPD2PS    Z2, Y2
+	VINSERTF64X4 $0x01, Y2, Z1, Z1
+	VCVTPD2PS    Z7, Y2
+	VCVTPD2PS    Z3, Y3
+	VINSERTF64X4 $0x01, Y3, Z2, Z2
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z0, 64(DI)
+	VMOVUPS      Z1, 128(DI)
+	VMOVUPS      Z2, 192(DI)
+	ADDQ         $0x00000100, SI
+	ADDQ         $0x00000100, DI
+	SUBQ         $0x00000040, CX
+	JMP          unrolled
+
+	// One group of lanes per iteration.
+group:
+	CMPQ         CX, $0x00000010
+	JB           done
+	VMOVUPS      (SI), Z0
+	VCVTPS2PD    (SI), Z1
+	VCVTPS2PD    32(SI), Z0
+	VSUBPD       Z30, Z1, Z1
+	VSUBPD       Z30, Z0, Z0
+	VSUBPD       Z29, Z1, Z1
+	VSUBPD       Z29, Z0, Z0
+	VCVTPD2PS    Z1, Y1
+	VCVTPD2PS    Z0, Y0
+	VINSERTF64X4 $0x01, Y0, Z1, Z1
+	VMOVUPS      Z1, (DI)
 	ADDQ         $0x00000040, SI
 	ADDQ         $0x00000040, DI
 	SUBQ         $0x00000010, CX

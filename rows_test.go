@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -893,21 +894,34 @@ func TestLogSumExpGradArgs(t *testing.T) {
 	LogSumExpGrad(nil, nil, nil, 3) // empty: nothing to do
 }
 
-// TestSoftmaxBlocks checks Softmax's multi-row passes (ir.RowBlock, taken
-// where cols is a multiple of 16 up to 1024 and there are several rows)
-// on every path against the Go passes bit for bit: full and partial
-// blocks of rows in every style, with rows in the middle of a block that
-// hold a NaN, only -Inf, a +Inf, or only zeros of both signs, and row
-// lengths just past the multi-row range.
-func TestSoftmaxBlocks(t *testing.T) {
+// TestRowBlocks checks the row kernels' multi-row passes (ir.RowBlock,
+// taken where cols is a multiple of 16 up to 1024 and there are several
+// rows) on every path against the Go passes bit for bit, and the public
+// functions, in place too: full and partial blocks of rows in every style,
+// with rows in the middle of a block that hold a NaN with a payload, only
+// -Inf, a +Inf, or only zeros of both signs; rows of log-probabilities
+// (LogSumExp's precise sum); row lengths just past the multi-row range.
+func TestRowBlocks(t *testing.T) {
 	r := rand.New(rand.NewPCG(12, 13))
 	inf := float32(math.Inf(1))
 	for _, cols := range []int{16, 32, 48, 64, 256, 1024, 1040, 24} {
 		for _, rows := range []int{2, 15, 16, 17, 40} {
-			for _, style := range rowStyles {
-				x := rowInputs(style, rows, cols, r)
+			for _, style := range append(rowStyles, "logprob") {
+				var x []float32
+				if style == "logprob" {
+					x = rowInputs("unit", rows, cols, r)
+					for row := range rows {
+						v := x[row*cols : (row+1)*cols]
+						l := float32(rowRef(fallback.RowLogSumExp, v)[0])
+						for i := range v {
+							v[i] -= l
+						}
+					}
+				} else {
+					x = rowInputs(style, rows, cols, r)
+				}
 				special := func(row int, f func(v []float32)) {
-					if row < rows {
+					if row < rows && style != "logprob" {
 						f(x[row*cols : (row+1)*cols])
 					}
 				}
@@ -923,16 +937,31 @@ func TestSoftmaxBlocks(t *testing.T) {
 						v[i] = float32(math.Copysign(0, float64(r.IntN(2)*2-1)))
 					}
 				})
-				want := everyPathRows(t, fallback.RowSoftmax, x, len(x), cols, "Softmax blocks "+style)
-				got := make([]float32, len(x))
-				Softmax(got, x, cols)
-				for i := range got {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("%s %dx%d: Softmax [%d] = %#08x, the Go passes give %#08x", style, rows, cols, i,
-							math.Float32bits(got[i]), math.Float32bits(want[i]))
+				for _, rk := range rowKernels {
+					n := outLen(rk.kind, len(x), cols)
+					what := fmt.Sprintf("%s blocks %s %dx%d", rk.name, style, rows, cols)
+					want := everyPathRows(t, rk.kind, x, n, cols, what)
+					got := make([]float32, n)
+					rk.f(got, x, cols)
+					sameRow(t, what, got, want)
+					if rk.kind != fallback.RowLogSumExp {
+						got = slices.Clone(x)
+						rk.f(got, got, cols)
+						sameRow(t, what+" in place", got, want)
 					}
 				}
 			}
+		}
+	}
+}
+
+// sameRow fails t at the first output of got whose bits differ from
+// want's.
+func sameRow(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: [%d] = %#08x, the Go passes give %#08x", what, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
 		}
 	}
 }

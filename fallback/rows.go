@@ -39,7 +39,7 @@ type RowBlockPass func(dst, x []float32, st *kernels.Row, cols int)
 
 // RowBlockPasses are the multi-row passes of a path, by name of the
 // ir.RowBlock Program they run.
-type RowBlockPasses struct{ RowMax, SoftmaxSum, SoftmaxOut RowBlockPass }
+type RowBlockPasses struct{ RowMax, SoftmaxSum, SoftmaxOut, LogSoftmaxOut RowBlockPass }
 
 // GoRowPasses are the pure-Go passes.
 var GoRowPasses = RowPasses{rowMax, rowSum, softmaxSum, expSum, softmaxOut, logSoftmaxOut,
@@ -250,8 +250,8 @@ var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
 // and the output pass (LogSumExp: M + log(sum)).
 func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 	check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
-	if k == RowSoftmax && p.Block != nil && cols%kernels.RowLanes == 0 && cols <= rowBlockCols && len(x) > cols {
-		softmaxBlocks(dst, x, cols, p.Block)
+	if p.Block != nil && cols%kernels.RowLanes == 0 && cols <= rowBlockCols && len(x) > cols {
+		blockRows(k, dst, x, cols, p)
 		return
 	}
 	rows(k, dst, x, nil, cols, p)
@@ -276,36 +276,83 @@ var rowBlocks = sync.Pool{New: func() any {
 	return sts
 }}
 
-// softmaxBlocks runs Softmax on rows of cols elements (a multiple of
-// kernels.RowLanes, at most rowBlockCols) with the multi-row passes b,
-// rowBlock rows per call: each row's passes are rows' own, so the bits
-// are the same, but a short row no longer pays three calls and the Go
-// between them, and the rows' dependency chains (the sum waits on the
-// maximum, the output on the sum's reciprocal) overlap. A row whose
-// maximum is infinite or whose sum is NaN is made NaN after the output
-// pass, as rows settles it.
-func softmaxBlocks(dst, x []float32, cols int, b *RowBlockPasses) {
+// blockRows runs row kernel k (Softmax, LogSoftmax or LogSumExp) on rows
+// of cols elements (a multiple of kernels.RowLanes, at most rowBlockCols)
+// with p's multi-row passes, rowBlock rows per call: each row's passes and
+// Go steps are rows' own, so the bits are the same, but a short row no
+// longer pays three calls and the Go between them, and the rows'
+// dependency chains (the sum waits on the maximum, the output on the
+// sum's reciprocal or log) overlap. A row whose maximum is infinite or
+// whose sum is NaN is settled after the output pass, as rows settles it;
+// a block with a row that LogSumExp takes more precisely (RowSum), or, for
+// LogSoftmax, a row whose maximum is infinite (settled from x, which an
+// in-place output pass overwrites), runs through rows instead.
+func blockRows(k RowKind, dst, x []float32, cols int, p RowPasses) {
+	b := p.Block
 	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
 	defer rowBlocks.Put(sts)
 	n := len(x) / cols
+	cancel := -kernels.RowCancel * float64(bits.Len(uint(cols)))
+	nan32 := math.Float32frombits(kernels.CanonicalNaN)
 	for r0 := 0; r0 < n; r0 += rowBlock {
 		rb := min(rowBlock, n-r0)
-		xs, out := x[r0*cols:(r0+rb)*cols], dst[r0*cols:(r0+rb)*cols]
-		var nan [rowBlock]bool
+		xs := x[r0*cols : (r0+rb)*cols]
+		var out []float32 // nil for LogSumExp
+		if k != RowLogSumExp {
+			out = dst[r0*cols : (r0+rb)*cols]
+		}
+		var inf, nan [rowBlock]bool
+		rowWise := false
 		b.RowMax(nil, xs, &sts[0], cols)
 		for i := range rb {
 			m := sts[i].M + 0 // -0 -> +0
-			sts[i].M, nan[i] = m, math.IsInf(float64(m), 0)
+			sts[i].M, inf[i] = m, math.IsInf(float64(m), 0)
+			rowWise = rowWise || k == RowLogSoftmax && inf[i] ||
+				k == RowLogSumExp && m < 0 && float64(m) > cancel
+		}
+		if rowWise {
+			if k == RowLogSumExp {
+				rows(k, dst[r0:r0+rb], xs, nil, cols, p)
+			} else {
+				rows(k, out, xs, nil, cols, p)
+			}
+			continue
 		}
 		b.SoftmaxSum(nil, xs, &sts[0], cols)
 		for i := range rb {
-			s := sts[i].S
-			sts[i].C, nan[i] = 1/s, nan[i] || s != s
+			st, row := &sts[i], xs[i*cols:(i+1)*cols]
+			s := st.S
+			st.Fold, nan[i] = 0, s != s
+			switch {
+			case k == RowSoftmax:
+				st.C = 1 / s
+			case inf[i] || nan[i]:
+			case k == RowLogSoftmax:
+				st.C = plainLog(s, 0, 0, cols, row, st, p)
+			default:
+				dst[r0+i] = float32(float64(st.M) + plainLog(s, 0, st.M, cols, row, st, p))
+			}
 		}
-		b.SoftmaxOut(out, xs, &sts[0], cols)
+		switch k {
+		case RowSoftmax:
+			b.SoftmaxOut(out, xs, &sts[0], cols)
+		case RowLogSoftmax:
+			b.LogSoftmaxOut(out, xs, &sts[0], cols)
+		}
 		for i := range rb {
-			if nan[i] {
-				fillNaN(out[i*cols : (i+1)*cols])
+			var o []float32
+			if out != nil {
+				o = out[i*cols : (i+1)*cols]
+			}
+			switch {
+			case inf[i]:
+				if y := infRow(k, o, xs[i*cols:(i+1)*cols], sts[i].M); k == RowLogSumExp {
+					dst[r0+i] = y
+				}
+			case nan[i] && k == RowLogSumExp:
+				dst[r0+i] = nan32
+			case nan[i]:
+				fillNaN(o)
 			}
 		}
 	}

@@ -28,9 +28,10 @@ var RowSignatures = [...]string{RowSignature, RowSignature2}
 const RowBlockSignature = "func(dst, x []float32, st *kernels.Row, cols int)"
 
 // RowBlock lists the passes that also have a multi-row form, which
-// Softmax runs on blocks of short rows (package fallback's rows): one call
-// per pass and block instead of one per pass and row.
-var RowBlock = []*Program{RowMax, SoftmaxSum, SoftmaxOut}
+// Softmax, LogSoftmax and LogSumExp run on blocks of short rows (package
+// fallback's blockRows): one call per pass and block instead of one per
+// pass and row.
+var RowBlock = []*Program{RowMax, SoftmaxSum, SoftmaxOut, LogSoftmaxOut}
 
 // A RowKernel is one row kernel of the public API (Softmax, LogSoftmax,
 // LogSumExp): the passes its public function runs over each row, in
