@@ -56,12 +56,13 @@ const chunk = 16 << 10
 // runs it: 4Mi elements, or more where x and dst together would fit in
 // the last-level cache that the CPU reports (streaming a slice that the
 // cache holds loses). streamChunk is the elements of one of its calls
-// (each ends in SFENCE). Measured on AMD Turin (2026-12-01, bench's sizes, benchstat):
-// non-temporal stores made ReLU 16 %, Exp 11 % and ReLUGrad 22 % faster
-// at 16Mi elements and 9-22 % at 4Mi (PReLU: 19 % and 0), but a test build that streamed from
-// 1Mi (which the cache holds) ran ReLU 48 % slower there. Calls of 16Ki
-// elements were up to 7 % slower than calls of 64Ki at 16Mi, calls of
-// 256Ki no faster; one of 64Ki takes about 15 µs at memory speed.
+// (each ends in SFENCE). Measured on AMD Turin (2026-12-01, bench's
+// sizes, benchstat): non-temporal stores made ReLU 16 %, Exp 11 % and
+// ReLUGrad 22 % faster at 16Mi elements and 9-22 % at 4Mi (PReLU: 19 %
+// and 0), but a test build that streamed from 1Mi (which the cache holds)
+// ran ReLU 48 % slower there. Calls of 16Ki elements were up to 7 %
+// slower than calls of 64Ki at 16Mi, calls of 256Ki no faster; one of
+// 64Ki takes about 15 µs at memory speed.
 var streamMin = max(4<<20, dispatch.CacheBytes()/8)
 
 const streamChunk = 64 << 10
@@ -114,9 +115,9 @@ func preemptible(f kernelFunc, dst, x []float32, alpha float32) {
 
 // run2 runs two-input kernel k at level l, chunk by chunk, on slices that
 // its caller checked: from streamMin elements by its streaming variant
-// where it has one, after call2 on the elements before dst's first 64-byte
-// boundary (as run). Every call goes through call2 or callStream2, each a
-// preemption point.
+// where it has one, from dst's first 64-byte boundary on, and call2 on the
+// elements before it (as run). Every call goes through call2 or
+// callStream2, each a preemption point.
 func run2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 	if head, ok := toBoundary(dst); ok && len(x) >= streamMin &&
 		callStream2(l, k, dst[head:head+streamChunk], x[head:head+streamChunk], y[head:head+streamChunk], alpha) {

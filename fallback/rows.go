@@ -258,7 +258,7 @@ func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 }
 
 // rowBlock is the most rows of a multi-row call, and rowBlockCols the
-// longest row that softmaxBlocks takes: one call stays within 16Ki
+// longest row that blockRows takes: one call stays within 16Ki
 // elements (package rectify's chunk, a preemption point each).
 const (
 	rowBlock     = 16
