@@ -247,10 +247,12 @@ var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
 // settled here without more passes; else the sum (SoftmaxSum; RowSum for
 // LogSumExp where M + log(sum) may cancel; again by ExpSum where a log
 // near 0 needs it: plainLog), its lanes combined in a fixed tree, then C
-// and the output pass (LogSumExp: M + log(sum)).
+// and the output pass (LogSumExp: M + log(sum)). Where p has multi-row
+// passes, rows of a multiple of kernels.RowLanes up to rowBlockCols
+// elements run in blocks (blockRows), with the same bits.
 func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 	check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
-	if p.Block != nil && cols%kernels.RowLanes == 0 && cols <= rowBlockCols && len(x) > cols {
+	if p.Block != nil && cols%kernels.RowLanes == 0 && cols <= rowBlockCols {
 		blockRows(k, dst, x, cols, p)
 		return
 	}
