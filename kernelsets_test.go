@@ -40,18 +40,7 @@ func TestKernelSetsDirect(t *testing.T) {
 			id := kernelID(i)
 			for n := 0; n <= maxLen; n++ {
 				for _, atStart := range []bool{false, true} {
-					x, dst, free, ok := testutil.GuardedPair(src, n, atStart)
-					if !ok {
-						t.Skip("no guard pages on this platform")
-					}
-					var y []float32
-					freeY := func() {}
-					if k.Inputs() == 2 {
-						y, freeY, _ = testutil.Guarded(n, !atStart)
-						copy(y, ys)
-					}
-					want := make([]float32, n)
-					callKernel(dispatch.Generic, id, want, x, y, 0.3)
+					x, dst, y, want, free := guardedCase(t, id, src, ys, n, atStart)
 					callKernel(l, id, dst, x, y, 0.3)
 					check := func(what string, got []float32) {
 						t.Helper()
@@ -66,7 +55,6 @@ func TestKernelSetsDirect(t *testing.T) {
 					callKernel(l, id, x, x, y, 0.3)
 					check("dst == x", x)
 					free()
-					freeY()
 				}
 			}
 		}
@@ -120,18 +108,7 @@ func TestStreamKernels(t *testing.T) {
 					if !atStart && n%16 != 0 {
 						continue // dst would not be aligned
 					}
-					x, dst, free, ok := testutil.GuardedPair(src, n, !atStart)
-					if !ok {
-						t.Skip("no guard pages on this platform")
-					}
-					var y []float32
-					freeY := func() {}
-					if k.Inputs() == 2 {
-						y, freeY, _ = testutil.Guarded(n, !atStart)
-						copy(y, ys)
-					}
-					want := make([]float32, n)
-					callKernel(dispatch.Generic, id, want, x, y, 0.3)
+					x, dst, y, want, free := guardedCase(t, id, src, ys, n, !atStart)
 					check := func(what string, got []float32) {
 						t.Helper()
 						sameBits(t, fmt.Sprintf("%s/%s stream n=%d %s", l, k.Name, n, what), got, want, src)
@@ -147,7 +124,6 @@ func TestStreamKernels(t *testing.T) {
 						check("dst == y", dst)
 					}
 					free()
-					freeY()
 				}
 			}
 		}
@@ -229,4 +205,27 @@ func sameBits(t *testing.T, what string, got, want, x []float32) {
 			return
 		}
 	}
+}
+
+// guardedCase returns the slices of a direct test of kernel id on n
+// elements: x holding src[:n] against a guard page at its start (xAtStart)
+// or its end, dst against one at the other end, for two inputs y holding
+// ys[:n] at dst's end; the fallback's output want; and free, which
+// releases them. It skips t where there are no guard pages.
+func guardedCase(t *testing.T, id kernelID, src, ys []float32, n int, xAtStart bool) (x, dst, y, want []float32, free func()) {
+	t.Helper()
+	x, dst, free, ok := testutil.GuardedPair(src, n, xAtStart)
+	if !ok {
+		t.Skip("no guard pages on this platform")
+	}
+	if ir.Kernels[id].Inputs() == 2 {
+		var freeY func()
+		y, freeY, _ = testutil.Guarded(n, !xAtStart)
+		copy(y, ys)
+		freeXD := free
+		free = func() { freeXD(); freeY() }
+	}
+	want = make([]float32, n)
+	callKernel(dispatch.Generic, id, want, x, y, 0.3)
+	return x, dst, y, want, free
 }
