@@ -10990,14 +10990,16 @@ done:
 // func rowMaxRowsAVX2(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX
 TEXT ·rowMaxRowsAVX2(SB), NOSPLIT, $0-64
-	MOVQ dst_base+0(FP), DI
-	MOVQ x_base+24(FP), SI
-	MOVQ x_len+32(FP), R12
-	MOVQ cols+56(FP), R13
-	MOVQ st+48(FP), R9
-	LEAQ consts<>+0(SB), R11
-	ADDQ $0x3f, R11
-	ANDQ $-64, R11
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  x_base+24(FP), SI
+	MOVQ  x_len+32(FP), R12
+	MOVQ  cols+56(FP), R13
+	MOVQ  st+48(FP), R9
+	LEAQ  consts<>+0(SB), R11
+	ADDQ  $0x3f, R11
+	ANDQ  $-64, R11
+	TESTQ R12, R12
+	JZ    end
 
 	// Each row: its state's parameters and lanes, its groups, its fold.
 row:
@@ -11051,20 +11053,24 @@ done:
 	ADDQ         $0x00000160, R9
 	SUBQ         R13, R12
 	JNZ          row
+
+end:
 	VZEROUPPER
 	RET
 
 // func softmaxSumRowsAVX2(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·softmaxSumRowsAVX2(SB), NOSPLIT, $0-64
-	MOVQ dst_base+0(FP), DI
-	MOVQ x_base+24(FP), SI
-	MOVQ x_len+32(FP), R12
-	MOVQ cols+56(FP), R13
-	MOVQ st+48(FP), R9
-	LEAQ consts<>+0(SB), R11
-	ADDQ $0x3f, R11
-	ANDQ $-64, R11
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  x_base+24(FP), SI
+	MOVQ  x_len+32(FP), R12
+	MOVQ  cols+56(FP), R13
+	MOVQ  st+48(FP), R9
+	LEAQ  consts<>+0(SB), R11
+	ADDQ  $0x3f, R11
+	ANDQ  $-64, R11
+	TESTQ R12, R12
+	JZ    end
 
 	// Each row: its state's parameters and lanes, its groups, its fold.
 row:
@@ -11257,20 +11263,24 @@ done:
 	ADDQ         $0x00000160, R9
 	SUBQ         R13, R12
 	JNZ          row
+
+end:
 	VZEROUPPER
 	RET
 
 // func softmaxOutRowsAVX2(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·softmaxOutRowsAVX2(SB), NOSPLIT, $0-64
-	MOVQ dst_base+0(FP), DI
-	MOVQ x_base+24(FP), SI
-	MOVQ x_len+32(FP), R12
-	MOVQ cols+56(FP), R13
-	MOVQ st+48(FP), R9
-	LEAQ consts<>+0(SB), R11
-	ADDQ $0x3f, R11
-	ANDQ $-64, R11
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  x_base+24(FP), SI
+	MOVQ  x_len+32(FP), R12
+	MOVQ  cols+56(FP), R13
+	MOVQ  st+48(FP), R9
+	LEAQ  consts<>+0(SB), R11
+	ADDQ  $0x3f, R11
+	ANDQ  $-64, R11
+	TESTQ R12, R12
+	JZ    end
 
 	// Each row: its state's parameters and lanes, its groups, its fold.
 row:
@@ -11465,20 +11475,24 @@ done:
 	ADDQ $0x00000160, R9
 	SUBQ R13, R12
 	JNZ  row
+
+end:
 	VZEROUPPER
 	RET
 
 // func logSoftmaxOutRowsAVX2(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX
 TEXT ·logSoftmaxOutRowsAVX2(SB), NOSPLIT, $0-64
-	MOVQ dst_base+0(FP), DI
-	MOVQ x_base+24(FP), SI
-	MOVQ x_len+32(FP), R12
-	MOVQ cols+56(FP), R13
-	MOVQ st+48(FP), R9
-	LEAQ consts<>+0(SB), R11
-	ADDQ $0x3f, R11
-	ANDQ $-64, R11
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  x_base+24(FP), SI
+	MOVQ  x_len+32(FP), R12
+	MOVQ  cols+56(FP), R13
+	MOVQ  st+48(FP), R9
+	LEAQ  consts<>+0(SB), R11
+	ADDQ  $0x3f, R11
+	ANDQ  $-64, R11
+	TESTQ R12, R12
+	JZ    end
 
 	// Each row: its state's parameters and lanes, its groups, its fold.
 row:
@@ -11553,6 +11567,8 @@ done:
 	ADDQ $0x00000160, R9
 	SUBQ R13, R12
 	JNZ  row
+
+end:
 	VZEROUPPER
 	RET
 
@@ -22626,14 +22642,16 @@ done:
 // func rowMaxRowsAVX512(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX512F
 TEXT ·rowMaxRowsAVX512(SB), NOSPLIT, $0-64
-	MOVQ dst_base+0(FP), DI
-	MOVQ x_base+24(FP), SI
-	MOVQ x_len+32(FP), R12
-	MOVQ cols+56(FP), R13
-	MOVQ st+48(FP), R9
-	LEAQ consts<>+0(SB), R11
-	ADDQ $0x3f, R11
-	ANDQ $-64, R11
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  x_base+24(FP), SI
+	MOVQ  x_len+32(FP), R12
+	MOVQ  cols+56(FP), R13
+	MOVQ  st+48(FP), R9
+	LEAQ  consts<>+0(SB), R11
+	ADDQ  $0x3f, R11
+	ANDQ  $-64, R11
+	TESTQ R12, R12
+	JZ    end
 
 	// Each row: its state's parameters and lanes, its groups, its fold.
 row:
@@ -22684,20 +22702,24 @@ done:
 	ADDQ          $0x00000160, R9
 	SUBQ          R13, R12
 	JNZ           row
+
+end:
 	VZEROUPPER
 	RET
 
 // func softmaxSumRowsAVX512(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·softmaxSumRowsAVX512(SB), NOSPLIT, $0-64
-	MOVQ dst_base+0(FP), DI
-	MOVQ x_base+24(FP), SI
-	MOVQ x_len+32(FP), R12
-	MOVQ cols+56(FP), R13
-	MOVQ st+48(FP), R9
-	LEAQ consts<>+0(SB), R11
-	ADDQ $0x3f, R11
-	ANDQ $-64, R11
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  x_base+24(FP), SI
+	MOVQ  x_len+32(FP), R12
+	MOVQ  cols+56(FP), R13
+	MOVQ  st+48(FP), R9
+	LEAQ  consts<>+0(SB), R11
+	ADDQ  $0x3f, R11
+	ANDQ  $-64, R11
+	TESTQ R12, R12
+	JZ    end
 
 	// Each row: its state's parameters and lanes, its groups, its fold.
 row:
@@ -22921,20 +22943,24 @@ done:
 	ADDQ          $0x00000160, R9
 	SUBQ          R13, R12
 	JNZ           row
+
+end:
 	VZEROUPPER
 	RET
 
 // func softmaxOutRowsAVX512(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX512F
 TEXT ·softmaxOutRowsAVX512(SB), NOSPLIT, $0-64
-	MOVQ dst_base+0(FP), DI
-	MOVQ x_base+24(FP), SI
-	MOVQ x_len+32(FP), R12
-	MOVQ cols+56(FP), R13
-	MOVQ st+48(FP), R9
-	LEAQ consts<>+0(SB), R11
-	ADDQ $0x3f, R11
-	ANDQ $-64, R11
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  x_base+24(FP), SI
+	MOVQ  x_len+32(FP), R12
+	MOVQ  cols+56(FP), R13
+	MOVQ  st+48(FP), R9
+	LEAQ  consts<>+0(SB), R11
+	ADDQ  $0x3f, R11
+	ANDQ  $-64, R11
+	TESTQ R12, R12
+	JZ    end
 
 	// Each row: its state's parameters and lanes, its groups, its fold.
 row:
@@ -23166,20 +23192,24 @@ done:
 	ADDQ $0x00000160, R9
 	SUBQ R13, R12
 	JNZ  row
+
+end:
 	VZEROUPPER
 	RET
 
 // func logSoftmaxOutRowsAVX512(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX512F
 TEXT ·logSoftmaxOutRowsAVX512(SB), NOSPLIT, $0-64
-	MOVQ dst_base+0(FP), DI
-	MOVQ x_base+24(FP), SI
-	MOVQ x_len+32(FP), R12
-	MOVQ cols+56(FP), R13
-	MOVQ st+48(FP), R9
-	LEAQ consts<>+0(SB), R11
-	ADDQ $0x3f, R11
-	ANDQ $-64, R11
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  x_base+24(FP), SI
+	MOVQ  x_len+32(FP), R12
+	MOVQ  cols+56(FP), R13
+	MOVQ  st+48(FP), R9
+	LEAQ  consts<>+0(SB), R11
+	ADDQ  $0x3f, R11
+	ANDQ  $-64, R11
+	TESTQ R12, R12
+	JZ    end
 
 	// Each row: its state's parameters and lanes, its groups, its fold.
 row:
@@ -23265,6 +23295,8 @@ done:
 	ADDQ $0x00000160, R9
 	SUBQ R13, R12
 	JNZ  row
+
+end:
 	VZEROUPPER
 	RET
 

@@ -964,3 +964,22 @@ func sameRow(t *testing.T, what string, got, want []float32) {
 		}
 	}
 }
+
+// TestRowBlocksEmpty calls every multi-row pass directly on no rows: it
+// must return without reading x or touching the state.
+func TestRowBlocksEmpty(t *testing.T) {
+	for l, b := range rowBlockSets {
+		if !slices.Contains(dispatch.Supported(), l) {
+			continue
+		}
+		var st kernels.Row
+		st.M, st.C = 7, 7
+		for _, f := range []fallback.RowBlockPass{b.RowMax, b.SoftmaxSum, b.SoftmaxOut, b.LogSoftmaxOut} {
+			f(nil, nil, &st, kernels.RowLanes)
+			f([]float32{}, []float32{}, &st, kernels.RowLanes)
+		}
+		if st.M != 7 || st.C != 7 || st.Fold != 0 {
+			t.Errorf("%s: a pass on no rows changed the state: M %v, C %v, Fold %d", l, st.M, st.C, st.Fold)
+		}
+	}
+}

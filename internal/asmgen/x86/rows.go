@@ -74,6 +74,8 @@ func generateRow(s *isa, p *ir.Program, block bool) error {
 	Load(Param("st"), statePtr)
 	loadConstBase()
 	if block {
+		TESTQ(total, total)
+		JZ(LabelRef("end")) // no row
 		Comment("Each row: its state's parameters and lanes, its groups, its fold.")
 		Label("row")
 		MOVQ(cols, count)
@@ -113,6 +115,7 @@ func generateRow(s *isa, p *ir.Program, block bool) error {
 		ADDQ(U32(kernels.RowSize), statePtr)
 		SUBQ(cols, total)
 		JNZ(LabelRef("row"))
+		Label("end")
 		VZEROUPPER()
 		RET()
 		return nil
