@@ -61,7 +61,8 @@ func LogSumExp(dst, x []float32, cols int) {
 
 // simdRows are the row passes of every level: the assembly passes on
 // whole groups of kernels.RowLanes elements, in chunks, then the Go pass
-// on the rest of the row; the Go passes where a level has none.
+// on the rest of the row, and the level's multi-row passes (Block, nil
+// where it has none); the Go passes where a level has none.
 var simdRows = func() (t [dispatch.AVX512 + 1]fallback.RowPasses) {
 	for l := range t {
 		t[l] = fallback.GoRowPasses
