@@ -201,8 +201,8 @@ func ExpGrad(dx, x, dy []float32) {
 // dx, x and dy must have the same length, a multiple of len(slope) >= 1,
 // and dslope the length of slope, else the call panics naming the
 // lengths. dx may be x or dy and dslope may be slope (in place); any other
-// overlap with dx or dslope panics. It allocates nothing; every path runs
-// the same Go code.
+// overlap with dx or dslope panics. It allocates nothing. AVX-512 and
+// AVX2 run each group of 16 channels in assembly, the rest in Go.
 func PReLUGrad(dx, dslope, x, dy, slope []float32) {
-	fallback.PReLUGrad(dx, dslope, x, dy, slope)
+	fallback.PReLUGradCols(colSets[dispatch.Selected()], dx, dslope, x, dy, slope)
 }

@@ -23,9 +23,10 @@ func callStream2(dispatch.Level, kernelID, []float32, []float32, []float32, floa
 	return false
 }
 
-// rowSets and rowBlockSets are empty: this build has no assembly row
-// passes.
+// rowSets, rowBlockSets and colSets are empty: this build has no
+// assembly row passes.
 var (
 	rowSets      map[dispatch.Level]fallback.RowPasses
 	rowBlockSets map[dispatch.Level]*fallback.RowBlockPasses
+	colSets      map[dispatch.Level]*fallback.ColPasses
 )

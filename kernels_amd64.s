@@ -11050,7 +11050,7 @@ done:
 	VMOVUPS      Y0, (R9)
 	VMOVUPS      Y0, 32(R9)
 	MOVL         $0x00000002, 324(R9)
-	ADDQ         $0x00000160, R9
+	ADDQ         $0x000001a0, R9
 	SUBQ         R13, R12
 	JNZ          row
 
@@ -11260,7 +11260,7 @@ done:
 	VMOVUPS      Y0, 128(R9)
 	VMOVUPS      Y0, 160(R9)
 	MOVL         $0x00000002, 324(R9)
-	ADDQ         $0x00000160, R9
+	ADDQ         $0x000001a0, R9
 	SUBQ         R13, R12
 	JNZ          row
 
@@ -11472,7 +11472,7 @@ group:
 	JMP         group
 
 done:
-	ADDQ $0x00000160, R9
+	ADDQ $0x000001a0, R9
 	SUBQ R13, R12
 	JNZ  row
 
@@ -11564,11 +11564,148 @@ group:
 	JMP         group
 
 done:
-	ADDQ $0x00000160, R9
+	ADDQ $0x000001a0, R9
 	SUBQ R13, R12
 	JNZ  row
 
 end:
+	VZEROUPPER
+	RET
+
+// func pReLUGradColAVX2(dst []float32, x []float32, y []float32, st *uint64, stride int)
+// Requires: AVX
+TEXT ·pReLUGradColAVX2(SB), NOSPLIT, $0-88
+	MOVQ    dst_base+0(FP), DI
+	MOVQ    x_base+24(FP), SI
+	MOVQ    y_base+48(FP), DX
+	MOVQ    x_len+32(FP), CX
+	MOVQ    stride+80(FP), R13
+	MOVQ    R13, R12
+	SHLQ    $0x02, R12
+	MOVQ    st+72(FP), R9
+	LEAQ    consts<>+0(SB), R11
+	ADDQ    $0x3f, R11
+	ANDQ    $-64, R11
+	VMOVUPS (R11), Y7
+	VMOVUPS 1792(R11), Y6
+	VMOVUPS 64(R9), Y15
+	VMOVUPS 96(R9), Y13
+	VMOVUPS 128(R9), Y11
+	VMOVUPS 160(R9), Y9
+	VMOVUPS 192(R9), Y14
+	VMOVUPS 224(R9), Y12
+	VMOVUPS 256(R9), Y10
+	VMOVUPS 288(R9), Y8
+
+	// One group per row: count is the elements left after this row's group.
+	SUBQ $0x00000010, CX
+	JB   done
+
+group:
+	VMOVUPS      (SI), Y0
+	VMOVUPS      (DX), Y1
+	VSUBPS       Y0, Y7, Y2
+	VMOVUPS      352(R9), Y3
+	VCMPPS       $0x11, Y7, Y2, Y4
+	VBLENDVPS    Y4, Y6, Y3, Y3
+	VMULPS       Y3, Y1, Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, 384(R11), Y3, Y3
+	VCMPPS       $0x03, Y1, Y1, Y4
+	VORPS        1920(R11), Y1, Y5
+	VBLENDVPS    Y4, Y5, Y3, Y3
+	VCMPPS       $0x03, Y0, Y0, Y4
+	VORPS        1920(R11), Y0, Y5
+	VBLENDVPS    Y4, Y5, Y3, Y3
+	VCMPPS       $0x11, Y7, Y2, Y4
+	VBLENDVPS    Y4, Y7, Y0, Y0
+	VCVTPS2PD    X0, Y4
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VCMPPS       $0x11, Y7, Y2, Y5
+	VBLENDVPS    Y5, Y7, Y1, Y1
+	VCVTPS2PD    X1, Y2
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VMULPD       Y2, Y4, Y2
+	VMULPD       Y1, Y0, Y0
+	VADDPD       Y2, Y15, Y1
+	VSUBPD       Y15, Y1, Y4
+	VSUBPD       Y4, Y1, Y5
+	VSUBPD       Y5, Y15, Y5
+	VSUBPD       Y4, Y2, Y4
+	VADDPD       Y4, Y5, Y5
+	VADDPD       Y5, Y14, Y14
+	VMOVAPD      Y1, Y15
+	VADDPD       Y0, Y13, Y1
+	VSUBPD       Y13, Y1, Y2
+	VSUBPD       Y2, Y1, Y4
+	VSUBPD       Y4, Y13, Y4
+	VSUBPD       Y2, Y0, Y2
+	VADDPD       Y2, Y4, Y4
+	VADDPD       Y4, Y12, Y12
+	VMOVAPD      Y1, Y13
+	VMOVUPS      Y3, (DI)
+	VMOVUPS      32(SI), Y0
+	VMOVUPS      32(DX), Y1
+	VSUBPS       Y0, Y7, Y2
+	VMOVUPS      384(R9), Y3
+	VCMPPS       $0x11, Y7, Y2, Y4
+	VBLENDVPS    Y4, Y6, Y3, Y3
+	VMULPS       Y3, Y1, Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, 384(R11), Y3, Y3
+	VCMPPS       $0x03, Y1, Y1, Y4
+	VORPS        1920(R11), Y1, Y5
+	VBLENDVPS    Y4, Y5, Y3, Y3
+	VCMPPS       $0x03, Y0, Y0, Y4
+	VORPS        1920(R11), Y0, Y5
+	VBLENDVPS    Y4, Y5, Y3, Y3
+	VCMPPS       $0x11, Y7, Y2, Y4
+	VBLENDVPS    Y4, Y7, Y0, Y0
+	VCVTPS2PD    X0, Y4
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VCMPPS       $0x11, Y7, Y2, Y5
+	VBLENDVPS    Y5, Y7, Y1, Y1
+	VCVTPS2PD    X1, Y2
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VMULPD       Y2, Y4, Y2
+	VMULPD       Y1, Y0, Y0
+	VADDPD       Y2, Y11, Y1
+	VSUBPD       Y11, Y1, Y4
+	VSUBPD       Y4, Y1, Y5
+	VSUBPD       Y5, Y11, Y5
+	VSUBPD       Y4, Y2, Y4
+	VADDPD       Y4, Y5, Y5
+	VADDPD       Y5, Y10, Y10
+	VMOVAPD      Y1, Y11
+	VADDPD       Y0, Y9, Y1
+	VSUBPD       Y9, Y1, Y2
+	VSUBPD       Y2, Y1, Y4
+	VSUBPD       Y4, Y9, Y4
+	VSUBPD       Y2, Y0, Y2
+	VADDPD       Y2, Y4, Y4
+	VADDPD       Y4, Y8, Y8
+	VMOVAPD      Y1, Y9
+	VMOVUPS      Y3, 32(DI)
+	SUBQ         R13, CX
+	JB           done
+	ADDQ         R12, DI
+	ADDQ         R12, SI
+	ADDQ         R12, DX
+	JMP          group
+
+done:
+	VMOVUPS Y15, 64(R9)
+	VMOVUPS Y13, 96(R9)
+	VMOVUPS Y11, 128(R9)
+	VMOVUPS Y9, 160(R9)
+	VMOVUPS Y14, 192(R9)
+	VMOVUPS Y12, 224(R9)
+	VMOVUPS Y10, 256(R9)
+	VMOVUPS Y8, 288(R9)
 	VZEROUPPER
 	RET
 
@@ -22699,7 +22836,7 @@ done:
 	VMOVUPS       15488(R11), Z0
 	VMOVUPS       Z0, (R9)
 	MOVL          $0x00000002, 324(R9)
-	ADDQ          $0x00000160, R9
+	ADDQ          $0x000001a0, R9
 	SUBQ          R13, R12
 	JNZ           row
 
@@ -22940,7 +23077,7 @@ done:
 	VMOVUPS       Z0, 64(R9)
 	VMOVUPS       Z0, 128(R9)
 	MOVL          $0x00000002, 324(R9)
-	ADDQ          $0x00000160, R9
+	ADDQ          $0x000001a0, R9
 	SUBQ          R13, R12
 	JNZ           row
 
@@ -23189,7 +23326,7 @@ group:
 	JMP          group
 
 done:
-	ADDQ $0x00000160, R9
+	ADDQ $0x000001a0, R9
 	SUBQ R13, R12
 	JNZ  row
 
@@ -23292,11 +23429,90 @@ group:
 	JMP          group
 
 done:
-	ADDQ $0x00000160, R9
+	ADDQ $0x000001a0, R9
 	SUBQ R13, R12
 	JNZ  row
 
 end:
+	VZEROUPPER
+	RET
+
+// func pReLUGradColAVX512(dst []float32, x []float32, y []float32, st *uint64, stride int)
+// Requires: AVX, AVX512F
+TEXT ·pReLUGradColAVX512(SB), NOSPLIT, $0-88
+	MOVQ    dst_base+0(FP), DI
+	MOVQ    x_base+24(FP), SI
+	MOVQ    y_base+48(FP), DX
+	MOVQ    x_len+32(FP), CX
+	MOVQ    stride+80(FP), R13
+	MOVQ    R13, R12
+	SHLQ    $0x02, R12
+	MOVQ    st+72(FP), R9
+	LEAQ    consts<>+0(SB), R11
+	ADDQ    $0x3f, R11
+	ANDQ    $-64, R11
+	VMOVUPS (R11), Z27
+	VMOVUPS 1792(R11), Z26
+	VMOVUPS 64(R9), Z31
+	VMOVUPS 128(R9), Z29
+	VMOVUPS 192(R9), Z30
+	VMOVUPS 256(R9), Z28
+
+	// One group per row: count is the elements left after this row's group.
+	SUBQ $0x00000010, CX
+	JB   done
+
+group:
+	VMOVUPS       (SI), Z0
+	VMOVUPS       (DX), Z1
+	VSUBPS        Z0, Z27, Z2
+	VMOVUPS       352(R9), Z3
+	VCMPPS        $0x11, Z27, Z2, K1
+	VBLENDMPS     Z26, Z3, K1, Z3
+	VMULPS        Z3, Z1, Z3
+	VCMPPS        $0x03, Z3, Z3, K2
+	VBLENDMPS     384(R11), Z3, K2, Z3
+	VFIXUPIMMPS   $0x00, 16384(R11), Z1, Z3
+	VFIXUPIMMPS   $0x00, 16384(R11), Z0, Z3
+	VBLENDMPS     Z27, Z0, K1, Z0
+	VCVTPS2PD     Y0, Z4
+	VEXTRACTF64X4 $0x01, Z0, Y0
+	VCVTPS2PD     Y0, Z0
+	VBLENDMPS     Z27, Z1, K1, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VMULPD        Z2, Z4, Z2
+	VMULPD        Z1, Z0, Z0
+	VADDPD        Z2, Z31, Z1
+	VSUBPD        Z31, Z1, Z4
+	VSUBPD        Z4, Z1, Z5
+	VSUBPD        Z5, Z31, Z5
+	VSUBPD        Z4, Z2, Z4
+	VADDPD        Z4, Z5, Z5
+	VADDPD        Z5, Z30, Z30
+	VMOVAPD       Z1, Z31
+	VADDPD        Z0, Z29, Z1
+	VSUBPD        Z29, Z1, Z2
+	VSUBPD        Z2, Z1, Z4
+	VSUBPD        Z4, Z29, Z4
+	VSUBPD        Z2, Z0, Z2
+	VADDPD        Z2, Z4, Z4
+	VADDPD        Z4, Z28, Z28
+	VMOVAPD       Z1, Z29
+	VMOVUPS       Z3, (DI)
+	SUBQ          R13, CX
+	JB            done
+	ADDQ          R12, DI
+	ADDQ          R12, SI
+	ADDQ          R12, DX
+	JMP           group
+
+done:
+	VMOVUPS Z31, 64(R9)
+	VMOVUPS Z29, 128(R9)
+	VMOVUPS Z30, 192(R9)
+	VMOVUPS Z28, 256(R9)
 	VZEROUPPER
 	RET
 

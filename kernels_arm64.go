@@ -31,6 +31,9 @@ var rowSets = map[dispatch.Level]fallback.RowPasses{
 // call per pass and block of whole rows.
 var rowBlockSets = map[dispatch.Level]*fallback.RowBlockPasses{}
 
+// colSets are this architecture's column passes (ir.ColPasses).
+var colSets = map[dispatch.Level]*fallback.ColPasses{}
+
 // simdSets are this architecture's assembly kernel sets of the one-input
 // kernels; dispatch picks among those the CPU supports.
 var simdSets = map[dispatch.Level]*kernelSet{

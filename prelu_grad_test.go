@@ -245,3 +245,74 @@ func TestGoldenPReLUGrad(t *testing.T) {
 		t.Errorf("%s: %d lines checked", goldenPReLUGradFile, n)
 	}
 }
+
+// TestPReLUGradPaths checks every path against the pure-Go PReLUGrad bit
+// for bit, dx and dslope: the assembly column passes on groups of 16
+// channels, rows past one call's, x, dy and dx against guard pages at
+// either end, in place, special values among the rows, without
+// allocating.
+func TestPReLUGradPaths(t *testing.T) {
+	special := testutil.Special()
+	r := rand.New(rand.NewPCG(7, 8))
+	forEachLevel(t, func(t *testing.T) {
+		for k, sh := range []struct{ rows, cols int }{{1, 16}, {3, 16}, {5, 32}, {9, 48}, {2, 40}, {3, 21}, {33, 64}, {1100, 16}, {700, 35}} {
+			n := sh.rows * sh.cols
+			src, srcDy, slope := make([]float32, n), make([]float32, n), make([]float32, sh.cols)
+			for i := range src {
+				src[i], srcDy[i] = float32(r.NormFloat64()), float32(r.NormFloat64()*1e-3)
+				if i%(3+28*(k%2)) == 0 { // dense or sparse special values
+					src[i], srcDy[i] = special[(i*7)%len(special)], special[(i*13+5)%len(special)]
+				}
+			}
+			for c := range slope {
+				slope[c] = float32(r.Float64())
+			}
+			want, wantS := make([]float32, n), make([]float32, sh.cols)
+			fallback.PReLUGrad(want, wantS, src, srcDy, slope)
+			for _, atStart := range []bool{false, true} {
+				for _, inPlace := range []string{"", "x", "dy"} {
+					x, freeX, ok := testutil.Guarded(n, atStart)
+					if !ok {
+						t.Skip("no guard pages")
+					}
+					dy, freeDy, _ := testutil.Guarded(n, !atStart)
+					dx, freeDx, _ := testutil.Guarded(n, atStart)
+					copy(x, src)
+					copy(dy, srcDy)
+					switch inPlace {
+					case "x":
+						dx = x
+					case "dy":
+						dx = dy
+					}
+					dslope := make([]float32, sh.cols)
+					rectify.PReLUGrad(dx, dslope, x, dy, slope)
+					if hexRow(dx) != hexRow(want) || hexRow(dslope) != hexRow(wantS) {
+						for i := range dx {
+							if math.Float32bits(dx[i]) != math.Float32bits(want[i]) {
+								t.Errorf("%dx%d (at start %v, in place %q): dx[%d] = %#08x, want %#08x", sh.rows, sh.cols, atStart, inPlace, i,
+									math.Float32bits(dx[i]), math.Float32bits(want[i]))
+								break
+							}
+						}
+						for c := range dslope {
+							if math.Float32bits(dslope[c]) != math.Float32bits(wantS[c]) {
+								t.Errorf("%dx%d (at start %v, in place %q): dslope[%d] = %#08x, want %#08x", sh.rows, sh.cols, atStart, inPlace, c,
+									math.Float32bits(dslope[c]), math.Float32bits(wantS[c]))
+								break
+							}
+						}
+					}
+					freeX()
+					freeDy()
+					freeDx()
+				}
+			}
+		}
+		x, dy, slope := preluGradInputs(r, 64, 48, 0)
+		dx, dslope := make([]float32, len(x)), make([]float32, len(slope))
+		if n := testing.AllocsPerRun(10, func() { rectify.PReLUGrad(dx, dslope, x, dy, slope) }); n != 0 {
+			t.Errorf("%v allocations per call", n)
+		}
+	})
+}

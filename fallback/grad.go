@@ -255,16 +255,59 @@ func ExpGrad(dx, x, dy []float32) {
 // on the stack at once.
 const preluBlock = 256
 
-// PReLUGrad is rectify.PReLUGrad in pure Go, which every path runs: dx[i]
-// = dy[i] * (x[i] > 0 ? 1 : slope[c]) and dslope[c] = the sum over the
-// rows of dy*x where x is not > 0, c = i%len(slope). The products are
-// exact in float64; each channel's sum runs in row order, compensated
-// (kernels.AddComp), and is rounded once to float32.
+// A ColPass is a column pass (ir.ColSignature): one group of
+// kernels.RowLanes channels in each row of x, rows stride elements apart,
+// its lanes in st.
+type ColPass func(dst, x, y []float32, st *kernels.Row, stride int)
+
+// ColPasses are the column passes of a path, by name of the ir.ColPasses
+// Program they run.
+type ColPasses struct{ PReLUGradCol ColPass }
+
+// colRows is the most rows a column pass takes per call: a call of at
+// most 16Ki elements, a preemption point between calls.
+const colRows = 1024
+
+// PReLUGrad is rectify.PReLUGrad in pure Go: dx[i] = dy[i] * (x[i] > 0 ?
+// 1 : slope[c]) and dslope[c] = the sum over the rows of dy*x where x is
+// not > 0, c = i%len(slope). The products are exact in float64; each
+// channel's sum runs in row order, compensated (kernels.AddComp), and is
+// rounded once to float32.
 func PReLUGrad(dx, dslope, x, dy, slope []float32) {
+	PReLUGradCols(nil, dx, dslope, x, dy, slope)
+}
+
+// PReLUGradCols is PReLUGrad with the column passes cp (nil: none) on
+// each whole group of kernels.RowLanes channels, the Go code on the rest:
+// ir.PReLUGradCol runs the Go code's operations, so the bits are the
+// same.
+func PReLUGradCols(cp *ColPasses, dx, dslope, x, dy, slope []float32) {
 	check.PReLUGrad(dx, dslope, x, dy, slope)
 	cols := len(slope)
+	c0 := 0
+	if cp != nil && len(x) > 0 {
+		st := rowStates.Get().(*kernels.Row)
+		for ; c0+kernels.RowLanes <= cols; c0 += kernels.RowLanes {
+			*st = kernels.Row{}
+			copy(st.P[:], slope[c0:])
+			for r := 0; r < len(x); r += colRows * cols {
+				i, j := r+c0, min(r+colRows*cols, len(x))-cols+c0+kernels.RowLanes
+				cp.PReLUGradCol(dx[i:j], x[i:j], dy[i:j], st, cols)
+			}
+			for l := range kernels.RowLanes {
+				dslope[c0+l] = sumOut(st.Sum[l], st.Comp[l])
+			}
+		}
+		rowStates.Put(st)
+	}
+	preluGrad(dx, dslope, x, dy, slope, c0)
+}
+
+// preluGrad is PReLUGrad on channels c0 and up, in blocks of preluBlock.
+func preluGrad(dx, dslope, x, dy, slope []float32, c0 int) {
+	cols := len(slope)
 	dx, dy = dx[:len(x)], dy[:len(x)]
-	for c0 := 0; c0 < cols; c0 += preluBlock {
+	for ; c0 < cols; c0 += preluBlock {
 		c1 := min(c0+preluBlock, cols)
 		sl := slope[c0:c1]
 		var sum, comp [preluBlock]float64

@@ -27,6 +27,7 @@ func TestRowState(t *testing.T) {
 		{"D", unsafe.Offsetof(st.D), kernels.RowDOff},
 		{"Fold", unsafe.Offsetof(st.Fold), kernels.RowFoldOff},
 		{"S", unsafe.Offsetof(st.S), kernels.RowSOff},
+		{"P", unsafe.Offsetof(st.P), kernels.RowPOff},
 	} {
 		if c.got != c.want {
 			t.Errorf("kernels.Row.%s is at %d, the assembly reads it at %d", c.name, c.got, c.want)

@@ -349,6 +349,9 @@ type Row struct {
 	C    float64
 	D    float64 // the gradients' second row scalar (OpParam F64, Imm 1)
 	S    float64 // the folded sum (Fold)
+	// P holds a column pass's per-lane parameter (ir.OpLane): PReLUGrad's
+	// slopes of the 16 channels it sums.
+	P [RowLanes]float32
 }
 
 // RowFolded is Row.Fold after a pass folded its lanes.
@@ -364,9 +367,10 @@ const (
 	RowCOff    = 328
 	RowDOff    = 336
 	RowSOff    = 344
+	RowPOff    = 352
 	// RowSize is the size of a Row: the multi-row passes (ir.RowBlock)
 	// step through an array of states by it.
-	RowSize = 352
+	RowSize = 416
 )
 
 // RowCancel and RowPlainLog decide, once per row, which sum LogSoftmax

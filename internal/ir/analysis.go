@@ -96,6 +96,8 @@ func Analyze(p *Program) (*Analysis, error) {
 			}
 			a.Inputs[k] = v
 			continue
+		case OpLane: // varies with the lane: AVX2 and NEON hold a group in several vectors
+			continue
 		case OpConst:
 			key = constKey{in.Op, math.Float64bits(in.Const)}
 		case OpBits32, OpParam:
@@ -184,9 +186,9 @@ func checkInstr(p *Program, i int) error {
 		case !p.Row && int(in.Imm) >= len(p.Params):
 			return fmt.Errorf("parameter %d of %d", in.Imm, len(p.Params))
 		}
-	case OpRedMax, OpRedSum:
+	case OpRedMax, OpRedSum, OpLane:
 		if !p.Row {
-			return fmt.Errorf("a reduction outside a row pass")
+			return fmt.Errorf("%v outside a row pass", in.Op)
 		}
 		if in.Imm > 1 || (in.Op == OpRedMax && in.Imm != 0) {
 			return fmt.Errorf("%v with Imm %d", in.Op, in.Imm)

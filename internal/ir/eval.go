@@ -76,6 +76,8 @@ func evalLane(p *Program, inputs, params []float32, st *kernels.Row, lane int) f
 			} else {
 				st.Sum[lane], st.Comp[lane] = kernels.AddComp(st.Sum[lane], st.Comp[lane], a64(in, 0))
 			}
+		case OpLane:
+			f32[v] = math.Float32bits(st.P[lane])
 		case OpConst:
 			f64[v] = in.Const
 		case OpBits32:

@@ -90,6 +90,7 @@ const (
 	OpCanon             // F32: a is NaN ? the quiet NaN 0x7fc00000 : a
 	OpRedMax            // F32, row passes: max[i%RowLanes] = a > max ? a : max (a NaN: unchanged); the value is a
 	OpRedSum            // F64, row passes: (sum, comp)[i%RowLanes] += a, compensated (TwoSum); with Imm 1 sum[i%RowLanes] += a alone; the value is a
+	OpLane              // F32, row passes: the state's per-lane parameter P[i%RowLanes]
 )
 
 // opSpecs gives each Op its name, its operand count and the lane types it
@@ -122,6 +123,7 @@ var opSpecs = [...]struct {
 	OpCanon:   {"OpCanon", 1, onlyF32, asResult},
 	OpRedMax:  {"OpRedMax", 1, onlyF32, asResult},
 	OpRedSum:  {"OpRedSum", 1, onlyF64, asResult},
+	OpLane:    {"OpLane", 0, onlyF32, asResult},
 }
 
 // asResult in opSpecs: the operands have the result's type.

@@ -33,6 +33,24 @@ const RowBlockSignature = "func(dst, x []float32, st *kernels.Row, cols int)"
 // pass and row.
 var RowBlock = []*Program{RowMax, SoftmaxSum, SoftmaxOut, LogSoftmaxOut}
 
+// ColSignature is the Go signature of a column pass (ColPasses): a
+// two-input row pass over one group of kernels.RowLanes channels in each
+// of several rows, stride elements apart. dst, x and y start at the
+// group's first element in the first row and hold the group of the last
+// row at their end: len(x) = (rows-1)*stride + RowLanes. Element j of
+// each group is lane j: the lanes reduce each channel over the rows, in
+// row order.
+const ColSignature = "func(dst, x, y []float32, st *kernels.Row, stride int)"
+
+// ColPasses lists the column passes (ColSignature).
+var ColPasses = []*Program{PReLUGradCol}
+
+// PReLUGradCol is PReLUGrad's column pass (package fallback's
+// PReLUGrad): dx = dy * (x > 0 ? 1 : P) in float32 with the gradients'
+// NaN rule, and the compensated sum of the exact products x*dy where x is
+// not > 0 (+0 terms elsewhere), P the channel's slope (OpLane).
+var PReLUGradCol = preluGradColProgram()
+
 // A RowKernel is one row kernel of the public API (Softmax, LogSoftmax,
 // LogSumExp): the passes its public function runs over each row, in
 // order: RowMax, a sum (SoftmaxSum for Softmax, ExpSum for the others,
@@ -295,5 +313,22 @@ func logSoftmaxGradOutProgram() *Program {
 	dy := b.op(OpWiden, F64, b.input(1))
 	w := b.d(OpFNMA, sc, rest, b.d(OpFMA, sc, nph, dy))
 	p.Out = b.f(OpQuiet, y, b.op(OpNarrow, F32, w))
+	return p
+}
+
+// preluGradColProgram: x input 0, dy input 1. x > 0 is 0 - x < 0 (false
+// for a NaN x, whose term makes the sum a NaN); the term's operands are
+// selected, not its product, so that an infinite or NaN dy where x > 0
+// adds +0.
+func preluGradColProgram() *Program {
+	p, b := newRowPass("PReLUGradCol")
+	x, dy := b.input(0), b.input(1)
+	zero := b.bits(0)
+	nx := b.f(OpSub, zero, x)
+	a := b.op(OpSelNeg, F32, nx, b.bits(math.Float32bits(1)), b.emit(Instr{Op: OpLane, Type: F32}))
+	p.Out = b.f(OpQuiet, x, b.f(OpQuiet, dy, b.op(OpCanon, F32, b.f(OpMul, dy, a))))
+	xt := b.op(OpWiden, F64, b.op(OpSelNeg, F32, nx, zero, x))
+	dyt := b.op(OpWiden, F64, b.op(OpSelNeg, F32, nx, zero, dy))
+	b.d(OpRedSum, b.d(OpMul, xt, dyt))
 	return p
 }

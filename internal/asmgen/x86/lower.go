@@ -995,6 +995,12 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		l.emit(func() { VBROADCASTSS(alpha.Addr, d) })
 		l.define(v, g, h, d)
 
+	case ir.OpLane: // the state's lanes of vector g of a group
+		d := l.alloc()
+		m := Mem{Base: statePtr, Disp: kernels.RowPOff + g%(kernels.RowLanes/l.s.lanes)*vb}
+		l.emit(func() { VMOVUPS(m, d) })
+		l.define(v, g, h, d)
+
 	case ir.OpWiden:
 		src := a[0]
 		if x := l.p.Code[in.Args[0]]; l.mode != modeShort && x.Op == ir.OpInput {

@@ -37,12 +37,17 @@ func main() {
 			}
 		}
 		for _, p := range ir.RowPasses {
-			if err := generateRow(s, p, false); err != nil {
+			if err := generateRow(s, p, oneRow); err != nil {
 				log.Fatal(err)
 			}
 		}
 		for _, p := range ir.RowBlock {
-			if err := generateRow(s, p, true); err != nil {
+			if err := generateRow(s, p, multiRow); err != nil {
+				log.Fatal(err)
+			}
+		}
+		for _, p := range ir.ColPasses {
+			if err := generateRow(s, p, column); err != nil {
 				log.Fatal(err)
 			}
 		}

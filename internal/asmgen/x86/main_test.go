@@ -201,10 +201,10 @@ func TestTailCalls(t *testing.T) {
 }
 
 // rowPass reports whether the function name prefix kernel is a row
-// pass's or a multi-row pass's: those take whole groups of lanes, never a
-// short slice.
+// pass's, a multi-row pass's or a column pass's: those take whole groups
+// of lanes, never a short slice.
 func rowPass(kernel string) bool {
-	for _, p := range ir.RowPasses {
+	for _, p := range slices.Concat(ir.RowPasses, ir.ColPasses) {
 		if p.FuncName("") == kernel {
 			return true
 		}

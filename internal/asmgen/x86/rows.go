@@ -16,31 +16,48 @@ var statePtr = reg.R9
 
 // rowSignatures are ir.RowSignatures for avo, which cannot resolve
 // kernels.Row: a pointer all the same; rowBlockSignature is
-// ir.RowBlockSignature.
+// ir.RowBlockSignature, colSignature ir.ColSignature.
 var (
 	rowSignatures     = [...]string{"func(dst, x []float32, st *uint64)", "func(dst, x, y []float32, st *uint64)"}
 	rowBlockSignature = "func(dst, x []float32, st *uint64, cols int)"
+	colSignature      = "func(dst, x, y []float32, st *uint64, stride int)"
 )
 
 // A multi-row pass (block) keeps the elements of its rows left in total
-// and the row length in cols.
+// and the row length in cols; a column pass its stride in bytes in total
+// and in elements in cols.
 var total, cols = reg.R12, reg.R13
+
+// A rowForm is the form of a row pass's function.
+type rowForm int
+
+const (
+	oneRow   rowForm = iota // one call per chunk of a row (ir.RowSignatures)
+	multiRow                // whole rows (ir.RowBlockSignature)
+	column                  // one group per row (ir.ColSignature)
+)
 
 // generateRow emits the function of row pass p on ISA s: x is a whole
 // number of groups of kernels.RowLanes elements (group by group, several
 // per main-loop iteration), the reductions' lanes live in registers
 // between loading them from st and storing them back, and element i of x
-// folds into lane i % RowLanes in the order of i, as on every path. With
-// block it emits p's multi-row form (ir.RowBlock): the same code once per
-// row of cols elements, with that row's state, its lanes folded at its end.
-func generateRow(s *isa, p *ir.Program, block bool) error {
+// folds into lane i % RowLanes in the order of i, as on every path. Form
+// multiRow emits p's multi-row form (ir.RowBlock): the same code once per
+// row of cols elements, with that row's state, its lanes folded at its
+// end; form column its column form (ir.ColPasses): one group per row,
+// stride elements apart.
+func generateRow(s *isa, p *ir.Program, form rowForm) error {
+	block := form == multiRow
 	a, err := ir.Analyze(p)
 	if err != nil {
 		return err
 	}
 	name, sig := p.FuncName(s.name), rowSignatures[len(a.Inputs)-1]
-	if block {
+	switch form {
+	case multiRow:
 		name, sig = p.FuncName("Rows"+s.name), rowBlockSignature
+	case column:
+		sig = colSignature
 	}
 	inputs := len(a.Inputs)
 	TEXT(name, NOSPLIT, sig)
@@ -65,10 +82,16 @@ func generateRow(s *isa, p *ir.Program, block bool) error {
 	for k := range inputs {
 		Load(Param(ir.InputName(k)).Base(), srcPtrs[k])
 	}
-	if block {
+	switch form {
+	case multiRow:
 		Load(Param("x").Len(), total)
 		Load(Param("cols"), cols)
-	} else {
+	case column:
+		Load(Param("x").Len(), count)
+		Load(Param("stride"), cols)
+		MOVQ(cols, total)
+		SHLQ(U8(2), total)
+	default:
 		Load(Param("x").Len(), count)
 	}
 	Load(Param("st"), statePtr)
@@ -84,6 +107,27 @@ func generateRow(s *isa, p *ir.Program, block bool) error {
 	accs := l.accMem()
 	for _, m := range accs {
 		VMOVUPS(m.mem, m.r)
+	}
+	if form == column {
+		Comment("One group per row: count is the elements left after this row's group.")
+		SUBQ(U32(kernels.RowLanes), count)
+		JB(LabelRef("done"))
+		Label("group")
+		replay(group1)
+		SUBQ(cols, count)
+		JB(LabelRef("done"))
+		ADDQ(total, dstPtr)
+		for k := range inputs {
+			ADDQ(total, srcPtrs[k])
+		}
+		JMP(LabelRef("group"))
+		Label("done")
+		for _, m := range accs {
+			VMOVUPS(m.r, m.mem)
+		}
+		VZEROUPPER()
+		RET()
+		return nil
 	}
 	vb := s.vecBytes()
 	Comment(fmt.Sprintf("Main loop: %d vectors (%d elements) per iteration, interleaved %d at a time, %d of %d loop constants in registers.",
