@@ -8,8 +8,8 @@ import (
 	"github.com/rectify-go/rectify/internal/testutil"
 )
 
-// BenchmarkPReLUGrad times PReLUGrad (the same Go code on every path),
-// the naive loop a Go engine writes (float32 sums), PReLU forward and
+// BenchmarkPReLUGrad times PReLUGrad (the selected path: its column
+// passes on whole groups of 16 channels, Go on the rest), the naive loop a Go engine writes (float32 sums), PReLU forward and
 // copy() of the bytes PReLUGrad moves (x and dy read, dx written), on
 // rows of 64 channels and rows of one: PReLUGrad/<path>/<rows>x<cols>.
 // Each result counts the bytes read and written.

@@ -30,11 +30,11 @@ const root = "../.."
 // its functions' names (the back ends name them with ir.Program.FuncName).
 // stream marks an architecture's sets with streaming variants
 // (ir.Kernel.Stream), named with the suffix Stream<suffix>, block those
-// with multi-row passes (ir.RowBlock), Rows<suffix>, and column passes
-// (ir.ColPasses).
+// with multi-row passes (ir.RowBlock), Rows<suffix>; col those with
+// column passes (ir.ColPasses).
 type set struct {
-	level, suffix string
-	stream, block bool
+	level, suffix      string
+	stream, block, col bool
 }
 
 // arches lists the assembly kernel sets of each architecture, best first.
@@ -42,8 +42,8 @@ var arches = []struct {
 	goarch, generator string
 	sets              []set
 }{
-	{"amd64", "internal/asmgen/x86", []set{{"AVX512", "AVX512", true, true}, {"AVX2", "AVX2", true, true}}},
-	{"arm64", "internal/asmgen/neon", []set{{"NEON", "NEON", false, false}}},
+	{"amd64", "internal/asmgen/x86", []set{{"AVX512", "AVX512", true, true, true}, {"AVX2", "AVX2", true, true, true}}},
+	{"arm64", "internal/asmgen/neon", []set{{"NEON", "NEON", false, false, true}}},
 }
 
 func main() {
@@ -208,7 +208,7 @@ func decls(generator string, sets []set) []byte {
 			return l
 		})
 	levelMap(&b, "// colSets are this architecture's column passes (ir.ColPasses).\n",
-		"colSets", "*fallback.ColPasses", sets, func(s set) bool { return s.block }, func(s set) (l []string) {
+		"colSets", "*fallback.ColPasses", sets, func(s set) bool { return s.col }, func(s set) (l []string) {
 			for _, p := range ir.ColPasses {
 				l = append(l, fmt.Sprintf("%s: %s,", p.Name, p.FuncName(s.suffix)))
 			}
@@ -297,7 +297,7 @@ func callStream2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float3
 				name, s.level, p.Name, generator, strings.Replace(ir.RowBlockSignature, "func", "func "+name, 1))
 		}
 		for _, p := range ir.ColPasses {
-			if !s.block {
+			if !s.col {
 				break
 			}
 			name := p.FuncName(s.suffix)

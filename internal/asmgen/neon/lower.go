@@ -14,7 +14,8 @@ import (
 // R1 = x, R2 = elements left, R3 = scratch for building constants, R4 = the
 // kernel's table of constants that FMAs load as their addends, R5 = y (two
 // inputs), R6 = a row pass's state, R7 and R8 = a repeated y's end and
-// start (ir.Program.Repeat). R18 and R26–R30 are never touched (R27
+// start (ir.Program.Repeat), or a column pass's stride and its step from
+// a group's end to the next row's. R18 and R26–R30 are never touched (R27
 // is the assembler's literal-pool temporary).
 // V0–V31 are all scratch; loop-invariant values (constants, parameters and
 // anything computed from them alone) are built once before the loop in the
@@ -478,6 +479,11 @@ func (g *kernel) lowerBody(u, first int) (b body, err error) {
 		for gi := range n {
 			if isReduction(in.Op) {
 				steps[gi] = g.reduce(in, first*n/u+gi, reg(args[0], gi), temp)
+				continue
+			}
+			if in.Op == ir.OpLane { // the state's lanes of vector first+gi of the group
+				dests[gi] = free.alloc(false)
+				steps[gi] = []string{fmt.Sprintf("FMOVQ %d(R6), F%d", kernels.RowPOff+16*(first+gi), dests[gi])}
 				continue
 			}
 			d := -1

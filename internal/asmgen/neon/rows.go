@@ -140,8 +140,9 @@ func (g *kernel) reduce(in ir.Instr, k, x int, temp func() int) []string {
 // number of groups of kernels.RowLanes elements, one group per main-loop
 // iteration, lowered as the bodies of its vectors u at a time; the
 // reductions live in registers between loading them from the state and
-// storing them back.
-func lowerRow(p *ir.Program, name string) (string, error) {
+// storing them back. With col it is p's column form (ir.ColSignature):
+// one group per row, the rows stride elements apart.
+func lowerRow(p *ir.Program, name string, col bool) (string, error) {
 	a, err := analyse(p)
 	if err != nil {
 		return "", err
@@ -185,7 +186,15 @@ func lowerRow(p *ir.Program, name string) (string, error) {
 		}
 		used = max(used, b.used)
 	}
-	loop = append(loop, fmt.Sprintf("SUBS $%d, R2, R2", kernels.RowLanes), "BNE loop")
+	if col { // R2 = rows*stride elements left, R7 = stride, R8 = the bytes from a group's end to the next row's
+		loop = append(loop, "SUBS R7, R2, R2", "BEQ done", "ADD R8, R1, R1", "ADD R8, R5, R5")
+		if p.Out != ir.NoOut {
+			loop = append(loop, "ADD R8, R0, R0")
+		}
+		loop = append(loop, "B loop")
+	} else {
+		loop = append(loop, fmt.Sprintf("SUBS $%d, R2, R2", kernels.RowLanes), "BNE loop")
+	}
 
 	var w strings.Builder
 	ins := func(format string, args ...any) { fmt.Fprintf(&w, "\t"+format+"\n", args...) }
@@ -200,10 +209,14 @@ func lowerRow(p *ir.Program, name string) (string, error) {
 	if len(data) > 0 {
 		w.WriteString("\n")
 	}
-	fmt.Fprintf(&w, "// %s\n", strings.Replace(p.Signature(), "func", "func "+name, 1))
+	sig, args := p.Signature(), argBytes(inputs)+8
+	if col {
+		sig, args = ir.ColSignature, args+8
+	}
+	fmt.Fprintf(&w, "// %s\n", strings.Replace(sig, "func", "func "+name, 1))
 	fmt.Fprintf(&w, "// Main loop: %d elements (%d vectors) per iteration, lowered %d at a time, %d instructions, %.2f per element; %d vector registers.\n",
 		kernels.RowLanes, group, u, len(loop), float64(len(loop))/kernels.RowLanes, used)
-	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", name, argBytes(inputs)+8)
+	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", name, args)
 	if p.Out != ir.NoOut {
 		ins("MOVD dst_base+0(FP), R0")
 	}
@@ -218,6 +231,16 @@ func lowerRow(p *ir.Program, name string) (string, error) {
 		ins("FMOVQ %d(R6), F%d", offs[i], r)
 	}
 	ins("CBZ R2, done")
+	if col {
+		if inputs != 2 {
+			return "", fmt.Errorf("%s: a column pass reads two inputs, not %d", name, inputs)
+		}
+		ins("MOVD stride+%d(FP), R7", argBytes(inputs)+8)
+		ins("ADD R7, R2, R2")
+		ins("SUB $%d, R2, R2", kernels.RowLanes)
+		ins("SUB $%d, R7, R8", kernels.RowLanes)
+		ins("LSL $2, R8, R8")
+	}
 	w.WriteString("loop:\n")
 	block(loop)
 	w.WriteString("done:\n")
