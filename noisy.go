@@ -2,6 +2,7 @@ package rectify
 
 import (
 	"github.com/rectify-go/rectify/internal/check"
+	"github.com/rectify-go/rectify/internal/dispatch"
 	"github.com/rectify-go/rectify/internal/noisy"
 )
 
@@ -30,5 +31,5 @@ import (
 // overlap panics. It does not allocate.
 func NoisyReLU(dst, x []float32, seed, offset uint64) {
 	check.Slices("NoisyReLU", dst, x)
-	noisy.ReLU(dst, x, seed, offset, Sigmoid)
+	noisy.ReLU(dst, x, seed, offset, Sigmoid, noisyBulk[dispatch.Selected()])
 }

@@ -62,6 +62,32 @@ func TestNoisyReLUSameBitsAsFallback(t *testing.T) {
 	})
 }
 
+// TestNoisyReLUGuarded checks every path with x and dst against guard
+// pages at either end (and in place), at lengths of whole and partial
+// groups of the assembly's 64 elements and offsets inside a block.
+func TestNoisyReLUGuarded(t *testing.T) {
+	src := noisyInput(1100, 2)
+	forEachLevel(t, func(t *testing.T) {
+		for _, n := range []int{64, 65, 127, 128, 192, 640, 1000, 1100} {
+			for _, offset := range []uint64{0, 3, 1<<64 - 130} {
+				want := make([]float32, n)
+				fallback.NoisyReLU(want, src[:n], 7, offset)
+				for _, atStart := range []bool{false, true} {
+					x, dst, free, ok := testutil.GuardedPair(src, n, atStart)
+					if !ok {
+						t.Skip("no guard pages")
+					}
+					rectify.NoisyReLU(dst, x, 7, offset)
+					sameBits(t, fmt.Sprintf("NoisyReLU n=%d offset %#x guarded", n, offset), x, dst, want)
+					rectify.NoisyReLU(x, x, 7, offset)
+					sameBits(t, fmt.Sprintf("NoisyReLU n=%d offset %#x guarded in place", n, offset), src[:n], x, want)
+					free()
+				}
+			}
+		}
+	})
+}
+
 // TestNoisyReLUSplit checks that the result for an index does not depend
 // on where a call starts: random slices cut at random points, each piece
 // called with its own offset, give the bits of one call; offsets include

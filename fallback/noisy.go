@@ -10,5 +10,5 @@ import (
 // offset+i (modulo 2^64) under seed; NaN inputs quieted.
 func NoisyReLU(dst, x []float32, seed, offset uint64) {
 	check.Slices("NoisyReLU", dst, x)
-	noisy.ReLU(dst, x, seed, offset, Sigmoid)
+	noisy.ReLU(dst, x, seed, offset, Sigmoid, nil)
 }

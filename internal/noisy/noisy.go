@@ -7,6 +7,7 @@ package noisy
 import (
 	"math"
 	"math/bits"
+	"sync"
 
 	"github.com/rectify-go/rectify/kernels"
 )
@@ -134,23 +135,44 @@ func sincosQuarter(b uint32) (c, s float64) {
 }
 
 // chunk is the number of elements ReLU computes sigmoid for at a time,
-// into dst, with x saved on the stack when dst is x.
+// into dst, with x saved first when dst is x.
 const chunk = 512
 
+// saved holds the x of an in-place call's chunk: on the heap, so that
+// the bulk kernel, a func value, may read it.
+var saved = sync.Pool{New: func() any { return new([chunk]float32) }}
+
+// A Bulk kernel computes Apply's output for the indices from 4*block on,
+// on as many whole groups of its size as x holds, and returns the number
+// of elements it did.
+type Bulk func(dst, x, s []float32, seed, block uint64) int
+
 // ReLU is NoisyReLU with sigmoid computing Sigmoid (rectify's or
-// fallback's: the same bits) on slices of at most chunk elements, dst and
-// x checked by the caller.
-func ReLU(dst, x []float32, seed, offset uint64, sigmoid func(dst, x []float32)) {
-	var saved [chunk]float32
+// fallback's: the same bits) on slices of at most chunk elements and
+// bulk (nil: none) computing the output on the whole blocks it can, Apply
+// the rest; dst and x checked by the caller.
+func ReLU(dst, x []float32, seed, offset uint64, sigmoid func(dst, x []float32), bulk Bulk) {
+	var buf *[chunk]float32
+	if len(x) > 0 && &dst[0] == &x[0] {
+		buf = saved.Get().(*[chunk]float32)
+		defer saved.Put(buf)
+	}
 	for len(x) > 0 {
 		m := min(len(x), chunk)
 		xs := x[:m]
-		if &dst[0] == &x[0] {
-			xs = saved[:m]
+		if buf != nil {
+			xs = buf[:m]
 			copy(xs, x)
 		}
-		sigmoid(dst[:m], x[:m])
-		Apply(dst[:m], xs, dst[:m], seed, offset)
+		s := dst[:m]
+		sigmoid(s, x[:m])
+		h := 0
+		if bulk != nil {
+			h = min(int(-offset&3), m) // the elements before the first whole block
+			Apply(s[:h], xs[:h], s[:h], seed, offset)
+			h += bulk(s[h:], xs[h:], s[h:], seed, (offset+uint64(h))>>2)
+		}
+		Apply(s[h:], xs[h:], s[h:], seed, offset+uint64(h))
 		dst, x = dst[m:], x[m:]
 		offset += uint64(m)
 	}

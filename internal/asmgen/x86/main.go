@@ -6,9 +6,10 @@
 //
 //	go run -C internal/asmgen ./x86 -out ../../kernels_amd64.s
 //
-// There is no kernel-specific code here: each IR operation has one lowering
-// (lower.go), parameterised by the description of the instruction set
-// (isa.go).
+// There is no kernel-specific code in the lowering: each IR operation has
+// one lowering (lower.go), parameterised by the description of the
+// instruction set (isa.go). NoisyReLU's noise, which is no Program (integer
+// arithmetic), has its own generator (noisy.go).
 package main
 
 import (
@@ -61,6 +62,9 @@ func main() {
 				log.Fatal(err)
 			}
 		}
+	}
+	for _, s := range isas {
+		generateNoisy(s)
 	}
 	emitConstants()
 	Generate()
