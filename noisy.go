@@ -25,7 +25,9 @@ import (
 // computed in float64 and rounded once to float32. A result <= 0 gives
 // +0 (-0 too), +Inf gives +Inf, -Inf gives +0, and a NaN input gives the
 // same NaN quieted (bits | 0x00400000). Results are bit-identical on every
-// path and architecture.
+// path and architecture: AVX-512 and AVX2 compute the noise and the output
+// in assembly, the same operations in the same order; NEON and pure Go
+// run the Go code.
 //
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics. It does not allocate.

@@ -206,12 +206,17 @@ func generateNoisy(s *isa) {
 		}
 	}
 	g.put(k0, k1)
-	nrm := make([][4]reg.VecPhysical, len(c)) // the normal numbers of lanes 0..3 of each block
+	Comment("Box-Muller on words 0 and 1, and on words 2 and 3, of each batch, interleaved.")
+	var a, b2 []reg.VecPhysical
 	for i := range c {
 		for pair := range 2 {
-			Comment(fmt.Sprintf("Box-Muller on words %d and %d of batch %d.", 2*pair, 2*pair+1, i))
-			nrm[i][2*pair], nrm[i][2*pair+1] = g.boxMuller(c[i][2*pair], c[i][2*pair+1])
+			a, b2 = append(a, c[i][2*pair]), append(b2, c[i][2*pair+1])
 		}
+	}
+	nc, ns := g.boxMuller(a, b2)
+	nrm := make([][4]reg.VecPhysical, len(c)) // the normal numbers of lanes 0..3 of each block
+	for i := range nrm {
+		nrm[i] = [4]reg.VecPhysical{nc[2*i], ns[2*i], nc[2*i+1], ns[2*i+1]}
 	}
 	vb := 4 * g.blocks() // bytes of the float32 of one vector of float64
 	for i := range nrm {
@@ -233,122 +238,142 @@ func generateNoisy(s *isa) {
 	RET()
 }
 
-// boxMuller returns r cos th and r sin th from the words a and b (in the
-// low halves of their lanes), as noisy.BoxMuller; it frees a and b.
-func (g *noisy) boxMuller(a, b reg.VecPhysical) (nc, ns reg.VecPhysical) {
+// boxMuller returns r cos th and r sin th from the words a[k] and b[k]
+// (in the low halves of their lanes) for every k, as noisy.BoxMuller; it
+// frees a and b. The pairs' independent chains are interleaved one
+// instruction at a time (each step emits its instruction for every k):
+// the chains are long, and the scheduler would otherwise fill with one of
+// them.
+func (g *noisy) boxMuller(a, b []reg.VecPhysical) (nc, ns []reg.VecPhysical) {
+	n := len(a)
+	each := func(f func(k int)) {
+		for k := range n {
+			f(k)
+		}
+	}
+	get := func() []reg.VecPhysical {
+		r := make([]reg.VecPhysical, n)
+		each(func(k int) { r[k] = g.get() })
+		return r
+	}
+	put := func(rs ...[]reg.VecPhysical) {
+		for _, r := range rs {
+			g.put(r...)
+		}
+	}
 	one := constF64(1)
 	// ln u, u = (2a + 1) 2^-33: v = 2a + 1 = 2^e m; m in (sqrt2/2, sqrt2].
-	g.and(g.lo32, a, a)
-	VPADDQ(a, a, a)
-	g.or(constU64(1), a, a)
-	v := g.get()
-	g.toF64(a, v)
-	mb, m := a, g.get()
-	g.and(constU64(1<<52-1), v, mb)
-	e := g.get()
-	VPSRLQ(U8(52), v, e)
+	each(func(k int) { g.and(g.lo32, a[k], a[k]) })
+	each(func(k int) { VPADDQ(a[k], a[k], a[k]) })
+	each(func(k int) { g.or(constU64(1), a[k], a[k]) })
+	v := get()
+	each(func(k int) { g.toF64(a[k], v[k]) })
+	mb, m, e := a, get(), get()
+	each(func(k int) { g.and(constU64(1<<52-1), v[k], mb[k]) })
+	each(func(k int) { VPSRLQ(U8(52), v[k], e[k]) })
 	// m > sqrt2 (as the significand bits): halve m, increment e.
 	if g.s.kmask {
-		VPCMPUQ(U8(6), constU64(0x6a09e667f3bcd), mb, reg.K1)
-		VPORQ(constU64(1023<<52), mb, m)
-		VPORQ(constU64(1022<<52), mb, reg.K1, m)
-		VPADDQ(constU64(1), e, reg.K1, e)
+		ks := []reg.OpmaskPhysical{reg.K1, reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7}[:n]
+		each(func(k int) { VPCMPUQ(U8(6), constU64(0x6a09e667f3bcd), mb[k], ks[k]) })
+		each(func(k int) { VPORQ(constU64(1023<<52), mb[k], m[k]) })
+		each(func(k int) { VPORQ(constU64(1022<<52), mb[k], ks[k], m[k]) })
+		each(func(k int) { VPADDQ(constU64(1), e[k], ks[k], e[k]) })
 	} else {
-		c := g.get()
-		VPCMPGTQ(constU64(0x6a09e667f3bcd), mb, c) // all ones where m > sqrt2
-		VPOR(constU64(1023<<52), mb, m)
-		VPSUBQ(c, e, e)
-		VPAND(constU64(1<<52), c, c)
-		VPXOR(c, m, m) // 1022 << 52
-		g.put(c)
+		c := get()
+		each(func(k int) { VPCMPGTQ(constU64(0x6a09e667f3bcd), mb[k], c[k]) }) // all ones where m > sqrt2
+		each(func(k int) { VPOR(constU64(1023<<52), mb[k], m[k]) })
+		each(func(k int) { VPSUBQ(c[k], e[k], e[k]) })
+		each(func(k int) { VPAND(constU64(1<<52), c[k], c[k]) })
+		each(func(k int) { VPXOR(c[k], m[k], m[k]) }) // 1022 << 52
+		put(c)
 	}
-	VPADDQ(constU64(uint64(1<<64-1056)), e, e) // e - 1023 + c - 33
-	k := v
-	g.toF64(e, k)
+	each(func(k int) { VPADDQ(constU64(uint64(1<<64-1056)), e[k], e[k]) }) // e - 1023 + c - 33
+	kf := v
+	each(func(k int) { g.toF64(e[k], kf[k]) })
 	w, d := e, mb
-	VSUBPD(one, m, w)
-	VADDPD(one, m, d)
-	VDIVPD(d, w, w)
+	each(func(k int) { VSUBPD(one, m[k], w[k]) })
+	each(func(k int) { VADDPD(one, m[k], d[k]) })
+	each(func(k int) { VDIVPD(d[k], w[k], w[k]) })
 	s := m
-	VADDPD(w, w, s)
+	each(func(k int) { VADDPD(w[k], w[k], s[k]) })
 	q := d
-	VMULPD(w, w, w) // z
-	VMULPD(constF64(kernels.NoisyLogQ15), w, q)
+	each(func(k int) { VMULPD(w[k], w[k], w[k]) }) // z
+	each(func(k int) { VMULPD(constF64(kernels.NoisyLogQ15), w[k], q[k]) })
 	for _, c := range []float64{kernels.NoisyLogQ13, kernels.NoisyLogQ11, kernels.NoisyLogQ9, kernels.NoisyLogQ7, kernels.NoisyLogQ5} {
-		VADDPD(constF64(c), q, q)
-		VMULPD(w, q, q)
+		each(func(k int) { VADDPD(constF64(c), q[k], q[k]) })
+		each(func(k int) { VMULPD(w[k], q[k], q[k]) })
 	}
-	VADDPD(constF64(kernels.NoisyLogQ3), q, q)
-	VMULPD(q, w, q)
-	VMULPD(s, q, q)
-	VADDPD(q, s, s) // ln m
-	VMULPD(constF64(kernels.NoisyLn2Lo), k, q)
-	VADDPD(q, s, s)
-	VMULPD(constF64(kernels.NoisyLn2Hi), k, q)
-	VADDPD(s, q, s) // ln u
-	VMULPD(constF64(-2), s, s)
+	each(func(k int) { VADDPD(constF64(kernels.NoisyLogQ3), q[k], q[k]) })
+	each(func(k int) { VMULPD(q[k], w[k], q[k]) })
+	each(func(k int) { VMULPD(s[k], q[k], q[k]) })
+	each(func(k int) { VADDPD(q[k], s[k], s[k]) }) // ln m
+	each(func(k int) { VMULPD(constF64(kernels.NoisyLn2Lo), kf[k], q[k]) })
+	each(func(k int) { VADDPD(q[k], s[k], s[k]) })
+	each(func(k int) { VMULPD(constF64(kernels.NoisyLn2Hi), kf[k], q[k]) })
+	each(func(k int) { VADDPD(s[k], q[k], s[k]) }) // ln u
+	each(func(k int) { VMULPD(constF64(-2), s[k], s[k]) })
 	r := s
-	VSQRTPD(s, r)
-	g.put(w, q, k)
+	each(func(k int) { VSQRTPD(s[k], r[k]) })
+	put(w, q, kf)
 
 	// cos th, sin th: q = round(b / 2^30) quarter turns, f = b - q 2^30.
-	g.and(g.lo32, b, b)
-	qt, f := g.get(), g.get()
-	VPADDQ(constU64(1<<29), b, qt)
-	VPSRLQ(U8(30), qt, qt)
-	VPSLLQ(U8(30), qt, f)
-	VPSUBQ(f, b, f)
+	each(func(k int) { g.and(g.lo32, b[k], b[k]) })
+	qt, f := get(), get()
+	each(func(k int) { VPADDQ(constU64(1<<29), b[k], qt[k]) })
+	each(func(k int) { VPSRLQ(U8(30), qt[k], qt[k]) })
+	each(func(k int) { VPSLLQ(U8(30), qt[k], f[k]) })
+	each(func(k int) { VPSUBQ(f[k], b[k], f[k]) })
 	x := b
-	g.toF64(f, x)
-	VMULPD(constF64(kernels.NoisyHalfPiScaled), x, x) // a
+	each(func(k int) { g.toF64(f[k], x[k]) })
+	each(func(k int) { VMULPD(constF64(kernels.NoisyHalfPiScaled), x[k], x[k]) }) // a
 	x2 := f
-	VMULPD(x, x, x2)
-	p := g.get()
-	VMULPD(constF64(kernels.NoisySin11), x2, p)
+	each(func(k int) { VMULPD(x[k], x[k], x2[k]) })
+	p := get()
+	each(func(k int) { VMULPD(constF64(kernels.NoisySin11), x2[k], p[k]) })
 	for _, c := range []float64{kernels.NoisySin9, kernels.NoisySin7, kernels.NoisySin5} {
-		VADDPD(constF64(c), p, p)
-		VMULPD(x2, p, p)
+		each(func(k int) { VADDPD(constF64(c), p[k], p[k]) })
+		each(func(k int) { VMULPD(x2[k], p[k], p[k]) })
 	}
-	VADDPD(constF64(kernels.NoisySin3), p, p)
-	t := g.get()
-	VMULPD(x2, x, t)
-	VMULPD(p, t, t)
-	VADDPD(t, x, x) // sin a
-	VMULPD(constF64(kernels.NoisyCos12), x2, p)
+	each(func(k int) { VADDPD(constF64(kernels.NoisySin3), p[k], p[k]) })
+	t := get()
+	each(func(k int) { VMULPD(x2[k], x[k], t[k]) })
+	each(func(k int) { VMULPD(p[k], t[k], t[k]) })
+	each(func(k int) { VADDPD(t[k], x[k], x[k]) }) // sin a
+	each(func(k int) { VMULPD(constF64(kernels.NoisyCos12), x2[k], p[k]) })
 	for _, c := range []float64{kernels.NoisyCos10, kernels.NoisyCos8, kernels.NoisyCos6, kernels.NoisyCos4, kernels.NoisyCos2} {
-		VADDPD(constF64(c), p, p)
-		VMULPD(x2, p, p)
+		each(func(k int) { VADDPD(constF64(c), p[k], p[k]) })
+		each(func(k int) { VMULPD(x2[k], p[k], p[k]) })
 	}
-	VADDPD(one, p, p) // cos a
+	each(func(k int) { VADDPD(one, p[k], p[k]) }) // cos a
 	sa, ca := x, p
 	// Rotate by q quarter turns: q odd swaps cos and sin, q = 1, 2 negate
 	// cos, q = 2, 3 negate sin.
-	VPSLLQ(U8(63), qt, t) // the sign bit: q odd
+	each(func(k int) { VPSLLQ(U8(63), qt[k], t[k]) }) // the sign bit: q odd
 	if g.s.kmask {
-		VPSRAQ(U8(63), t, t)
-		VPXORQ(sa, ca, x2)
-		VPANDQ(t, x2, x2) // the swap
-		VPADDQ(constU64(1), qt, t)
-		VPSRLQ(U8(1), t, t)
-		VPSLLQ(U8(63), t, t)
-		g.xor3(t, x2, ca)
-		VPSRLQ(U8(1), qt, t)
-		VPSLLQ(U8(63), t, t)
-		g.xor3(t, x2, sa)
+		each(func(k int) { VPSRAQ(U8(63), t[k], t[k]) })
+		each(func(k int) { VPXORQ(sa[k], ca[k], x2[k]) })
+		each(func(k int) { VPANDQ(t[k], x2[k], x2[k]) }) // the swap
+		each(func(k int) { VPADDQ(constU64(1), qt[k], t[k]) })
+		each(func(k int) { VPSRLQ(U8(1), t[k], t[k]) })
+		each(func(k int) { VPSLLQ(U8(63), t[k], t[k]) })
+		each(func(k int) { g.xor3(t[k], x2[k], ca[k]) })
+		each(func(k int) { VPSRLQ(U8(1), qt[k], t[k]) })
+		each(func(k int) { VPSLLQ(U8(63), t[k], t[k]) })
+		each(func(k int) { g.xor3(t[k], x2[k], sa[k]) })
 	} else {
-		VBLENDVPD(t, sa, ca, x2) // swapped cos
-		VBLENDVPD(t, ca, sa, sa) // swapped sin
-		VPADDQ(constU64(1), qt, t)
-		VPSRLQ(U8(1), t, t)
-		VPSLLQ(U8(63), t, t)
-		VPXOR(t, x2, ca)
-		VPSRLQ(U8(1), qt, t)
-		VPSLLQ(U8(63), t, t)
-		VPXOR(t, sa, sa)
+		each(func(k int) { VBLENDVPD(t[k], sa[k], ca[k], x2[k]) }) // swapped cos
+		each(func(k int) { VBLENDVPD(t[k], ca[k], sa[k], sa[k]) }) // swapped sin
+		each(func(k int) { VPADDQ(constU64(1), qt[k], t[k]) })
+		each(func(k int) { VPSRLQ(U8(1), t[k], t[k]) })
+		each(func(k int) { VPSLLQ(U8(63), t[k], t[k]) })
+		each(func(k int) { VPXOR(t[k], x2[k], ca[k]) })
+		each(func(k int) { VPSRLQ(U8(1), qt[k], t[k]) })
+		each(func(k int) { VPSLLQ(U8(63), t[k], t[k]) })
+		each(func(k int) { VPXOR(t[k], sa[k], sa[k]) })
 	}
-	VMULPD(ca, r, ca)
-	VMULPD(sa, r, sa)
-	g.put(qt, x2, t, r)
+	each(func(k int) { VMULPD(ca[k], r[k], ca[k]) })
+	each(func(k int) { VMULPD(sa[k], r[k], sa[k]) })
+	put(qt, x2, t, r)
 	return ca, sa
 }
 
