@@ -192,9 +192,10 @@ func ExpGrad(dx, x, dy []float32) {
 // added to.
 //
 // dx is exact, with LeakyReLUGrad's NaN rule. dslope is within 1 ULP of
-// the exact sum: the products are exact in float64 and each channel's sum
-// runs in row order, compensated, rounded once, with the same bits on
-// every path. A NaN among its terms (a NaN x, or a NaN or infinite dy
+// the exact sum: the products are exact in float64, summed compensated in
+// a fixed order (see fallback.PReLUGrad; fewer than 16 channels are
+// spread over 16 lanes) and rounded once, with the same bits on every
+// path. A NaN among its terms (a NaN x, or a NaN or infinite dy
 // where x is not > 0) gives the quiet NaN 0x7fc00000; an infinite sum
 // gives ±Inf. No rows give +0.
 //

@@ -270,72 +270,141 @@ const colRows = 1024
 
 // PReLUGrad is rectify.PReLUGrad in pure Go: dx[i] = dy[i] * (x[i] > 0 ?
 // 1 : slope[c]) and dslope[c] = the sum over the rows of dy*x where x is
-// not > 0, c = i%len(slope). The products are exact in float64; each
-// channel's sum runs in row order, compensated (kernels.AddComp), and is
-// rounded once to float32.
+// not > 0, c = i%len(slope). The products are exact in float64 and summed
+// compensated (kernels.AddComp), then rounded once to float32: with
+// kernels.RowLanes channels or more, each channel's sum runs in row
+// order; with fewer, x is taken as rows of v = lcm(len(slope), RowLanes)
+// virtual channels (the last row partial), virtual channel j of the slope
+// of channel j%len(slope), each summed in row order, and a channel's sum
+// adds its virtual channels' in increasing j (so that SIMD lanes share a
+// channel's work).
 func PReLUGrad(dx, dslope, x, dy, slope []float32) {
 	PReLUGradCols(nil, dx, dslope, x, dy, slope)
 }
 
 // PReLUGradCols is PReLUGrad with the column passes cp (nil: none) on
-// each whole group of kernels.RowLanes channels, the Go code on the rest:
-// ir.PReLUGradCol runs the Go code's operations, so the bits are the
-// same.
+// each whole group of kernels.RowLanes (virtual) channels, the Go code on
+// the rest: ir.PReLUGradCol runs the Go code's operations, so the bits
+// are the same.
 func PReLUGradCols(cp *ColPasses, dx, dslope, x, dy, slope []float32) {
 	check.PReLUGrad(dx, dslope, x, dy, slope)
 	cols := len(slope)
+	if cols < kernels.RowLanes {
+		preluNarrow(cp, dx, dslope, x, dy, slope)
+		return
+	}
 	c0 := 0
 	if cp != nil && len(x) > 0 {
 		st := rowStates.Get().(*kernels.Row)
 		for ; c0+kernels.RowLanes <= cols; c0 += kernels.RowLanes {
-			*st = kernels.Row{}
-			copy(st.P[:], slope[c0:])
-			for r := 0; r < len(x); r += colRows * cols {
-				i, j := r+c0, min(r+colRows*cols, len(x))-cols+c0+kernels.RowLanes
-				cp.PReLUGradCol(dx[i:j], x[i:j], dy[i:j], st, cols)
-			}
+			colSums(cp, dx, x, dy, slope, c0, st)
 			for l := range kernels.RowLanes {
 				dslope[c0+l] = sumOut(st.Sum[l], st.Comp[l])
 			}
 		}
 		rowStates.Put(st)
 	}
-	preluGrad(dx, dslope, x, dy, slope, c0)
-}
-
-// preluGrad is PReLUGrad on channels c0 and up, in blocks of preluBlock.
-func preluGrad(dx, dslope, x, dy, slope []float32, c0 int) {
-	cols := len(slope)
-	dx, dy = dx[:len(x)], dy[:len(x)]
 	for ; c0 < cols; c0 += preluBlock {
 		c1 := min(c0+preluBlock, cols)
-		sl := slope[c0:c1]
 		var sum, comp [preluBlock]float64
-		var row [preluBlock]float32 // dx of the row, before the NaN rule
-		for r := 0; r < len(x); r += cols {
-			xr, dyr, dxr := x[r+c0:r+c1], dy[r+c0:r+c1], dx[r+c0:r+c1]
-			xr, dyr = xr[:len(sl)], dyr[:len(sl)]
-			dxr, q := dxr[:len(sl)], row[:len(sl)]
-			nan := false
-			for j, v := range xr {
-				// Bit selects, no branch: the signs of x are random.
-				d, pos := dyr[j], negMask(math.Float32bits(v)^kernels.SignBit) // v > 0
-				a := math.Float32frombits(selectU(pos, math.Float32bits(1), math.Float32bits(sl[j])))
-				p := math.Float64frombits(math.Float64bits(float64(float64(v)*float64(d))) &^ (uint64(pos)<<32 | uint64(pos)))
-				q[j] = float32(d * a)
-				nan = nan || q[j] != q[j] || v != v
-				sum[j], comp[j] = kernels.AddComp(sum[j], comp[j], p)
-			}
-			if nan { // out of the loop above: its call would spill the loop's registers
-				for j, v := range xr {
-					q[j] = gradNaN(v, dyr[j], q[j])
-				}
-			}
-			copy(dxr, q)
-		}
-		for j := range sl {
+		preluRows(dx, x, dy, slope, c0, sum[:c1-c0], comp[:c1-c0])
+		for j := range c1 - c0 {
 			dslope[c0+j] = sumOut(sum[j], comp[j])
 		}
+	}
+}
+
+// maxVirtual is the most virtual channels of a narrow PReLUGrad:
+// lcm(15, 16).
+const maxVirtual = 15 * kernels.RowLanes
+
+// preluNarrow is PReLUGradCols for fewer than kernels.RowLanes channels,
+// on rows of virtual channels (PReLUGrad).
+func preluNarrow(cp *ColPasses, dx, dslope, x, dy, slope []float32) {
+	cols := len(slope)
+	v := cols * kernels.RowLanes / gcd(cols, kernels.RowLanes)
+	var tiled [maxVirtual]float32
+	var sum, comp [maxVirtual]float64
+	t := tiled[:v]
+	for j := range t {
+		t[j] = slope[j%cols]
+	}
+	whole := len(x) / v * v
+	c0 := 0
+	if cp != nil && whole > 0 {
+		st := rowStates.Get().(*kernels.Row)
+		for ; c0 < v; c0 += kernels.RowLanes {
+			colSums(cp, dx[:whole], x[:whole], dy[:whole], t, c0, st)
+			copy(sum[c0:], st.Sum[:])
+			copy(comp[c0:], st.Comp[:])
+		}
+		rowStates.Put(st)
+	}
+	if c0 < v {
+		preluRows(dx[:whole], x[:whole], dy[:whole], t, c0, sum[c0:v], comp[c0:v])
+	}
+	if n := len(x) - whole; n > 0 { // the partial last row
+		preluRows(dx[whole:], x[whole:], dy[whole:], t[:n], 0, sum[:n], comp[:n])
+	}
+	for c := range cols {
+		s, k := 0.0, 0.0
+		for j := c; j < v; j += cols {
+			s, k = kernels.AddComp(s, k, sum[j])
+			k += comp[j]
+		}
+		dslope[c] = sumOut(s, k)
+	}
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// colSums runs cp's column pass on channels c0..c0+RowLanes-1 of the
+// rows of x (len(slope) channels each), colRows rows per call: dx, and
+// the channels' sums in st's lanes (reset first).
+func colSums(cp *ColPasses, dx, x, dy, slope []float32, c0 int, st *kernels.Row) {
+	cols := len(slope)
+	*st = kernels.Row{}
+	copy(st.P[:], slope[c0:])
+	for r := 0; r < len(x); r += colRows * cols {
+		i, j := r+c0, min(r+colRows*cols, len(x))-cols+c0+kernels.RowLanes
+		cp.PReLUGradCol(dx[i:j], x[i:j], dy[i:j], st, cols)
+	}
+}
+
+// preluRows runs channels c0..c0+len(sum)-1 (at most preluBlock) of the
+// rows of x (len(slope) channels each): dx, and each channel's terms
+// added in row order to its compensated sum in sum and comp.
+func preluRows(dx, x, dy, slope []float32, c0 int, sum, comp []float64) {
+	cols := len(slope)
+	c1 := c0 + len(sum)
+	sl := slope[c0:c1]
+	comp = comp[:len(sl)]
+	var row [preluBlock]float32 // dx of the row, before the NaN rule
+	for r := 0; r < len(x); r += cols {
+		xr, dyr, dxr := x[r+c0:r+c1], dy[r+c0:r+c1], dx[r+c0:r+c1]
+		xr, dyr = xr[:len(sl)], dyr[:len(sl)]
+		dxr, q := dxr[:len(sl)], row[:len(sl)]
+		nan := false
+		for j, v := range xr {
+			// Bit selects, no branch: the signs of x are random.
+			d, pos := dyr[j], negMask(math.Float32bits(v)^kernels.SignBit) // v > 0
+			a := math.Float32frombits(selectU(pos, math.Float32bits(1), math.Float32bits(sl[j])))
+			p := math.Float64frombits(math.Float64bits(float64(float64(v)*float64(d))) &^ (uint64(pos)<<32 | uint64(pos)))
+			q[j] = float32(d * a)
+			nan = nan || q[j] != q[j] || v != v
+			sum[j], comp[j] = kernels.AddComp(sum[j], comp[j], p)
+		}
+		if nan { // out of the loop above: its call would spill the loop's registers
+			for j, v := range xr {
+				q[j] = gradNaN(v, dyr[j], q[j])
+			}
+		}
+		copy(dxr, q)
 	}
 }
 
