@@ -26541,6 +26541,7 @@ TEXT ·noisyAVX2(SB), NOSPLIT, $0-88
 	VPADDQ       17024(R11), Y15, Y15
 	VPAND        16896(R11), Y15, Y15
 
+	// Main loop: 16 elements (4 blocks) per iteration.
 loop:
 	CMPQ CX, $0x00000010
 	JB   done
@@ -26925,6 +26926,7 @@ TEXT ·noisyAVX512(SB), NOSPLIT, $0-88
 	VPADDQ       Z25, Z31, Z31
 	VPANDQ       16896(R11), Z31, Z31
 
+	// Main loop: 64 elements (16 blocks) per iteration.
 loop:
 	CMPQ CX, $0x00000040
 	JB   done

@@ -111,7 +111,6 @@ func generateNoisy(s *isa) {
 	g := &noisy{s: s}
 	name := "noisy" + s.name
 	TEXT(name, NOSPLIT, noisySignature)
-	Doc(fmt.Sprintf("%s takes %d elements per iteration.", name, g.step()))
 	Load(Param("dst").Base(), dstPtr)
 	Load(Param("x").Base(), srcPtrs[0])
 	Load(Param("s").Base(), srcPtrs[1])
@@ -163,6 +162,7 @@ func generateNoisy(s *isa) {
 	}
 	g.and(mask62, b, b)
 
+	Comment(fmt.Sprintf("Main loop: %d elements (%d blocks) per iteration.", g.step(), g.step()/kernels.NoisyLanes))
 	Label("loop")
 	CMPQ(count, U32(g.step()))
 	JB(LabelRef("done"))
