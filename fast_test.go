@@ -12,7 +12,9 @@ import (
 // main loops take it: values of magnitude up to FastBound (the bound
 // itself, zeros, subnormals), with values just outside the range, NaNs
 // and infinities in a few places, so that the loops switch between the
-// fast and the full sequence, at several lengths and offsets and in place.
+// fast and the full sequence, at several lengths and offsets and in place;
+// a gradient's dy holds values of every scale, and NaNs, infinities and
+// zeros, which its fast sequence handles as the full one does.
 func TestFastSequences(t *testing.T) {
 	const n = 4096
 	r := rand.New(rand.NewPCG(3, 4))
@@ -41,16 +43,28 @@ func TestFastSequences(t *testing.T) {
 			for j, v := range outside {
 				x[100*j+j*j] = v // in few of the loops' groups
 			}
+			dy := make([]float32, n)
+			for i := range dy {
+				dy[i] = float32(r.NormFloat64() * math.Pow(10, float64(r.IntN(70)-35)))
+			}
+			for j, v := range []float32{float32(math.NaN()), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)), 0x1p-149} {
+				dy[50+150*j] = v
+			}
+			dy = k.y(dy, n)
 			got, want := make([]float32, n), make([]float32, n)
 			for _, a := range k.alphas() {
 				for _, span := range [][2]int{{0, n}, {1, n}, {3, 1000}, {64, 131}, {17, 17}} {
 					lo, hi := span[0], span[1]
 					what := fmt.Sprintf("%s(alpha=%g) on x[%d:%d]", k.Name, a, lo, hi)
-					k.public(got[lo:hi], x[lo:hi], nil, a)
-					k.fallback(want[lo:hi], x[lo:hi], nil, a)
+					var y []float32
+					if dy != nil {
+						y = dy[lo:hi]
+					}
+					k.public(got[lo:hi], x[lo:hi], y, a)
+					k.fallback(want[lo:hi], x[lo:hi], y, a)
 					sameBits(t, what, x[lo:hi], got[lo:hi], want[lo:hi])
 					copy(got, x)
-					k.public(got[lo:hi], got[lo:hi], nil, a)
+					k.public(got[lo:hi], got[lo:hi], y, a)
 					sameBits(t, what+" in place", x[lo:hi], got[lo:hi], want[lo:hi])
 				}
 			}

@@ -21,8 +21,8 @@ func TestFast(t *testing.T) {
 			if _, err := Analyze(f); err != nil {
 				t.Fatal(err)
 			}
-			if f.Inputs() != 1 || k.Inputs() != 1 || len(f.Params) != len(k.Params) || f.Row || f.Repeat {
-				t.Fatalf("fast sequence %s: %d inputs, params %v; the kernel's %d, %v (one input, no rows, no repeat)",
+			if f.Inputs() != k.Inputs() || len(f.Params) != len(k.Params) || f.Row || f.Repeat {
+				t.Fatalf("fast sequence %s: %d inputs, params %v; the kernel's %d, %v (the same; no rows, no repeat)",
 					f.Name, f.Inputs(), f.Params, k.Inputs(), k.Params)
 			}
 			if !(k.FastBound > 0) || math.IsInf(float64(k.FastBound), 0) {
@@ -30,7 +30,11 @@ func TestFast(t *testing.T) {
 			}
 			top := math.Float32bits(k.FastBound)
 			var xs []float32
-			for b := uint32(0); b <= top; b += 1021 {
+			step := uint32(1021)
+			if k.Inputs() == 2 { // and with ten values of dy
+				step = 4093
+			}
+			for b := uint32(0); b <= top; b += step {
 				xs = append(xs, math.Float32frombits(b))
 			}
 			for b := range uint32(64) {
@@ -44,15 +48,21 @@ func TestFast(t *testing.T) {
 			if len(k.Params) == 0 {
 				alphas = []float32{0}
 			}
+			// A gradient's second input, dy, takes these values in turn,
+			// the special ones included (the fast sequence keeps dy's NaN
+			// rule).
+			dys := []float32{1, -0.37, 1e-30, -3e38, float32(math.Copysign(0, -1)), float32(math.NaN()),
+				float32(math.Inf(1)), math.Float32frombits(0x7f800001), 0x1p-149, 2.5}
 			bad := 0
 			for _, a := range alphas {
-				for _, v := range xs {
+				for i, v := range xs {
 					for _, x := range [2]float32{v, -v} {
-						got := EvalLane(f, []float32{x}, a)
-						want := EvalLane(k.Program, []float32{x}, a)
+						in := []float32{x, dys[i%len(dys)]}[:k.Inputs()]
+						got := EvalLane(f, in, a)
+						want := EvalLane(k.Program, in, a)
 						if math.Float32bits(got) != math.Float32bits(want) {
 							if bad++; bad <= 5 {
-								t.Errorf("alpha %v, x %v (%#08x): fast %#08x, full %#08x", a, x, math.Float32bits(x),
+								t.Errorf("alpha %v, inputs %v (x %#08x): fast %#08x, full %#08x", a, in, math.Float32bits(x),
 									math.Float32bits(got), math.Float32bits(want))
 							}
 						}

@@ -23,17 +23,46 @@ func (b builder) gradOut(x, dy, g Value) Value {
 }
 
 // gradNaN emits the NaN rule of the gradient Programs on the float32
-// product dx.
+// product dx (in a fast sequence, where x is no NaN, without x's step).
 func (b builder) gradNaN(x, dy, dx Value) Value {
-	dx = b.op(OpCanon, F32, dx)
-	return b.op(OpQuiet, F32, x, b.op(OpQuiet, F32, dy, dx))
+	dx = b.op(OpQuiet, F32, dy, b.op(OpCanon, F32, dx))
+	if b.fast {
+		return dx
+	}
+	return b.op(OpQuiet, F32, x, dx)
 }
 
 // zeroIfNeg emits the float64 (c < 0 ? +0 : g) for the float32 c; c is
 // -|x| + MaxFloat32 (or x + MaxFloat32), negative exactly for an
-// infinite x, where the derivative's limit is 0.
+// infinite x, where the derivative's limit is 0. A fast sequence, whose
+// x is finite, leaves it out.
 func (b builder) zeroIfNeg(c, g Value) Value {
+	if b.fast {
+		return g
+	}
 	return b.d(OpSelSign, b.op(OpWiden, F64, c), b.c(0), g)
+}
+
+// newGrad starts gradient Program name, or with fast its fast sequence.
+func newGrad(name string, fast bool, params ...string) (*Program, builder) {
+	if fast {
+		name += "Fast"
+	}
+	p, b := newProgram(name, params...)
+	b.fast = fast
+	return p, b
+}
+
+// gradFast returns the gradient Program that build builds, with its fast
+// sequence (ir.Program.Fast) for |x| <= bound: build with fast set, where
+// the clamps (maxK, minK) and the infinite-x limits (zeroIfNeg) change
+// nothing and x is no NaN (TestFast). The test of x's magnitude costs the
+// main loop a few instructions; the steps left out were about a sixth of a
+// gradient's.
+func gradFast(build func(fast bool) *Program, bound float32) *Program {
+	p := build(false)
+	p.Fast, p.FastBound = build(true), bound
+	return p
 }
 
 // expAcc emits the float64 exp(z) for z in [GradClamp, 709] to nearly
@@ -71,11 +100,13 @@ func leakyReLUGradProgram() *Program {
 
 // sigmoidGradProgram: sigmoid'(x) = s(1-s) = e/(1+e)^2 with e =
 // exp(max(-|x|, GradClamp)) in float64; 0 for infinite x.
-func sigmoidGradProgram() *Program {
-	p, b := newProgram("SigmoidGrad")
+func sigmoidGradProgram() *Program { return gradFast(sigmoidGrad, -kernels.GradClamp) }
+
+func sigmoidGrad(fast bool) *Program {
+	p, b := newGrad("SigmoidGrad", fast)
 	x, dy := b.input(0), b.input(1)
 	nax := b.f(OpOr, x, b.bits(kernels.SignBit))
-	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, nax, b.k(kernels.GradClamp))))
+	e := b.expD(b.op(OpWiden, F64, b.maxK(nax, kernels.GradClamp)))
 	d := b.d(OpAdd, b.c(1), e)
 	g := b.d(OpDiv, e, b.d(OpMul, d, d))
 	g = b.zeroIfNeg(b.f(OpAdd, nax, b.k(kernels.MaxFloat32)), g)
@@ -85,11 +116,13 @@ func sigmoidGradProgram() *Program {
 
 // tanhGradProgram: tanh'(x) = 1 - tanh^2 = 4e/(1+e)^2 with e =
 // exp(max(-2|x|, GradClamp)) in float64; 0 for infinite x.
-func tanhGradProgram() *Program {
-	p, b := newProgram("TanhGrad")
+func tanhGradProgram() *Program { return gradFast(tanhGrad, -kernels.GradClamp/2) }
+
+func tanhGrad(fast bool) *Program {
+	p, b := newGrad("TanhGrad", fast)
 	x, dy := b.input(0), b.input(1)
 	nax := b.f(OpOr, x, b.bits(kernels.SignBit))
-	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, b.f(OpAdd, nax, nax), b.k(kernels.GradClamp))))
+	e := b.expD(b.op(OpWiden, F64, b.maxK(b.f(OpAdd, nax, nax), kernels.GradClamp)))
 	d := b.d(OpAdd, b.c(1), e)
 	g := b.d(OpDiv, b.d(OpMul, b.c(4), e), b.d(OpMul, d, d))
 	g = b.zeroIfNeg(b.f(OpAdd, nax, b.k(kernels.MaxFloat32)), g)
@@ -102,10 +135,12 @@ func tanhGradProgram() *Program {
 // nearly float64 precision (expAcc): (1 + e + x*e)/(1+e)^2 for x >= 0,
 // e*((1 + x) + e)/(1+e)^2 for x < 0 (1 + x is exact, and the sum with e
 // near the zero of SiLU' at x = -1.2785 too); 0 for x = -Inf.
-func siluGradProgram() *Program {
-	p, b := newProgram("SiLUGrad")
+func siluGradProgram() *Program { return gradFast(siluGrad, -kernels.GradClamp) }
+
+func siluGrad(fast bool) *Program {
+	p, b := newGrad("SiLUGrad", fast)
 	x, dy := b.input(0), b.input(1)
-	xc := b.f(OpMax, b.f(OpMin, x, b.k(-kernels.GradClamp)), b.k(kernels.GradClamp))
+	xc := b.maxK(b.minK(x, -kernels.GradClamp), kernels.GradClamp)
 	xw := b.op(OpWiden, F64, xc)
 	e := b.expAcc(b.op(OpWiden, F64, b.f(OpOr, xc, b.bits(kernels.SignBit))))
 	one := b.c(1)
@@ -127,11 +162,13 @@ func (b builder) gtZero(x, a, c Value) Value {
 
 // eluGradProgram: ELU'(x) = x > 0 ? 1 : alpha*exp(x) (ELU'(0) = alpha),
 // e = exp(max(x, GradClamp)) in float64; 0 for x = -Inf.
-func eluGradProgram() *Program {
-	p, b := newProgram("ELUGrad", "alpha")
+func eluGradProgram() *Program { return gradFast(eluGrad, -kernels.GradClamp) }
+
+func eluGrad(fast bool) *Program {
+	p, b := newGrad("ELUGrad", fast, "alpha")
 	x, dy := b.input(0), b.input(1)
 	alpha := b.op(OpWiden, F64, b.emit(Instr{Op: OpParam, Type: F32, Imm: 0}))
-	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, x, b.k(kernels.GradClamp))))
+	e := b.expD(b.op(OpWiden, F64, b.maxK(x, kernels.GradClamp)))
 	g := b.gtZero(x, b.c(1), b.d(OpMul, alpha, e))
 	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
 	p.Out = b.gradOut(x, dy, g)
@@ -140,10 +177,12 @@ func eluGradProgram() *Program {
 
 // seluGradProgram: SELU'(x) = x > 0 ? lambda : lambda*alpha*exp(x)
 // (SELU'(0) = lambda*alpha), in float64 as eluGradProgram.
-func seluGradProgram() *Program {
-	p, b := newProgram("SELUGrad")
+func seluGradProgram() *Program { return gradFast(seluGrad, -kernels.GradClamp) }
+
+func seluGrad(fast bool) *Program {
+	p, b := newGrad("SELUGrad", fast)
 	x, dy := b.input(0), b.input(1)
-	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, x, b.k(kernels.GradClamp))))
+	e := b.expD(b.op(OpWiden, F64, b.maxK(x, kernels.GradClamp)))
 	g := b.gtZero(x, b.c(kernels.SELULambda), b.d(OpMul, b.c(kernels.SELULambda*kernels.SELUAlpha), e))
 	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
 	p.Out = b.gradOut(x, dy, g)
@@ -152,11 +191,13 @@ func seluGradProgram() *Program {
 
 // softplusGradProgram: Softplus'(x) = sigmoid(x) = (x < 0 ? e : 1)/(1+e)
 // with e = exp(max(-|x|, GradClamp)) in float64; 0 for x = -Inf.
-func softplusGradProgram() *Program {
-	p, b := newProgram("SoftplusGrad")
+func softplusGradProgram() *Program { return gradFast(softplusGrad, -kernels.GradClamp) }
+
+func softplusGrad(fast bool) *Program {
+	p, b := newGrad("SoftplusGrad", fast)
 	x, dy := b.input(0), b.input(1)
 	nax := b.f(OpOr, x, b.bits(kernels.SignBit))
-	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, nax, b.k(kernels.GradClamp))))
+	e := b.expD(b.op(OpWiden, F64, b.maxK(nax, kernels.GradClamp)))
 	one := b.c(1)
 	g := b.d(OpDiv, b.d(OpSelSign, b.op(OpWiden, F64, x), e, one), b.d(OpAdd, one, e))
 	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
@@ -171,13 +212,15 @@ func softplusGradProgram() *Program {
 // GELUTanhGradClamp]: (1 + e + x*v'*e)/(1+e)^2 for x >= 0, e*((1 + x*v') +
 // e)/(1+e)^2 for x < 0 (1 + x*v' one FMA; the sum with e exact near the
 // zero of the derivative at x = -0.7522); 0 for x = -Inf.
-func geluTanhGradProgram() *Program {
-	p, b := newProgram("GELUTanhGrad")
+func geluTanhGradProgram() *Program { return gradFast(geluTanhGrad, kernels.GELUTanhGradClamp) }
+
+func geluTanhGrad(fast bool) *Program {
+	p, b := newGrad("GELUTanhGrad", fast)
 	x, dy := b.input(0), b.input(1)
 	a := b.op(OpWiden, F64, b.negAbs(x, -kernels.GELUTanhGradClamp))
 	a2 := b.d(OpMul, a, a)
 	e := b.expAcc(b.d(OpMul, a, b.d(OpFMA, a2, b.c(kernels.GELUTanhK2), b.c(kernels.GELUTanhK1))))
-	xw := b.op(OpWiden, F64, b.f(OpMax, b.f(OpMin, x, b.k(kernels.GELUTanhGradClamp)), b.k(-kernels.GELUTanhGradClamp)))
+	xw := b.op(OpWiden, F64, b.maxK(b.minK(x, kernels.GELUTanhGradClamp), -kernels.GELUTanhGradClamp))
 	w := b.d(OpFMA, a2, b.c(3*kernels.GELUTanhK2), b.c(kernels.GELUTanhK1))
 	one := b.c(1)
 	d := b.d(OpAdd, one, e)
@@ -194,8 +237,10 @@ func geluTanhGradProgram() *Program {
 // GELU's E = exp(-a²/2) and R = e^(a²/2)*Phi(-a), a = min(|x|,
 // -GELUGradClamp); x < 0 ? q : 1 - q, but the Taylor polynomial at the
 // zero x0 inside (-1, -0.5); 0 for x = -Inf.
-func geluGradProgram() *Program {
-	p, b := newProgram("GELUGrad")
+func geluGradProgram() *Program { return gradFast(geluGrad, -kernels.GELUGradClamp) }
+
+func geluGrad(fast bool) *Program {
+	p, b := newGrad("GELUGrad", fast)
 	x, dy := b.input(0), b.input(1)
 	aw := b.op(OpWiden, F64, b.negAbs(x, kernels.GELUGradClamp)) // -a
 	one := b.c(1)
@@ -229,12 +274,16 @@ func geluGradProgram() *Program {
 
 // expGradProgram: exp'(x) = e^z, z = x clamped to [GradClamp,
 // ExpGradMax], in float64; +Inf for x = +Inf, 0 for x = -Inf.
-func expGradProgram() *Program {
-	p, b := newProgram("ExpGrad")
+func expGradProgram() *Program { return gradFast(expGrad, -kernels.GradClamp) }
+
+func expGrad(fast bool) *Program {
+	p, b := newGrad("ExpGrad", fast)
 	x, dy := b.input(0), b.input(1)
-	e := b.expD(b.op(OpWiden, F64, b.f(OpMax, b.f(OpMin, x, b.k(kernels.ExpGradMax)), b.k(kernels.GradClamp))))
-	// MaxFloat32 - x is negative exactly for x = +Inf.
-	g := b.d(OpSelSign, b.op(OpWiden, F64, b.f(OpSub, b.k(kernels.MaxFloat32), x)), b.c(math.Inf(1)), e)
+	e := b.expD(b.op(OpWiden, F64, b.maxK(b.minK(x, kernels.ExpGradMax), kernels.GradClamp)))
+	g := e
+	if !b.fast { // MaxFloat32 - x is negative exactly for x = +Inf.
+		g = b.d(OpSelSign, b.op(OpWiden, F64, b.f(OpSub, b.k(kernels.MaxFloat32), x)), b.c(math.Inf(1)), e)
+	}
 	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
 	p.Out = b.gradOut(x, dy, g)
 	return p

@@ -168,8 +168,13 @@ type Instr struct {
 	Imm   uint32  // OpInput and OpParam index, OpBits32 pattern, OpShl count
 }
 
-// builder appends instructions to a Program.
-type builder struct{ p *Program }
+// builder appends instructions to a Program. With fast set it builds a
+// gradient's fast sequence (gradFast): its clamps, infinite-x limits and
+// x's NaN rule are left out.
+type builder struct {
+	p    *Program
+	fast bool
+}
 
 func (b builder) emit(in Instr) Value {
 	b.p.Code = append(b.p.Code, in)

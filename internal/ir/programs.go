@@ -8,7 +8,7 @@ import (
 
 func newProgram(name string, params ...string) (*Program, builder) {
 	p := &Program{Name: name, Params: params}
-	return p, builder{p}
+	return p, builder{p: p}
 }
 
 // reluProgram: x < 0 ? +0 : x.
@@ -396,7 +396,23 @@ func (b builder) expm1Parts(z Value, d []Value, exact bool) (hi, lo, q, p Value)
 
 // negAbs emits -|x| clamped below at clamp.
 func (b builder) negAbs(x Value, clamp float32) Value {
-	return b.f(OpMax, b.f(OpOr, x, b.bits(kernels.SignBit)), b.k(clamp))
+	return b.maxK(b.f(OpOr, x, b.bits(kernels.SignBit)), clamp)
+}
+
+// maxK and minK emit the float32 max(v, c) and min(v, c), the clamps of
+// a Program: none in a fast sequence, whose inputs they leave alone.
+func (b builder) maxK(v Value, c float32) Value {
+	if b.fast {
+		return v
+	}
+	return b.f(OpMax, v, b.k(c))
+}
+
+func (b builder) minK(v Value, c float32) Value {
+	if b.fast {
+		return v
+	}
+	return b.f(OpMin, v, b.k(c))
 }
 
 // selLess emits x < c ? y : z for the constant c, as (x - c) < 0 ? y : z:

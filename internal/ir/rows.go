@@ -171,7 +171,7 @@ func naiveSum(row []float32, m float32) float32 {
 
 func newRowPass(name string) (*Program, builder) {
 	p := &Program{Name: name, Row: true, Out: NoOut}
-	return p, builder{p}
+	return p, builder{p: p}
 }
 
 // rowMaxProgram: the row's maximum, lane by lane (NaN entries ignored).

@@ -604,8 +604,13 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 	nmem := len(g.mem)
 	if fast != nil {
 		if u == 1 {
-			fast = nil
-		} else if err := fast.lower(u); err != nil {
+			// No room for the fast sequence's loop: the kernel again
+			// without it, whose registers may allow a wider loop.
+			q := *p
+			q.Fast = nil
+			return lowerKernel(&q, name)
+		}
+		if err := fast.lower(u); err != nil {
 			return "", fmt.Errorf("%s: %w", name, err)
 		}
 	}
@@ -755,8 +760,8 @@ func (g *kernel) prepareFast(f *ir.Program, bound float32, table string) (*fastL
 	if err != nil {
 		return nil, err
 	}
-	if len(a.Inputs) != 1 {
-		return nil, fmt.Errorf("fast sequence %s: %d inputs, want 1", f.Name, len(a.Inputs))
+	if len(a.Inputs) > 2 {
+		return nil, fmt.Errorf("fast sequence %s: %d inputs", f.Name, len(a.Inputs))
 	}
 	fg := &kernel{a: a}
 	pro, data, err := fg.prologue(table, g)
@@ -775,15 +780,18 @@ func (g *kernel) prepareFast(f *ir.Program, bound float32, table string) (*fastL
 // kernel's: the test loads them (advancing R1; the full sequence steps
 // back), compares each element's magnitude with the bound's (FACGE: false
 // for NaN), combines the comparisons (VAND) and branches to full unless
-// their smallest lane (UMINV) is all ones.
+// their smallest lane (UMINV) is all ones; a second input (y) is loaded
+// after the test.
 func (fl *fastLoop) lower(u int) error {
 	b, err := fl.g.lowerBody(u, 0)
 	if err != nil {
 		return fmt.Errorf("fast sequence: %d vectors: %w", u, err)
 	}
 	free := fl.g.free
-	for _, r := range b.in[0] {
-		free[r] = false
+	for _, in := range b.in {
+		for _, r := range in {
+			free[r] = false
+		}
 	}
 	acc, t := free.alloc(false), free.alloc(false)
 	lines := []string{fmt.Sprintf("VLD1.P %d(R1), %s", 16*u, regList(b.in[0]))}
@@ -795,6 +803,9 @@ func (fl *fastLoop) lower(u int) error {
 		lines = append(lines, a64.FACGE(a64.S4, t, fl.bound, r).Asm(), fmt.Sprintf("VAND V%d.B16, V%d.B16, V%d.B16", t, acc, acc))
 	}
 	lines = append(lines, a64.UMINV(t, acc).Asm(), fmt.Sprintf("FMOVS F%d, R3", t), "CBZW R3, full")
+	if len(b.in) > 1 {
+		lines = append(lines, fmt.Sprintf("VLD1.P %d(%s), %s", 16*u, inputRegs[1], regList(b.in[1])))
+	}
 	fl.body, fl.lines = b, append(lines, b.lines...)
 	fl.insts = len(fl.lines) + len(b.store(u)) + 2 // SUBS, BGE
 	return nil

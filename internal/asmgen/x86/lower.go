@@ -77,9 +77,13 @@ func generate(s *isa, p *ir.Program) error {
 	}
 	var fast *code
 	reload := false // the fast sequence's prologue again before it follows the full one
+	var noFast error
 	if p.Fast != nil {
-		if fast, reload, err = lowerFast(s, p.Fast, c, unroll, width); err != nil {
-			return fmt.Errorf("%s: %v", name, err)
+		// A fast sequence that does not fit beside the kernel's registers
+		// (a two-input gradient on AVX2's 16) is left out: the full one
+		// computes the same bits.
+		if fast, reload, noFast = lowerFast(s, p.Fast, c, unroll, width); noFast != nil {
+			fast = nil
 		}
 	}
 	l, main, single, last, tail := c.l, c.main, c.single, c.last, c.tail
@@ -135,6 +139,9 @@ func generate(s *isa, p *ir.Program) error {
 			Comment(loop + ".")
 			fastLoop(s, p, fast, reload, main, n, unroll)
 		} else {
+			if noFast != nil {
+				Comment("The fast sequence (ir.Program.Fast) is left out: " + noFast.Error() + ".")
+			}
 			Comment(loop+":", fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
 			Label("unrolled")
 			CMPQ(count, U32(unroll*w))
