@@ -2,6 +2,7 @@ package bench
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/rectify-go/rectify/internal/api"
@@ -18,7 +19,7 @@ import (
 // (BenchInput with -Inf at every 256th element: one group in four out of
 // range on AVX-512), "out" (every element 1.5 times the bound: every group
 // out of range, normal results) and "tiny" (every element -100: out of
-// range, Exp's results subnormal).
+// range, Exp's results subnormal). A gradient's dy is BenchInput's values.
 func BenchmarkFastSequence(b *testing.B) {
 	const n = 4 << 10
 	for i, k := range ir.Kernels {
@@ -44,9 +45,15 @@ func BenchmarkFastSequence(b *testing.B) {
 								}
 							}
 							dst := make([]float32, n)
-							b.SetBytes(8 * n)
+							var dy []float32 // a gradient's: BenchInput's values reversed
+							if k.Inputs() == 2 {
+								dy = make([]float32, n)
+								testutil.BenchInput(dy)
+								slices.Reverse(dy)
+							}
+							b.SetBytes(int64(4 * (1 + k.Inputs()) * n))
 							for b.Loop() {
-								api.Public[i](dst, x, nil, 0)
+								api.Public[i](dst, x, dy, 0)
 							}
 						})
 					}
