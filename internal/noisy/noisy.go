@@ -1,6 +1,7 @@
 // Package noisy holds NoisyReLU's generator and its last pass, shared by
 // rectify.NoisyReLU and fallback.NoisyReLU, which differ only in the
-// Sigmoid they call (the same bits either way). The algorithm and its
+// Sigmoid they call and in the assembly bulk kernel rectify passes on
+// AVX-512 and AVX2 (the same bits either way). The algorithm and its
 // constants are documented in package kernels (kernels/noisy.go).
 package noisy
 
