@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -262,6 +263,7 @@ func (g *noisy) boxMuller(a, b []reg.VecPhysical) (nc, ns []reg.VecPhysical) {
 		}
 	}
 	one := constF64(1)
+	sqrt2Frac := constU64(math.Float64bits(kernels.NoisySqrt2) & (1<<52 - 1)) // its significand bits
 	// ln u, u = (2a + 1) 2^-33: v = 2a + 1 = 2^e m; m in (sqrt2/2, sqrt2].
 	each(func(k int) { g.and(g.lo32, a[k], a[k]) })
 	each(func(k int) { VPADDQ(a[k], a[k], a[k]) })
@@ -274,13 +276,13 @@ func (g *noisy) boxMuller(a, b []reg.VecPhysical) (nc, ns []reg.VecPhysical) {
 	// m > sqrt2 (as the significand bits): halve m, increment e.
 	if g.s.kmask {
 		ks := []reg.OpmaskPhysical{reg.K1, reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7}[:n]
-		each(func(k int) { VPCMPUQ(U8(6), constU64(0x6a09e667f3bcd), mb[k], ks[k]) })
+		each(func(k int) { VPCMPUQ(U8(6), sqrt2Frac, mb[k], ks[k]) })
 		each(func(k int) { VPORQ(constU64(1023<<52), mb[k], m[k]) })
 		each(func(k int) { VPORQ(constU64(1022<<52), mb[k], ks[k], m[k]) })
 		each(func(k int) { VPADDQ(constU64(1), e[k], ks[k], e[k]) })
 	} else {
 		c := get()
-		each(func(k int) { VPCMPGTQ(constU64(0x6a09e667f3bcd), mb[k], c[k]) }) // all ones where m > sqrt2
+		each(func(k int) { VPCMPGTQ(sqrt2Frac, mb[k], c[k]) }) // all ones where m > sqrt2
 		each(func(k int) { VPOR(constU64(1023<<52), mb[k], m[k]) })
 		each(func(k int) { VPSUBQ(c[k], e[k], e[k]) })
 		each(func(k int) { VPAND(constU64(1<<52), c[k], c[k]) })
