@@ -663,10 +663,9 @@ TEXT ·softplusAVX2(SB), NOSPLIT, $0-52
 	VMOVUPS      (AX), Y0
 	VORPS        2304(R11), Y0, Y1
 	VMAXPS       2432(R11), Y1, Y1
-	VSUBPS       Y14, Y1, Y2
+	VCMPPS       $0x11, Y14, Y1, Y2
 	VMOVUPS      1280(R11), Y3
-	VCMPPS       $0x11, (R11), Y2, Y4
-	VBLENDVPS    Y4, 2560(R11), Y3, Y2
+	VBLENDVPS    Y2, 2560(R11), Y3, Y2
 	VMOVAPS      Y2, Y3
 	VFMADD231PS  1536(R11), Y1, Y3
 	VSUBPS       Y2, Y3, Y2
@@ -718,13 +717,10 @@ TEXT ·softplusAVX2(SB), NOSPLIT, $0-52
 	VADDPS       Y1, Y2, Y1
 	VADDPS       Y1, Y4, Y1
 	VMULPS       4096(R11), Y1, Y2
-	VSUBPS       Y14, Y0, Y3
-	VCMPPS       $0x11, (R11), Y3, Y4
-	VBLENDVPS    Y4, Y2, Y1, Y1
-	VMOVUPS      4224(R11), Y2
-	VSUBPS       Y0, Y2, Y2
-	VCMPPS       $0x11, (R11), Y2, Y3
-	VBLENDVPS    Y3, Y0, Y1, Y1
+	VCMPPS       $0x11, Y14, Y0, Y3
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VCMPPS       $0x1e, 4224(R11), Y0, Y2
+	VBLENDVPS    Y2, Y0, Y1, Y1
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        1920(R11), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
@@ -973,7 +969,7 @@ fast:
 	JMP          unrolled
 
 	// Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:
-	// 299 instructions, 9.34 per element.
+	// 283 instructions, 8.84 per element.
 full:
 	VMOVUPS      (SI), Y0
 	VMOVUPS      32(SI), Y1
@@ -981,14 +977,12 @@ full:
 	VORPS        2304(R11), Y1, Y3
 	VMAXPS       2432(R11), Y2, Y2
 	VMAXPS       2432(R11), Y3, Y3
-	VSUBPS       Y14, Y2, Y4
-	VSUBPS       Y14, Y3, Y5
+	VCMPPS       $0x11, Y14, Y2, Y4
+	VCMPPS       $0x11, Y14, Y3, Y5
 	VMOVUPS      1280(R11), Y6
-	VCMPPS       $0x11, (R11), Y4, Y7
-	VBLENDVPS    Y7, 2560(R11), Y6, Y4
+	VBLENDVPS    Y4, 2560(R11), Y6, Y4
 	VMOVUPS      1280(R11), Y6
-	VCMPPS       $0x11, (R11), Y5, Y7
-	VBLENDVPS    Y7, 2560(R11), Y6, Y5
+	VBLENDVPS    Y5, 2560(R11), Y6, Y5
 	VMOVAPS      Y4, Y6
 	VFMADD231PS  1536(R11), Y2, Y6
 	VMOVAPS      Y5, Y7
@@ -1091,20 +1085,14 @@ full:
 	VADDPS       Y3, Y8, Y3
 	VMULPS       4096(R11), Y2, Y4
 	VMULPS       4096(R11), Y3, Y5
-	VSUBPS       Y14, Y0, Y6
-	VSUBPS       Y14, Y1, Y7
-	VCMPPS       $0x11, (R11), Y6, Y8
-	VBLENDVPS    Y8, Y4, Y2, Y2
-	VCMPPS       $0x11, (R11), Y7, Y4
-	VBLENDVPS    Y4, Y5, Y3, Y3
-	VMOVUPS      4224(R11), Y4
-	VSUBPS       Y0, Y4, Y4
-	VMOVUPS      4224(R11), Y5
-	VSUBPS       Y1, Y5, Y5
-	VCMPPS       $0x11, (R11), Y4, Y6
-	VBLENDVPS    Y6, Y0, Y2, Y2
-	VCMPPS       $0x11, (R11), Y5, Y4
-	VBLENDVPS    Y4, Y1, Y3, Y3
+	VCMPPS       $0x11, Y14, Y0, Y6
+	VCMPPS       $0x11, Y14, Y1, Y7
+	VBLENDVPS    Y6, Y4, Y2, Y2
+	VBLENDVPS    Y7, Y5, Y3, Y3
+	VCMPPS       $0x1e, 4224(R11), Y0, Y4
+	VCMPPS       $0x1e, 4224(R11), Y1, Y5
+	VBLENDVPS    Y4, Y0, Y2, Y2
+	VBLENDVPS    Y5, Y1, Y3, Y3
 	VCMPPS       $0x03, Y0, Y0, Y4
 	VORPS        1920(R11), Y0, Y5
 	VBLENDVPS    Y4, Y5, Y2, Y0
@@ -1119,14 +1107,12 @@ full:
 	VORPS        2304(R11), Y1, Y3
 	VMAXPS       2432(R11), Y2, Y2
 	VMAXPS       2432(R11), Y3, Y3
-	VSUBPS       Y14, Y2, Y4
-	VSUBPS       Y14, Y3, Y5
+	VCMPPS       $0x11, Y14, Y2, Y4
+	VCMPPS       $0x11, Y14, Y3, Y5
 	VMOVUPS      1280(R11), Y6
-	VCMPPS       $0x11, (R11), Y4, Y7
-	VBLENDVPS    Y7, 2560(R11), Y6, Y4
+	VBLENDVPS    Y4, 2560(R11), Y6, Y4
 	VMOVUPS      1280(R11), Y6
-	VCMPPS       $0x11, (R11), Y5, Y7
-	VBLENDVPS    Y7, 2560(R11), Y6, Y5
+	VBLENDVPS    Y5, 2560(R11), Y6, Y5
 	VMOVAPS      Y4, Y6
 	VFMADD231PS  1536(R11), Y2, Y6
 	VMOVAPS      Y5, Y7
@@ -1229,20 +1215,14 @@ full:
 	VADDPS       Y3, Y8, Y3
 	VMULPS       4096(R11), Y2, Y4
 	VMULPS       4096(R11), Y3, Y5
-	VSUBPS       Y14, Y0, Y6
-	VSUBPS       Y14, Y1, Y7
-	VCMPPS       $0x11, (R11), Y6, Y8
-	VBLENDVPS    Y8, Y4, Y2, Y2
-	VCMPPS       $0x11, (R11), Y7, Y4
-	VBLENDVPS    Y4, Y5, Y3, Y3
-	VMOVUPS      4224(R11), Y4
-	VSUBPS       Y0, Y4, Y4
-	VMOVUPS      4224(R11), Y5
-	VSUBPS       Y1, Y5, Y5
-	VCMPPS       $0x11, (R11), Y4, Y6
-	VBLENDVPS    Y6, Y0, Y2, Y2
-	VCMPPS       $0x11, (R11), Y5, Y4
-	VBLENDVPS    Y4, Y1, Y3, Y3
+	VCMPPS       $0x11, Y14, Y0, Y6
+	VCMPPS       $0x11, Y14, Y1, Y7
+	VBLENDVPS    Y6, Y4, Y2, Y2
+	VBLENDVPS    Y7, Y5, Y3, Y3
+	VCMPPS       $0x1e, 4224(R11), Y0, Y4
+	VCMPPS       $0x1e, 4224(R11), Y1, Y5
+	VBLENDVPS    Y4, Y0, Y2, Y2
+	VBLENDVPS    Y5, Y1, Y3, Y3
 	VCMPPS       $0x03, Y0, Y0, Y4
 	VORPS        1920(R11), Y0, Y5
 	VBLENDVPS    Y4, Y5, Y2, Y0
@@ -1282,10 +1262,9 @@ single:
 	VMOVUPS      (SI), Y0
 	VORPS        2304(R11), Y0, Y1
 	VMAXPS       2432(R11), Y1, Y1
-	VSUBPS       Y14, Y1, Y2
+	VCMPPS       $0x11, Y14, Y1, Y2
 	VMOVUPS      1280(R11), Y3
-	VCMPPS       $0x11, (R11), Y2, Y4
-	VBLENDVPS    Y4, 2560(R11), Y3, Y2
+	VBLENDVPS    Y2, 2560(R11), Y3, Y2
 	VMOVAPS      Y2, Y3
 	VFMADD231PS  1536(R11), Y1, Y3
 	VSUBPS       Y2, Y3, Y2
@@ -1337,13 +1316,10 @@ single:
 	VADDPS       Y1, Y2, Y1
 	VADDPS       Y1, Y4, Y1
 	VMULPS       4096(R11), Y1, Y2
-	VSUBPS       Y14, Y0, Y3
-	VCMPPS       $0x11, (R11), Y3, Y4
-	VBLENDVPS    Y4, Y2, Y1, Y1
-	VMOVUPS      4224(R11), Y2
-	VSUBPS       Y0, Y2, Y2
-	VCMPPS       $0x11, (R11), Y2, Y3
-	VBLENDVPS    Y3, Y0, Y1, Y1
+	VCMPPS       $0x11, Y14, Y0, Y3
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VCMPPS       $0x1e, 4224(R11), Y0, Y2
+	VBLENDVPS    Y2, Y0, Y1, Y1
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        1920(R11), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
@@ -1373,10 +1349,9 @@ tailload:
 	JNZ          tailload
 	VORPS        2304(R11), Y0, Y1
 	VMAXPS       2432(R11), Y1, Y1
-	VSUBPS       Y14, Y1, Y2
+	VCMPPS       $0x11, Y14, Y1, Y2
 	VMOVUPS      1280(R11), Y3
-	VCMPPS       $0x11, (R11), Y2, Y4
-	VBLENDVPS    Y4, 2560(R11), Y3, Y2
+	VBLENDVPS    Y2, 2560(R11), Y3, Y2
 	VMOVAPS      Y2, Y3
 	VFMADD231PS  1536(R11), Y1, Y3
 	VSUBPS       Y2, Y3, Y2
@@ -1428,13 +1403,10 @@ tailload:
 	VADDPS       Y1, Y2, Y1
 	VADDPS       Y1, Y4, Y1
 	VMULPS       4096(R11), Y1, Y2
-	VSUBPS       Y14, Y0, Y3
-	VCMPPS       $0x11, (R11), Y3, Y4
-	VBLENDVPS    Y4, Y2, Y1, Y1
-	VMOVUPS      4224(R11), Y2
-	VSUBPS       Y0, Y2, Y2
-	VCMPPS       $0x11, (R11), Y2, Y3
-	VBLENDVPS    Y3, Y0, Y1, Y1
+	VCMPPS       $0x11, Y14, Y0, Y3
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VCMPPS       $0x1e, 4224(R11), Y0, Y2
+	VBLENDVPS    Y2, Y0, Y1, Y1
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        1920(R11), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
@@ -2221,23 +2193,21 @@ TEXT ·tanhAVX2(SB), NOSPLIT, $0-52
 	VMOVAPS      Y14, Y3
 	VFNMADD231PS Y14, Y6, Y3
 	VFMADD231PS  Y3, Y2, Y6
-	VADDPS       5760(R11), Y1, Y2
-	VCMPPS       $0x11, (R11), Y2, Y3
-	VBLENDVPS    Y3, 5888(R11), Y6, Y2
+	VCMPPS       $0x11, 5760(R11), Y1, Y2
+	VBLENDVPS    Y2, 5888(R11), Y6, Y2
 	VMOVUPS      (R11), Y3
 	VSUBPS       Y2, Y3, Y3
 	VCMPPS       $0x11, (R11), Y0, Y4
 	VBLENDVPS    Y4, Y2, Y3, Y2
-	VADDPS       6016(R11), Y1, Y1
-	VCMPPS       $0x11, (R11), Y1, Y3
-	VBLENDVPS    Y3, Y2, Y0, Y1
+	VCMPPS       $0x11, 6016(R11), Y1, Y1
+	VBLENDVPS    Y1, Y2, Y0, Y1
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        1920(R11), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
 	VMOVUPS      Y0, Y15
 
 	// Main loop: 4 vectors (32 elements) per iteration, interleaved 1 at a time, 6 of 17 loop constants in registers, 0 implicit:
-	// 218 instructions, 6.81 per element.
+	// 210 instructions, 6.56 per element.
 unrolled:
 	CMPQ         CX, $0x00000020
 	JB           single
@@ -2280,16 +2250,14 @@ unrolled:
 	VMOVAPS      Y14, Y3
 	VFNMADD231PS Y14, Y6, Y3
 	VFMADD231PS  Y3, Y2, Y6
-	VADDPS       5760(R11), Y1, Y2
-	VCMPPS       $0x11, (R11), Y2, Y3
-	VBLENDVPS    Y3, 5888(R11), Y6, Y2
+	VCMPPS       $0x11, 5760(R11), Y1, Y2
+	VBLENDVPS    Y2, 5888(R11), Y6, Y2
 	VMOVUPS      (R11), Y3
 	VSUBPS       Y2, Y3, Y3
 	VCMPPS       $0x11, (R11), Y0, Y4
 	VBLENDVPS    Y4, Y2, Y3, Y2
-	VADDPS       6016(R11), Y1, Y1
-	VCMPPS       $0x11, (R11), Y1, Y3
-	VBLENDVPS    Y3, Y2, Y0, Y1
+	VCMPPS       $0x11, 6016(R11), Y1, Y1
+	VBLENDVPS    Y1, Y2, Y0, Y1
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        1920(R11), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
@@ -2333,16 +2301,14 @@ unrolled:
 	VMOVAPS      Y14, Y3
 	VFNMADD231PS Y14, Y6, Y3
 	VFMADD231PS  Y3, Y2, Y6
-	VADDPS       5760(R11), Y1, Y2
-	VCMPPS       $0x11, (R11), Y2, Y3
-	VBLENDVPS    Y3, 5888(R11), Y6, Y2
+	VCMPPS       $0x11, 5760(R11), Y1, Y2
+	VBLENDVPS    Y2, 5888(R11), Y6, Y2
 	VMOVUPS      (R11), Y3
 	VSUBPS       Y2, Y3, Y3
 	VCMPPS       $0x11, (R11), Y0, Y4
 	VBLENDVPS    Y4, Y2, Y3, Y2
-	VADDPS       6016(R11), Y1, Y1
-	VCMPPS       $0x11, (R11), Y1, Y3
-	VBLENDVPS    Y3, Y2, Y0, Y1
+	VCMPPS       $0x11, 6016(R11), Y1, Y1
+	VBLENDVPS    Y1, Y2, Y0, Y1
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        1920(R11), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
@@ -2386,16 +2352,14 @@ unrolled:
 	VMOVAPS      Y14, Y3
 	VFNMADD231PS Y14, Y6, Y3
 	VFMADD231PS  Y3, Y2, Y6
-	VADDPS       5760(R11), Y1, Y2
-	VCMPPS       $0x11, (R11), Y2, Y3
-	VBLENDVPS    Y3, 5888(R11), Y6, Y2
+	VCMPPS       $0x11, 5760(R11), Y1, Y2
+	VBLENDVPS    Y2, 5888(R11), Y6, Y2
 	VMOVUPS      (R11), Y3
 	VSUBPS       Y2, Y3, Y3
 	VCMPPS       $0x11, (R11), Y0, Y4
 	VBLENDVPS    Y4, Y2, Y3, Y2
-	VADDPS       6016(R11), Y1, Y1
-	VCMPPS       $0x11, (R11), Y1, Y3
-	VBLENDVPS    Y3, Y2, Y0, Y1
+	VCMPPS       $0x11, 6016(R11), Y1, Y1
+	VBLENDVPS    Y1, Y2, Y0, Y1
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        1920(R11), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
@@ -2439,16 +2403,14 @@ unrolled:
 	VMOVAPS      Y14, Y3
 	VFNMADD231PS Y14, Y6, Y3
 	VFMADD231PS  Y3, Y2, Y6
-	VADDPS       5760(R11), Y1, Y2
-	VCMPPS       $0x11, (R11), Y2, Y3
-	VBLENDVPS    Y3, 5888(R11), Y6, Y2
+	VCMPPS       $0x11, 5760(R11), Y1, Y2
+	VBLENDVPS    Y2, 5888(R11), Y6, Y2
 	VMOVUPS      (R11), Y3
 	VSUBPS       Y2, Y3, Y3
 	VCMPPS       $0x11, (R11), Y0, Y4
 	VBLENDVPS    Y4, Y2, Y3, Y2
-	VADDPS       6016(R11), Y1, Y1
-	VCMPPS       $0x11, (R11), Y1, Y3
-	VBLENDVPS    Y3, Y2, Y0, Y1
+	VCMPPS       $0x11, 6016(R11), Y1, Y1
+	VBLENDVPS    Y1, Y2, Y0, Y1
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        1920(R11), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
@@ -2501,16 +2463,14 @@ single:
 	VMOVAPS      Y14, Y3
 	VFNMADD231PS Y14, Y6, Y3
 	VFMADD231PS  Y3, Y2, Y6
-	VADDPS       5760(R11), Y1, Y2
-	VCMPPS       $0x11, (R11), Y2, Y3
-	VBLENDVPS    Y3, 5888(R11), Y6, Y2
+	VCMPPS       $0x11, 5760(R11), Y1, Y2
+	VBLENDVPS    Y2, 5888(R11), Y6, Y2
 	VMOVUPS      (R11), Y3
 	VSUBPS       Y2, Y3, Y3
 	VCMPPS       $0x11, (R11), Y0, Y4
 	VBLENDVPS    Y4, Y2, Y3, Y2
-	VADDPS       6016(R11), Y1, Y1
-	VCMPPS       $0x11, (R11), Y1, Y3
-	VBLENDVPS    Y3, Y2, Y0, Y1
+	VCMPPS       $0x11, 6016(R11), Y1, Y1
+	VBLENDVPS    Y1, Y2, Y0, Y1
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        1920(R11), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
@@ -2576,16 +2536,14 @@ tailload:
 	VMOVAPS      Y14, Y3
 	VFNMADD231PS Y14, Y6, Y3
 	VFMADD231PS  Y3, Y2, Y6
-	VADDPS       5760(R11), Y1, Y2
-	VCMPPS       $0x11, (R11), Y2, Y3
-	VBLENDVPS    Y3, 5888(R11), Y6, Y2
+	VCMPPS       $0x11, 5760(R11), Y1, Y2
+	VBLENDVPS    Y2, 5888(R11), Y6, Y2
 	VMOVUPS      (R11), Y3
 	VSUBPS       Y2, Y3, Y3
 	VCMPPS       $0x11, (R11), Y0, Y4
 	VBLENDVPS    Y4, Y2, Y3, Y2
-	VADDPS       6016(R11), Y1, Y1
-	VCMPPS       $0x11, (R11), Y1, Y3
-	VBLENDVPS    Y3, Y2, Y0, Y1
+	VCMPPS       $0x11, 6016(R11), Y1, Y1
+	VBLENDVPS    Y1, Y2, Y0, Y1
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        1920(R11), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
@@ -2672,17 +2630,15 @@ TEXT ·siluAVX2(SB), NOSPLIT, $0-52
 	VMULPS       Y1, Y3, Y1
 	VFMADD231PS  Y5, Y3, Y1
 	VMULPS       Y14, Y1, Y1
-	VMOVUPS      6272(R11), Y2
-	VSUBPS       Y0, Y2, Y2
-	VCMPPS       $0x11, (R11), Y2, Y3
-	VBLENDVPS    Y3, Y0, Y1, Y1
+	VCMPPS       $0x1e, 6272(R11), Y0, Y2
+	VBLENDVPS    Y2, Y0, Y1, Y1
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        1920(R11), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
 	VMOVUPS      Y0, Y15
 
 	// Main loop: 4 vectors (32 elements) per iteration, interleaved 2 at a time, 3 of 16 loop constants in registers, 0 implicit:
-	// 234 instructions, 7.31 per element.
+	// 226 instructions, 7.06 per element.
 unrolled:
 	CMPQ         CX, $0x00000020
 	JB           single
@@ -2784,14 +2740,10 @@ unrolled:
 	VFMADD231PS  Y11, Y7, Y3
 	VMULPS       Y14, Y2, Y2
 	VMULPS       Y14, Y3, Y3
-	VMOVUPS      6272(R11), Y4
-	VSUBPS       Y0, Y4, Y4
-	VMOVUPS      6272(R11), Y5
-	VSUBPS       Y1, Y5, Y5
-	VCMPPS       $0x11, (R11), Y4, Y6
-	VBLENDVPS    Y6, Y0, Y2, Y2
-	VCMPPS       $0x11, (R11), Y5, Y4
-	VBLENDVPS    Y4, Y1, Y3, Y3
+	VCMPPS       $0x1e, 6272(R11), Y0, Y4
+	VCMPPS       $0x1e, 6272(R11), Y1, Y5
+	VBLENDVPS    Y4, Y0, Y2, Y2
+	VBLENDVPS    Y5, Y1, Y3, Y3
 	VCMPPS       $0x03, Y0, Y0, Y4
 	VORPS        1920(R11), Y0, Y5
 	VBLENDVPS    Y4, Y5, Y2, Y0
@@ -2898,14 +2850,10 @@ unrolled:
 	VFMADD231PS  Y11, Y7, Y3
 	VMULPS       Y14, Y2, Y2
 	VMULPS       Y14, Y3, Y3
-	VMOVUPS      6272(R11), Y4
-	VSUBPS       Y0, Y4, Y4
-	VMOVUPS      6272(R11), Y5
-	VSUBPS       Y1, Y5, Y5
-	VCMPPS       $0x11, (R11), Y4, Y6
-	VBLENDVPS    Y6, Y0, Y2, Y2
-	VCMPPS       $0x11, (R11), Y5, Y4
-	VBLENDVPS    Y4, Y1, Y3, Y3
+	VCMPPS       $0x1e, 6272(R11), Y0, Y4
+	VCMPPS       $0x1e, 6272(R11), Y1, Y5
+	VBLENDVPS    Y4, Y0, Y2, Y2
+	VBLENDVPS    Y5, Y1, Y3, Y3
 	VCMPPS       $0x03, Y0, Y0, Y4
 	VORPS        1920(R11), Y0, Y5
 	VBLENDVPS    Y4, Y5, Y2, Y0
@@ -2972,10 +2920,8 @@ single:
 	VMULPS       Y1, Y3, Y1
 	VFMADD231PS  Y5, Y3, Y1
 	VMULPS       Y14, Y1, Y1
-	VMOVUPS      6272(R11), Y2
-	VSUBPS       Y0, Y2, Y2
-	VCMPPS       $0x11, (R11), Y2, Y3
-	VBLENDVPS    Y3, Y0, Y1, Y1
+	VCMPPS       $0x1e, 6272(R11), Y0, Y2
+	VBLENDVPS    Y2, Y0, Y1, Y1
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        1920(R11), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
@@ -3051,10 +2997,8 @@ tailload:
 	VMULPS       Y1, Y3, Y1
 	VFMADD231PS  Y5, Y3, Y1
 	VMULPS       Y14, Y1, Y1
-	VMOVUPS      6272(R11), Y2
-	VSUBPS       Y0, Y2, Y2
-	VCMPPS       $0x11, (R11), Y2, Y3
-	VBLENDVPS    Y3, Y0, Y1, Y1
+	VCMPPS       $0x1e, 6272(R11), Y0, Y2
+	VBLENDVPS    Y2, Y0, Y1, Y1
 	VCMPPS       $0x03, Y0, Y0, Y2
 	VORPS        1920(R11), Y0, Y3
 	VBLENDVPS    Y2, Y3, Y1, Y0
@@ -3929,29 +3873,27 @@ TEXT ·expAVX2(SB), NOSPLIT, $0-52
 	VMOVUPS     (AX), Y0
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -4056,34 +3998,32 @@ fast:
 	JMP         unrolled
 
 	// Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:
-	// 139 instructions, 4.34 per element.
+	// 131 instructions, 4.09 per element.
 full:
 	VMOVUPS     (SI), Y0
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -4091,29 +4031,27 @@ full:
 	VMOVUPS     32(SI), Y0
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -4121,29 +4059,27 @@ full:
 	VMOVUPS     64(SI), Y0
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -4151,29 +4087,27 @@ full:
 	VMOVUPS     96(SI), Y0
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -4205,29 +4139,27 @@ single:
 	VMOVUPS     (SI), Y0
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -4257,29 +4189,27 @@ tailload:
 	JNZ         tailload
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -4322,9 +4252,8 @@ TEXT ·reluGradAVX2(SB), NOSPLIT, $0-76
 	LEAQ      -32(DI)(CX*4), BX
 	VMOVUPS   (AX), Y0
 	VMOVUPS   (R8), Y1
-	VSUBPS    Y0, Y14, Y2
-	VCMPPS    $0x11, Y14, Y2, Y3
-	VBLENDVPS Y3, Y13, Y14, Y2
+	VCMPPS    $0x11, Y0, Y14, Y2
+	VBLENDVPS Y2, Y13, Y14, Y2
 	VMULPS    Y2, Y1, Y2
 	VCMPPS    $0x03, Y2, Y2, Y3
 	VBLENDVPS Y3, Y12, Y2, Y2
@@ -4337,7 +4266,7 @@ TEXT ·reluGradAVX2(SB), NOSPLIT, $0-76
 	VMOVUPS   Y0, Y15
 
 	// Main loop: 4 vectors (32 elements) per iteration, interleaved 2 at a time, 2 of 2 loop constants in registers, 2 implicit:
-	// 67 instructions, 2.09 per element.
+	// 63 instructions, 1.97 per element.
 unrolled:
 	CMPQ      CX, $0x00000020
 	JB        single
@@ -4345,12 +4274,10 @@ unrolled:
 	VMOVUPS   32(SI), Y1
 	VMOVUPS   (DX), Y2
 	VMOVUPS   32(DX), Y3
-	VSUBPS    Y0, Y14, Y4
-	VSUBPS    Y1, Y14, Y5
-	VCMPPS    $0x11, Y14, Y4, Y6
-	VBLENDVPS Y6, Y13, Y14, Y4
-	VCMPPS    $0x11, Y14, Y5, Y6
-	VBLENDVPS Y6, Y13, Y14, Y5
+	VCMPPS    $0x11, Y0, Y14, Y4
+	VCMPPS    $0x11, Y1, Y14, Y5
+	VBLENDVPS Y4, Y13, Y14, Y4
+	VBLENDVPS Y5, Y13, Y14, Y5
 	VMULPS    Y4, Y2, Y4
 	VMULPS    Y5, Y3, Y5
 	VCMPPS    $0x03, Y4, Y4, Y6
@@ -4375,12 +4302,10 @@ unrolled:
 	VMOVUPS   96(SI), Y1
 	VMOVUPS   64(DX), Y2
 	VMOVUPS   96(DX), Y3
-	VSUBPS    Y0, Y14, Y4
-	VSUBPS    Y1, Y14, Y5
-	VCMPPS    $0x11, Y14, Y4, Y6
-	VBLENDVPS Y6, Y13, Y14, Y4
-	VCMPPS    $0x11, Y14, Y5, Y6
-	VBLENDVPS Y6, Y13, Y14, Y5
+	VCMPPS    $0x11, Y0, Y14, Y4
+	VCMPPS    $0x11, Y1, Y14, Y5
+	VBLENDVPS Y4, Y13, Y14, Y4
+	VBLENDVPS Y5, Y13, Y14, Y5
 	VMULPS    Y4, Y2, Y4
 	VMULPS    Y5, Y3, Y5
 	VCMPPS    $0x03, Y4, Y4, Y6
@@ -4413,9 +4338,8 @@ single:
 	JB        last
 	VMOVUPS   (SI), Y0
 	VMOVUPS   (DX), Y1
-	VSUBPS    Y0, Y14, Y2
-	VCMPPS    $0x11, Y14, Y2, Y3
-	VBLENDVPS Y3, Y13, Y14, Y2
+	VCMPPS    $0x11, Y0, Y14, Y2
+	VBLENDVPS Y2, Y13, Y14, Y2
 	VMULPS    Y2, Y1, Y2
 	VCMPPS    $0x03, Y2, Y2, Y3
 	VBLENDVPS Y3, Y12, Y2, Y2
@@ -4460,9 +4384,8 @@ tailloady:
 	VMOVSS    (DX)(AX*4), X3
 	VBLENDPS  $0x01, Y3, Y1, Y1
 	JNZ       tailloady
-	VSUBPS    Y0, Y14, Y2
-	VCMPPS    $0x11, Y14, Y2, Y3
-	VBLENDVPS Y3, Y13, Y14, Y2
+	VCMPPS    $0x11, Y0, Y14, Y2
+	VBLENDVPS Y2, Y13, Y14, Y2
 	VMULPS    Y2, Y1, Y2
 	VCMPPS    $0x03, Y2, Y2, Y3
 	VBLENDVPS Y3, Y12, Y2, Y2
@@ -4512,9 +4435,8 @@ TEXT ·leakyReLUGradAVX2(SB), NOSPLIT, $0-76
 	LEAQ      -32(DI)(CX*4), BX
 	VMOVUPS   (AX), Y0
 	VMOVUPS   (R8), Y1
-	VSUBPS    Y0, Y13, Y2
-	VCMPPS    $0x11, Y13, Y2, Y3
-	VBLENDVPS Y3, Y12, Y14, Y2
+	VCMPPS    $0x11, Y0, Y13, Y2
+	VBLENDVPS Y2, Y12, Y14, Y2
 	VMULPS    Y2, Y1, Y2
 	VCMPPS    $0x03, Y2, Y2, Y3
 	VBLENDVPS Y3, Y11, Y2, Y2
@@ -4527,7 +4449,7 @@ TEXT ·leakyReLUGradAVX2(SB), NOSPLIT, $0-76
 	VMOVUPS   Y0, Y15
 
 	// Main loop: 4 vectors (32 elements) per iteration, interleaved 2 at a time, 2 of 2 loop constants in registers, 2 implicit:
-	// 67 instructions, 2.09 per element.
+	// 63 instructions, 1.97 per element.
 unrolled:
 	CMPQ      CX, $0x00000020
 	JB        single
@@ -4535,12 +4457,10 @@ unrolled:
 	VMOVUPS   32(SI), Y1
 	VMOVUPS   (DX), Y2
 	VMOVUPS   32(DX), Y3
-	VSUBPS    Y0, Y13, Y4
-	VSUBPS    Y1, Y13, Y5
-	VCMPPS    $0x11, Y13, Y4, Y6
-	VBLENDVPS Y6, Y12, Y14, Y4
-	VCMPPS    $0x11, Y13, Y5, Y6
-	VBLENDVPS Y6, Y12, Y14, Y5
+	VCMPPS    $0x11, Y0, Y13, Y4
+	VCMPPS    $0x11, Y1, Y13, Y5
+	VBLENDVPS Y4, Y12, Y14, Y4
+	VBLENDVPS Y5, Y12, Y14, Y5
 	VMULPS    Y4, Y2, Y4
 	VMULPS    Y5, Y3, Y5
 	VCMPPS    $0x03, Y4, Y4, Y6
@@ -4565,12 +4485,10 @@ unrolled:
 	VMOVUPS   96(SI), Y1
 	VMOVUPS   64(DX), Y2
 	VMOVUPS   96(DX), Y3
-	VSUBPS    Y0, Y13, Y4
-	VSUBPS    Y1, Y13, Y5
-	VCMPPS    $0x11, Y13, Y4, Y6
-	VBLENDVPS Y6, Y12, Y14, Y4
-	VCMPPS    $0x11, Y13, Y5, Y6
-	VBLENDVPS Y6, Y12, Y14, Y5
+	VCMPPS    $0x11, Y0, Y13, Y4
+	VCMPPS    $0x11, Y1, Y13, Y5
+	VBLENDVPS Y4, Y12, Y14, Y4
+	VBLENDVPS Y5, Y12, Y14, Y5
 	VMULPS    Y4, Y2, Y4
 	VMULPS    Y5, Y3, Y5
 	VCMPPS    $0x03, Y4, Y4, Y6
@@ -4603,9 +4521,8 @@ single:
 	JB        last
 	VMOVUPS   (SI), Y0
 	VMOVUPS   (DX), Y1
-	VSUBPS    Y0, Y13, Y2
-	VCMPPS    $0x11, Y13, Y2, Y3
-	VBLENDVPS Y3, Y12, Y14, Y2
+	VCMPPS    $0x11, Y0, Y13, Y2
+	VBLENDVPS Y2, Y12, Y14, Y2
 	VMULPS    Y2, Y1, Y2
 	VCMPPS    $0x03, Y2, Y2, Y3
 	VBLENDVPS Y3, Y11, Y2, Y2
@@ -4650,9 +4567,8 @@ tailloady:
 	VMOVSS    (DX)(AX*4), X3
 	VBLENDPS  $0x01, Y3, Y1, Y1
 	JNZ       tailloady
-	VSUBPS    Y0, Y13, Y2
-	VCMPPS    $0x11, Y13, Y2, Y3
-	VBLENDVPS Y3, Y12, Y14, Y2
+	VCMPPS    $0x11, Y0, Y13, Y2
+	VBLENDVPS Y2, Y12, Y14, Y2
 	VMULPS    Y2, Y1, Y2
 	VCMPPS    $0x03, Y2, Y2, Y3
 	VBLENDVPS Y3, Y11, Y2, Y2
@@ -12877,8 +12793,7 @@ TEXT ·softplusAVX512(SB), NOSPLIT, $0-52
 	VMOVUPS      (AX), Z0
 	VPORD        Z27, Z0, Z1
 	VMAXPS       Z1, Z25, Z1
-	VSUBPS       Z30, Z1, Z2
-	VCMPPS       $0x11, (R11), Z2, K1
+	VCMPPS       $0x11, Z30, Z1, K1
 	VBLENDMPS    Z24, Z26, K1, Z2
 	VMOVAPS      Z2, Z3
 	VFMADD231PS  1536(R11), Z1, Z3
@@ -12931,12 +12846,9 @@ TEXT ·softplusAVX512(SB), NOSPLIT, $0-52
 	VADDPS       Z1, Z2, Z1
 	VADDPS       Z1, Z3, Z1
 	VMULPS       4096(R11), Z1, Z2
-	VSUBPS       Z30, Z0, Z3
-	VCMPPS       $0x11, (R11), Z3, K1
+	VCMPPS       $0x11, Z30, Z0, K1
 	VBLENDMPS    Z2, Z1, K1, Z1
-	VMOVUPS      4224(R11), Z2
-	VSUBPS       Z0, Z2, Z2
-	VCMPPS       $0x11, (R11), Z2, K1
+	VCMPPS       $0x1e, 4224(R11), Z0, K1
 	VBLENDMPS    Z0, Z1, K1, Z1
 	VFIXUPIMMPS  $0x00, 16512(R11), Z0, Z1
 	VMOVUPS      Z1, Z31
@@ -13190,7 +13102,7 @@ fast:
 	JMP          unrolled
 
 	// Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:
-	// 293 instructions, 4.58 per element.
+	// 277 instructions, 4.33 per element.
 full:
 	VMOVUPS      (SI), Z0
 	VMOVUPS      64(SI), Z1
@@ -13204,18 +13116,14 @@ full:
 	VMAXPS       Z5, Z25, Z5
 	VMAXPS       Z6, Z25, Z6
 	VMAXPS       Z7, Z25, Z7
-	VSUBPS       Z30, Z4, Z8
-	VSUBPS       Z30, Z5, Z9
-	VSUBPS       Z30, Z6, Z10
-	VSUBPS       Z30, Z7, Z11
-	VCMPPS       $0x11, (R11), Z8, K1
+	VCMPPS       $0x11, Z30, Z4, K1
+	VCMPPS       $0x11, Z30, Z5, K2
+	VCMPPS       $0x11, Z30, Z6, K3
+	VCMPPS       $0x11, Z30, Z7, K4
 	VBLENDMPS    Z24, Z26, K1, Z8
-	VCMPPS       $0x11, (R11), Z9, K1
-	VBLENDMPS    Z24, Z26, K1, Z9
-	VCMPPS       $0x11, (R11), Z10, K1
-	VBLENDMPS    Z24, Z26, K1, Z10
-	VCMPPS       $0x11, (R11), Z11, K1
-	VBLENDMPS    Z24, Z26, K1, Z11
+	VBLENDMPS    Z24, Z26, K2, Z9
+	VBLENDMPS    Z24, Z26, K3, Z10
+	VBLENDMPS    Z24, Z26, K4, Z11
 	VMOVAPS      Z8, Z12
 	VFMADD231PS  1536(R11), Z4, Z12
 	VMOVAPS      Z9, Z13
@@ -13420,34 +13328,22 @@ full:
 	VMULPS       4096(R11), Z5, Z9
 	VMULPS       4096(R11), Z6, Z10
 	VMULPS       4096(R11), Z7, Z11
-	VSUBPS       Z30, Z0, Z12
-	VSUBPS       Z30, Z1, Z13
-	VSUBPS       Z30, Z2, Z14
-	VSUBPS       Z30, Z3, Z15
-	VCMPPS       $0x11, (R11), Z12, K1
+	VCMPPS       $0x11, Z30, Z0, K1
+	VCMPPS       $0x11, Z30, Z1, K2
+	VCMPPS       $0x11, Z30, Z2, K3
+	VCMPPS       $0x11, Z30, Z3, K4
 	VBLENDMPS    Z8, Z4, K1, Z4
-	VCMPPS       $0x11, (R11), Z13, K1
-	VBLENDMPS    Z9, Z5, K1, Z5
-	VCMPPS       $0x11, (R11), Z14, K1
-	VBLENDMPS    Z10, Z6, K1, Z6
-	VCMPPS       $0x11, (R11), Z15, K1
-	VBLENDMPS    Z11, Z7, K1, Z7
-	VMOVUPS      4224(R11), Z8
-	VSUBPS       Z0, Z8, Z8
-	VMOVUPS      4224(R11), Z9
-	VSUBPS       Z1, Z9, Z9
-	VMOVUPS      4224(R11), Z10
-	VSUBPS       Z2, Z10, Z10
-	VMOVUPS      4224(R11), Z11
-	VSUBPS       Z3, Z11, Z11
-	VCMPPS       $0x11, (R11), Z8, K1
+	VBLENDMPS    Z9, Z5, K2, Z5
+	VBLENDMPS    Z10, Z6, K3, Z6
+	VBLENDMPS    Z11, Z7, K4, Z7
+	VCMPPS       $0x1e, 4224(R11), Z0, K1
+	VCMPPS       $0x1e, 4224(R11), Z1, K2
+	VCMPPS       $0x1e, 4224(R11), Z2, K3
+	VCMPPS       $0x1e, 4224(R11), Z3, K4
 	VBLENDMPS    Z0, Z4, K1, Z4
-	VCMPPS       $0x11, (R11), Z9, K1
-	VBLENDMPS    Z1, Z5, K1, Z5
-	VCMPPS       $0x11, (R11), Z10, K1
-	VBLENDMPS    Z2, Z6, K1, Z6
-	VCMPPS       $0x11, (R11), Z11, K1
-	VBLENDMPS    Z3, Z7, K1, Z7
+	VBLENDMPS    Z1, Z5, K2, Z5
+	VBLENDMPS    Z2, Z6, K3, Z6
+	VBLENDMPS    Z3, Z7, K4, Z7
 	VFIXUPIMMPS  $0x00, 16512(R11), Z0, Z4
 	VFIXUPIMMPS  $0x00, 16512(R11), Z1, Z5
 	VFIXUPIMMPS  $0x00, 16512(R11), Z2, Z6
@@ -13493,8 +13389,7 @@ single:
 	VMOVUPS      (SI), Z0
 	VPORD        Z27, Z0, Z1
 	VMAXPS       Z1, Z25, Z1
-	VSUBPS       Z30, Z1, Z2
-	VCMPPS       $0x11, (R11), Z2, K1
+	VCMPPS       $0x11, Z30, Z1, K1
 	VBLENDMPS    Z24, Z26, K1, Z2
 	VMOVAPS      Z2, Z3
 	VFMADD231PS  1536(R11), Z1, Z3
@@ -13547,12 +13442,9 @@ single:
 	VADDPS       Z1, Z2, Z1
 	VADDPS       Z1, Z3, Z1
 	VMULPS       4096(R11), Z1, Z2
-	VSUBPS       Z30, Z0, Z3
-	VCMPPS       $0x11, (R11), Z3, K1
+	VCMPPS       $0x11, Z30, Z0, K1
 	VBLENDMPS    Z2, Z1, K1, Z1
-	VMOVUPS      4224(R11), Z2
-	VSUBPS       Z0, Z2, Z2
-	VCMPPS       $0x11, (R11), Z2, K1
+	VCMPPS       $0x1e, 4224(R11), Z0, K1
 	VBLENDMPS    Z0, Z1, K1, Z1
 	VFIXUPIMMPS  $0x00, 16512(R11), Z0, Z1
 	VMOVUPS      Z1, (DI)
@@ -14195,21 +14087,19 @@ TEXT ·tanhAVX512(SB), NOSPLIT, $0-52
 	VMOVAPS      Z30, Z3
 	VFNMADD231PS Z30, Z6, Z3
 	VFMADD231PS  Z3, Z2, Z6
-	VADDPS       5760(R11), Z1, Z2
-	VCMPPS       $0x11, (R11), Z2, K1
+	VCMPPS       $0x11, 5760(R11), Z1, K1
 	VBLENDMPS    5888(R11), Z6, K1, Z2
 	VMOVUPS      (R11), Z3
 	VSUBPS       Z2, Z3, Z3
 	VCMPPS       $0x11, (R11), Z0, K1
 	VBLENDMPS    Z2, Z3, K1, Z2
-	VADDPS       6016(R11), Z1, Z1
-	VCMPPS       $0x11, (R11), Z1, K1
+	VCMPPS       $0x11, 6016(R11), Z1, K1
 	VBLENDMPS    Z2, Z0, K1, Z1
 	VFIXUPIMMPS  $0x00, 16512(R11), Z0, Z1
 	VMOVUPS      Z1, Z31
 
 	// Main loop: 4 vectors (64 elements) per iteration, interleaved 2 at a time, 13 of 17 loop constants in registers, 0 implicit:
-	// 210 instructions, 3.28 per element.
+	// 202 instructions, 3.16 per element.
 unrolled:
 	CMPQ         CX, $0x00000040
 	JB           single
@@ -14291,12 +14181,10 @@ unrolled:
 	VFNMADD231PS Z30, Z13, Z7
 	VFMADD231PS  Z6, Z4, Z12
 	VFMADD231PS  Z7, Z5, Z13
-	VADDPS       5760(R11), Z2, Z4
-	VADDPS       5760(R11), Z3, Z5
-	VCMPPS       $0x11, (R11), Z4, K1
+	VCMPPS       $0x11, 5760(R11), Z2, K1
+	VCMPPS       $0x11, 5760(R11), Z3, K2
 	VBLENDMPS    5888(R11), Z12, K1, Z4
-	VCMPPS       $0x11, (R11), Z5, K1
-	VBLENDMPS    5888(R11), Z13, K1, Z5
+	VBLENDMPS    5888(R11), Z13, K2, Z5
 	VMOVUPS      (R11), Z6
 	VSUBPS       Z4, Z6, Z6
 	VMOVUPS      (R11), Z7
@@ -14305,12 +14193,10 @@ unrolled:
 	VBLENDMPS    Z4, Z6, K1, Z4
 	VCMPPS       $0x11, (R11), Z1, K1
 	VBLENDMPS    Z5, Z7, K1, Z5
-	VADDPS       6016(R11), Z2, Z2
-	VADDPS       6016(R11), Z3, Z3
-	VCMPPS       $0x11, (R11), Z2, K1
+	VCMPPS       $0x11, 6016(R11), Z2, K1
+	VCMPPS       $0x11, 6016(R11), Z3, K2
 	VBLENDMPS    Z4, Z0, K1, Z2
-	VCMPPS       $0x11, (R11), Z3, K1
-	VBLENDMPS    Z5, Z1, K1, Z3
+	VBLENDMPS    Z5, Z1, K2, Z3
 	VFIXUPIMMPS  $0x00, 16512(R11), Z0, Z2
 	VFIXUPIMMPS  $0x00, 16512(R11), Z1, Z3
 	VMOVUPS      Z2, (DI)
@@ -14393,12 +14279,10 @@ unrolled:
 	VFNMADD231PS Z30, Z13, Z7
 	VFMADD231PS  Z6, Z4, Z12
 	VFMADD231PS  Z7, Z5, Z13
-	VADDPS       5760(R11), Z2, Z4
-	VADDPS       5760(R11), Z3, Z5
-	VCMPPS       $0x11, (R11), Z4, K1
+	VCMPPS       $0x11, 5760(R11), Z2, K1
+	VCMPPS       $0x11, 5760(R11), Z3, K2
 	VBLENDMPS    5888(R11), Z12, K1, Z4
-	VCMPPS       $0x11, (R11), Z5, K1
-	VBLENDMPS    5888(R11), Z13, K1, Z5
+	VBLENDMPS    5888(R11), Z13, K2, Z5
 	VMOVUPS      (R11), Z6
 	VSUBPS       Z4, Z6, Z6
 	VMOVUPS      (R11), Z7
@@ -14407,12 +14291,10 @@ unrolled:
 	VBLENDMPS    Z4, Z6, K1, Z4
 	VCMPPS       $0x11, (R11), Z1, K1
 	VBLENDMPS    Z5, Z7, K1, Z5
-	VADDPS       6016(R11), Z2, Z2
-	VADDPS       6016(R11), Z3, Z3
-	VCMPPS       $0x11, (R11), Z2, K1
+	VCMPPS       $0x11, 6016(R11), Z2, K1
+	VCMPPS       $0x11, 6016(R11), Z3, K2
 	VBLENDMPS    Z4, Z0, K1, Z2
-	VCMPPS       $0x11, (R11), Z3, K1
-	VBLENDMPS    Z5, Z1, K1, Z3
+	VBLENDMPS    Z5, Z1, K2, Z3
 	VFIXUPIMMPS  $0x00, 16512(R11), Z0, Z2
 	VFIXUPIMMPS  $0x00, 16512(R11), Z1, Z3
 	VMOVUPS      Z2, 128(DI)
@@ -14465,15 +14347,13 @@ single:
 	VMOVAPS      Z30, Z3
 	VFNMADD231PS Z30, Z6, Z3
 	VFMADD231PS  Z3, Z2, Z6
-	VADDPS       5760(R11), Z1, Z2
-	VCMPPS       $0x11, (R11), Z2, K1
+	VCMPPS       $0x11, 5760(R11), Z1, K1
 	VBLENDMPS    5888(R11), Z6, K1, Z2
 	VMOVUPS      (R11), Z3
 	VSUBPS       Z2, Z3, Z3
 	VCMPPS       $0x11, (R11), Z0, K1
 	VBLENDMPS    Z2, Z3, K1, Z2
-	VADDPS       6016(R11), Z1, Z1
-	VCMPPS       $0x11, (R11), Z1, K1
+	VCMPPS       $0x11, 6016(R11), Z1, K1
 	VBLENDMPS    Z2, Z0, K1, Z1
 	VFIXUPIMMPS  $0x00, 16512(R11), Z0, Z1
 	VMOVUPS      Z1, (DI)
@@ -14562,15 +14442,13 @@ TEXT ·siluAVX512(SB), NOSPLIT, $0-52
 	VMULPS       Z1, Z3, Z1
 	VFMADD231PS  Z5, Z3, Z1
 	VMULPS       Z30, Z1, Z1
-	VMOVUPS      6272(R11), Z2
-	VSUBPS       Z0, Z2, Z2
-	VCMPPS       $0x11, (R11), Z2, K1
+	VCMPPS       $0x1e, 6272(R11), Z0, K1
 	VBLENDMPS    Z0, Z1, K1, Z1
 	VFIXUPIMMPS  $0x00, 16512(R11), Z0, Z1
 	VMOVUPS      Z1, Z31
 
 	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 7 of 16 loop constants in registers, 0 implicit:
-	// 218 instructions, 3.41 per element.
+	// 210 instructions, 3.28 per element.
 unrolled:
 	CMPQ         CX, $0x00000040
 	JB           single
@@ -14762,22 +14640,14 @@ unrolled:
 	VMULPS       Z30, Z5, Z5
 	VMULPS       Z30, Z6, Z6
 	VMULPS       Z30, Z7, Z7
-	VMOVUPS      6272(R11), Z8
-	VSUBPS       Z0, Z8, Z8
-	VMOVUPS      6272(R11), Z9
-	VSUBPS       Z1, Z9, Z9
-	VMOVUPS      6272(R11), Z10
-	VSUBPS       Z2, Z10, Z10
-	VMOVUPS      6272(R11), Z11
-	VSUBPS       Z3, Z11, Z11
-	VCMPPS       $0x11, (R11), Z8, K1
+	VCMPPS       $0x1e, 6272(R11), Z0, K1
+	VCMPPS       $0x1e, 6272(R11), Z1, K2
+	VCMPPS       $0x1e, 6272(R11), Z2, K3
+	VCMPPS       $0x1e, 6272(R11), Z3, K4
 	VBLENDMPS    Z0, Z4, K1, Z4
-	VCMPPS       $0x11, (R11), Z9, K1
-	VBLENDMPS    Z1, Z5, K1, Z5
-	VCMPPS       $0x11, (R11), Z10, K1
-	VBLENDMPS    Z2, Z6, K1, Z6
-	VCMPPS       $0x11, (R11), Z11, K1
-	VBLENDMPS    Z3, Z7, K1, Z7
+	VBLENDMPS    Z1, Z5, K2, Z5
+	VBLENDMPS    Z2, Z6, K3, Z6
+	VBLENDMPS    Z3, Z7, K4, Z7
 	VFIXUPIMMPS  $0x00, 16512(R11), Z0, Z4
 	VFIXUPIMMPS  $0x00, 16512(R11), Z1, Z5
 	VFIXUPIMMPS  $0x00, 16512(R11), Z2, Z6
@@ -14842,9 +14712,7 @@ single:
 	VMULPS       Z1, Z3, Z1
 	VFMADD231PS  Z5, Z3, Z1
 	VMULPS       Z30, Z1, Z1
-	VMOVUPS      6272(R11), Z2
-	VSUBPS       Z0, Z2, Z2
-	VCMPPS       $0x11, (R11), Z2, K1
+	VCMPPS       $0x1e, 6272(R11), Z0, K1
 	VBLENDMPS    Z0, Z1, K1, Z1
 	VFIXUPIMMPS  $0x00, 16512(R11), Z0, Z1
 	VMOVUPS      Z1, (DI)
@@ -15798,6 +15666,10 @@ TEXT ·expAVX512(SB), NOSPLIT, $0-52
 	VMOVUPS 9856(R11), Z30
 	VMOVUPS 6144(R11), Z29
 	VMOVUPS 9984(R11), Z28
+	VMOVUPS 2560(R11), Z27
+	VMOVUPS 10112(R11), Z26
+	VMOVUPS 1536(R11), Z25
+	VMOVUPS 2688(R11), Z24
 
 	// At least one vector: compute the last one, x[len-w:len], first
 	// (before an in-place loop overwrites it), and store it after the loop.
@@ -15807,41 +15679,35 @@ TEXT ·expAVX512(SB), NOSPLIT, $0-52
 	VMOVUPS     (AX), Z0
 	VMINPS      Z0, Z30, Z1
 	VMAXPS      Z1, Z29, Z1
-	VSUBPS      Z28, Z1, Z2
-	VMOVUPS     10112(R11), Z3
-	VCMPPS      $0x11, (R11), Z2, K1
-	VBLENDMPS   2560(R11), Z3, K1, Z3
-	VMOVAPS     Z3, Z4
-	VFMADD231PS 1536(R11), Z1, Z4
-	VSUBPS      Z3, Z4, Z3
-	VPSLLD      $0x17, Z4, Z4
-	VFMADD231PS 2688(R11), Z3, Z1
-	VMULPS      2816(R11), Z3, Z3
-	VADDPS      Z3, Z1, Z5
-	VMOVUPS     2944(R11), Z6
-	VFMADD213PS 3072(R11), Z5, Z6
-	VFMADD213PS 3200(R11), Z5, Z6
-	VFMADD213PS 3328(R11), Z5, Z6
-	VFMADD213PS 3456(R11), Z5, Z6
-	VMULPS      Z5, Z5, Z5
-	VFMADD231PS Z6, Z5, Z3
-	VADDPS      Z3, Z1, Z1
-	VFMADD231PS Z1, Z4, Z4
+	VCMPPS      $0x11, Z28, Z1, K1
+	VBLENDMPS   Z27, Z26, K1, Z2
+	VMOVAPS     Z2, Z3
+	VFMADD231PS Z25, Z1, Z3
+	VSUBPS      Z2, Z3, Z2
+	VPSLLD      $0x17, Z3, Z3
+	VFMADD231PS Z24, Z2, Z1
+	VMULPS      2816(R11), Z2, Z2
+	VADDPS      Z2, Z1, Z4
+	VMOVUPS     2944(R11), Z5
+	VFMADD213PS 3072(R11), Z4, Z5
+	VFMADD213PS 3200(R11), Z4, Z5
+	VFMADD213PS 3328(R11), Z4, Z5
+	VFMADD213PS 3456(R11), Z4, Z5
+	VMULPS      Z4, Z4, Z4
+	VFMADD231PS Z5, Z4, Z2
+	VADDPS      Z2, Z1, Z1
+	VFMADD231PS Z1, Z3, Z3
 	VMOVUPS     2176(R11), Z1
 	VBLENDMPS   4096(R11), Z1, K1, Z1
-	VMULPS      Z1, Z4, Z1
+	VMULPS      Z1, Z3, Z1
 	VFIXUPIMMPS $0x00, 16512(R11), Z0, Z1
 	VMOVUPS     Z1, Z31
-	VMOVUPS     1280(R11), Z27
-	VMOVUPS     1536(R11), Z26
-	VMOVUPS     2688(R11), Z25
-	VMOVUPS     2816(R11), Z24
-	VMOVUPS     2944(R11), Z23
-	VMOVUPS     3072(R11), Z22
-	VMOVUPS     3200(R11), Z21
-	VMOVUPS     3328(R11), Z20
+	VMOVUPS     1280(R11), Z23
+	VMOVUPS     1536(R11), Z22
+	VMOVUPS     2688(R11), Z21
+	VMOVUPS     2816(R11), Z20
 
-	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 3 of 15 loop constants in registers, 0 implicit.
+	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 7 of 15 loop constants in registers, 0 implicit.
 	// Where every element has magnitude at most 64, the fast sequence (ir.Program.Fast):
 	// 89 instructions, 1.39 per element.
 unrolled:
@@ -15864,50 +15730,50 @@ fast:
 	VMOVUPS     64(SI), Z1
 	VMOVUPS     128(SI), Z2
 	VMOVUPS     192(SI), Z3
-	VMOVAPS     Z27, Z4
-	VFMADD231PS Z26, Z0, Z4
-	VMOVAPS     Z27, Z5
-	VFMADD231PS Z26, Z1, Z5
-	VMOVAPS     Z27, Z6
-	VFMADD231PS Z26, Z2, Z6
-	VMOVAPS     Z27, Z7
-	VFMADD231PS Z26, Z3, Z7
-	VSUBPS      Z27, Z4, Z8
-	VSUBPS      Z27, Z5, Z9
-	VSUBPS      Z27, Z6, Z10
-	VSUBPS      Z27, Z7, Z11
+	VMOVAPS     Z23, Z4
+	VFMADD231PS Z22, Z0, Z4
+	VMOVAPS     Z23, Z5
+	VFMADD231PS Z22, Z1, Z5
+	VMOVAPS     Z23, Z6
+	VFMADD231PS Z22, Z2, Z6
+	VMOVAPS     Z23, Z7
+	VFMADD231PS Z22, Z3, Z7
+	VSUBPS      Z23, Z4, Z8
+	VSUBPS      Z23, Z5, Z9
+	VSUBPS      Z23, Z6, Z10
+	VSUBPS      Z23, Z7, Z11
 	VPSLLD      $0x17, Z4, Z4
 	VPSLLD      $0x17, Z5, Z5
 	VPSLLD      $0x17, Z6, Z6
 	VPSLLD      $0x17, Z7, Z7
-	VFMADD231PS Z25, Z8, Z0
-	VFMADD231PS Z25, Z9, Z1
-	VFMADD231PS Z25, Z10, Z2
-	VFMADD231PS Z25, Z11, Z3
-	VMULPS      Z24, Z8, Z8
-	VMULPS      Z24, Z9, Z9
-	VMULPS      Z24, Z10, Z10
-	VMULPS      Z24, Z11, Z11
+	VFMADD231PS Z21, Z8, Z0
+	VFMADD231PS Z21, Z9, Z1
+	VFMADD231PS Z21, Z10, Z2
+	VFMADD231PS Z21, Z11, Z3
+	VMULPS      Z20, Z8, Z8
+	VMULPS      Z20, Z9, Z9
+	VMULPS      Z20, Z10, Z10
+	VMULPS      Z20, Z11, Z11
 	VADDPS      Z8, Z0, Z12
 	VADDPS      Z9, Z1, Z13
 	VADDPS      Z10, Z2, Z14
 	VADDPS      Z11, Z3, Z15
-	VMOVAPS     Z22, Z16
-	VFMADD231PS Z12, Z23, Z16
-	VMOVAPS     Z22, Z17
-	VFMADD231PS Z13, Z23, Z17
-	VMOVAPS     Z22, Z18
-	VFMADD231PS Z14, Z23, Z18
-	VMOVAPS     Z22, Z19
-	VFMADD231PS Z15, Z23, Z19
-	VFMADD132PS Z12, Z21, Z16
-	VFMADD132PS Z13, Z21, Z17
-	VFMADD132PS Z14, Z21, Z18
-	VFMADD132PS Z15, Z21, Z19
-	VFMADD132PS Z12, Z20, Z16
-	VFMADD132PS Z13, Z20, Z17
-	VFMADD132PS Z14, Z20, Z18
-	VFMADD132PS Z15, Z20, Z19
+	VMOVUPS     2944(R11), Z16
+	VFMADD213PS 3072(R11), Z12, Z16
+	VMOVUPS     2944(R11), Z17
+	VFMADD213PS 3072(R11), Z13, Z17
+	VMOVUPS     2944(R11), Z18
+	VFMADD213PS 3072(R11), Z14, Z18
+	VMOVUPS     2944(R11), Z19
+	VFMADD213PS 3072(R11), Z15, Z19
+	VFMADD213PS 3200(R11), Z12, Z16
+	VFMADD213PS 3200(R11), Z13, Z17
+	VFMADD213PS 3200(R11), Z14, Z18
+	VFMADD213PS 3200(R11), Z15, Z19
+	VFMADD213PS 3328(R11), Z12, Z16
+	VFMADD213PS 3328(R11), Z13, Z17
+	VFMADD213PS 3328(R11), Z14, Z18
+	VFMADD213PS 3328(R11), Z15, Z19
 	VFMADD213PS 3456(R11), Z12, Z16
 	VFMADD213PS 3456(R11), Z13, Z17
 	VFMADD213PS 3456(R11), Z14, Z18
@@ -15938,7 +15804,7 @@ fast:
 	JMP         unrolled
 
 	// Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:
-	// 137 instructions, 2.14 per element.
+	// 125 instructions, 1.95 per element.
 full:
 	VMOVUPS     (SI), Z0
 	VMOVUPS     64(SI), Z1
@@ -15952,86 +15818,78 @@ full:
 	VMAXPS      Z5, Z29, Z5
 	VMAXPS      Z6, Z29, Z6
 	VMAXPS      Z7, Z29, Z7
-	VSUBPS      Z28, Z4, Z8
-	VSUBPS      Z28, Z5, Z9
-	VSUBPS      Z28, Z6, Z10
-	VSUBPS      Z28, Z7, Z11
-	VMOVUPS     10112(R11), Z12
-	VCMPPS      $0x11, (R11), Z8, K1
-	VBLENDMPS   2560(R11), Z12, K1, Z12
-	VMOVUPS     10112(R11), Z13
-	VCMPPS      $0x11, (R11), Z9, K2
-	VBLENDMPS   2560(R11), Z13, K2, Z13
-	VMOVUPS     10112(R11), Z14
-	VCMPPS      $0x11, (R11), Z10, K3
-	VBLENDMPS   2560(R11), Z14, K3, Z14
-	VMOVUPS     10112(R11), Z15
-	VCMPPS      $0x11, (R11), Z11, K4
-	VBLENDMPS   2560(R11), Z15, K4, Z15
-	VMOVAPS     Z12, Z16
-	VFMADD231PS 1536(R11), Z4, Z16
-	VMOVAPS     Z13, Z17
-	VFMADD231PS 1536(R11), Z5, Z17
-	VMOVAPS     Z14, Z18
-	VFMADD231PS 1536(R11), Z6, Z18
-	VMOVAPS     Z15, Z19
-	VFMADD231PS 1536(R11), Z7, Z19
-	VSUBPS      Z12, Z16, Z12
-	VSUBPS      Z13, Z17, Z13
-	VSUBPS      Z14, Z18, Z14
-	VSUBPS      Z15, Z19, Z15
-	VPSLLD      $0x17, Z16, Z16
-	VPSLLD      $0x17, Z17, Z17
-	VPSLLD      $0x17, Z18, Z18
-	VPSLLD      $0x17, Z19, Z19
-	VFMADD231PS 2688(R11), Z12, Z4
-	VFMADD231PS 2688(R11), Z13, Z5
-	VFMADD231PS 2688(R11), Z14, Z6
-	VFMADD231PS 2688(R11), Z15, Z7
-	VMULPS      2816(R11), Z12, Z12
-	VMULPS      2816(R11), Z13, Z13
-	VMULPS      2816(R11), Z14, Z14
-	VMULPS      2816(R11), Z15, Z15
-	VADDPS      Z12, Z4, Z20
-	VADDPS      Z13, Z5, Z21
-	VADDPS      Z14, Z6, Z22
-	VADDPS      Z15, Z7, Z23
-	VMOVUPS     2944(R11), Z24
-	VFMADD213PS 3072(R11), Z20, Z24
-	VMOVUPS     2944(R11), Z25
-	VFMADD213PS 3072(R11), Z21, Z25
-	VMOVUPS     2944(R11), Z26
-	VFMADD213PS 3072(R11), Z22, Z26
-	VMOVUPS     2944(R11), Z27
-	VFMADD213PS 3072(R11), Z23, Z27
-	VFMADD213PS 3200(R11), Z20, Z24
-	VFMADD213PS 3200(R11), Z21, Z25
-	VFMADD213PS 3200(R11), Z22, Z26
-	VFMADD213PS 3200(R11), Z23, Z27
-	VFMADD213PS 3328(R11), Z20, Z24
-	VFMADD213PS 3328(R11), Z21, Z25
-	VFMADD213PS 3328(R11), Z22, Z26
-	VFMADD213PS 3328(R11), Z23, Z27
-	VFMADD213PS 3456(R11), Z20, Z24
-	VFMADD213PS 3456(R11), Z21, Z25
-	VFMADD213PS 3456(R11), Z22, Z26
-	VFMADD213PS 3456(R11), Z23, Z27
-	VMULPS      Z20, Z20, Z20
-	VMULPS      Z21, Z21, Z21
-	VMULPS      Z22, Z22, Z22
-	VMULPS      Z23, Z23, Z23
-	VFMADD231PS Z24, Z20, Z12
-	VFMADD231PS Z25, Z21, Z13
-	VFMADD231PS Z26, Z22, Z14
-	VFMADD231PS Z27, Z23, Z15
-	VADDPS      Z12, Z4, Z4
-	VADDPS      Z13, Z5, Z5
-	VADDPS      Z14, Z6, Z6
-	VADDPS      Z15, Z7, Z7
-	VFMADD231PS Z4, Z16, Z16
-	VFMADD231PS Z5, Z17, Z17
-	VFMADD231PS Z6, Z18, Z18
-	VFMADD231PS Z7, Z19, Z19
+	VCMPPS      $0x11, Z28, Z4, K1
+	VCMPPS      $0x11, Z28, Z5, K2
+	VCMPPS      $0x11, Z28, Z6, K3
+	VCMPPS      $0x11, Z28, Z7, K4
+	VBLENDMPS   Z27, Z26, K1, Z8
+	VBLENDMPS   Z27, Z26, K2, Z9
+	VBLENDMPS   Z27, Z26, K3, Z10
+	VBLENDMPS   Z27, Z26, K4, Z11
+	VMOVAPS     Z8, Z12
+	VFMADD231PS Z25, Z4, Z12
+	VMOVAPS     Z9, Z13
+	VFMADD231PS Z25, Z5, Z13
+	VMOVAPS     Z10, Z14
+	VFMADD231PS Z25, Z6, Z14
+	VMOVAPS     Z11, Z15
+	VFMADD231PS Z25, Z7, Z15
+	VSUBPS      Z8, Z12, Z8
+	VSUBPS      Z9, Z13, Z9
+	VSUBPS      Z10, Z14, Z10
+	VSUBPS      Z11, Z15, Z11
+	VPSLLD      $0x17, Z12, Z12
+	VPSLLD      $0x17, Z13, Z13
+	VPSLLD      $0x17, Z14, Z14
+	VPSLLD      $0x17, Z15, Z15
+	VFMADD231PS Z24, Z8, Z4
+	VFMADD231PS Z24, Z9, Z5
+	VFMADD231PS Z24, Z10, Z6
+	VFMADD231PS Z24, Z11, Z7
+	VMULPS      2816(R11), Z8, Z8
+	VMULPS      2816(R11), Z9, Z9
+	VMULPS      2816(R11), Z10, Z10
+	VMULPS      2816(R11), Z11, Z11
+	VADDPS      Z8, Z4, Z16
+	VADDPS      Z9, Z5, Z17
+	VADDPS      Z10, Z6, Z18
+	VADDPS      Z11, Z7, Z19
+	VMOVUPS     2944(R11), Z20
+	VFMADD213PS 3072(R11), Z16, Z20
+	VMOVUPS     2944(R11), Z21
+	VFMADD213PS 3072(R11), Z17, Z21
+	VMOVUPS     2944(R11), Z22
+	VFMADD213PS 3072(R11), Z18, Z22
+	VMOVUPS     2944(R11), Z23
+	VFMADD213PS 3072(R11), Z19, Z23
+	VFMADD213PS 3200(R11), Z16, Z20
+	VFMADD213PS 3200(R11), Z17, Z21
+	VFMADD213PS 3200(R11), Z18, Z22
+	VFMADD213PS 3200(R11), Z19, Z23
+	VFMADD213PS 3328(R11), Z16, Z20
+	VFMADD213PS 3328(R11), Z17, Z21
+	VFMADD213PS 3328(R11), Z18, Z22
+	VFMADD213PS 3328(R11), Z19, Z23
+	VFMADD213PS 3456(R11), Z16, Z20
+	VFMADD213PS 3456(R11), Z17, Z21
+	VFMADD213PS 3456(R11), Z18, Z22
+	VFMADD213PS 3456(R11), Z19, Z23
+	VMULPS      Z16, Z16, Z16
+	VMULPS      Z17, Z17, Z17
+	VMULPS      Z18, Z18, Z18
+	VMULPS      Z19, Z19, Z19
+	VFMADD231PS Z20, Z16, Z8
+	VFMADD231PS Z21, Z17, Z9
+	VFMADD231PS Z22, Z18, Z10
+	VFMADD231PS Z23, Z19, Z11
+	VADDPS      Z8, Z4, Z4
+	VADDPS      Z9, Z5, Z5
+	VADDPS      Z10, Z6, Z6
+	VADDPS      Z11, Z7, Z7
+	VFMADD231PS Z4, Z12, Z12
+	VFMADD231PS Z5, Z13, Z13
+	VFMADD231PS Z6, Z14, Z14
+	VFMADD231PS Z7, Z15, Z15
 	VMOVUPS     2176(R11), Z4
 	VBLENDMPS   4096(R11), Z4, K1, Z4
 	VMOVUPS     2176(R11), Z5
@@ -16040,10 +15898,10 @@ full:
 	VBLENDMPS   4096(R11), Z6, K3, Z6
 	VMOVUPS     2176(R11), Z7
 	VBLENDMPS   4096(R11), Z7, K4, Z7
-	VMULPS      Z4, Z16, Z4
-	VMULPS      Z5, Z17, Z5
-	VMULPS      Z6, Z18, Z6
-	VMULPS      Z7, Z19, Z7
+	VMULPS      Z4, Z12, Z4
+	VMULPS      Z5, Z13, Z5
+	VMULPS      Z6, Z14, Z6
+	VMULPS      Z7, Z15, Z7
 	VFIXUPIMMPS $0x00, 16512(R11), Z0, Z4
 	VFIXUPIMMPS $0x00, 16512(R11), Z1, Z5
 	VFIXUPIMMPS $0x00, 16512(R11), Z2, Z6
@@ -16068,14 +15926,10 @@ full:
 	VPCMPGTD    10240(R11), Z1, K1
 	KORTESTW    K1, K1
 	JNE         full
-	VMOVUPS     1280(R11), Z27
-	VMOVUPS     1536(R11), Z26
-	VMOVUPS     2688(R11), Z25
-	VMOVUPS     2816(R11), Z24
-	VMOVUPS     2944(R11), Z23
-	VMOVUPS     3072(R11), Z22
-	VMOVUPS     3200(R11), Z21
-	VMOVUPS     3328(R11), Z20
+	VMOVUPS     1280(R11), Z23
+	VMOVUPS     1536(R11), Z22
+	VMOVUPS     2688(R11), Z21
+	VMOVUPS     2816(R11), Z20
 	JMP         fast
 
 	// One vector per iteration.
@@ -16085,29 +15939,27 @@ single:
 	VMOVUPS     (SI), Z0
 	VMINPS      Z0, Z30, Z1
 	VMAXPS      Z1, Z29, Z1
-	VSUBPS      Z28, Z1, Z2
-	VMOVUPS     10112(R11), Z3
-	VCMPPS      $0x11, (R11), Z2, K1
-	VBLENDMPS   2560(R11), Z3, K1, Z3
-	VMOVAPS     Z3, Z4
-	VFMADD231PS 1536(R11), Z1, Z4
-	VSUBPS      Z3, Z4, Z3
-	VPSLLD      $0x17, Z4, Z4
-	VFMADD231PS 2688(R11), Z3, Z1
-	VMULPS      2816(R11), Z3, Z3
-	VADDPS      Z3, Z1, Z5
-	VMOVUPS     2944(R11), Z6
-	VFMADD213PS 3072(R11), Z5, Z6
-	VFMADD213PS 3200(R11), Z5, Z6
-	VFMADD213PS 3328(R11), Z5, Z6
-	VFMADD213PS 3456(R11), Z5, Z6
-	VMULPS      Z5, Z5, Z5
-	VFMADD231PS Z6, Z5, Z3
-	VADDPS      Z3, Z1, Z1
-	VFMADD231PS Z1, Z4, Z4
+	VCMPPS      $0x11, Z28, Z1, K1
+	VBLENDMPS   Z27, Z26, K1, Z2
+	VMOVAPS     Z2, Z3
+	VFMADD231PS Z25, Z1, Z3
+	VSUBPS      Z2, Z3, Z2
+	VPSLLD      $0x17, Z3, Z3
+	VFMADD231PS Z24, Z2, Z1
+	VMULPS      2816(R11), Z2, Z2
+	VADDPS      Z2, Z1, Z4
+	VMOVUPS     2944(R11), Z5
+	VFMADD213PS 3072(R11), Z4, Z5
+	VFMADD213PS 3200(R11), Z4, Z5
+	VFMADD213PS 3328(R11), Z4, Z5
+	VFMADD213PS 3456(R11), Z4, Z5
+	VMULPS      Z4, Z4, Z4
+	VFMADD231PS Z5, Z4, Z2
+	VADDPS      Z2, Z1, Z1
+	VFMADD231PS Z1, Z3, Z3
 	VMOVUPS     2176(R11), Z1
 	VBLENDMPS   4096(R11), Z1, K1, Z1
-	VMULPS      Z1, Z4, Z1
+	VMULPS      Z1, Z3, Z1
 	VFIXUPIMMPS $0x00, 16512(R11), Z0, Z1
 	VMOVUPS     Z1, (DI)
 	ADDQ        $0x00000040, SI
@@ -16149,8 +16001,7 @@ TEXT ·reluGradAVX512(SB), NOSPLIT, $0-76
 	LEAQ        -64(DI)(CX*4), BX
 	VMOVUPS     (AX), Z0
 	VMOVUPS     (R8), Z1
-	VSUBPS      Z0, Z30, Z2
-	VCMPPS      $0x11, Z30, Z2, K1
+	VCMPPS      $0x11, Z0, Z30, K1
 	VBLENDMPS   Z29, Z30, K1, Z2
 	VMULPS      Z2, Z1, Z2
 	VCMPPS      $0x03, Z2, Z2, K1
@@ -16160,7 +16011,7 @@ TEXT ·reluGradAVX512(SB), NOSPLIT, $0-76
 	VMOVUPS     Z2, Z31
 
 	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 2 of 2 loop constants in registers, 2 implicit:
-	// 51 instructions, 0.80 per element.
+	// 47 instructions, 0.73 per element.
 unrolled:
 	CMPQ        CX, $0x00000040
 	JB          single
@@ -16172,18 +16023,14 @@ unrolled:
 	VMOVUPS     64(DX), Z5
 	VMOVUPS     128(DX), Z6
 	VMOVUPS     192(DX), Z7
-	VSUBPS      Z0, Z30, Z8
-	VSUBPS      Z1, Z30, Z9
-	VSUBPS      Z2, Z30, Z10
-	VSUBPS      Z3, Z30, Z11
-	VCMPPS      $0x11, Z30, Z8, K1
+	VCMPPS      $0x11, Z0, Z30, K1
+	VCMPPS      $0x11, Z1, Z30, K2
+	VCMPPS      $0x11, Z2, Z30, K3
+	VCMPPS      $0x11, Z3, Z30, K4
 	VBLENDMPS   Z29, Z30, K1, Z8
-	VCMPPS      $0x11, Z30, Z9, K1
-	VBLENDMPS   Z29, Z30, K1, Z9
-	VCMPPS      $0x11, Z30, Z10, K1
-	VBLENDMPS   Z29, Z30, K1, Z10
-	VCMPPS      $0x11, Z30, Z11, K1
-	VBLENDMPS   Z29, Z30, K1, Z11
+	VBLENDMPS   Z29, Z30, K2, Z9
+	VBLENDMPS   Z29, Z30, K3, Z10
+	VBLENDMPS   Z29, Z30, K4, Z11
 	VMULPS      Z8, Z4, Z8
 	VMULPS      Z9, Z5, Z9
 	VMULPS      Z10, Z6, Z10
@@ -16220,8 +16067,7 @@ single:
 	JB          last
 	VMOVUPS     (SI), Z0
 	VMOVUPS     (DX), Z1
-	VSUBPS      Z0, Z30, Z2
-	VCMPPS      $0x11, Z30, Z2, K1
+	VCMPPS      $0x11, Z0, Z30, K1
 	VBLENDMPS   Z29, Z30, K1, Z2
 	VMULPS      Z2, Z1, Z2
 	VCMPPS      $0x03, Z2, Z2, K1
@@ -16270,8 +16116,7 @@ TEXT ·leakyReLUGradAVX512(SB), NOSPLIT, $0-76
 	LEAQ        -64(DI)(CX*4), BX
 	VMOVUPS     (AX), Z0
 	VMOVUPS     (R8), Z1
-	VSUBPS      Z0, Z29, Z2
-	VCMPPS      $0x11, Z29, Z2, K1
+	VCMPPS      $0x11, Z0, Z29, K1
 	VBLENDMPS   Z28, Z30, K1, Z2
 	VMULPS      Z2, Z1, Z2
 	VCMPPS      $0x03, Z2, Z2, K1
@@ -16281,7 +16126,7 @@ TEXT ·leakyReLUGradAVX512(SB), NOSPLIT, $0-76
 	VMOVUPS     Z2, Z31
 
 	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 2 of 2 loop constants in registers, 2 implicit:
-	// 51 instructions, 0.80 per element.
+	// 47 instructions, 0.73 per element.
 unrolled:
 	CMPQ        CX, $0x00000040
 	JB          single
@@ -16293,18 +16138,14 @@ unrolled:
 	VMOVUPS     64(DX), Z5
 	VMOVUPS     128(DX), Z6
 	VMOVUPS     192(DX), Z7
-	VSUBPS      Z0, Z29, Z8
-	VSUBPS      Z1, Z29, Z9
-	VSUBPS      Z2, Z29, Z10
-	VSUBPS      Z3, Z29, Z11
-	VCMPPS      $0x11, Z29, Z8, K1
+	VCMPPS      $0x11, Z0, Z29, K1
+	VCMPPS      $0x11, Z1, Z29, K2
+	VCMPPS      $0x11, Z2, Z29, K3
+	VCMPPS      $0x11, Z3, Z29, K4
 	VBLENDMPS   Z28, Z30, K1, Z8
-	VCMPPS      $0x11, Z29, Z9, K1
-	VBLENDMPS   Z28, Z30, K1, Z9
-	VCMPPS      $0x11, Z29, Z10, K1
-	VBLENDMPS   Z28, Z30, K1, Z10
-	VCMPPS      $0x11, Z29, Z11, K1
-	VBLENDMPS   Z28, Z30, K1, Z11
+	VBLENDMPS   Z28, Z30, K2, Z9
+	VBLENDMPS   Z28, Z30, K3, Z10
+	VBLENDMPS   Z28, Z30, K4, Z11
 	VMULPS      Z8, Z4, Z8
 	VMULPS      Z9, Z5, Z9
 	VMULPS      Z10, Z6, Z10
@@ -16341,8 +16182,7 @@ single:
 	JB          last
 	VMOVUPS     (SI), Z0
 	VMOVUPS     (DX), Z1
-	VSUBPS      Z0, Z29, Z2
-	VCMPPS      $0x11, Z29, Z2, K1
+	VCMPPS      $0x11, Z0, Z29, K1
 	VBLENDMPS   Z28, Z30, K1, Z2
 	VMULPS      Z2, Z1, Z2
 	VCMPPS      $0x03, Z2, Z2, K1
@@ -26683,29 +26523,27 @@ TEXT ·expStreamAVX2(SB), NOSPLIT, $0-52
 	VMOVUPS     (AX), Y0
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -26810,34 +26648,32 @@ fast:
 	JMP         unrolled
 
 	// Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:
-	// 139 instructions, 4.34 per element.
+	// 131 instructions, 4.09 per element.
 full:
 	VMOVUPS     (SI), Y0
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -26845,29 +26681,27 @@ full:
 	VMOVUPS     32(SI), Y0
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -26875,29 +26709,27 @@ full:
 	VMOVUPS     64(SI), Y0
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -26905,29 +26737,27 @@ full:
 	VMOVUPS     96(SI), Y0
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -26959,29 +26789,27 @@ single:
 	VMOVUPS     (SI), Y0
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -27012,29 +26840,27 @@ tailload:
 	JNZ         tailload
 	VMINPS      Y0, Y14, Y1
 	VMAXPS      Y1, Y13, Y1
-	VSUBPS      Y12, Y1, Y2
-	VCMPPS      $0x11, (R11), Y2, Y3
-	VBLENDVPS   Y3, Y11, Y10, Y4
-	VMOVAPS     Y4, Y3
-	VFMADD231PS Y9, Y1, Y3
-	VSUBPS      Y4, Y3, Y4
-	VPSLLD      $0x17, Y3, Y3
-	VFMADD231PS Y8, Y4, Y1
-	VMULPS      Y7, Y4, Y4
-	VADDPS      Y4, Y1, Y5
+	VCMPPS      $0x11, Y12, Y1, Y2
+	VBLENDVPS   Y2, Y11, Y10, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y9, Y1, Y4
+	VSUBPS      Y3, Y4, Y3
+	VPSLLD      $0x17, Y4, Y4
+	VFMADD231PS Y8, Y3, Y1
+	VMULPS      Y7, Y3, Y3
+	VADDPS      Y3, Y1, Y5
 	VMOVUPS     2944(R11), Y6
 	VFMADD213PS 3072(R11), Y5, Y6
 	VFMADD213PS 3200(R11), Y5, Y6
 	VFMADD213PS 3328(R11), Y5, Y6
 	VFMADD213PS 3456(R11), Y5, Y6
 	VMULPS      Y5, Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
-	VADDPS      Y4, Y1, Y1
-	VFMADD231PS Y1, Y3, Y3
+	VFMADD231PS Y6, Y5, Y3
+	VADDPS      Y3, Y1, Y1
+	VFMADD231PS Y1, Y4, Y4
 	VMOVUPS     2176(R11), Y1
-	VCMPPS      $0x11, (R11), Y2, Y4
-	VBLENDVPS   Y4, 4096(R11), Y1, Y1
-	VMULPS      Y1, Y3, Y1
+	VBLENDVPS   Y2, 4096(R11), Y1, Y1
+	VMULPS      Y1, Y4, Y1
 	VCMPPS      $0x03, Y0, Y0, Y2
 	VORPS       1920(R11), Y0, Y3
 	VBLENDVPS   Y2, Y3, Y1, Y0
@@ -27077,9 +26903,8 @@ TEXT ·reluGradStreamAVX2(SB), NOSPLIT, $0-76
 	LEAQ      -32(DI)(CX*4), BX
 	VMOVUPS   (AX), Y0
 	VMOVUPS   (R8), Y1
-	VSUBPS    Y0, Y14, Y2
-	VCMPPS    $0x11, Y14, Y2, Y3
-	VBLENDVPS Y3, Y13, Y14, Y2
+	VCMPPS    $0x11, Y0, Y14, Y2
+	VBLENDVPS Y2, Y13, Y14, Y2
 	VMULPS    Y2, Y1, Y2
 	VCMPPS    $0x03, Y2, Y2, Y3
 	VBLENDVPS Y3, Y12, Y2, Y2
@@ -27092,7 +26917,7 @@ TEXT ·reluGradStreamAVX2(SB), NOSPLIT, $0-76
 	VMOVUPS   Y0, Y15
 
 	// Main loop: 4 vectors (32 elements) per iteration, interleaved 2 at a time, 2 of 2 loop constants in registers, 2 implicit:
-	// 67 instructions, 2.09 per element.
+	// 63 instructions, 1.97 per element.
 unrolled:
 	CMPQ      CX, $0x00000020
 	JB        single
@@ -27100,12 +26925,10 @@ unrolled:
 	VMOVUPS   32(SI), Y1
 	VMOVUPS   (DX), Y2
 	VMOVUPS   32(DX), Y3
-	VSUBPS    Y0, Y14, Y4
-	VSUBPS    Y1, Y14, Y5
-	VCMPPS    $0x11, Y14, Y4, Y6
-	VBLENDVPS Y6, Y13, Y14, Y4
-	VCMPPS    $0x11, Y14, Y5, Y6
-	VBLENDVPS Y6, Y13, Y14, Y5
+	VCMPPS    $0x11, Y0, Y14, Y4
+	VCMPPS    $0x11, Y1, Y14, Y5
+	VBLENDVPS Y4, Y13, Y14, Y4
+	VBLENDVPS Y5, Y13, Y14, Y5
 	VMULPS    Y4, Y2, Y4
 	VMULPS    Y5, Y3, Y5
 	VCMPPS    $0x03, Y4, Y4, Y6
@@ -27130,12 +26953,10 @@ unrolled:
 	VMOVUPS   96(SI), Y1
 	VMOVUPS   64(DX), Y2
 	VMOVUPS   96(DX), Y3
-	VSUBPS    Y0, Y14, Y4
-	VSUBPS    Y1, Y14, Y5
-	VCMPPS    $0x11, Y14, Y4, Y6
-	VBLENDVPS Y6, Y13, Y14, Y4
-	VCMPPS    $0x11, Y14, Y5, Y6
-	VBLENDVPS Y6, Y13, Y14, Y5
+	VCMPPS    $0x11, Y0, Y14, Y4
+	VCMPPS    $0x11, Y1, Y14, Y5
+	VBLENDVPS Y4, Y13, Y14, Y4
+	VBLENDVPS Y5, Y13, Y14, Y5
 	VMULPS    Y4, Y2, Y4
 	VMULPS    Y5, Y3, Y5
 	VCMPPS    $0x03, Y4, Y4, Y6
@@ -27168,9 +26989,8 @@ single:
 	JB        last
 	VMOVUPS   (SI), Y0
 	VMOVUPS   (DX), Y1
-	VSUBPS    Y0, Y14, Y2
-	VCMPPS    $0x11, Y14, Y2, Y3
-	VBLENDVPS Y3, Y13, Y14, Y2
+	VCMPPS    $0x11, Y0, Y14, Y2
+	VBLENDVPS Y2, Y13, Y14, Y2
 	VMULPS    Y2, Y1, Y2
 	VCMPPS    $0x03, Y2, Y2, Y3
 	VBLENDVPS Y3, Y12, Y2, Y2
@@ -27216,9 +27036,8 @@ tailloady:
 	VMOVSS    (DX)(AX*4), X3
 	VBLENDPS  $0x01, Y3, Y1, Y1
 	JNZ       tailloady
-	VSUBPS    Y0, Y14, Y2
-	VCMPPS    $0x11, Y14, Y2, Y3
-	VBLENDVPS Y3, Y13, Y14, Y2
+	VCMPPS    $0x11, Y0, Y14, Y2
+	VBLENDVPS Y2, Y13, Y14, Y2
 	VMULPS    Y2, Y1, Y2
 	VCMPPS    $0x03, Y2, Y2, Y3
 	VBLENDVPS Y3, Y12, Y2, Y2
@@ -27268,9 +27087,8 @@ TEXT ·leakyReLUGradStreamAVX2(SB), NOSPLIT, $0-76
 	LEAQ      -32(DI)(CX*4), BX
 	VMOVUPS   (AX), Y0
 	VMOVUPS   (R8), Y1
-	VSUBPS    Y0, Y13, Y2
-	VCMPPS    $0x11, Y13, Y2, Y3
-	VBLENDVPS Y3, Y12, Y14, Y2
+	VCMPPS    $0x11, Y0, Y13, Y2
+	VBLENDVPS Y2, Y12, Y14, Y2
 	VMULPS    Y2, Y1, Y2
 	VCMPPS    $0x03, Y2, Y2, Y3
 	VBLENDVPS Y3, Y11, Y2, Y2
@@ -27283,7 +27101,7 @@ TEXT ·leakyReLUGradStreamAVX2(SB), NOSPLIT, $0-76
 	VMOVUPS   Y0, Y15
 
 	// Main loop: 4 vectors (32 elements) per iteration, interleaved 2 at a time, 2 of 2 loop constants in registers, 2 implicit:
-	// 67 instructions, 2.09 per element.
+	// 63 instructions, 1.97 per element.
 unrolled:
 	CMPQ      CX, $0x00000020
 	JB        single
@@ -27291,12 +27109,10 @@ unrolled:
 	VMOVUPS   32(SI), Y1
 	VMOVUPS   (DX), Y2
 	VMOVUPS   32(DX), Y3
-	VSUBPS    Y0, Y13, Y4
-	VSUBPS    Y1, Y13, Y5
-	VCMPPS    $0x11, Y13, Y4, Y6
-	VBLENDVPS Y6, Y12, Y14, Y4
-	VCMPPS    $0x11, Y13, Y5, Y6
-	VBLENDVPS Y6, Y12, Y14, Y5
+	VCMPPS    $0x11, Y0, Y13, Y4
+	VCMPPS    $0x11, Y1, Y13, Y5
+	VBLENDVPS Y4, Y12, Y14, Y4
+	VBLENDVPS Y5, Y12, Y14, Y5
 	VMULPS    Y4, Y2, Y4
 	VMULPS    Y5, Y3, Y5
 	VCMPPS    $0x03, Y4, Y4, Y6
@@ -27321,12 +27137,10 @@ unrolled:
 	VMOVUPS   96(SI), Y1
 	VMOVUPS   64(DX), Y2
 	VMOVUPS   96(DX), Y3
-	VSUBPS    Y0, Y13, Y4
-	VSUBPS    Y1, Y13, Y5
-	VCMPPS    $0x11, Y13, Y4, Y6
-	VBLENDVPS Y6, Y12, Y14, Y4
-	VCMPPS    $0x11, Y13, Y5, Y6
-	VBLENDVPS Y6, Y12, Y14, Y5
+	VCMPPS    $0x11, Y0, Y13, Y4
+	VCMPPS    $0x11, Y1, Y13, Y5
+	VBLENDVPS Y4, Y12, Y14, Y4
+	VBLENDVPS Y5, Y12, Y14, Y5
 	VMULPS    Y4, Y2, Y4
 	VMULPS    Y5, Y3, Y5
 	VCMPPS    $0x03, Y4, Y4, Y6
@@ -27359,9 +27173,8 @@ single:
 	JB        last
 	VMOVUPS   (SI), Y0
 	VMOVUPS   (DX), Y1
-	VSUBPS    Y0, Y13, Y2
-	VCMPPS    $0x11, Y13, Y2, Y3
-	VBLENDVPS Y3, Y12, Y14, Y2
+	VCMPPS    $0x11, Y0, Y13, Y2
+	VBLENDVPS Y2, Y12, Y14, Y2
 	VMULPS    Y2, Y1, Y2
 	VCMPPS    $0x03, Y2, Y2, Y3
 	VBLENDVPS Y3, Y11, Y2, Y2
@@ -27407,9 +27220,8 @@ tailloady:
 	VMOVSS    (DX)(AX*4), X3
 	VBLENDPS  $0x01, Y3, Y1, Y1
 	JNZ       tailloady
-	VSUBPS    Y0, Y13, Y2
-	VCMPPS    $0x11, Y13, Y2, Y3
-	VBLENDVPS Y3, Y12, Y14, Y2
+	VCMPPS    $0x11, Y0, Y13, Y2
+	VBLENDVPS Y2, Y12, Y14, Y2
 	VMULPS    Y2, Y1, Y2
 	VCMPPS    $0x03, Y2, Y2, Y3
 	VBLENDVPS Y3, Y11, Y2, Y2
@@ -28155,6 +27967,10 @@ TEXT ·expStreamAVX512(SB), NOSPLIT, $0-52
 	VMOVUPS 9856(R11), Z30
 	VMOVUPS 6144(R11), Z29
 	VMOVUPS 9984(R11), Z28
+	VMOVUPS 2560(R11), Z27
+	VMOVUPS 10112(R11), Z26
+	VMOVUPS 1536(R11), Z25
+	VMOVUPS 2688(R11), Z24
 
 	// At least one vector: compute the last one, x[len-w:len], first
 	// (before an in-place loop overwrites it), and store it after the loop.
@@ -28164,41 +27980,35 @@ TEXT ·expStreamAVX512(SB), NOSPLIT, $0-52
 	VMOVUPS     (AX), Z0
 	VMINPS      Z0, Z30, Z1
 	VMAXPS      Z1, Z29, Z1
-	VSUBPS      Z28, Z1, Z2
-	VMOVUPS     10112(R11), Z3
-	VCMPPS      $0x11, (R11), Z2, K1
-	VBLENDMPS   2560(R11), Z3, K1, Z3
-	VMOVAPS     Z3, Z4
-	VFMADD231PS 1536(R11), Z1, Z4
-	VSUBPS      Z3, Z4, Z3
-	VPSLLD      $0x17, Z4, Z4
-	VFMADD231PS 2688(R11), Z3, Z1
-	VMULPS      2816(R11), Z3, Z3
-	VADDPS      Z3, Z1, Z5
-	VMOVUPS     2944(R11), Z6
-	VFMADD213PS 3072(R11), Z5, Z6
-	VFMADD213PS 3200(R11), Z5, Z6
-	VFMADD213PS 3328(R11), Z5, Z6
-	VFMADD213PS 3456(R11), Z5, Z6
-	VMULPS      Z5, Z5, Z5
-	VFMADD231PS Z6, Z5, Z3
-	VADDPS      Z3, Z1, Z1
-	VFMADD231PS Z1, Z4, Z4
+	VCMPPS      $0x11, Z28, Z1, K1
+	VBLENDMPS   Z27, Z26, K1, Z2
+	VMOVAPS     Z2, Z3
+	VFMADD231PS Z25, Z1, Z3
+	VSUBPS      Z2, Z3, Z2
+	VPSLLD      $0x17, Z3, Z3
+	VFMADD231PS Z24, Z2, Z1
+	VMULPS      2816(R11), Z2, Z2
+	VADDPS      Z2, Z1, Z4
+	VMOVUPS     2944(R11), Z5
+	VFMADD213PS 3072(R11), Z4, Z5
+	VFMADD213PS 3200(R11), Z4, Z5
+	VFMADD213PS 3328(R11), Z4, Z5
+	VFMADD213PS 3456(R11), Z4, Z5
+	VMULPS      Z4, Z4, Z4
+	VFMADD231PS Z5, Z4, Z2
+	VADDPS      Z2, Z1, Z1
+	VFMADD231PS Z1, Z3, Z3
 	VMOVUPS     2176(R11), Z1
 	VBLENDMPS   4096(R11), Z1, K1, Z1
-	VMULPS      Z1, Z4, Z1
+	VMULPS      Z1, Z3, Z1
 	VFIXUPIMMPS $0x00, 16512(R11), Z0, Z1
 	VMOVUPS     Z1, Z31
-	VMOVUPS     1280(R11), Z27
-	VMOVUPS     1536(R11), Z26
-	VMOVUPS     2688(R11), Z25
-	VMOVUPS     2816(R11), Z24
-	VMOVUPS     2944(R11), Z23
-	VMOVUPS     3072(R11), Z22
-	VMOVUPS     3200(R11), Z21
-	VMOVUPS     3328(R11), Z20
+	VMOVUPS     1280(R11), Z23
+	VMOVUPS     1536(R11), Z22
+	VMOVUPS     2688(R11), Z21
+	VMOVUPS     2816(R11), Z20
 
-	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 3 of 15 loop constants in registers, 0 implicit.
+	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 7 of 15 loop constants in registers, 0 implicit.
 	// Where every element has magnitude at most 64, the fast sequence (ir.Program.Fast):
 	// 89 instructions, 1.39 per element.
 unrolled:
@@ -28221,50 +28031,50 @@ fast:
 	VMOVUPS     64(SI), Z1
 	VMOVUPS     128(SI), Z2
 	VMOVUPS     192(SI), Z3
-	VMOVAPS     Z27, Z4
-	VFMADD231PS Z26, Z0, Z4
-	VMOVAPS     Z27, Z5
-	VFMADD231PS Z26, Z1, Z5
-	VMOVAPS     Z27, Z6
-	VFMADD231PS Z26, Z2, Z6
-	VMOVAPS     Z27, Z7
-	VFMADD231PS Z26, Z3, Z7
-	VSUBPS      Z27, Z4, Z8
-	VSUBPS      Z27, Z5, Z9
-	VSUBPS      Z27, Z6, Z10
-	VSUBPS      Z27, Z7, Z11
+	VMOVAPS     Z23, Z4
+	VFMADD231PS Z22, Z0, Z4
+	VMOVAPS     Z23, Z5
+	VFMADD231PS Z22, Z1, Z5
+	VMOVAPS     Z23, Z6
+	VFMADD231PS Z22, Z2, Z6
+	VMOVAPS     Z23, Z7
+	VFMADD231PS Z22, Z3, Z7
+	VSUBPS      Z23, Z4, Z8
+	VSUBPS      Z23, Z5, Z9
+	VSUBPS      Z23, Z6, Z10
+	VSUBPS      Z23, Z7, Z11
 	VPSLLD      $0x17, Z4, Z4
 	VPSLLD      $0x17, Z5, Z5
 	VPSLLD      $0x17, Z6, Z6
 	VPSLLD      $0x17, Z7, Z7
-	VFMADD231PS Z25, Z8, Z0
-	VFMADD231PS Z25, Z9, Z1
-	VFMADD231PS Z25, Z10, Z2
-	VFMADD231PS Z25, Z11, Z3
-	VMULPS      Z24, Z8, Z8
-	VMULPS      Z24, Z9, Z9
-	VMULPS      Z24, Z10, Z10
-	VMULPS      Z24, Z11, Z11
+	VFMADD231PS Z21, Z8, Z0
+	VFMADD231PS Z21, Z9, Z1
+	VFMADD231PS Z21, Z10, Z2
+	VFMADD231PS Z21, Z11, Z3
+	VMULPS      Z20, Z8, Z8
+	VMULPS      Z20, Z9, Z9
+	VMULPS      Z20, Z10, Z10
+	VMULPS      Z20, Z11, Z11
 	VADDPS      Z8, Z0, Z12
 	VADDPS      Z9, Z1, Z13
 	VADDPS      Z10, Z2, Z14
 	VADDPS      Z11, Z3, Z15
-	VMOVAPS     Z22, Z16
-	VFMADD231PS Z12, Z23, Z16
-	VMOVAPS     Z22, Z17
-	VFMADD231PS Z13, Z23, Z17
-	VMOVAPS     Z22, Z18
-	VFMADD231PS Z14, Z23, Z18
-	VMOVAPS     Z22, Z19
-	VFMADD231PS Z15, Z23, Z19
-	VFMADD132PS Z12, Z21, Z16
-	VFMADD132PS Z13, Z21, Z17
-	VFMADD132PS Z14, Z21, Z18
-	VFMADD132PS Z15, Z21, Z19
-	VFMADD132PS Z12, Z20, Z16
-	VFMADD132PS Z13, Z20, Z17
-	VFMADD132PS Z14, Z20, Z18
-	VFMADD132PS Z15, Z20, Z19
+	VMOVUPS     2944(R11), Z16
+	VFMADD213PS 3072(R11), Z12, Z16
+	VMOVUPS     2944(R11), Z17
+	VFMADD213PS 3072(R11), Z13, Z17
+	VMOVUPS     2944(R11), Z18
+	VFMADD213PS 3072(R11), Z14, Z18
+	VMOVUPS     2944(R11), Z19
+	VFMADD213PS 3072(R11), Z15, Z19
+	VFMADD213PS 3200(R11), Z12, Z16
+	VFMADD213PS 3200(R11), Z13, Z17
+	VFMADD213PS 3200(R11), Z14, Z18
+	VFMADD213PS 3200(R11), Z15, Z19
+	VFMADD213PS 3328(R11), Z12, Z16
+	VFMADD213PS 3328(R11), Z13, Z17
+	VFMADD213PS 3328(R11), Z14, Z18
+	VFMADD213PS 3328(R11), Z15, Z19
 	VFMADD213PS 3456(R11), Z12, Z16
 	VFMADD213PS 3456(R11), Z13, Z17
 	VFMADD213PS 3456(R11), Z14, Z18
@@ -28295,7 +28105,7 @@ fast:
 	JMP         unrolled
 
 	// Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:
-	// 137 instructions, 2.14 per element.
+	// 125 instructions, 1.95 per element.
 full:
 	VMOVUPS     (SI), Z0
 	VMOVUPS     64(SI), Z1
@@ -28309,86 +28119,78 @@ full:
 	VMAXPS      Z5, Z29, Z5
 	VMAXPS      Z6, Z29, Z6
 	VMAXPS      Z7, Z29, Z7
-	VSUBPS      Z28, Z4, Z8
-	VSUBPS      Z28, Z5, Z9
-	VSUBPS      Z28, Z6, Z10
-	VSUBPS      Z28, Z7, Z11
-	VMOVUPS     10112(R11), Z12
-	VCMPPS      $0x11, (R11), Z8, K1
-	VBLENDMPS   2560(R11), Z12, K1, Z12
-	VMOVUPS     10112(R11), Z13
-	VCMPPS      $0x11, (R11), Z9, K2
-	VBLENDMPS   2560(R11), Z13, K2, Z13
-	VMOVUPS     10112(R11), Z14
-	VCMPPS      $0x11, (R11), Z10, K3
-	VBLENDMPS   2560(R11), Z14, K3, Z14
-	VMOVUPS     10112(R11), Z15
-	VCMPPS      $0x11, (R11), Z11, K4
-	VBLENDMPS   2560(R11), Z15, K4, Z15
-	VMOVAPS     Z12, Z16
-	VFMADD231PS 1536(R11), Z4, Z16
-	VMOVAPS     Z13, Z17
-	VFMADD231PS 1536(R11), Z5, Z17
-	VMOVAPS     Z14, Z18
-	VFMADD231PS 1536(R11), Z6, Z18
-	VMOVAPS     Z15, Z19
-	VFMADD231PS 1536(R11), Z7, Z19
-	VSUBPS      Z12, Z16, Z12
-	VSUBPS      Z13, Z17, Z13
-	VSUBPS      Z14, Z18, Z14
-	VSUBPS      Z15, Z19, Z15
-	VPSLLD      $0x17, Z16, Z16
-	VPSLLD      $0x17, Z17, Z17
-	VPSLLD      $0x17, Z18, Z18
-	VPSLLD      $0x17, Z19, Z19
-	VFMADD231PS 2688(R11), Z12, Z4
-	VFMADD231PS 2688(R11), Z13, Z5
-	VFMADD231PS 2688(R11), Z14, Z6
-	VFMADD231PS 2688(R11), Z15, Z7
-	VMULPS      2816(R11), Z12, Z12
-	VMULPS      2816(R11), Z13, Z13
-	VMULPS      2816(R11), Z14, Z14
-	VMULPS      2816(R11), Z15, Z15
-	VADDPS      Z12, Z4, Z20
-	VADDPS      Z13, Z5, Z21
-	VADDPS      Z14, Z6, Z22
-	VADDPS      Z15, Z7, Z23
-	VMOVUPS     2944(R11), Z24
-	VFMADD213PS 3072(R11), Z20, Z24
-	VMOVUPS     2944(R11), Z25
-	VFMADD213PS 3072(R11), Z21, Z25
-	VMOVUPS     2944(R11), Z26
-	VFMADD213PS 3072(R11), Z22, Z26
-	VMOVUPS     2944(R11), Z27
-	VFMADD213PS 3072(R11), Z23, Z27
-	VFMADD213PS 3200(R11), Z20, Z24
-	VFMADD213PS 3200(R11), Z21, Z25
-	VFMADD213PS 3200(R11), Z22, Z26
-	VFMADD213PS 3200(R11), Z23, Z27
-	VFMADD213PS 3328(R11), Z20, Z24
-	VFMADD213PS 3328(R11), Z21, Z25
-	VFMADD213PS 3328(R11), Z22, Z26
-	VFMADD213PS 3328(R11), Z23, Z27
-	VFMADD213PS 3456(R11), Z20, Z24
-	VFMADD213PS 3456(R11), Z21, Z25
-	VFMADD213PS 3456(R11), Z22, Z26
-	VFMADD213PS 3456(R11), Z23, Z27
-	VMULPS      Z20, Z20, Z20
-	VMULPS      Z21, Z21, Z21
-	VMULPS      Z22, Z22, Z22
-	VMULPS      Z23, Z23, Z23
-	VFMADD231PS Z24, Z20, Z12
-	VFMADD231PS Z25, Z21, Z13
-	VFMADD231PS Z26, Z22, Z14
-	VFMADD231PS Z27, Z23, Z15
-	VADDPS      Z12, Z4, Z4
-	VADDPS      Z13, Z5, Z5
-	VADDPS      Z14, Z6, Z6
-	VADDPS      Z15, Z7, Z7
-	VFMADD231PS Z4, Z16, Z16
-	VFMADD231PS Z5, Z17, Z17
-	VFMADD231PS Z6, Z18, Z18
-	VFMADD231PS Z7, Z19, Z19
+	VCMPPS      $0x11, Z28, Z4, K1
+	VCMPPS      $0x11, Z28, Z5, K2
+	VCMPPS      $0x11, Z28, Z6, K3
+	VCMPPS      $0x11, Z28, Z7, K4
+	VBLENDMPS   Z27, Z26, K1, Z8
+	VBLENDMPS   Z27, Z26, K2, Z9
+	VBLENDMPS   Z27, Z26, K3, Z10
+	VBLENDMPS   Z27, Z26, K4, Z11
+	VMOVAPS     Z8, Z12
+	VFMADD231PS Z25, Z4, Z12
+	VMOVAPS     Z9, Z13
+	VFMADD231PS Z25, Z5, Z13
+	VMOVAPS     Z10, Z14
+	VFMADD231PS Z25, Z6, Z14
+	VMOVAPS     Z11, Z15
+	VFMADD231PS Z25, Z7, Z15
+	VSUBPS      Z8, Z12, Z8
+	VSUBPS      Z9, Z13, Z9
+	VSUBPS      Z10, Z14, Z10
+	VSUBPS      Z11, Z15, Z11
+	VPSLLD      $0x17, Z12, Z12
+	VPSLLD      $0x17, Z13, Z13
+	VPSLLD      $0x17, Z14, Z14
+	VPSLLD      $0x17, Z15, Z15
+	VFMADD231PS Z24, Z8, Z4
+	VFMADD231PS Z24, Z9, Z5
+	VFMADD231PS Z24, Z10, Z6
+	VFMADD231PS Z24, Z11, Z7
+	VMULPS      2816(R11), Z8, Z8
+	VMULPS      2816(R11), Z9, Z9
+	VMULPS      2816(R11), Z10, Z10
+	VMULPS      2816(R11), Z11, Z11
+	VADDPS      Z8, Z4, Z16
+	VADDPS      Z9, Z5, Z17
+	VADDPS      Z10, Z6, Z18
+	VADDPS      Z11, Z7, Z19
+	VMOVUPS     2944(R11), Z20
+	VFMADD213PS 3072(R11), Z16, Z20
+	VMOVUPS     2944(R11), Z21
+	VFMADD213PS 3072(R11), Z17, Z21
+	VMOVUPS     2944(R11), Z22
+	VFMADD213PS 3072(R11), Z18, Z22
+	VMOVUPS     2944(R11), Z23
+	VFMADD213PS 3072(R11), Z19, Z23
+	VFMADD213PS 3200(R11), Z16, Z20
+	VFMADD213PS 3200(R11), Z17, Z21
+	VFMADD213PS 3200(R11), Z18, Z22
+	VFMADD213PS 3200(R11), Z19, Z23
+	VFMADD213PS 3328(R11), Z16, Z20
+	VFMADD213PS 3328(R11), Z17, Z21
+	VFMADD213PS 3328(R11), Z18, Z22
+	VFMADD213PS 3328(R11), Z19, Z23
+	VFMADD213PS 3456(R11), Z16, Z20
+	VFMADD213PS 3456(R11), Z17, Z21
+	VFMADD213PS 3456(R11), Z18, Z22
+	VFMADD213PS 3456(R11), Z19, Z23
+	VMULPS      Z16, Z16, Z16
+	VMULPS      Z17, Z17, Z17
+	VMULPS      Z18, Z18, Z18
+	VMULPS      Z19, Z19, Z19
+	VFMADD231PS Z20, Z16, Z8
+	VFMADD231PS Z21, Z17, Z9
+	VFMADD231PS Z22, Z18, Z10
+	VFMADD231PS Z23, Z19, Z11
+	VADDPS      Z8, Z4, Z4
+	VADDPS      Z9, Z5, Z5
+	VADDPS      Z10, Z6, Z6
+	VADDPS      Z11, Z7, Z7
+	VFMADD231PS Z4, Z12, Z12
+	VFMADD231PS Z5, Z13, Z13
+	VFMADD231PS Z6, Z14, Z14
+	VFMADD231PS Z7, Z15, Z15
 	VMOVUPS     2176(R11), Z4
 	VBLENDMPS   4096(R11), Z4, K1, Z4
 	VMOVUPS     2176(R11), Z5
@@ -28397,10 +28199,10 @@ full:
 	VBLENDMPS   4096(R11), Z6, K3, Z6
 	VMOVUPS     2176(R11), Z7
 	VBLENDMPS   4096(R11), Z7, K4, Z7
-	VMULPS      Z4, Z16, Z4
-	VMULPS      Z5, Z17, Z5
-	VMULPS      Z6, Z18, Z6
-	VMULPS      Z7, Z19, Z7
+	VMULPS      Z4, Z12, Z4
+	VMULPS      Z5, Z13, Z5
+	VMULPS      Z6, Z14, Z6
+	VMULPS      Z7, Z15, Z7
 	VFIXUPIMMPS $0x00, 16512(R11), Z0, Z4
 	VFIXUPIMMPS $0x00, 16512(R11), Z1, Z5
 	VFIXUPIMMPS $0x00, 16512(R11), Z2, Z6
@@ -28425,14 +28227,10 @@ full:
 	VPCMPGTD    10240(R11), Z1, K1
 	KORTESTW    K1, K1
 	JNE         full
-	VMOVUPS     1280(R11), Z27
-	VMOVUPS     1536(R11), Z26
-	VMOVUPS     2688(R11), Z25
-	VMOVUPS     2816(R11), Z24
-	VMOVUPS     2944(R11), Z23
-	VMOVUPS     3072(R11), Z22
-	VMOVUPS     3200(R11), Z21
-	VMOVUPS     3328(R11), Z20
+	VMOVUPS     1280(R11), Z23
+	VMOVUPS     1536(R11), Z22
+	VMOVUPS     2688(R11), Z21
+	VMOVUPS     2816(R11), Z20
 	JMP         fast
 
 	// One vector per iteration.
@@ -28442,29 +28240,27 @@ single:
 	VMOVUPS     (SI), Z0
 	VMINPS      Z0, Z30, Z1
 	VMAXPS      Z1, Z29, Z1
-	VSUBPS      Z28, Z1, Z2
-	VMOVUPS     10112(R11), Z3
-	VCMPPS      $0x11, (R11), Z2, K1
-	VBLENDMPS   2560(R11), Z3, K1, Z3
-	VMOVAPS     Z3, Z4
-	VFMADD231PS 1536(R11), Z1, Z4
-	VSUBPS      Z3, Z4, Z3
-	VPSLLD      $0x17, Z4, Z4
-	VFMADD231PS 2688(R11), Z3, Z1
-	VMULPS      2816(R11), Z3, Z3
-	VADDPS      Z3, Z1, Z5
-	VMOVUPS     2944(R11), Z6
-	VFMADD213PS 3072(R11), Z5, Z6
-	VFMADD213PS 3200(R11), Z5, Z6
-	VFMADD213PS 3328(R11), Z5, Z6
-	VFMADD213PS 3456(R11), Z5, Z6
-	VMULPS      Z5, Z5, Z5
-	VFMADD231PS Z6, Z5, Z3
-	VADDPS      Z3, Z1, Z1
-	VFMADD231PS Z1, Z4, Z4
+	VCMPPS      $0x11, Z28, Z1, K1
+	VBLENDMPS   Z27, Z26, K1, Z2
+	VMOVAPS     Z2, Z3
+	VFMADD231PS Z25, Z1, Z3
+	VSUBPS      Z2, Z3, Z2
+	VPSLLD      $0x17, Z3, Z3
+	VFMADD231PS Z24, Z2, Z1
+	VMULPS      2816(R11), Z2, Z2
+	VADDPS      Z2, Z1, Z4
+	VMOVUPS     2944(R11), Z5
+	VFMADD213PS 3072(R11), Z4, Z5
+	VFMADD213PS 3200(R11), Z4, Z5
+	VFMADD213PS 3328(R11), Z4, Z5
+	VFMADD213PS 3456(R11), Z4, Z5
+	VMULPS      Z4, Z4, Z4
+	VFMADD231PS Z5, Z4, Z2
+	VADDPS      Z2, Z1, Z1
+	VFMADD231PS Z1, Z3, Z3
 	VMOVUPS     2176(R11), Z1
 	VBLENDMPS   4096(R11), Z1, K1, Z1
-	VMULPS      Z1, Z4, Z1
+	VMULPS      Z1, Z3, Z1
 	VFIXUPIMMPS $0x00, 16512(R11), Z0, Z1
 	VMOVNTPS    Z1, (DI)
 	ADDQ        $0x00000040, SI
@@ -28507,8 +28303,7 @@ TEXT ·reluGradStreamAVX512(SB), NOSPLIT, $0-76
 	LEAQ        -64(DI)(CX*4), BX
 	VMOVUPS     (AX), Z0
 	VMOVUPS     (R8), Z1
-	VSUBPS      Z0, Z30, Z2
-	VCMPPS      $0x11, Z30, Z2, K1
+	VCMPPS      $0x11, Z0, Z30, K1
 	VBLENDMPS   Z29, Z30, K1, Z2
 	VMULPS      Z2, Z1, Z2
 	VCMPPS      $0x03, Z2, Z2, K1
@@ -28518,7 +28313,7 @@ TEXT ·reluGradStreamAVX512(SB), NOSPLIT, $0-76
 	VMOVUPS     Z2, Z31
 
 	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 2 of 2 loop constants in registers, 2 implicit:
-	// 51 instructions, 0.80 per element.
+	// 47 instructions, 0.73 per element.
 unrolled:
 	CMPQ        CX, $0x00000040
 	JB          single
@@ -28530,18 +28325,14 @@ unrolled:
 	VMOVUPS     64(DX), Z5
 	VMOVUPS     128(DX), Z6
 	VMOVUPS     192(DX), Z7
-	VSUBPS      Z0, Z30, Z8
-	VSUBPS      Z1, Z30, Z9
-	VSUBPS      Z2, Z30, Z10
-	VSUBPS      Z3, Z30, Z11
-	VCMPPS      $0x11, Z30, Z8, K1
+	VCMPPS      $0x11, Z0, Z30, K1
+	VCMPPS      $0x11, Z1, Z30, K2
+	VCMPPS      $0x11, Z2, Z30, K3
+	VCMPPS      $0x11, Z3, Z30, K4
 	VBLENDMPS   Z29, Z30, K1, Z8
-	VCMPPS      $0x11, Z30, Z9, K1
-	VBLENDMPS   Z29, Z30, K1, Z9
-	VCMPPS      $0x11, Z30, Z10, K1
-	VBLENDMPS   Z29, Z30, K1, Z10
-	VCMPPS      $0x11, Z30, Z11, K1
-	VBLENDMPS   Z29, Z30, K1, Z11
+	VBLENDMPS   Z29, Z30, K2, Z9
+	VBLENDMPS   Z29, Z30, K3, Z10
+	VBLENDMPS   Z29, Z30, K4, Z11
 	VMULPS      Z8, Z4, Z8
 	VMULPS      Z9, Z5, Z9
 	VMULPS      Z10, Z6, Z10
@@ -28578,8 +28369,7 @@ single:
 	JB          last
 	VMOVUPS     (SI), Z0
 	VMOVUPS     (DX), Z1
-	VSUBPS      Z0, Z30, Z2
-	VCMPPS      $0x11, Z30, Z2, K1
+	VCMPPS      $0x11, Z0, Z30, K1
 	VBLENDMPS   Z29, Z30, K1, Z2
 	VMULPS      Z2, Z1, Z2
 	VCMPPS      $0x03, Z2, Z2, K1
@@ -28629,8 +28419,7 @@ TEXT ·leakyReLUGradStreamAVX512(SB), NOSPLIT, $0-76
 	LEAQ        -64(DI)(CX*4), BX
 	VMOVUPS     (AX), Z0
 	VMOVUPS     (R8), Z1
-	VSUBPS      Z0, Z29, Z2
-	VCMPPS      $0x11, Z29, Z2, K1
+	VCMPPS      $0x11, Z0, Z29, K1
 	VBLENDMPS   Z28, Z30, K1, Z2
 	VMULPS      Z2, Z1, Z2
 	VCMPPS      $0x03, Z2, Z2, K1
@@ -28640,7 +28429,7 @@ TEXT ·leakyReLUGradStreamAVX512(SB), NOSPLIT, $0-76
 	VMOVUPS     Z2, Z31
 
 	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 2 of 2 loop constants in registers, 2 implicit:
-	// 51 instructions, 0.80 per element.
+	// 47 instructions, 0.73 per element.
 unrolled:
 	CMPQ        CX, $0x00000040
 	JB          single
@@ -28652,18 +28441,14 @@ unrolled:
 	VMOVUPS     64(DX), Z5
 	VMOVUPS     128(DX), Z6
 	VMOVUPS     192(DX), Z7
-	VSUBPS      Z0, Z29, Z8
-	VSUBPS      Z1, Z29, Z9
-	VSUBPS      Z2, Z29, Z10
-	VSUBPS      Z3, Z29, Z11
-	VCMPPS      $0x11, Z29, Z8, K1
+	VCMPPS      $0x11, Z0, Z29, K1
+	VCMPPS      $0x11, Z1, Z29, K2
+	VCMPPS      $0x11, Z2, Z29, K3
+	VCMPPS      $0x11, Z3, Z29, K4
 	VBLENDMPS   Z28, Z30, K1, Z8
-	VCMPPS      $0x11, Z29, Z9, K1
-	VBLENDMPS   Z28, Z30, K1, Z9
-	VCMPPS      $0x11, Z29, Z10, K1
-	VBLENDMPS   Z28, Z30, K1, Z10
-	VCMPPS      $0x11, Z29, Z11, K1
-	VBLENDMPS   Z28, Z30, K1, Z11
+	VBLENDMPS   Z28, Z30, K2, Z9
+	VBLENDMPS   Z28, Z30, K3, Z10
+	VBLENDMPS   Z28, Z30, K4, Z11
 	VMULPS      Z8, Z4, Z8
 	VMULPS      Z9, Z5, Z9
 	VMULPS      Z10, Z6, Z10
@@ -28700,8 +28485,7 @@ single:
 	JB          last
 	VMOVUPS     (SI), Z0
 	VMOVUPS     (DX), Z1
-	VSUBPS      Z0, Z29, Z2
-	VCMPPS      $0x11, Z29, Z2, K1
+	VCMPPS      $0x11, Z0, Z29, K1
 	VBLENDMPS   Z28, Z30, K1, Z2
 	VMULPS      Z2, Z1, Z2
 	VCMPPS      $0x03, Z2, Z2, K1
@@ -30486,22 +30270,22 @@ DATA consts<>+5728(SB)/8, $0x3d4fabd73d4fabd7
 DATA consts<>+5736(SB)/8, $0x3d4fabd73d4fabd7
 DATA consts<>+5744(SB)/8, $0x3d4fabd73d4fabd7
 DATA consts<>+5752(SB)/8, $0x3d4fabd73d4fabd7
-DATA consts<>+5760(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5768(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5776(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5784(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5792(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5800(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5808(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5816(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5824(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5832(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5840(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5848(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5856(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5864(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5872(SB)/8, $0x41102cb341102cb3
-DATA consts<>+5880(SB)/8, $0x41102cb341102cb3
+DATA consts<>+5760(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5768(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5776(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5784(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5792(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5800(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5808(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5816(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5824(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5832(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5840(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5848(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5856(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5864(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5872(SB)/8, $0xc1102cb3c1102cb3
+DATA consts<>+5880(SB)/8, $0xc1102cb3c1102cb3
 DATA consts<>+5888(SB)/8, $0xbf800000bf800000
 DATA consts<>+5896(SB)/8, $0xbf800000bf800000
 DATA consts<>+5904(SB)/8, $0xbf800000bf800000
@@ -30518,22 +30302,22 @@ DATA consts<>+5984(SB)/8, $0xbf800000bf800000
 DATA consts<>+5992(SB)/8, $0xbf800000bf800000
 DATA consts<>+6000(SB)/8, $0xbf800000bf800000
 DATA consts<>+6008(SB)/8, $0xbf800000bf800000
-DATA consts<>+6016(SB)/8, $0x3980000039800000
-DATA consts<>+6024(SB)/8, $0x3980000039800000
-DATA consts<>+6032(SB)/8, $0x3980000039800000
-DATA consts<>+6040(SB)/8, $0x3980000039800000
-DATA consts<>+6048(SB)/8, $0x3980000039800000
-DATA consts<>+6056(SB)/8, $0x3980000039800000
-DATA consts<>+6064(SB)/8, $0x3980000039800000
-DATA consts<>+6072(SB)/8, $0x3980000039800000
-DATA consts<>+6080(SB)/8, $0x3980000039800000
-DATA consts<>+6088(SB)/8, $0x3980000039800000
-DATA consts<>+6096(SB)/8, $0x3980000039800000
-DATA consts<>+6104(SB)/8, $0x3980000039800000
-DATA consts<>+6112(SB)/8, $0x3980000039800000
-DATA consts<>+6120(SB)/8, $0x3980000039800000
-DATA consts<>+6128(SB)/8, $0x3980000039800000
-DATA consts<>+6136(SB)/8, $0x3980000039800000
+DATA consts<>+6016(SB)/8, $0xb9800000b9800000
+DATA consts<>+6024(SB)/8, $0xb9800000b9800000
+DATA consts<>+6032(SB)/8, $0xb9800000b9800000
+DATA consts<>+6040(SB)/8, $0xb9800000b9800000
+DATA consts<>+6048(SB)/8, $0xb9800000b9800000
+DATA consts<>+6056(SB)/8, $0xb9800000b9800000
+DATA consts<>+6064(SB)/8, $0xb9800000b9800000
+DATA consts<>+6072(SB)/8, $0xb9800000b9800000
+DATA consts<>+6080(SB)/8, $0xb9800000b9800000
+DATA consts<>+6088(SB)/8, $0xb9800000b9800000
+DATA consts<>+6096(SB)/8, $0xb9800000b9800000
+DATA consts<>+6104(SB)/8, $0xb9800000b9800000
+DATA consts<>+6112(SB)/8, $0xb9800000b9800000
+DATA consts<>+6120(SB)/8, $0xb9800000b9800000
+DATA consts<>+6128(SB)/8, $0xb9800000b9800000
+DATA consts<>+6136(SB)/8, $0xb9800000b9800000
 DATA consts<>+6144(SB)/8, $0xc2e00000c2e00000
 DATA consts<>+6152(SB)/8, $0xc2e00000c2e00000
 DATA consts<>+6160(SB)/8, $0xc2e00000c2e00000

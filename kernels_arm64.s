@@ -491,7 +491,7 @@ DATA softplusNEONk<>+232(SB)/8, $0x3f2aaa813f2aaa81
 GLOBL softplusNEONk<>(SB), RODATA|NOPTR, $240
 
 // func softplusNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 144 instructions, 18.00 per element; 31 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 138 instructions, 17.25 per element; 31 vector registers.
 TEXT ·softplusNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -664,26 +664,24 @@ full:
 	VORR V30.B16, V1.B16, V3.B16
 	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
 	WORD $0x4e3cf463 // fmax v3.4s, v3.4s, v28.4s
-	WORD $0x4ebad444 // fsub v4.4s, v2.4s, v26.4s
-	WORD $0x4ebad465 // fsub v5.4s, v3.4s, v26.4s
-	WORD $0x4ea0e886 // fcmlt v6.4s, v4.4s, #0.0
-	WORD $0x4ea0e8a7 // fcmlt v7.4s, v5.4s, #0.0
-	VBSL V29.B16, V27.B16, V6.B16
-	VBSL V29.B16, V27.B16, V7.B16
-	VMOV V6.B16, V4.B16
-	VMOV V7.B16, V5.B16
-	VFMLA V25.S4, V2.S4, V4.S4
-	VFMLA V25.S4, V3.S4, V5.S4
-	WORD $0x4ea6d486 // fsub v6.4s, v4.4s, v6.4s
-	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V5.S4, V5.S4
-	VFMLA V24.S4, V6.S4, V2.S4
-	VFMLA V24.S4, V7.S4, V3.S4
-	WORD $0x6e37dcc6 // fmul v6.4s, v6.4s, v23.4s
-	WORD $0x6e37dce7 // fmul v7.4s, v7.4s, v23.4s
-	WORD $0x4e26d448 // fadd v8.4s, v2.4s, v6.4s
-	WORD $0x4e27d469 // fadd v9.4s, v3.4s, v7.4s
+	WORD $0x6ea2e744 // fcmgt v4.4s, v26.4s, v2.4s
+	WORD $0x6ea3e745 // fcmgt v5.4s, v26.4s, v3.4s
+	VBSL V29.B16, V27.B16, V4.B16
+	VBSL V29.B16, V27.B16, V5.B16
+	VMOV V4.B16, V6.B16
+	VMOV V5.B16, V7.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V25.S4, V3.S4, V7.S4
+	WORD $0x4ea4d4c4 // fsub v4.4s, v6.4s, v4.4s
+	WORD $0x4ea5d4e5 // fsub v5.4s, v7.4s, v5.4s
+	VSHL $23, V6.S4, V6.S4
+	VSHL $23, V7.S4, V7.S4
+	VFMLA V24.S4, V4.S4, V2.S4
+	VFMLA V24.S4, V5.S4, V3.S4
+	WORD $0x6e37dc84 // fmul v4.4s, v4.4s, v23.4s
+	WORD $0x6e37dca5 // fmul v5.4s, v5.4s, v23.4s
+	WORD $0x4e24d448 // fadd v8.4s, v2.4s, v4.4s
+	WORD $0x4e25d469 // fadd v9.4s, v3.4s, v5.4s
 	FMOVQ 0(R4), F10
 	FMOVQ 0(R4), F11
 	VFMLA V8.S4, V22.S4, V10.S4
@@ -702,18 +700,18 @@ full:
 	VFMLA V9.S4, V11.S4, V13.S4
 	WORD $0x6e28dd08 // fmul v8.4s, v8.4s, v8.4s
 	WORD $0x6e29dd29 // fmul v9.4s, v9.4s, v9.4s
-	VFMLA V12.S4, V8.S4, V6.S4
-	VFMLA V13.S4, V9.S4, V7.S4
-	WORD $0x6e22dc82 // fmul v2.4s, v4.4s, v2.4s
-	WORD $0x6e23dca3 // fmul v3.4s, v5.4s, v3.4s
-	WORD $0x4e22d488 // fadd v8.4s, v4.4s, v2.4s
-	WORD $0x4e23d4a9 // fadd v9.4s, v5.4s, v3.4s
-	WORD $0x4ea4d50a // fsub v10.4s, v8.4s, v4.4s
-	WORD $0x4ea5d52b // fsub v11.4s, v9.4s, v5.4s
+	VFMLA V12.S4, V8.S4, V4.S4
+	VFMLA V13.S4, V9.S4, V5.S4
+	WORD $0x6e22dcc2 // fmul v2.4s, v6.4s, v2.4s
+	WORD $0x6e23dce3 // fmul v3.4s, v7.4s, v3.4s
+	WORD $0x4e22d4c8 // fadd v8.4s, v6.4s, v2.4s
+	WORD $0x4e23d4e9 // fadd v9.4s, v7.4s, v3.4s
+	WORD $0x4ea6d50a // fsub v10.4s, v8.4s, v6.4s
+	WORD $0x4ea7d52b // fsub v11.4s, v9.4s, v7.4s
 	WORD $0x4eaad442 // fsub v2.4s, v2.4s, v10.4s
 	WORD $0x4eabd463 // fsub v3.4s, v3.4s, v11.4s
-	VFMLA V6.S4, V4.S4, V2.S4
-	VFMLA V7.S4, V5.S4, V3.S4
+	VFMLA V4.S4, V6.S4, V2.S4
+	VFMLA V5.S4, V7.S4, V3.S4
 	WORD $0x4e22d504 // fadd v4.4s, v8.4s, v2.4s
 	WORD $0x4e23d525 // fadd v5.4s, v9.4s, v3.4s
 	WORD $0x4ea8d488 // fsub v8.4s, v4.4s, v8.4s
@@ -782,25 +780,21 @@ full:
 	WORD $0x4e2bd463 // fadd v3.4s, v3.4s, v11.4s
 	WORD $0x6e31dc44 // fmul v4.4s, v2.4s, v17.4s
 	WORD $0x6e31dc65 // fmul v5.4s, v3.4s, v17.4s
-	WORD $0x4ebad406 // fsub v6.4s, v0.4s, v26.4s
-	WORD $0x4ebad427 // fsub v7.4s, v1.4s, v26.4s
-	WORD $0x4ea0e8c8 // fcmlt v8.4s, v6.4s, #0.0
-	WORD $0x4ea0e8e9 // fcmlt v9.4s, v7.4s, #0.0
-	VBSL V2.B16, V4.B16, V8.B16
-	VBSL V3.B16, V5.B16, V9.B16
-	WORD $0x4ea0d602 // fsub v2.4s, v16.4s, v0.4s
-	WORD $0x4ea1d603 // fsub v3.4s, v16.4s, v1.4s
-	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
-	WORD $0x4ea0e865 // fcmlt v5.4s, v3.4s, #0.0
-	VBSL V8.B16, V0.B16, V4.B16
-	VBSL V9.B16, V1.B16, V5.B16
-	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
-	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	WORD $0x6ea0e746 // fcmgt v6.4s, v26.4s, v0.4s
+	WORD $0x6ea1e747 // fcmgt v7.4s, v26.4s, v1.4s
+	VBSL V2.B16, V4.B16, V6.B16
+	VBSL V3.B16, V5.B16, V7.B16
+	WORD $0x6eb0e402 // fcmgt v2.4s, v0.4s, v16.4s
+	WORD $0x6eb0e423 // fcmgt v3.4s, v1.4s, v16.4s
+	VBSL V6.B16, V0.B16, V2.B16
+	VBSL V7.B16, V1.B16, V3.B16
+	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
+	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
 	VORR V31.B16, V0.B16, V6.B16
 	VORR V31.B16, V1.B16, V7.B16
-	VBSL V6.B16, V4.B16, V2.B16
-	VBSL V7.B16, V5.B16, V3.B16
-	VST1.P [V2.S4, V3.S4], 32(R0)
+	VBSL V6.B16, V2.B16, V4.B16
+	VBSL V7.B16, V3.B16, V5.B16
+	VST1.P [V4.S4, V5.S4], 32(R0)
 	SUBS $8, R2, R2
 	BGE loop
 vector:
@@ -811,16 +805,15 @@ loop1:
 	VLD1.P 16(R1), [V0.S4]
 	VORR V30.B16, V0.B16, V1.B16
 	WORD $0x4e3cf421 // fmax v1.4s, v1.4s, v28.4s
-	WORD $0x4ebad422 // fsub v2.4s, v1.4s, v26.4s
-	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
-	VBSL V29.B16, V27.B16, V3.B16
-	VMOV V3.B16, V2.B16
-	VFMLA V25.S4, V1.S4, V2.S4
-	WORD $0x4ea3d443 // fsub v3.4s, v2.4s, v3.4s
-	VSHL $23, V2.S4, V2.S4
-	VFMLA V24.S4, V3.S4, V1.S4
-	WORD $0x6e37dc63 // fmul v3.4s, v3.4s, v23.4s
-	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
+	WORD $0x6ea1e742 // fcmgt v2.4s, v26.4s, v1.4s
+	VBSL V29.B16, V27.B16, V2.B16
+	VMOV V2.B16, V3.B16
+	VFMLA V25.S4, V1.S4, V3.S4
+	WORD $0x4ea2d462 // fsub v2.4s, v3.4s, v2.4s
+	VSHL $23, V3.S4, V3.S4
+	VFMLA V24.S4, V2.S4, V1.S4
+	WORD $0x6e37dc42 // fmul v2.4s, v2.4s, v23.4s
+	WORD $0x4e22d424 // fadd v4.4s, v1.4s, v2.4s
 	FMOVQ 0(R4), F5
 	VFMLA V4.S4, V22.S4, V5.S4
 	FMOVQ 16(R4), F6
@@ -830,12 +823,12 @@ loop1:
 	FMOVQ 48(R4), F6
 	VFMLA V4.S4, V5.S4, V6.S4
 	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
-	VFMLA V6.S4, V4.S4, V3.S4
-	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
-	WORD $0x4e21d444 // fadd v4.4s, v2.4s, v1.4s
-	WORD $0x4ea2d485 // fsub v5.4s, v4.4s, v2.4s
+	VFMLA V6.S4, V4.S4, V2.S4
+	WORD $0x6e21dc61 // fmul v1.4s, v3.4s, v1.4s
+	WORD $0x4e21d464 // fadd v4.4s, v3.4s, v1.4s
+	WORD $0x4ea3d485 // fsub v5.4s, v4.4s, v3.4s
 	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
-	VFMLA V3.S4, V2.S4, V1.S4
+	VFMLA V2.S4, V3.S4, V1.S4
 	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
 	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
 	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
@@ -870,16 +863,14 @@ loop1:
 	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
 	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
 	WORD $0x6e31dc22 // fmul v2.4s, v1.4s, v17.4s
-	WORD $0x4ebad403 // fsub v3.4s, v0.4s, v26.4s
-	WORD $0x4ea0e864 // fcmlt v4.4s, v3.4s, #0.0
-	VBSL V1.B16, V2.B16, V4.B16
-	WORD $0x4ea0d601 // fsub v1.4s, v16.4s, v0.4s
-	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
-	VBSL V4.B16, V0.B16, V2.B16
-	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	WORD $0x6ea0e743 // fcmgt v3.4s, v26.4s, v0.4s
+	VBSL V1.B16, V2.B16, V3.B16
+	WORD $0x6eb0e401 // fcmgt v1.4s, v0.4s, v16.4s
+	VBSL V3.B16, V0.B16, V1.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
-	VST1.P [V1.S4], 16(R0)
+	VBSL V3.B16, V1.B16, V2.B16
+	VST1.P [V2.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
 lanes:
@@ -894,16 +885,15 @@ lanes:
 lanes1:
 	VORR V30.B16, V0.B16, V1.B16
 	WORD $0x4e3cf421 // fmax v1.4s, v1.4s, v28.4s
-	WORD $0x4ebad422 // fsub v2.4s, v1.4s, v26.4s
-	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
-	VBSL V29.B16, V27.B16, V3.B16
-	VMOV V3.B16, V2.B16
-	VFMLA V25.S4, V1.S4, V2.S4
-	WORD $0x4ea3d443 // fsub v3.4s, v2.4s, v3.4s
-	VSHL $23, V2.S4, V2.S4
-	VFMLA V24.S4, V3.S4, V1.S4
-	WORD $0x6e37dc63 // fmul v3.4s, v3.4s, v23.4s
-	WORD $0x4e23d424 // fadd v4.4s, v1.4s, v3.4s
+	WORD $0x6ea1e742 // fcmgt v2.4s, v26.4s, v1.4s
+	VBSL V29.B16, V27.B16, V2.B16
+	VMOV V2.B16, V3.B16
+	VFMLA V25.S4, V1.S4, V3.S4
+	WORD $0x4ea2d462 // fsub v2.4s, v3.4s, v2.4s
+	VSHL $23, V3.S4, V3.S4
+	VFMLA V24.S4, V2.S4, V1.S4
+	WORD $0x6e37dc42 // fmul v2.4s, v2.4s, v23.4s
+	WORD $0x4e22d424 // fadd v4.4s, v1.4s, v2.4s
 	FMOVQ 0(R4), F5
 	VFMLA V4.S4, V22.S4, V5.S4
 	FMOVQ 16(R4), F6
@@ -913,12 +903,12 @@ lanes1:
 	FMOVQ 48(R4), F6
 	VFMLA V4.S4, V5.S4, V6.S4
 	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
-	VFMLA V6.S4, V4.S4, V3.S4
-	WORD $0x6e21dc41 // fmul v1.4s, v2.4s, v1.4s
-	WORD $0x4e21d444 // fadd v4.4s, v2.4s, v1.4s
-	WORD $0x4ea2d485 // fsub v5.4s, v4.4s, v2.4s
+	VFMLA V6.S4, V4.S4, V2.S4
+	WORD $0x6e21dc61 // fmul v1.4s, v3.4s, v1.4s
+	WORD $0x4e21d464 // fadd v4.4s, v3.4s, v1.4s
+	WORD $0x4ea3d485 // fsub v5.4s, v4.4s, v3.4s
 	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
-	VFMLA V3.S4, V2.S4, V1.S4
+	VFMLA V2.S4, V3.S4, V1.S4
 	WORD $0x4e21d482 // fadd v2.4s, v4.4s, v1.4s
 	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
 	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
@@ -953,21 +943,19 @@ lanes1:
 	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
 	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
 	WORD $0x6e31dc22 // fmul v2.4s, v1.4s, v17.4s
-	WORD $0x4ebad403 // fsub v3.4s, v0.4s, v26.4s
-	WORD $0x4ea0e864 // fcmlt v4.4s, v3.4s, #0.0
-	VBSL V1.B16, V2.B16, V4.B16
-	WORD $0x4ea0d601 // fsub v1.4s, v16.4s, v0.4s
-	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
-	VBSL V4.B16, V0.B16, V2.B16
-	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	WORD $0x6ea0e743 // fcmgt v3.4s, v26.4s, v0.4s
+	VBSL V1.B16, V2.B16, V3.B16
+	WORD $0x6eb0e401 // fcmgt v1.4s, v0.4s, v16.4s
+	VBSL V3.B16, V0.B16, V1.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
-	VST1.P V1.S[0], 4(R0)
+	VBSL V3.B16, V1.B16, V2.B16
+	VST1.P V2.S[0], 4(R0)
 	CMP $2, R2
 	BLT done
-	VST1.P V1.S[1], 4(R0)
+	VST1.P V2.S[1], 4(R0)
 	BEQ done
-	VST1.P V1.S[2], 4(R0)
+	VST1.P V2.S[2], 4(R0)
 done:
 	RET
 
@@ -1502,7 +1490,7 @@ DATA tanhNEONk<>+88(SB)/8, $0x4b40007f4b40007f
 GLOBL tanhNEONk<>(SB), RODATA|NOPTR, $96
 
 // func tanhNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 112 instructions, 14.00 per element; 32 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 108 instructions, 13.50 per element; 32 vector registers.
 TEXT ·tanhNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -1528,12 +1516,12 @@ TEXT ·tanhNEON(SB), NOSPLIT, $0-52
 	VDUP R3, V23.S4
 	MOVW $0x40000000, R3
 	VDUP R3, V22.S4
-	MOVW $0x41102cb3, R3
+	MOVW $0xc1102cb3, R3
 	VDUP R3, V21.S4
 	MOVW $0xbf800000, R3
 	VDUP R3, V20.S4
 	VEOR V19.B16, V19.B16, V19.B16
-	MOVW $0x39800000, R3
+	MOVW $0xb9800000, R3
 	VDUP R3, V18.S4
 	SUBS $8, R2, R2
 	BLT vector
@@ -1623,22 +1611,18 @@ loop:
 	VFMLS V27.S4, V11.S4, V7.S4
 	VFMLA V6.S4, V4.S4, V10.S4
 	VFMLA V7.S4, V5.S4, V11.S4
-	WORD $0x4e35d444 // fadd v4.4s, v2.4s, v21.4s
-	WORD $0x4e35d465 // fadd v5.4s, v3.4s, v21.4s
-	WORD $0x4ea0e886 // fcmlt v6.4s, v4.4s, #0.0
-	WORD $0x4ea0e8a7 // fcmlt v7.4s, v5.4s, #0.0
-	VBSL V10.B16, V20.B16, V6.B16
-	VBSL V11.B16, V20.B16, V7.B16
-	WORD $0x4ea6d664 // fsub v4.4s, v19.4s, v6.4s
-	WORD $0x4ea7d665 // fsub v5.4s, v19.4s, v7.4s
+	WORD $0x6ea2e6a4 // fcmgt v4.4s, v21.4s, v2.4s
+	WORD $0x6ea3e6a5 // fcmgt v5.4s, v21.4s, v3.4s
+	VBSL V10.B16, V20.B16, V4.B16
+	VBSL V11.B16, V20.B16, V5.B16
+	WORD $0x4ea4d666 // fsub v6.4s, v19.4s, v4.4s
+	WORD $0x4ea5d667 // fsub v7.4s, v19.4s, v5.4s
 	WORD $0x4ea0e808 // fcmlt v8.4s, v0.4s, #0.0
 	WORD $0x4ea0e829 // fcmlt v9.4s, v1.4s, #0.0
-	VBSL V4.B16, V6.B16, V8.B16
-	VBSL V5.B16, V7.B16, V9.B16
-	WORD $0x4e32d442 // fadd v2.4s, v2.4s, v18.4s
-	WORD $0x4e32d463 // fadd v3.4s, v3.4s, v18.4s
-	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
-	WORD $0x4ea0e865 // fcmlt v5.4s, v3.4s, #0.0
+	VBSL V6.B16, V4.B16, V8.B16
+	VBSL V7.B16, V5.B16, V9.B16
+	WORD $0x6ea2e644 // fcmgt v4.4s, v18.4s, v2.4s
+	WORD $0x6ea3e645 // fcmgt v5.4s, v18.4s, v3.4s
 	VBSL V0.B16, V8.B16, V4.B16
 	VBSL V1.B16, V9.B16, V5.B16
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
@@ -1698,14 +1682,12 @@ loop1:
 	FMOVQ 64(R4), F3
 	VFMLS V27.S4, V5.S4, V3.S4
 	VFMLA V3.S4, V2.S4, V5.S4
-	WORD $0x4e35d422 // fadd v2.4s, v1.4s, v21.4s
-	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
-	VBSL V5.B16, V20.B16, V3.B16
-	WORD $0x4ea3d662 // fsub v2.4s, v19.4s, v3.4s
+	WORD $0x6ea1e6a2 // fcmgt v2.4s, v21.4s, v1.4s
+	VBSL V5.B16, V20.B16, V2.B16
+	WORD $0x4ea2d663 // fsub v3.4s, v19.4s, v2.4s
 	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
-	VBSL V2.B16, V3.B16, V4.B16
-	WORD $0x4e32d421 // fadd v1.4s, v1.4s, v18.4s
-	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
+	VBSL V3.B16, V2.B16, V4.B16
+	WORD $0x6ea1e642 // fcmgt v2.4s, v18.4s, v1.4s
 	VBSL V0.B16, V4.B16, V2.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
@@ -1765,14 +1747,12 @@ lanes1:
 	FMOVQ 64(R4), F3
 	VFMLS V27.S4, V5.S4, V3.S4
 	VFMLA V3.S4, V2.S4, V5.S4
-	WORD $0x4e35d422 // fadd v2.4s, v1.4s, v21.4s
-	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
-	VBSL V5.B16, V20.B16, V3.B16
-	WORD $0x4ea3d662 // fsub v2.4s, v19.4s, v3.4s
+	WORD $0x6ea1e6a2 // fcmgt v2.4s, v21.4s, v1.4s
+	VBSL V5.B16, V20.B16, V2.B16
+	WORD $0x4ea2d663 // fsub v3.4s, v19.4s, v2.4s
 	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
-	VBSL V2.B16, V3.B16, V4.B16
-	WORD $0x4e32d421 // fadd v1.4s, v1.4s, v18.4s
-	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
+	VBSL V3.B16, V2.B16, V4.B16
+	WORD $0x6ea1e642 // fcmgt v2.4s, v18.4s, v1.4s
 	VBSL V0.B16, V4.B16, V2.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
@@ -1801,7 +1781,7 @@ DATA siluNEONk<>+88(SB)/8, $0x3f8000003f800000
 GLOBL siluNEONk<>(SB), RODATA|NOPTR, $96
 
 // func siluNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 114 instructions, 14.25 per element; 27 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 112 instructions, 14.00 per element; 27 vector registers.
 TEXT ·siluNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -1934,19 +1914,17 @@ loop:
 	VFMLA V3.S4, V5.S4, V11.S4
 	WORD $0x6e36dd4a // fmul v10.4s, v10.4s, v22.4s
 	WORD $0x6e36dd6b // fmul v11.4s, v11.4s, v22.4s
-	WORD $0x4ea0d662 // fsub v2.4s, v19.4s, v0.4s
-	WORD $0x4ea1d663 // fsub v3.4s, v19.4s, v1.4s
-	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
-	WORD $0x4ea0e865 // fcmlt v5.4s, v3.4s, #0.0
-	VBSL V10.B16, V0.B16, V4.B16
-	VBSL V11.B16, V1.B16, V5.B16
-	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
-	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	WORD $0x6eb3e402 // fcmgt v2.4s, v0.4s, v19.4s
+	WORD $0x6eb3e423 // fcmgt v3.4s, v1.4s, v19.4s
+	VBSL V10.B16, V0.B16, V2.B16
+	VBSL V11.B16, V1.B16, V3.B16
+	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
+	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
 	VORR V31.B16, V0.B16, V6.B16
 	VORR V31.B16, V1.B16, V7.B16
-	VBSL V6.B16, V4.B16, V2.B16
-	VBSL V7.B16, V5.B16, V3.B16
-	VST1.P [V2.S4, V3.S4], 32(R0)
+	VBSL V6.B16, V2.B16, V4.B16
+	VBSL V7.B16, V3.B16, V5.B16
+	VST1.P [V4.S4, V5.S4], 32(R0)
 	SUBS $8, R2, R2
 	BGE loop
 vector:
@@ -2004,13 +1982,12 @@ loop1:
 	WORD $0x6e25dc45 // fmul v5.4s, v2.4s, v5.4s
 	VFMLA V1.S4, V2.S4, V5.S4
 	WORD $0x6e36dca5 // fmul v5.4s, v5.4s, v22.4s
-	WORD $0x4ea0d661 // fsub v1.4s, v19.4s, v0.4s
-	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
-	VBSL V5.B16, V0.B16, V2.B16
-	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	WORD $0x6eb3e401 // fcmgt v1.4s, v0.4s, v19.4s
+	VBSL V5.B16, V0.B16, V1.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
-	VST1.P [V1.S4], 16(R0)
+	VBSL V3.B16, V1.B16, V2.B16
+	VST1.P [V2.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
 lanes:
@@ -2072,18 +2049,17 @@ lanes1:
 	WORD $0x6e25dc45 // fmul v5.4s, v2.4s, v5.4s
 	VFMLA V1.S4, V2.S4, V5.S4
 	WORD $0x6e36dca5 // fmul v5.4s, v5.4s, v22.4s
-	WORD $0x4ea0d661 // fsub v1.4s, v19.4s, v0.4s
-	WORD $0x4ea0e822 // fcmlt v2.4s, v1.4s, #0.0
-	VBSL V5.B16, V0.B16, V2.B16
-	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	WORD $0x6eb3e401 // fcmgt v1.4s, v0.4s, v19.4s
+	VBSL V5.B16, V0.B16, V1.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
-	VST1.P V1.S[0], 4(R0)
+	VBSL V3.B16, V1.B16, V2.B16
+	VST1.P V2.S[0], 4(R0)
 	CMP $2, R2
 	BLT done
-	VST1.P V1.S[1], 4(R0)
+	VST1.P V2.S[1], 4(R0)
 	BEQ done
-	VST1.P V1.S[2], 4(R0)
+	VST1.P V2.S[2], 4(R0)
 done:
 	RET
 
@@ -2744,7 +2720,7 @@ DATA expNEONk<>+136(SB)/8, $0x3efffffd3efffffd
 GLOBL expNEONk<>(SB), RODATA|NOPTR, $144
 
 // func expNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 64 instructions, 8.00 per element; 30 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 62 instructions, 7.75 per element; 30 vector registers.
 TEXT ·expNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -2840,10 +2816,10 @@ full:
 	WORD $0x4ebef423 // fmin v3.4s, v1.4s, v30.4s
 	WORD $0x4e3df442 // fmax v2.4s, v2.4s, v29.4s
 	WORD $0x4e3df463 // fmax v3.4s, v3.4s, v29.4s
-	WORD $0x4ebcd444 // fsub v4.4s, v2.4s, v28.4s
-	WORD $0x4ebcd465 // fsub v5.4s, v3.4s, v28.4s
-	WORD $0x4ea0e886 // fcmlt v6.4s, v4.4s, #0.0
-	WORD $0x4ea0e8a7 // fcmlt v7.4s, v5.4s, #0.0
+	WORD $0x6ea2e784 // fcmgt v4.4s, v28.4s, v2.4s
+	WORD $0x6ea3e785 // fcmgt v5.4s, v28.4s, v3.4s
+	VMOV V4.B16, V6.B16
+	VMOV V5.B16, V7.B16
 	VBSL V26.B16, V27.B16, V6.B16
 	VBSL V26.B16, V27.B16, V7.B16
 	VMOV V6.B16, V8.B16
@@ -2884,12 +2860,10 @@ full:
 	WORD $0x4e27d463 // fadd v3.4s, v3.4s, v7.4s
 	VFMLA V2.S4, V8.S4, V8.S4
 	VFMLA V3.S4, V9.S4, V9.S4
-	WORD $0x4ea0e882 // fcmlt v2.4s, v4.4s, #0.0
-	WORD $0x4ea0e8a3 // fcmlt v3.4s, v5.4s, #0.0
-	VBSL V20.B16, V21.B16, V2.B16
-	VBSL V20.B16, V21.B16, V3.B16
-	WORD $0x6e22dd08 // fmul v8.4s, v8.4s, v2.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	VBSL V20.B16, V21.B16, V4.B16
+	VBSL V20.B16, V21.B16, V5.B16
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V31.B16, V0.B16, V4.B16
@@ -2907,8 +2881,8 @@ loop1:
 	VLD1.P 16(R1), [V0.S4]
 	WORD $0x4ebef401 // fmin v1.4s, v0.4s, v30.4s
 	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
-	WORD $0x4ebcd422 // fsub v2.4s, v1.4s, v28.4s
-	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	WORD $0x6ea1e782 // fcmgt v2.4s, v28.4s, v1.4s
+	VMOV V2.B16, V3.B16
 	VBSL V26.B16, V27.B16, V3.B16
 	VMOV V3.B16, V4.B16
 	VFMLA V25.S4, V1.S4, V4.S4
@@ -2929,9 +2903,8 @@ loop1:
 	VFMLA V7.S4, V5.S4, V3.S4
 	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
 	VFMLA V1.S4, V4.S4, V4.S4
-	WORD $0x4ea0e841 // fcmlt v1.4s, v2.4s, #0.0
-	VBSL V20.B16, V21.B16, V1.B16
-	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
+	VBSL V20.B16, V21.B16, V2.B16
+	WORD $0x6e22dc84 // fmul v4.4s, v4.4s, v2.4s
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V2.B16
 	VBSL V2.B16, V4.B16, V1.B16
@@ -2950,8 +2923,8 @@ lanes:
 lanes1:
 	WORD $0x4ebef401 // fmin v1.4s, v0.4s, v30.4s
 	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
-	WORD $0x4ebcd422 // fsub v2.4s, v1.4s, v28.4s
-	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
+	WORD $0x6ea1e782 // fcmgt v2.4s, v28.4s, v1.4s
+	VMOV V2.B16, V3.B16
 	VBSL V26.B16, V27.B16, V3.B16
 	VMOV V3.B16, V4.B16
 	VFMLA V25.S4, V1.S4, V4.S4
@@ -2972,9 +2945,8 @@ lanes1:
 	VFMLA V7.S4, V5.S4, V3.S4
 	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
 	VFMLA V1.S4, V4.S4, V4.S4
-	WORD $0x4ea0e841 // fcmlt v1.4s, v2.4s, #0.0
-	VBSL V20.B16, V21.B16, V1.B16
-	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
+	VBSL V20.B16, V21.B16, V2.B16
+	WORD $0x6e22dc84 // fmul v4.4s, v4.4s, v2.4s
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V2.B16
 	VBSL V2.B16, V4.B16, V1.B16
@@ -2988,7 +2960,7 @@ done:
 	RET
 
 // func reluGradNEON(dst, x, y []float32, alpha float32)
-// Main loop: 4 vectors (16 elements) per iteration, 53 instructions, 3.31 per element; 24 vector registers.
+// Main loop: 4 vectors (16 elements) per iteration, 49 instructions, 3.06 per element; 24 vector registers.
 TEXT ·reluGradNEON(SB), NOSPLIT, $0-76
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -3006,54 +2978,50 @@ TEXT ·reluGradNEON(SB), NOSPLIT, $0-76
 loop:
 	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 64(R5), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD $0x4ea0d7a8 // fsub v8.4s, v29.4s, v0.4s
-	WORD $0x4ea1d7a9 // fsub v9.4s, v29.4s, v1.4s
-	WORD $0x4ea2d7aa // fsub v10.4s, v29.4s, v2.4s
-	WORD $0x4ea3d7ab // fsub v11.4s, v29.4s, v3.4s
-	WORD $0x4ea0e90c // fcmlt v12.4s, v8.4s, #0.0
-	WORD $0x4ea0e92d // fcmlt v13.4s, v9.4s, #0.0
-	WORD $0x4ea0e94e // fcmlt v14.4s, v10.4s, #0.0
-	WORD $0x4ea0e96f // fcmlt v15.4s, v11.4s, #0.0
-	VBSL V29.B16, V28.B16, V12.B16
-	VBSL V29.B16, V28.B16, V13.B16
-	VBSL V29.B16, V28.B16, V14.B16
-	VBSL V29.B16, V28.B16, V15.B16
-	WORD $0x6e2cdc8c // fmul v12.4s, v4.4s, v12.4s
-	WORD $0x6e2ddcad // fmul v13.4s, v5.4s, v13.4s
-	WORD $0x6e2edcce // fmul v14.4s, v6.4s, v14.4s
-	WORD $0x6e2fdcef // fmul v15.4s, v7.4s, v15.4s
-	WORD $0x4e2ce588 // fcmeq v8.4s, v12.4s, v12.4s
-	WORD $0x4e2de5a9 // fcmeq v9.4s, v13.4s, v13.4s
-	WORD $0x4e2ee5ca // fcmeq v10.4s, v14.4s, v14.4s
-	WORD $0x4e2fe5eb // fcmeq v11.4s, v15.4s, v15.4s
-	VBSL V31.B16, V12.B16, V8.B16
-	VBSL V31.B16, V13.B16, V9.B16
-	VBSL V31.B16, V14.B16, V10.B16
-	VBSL V31.B16, V15.B16, V11.B16
-	WORD $0x4e24e48c // fcmeq v12.4s, v4.4s, v4.4s
-	WORD $0x4e25e4ae // fcmeq v14.4s, v5.4s, v5.4s
+	WORD $0x6ebde408 // fcmgt v8.4s, v0.4s, v29.4s
+	WORD $0x6ebde429 // fcmgt v9.4s, v1.4s, v29.4s
+	WORD $0x6ebde44a // fcmgt v10.4s, v2.4s, v29.4s
+	WORD $0x6ebde46b // fcmgt v11.4s, v3.4s, v29.4s
+	VBSL V29.B16, V28.B16, V8.B16
+	VBSL V29.B16, V28.B16, V9.B16
+	VBSL V29.B16, V28.B16, V10.B16
+	VBSL V29.B16, V28.B16, V11.B16
+	WORD $0x6e28dc88 // fmul v8.4s, v4.4s, v8.4s
+	WORD $0x6e29dca9 // fmul v9.4s, v5.4s, v9.4s
+	WORD $0x6e2adcca // fmul v10.4s, v6.4s, v10.4s
+	WORD $0x6e2bdceb // fmul v11.4s, v7.4s, v11.4s
+	WORD $0x4e28e50c // fcmeq v12.4s, v8.4s, v8.4s
+	WORD $0x4e29e52d // fcmeq v13.4s, v9.4s, v9.4s
+	WORD $0x4e2ae54e // fcmeq v14.4s, v10.4s, v10.4s
+	WORD $0x4e2be56f // fcmeq v15.4s, v11.4s, v11.4s
+	VBSL V31.B16, V8.B16, V12.B16
+	VBSL V31.B16, V9.B16, V13.B16
+	VBSL V31.B16, V10.B16, V14.B16
+	VBSL V31.B16, V11.B16, V15.B16
+	WORD $0x4e24e488 // fcmeq v8.4s, v4.4s, v4.4s
+	WORD $0x4e25e4aa // fcmeq v10.4s, v5.4s, v5.4s
 	WORD $0x4e26e4d0 // fcmeq v16.4s, v6.4s, v6.4s
 	WORD $0x4e27e4f2 // fcmeq v18.4s, v7.4s, v7.4s
-	VORR V30.B16, V4.B16, V13.B16
-	VORR V30.B16, V5.B16, V15.B16
+	VORR V30.B16, V4.B16, V9.B16
+	VORR V30.B16, V5.B16, V11.B16
 	VORR V30.B16, V6.B16, V17.B16
 	VORR V30.B16, V7.B16, V19.B16
-	VBSL V13.B16, V8.B16, V12.B16
-	VBSL V15.B16, V9.B16, V14.B16
-	VBSL V17.B16, V10.B16, V16.B16
-	VBSL V19.B16, V11.B16, V18.B16
+	VBSL V9.B16, V12.B16, V8.B16
+	VBSL V11.B16, V13.B16, V10.B16
+	VBSL V17.B16, V14.B16, V16.B16
+	VBSL V19.B16, V15.B16, V18.B16
 	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
 	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
 	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
 	WORD $0x4e23e467 // fcmeq v7.4s, v3.4s, v3.4s
-	VORR V30.B16, V0.B16, V8.B16
-	VORR V30.B16, V1.B16, V9.B16
-	VORR V30.B16, V2.B16, V10.B16
-	VORR V30.B16, V3.B16, V11.B16
-	VBSL V8.B16, V12.B16, V4.B16
-	VBSL V9.B16, V14.B16, V5.B16
-	VBSL V10.B16, V16.B16, V6.B16
-	VBSL V11.B16, V18.B16, V7.B16
+	VORR V30.B16, V0.B16, V9.B16
+	VORR V30.B16, V1.B16, V11.B16
+	VORR V30.B16, V2.B16, V12.B16
+	VORR V30.B16, V3.B16, V13.B16
+	VBSL V9.B16, V8.B16, V4.B16
+	VBSL V11.B16, V10.B16, V5.B16
+	VBSL V12.B16, V16.B16, V6.B16
+	VBSL V13.B16, V18.B16, V7.B16
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
 	SUBS $16, R2, R2
 	BGE loop
@@ -3064,18 +3032,17 @@ vector:
 loop1:
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
-	WORD $0x4ea0d7a2 // fsub v2.4s, v29.4s, v0.4s
-	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
-	VBSL V29.B16, V28.B16, V3.B16
-	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
-	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
-	VBSL V31.B16, V3.B16, V2.B16
-	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	WORD $0x6ebde402 // fcmgt v2.4s, v0.4s, v29.4s
+	VBSL V29.B16, V28.B16, V2.B16
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V2.B16, V3.B16
+	VBSL V4.B16, V3.B16, V2.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V2.B16
-	VBSL V2.B16, V3.B16, V1.B16
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
 	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
@@ -3096,18 +3063,17 @@ lanes1:
 	BEQ lanes1y
 	VLD1.P 4(R5), V1.S[2]
 lanes1y:
-	WORD $0x4ea0d7a2 // fsub v2.4s, v29.4s, v0.4s
-	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
-	VBSL V29.B16, V28.B16, V3.B16
-	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
-	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
-	VBSL V31.B16, V3.B16, V2.B16
-	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	WORD $0x6ebde402 // fcmgt v2.4s, v0.4s, v29.4s
+	VBSL V29.B16, V28.B16, V2.B16
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V2.B16, V3.B16
+	VBSL V4.B16, V3.B16, V2.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V2.B16
-	VBSL V2.B16, V3.B16, V1.B16
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
 	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2
 	BLT done
@@ -3118,7 +3084,7 @@ done:
 	RET
 
 // func leakyReLUGradNEON(dst, x, y []float32, alpha float32)
-// Main loop: 4 vectors (16 elements) per iteration, 53 instructions, 3.31 per element; 25 vector registers.
+// Main loop: 4 vectors (16 elements) per iteration, 49 instructions, 3.06 per element; 25 vector registers.
 TEXT ·leakyReLUGradNEON(SB), NOSPLIT, $0-76
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -3138,54 +3104,50 @@ TEXT ·leakyReLUGradNEON(SB), NOSPLIT, $0-76
 loop:
 	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 64(R5), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD $0x4ea0d788 // fsub v8.4s, v28.4s, v0.4s
-	WORD $0x4ea1d789 // fsub v9.4s, v28.4s, v1.4s
-	WORD $0x4ea2d78a // fsub v10.4s, v28.4s, v2.4s
-	WORD $0x4ea3d78b // fsub v11.4s, v28.4s, v3.4s
-	WORD $0x4ea0e90c // fcmlt v12.4s, v8.4s, #0.0
-	WORD $0x4ea0e92d // fcmlt v13.4s, v9.4s, #0.0
-	WORD $0x4ea0e94e // fcmlt v14.4s, v10.4s, #0.0
-	WORD $0x4ea0e96f // fcmlt v15.4s, v11.4s, #0.0
-	VBSL V29.B16, V27.B16, V12.B16
-	VBSL V29.B16, V27.B16, V13.B16
-	VBSL V29.B16, V27.B16, V14.B16
-	VBSL V29.B16, V27.B16, V15.B16
-	WORD $0x6e2cdc8c // fmul v12.4s, v4.4s, v12.4s
-	WORD $0x6e2ddcad // fmul v13.4s, v5.4s, v13.4s
-	WORD $0x6e2edcce // fmul v14.4s, v6.4s, v14.4s
-	WORD $0x6e2fdcef // fmul v15.4s, v7.4s, v15.4s
-	WORD $0x4e2ce588 // fcmeq v8.4s, v12.4s, v12.4s
-	WORD $0x4e2de5a9 // fcmeq v9.4s, v13.4s, v13.4s
-	WORD $0x4e2ee5ca // fcmeq v10.4s, v14.4s, v14.4s
-	WORD $0x4e2fe5eb // fcmeq v11.4s, v15.4s, v15.4s
-	VBSL V31.B16, V12.B16, V8.B16
-	VBSL V31.B16, V13.B16, V9.B16
-	VBSL V31.B16, V14.B16, V10.B16
-	VBSL V31.B16, V15.B16, V11.B16
-	WORD $0x4e24e48c // fcmeq v12.4s, v4.4s, v4.4s
-	WORD $0x4e25e4ae // fcmeq v14.4s, v5.4s, v5.4s
+	WORD $0x6ebce408 // fcmgt v8.4s, v0.4s, v28.4s
+	WORD $0x6ebce429 // fcmgt v9.4s, v1.4s, v28.4s
+	WORD $0x6ebce44a // fcmgt v10.4s, v2.4s, v28.4s
+	WORD $0x6ebce46b // fcmgt v11.4s, v3.4s, v28.4s
+	VBSL V29.B16, V27.B16, V8.B16
+	VBSL V29.B16, V27.B16, V9.B16
+	VBSL V29.B16, V27.B16, V10.B16
+	VBSL V29.B16, V27.B16, V11.B16
+	WORD $0x6e28dc88 // fmul v8.4s, v4.4s, v8.4s
+	WORD $0x6e29dca9 // fmul v9.4s, v5.4s, v9.4s
+	WORD $0x6e2adcca // fmul v10.4s, v6.4s, v10.4s
+	WORD $0x6e2bdceb // fmul v11.4s, v7.4s, v11.4s
+	WORD $0x4e28e50c // fcmeq v12.4s, v8.4s, v8.4s
+	WORD $0x4e29e52d // fcmeq v13.4s, v9.4s, v9.4s
+	WORD $0x4e2ae54e // fcmeq v14.4s, v10.4s, v10.4s
+	WORD $0x4e2be56f // fcmeq v15.4s, v11.4s, v11.4s
+	VBSL V31.B16, V8.B16, V12.B16
+	VBSL V31.B16, V9.B16, V13.B16
+	VBSL V31.B16, V10.B16, V14.B16
+	VBSL V31.B16, V11.B16, V15.B16
+	WORD $0x4e24e488 // fcmeq v8.4s, v4.4s, v4.4s
+	WORD $0x4e25e4aa // fcmeq v10.4s, v5.4s, v5.4s
 	WORD $0x4e26e4d0 // fcmeq v16.4s, v6.4s, v6.4s
 	WORD $0x4e27e4f2 // fcmeq v18.4s, v7.4s, v7.4s
-	VORR V30.B16, V4.B16, V13.B16
-	VORR V30.B16, V5.B16, V15.B16
+	VORR V30.B16, V4.B16, V9.B16
+	VORR V30.B16, V5.B16, V11.B16
 	VORR V30.B16, V6.B16, V17.B16
 	VORR V30.B16, V7.B16, V19.B16
-	VBSL V13.B16, V8.B16, V12.B16
-	VBSL V15.B16, V9.B16, V14.B16
-	VBSL V17.B16, V10.B16, V16.B16
-	VBSL V19.B16, V11.B16, V18.B16
+	VBSL V9.B16, V12.B16, V8.B16
+	VBSL V11.B16, V13.B16, V10.B16
+	VBSL V17.B16, V14.B16, V16.B16
+	VBSL V19.B16, V15.B16, V18.B16
 	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
 	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
 	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
 	WORD $0x4e23e467 // fcmeq v7.4s, v3.4s, v3.4s
-	VORR V30.B16, V0.B16, V8.B16
-	VORR V30.B16, V1.B16, V9.B16
-	VORR V30.B16, V2.B16, V10.B16
-	VORR V30.B16, V3.B16, V11.B16
-	VBSL V8.B16, V12.B16, V4.B16
-	VBSL V9.B16, V14.B16, V5.B16
-	VBSL V10.B16, V16.B16, V6.B16
-	VBSL V11.B16, V18.B16, V7.B16
+	VORR V30.B16, V0.B16, V9.B16
+	VORR V30.B16, V1.B16, V11.B16
+	VORR V30.B16, V2.B16, V12.B16
+	VORR V30.B16, V3.B16, V13.B16
+	VBSL V9.B16, V8.B16, V4.B16
+	VBSL V11.B16, V10.B16, V5.B16
+	VBSL V12.B16, V16.B16, V6.B16
+	VBSL V13.B16, V18.B16, V7.B16
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
 	SUBS $16, R2, R2
 	BGE loop
@@ -3196,18 +3158,17 @@ vector:
 loop1:
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
-	WORD $0x4ea0d782 // fsub v2.4s, v28.4s, v0.4s
-	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
-	VBSL V29.B16, V27.B16, V3.B16
-	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
-	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
-	VBSL V31.B16, V3.B16, V2.B16
-	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	WORD $0x6ebce402 // fcmgt v2.4s, v0.4s, v28.4s
+	VBSL V29.B16, V27.B16, V2.B16
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V2.B16, V3.B16
+	VBSL V4.B16, V3.B16, V2.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V2.B16
-	VBSL V2.B16, V3.B16, V1.B16
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
 	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
@@ -3228,18 +3189,17 @@ lanes1:
 	BEQ lanes1y
 	VLD1.P 4(R5), V1.S[2]
 lanes1y:
-	WORD $0x4ea0d782 // fsub v2.4s, v28.4s, v0.4s
-	WORD $0x4ea0e843 // fcmlt v3.4s, v2.4s, #0.0
-	VBSL V29.B16, V27.B16, V3.B16
-	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
-	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
-	VBSL V31.B16, V3.B16, V2.B16
-	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	WORD $0x6ebce402 // fcmgt v2.4s, v0.4s, v28.4s
+	VBSL V29.B16, V27.B16, V2.B16
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
+	VBSL V31.B16, V2.B16, V3.B16
+	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V2.B16, V3.B16
+	VBSL V4.B16, V3.B16, V2.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V2.B16
-	VBSL V2.B16, V3.B16, V1.B16
+	VORR V30.B16, V0.B16, V3.B16
+	VBSL V3.B16, V2.B16, V1.B16
 	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2
 	BLT done

@@ -55,7 +55,8 @@ func (a *Analysis) Args(i int) []Value {
 // a parameter beyond Params, or more parameters than Signature has (a row
 // pass: see RowState); a reduction outside a row pass; an
 // input index of MaxInputs or more, two OpInputs of one index, no OpInput of
-// a lower index (no OpInput at all); an output that is not a float32 value
+// a lower index (no OpInput at all); an OpLess read other than as an
+// OpSelNeg's condition; an output that is not a float32 value
 // depending on an input (a row pass may have none, NoOut, if it reduces).
 func Analyze(p *Program) (*Analysis, error) {
 	n := len(p.Code)
@@ -136,11 +137,16 @@ func Analyze(p *Program) (*Analysis, error) {
 		return fail("output %d is no value of the program", p.Out)
 	case p.Code[p.Out].Type != F32:
 		return fail("output %d is %v, not F32", p.Out, p.Code[p.Out].Type)
+	case p.Code[p.Out].Op == OpLess:
+		return fail("output %d is an OpLess", p.Out)
 	case a.Invariant[p.Out]:
 		return fail("output %d does not depend on the input", p.Out)
 	}
-	for i := range p.Code {
-		for _, x := range a.Args(i) {
+	for i, in := range p.Code {
+		for k, x := range a.Args(i) {
+			if p.Code[x].Op == OpLess && (in.Op != OpSelNeg || k != 0) {
+				return fail("instruction %d reads OpLess %d, which only an OpSelNeg's condition may", i, x)
+			}
 			a.LastUse[x] = i
 			if !a.Invariant[i] {
 				a.LoopReads[x]++

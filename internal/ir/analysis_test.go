@@ -151,6 +151,18 @@ func TestAnalyzeErrors(t *testing.T) {
 		{"no input", func(p *Program, b builder) Value {
 			return b.bits(0)
 		}, "no OpInput"},
+		{"OpLess as a value", func(p *Program, b builder) Value {
+			x := b.op(OpInput, F32)
+			return b.op(OpMul, F32, x, b.op(OpLess, F32, x, b.k(1)))
+		}, "instruction 3 reads OpLess 2"},
+		{"OpLess as a selected value", func(p *Program, b builder) Value {
+			x := b.op(OpInput, F32)
+			return b.op(OpSelNeg, F32, x, b.op(OpLess, F32, x, b.k(1)), x)
+		}, "instruction 3 reads OpLess 2"},
+		{"OpLess as the output", func(p *Program, b builder) Value {
+			x := b.op(OpInput, F32)
+			return b.op(OpLess, F32, x, b.k(1))
+		}, "output 2 is an OpLess"},
 		{"output out of range", func(p *Program, b builder) Value {
 			b.op(OpInput, F32)
 			return 1

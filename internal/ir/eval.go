@@ -116,6 +116,11 @@ func evalLane(p *Program, inputs, params []float32, st *kernels.Row, lane int) f
 			}
 		case OpOr:
 			f32[v] = a32(in, 0) | a32(in, 1)
+		case OpLess:
+			f32[v] = 0
+			if fl(in, 0) < fl(in, 1) {
+				f32[v] = math.Float32bits(-1)
+			}
 		case OpSelNeg:
 			f32[v] = a32(in, 2)
 			if fl(in, 0) < 0 {

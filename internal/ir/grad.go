@@ -82,7 +82,7 @@ func (b builder) expAcc(z Value) Value {
 func reluGradProgram() *Program {
 	p, b := newProgram("ReLUGrad")
 	x, dy := b.input(0), b.input(1)
-	r := b.f(OpSelNeg, b.f(OpSub, b.bits(0), x), b.k(1), b.bits(0))
+	r := b.f(OpSelNeg, b.f(OpLess, b.bits(0), x), b.k(1), b.bits(0))
 	p.Out = b.gradNaN(x, dy, b.f(OpMul, dy, r))
 	return p
 }
@@ -93,7 +93,7 @@ func leakyReLUGradProgram() *Program {
 	p, b := newProgram("LeakyReLUGrad", "alpha")
 	x, dy := b.input(0), b.input(1)
 	alpha := b.emit(Instr{Op: OpParam, Type: F32, Imm: 0})
-	r := b.f(OpSelNeg, b.f(OpSub, b.bits(0), x), b.k(1), alpha)
+	r := b.f(OpSelNeg, b.f(OpLess, b.bits(0), x), b.k(1), alpha)
 	p.Out = b.gradNaN(x, dy, b.f(OpMul, dy, r))
 	return p
 }

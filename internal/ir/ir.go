@@ -91,6 +91,7 @@ const (
 	OpRedMax            // F32, row passes: max[i%RowLanes] = a > max ? a : max (a NaN: unchanged); the value is a
 	OpRedSum            // F64, row passes: (sum, comp)[i%RowLanes] += a, compensated (TwoSum); with Imm 1 sum[i%RowLanes] += a alone; the value is a
 	OpLane              // F32, row passes: the state's per-lane parameter P[i%RowLanes]
+	OpLess              // F32: a < b (ordered: false if either is NaN) as -1, else +0; read only as an OpSelNeg's condition, which a back end lowers as one comparison
 )
 
 // opSpecs gives each Op its name, its operand count and the lane types it
@@ -124,6 +125,7 @@ var opSpecs = [...]struct {
 	OpRedMax:  {"OpRedMax", 1, onlyF32, asResult},
 	OpRedSum:  {"OpRedSum", 1, onlyF64, asResult},
 	OpLane:    {"OpLane", 0, onlyF32, asResult},
+	OpLess:    {"OpLess", 2, onlyF32, asResult},
 }
 
 // asResult in opSpecs: the operands have the result's type.

@@ -105,9 +105,9 @@ func tanhProgram() *Program {
 	r := b.f(OpFNMA, y, dl, b.f(OpAdd, b.f(OpFNMA, y, dh, mh), ml))
 	half := b.k(0.5)
 	y = b.f(OpFMA, r, b.f(OpFNMA, y, half, half), y) // 1/(2+m) = (1-y)/2
-	y = b.f(OpSelNeg, b.f(OpAdd, nax, b.k(kernels.TanhOne)), b.k(-1), y)
+	y = b.f(OpSelNeg, b.f(OpLess, nax, b.k(-kernels.TanhOne)), b.k(-1), y)
 	y = b.f(OpSelNeg, x, y, b.f(OpSub, b.bits(0), y))
-	y = b.f(OpSelNeg, b.f(OpAdd, nax, b.k(kernels.TanhTiny)), y, x)
+	y = b.f(OpSelNeg, b.f(OpLess, nax, b.k(-kernels.TanhTiny)), y, x)
 	p.Out = b.op(OpQuiet, F32, x, y)
 	return p
 }
@@ -154,7 +154,7 @@ func softplusSeq(name string, fast bool) *Program {
 		return p
 	}
 	y = b.selLess(x, kernels.SoftplusScaled, b.f(OpMul, y, b.k(kernels.Unscale64)), y)
-	y = b.f(OpSelNeg, b.f(OpSub, b.k(kernels.SoftplusExact), x), x, y)
+	y = b.f(OpSelNeg, b.f(OpLess, b.k(kernels.SoftplusExact), x), x, y)
 	p.Out = b.op(OpQuiet, F32, x, y)
 	return p
 }
@@ -181,7 +181,7 @@ func siluProgram() *Program {
 	y, r, inv := b.sigmoidFF(x, eh, el)
 	xc := b.f(OpMax, x, b.k(kernels.ScaledClamp))
 	v := b.f(OpMul, b.f(OpFMA, xc, y, b.f(OpMul, xc, b.f(OpMul, r, inv))), b.k(kernels.Unscale64))
-	v = b.f(OpSelNeg, b.f(OpSub, b.k(kernels.SiLUExact), x), x, v)
+	v = b.f(OpSelNeg, b.f(OpLess, b.k(kernels.SiLUExact), x), x, v)
 	p.Out = b.op(OpQuiet, F32, x, v)
 	return p
 }
@@ -211,7 +211,7 @@ func expProgram() *Program {
 	p, b := newProgram("Exp")
 	x := b.op(OpInput, F32)
 	z := b.f(OpMax, b.f(OpMin, x, b.k(kernels.ExpMax)), b.k(kernels.ScaledClamp))
-	low := b.f(OpSub, z, b.k(kernels.ExpScaled))
+	low := b.f(OpLess, z, b.k(kernels.ExpScaled))
 	eh := b.expOnce(z, b.f(OpSelNeg, low, b.k(kernels.ExpMagic64), b.k(kernels.ExpMagicHalf)))
 	y := b.f(OpMul, eh, b.f(OpSelNeg, low, b.k(kernels.Unscale64), b.k(2)))
 	p.Out = b.op(OpQuiet, F32, x, y)
@@ -415,8 +415,7 @@ func (b builder) minK(v Value, c float32) Value {
 	return b.f(OpMin, v, b.k(c))
 }
 
-// selLess emits x < c ? y : z for the constant c, as (x - c) < 0 ? y : z:
-// the difference of two float32 is negative exactly when x < c.
+// selLess emits x < c ? y : z for the constant c.
 func (b builder) selLess(x Value, c float32, y, z Value) Value {
-	return b.f(OpSelNeg, b.f(OpSub, x, b.k(c)), y, z)
+	return b.f(OpSelNeg, b.f(OpLess, x, b.k(c)), y, z)
 }

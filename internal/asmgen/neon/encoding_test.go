@@ -141,7 +141,7 @@ func allForms(regs []int) []a64.Inst {
 				out = append(out, a64.FCMLTZ(a, d, n), a64.CMLTZ(a, d, n))
 				for _, m := range regs {
 					out = append(out, a64.FADD(a, d, n, m), a64.FSUB(a, d, n, m), a64.FMUL(a, d, n, m),
-						a64.FDIV(a, d, n, m), a64.FMAX(a, d, n, m), a64.FMAXNM(a, d, n, m), a64.FMIN(a, d, n, m), a64.FCMEQ(a, d, n, m), a64.FACGE(a, d, n, m))
+						a64.FDIV(a, d, n, m), a64.FMAX(a, d, n, m), a64.FMAXNM(a, d, n, m), a64.FMIN(a, d, n, m), a64.FCMEQ(a, d, n, m), a64.FCMGT(a, d, n, m), a64.FACGE(a, d, n, m))
 				}
 			}
 		}

@@ -147,7 +147,7 @@ func arr(t ir.Type) (a64.Arrangement, string) {
 // register of an implicit float32 constant and temp a scratch register. It
 // is the only place that turns IR into instructions but for the reductions
 // (see reduce).
-func lowerOp(in ir.Instr, d int, arg func(k, half int) int, h int, konst func(uint32) int, temp func() int) []string {
+func lowerOp(in ir.Instr, mask bool, d int, arg func(k, half int) int, h int, konst func(uint32) int, temp func() int) []string {
 	ar, gs := arr(in.Type)
 	v := func(r int, s string) string { return fmt.Sprintf("V%d.%s", r, s) }
 	b16 := func(r int) string { return v(r, "B16") }
@@ -192,7 +192,16 @@ func lowerOp(in ir.Instr, d int, arg func(k, half int) int, h int, konst func(ui
 		return []string{a64.FCVTN(false, d, arg(0, 0)).Asm(), a64.FCVTN(true, d, arg(0, 1)).Asm()}
 	case ir.OpSelNeg:
 		// bsl d, n, m: d = d ? n : m, bitwise.
-		return []string{a64.FCMLTZ(a64.S4, d, a(0)).Asm(), fmt.Sprintf("VBSL %s, %s, %s", b16(a(2)), b16(a(1)), b16(d))}
+		bsl := fmt.Sprintf("VBSL %s, %s, %s", b16(a(2)), b16(a(1)), b16(d))
+		switch {
+		case !mask:
+			return []string{a64.FCMLTZ(a64.S4, d, a(0)).Asm(), bsl}
+		case d != a(0):
+			return []string{fmt.Sprintf("VMOV %s, %s", b16(a(0)), b16(d)), bsl}
+		}
+		return []string{bsl}
+	case ir.OpLess:
+		return []string{a64.FCMGT(a64.S4, d, a(1), a(0)).Asm()}
 	case ir.OpSelSign:
 		return []string{a64.CMLTZ(ar, d, a(0)).Asm(), fmt.Sprintf("VBSL %s, %s, %s", b16(a(2)), b16(a(1)), b16(d))}
 	case ir.OpQuiet:
@@ -231,6 +240,12 @@ func aliasable(op ir.Op, k int) bool {
 		return k == 2
 	}
 	return false
+}
+
+// maskCond reports whether in is an OpSelNeg whose condition is an OpLess:
+// a mask of all-ones lanes (FCMGT) already.
+func maskCond(a *ir.Analysis, in ir.Instr) bool {
+	return in.Op == ir.OpSelNeg && a.P.Code[a.Canon[in.Args[0]]].Op == ir.OpLess
 }
 
 // isConst reports whether op defines a constant.
@@ -340,7 +355,7 @@ func (g *kernel) prologue(table string, base *kernel) (out, data []string, err e
 			out = append(out, fmt.Sprintf("FMOVS alpha+%d(FP), F%d", argBytes(len(a.Inputs)), d),
 				fmt.Sprintf("VDUP V%d.S[0], V%d.S4", d, d))
 		default:
-			out = append(out, lowerOp(in, d, func(k, _ int) int { return g.invReg[a.Canon[in.Args[k]]] }, 0, g.konstReg,
+			out = append(out, lowerOp(in, maskCond(a.Analysis, in), d, func(k, _ int) int { return g.invReg[a.Canon[in.Args[k]]] }, 0, g.konstReg,
 				func() int { t := g.free.alloc(true); temps = append(temps, t); return t })...)
 		}
 	}
@@ -491,7 +506,8 @@ func (g *kernel) lowerBody(u, first int) (b body, err error) {
 				d = dests[gi]
 			}
 			for k, x := range args {
-				if d >= 0 || a.Invariant[x] || a.LastUse[x] != i || a.P.Code[x].Type != in.Type || !aliasable(in.Op, k) {
+				mask := in.Op == ir.OpSelNeg && k == 0 && a.P.Code[x].Op == ir.OpLess // read by VBSL first
+				if d >= 0 || a.Invariant[x] || a.LastUse[x] != i || a.P.Code[x].Type != in.Type || !aliasable(in.Op, k) && !mask {
 					continue
 				}
 				d = val[x][gi]
@@ -501,7 +517,7 @@ func (g *kernel) lowerBody(u, first int) (b body, err error) {
 				d = free.alloc(false)
 			}
 			dests[gi] = d
-			steps[gi] = lowerOp(in, d, func(k, half int) int {
+			steps[gi] = lowerOp(in, maskCond(a.Analysis, in), d, func(k, half int) int {
 				x := args[k]
 				if isFMA(in.Op) && k == 2 && a.inMem[x] {
 					return -1 - g.mem[x]

@@ -46,6 +46,7 @@ const (
 const (
 	cmpUnordQ = 0x03 // either operand NaN
 	cmpLtOQ   = 0x11 // a < b, false if either is NaN
+	cmpGtOQ   = 0x1e // a > b, false if either is NaN
 )
 
 // generate emits the function of program p on ISA s (its Go declaration
@@ -492,6 +493,9 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, base 
 		if !a.Invariant[i] || a.Canon[i] != v || in.Op == ir.OpConst || in.Op == ir.OpBits32 || a.LastUse[i] < 0 {
 			continue
 		}
+		if in.Op == ir.OpLess {
+			return nil, fmt.Errorf("invariant OpLess %d: no register holds it", v)
+		}
 		// One instance, for vector 0 and (for float64 lanes) both
 		// halves: every lane holds the same value.
 		l.start(modePrologue)
@@ -561,6 +565,9 @@ func implicitConsts(s *isa, a *ir.Analysis) []Mem {
 		case ir.OpQuiet:
 			c = quietTable(s, a, fused, i)
 		case ir.OpSelNeg:
+			if a.P.Code[a.Canon[in.Args[0]]].Op == ir.OpLess {
+				continue // no comparison with 0
+			}
 			c = 0
 		default:
 			continue
@@ -768,9 +775,11 @@ func (l *lowering) arg(i int, in ir.Instr, j, g, h int) operandRef {
 	if r, ok := l.inv[v]; ok {
 		return operandRef{op: r, r: r}
 	}
-	switch def.Op {
-	case ir.OpConst, ir.OpBits32:
+	switch {
+	case def.Op == ir.OpConst || def.Op == ir.OpBits32:
 		return operandRef{op: l.constMem(v)}
+	case def.Op == ir.OpLess && l.s.kmask:
+		return operandRef{} // an opmask in negMasks
 	}
 	// A float32 value read by both halves of a float64 instruction dies
 	// with the second.
@@ -1104,6 +1113,13 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 			return
 		}
 		cond := l.inReg(a[0])
+		if l.p.Code[l.a.Canon[in.Args[0]]].Op == ir.OpLess { // a mask already
+			l.free2(nil, cond, b, c)
+			d := l.alloc()
+			l.emit(func() { VBLENDVPS(cond.r, b.op, c.r, d) })
+			l.define(v, g, h, d)
+			return
+		}
 		m := l.alloc()
 		zero := l.zero()
 		l.emit(func() { VCMPPS(U8(cmpLtOQ), zero, cond.r, m) })
@@ -1111,6 +1127,30 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		d := l.alloc()
 		l.emit(func() { VBLENDVPS(m, b.op, c.r, d) })
 		l.release(m)
+		l.define(v, g, h, d)
+
+	case ir.OpLess:
+		// a < b, ordered: an opmask for the OpSelNegs that read it
+		// (negMask), or without opmasks a vector of all-ones lanes, whose
+		// sign bits VBLENDVPS reads.
+		pred, x, y := U8(cmpLtOQ), a[0], a[1]
+		if x.r == nil && y.r != nil { // y > x, the constant in memory
+			pred, x, y = U8(cmpGtOQ), y, x
+		}
+		x = l.inReg(x)
+		l.free2(nil, x, y)
+		if l.s.kmask {
+			k := l.allocK()
+			l.emit(func() { VCMPPS(pred, y.op, x.r, k) })
+			if l.a.LastUse[v] < 0 {
+				l.releaseK(k)
+				return
+			}
+			l.negMasks[key{v, g, 0}] = k
+			return
+		}
+		d := l.alloc()
+		l.emit(func() { VCMPPS(pred, y.op, x.r, d) })
 		l.define(v, g, h, d)
 
 	case ir.OpSelSign:

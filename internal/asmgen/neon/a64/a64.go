@@ -65,6 +65,7 @@ const (
 	baseFMAXNM = 0x4e20c400
 	baseFCMEQ  = 0x4e20e400
 	baseFACGE  = 0x6e20ec00
+	baseFCMGT  = 0x6ea0e400
 )
 
 // Two-register encodings: base | n<<5 | d.
@@ -111,6 +112,9 @@ func FMIN(a Arrangement, d, n, m int) Inst { return three("fmin", baseFMIN, a, d
 
 // FCMEQ is fcmeq vd, vn, vm: all ones where vn == vm (false for NaN).
 func FCMEQ(a Arrangement, d, n, m int) Inst { return three("fcmeq", baseFCMEQ, a, d, n, m) }
+
+// FCMGT is fcmgt vd, vn, vm: all ones where vn > vm (false for NaN).
+func FCMGT(a Arrangement, d, n, m int) Inst { return three("fcmgt", baseFCMGT, a, d, n, m) }
 
 // FACGE is facge vd, vn, vm: all ones where |vn| >= |vm| (false for NaN).
 func FACGE(a Arrangement, d, n, m int) Inst { return three("facge", baseFACGE, a, d, n, m) }
