@@ -47,6 +47,12 @@ func (a *Analysis) Args(i int) []Value {
 	return out
 }
 
+// LessCond reports whether in is an OpSelNeg whose condition is an
+// OpLess: a comparison that the back ends lower into the select's mask.
+func (a *Analysis) LessCond(in Instr) bool {
+	return in.Op == OpSelNeg && a.P.Code[a.Canon[in.Args[0]]].Op == OpLess
+}
+
 // Analyze checks that p is a well-formed Program and analyses its values.
 // It reports what is wrong with p as an error naming p: an unknown Op; an
 // operand not defined before its use or of the wrong lane type (see Op);

@@ -140,8 +140,9 @@ func arr(t ir.Type) (a64.Arrangement, string) {
 	return a64.S4, "S4"
 }
 
-// lowerOp returns the instructions computing instruction in into register d.
-// arg(k, half) is the register of operand k (half picks the float64 half of
+// lowerOp returns the instructions computing instruction in into register d;
+// mask: in is an OpSelNeg whose condition is an OpLess's mask
+// (ir.Analysis.LessCond). arg(k, half) is the register of operand k (half picks the float64 half of
 // a float32 vector for OpNarrow; -1-offset for an FMA or FNMA addend in the
 // memory table at R4), h the float64 half of an OpWiden, konst(bits) the
 // register of an implicit float32 constant and temp a scratch register. It
@@ -240,12 +241,6 @@ func aliasable(op ir.Op, k int) bool {
 		return k == 2
 	}
 	return false
-}
-
-// maskCond reports whether in is an OpSelNeg whose condition is an OpLess:
-// a mask of all-ones lanes (FCMGT) already.
-func maskCond(a *ir.Analysis, in ir.Instr) bool {
-	return in.Op == ir.OpSelNeg && a.P.Code[a.Canon[in.Args[0]]].Op == ir.OpLess
 }
 
 // isConst reports whether op defines a constant.
@@ -355,7 +350,7 @@ func (g *kernel) prologue(table string, base *kernel) (out, data []string, err e
 			out = append(out, fmt.Sprintf("FMOVS alpha+%d(FP), F%d", argBytes(len(a.Inputs)), d),
 				fmt.Sprintf("VDUP V%d.S[0], V%d.S4", d, d))
 		default:
-			out = append(out, lowerOp(in, maskCond(a.Analysis, in), d, func(k, _ int) int { return g.invReg[a.Canon[in.Args[k]]] }, 0, g.konstReg,
+			out = append(out, lowerOp(in, a.LessCond(in), d, func(k, _ int) int { return g.invReg[a.Canon[in.Args[k]]] }, 0, g.konstReg,
 				func() int { t := g.free.alloc(true); temps = append(temps, t); return t })...)
 		}
 	}
@@ -506,7 +501,7 @@ func (g *kernel) lowerBody(u, first int) (b body, err error) {
 				d = dests[gi]
 			}
 			for k, x := range args {
-				mask := in.Op == ir.OpSelNeg && k == 0 && a.P.Code[x].Op == ir.OpLess // read by VBSL first
+				mask := k == 0 && a.LessCond(in) // FCMGT's mask, read by VBSL first
 				if d >= 0 || a.Invariant[x] || a.LastUse[x] != i || a.P.Code[x].Type != in.Type || !aliasable(in.Op, k) && !mask {
 					continue
 				}
@@ -517,7 +512,7 @@ func (g *kernel) lowerBody(u, first int) (b body, err error) {
 				d = free.alloc(false)
 			}
 			dests[gi] = d
-			steps[gi] = lowerOp(in, maskCond(a.Analysis, in), d, func(k, half int) int {
+			steps[gi] = lowerOp(in, a.LessCond(in), d, func(k, half int) int {
 				x := args[k]
 				if isFMA(in.Op) && k == 2 && a.inMem[x] {
 					return -1 - g.mem[x]

@@ -565,7 +565,7 @@ func implicitConsts(s *isa, a *ir.Analysis) []Mem {
 		case ir.OpQuiet:
 			c = quietTable(s, a, fused, i)
 		case ir.OpSelNeg:
-			if a.P.Code[a.Canon[in.Args[0]]].Op == ir.OpLess {
+			if a.LessCond(in) {
 				continue // no comparison with 0
 			}
 			c = 0
@@ -1113,7 +1113,7 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 			return
 		}
 		cond := l.inReg(a[0])
-		if l.p.Code[l.a.Canon[in.Args[0]]].Op == ir.OpLess { // a mask already
+		if l.a.LessCond(in) { // a mask already
 			l.free2(nil, cond, b, c)
 			d := l.alloc()
 			l.emit(func() { VBLENDVPS(cond.r, b.op, c.r, d) })
