@@ -62,18 +62,7 @@ var kernelNames = [numKernels]string{
 // cutoffs are the lengths below which a public function calls its Go
 // kernel directly.
 var cutoffs = [numKernels]int{
-	8,
-	8,
-	8,
-	1,
-	1,
-	1,
-	1,
-	1,
-	1,
-	1,
-	1,
-	1,
+	12,
 	8,
 	8,
 	1,
@@ -85,6 +74,17 @@ var cutoffs = [numKernels]int{
 	1,
 	1,
 	1,
+	3,
+	4,
+	2,
+	2,
+	2,
+	3,
+	3,
+	2,
+	2,
+	2,
+	2,
 }
 
 // genericSet is the pure-Go kernel set of the one-input kernels: package

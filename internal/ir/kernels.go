@@ -15,7 +15,11 @@ type Kernel struct {
 	*Program
 	// Cutoff is the length below which the public function calls the Go
 	// kernel directly: for fewer elements the assembly call costs more
-	// than SIMD saves (measured with the tiny sizes of bench/).
+	// than SIMD saves. Each is the smallest length from which the
+	// assembly (AVX-512 and AVX2, through the public function built with
+	// every Cutoff 1) took no longer than the Go kernel at each length
+	// measured, 1..8, 10, 12, 14 and 16 (bench/ -sizes, medians of 5, AMD
+	// Turin, 2026-12-01).
 	Cutoff int
 	// Ref is the true value of f at x (and second input y; one-input
 	// kernels ignore it) for parameter a, in float64 (the accuracy tests'
@@ -56,7 +60,7 @@ type Kernel struct {
 
 // Kernels lists every kernel in API order.
 var Kernels = []*Kernel{
-	{Program: reluProgram(), Cutoff: 8, Exact: true, Stream: true,
+	{Program: reluProgram(), Cutoff: 12, Exact: true, Stream: true,
 		Ref: func(x, _, _ float32) float64 {
 			if x < 0 {
 				return 0
@@ -88,10 +92,9 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	// Cutoff 8, measured with one row of n channels on AMD Turin (2026):
-	// the public function through AVX-512 or AVX2 takes 27-34 ns for
-	// n = 1..32, the fallback 16 ns plus 2.6 ns per element (30 ns at
-	// n = 6, 37 at 8).
+	// Its Cutoff was measured with one row of n channels: at n = 6 and 7
+	// the Go kernel took 20-40 ns from run to run, the assembly 25-33; at
+	// 8, 22-26 both.
 	{Program: preluProgram(), Cutoff: 8, Exact: true, Stream: true, Channels: 64,
 		Ref: func(x, y, _ float32) float64 {
 			if x < 0 {
@@ -222,7 +225,7 @@ var Kernels = []*Kernel{
 		}},
 	// The gradient kernels, dx = dy * f'(x) (internal/ir/grad.go has their
 	// Programs).
-	{Program: reluGradProgram(), Cutoff: 8, Exact: true, Stream: true, Grad: true,
+	{Program: reluGradProgram(), Cutoff: 3, Exact: true, Stream: true, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			if x > 0 {
 				return float64(dy)
@@ -238,7 +241,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: leakyReLUGradProgram(), Cutoff: 8, Exact: true, Stream: true, Grad: true, Alphas: []float32{0.01},
+	{Program: leakyReLUGradProgram(), Cutoff: 4, Exact: true, Stream: true, Grad: true, Alphas: []float32{0.01},
 		Ref: func(x, dy, a float32) float64 {
 			if x > 0 {
 				return float64(dy)
@@ -254,7 +257,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: sigmoidGradProgram(), Cutoff: 1, Grad: true,
+	{Program: sigmoidGradProgram(), Cutoff: 2, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			e := math.Exp(-math.Abs(float64(x)))
 			return float64(dy) * (e / ((1 + e) * (1 + e)))
@@ -265,7 +268,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * s * (1 - s))
 			}
 		}},
-	{Program: tanhGradProgram(), Cutoff: 1, Grad: true,
+	{Program: tanhGradProgram(), Cutoff: 2, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			e := math.Exp(-2 * math.Abs(float64(x)))
 			return float64(dy) * (4 * e / ((1 + e) * (1 + e)))
@@ -276,7 +279,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * (1 - t*t))
 			}
 		}},
-	{Program: siluGradProgram(), Cutoff: 1, Grad: true,
+	{Program: siluGradProgram(), Cutoff: 2, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			v := float64(x)
 			var g float64
@@ -301,7 +304,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * s * (1 + w*(1-s)))
 			}
 		}},
-	{Program: eluGradProgram(), Cutoff: 1, Grad: true, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
+	{Program: eluGradProgram(), Cutoff: 3, Grad: true, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
 		Ref: func(x, dy, a float32) float64 {
 			switch {
 			case x > 0:
@@ -320,7 +323,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: seluGradProgram(), Cutoff: 1, Grad: true,
+	{Program: seluGradProgram(), Cutoff: 3, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			switch {
 			case x > 0:
@@ -339,7 +342,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: softplusGradProgram(), Cutoff: 1, Grad: true,
+	{Program: softplusGradProgram(), Cutoff: 2, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			v := float64(x)
 			if v < 0 {
@@ -353,7 +356,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) / (1 + math.Exp(-float64(v))))
 			}
 		}},
-	{Program: geluTanhGradProgram(), Cutoff: 1, Grad: true,
+	{Program: geluTanhGradProgram(), Cutoff: 2, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			v := float64(x)
 			k1, k2 := 2*math.Sqrt(2/math.Pi), 2*0.044715*math.Sqrt(2/math.Pi)
@@ -380,7 +383,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * (0.5*(1+t) + 0.5*w*(1-t*t)*c*(1+3*0.044715*w*w)))
 			}
 		}},
-	{Program: geluGradProgram(), Cutoff: 1, Grad: true,
+	{Program: geluGradProgram(), Cutoff: 2, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			v := float64(x)
 			switch {
@@ -397,7 +400,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * (0.5*math.Erfc(-w/math.Sqrt2) + w*math.Exp(-w*w/2)/math.Sqrt(2*math.Pi)))
 			}
 		}},
-	{Program: expGradProgram(), Cutoff: 1, Grad: true,
+	{Program: expGradProgram(), Cutoff: 2, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			if math.IsInf(float64(x), 1) {
 				return float64(dy) * math.Inf(1)
