@@ -16,9 +16,15 @@ import (
 // canonical quiet NaN 0x7fc00000.
 
 // gradOut emits the final steps of every gradient Program: dx =
-// narrow(dy * g) with the NaN rule above.
-func (b builder) gradOut(x, dy, g Value) Value {
+// narrow(dy * g) with the NaN rule above. pos says that g is positive
+// and finite wherever the Program's fast sequence runs: there a NaN
+// product needs a NaN dy, which the rule's OpQuiet replaces, so the fast
+// sequence leaves out OpCanon.
+func (b builder) gradOut(x, dy, g Value, pos bool) Value {
 	dx := b.op(OpNarrow, F32, b.d(OpMul, b.op(OpWiden, F64, dy), g))
+	if b.fast && pos {
+		return b.op(OpQuiet, F32, dy, dx)
+	}
 	return b.gradNaN(x, dy, dx)
 }
 
@@ -110,7 +116,7 @@ func sigmoidGrad(fast bool) *Program {
 	d := b.d(OpAdd, b.c(1), e)
 	g := b.d(OpDiv, e, b.d(OpMul, d, d))
 	g = b.zeroIfNeg(b.f(OpAdd, nax, b.k(kernels.MaxFloat32)), g)
-	p.Out = b.gradOut(x, dy, g)
+	p.Out = b.gradOut(x, dy, g, true)
 	return p
 }
 
@@ -126,7 +132,7 @@ func tanhGrad(fast bool) *Program {
 	d := b.d(OpAdd, b.c(1), e)
 	g := b.d(OpDiv, b.d(OpMul, b.c(4), e), b.d(OpMul, d, d))
 	g = b.zeroIfNeg(b.f(OpAdd, nax, b.k(kernels.MaxFloat32)), g)
-	p.Out = b.gradOut(x, dy, g)
+	p.Out = b.gradOut(x, dy, g, true)
 	return p
 }
 
@@ -149,7 +155,7 @@ func siluGradProgram() *Program {
 	neg := b.d(OpMul, e, b.d(OpAdd, b.d(OpAdd, one, xw), e))
 	g := b.d(OpDiv, b.d(OpSelSign, xw, neg, pos), b.d(OpMul, d, d))
 	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
-	p.Out = b.gradOut(x, dy, g)
+	p.Out = b.gradOut(x, dy, g, false)
 	return p
 }
 
@@ -171,7 +177,7 @@ func eluGrad(fast bool) *Program {
 	e := b.expD(b.op(OpWiden, F64, b.maxK(x, kernels.GradClamp)))
 	g := b.gtZero(x, b.c(1), b.d(OpMul, alpha, e))
 	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
-	p.Out = b.gradOut(x, dy, g)
+	p.Out = b.gradOut(x, dy, g, false)
 	return p
 }
 
@@ -185,7 +191,7 @@ func seluGrad(fast bool) *Program {
 	e := b.expD(b.op(OpWiden, F64, b.maxK(x, kernels.GradClamp)))
 	g := b.gtZero(x, b.c(kernels.SELULambda), b.d(OpMul, b.c(kernels.SELULambda*kernels.SELUAlpha), e))
 	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
-	p.Out = b.gradOut(x, dy, g)
+	p.Out = b.gradOut(x, dy, g, true)
 	return p
 }
 
@@ -201,7 +207,7 @@ func softplusGrad(fast bool) *Program {
 	one := b.c(1)
 	g := b.d(OpDiv, b.d(OpSelSign, b.op(OpWiden, F64, x), e, one), b.d(OpAdd, one, e))
 	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
-	p.Out = b.gradOut(x, dy, g)
+	p.Out = b.gradOut(x, dy, g, true)
 	return p
 }
 
@@ -228,7 +234,7 @@ func geluTanhGradProgram() *Program {
 	neg := b.d(OpMul, e, b.d(OpAdd, b.d(OpFMA, xw, w, one), e))
 	g := b.d(OpDiv, b.d(OpSelSign, xw, neg, pos), b.d(OpMul, d, d))
 	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
-	p.Out = b.gradOut(x, dy, g)
+	p.Out = b.gradOut(x, dy, g, false)
 	return p
 }
 
@@ -268,7 +274,7 @@ func geluGradProgram() *Program {
 	in := b.d(OpMul, b.d(OpAdd, xw, one), b.d(OpFMA, xw, one, b.c(0.5)))
 	g = b.d(OpSelSign, in, w, g)
 	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
-	p.Out = b.gradOut(x, dy, g)
+	p.Out = b.gradOut(x, dy, g, false)
 	return p
 }
 
@@ -285,6 +291,6 @@ func expGrad(fast bool) *Program {
 		g = b.d(OpSelSign, b.op(OpWiden, F64, b.f(OpSub, b.k(kernels.MaxFloat32), x)), b.c(math.Inf(1)), e)
 	}
 	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
-	p.Out = b.gradOut(x, dy, g)
+	p.Out = b.gradOut(x, dy, g, true)
 	return p
 }
