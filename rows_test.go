@@ -128,10 +128,10 @@ func rowInputs(style string, rows, cols int, r *rand.Rand) []float32 {
 func everyPathRows(t *testing.T, kind fallback.RowKind, x []float32, out, cols int, what string) []float32 {
 	t.Helper()
 	want := make([]float32, out)
-	fallback.Rows(kind, want, x, cols, fallback.GoRowPasses)
+	fallback.Rows(kind, want, x, cols, &fallback.GoRowPasses)
 	for _, l := range dispatch.Supported() {
 		got := make([]float32, out)
-		fallback.Rows(kind, got, x, cols, simdRows[l])
+		fallback.Rows(kind, got, x, cols, &simdRows[l])
 		for i := range got {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("%s cols=%d on %v: output %d is %#08x, the Go passes give %#08x",
@@ -320,7 +320,7 @@ func TestRowsSemantics(t *testing.T) {
 						x[i] = -inf
 					}
 					got := make([]float32, outLen(rk.kind, len(x), len(x)))
-					fallback.Rows(rk.kind, got, x, len(x), simdRows[l])
+					fallback.Rows(rk.kind, got, x, len(x), &simdRows[l])
 					for i, w := range c.want {
 						if math.Float32bits(got[i]) != math.Float32bits(w) {
 							t.Errorf("%s%v (padded with %d -Inf) on %v: output %d is %g (%#08x), want %g (%#08x)",
@@ -413,7 +413,7 @@ func TestRowGradTable(t *testing.T) {
 func gradInputs(kind fallback.RowKind, style, dstyle string, rows, cols int, r *rand.Rand) (y, dy []float32) {
 	x := rowInputs(style, rows, cols, r)
 	y = make([]float32, len(x))
-	fallback.Rows(kind, y, x, cols, fallback.GoRowPasses)
+	fallback.Rows(kind, y, x, cols, &fallback.GoRowPasses)
 	dy = make([]float32, len(x))
 	for row := range rows {
 		c := float32(r.NormFloat64())
@@ -504,10 +504,10 @@ func TestRowGrads(t *testing.T) {
 					}
 					y, dy := gradInputs(gk.forward, style, dstyle, min(max(1, 4096/cols), 3), cols, r)
 					want := make([]float32, len(y))
-					fallback.GradRows(gk.kind, want, y, dy, cols, fallback.GoRowPasses)
+					fallback.GradRows(gk.kind, want, y, dy, cols, &fallback.GoRowPasses)
 					for _, l := range dispatch.Supported() {
 						got := make([]float32, len(y))
-						fallback.GradRows(gk.kind, got, y, dy, cols, simdRows[l])
+						fallback.GradRows(gk.kind, got, y, dy, cols, &simdRows[l])
 						for i := range got {
 							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 								t.Fatalf("%s %s/%s cols=%d on %v: output %d is %#08x, the Go passes give %#08x",
@@ -564,7 +564,7 @@ func TestRowGradsUniform(t *testing.T) {
 				dy[i] = 0.75
 			}
 			y := make([]float32, cols)
-			fallback.Rows(gk.forward, y, x, cols, fallback.GoRowPasses)
+			fallback.Rows(gk.forward, y, x, cols, &fallback.GoRowPasses)
 			got := make([]float32, cols)
 			gk.f(got, y, dy, cols)
 			ref := gradRef(gk.kind, y, dy, []int{0})
@@ -622,7 +622,7 @@ func TestRowGradsSemantics(t *testing.T) {
 						y[i], dy[i] = c.padY, c.padDy
 					}
 					got := make([]float32, len(y))
-					fallback.GradRows(gk.kind, got, y, dy, len(y), simdRows[l])
+					fallback.GradRows(gk.kind, got, y, dy, len(y), &simdRows[l])
 					for i, w := range c.want {
 						if math.Float32bits(got[i]) != math.Float32bits(w) && !(w != w && c.want[i] == nan && got[i] != got[i] && c.y[i] != c.y[i] && math.Float32bits(got[i]) == math.Float32bits(c.y[i])|kernels.QuietBit) {
 							t.Errorf("%s(%v, %v) (padded with %d) on %v: output %d is %g (%#08x), want %g (%#08x)",
@@ -736,10 +736,10 @@ func TestLogSumExpGrad(t *testing.T) {
 				x := rowInputs(style, rows, cols, r)
 				dy := lseGradDy(dstyle, rows, r)
 				want := make([]float32, len(x))
-				fallback.LogSumExpGradRows(want, x, dy, cols, fallback.GoRowPasses)
+				fallback.LogSumExpGradRows(want, x, dy, cols, &fallback.GoRowPasses)
 				for _, l := range dispatch.Supported() {
 					got := make([]float32, len(x))
-					fallback.LogSumExpGradRows(got, x, dy, cols, simdRows[l])
+					fallback.LogSumExpGradRows(got, x, dy, cols, &simdRows[l])
 					for i := range got {
 						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 							t.Fatalf("LogSumExpGrad %s/%s cols=%d on %v: output %d is %#08x, the Go passes give %#08x",
@@ -810,7 +810,7 @@ func TestLogSumExpGradSemantics(t *testing.T) {
 					x[i] = -inf
 				}
 				got := make([]float32, len(x))
-				fallback.LogSumExpGradRows(got, x, []float32{c.dy}, len(x), simdRows[l])
+				fallback.LogSumExpGradRows(got, x, []float32{c.dy}, len(x), &simdRows[l])
 				for i := range got {
 					j := i
 					if i >= len(c.x) {

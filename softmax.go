@@ -86,7 +86,7 @@ var simdRows = func() (t [dispatch.AVX512 + 1]fallback.RowPasses) {
 	return t
 }()
 
-func rowPasses() fallback.RowPasses { return simdRows[dispatch.Selected()] }
+func rowPasses() *fallback.RowPasses { return &simdRows[dispatch.Selected()] }
 
 // rowPass runs the assembly pass f on the whole groups of lanes of x,
 // chunk by chunk, and the Go pass g on the rest, which starts at lane 0.

@@ -164,26 +164,26 @@ func logSoftmaxGradOut(dst, x, y []float32, st *kernels.Row) {
 }
 
 // Softmax is rectify.Softmax in pure Go.
-func Softmax(dst, x []float32, cols int) { Rows(RowSoftmax, dst, x, cols, GoRowPasses) }
+func Softmax(dst, x []float32, cols int) { Rows(RowSoftmax, dst, x, cols, &GoRowPasses) }
 
 // LogSoftmax is rectify.LogSoftmax in pure Go.
-func LogSoftmax(dst, x []float32, cols int) { Rows(RowLogSoftmax, dst, x, cols, GoRowPasses) }
+func LogSoftmax(dst, x []float32, cols int) { Rows(RowLogSoftmax, dst, x, cols, &GoRowPasses) }
 
 // LogSumExp is rectify.LogSumExp in pure Go.
-func LogSumExp(dst, x []float32, cols int) { Rows(RowLogSumExp, dst, x, cols, GoRowPasses) }
+func LogSumExp(dst, x []float32, cols int) { Rows(RowLogSumExp, dst, x, cols, &GoRowPasses) }
 
 // SoftmaxGrad is rectify.SoftmaxGrad in pure Go.
 func SoftmaxGrad(dx, y, dy []float32, cols int) {
-	GradRows(RowSoftmaxGrad, dx, y, dy, cols, GoRowPasses)
+	GradRows(RowSoftmaxGrad, dx, y, dy, cols, &GoRowPasses)
 }
 
 // LogSoftmaxGrad is rectify.LogSoftmaxGrad in pure Go.
 func LogSoftmaxGrad(dx, y, dy []float32, cols int) {
-	GradRows(RowLogSoftmaxGrad, dx, y, dy, cols, GoRowPasses)
+	GradRows(RowLogSoftmaxGrad, dx, y, dy, cols, &GoRowPasses)
 }
 
 // LogSumExpGrad is rectify.LogSumExpGrad in pure Go.
-func LogSumExpGrad(dx, x, dy []float32, cols int) { LogSumExpGradRows(dx, x, dy, cols, GoRowPasses) }
+func LogSumExpGrad(dx, x, dy []float32, cols int) { LogSumExpGradRows(dx, x, dy, cols, &GoRowPasses) }
 
 // A RowKind is one of the row kernels, in the order of ir.RowKernels, then
 // the row gradients, in the order of ir.RowGradKernels, then
@@ -208,11 +208,11 @@ var rowNames = [...]string{"Softmax", "LogSoftmax", "LogSumExp", "SoftmaxGrad", 
 // C + D (C the sum rounded once), then the output pass. A row whose sum
 // is NaN or infinite (a NaN or infinite dy; for SoftmaxGrad also y) is
 // the quiet NaN 0x7fc00000 throughout.
-func GradRows(k RowKind, dx, y, dy []float32, cols int, p RowPasses) {
-	check.RowGrad(rowNames[k], dx, y, dy, cols)
+func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
+	n := check.RowGrad(rowNames[k], dx, y, dy, cols)
 	st := rowStates.Get().(*kernels.Row)
 	defer rowStates.Put(st)
-	for r := 0; r < len(y)/cols; r++ {
+	for r := range n {
 		yr, dyr, out := y[r*cols:(r+1)*cols], dy[r*cols:(r+1)*cols], dx[r*cols:(r+1)*cols]
 		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
 		if k == RowSoftmaxGrad {
@@ -250,13 +250,13 @@ var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
 // and the output pass (LogSumExp: M + log(sum)). Where p has multi-row
 // passes, rows of a multiple of kernels.RowLanes up to rowBlockCols
 // elements run in blocks (blockRows), with the same bits.
-func Rows(k RowKind, dst, x []float32, cols int, p RowPasses) {
-	check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
+func Rows(k RowKind, dst, x []float32, cols int, p *RowPasses) {
+	n := check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
 	if p.Block != nil && cols%kernels.RowLanes == 0 && cols <= rowBlockCols {
-		blockRows(k, dst, x, cols, p)
+		blockRows(k, dst, x, cols, n, p)
 		return
 	}
-	rows(k, dst, x, nil, cols, p)
+	rows(k, dst, x, nil, cols, n, p)
 }
 
 // rowBlock is the most rows of a multi-row call, and rowBlockCols the
@@ -278,22 +278,21 @@ var rowBlocks = sync.Pool{New: func() any {
 	return sts
 }}
 
-// blockRows runs row kernel k (Softmax, LogSoftmax or LogSumExp) on rows
-// of cols elements (a multiple of kernels.RowLanes, at most rowBlockCols)
-// with p's multi-row passes, rowBlock rows per call: each row's passes and
-// Go steps are rows' own, so the bits are the same, but a short row no
-// longer pays three calls and the Go between them, and the rows'
-// dependency chains (the sum waits on the maximum, the output on the
+// blockRows runs row kernel k (Softmax, LogSoftmax or LogSumExp) on the n
+// rows of cols elements (a multiple of kernels.RowLanes, at most
+// rowBlockCols) with p's multi-row passes, rowBlock rows per call: each
+// row's passes and Go steps are rows' own, so the bits are the same, but a
+// short row no longer pays three calls and the Go between them, and the
+// rows' dependency chains (the sum waits on the maximum, the output on the
 // sum's reciprocal or log) overlap. A row whose maximum is infinite or
 // whose sum is NaN is settled after the output pass, as rows settles it;
 // a block with a row that LogSumExp takes more precisely (RowSum), or, for
 // LogSoftmax, a row whose maximum is infinite (settled from x, which an
 // in-place output pass overwrites), runs through rows instead.
-func blockRows(k RowKind, dst, x []float32, cols int, p RowPasses) {
+func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
 	b := p.Block
 	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
 	defer rowBlocks.Put(sts)
-	n := len(x) / cols
 	cancel := -kernels.RowCancel * float64(bits.Len(uint(cols)))
 	nan32 := math.Float32frombits(kernels.CanonicalNaN)
 	for r0 := 0; r0 < n; r0 += rowBlock {
@@ -314,9 +313,9 @@ func blockRows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 		}
 		if rowWise {
 			if k == RowLogSumExp {
-				rows(k, dst[r0:r0+rb], xs, nil, cols, p)
+				rows(k, dst[r0:r0+rb], xs, nil, cols, rb, p)
 			} else {
-				rows(k, out, xs, nil, cols, p)
+				rows(k, out, xs, nil, cols, rb, p)
 			}
 			continue
 		}
@@ -365,18 +364,19 @@ func blockRows(k RowKind, dst, x []float32, cols int, p RowPasses) {
 // is NaN is the quiet NaN 0x7fc00000 throughout, as is a row that
 // Softmax makes NaN; an infinite dy[r] gives dy[r] where Softmax's
 // output is above 0 and that NaN where it is 0 (0 * Inf).
-func LogSumExpGradRows(dx, x, dy []float32, cols int, p RowPasses) {
-	check.RowsDy(rowNames[RowLogSumExpGrad], dx, x, dy, cols)
-	rows(RowLogSumExpGrad, dx, x, dy, cols, p)
+func LogSumExpGradRows(dx, x, dy []float32, cols int, p *RowPasses) {
+	n := check.RowsDy(rowNames[RowLogSumExpGrad], dx, x, dy, cols)
+	rows(RowLogSumExpGrad, dx, x, dy, cols, n, p)
 }
 
-// rows is Rows on checked arguments; dy is LogSumExpGrad's, one per row.
-func rows(k RowKind, dst, x, dy []float32, cols int, p RowPasses) {
+// rows is Rows on checked arguments, n rows of cols elements; dy is
+// LogSumExpGrad's, one per row.
+func rows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 	st := rowStates.Get().(*kernels.Row)
 	defer rowStates.Put(st)
 	st.Max = noMax
 	st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
-	for r := 0; r < len(x)/cols; r++ {
+	for r := range n {
 		row := x[r*cols : (r+1)*cols]
 		var out []float32
 		if k != RowLogSumExp {
@@ -576,7 +576,7 @@ func atanhSeries(u2 float64) float64 {
 // Elsewhere (a sum near 1: every entry but the maximum far below it) it
 // takes the sum again by ExpSum, compensated, whose relative error
 // 2^-28.3 of sum - 1 is its log's.
-func plainLog(s, c float64, m float32, cols int, row []float32, st *kernels.Row, p RowPasses) float64 {
+func plainLog(s, c float64, m float32, cols int, row []float32, st *kernels.Row, p *RowPasses) float64 {
 	l := logSum(s, c)
 	if math.Abs(float64(m)+l) >= float64((cols+15)/16)*kernels.RowPlainLog {
 		return l

@@ -76,21 +76,41 @@ func PReLUGrad(dx, dslope, x, dy, slope []float32) {
 // Rows panics unless x holds whole rows of cols >= 1 elements and dst
 // fits the row kernel fn: len(x) elements, identical to x or not
 // overlapping it (perRow false), or one element per row, not overlapping x
-// (perRow true). The messages name the lengths.
-func Rows(fn string, dst, x []float32, cols int, perRow bool) {
-	if cols < 1 || len(x)%cols != 0 {
-		panic("rectify: " + fn + ": len(x)=" + strconv.Itoa(len(x)) + " is not a multiple of cols=" + strconv.Itoa(cols))
-	}
+// (perRow true). The messages name the lengths. It returns the number of
+// rows.
+func Rows(fn string, dst, x []float32, cols int, perRow bool) int {
+	n := rowCount(fn, "x", len(x), cols)
 	if !perRow {
 		Slices(fn, dst, x)
-		return
+		return n
 	}
-	if len(dst) != len(x)/cols {
-		panic("rectify: " + fn + ": len(dst)=" + strconv.Itoa(len(dst)) + " != len(x)/cols=" + strconv.Itoa(len(x)/cols))
+	if len(dst) != n {
+		panic("rectify: " + fn + ": len(dst)=" + strconv.Itoa(len(dst)) + " != len(x)/cols=" + strconv.Itoa(n))
 	}
 	if overlap(dst, x) {
 		panic("rectify: " + fn + ": dst and x overlap")
 	}
+	return n
+}
+
+// rowCount returns length/cols, the number of rows of the slice named
+// name, and panics unless cols >= 1 divides length: one division.
+func rowCount(fn, name string, length, cols int) int {
+	if cols < 1 {
+		failCols(fn, name, length, cols)
+	}
+	n := length / cols
+	if n*cols != length {
+		failCols(fn, name, length, cols)
+	}
+	return n
+}
+
+// failCols panics with rowCount's message on the lengths.
+//
+//go:noinline
+func failCols(fn, name string, length, cols int) {
+	panic("rectify: " + fn + ": len(" + name + ")=" + strconv.Itoa(length) + " is not a multiple of cols=" + strconv.Itoa(cols))
 }
 
 // Grad panics as Slices does for dst and x, and unless dy has the length
@@ -116,14 +136,13 @@ func failGrad(fn string, ndy, nx int) {
 // RowGrad panics unless dx, y and dy have one length, a multiple of cols
 // >= 1, and dx is y, dy or overlaps neither (y and dy may overlap: both
 // are only read), for the row gradient fn. The messages name the lengths.
-func RowGrad(fn string, dx, y, dy []float32, cols int) {
+// It returns the number of rows.
+func RowGrad(fn string, dx, y, dy []float32, cols int) int {
 	if len(dx) != len(y) || len(dy) != len(y) {
 		panic("rectify: " + fn + ": len(dx)=" + strconv.Itoa(len(dx)) + ", len(y)=" + strconv.Itoa(len(y)) +
 			", len(dy)=" + strconv.Itoa(len(dy)) + " differ")
 	}
-	if cols < 1 || len(y)%cols != 0 {
-		panic("rectify: " + fn + ": len(y)=" + strconv.Itoa(len(y)) + " is not a multiple of cols=" + strconv.Itoa(cols))
-	}
+	n := rowCount(fn, "y", len(y), cols)
 	for _, in := range [...]struct {
 		name string
 		s    []float32
@@ -132,21 +151,21 @@ func RowGrad(fn string, dx, y, dy []float32, cols int) {
 			panic("rectify: " + fn + ": dx and " + in.name + " overlap (only dx == " + in.name + " is allowed)")
 		}
 	}
+	return n
 }
 
 // RowsDy panics unless x holds whole rows of cols >= 1 elements, dx has
 // len(x) elements and is x or does not overlap it, and dy has one
 // element per row and does not overlap dx, for a row kernel fn that reads
-// one dy per row (LogSumExpGrad). The messages name the lengths.
-func RowsDy(fn string, dx, x, dy []float32, cols int) {
-	if cols < 1 || len(x)%cols != 0 {
-		panic("rectify: " + fn + ": len(x)=" + strconv.Itoa(len(x)) + " is not a multiple of cols=" + strconv.Itoa(cols))
-	}
+// one dy per row (LogSumExpGrad). The messages name the lengths. It
+// returns the number of rows.
+func RowsDy(fn string, dx, x, dy []float32, cols int) int {
+	n := rowCount(fn, "x", len(x), cols)
 	if len(dx) != len(x) {
 		panic("rectify: " + fn + ": len(dx)=" + strconv.Itoa(len(dx)) + " != len(x)=" + strconv.Itoa(len(x)))
 	}
-	if len(dy) != len(x)/cols {
-		panic("rectify: " + fn + ": len(dy)=" + strconv.Itoa(len(dy)) + " != len(x)/cols=" + strconv.Itoa(len(x)/cols))
+	if len(dy) != n {
+		panic("rectify: " + fn + ": len(dy)=" + strconv.Itoa(len(dy)) + " != len(x)/cols=" + strconv.Itoa(n))
 	}
 	if unsafe.SliceData(dx) != unsafe.SliceData(x) && overlap(dx, x) {
 		panic("rectify: " + fn + ": dx and x overlap (only dx == x is allowed)")
@@ -154,4 +173,5 @@ func RowsDy(fn string, dx, x, dy []float32, cols int) {
 	if overlap(dx, dy) {
 		panic("rectify: " + fn + ": dx and dy overlap")
 	}
+	return n
 }
