@@ -845,6 +845,23 @@ func (l *lowering) define(v ir.Value, g, h int, r reg.VecPhysical) {
 	l.loc[key{v, g, h}] = r
 }
 
+// widenedOnly reports whether v is an input that only OpWiden reads,
+// outside a short slice's code (which gathers its inputs into registers):
+// each widening converts from memory, and no register loads v.
+func (l *lowering) widenedOnly(v ir.Value) bool {
+	if l.mode == modeShort || l.p.Code[v].Op != ir.OpInput || l.p.Out != ir.NoOut && l.a.Canon[l.p.Out] == v {
+		return false
+	}
+	for _, in := range l.p.Code {
+		for _, x := range in.Args[:in.Op.NArgs()] {
+			if l.a.Canon[x] == v && in.Op != ir.OpWiden {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // input addresses vector g of input k, plus off bytes.
 func (l *lowering) input(k, g, off int) Mem {
 	if l.mode == modeLast {
@@ -905,6 +922,9 @@ func (l *lowering) instr(i, g int) {
 	}
 	switch in.Op {
 	case ir.OpInput:
+		if l.widenedOnly(v) {
+			return // each OpWiden converts straight from memory
+		}
 		d := l.alloc()
 		k := int(in.Imm)
 		if l.mode != modeShort {
@@ -970,6 +990,9 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 	n := in.Op.NArgs()
 	var a [3]operandRef
 	for j := range n {
+		if in.Op == ir.OpWiden && l.widenedOnly(l.a.Canon[in.Args[0]]) {
+			break // no register holds the input
+		}
 		a[j] = l.arg(i, in, j, g, h)
 	}
 	f64 := in.Type == ir.F64
