@@ -2359,8 +2359,8 @@ lanes1:
 done:
 	RET
 
-DATA geluTanhNEONk<>+0(SB)/8, $0x3ff9884533d43651 // 1.5957691216057308
-DATA geluTanhNEONk<>+8(SB)/8, $0x3ff9884533d43651
+DATA geluTanhNEONk<>+0(SB)/8, $0xbff9884533d43651 // -1.5957691216057308
+DATA geluTanhNEONk<>+8(SB)/8, $0xbff9884533d43651
 DATA geluTanhNEONk<>+16(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
 DATA geluTanhNEONk<>+24(SB)/8, $0x43380000000003ff
 DATA geluTanhNEONk<>+32(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
@@ -2376,7 +2376,7 @@ DATA geluTanhNEONk<>+104(SB)/8, $0x3ff0000000000000
 GLOBL geluTanhNEONk<>(SB), RODATA|NOPTR, $112
 
 // func geluTanhNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 136 instructions, 17.00 per element; 27 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 120 instructions, 15.00 per element; 31 vector registers.
 TEXT ·geluTanhNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -2384,11 +2384,11 @@ TEXT ·geluTanhNEON(SB), NOSPLIT, $0-52
 	MOVD $geluTanhNEONk<>(SB), R4
 	MOVW $0x00400000, R3
 	VDUP R3, V31.S4
-	MOVW $0x80000000, R3
-	VDUP R3, V30.S4
 	MOVW $0xc1400000, R3
-	VDUP R3, V29.S4
-	MOVD $0x3fb2444f2a4d8b4b, R3 // 0.07135481627260025
+	VDUP R3, V30.S4
+	MOVD $0x4028000000000000, R3 // 12
+	VDUP R3, V29.D2
+	MOVD $0xbfb2444f2a4d8b4b, R3 // -0.07135481627260025
 	VDUP R3, V28.D2
 	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
 	VDUP R3, V27.D2
@@ -2404,132 +2404,116 @@ TEXT ·geluTanhNEON(SB), NOSPLIT, $0-52
 	BLT vector
 loop:
 	VLD1.P 32(R1), [V0.S4, V1.S4]
-	VORR V30.B16, V0.B16, V2.B16
-	VORR V30.B16, V1.B16, V3.B16
-	WORD $0x4e3df442 // fmax v2.4s, v2.4s, v29.4s
-	WORD $0x4e3df463 // fmax v3.4s, v3.4s, v29.4s
+	WORD $0x4e3ef402 // fmax v2.4s, v0.4s, v30.4s
+	WORD $0x4e3ef423 // fmax v3.4s, v1.4s, v30.4s
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
 	WORD $0x0e617866 // fcvtl v6.2d, v3.2s
 	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
-	WORD $0x6e64dc82 // fmul v2.2d, v4.2d, v4.2d
-	WORD $0x6e65dca3 // fmul v3.2d, v5.2d, v5.2d
-	WORD $0x6e66dcc8 // fmul v8.2d, v6.2d, v6.2d
-	WORD $0x6e67dce9 // fmul v9.2d, v7.2d, v7.2d
-	FMOVQ 0(R4), F10
-	FMOVQ 0(R4), F11
-	FMOVQ 0(R4), F12
-	FMOVQ 0(R4), F13
-	VFMLA V28.D2, V2.D2, V10.D2
-	VFMLA V28.D2, V3.D2, V11.D2
-	VFMLA V28.D2, V8.D2, V12.D2
-	VFMLA V28.D2, V9.D2, V13.D2
-	WORD $0x6e6adc84 // fmul v4.2d, v4.2d, v10.2d
-	WORD $0x6e6bdca5 // fmul v5.2d, v5.2d, v11.2d
-	WORD $0x6e6cdcc6 // fmul v6.2d, v6.2d, v12.2d
-	WORD $0x6e6ddce7 // fmul v7.2d, v7.2d, v13.2d
-	FMOVQ 16(R4), F2
-	FMOVQ 16(R4), F3
-	FMOVQ 16(R4), F8
-	FMOVQ 16(R4), F9
-	VFMLA V26.D2, V4.D2, V2.D2
-	VFMLA V26.D2, V5.D2, V3.D2
-	VFMLA V26.D2, V6.D2, V8.D2
-	VFMLA V26.D2, V7.D2, V9.D2
-	WORD $0x4efbd44a // fsub v10.2d, v2.2d, v27.2d
-	WORD $0x4efbd46b // fsub v11.2d, v3.2d, v27.2d
-	WORD $0x4efbd50c // fsub v12.2d, v8.2d, v27.2d
-	WORD $0x4efbd52d // fsub v13.2d, v9.2d, v27.2d
-	VFMLA V25.D2, V10.D2, V4.D2
-	VFMLA V25.D2, V11.D2, V5.D2
-	VFMLA V25.D2, V12.D2, V6.D2
-	VFMLA V25.D2, V13.D2, V7.D2
-	FMOVQ 32(R4), F10
-	FMOVQ 32(R4), F11
-	FMOVQ 32(R4), F12
-	FMOVQ 32(R4), F13
-	VFMLA V4.D2, V24.D2, V10.D2
-	VFMLA V5.D2, V24.D2, V11.D2
-	VFMLA V6.D2, V24.D2, V12.D2
-	VFMLA V7.D2, V24.D2, V13.D2
-	FMOVQ 48(R4), F14
-	FMOVQ 48(R4), F15
-	FMOVQ 48(R4), F16
-	FMOVQ 48(R4), F17
-	VFMLA V4.D2, V10.D2, V14.D2
-	VFMLA V5.D2, V11.D2, V15.D2
-	VFMLA V6.D2, V12.D2, V16.D2
-	VFMLA V7.D2, V13.D2, V17.D2
-	FMOVQ 64(R4), F10
-	FMOVQ 64(R4), F11
-	FMOVQ 64(R4), F12
-	FMOVQ 64(R4), F13
-	VFMLA V4.D2, V14.D2, V10.D2
-	VFMLA V5.D2, V15.D2, V11.D2
-	VFMLA V6.D2, V16.D2, V12.D2
-	VFMLA V7.D2, V17.D2, V13.D2
-	FMOVQ 80(R4), F14
-	FMOVQ 80(R4), F15
-	FMOVQ 80(R4), F16
-	FMOVQ 80(R4), F17
-	VFMLA V4.D2, V10.D2, V14.D2
-	VFMLA V5.D2, V11.D2, V15.D2
-	VFMLA V6.D2, V12.D2, V16.D2
-	VFMLA V7.D2, V13.D2, V17.D2
-	FMOVQ 96(R4), F10
-	FMOVQ 96(R4), F11
-	FMOVQ 96(R4), F12
-	FMOVQ 96(R4), F13
-	VFMLA V4.D2, V14.D2, V10.D2
-	VFMLA V5.D2, V15.D2, V11.D2
-	VFMLA V6.D2, V16.D2, V12.D2
-	VFMLA V7.D2, V17.D2, V13.D2
-	FMOVQ 96(R4), F14
-	FMOVQ 96(R4), F15
-	FMOVQ 96(R4), F16
-	FMOVQ 96(R4), F17
-	VFMLA V4.D2, V10.D2, V14.D2
-	VFMLA V5.D2, V11.D2, V15.D2
-	VFMLA V6.D2, V12.D2, V16.D2
-	VFMLA V7.D2, V13.D2, V17.D2
-	VSHL $52, V2.D2, V2.D2
-	VSHL $52, V3.D2, V3.D2
-	VSHL $52, V8.D2, V8.D2
-	VSHL $52, V9.D2, V9.D2
+	WORD $0x4efdf482 // fmin v2.2d, v4.2d, v29.2d
+	WORD $0x4efdf4a3 // fmin v3.2d, v5.2d, v29.2d
+	WORD $0x4efdf4c8 // fmin v8.2d, v6.2d, v29.2d
+	WORD $0x4efdf4e9 // fmin v9.2d, v7.2d, v29.2d
+	WORD $0x6e62dc4a // fmul v10.2d, v2.2d, v2.2d
+	WORD $0x6e63dc6b // fmul v11.2d, v3.2d, v3.2d
+	WORD $0x6e68dd0c // fmul v12.2d, v8.2d, v8.2d
+	WORD $0x6e69dd2d // fmul v13.2d, v9.2d, v9.2d
+	FMOVQ 0(R4), F14
+	FMOVQ 0(R4), F15
+	FMOVQ 0(R4), F16
+	FMOVQ 0(R4), F17
+	VFMLA V28.D2, V10.D2, V14.D2
+	VFMLA V28.D2, V11.D2, V15.D2
+	VFMLA V28.D2, V12.D2, V16.D2
+	VFMLA V28.D2, V13.D2, V17.D2
 	WORD $0x6e6edc42 // fmul v2.2d, v2.2d, v14.2d
 	WORD $0x6e6fdc63 // fmul v3.2d, v3.2d, v15.2d
 	WORD $0x6e70dd08 // fmul v8.2d, v8.2d, v16.2d
 	WORD $0x6e71dd29 // fmul v9.2d, v9.2d, v17.2d
-	WORD $0x4e3df404 // fmax v4.4s, v0.4s, v29.4s
-	WORD $0x4e3df425 // fmax v5.4s, v1.4s, v29.4s
-	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
-	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
-	WORD $0x0e6178aa // fcvtl v10.2d, v5.2s
-	WORD $0x4e6178ab // fcvtl2 v11.2d, v5.4s
-	WORD $0x6e62dcc4 // fmul v4.2d, v6.2d, v2.2d
-	WORD $0x6e63dce5 // fmul v5.2d, v7.2d, v3.2d
-	WORD $0x6e68dd4c // fmul v12.2d, v10.2d, v8.2d
-	WORD $0x6e69dd6d // fmul v13.2d, v11.2d, v9.2d
-	WORD $0x4ee0a8ce // cmlt v14.2d, v6.2d, #0
-	WORD $0x4ee0a8ef // cmlt v15.2d, v7.2d, #0
-	WORD $0x4ee0a950 // cmlt v16.2d, v10.2d, #0
-	WORD $0x4ee0a971 // cmlt v17.2d, v11.2d, #0
-	VBSL V6.B16, V4.B16, V14.B16
-	VBSL V7.B16, V5.B16, V15.B16
-	VBSL V10.B16, V12.B16, V16.B16
-	VBSL V11.B16, V13.B16, V17.B16
-	WORD $0x4e62d6e2 // fadd v2.2d, v23.2d, v2.2d
-	WORD $0x4e63d6e3 // fadd v3.2d, v23.2d, v3.2d
-	WORD $0x4e68d6e8 // fadd v8.2d, v23.2d, v8.2d
-	WORD $0x4e69d6e9 // fadd v9.2d, v23.2d, v9.2d
-	WORD $0x6e62fdce // fdiv v14.2d, v14.2d, v2.2d
-	WORD $0x6e63fdef // fdiv v15.2d, v15.2d, v3.2d
-	WORD $0x6e68fe10 // fdiv v16.2d, v16.2d, v8.2d
-	WORD $0x6e69fe31 // fdiv v17.2d, v17.2d, v9.2d
-	WORD $0x0e6169c2 // fcvtn v2.2s, v14.2d
-	WORD $0x0e616a03 // fcvtn v3.2s, v16.2d
-	WORD $0x4e6169e2 // fcvtn2 v2.4s, v15.2d
-	WORD $0x4e616a23 // fcvtn2 v3.4s, v17.2d
+	FMOVQ 16(R4), F10
+	FMOVQ 16(R4), F11
+	FMOVQ 16(R4), F12
+	FMOVQ 16(R4), F13
+	VFMLA V26.D2, V2.D2, V10.D2
+	VFMLA V26.D2, V3.D2, V11.D2
+	VFMLA V26.D2, V8.D2, V12.D2
+	VFMLA V26.D2, V9.D2, V13.D2
+	WORD $0x4efbd54e // fsub v14.2d, v10.2d, v27.2d
+	WORD $0x4efbd56f // fsub v15.2d, v11.2d, v27.2d
+	WORD $0x4efbd590 // fsub v16.2d, v12.2d, v27.2d
+	WORD $0x4efbd5b1 // fsub v17.2d, v13.2d, v27.2d
+	VFMLA V25.D2, V14.D2, V2.D2
+	VFMLA V25.D2, V15.D2, V3.D2
+	VFMLA V25.D2, V16.D2, V8.D2
+	VFMLA V25.D2, V17.D2, V9.D2
+	FMOVQ 32(R4), F14
+	FMOVQ 32(R4), F15
+	FMOVQ 32(R4), F16
+	FMOVQ 32(R4), F17
+	VFMLA V2.D2, V24.D2, V14.D2
+	VFMLA V3.D2, V24.D2, V15.D2
+	VFMLA V8.D2, V24.D2, V16.D2
+	VFMLA V9.D2, V24.D2, V17.D2
+	FMOVQ 48(R4), F18
+	FMOVQ 48(R4), F19
+	FMOVQ 48(R4), F20
+	FMOVQ 48(R4), F21
+	VFMLA V2.D2, V14.D2, V18.D2
+	VFMLA V3.D2, V15.D2, V19.D2
+	VFMLA V8.D2, V16.D2, V20.D2
+	VFMLA V9.D2, V17.D2, V21.D2
+	FMOVQ 64(R4), F14
+	FMOVQ 64(R4), F15
+	FMOVQ 64(R4), F16
+	FMOVQ 64(R4), F17
+	VFMLA V2.D2, V18.D2, V14.D2
+	VFMLA V3.D2, V19.D2, V15.D2
+	VFMLA V8.D2, V20.D2, V16.D2
+	VFMLA V9.D2, V21.D2, V17.D2
+	FMOVQ 80(R4), F18
+	FMOVQ 80(R4), F19
+	FMOVQ 80(R4), F20
+	FMOVQ 80(R4), F21
+	VFMLA V2.D2, V14.D2, V18.D2
+	VFMLA V3.D2, V15.D2, V19.D2
+	VFMLA V8.D2, V16.D2, V20.D2
+	VFMLA V9.D2, V17.D2, V21.D2
+	FMOVQ 96(R4), F14
+	FMOVQ 96(R4), F15
+	FMOVQ 96(R4), F16
+	FMOVQ 96(R4), F17
+	VFMLA V2.D2, V18.D2, V14.D2
+	VFMLA V3.D2, V19.D2, V15.D2
+	VFMLA V8.D2, V20.D2, V16.D2
+	VFMLA V9.D2, V21.D2, V17.D2
+	FMOVQ 96(R4), F18
+	FMOVQ 96(R4), F19
+	FMOVQ 96(R4), F20
+	FMOVQ 96(R4), F21
+	VFMLA V2.D2, V14.D2, V18.D2
+	VFMLA V3.D2, V15.D2, V19.D2
+	VFMLA V8.D2, V16.D2, V20.D2
+	VFMLA V9.D2, V17.D2, V21.D2
+	VSHL $52, V10.D2, V10.D2
+	VSHL $52, V11.D2, V11.D2
+	VSHL $52, V12.D2, V12.D2
+	VSHL $52, V13.D2, V13.D2
+	WORD $0x6e72dd4a // fmul v10.2d, v10.2d, v18.2d
+	WORD $0x6e73dd6b // fmul v11.2d, v11.2d, v19.2d
+	WORD $0x6e74dd8c // fmul v12.2d, v12.2d, v20.2d
+	WORD $0x6e75ddad // fmul v13.2d, v13.2d, v21.2d
+	WORD $0x4e6ad6ea // fadd v10.2d, v23.2d, v10.2d
+	WORD $0x4e6bd6eb // fadd v11.2d, v23.2d, v11.2d
+	WORD $0x4e6cd6ec // fadd v12.2d, v23.2d, v12.2d
+	WORD $0x4e6dd6ed // fadd v13.2d, v23.2d, v13.2d
+	WORD $0x6e6afc84 // fdiv v4.2d, v4.2d, v10.2d
+	WORD $0x6e6bfca5 // fdiv v5.2d, v5.2d, v11.2d
+	WORD $0x6e6cfcc6 // fdiv v6.2d, v6.2d, v12.2d
+	WORD $0x6e6dfce7 // fdiv v7.2d, v7.2d, v13.2d
+	WORD $0x0e616882 // fcvtn v2.2s, v4.2d
+	WORD $0x0e6168c3 // fcvtn v3.2s, v6.2d
+	WORD $0x4e6168a2 // fcvtn2 v2.4s, v5.2d
+	WORD $0x4e6168e3 // fcvtn2 v3.4s, v7.2d
 	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
 	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
 	VORR V31.B16, V0.B16, V6.B16
@@ -2545,69 +2529,61 @@ vector:
 	BLT lanes
 loop1:
 	VLD1.P 16(R1), [V0.S4]
-	VORR V30.B16, V0.B16, V1.B16
-	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	WORD $0x4e3ef401 // fmax v1.4s, v0.4s, v30.4s
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
-	WORD $0x6e62dc41 // fmul v1.2d, v2.2d, v2.2d
-	WORD $0x6e63dc64 // fmul v4.2d, v3.2d, v3.2d
-	FMOVQ 0(R4), F5
-	FMOVQ 0(R4), F6
-	VFMLA V28.D2, V1.D2, V5.D2
-	VFMLA V28.D2, V4.D2, V6.D2
-	WORD $0x6e65dc42 // fmul v2.2d, v2.2d, v5.2d
-	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
-	FMOVQ 16(R4), F1
-	FMOVQ 16(R4), F4
-	VFMLA V26.D2, V2.D2, V1.D2
-	VFMLA V26.D2, V3.D2, V4.D2
-	WORD $0x4efbd425 // fsub v5.2d, v1.2d, v27.2d
-	WORD $0x4efbd486 // fsub v6.2d, v4.2d, v27.2d
-	VFMLA V25.D2, V5.D2, V2.D2
-	VFMLA V25.D2, V6.D2, V3.D2
-	FMOVQ 32(R4), F5
-	FMOVQ 32(R4), F6
-	VFMLA V2.D2, V24.D2, V5.D2
-	VFMLA V3.D2, V24.D2, V6.D2
-	FMOVQ 48(R4), F7
-	FMOVQ 48(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 64(R4), F5
-	FMOVQ 64(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	FMOVQ 80(R4), F7
-	FMOVQ 80(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 96(R4), F5
-	FMOVQ 96(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	FMOVQ 96(R4), F7
-	FMOVQ 96(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	VSHL $52, V1.D2, V1.D2
-	VSHL $52, V4.D2, V4.D2
+	WORD $0x4efdf441 // fmin v1.2d, v2.2d, v29.2d
+	WORD $0x4efdf464 // fmin v4.2d, v3.2d, v29.2d
+	WORD $0x6e61dc25 // fmul v5.2d, v1.2d, v1.2d
+	WORD $0x6e64dc86 // fmul v6.2d, v4.2d, v4.2d
+	FMOVQ 0(R4), F7
+	FMOVQ 0(R4), F8
+	VFMLA V28.D2, V5.D2, V7.D2
+	VFMLA V28.D2, V6.D2, V8.D2
 	WORD $0x6e67dc21 // fmul v1.2d, v1.2d, v7.2d
 	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
-	WORD $0x4e3df402 // fmax v2.4s, v0.4s, v29.4s
-	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
-	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x6e61dc62 // fmul v2.2d, v3.2d, v1.2d
-	WORD $0x6e64dca6 // fmul v6.2d, v5.2d, v4.2d
-	WORD $0x4ee0a867 // cmlt v7.2d, v3.2d, #0
-	WORD $0x4ee0a8a8 // cmlt v8.2d, v5.2d, #0
-	VBSL V3.B16, V2.B16, V7.B16
-	VBSL V5.B16, V6.B16, V8.B16
-	WORD $0x4e61d6e1 // fadd v1.2d, v23.2d, v1.2d
-	WORD $0x4e64d6e4 // fadd v4.2d, v23.2d, v4.2d
-	WORD $0x6e61fce7 // fdiv v7.2d, v7.2d, v1.2d
-	WORD $0x6e64fd08 // fdiv v8.2d, v8.2d, v4.2d
-	WORD $0x0e6168e1 // fcvtn v1.2s, v7.2d
-	WORD $0x4e616901 // fcvtn2 v1.4s, v8.2d
+	FMOVQ 16(R4), F5
+	FMOVQ 16(R4), F6
+	VFMLA V26.D2, V1.D2, V5.D2
+	VFMLA V26.D2, V4.D2, V6.D2
+	WORD $0x4efbd4a7 // fsub v7.2d, v5.2d, v27.2d
+	WORD $0x4efbd4c8 // fsub v8.2d, v6.2d, v27.2d
+	VFMLA V25.D2, V7.D2, V1.D2
+	VFMLA V25.D2, V8.D2, V4.D2
+	FMOVQ 32(R4), F7
+	FMOVQ 32(R4), F8
+	VFMLA V1.D2, V24.D2, V7.D2
+	VFMLA V4.D2, V24.D2, V8.D2
+	FMOVQ 48(R4), F9
+	FMOVQ 48(R4), F10
+	VFMLA V1.D2, V7.D2, V9.D2
+	VFMLA V4.D2, V8.D2, V10.D2
+	FMOVQ 64(R4), F7
+	FMOVQ 64(R4), F8
+	VFMLA V1.D2, V9.D2, V7.D2
+	VFMLA V4.D2, V10.D2, V8.D2
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	VFMLA V1.D2, V7.D2, V9.D2
+	VFMLA V4.D2, V8.D2, V10.D2
+	FMOVQ 96(R4), F7
+	FMOVQ 96(R4), F8
+	VFMLA V1.D2, V9.D2, V7.D2
+	VFMLA V4.D2, V10.D2, V8.D2
+	FMOVQ 96(R4), F9
+	FMOVQ 96(R4), F10
+	VFMLA V1.D2, V7.D2, V9.D2
+	VFMLA V4.D2, V8.D2, V10.D2
+	VSHL $52, V5.D2, V5.D2
+	VSHL $52, V6.D2, V6.D2
+	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x4e65d6e5 // fadd v5.2d, v23.2d, v5.2d
+	WORD $0x4e66d6e6 // fadd v6.2d, v23.2d, v6.2d
+	WORD $0x6e65fc42 // fdiv v2.2d, v2.2d, v5.2d
+	WORD $0x6e66fc63 // fdiv v3.2d, v3.2d, v6.2d
+	WORD $0x0e616841 // fcvtn v1.2s, v2.2d
+	WORD $0x4e616861 // fcvtn2 v1.4s, v3.2d
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
 	VBSL V3.B16, V1.B16, V2.B16
@@ -2624,69 +2600,61 @@ lanes:
 	BEQ lanes1
 	VLD1.P 4(R1), V0.S[2]
 lanes1:
-	VORR V30.B16, V0.B16, V1.B16
-	WORD $0x4e3df421 // fmax v1.4s, v1.4s, v29.4s
+	WORD $0x4e3ef401 // fmax v1.4s, v0.4s, v30.4s
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
-	WORD $0x6e62dc41 // fmul v1.2d, v2.2d, v2.2d
-	WORD $0x6e63dc64 // fmul v4.2d, v3.2d, v3.2d
-	FMOVQ 0(R4), F5
-	FMOVQ 0(R4), F6
-	VFMLA V28.D2, V1.D2, V5.D2
-	VFMLA V28.D2, V4.D2, V6.D2
-	WORD $0x6e65dc42 // fmul v2.2d, v2.2d, v5.2d
-	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
-	FMOVQ 16(R4), F1
-	FMOVQ 16(R4), F4
-	VFMLA V26.D2, V2.D2, V1.D2
-	VFMLA V26.D2, V3.D2, V4.D2
-	WORD $0x4efbd425 // fsub v5.2d, v1.2d, v27.2d
-	WORD $0x4efbd486 // fsub v6.2d, v4.2d, v27.2d
-	VFMLA V25.D2, V5.D2, V2.D2
-	VFMLA V25.D2, V6.D2, V3.D2
-	FMOVQ 32(R4), F5
-	FMOVQ 32(R4), F6
-	VFMLA V2.D2, V24.D2, V5.D2
-	VFMLA V3.D2, V24.D2, V6.D2
-	FMOVQ 48(R4), F7
-	FMOVQ 48(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 64(R4), F5
-	FMOVQ 64(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	FMOVQ 80(R4), F7
-	FMOVQ 80(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	FMOVQ 96(R4), F5
-	FMOVQ 96(R4), F6
-	VFMLA V2.D2, V7.D2, V5.D2
-	VFMLA V3.D2, V8.D2, V6.D2
-	FMOVQ 96(R4), F7
-	FMOVQ 96(R4), F8
-	VFMLA V2.D2, V5.D2, V7.D2
-	VFMLA V3.D2, V6.D2, V8.D2
-	VSHL $52, V1.D2, V1.D2
-	VSHL $52, V4.D2, V4.D2
+	WORD $0x4efdf441 // fmin v1.2d, v2.2d, v29.2d
+	WORD $0x4efdf464 // fmin v4.2d, v3.2d, v29.2d
+	WORD $0x6e61dc25 // fmul v5.2d, v1.2d, v1.2d
+	WORD $0x6e64dc86 // fmul v6.2d, v4.2d, v4.2d
+	FMOVQ 0(R4), F7
+	FMOVQ 0(R4), F8
+	VFMLA V28.D2, V5.D2, V7.D2
+	VFMLA V28.D2, V6.D2, V8.D2
 	WORD $0x6e67dc21 // fmul v1.2d, v1.2d, v7.2d
 	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
-	WORD $0x4e3df402 // fmax v2.4s, v0.4s, v29.4s
-	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
-	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x6e61dc62 // fmul v2.2d, v3.2d, v1.2d
-	WORD $0x6e64dca6 // fmul v6.2d, v5.2d, v4.2d
-	WORD $0x4ee0a867 // cmlt v7.2d, v3.2d, #0
-	WORD $0x4ee0a8a8 // cmlt v8.2d, v5.2d, #0
-	VBSL V3.B16, V2.B16, V7.B16
-	VBSL V5.B16, V6.B16, V8.B16
-	WORD $0x4e61d6e1 // fadd v1.2d, v23.2d, v1.2d
-	WORD $0x4e64d6e4 // fadd v4.2d, v23.2d, v4.2d
-	WORD $0x6e61fce7 // fdiv v7.2d, v7.2d, v1.2d
-	WORD $0x6e64fd08 // fdiv v8.2d, v8.2d, v4.2d
-	WORD $0x0e6168e1 // fcvtn v1.2s, v7.2d
-	WORD $0x4e616901 // fcvtn2 v1.4s, v8.2d
+	FMOVQ 16(R4), F5
+	FMOVQ 16(R4), F6
+	VFMLA V26.D2, V1.D2, V5.D2
+	VFMLA V26.D2, V4.D2, V6.D2
+	WORD $0x4efbd4a7 // fsub v7.2d, v5.2d, v27.2d
+	WORD $0x4efbd4c8 // fsub v8.2d, v6.2d, v27.2d
+	VFMLA V25.D2, V7.D2, V1.D2
+	VFMLA V25.D2, V8.D2, V4.D2
+	FMOVQ 32(R4), F7
+	FMOVQ 32(R4), F8
+	VFMLA V1.D2, V24.D2, V7.D2
+	VFMLA V4.D2, V24.D2, V8.D2
+	FMOVQ 48(R4), F9
+	FMOVQ 48(R4), F10
+	VFMLA V1.D2, V7.D2, V9.D2
+	VFMLA V4.D2, V8.D2, V10.D2
+	FMOVQ 64(R4), F7
+	FMOVQ 64(R4), F8
+	VFMLA V1.D2, V9.D2, V7.D2
+	VFMLA V4.D2, V10.D2, V8.D2
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	VFMLA V1.D2, V7.D2, V9.D2
+	VFMLA V4.D2, V8.D2, V10.D2
+	FMOVQ 96(R4), F7
+	FMOVQ 96(R4), F8
+	VFMLA V1.D2, V9.D2, V7.D2
+	VFMLA V4.D2, V10.D2, V8.D2
+	FMOVQ 96(R4), F9
+	FMOVQ 96(R4), F10
+	VFMLA V1.D2, V7.D2, V9.D2
+	VFMLA V4.D2, V8.D2, V10.D2
+	VSHL $52, V5.D2, V5.D2
+	VSHL $52, V6.D2, V6.D2
+	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
+	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
+	WORD $0x4e65d6e5 // fadd v5.2d, v23.2d, v5.2d
+	WORD $0x4e66d6e6 // fadd v6.2d, v23.2d, v6.2d
+	WORD $0x6e65fc42 // fdiv v2.2d, v2.2d, v5.2d
+	WORD $0x6e66fc63 // fdiv v3.2d, v3.2d, v6.2d
+	WORD $0x0e616841 // fcvtn v1.2s, v2.2d
+	WORD $0x4e616861 // fcvtn2 v1.4s, v3.2d
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	VORR V31.B16, V0.B16, V3.B16
 	VBSL V3.B16, V1.B16, V2.B16

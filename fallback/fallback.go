@@ -251,15 +251,10 @@ func GELUTanh(dst, x []float32) {
 	check.Slices("GELUTanh", dst, x)
 	blocks(dst, x, func(x lanes) (d lanes) {
 		for j, v := range x {
-			a := float64(negAbs(math.Float32bits(v), -kernels.GELUTanhClamp))
-			z := float64(a * math.FMA(float64(a*a), kernels.GELUTanhK2, kernels.GELUTanhK1)) // 2u(a) = -|2u|
-			e := expD(z)
 			xc := float64(max(v, -kernels.GELUTanhClamp)) // v NaN: the final select
-			num := xc
-			if math.Signbit(xc) {
-				num = float64(xc * e)
-			}
-			d[j] = quiet(math.Float32bits(v), float32(num/(1+e)))
+			xz := min(xc, kernels.GELUTanhClamp)
+			z := float64(xz * math.FMA(float64(xz*xz), -kernels.GELUTanhK2, -kernels.GELUTanhK1)) // -2u(xz)
+			d[j] = quiet(math.Float32bits(v), float32(xc/(1+expD(z))))
 		}
 		return d
 	})

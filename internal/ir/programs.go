@@ -187,18 +187,17 @@ func siluProgram() *Program {
 }
 
 // geluTanhProgram: x * sigmoid(2u), 2u = x*(K1 + K2*x^2) (which is
-// x/2 * (1 + tanh(u))), in float64: with a = max(-|x|, -GELUTanhClamp)
-// (2u is odd in x), e = exp(2u(a)) and xc = max(x, -GELUTanhClamp),
-// (x < 0 ? xc*e : xc) / (1 + e) rounded once to float32; NaN quieted.
+// x/2 * (1 + tanh(u))), in float64: with xc = max(x, -GELUTanhClamp)
+// widened and xz = min(xc, GELUTanhClamp), e = exp(-2u(xz)) and
+// xc / (1 + e) rounded once to float32; NaN quieted.
 func geluTanhProgram() *Program {
 	p, b := newProgram("GELUTanh")
 	x := b.op(OpInput, F32)
-	a := b.op(OpWiden, F64, b.negAbs(x, -kernels.GELUTanhClamp))
-	z := b.d(OpMul, a, b.d(OpFMA, b.d(OpMul, a, a), b.c(kernels.GELUTanhK2), b.c(kernels.GELUTanhK1)))
-	e := b.expD(z)
 	xc := b.op(OpWiden, F64, b.f(OpMax, x, b.k(-kernels.GELUTanhClamp)))
-	num := b.d(OpSelSign, xc, b.d(OpMul, xc, e), xc)
-	y := b.op(OpNarrow, F32, b.d(OpDiv, num, b.d(OpAdd, b.c(1), e)))
+	xz := b.d(OpMin, xc, b.c(kernels.GELUTanhClamp))
+	z := b.d(OpMul, xz, b.d(OpFMA, b.d(OpMul, xz, xz), b.c(-kernels.GELUTanhK2), b.c(-kernels.GELUTanhK1)))
+	e := b.expD(z)
+	y := b.op(OpNarrow, F32, b.d(OpDiv, xc, b.d(OpAdd, b.c(1), e)))
 	p.Out = b.op(OpQuiet, F32, x, y)
 	return p
 }
