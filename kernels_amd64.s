@@ -12732,8 +12732,9 @@ TEXT ·softplusAVX512(SB), NOSPLIT, $0-52
 	VSUBPS       Z4, Z2, Z2
 	VADDPS       Z1, Z2, Z1
 	VADDPS       Z1, Z3, Z1
+	VMULPS       4096(R11), Z1, Z2
 	VCMPPS       $0x11, Z30, Z0, K1
-	VMULPS       4096(R11), Z1, K1, Z1
+	VBLENDMPS    Z2, Z1, K1, Z1
 	VCMPPS       $0x1e, 4224(R11), Z0, K1
 	VBLENDMPS    Z0, Z1, K1, Z1
 	VFIXUPIMMPS  $0x00, 16896(R11), Z0, Z1
@@ -12988,7 +12989,7 @@ fast:
 	JMP          unrolled
 
 	// Elsewhere the full sequence, then the next iteration's test and, where it passes, the fast sequence's constants loaded again:
-	// 273 instructions, 4.27 per element.
+	// 277 instructions, 4.33 per element.
 full:
 	VMOVUPS      (SI), Z0
 	VMOVUPS      64(SI), Z1
@@ -13210,14 +13211,18 @@ full:
 	VADDPS       Z5, Z13, Z5
 	VADDPS       Z6, Z14, Z6
 	VADDPS       Z7, Z15, Z7
+	VMULPS       4096(R11), Z4, Z8
+	VMULPS       4096(R11), Z5, Z9
+	VMULPS       4096(R11), Z6, Z10
+	VMULPS       4096(R11), Z7, Z11
 	VCMPPS       $0x11, Z30, Z0, K1
 	VCMPPS       $0x11, Z30, Z1, K2
 	VCMPPS       $0x11, Z30, Z2, K3
 	VCMPPS       $0x11, Z30, Z3, K4
-	VMULPS       4096(R11), Z4, K1, Z4
-	VMULPS       4096(R11), Z5, K2, Z5
-	VMULPS       4096(R11), Z6, K3, Z6
-	VMULPS       4096(R11), Z7, K4, Z7
+	VBLENDMPS    Z8, Z4, K1, Z4
+	VBLENDMPS    Z9, Z5, K2, Z5
+	VBLENDMPS    Z10, Z6, K3, Z6
+	VBLENDMPS    Z11, Z7, K4, Z7
 	VCMPPS       $0x1e, 4224(R11), Z0, K1
 	VCMPPS       $0x1e, 4224(R11), Z1, K2
 	VCMPPS       $0x1e, 4224(R11), Z2, K3
@@ -13323,8 +13328,9 @@ single:
 	VSUBPS       Z4, Z2, Z2
 	VADDPS       Z1, Z2, Z1
 	VADDPS       Z1, Z3, Z1
+	VMULPS       4096(R11), Z1, Z2
 	VCMPPS       $0x11, Z30, Z0, K1
-	VMULPS       4096(R11), Z1, K1, Z1
+	VBLENDMPS    Z2, Z1, K1, Z1
 	VCMPPS       $0x1e, 4224(R11), Z0, K1
 	VBLENDMPS    Z0, Z1, K1, Z1
 	VFIXUPIMMPS  $0x00, 16896(R11), Z0, Z1

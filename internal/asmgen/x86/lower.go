@@ -440,9 +440,8 @@ type lowering struct {
 	// lastSelNeg is the last loop OpSelNeg reading each condition value.
 	lastSelNeg []int
 	// fused marks the OpSelNegs lowered with the OpQuiet that reads them
-	// (see quietSelects); masked the OpMuls lowered with the select that
-	// reads them (see maskedMuls).
-	fused, masked []bool
+	// (see quietSelects).
+	fused []bool
 
 	// Per-body state.
 	loc   map[key]reg.VecPhysical
@@ -484,7 +483,6 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, base 
 	}
 	l.lastSelNeg = make([]int, len(a.P.Code))
 	l.fused = quietSelects(s, a)
-	l.masked = maskedMuls(s, a, l.fused)
 	for i, in := range a.P.Code {
 		if in.Op == ir.OpSelNeg && !a.Invariant[i] && !l.fused[i] {
 			l.lastSelNeg[a.Canon[in.Args[0]]] = i
@@ -615,32 +613,6 @@ func quietSelects(s *isa, a *ir.Analysis) []bool {
 		}
 	}
 	return fused
-}
-
-// maskedMuls marks, on ISAs with opmasks (AVX-512), the loop OpMuls a*b
-// whose only reader is a select (OpSelNeg not in quietSelects, OpSelSign)
-// of that product or a: the select multiplies under its mask, the other
-// lanes keeping a (merge masking), which saves the blend.
-func maskedMuls(s *isa, a *ir.Analysis, fused []bool) []bool {
-	masked := make([]bool, len(a.P.Code))
-	if !s.kmask {
-		return masked
-	}
-	for j, in := range a.P.Code {
-		if in.Op != ir.OpSelNeg && in.Op != ir.OpSelSign || a.Invariant[j] || fused[j] {
-			continue
-		}
-		m := a.Canon[in.Args[1]]
-		mul := a.P.Code[m]
-		if mul.Op != ir.OpMul || a.Invariant[m] || a.LoopReads[m] != 1 || a.LastUse[m] != j || mul.Type != in.Type {
-			continue
-		}
-		x, y, c := a.Canon[mul.Args[0]], a.Canon[mul.Args[1]], a.Canon[in.Args[2]]
-		if (x == c) != (y == c) && !a.Invariant[c] {
-			masked[m] = true
-		}
-	}
-	return masked
 }
 
 // quietTable returns the constant OpQuiet i reads on ISA s: the quiet
@@ -1015,13 +987,6 @@ func (l *lowering) narrow(i int, in ir.Instr, g int) {
 // op lowers one instance (vector g, half h) of instruction i.
 func (l *lowering) op(i int, in ir.Instr, g, h int) {
 	v := ir.Value(i)
-	switch {
-	case in.Op == ir.OpMul && l.masked[i]:
-		return // lowered by the select reading it
-	case (in.Op == ir.OpSelNeg || in.Op == ir.OpSelSign) && l.masked[l.a.Canon[in.Args[1]]]:
-		l.maskedMul(i, in, g, h)
-		return
-	}
 	n := in.Op.NArgs()
 	var a [3]operandRef
 	for j := range n {
@@ -1314,59 +1279,6 @@ func (l *lowering) constOp(m Mem) Op {
 // negMask returns the opmask register of cond < 0 (ordered) for the
 // condition value and vector cv, comparing unless an earlier OpSelNeg of
 // the same body left the mask for this one; it frees cond if it dies.
-// maskedMul lowers select i (vector g, half h) of a*b or a, the product
-// in maskedMuls: a copied, or in place where it dies here, then
-// multiplied by b in the lanes that the select's condition picks.
-func (l *lowering) maskedMul(i int, in ir.Instr, g, h int) {
-	f64 := in.Type == ir.F64
-	m := int(l.a.Canon[in.Args[1]])
-	mul := l.p.Code[m]
-	j := 1 // the multiplier's operand: b
-	if l.a.Canon[mul.Args[0]] != l.a.Canon[in.Args[2]] {
-		j = 0
-	}
-	b := l.arg(m, mul, j, g, h)
-	c := l.inReg(l.arg(i, in, 2, g, h))
-	var k reg.OpmaskPhysical
-	var cv key
-	if in.Op == ir.OpSelNeg {
-		cv = key{l.a.Canon[in.Args[0]], g, 0}
-		k = l.negMask(cv, l.arg(i, in, 0, g, h))
-	} else {
-		cond := l.inReg(l.arg(i, in, 0, g, h))
-		k = l.allocK()
-		l.emit(func() {
-			if f64 {
-				VPMOVQ2M(cond.r, k)
-			} else {
-				VPMOVD2M(cond.r, k)
-			}
-		})
-		l.free2(nil, cond)
-	}
-	d := c.r
-	if !c.dying {
-		d = l.alloc()
-		l.emit(func() { VMOVAPS(c.r, d) })
-	}
-	l.emit(func() {
-		if f64 {
-			VMULPD(b.op, d, k, d)
-		} else {
-			VMULPS(b.op, d, k, d)
-		}
-	})
-	l.free2(d, b, c)
-	switch {
-	case in.Op == ir.OpSelSign:
-		l.releaseK(k)
-	case l.lastSelNeg[cv.v] <= i:
-		delete(l.negMasks, cv)
-		l.releaseK(k)
-	}
-	l.define(ir.Value(i), g, h, d)
-}
-
 func (l *lowering) negMask(cv key, cond operandRef) reg.OpmaskPhysical {
 	k, ok := l.negMasks[cv]
 	if !ok {
