@@ -2376,7 +2376,7 @@ DATA geluTanhNEONk<>+104(SB)/8, $0x3ff0000000000000
 GLOBL geluTanhNEONk<>(SB), RODATA|NOPTR, $112
 
 // func geluTanhNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 120 instructions, 15.00 per element; 31 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 120 instructions, 15.00 per element; 30 vector registers.
 TEXT ·geluTanhNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -2398,8 +2398,6 @@ TEXT ·geluTanhNEON(SB), NOSPLIT, $0-52
 	VDUP R3, V25.D2
 	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
 	VDUP R3, V24.D2
-	MOVD $0x3ff0000000000000, R3 // 1
-	VDUP R3, V23.D2
 	SUBS $8, R2, R2
 	BLT vector
 loop:
@@ -2498,18 +2496,18 @@ loop:
 	VSHL $52, V11.D2, V11.D2
 	VSHL $52, V12.D2, V12.D2
 	VSHL $52, V13.D2, V13.D2
-	WORD $0x6e72dd4a // fmul v10.2d, v10.2d, v18.2d
-	WORD $0x6e73dd6b // fmul v11.2d, v11.2d, v19.2d
-	WORD $0x6e74dd8c // fmul v12.2d, v12.2d, v20.2d
-	WORD $0x6e75ddad // fmul v13.2d, v13.2d, v21.2d
-	WORD $0x4e6ad6ea // fadd v10.2d, v23.2d, v10.2d
-	WORD $0x4e6bd6eb // fadd v11.2d, v23.2d, v11.2d
-	WORD $0x4e6cd6ec // fadd v12.2d, v23.2d, v12.2d
-	WORD $0x4e6dd6ed // fadd v13.2d, v23.2d, v13.2d
-	WORD $0x6e6afc84 // fdiv v4.2d, v4.2d, v10.2d
-	WORD $0x6e6bfca5 // fdiv v5.2d, v5.2d, v11.2d
-	WORD $0x6e6cfcc6 // fdiv v6.2d, v6.2d, v12.2d
-	WORD $0x6e6dfce7 // fdiv v7.2d, v7.2d, v13.2d
+	FMOVQ 96(R4), F2
+	FMOVQ 96(R4), F3
+	FMOVQ 96(R4), F8
+	FMOVQ 96(R4), F9
+	VFMLA V18.D2, V10.D2, V2.D2
+	VFMLA V19.D2, V11.D2, V3.D2
+	VFMLA V20.D2, V12.D2, V8.D2
+	VFMLA V21.D2, V13.D2, V9.D2
+	WORD $0x6e62fc84 // fdiv v4.2d, v4.2d, v2.2d
+	WORD $0x6e63fca5 // fdiv v5.2d, v5.2d, v3.2d
+	WORD $0x6e68fcc6 // fdiv v6.2d, v6.2d, v8.2d
+	WORD $0x6e69fce7 // fdiv v7.2d, v7.2d, v9.2d
 	WORD $0x0e616882 // fcvtn v2.2s, v4.2d
 	WORD $0x0e6168c3 // fcvtn v3.2s, v6.2d
 	WORD $0x4e6168a2 // fcvtn2 v2.4s, v5.2d
@@ -2576,12 +2574,12 @@ loop1:
 	VFMLA V4.D2, V8.D2, V10.D2
 	VSHL $52, V5.D2, V5.D2
 	VSHL $52, V6.D2, V6.D2
-	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
-	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
-	WORD $0x4e65d6e5 // fadd v5.2d, v23.2d, v5.2d
-	WORD $0x4e66d6e6 // fadd v6.2d, v23.2d, v6.2d
-	WORD $0x6e65fc42 // fdiv v2.2d, v2.2d, v5.2d
-	WORD $0x6e66fc63 // fdiv v3.2d, v3.2d, v6.2d
+	FMOVQ 96(R4), F1
+	FMOVQ 96(R4), F4
+	VFMLA V9.D2, V5.D2, V1.D2
+	VFMLA V10.D2, V6.D2, V4.D2
+	WORD $0x6e61fc42 // fdiv v2.2d, v2.2d, v1.2d
+	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
 	WORD $0x0e616841 // fcvtn v1.2s, v2.2d
 	WORD $0x4e616861 // fcvtn2 v1.4s, v3.2d
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
@@ -2647,12 +2645,12 @@ lanes1:
 	VFMLA V4.D2, V8.D2, V10.D2
 	VSHL $52, V5.D2, V5.D2
 	VSHL $52, V6.D2, V6.D2
-	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
-	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
-	WORD $0x4e65d6e5 // fadd v5.2d, v23.2d, v5.2d
-	WORD $0x4e66d6e6 // fadd v6.2d, v23.2d, v6.2d
-	WORD $0x6e65fc42 // fdiv v2.2d, v2.2d, v5.2d
-	WORD $0x6e66fc63 // fdiv v3.2d, v3.2d, v6.2d
+	FMOVQ 96(R4), F1
+	FMOVQ 96(R4), F4
+	VFMLA V9.D2, V5.D2, V1.D2
+	VFMLA V10.D2, V6.D2, V4.D2
+	WORD $0x6e61fc42 // fdiv v2.2d, v2.2d, v1.2d
+	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
 	WORD $0x0e616841 // fcvtn v1.2s, v2.2d
 	WORD $0x4e616861 // fcvtn2 v1.4s, v3.2d
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s

@@ -253,8 +253,8 @@ func GELUTanh(dst, x []float32) {
 		for j, v := range x {
 			xc := float64(max(v, -kernels.GELUTanhClamp)) // v NaN: the final select
 			xz := min(xc, kernels.GELUTanhClamp)
-			z := float64(xz * math.FMA(float64(xz*xz), -kernels.GELUTanhK2, -kernels.GELUTanhK1)) // -2u(xz)
-			d[j] = quiet(math.Float32bits(v), float32(xc/(1+expD(z))))
+			s, e := expDParts(float64(xz * math.FMA(float64(xz*xz), -kernels.GELUTanhK2, -kernels.GELUTanhK1))) // -2u(xz)
+			d[j] = quiet(math.Float32bits(v), float32(xc/math.FMA(s, e, 1)))
 		}
 		return d
 	})
@@ -263,10 +263,16 @@ func GELUTanh(dst, x []float32) {
 // expD returns the float64 exp(z), z in [-745, 709], as the kernels
 // compute it: 2^n * E(r), r = z - n*ln2.
 func expD(z float64) float64 {
+	s, e := expDParts(z)
+	return float64(s * e)
+}
+
+// expDParts returns expD's 2^n and E(r).
+func expDParts(z float64) (s, e float64) {
 	nn := math.FMA(z, kernels.Log2eD, kernels.ExpMagicD)
 	r := math.FMA(nn-kernels.ExpMagicD, -kernels.Ln2D, z)
-	e := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.Exp64C6, r, kernels.Exp64C5), r, kernels.Exp64C4), r, kernels.Exp64C3), r, kernels.Exp64C2), r, 1), r, 1)
-	return float64(math.Float64frombits(math.Float64bits(nn)<<kernels.ExpShiftD) * e)
+	e = math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.Exp64C6, r, kernels.Exp64C5), r, kernels.Exp64C4), r, kernels.Exp64C3), r, kernels.Exp64C2), r, 1), r, 1)
+	return math.Float64frombits(math.Float64bits(nn) << kernels.ExpShiftD), e
 }
 
 // Exp is rectify.Exp in pure Go: dst[i] = e^x[i], NaN inputs quieted.

@@ -188,16 +188,15 @@ func siluProgram() *Program {
 
 // geluTanhProgram: x * sigmoid(2u), 2u = x*(K1 + K2*x^2) (which is
 // x/2 * (1 + tanh(u))), in float64: with xc = max(x, -GELUTanhClamp)
-// widened and xz = min(xc, GELUTanhClamp), e = exp(-2u(xz)) and
-// xc / (1 + e) rounded once to float32; NaN quieted.
+// widened and xz = min(xc, GELUTanhClamp), e = exp(-2u(xz)) = 2^n*E and
+// xc / fma(2^n, E, 1) rounded once to float32; NaN quieted.
 func geluTanhProgram() *Program {
 	p, b := newProgram("GELUTanh")
 	x := b.op(OpInput, F32)
 	xc := b.op(OpWiden, F64, b.f(OpMax, x, b.k(-kernels.GELUTanhClamp)))
 	xz := b.d(OpMin, xc, b.c(kernels.GELUTanhClamp))
-	z := b.d(OpMul, xz, b.d(OpFMA, b.d(OpMul, xz, xz), b.c(-kernels.GELUTanhK2), b.c(-kernels.GELUTanhK1)))
-	e := b.expD(z)
-	y := b.op(OpNarrow, F32, b.d(OpDiv, xc, b.d(OpAdd, b.c(1), e)))
+	s, e := b.expDParts(b.d(OpMul, xz, b.d(OpFMA, b.d(OpMul, xz, xz), b.c(-kernels.GELUTanhK2), b.c(-kernels.GELUTanhK1))))
+	y := b.op(OpNarrow, F32, b.d(OpDiv, xc, b.d(OpFMA, s, e, b.c(1))))
 	p.Out = b.op(OpQuiet, F32, x, y)
 	return p
 }
@@ -325,12 +324,19 @@ func (b builder) horner(t Value, c ...Value) Value {
 // expD emits the float64 exp(z) for z in [-745, 709]: 2^n * E(r), r = z -
 // n*ln2, E the polynomial 1, 1, Exp64C2..6.
 func (b builder) expD(z Value) Value {
+	s, e := b.expDParts(z)
+	return b.d(OpMul, s, e)
+}
+
+// expDParts emits expD's 2^n and E(r), for a caller that does more with
+// their product than round it.
+func (b builder) expDParts(z Value) (s, e Value) {
 	magic := b.c(kernels.ExpMagicD)
 	nn := b.d(OpFMA, z, b.c(kernels.Log2eD), magic)
 	r := b.d(OpFMA, b.d(OpSub, nn, magic), b.c(-kernels.Ln2D), z)
-	e := b.hornerD(r, kernels.Exp64C6, kernels.Exp64C5, kernels.Exp64C4, kernels.Exp64C3, kernels.Exp64C2, 1, 1)
-	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
-	return b.d(OpMul, s, e)
+	e = b.hornerD(r, kernels.Exp64C6, kernels.Exp64C5, kernels.Exp64C4, kernels.Exp64C3, kernels.Exp64C2, 1, 1)
+	s = b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
+	return s, e
 }
 
 // expFF emits exp(z) (times 2^64 with ExpMagic64) as the float-float
