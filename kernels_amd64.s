@@ -9518,6 +9518,8 @@ TEXT ·rowMaxAVX2(SB), NOSPLIT, $0-56
 	ANDQ    $-64, R11
 	VMOVUPS (R9), Y15
 	VMOVUPS 32(R9), Y14
+	VMOVAPS Y15, Y13
+	VMOVAPS Y14, Y12
 
 	// Main loop: 4 vectors (32 elements) per iteration, interleaved 4 at a time, 0 of 0 loop constants in registers.
 unrolled:
@@ -9529,8 +9531,8 @@ unrolled:
 	VMOVUPS 96(SI), Y3
 	VMAXPS  Y15, Y0, Y15
 	VMAXPS  Y14, Y1, Y14
-	VMAXPS  Y15, Y2, Y15
-	VMAXPS  Y14, Y3, Y14
+	VMAXPS  Y13, Y2, Y13
+	VMAXPS  Y12, Y3, Y12
 	ADDQ    $0x00000080, SI
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, CX
@@ -9550,6 +9552,8 @@ group:
 	JMP     group
 
 done:
+	VMAXPS  Y13, Y15, Y15
+	VMAXPS  Y12, Y14, Y14
 	CMPL    324(R9), $0x00
 	JNE     fold
 	VMOVUPS Y15, (R9)
@@ -11476,6 +11480,8 @@ row:
 	MOVQ    R13, CX
 	VMOVUPS (R9), Y15
 	VMOVUPS 32(R9), Y14
+	VMOVAPS Y15, Y13
+	VMOVAPS Y14, Y12
 
 	// Main loop: 4 vectors (32 elements) per iteration, interleaved 4 at a time, 0 of 0 loop constants in registers.
 unrolled:
@@ -11487,8 +11493,8 @@ unrolled:
 	VMOVUPS 96(SI), Y3
 	VMAXPS  Y15, Y0, Y15
 	VMAXPS  Y14, Y1, Y14
-	VMAXPS  Y15, Y2, Y15
-	VMAXPS  Y14, Y3, Y14
+	VMAXPS  Y13, Y2, Y13
+	VMAXPS  Y12, Y3, Y12
 	ADDQ    $0x00000080, SI
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, CX
@@ -11508,6 +11514,8 @@ group:
 	JMP     group
 
 done:
+	VMAXPS       Y13, Y15, Y15
+	VMAXPS       Y12, Y14, Y14
 	VMAXPS       Y14, Y15, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VMAXPS       X1, X0, X0
@@ -22305,6 +22313,9 @@ TEXT ·rowMaxAVX512(SB), NOSPLIT, $0-56
 	ADDQ    $0x3f, R11
 	ANDQ    $-64, R11
 	VMOVUPS (R9), Z31
+	VMOVAPS Z31, Z30
+	VMOVAPS Z31, Z29
+	VMOVAPS Z31, Z28
 
 	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 0 of 0 loop constants in registers.
 unrolled:
@@ -22315,9 +22326,9 @@ unrolled:
 	VMOVUPS 128(SI), Z2
 	VMOVUPS 192(SI), Z3
 	VMAXPS  Z31, Z0, Z31
-	VMAXPS  Z31, Z1, Z31
-	VMAXPS  Z31, Z2, Z31
-	VMAXPS  Z31, Z3, Z31
+	VMAXPS  Z30, Z1, Z30
+	VMAXPS  Z29, Z2, Z29
+	VMAXPS  Z28, Z3, Z28
 	ADDQ    $0x00000100, SI
 	ADDQ    $0x00000100, DI
 	SUBQ    $0x00000040, CX
@@ -22335,6 +22346,9 @@ group:
 	JMP     group
 
 done:
+	VMAXPS  Z30, Z31, Z31
+	VMAXPS  Z29, Z31, Z31
+	VMAXPS  Z28, Z31, Z31
 	CMPL    324(R9), $0x00
 	JNE     fold
 	VMOVUPS Z31, (R9)
@@ -24559,6 +24573,9 @@ TEXT ·rowMaxRowsAVX512(SB), NOSPLIT, $0-64
 row:
 	MOVQ    R13, CX
 	VMOVUPS (R9), Z31
+	VMOVAPS Z31, Z30
+	VMOVAPS Z31, Z29
+	VMOVAPS Z31, Z28
 
 	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 0 of 0 loop constants in registers.
 unrolled:
@@ -24569,9 +24586,9 @@ unrolled:
 	VMOVUPS 128(SI), Z2
 	VMOVUPS 192(SI), Z3
 	VMAXPS  Z31, Z0, Z31
-	VMAXPS  Z31, Z1, Z31
-	VMAXPS  Z31, Z2, Z31
-	VMAXPS  Z31, Z3, Z31
+	VMAXPS  Z30, Z1, Z30
+	VMAXPS  Z29, Z2, Z29
+	VMAXPS  Z28, Z3, Z28
 	ADDQ    $0x00000100, SI
 	ADDQ    $0x00000100, DI
 	SUBQ    $0x00000040, CX
@@ -24589,6 +24606,9 @@ group:
 	JMP     group
 
 done:
+	VMAXPS        Z30, Z31, Z31
+	VMAXPS        Z29, Z31, Z31
+	VMAXPS        Z28, Z31, Z31
 	VEXTRACTF64X4 $0x01, Z31, Y0
 	VMAXPS        Y0, Y31, Y0
 	VEXTRACTF128  $0x01, Y0, X1

@@ -216,7 +216,7 @@ type code struct {
 // registers that the kernel's own lowering reserves) it lowers a fast
 // sequence's main loop only (lowerFast).
 func lowerBodies(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unroll, width int, base []bool) (*code, error) {
-	l, err := newLowering(s, a, consts, implicit, base)
+	l, err := newLowering(s, a, consts, implicit, unroll, base)
 	if err != nil {
 		return nil, err
 	}
@@ -471,13 +471,13 @@ func constOrder(a *ir.Analysis) []ir.Value {
 // newLowering prepares the analysed program a for ISA s, with the loop
 // invariants and the constants consts (and, if implicit, those of
 // implicitConsts) in registers, or reports that they do not fit.
-func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, base []bool) (*lowering, error) {
+func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unroll int, base []bool) (*lowering, error) {
 	l := &lowering{s: s, a: a, p: a.P, inv: map[ir.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs)),
 		constRegs: map[int]reg.VecPhysical{}}
 	copy(l.reserved, base)
 	switch {
 	case a.P.Row:
-		l.reserveAccs()
+		l.reserveAccs(unroll)
 	case base == nil:
 		l.lastReg = l.reserve()
 	}

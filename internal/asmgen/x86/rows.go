@@ -108,6 +108,7 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	for _, m := range accs {
 		VMOVUPS(m.mem, m.r)
 	}
+	replay(l.maxSplit())
 	if form == column {
 		Comment("One group per row: count is the elements left after this row's group.")
 		SUBQ(U32(kernels.RowLanes), count)
@@ -148,6 +149,7 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	SUBQ(U32(kernels.RowLanes), count)
 	JMP(LabelRef("group"))
 	Label("done")
+	replay(l.maxMerge())
 	fold := l.foldable()
 	if block {
 		if fold != nil {
@@ -243,14 +245,17 @@ func (l *lowering) foldable() []func() {
 
 // reserveAccs reserves the registers of a row pass's reductions: per
 // group of RowLanes elements, one float32 vector per vector of the group
-// for OpRedMax, two float64 halves of each for OpRedSum's sum and its
-// compensation (none for a plain sum, which leaves Comp alone).
-func (l *lowering) reserveAccs() {
+// for OpRedMax, and as many more as make unroll (the main loop's vectors
+// each fold into one of their own, so that the maxima are independent
+// chains: maxMerge combines them); two float64 halves of each vector for
+// OpRedSum's sum and its compensation (none for a plain sum, which leaves
+// Comp alone).
+func (l *lowering) reserveAccs(unroll int) {
 	group := kernels.RowLanes / l.s.lanes
 	for _, in := range l.p.Code {
 		switch {
 		case in.Op == ir.OpRedMax && l.accMax == nil:
-			for range group {
+			for range max(group, unroll) {
 				l.accMax = append(l.accMax, l.reserve())
 			}
 		case in.Op == ir.OpRedSum && l.accSum == nil:
@@ -264,6 +269,32 @@ func (l *lowering) reserveAccs() {
 	}
 }
 
+// maxSplit returns the code that starts the maxima's extra registers from
+// the group's (loaded from the state): each holds the lanes of vector
+// j % group.
+func (l *lowering) maxSplit() []func() {
+	var code []func()
+	group := kernels.RowLanes / l.s.lanes
+	for j := group; j < len(l.accMax); j++ {
+		src, dst := l.accMax[j%group], l.accMax[j]
+		code = append(code, func() { VMOVAPS(src, dst) })
+	}
+	return code
+}
+
+// maxMerge returns the code that folds the maxima's extra registers into
+// the group's: the lanes' maxima in another order, the same but for the
+// sign of a zero (see foldable).
+func (l *lowering) maxMerge() []func() {
+	var code []func()
+	group := kernels.RowLanes / l.s.lanes
+	for j := group; j < len(l.accMax); j++ {
+		src, dst := l.accMax[j], l.accMax[j%group]
+		code = append(code, func() { VMAXPS(src, dst, dst) })
+	}
+	return code
+}
+
 type accMem struct {
 	r   reg.VecPhysical
 	mem Mem
@@ -273,7 +304,7 @@ type accMem struct {
 func (l *lowering) accMem() []accMem {
 	var m []accMem
 	vb := l.s.vecBytes()
-	for i, r := range l.accMax {
+	for i, r := range l.accMax[:min(len(l.accMax), kernels.RowLanes/l.s.lanes)] {
 		m = append(m, accMem{r, Mem{Base: statePtr, Disp: kernels.RowMaxOff + i*vb}})
 	}
 	for i, r := range l.accSum {
