@@ -78,11 +78,13 @@ func rowSum(_, x []float32, st *kernels.Row) {
 	}
 }
 
-// softmaxSum is ir.SoftmaxSum: the sum of e^(x-M) by expD, lane by lane,
-// uncompensated.
+// softmaxSum is ir.SoftmaxSum: the sum of e^(x-M) = 2^n*E by expDParts,
+// lane by lane, uncompensated, each term's product and sum rounded once.
 func softmaxSum(_, x []float32, st *kernels.Row) {
 	for i, v := range x {
-		st.Sum[i%kernels.RowLanes] += expD(rowDiff(v, st))
+		s, e := expDParts(rowDiff(v, st))
+		l := i % kernels.RowLanes
+		st.Sum[l] = math.FMA(s, e, st.Sum[l])
 	}
 }
 

@@ -128,7 +128,7 @@ func Analyze(p *Program) (*Analysis, error) {
 			return fail("no OpInput of input %d, which input %d follows", k, len(a.Inputs)-1)
 		}
 	}
-	reduces := slices.ContainsFunc(p.Code, func(in Instr) bool { return in.Op == OpRedMax || in.Op == OpRedSum })
+	reduces := slices.ContainsFunc(p.Code, func(in Instr) bool { return in.Op == OpRedMax || in.Op == OpRedSum || in.Op == OpRedFMA })
 	switch {
 	case len(a.Inputs) == 0:
 		return fail("no OpInput")
@@ -198,11 +198,11 @@ func checkInstr(p *Program, i int) error {
 		case !p.Row && int(in.Imm) >= len(p.Params):
 			return fmt.Errorf("parameter %d of %d", in.Imm, len(p.Params))
 		}
-	case OpRedMax, OpRedSum, OpLane:
+	case OpRedMax, OpRedSum, OpRedFMA, OpLane:
 		if !p.Row {
 			return fmt.Errorf("%v outside a row pass", in.Op)
 		}
-		if in.Imm > 1 || (in.Op == OpRedMax && in.Imm != 0) {
+		if in.Imm > 1 || ((in.Op == OpRedMax || in.Op == OpRedFMA) && in.Imm != 0) {
 			return fmt.Errorf("%v with Imm %d", in.Op, in.Imm)
 		}
 	case OpMax:

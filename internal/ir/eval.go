@@ -76,6 +76,8 @@ func evalLane(p *Program, inputs, params []float32, st *kernels.Row, lane int) f
 			} else {
 				st.Sum[lane], st.Comp[lane] = kernels.AddComp(st.Sum[lane], st.Comp[lane], a64(in, 0))
 			}
+		case OpRedFMA:
+			st.Sum[lane] = math.FMA(a64(in, 0), a64(in, 1), st.Sum[lane])
 		case OpLane:
 			f32[v] = math.Float32bits(st.P[lane])
 		case OpConst:

@@ -26,7 +26,7 @@ import (
 //
 // A row pass (Row) is one pass of a row kernel over the elements of a
 // row: it may fold lane values into the row's reductions (OpRedMax,
-// OpRedSum), read the row's scalars (OpParam), and store no output (Out is
+// OpRedSum, OpRedFMA), read the row's scalars (OpParam), and store no output (Out is
 // NoOut). See RowState for its signature and the lanes of its reductions.
 type Program struct {
 	Name   string
@@ -91,6 +91,7 @@ const (
 	OpRedMax            // F32, row passes: max[i%RowLanes] = a > max ? a : max (a NaN: unchanged); the value is a
 	OpRedSum            // F64, row passes: (sum, comp)[i%RowLanes] += a, compensated (TwoSum); with Imm 1 sum[i%RowLanes] += a alone; the value is a
 	OpLane              // F32, row passes: the state's per-lane parameter P[i%RowLanes]
+	OpRedFMA            // F64, row passes: sum[i%RowLanes] = fma(a, b, sum), one rounding (a plain OpRedSum of a*b fused); the value is a
 	OpLess              // F32: a < b (ordered: false if either is NaN) as -1, else +0; read only as an OpSelNeg's condition, which a back end lowers as one comparison
 )
 
@@ -125,6 +126,7 @@ var opSpecs = [...]struct {
 	OpRedMax:  {"OpRedMax", 1, onlyF32, asResult},
 	OpRedSum:  {"OpRedSum", 1, onlyF64, asResult},
 	OpLane:    {"OpLane", 0, onlyF32, asResult},
+	OpRedFMA:  {"OpRedFMA", 2, onlyF64, asResult},
 	OpLess:    {"OpLess", 2, onlyF32, asResult},
 }
 

@@ -206,14 +206,14 @@ func rowSumProgram() *Program {
 	return p
 }
 
-// softmaxSumProgram: the sum of e^(x-M) by expD (relative error
-// 2^-28.3), uncompensated (terms in [0, 1]: relative error below
-// (len/16)*2^-53): Softmax divides by the sum, which needs its relative
-// precision only.
+// softmaxSumProgram: the sum of e^(x-M) = 2^n*E by expDParts (relative
+// error 2^-28.3), each term's product and sum one FMA (OpRedFMA),
+// uncompensated (terms in [0, 1]: relative error below (len/16)*2^-53):
+// Softmax divides by the sum, which needs its relative precision only.
 func softmaxSumProgram() *Program {
 	p, b := newRowPass("SoftmaxSum")
-	e := b.expD(b.d(OpMax, b.rowDiff(), b.c(kernels.RowExpClamp)))
-	b.emit(Instr{Op: OpRedSum, Type: F64, Args: [3]Value{e}, Imm: 1})
+	s, e := b.expDParts(b.d(OpMax, b.rowDiff(), b.c(kernels.RowExpClamp)))
+	b.emit(Instr{Op: OpRedFMA, Type: F64, Args: [3]Value{s, e}})
 	return p
 }
 

@@ -488,7 +488,11 @@ func (g *kernel) lowerBody(u, first int) (b body, err error) {
 		}
 		for gi := range n {
 			if isReduction(in.Op) {
-				steps[gi] = g.reduce(in, first*n/u+gi, reg(args[0], gi), temp)
+				y := -1
+				if in.Op == ir.OpRedFMA {
+					y = reg(args[1], gi)
+				}
+				steps[gi] = g.reduce(in, first*n/u+gi, reg(args[0], gi), y, temp)
 				continue
 			}
 			if in.Op == ir.OpLane { // the state's lanes of vector first+gi of the group

@@ -13,7 +13,7 @@ import (
 const group = kernels.RowLanes / 4
 
 // isReduction reports whether op folds lanes into a row's state.
-func isReduction(op ir.Op) bool { return op == ir.OpRedMax || op == ir.OpRedSum }
+func isReduction(op ir.Op) bool { return op == ir.OpRedMax || op == ir.OpRedSum || op == ir.OpRedFMA }
 
 // reserveAccs reserves, highest first, the registers that hold a row
 // pass's reductions across the loop: for OpRedMax, register j the lanes
@@ -27,10 +27,10 @@ func (g *kernel) reserveAccs() {
 			for range group {
 				g.accMax = append(g.accMax, g.free.alloc(true))
 			}
-		case in.Op == ir.OpRedSum && g.accSum == nil:
+		case (in.Op == ir.OpRedSum || in.Op == ir.OpRedFMA) && g.accSum == nil:
 			for range 2 * group {
 				g.accSum = append(g.accSum, g.free.alloc(true))
-				if in.Imm != 1 {
+				if in.Op == ir.OpRedSum && in.Imm != 1 {
 					g.accComp = append(g.accComp, g.free.alloc(true))
 				}
 			}
@@ -112,13 +112,17 @@ func rowParam(t ir.Type, imm uint32, d int) []string {
 // program does (a signalling one makes the lane NaN until a later number:
 // a row with a NaN is NaN whatever its maximum). OpRedSum is
 // kernels.AddComp: n = s + x, b = n - s, s's error (s - (n - b)) + (x - b)
-// added to the compensation, s = n; with Imm 1, s += x alone.
-func (g *kernel) reduce(in ir.Instr, k, x int, temp func() int) []string {
+// added to the compensation, s = n; with Imm 1, s += x alone. OpRedFMA is
+// fmla s, x, y: s += x*y with one rounding.
+func (g *kernel) reduce(in ir.Instr, k, x, y int, temp func() int) []string {
 	if in.Op == ir.OpRedMax {
 		acc := g.accMax[k]
 		return []string{a64.FMAXNM(a64.S4, acc, acc, x).Asm()}
 	}
 	s := g.accSum[k]
+	if in.Op == ir.OpRedFMA {
+		return []string{fmt.Sprintf("VFMLA V%d.D2, V%d.D2, V%d.D2", y, x, s)}
+	}
 	if in.Imm == 1 {
 		return []string{a64.FADD(a64.D2, s, s, x).Asm()}
 	}

@@ -1099,6 +1099,8 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 
 	case ir.OpRedMax:
 		l.redMax(g, a[0])
+	case ir.OpRedFMA:
+		l.redFMA(g, h, a[0], a[1])
 	case ir.OpRedSum:
 		l.redSum(g, h, a[0], in.Imm == 1)
 

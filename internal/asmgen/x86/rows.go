@@ -249,7 +249,7 @@ func (l *lowering) foldable() []func() {
 // each fold into one of their own, so that the maxima are independent
 // chains: maxMerge combines them); two float64 halves of each vector for
 // OpRedSum's sum and its compensation (none for a plain sum, which leaves
-// Comp alone).
+// Comp alone), OpRedFMA's sum.
 func (l *lowering) reserveAccs(unroll int) {
 	group := kernels.RowLanes / l.s.lanes
 	for _, in := range l.p.Code {
@@ -258,10 +258,10 @@ func (l *lowering) reserveAccs(unroll int) {
 			for range max(group, unroll) {
 				l.accMax = append(l.accMax, l.reserve())
 			}
-		case in.Op == ir.OpRedSum && l.accSum == nil:
+		case (in.Op == ir.OpRedSum || in.Op == ir.OpRedFMA) && l.accSum == nil:
 			for range 2 * group {
 				l.accSum = append(l.accSum, l.reserve())
-				if in.Imm != 1 { // a plain sum leaves Comp alone
+				if in.Op == ir.OpRedSum && in.Imm != 1 { // a plain sum leaves Comp alone
 					l.accComp = append(l.accComp, l.reserve())
 				}
 			}
@@ -323,6 +323,15 @@ func (l *lowering) redMax(g int, x operandRef) {
 	l.free2(nil, x)
 	acc := l.accMax[g%len(l.accMax)]
 	l.emit(func() { VMAXPS(acc, x.r, acc) })
+}
+
+// redFMA adds half h of vector g of the product a*b to its lanes' sums
+// with one rounding.
+func (l *lowering) redFMA(g, h int, a, b operandRef) {
+	a = l.inReg(a)
+	s := l.accSum[(g%(len(l.accSum)/2))*2+h]
+	l.emit(func() { VFMADD231PD(b.op, a.r, s) })
+	l.free2(nil, a, b)
 }
 
 // redSum adds half h of vector g, t, to its lanes' compensated sums:
