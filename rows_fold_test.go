@@ -15,10 +15,12 @@ import (
 // (kernels.Row.Fold), on every level: RowMax's M must be fallback.FoldMax
 // of the lanes the same pass leaves without the request, SoftmaxSum's S
 // fallback.FoldSum of them, bit for bit, and the lanes must be reset to
-// -Inf and 0 for the next row. The rows' entries spread e^(x-M) over many
-// binades, so that a sum in another order would differ in its last bits
-// (a mutation of the AVX2 tree went unnoticed by the row kernels' tests,
-// whose outputs round to float32).
+// -Inf and 0 for the next row; the lanes themselves must be the Go
+// passes', RowMax's but for the sign of a zero. The rows' entries spread
+// e^(x-M) over many binades, so that a sum in another order, or with
+// another rounding, would differ in its last bits (a mutation of the AVX2
+// tree, and one adding SoftmaxSum's terms unfused, went unnoticed by the
+// row kernels' tests, whose outputs round to float32).
 func TestRowFold(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, l := range dispatch.Supported() {
@@ -58,10 +60,27 @@ func TestRowFold(t *testing.T) {
 					}
 				}
 
+				var goSt kernels.Row
+				for i := range goSt.Max {
+					goSt.Max[i] = float32(math.Inf(-1))
+				}
+				fallback.GoRowPasses.RowMax(nil, x, &goSt)
+				for i, v := range plain.Max {
+					if math.Float32bits(v+0) != math.Float32bits(goSt.Max[i]+0) {
+						t.Fatalf("%s: RowMax's lane %d is %v, the Go pass's %v", what, i, v, goSt.Max[i])
+					}
+				}
+
 				m := fallback.FoldMax(&plain.Max)
-				plain.M, folded.M, folded.Fold = m, m, 1
+				plain.M, folded.M, folded.Fold, goSt.M = m, m, 1, m
 				p.SoftmaxSum(nil, x, &plain)
 				p.SoftmaxSum(nil, x, &folded)
+				fallback.GoRowPasses.SoftmaxSum(nil, x, &goSt)
+				for i, v := range plain.Sum {
+					if math.Float64bits(v) != math.Float64bits(goSt.Sum[i]) {
+						t.Fatalf("%s: SoftmaxSum's lane %d is %v, the Go pass's %v", what, i, v, goSt.Sum[i])
+					}
+				}
 				if l == dispatch.Generic {
 					continue
 				}

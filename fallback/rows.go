@@ -79,7 +79,8 @@ func rowSum(_, x []float32, st *kernels.Row) {
 }
 
 // softmaxSum is ir.SoftmaxSum: the sum of e^(x-M) = 2^n*E by expDParts,
-// lane by lane, uncompensated, each term's product and sum rounded once.
+// lane by lane, uncompensated, each term added by one FMA (2^n*E is exact:
+// the bits of a multiplication and an addition).
 func softmaxSum(_, x []float32, st *kernels.Row) {
 	for i, v := range x {
 		s, e := expDParts(rowDiff(v, st))

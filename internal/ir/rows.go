@@ -207,7 +207,7 @@ func rowSumProgram() *Program {
 }
 
 // softmaxSumProgram: the sum of e^(x-M) = 2^n*E by expDParts (relative
-// error 2^-28.3), each term's product and sum one FMA (OpRedFMA),
+// error 2^-28.3), each term added by one FMA (OpRedFMA; 2^n*E is exact),
 // uncompensated (terms in [0, 1]: relative error below (len/16)*2^-53):
 // Softmax divides by the sum, which needs its relative precision only.
 func softmaxSumProgram() *Program {
