@@ -21,59 +21,65 @@ package kernels
 // Box-Muller, word pair (w0, w1) for lanes 0 and 1, (w2, w3) for lanes 2
 // and 3:
 //
-//	u  = (2w0 + 1) * 2^-33            // in (0, 1), exact in float64
+//	u  = (w0 + 1/2) * 2^-32           // in (0, 1), rounded as below
 //	r  = sqrt(-2 ln u)
 //	th = 2 pi w1 * 2^-32
 //	lane 0 = r cos th,  lane 1 = r sin th
 //
 // Index j's number depends on j alone, not on where a call starts.
 //
-// # The transform, in float64, a fixed sequence of IEEE operations
+// # The transform, in float32, a fixed sequence of IEEE operations
 //
-// ln u: v = 2w0 + 1 (exact), v = 2^e * m with m in (sqrt2/2, sqrt2] (the
-// exponent and mantissa from the bits, m halved and e incremented where
-// m > NoisySqrt2), k = e - 33,
+// Every operation below is one float32 operation rounded to nearest even;
+// fma(a, b, c) is a*b + c rounded once.
 //
-//	w  = (m - 1)/(m + 1);  s = 2w;  z = w*w     // m - 1 exact (Sterbenz)
-//	ln m = s + s*z*Q(z),  Q = NoisyLogQ3 + z*(NoisyLogQ5 + ... + z*NoisyLogQ15)
-//	ln u = k*NoisyLn2Hi + (ln m + k*NoisyLn2Lo)   // k*NoisyLn2Hi exact
+// u: f = float32(w0) (the word rounded to float32), u = fma(f, 2^-32,
+// 2^-33), in [2^-33, 1] (u = 1 where f rounds to 2^32: then r = 0).
 //
-// (the series of 2 atanh(w), |w| <= 0.1716, cut after w^15: relative
-// error below 1.2e-12). sqrt is IEEE's, correctly rounded everywhere.
+// ln u: u = 2^e * m with m in (sqrt2/2, sqrt2] (the exponent and
+// mantissa from the bits, m halved and e incremented where m >
+// NoisySqrt2), k = float32(e),
 //
-// cos th, sin th: t = w1 * 2^-30 quarter turns; q = round(t) (integer
-// arithmetic: (w1 + 2^29) >> 30), f = w1 - q*2^30 (a signed integer, |f|
-// <= 2^29), a = f * NoisyHalfPiScaled = f * 2^-30 * pi/2, |a| <= pi/4:
+//	w  = (m - 1)/(m + 1);  s = w + w;  z = w*w     // m - 1 exact (Sterbenz)
+//	Q  = fma(z, fma(z, fma(z, NoisyLogQ9, NoisyLogQ7), NoisyLogQ5), NoisyLogQ3)
+//	ln m = fma(s, z*Q, s)
+//	ln u = fma(k, NoisyLn2Hi, fma(k, NoisyLn2Lo, ln m))
 //
-//	sin a = a + a*a2*(NoisySin3 + a2*(NoisySin5 + ... + a2*NoisySin11))
-//	cos a = 1 + a2*(NoisyCos2 + a2*(NoisyCos4 + ... + a2*NoisyCos12))
+// (the series of 2 atanh(w), |w| <= 0.1716, cut after w^9: relative
+// error below 3e-9), r = sqrt(-2 ln u), IEEE's correctly rounded square
+// root.
 //
-// (Taylor series, cut after a^11 and a^12: errors below 7e-12 and 4e-13),
-// then rotated by q quarter turns (exact sign changes and swaps).
+// cos th, sin th: t = w1 * 2^-30 quarter turns; q = round(t) mod 4
+// (integer arithmetic modulo 2^32: (w1 + 2^29) >> 30), f = w1 - q*2^30 (a
+// signed 32-bit integer, |f| <= 2^29), a = float32(f) * NoisyHalfPiScaled
+// (|a| <= pi/4 + 2^-24), a2 = a*a:
 //
-// Every product that is added is rounded on its own (explicit float64
-// conversions in Go): no FMA, so every architecture gives the same bits.
-// The measured distance of N from the exact Box-Muller value (math.Log,
-// math.Sincos on the same words), 4.7e-11 at most, is in the README and
-// checked by fallback's TestNoisyTransform.
+//	sin a = fma(a*a2, fma(a2, fma(a2, fma(a2, NoisySin9, NoisySin7), NoisySin5), NoisySin3), a)
+//	cos a = fma(a2, fma(a2, fma(a2, fma(a2, fma(a2, NoisyCos10, NoisyCos8), NoisyCos6), NoisyCos4), NoisyCos2), 1)
+//
+// (Taylor series, cut after a^9 and a^10: truncation errors below 2e-9
+// and 4e-11), then rotated by q quarter turns (exact sign changes and
+// swaps); lane 0 = r * cos th, lane 1 = r * sin th.
+//
+// The measured distance of N from the exact Box-Muller value of the same
+// words (math.Log, math.Sincos), in the README, is checked by fallback's
+// TestNoisyTransform.
 //
 // # The output
 //
 // s = Sigmoid(x) (the library's float32 kernel, bit-identical on every
-// path), then in float64: y = float32(x + sqrt(s)*N), one rounding of each
-// operation; dst = y > 0 ? y : +0; NaN x gives x quieted.
+// path), then y = fma(sqrt(s), N, x); dst = y > 0 ? y : +0; NaN x gives x
+// quieted.
 //
 // # Where the numbers come from
 //
 // The Philox multipliers and Weyl increments are those of the paper (and
-// of Random123, whose known-answer vectors TestPhilox checks). NoisyLn2Hi
-// is ln 2 rounded to float64 with its low 12 significand bits cleared (so
-// k*NoisyLn2Hi is exact for |k| <= 2^12), NoisyLn2Lo = ln 2 - NoisyLn2Hi
-// rounded to float64 (from 100 digits of ln 2). NoisyLogQk = 1/k,
-// NoisySink = (-1)^((k-1)/2)/k!, NoisyCosk = (-1)^(k/2)/k!, each rounded
-// to float64 (one correctly rounded division of exact integers: k! <
-// 2^53). NoisyHalfPiScaled is pi/2 rounded to float64, times 2^-30.
-// TestNoisyConstants rederives each one.
+// of Random123, whose known-answer vectors TestPhilox checks). The
+// transform's constants are the exact values rounded once to float32
+// (from 100 digits of ln 2 and pi): NoisyLn2Hi is ln 2, NoisyLn2Lo = ln 2
+// - NoisyLn2Hi, NoisyLogQk = 1/k, NoisySink = (-1)^((k-1)/2)/k!,
+// NoisyCosk = (-1)^(k/2)/k!, NoisyHalfPiScaled is pi/2 times 2^-30 and
+// NoisySqrt2 is sqrt 2. TestNoisyConstants rederives each one.
 const (
 	// PhiloxM0 and PhiloxM1 are Philox4x32's round multipliers.
 	PhiloxM0 uint32 = 0xD2511F53
@@ -88,31 +94,26 @@ const (
 	NoisyLanes = 4
 )
 
-// The normal transform's constants (float64).
+// The normal transform's constants (float32).
 const (
-	NoisySqrt2  = 0x1.6a09e667f3bcdp+0
-	NoisyLn2Hi  = 0x1.62e42fefa3p-1
-	NoisyLn2Lo  = 0x1.3de6af278ece6p-42
-	NoisyLogQ3  = 0x1.5555555555555p-2
-	NoisyLogQ5  = 0x1.999999999999ap-3
-	NoisyLogQ7  = 0x1.2492492492492p-3
-	NoisyLogQ9  = 0x1.c71c71c71c71cp-4
-	NoisyLogQ11 = 0x1.745d1745d1746p-4
-	NoisyLogQ13 = 0x1.3b13b13b13b14p-4
-	NoisyLogQ15 = 0x1.1111111111111p-4
+	NoisySqrt2  float32 = 0x1.6a09e6p+00
+	NoisyLn2Hi  float32 = 0x1.62e43p-01
+	NoisyLn2Lo  float32 = -0x1.05c61p-29
+	NoisyLogQ3  float32 = 0x1.555556p-02
+	NoisyLogQ5  float32 = 0x1.99999ap-03
+	NoisyLogQ7  float32 = 0x1.24924ap-03
+	NoisyLogQ9  float32 = 0x1.c71c72p-04
 
-	NoisyHalfPiScaled = 0x1.921fb54442d18p-30
+	NoisyHalfPiScaled float32 = 0x1.921fb6p-30
 
-	NoisySin3  = -0x1.5555555555555p-3
-	NoisySin5  = 0x1.1111111111111p-7
-	NoisySin7  = -0x1.a01a01a01a01ap-13
-	NoisySin9  = 0x1.71de3a556c734p-19
-	NoisySin11 = -0x1.ae64567f544e4p-26
+	NoisySin3 float32 = -0x1.555556p-03
+	NoisySin5 float32 = 0x1.111112p-07
+	NoisySin7 float32 = -0x1.a01a02p-13
+	NoisySin9 float32 = 0x1.71de3ap-19
 
-	NoisyCos2  = -0x1p-1
-	NoisyCos4  = 0x1.5555555555555p-5
-	NoisyCos6  = -0x1.6c16c16c16c17p-10
-	NoisyCos8  = 0x1.a01a01a01a01ap-16
-	NoisyCos10 = -0x1.27e4fb7789f5cp-22
-	NoisyCos12 = 0x1.1eed8eff8d898p-29
+	NoisyCos2  float32 = -0x1p-01
+	NoisyCos4  float32 = 0x1.555556p-05
+	NoisyCos6  float32 = -0x1.6c16c2p-10
+	NoisyCos8  float32 = 0x1.a01a02p-16
+	NoisyCos10 float32 = -0x1.27e4fcp-22
 )

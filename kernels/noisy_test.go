@@ -12,46 +12,57 @@ const (
 	piDigits  = "3.1415926535897932384626433832795028841971693993751058209749445923078164062862089986280348253421170679"
 )
 
-// TestNoisyConstants rederives the constants of kernels/noisy.go.
+// TestNoisyConstants rederives the constants of kernels/noisy.go: each
+// the exact value rounded once to float32.
 func TestNoisyConstants(t *testing.T) {
-	ln2, _, _ := big.ParseFloat(ln2Digits, 10, 400, big.ToNearestEven)
-	pi, _, _ := big.ParseFloat(piDigits, 10, 400, big.ToNearestEven)
-	l, _ := ln2.Float64()
-	hi := math.Float64frombits(math.Float64bits(l) &^ (1<<12 - 1))
-	lo, _ := new(big.Float).SetPrec(400).Sub(ln2, big.NewFloat(hi)).Float64()
-	hp, _ := new(big.Float).SetPrec(400).Quo(pi, big.NewFloat(2)).Float64()
-	fact := func(k int) float64 {
-		f := 1.0
-		for i := 2; i <= k; i++ {
-			f *= float64(i)
+	parse := func(digits string) *big.Float {
+		f, _, err := big.ParseFloat(digits, 10, 400, big.ToNearestEven)
+		if err != nil {
+			t.Fatal(err)
 		}
 		return f
 	}
-	sign := func(k int) float64 { return float64(1 - 2*(k/2%2)) } // + - + - for k/2 = 0, 1, 2, 3
+	ln2, pi := parse(ln2Digits), parse(piDigits)
+	f32 := func(x *big.Float) float32 { f, _ := x.Float32(); return f }
+	quo := func(a, b *big.Float) *big.Float { return new(big.Float).SetPrec(400).Quo(a, b) }
+	hi := f32(ln2)
+	fact := func(k int) *big.Float {
+		f := new(big.Float).SetPrec(400).SetInt64(1)
+		for i := 2; i <= k; i++ {
+			f.Mul(f, big.NewFloat(float64(i)))
+		}
+		return f
+	}
+	// (-1)^(k/2) / k!: + - + - for k/2 = 0, 1, 2, 3.
+	taylor := func(k int) float32 {
+		v := quo(big.NewFloat(1), fact(k))
+		if k/2%2 == 1 {
+			v.Neg(v)
+		}
+		return f32(v)
+	}
+	sqrt2 := new(big.Float).SetPrec(400).Sqrt(big.NewFloat(2))
 	for _, c := range []struct {
 		name      string
-		got, want float64
+		got, want float32
 	}{
-		{"NoisySqrt2", NoisySqrt2, math.Sqrt(2)},
+		{"NoisySqrt2", NoisySqrt2, f32(sqrt2)},
 		{"NoisyLn2Hi", NoisyLn2Hi, hi},
-		{"NoisyLn2Lo", NoisyLn2Lo, lo},
-		{"NoisyHalfPiScaled", NoisyHalfPiScaled, hp * 0x1p-30},
-		{"NoisyLogQ3", NoisyLogQ3, 1.0 / 3}, {"NoisyLogQ5", NoisyLogQ5, 1.0 / 5}, {"NoisyLogQ7", NoisyLogQ7, 1.0 / 7},
-		{"NoisyLogQ9", NoisyLogQ9, 1.0 / 9}, {"NoisyLogQ11", NoisyLogQ11, 1.0 / 11}, {"NoisyLogQ13", NoisyLogQ13, 1.0 / 13},
-		{"NoisyLogQ15", NoisyLogQ15, 1.0 / 15},
-		{"NoisySin3", NoisySin3, sign(3) / fact(3)}, {"NoisySin5", NoisySin5, sign(5) / fact(5)},
-		{"NoisySin7", NoisySin7, sign(7) / fact(7)}, {"NoisySin9", NoisySin9, sign(9) / fact(9)},
-		{"NoisySin11", NoisySin11, sign(11) / fact(11)},
-		{"NoisyCos2", NoisyCos2, sign(2) / fact(2)}, {"NoisyCos4", NoisyCos4, sign(4) / fact(4)},
-		{"NoisyCos6", NoisyCos6, sign(6) / fact(6)}, {"NoisyCos8", NoisyCos8, sign(8) / fact(8)},
-		{"NoisyCos10", NoisyCos10, sign(10) / fact(10)}, {"NoisyCos12", NoisyCos12, sign(12) / fact(12)},
+		{"NoisyLn2Lo", NoisyLn2Lo, f32(new(big.Float).SetPrec(400).Sub(ln2, big.NewFloat(float64(hi))))},
+		{"NoisyHalfPiScaled", NoisyHalfPiScaled, f32(quo(pi, big.NewFloat(0x1p31)))},
+		{"NoisyLogQ3", NoisyLogQ3, f32(quo(big.NewFloat(1), big.NewFloat(3)))},
+		{"NoisyLogQ5", NoisyLogQ5, f32(quo(big.NewFloat(1), big.NewFloat(5)))},
+		{"NoisyLogQ7", NoisyLogQ7, f32(quo(big.NewFloat(1), big.NewFloat(7)))},
+		{"NoisyLogQ9", NoisyLogQ9, f32(quo(big.NewFloat(1), big.NewFloat(9)))},
+		{"NoisySin3", NoisySin3, taylor(3)}, {"NoisySin5", NoisySin5, taylor(5)},
+		{"NoisySin7", NoisySin7, taylor(7)}, {"NoisySin9", NoisySin9, taylor(9)},
+		{"NoisyCos2", NoisyCos2, taylor(2)}, {"NoisyCos4", NoisyCos4, taylor(4)},
+		{"NoisyCos6", NoisyCos6, taylor(6)}, {"NoisyCos8", NoisyCos8, taylor(8)},
+		{"NoisyCos10", NoisyCos10, taylor(10)},
 	} {
-		if math.Float64bits(c.got) != math.Float64bits(c.want) {
+		if math.Float32bits(c.got) != math.Float32bits(c.want) {
 			t.Errorf("%s = %x, want %x", c.name, c.got, c.want)
 		}
-	}
-	if math.Float64bits(NoisyLn2Hi)&(1<<12-1) != 0 {
-		t.Errorf("NoisyLn2Hi has set low bits")
 	}
 	// The multipliers and increments of the paper.
 	if PhiloxM0 != 0xD2511F53 || PhiloxM1 != 0xCD9E8D57 || PhiloxW0 != 0x9E3779B9 || PhiloxW1 != 0xBB67AE85 {

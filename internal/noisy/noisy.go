@@ -10,6 +10,7 @@ import (
 	"math/bits"
 	"sync"
 
+	"github.com/rectify-go/rectify/internal/fma32"
 	"github.com/rectify-go/rectify/kernels"
 )
 
@@ -62,77 +63,76 @@ func Block(seed, b uint64) [4]uint32 {
 
 // Normals returns the standard normal numbers of indices 4b .. 4b+3 under
 // seed.
-func Normals(seed, b uint64) [4]float64 {
+func Normals(seed, b uint64) [4]float32 {
 	w := Block(seed, b)
 	c0, s0 := BoxMuller(w[0], w[1])
 	c1, s1 := BoxMuller(w[2], w[3])
-	return [4]float64{c0, s0, c1, s1}
+	return [4]float32{c0, s0, c1, s1}
 }
 
-// BoxMuller returns r cos th and r sin th for r = sqrt(-2 ln u), u = (2a +
-// 1) 2^-33, th = 2 pi b 2^-32, computed by the fixed sequence of
+// BoxMuller returns r cos th and r sin th for r = sqrt(-2 ln u), u = (a +
+// 1/2) 2^-32, th = 2 pi b 2^-32, computed by the fixed sequence of
 // kernels/noisy.go.
-func BoxMuller(a, b uint32) (c, s float64) {
-	r := math.Sqrt(-2 * logU(a))
+func BoxMuller(a, b uint32) (c, s float32) {
+	r := sqrt(-2 * logU(a))
 	ca, sa := sincosQuarter(b)
-	return float64(r * ca), float64(r * sa)
+	return r * ca, r * sa
 }
 
-// logU returns ln((2a + 1) 2^-33).
-func logU(a uint32) float64 {
-	v := math.Float64bits(float64(2*uint64(a) + 1))
+// sqrt returns the correctly rounded square root of x (the float64
+// square root of a float32 rounds to float32 correctly).
+func sqrt(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+// fma is the float32 fused multiply-add a*b + c, rounded once.
+func fma(a, b, c float32) float32 { return fma32.FMA(a, b, c) }
+
+// logU returns ln u for the word a, u = fma(float32(a), 2^-32, 2^-33).
+func logU(a uint32) float32 {
+	v := math.Float32bits(fma(float32(a), 0x1p-32, 0x1p-33))
 	// v = 2^e * m, m in [1, 2); halve m and increment e where m > sqrt2
 	// (compared as the significand bits: c is 1 there, else 0).
 	mb := v & fracBits
-	c := (sqrt2Frac - mb) >> 63
-	m := math.Float64frombits(mb | (1023-c)<<52)
-	k := float64(int64(v>>52) - 1023 + int64(c) - 33)
+	c := (sqrt2Frac - mb) >> 31
+	m := math.Float32frombits(mb | (127-c)<<23)
+	k := float32(int32(v>>23) - 127 + int32(c))
 	w := (m - 1) / (m + 1)
 	s := w + w
-	z := float64(w * w)
-	q := float64(z * kernels.NoisyLogQ15)
-	q = float64(z * (kernels.NoisyLogQ13 + q))
-	q = float64(z * (kernels.NoisyLogQ11 + q))
-	q = float64(z * (kernels.NoisyLogQ9 + q))
-	q = float64(z * (kernels.NoisyLogQ7 + q))
-	q = float64(z * (kernels.NoisyLogQ5 + q))
-	q = kernels.NoisyLogQ3 + q
-	lnm := s + float64(s*float64(z*q))
-	return float64(k*kernels.NoisyLn2Hi) + (lnm + float64(k*kernels.NoisyLn2Lo))
+	z := float32(w * w)
+	q := fma(z, kernels.NoisyLogQ9, kernels.NoisyLogQ7)
+	q = fma(z, q, kernels.NoisyLogQ5)
+	q = fma(z, q, kernels.NoisyLogQ3)
+	lnm := fma(s, float32(z*q), s)
+	return fma(k, kernels.NoisyLn2Hi, fma(k, kernels.NoisyLn2Lo, lnm))
 }
 
-// fracBits masks a float64's significand bits; sqrt2Frac is
+// fracBits masks a float32's significand bits; sqrt2Frac is
 // kernels.NoisySqrt2's.
 const (
-	fracBits  = 1<<52 - 1
-	sqrt2Frac = 0x6a09e667f3bcd
+	fracBits  = 1<<23 - 1
+	sqrt2Frac = 0x3504f3
 )
 
 // sincosQuarter returns cos and sin of 2 pi b 2^-32.
-func sincosQuarter(b uint32) (c, s float64) {
-	q := (uint64(b) + 1<<29) >> 30 // nearest quarter turn, 0..4
-	f := int64(b) - int64(q<<30)   // [-2^29, 2^29)
-	a := float64(float64(f) * kernels.NoisyHalfPiScaled)
-	a2 := float64(a * a)
-	p := float64(a2 * kernels.NoisySin11)
-	p = float64(a2 * (kernels.NoisySin9 + p))
-	p = float64(a2 * (kernels.NoisySin7 + p))
-	p = float64(a2 * (kernels.NoisySin5 + p))
-	p = kernels.NoisySin3 + p
-	sa := a + float64(float64(a*a2)*p)
-	r := float64(a2 * kernels.NoisyCos12)
-	r = float64(a2 * (kernels.NoisyCos10 + r))
-	r = float64(a2 * (kernels.NoisyCos8 + r))
-	r = float64(a2 * (kernels.NoisyCos6 + r))
-	r = float64(a2 * (kernels.NoisyCos4 + r))
-	r = float64(a2 * (kernels.NoisyCos2 + r))
-	ca := 1 + r
+func sincosQuarter(b uint32) (c, s float32) {
+	q := (b + 1<<29) >> 30 // nearest quarter turn, modulo 4
+	f := int32(b - q<<30)  // [-2^29, 2^29)
+	a := float32(float32(f) * kernels.NoisyHalfPiScaled)
+	a2 := float32(a * a)
+	p := fma(a2, kernels.NoisySin9, kernels.NoisySin7)
+	p = fma(a2, p, kernels.NoisySin5)
+	p = fma(a2, p, kernels.NoisySin3)
+	sa := fma(float32(a*a2), p, a)
+	r := fma(a2, kernels.NoisyCos10, kernels.NoisyCos8)
+	r = fma(a2, r, kernels.NoisyCos6)
+	r = fma(a2, r, kernels.NoisyCos4)
+	r = fma(a2, r, kernels.NoisyCos2)
+	ca := fma(a2, r, 1)
 	// Rotate by q quarter turns: q odd swaps cos and sin, q = 1, 2 negate
 	// cos, q = 2, 3 negate sin. Bit operations: no branch to mispredict.
-	cb, sb := math.Float64bits(ca), math.Float64bits(sa)
+	cb, sb := math.Float32bits(ca), math.Float32bits(sa)
 	d := (cb ^ sb) & -(q & 1)
-	negC, negS := ((q+1)>>1&1)<<63, (q>>1&1)<<63
-	return math.Float64frombits(cb ^ d ^ negC), math.Float64frombits(sb ^ d ^ negS)
+	negC, negS := (q+1)>>1<<31, q>>1<<31
+	return math.Float32frombits(cb ^ d ^ negC), math.Float32frombits(sb ^ d ^ negS)
 }
 
 // chunk is the number of elements ReLU computes sigmoid for at a time,
@@ -230,10 +230,10 @@ func Apply(dst, x, s []float32, seed, offset uint64) {
 	}
 }
 
-// out returns max(0, x + sqrt(s)*n) rounded to float32 (+0 for a result
-// <= 0, -0 included), or x quieted if x is NaN; without branches.
-func out(x, s float32, n float64) float32 {
-	y := math.Float32bits(float32(float64(x) + float64(math.Sqrt(float64(s))*n)))
+// out returns max(0, fma(sqrt(s), n, x)) (+0 for a result <= 0, -0
+// included), or x quieted if x is NaN; without branches.
+func out(x, s, n float32) float32 {
+	y := math.Float32bits(fma(sqrt(s), n, x))
 	y &^= uint32(int32(y) >> 31)
 	xb := math.Float32bits(x)
 	nan := uint32(int32(kernels.ExpBits-xb&kernels.AbsMask) >> 31)

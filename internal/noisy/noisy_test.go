@@ -16,7 +16,7 @@ func TestPhilox2(t *testing.T) {
 }
 
 var (
-	sink  [4]float64
+	sink  [4]float32
 	sinkw [4]uint32
 )
 

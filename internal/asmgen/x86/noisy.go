@@ -26,9 +26,6 @@ func constU64(c uint64) Mem {
 type noisy struct {
 	s    *isa
 	free []reg.VecPhysical
-	// lo32 masks the low halves of 64-bit lanes: a register on AVX-512, a
-	// memory operand on AVX2 (16 registers).
-	lo32 Op
 }
 
 func (g *noisy) get() reg.VecPhysical {
@@ -86,28 +83,21 @@ func (g *noisy) xor3(a, b Op, d reg.VecPhysical) {
 	VPXOR(b, d, d)
 }
 
-// toF64 converts the signed 64-bit integers of x, |x| < 2^51, to float64
-// into d: VCVTQQ2PD on AVX-512; on AVX2 the integer added to the bits of
-// 2^52 + 2^51, then that number subtracted (both exact).
-func (g *noisy) toF64(x, d reg.VecPhysical) {
-	if g.s.kmask {
-		VCVTQQ2PD(x, d)
-		return
-	}
-	const magic = 0x4338000000000000 // 2^52 + 2^51
-	VPADDQ(constU64(magic), x, d)
-	VSUBPD(constU64(magic), d, d)
-}
+// constF32 returns the float32 constant c in every lane.
+func constF32(c float32) Mem { return constU32(math.Float32bits(c)) }
 
 // generateNoisy emits noisy<ISA> (noisySignature): NoisyReLU's output
 // max(0, x + sqrt(s)*N) from x and s = Sigmoid(x), as package
 // internal/noisy computes it (kernels/noisy.go), the same operations in
 // the same order, so the same bits. Philox4x32-10 runs on a vector of
 // blocks at once, one per 64-bit lane (the words in the low halves;
-// VPMULUDQ reads only those, so the high halves may hold garbage until
-// the words are masked); Box-Muller runs on those lanes in float64, and a
-// transpose puts the normal numbers of each block's four indices in index
-// order.
+// VPMULUDQ reads only those, so the high halves may hold garbage); the
+// words are then packed into 32-bit lanes, words 0 and 2 of a block side
+// by side (and 1 and 3), Box-Muller runs on them in float32, and two
+// unpacks and a shuffle put the normal numbers in index order. The lanes
+// hold blocks 0, 2, 1, 3 (AVX2) or, for batch i of two, 4i + (0, 2, 1,
+// 3) and 4i + 8 + (0, 2, 1, 3) (AVX-512): so the unpacks leave whole runs
+// of consecutive blocks in each 128-bit lane.
 func generateNoisy(s *isa) {
 	g := &noisy{s: s}
 	name := "noisy" + s.name
@@ -123,19 +113,20 @@ func generateNoisy(s *isa) {
 	n := len(s.regs)
 	g.free = append([]reg.VecPhysical(nil), s.regs[:n-3]...)
 	// Held across the loop: the lanes' block numbers and the key's halves
-	// (and on AVX-512 the multipliers and the low-32-bit mask).
+	// (and on AVX-512 the multipliers).
 	b, key0, key1 := s.regs[n-1], s.regs[n-2], s.regs[n-3]
 	var m0, m1 Op = constU64(uint64(kernels.PhiloxM0)), constU64(uint64(kernels.PhiloxM1))
-	g.lo32 = constU64(1<<32 - 1)
 	if s.kmask {
-		r := [3]reg.VecPhysical{g.get(), g.get(), g.get()}
+		r := [2]reg.VecPhysical{g.get(), g.get()}
 		VMOVDQU64(m0, r[0])
 		VMOVDQU64(m1, r[1])
-		VMOVDQU64(g.lo32, r[2])
-		m0, m1, g.lo32 = r[0], r[1], r[2]
+		m0, m1 = r[0], r[1]
+		Comment("K1: the odd 32-bit lanes.")
+		MOVL(U32(0xaaaa), t.As32())
+		KMOVW(t.As32(), reg.K1)
 	}
 	mask62 := constU64(1<<62 - 1)
-	Comment("The key's halves, the lanes' block numbers block+0, 1, ... (modulo 2^62).")
+	Comment("The key's halves, the lanes' block numbers (modulo 2^62).")
 	MOVQ(seed, t)
 	SHLQ(U8(32), t)
 	SHRQ(U8(32), t)
@@ -151,11 +142,12 @@ func generateNoisy(s *isa) {
 	SHRQ(U8(32), seed)
 	broadcast(seed, key1)
 	broadcast(blk, b)
-	iota := poolMem("u64_0123", [4]uint64{0, 1, 2, 3})
+	iota := poolMem("u64_0213", [4]uint64{0, 2, 1, 3})
 	if s.kmask {
 		r := g.get()
+		hi := uint64(4 * g.batches())
 		VMOVDQU64(iota, r)
-		VINSERTI64X4(U8(1), poolMem("u64_4567", [4]uint64{4, 5, 6, 7}), r, r)
+		VINSERTI64X4(U8(1), poolMem(fmt.Sprintf("u64_%d_0213", hi), [4]uint64{hi, hi + 2, hi + 1, hi + 3}), r, r)
 		VPADDQ(r, b, b)
 		g.put(r)
 	} else {
@@ -174,7 +166,7 @@ func generateNoisy(s *isa) {
 		if i == 0 {
 			g.mov(b, c[i][0])
 		} else {
-			VPADDQ(constU64(uint64(g.blocks()*i)), b, c[i][0])
+			VPADDQ(constU64(uint64(4*i)), b, c[i][0])
 			g.and(mask62, c[i][0], c[i][0])
 		}
 		VPSRLQ(U8(32), c[i][0], c[i][1])
@@ -207,25 +199,35 @@ func generateNoisy(s *isa) {
 		}
 	}
 	g.put(k0, k1)
-	Comment("Box-Muller on words 0 and 1, and on words 2 and 3, of each batch, interleaved.")
-	var a, b2 []reg.VecPhysical
+	Comment("Words 0 and 2 (u), 1 and 3 (th) of each block side by side in 32-bit lanes.")
+	var u, th []reg.VecPhysical
 	for i := range c {
-		for pair := range 2 {
-			a, b2 = append(a, c[i][2*pair]), append(b2, c[i][2*pair+1])
-		}
+		u = append(u, g.pack(c[i][0], c[i][2]))
+		th = append(th, g.pack(c[i][1], c[i][3]))
 	}
-	nc, ns := g.boxMuller(a, b2)
-	nrm := make([][4]reg.VecPhysical, len(c)) // the normal numbers of lanes 0..3 of each block
-	for i := range nrm {
-		nrm[i] = [4]reg.VecPhysical{nc[2*i], ns[2*i], nc[2*i+1], ns[2*i+1]}
-	}
-	vb := 4 * g.blocks() // bytes of the float32 of one vector of float64
-	for i := range nrm {
-		Comment(fmt.Sprintf("Batch %d: the normal numbers of its elements in index order, the output.", i))
-		for j, o := range g.transpose(nrm[i]) {
-			g.out(o, vb*(4*i+j))
+	Comment("Box-Muller on each batch, interleaved.")
+	nc, ns := g.boxMuller(u, th)
+	for i := range nc {
+		Comment(fmt.Sprintf("Batch %d: its normal numbers in index order, the output.", i))
+		lo, hi := g.get(), g.get()
+		VUNPCKLPS(ns[i], nc[i], lo) // blocks in the even 64-bit lanes
+		VUNPCKHPS(ns[i], nc[i], hi) // the odd ones
+		g.put(nc[i], ns[i])
+		vb := s.vecBytes()
+		if s.kmask {
+			// lo holds blocks 4i, 4i+1, 4i+8, 4i+9 (128-bit lane by lane),
+			// hi 4i+2, 4i+3, 4i+10, 4i+11.
+			o := g.get()
+			VSHUFF32X4(U8(0x44), hi, lo, o)
+			g.out(o, vb*i)
+			VSHUFF32X4(U8(0xee), hi, lo, o)
+			g.out(o, vb*(g.batches()+i))
 			g.put(o)
+		} else {
+			g.out(lo, 0) // blocks 0 and 1
+			g.out(hi, vb)
 		}
+		g.put(lo, hi)
 	}
 	ADDQ(U32(4*g.step()), dstPtr)
 	ADDQ(U32(4*g.step()), srcPtrs[0])
@@ -239,12 +241,23 @@ func generateNoisy(s *isa) {
 	RET()
 }
 
+// pack returns the low halves of the 64-bit lanes of a and b side by
+// side, a's in the even 32-bit lanes; it frees a and b.
+func (g *noisy) pack(a, b reg.VecPhysical) reg.VecPhysical {
+	VPSLLQ(U8(32), b, b)
+	if g.s.kmask {
+		VPBLENDMD(b, a, reg.K1, a)
+	} else {
+		VPBLENDD(U8(0xaa), b, a, a)
+	}
+	g.put(b)
+	return a
+}
+
 // boxMuller returns r cos th and r sin th from the words a[k] and b[k]
-// (in the low halves of their lanes) for every k, as noisy.BoxMuller; it
-// frees a and b. The pairs' independent chains are interleaved one
-// instruction at a time (each step emits its instruction for every k):
-// the chains are long, and the scheduler would otherwise fill with one of
-// them.
+// (32-bit lanes) for every k, as noisy.BoxMuller; it frees a and b. The
+// chains are interleaved one instruction at a time (each step emits its
+// instruction for every k).
 func (g *noisy) boxMuller(a, b []reg.VecPhysical) (nc, ns []reg.VecPhysical) {
 	n := len(a)
 	each := func(f func(k int)) {
@@ -262,190 +275,139 @@ func (g *noisy) boxMuller(a, b []reg.VecPhysical) (nc, ns []reg.VecPhysical) {
 			g.put(r...)
 		}
 	}
-	one := constF64(1)
-	sqrt2Frac := constU64(math.Float64bits(kernels.NoisySqrt2) & (1<<52 - 1)) // its significand bits
-	// ln u, u = (2a + 1) 2^-33: v = 2a + 1 = 2^e m; m in (sqrt2/2, sqrt2].
-	each(func(k int) { g.and(g.lo32, a[k], a[k]) })
-	each(func(k int) { VPADDQ(a[k], a[k], a[k]) })
-	each(func(k int) { g.or(constU64(1), a[k], a[k]) })
-	v := get()
-	each(func(k int) { g.toF64(a[k], v[k]) })
-	mb, m, e := a, get(), get()
-	each(func(k int) { g.and(constU64(1<<52-1), v[k], mb[k]) })
-	each(func(k int) { VPSRLQ(U8(52), v[k], e[k]) })
+	one := constF32(1)
+	fma := func(c float32, m, d []reg.VecPhysical) { // d = m*d + c
+		each(func(k int) { VFMADD213PS(constF32(c), m[k], d[k]) })
+	}
+	// u = (float32(a) + 1/2) 2^-32 = 2^e m, m in (sqrt2/2, sqrt2].
+	f := get()
+	if g.s.kmask {
+		each(func(k int) { VCVTUDQ2PS(a[k], f[k]) })
+	} else {
+		// float32(a) = fma(a >> 16, 2^16, a & 0xffff), one rounding.
+		each(func(k int) { VPSRLD(U8(16), a[k], f[k]) })
+		each(func(k int) { VPAND(constU32(0xffff), a[k], a[k]) })
+		each(func(k int) { VCVTDQ2PS(f[k], f[k]) })
+		each(func(k int) { VCVTDQ2PS(a[k], a[k]) })
+		each(func(k int) { VFMADD132PS(constF32(0x1p16), a[k], f[k]) }) // f*2^16 + a
+	}
+	each(func(k int) { VADDPS(constF32(0.5), f[k], f[k]) })
+	mb, e, m := a, get(), get()
+	each(func(k int) { g.and(constU32(1<<23-1), f[k], mb[k]) })
+	each(func(k int) { VPSRLD(U8(23), f[k], e[k]) })
+	sqrt2Frac := constU32(math.Float32bits(kernels.NoisySqrt2) & (1<<23 - 1))
 	// m > sqrt2 (as the significand bits): halve m, increment e.
 	if g.s.kmask {
-		ks := []reg.OpmaskPhysical{reg.K1, reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7}[:n]
-		each(func(k int) { VPCMPUQ(U8(6), sqrt2Frac, mb[k], ks[k]) })
-		each(func(k int) { VPORQ(constU64(1023<<52), mb[k], m[k]) })
-		each(func(k int) { VPORQ(constU64(1022<<52), mb[k], ks[k], m[k]) })
-		each(func(k int) { VPADDQ(constU64(1), e[k], ks[k], e[k]) })
+		ks := []reg.OpmaskPhysical{reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7}[:n]
+		each(func(k int) { VPCMPUD(U8(6), sqrt2Frac, mb[k], ks[k]) })
+		each(func(k int) { VPORD(constU32(127<<23), mb[k], m[k]) })
+		each(func(k int) { VPORD(constU32(126<<23), mb[k], ks[k], m[k]) })
+		each(func(k int) { VPADDD(constU32(1), e[k], ks[k], e[k]) })
 	} else {
-		c := get()
-		each(func(k int) { VPCMPGTQ(sqrt2Frac, mb[k], c[k]) }) // all ones where m > sqrt2
-		each(func(k int) { VPOR(constU64(1023<<52), mb[k], m[k]) })
-		each(func(k int) { VPSUBQ(c[k], e[k], e[k]) })
-		each(func(k int) { VPAND(constU64(1<<52), c[k], c[k]) })
-		each(func(k int) { VPXOR(c[k], m[k], m[k]) }) // 1022 << 52
-		put(c)
+		c := f
+		each(func(k int) { VPCMPGTD(sqrt2Frac, mb[k], c[k]) }) // all ones where m > sqrt2
+		each(func(k int) { VPOR(constU32(127<<23), mb[k], m[k]) })
+		each(func(k int) { VPSUBD(c[k], e[k], e[k]) })
+		each(func(k int) { VPAND(constU32(1<<23), c[k], c[k]) })
+		each(func(k int) { VPXOR(c[k], m[k], m[k]) }) // 126 << 23
 	}
-	each(func(k int) { VPADDQ(constU64(uint64(1<<64-1056)), e[k], e[k]) }) // e - 1023 + c - 33
-	kf := v
-	each(func(k int) { g.toF64(e[k], kf[k]) })
-	w, d := e, mb
-	each(func(k int) { VSUBPD(one, m[k], w[k]) })
-	each(func(k int) { VADDPD(one, m[k], d[k]) })
-	each(func(k int) { VDIVPD(d[k], w[k], w[k]) })
-	s := m
-	each(func(k int) { VADDPD(w[k], w[k], s[k]) })
-	q := d
-	each(func(k int) { VMULPD(w[k], w[k], w[k]) }) // z
-	each(func(k int) { VMULPD(constF64(kernels.NoisyLogQ15), w[k], q[k]) })
-	for _, c := range []float64{kernels.NoisyLogQ13, kernels.NoisyLogQ11, kernels.NoisyLogQ9, kernels.NoisyLogQ7, kernels.NoisyLogQ5} {
-		each(func(k int) { VADDPD(constF64(c), q[k], q[k]) })
-		each(func(k int) { VMULPD(w[k], q[k], q[k]) })
-	}
-	each(func(k int) { VADDPD(constF64(kernels.NoisyLogQ3), q[k], q[k]) })
-	each(func(k int) { VMULPD(q[k], w[k], q[k]) })
-	each(func(k int) { VMULPD(s[k], q[k], q[k]) })
-	each(func(k int) { VADDPD(q[k], s[k], s[k]) }) // ln m
-	each(func(k int) { VMULPD(constF64(kernels.NoisyLn2Lo), kf[k], q[k]) })
-	each(func(k int) { VADDPD(q[k], s[k], s[k]) })
-	each(func(k int) { VMULPD(constF64(kernels.NoisyLn2Hi), kf[k], q[k]) })
-	each(func(k int) { VADDPD(s[k], q[k], s[k]) }) // ln u
-	each(func(k int) { VMULPD(constF64(-2), s[k], s[k]) })
-	r := s
-	each(func(k int) { VSQRTPD(s[k], r[k]) })
-	put(w, q, kf)
+	each(func(k int) { VPADDD(constU32(uint32(1<<32-127-32)), e[k], e[k]) }) // e - 127 - 32 + c
+	kf := e
+	each(func(k int) { VCVTDQ2PS(e[k], kf[k]) })
+	w, d := mb, f
+	each(func(k int) { VSUBPS(one, m[k], w[k]) })
+	each(func(k int) { VADDPS(one, m[k], d[k]) })
+	each(func(k int) { VDIVPS(d[k], w[k], w[k]) })
+	s, q := m, d
+	each(func(k int) { VADDPS(w[k], w[k], s[k]) })
+	each(func(k int) { VMULPS(w[k], w[k], w[k]) }) // z
+	each(func(k int) { VMOVUPS(constF32(kernels.NoisyLogQ9), q[k]) })
+	fma(kernels.NoisyLogQ7, w, q)
+	fma(kernels.NoisyLogQ5, w, q)
+	fma(kernels.NoisyLogQ3, w, q)
+	each(func(k int) { VMULPS(w[k], q[k], q[k]) })
+	each(func(k int) { VFMADD213PS(s[k], s[k], q[k]) }) // ln m
+	each(func(k int) { VFMADD231PS(constF32(kernels.NoisyLn2Lo), kf[k], q[k]) })
+	each(func(k int) { VFMADD231PS(constF32(kernels.NoisyLn2Hi), kf[k], q[k]) }) // ln u
+	each(func(k int) { VMULPS(constF32(-2), q[k], q[k]) })
+	r := q
+	each(func(k int) { VSQRTPS(q[k], r[k]) })
+	put(w, s, kf)
 
-	// cos th, sin th: q = round(b / 2^30) quarter turns, f = b - q 2^30.
-	each(func(k int) { g.and(g.lo32, b[k], b[k]) })
-	qt, f := get(), get()
-	each(func(k int) { VPADDQ(constU64(1<<29), b[k], qt[k]) })
-	each(func(k int) { VPSRLQ(U8(30), qt[k], qt[k]) })
-	each(func(k int) { VPSLLQ(U8(30), qt[k], f[k]) })
-	each(func(k int) { VPSUBQ(f[k], b[k], f[k]) })
-	x := b
-	each(func(k int) { g.toF64(f[k], x[k]) })
-	each(func(k int) { VMULPD(constF64(kernels.NoisyHalfPiScaled), x[k], x[k]) }) // a
-	x2 := f
-	each(func(k int) { VMULPD(x[k], x[k], x2[k]) })
+	// cos th, sin th: q = round(b / 2^30) mod 4 quarter turns, f = b - q 2^30.
+	qt, x := get(), get()
+	each(func(k int) { VPADDD(constU32(1<<29), b[k], qt[k]) })
+	each(func(k int) { VPSRLD(U8(30), qt[k], qt[k]) })
+	each(func(k int) { VPSLLD(U8(30), qt[k], x[k]) })
+	each(func(k int) { VPSUBD(x[k], b[k], x[k]) })
+	each(func(k int) { VCVTDQ2PS(x[k], x[k]) })
+	each(func(k int) { VMULPS(constF32(kernels.NoisyHalfPiScaled), x[k], x[k]) }) // a
+	x2 := b
+	each(func(k int) { VMULPS(x[k], x[k], x2[k]) })
 	p := get()
-	each(func(k int) { VMULPD(constF64(kernels.NoisySin11), x2[k], p[k]) })
-	for _, c := range []float64{kernels.NoisySin9, kernels.NoisySin7, kernels.NoisySin5} {
-		each(func(k int) { VADDPD(constF64(c), p[k], p[k]) })
-		each(func(k int) { VMULPD(x2[k], p[k], p[k]) })
-	}
-	each(func(k int) { VADDPD(constF64(kernels.NoisySin3), p[k], p[k]) })
+	each(func(k int) { VMOVUPS(constF32(kernels.NoisySin9), p[k]) })
+	fma(kernels.NoisySin7, x2, p)
+	fma(kernels.NoisySin5, x2, p)
+	fma(kernels.NoisySin3, x2, p)
 	t := get()
-	each(func(k int) { VMULPD(x2[k], x[k], t[k]) })
-	each(func(k int) { VMULPD(p[k], t[k], t[k]) })
-	each(func(k int) { VADDPD(t[k], x[k], x[k]) }) // sin a
-	each(func(k int) { VMULPD(constF64(kernels.NoisyCos12), x2[k], p[k]) })
-	for _, c := range []float64{kernels.NoisyCos10, kernels.NoisyCos8, kernels.NoisyCos6, kernels.NoisyCos4, kernels.NoisyCos2} {
-		each(func(k int) { VADDPD(constF64(c), p[k], p[k]) })
-		each(func(k int) { VMULPD(x2[k], p[k], p[k]) })
-	}
-	each(func(k int) { VADDPD(one, p[k], p[k]) }) // cos a
+	each(func(k int) { VMULPS(x2[k], x[k], t[k]) })
+	each(func(k int) { VFMADD231PS(t[k], p[k], x[k]) }) // sin a
+	each(func(k int) { VMOVUPS(constF32(kernels.NoisyCos10), p[k]) })
+	fma(kernels.NoisyCos8, x2, p)
+	fma(kernels.NoisyCos6, x2, p)
+	fma(kernels.NoisyCos4, x2, p)
+	fma(kernels.NoisyCos2, x2, p)
+	fma(1, x2, p) // cos a
 	sa, ca := x, p
 	// Rotate by q quarter turns: q odd swaps cos and sin, q = 1, 2 negate
 	// cos, q = 2, 3 negate sin.
-	each(func(k int) { VPSLLQ(U8(63), qt[k], t[k]) }) // the sign bit: q odd
+	each(func(k int) { VPSLLD(U8(31), qt[k], t[k]) }) // the sign bit: q odd
 	if g.s.kmask {
-		each(func(k int) { VPSRAQ(U8(63), t[k], t[k]) })
-		each(func(k int) { VPXORQ(sa[k], ca[k], x2[k]) })
-		each(func(k int) { VPANDQ(t[k], x2[k], x2[k]) }) // the swap
-		each(func(k int) { VPADDQ(constU64(1), qt[k], t[k]) })
-		each(func(k int) { VPSRLQ(U8(1), t[k], t[k]) })
-		each(func(k int) { VPSLLQ(U8(63), t[k], t[k]) })
-		each(func(k int) { g.xor3(t[k], x2[k], ca[k]) })
-		each(func(k int) { VPSRLQ(U8(1), qt[k], t[k]) })
-		each(func(k int) { VPSLLQ(U8(63), t[k], t[k]) })
-		each(func(k int) { g.xor3(t[k], x2[k], sa[k]) })
+		each(func(k int) { VPSRAD(U8(31), t[k], t[k]) })
+		each(func(k int) { VPXORD(sa[k], ca[k], x2[k]) })
+		each(func(k int) { VPANDD(t[k], x2[k], x2[k]) }) // the swap
+		each(func(k int) { VPADDD(constU32(1), qt[k], t[k]) })
+		each(func(k int) { VPSRLD(U8(1), t[k], t[k]) })
+		each(func(k int) { VPSLLD(U8(31), t[k], t[k]) })
+		each(func(k int) { VPTERNLOGD(U8(0x96), t[k], x2[k], ca[k]) })
+		each(func(k int) { VPSRLD(U8(1), qt[k], t[k]) })
+		each(func(k int) { VPSLLD(U8(31), t[k], t[k]) })
+		each(func(k int) { VPTERNLOGD(U8(0x96), t[k], x2[k], sa[k]) })
 	} else {
-		each(func(k int) { VBLENDVPD(t[k], sa[k], ca[k], x2[k]) }) // swapped cos
-		each(func(k int) { VBLENDVPD(t[k], ca[k], sa[k], sa[k]) }) // swapped sin
-		each(func(k int) { VPADDQ(constU64(1), qt[k], t[k]) })
-		each(func(k int) { VPSRLQ(U8(1), t[k], t[k]) })
-		each(func(k int) { VPSLLQ(U8(63), t[k], t[k]) })
+		each(func(k int) { VBLENDVPS(t[k], sa[k], ca[k], x2[k]) }) // swapped cos
+		each(func(k int) { VBLENDVPS(t[k], ca[k], sa[k], sa[k]) }) // swapped sin
+		each(func(k int) { VPADDD(constU32(1), qt[k], t[k]) })
+		each(func(k int) { VPSRLD(U8(1), t[k], t[k]) })
+		each(func(k int) { VPSLLD(U8(31), t[k], t[k]) })
 		each(func(k int) { VPXOR(t[k], x2[k], ca[k]) })
-		each(func(k int) { VPSRLQ(U8(1), qt[k], t[k]) })
-		each(func(k int) { VPSLLQ(U8(63), t[k], t[k]) })
+		each(func(k int) { VPSRLD(U8(1), qt[k], t[k]) })
+		each(func(k int) { VPSLLD(U8(31), t[k], t[k]) })
 		each(func(k int) { VPXOR(t[k], sa[k], sa[k]) })
 	}
-	each(func(k int) { VMULPD(ca[k], r[k], ca[k]) })
-	each(func(k int) { VMULPD(sa[k], r[k], sa[k]) })
+	each(func(k int) { VMULPS(ca[k], r[k], ca[k]) })
+	each(func(k int) { VMULPS(sa[k], r[k], sa[k]) })
 	put(qt, x2, t, r)
 	return ca, sa
 }
 
-// transpose returns the float64 normal numbers of the vector's blocks in
-// index order, out[j] holding the elements of blocks 2j and 2j+1
-// (AVX-512) or of block j (AVX2), from n[l], lane i of which is element
-// 4i + l; it frees n.
-func (g *noisy) transpose(n [4]reg.VecPhysical) (out [4]reg.VecPhysical) {
-	var t [4]reg.VecPhysical
-	for i := range t {
-		t[i] = g.get()
-	}
-	VUNPCKLPD(n[1], n[0], t[0]) // elements 0, 1, 8, 9, 16, 17, ...
-	VUNPCKHPD(n[1], n[0], t[1]) // 4, 5, 12, 13, ...
-	VUNPCKLPD(n[3], n[2], t[2]) // 2, 3, 10, 11, ...
-	VUNPCKHPD(n[3], n[2], t[3]) // 6, 7, 14, 15, ...
-	if !g.s.kmask {
-		VPERM2F128(U8(0x20), t[2], t[0], n[0]) // 0-3
-		VPERM2F128(U8(0x20), t[3], t[1], n[1]) // 4-7
-		VPERM2F128(U8(0x31), t[2], t[0], n[2]) // 8-11
-		VPERM2F128(U8(0x31), t[3], t[1], n[3]) // 12-15
-		g.put(t[:]...)
-		return n
-	}
-	// 128-bit lanes: v0 = t0.0 t0.1 t2.0 t2.1, v1 = t1.0 t1.1 t3.0 t3.1,
-	// v2 and v3 the same of lanes 2 and 3.
-	v := n
-	VSHUFF64X2(U8(0x44), t[2], t[0], v[0])
-	VSHUFF64X2(U8(0x44), t[3], t[1], v[1])
-	VSHUFF64X2(U8(0xee), t[2], t[0], v[2])
-	VSHUFF64X2(U8(0xee), t[3], t[1], v[3])
-	VSHUFF64X2(U8(0x88), v[1], v[0], t[0])
-	VSHUFF64X2(U8(0xdd), v[1], v[0], t[1])
-	VSHUFF64X2(U8(0x88), v[3], v[2], t[2])
-	VSHUFF64X2(U8(0xdd), v[3], v[2], t[3])
-	g.put(v[:]...)
-	return t
-}
-
-// out stores max(0, x + sqrt(s)*n) for the elements at byte offset off,
-// n their normal numbers, as noisy's out: +0 for a result <= 0, x
-// quieted for a NaN x.
+// out stores max(0, fma(sqrt(s), n, x)) for the vector at byte offset off,
+// n its normal numbers, as noisy's out: +0 for a result <= 0. A NaN x
+// gives x quieted: s = Sigmoid(x) is then x quieted, and so are its square
+// root and the FMA (x86 returns a NaN operand, quieted).
 func (g *noisy) out(n reg.VecPhysical, off int) {
-	xd, sd := g.get(), g.get()
-	VCVTPS2PD(Mem{Base: srcPtrs[0], Disp: off}, xd)
-	VCVTPS2PD(Mem{Base: srcPtrs[1], Disp: off}, sd)
-	VSQRTPD(sd, sd)
-	VMULPD(n, sd, sd)
-	VADDPD(sd, xd, xd)
-	x := Mem{Base: srcPtrs[0], Disp: off}
+	y, d := g.get(), g.get()
+	VSQRTPS(Mem{Base: srcPtrs[1], Disp: off}, y)
+	VFMADD213PS(Mem{Base: srcPtrs[0], Disp: off}, n, y)
+	VMAXPS(constU32(0), y, d)
 	if g.s.kmask {
-		y, sgn, xs := xd.AsY(), sd.AsY(), n.AsY()
-		VCVTPD2PS(xd, y)
-		VPSRAD(U8(31), y, sgn)
-		VPANDND(y, sgn, y)
-		VMOVUPS(x, xs)
-		VCMPPS(U8(3), xs, xs, reg.K2) // x is NaN
-		VPORD(constU32(kernels.QuietBit), xs, xs)
-		VBLENDMPS(xs, y, reg.K2, y)
-		VMOVUPS(y, Mem{Base: dstPtr, Disp: off})
+		VCMPPS(U8(3), y, y, reg.K2) // y is NaN
+		VBLENDMPS(y, d, reg.K2, d)
 	} else {
-		y, sgn, xs := xd.AsX(), sd.AsX(), n.AsX()
-		VCVTPD2PSY(xd, y)
-		VPSRAD(U8(31), y, sgn)
-		VPANDN(y, sgn, y)
-		VMOVUPS(x, xs)
-		VCMPPS(U8(3), xs, xs, sgn) // x is NaN
-		VPOR(constU32(kernels.QuietBit), xs, xs)
-		VBLENDVPS(sgn, xs, y, y)
-		VMOVUPS(y, Mem{Base: dstPtr, Disp: off})
+		m := g.get()
+		VCMPPS(U8(3), y, y, m)
+		VBLENDVPS(m, y, d, d)
+		g.put(m)
 	}
-	g.put(xd, sd)
+	VMOVUPS(d, Mem{Base: dstPtr, Disp: off})
+	g.put(y, d)
 }
