@@ -26,6 +26,7 @@ func constU64(c uint64) Mem {
 type noisy struct {
 	s    *isa
 	free []reg.VecPhysical
+	nb   int // the vectors of blocks per iteration of the loop being emitted
 }
 
 func (g *noisy) get() reg.VecPhysical {
@@ -40,17 +41,19 @@ func (g *noisy) get() reg.VecPhysical {
 func (g *noisy) put(rs ...reg.VecPhysical) { g.free = append(g.free, rs...) }
 
 // blocks is the number of Philox blocks in a vector (one per 64-bit
-// lane); batches the number of vectors of blocks an iteration interleaves
-// (independent chains of multiplications, where the registers allow);
-// step the elements per iteration.
+// lane); loops the numbers of vectors of blocks each loop interleaves
+// (independent chains of multiplications, where the registers allow): the
+// main loop's, then on AVX-512 a loop of one to leave fewer elements to
+// the Go code; step the elements per iteration of the loop being emitted,
+// which interleaves nb vectors.
 func (g *noisy) blocks() int { return g.s.lanes / 2 }
-func (g *noisy) batches() int {
+func (g *noisy) loops() []int {
 	if g.s.kmask {
-		return 2
+		return []int{4, 1}
 	}
-	return 1
+	return []int{1}
 }
-func (g *noisy) step() int { return g.batches() * g.blocks() * kernels.NoisyLanes }
+func (g *noisy) step() int { return g.nb * g.blocks() * kernels.NoisyLanes }
 
 // and, or, xor and mov are the bitwise operations on whole vectors: EVEX
 // forms on AVX-512 (every register), VEX forms on AVX2.
@@ -145,7 +148,7 @@ func generateNoisy(s *isa) {
 	iota := poolMem("u64_0213", [4]uint64{0, 2, 1, 3})
 	if s.kmask {
 		r := g.get()
-		hi := uint64(4 * g.batches())
+		hi := uint64(4 * g.loops()[0])
 		VMOVDQU64(iota, r)
 		VINSERTI64X4(U8(1), poolMem(fmt.Sprintf("u64_%d_0213", hi), [4]uint64{hi, hi + 2, hi + 1, hi + 3}), r, r)
 		VPADDQ(r, b, b)
@@ -155,88 +158,101 @@ func generateNoisy(s *isa) {
 	}
 	g.and(mask62, b, b)
 
-	Comment(fmt.Sprintf("Main loop: %d elements (%d blocks) per iteration.", g.step(), g.step()/kernels.NoisyLanes))
-	Label("loop")
-	CMPQ(count, U32(g.step()))
-	JB(LabelRef("done"))
-	Comment("Philox4x32-10 on the counters (b low, b high, 0, 0) of each batch, interleaved.")
-	c := make([][4]reg.VecPhysical, g.batches())
-	for i := range c {
-		c[i] = [4]reg.VecPhysical{g.get(), g.get(), g.get(), g.get()}
-		if i == 0 {
-			g.mov(b, c[i][0])
-		} else {
-			VPADDQ(constU64(uint64(4*i)), b, c[i][0])
-			g.and(mask62, c[i][0], c[i][0])
+	for li, nb := range g.loops() {
+		if li > 0 {
+			// The upper four lanes' blocks from 4*(previous nb) on to 4*nb
+			// on (only AVX-512 has a second loop).
+			MOVL(U32(0xf0), t.As32())
+			KMOVW(t.As32(), reg.K2)
+			VPSUBQ(constU64(uint64(4*(g.nb-nb))), b, reg.K2, b)
+			g.and(mask62, b, b)
 		}
-		VPSRLQ(U8(32), c[i][0], c[i][1])
-		g.xor(c[i][2], c[i][2], c[i][2])
-		g.xor(c[i][3], c[i][3], c[i][3])
-	}
-	k0, k1 := g.get(), g.get()
-	g.mov(key0, k0)
-	g.mov(key1, k1)
-	for r := range kernels.PhiloxRounds {
-		if r > 0 {
-			VPADDD(constU64(uint64(kernels.PhiloxW0)), k0, k0)
-			VPADDD(constU64(uint64(kernels.PhiloxW1)), k1, k1)
-		}
-		// hi0, lo0 = M0*c0; hi1, lo1 = M1*c2;
-		// c = (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0).
+		g.nb = nb
+		Comment(fmt.Sprintf("Loop %d: %d elements (%d blocks) per iteration.", li, g.step(), g.step()/kernels.NoisyLanes))
+		Label(fmt.Sprintf("loop%d", li))
+		CMPQ(count, U32(g.step()))
+		JB(LabelRef(fmt.Sprintf("done%d", li)))
+		Comment("Philox4x32-10 on the counters (b low, b high, 0, 0) of each batch, interleaved.")
+		c := make([][4]reg.VecPhysical, g.nb)
 		for i := range c {
-			VPMULUDQ(m0, c[i][0], c[i][0])
-			VPMULUDQ(m1, c[i][2], c[i][2])
+			c[i] = [4]reg.VecPhysical{g.get(), g.get(), g.get(), g.get()}
+			if i == 0 {
+				g.mov(b, c[i][0])
+			} else {
+				VPADDQ(constU64(uint64(4*i)), b, c[i][0])
+				g.and(mask62, c[i][0], c[i][0])
+			}
+			VPSRLQ(U8(32), c[i][0], c[i][1])
+			g.xor(c[i][2], c[i][2], c[i][2])
+			g.xor(c[i][3], c[i][3], c[i][3])
 		}
+		k0, k1 := g.get(), g.get()
+		g.mov(key0, k0)
+		g.mov(key1, k1)
+		for r := range kernels.PhiloxRounds {
+			if r > 0 {
+				VPADDD(constU64(uint64(kernels.PhiloxW0)), k0, k0)
+				VPADDD(constU64(uint64(kernels.PhiloxW1)), k1, k1)
+			}
+			// hi0, lo0 = M0*c0; hi1, lo1 = M1*c2;
+			// c = (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0).
+			for i := range c {
+				VPMULUDQ(m0, c[i][0], c[i][0])
+				VPMULUDQ(m1, c[i][2], c[i][2])
+			}
+			for i := range c {
+				p0, p1 := c[i][0], c[i][2]
+				h0, h1 := g.get(), g.get()
+				// The high halves into the low ones (the dwords of each lane
+				// swapped: a shuffle, not a shift, beside the multiplier).
+				VPSHUFD(U8(0xb1), p0, h0)
+				VPSHUFD(U8(0xb1), p1, h1)
+				g.xor3(k0, c[i][1], h1)
+				g.xor3(k1, c[i][3], h0)
+				g.put(c[i][1], c[i][3])
+				c[i] = [4]reg.VecPhysical{h1, p1, h0, p0}
+			}
+		}
+		g.put(k0, k1)
+		Comment("Words 0 and 2 (u), 1 and 3 (th) of each block side by side in 32-bit lanes.")
+		var u, th []reg.VecPhysical
 		for i := range c {
-			p0, p1 := c[i][0], c[i][2]
-			h0, h1 := g.get(), g.get()
-			VPSRLQ(U8(32), p0, h0)
-			VPSRLQ(U8(32), p1, h1)
-			g.xor3(k0, c[i][1], h1)
-			g.xor3(k1, c[i][3], h0)
-			g.put(c[i][1], c[i][3])
-			c[i] = [4]reg.VecPhysical{h1, p1, h0, p0}
+			u = append(u, g.pack(c[i][0], c[i][2]))
+			th = append(th, g.pack(c[i][1], c[i][3]))
 		}
-	}
-	g.put(k0, k1)
-	Comment("Words 0 and 2 (u), 1 and 3 (th) of each block side by side in 32-bit lanes.")
-	var u, th []reg.VecPhysical
-	for i := range c {
-		u = append(u, g.pack(c[i][0], c[i][2]))
-		th = append(th, g.pack(c[i][1], c[i][3]))
-	}
-	Comment("Box-Muller on each batch, interleaved.")
-	nc, ns := g.boxMuller(u, th)
-	for i := range nc {
-		Comment(fmt.Sprintf("Batch %d: its normal numbers in index order, the output.", i))
-		lo, hi := g.get(), g.get()
-		VUNPCKLPS(ns[i], nc[i], lo) // blocks in the even 64-bit lanes
-		VUNPCKHPS(ns[i], nc[i], hi) // the odd ones
-		g.put(nc[i], ns[i])
-		vb := s.vecBytes()
-		if s.kmask {
-			// lo holds blocks 4i, 4i+1, 4i+8, 4i+9 (128-bit lane by lane),
-			// hi 4i+2, 4i+3, 4i+10, 4i+11.
-			o := g.get()
-			VSHUFF32X4(U8(0x44), hi, lo, o)
-			g.out(o, vb*i)
-			VSHUFF32X4(U8(0xee), hi, lo, o)
-			g.out(o, vb*(g.batches()+i))
-			g.put(o)
-		} else {
-			g.out(lo, 0) // blocks 0 and 1
-			g.out(hi, vb)
+		Comment("Box-Muller on each batch, interleaved.")
+		nc, ns := g.boxMuller(u, th)
+		for i := range nc {
+			Comment(fmt.Sprintf("Batch %d: its normal numbers in index order, the output.", i))
+			lo, hi := g.get(), g.get()
+			VUNPCKLPS(ns[i], nc[i], lo) // blocks in the even 64-bit lanes
+			VUNPCKHPS(ns[i], nc[i], hi) // the odd ones
+			g.put(nc[i], ns[i])
+			vb := s.vecBytes()
+			if s.kmask {
+				// lo holds blocks 4i, 4i+1, 4i+8, 4i+9 (128-bit lane by lane),
+				// hi 4i+2, 4i+3, 4i+10, 4i+11.
+				o := g.get()
+				VSHUFF32X4(U8(0x44), hi, lo, o)
+				g.out(o, vb*i)
+				VSHUFF32X4(U8(0xee), hi, lo, o)
+				g.out(o, vb*(g.nb+i))
+				g.put(o)
+			} else {
+				g.out(lo, 0) // blocks 0 and 1
+				g.out(hi, vb)
+			}
+			g.put(lo, hi)
 		}
-		g.put(lo, hi)
+		ADDQ(U32(4*g.step()), dstPtr)
+		ADDQ(U32(4*g.step()), srcPtrs[0])
+		ADDQ(U32(4*g.step()), srcPtrs[1])
+		SUBQ(U32(g.step()), count)
+		VPADDQ(constU64(uint64(g.blocks()*g.nb)), b, b)
+		g.and(mask62, b, b)
+		JMP(LabelRef(fmt.Sprintf("loop%d", li)))
+		Label(fmt.Sprintf("done%d", li))
 	}
-	ADDQ(U32(4*g.step()), dstPtr)
-	ADDQ(U32(4*g.step()), srcPtrs[0])
-	ADDQ(U32(4*g.step()), srcPtrs[1])
-	SUBQ(U32(g.step()), count)
-	VPADDQ(constU64(uint64(g.blocks()*g.batches())), b, b)
-	g.and(mask62, b, b)
-	JMP(LabelRef("loop"))
-	Label("done")
 	VZEROUPPER()
 	RET()
 }
