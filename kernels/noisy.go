@@ -30,54 +30,58 @@ package kernels
 //
 // # The transform, in float32, a fixed sequence of IEEE operations
 //
-// Every operation below is one float32 operation rounded to nearest even;
-// fma(a, b, c) is a*b + c rounded once.
+// Every operation below is one float32 operation rounded to nearest even
+// (no fused multiply-add: Go would have to emulate it).
 //
-// u: f = float32(w0) (the word rounded to float32), u = fma(f, 2^-32,
-// 2^-33), in [2^-33, 1] (u = 1 where f rounds to 2^32: then r = 0).
+// u: u = (f + 1/2) * 2^-32, f = float32(w0) (the word rounded to float32),
+// f + 1/2 rounded: u in [2^-33, 1] (u = 1 where f rounds to 2^32: then r
+// = 0).
 //
 // ln u: u = 2^e * m with m in (sqrt2/2, sqrt2] (the exponent and
 // mantissa from the bits, m halved and e incremented where m >
 // NoisySqrt2), k = float32(e),
 //
 //	w  = (m - 1)/(m + 1);  s = w + w;  z = w*w     // m - 1 exact (Sterbenz)
-//	Q  = fma(z, fma(z, fma(z, NoisyLogQ9, NoisyLogQ7), NoisyLogQ5), NoisyLogQ3)
-//	ln m = fma(s, z*Q, s)
-//	ln u = fma(k, NoisyLn2Hi, fma(k, NoisyLn2Lo, ln m))
+//	Q  = ((NoisyLogQ9*z + NoisyLogQ7)*z + NoisyLogQ5)*z + NoisyLogQ3
+//	ln m = s*(z*Q) + s
+//	ln u = k*NoisyLn2Hi + (k*NoisyLn2Lo + ln m)   // both products exact
 //
 // (the series of 2 atanh(w), |w| <= 0.1716, cut after w^9: relative
 // error below 3e-9), r = sqrt(-2 ln u), IEEE's correctly rounded square
-// root.
+// root. NoisyLn2Hi and NoisyLn2Lo have 18 significant bits or fewer and
+// |k| <= 33, so the products are exact (the assembly may fuse them with
+// the additions: the same bits).
 //
 // cos th, sin th: t = w1 * 2^-30 quarter turns; q = round(t) mod 4
 // (integer arithmetic modulo 2^32: (w1 + 2^29) >> 30), f = w1 - q*2^30 (a
 // signed 32-bit integer, |f| <= 2^29), a = float32(f) * NoisyHalfPiScaled
 // (|a| <= pi/4 + 2^-24), a2 = a*a:
 //
-//	sin a = fma(a*a2, fma(a2, fma(a2, fma(a2, NoisySin9, NoisySin7), NoisySin5), NoisySin3), a)
-//	cos a = fma(a2, fma(a2, fma(a2, fma(a2, fma(a2, NoisyCos10, NoisyCos8), NoisyCos6), NoisyCos4), NoisyCos2), 1)
+//	sin a = (a*a2)*(((NoisySin9*a2 + NoisySin7)*a2 + NoisySin5)*a2 + NoisySin3) + a
+//	cos a = ((((NoisyCos10*a2 + NoisyCos8)*a2 + NoisyCos6)*a2 + NoisyCos4)*a2 + NoisyCos2)*a2 + 1
 //
 // (Taylor series, cut after a^9 and a^10: truncation errors below 2e-9
 // and 4e-11), then rotated by q quarter turns (exact sign changes and
 // swaps); lane 0 = r * cos th, lane 1 = r * sin th.
 //
 // The measured distance of N from the exact Box-Muller value of the same
-// words (math.Log, math.Sincos), in the README, is checked by fallback's
-// TestNoisyTransform.
+// u and th (math.Log, math.Sincos), in the README, is checked by
+// fallback's TestNoisyTransform.
 //
 // # The output
 //
 // s = Sigmoid(x) (the library's float32 kernel, bit-identical on every
-// path), then y = fma(sqrt(s), N, x); dst = y > 0 ? y : +0; NaN x gives x
-// quieted.
+// path), then y = fma(sqrt(s), N, x), one float32 fused multiply-add
+// (rounded once); dst = y > 0 ? y : +0; NaN x gives x quieted.
 //
 // # Where the numbers come from
 //
 // The Philox multipliers and Weyl increments are those of the paper (and
 // of Random123, whose known-answer vectors TestPhilox checks). The
 // transform's constants are the exact values rounded once to float32
-// (from 100 digits of ln 2 and pi): NoisyLn2Hi is ln 2, NoisyLn2Lo = ln 2
-// - NoisyLn2Hi, NoisyLogQk = 1/k, NoisySink = (-1)^((k-1)/2)/k!,
+// (from 100 digits of ln 2 and pi), but NoisyLn2Hi, ln 2 rounded to 18
+// bits, and NoisyLn2Lo, ln 2 - NoisyLn2Hi rounded to 18 bits (together
+// within 2e-12 of ln 2): NoisyLogQk = 1/k, NoisySink = (-1)^((k-1)/2)/k!,
 // NoisyCosk = (-1)^(k/2)/k!, NoisyHalfPiScaled is pi/2 times 2^-30 and
 // NoisySqrt2 is sqrt 2. TestNoisyConstants rederives each one.
 const (
@@ -96,13 +100,13 @@ const (
 
 // The normal transform's constants (float32).
 const (
-	NoisySqrt2  float32 = 0x1.6a09e6p+00
-	NoisyLn2Hi  float32 = 0x1.62e43p-01
-	NoisyLn2Lo  float32 = -0x1.05c61p-29
-	NoisyLogQ3  float32 = 0x1.555556p-02
-	NoisyLogQ5  float32 = 0x1.99999ap-03
-	NoisyLogQ7  float32 = 0x1.24924ap-03
-	NoisyLogQ9  float32 = 0x1.c71c72p-04
+	NoisySqrt2 float32 = 0x1.6a09e6p+00
+	NoisyLn2Hi float32 = 0x1.62e4p-01
+	NoisyLn2Lo float32 = 0x1.7f7dp-20
+	NoisyLogQ3 float32 = 0x1.555556p-02
+	NoisyLogQ5 float32 = 0x1.99999ap-03
+	NoisyLogQ7 float32 = 0x1.24924ap-03
+	NoisyLogQ9 float32 = 0x1.c71c72p-04
 
 	NoisyHalfPiScaled float32 = 0x1.921fb6p-30
 

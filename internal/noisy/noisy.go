@@ -83,26 +83,24 @@ func BoxMuller(a, b uint32) (c, s float32) {
 // square root of a float32 rounds to float32 correctly).
 func sqrt(x float32) float32 { return float32(math.Sqrt(float64(x))) }
 
-// fma is the float32 fused multiply-add a*b + c, rounded once.
-func fma(a, b, c float32) float32 { return fma32.FMA(a, b, c) }
-
-// logU returns ln u for the word a, u = fma(float32(a), 2^-32, 2^-33).
+// logU returns ln u for the word a, u = (float32(a) + 1/2) 2^-32.
 func logU(a uint32) float32 {
-	v := math.Float32bits(fma(float32(a), 0x1p-32, 0x1p-33))
+	v := math.Float32bits(float32(a) + 0.5)
 	// v = 2^e * m, m in [1, 2); halve m and increment e where m > sqrt2
 	// (compared as the significand bits: c is 1 there, else 0).
 	mb := v & fracBits
 	c := (sqrt2Frac - mb) >> 31
 	m := math.Float32frombits(mb | (127-c)<<23)
-	k := float32(int32(v>>23) - 127 + int32(c))
+	k := float32(int32(v>>23) - 127 - 32 + int32(c))
 	w := (m - 1) / (m + 1)
 	s := w + w
 	z := float32(w * w)
-	q := fma(z, kernels.NoisyLogQ9, kernels.NoisyLogQ7)
-	q = fma(z, q, kernels.NoisyLogQ5)
-	q = fma(z, q, kernels.NoisyLogQ3)
-	lnm := fma(s, float32(z*q), s)
-	return fma(k, kernels.NoisyLn2Hi, fma(k, kernels.NoisyLn2Lo, lnm))
+	q := float32(z*kernels.NoisyLogQ9) + kernels.NoisyLogQ7
+	q = float32(z*q) + kernels.NoisyLogQ5
+	q = float32(z*q) + kernels.NoisyLogQ3
+	lnm := float32(s*float32(z*q)) + s
+	// k*NoisyLn2Hi and k*NoisyLn2Lo are exact.
+	return float32(k*kernels.NoisyLn2Hi) + (float32(k*kernels.NoisyLn2Lo) + lnm)
 }
 
 // fracBits masks a float32's significand bits; sqrt2Frac is
@@ -118,15 +116,15 @@ func sincosQuarter(b uint32) (c, s float32) {
 	f := int32(b - q<<30)  // [-2^29, 2^29)
 	a := float32(float32(f) * kernels.NoisyHalfPiScaled)
 	a2 := float32(a * a)
-	p := fma(a2, kernels.NoisySin9, kernels.NoisySin7)
-	p = fma(a2, p, kernels.NoisySin5)
-	p = fma(a2, p, kernels.NoisySin3)
-	sa := fma(float32(a*a2), p, a)
-	r := fma(a2, kernels.NoisyCos10, kernels.NoisyCos8)
-	r = fma(a2, r, kernels.NoisyCos6)
-	r = fma(a2, r, kernels.NoisyCos4)
-	r = fma(a2, r, kernels.NoisyCos2)
-	ca := fma(a2, r, 1)
+	p := float32(a2*kernels.NoisySin9) + kernels.NoisySin7
+	p = float32(a2*p) + kernels.NoisySin5
+	p = float32(a2*p) + kernels.NoisySin3
+	sa := float32(float32(a*a2)*p) + a
+	r := float32(a2*kernels.NoisyCos10) + kernels.NoisyCos8
+	r = float32(a2*r) + kernels.NoisyCos6
+	r = float32(a2*r) + kernels.NoisyCos4
+	r = float32(a2*r) + kernels.NoisyCos2
+	ca := float32(a2*r) + 1
 	// Rotate by q quarter turns: q odd swaps cos and sin, q = 1, 2 negate
 	// cos, q = 2, 3 negate sin. Bit operations: no branch to mispredict.
 	cb, sb := math.Float32bits(ca), math.Float32bits(sa)
@@ -233,7 +231,7 @@ func Apply(dst, x, s []float32, seed, offset uint64) {
 // out returns max(0, fma(sqrt(s), n, x)) (+0 for a result <= 0, -0
 // included), or x quieted if x is NaN; without branches.
 func out(x, s, n float32) float32 {
-	y := math.Float32bits(fma(sqrt(s), n, x))
+	y := math.Float32bits(fma32.FMA(sqrt(s), n, x))
 	y &^= uint32(int32(y) >> 31)
 	xb := math.Float32bits(x)
 	nan := uint32(int32(kernels.ExpBits-xb&kernels.AbsMask) >> 31)

@@ -292,8 +292,9 @@ func (g *noisy) boxMuller(a, b []reg.VecPhysical) (nc, ns []reg.VecPhysical) {
 		}
 	}
 	one := constF32(1)
-	fma := func(c float32, m, d []reg.VecPhysical) { // d = m*d + c
-		each(func(k int) { VFMADD213PS(constF32(c), m[k], d[k]) })
+	horner := func(c float32, m, d []reg.VecPhysical) { // d = m*d + c, two roundings
+		each(func(k int) { VMULPS(m[k], d[k], d[k]) })
+		each(func(k int) { VADDPS(constF32(c), d[k], d[k]) })
 	}
 	// u = (float32(a) + 1/2) 2^-32 = 2^e m, m in (sqrt2/2, sqrt2].
 	f := get()
@@ -338,11 +339,14 @@ func (g *noisy) boxMuller(a, b []reg.VecPhysical) (nc, ns []reg.VecPhysical) {
 	each(func(k int) { VADDPS(w[k], w[k], s[k]) })
 	each(func(k int) { VMULPS(w[k], w[k], w[k]) }) // z
 	each(func(k int) { VMOVUPS(constF32(kernels.NoisyLogQ9), q[k]) })
-	fma(kernels.NoisyLogQ7, w, q)
-	fma(kernels.NoisyLogQ5, w, q)
-	fma(kernels.NoisyLogQ3, w, q)
+	horner(kernels.NoisyLogQ7, w, q)
+	horner(kernels.NoisyLogQ5, w, q)
+	horner(kernels.NoisyLogQ3, w, q)
 	each(func(k int) { VMULPS(w[k], q[k], q[k]) })
-	each(func(k int) { VFMADD213PS(s[k], s[k], q[k]) }) // ln m
+	each(func(k int) { VMULPS(s[k], q[k], q[k]) })
+	each(func(k int) { VADDPS(s[k], q[k], q[k]) }) // ln m
+	// The products by NoisyLn2Lo and NoisyLn2Hi are exact: fused, the
+	// same bits.
 	each(func(k int) { VFMADD231PS(constF32(kernels.NoisyLn2Lo), kf[k], q[k]) })
 	each(func(k int) { VFMADD231PS(constF32(kernels.NoisyLn2Hi), kf[k], q[k]) }) // ln u
 	each(func(k int) { VMULPS(constF32(-2), q[k], q[k]) })
@@ -362,18 +366,19 @@ func (g *noisy) boxMuller(a, b []reg.VecPhysical) (nc, ns []reg.VecPhysical) {
 	each(func(k int) { VMULPS(x[k], x[k], x2[k]) })
 	p := get()
 	each(func(k int) { VMOVUPS(constF32(kernels.NoisySin9), p[k]) })
-	fma(kernels.NoisySin7, x2, p)
-	fma(kernels.NoisySin5, x2, p)
-	fma(kernels.NoisySin3, x2, p)
+	horner(kernels.NoisySin7, x2, p)
+	horner(kernels.NoisySin5, x2, p)
+	horner(kernels.NoisySin3, x2, p)
 	t := get()
 	each(func(k int) { VMULPS(x2[k], x[k], t[k]) })
-	each(func(k int) { VFMADD231PS(t[k], p[k], x[k]) }) // sin a
+	each(func(k int) { VMULPS(t[k], p[k], p[k]) })
+	each(func(k int) { VADDPS(p[k], x[k], x[k]) }) // sin a
 	each(func(k int) { VMOVUPS(constF32(kernels.NoisyCos10), p[k]) })
-	fma(kernels.NoisyCos8, x2, p)
-	fma(kernels.NoisyCos6, x2, p)
-	fma(kernels.NoisyCos4, x2, p)
-	fma(kernels.NoisyCos2, x2, p)
-	fma(1, x2, p) // cos a
+	horner(kernels.NoisyCos8, x2, p)
+	horner(kernels.NoisyCos6, x2, p)
+	horner(kernels.NoisyCos4, x2, p)
+	horner(kernels.NoisyCos2, x2, p)
+	horner(1, x2, p) // cos a
 	sa, ca := x, p
 	// Rotate by q quarter turns: q odd swaps cos and sin, q = 1, 2 negate
 	// cos, q = 2, 3 negate sin.
