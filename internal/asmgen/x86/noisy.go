@@ -42,16 +42,16 @@ func (g *noisy) put(rs ...reg.VecPhysical) { g.free = append(g.free, rs...) }
 
 // blocks is the number of Philox blocks in a vector (one per 64-bit
 // lane); loops the numbers of vectors of blocks each loop interleaves
-// (independent chains of multiplications, where the registers allow): the
-// main loop's, then on AVX-512 a loop of one to leave fewer elements to
-// the Go code; step the elements per iteration of the loop being emitted,
-// which interleaves nb vectors.
+// (independent chains, as many as the registers allow): the main loop's,
+// then a loop of one, which leaves fewer elements to the Go code; step the
+// elements per iteration of the loop being emitted, which interleaves nb
+// vectors.
 func (g *noisy) blocks() int { return g.s.lanes / 2 }
 func (g *noisy) loops() []int {
 	if g.s.kmask {
 		return []int{4, 1}
 	}
-	return []int{1}
+	return []int{2, 1}
 }
 func (g *noisy) step() int { return g.nb * g.blocks() * kernels.NoisyLanes }
 
@@ -159,9 +159,9 @@ func generateNoisy(s *isa) {
 	g.and(mask62, b, b)
 
 	for li, nb := range g.loops() {
-		if li > 0 {
+		if li > 0 && g.s.kmask {
 			// The upper four lanes' blocks from 4*(previous nb) on to 4*nb
-			// on (only AVX-512 has a second loop).
+			// on (AVX2's four lanes hold one batch's blocks).
 			MOVL(U32(0xf0), t.As32())
 			KMOVW(t.As32(), reg.K2)
 			VPSUBQ(constU64(uint64(4*(g.nb-nb))), b, reg.K2, b)
@@ -239,8 +239,8 @@ func generateNoisy(s *isa) {
 				g.out(o, vb*(g.nb+i))
 				g.put(o)
 			} else {
-				g.out(lo, 0) // blocks 0 and 1
-				g.out(hi, vb)
+				g.out(lo, vb*2*i) // blocks 4i and 4i+1
+				g.out(hi, vb*(2*i+1))
 			}
 			g.put(lo, hi)
 		}
