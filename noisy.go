@@ -14,16 +14,16 @@ import (
 //
 // N is a pure function of (seed, offset+i): Philox4x32-10 keyed by seed on
 // the block offset+i >> 2, Box-Muller on its 32-bit words (a fixed
-// sequence of float64 operations, the same bits on every architecture;
+// sequence of float32 operations, the same bits on every architecture;
 // see package kernels). A call on x[:k] with offset o and one on x[k:]
 // with offset o+k give the bits of one call on x with offset o; to draw
 // fresh noise, change seed or advance offset past the elements already
-// used. |N| stays below 6.8, and N is within 1e-10 of the exact
-// Box-Muller value of its words.
+// used. |N| stays below 6.8, and N is within 1e-6 of the exact
+// Box-Muller value of its u and angle.
 //
 // sigmoid is the library's Sigmoid (within 1 ULP), then x + sqrt(s)*N is
-// computed in float64 and rounded once to float32. A result <= 0 gives
-// +0 (-0 too), +Inf gives +Inf, -Inf gives +0, and a NaN input gives the
+// one float32 fused multiply-add (rounded once). A result <= 0 gives +0
+// (-0 too), +Inf gives +Inf, -Inf gives +0, and a NaN input gives the
 // same NaN quieted (bits | 0x00400000). Results are bit-identical on every
 // path and architecture: AVX-512 and AVX2 compute the noise and the output
 // in assembly, the same operations in the same order; NEON and pure Go
