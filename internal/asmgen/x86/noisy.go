@@ -55,10 +55,9 @@ func (g *noisy) loops() []int {
 }
 func (g *noisy) step() int { return g.nb * g.blocks() * kernels.NoisyLanes }
 
-// and, or, xor and mov are the bitwise operations on whole vectors: EVEX
+// and, xor and mov are the bitwise operations on whole vectors: EVEX
 // forms on AVX-512 (every register), VEX forms on AVX2.
 func (g *noisy) and(a, b, d Op) { pick2(g.s, VPANDQ, VPAND)(a, b, d) }
-func (g *noisy) or(a, b, d Op)  { pick2(g.s, VPORQ, VPOR)(a, b, d) }
 func (g *noisy) xor(a, b, d Op) { pick2(g.s, VPXORQ, VPXOR)(a, b, d) }
 func (g *noisy) mov(a, d Op) {
 	if g.s.kmask {
