@@ -27,6 +27,34 @@ func TestAnalyzeKernels(t *testing.T) {
 	}
 }
 
+// TestNoDeadCode checks that no Program (the kernels, their fast
+// sequences, the row and column passes) computes a value that nothing
+// reads: the back ends emit every instruction.
+func TestNoDeadCode(t *testing.T) {
+	progs := append(append([]*Program(nil), RowPasses...), ColPasses...)
+	for _, k := range Kernels {
+		progs = append(progs, k.Program)
+		if k.Fast != nil {
+			progs = append(progs, k.Fast)
+		}
+	}
+	for _, p := range progs {
+		a, err := Analyze(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, in := range p.Code {
+			switch in.Op {
+			case OpInput, OpConst, OpBits32, OpParam, OpLane, OpRedMax, OpRedSum, OpRedFMA:
+				continue // no instruction of their own, or a reduction's effect
+			}
+			if a.Canon[i] == Value(i) && a.LastUse[i] < 0 {
+				t.Errorf("%s: value %d (%v) is never read", p.Name, i, in.Op)
+			}
+		}
+	}
+}
+
 // TestAnalyzeFacts checks the facts of a small program with a repeated
 // constant and parameter, an invariant computation and a value read twice.
 func TestAnalyzeFacts(t *testing.T) {

@@ -38,14 +38,15 @@ func (b builder) gradNaN(x, dy, dx Value) Value {
 	return b.op(OpQuiet, F32, x, dx)
 }
 
-// zeroIfNeg emits the float64 (c < 0 ? +0 : g) for the float32 c; c is
-// -|x| + MaxFloat32 (or x + MaxFloat32), negative exactly for an
-// infinite x, where the derivative's limit is 0. A fast sequence, whose
-// x is finite, leaves it out.
-func (b builder) zeroIfNeg(c, g Value) Value {
+// zeroIfNeg emits the float64 (c < 0 ? +0 : g) for the float32 c = v +
+// MaxFloat32, v being -|x| (or x): c is negative exactly for an infinite
+// x, where the derivative's limit is 0. A fast sequence, whose x is
+// finite, leaves it out, c too.
+func (b builder) zeroIfNeg(v, g Value) Value {
 	if b.fast {
 		return g
 	}
+	c := b.f(OpAdd, v, b.k(kernels.MaxFloat32))
 	return b.d(OpSelSign, b.op(OpWiden, F64, c), b.c(0), g)
 }
 
@@ -115,7 +116,7 @@ func sigmoidGrad(fast bool) *Program {
 	e := b.expD(b.op(OpWiden, F64, b.maxK(nax, kernels.GradClamp)))
 	d := b.d(OpAdd, b.c(1), e)
 	g := b.d(OpDiv, e, b.d(OpMul, d, d))
-	g = b.zeroIfNeg(b.f(OpAdd, nax, b.k(kernels.MaxFloat32)), g)
+	g = b.zeroIfNeg(nax, g)
 	p.Out = b.gradOut(x, dy, g, true)
 	return p
 }
@@ -131,7 +132,7 @@ func tanhGrad(fast bool) *Program {
 	e := b.expD(b.op(OpWiden, F64, b.maxK(b.f(OpAdd, nax, nax), kernels.GradClamp)))
 	d := b.d(OpAdd, b.c(1), e)
 	g := b.d(OpDiv, b.d(OpMul, b.c(4), e), b.d(OpMul, d, d))
-	g = b.zeroIfNeg(b.f(OpAdd, nax, b.k(kernels.MaxFloat32)), g)
+	g = b.zeroIfNeg(nax, g)
 	p.Out = b.gradOut(x, dy, g, true)
 	return p
 }
@@ -154,7 +155,7 @@ func siluGradProgram() *Program {
 	pos := b.d(OpFMA, xw, e, d)
 	neg := b.d(OpMul, e, b.d(OpAdd, b.d(OpAdd, one, xw), e))
 	g := b.d(OpDiv, b.d(OpSelSign, xw, neg, pos), b.d(OpMul, d, d))
-	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	g = b.zeroIfNeg(x, g)
 	p.Out = b.gradOut(x, dy, g, false)
 	return p
 }
@@ -176,7 +177,7 @@ func eluGrad(fast bool) *Program {
 	alpha := b.op(OpWiden, F64, b.emit(Instr{Op: OpParam, Type: F32, Imm: 0}))
 	e := b.expD(b.op(OpWiden, F64, b.maxK(x, kernels.GradClamp)))
 	g := b.gtZero(x, b.c(1), b.d(OpMul, alpha, e))
-	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	g = b.zeroIfNeg(x, g)
 	p.Out = b.gradOut(x, dy, g, false)
 	return p
 }
@@ -190,7 +191,7 @@ func seluGrad(fast bool) *Program {
 	x, dy := b.input(0), b.input(1)
 	e := b.expD(b.op(OpWiden, F64, b.maxK(x, kernels.GradClamp)))
 	g := b.gtZero(x, b.c(kernels.SELULambda), b.d(OpMul, b.c(kernels.SELULambda*kernels.SELUAlpha), e))
-	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	g = b.zeroIfNeg(x, g)
 	p.Out = b.gradOut(x, dy, g, true)
 	return p
 }
@@ -206,7 +207,7 @@ func softplusGrad(fast bool) *Program {
 	e := b.expD(b.op(OpWiden, F64, b.maxK(nax, kernels.GradClamp)))
 	one := b.c(1)
 	g := b.d(OpDiv, b.d(OpSelSign, b.op(OpWiden, F64, x), e, one), b.d(OpAdd, one, e))
-	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	g = b.zeroIfNeg(x, g)
 	p.Out = b.gradOut(x, dy, g, true)
 	return p
 }
@@ -233,7 +234,7 @@ func geluTanhGradProgram() *Program {
 	pos := b.d(OpFMA, b.d(OpMul, xw, w), e, d)
 	neg := b.d(OpMul, e, b.d(OpAdd, b.d(OpFMA, xw, w, one), e))
 	g := b.d(OpDiv, b.d(OpSelSign, xw, neg, pos), b.d(OpMul, d, d))
-	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	g = b.zeroIfNeg(x, g)
 	p.Out = b.gradOut(x, dy, g, false)
 	return p
 }
@@ -273,7 +274,7 @@ func geluGradProgram() *Program {
 		kernels.GELUGradC2, kernels.GELUGradC1))
 	in := b.d(OpMul, b.d(OpAdd, xw, one), b.d(OpFMA, xw, one, b.c(0.5)))
 	g = b.d(OpSelSign, in, w, g)
-	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	g = b.zeroIfNeg(x, g)
 	p.Out = b.gradOut(x, dy, g, false)
 	return p
 }
@@ -290,7 +291,7 @@ func expGrad(fast bool) *Program {
 	if !b.fast { // MaxFloat32 - x is negative exactly for x = +Inf.
 		g = b.d(OpSelSign, b.op(OpWiden, F64, b.f(OpSub, b.k(kernels.MaxFloat32), x)), b.c(math.Inf(1)), e)
 	}
-	g = b.zeroIfNeg(b.f(OpAdd, x, b.k(kernels.MaxFloat32)), g)
+	g = b.zeroIfNeg(x, g)
 	p.Out = b.gradOut(x, dy, g, true)
 	return p
 }
