@@ -1781,7 +1781,7 @@ DATA siluNEONk<>+88(SB)/8, $0x3f8000003f800000
 GLOBL siluNEONk<>(SB), RODATA|NOPTR, $96
 
 // func siluNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 112 instructions, 14.00 per element; 27 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 114 instructions, 14.25 per element; 26 vector registers.
 TEXT ·siluNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -1807,11 +1807,9 @@ TEXT ·siluNEON(SB), NOSPLIT, $0-52
 	VDUP R3, V23.S4
 	MOVW $0x1f800000, R3
 	VDUP R3, V22.S4
-	MOVW $0x5f800000, R3
-	VDUP R3, V21.S4
-	VEOR V20.B16, V20.B16, V20.B16
-	MOVW $0x41880000, R3
-	VDUP R3, V19.S4
+	VEOR V21.B16, V21.B16, V21.B16
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V20.S4
 	SUBS $8, R2, R2
 	BLT vector
 loop:
@@ -1882,12 +1880,12 @@ loop:
 	VFMLA V22.S4, V3.S4, V9.S4
 	WORD $0x4ea0e80a // fcmlt v10.4s, v0.4s, #0.0
 	WORD $0x4ea0e82b // fcmlt v11.4s, v1.4s, #0.0
-	VBSL V21.B16, V4.B16, V10.B16
-	VBSL V21.B16, V5.B16, V11.B16
+	VBSL V23.B16, V4.B16, V10.B16
+	VBSL V23.B16, V5.B16, V11.B16
 	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
 	WORD $0x4ea0e825 // fcmlt v5.4s, v1.4s, #0.0
-	VBSL V20.B16, V2.B16, V4.B16
-	VBSL V20.B16, V3.B16, V5.B16
+	VBSL V21.B16, V2.B16, V4.B16
+	VBSL V21.B16, V3.B16, V5.B16
 	WORD $0x6e26fd42 // fdiv v2.4s, v10.4s, v6.4s
 	WORD $0x6e27fd63 // fdiv v3.4s, v11.4s, v7.4s
 	VFMLS V6.S4, V2.S4, V10.S4
@@ -1896,35 +1894,37 @@ loop:
 	WORD $0x4e25d56b // fadd v11.4s, v11.4s, v5.4s
 	VFMLS V8.S4, V2.S4, V10.S4
 	VFMLS V9.S4, V3.S4, V11.S4
-	WORD $0x6e36dc44 // fmul v4.4s, v2.4s, v22.4s
-	WORD $0x6e36dc65 // fmul v5.4s, v3.4s, v22.4s
-	WORD $0x4ea4d6e6 // fsub v6.4s, v23.4s, v4.4s
-	WORD $0x4ea5d6e7 // fsub v7.4s, v23.4s, v5.4s
-	WORD $0x4ea0e808 // fcmlt v8.4s, v0.4s, #0.0
-	WORD $0x4ea0e829 // fcmlt v9.4s, v1.4s, #0.0
-	VBSL V4.B16, V6.B16, V8.B16
-	VBSL V5.B16, V7.B16, V9.B16
+	FMOVQ 80(R4), F4
+	FMOVQ 80(R4), F5
+	VFMLS V22.S4, V2.S4, V4.S4
+	VFMLS V22.S4, V3.S4, V5.S4
+	WORD $0x4ea0e806 // fcmlt v6.4s, v0.4s, #0.0
+	WORD $0x4ea0e827 // fcmlt v7.4s, v1.4s, #0.0
+	VBSL V2.B16, V4.B16, V6.B16
+	VBSL V3.B16, V5.B16, V7.B16
 	WORD $0x4e3df404 // fmax v4.4s, v0.4s, v29.4s
 	WORD $0x4e3df425 // fmax v5.4s, v1.4s, v29.4s
-	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	WORD $0x6e29dd6b // fmul v11.4s, v11.4s, v9.4s
-	WORD $0x6e2adc8a // fmul v10.4s, v4.4s, v10.4s
-	WORD $0x6e2bdcab // fmul v11.4s, v5.4s, v11.4s
-	VFMLA V2.S4, V4.S4, V10.S4
-	VFMLA V3.S4, V5.S4, V11.S4
-	WORD $0x6e36dd4a // fmul v10.4s, v10.4s, v22.4s
-	WORD $0x6e36dd6b // fmul v11.4s, v11.4s, v22.4s
-	WORD $0x6eb3e402 // fcmgt v2.4s, v0.4s, v19.4s
-	WORD $0x6eb3e423 // fcmgt v3.4s, v1.4s, v19.4s
-	VBSL V10.B16, V0.B16, V2.B16
-	VBSL V11.B16, V1.B16, V3.B16
-	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
-	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
-	VORR V31.B16, V0.B16, V6.B16
-	VORR V31.B16, V1.B16, V7.B16
-	VBSL V6.B16, V2.B16, V4.B16
-	VBSL V7.B16, V3.B16, V5.B16
-	VST1.P [V4.S4, V5.S4], 32(R0)
+	WORD $0x4eb4f488 // fmin v8.4s, v4.4s, v20.4s
+	WORD $0x4eb4f4a9 // fmin v9.4s, v5.4s, v20.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	WORD $0x6e2add08 // fmul v8.4s, v8.4s, v10.4s
+	WORD $0x6e2bdd29 // fmul v9.4s, v9.4s, v11.4s
+	VFMLA V2.S4, V4.S4, V8.S4
+	VFMLA V3.S4, V5.S4, V9.S4
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
+	VBSL V23.B16, V22.B16, V2.B16
+	VBSL V23.B16, V22.B16, V3.B16
+	WORD $0x6e22dd08 // fmul v8.4s, v8.4s, v2.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V31.B16, V0.B16, V4.B16
+	VORR V31.B16, V1.B16, V5.B16
+	VBSL V4.B16, V8.B16, V2.B16
+	VBSL V5.B16, V9.B16, V3.B16
+	VST1.P [V2.S4, V3.S4], 32(R0)
 	SUBS $8, R2, R2
 	BGE loop
 vector:
@@ -1966,28 +1966,29 @@ loop1:
 	VFMLA V22.S4, V2.S4, V4.S4
 	VFMLA V22.S4, V1.S4, V4.S4
 	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
-	VBSL V21.B16, V2.B16, V5.B16
+	VBSL V23.B16, V2.B16, V5.B16
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V20.B16, V1.B16, V2.B16
+	VBSL V21.B16, V1.B16, V2.B16
 	WORD $0x6e23fca1 // fdiv v1.4s, v5.4s, v3.4s
 	VFMLS V3.S4, V1.S4, V5.S4
 	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
 	VFMLS V4.S4, V1.S4, V5.S4
-	WORD $0x6e36dc22 // fmul v2.4s, v1.4s, v22.4s
-	WORD $0x4ea2d6e3 // fsub v3.4s, v23.4s, v2.4s
-	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
-	VBSL V2.B16, V3.B16, V4.B16
+	FMOVQ 80(R4), F2
+	VFMLS V22.S4, V1.S4, V2.S4
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V1.B16, V2.B16, V3.B16
 	WORD $0x4e3df402 // fmax v2.4s, v0.4s, v29.4s
-	WORD $0x6e24dca5 // fmul v5.4s, v5.4s, v4.4s
-	WORD $0x6e25dc45 // fmul v5.4s, v2.4s, v5.4s
-	VFMLA V1.S4, V2.S4, V5.S4
-	WORD $0x6e36dca5 // fmul v5.4s, v5.4s, v22.4s
-	WORD $0x6eb3e401 // fcmgt v1.4s, v0.4s, v19.4s
-	VBSL V5.B16, V0.B16, V1.B16
-	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
-	VORR V31.B16, V0.B16, V3.B16
-	VBSL V3.B16, V1.B16, V2.B16
-	VST1.P [V2.S4], 16(R0)
+	WORD $0x4eb4f444 // fmin v4.4s, v2.4s, v20.4s
+	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
+	VFMLA V1.S4, V2.S4, V4.S4
+	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
+	VBSL V23.B16, V22.B16, V1.B16
+	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V2.B16
+	VBSL V2.B16, V4.B16, V1.B16
+	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
 lanes:
@@ -2033,33 +2034,34 @@ lanes1:
 	VFMLA V22.S4, V2.S4, V4.S4
 	VFMLA V22.S4, V1.S4, V4.S4
 	WORD $0x4ea0e805 // fcmlt v5.4s, v0.4s, #0.0
-	VBSL V21.B16, V2.B16, V5.B16
+	VBSL V23.B16, V2.B16, V5.B16
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V20.B16, V1.B16, V2.B16
+	VBSL V21.B16, V1.B16, V2.B16
 	WORD $0x6e23fca1 // fdiv v1.4s, v5.4s, v3.4s
 	VFMLS V3.S4, V1.S4, V5.S4
 	WORD $0x4e22d4a5 // fadd v5.4s, v5.4s, v2.4s
 	VFMLS V4.S4, V1.S4, V5.S4
-	WORD $0x6e36dc22 // fmul v2.4s, v1.4s, v22.4s
-	WORD $0x4ea2d6e3 // fsub v3.4s, v23.4s, v2.4s
-	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
-	VBSL V2.B16, V3.B16, V4.B16
+	FMOVQ 80(R4), F2
+	VFMLS V22.S4, V1.S4, V2.S4
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V1.B16, V2.B16, V3.B16
 	WORD $0x4e3df402 // fmax v2.4s, v0.4s, v29.4s
-	WORD $0x6e24dca5 // fmul v5.4s, v5.4s, v4.4s
-	WORD $0x6e25dc45 // fmul v5.4s, v2.4s, v5.4s
-	VFMLA V1.S4, V2.S4, V5.S4
-	WORD $0x6e36dca5 // fmul v5.4s, v5.4s, v22.4s
-	WORD $0x6eb3e401 // fcmgt v1.4s, v0.4s, v19.4s
-	VBSL V5.B16, V0.B16, V1.B16
-	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
-	VORR V31.B16, V0.B16, V3.B16
-	VBSL V3.B16, V1.B16, V2.B16
-	VST1.P V2.S[0], 4(R0)
+	WORD $0x4eb4f444 // fmin v4.4s, v2.4s, v20.4s
+	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
+	VFMLA V1.S4, V2.S4, V4.S4
+	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
+	VBSL V23.B16, V22.B16, V1.B16
+	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
+	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
+	VORR V31.B16, V0.B16, V2.B16
+	VBSL V2.B16, V4.B16, V1.B16
+	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2
 	BLT done
-	VST1.P V2.S[1], 4(R0)
+	VST1.P V1.S[1], 4(R0)
 	BEQ done
-	VST1.P V2.S[2], 4(R0)
+	VST1.P V1.S[2], 4(R0)
 done:
 	RET
 

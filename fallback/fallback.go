@@ -220,7 +220,7 @@ func Sigmoid(dst, x []float32) {
 	blocks(dst, x, func(x lanes) (d lanes) {
 		eh, el := expNegAbs(&x, kernels.ExpClamp)
 		for j, v := range x {
-			y, r, inv := sigmoidFF(v, eh[j], el[j])
+			y, r, inv := sigmoidFF(v, eh[j], el[j], true)
 			d[j] = quiet(math.Float32bits(v), float32(fma(r, inv, y)*kernels.Unscale64))
 		}
 		return d
@@ -234,10 +234,11 @@ func SiLU(dst, x []float32) {
 	blocks(dst, x, func(x lanes) (d lanes) {
 		eh, el := expNegAbs(&x, kernels.ScaledClamp)
 		for j, v := range x {
-			y, r, inv := sigmoidFF(v, eh[j], el[j])
+			neg := negMask(math.Float32bits(v))
+			y, r, inv := sigmoidFF(v, eh[j], el[j], false)
 			xc := max(v, kernels.ScaledClamp) // v NaN: the final select
-			s := float32(fma(xc, y, float32(xc*float32(r*inv))) * kernels.Unscale64)
-			s = selectBits(negMask(math.Float32bits(kernels.SiLUExact-v)), v, s)
+			c := float32(min(xc, math.MaxFloat32) * float32(r*inv))
+			s := float32(fma(xc, y, c) * selectBits(neg, kernels.Unscale64, 1))
 			d[j] = quiet(math.Float32bits(v), s)
 		}
 		return d
@@ -310,19 +311,26 @@ func expNegAbs(x *lanes, clamp float32) (eh, el lanes) {
 var magic64 = lanes{kernels.ExpMagic64, kernels.ExpMagic64, kernels.ExpMagic64, kernels.ExpMagic64,
 	kernels.ExpMagic64, kernels.ExpMagic64, kernels.ExpMagic64, kernels.ExpMagic64}
 
-// sigmoidFF returns sigmoid(x) * 2^64 as y + r*inv, from e = exp(-|x|) *
-// 2^64 = eh + el: the division (x < 0 ? e : 1) / (1 + e) corrected with
-// the remainder r.
-func sigmoidFF(x, eh, el float32) (y, r, inv float32) {
+// sigmoidFF returns sigmoid(x) as y + r*inv, from e = exp(-|x|) * 2^64 =
+// eh + el: the division (x < 0 ? e : 1) / (1 + e) corrected with the
+// remainder r, times 2^64 (for x >= 0 only unless scaled).
+func sigmoidFF(x, eh, el float32, scaled bool) (y, r, inv float32) {
 	neg := negMask(math.Float32bits(x)) // -0 gives 1/2 either way
 	// dh + dl = 1 + e, unscaled.
 	dh := fma(eh, kernels.Unscale64, 1)
 	dl := fma(el, kernels.Unscale64, fma(eh, kernels.Unscale64, 1-dh))
 	// (num + numl)/(dh + dl), num + numl = x < 0 ? e : 1 (scaled).
-	num := selectBits(neg, eh, kernels.Scale64)
+	pos := float32(1)
+	if scaled {
+		pos = kernels.Scale64
+	}
+	num := selectBits(neg, eh, pos)
 	numl := selectBits(neg, el, 0)
 	y = num / dh
 	r = fnma(y, dl, fnma(y, dh, num)+numl)
+	if !scaled {
+		return y, r, selectBits(neg, fnma(y, kernels.Unscale64, 1), y)
+	}
 	ys := float32(y * kernels.Unscale64)
 	return y, r, selectBits(neg, 1-ys, ys)
 }

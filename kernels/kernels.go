@@ -72,9 +72,14 @@
 //
 // then the sign of x, -1 above TanhOne, and x itself up to TanhTiny.
 //
-// SiLU keeps Sigmoid's result as the float-float y + r*inv (times 2^64)
-// and multiplies once: fma(xc, y, xc*(r*inv)) * 2^-64 with xc = max(x,
-// ScaledClamp) (so -Inf gives -0); x itself above SiLUExact.
+// SiLU keeps Sigmoid's result as the float-float y + r*inv (times 2^64
+// for x < 0, unscaled for x >= 0: numerator 1, inv = y) and multiplies
+// once: fma(xc, y, min(xc, MaxFloat32)*(r*inv)), times 2^-64 for x < 0,
+// with xc = max(x, ScaledClamp) (so -Inf gives -0; +Inf gives +Inf, r
+// being 0 there). From 17 up, x*sigmoid(x) = x - x*sigmoid(-x) with
+// sigmoid(-x) < e^-17 < 2^-24.5, less than half an ULP of x relative
+// (2^-24.09 at 17): the result is x, which the sequence returns without a
+// select.
 //
 // Exp needs no float-float: from the core's s, th and q it rounds P = th +
 // q, then fma(s, P, s), computed at 2^(n-1) (ExpMagicHalf) or, below
@@ -289,10 +294,6 @@ const (
 	// ExpMax: e^x overflows float32 from x = 0x1.62e43p6 (88.72284) up;
 	// clamping at 89 keeps n <= 128 and gives +Inf there.
 	ExpMax = 0x1.64p6
-	// SiLUExact: from 17 up, x*sigmoid(x) = x - x*sigmoid(-x) with
-	// sigmoid(-x) < e^-17 < 2^-24.5, less than half an ULP of x relative
-	// (2^-24.09 at 17), so SiLU(x) rounds to x.
-	SiLUExact = 0x1.1p4
 	// GELUTanhClamp: from 12 up GELUTanh(x) rounds to x (2u > 140) and
 	// below -12 to -0; 2u is computed from max(-|x|, -12).
 	GELUTanhClamp = 0x1.8p3

@@ -165,23 +165,24 @@ func sigmoidProgram() *Program {
 	p, b := newProgram("Sigmoid")
 	x := b.op(OpInput, F32)
 	eh, el := b.expFF(b.negAbs(x, kernels.ExpClamp), b.k(kernels.ExpMagic64))
-	y, r, inv := b.sigmoidFF(x, eh, el)
+	y, r, inv := b.sigmoidFF(x, eh, el, true)
 	p.Out = b.op(OpQuiet, F32, x, b.f(OpMul, b.f(OpFMA, r, inv, y), b.k(kernels.Unscale64)))
 	return p
 }
 
 // siluProgram: x * sigmoid(x), the sigmoid of sigmoidProgram (e clamped
-// lower, at ScaledClamp) kept as the float-float y + r*inv and multiplied
-// by xc = max(x, ScaledClamp) with one rounding; x itself above SiLUExact;
-// NaN quieted.
+// lower, at ScaledClamp; unscaled for x >= 0) kept as the float-float y +
+// r*inv and multiplied by xc = max(x, ScaledClamp) with one rounding, then
+// scaled back for x < 0; r*inv multiplied by min(xc, MaxFloat32), so that
+// +Inf gives +Inf (r is 0 there); NaN quieted.
 func siluProgram() *Program {
 	p, b := newProgram("SiLU")
 	x := b.op(OpInput, F32)
 	eh, el := b.expFF(b.negAbs(x, kernels.ScaledClamp), b.k(kernels.ExpMagic64))
-	y, r, inv := b.sigmoidFF(x, eh, el)
+	y, r, inv := b.sigmoidFF(x, eh, el, false)
 	xc := b.f(OpMax, x, b.k(kernels.ScaledClamp))
-	v := b.f(OpMul, b.f(OpFMA, xc, y, b.f(OpMul, xc, b.f(OpMul, r, inv))), b.k(kernels.Unscale64))
-	v = b.f(OpSelNeg, b.f(OpLess, b.k(kernels.SiLUExact), x), x, v)
+	c := b.f(OpMul, b.f(OpMin, xc, b.k(kernels.MaxFloat32)), b.f(OpMul, r, inv))
+	v := b.f(OpMul, b.f(OpFMA, xc, y, c), b.f(OpSelNeg, x, b.k(kernels.Unscale64), b.k(1)))
 	p.Out = b.op(OpQuiet, F32, x, v)
 	return p
 }
@@ -226,17 +227,24 @@ func expFastProgram() *Program {
 	return p
 }
 
-// sigmoidFF returns sigmoid(x) * 2^64 as y + r*inv, from e = exp(-|x|) *
-// 2^64 = eh + el: the division (x < 0 ? e : 1) / (1 + e) corrected with
-// the remainder r.
-func (b builder) sigmoidFF(x, eh, el Value) (y, r, inv Value) {
+// sigmoidFF returns sigmoid(x) as y + r*inv, from e = exp(-|x|) * 2^64 =
+// eh + el: the division (x < 0 ? e : 1) / (1 + e) corrected with the
+// remainder r, times 2^64 (for x >= 0 only unless scaled).
+func (b builder) sigmoidFF(x, eh, el Value, scaled bool) (y, r, inv Value) {
 	one, un := b.k(1), b.k(kernels.Unscale64)
 	dh := b.f(OpFMA, eh, un, one)
 	dl := b.f(OpFMA, el, un, b.f(OpFMA, eh, un, b.f(OpSub, one, dh)))
-	num := b.f(OpSelNeg, x, eh, b.k(kernels.Scale64))
+	pos := one
+	if scaled {
+		pos = b.k(kernels.Scale64)
+	}
+	num := b.f(OpSelNeg, x, eh, pos)
 	numl := b.f(OpSelNeg, x, el, b.bits(0))
 	y = b.f(OpDiv, num, dh)
 	r = b.f(OpFNMA, y, dl, b.f(OpAdd, b.f(OpFNMA, y, dh, num), numl))
+	if !scaled {
+		return y, r, b.f(OpSelNeg, x, b.f(OpFNMA, y, un, one), y)
+	}
 	ys := b.f(OpMul, y, un)
 	inv = b.f(OpSelNeg, x, b.f(OpSub, one, ys), ys)
 	return y, r, inv
