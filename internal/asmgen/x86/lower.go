@@ -439,9 +439,8 @@ type lowering struct {
 
 	// lastSelNeg is the last loop OpSelNeg reading each condition value.
 	lastSelNeg []int
-	// fused marks the OpSelNegs lowered with the OpQuiet that reads them
-	// (see quietSelects).
-	fused []bool
+	// sel says how each OpSelNeg is lowered (see selects).
+	sel []selLowering
 
 	// Per-body state.
 	loc   map[key]reg.VecPhysical
@@ -482,9 +481,9 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unrol
 		l.lastReg = l.reserve()
 	}
 	l.lastSelNeg = make([]int, len(a.P.Code))
-	l.fused = quietSelects(s, a)
+	l.sel = selects(s, a)
 	for i, in := range a.P.Code {
-		if in.Op == ir.OpSelNeg && !a.Invariant[i] && !l.fused[i] {
+		if in.Op == ir.OpSelNeg && !a.Invariant[i] && l.sel[i] == selBlend {
 			l.lastSelNeg[a.Canon[in.Args[0]]] = i
 		}
 	}
@@ -553,9 +552,9 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unrol
 func implicitConsts(s *isa, a *ir.Analysis) []Mem {
 	var ms []Mem
 	seen := map[uint32]bool{}
-	fused := quietSelects(s, a)
+	sel := selects(s, a)
 	for i, in := range a.P.Code {
-		if a.Invariant[i] || fused[i] {
+		if a.Invariant[i] || sel[i] == selQuiet {
 			continue
 		}
 		var c uint32
@@ -563,8 +562,12 @@ func implicitConsts(s *isa, a *ir.Analysis) []Mem {
 		case ir.OpCanon:
 			c = kernels.CanonicalNaN
 		case ir.OpQuiet:
-			c = quietTable(s, a, fused, i)
+			c = quietTable(s, a, sel, i)
 		case ir.OpSelNeg:
+			if sel[i] == selFixup {
+				c = fixSelect
+				break
+			}
 			if a.LessCond(in) {
 				continue // no comparison with 0
 			}
@@ -591,37 +594,53 @@ const (
 	// fixQuietSelect is OpQuiet(x, OpSelNeg(x, y, x)): x quieted where it
 	// is NaN, y where x < 0, else x.
 	fixQuietSelect = 0x10101122
+	// fixSelect is OpSelNeg(x, y, x): y where x < 0, else x (a NaN x
+	// as it is).
+	fixSelect = 0x10101111
 )
 
-// quietSelects marks, on ISAs with opmasks (AVX-512), the loop OpSelNegs
-// x < 0 ? y : x whose only reader is an OpQuiet of the same x: the pair
-// is one VFIXUPIMMPS (fixQuietSelect).
-func quietSelects(s *isa, a *ir.Analysis) []bool {
-	fused := make([]bool, len(a.P.Code))
+// selLowering is how an OpSelNeg is lowered.
+type selLowering uint8
+
+const (
+	selBlend selLowering = iota // a comparison into a mask (or a mask), then a blend
+	selQuiet                    // with the OpQuiet that reads it: fixQuietSelect
+	selFixup                    // x < 0 ? y : x: one VFIXUPIMMPS (fixSelect)
+)
+
+// selects says how each loop OpSelNeg is lowered on ISA s. With opmasks
+// (AVX-512) x < 0 ? y : x is one VFIXUPIMMPS into y: with the OpQuiet of
+// the same x that is its only reader (fixQuietSelect), or alone
+// (fixSelect); the other selects blend.
+func selects(s *isa, a *ir.Analysis) []selLowering {
+	sel := make([]selLowering, len(a.P.Code))
 	if !s.kmask {
-		return fused
+		return sel
+	}
+	for j, in := range a.P.Code {
+		if in.Op == ir.OpSelNeg && !a.Invariant[j] && a.Canon[in.Args[0]] == a.Canon[in.Args[2]] {
+			sel[j] = selFixup
+		}
 	}
 	for j, in := range a.P.Code {
 		if in.Op != ir.OpQuiet || a.Invariant[j] {
 			continue
 		}
 		x, v := a.Canon[in.Args[0]], a.Canon[in.Args[1]]
-		sel := a.P.Code[v]
-		if sel.Op == ir.OpSelNeg && !a.Invariant[v] && a.LoopReads[v] == 1 && a.LastUse[v] == j &&
-			a.Canon[sel.Args[0]] == x && a.Canon[sel.Args[2]] == x {
-			fused[v] = true
+		if sel[v] == selFixup && a.LoopReads[v] == 1 && a.LastUse[v] == j && a.Canon[a.P.Code[v].Args[0]] == x {
+			sel[v] = selQuiet
 		}
 	}
-	return fused
+	return sel
 }
 
 // quietTable returns the constant OpQuiet i reads on ISA s: the quiet
-// bit, or with opmasks the VFIXUPIMMPS table (fused: quietSelects).
-func quietTable(s *isa, a *ir.Analysis, fused []bool, i int) uint32 {
+// bit, or with opmasks the VFIXUPIMMPS table (see selects).
+func quietTable(s *isa, a *ir.Analysis, sel []selLowering, i int) uint32 {
 	if !s.kmask {
 		return kernels.QuietBit
 	}
-	if fused[a.Canon[a.P.Code[i].Args[1]]] {
+	if sel[a.Canon[a.P.Code[i].Args[1]]] == selQuiet {
 		return fixQuietSelect
 	}
 	return fixQuiet
@@ -1110,16 +1129,23 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		l.fma(v, g, h, a[0], a[1], a[2], fmaForms[fmaKey{f64, true}])
 
 	case ir.OpSelNeg:
-		if l.fused[i] {
-			// The OpQuiet reading it selects too: y, in a register of
-			// its own for VFIXUPIMMPS to overwrite.
+		if l.sel[i] != selBlend {
+			// y, in a register of its own for VFIXUPIMMPS to overwrite:
+			// here (selFixup), or by the OpQuiet reading it (selQuiet).
 			y := l.inReg(a[1])
 			d := y.r
 			if !y.dying {
 				d = l.alloc()
 				l.emit(func() { VMOVAPS(y.r, d) })
 			}
-			l.free2(d, a[0], y, a[2])
+			if l.sel[i] == selFixup {
+				x := l.inReg(a[0])
+				q := l.constOp(constU32(fixSelect))
+				l.emit(func() { VFIXUPIMMPS(U8(0), q, x.r, d) })
+				l.free2(d, x, y, a[2])
+			} else {
+				l.free2(d, a[0], y, a[2])
+			}
 			l.define(v, g, h, d)
 			return
 		}
@@ -1216,7 +1242,7 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 
 	case ir.OpQuiet:
 		x, y := l.inReg(a[0]), l.inReg(a[1])
-		q := l.constOp(constU32(quietTable(l.s, l.a, l.fused, i)))
+		q := l.constOp(constU32(quietTable(l.s, l.a, l.sel, i)))
 		if l.s.kmask {
 			// One VFIXUPIMMPS into y's register (or a copy of it).
 			d := y.r
