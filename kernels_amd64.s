@@ -12165,56 +12165,55 @@ TEXT ·reluAVX512(SB), NOSPLIT, $0-52
 	CMPQ    CX, $0x00000010
 	JB      short
 	VMOVUPS (R11), Z30
-	VMOVUPS 16640(R11), Z29
 
 	// At least one vector: compute the last one, x[len-w:len], first
 	// (before an in-place loop overwrites it), and store it after the loop.
 	// It overlaps the loop's last vector when len is no multiple of w.
-	LEAQ        -64(SI)(CX*4), AX
-	LEAQ        -64(DI)(CX*4), BX
-	VMOVUPS     (AX), Z0
-	VMOVAPS     Z30, Z1
-	VFIXUPIMMPS $0x00, Z29, Z0, Z1
-	VMOVUPS     Z1, Z31
+	LEAQ      -64(SI)(CX*4), AX
+	LEAQ      -64(DI)(CX*4), BX
+	VMOVUPS   (AX), Z0
+	VCMPPS    $0x11, Z30, Z0, K1
+	VBLENDMPS Z30, Z0, K1, Z0
+	VMOVUPS   Z0, Z31
 
-	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 1 of 1 loop constants in registers, 1 implicit:
+	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 1 of 1 loop constants in registers, 0 implicit:
 	// 22 instructions, 0.34 per element.
 unrolled:
-	CMPQ        CX, $0x00000040
-	JB          single
-	VMOVUPS     (SI), Z0
-	VMOVUPS     64(SI), Z1
-	VMOVUPS     128(SI), Z2
-	VMOVUPS     192(SI), Z3
-	VMOVAPS     Z30, Z4
-	VFIXUPIMMPS $0x00, Z29, Z0, Z4
-	VMOVAPS     Z30, Z0
-	VFIXUPIMMPS $0x00, Z29, Z1, Z0
-	VMOVAPS     Z30, Z1
-	VFIXUPIMMPS $0x00, Z29, Z2, Z1
-	VMOVAPS     Z30, Z2
-	VFIXUPIMMPS $0x00, Z29, Z3, Z2
-	VMOVUPS     Z4, (DI)
-	VMOVUPS     Z0, 64(DI)
-	VMOVUPS     Z1, 128(DI)
-	VMOVUPS     Z2, 192(DI)
-	ADDQ        $0x00000100, SI
-	ADDQ        $0x00000100, DI
-	SUBQ        $0x00000040, CX
-	JMP         unrolled
+	CMPQ      CX, $0x00000040
+	JB        single
+	VMOVUPS   (SI), Z0
+	VMOVUPS   64(SI), Z1
+	VMOVUPS   128(SI), Z2
+	VMOVUPS   192(SI), Z3
+	VCMPPS    $0x11, Z30, Z0, K1
+	VBLENDMPS Z30, Z0, K1, Z0
+	VCMPPS    $0x11, Z30, Z1, K1
+	VBLENDMPS Z30, Z1, K1, Z1
+	VCMPPS    $0x11, Z30, Z2, K1
+	VBLENDMPS Z30, Z2, K1, Z2
+	VCMPPS    $0x11, Z30, Z3, K1
+	VBLENDMPS Z30, Z3, K1, Z3
+	VMOVUPS   Z0, (DI)
+	VMOVUPS   Z1, 64(DI)
+	VMOVUPS   Z2, 128(DI)
+	VMOVUPS   Z3, 192(DI)
+	ADDQ      $0x00000100, SI
+	ADDQ      $0x00000100, DI
+	SUBQ      $0x00000040, CX
+	JMP       unrolled
 
 	// One vector per iteration.
 single:
-	CMPQ        CX, $0x00000010
-	JB          last
-	VMOVUPS     (SI), Z0
-	VMOVAPS     Z30, Z1
-	VFIXUPIMMPS $0x00, Z29, Z0, Z1
-	VMOVUPS     Z1, (DI)
-	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
-	SUBQ        $0x00000010, CX
-	JMP         single
+	CMPQ      CX, $0x00000010
+	JB        last
+	VMOVUPS   (SI), Z0
+	VCMPPS    $0x11, Z30, Z0, K1
+	VBLENDMPS Z30, Z0, K1, Z0
+	VMOVUPS   Z0, (DI)
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000010, CX
+	JMP       single
 
 last:
 	VMOVUPS Z31, (BX)
@@ -12688,8 +12687,8 @@ TEXT ·softplusAVX512(SB), NOSPLIT, $0-52
 	VADDPS       Z1, Z1, Z1
 	VFMADD231PS  Z3, Z2, Z1
 	VADDPS       Z5, Z5, Z2
-	VMOVUPS      (R11), Z3
-	VFIXUPIMMPS  $0x00, 16640(R11), Z0, Z3
+	VCMPPS       $0x11, (R11), Z0, K1
+	VBLENDMPS    (R11), Z0, K1, Z3
 	VMAXPS       Z3, Z2, Z4
 	VMINPS       Z2, Z3, Z2
 	VADDPS       Z2, Z4, Z3
@@ -12822,26 +12821,26 @@ fast:
 	VFMADD231PS  Z7, Z5, Z3
 	VADDPS       Z10, Z10, Z4
 	VADDPS       Z11, Z11, Z5
-	VMOVUPS      (R11), Z6
-	VFIXUPIMMPS  $0x00, 16640(R11), Z0, Z6
-	VMOVUPS      (R11), Z0
-	VFIXUPIMMPS  $0x00, 16640(R11), Z1, Z0
-	VMAXPS       Z6, Z4, Z1
-	VMAXPS       Z0, Z5, Z7
-	VMINPS       Z4, Z6, Z4
-	VMINPS       Z5, Z0, Z0
-	VADDPS       Z4, Z1, Z5
-	VADDPS       Z0, Z7, Z6
-	VSUBPS       Z1, Z5, Z1
-	VSUBPS       Z7, Z6, Z7
-	VSUBPS       Z1, Z4, Z1
-	VSUBPS       Z7, Z0, Z0
-	VADDPS       Z2, Z1, Z1
-	VADDPS       Z3, Z0, Z0
+	VCMPPS       $0x11, (R11), Z0, K1
+	VBLENDMPS    (R11), Z0, K1, Z0
+	VCMPPS       $0x11, (R11), Z1, K1
+	VBLENDMPS    (R11), Z1, K1, Z1
+	VMAXPS       Z0, Z4, Z6
+	VMAXPS       Z1, Z5, Z7
+	VMINPS       Z4, Z0, Z0
+	VMINPS       Z5, Z1, Z1
+	VADDPS       Z0, Z6, Z4
+	VADDPS       Z1, Z7, Z5
+	VSUBPS       Z6, Z4, Z6
+	VSUBPS       Z7, Z5, Z7
+	VSUBPS       Z6, Z0, Z0
+	VSUBPS       Z7, Z1, Z1
+	VADDPS       Z2, Z0, Z0
+	VADDPS       Z3, Z1, Z1
+	VADDPS       Z0, Z4, Z0
 	VADDPS       Z1, Z5, Z1
-	VADDPS       Z0, Z6, Z0
-	VMOVUPS      Z1, (DI)
-	VMOVUPS      Z0, 64(DI)
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
 	VMOVUPS      128(SI), Z0
 	VMOVUPS      192(SI), Z1
 	VPORD        Z20, Z0, Z2
@@ -12928,26 +12927,26 @@ fast:
 	VFMADD231PS  Z7, Z5, Z3
 	VADDPS       Z10, Z10, Z4
 	VADDPS       Z11, Z11, Z5
-	VMOVUPS      (R11), Z6
-	VFIXUPIMMPS  $0x00, 16640(R11), Z0, Z6
-	VMOVUPS      (R11), Z0
-	VFIXUPIMMPS  $0x00, 16640(R11), Z1, Z0
-	VMAXPS       Z6, Z4, Z1
-	VMAXPS       Z0, Z5, Z7
-	VMINPS       Z4, Z6, Z4
-	VMINPS       Z5, Z0, Z0
-	VADDPS       Z4, Z1, Z5
-	VADDPS       Z0, Z7, Z6
-	VSUBPS       Z1, Z5, Z1
-	VSUBPS       Z7, Z6, Z7
-	VSUBPS       Z1, Z4, Z1
-	VSUBPS       Z7, Z0, Z0
-	VADDPS       Z2, Z1, Z1
-	VADDPS       Z3, Z0, Z0
+	VCMPPS       $0x11, (R11), Z0, K1
+	VBLENDMPS    (R11), Z0, K1, Z0
+	VCMPPS       $0x11, (R11), Z1, K1
+	VBLENDMPS    (R11), Z1, K1, Z1
+	VMAXPS       Z0, Z4, Z6
+	VMAXPS       Z1, Z5, Z7
+	VMINPS       Z4, Z0, Z0
+	VMINPS       Z5, Z1, Z1
+	VADDPS       Z0, Z6, Z4
+	VADDPS       Z1, Z7, Z5
+	VSUBPS       Z6, Z4, Z6
+	VSUBPS       Z7, Z5, Z7
+	VSUBPS       Z6, Z0, Z0
+	VSUBPS       Z7, Z1, Z1
+	VADDPS       Z2, Z0, Z0
+	VADDPS       Z3, Z1, Z1
+	VADDPS       Z0, Z4, Z0
 	VADDPS       Z1, Z5, Z1
-	VADDPS       Z0, Z6, Z0
-	VMOVUPS      Z1, 128(DI)
-	VMOVUPS      Z0, 192(DI)
+	VMOVUPS      Z0, 128(DI)
+	VMOVUPS      Z1, 192(DI)
 	ADDQ         $0x00000100, SI
 	ADDQ         $0x00000100, DI
 	SUBQ         $0x00000040, CX
@@ -13140,14 +13139,14 @@ full:
 	VADDPS       Z21, Z21, Z9
 	VADDPS       Z22, Z22, Z10
 	VADDPS       Z23, Z23, Z11
-	VMOVUPS      (R11), Z12
-	VFIXUPIMMPS  $0x00, 16640(R11), Z0, Z12
-	VMOVUPS      (R11), Z13
-	VFIXUPIMMPS  $0x00, 16640(R11), Z1, Z13
-	VMOVUPS      (R11), Z14
-	VFIXUPIMMPS  $0x00, 16640(R11), Z2, Z14
-	VMOVUPS      (R11), Z15
-	VFIXUPIMMPS  $0x00, 16640(R11), Z3, Z15
+	VCMPPS       $0x11, (R11), Z0, K1
+	VBLENDMPS    (R11), Z0, K1, Z12
+	VCMPPS       $0x11, (R11), Z1, K1
+	VBLENDMPS    (R11), Z1, K1, Z13
+	VCMPPS       $0x11, (R11), Z2, K1
+	VBLENDMPS    (R11), Z2, K1, Z14
+	VCMPPS       $0x11, (R11), Z3, K1
+	VBLENDMPS    (R11), Z3, K1, Z15
 	VMAXPS       Z12, Z8, Z16
 	VMAXPS       Z13, Z9, Z17
 	VMAXPS       Z14, Z10, Z18
@@ -13284,8 +13283,8 @@ single:
 	VADDPS       Z1, Z1, Z1
 	VFMADD231PS  Z3, Z2, Z1
 	VADDPS       Z5, Z5, Z2
-	VMOVUPS      (R11), Z3
-	VFIXUPIMMPS  $0x00, 16640(R11), Z0, Z3
+	VCMPPS       $0x11, (R11), Z0, K1
+	VBLENDMPS    (R11), Z0, K1, Z3
 	VMAXPS       Z3, Z2, Z4
 	VMINPS       Z2, Z3, Z2
 	VADDPS       Z2, Z4, Z3
@@ -14601,8 +14600,8 @@ TEXT ·geluAVX512(SB), NOSPLIT, $0-52
 	VMOVUPS       (AX), Z0
 	VPORD         Z28, Z0, Z1
 	VMAXPS        Z1, Z27, Z1
-	VMOVAPS       Z26, Z2
-	VFIXUPIMMPS   $0x00, 16640(R11), Z0, Z2
+	VCMPPS        $0x11, Z26, Z0, K1
+	VBLENDMPS     Z26, Z0, K1, Z2
 	VCVTPS2PD     Y2, Z3
 	VEXTRACTF64X4 $0x01, Z2, Y2
 	VCVTPS2PD     Y2, Z2
@@ -14688,10 +14687,10 @@ unrolled:
 	VPORD         Z28, Z1, Z3
 	VMAXPS        Z2, Z27, Z2
 	VMAXPS        Z3, Z27, Z3
-	VMOVAPS       Z26, Z4
-	VFIXUPIMMPS   $0x00, 16640(R11), Z0, Z4
-	VMOVAPS       Z26, Z5
-	VFIXUPIMMPS   $0x00, 16640(R11), Z1, Z5
+	VCMPPS        $0x11, Z26, Z0, K1
+	VBLENDMPS     Z26, Z0, K1, Z4
+	VCMPPS        $0x11, Z26, Z1, K1
+	VBLENDMPS     Z26, Z1, K1, Z5
 	VCVTPS2PD     Y4, Z6
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -14844,10 +14843,10 @@ unrolled:
 	VPORD         Z28, Z1, Z3
 	VMAXPS        Z2, Z27, Z2
 	VMAXPS        Z3, Z27, Z3
-	VMOVAPS       Z26, Z4
-	VFIXUPIMMPS   $0x00, 16640(R11), Z0, Z4
-	VMOVAPS       Z26, Z5
-	VFIXUPIMMPS   $0x00, 16640(R11), Z1, Z5
+	VCMPPS        $0x11, Z26, Z0, K1
+	VBLENDMPS     Z26, Z0, K1, Z4
+	VCMPPS        $0x11, Z26, Z1, K1
+	VBLENDMPS     Z26, Z1, K1, Z5
 	VCVTPS2PD     Y4, Z6
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -15006,8 +15005,8 @@ single:
 	VMOVUPS       (SI), Z0
 	VPORD         Z28, Z0, Z1
 	VMAXPS        Z1, Z27, Z1
-	VMOVAPS       Z26, Z2
-	VFIXUPIMMPS   $0x00, 16640(R11), Z0, Z2
+	VCMPPS        $0x11, Z26, Z0, K1
+	VBLENDMPS     Z26, Z0, K1, Z2
 	VCVTPS2PD     Y2, Z3
 	VEXTRACTF64X4 $0x01, Z2, Y2
 	VCVTPS2PD     Y2, Z2
@@ -26853,56 +26852,55 @@ TEXT ·reluStreamAVX512(SB), NOSPLIT, $0-52
 	CMPQ    CX, $0x00000010
 	JB      short
 	VMOVUPS (R11), Z30
-	VMOVUPS 16640(R11), Z29
 
 	// At least one vector: compute the last one, x[len-w:len], first
 	// (before an in-place loop overwrites it), and store it after the loop.
 	// It overlaps the loop's last vector when len is no multiple of w.
-	LEAQ        -64(SI)(CX*4), AX
-	LEAQ        -64(DI)(CX*4), BX
-	VMOVUPS     (AX), Z0
-	VMOVAPS     Z30, Z1
-	VFIXUPIMMPS $0x00, Z29, Z0, Z1
-	VMOVUPS     Z1, Z31
+	LEAQ      -64(SI)(CX*4), AX
+	LEAQ      -64(DI)(CX*4), BX
+	VMOVUPS   (AX), Z0
+	VCMPPS    $0x11, Z30, Z0, K1
+	VBLENDMPS Z30, Z0, K1, Z0
+	VMOVUPS   Z0, Z31
 
-	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 1 of 1 loop constants in registers, 1 implicit:
+	// Main loop: 4 vectors (64 elements) per iteration, interleaved 4 at a time, 1 of 1 loop constants in registers, 0 implicit:
 	// 22 instructions, 0.34 per element.
 unrolled:
-	CMPQ        CX, $0x00000040
-	JB          single
-	VMOVUPS     (SI), Z0
-	VMOVUPS     64(SI), Z1
-	VMOVUPS     128(SI), Z2
-	VMOVUPS     192(SI), Z3
-	VMOVAPS     Z30, Z4
-	VFIXUPIMMPS $0x00, Z29, Z0, Z4
-	VMOVAPS     Z30, Z0
-	VFIXUPIMMPS $0x00, Z29, Z1, Z0
-	VMOVAPS     Z30, Z1
-	VFIXUPIMMPS $0x00, Z29, Z2, Z1
-	VMOVAPS     Z30, Z2
-	VFIXUPIMMPS $0x00, Z29, Z3, Z2
-	VMOVNTPS    Z4, (DI)
-	VMOVNTPS    Z0, 64(DI)
-	VMOVNTPS    Z1, 128(DI)
-	VMOVNTPS    Z2, 192(DI)
-	ADDQ        $0x00000100, SI
-	ADDQ        $0x00000100, DI
-	SUBQ        $0x00000040, CX
-	JMP         unrolled
+	CMPQ      CX, $0x00000040
+	JB        single
+	VMOVUPS   (SI), Z0
+	VMOVUPS   64(SI), Z1
+	VMOVUPS   128(SI), Z2
+	VMOVUPS   192(SI), Z3
+	VCMPPS    $0x11, Z30, Z0, K1
+	VBLENDMPS Z30, Z0, K1, Z0
+	VCMPPS    $0x11, Z30, Z1, K1
+	VBLENDMPS Z30, Z1, K1, Z1
+	VCMPPS    $0x11, Z30, Z2, K1
+	VBLENDMPS Z30, Z2, K1, Z2
+	VCMPPS    $0x11, Z30, Z3, K1
+	VBLENDMPS Z30, Z3, K1, Z3
+	VMOVNTPS  Z0, (DI)
+	VMOVNTPS  Z1, 64(DI)
+	VMOVNTPS  Z2, 128(DI)
+	VMOVNTPS  Z3, 192(DI)
+	ADDQ      $0x00000100, SI
+	ADDQ      $0x00000100, DI
+	SUBQ      $0x00000040, CX
+	JMP       unrolled
 
 	// One vector per iteration.
 single:
-	CMPQ        CX, $0x00000010
-	JB          last
-	VMOVUPS     (SI), Z0
-	VMOVAPS     Z30, Z1
-	VFIXUPIMMPS $0x00, Z29, Z0, Z1
-	VMOVNTPS    Z1, (DI)
-	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
-	SUBQ        $0x00000010, CX
-	JMP         single
+	CMPQ      CX, $0x00000010
+	JB        last
+	VMOVUPS   (SI), Z0
+	VCMPPS    $0x11, Z30, Z0, K1
+	VBLENDMPS Z30, Z0, K1, Z0
+	VMOVNTPS  Z0, (DI)
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000010, CX
+	JMP       single
 
 last:
 	SFENCE

@@ -609,16 +609,22 @@ const (
 )
 
 // selects says how each loop OpSelNeg is lowered on ISA s. With opmasks
-// (AVX-512) x < 0 ? y : x is one VFIXUPIMMPS into y: with the OpQuiet of
-// the same x that is its only reader (fixQuietSelect), or alone
-// (fixSelect); the other selects blend.
+// (AVX-512) x < 0 ? y : x is one VFIXUPIMMPS into y's register: with the
+// OpQuiet of the same x that is its only reader (fixQuietSelect), or
+// alone (fixSelect) where y is a loop value, whose register it takes (for
+// a constant y, ReLU's 0, a register copy and VFIXUPIMMPS measured slower
+// than the comparison and the blend); the other selects blend.
 func selects(s *isa, a *ir.Analysis) []selLowering {
 	sel := make([]selLowering, len(a.P.Code))
 	if !s.kmask {
 		return sel
 	}
-	for j, in := range a.P.Code {
-		if in.Op == ir.OpSelNeg && !a.Invariant[j] && a.Canon[in.Args[0]] == a.Canon[in.Args[2]] {
+	xyx := func(v ir.Value) bool {
+		in := a.P.Code[v]
+		return in.Op == ir.OpSelNeg && !a.Invariant[v] && a.Canon[in.Args[0]] == a.Canon[in.Args[2]]
+	}
+	for j := range a.P.Code {
+		if xyx(ir.Value(j)) && !a.Invariant[a.Canon[a.P.Code[j].Args[1]]] {
 			sel[j] = selFixup
 		}
 	}
@@ -627,7 +633,7 @@ func selects(s *isa, a *ir.Analysis) []selLowering {
 			continue
 		}
 		x, v := a.Canon[in.Args[0]], a.Canon[in.Args[1]]
-		if sel[v] == selFixup && a.LoopReads[v] == 1 && a.LastUse[v] == j && a.Canon[a.P.Code[v].Args[0]] == x {
+		if xyx(v) && a.LoopReads[v] == 1 && a.LastUse[v] == j && a.Canon[a.P.Code[v].Args[0]] == x {
 			sel[v] = selQuiet
 		}
 	}
