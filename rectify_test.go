@@ -320,6 +320,9 @@ func TestSemantics(t *testing.T) {
 		{k: "SiLU", alpha: 0, x: 0x7f800000, y: 0x7f800000},        // +Inf
 		{k: "SiLU", alpha: 0, x: 0xff800000, y: 0x80000000},        // -Inf -> -0
 		{k: "SiLU", alpha: 0, x: 0x41a00000, y: 0x41a00000},        // 20 -> 20 exactly
+		{k: "SiLU", alpha: 0, x: 0x41880000, y: 0x41880000},        // 17 -> 17 exactly
+		{k: "SiLU", alpha: 0, x: 0x5f800000, y: 0x5f800000},        // 2^64: x*2^64 would overflow
+		{k: "SiLU", alpha: 0, x: 0x7f7fffff, y: 0x7f7fffff},        // MaxFloat32
 		{k: "SiLU", alpha: 0, x: 0xc2c80000, y: 0x80000a5f},        // -100: subnormal, not flushed
 		{k: "SiLU", alpha: 0, x: 0xff800001, y: 0xffc00001},        // NaN quieted
 		{k: "GELU", alpha: 0, x: 0x80000000, y: 0x80000000},        // -0 -> -0
