@@ -329,7 +329,9 @@ func sigmoidFF(x, eh, el float32, scaled bool) (y, r, inv float32) {
 	y = num / dh
 	r = fnma(y, dl, fnma(y, dh, num)+numl)
 	if !scaled {
-		return y, r, selectBits(neg, fnma(y, kernels.Unscale64, 1), y)
+		// The Program's fma(-y, 2^-64, 1), without the emulated FMA: y*2^-64
+		// is exact, or below 2^-126, where 1 less it rounds to 1 either way.
+		return y, r, selectBits(neg, 1-float32(y*kernels.Unscale64), y)
 	}
 	ys := float32(y * kernels.Unscale64)
 	return y, r, selectBits(neg, 1-ys, ys)
