@@ -300,7 +300,16 @@ func synthetic() []*ir.Program {
 	p := add(two, ir.OpFMA, ir.F64, add(two, ir.OpWiden, ir.F64, x), add(two, ir.OpWiden, ir.F64, y), konst(two, 0.5))
 	f := add(two, ir.OpFMA, ir.F32, y, add(two, ir.OpParam, ir.F32), x)
 	two.Out = add(two, ir.OpCanon, ir.F32, add(two, ir.OpSelNeg, ir.F32, y, add(two, ir.OpNarrow, ir.F32, p), f))
-	return []*ir.Program{inv, f32, ar, two}
+	// x < 0 ? y : x alone, with a computed y read again after it (one
+	// VFIXUPIMMPS into a copy of y on AVX-512) and with a constant y (a
+	// comparison and a blend).
+	sp := &ir.Program{Name: "SynthSelect"}
+	x = add(sp, ir.OpInput, ir.F32)
+	m = add(sp, ir.OpMul, ir.F32, x, bits(sp, 0x40000000))
+	s1 := add(sp, ir.OpSelNeg, ir.F32, x, m, x)
+	s2 := add(sp, ir.OpSelNeg, ir.F32, x, bits(sp, 0x3f800000), x)
+	sp.Out = add(sp, ir.OpCanon, ir.F32, add(sp, ir.OpFMA, ir.F32, s1, s2, m))
+	return []*ir.Program{inv, f32, ar, two, sp}
 }
 
 // cpuFlags returns the CPU feature flags Linux reports, if it does.
