@@ -323,6 +323,12 @@ func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
 			continue
 		}
 		b.SoftmaxSum(nil, xs, &sts[0], cols)
+		var logs [rowBlock]float64 // the block's logs first: their chains overlap
+		if k != RowSoftmax {
+			for i := range rb {
+				logs[i] = logSum(sts[i].S, 0)
+			}
+		}
 		for i := range rb {
 			st, row := &sts[i], xs[i*cols:(i+1)*cols]
 			s := st.S
@@ -332,9 +338,9 @@ func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
 				st.C = 1 / s
 			case inf[i] || nan[i]:
 			case k == RowLogSoftmax:
-				st.C = plainLog(s, 0, 0, cols, row, st, p)
+				st.C = plainLog(logs[i], 0, cols, row, st, p)
 			default:
-				dst[r0+i] = float32(float64(st.M) + plainLog(s, 0, st.M, cols, row, st, p))
+				dst[r0+i] = float32(float64(st.M) + plainLog(logs[i], st.M, cols, row, st, p))
 			}
 		}
 		switch k {
@@ -457,11 +463,11 @@ func rows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 			st.C = g / (s + c)
 			p.SoftmaxOut(out, row, st)
 		case RowLogSoftmax:
-			st.C = plainLog(s, c, 0, cols, row, st, p)
+			st.C = plainLog(logSum(s, c), 0, cols, row, st, p)
 			p.LogSoftmaxOut(out, row, st)
 		case RowLogSumExp:
 			if !accurate {
-				dst[r] = float32(float64(m) + plainLog(s, c, m, cols, row, st, p))
+				dst[r] = float32(float64(m) + plainLog(logSum(s, c), m, cols, row, st, p))
 				continue
 			}
 			lh, ll := logSumFF(s, c)
@@ -552,40 +558,43 @@ func logSum(s, c float64) float64 {
 
 // logSplit returns f, k and 2^-k with s = 2^k * f, f in [sqrt(1/2),
 // sqrt(2)), for a normal s > 0 (a row's sum is at least 1): from the bits,
-// as math.Frexp would but without its branches for special values.
+// as math.Frexp would but without branches (a row's sum falls on either
+// side of sqrt(2) at random, and a mispredicted branch there stalls the
+// rows that follow): s's bits less sqrt(1/2)'s carry into the exponent
+// field exactly when s's significand is at least sqrt(2)'s.
 func logSplit(s float64) (f float64, k int, inv float64) {
-	b := math.Float64bits(s)
-	e := int(b>>52) - 1023 // s = 2^e * [1, 2)
-	f = math.Float64frombits(b&(1<<52-1) | 1023<<52)
-	if f >= math.Sqrt2 {
-		f, e = f/2, e+1
-	}
-	return f, e, math.Float64frombits(uint64(1023-e) << 52)
+	const half = 0x3fe6a09e667f3bcd // the bits of sqrt(1/2), math.Sqrt2/2
+	t := math.Float64bits(s) - half
+	k = int(t >> 52)
+	f = math.Float64frombits(t&(1<<52-1) + half)
+	return f, k, math.Float64frombits(uint64(1023-k) << 52)
 }
 
-// atanhSeries returns RowLogC[0] + u2*(RowLogC[1] + ...) by Horner's rule:
+// atanhSeries returns RowLogC[0] + u2*RowLogC[1] + ... + u2^8*RowLogC[8]
+// by Estrin's scheme (pairs, then pairs of pairs: a chain of four FMAs
+// where Horner's rule has eight, which short rows wait on):
 // log1p(g) = 2u*(1 + u2*atanhSeries(u2)), u = g/(2+g), u2 = u*u.
 func atanhSeries(u2 float64) float64 {
-	p := kernels.RowLogC[len(kernels.RowLogC)-1]
-	for j := len(kernels.RowLogC) - 2; j >= 0; j-- {
-		p = math.FMA(p, u2, kernels.RowLogC[j])
-	}
-	return p
+	c := &kernels.RowLogC
+	v2 := u2 * u2
+	v4 := v2 * v2
+	p0 := math.FMA(math.FMA(c[3], u2, c[2]), v2, math.FMA(c[1], u2, c[0]))
+	p1 := math.FMA(math.FMA(c[7], u2, c[6]), v2, math.FMA(c[5], u2, c[4]))
+	return math.FMA(math.FMA(c[8], v4, p1), v4, p0)
 }
 
-// plainLog returns log(s + c), SoftmaxSum's sum of the row of cols
+// plainLog returns l, logSum of SoftmaxSum's sum of the row of cols
 // elements, where that, added to m (0: LogSoftmax's output at the row's
 // maximum), keeps 2^-28 of its relative precision (kernels.RowPlainLog).
 // Elsewhere (a sum near 1: every entry but the maximum far below it) it
 // takes the sum again by ExpSum, compensated, whose relative error
 // 2^-28.3 of sum - 1 is its log's.
-func plainLog(s, c float64, m float32, cols int, row []float32, st *kernels.Row, p *RowPasses) float64 {
-	l := logSum(s, c)
+func plainLog(l float64, m float32, cols int, row []float32, st *kernels.Row, p *RowPasses) float64 {
 	if math.Abs(float64(m)+l) >= float64((cols+15)/16)*kernels.RowPlainLog {
 		return l
 	}
 	p.ExpSum(nil, row, st)
-	s, c = combineSum(st)
+	s, c := combineSum(st)
 	st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
 	return logSum(s, c)
 }
