@@ -254,7 +254,11 @@ func GELUTanh(dst, x []float32) {
 		for j, v := range x {
 			xc := float64(max(v, -kernels.GELUTanhClamp)) // v NaN: the final select
 			xz := min(xc, kernels.GELUTanhClamp)
-			s, e := expDParts(float64(xz * math.FMA(float64(xz*xz), -kernels.GELUTanhK2, -kernels.GELUTanhK1))) // -2u(xz)
+			w := float64(xz * math.FMA(float64(xz*xz), -kernels.GELUTanhL2, -kernels.GELUTanhL1)) // -2u(xz)/ln 2
+			nn := w + kernels.ExpMagicD
+			t := w - (nn - kernels.ExpMagicD)
+			e := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.Exp2D6, t, kernels.Exp2D5), t, kernels.Exp2D4), t, kernels.Exp2D3), t, kernels.Exp2D2), t, kernels.Ln2D), t, 1)
+			s := math.Float64frombits(math.Float64bits(nn) << kernels.ExpShiftD)
 			d[j] = quiet(math.Float32bits(v), float32(xc/math.FMA(s, e, 1)))
 		}
 		return d

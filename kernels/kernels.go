@@ -106,12 +106,13 @@
 // GELUTanh computes in float64 too: with xc = max(x, -GELUTanhClamp)
 // widened and xz = min(xc, GELUTanhClamp),
 //
-//	z = xz*fma(xz*xz, -GELUTanhK2, -GELUTanhK1) // -2u(xz), |z| <= 143
-//	e = 2^n * E(z - n*Ln2D)                     // n = round(z*Log2eD)
-//	y = xc / fma(2^n, E, 1)                     // x*sigmoid(2u)
+//	w = xz*fma(xz*xz, -GELUTanhL2, -GELUTanhL1) // -2u(xz)/ln 2, |w| <= 207
+//	nn = w + ExpMagicD;  n = nn - ExpMagicD;  t = w - n   // exact
+//	e = 2^n * E2(t)                              // E2: 1, Ln2D, Exp2D2..6
+//	y = xc / fma(2^n, E2, 1)                     // x*sigmoid(2u)
 //
 // rounded once: no cancellation on either side (e > 0), and the relative
-// error of e, E's 2^-28.28 and about 2^-45 from z's rounding at |z| = 143,
+// error of e, E2's 2^-28.28 and about 2^-44 from w's rounding at |w| = 207,
 // stays far below float32's. A
 // float32 design needs 2u as a float-float (|2u| reaches 140) and measured
 // 1.7x slower.
@@ -211,10 +212,23 @@ const (
 
 // GELUTanh computes in float64: 2u = x*(GELUTanhK1 + GELUTanhK2*x^2),
 // GELUTanhK1 = 2*sqrt(2/pi) and GELUTanhK2 = 2*0.044715*sqrt(2/pi)
-// rounded to float64 (coeffs.sollya).
+// rounded to float64 (coeffs.sollya; GELUTanhGrad's). GELUTanh itself
+// takes e^(-2u) as 2^w, w = -2u/ln 2 = -x*(GELUTanhL1 + GELUTanhL2*x^2)
+// (the K over ln 2, rounded to float64), and 2^t, t = w - round(w) in
+// [-1/2, 1/2], by Exp64's polynomial in t*ln 2: 1 + Ln2D*t + t^2*(Exp2D2
+// + ... + Exp2D6*t^4), Exp2Dk = Exp64Ck*ln(2)^k rounded to float64,
+// relative error 2^-28.28 as Exp64's; the reduction is then an addition
+// and two subtractions instead of two FMAs.
 const (
 	GELUTanhK1 = 0x1.9884533d43651p0
 	GELUTanhK2 = 0x1.2444f2a4d8b4bp-4
+	GELUTanhL1 = 0x1.26aec21bce759p1
+	GELUTanhL2 = 0x1.a5a7cf7572a98p-4
+	Exp2D2     = 0x1.ebfbdbbf29bcdp-3
+	Exp2D3     = 0x1.c6af8871df81dp-5
+	Exp2D4     = 0x1.3b2e0bf535565p-7
+	Exp2D5     = 0x1.5f03da4508dd8p-10
+	Exp2D6     = 0x1.414ed2787bcbbp-13
 )
 
 // GELU computes in float64 (the package documentation): R(a) = e^(a²/2)

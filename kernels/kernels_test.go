@@ -42,7 +42,8 @@ func TestSollyaCoefficients(t *testing.T) {
 		"Exp64C6": Exp64C6, "Ln2D": Ln2D, "Log2eD": Log2eD, "GELUHalfLog2e": GELUHalfLog2e,
 		"SELULambdaM1": SELULambdaM1, "SELUScaleHi": SELUScaleHi, "SELUScaleLo": SELUScaleLo,
 		"SELUD2": SELUD2, "SELUD3": SELUD3, "SELUD4": SELUD4, "SELUD5": SELUD5, "SELUD6": SELUD6, "SELUD7": SELUD7,
-		"GELUTanhK1": GELUTanhK1, "GELUTanhK2": GELUTanhK2,
+		"GELUTanhK1": GELUTanhK1, "GELUTanhK2": GELUTanhK2, "GELUTanhL1": GELUTanhL1, "GELUTanhL2": GELUTanhL2,
+		"Exp2D2": Exp2D2, "Exp2D3": Exp2D3, "Exp2D4": Exp2D4, "Exp2D5": Exp2D5, "Exp2D6": Exp2D6,
 	}
 	seen := 0
 	sc := bufio.NewScanner(bytes.NewReader(out))

@@ -189,14 +189,20 @@ func siluProgram() *Program {
 
 // geluTanhProgram: x * sigmoid(2u), 2u = x*(K1 + K2*x^2) (which is
 // x/2 * (1 + tanh(u))), in float64: with xc = max(x, -GELUTanhClamp)
-// widened and xz = min(xc, GELUTanhClamp), e = exp(-2u(xz)) = 2^n*E and
-// xc / fma(2^n, E, 1) rounded once to float32; NaN quieted.
+// widened and xz = min(xc, GELUTanhClamp), e = exp(-2u(xz)) = 2^w =
+// 2^n*E2(t) (the package kernels documentation) and xc / fma(2^n, E2, 1)
+// rounded once to float32; NaN quieted.
 func geluTanhProgram() *Program {
 	p, b := newProgram("GELUTanh")
 	x := b.op(OpInput, F32)
 	xc := b.op(OpWiden, F64, b.f(OpMax, x, b.k(-kernels.GELUTanhClamp)))
 	xz := b.d(OpMin, xc, b.c(kernels.GELUTanhClamp))
-	s, e := b.expDParts(b.d(OpMul, xz, b.d(OpFMA, b.d(OpMul, xz, xz), b.c(-kernels.GELUTanhK2), b.c(-kernels.GELUTanhK1))))
+	w := b.d(OpMul, xz, b.d(OpFMA, b.d(OpMul, xz, xz), b.c(-kernels.GELUTanhL2), b.c(-kernels.GELUTanhL1)))
+	magic := b.c(kernels.ExpMagicD)
+	nn := b.d(OpAdd, w, magic)
+	t := b.d(OpSub, w, b.d(OpSub, nn, magic))
+	e := b.hornerD(t, kernels.Exp2D6, kernels.Exp2D5, kernels.Exp2D4, kernels.Exp2D3, kernels.Exp2D2, kernels.Ln2D, 1)
+	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
 	y := b.op(OpNarrow, F32, b.d(OpDiv, xc, b.d(OpFMA, s, e, b.c(1))))
 	p.Out = b.op(OpQuiet, F32, x, y)
 	return p
