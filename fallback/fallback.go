@@ -254,11 +254,7 @@ func GELUTanh(dst, x []float32) {
 		for j, v := range x {
 			xc := float64(max(v, -kernels.GELUTanhClamp)) // v NaN: the final select
 			xz := min(xc, kernels.GELUTanhClamp)
-			w := float64(xz * math.FMA(float64(xz*xz), -kernels.GELUTanhL2, -kernels.GELUTanhL1)) // -2u(xz)/ln 2
-			nn := w + kernels.ExpMagicD
-			t := w - (nn - kernels.ExpMagicD)
-			e := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.Exp2D6, t, kernels.Exp2D5), t, kernels.Exp2D4), t, kernels.Exp2D3), t, kernels.Exp2D2), t, kernels.Ln2D), t, 1)
-			s := math.Float64frombits(math.Float64bits(nn) << kernels.ExpShiftD)
+			s, e := exp2DParts(float64(xz * math.FMA(float64(xz*xz), -kernels.GELUTanhL2, -kernels.GELUTanhL1))) // -2u(xz)/ln 2
 			d[j] = quiet(math.Float32bits(v), float32(xc/math.FMA(s, e, 1)))
 		}
 		return d
@@ -270,6 +266,15 @@ func GELUTanh(dst, x []float32) {
 func expD(z float64) float64 {
 	s, e := expDParts(z)
 	return float64(s * e)
+}
+
+// exp2DParts returns 2^w, w in [-1022, 1023], as the kernels compute it:
+// 2^n and E2(t), t = w - n.
+func exp2DParts(w float64) (s, e float64) {
+	nn := w + kernels.ExpMagicD
+	t := w - (nn - kernels.ExpMagicD)
+	e = math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.Exp2D6, t, kernels.Exp2D5), t, kernels.Exp2D4), t, kernels.Exp2D3), t, kernels.Exp2D2), t, kernels.Ln2D), t, 1)
+	return math.Float64frombits(math.Float64bits(nn) << kernels.ExpShiftD), e
 }
 
 // expDParts returns expD's 2^n and E(r).
@@ -356,13 +361,8 @@ func GELU(dst, x []float32) {
 			t := 1 / math.FMA(aw, -kernels.GELUP, 1) // 1/(1 + GELUP*a)
 			r := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.GELUR10, t, kernels.GELUR9), t, kernels.GELUR8), t, kernels.GELUR7), t, kernels.GELUR6), t, kernels.GELUR5)
 			r = math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(r, t, kernels.GELUR4), t, kernels.GELUR3), t, kernels.GELUR2), t, kernels.GELUR1), t, kernels.GELUR0)
-			// exp(-a²/2) = 2^n * exp(rr).
-			h := float64(aw * aw)
-			nn := math.FMA(h, -kernels.GELUHalfLog2e, kernels.ExpMagicD)
-			rr := math.FMA(nn-kernels.ExpMagicD, -kernels.Ln2D, float64(h*-0.5))
-			e := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.Exp64C6, rr, kernels.Exp64C5), rr, kernels.Exp64C4), rr, kernels.Exp64C3), rr, kernels.Exp64C2), rr, 1)
-			e = math.FMA(e, rr, 1)
-			s := math.Float64frombits(math.Float64bits(nn) << kernels.ExpShiftD)
+			// exp(-a²/2) = 2^(-a²/(2 ln 2)).
+			s, e := exp2DParts(float64(float64(aw*aw) * -kernels.GELUHalfLog2e))
 			phi := float64(float64(s*e) * r) // Phi(-a)
 			// max(x, 0) - a*Phi(-a): x*Phi(x) for |x| <= 15; beyond, a*Phi(-a)
 			// vanishes next to x, and gives -0 for x < -15.

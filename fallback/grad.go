@@ -214,12 +214,7 @@ func GELUGrad(dx, x, dy []float32) {
 		t := 1 / math.FMA(aw, -kernels.GELUP, 1)
 		r := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.GELUR10, t, kernels.GELUR9), t, kernels.GELUR8), t, kernels.GELUR7), t, kernels.GELUR6), t, kernels.GELUR5)
 		r = math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(r, t, kernels.GELUR4), t, kernels.GELUR3), t, kernels.GELUR2), t, kernels.GELUR1), t, kernels.GELUR0)
-		h := float64(aw * aw)
-		nn := math.FMA(h, -kernels.GELUHalfLog2e, kernels.ExpMagicD)
-		rr := math.FMA(nn-kernels.ExpMagicD, -kernels.Ln2D, float64(h*-0.5))
-		e := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.Exp64C6, rr, kernels.Exp64C5), rr, kernels.Exp64C4), rr, kernels.Exp64C3), rr, kernels.Exp64C2), rr, 1)
-		e = math.FMA(e, rr, 1)
-		s := math.Float64frombits(math.Float64bits(nn) << kernels.ExpShiftD)
+		s, e := exp2DParts(float64(float64(aw*aw) * -kernels.GELUHalfLog2e))
 		q := float64(float64(s*e) * math.FMA(aw, kernels.GELUGradInvSqrt2Pi, r))
 		xw := float64(v)
 		g := 1 - q

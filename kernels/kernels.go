@@ -94,9 +94,9 @@
 //
 //	t  = 1/(1 + GELUP*a)
 //	R  = GELUR10..GELUR0 by Horner in t       // e^(a²/2) Phi(-a)
-//	nn = fma(a², -GELUHalfLog2e, ExpMagicD);  n = nn - ExpMagicD
-//	r  = fma(n, -Ln2D, -a²/2);  s = bits(nn) << ExpShiftD   // 2^n
-//	Phi(-a) = s*E(r)*R                        // E: 1, 1, Exp64C2..6
+//	w  = a²*-GELUHalfLog2e                    // -a²/2 over ln 2
+//	nn = w + ExpMagicD;  t = w - (nn - ExpMagicD);  s = bits(nn) << ExpShiftD // 2^n
+//	Phi(-a) = s*E2(t)*R                       // E2: GELUTanh's, below
 //	y  = fma(-a, Phi(-a), max(x, 0))          // x*Phi(x) = x - a*Phi(-a) for x > 0
 //
 // The relative error of Phi(-a) is about 2^-27.3 (fits 2^-28.3 each, the

@@ -254,16 +254,7 @@ func geluGradProgram() *Program {
 	t := b.d(OpDiv, one, b.d(OpFMA, aw, b.c(-kernels.GELUP), one))
 	r := b.hornerD(t, kernels.GELUR10, kernels.GELUR9, kernels.GELUR8, kernels.GELUR7, kernels.GELUR6,
 		kernels.GELUR5, kernels.GELUR4, kernels.GELUR3, kernels.GELUR2, kernels.GELUR1, kernels.GELUR0)
-	h := b.d(OpMul, aw, aw)
-	magic := b.c(kernels.ExpMagicD)
-	nn := b.d(OpFMA, h, b.c(-kernels.GELUHalfLog2e), magic)
-	// Subtractions of a constant c written as fma(v, 1, -c) (the same
-	// value): NEON then loads c as the addend instead of keeping it in a
-	// register, which this kernel runs out of.
-	n := b.d(OpFMA, nn, one, b.c(-kernels.ExpMagicD))
-	rr := b.d(OpFMA, n, b.c(-kernels.Ln2D), b.d(OpMul, h, b.c(-0.5)))
-	e := b.hornerD(rr, kernels.Exp64C6, kernels.Exp64C5, kernels.Exp64C4, kernels.Exp64C3, kernels.Exp64C2, 1, 1)
-	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
+	s, e := b.exp2DParts(b.d(OpMul, b.d(OpMul, aw, aw), b.c(-kernels.GELUHalfLog2e)))
 	q := b.d(OpMul, b.d(OpMul, s, e), b.d(OpFMA, aw, b.c(kernels.GELUGradInvSqrt2Pi), r))
 	xw := b.op(OpWiden, F64, x)
 	g := b.d(OpSelSign, xw, q, b.d(OpSub, one, q))

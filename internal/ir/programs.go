@@ -197,12 +197,7 @@ func geluTanhProgram() *Program {
 	x := b.op(OpInput, F32)
 	xc := b.op(OpWiden, F64, b.f(OpMax, x, b.k(-kernels.GELUTanhClamp)))
 	xz := b.d(OpMin, xc, b.c(kernels.GELUTanhClamp))
-	w := b.d(OpMul, xz, b.d(OpFMA, b.d(OpMul, xz, xz), b.c(-kernels.GELUTanhL2), b.c(-kernels.GELUTanhL1)))
-	magic := b.c(kernels.ExpMagicD)
-	nn := b.d(OpAdd, w, magic)
-	t := b.d(OpSub, w, b.d(OpSub, nn, magic))
-	e := b.hornerD(t, kernels.Exp2D6, kernels.Exp2D5, kernels.Exp2D4, kernels.Exp2D3, kernels.Exp2D2, kernels.Ln2D, 1)
-	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
+	s, e := b.exp2DParts(b.d(OpMul, xz, b.d(OpFMA, b.d(OpMul, xz, xz), b.c(-kernels.GELUTanhL2), b.c(-kernels.GELUTanhL1))))
 	y := b.op(OpNarrow, F32, b.d(OpDiv, xc, b.d(OpFMA, s, e, b.c(1))))
 	p.Out = b.op(OpQuiet, F32, x, y)
 	return p
@@ -270,14 +265,8 @@ func geluProgram() *Program {
 	t := b.d(OpDiv, one, b.d(OpFMA, aw, b.c(-kernels.GELUP), one))
 	r := b.hornerD(t, kernels.GELUR10, kernels.GELUR9, kernels.GELUR8, kernels.GELUR7, kernels.GELUR6,
 		kernels.GELUR5, kernels.GELUR4, kernels.GELUR3, kernels.GELUR2, kernels.GELUR1, kernels.GELUR0)
-	// exp(-a²/2) = 2^n * exp(rr), a² exact in float64.
-	h := b.d(OpMul, aw, aw)
-	magic := b.c(kernels.ExpMagicD)
-	nn := b.d(OpFMA, h, b.c(-kernels.GELUHalfLog2e), magic)
-	n := b.d(OpSub, nn, magic)
-	rr := b.d(OpFMA, n, b.c(-kernels.Ln2D), b.d(OpMul, h, b.c(-0.5)))
-	e := b.hornerD(rr, kernels.Exp64C6, kernels.Exp64C5, kernels.Exp64C4, kernels.Exp64C3, kernels.Exp64C2, 1, 1)
-	s := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
+	// exp(-a²/2) = 2^(-a²/(2 ln 2)), a² exact in float64.
+	s, e := b.exp2DParts(b.d(OpMul, b.d(OpMul, aw, aw), b.c(-kernels.GELUHalfLog2e)))
 	phi := b.d(OpMul, b.d(OpMul, s, e), r) // Phi(-a)
 	// x*Phi(x) = max(x, 0) - a*Phi(-a) for |x| <= 15; beyond, a*Phi(-a)
 	// vanishes next to x, and gives -0 for x < -15.
@@ -349,6 +338,18 @@ func (b builder) expDParts(z Value) (s, e Value) {
 	nn := b.d(OpFMA, z, b.c(kernels.Log2eD), magic)
 	r := b.d(OpFMA, b.d(OpSub, nn, magic), b.c(-kernels.Ln2D), z)
 	e = b.hornerD(r, kernels.Exp64C6, kernels.Exp64C5, kernels.Exp64C4, kernels.Exp64C3, kernels.Exp64C2, 1, 1)
+	s = b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
+	return s, e
+}
+
+// exp2DParts emits 2^w, w in [-1022, 1023], as 2^n and E2(t), t = w - n
+// (GELUTanh in the package kernels documentation): the reduction is an
+// addition and two subtractions, where expDParts's has two FMAs.
+func (b builder) exp2DParts(w Value) (s, e Value) {
+	magic := b.c(kernels.ExpMagicD)
+	nn := b.d(OpAdd, w, magic)
+	t := b.d(OpSub, w, b.d(OpSub, nn, magic))
+	e = b.hornerD(t, kernels.Exp2D6, kernels.Exp2D5, kernels.Exp2D4, kernels.Exp2D3, kernels.Exp2D2, kernels.Ln2D, 1)
 	s = b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
 	return s, e
 }
