@@ -306,11 +306,12 @@ func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
 			out = dst[r0*cols : (r0+rb)*cols]
 		}
 		var inf, nan [rowBlock]bool
-		rowWise := false
+		rowWise, special := false, false // special: a row to settle after the passes
 		b.RowMax(nil, xs, &sts[0], cols)
 		for i := range rb {
 			m := sts[i].M + 0 // -0 -> +0
 			sts[i].M, inf[i] = m, math.IsInf(float64(m), 0)
+			special = special || inf[i]
 			rowWise = rowWise || k == RowLogSoftmax && inf[i] ||
 				k == RowLogSumExp && m < 0 && float64(m) > cancel
 		}
@@ -330,17 +331,18 @@ func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
 			}
 		}
 		for i := range rb {
-			st, row := &sts[i], xs[i*cols:(i+1)*cols]
+			st := &sts[i]
 			s := st.S
 			st.Fold, nan[i] = 0, s != s
+			special = special || nan[i]
 			switch {
 			case k == RowSoftmax:
 				st.C = 1 / s
 			case inf[i] || nan[i]:
 			case k == RowLogSoftmax:
-				st.C = plainLog(logs[i], 0, cols, row, st, p)
+				st.C = plainLog(logs[i], 0, cols, xs[i*cols:(i+1)*cols], st, p)
 			default:
-				dst[r0+i] = float32(float64(st.M) + plainLog(logs[i], st.M, cols, row, st, p))
+				dst[r0+i] = float32(float64(st.M) + plainLog(logs[i], st.M, cols, xs[i*cols:(i+1)*cols], st, p))
 			}
 		}
 		switch k {
@@ -348,6 +350,9 @@ func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
 			b.SoftmaxOut(out, xs, &sts[0], cols)
 		case RowLogSoftmax:
 			b.LogSoftmaxOut(out, xs, &sts[0], cols)
+		}
+		if !special {
+			continue
 		}
 		for i := range rb {
 			var o []float32
