@@ -834,6 +834,56 @@ func TestLogSumExpGradSemantics(t *testing.T) {
 	}
 }
 
+// TestLogSumExpGradBlocks checks LogSumExpGrad on many rows of whole
+// groups (the multi-row passes' blocks of up to 16 rows, a partial block
+// last) where some rows and some dy are special (a NaN, +Inf or -Inf dy,
+// signed zeros, a NaN or +Inf entry, a row of -Inf, a masked row), on
+// every path against the Go passes, bit for bit, out of place and in
+// place.
+func TestLogSumExpGradBlocks(t *testing.T) {
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	snan := math.Float32frombits(0x7f800123)
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, cols := range []int{16, 32, 64, 256, 1024} {
+		const rows = 37 // blocks of rows 0-15, 16-31 and 32-36
+		x := rowInputs("wide", rows, cols, r)
+		dy := lseGradDy("wide", rows, r)
+		// The first block: special dy and special rows.
+		for row, v := range []float32{nan, inf, -inf, 0, float32(math.Copysign(0, -1)), snan} {
+			dy[2*row+1] = v
+		}
+		x[2*cols+5] = nan
+		x[5*cols] = inf
+		x[8*cols+cols-1] = inf
+		for i := range cols {
+			x[10*cols+i] = -inf
+			if i%3 != 0 {
+				x[12*cols+i] = -inf
+			}
+		}
+		// The other blocks: one special dy each, no special row; an
+		// infinite dy where e^-104 * dy rounds to 0 in float32 but not when
+		// doubled.
+		dy[20] = nan
+		dy[34] = -inf
+		x[34*cols], x[34*cols+1] = 0, -104
+		want := make([]float32, len(x))
+		fallback.LogSumExpGradRows(want, x, dy, cols, &fallback.GoRowPasses)
+		for _, l := range dispatch.Supported() {
+			got := make([]float32, len(x))
+			fallback.LogSumExpGradRows(got, x, dy, cols, &simdRows[l])
+			inPlace := append([]float32(nil), x...)
+			fallback.LogSumExpGradRows(inPlace, inPlace, dy, cols, &simdRows[l])
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) || math.Float32bits(inPlace[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("LogSumExpGrad cols=%d on %v: row %d (dy %g) output %d is %#08x (in place %#08x), the Go passes give %#08x",
+						cols, l, i/cols, dy[i/cols], i%cols, math.Float32bits(got[i]), math.Float32bits(inPlace[i]), math.Float32bits(want[i]))
+				}
+			}
+		}
+	}
+}
+
 // TestLogSumExpGradArgs checks LogSumExpGrad's panics, in-place calls and
 // allocations.
 func TestLogSumExpGradArgs(t *testing.T) {

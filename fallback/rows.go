@@ -255,11 +255,17 @@ var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
 // elements run in blocks (blockRows), with the same bits.
 func Rows(k RowKind, dst, x []float32, cols int, p *RowPasses) {
 	n := check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
+	rowsOrBlocks(k, dst, x, nil, cols, n, p)
+}
+
+// rowsOrBlocks runs the n rows through blockRows where p has multi-row
+// passes and the rows fit them, else through rows.
+func rowsOrBlocks(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 	if p.Block != nil && cols%kernels.RowLanes == 0 && cols <= rowBlockCols {
-		blockRows(k, dst, x, cols, n, p)
+		blockRows(k, dst, x, dy, cols, n, p)
 		return
 	}
-	rows(k, dst, x, nil, cols, n, p)
+	rows(k, dst, x, dy, cols, n, p)
 }
 
 // rowBlock is the most rows of a multi-row call, and rowBlockCols the
@@ -281,8 +287,8 @@ var rowBlocks = sync.Pool{New: func() any {
 	return sts
 }}
 
-// blockRows runs row kernel k (Softmax, LogSoftmax or LogSumExp) on the n
-// rows of cols elements (a multiple of kernels.RowLanes, at most
+// blockRows runs row kernel k (Softmax, LogSoftmax, LogSumExp or
+// LogSumExpGrad, whose dy it takes) on the n rows of cols elements (a multiple of kernels.RowLanes, at most
 // rowBlockCols) with p's multi-row passes, rowBlock rows per call: each
 // row's passes and Go steps are rows' own, so the bits are the same, but a
 // short row no longer pays three calls and the Go between them, and the
@@ -292,7 +298,7 @@ var rowBlocks = sync.Pool{New: func() any {
 // a block with a row that LogSumExp takes more precisely (RowSum), or, for
 // LogSoftmax, a row whose maximum is infinite (settled from x, which an
 // in-place output pass overwrites), runs through rows instead.
-func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
+func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 	b := p.Block
 	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
 	defer rowBlocks.Put(sts)
@@ -311,7 +317,7 @@ func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
 		for i := range rb {
 			m := sts[i].M + 0 // -0 -> +0
 			sts[i].M, inf[i] = m, math.IsInf(float64(m), 0)
-			special = special || inf[i]
+			special = special || inf[i] || k == RowLogSumExpGrad && dy[r0+i]-dy[r0+i] != 0 // a NaN or infinite dy
 			rowWise = rowWise || k == RowLogSoftmax && inf[i] ||
 				k == RowLogSumExp && m < 0 && float64(m) > cancel
 		}
@@ -325,7 +331,7 @@ func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
 		}
 		b.SoftmaxSum(nil, xs, &sts[0], cols)
 		var logs [rowBlock]float64 // the block's logs first: their chains overlap
-		if k != RowSoftmax {
+		if k == RowLogSoftmax || k == RowLogSumExp {
 			for i := range rb {
 				logs[i] = logSum(sts[i].S, 0)
 			}
@@ -338,6 +344,12 @@ func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
 			switch {
 			case k == RowSoftmax:
 				st.C = 1 / s
+			case k == RowLogSumExpGrad:
+				g := float64(dy[r0+i])
+				if math.IsInf(g, 0) {
+					g = 1 // Softmax's output, then dy where it is above 0 (infGrad)
+				}
+				st.C = g / s
 			case inf[i] || nan[i]:
 			case k == RowLogSoftmax:
 				st.C = plainLog(logs[i], 0, cols, xs[i*cols:(i+1)*cols], st, p)
@@ -346,7 +358,7 @@ func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
 			}
 		}
 		switch k {
-		case RowSoftmax:
+		case RowSoftmax, RowLogSumExpGrad:
 			b.SoftmaxOut(out, xs, &sts[0], cols)
 		case RowLogSoftmax:
 			b.LogSoftmaxOut(out, xs, &sts[0], cols)
@@ -360,6 +372,8 @@ func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
 				o = out[i*cols : (i+1)*cols]
 			}
 			switch {
+			case k == RowLogSumExpGrad && dy[r0+i] != dy[r0+i]:
+				fillNaN(o)
 			case inf[i]:
 				if y := infRow(k, o, xs[i*cols:(i+1)*cols], sts[i].M); k == RowLogSumExp {
 					dst[r0+i] = y
@@ -368,6 +382,8 @@ func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
 				dst[r0+i] = nan32
 			case nan[i]:
 				fillNaN(o)
+			case k == RowLogSumExpGrad && math.IsInf(float64(dy[r0+i]), 0):
+				infGrad(o, dy[r0+i])
 			}
 		}
 	}
@@ -380,7 +396,7 @@ func blockRows(k RowKind, dst, x []float32, cols, n int, p *RowPasses) {
 // output is above 0 and that NaN where it is 0 (0 * Inf).
 func LogSumExpGradRows(dx, x, dy []float32, cols int, p *RowPasses) {
 	n := check.RowsDy(rowNames[RowLogSumExpGrad], dx, x, dy, cols)
-	rows(RowLogSumExpGrad, dx, x, dy, cols, n, p)
+	rowsOrBlocks(RowLogSumExpGrad, dx, x, dy, cols, n, p)
 }
 
 // rows is Rows on checked arguments, n rows of cols elements; dy is
