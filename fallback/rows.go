@@ -288,13 +288,15 @@ var rowBlocks = sync.Pool{New: func() any {
 }}
 
 // blockRows runs row kernel k (Softmax, LogSoftmax, LogSumExp or
-// LogSumExpGrad, whose dy it takes) on the n rows of cols elements (a multiple of kernels.RowLanes, at most
-// rowBlockCols) with p's multi-row passes, rowBlock rows per call: each
-// row's passes and Go steps are rows' own, so the bits are the same, but a
-// short row no longer pays three calls and the Go between them, and the
-// rows' dependency chains (the sum waits on the maximum, the output on the
-// sum's reciprocal or log) overlap. A row whose maximum is infinite or
-// whose sum is NaN is settled after the output pass, as rows settles it;
+// LogSumExpGrad, whose dy it takes) on the n rows of cols elements (a
+// multiple of kernels.RowLanes, at most rowBlockCols) with p's multi-row
+// passes, rowBlock rows per call: each row's passes and Go steps are
+// rows' own, so the bits are the same, but a short row no longer pays
+// three calls and the Go between them, and the rows' dependency chains
+// (the sum waits on the maximum, the output on the sum's reciprocal or
+// log) overlap. A row whose maximum is infinite or whose sum is NaN (or
+// LogSumExpGrad's dy NaN or infinite) is settled after the output pass,
+// as rows settles it;
 // a block with a row that LogSumExp takes more precisely (RowSum), or, for
 // LogSoftmax, a row whose maximum is infinite (settled from x, which an
 // in-place output pass overwrites), runs through rows instead.
