@@ -252,10 +252,11 @@ const (
 	GELUR10 = -0x1.4a8100c758a7p-6
 )
 
-// The float64 exponential of GELU and GELUTanh: exp(r) ~ 1 + r + r^2*
-// (Exp64C2 + ... + Exp64C6*r^4) on [-ln2/2, ln2/2], double coefficients,
-// relative error 2^-28.28 (coeffs.sollya); Ln2D, Log2eD and GELUHalfLog2e
-// are ln(2), 1/ln(2) and 1/(2 ln 2) rounded to float64.
+// The float64 exponential of the gradients and the row kernels: exp(r) ~
+// 1 + r + r^2*(Exp64C2 + ... + Exp64C6*r^4) on [-ln2/2, ln2/2], double
+// coefficients, relative error 2^-28.28 (coeffs.sollya); GELU and
+// GELUTanh take it in t*ln 2 (Exp2D2..6, below GELUTanhK1). Ln2D, Log2eD
+// and GELUHalfLog2e are ln(2), 1/ln(2) and 1/(2 ln 2) rounded to float64.
 const (
 	Exp64C2       = 0x1.fffffb9b026bcp-2
 	Exp64C3       = 0x1.5554916812c8ap-3
