@@ -31,7 +31,7 @@ func grad(k kernelID, dx, x, dy []float32, alpha float32) {
 // +0): dy passes unchanged where x > 0; where x <= 0 the result is a zero
 // of dy's sign, and the canonical NaN for an infinite dy.
 func ReLUGrad(dx, x, dy []float32) {
-	if len(x) < cutoffs[kReLUGrad] {
+	if len(x) < cutoff(kReLUGrad) {
 		fallback.ReLUGrad(dx, x, dy)
 		return
 	}
@@ -43,7 +43,7 @@ func ReLUGrad(dx, x, dy []float32) {
 // multiplication rounded to nearest even, for any finite or infinite
 // alpha.
 func LeakyReLUGrad(dx, x, dy []float32, alpha float32) {
-	if len(x) < cutoffs[kLeakyReLUGrad] {
+	if len(x) < cutoff(kLeakyReLUGrad) {
 		fallback.LeakyReLUGrad(dx, x, dy, alpha)
 		return
 	}
@@ -57,7 +57,7 @@ func LeakyReLUGrad(dx, x, dy []float32, alpha float32) {
 // over all 2^32 x with dy = 1). ±0 gives dy/4; ±Inf gives dy*0 (a NaN for
 // an infinite dy); tiny products are computed, not flushed.
 func SigmoidGrad(dx, x, dy []float32) {
-	if len(x) < cutoffs[kSigmoidGrad] {
+	if len(x) < cutoff(kSigmoidGrad) {
 		fallback.SigmoidGrad(dx, x, dy)
 		return
 	}
@@ -71,7 +71,7 @@ func SigmoidGrad(dx, x, dy []float32) {
 // over all 2^32 x with dy = 1). ±0 gives dy; ±Inf gives dy*0 (a NaN for
 // an infinite dy).
 func TanhGrad(dx, x, dy []float32) {
-	if len(x) < cutoffs[kTanhGrad] {
+	if len(x) < cutoff(kTanhGrad) {
 		fallback.TanhGrad(dx, x, dy)
 		return
 	}
@@ -86,7 +86,7 @@ func TanhGrad(dx, x, dy []float32) {
 // zero. ±0 gives dy/2; +Inf gives dy; -Inf gives dy*0 (a NaN for an
 // infinite dy).
 func SiLUGrad(dx, x, dy []float32) {
-	if len(x) < cutoffs[kSiLUGrad] {
+	if len(x) < cutoff(kSiLUGrad) {
 		fallback.SiLUGrad(dx, x, dy)
 		return
 	}
@@ -100,7 +100,7 @@ func SiLUGrad(dx, x, dy []float32) {
 // (measured maximum 0.5422 ULP over all 2^32 x with dy = 1 at alpha 1).
 // +Inf gives dy; -Inf gives dy*0 (a NaN for an infinite dy).
 func ELUGrad(dx, x, dy []float32, alpha float32) {
-	if len(x) < cutoffs[kELUGrad] {
+	if len(x) < cutoff(kELUGrad) {
 		fallback.ELUGrad(dx, x, dy, alpha)
 		return
 	}
@@ -114,7 +114,7 @@ func ELUGrad(dx, x, dy []float32, alpha float32) {
 // over all 2^32 x with dy = 1). +Inf gives lambda*dy; -Inf gives dy*0 (a
 // NaN for an infinite dy).
 func SELUGrad(dx, x, dy []float32) {
-	if len(x) < cutoffs[kSELUGrad] {
+	if len(x) < cutoff(kSELUGrad) {
 		fallback.SELUGrad(dx, x, dy)
 		return
 	}
@@ -129,7 +129,7 @@ func SELUGrad(dx, x, dy []float32) {
 // over all 2^32 x with dy = 1). ±0 gives dy/2; +Inf gives dy; -Inf gives
 // dy*0 (a NaN for an infinite dy).
 func SoftplusGrad(dx, x, dy []float32) {
-	if len(x) < cutoffs[kSoftplusGrad] {
+	if len(x) < cutoff(kSoftplusGrad) {
 		fallback.SoftplusGrad(dx, x, dy)
 		return
 	}
@@ -146,7 +146,7 @@ func SoftplusGrad(dx, x, dy []float32) {
 // zero. ±0 gives dy/2; +Inf gives dy; -Inf gives dy*0 (a NaN for an
 // infinite dy).
 func GELUTanhGrad(dx, x, dy []float32) {
-	if len(x) < cutoffs[kGELUTanhGrad] {
+	if len(x) < cutoff(kGELUTanhGrad) {
 		fallback.GELUTanhGrad(dx, x, dy)
 		return
 	}
@@ -162,7 +162,7 @@ func GELUTanhGrad(dx, x, dy []float32) {
 // crosses zero (a Taylor polynomial there). ±0 gives dy/2; +Inf gives dy;
 // -Inf gives dy*0 (a NaN for an infinite dy).
 func GELUGrad(dx, x, dy []float32) {
-	if len(x) < cutoffs[kGELUGrad] {
+	if len(x) < cutoff(kGELUGrad) {
 		fallback.GELUGrad(dx, x, dy)
 		return
 	}
@@ -177,7 +177,7 @@ func GELUGrad(dx, x, dy []float32) {
 // range overflow to ±Inf, tiny ones are computed, not flushed; +Inf gives
 // dy*Inf (a NaN for dy = 0), -Inf gives dy*0 (a NaN for an infinite dy).
 func ExpGrad(dx, x, dy []float32) {
-	if len(x) < cutoffs[kExpGrad] {
+	if len(x) < cutoff(kExpGrad) {
 		fallback.ExpGrad(dx, x, dy)
 		return
 	}

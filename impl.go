@@ -47,6 +47,10 @@ var streams = func() (t [dispatch.AVX512 + 1]*kernelSet) {
 	return t
 }()
 
+// cutoff returns the length below which the public function of kernel k
+// calls its Go kernel directly on the level in use (ir.Kernel.Cutoff).
+func cutoff(k kernelID) int { return cutoffs[dispatch.Selected()][k] }
+
 // chunk bounds the elements one assembly call processes: an assembly loop
 // cannot be preempted, so a long slice is cut into calls short enough to
 // keep a garbage-collector stop-the-world pause well under a millisecond.

@@ -2,7 +2,10 @@
 
 package rectify
 
-import "github.com/rectify-go/rectify/fallback"
+import (
+	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/dispatch"
+)
 
 // The kernels, in the order of internal/ir.Kernels.
 const (
@@ -59,9 +62,16 @@ var kernelNames = [numKernels]string{
 	"ExpGrad",
 }
 
-// cutoffs are the lengths below which a public function calls its Go
-// kernel directly.
-var cutoffs = [numKernels]int{
+// cutoffs are, by dispatch level, the lengths below which a public
+// function calls its Go kernel directly (see cutoff).
+var cutoffs = [dispatch.AVX512 + 1]*[numKernels]int{
+	dispatch.Generic: &cutoffsDefault,
+	dispatch.NEON:    &cutoffsDefault,
+	dispatch.AVX2:    &cutoffsAVX2,
+	dispatch.AVX512:  &cutoffsDefault,
+}
+
+var cutoffsDefault = [numKernels]int{
 	12,
 	8,
 	8,
@@ -85,6 +95,32 @@ var cutoffs = [numKernels]int{
 	2,
 	2,
 	2,
+}
+
+var cutoffsAVX2 = [numKernels]int{
+	20,
+	12,
+	8,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	8,
+	8,
+	3,
+	3,
+	2,
+	3,
+	3,
+	3,
+	2,
+	2,
+	3,
 }
 
 // genericSet is the pure-Go kernel set of the one-input kernels: package

@@ -13,7 +13,7 @@ import (
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func ReLU(dst, x []float32) {
-	if len(x) < cutoffs[kReLU] {
+	if len(x) < cutoff(kReLU) {
 		fallback.ReLU(dst, x)
 		return
 	}
@@ -29,7 +29,7 @@ func ReLU(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func LeakyReLU(dst, x []float32, alpha float32) {
-	if len(x) < cutoffs[kLeakyReLU] {
+	if len(x) < cutoff(kLeakyReLU) {
 		fallback.LeakyReLU(dst, x, alpha)
 		return
 	}
@@ -49,7 +49,7 @@ func LeakyReLU(dst, x []float32, alpha float32) {
 // at least 1, else the call panics naming both lengths; dst must not
 // overlap slope (x may).
 func PReLU(dst, x, slope []float32) {
-	if len(x) < cutoffs[kPReLU] {
+	if len(x) < cutoff(kPReLU) {
 		fallback.PReLU(dst, x, slope)
 		return
 	}
@@ -70,7 +70,7 @@ func PReLU(dst, x, slope []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func ELU(dst, x []float32, alpha float32) {
-	if len(x) < cutoffs[kELU] {
+	if len(x) < cutoff(kELU) {
 		fallback.ELU(dst, x, alpha)
 		return
 	}
@@ -88,7 +88,7 @@ func ELU(dst, x []float32, alpha float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Softplus(dst, x []float32) {
-	if len(x) < cutoffs[kSoftplus] {
+	if len(x) < cutoff(kSoftplus) {
 		fallback.Softplus(dst, x)
 		return
 	}
@@ -105,7 +105,7 @@ func Softplus(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Sigmoid(dst, x []float32) {
-	if len(x) < cutoffs[kSigmoid] {
+	if len(x) < cutoff(kSigmoid) {
 		fallback.Sigmoid(dst, x)
 		return
 	}
@@ -125,7 +125,7 @@ func Sigmoid(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func SELU(dst, x []float32) {
-	if len(x) < cutoffs[kSELU] {
+	if len(x) < cutoff(kSELU) {
 		fallback.SELU(dst, x)
 		return
 	}
@@ -142,7 +142,7 @@ func SELU(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Tanh(dst, x []float32) {
-	if len(x) < cutoffs[kTanh] {
+	if len(x) < cutoff(kTanh) {
 		fallback.Tanh(dst, x)
 		return
 	}
@@ -160,7 +160,7 @@ func Tanh(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func SiLU(dst, x []float32) {
-	if len(x) < cutoffs[kSiLU] {
+	if len(x) < cutoff(kSiLU) {
 		fallback.SiLU(dst, x)
 		return
 	}
@@ -182,7 +182,7 @@ func SiLU(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func GELUTanh(dst, x []float32) {
-	if len(x) < cutoffs[kGELUTanh] {
+	if len(x) < cutoff(kGELUTanh) {
 		fallback.GELUTanh(dst, x)
 		return
 	}
@@ -200,7 +200,7 @@ func GELUTanh(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Exp(dst, x []float32) {
-	if len(x) < cutoffs[kExp] {
+	if len(x) < cutoff(kExp) {
 		fallback.Exp(dst, x)
 		return
 	}
@@ -221,7 +221,7 @@ func Exp(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func GELU(dst, x []float32) {
-	if len(x) < cutoffs[kGELU] {
+	if len(x) < cutoff(kGELU) {
 		fallback.GELU(dst, x)
 		return
 	}

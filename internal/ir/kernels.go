@@ -21,6 +21,12 @@ type Kernel struct {
 	// measured, 1..8, 10, 12, 14 and 16 (bench/ -sizes, medians of 5, AMD
 	// Turin, 2026-12-01).
 	Cutoff int
+	// CutoffAVX2 replaces Cutoff on the AVX2 level where it is larger:
+	// the smallest length from which the AVX2 kernel took no longer than
+	// the Go kernel at each length measured, 1..8, 10, 12, 14, 16, 20 and
+	// 24 (medians of 6, AMD EPYC Zen 3 without AVX-512, 2026-12-02); 0:
+	// Cutoff.
+	CutoffAVX2 int
 	// Ref is the true value of f at x (and second input y; one-input
 	// kernels ignore it) for parameter a, in float64 (the accuracy tests'
 	// reference). Exact kernels must match it exactly; the others within
@@ -60,7 +66,7 @@ type Kernel struct {
 
 // Kernels lists every kernel in API order.
 var Kernels = []*Kernel{
-	{Program: reluProgram(), Cutoff: 12, Exact: true, Stream: true,
+	{Program: reluProgram(), Cutoff: 12, CutoffAVX2: 20, Exact: true, Stream: true,
 		Ref: func(x, _, _ float32) float64 {
 			if x < 0 {
 				return 0
@@ -76,7 +82,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: leakyReLUProgram(), Cutoff: 8, Exact: true, Stream: true, Alphas: []float32{0.01},
+	{Program: leakyReLUProgram(), Cutoff: 8, CutoffAVX2: 12, Exact: true, Stream: true, Alphas: []float32{0.01},
 		Ref: func(x, _, a float32) float64 {
 			if x < 0 {
 				return float64(a * x)
@@ -225,7 +231,7 @@ var Kernels = []*Kernel{
 		}},
 	// The gradient kernels, dx = dy * f'(x) (internal/ir/grad.go has their
 	// Programs).
-	{Program: reluGradProgram(), Cutoff: 3, Exact: true, Stream: true, Grad: true,
+	{Program: reluGradProgram(), Cutoff: 3, CutoffAVX2: 8, Exact: true, Stream: true, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			if x > 0 {
 				return float64(dy)
@@ -241,7 +247,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: leakyReLUGradProgram(), Cutoff: 4, Exact: true, Stream: true, Grad: true, Alphas: []float32{0.01},
+	{Program: leakyReLUGradProgram(), Cutoff: 4, CutoffAVX2: 8, Exact: true, Stream: true, Grad: true, Alphas: []float32{0.01},
 		Ref: func(x, dy, a float32) float64 {
 			if x > 0 {
 				return float64(dy)
@@ -257,7 +263,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: sigmoidGradProgram(), Cutoff: 2, Grad: true,
+	{Program: sigmoidGradProgram(), Cutoff: 2, CutoffAVX2: 3, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			e := math.Exp(-math.Abs(float64(x)))
 			return float64(dy) * (e / ((1 + e) * (1 + e)))
@@ -268,7 +274,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * s * (1 - s))
 			}
 		}},
-	{Program: tanhGradProgram(), Cutoff: 2, Grad: true,
+	{Program: tanhGradProgram(), Cutoff: 2, CutoffAVX2: 3, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			e := math.Exp(-2 * math.Abs(float64(x)))
 			return float64(dy) * (4 * e / ((1 + e) * (1 + e)))
@@ -342,7 +348,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: softplusGradProgram(), Cutoff: 2, Grad: true,
+	{Program: softplusGradProgram(), Cutoff: 2, CutoffAVX2: 3, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			v := float64(x)
 			if v < 0 {
@@ -400,7 +406,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * (0.5*math.Erfc(-w/math.Sqrt2) + w*math.Exp(-w*w/2)/math.Sqrt(2*math.Pi)))
 			}
 		}},
-	{Program: expGradProgram(), Cutoff: 2, Grad: true,
+	{Program: expGradProgram(), Cutoff: 2, CutoffAVX2: 3, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			if math.IsInf(float64(x), 1) {
 				return float64(dy) * math.Inf(1)

@@ -121,7 +121,7 @@ func twoInputs() []*ir.Kernel {
 func table() []byte {
 	var b bytes.Buffer
 	header(&b, "", "rectify")
-	b.WriteString("import \"github.com/rectify-go/rectify/fallback\"\n\n")
+	b.WriteString("import (\n\t\"github.com/rectify-go/rectify/fallback\"\n\t\"github.com/rectify-go/rectify/internal/dispatch\"\n)\n\n")
 	b.WriteString("// The kernels, in the order of internal/ir.Kernels.\nconst (\n")
 	for i, k := range ir.Kernels {
 		if i == 0 {
@@ -137,10 +137,18 @@ func table() []byte {
 		fmt.Fprintf(&b, "\t%q,\n", k.Name)
 	}
 	b.WriteString("}\n\n")
-	b.WriteString("// cutoffs are the lengths below which a public function calls its Go\n// kernel directly.\n")
-	b.WriteString("var cutoffs = [numKernels]int{\n")
+	b.WriteString("// cutoffs are, by dispatch level, the lengths below which a public\n// function calls its Go kernel directly (see cutoff).\n")
+	b.WriteString("var cutoffs = [dispatch.AVX512 + 1]*[numKernels]int{\n")
+	b.WriteString("\tdispatch.Generic: &cutoffsDefault,\n\tdispatch.NEON: &cutoffsDefault,\n")
+	b.WriteString("\tdispatch.AVX2: &cutoffsAVX2,\n\tdispatch.AVX512: &cutoffsDefault,\n}\n\n")
+	b.WriteString("var cutoffsDefault = [numKernels]int{\n")
 	for _, k := range ir.Kernels {
 		fmt.Fprintf(&b, "\t%d,\n", k.Cutoff)
+	}
+	b.WriteString("}\n\n")
+	b.WriteString("var cutoffsAVX2 = [numKernels]int{\n")
+	for _, k := range ir.Kernels {
+		fmt.Fprintf(&b, "\t%d,\n", max(k.Cutoff, k.CutoffAVX2))
 	}
 	b.WriteString("}\n\n")
 	b.WriteString("// genericSet is the pure-Go kernel set of the one-input kernels: package\n// fallback.\n")
