@@ -570,13 +570,17 @@ func combineSum(st *kernels.Row) (s, c float64) {
 // logSum returns log(s + c) for s >= 1 and |c| <= ulp(s): k*ln2 +
 // log1p(g), s + c = 2^k * (1 + g), 1 + g in [sqrt(1/2), sqrt(2)), log1p
 // from its series in u = g/(2+g) (kernels.RowLogC), so that a sum near
-// 1 keeps its relative precision.
+// 1 keeps its relative precision. Its products and sums are rounded one
+// by one (float64 conversions: no fused multiply-add on any GOARCH):
+// math.FMA checks the CPU at each call on amd64 below GOAMD64=v3, which
+// made the log of a block of rows 1.6 times slower, and the outputs need
+// about 2^-28 of the log's relative precision (kernels.RowPlainLog).
 func logSum(s, c float64) float64 {
 	f, k, inv := logSplit(s)
 	g := (f - 1) + c*inv
 	u := g / (2 + g)
 	u2 := float64(u * u)
-	return math.FMA(float64(k), kernels.Ln2D, float64(float64(2*u)*math.FMA(atanhSeries(u2), u2, 1)))
+	return float64(float64(k)*kernels.Ln2D) + float64(float64(2*u)*float64(float64(atanhSeries(u2)*u2)+1))
 }
 
 // logSplit returns f, k and 2^-k with s = 2^k * f, f in [sqrt(1/2),
@@ -594,16 +598,17 @@ func logSplit(s float64) (f float64, k int, inv float64) {
 }
 
 // atanhSeries returns RowLogC[0] + u2*RowLogC[1] + ... + u2^8*RowLogC[8]
-// by Estrin's scheme (pairs, then pairs of pairs: a chain of four FMAs
-// where Horner's rule has eight, which short rows wait on):
+// by Estrin's scheme (pairs, then pairs of pairs: a chain of four
+// multiply-adds where Horner's rule has eight, which short rows wait on),
+// each product and sum rounded (see logSum):
 // log1p(g) = 2u*(1 + u2*atanhSeries(u2)), u = g/(2+g), u2 = u*u.
 func atanhSeries(u2 float64) float64 {
 	c := &kernels.RowLogC
-	v2 := u2 * u2
-	v4 := v2 * v2
-	p0 := math.FMA(math.FMA(c[3], u2, c[2]), v2, math.FMA(c[1], u2, c[0]))
-	p1 := math.FMA(math.FMA(c[7], u2, c[6]), v2, math.FMA(c[5], u2, c[4]))
-	return math.FMA(math.FMA(c[8], v4, p1), v4, p0)
+	v2 := float64(u2 * u2)
+	v4 := float64(v2 * v2)
+	p0 := float64(float64(float64(c[3]*u2)+c[2])*v2) + float64(float64(c[1]*u2)+c[0])
+	p1 := float64(float64(float64(c[7]*u2)+c[6])*v2) + float64(float64(c[5]*u2)+c[4])
+	return float64(float64(float64(c[8]*v4)+p1)*v4) + p0
 }
 
 // plainLog returns l, logSum of SoftmaxSum's sum of the row of cols
