@@ -1781,13 +1781,13 @@ DATA siluNEONk<>+88(SB)/8, $0x3f8000003f800000
 GLOBL siluNEONk<>(SB), RODATA|NOPTR, $96
 
 // func siluNEON(dst, x []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 114 instructions, 14.25 per element; 26 vector registers.
+// Main loop: 3 vectors (12 elements) per iteration, 166 instructions, 13.83 per element; 32 vector registers.
 TEXT ·siluNEON(SB), NOSPLIT, $0-52
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
 	MOVD x_len+32(FP), R2
 	MOVD $siluNEONk<>(SB), R4
-	MOVW $0x00400000, R3
+	MOVW $0x7f800000, R3
 	VDUP R3, V31.S4
 	MOVW $0x80000000, R3
 	VDUP R3, V30.S4
@@ -1808,127 +1808,177 @@ TEXT ·siluNEON(SB), NOSPLIT, $0-52
 	MOVW $0x1f800000, R3
 	VDUP R3, V22.S4
 	VEOR V21.B16, V21.B16, V21.B16
-	MOVW $0x7f7fffff, R3
-	VDUP R3, V20.S4
-	SUBS $8, R2, R2
+	SUBS $12, R2, R2
 	BLT vector
 loop:
-	VLD1.P 32(R1), [V0.S4, V1.S4]
-	VORR V30.B16, V0.B16, V2.B16
-	VORR V30.B16, V1.B16, V3.B16
-	WORD $0x4e3df442 // fmax v2.4s, v2.4s, v29.4s
+	VLD1.P 48(R1), [V0.S4, V1.S4, V2.S4]
+	VORR V30.B16, V0.B16, V3.B16
+	VORR V30.B16, V1.B16, V4.B16
+	VORR V30.B16, V2.B16, V5.B16
 	WORD $0x4e3df463 // fmax v3.4s, v3.4s, v29.4s
-	FMOVQ 0(R4), F4
-	FMOVQ 0(R4), F5
-	VFMLA V27.S4, V2.S4, V4.S4
-	VFMLA V27.S4, V3.S4, V5.S4
-	WORD $0x4ebcd486 // fsub v6.4s, v4.4s, v28.4s
-	WORD $0x4ebcd4a7 // fsub v7.4s, v5.4s, v28.4s
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V5.S4, V5.S4
-	VFMLA V26.S4, V6.S4, V2.S4
-	VFMLA V26.S4, V7.S4, V3.S4
-	WORD $0x6e39dcc6 // fmul v6.4s, v6.4s, v25.4s
-	WORD $0x6e39dce7 // fmul v7.4s, v7.4s, v25.4s
-	WORD $0x4e26d448 // fadd v8.4s, v2.4s, v6.4s
-	WORD $0x4e27d469 // fadd v9.4s, v3.4s, v7.4s
-	FMOVQ 16(R4), F10
-	FMOVQ 16(R4), F11
-	VFMLA V8.S4, V24.S4, V10.S4
-	VFMLA V9.S4, V24.S4, V11.S4
-	FMOVQ 32(R4), F12
-	FMOVQ 32(R4), F13
-	VFMLA V8.S4, V10.S4, V12.S4
-	VFMLA V9.S4, V11.S4, V13.S4
-	FMOVQ 48(R4), F10
-	FMOVQ 48(R4), F11
-	VFMLA V8.S4, V12.S4, V10.S4
-	VFMLA V9.S4, V13.S4, V11.S4
-	FMOVQ 64(R4), F12
-	FMOVQ 64(R4), F13
-	VFMLA V8.S4, V10.S4, V12.S4
-	VFMLA V9.S4, V11.S4, V13.S4
-	WORD $0x6e28dd08 // fmul v8.4s, v8.4s, v8.4s
-	WORD $0x6e29dd29 // fmul v9.4s, v9.4s, v9.4s
-	VFMLA V12.S4, V8.S4, V6.S4
-	VFMLA V13.S4, V9.S4, V7.S4
-	WORD $0x6e22dc82 // fmul v2.4s, v4.4s, v2.4s
-	WORD $0x6e23dca3 // fmul v3.4s, v5.4s, v3.4s
-	WORD $0x4e22d488 // fadd v8.4s, v4.4s, v2.4s
-	WORD $0x4e23d4a9 // fadd v9.4s, v5.4s, v3.4s
-	WORD $0x4ea4d50a // fsub v10.4s, v8.4s, v4.4s
-	WORD $0x4ea5d52b // fsub v11.4s, v9.4s, v5.4s
-	WORD $0x4eaad442 // fsub v2.4s, v2.4s, v10.4s
-	WORD $0x4eabd463 // fsub v3.4s, v3.4s, v11.4s
-	VFMLA V6.S4, V4.S4, V2.S4
-	VFMLA V7.S4, V5.S4, V3.S4
-	WORD $0x4e22d504 // fadd v4.4s, v8.4s, v2.4s
-	WORD $0x4e23d525 // fadd v5.4s, v9.4s, v3.4s
-	WORD $0x4ea8d488 // fsub v8.4s, v4.4s, v8.4s
-	WORD $0x4ea9d4a9 // fsub v9.4s, v5.4s, v9.4s
-	WORD $0x4ea8d442 // fsub v2.4s, v2.4s, v8.4s
-	WORD $0x4ea9d463 // fsub v3.4s, v3.4s, v9.4s
-	FMOVQ 80(R4), F6
-	FMOVQ 80(R4), F7
-	VFMLA V22.S4, V4.S4, V6.S4
-	VFMLA V22.S4, V5.S4, V7.S4
-	WORD $0x4ea6d6e8 // fsub v8.4s, v23.4s, v6.4s
-	WORD $0x4ea7d6e9 // fsub v9.4s, v23.4s, v7.4s
-	VFMLA V22.S4, V4.S4, V8.S4
-	VFMLA V22.S4, V5.S4, V9.S4
-	VFMLA V22.S4, V2.S4, V8.S4
-	VFMLA V22.S4, V3.S4, V9.S4
-	WORD $0x4ea0e80a // fcmlt v10.4s, v0.4s, #0.0
-	WORD $0x4ea0e82b // fcmlt v11.4s, v1.4s, #0.0
-	VBSL V23.B16, V4.B16, V10.B16
-	VBSL V23.B16, V5.B16, V11.B16
-	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
-	WORD $0x4ea0e825 // fcmlt v5.4s, v1.4s, #0.0
-	VBSL V21.B16, V2.B16, V4.B16
-	VBSL V21.B16, V3.B16, V5.B16
-	WORD $0x6e26fd42 // fdiv v2.4s, v10.4s, v6.4s
-	WORD $0x6e27fd63 // fdiv v3.4s, v11.4s, v7.4s
-	VFMLS V6.S4, V2.S4, V10.S4
-	VFMLS V7.S4, V3.S4, V11.S4
-	WORD $0x4e24d54a // fadd v10.4s, v10.4s, v4.4s
-	WORD $0x4e25d56b // fadd v11.4s, v11.4s, v5.4s
-	VFMLS V8.S4, V2.S4, V10.S4
-	VFMLS V9.S4, V3.S4, V11.S4
-	FMOVQ 80(R4), F4
-	FMOVQ 80(R4), F5
-	VFMLS V22.S4, V2.S4, V4.S4
-	VFMLS V22.S4, V3.S4, V5.S4
+	WORD $0x4e3df484 // fmax v4.4s, v4.4s, v29.4s
+	WORD $0x4e3df4a5 // fmax v5.4s, v5.4s, v29.4s
+	FMOVQ 0(R4), F6
+	FMOVQ 0(R4), F7
+	FMOVQ 0(R4), F8
+	VFMLA V27.S4, V3.S4, V6.S4
+	VFMLA V27.S4, V4.S4, V7.S4
+	VFMLA V27.S4, V5.S4, V8.S4
+	WORD $0x4ebcd4c9 // fsub v9.4s, v6.4s, v28.4s
+	WORD $0x4ebcd4ea // fsub v10.4s, v7.4s, v28.4s
+	WORD $0x4ebcd50b // fsub v11.4s, v8.4s, v28.4s
+	VSHL $23, V6.S4, V6.S4
+	VSHL $23, V7.S4, V7.S4
+	VSHL $23, V8.S4, V8.S4
+	VFMLA V26.S4, V9.S4, V3.S4
+	VFMLA V26.S4, V10.S4, V4.S4
+	VFMLA V26.S4, V11.S4, V5.S4
+	WORD $0x6e39dd29 // fmul v9.4s, v9.4s, v25.4s
+	WORD $0x6e39dd4a // fmul v10.4s, v10.4s, v25.4s
+	WORD $0x6e39dd6b // fmul v11.4s, v11.4s, v25.4s
+	WORD $0x4e29d46c // fadd v12.4s, v3.4s, v9.4s
+	WORD $0x4e2ad48d // fadd v13.4s, v4.4s, v10.4s
+	WORD $0x4e2bd4ae // fadd v14.4s, v5.4s, v11.4s
+	FMOVQ 16(R4), F15
+	FMOVQ 16(R4), F16
+	FMOVQ 16(R4), F17
+	VFMLA V12.S4, V24.S4, V15.S4
+	VFMLA V13.S4, V24.S4, V16.S4
+	VFMLA V14.S4, V24.S4, V17.S4
+	FMOVQ 32(R4), F18
+	FMOVQ 32(R4), F19
+	FMOVQ 32(R4), F20
+	VFMLA V12.S4, V15.S4, V18.S4
+	VFMLA V13.S4, V16.S4, V19.S4
+	VFMLA V14.S4, V17.S4, V20.S4
+	FMOVQ 48(R4), F15
+	FMOVQ 48(R4), F16
+	FMOVQ 48(R4), F17
+	VFMLA V12.S4, V18.S4, V15.S4
+	VFMLA V13.S4, V19.S4, V16.S4
+	VFMLA V14.S4, V20.S4, V17.S4
+	FMOVQ 64(R4), F18
+	FMOVQ 64(R4), F19
+	FMOVQ 64(R4), F20
+	VFMLA V12.S4, V15.S4, V18.S4
+	VFMLA V13.S4, V16.S4, V19.S4
+	VFMLA V14.S4, V17.S4, V20.S4
+	WORD $0x6e2cdd8c // fmul v12.4s, v12.4s, v12.4s
+	WORD $0x6e2dddad // fmul v13.4s, v13.4s, v13.4s
+	WORD $0x6e2eddce // fmul v14.4s, v14.4s, v14.4s
+	VFMLA V18.S4, V12.S4, V9.S4
+	VFMLA V19.S4, V13.S4, V10.S4
+	VFMLA V20.S4, V14.S4, V11.S4
+	WORD $0x6e23dcc3 // fmul v3.4s, v6.4s, v3.4s
+	WORD $0x6e24dce4 // fmul v4.4s, v7.4s, v4.4s
+	WORD $0x6e25dd05 // fmul v5.4s, v8.4s, v5.4s
+	WORD $0x4e23d4cc // fadd v12.4s, v6.4s, v3.4s
+	WORD $0x4e24d4ed // fadd v13.4s, v7.4s, v4.4s
+	WORD $0x4e25d50e // fadd v14.4s, v8.4s, v5.4s
+	WORD $0x4ea6d58f // fsub v15.4s, v12.4s, v6.4s
+	WORD $0x4ea7d5b0 // fsub v16.4s, v13.4s, v7.4s
+	WORD $0x4ea8d5d1 // fsub v17.4s, v14.4s, v8.4s
+	WORD $0x4eafd463 // fsub v3.4s, v3.4s, v15.4s
+	WORD $0x4eb0d484 // fsub v4.4s, v4.4s, v16.4s
+	WORD $0x4eb1d4a5 // fsub v5.4s, v5.4s, v17.4s
+	VFMLA V9.S4, V6.S4, V3.S4
+	VFMLA V10.S4, V7.S4, V4.S4
+	VFMLA V11.S4, V8.S4, V5.S4
+	WORD $0x4e23d586 // fadd v6.4s, v12.4s, v3.4s
+	WORD $0x4e24d5a7 // fadd v7.4s, v13.4s, v4.4s
+	WORD $0x4e25d5c8 // fadd v8.4s, v14.4s, v5.4s
+	WORD $0x4eacd4cc // fsub v12.4s, v6.4s, v12.4s
+	WORD $0x4eadd4ed // fsub v13.4s, v7.4s, v13.4s
+	WORD $0x4eaed50e // fsub v14.4s, v8.4s, v14.4s
+	WORD $0x4eacd463 // fsub v3.4s, v3.4s, v12.4s
+	WORD $0x4eadd484 // fsub v4.4s, v4.4s, v13.4s
+	WORD $0x4eaed4a5 // fsub v5.4s, v5.4s, v14.4s
+	FMOVQ 80(R4), F9
+	FMOVQ 80(R4), F10
+	FMOVQ 80(R4), F11
+	VFMLA V22.S4, V6.S4, V9.S4
+	VFMLA V22.S4, V7.S4, V10.S4
+	VFMLA V22.S4, V8.S4, V11.S4
+	WORD $0x4ea9d6ec // fsub v12.4s, v23.4s, v9.4s
+	WORD $0x4eaad6ed // fsub v13.4s, v23.4s, v10.4s
+	WORD $0x4eabd6ee // fsub v14.4s, v23.4s, v11.4s
+	VFMLA V22.S4, V6.S4, V12.S4
+	VFMLA V22.S4, V7.S4, V13.S4
+	VFMLA V22.S4, V8.S4, V14.S4
+	VFMLA V22.S4, V3.S4, V12.S4
+	VFMLA V22.S4, V4.S4, V13.S4
+	VFMLA V22.S4, V5.S4, V14.S4
+	WORD $0x4ea0e80f // fcmlt v15.4s, v0.4s, #0.0
+	WORD $0x4ea0e830 // fcmlt v16.4s, v1.4s, #0.0
+	WORD $0x4ea0e851 // fcmlt v17.4s, v2.4s, #0.0
+	VBSL V23.B16, V6.B16, V15.B16
+	VBSL V23.B16, V7.B16, V16.B16
+	VBSL V23.B16, V8.B16, V17.B16
 	WORD $0x4ea0e806 // fcmlt v6.4s, v0.4s, #0.0
 	WORD $0x4ea0e827 // fcmlt v7.4s, v1.4s, #0.0
-	VBSL V2.B16, V4.B16, V6.B16
-	VBSL V3.B16, V5.B16, V7.B16
-	WORD $0x4e3df404 // fmax v4.4s, v0.4s, v29.4s
-	WORD $0x4e3df425 // fmax v5.4s, v1.4s, v29.4s
-	WORD $0x4eb4f488 // fmin v8.4s, v4.4s, v20.4s
-	WORD $0x4eb4f4a9 // fmin v9.4s, v5.4s, v20.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e2add08 // fmul v8.4s, v8.4s, v10.4s
-	WORD $0x6e2bdd29 // fmul v9.4s, v9.4s, v11.4s
-	VFMLA V2.S4, V4.S4, V8.S4
-	VFMLA V3.S4, V5.S4, V9.S4
-	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V23.B16, V22.B16, V2.B16
-	VBSL V23.B16, V22.B16, V3.B16
-	WORD $0x6e22dd08 // fmul v8.4s, v8.4s, v2.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
-	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
-	VORR V31.B16, V0.B16, V4.B16
-	VORR V31.B16, V1.B16, V5.B16
-	VBSL V4.B16, V8.B16, V2.B16
-	VBSL V5.B16, V9.B16, V3.B16
-	VST1.P [V2.S4, V3.S4], 32(R0)
-	SUBS $8, R2, R2
+	WORD $0x4ea0e848 // fcmlt v8.4s, v2.4s, #0.0
+	VBSL V21.B16, V3.B16, V6.B16
+	VBSL V21.B16, V4.B16, V7.B16
+	VBSL V21.B16, V5.B16, V8.B16
+	WORD $0x6e29fde3 // fdiv v3.4s, v15.4s, v9.4s
+	WORD $0x6e2afe04 // fdiv v4.4s, v16.4s, v10.4s
+	WORD $0x6e2bfe25 // fdiv v5.4s, v17.4s, v11.4s
+	VFMLS V9.S4, V3.S4, V15.S4
+	VFMLS V10.S4, V4.S4, V16.S4
+	VFMLS V11.S4, V5.S4, V17.S4
+	WORD $0x4e26d5ef // fadd v15.4s, v15.4s, v6.4s
+	WORD $0x4e27d610 // fadd v16.4s, v16.4s, v7.4s
+	WORD $0x4e28d631 // fadd v17.4s, v17.4s, v8.4s
+	VFMLS V12.S4, V3.S4, V15.S4
+	VFMLS V13.S4, V4.S4, V16.S4
+	VFMLS V14.S4, V5.S4, V17.S4
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	FMOVQ 80(R4), F8
+	VFMLS V22.S4, V3.S4, V6.S4
+	VFMLS V22.S4, V4.S4, V7.S4
+	VFMLS V22.S4, V5.S4, V8.S4
+	WORD $0x4ea0e809 // fcmlt v9.4s, v0.4s, #0.0
+	WORD $0x4ea0e82a // fcmlt v10.4s, v1.4s, #0.0
+	WORD $0x4ea0e84b // fcmlt v11.4s, v2.4s, #0.0
+	VBSL V3.B16, V6.B16, V9.B16
+	VBSL V4.B16, V7.B16, V10.B16
+	VBSL V5.B16, V8.B16, V11.B16
+	WORD $0x4e3df406 // fmax v6.4s, v0.4s, v29.4s
+	WORD $0x4e3df427 // fmax v7.4s, v1.4s, v29.4s
+	WORD $0x4e3df448 // fmax v8.4s, v2.4s, v29.4s
+	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
+	WORD $0x6e2ade10 // fmul v16.4s, v16.4s, v10.4s
+	WORD $0x6e2bde31 // fmul v17.4s, v17.4s, v11.4s
+	WORD $0x6e2fdccf // fmul v15.4s, v6.4s, v15.4s
+	WORD $0x6e30dcf0 // fmul v16.4s, v7.4s, v16.4s
+	WORD $0x6e31dd11 // fmul v17.4s, v8.4s, v17.4s
+	VFMLA V3.S4, V6.S4, V15.S4
+	VFMLA V4.S4, V7.S4, V16.S4
+	VFMLA V5.S4, V8.S4, V17.S4
+	WORD $0x6e36dde3 // fmul v3.4s, v15.4s, v22.4s
+	WORD $0x6e36de04 // fmul v4.4s, v16.4s, v22.4s
+	WORD $0x6e36de25 // fmul v5.4s, v17.4s, v22.4s
+	WORD $0x4ea0e806 // fcmlt v6.4s, v0.4s, #0.0
+	WORD $0x4ea0e827 // fcmlt v7.4s, v1.4s, #0.0
+	WORD $0x4ea0e848 // fcmlt v8.4s, v2.4s, #0.0
+	VBSL V15.B16, V3.B16, V6.B16
+	VBSL V16.B16, V4.B16, V7.B16
+	VBSL V17.B16, V5.B16, V8.B16
+	WORD $0x6ea0e7e3 // fcmgt v3.4s, v31.4s, v0.4s
+	WORD $0x6ea1e7e4 // fcmgt v4.4s, v31.4s, v1.4s
+	WORD $0x6ea2e7e5 // fcmgt v5.4s, v31.4s, v2.4s
+	WORD $0x4e20d409 // fadd v9.4s, v0.4s, v0.4s
+	WORD $0x4e21d42a // fadd v10.4s, v1.4s, v1.4s
+	WORD $0x4e22d44b // fadd v11.4s, v2.4s, v2.4s
+	VBSL V9.B16, V6.B16, V3.B16
+	VBSL V10.B16, V7.B16, V4.B16
+	VBSL V11.B16, V8.B16, V5.B16
+	VST1.P [V3.S4, V4.S4, V5.S4], 48(R0)
+	SUBS $12, R2, R2
 	BGE loop
 vector:
-	ADD $8, R2, R2
+	ADD $12, R2, R2
 	SUBS $4, R2, R2
 	BLT lanes
 loop1:
@@ -1978,16 +2028,15 @@ loop1:
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
 	VBSL V1.B16, V2.B16, V3.B16
 	WORD $0x4e3df402 // fmax v2.4s, v0.4s, v29.4s
-	WORD $0x4eb4f444 // fmin v4.4s, v2.4s, v20.4s
 	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
-	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
-	VFMLA V1.S4, V2.S4, V4.S4
-	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
-	VBSL V23.B16, V22.B16, V1.B16
-	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
-	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V31.B16, V0.B16, V2.B16
-	VBSL V2.B16, V4.B16, V1.B16
+	WORD $0x6e25dc45 // fmul v5.4s, v2.4s, v5.4s
+	VFMLA V1.S4, V2.S4, V5.S4
+	WORD $0x6e36dca1 // fmul v1.4s, v5.4s, v22.4s
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	VBSL V5.B16, V1.B16, V2.B16
+	WORD $0x6ea0e7e1 // fcmgt v1.4s, v31.4s, v0.4s
+	WORD $0x4e20d403 // fadd v3.4s, v0.4s, v0.4s
+	VBSL V3.B16, V2.B16, V1.B16
 	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
@@ -2046,16 +2095,15 @@ lanes1:
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
 	VBSL V1.B16, V2.B16, V3.B16
 	WORD $0x4e3df402 // fmax v2.4s, v0.4s, v29.4s
-	WORD $0x4eb4f444 // fmin v4.4s, v2.4s, v20.4s
 	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
-	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
-	VFMLA V1.S4, V2.S4, V4.S4
-	WORD $0x4ea0e801 // fcmlt v1.4s, v0.4s, #0.0
-	VBSL V23.B16, V22.B16, V1.B16
-	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
-	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V31.B16, V0.B16, V2.B16
-	VBSL V2.B16, V4.B16, V1.B16
+	WORD $0x6e25dc45 // fmul v5.4s, v2.4s, v5.4s
+	VFMLA V1.S4, V2.S4, V5.S4
+	WORD $0x6e36dca1 // fmul v1.4s, v5.4s, v22.4s
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	VBSL V5.B16, V1.B16, V2.B16
+	WORD $0x6ea0e7e1 // fcmgt v1.4s, v31.4s, v0.4s
+	WORD $0x4e20d403 // fadd v3.4s, v0.4s, v0.4s
+	VBSL V3.B16, V2.B16, V1.B16
 	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2
 	BLT done

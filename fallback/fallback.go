@@ -236,10 +236,10 @@ func SiLU(dst, x []float32) {
 		for j, v := range x {
 			neg := negMask(math.Float32bits(v))
 			y, r, inv := sigmoidFF(v, eh[j], el[j], false)
-			xc := max(v, kernels.ScaledClamp) // v NaN: the final select
-			c := float32(min(xc, math.MaxFloat32) * float32(r*inv))
-			s := float32(fma(xc, y, c) * selectBits(neg, kernels.Unscale64, 1))
-			d[j] = quiet(math.Float32bits(v), s)
+			xc := max(v, kernels.ScaledClamp) // v NaN or +Inf: the final select
+			s := fma(xc, y, float32(xc*float32(r*inv)))
+			s = selectBits(neg, float32(s*kernels.Unscale64), s)
+			d[j] = quietInf(math.Float32bits(v), s)
 		}
 		return d
 	})
@@ -511,4 +511,12 @@ func selectBits(m uint32, a, b float32) float32 {
 // quiet returns the quieted input if the input bits b are a NaN, else y.
 func quiet(b uint32, y float32) float32 {
 	return selectBits(nanMask(b), math.Float32frombits(b|kernels.QuietBit), y)
+}
+
+// quietInf is quiet, but for +Inf (bits b) too, which it returns.
+func quietInf(b uint32, y float32) float32 {
+	if b == kernels.ExpBits {
+		return math.Float32frombits(b)
+	}
+	return quiet(b, y)
 }

@@ -74,9 +74,9 @@
 //
 // SiLU keeps Sigmoid's result as the float-float y + r*inv (times 2^64
 // for x < 0, unscaled for x >= 0: numerator 1, inv = y) and multiplies
-// once: fma(xc, y, min(xc, MaxFloat32)*(r*inv)), times 2^-64 for x < 0,
-// with xc = max(x, ScaledClamp) (so -Inf gives -0; +Inf gives +Inf, r
-// being 0 there). From 17 up, x*sigmoid(x) = x - x*sigmoid(-x) with
+// once: fma(xc, y, xc*(r*inv)), times 2^-64 for x < 0, with xc = max(x,
+// ScaledClamp) (so -Inf gives -0). +Inf gives NaN there (r is 0), and the
+// final NaN rule returns +Inf itself. From 17 up, x*sigmoid(x) = x - x*sigmoid(-x) with
 // sigmoid(-x) < e^-17 < 2^-24.5, less than half an ULP of x relative
 // (2^-24.09 at 17): the result is x, which the sequence returns without a
 // select.

@@ -145,6 +145,14 @@ func evalLane(p *Program, inputs, params []float32, st *kernels.Row, lane int) f
 			if a32(in, 0)&kernels.AbsMask > kernels.ExpBits {
 				f32[v] = a32(in, 0) | kernels.QuietBit
 			}
+		case OpQuietInf:
+			f32[v] = a32(in, 1)
+			if a32(in, 0) == kernels.ExpBits {
+				f32[v] = a32(in, 0)
+			}
+			if a32(in, 0)&kernels.AbsMask > kernels.ExpBits {
+				f32[v] = a32(in, 0) | kernels.QuietBit
+			}
 		case OpCanon:
 			f32[v] = a32(in, 0)
 			if a32(in, 0)&kernels.AbsMask > kernels.ExpBits {

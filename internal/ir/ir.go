@@ -68,31 +68,32 @@ const (
 type Op uint8
 
 const (
-	OpInput   Op = iota // F32: the lane of input Imm: x[i] (0) or y[i] (1)
-	OpParam             // scalar parameter Imm broadcast to every lane: F32; in a row pass, F32 the row's M, F64 its C (Imm 0) or D (Imm 1)
-	OpConst             // F64: the constant Const
-	OpBits32            // F32: the constant with bit pattern Imm
-	OpWiden             // F64 <- F32: exact conversion
-	OpNarrow            // F32 <- F64: conversion rounding to nearest even
-	OpAdd               // a + b, one rounding
-	OpSub               // a - b, one rounding
-	OpMul               // a * b, one rounding
-	OpDiv               // a / b, IEEE division
-	OpFMA               // a*b + c, one rounding
-	OpFNMA              // c - a*b, one rounding
-	OpMax               // a < b ? b : a; unspecified if a or b is NaN (F64: a NaN gives a), or both are zeros; an F64 b is an OpConst
-	OpMin               // b < a ? b : a; unspecified as OpMax
-	OpShl               // the bits of a shifted left by Imm (less than the lane's width)
-	OpOr                // F32: bitwise a | b
-	OpSelNeg            // a < 0 ? b : c: a is F32 (ordered: false for -0 and NaN); b, c are F32
-	OpSelSign           // sign bit of a set ? b : c: a, b, c are F64, or all F32
-	OpQuiet             // F32: a is NaN ? a | QuietBit : b
-	OpCanon             // F32: a is NaN ? the quiet NaN 0x7fc00000 : a
-	OpRedMax            // F32, row passes: max[i%RowLanes] = a > max ? a : max (a NaN: unchanged); the value is a
-	OpRedSum            // F64, row passes: (sum, comp)[i%RowLanes] += a, compensated (TwoSum); with Imm 1 sum[i%RowLanes] += a alone; the value is a
-	OpLane              // F32, row passes: the state's per-lane parameter P[i%RowLanes]
-	OpRedFMA            // F64, row passes: sum[i%RowLanes] = fma(a, b, sum), one rounding (a plain OpRedSum of a*b fused); the value is a
-	OpLess              // F32: a < b (ordered: false if either is NaN) as -1, else +0; read only as an OpSelNeg's condition, which a back end lowers as one comparison
+	OpInput    Op = iota // F32: the lane of input Imm: x[i] (0) or y[i] (1)
+	OpParam              // scalar parameter Imm broadcast to every lane: F32; in a row pass, F32 the row's M, F64 its C (Imm 0) or D (Imm 1)
+	OpConst              // F64: the constant Const
+	OpBits32             // F32: the constant with bit pattern Imm
+	OpWiden              // F64 <- F32: exact conversion
+	OpNarrow             // F32 <- F64: conversion rounding to nearest even
+	OpAdd                // a + b, one rounding
+	OpSub                // a - b, one rounding
+	OpMul                // a * b, one rounding
+	OpDiv                // a / b, IEEE division
+	OpFMA                // a*b + c, one rounding
+	OpFNMA               // c - a*b, one rounding
+	OpMax                // a < b ? b : a; unspecified if a or b is NaN (F64: a NaN gives a), or both are zeros; an F64 b is an OpConst
+	OpMin                // b < a ? b : a; unspecified as OpMax
+	OpShl                // the bits of a shifted left by Imm (less than the lane's width)
+	OpOr                 // F32: bitwise a | b
+	OpSelNeg             // a < 0 ? b : c: a is F32 (ordered: false for -0 and NaN); b, c are F32
+	OpSelSign            // sign bit of a set ? b : c: a, b, c are F64, or all F32
+	OpQuiet              // F32: a is NaN ? a | QuietBit : b
+	OpCanon              // F32: a is NaN ? the quiet NaN 0x7fc00000 : a
+	OpRedMax             // F32, row passes: max[i%RowLanes] = a > max ? a : max (a NaN: unchanged); the value is a
+	OpRedSum             // F64, row passes: (sum, comp)[i%RowLanes] += a, compensated (TwoSum); with Imm 1 sum[i%RowLanes] += a alone; the value is a
+	OpLane               // F32, row passes: the state's per-lane parameter P[i%RowLanes]
+	OpRedFMA             // F64, row passes: sum[i%RowLanes] = fma(a, b, sum), one rounding (a plain OpRedSum of a*b fused); the value is a
+	OpLess               // F32: a < b (ordered: false if either is NaN) as -1, else +0; read only as an OpSelNeg's condition, which a back end lowers as one comparison
+	OpQuietInf           // F32: a is NaN ? a | QuietBit : a is +Inf ? a : b
 )
 
 // opSpecs gives each Op its name, its operand count and the lane types it
@@ -103,31 +104,32 @@ var opSpecs = [...]struct {
 	types []Type // the types the result may have
 	arg   Type   // the operands' type; asResult: the result's
 }{
-	OpInput:   {"OpInput", 0, onlyF32, asResult},
-	OpParam:   {"OpParam", 0, eitherType, asResult},
-	OpConst:   {"OpConst", 0, onlyF64, asResult},
-	OpBits32:  {"OpBits32", 0, onlyF32, asResult},
-	OpWiden:   {"OpWiden", 1, onlyF64, F32},
-	OpNarrow:  {"OpNarrow", 1, onlyF32, F64},
-	OpAdd:     {"OpAdd", 2, eitherType, asResult},
-	OpSub:     {"OpSub", 2, eitherType, asResult},
-	OpMul:     {"OpMul", 2, eitherType, asResult},
-	OpDiv:     {"OpDiv", 2, eitherType, asResult},
-	OpFMA:     {"OpFMA", 3, eitherType, asResult},
-	OpFNMA:    {"OpFNMA", 3, eitherType, asResult},
-	OpMax:     {"OpMax", 2, eitherType, asResult},
-	OpMin:     {"OpMin", 2, eitherType, asResult},
-	OpShl:     {"OpShl", 1, eitherType, asResult},
-	OpOr:      {"OpOr", 2, onlyF32, asResult},
-	OpSelNeg:  {"OpSelNeg", 3, onlyF32, asResult},
-	OpSelSign: {"OpSelSign", 3, eitherType, asResult},
-	OpQuiet:   {"OpQuiet", 2, onlyF32, asResult},
-	OpCanon:   {"OpCanon", 1, onlyF32, asResult},
-	OpRedMax:  {"OpRedMax", 1, onlyF32, asResult},
-	OpRedSum:  {"OpRedSum", 1, onlyF64, asResult},
-	OpLane:    {"OpLane", 0, onlyF32, asResult},
-	OpRedFMA:  {"OpRedFMA", 2, onlyF64, asResult},
-	OpLess:    {"OpLess", 2, onlyF32, asResult},
+	OpInput:    {"OpInput", 0, onlyF32, asResult},
+	OpParam:    {"OpParam", 0, eitherType, asResult},
+	OpConst:    {"OpConst", 0, onlyF64, asResult},
+	OpBits32:   {"OpBits32", 0, onlyF32, asResult},
+	OpWiden:    {"OpWiden", 1, onlyF64, F32},
+	OpNarrow:   {"OpNarrow", 1, onlyF32, F64},
+	OpAdd:      {"OpAdd", 2, eitherType, asResult},
+	OpSub:      {"OpSub", 2, eitherType, asResult},
+	OpMul:      {"OpMul", 2, eitherType, asResult},
+	OpDiv:      {"OpDiv", 2, eitherType, asResult},
+	OpFMA:      {"OpFMA", 3, eitherType, asResult},
+	OpFNMA:     {"OpFNMA", 3, eitherType, asResult},
+	OpMax:      {"OpMax", 2, eitherType, asResult},
+	OpMin:      {"OpMin", 2, eitherType, asResult},
+	OpShl:      {"OpShl", 1, eitherType, asResult},
+	OpOr:       {"OpOr", 2, onlyF32, asResult},
+	OpSelNeg:   {"OpSelNeg", 3, onlyF32, asResult},
+	OpSelSign:  {"OpSelSign", 3, eitherType, asResult},
+	OpQuiet:    {"OpQuiet", 2, onlyF32, asResult},
+	OpCanon:    {"OpCanon", 1, onlyF32, asResult},
+	OpRedMax:   {"OpRedMax", 1, onlyF32, asResult},
+	OpRedSum:   {"OpRedSum", 1, onlyF64, asResult},
+	OpLane:     {"OpLane", 0, onlyF32, asResult},
+	OpRedFMA:   {"OpRedFMA", 2, onlyF64, asResult},
+	OpLess:     {"OpLess", 2, onlyF32, asResult},
+	OpQuietInf: {"OpQuietInf", 2, onlyF32, asResult},
 }
 
 // asResult in opSpecs: the operands have the result's type.

@@ -173,17 +173,17 @@ func sigmoidProgram() *Program {
 // siluProgram: x * sigmoid(x), the sigmoid of sigmoidProgram (e clamped
 // lower, at ScaledClamp; unscaled for x >= 0) kept as the float-float y +
 // r*inv and multiplied by xc = max(x, ScaledClamp) with one rounding, then
-// scaled back for x < 0; r*inv multiplied by min(xc, MaxFloat32), so that
-// +Inf gives +Inf (r is 0 there); NaN quieted.
+// scaled back for x < 0; NaN quieted and +Inf itself (the sequence gives
+// NaN there: r is 0).
 func siluProgram() *Program {
 	p, b := newProgram("SiLU")
 	x := b.op(OpInput, F32)
 	eh, el := b.expFF(b.negAbs(x, kernels.ScaledClamp), b.k(kernels.ExpMagic64))
 	y, r, inv := b.sigmoidFF(x, eh, el, false)
 	xc := b.f(OpMax, x, b.k(kernels.ScaledClamp))
-	c := b.f(OpMul, b.f(OpMin, xc, b.k(kernels.MaxFloat32)), b.f(OpMul, r, inv))
-	v := b.f(OpMul, b.f(OpFMA, xc, y, c), b.f(OpSelNeg, x, b.k(kernels.Unscale64), b.k(1)))
-	p.Out = b.op(OpQuiet, F32, x, v)
+	v := b.f(OpFMA, xc, y, b.f(OpMul, xc, b.f(OpMul, r, inv)))
+	v = b.f(OpSelNeg, x, b.f(OpMul, v, b.k(kernels.Unscale64)), v)
+	p.Out = b.op(OpQuietInf, F32, x, v)
 	return p
 }
 

@@ -30,8 +30,9 @@ var unrolls = []int{4, 3, 2, 1}
 // implicitConst is the float32 constant that an Op's lowering needs beyond
 // its operands.
 var implicitConst = map[ir.Op]uint32{
-	ir.OpQuiet: kernels.QuietBit,
-	ir.OpCanon: kernels.CanonicalNaN,
+	ir.OpQuiet:    kernels.QuietBit,
+	ir.OpQuietInf: kernels.ExpBits, // +Inf, compared with
+	ir.OpCanon:    kernels.CanonicalNaN,
 }
 
 // analysis is the Program's ir.Analysis and where the lowering keeps its
@@ -210,6 +211,14 @@ func lowerOp(in ir.Instr, mask bool, d int, arg func(k, half int) int, h int, ko
 		return []string{
 			a64.FCMEQ(a64.S4, d, a(0), a(0)).Asm(), // not NaN
 			fmt.Sprintf("VORR %s, %s, %s", b16(konst(kernels.QuietBit)), b16(a(0)), b16(t)),
+			fmt.Sprintf("VBSL %s, %s, %s", b16(t), b16(a(1)), b16(d)),
+		}
+	case ir.OpQuietInf:
+		// x + x is x quieted where x is NaN, and +Inf for +Inf.
+		t := temp()
+		return []string{
+			a64.FCMGT(a64.S4, d, konst(kernels.ExpBits), a(0)).Asm(), // x < +Inf
+			a64.FADD(a64.S4, t, a(0), a(0)).Asm(),
 			fmt.Sprintf("VBSL %s, %s, %s", b16(t), b16(a(1)), b16(d)),
 		}
 	case ir.OpCanon:

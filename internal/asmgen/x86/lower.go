@@ -45,6 +45,7 @@ const (
 // Comparison predicates (VCMPPS imm8).
 const (
 	cmpUnordQ = 0x03 // either operand NaN
+	cmpNltUQ  = 0x05 // not a < b: a >= b, or either is NaN
 	cmpLtOQ   = 0x11 // a < b, false if either is NaN
 	cmpGtOQ   = 0x1e // a > b, false if either is NaN
 )
@@ -483,7 +484,7 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unrol
 	l.lastSelNeg = make([]int, len(a.P.Code))
 	l.sel = selects(s, a)
 	for i, in := range a.P.Code {
-		if in.Op == ir.OpSelNeg && !a.Invariant[i] && l.sel[i] == selBlend {
+		if in.Op == ir.OpSelNeg && !a.Invariant[i] && (l.sel[i] == selBlend || l.sel[i] == selMul) {
 			l.lastSelNeg[a.Canon[in.Args[0]]] = i
 		}
 	}
@@ -561,7 +562,7 @@ func implicitConsts(s *isa, a *ir.Analysis) []Mem {
 		switch in.Op {
 		case ir.OpCanon:
 			c = kernels.CanonicalNaN
-		case ir.OpQuiet:
+		case ir.OpQuiet, ir.OpQuietInf:
 			c = quietTable(s, a, sel, i)
 		case ir.OpSelNeg:
 			if sel[i] == selFixup {
@@ -597,6 +598,9 @@ const (
 	// fixSelect is OpSelNeg(x, y, x): y where x < 0, else x (a NaN x
 	// as it is).
 	fixSelect = 0x10101111
+	// fixQuietInf is OpQuietInf(x, y): x quieted where it is NaN, x
+	// where it is +Inf, else y.
+	fixQuietInf = 0x00100022
 )
 
 // selLowering is how an OpSelNeg is lowered.
@@ -606,6 +610,7 @@ const (
 	selBlend selLowering = iota // a comparison into a mask (or a mask), then a blend
 	selQuiet                    // with the OpQuiet that reads it: fixQuietSelect
 	selFixup                    // x < 0 ? y : x: one VFIXUPIMMPS (fixSelect)
+	selMul                      // x < 0 ? c*b : c: c multiplied by b under the mask (maskedMul)
 )
 
 // selects says how each loop OpSelNeg is lowered on ISA s. With opmasks
@@ -613,7 +618,9 @@ const (
 // OpQuiet of the same x that is its only reader (fixQuietSelect), or
 // alone (fixSelect) where y is a loop value, whose register it takes (for
 // a constant y, ReLU's 0, a register copy and VFIXUPIMMPS measured slower
-// than the comparison and the blend); the other selects blend.
+// than the comparison and the blend); x < 0 ? c*b : c where the product
+// has no other reader multiplies under the mask (merge masking: selMul);
+// the other selects blend.
 func selects(s *isa, a *ir.Analysis) []selLowering {
 	sel := make([]selLowering, len(a.P.Code))
 	if !s.kmask {
@@ -629,6 +636,14 @@ func selects(s *isa, a *ir.Analysis) []selLowering {
 		}
 	}
 	for j, in := range a.P.Code {
+		if in.Op != ir.OpSelNeg || a.Invariant[j] || sel[j] != selBlend || a.LessCond(in) {
+			continue
+		}
+		if m := maskedMul(a, j); m >= 0 {
+			sel[j] = selMul
+		}
+	}
+	for j, in := range a.P.Code {
 		if in.Op != ir.OpQuiet || a.Invariant[j] {
 			continue
 		}
@@ -640,10 +655,32 @@ func selects(s *isa, a *ir.Analysis) []selLowering {
 	return sel
 }
 
-// quietTable returns the constant OpQuiet i reads on ISA s: the quiet
-// bit, or with opmasks the VFIXUPIMMPS table (see selects).
+// maskedMul returns the product c*b (or b*c) that select j, x < 0 ? c*b :
+// c, alone reads, or -1.
+func maskedMul(a *ir.Analysis, j int) int {
+	in := a.P.Code[j]
+	m := a.Canon[in.Args[1]]
+	mul := a.P.Code[m]
+	if mul.Op != ir.OpMul || mul.Type != ir.F32 || a.Invariant[m] || a.LoopReads[m] != 1 || a.LastUse[m] != j {
+		return -1
+	}
+	x, y, c := a.Canon[mul.Args[0]], a.Canon[mul.Args[1]], a.Canon[in.Args[2]]
+	if (x == c) == (y == c) || a.Invariant[c] {
+		return -1
+	}
+	return int(m)
+}
+
+// quietTable returns the constant OpQuiet or OpQuietInf i reads on ISA
+// s: the quiet bit (OpQuietInf: +Inf), or with opmasks the VFIXUPIMMPS
+// table (see selects).
 func quietTable(s *isa, a *ir.Analysis, sel []selLowering, i int) uint32 {
-	if !s.kmask {
+	switch {
+	case a.P.Code[i].Op == ir.OpQuietInf && s.kmask:
+		return fixQuietInf
+	case a.P.Code[i].Op == ir.OpQuietInf:
+		return kernels.ExpBits // +Inf, compared with
+	case !s.kmask:
 		return kernels.QuietBit
 	}
 	if sel[a.Canon[a.P.Code[i].Args[1]]] == selQuiet {
@@ -1012,6 +1049,13 @@ func (l *lowering) narrow(i int, in ir.Instr, g int) {
 // op lowers one instance (vector g, half h) of instruction i.
 func (l *lowering) op(i int, in ir.Instr, g, h int) {
 	v := ir.Value(i)
+	switch {
+	case in.Op == ir.OpMul && l.mulMasked(i):
+		return // lowered by the select reading it
+	case in.Op == ir.OpSelNeg && l.sel[i] == selMul:
+		l.maskedMul(i, in, g, h)
+		return
+	}
 	n := in.Op.NArgs()
 	var a [3]operandRef
 	for j := range n {
@@ -1135,7 +1179,7 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		l.fma(v, g, h, a[0], a[1], a[2], fmaForms[fmaKey{f64, true}])
 
 	case ir.OpSelNeg:
-		if l.sel[i] != selBlend {
+		if l.sel[i] == selQuiet || l.sel[i] == selFixup {
 			// y, in a register of its own for VFIXUPIMMPS to overwrite:
 			// here (selFixup), or by the OpQuiet reading it (selQuiet).
 			y := l.inReg(a[1])
@@ -1246,7 +1290,7 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		})
 		l.define(v, g, h, d)
 
-	case ir.OpQuiet:
+	case ir.OpQuiet, ir.OpQuietInf:
 		x, y := l.inReg(a[0]), l.inReg(a[1])
 		q := l.constOp(constU32(quietTable(l.s, l.a, l.sel, i)))
 		if l.s.kmask {
@@ -1262,8 +1306,14 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 			return
 		}
 		m, t := l.alloc(), l.alloc()
-		l.emit(func() { VCMPPS(U8(cmpUnordQ), x.r, x.r, m) })
-		l.emit(func() { VORPS(q, x.r, t) })
+		if in.Op == ir.OpQuiet {
+			l.emit(func() { VCMPPS(U8(cmpUnordQ), x.r, x.r, m) })
+			l.emit(func() { VORPS(q, x.r, t) })
+		} else {
+			// x >= +Inf or NaN; x + x is x quieted where x is NaN.
+			l.emit(func() { VCMPPS(U8(cmpNltUQ), q, x.r, m) })
+			l.emit(func() { VADDPS(x.r, x.r, t) })
+		}
 		l.free2(nil, x, y)
 		d := l.alloc()
 		l.emit(func() { VBLENDVPS(m, t, y.r, d) })
@@ -1308,6 +1358,41 @@ func (l *lowering) constOp(m Mem) Op {
 		return r
 	}
 	return m
+}
+
+// mulMasked reports whether product i is lowered by the select reading
+// it (selMul).
+func (l *lowering) mulMasked(i int) bool {
+	j := l.a.LastUse[i]
+	return j >= 0 && l.sel[j] == selMul && maskedMul(l.a, j) == i
+}
+
+// maskedMul lowers select i (vector g, half h), x < 0 ? c*b : c (selMul):
+// c copied, or in place where it dies here, then multiplied by b in the
+// lanes where x < 0.
+func (l *lowering) maskedMul(i int, in ir.Instr, g, h int) {
+	m := maskedMul(l.a, i)
+	mul := l.p.Code[m]
+	j := 1 // the multiplier's operand: b
+	if l.a.Canon[mul.Args[0]] != l.a.Canon[in.Args[2]] {
+		j = 0
+	}
+	b := l.arg(m, mul, j, g, h)
+	c := l.inReg(l.arg(i, in, 2, g, h))
+	cv := key{l.a.Canon[in.Args[0]], g, 0}
+	k := l.negMask(cv, l.arg(i, in, 0, g, h))
+	d := c.r
+	if !c.dying {
+		d = l.alloc()
+		l.emit(func() { VMOVAPS(c.r, d) })
+	}
+	l.emit(func() { VMULPS(b.op, d, k, d) })
+	l.free2(d, b, c)
+	if l.lastSelNeg[cv.v] <= i {
+		delete(l.negMasks, cv)
+		l.releaseK(k)
+	}
+	l.define(ir.Value(i), g, h, d)
 }
 
 // negMask returns the opmask register of cond < 0 (ordered) for the

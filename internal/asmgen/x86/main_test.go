@@ -309,7 +309,17 @@ func synthetic() []*ir.Program {
 	s1 := add(sp, ir.OpSelNeg, ir.F32, x, m, x)
 	s2 := add(sp, ir.OpSelNeg, ir.F32, x, bits(sp, 0x3f800000), x)
 	sp.Out = add(sp, ir.OpCanon, ir.F32, add(sp, ir.OpFMA, ir.F32, s1, s2, m))
-	return []*ir.Program{inv, f32, ar, two, sp}
+	// x < 0 ? c*b : c, a multiply under the mask on AVX-512: c read again
+	// after it (into a copy) and c dying there (in place), c the product's
+	// first and second operand, b a constant and a loop value; then NaN
+	// quieted and +Inf kept (OpQuietInf) where the sequence gives NaN.
+	sm := &ir.Program{Name: "SynthMasked"}
+	x = add(sm, ir.OpInput, ir.F32)
+	c1 := add(sm, ir.OpMul, ir.F32, x, bits(sm, 0x3fc00000))
+	s1 = add(sm, ir.OpSelNeg, ir.F32, x, add(sm, ir.OpMul, ir.F32, c1, bits(sm, 0x40000000)), c1)
+	s2 = add(sm, ir.OpSelNeg, ir.F32, x, add(sm, ir.OpMul, ir.F32, x, s1), s1)
+	sm.Out = add(sm, ir.OpQuietInf, ir.F32, x, add(sm, ir.OpFMA, ir.F32, s2, c1, add(sm, ir.OpMul, ir.F32, x, bits(sm, 0)))) // NaN for +Inf
+	return []*ir.Program{inv, f32, ar, two, sp, sm}
 }
 
 // cpuFlags returns the CPU feature flags Linux reports, if it does.
