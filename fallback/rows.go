@@ -238,6 +238,11 @@ func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 	}
 }
 
+// infMax reports whether a row's maximum m, which is never NaN (RowMax
+// skips NaNs), is infinite: in float32 alone, which measured faster than
+// math.IsInf's float64 test on a block of one row (Softmax 1 x 256).
+func infMax(m float32) bool { return m-m != 0 }
+
 // rowStates holds the state of the rows in progress: called through func
 // values, the passes would move a state on Rows' stack to the heap, one
 // allocation per call.
@@ -318,7 +323,7 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 		b.RowMax(nil, xs, &sts[0], cols)
 		for i := range rb {
 			m := sts[i].M + 0 // -0 -> +0
-			sts[i].M, inf[i] = m, math.IsInf(float64(m), 0)
+			sts[i].M, inf[i] = m, infMax(m)
 			special = special || inf[i] || k == RowLogSumExpGrad && dy[r0+i]-dy[r0+i] != 0 // a NaN or infinite dy
 			rowWise = rowWise || k == RowLogSoftmax && inf[i] ||
 				k == RowLogSumExp && m < 0 && float64(m) > cancel
@@ -435,7 +440,7 @@ func rows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 			st.Max = noMax
 		}
 		st.Fold = 0
-		if math.IsInf(float64(m), 0) {
+		if infMax(m) {
 			y := infRow(k, out, row, m)
 			if k == RowLogSumExp {
 				dst[r] = y
