@@ -281,16 +281,9 @@ const (
 	rowBlockCols = 1024
 )
 
-// rowBlocks holds the states of a block's rows, their Max lanes at -Inf
-// and Sum lanes at 0 between calls (the multi-row passes fold and reset
-// them).
-var rowBlocks = sync.Pool{New: func() any {
-	sts := new([rowBlock]kernels.Row)
-	for i := range sts {
-		sts[i].Max = noMax
-	}
-	return sts
-}}
+// rowBlocks holds the states of a block's rows (the multi-row passes
+// read their parameters and write M and S, not their lanes).
+var rowBlocks = sync.Pool{New: func() any { return new([rowBlock]kernels.Row) }}
 
 // blockRows runs row kernel k (Softmax, LogSoftmax, LogSumExp or
 // LogSumExpGrad, whose dy it takes) on the n rows of cols elements (a
@@ -346,7 +339,7 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 		for i := range rb {
 			st := &sts[i]
 			s := st.S
-			st.Fold, nan[i] = 0, s != s
+			nan[i] = s != s
 			special = special || nan[i]
 			switch {
 			case k == RowSoftmax:

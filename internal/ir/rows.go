@@ -23,8 +23,9 @@ var RowSignatures = [...]string{RowSignature, RowSignature2}
 // x holds len(x)/cols whole rows of cols elements, cols a multiple of
 // kernels.RowLanes, and st points to the first of as many states, one per
 // row, kernels.RowSize bytes apart. Each row runs as the one-row pass's
-// single call on it with Fold set: RowMax and SoftmaxSum fold their lanes
-// into the row's M or S.
+// single call on it with Fold set, but its lanes start at -Inf and 0
+// whatever the state holds: RowMax and SoftmaxSum fold them into the
+// row's M or S and leave the state's lanes and Fold alone.
 const RowBlockSignature = "func(dst, x []float32, st *kernels.Row, cols int)"
 
 // RowBlock lists the passes that also have a multi-row form, which

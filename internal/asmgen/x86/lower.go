@@ -429,8 +429,11 @@ type lowering struct {
 	// in registers.
 	inv      map[ir.Value]reg.VecPhysical
 	prologue []func()
-	reserved []bool
-	lastReg  reg.VecPhysical // the last vector's result, held across the loop
+	// nconstLoads counts the constant loads that begin a row pass's
+	// prologue (see loadConsts).
+	nconstLoads int
+	reserved    []bool
+	lastReg     reg.VecPhysical // the last vector's result, held across the loop
 	// constRegs holds the constants kept in registers, by pool offset.
 	constRegs map[int]reg.VecPhysical
 
@@ -481,6 +484,14 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unrol
 	case base == nil:
 		l.lastReg = l.reserve()
 	}
+	if a.P.Row {
+		// The constants first, in registers that the invariants' code
+		// leaves alone: a multi-row pass loads them once, before its rows.
+		if err := l.loadConsts(consts, implicit); err != nil {
+			return nil, err
+		}
+		l.nconstLoads = len(l.prologue)
+	}
 	l.lastSelNeg = make([]int, len(a.P.Code))
 	l.sel = selects(s, a)
 	for i, in := range a.P.Code {
@@ -520,9 +531,22 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unrol
 			l.reserved[l.index(r)] = false
 		}
 	}
+	if !a.P.Row {
+		if err := l.loadConsts(consts, implicit); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// loadConsts reserves registers for the constants consts (and, if
+// implicit, those of implicitConsts) and adds their loads to the
+// prologue, or reports that they do not fit.
+func (l *lowering) loadConsts(consts []ir.Value, implicit bool) error {
+	s, a := l.s, l.a
 	for _, v := range consts {
 		if l.unreserved() < 4 {
-			return nil, fmt.Errorf("%d constants leave too few registers", len(consts))
+			return fmt.Errorf("%d constants leave too few registers", len(consts))
 		}
 		m := l.constMem(v)
 		r := l.reserve()
@@ -536,14 +560,14 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unrol
 				continue
 			}
 			if l.unreserved() < 4 {
-				return nil, fmt.Errorf("implicit constants leave too few registers")
+				return fmt.Errorf("implicit constants leave too few registers")
 			}
 			r := l.reserve()
 			l.constRegs[m.Disp] = r
 			l.prologue = append(l.prologue, func() { VMOVUPS(m, r) })
 		}
 	}
-	return l, nil
+	return nil
 }
 
 // implicitConsts are the constants that the loop's operations read

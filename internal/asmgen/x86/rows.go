@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -96,17 +97,28 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	}
 	Load(Param("st"), statePtr)
 	loadConstBase()
+	prologue := l.prologue
 	if block {
 		TESTQ(total, total)
 		JZ(LabelRef("end")) // no row
-		Comment("Each row: its state's parameters and lanes, its groups, its fold.")
+		replay(prologue[:l.nconstLoads])
+		prologue = prologue[l.nconstLoads:]
+		Comment("Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.")
 		Label("row")
 		MOVQ(cols, count)
 	}
-	replay(l.prologue)
+	replay(prologue)
 	accs := l.accMem()
 	for _, m := range accs {
-		VMOVUPS(m.mem, m.r)
+		if !block {
+			VMOVUPS(m.mem, m.r)
+			continue
+		}
+		if slices.Contains(l.accMax, m.r) {
+			VMOVUPS(constU32(0xff800000), m.r) // -Inf
+		} else {
+			VXORPD(m.r, m.r, m.r)
+		}
 	}
 	replay(l.maxSplit())
 	if form == column {
@@ -150,11 +162,10 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	JMP(LabelRef("group"))
 	Label("done")
 	replay(l.maxMerge())
-	fold := l.foldable()
+	fold := l.foldable(!block)
 	if block {
 		if fold != nil {
 			replay(fold)
-			MOVL(U32(kernels.RowFolded), Mem{Base: statePtr, Disp: kernels.RowFoldOff})
 		} else if len(accs) > 0 {
 			return fmt.Errorf("%s: a multi-row pass must fold its lanes", name)
 		}
@@ -188,13 +199,13 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 
 // foldable returns, for a pass whose only reduction is OpRedMax or a
 // plain OpRedSum, the code that folds its lanes into the state's M
-// (maximum) or S (sum; kernels.Row.Fold) and stores the lanes' initial
-// values, -Inf or 0, in their place; nil for other passes. The maximum of
+// (maximum) or S (sum; kernels.Row.Fold) and, with reset, stores the
+// lanes' initial values, -Inf or 0, in their place; nil for other passes. The maximum of
 // lanes that hold no NaN (RowMax's VMAXPS keeps the lane where x is NaN)
 // is the same in any order but for the sign of a zero, which the caller
 // drops; the sum takes the fixed tree of fallback.FoldSum: lanes j
 // and j+8, then j+4, j+2, j+1.
-func (l *lowering) foldable() []func() {
+func (l *lowering) foldable(reset bool) []func() {
 	switch {
 	case l.accMax != nil && l.accSum == nil:
 	case l.accSum != nil && l.accMax == nil && l.accComp == nil:
@@ -219,8 +230,10 @@ func (l *lowering) foldable() []func() {
 			VPERMILPS(U8(0xb1), tx, ux)
 			VMAXSS(ux, tx, tx)
 			VMOVSS(tx, Mem{Base: statePtr, Disp: kernels.RowMOff})
-			VMOVUPS(constU32(0xff800000), t) // -Inf
 		})
+		if reset {
+			l.emit(func() { VMOVUPS(constU32(0xff800000), t) }) // -Inf
+		}
 	} else {
 		acc := l.accSum
 		if l.s.kmask { // lanes 0-7, 8-15
@@ -234,11 +247,15 @@ func (l *lowering) foldable() []func() {
 			VPERMILPD(U8(1), tx, ux)
 			VADDSD(ux, tx, tx)
 			VMOVSD(tx, Mem{Base: statePtr, Disp: kernels.RowSOff})
-			VXORPD(t, t, t)
 		})
+		if reset {
+			l.emit(func() { VXORPD(t, t, t) })
+		}
 	}
-	for _, m := range l.accMem() {
-		l.emit(func() { VMOVUPS(t, m.mem) })
+	if reset {
+		for _, m := range l.accMem() {
+			l.emit(func() { VMOVUPS(t, m.mem) })
+		}
 	}
 	return l.code
 }
