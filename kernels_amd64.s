@@ -9830,6 +9830,8 @@ group:
 	JMP         group
 
 done:
+	CMPL    324(R9), $0x00
+	JNE     fold
 	VMOVUPS Y15, 64(R9)
 	VMOVUPS Y13, 96(R9)
 	VMOVUPS Y11, 128(R9)
@@ -9838,6 +9840,72 @@ done:
 	VMOVUPS Y12, 224(R9)
 	VMOVUPS Y10, 256(R9)
 	VMOVUPS Y8, 288(R9)
+	VZEROUPPER
+	RET
+
+	// The row's last call (kernels.Row.Fold): fold the lanes, reset them for the next row.
+fold:
+	VADDPD       Y10, Y14, Y14
+	VADDPD       Y11, Y15, Y0
+	VSUBPD       Y15, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y15, Y2
+	VSUBPD       Y1, Y11, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y14, Y14
+	VMOVAPD      Y0, Y15
+	VADDPD       Y8, Y12, Y12
+	VADDPD       Y9, Y13, Y0
+	VSUBPD       Y13, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y13, Y2
+	VSUBPD       Y1, Y9, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y12, Y12
+	VMOVAPD      Y0, Y13
+	VADDPD       Y12, Y14, Y14
+	VADDPD       Y13, Y15, Y0
+	VSUBPD       Y15, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y15, Y2
+	VSUBPD       Y1, Y13, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y14, Y14
+	VMOVAPD      Y0, Y15
+	VEXTRACTF128 $0x01, Y15, X13
+	VEXTRACTF128 $0x01, Y14, X12
+	VADDPD       X12, X14, X14
+	VADDPD       X13, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X0, X2
+	VSUBPD       X2, X15, X2
+	VSUBPD       X1, X13, X1
+	VADDPD       X1, X2, X2
+	VADDPD       X2, X14, X14
+	VMOVAPD      X0, X15
+	VPERMILPD    $0x01, X15, X13
+	VPERMILPD    $0x01, X14, X12
+	VADDPD       X12, X14, X14
+	VADDPD       X13, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X0, X2
+	VSUBPD       X2, X15, X2
+	VSUBPD       X1, X13, X1
+	VADDPD       X1, X2, X2
+	VADDPD       X2, X14, X14
+	VMOVAPD      X0, X15
+	VMOVSD       X15, 344(R9)
+	VMOVSD       X14, 352(R9)
+	VXORPD       Y0, Y0, Y0
+	VMOVUPS      Y0, 64(R9)
+	VMOVUPS      Y0, 96(R9)
+	VMOVUPS      Y0, 128(R9)
+	VMOVUPS      Y0, 160(R9)
+	VMOVUPS      Y0, 192(R9)
+	VMOVUPS      Y0, 224(R9)
+	VMOVUPS      Y0, 256(R9)
+	VMOVUPS      Y0, 288(R9)
+	MOVL         $0x00000002, 324(R9)
 	VZEROUPPER
 	RET
 
@@ -10279,6 +10347,8 @@ group:
 	JMP         group
 
 done:
+	CMPL    324(R9), $0x00
+	JNE     fold
 	VMOVUPS Y15, 64(R9)
 	VMOVUPS Y13, 96(R9)
 	VMOVUPS Y11, 128(R9)
@@ -10287,6 +10357,72 @@ done:
 	VMOVUPS Y12, 224(R9)
 	VMOVUPS Y10, 256(R9)
 	VMOVUPS Y8, 288(R9)
+	VZEROUPPER
+	RET
+
+	// The row's last call (kernels.Row.Fold): fold the lanes, reset them for the next row.
+fold:
+	VADDPD       Y10, Y14, Y14
+	VADDPD       Y11, Y15, Y0
+	VSUBPD       Y15, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y15, Y2
+	VSUBPD       Y1, Y11, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y14, Y14
+	VMOVAPD      Y0, Y15
+	VADDPD       Y8, Y12, Y12
+	VADDPD       Y9, Y13, Y0
+	VSUBPD       Y13, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y13, Y2
+	VSUBPD       Y1, Y9, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y12, Y12
+	VMOVAPD      Y0, Y13
+	VADDPD       Y12, Y14, Y14
+	VADDPD       Y13, Y15, Y0
+	VSUBPD       Y15, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y15, Y2
+	VSUBPD       Y1, Y13, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y14, Y14
+	VMOVAPD      Y0, Y15
+	VEXTRACTF128 $0x01, Y15, X13
+	VEXTRACTF128 $0x01, Y14, X12
+	VADDPD       X12, X14, X14
+	VADDPD       X13, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X0, X2
+	VSUBPD       X2, X15, X2
+	VSUBPD       X1, X13, X1
+	VADDPD       X1, X2, X2
+	VADDPD       X2, X14, X14
+	VMOVAPD      X0, X15
+	VPERMILPD    $0x01, X15, X13
+	VPERMILPD    $0x01, X14, X12
+	VADDPD       X12, X14, X14
+	VADDPD       X13, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X0, X2
+	VSUBPD       X2, X15, X2
+	VSUBPD       X1, X13, X1
+	VADDPD       X1, X2, X2
+	VADDPD       X2, X14, X14
+	VMOVAPD      X0, X15
+	VMOVSD       X15, 344(R9)
+	VMOVSD       X14, 352(R9)
+	VXORPD       Y0, Y0, Y0
+	VMOVUPS      Y0, 64(R9)
+	VMOVUPS      Y0, 96(R9)
+	VMOVUPS      Y0, 128(R9)
+	VMOVUPS      Y0, 160(R9)
+	VMOVUPS      Y0, 192(R9)
+	VMOVUPS      Y0, 224(R9)
+	VMOVUPS      Y0, 256(R9)
+	VMOVUPS      Y0, 288(R9)
+	MOVL         $0x00000002, 324(R9)
 	VZEROUPPER
 	RET
 
@@ -10691,6 +10827,8 @@ group:
 	JMP       group
 
 done:
+	CMPL    324(R9), $0x00
+	JNE     fold
 	VMOVUPS Y15, 64(R9)
 	VMOVUPS Y13, 96(R9)
 	VMOVUPS Y11, 128(R9)
@@ -10699,6 +10837,72 @@ done:
 	VMOVUPS Y12, 224(R9)
 	VMOVUPS Y10, 256(R9)
 	VMOVUPS Y8, 288(R9)
+	VZEROUPPER
+	RET
+
+	// The row's last call (kernels.Row.Fold): fold the lanes, reset them for the next row.
+fold:
+	VADDPD       Y10, Y14, Y14
+	VADDPD       Y11, Y15, Y0
+	VSUBPD       Y15, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y15, Y2
+	VSUBPD       Y1, Y11, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y14, Y14
+	VMOVAPD      Y0, Y15
+	VADDPD       Y8, Y12, Y12
+	VADDPD       Y9, Y13, Y0
+	VSUBPD       Y13, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y13, Y2
+	VSUBPD       Y1, Y9, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y12, Y12
+	VMOVAPD      Y0, Y13
+	VADDPD       Y12, Y14, Y14
+	VADDPD       Y13, Y15, Y0
+	VSUBPD       Y15, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y15, Y2
+	VSUBPD       Y1, Y13, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y14, Y14
+	VMOVAPD      Y0, Y15
+	VEXTRACTF128 $0x01, Y15, X13
+	VEXTRACTF128 $0x01, Y14, X12
+	VADDPD       X12, X14, X14
+	VADDPD       X13, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X0, X2
+	VSUBPD       X2, X15, X2
+	VSUBPD       X1, X13, X1
+	VADDPD       X1, X2, X2
+	VADDPD       X2, X14, X14
+	VMOVAPD      X0, X15
+	VPERMILPD    $0x01, X15, X13
+	VPERMILPD    $0x01, X14, X12
+	VADDPD       X12, X14, X14
+	VADDPD       X13, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X0, X2
+	VSUBPD       X2, X15, X2
+	VSUBPD       X1, X13, X1
+	VADDPD       X1, X2, X2
+	VADDPD       X2, X14, X14
+	VMOVAPD      X0, X15
+	VMOVSD       X15, 344(R9)
+	VMOVSD       X14, 352(R9)
+	VXORPD       Y0, Y0, Y0
+	VMOVUPS      Y0, 64(R9)
+	VMOVUPS      Y0, 96(R9)
+	VMOVUPS      Y0, 128(R9)
+	VMOVUPS      Y0, 160(R9)
+	VMOVUPS      Y0, 192(R9)
+	VMOVUPS      Y0, 224(R9)
+	VMOVUPS      Y0, 256(R9)
+	VMOVUPS      Y0, 288(R9)
+	MOVL         $0x00000002, 324(R9)
 	VZEROUPPER
 	RET
 
@@ -10812,6 +11016,8 @@ group:
 	JMP       group
 
 done:
+	CMPL    324(R9), $0x00
+	JNE     fold
 	VMOVUPS Y15, 64(R9)
 	VMOVUPS Y13, 96(R9)
 	VMOVUPS Y11, 128(R9)
@@ -10820,6 +11026,72 @@ done:
 	VMOVUPS Y12, 224(R9)
 	VMOVUPS Y10, 256(R9)
 	VMOVUPS Y8, 288(R9)
+	VZEROUPPER
+	RET
+
+	// The row's last call (kernels.Row.Fold): fold the lanes, reset them for the next row.
+fold:
+	VADDPD       Y10, Y14, Y14
+	VADDPD       Y11, Y15, Y0
+	VSUBPD       Y15, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y15, Y2
+	VSUBPD       Y1, Y11, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y14, Y14
+	VMOVAPD      Y0, Y15
+	VADDPD       Y8, Y12, Y12
+	VADDPD       Y9, Y13, Y0
+	VSUBPD       Y13, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y13, Y2
+	VSUBPD       Y1, Y9, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y12, Y12
+	VMOVAPD      Y0, Y13
+	VADDPD       Y12, Y14, Y14
+	VADDPD       Y13, Y15, Y0
+	VSUBPD       Y15, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y15, Y2
+	VSUBPD       Y1, Y13, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y14, Y14
+	VMOVAPD      Y0, Y15
+	VEXTRACTF128 $0x01, Y15, X13
+	VEXTRACTF128 $0x01, Y14, X12
+	VADDPD       X12, X14, X14
+	VADDPD       X13, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X0, X2
+	VSUBPD       X2, X15, X2
+	VSUBPD       X1, X13, X1
+	VADDPD       X1, X2, X2
+	VADDPD       X2, X14, X14
+	VMOVAPD      X0, X15
+	VPERMILPD    $0x01, X15, X13
+	VPERMILPD    $0x01, X14, X12
+	VADDPD       X12, X14, X14
+	VADDPD       X13, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X0, X2
+	VSUBPD       X2, X15, X2
+	VSUBPD       X1, X13, X1
+	VADDPD       X1, X2, X2
+	VADDPD       X2, X14, X14
+	VMOVAPD      X0, X15
+	VMOVSD       X15, 344(R9)
+	VMOVSD       X14, 352(R9)
+	VXORPD       Y0, Y0, Y0
+	VMOVUPS      Y0, 64(R9)
+	VMOVUPS      Y0, 96(R9)
+	VMOVUPS      Y0, 128(R9)
+	VMOVUPS      Y0, 160(R9)
+	VMOVUPS      Y0, 192(R9)
+	VMOVUPS      Y0, 224(R9)
+	VMOVUPS      Y0, 256(R9)
+	VMOVUPS      Y0, 288(R9)
+	MOVL         $0x00000002, 324(R9)
 	VZEROUPPER
 	RET
 
@@ -11463,7 +11735,7 @@ done:
 	VPERMILPS    $0xb1, X0, X1
 	VMAXSS       X1, X0, X0
 	VMOVSS       X0, 320(R9)
-	ADDQ         $0x000001a0, R9
+	ADDQ         $0x000001a8, R9
 	SUBQ         R13, R12
 	JNZ          row
 
@@ -11655,7 +11927,7 @@ done:
 	VPERMILPD    $0x01, X0, X1
 	VADDSD       X1, X0, X0
 	VMOVSD       X0, 344(R9)
-	ADDQ         $0x000001a0, R9
+	ADDQ         $0x000001a8, R9
 	SUBQ         R13, R12
 	JNZ          row
 
@@ -11863,7 +12135,7 @@ group:
 	JMP         group
 
 done:
-	ADDQ $0x000001a0, R9
+	ADDQ $0x000001a8, R9
 	SUBQ R13, R12
 	JNZ  row
 
@@ -11951,7 +12223,7 @@ group:
 	JMP         group
 
 done:
-	ADDQ $0x000001a0, R9
+	ADDQ $0x000001a8, R9
 	SUBQ R13, R12
 	JNZ  row
 
@@ -11992,7 +12264,7 @@ group:
 	VMOVUPS      (SI), Y0
 	VMOVUPS      (DX), Y1
 	VSUBPS       Y0, Y7, Y2
-	VMOVUPS      352(R9), Y3
+	VMOVUPS      360(R9), Y3
 	VCMPPS       $0x11, Y7, Y2, Y4
 	VBLENDVPS    Y4, Y6, Y3, Y3
 	VMULPS       Y3, Y1, Y3
@@ -12036,7 +12308,7 @@ group:
 	VMOVUPS      32(SI), Y0
 	VMOVUPS      32(DX), Y1
 	VSUBPS       Y0, Y7, Y2
-	VMOVUPS      384(R9), Y3
+	VMOVUPS      392(R9), Y3
 	VCMPPS       $0x11, Y7, Y2, Y4
 	VBLENDVPS    Y4, Y6, Y3, Y3
 	VMULPS       Y3, Y1, Y3
@@ -22152,7 +22424,7 @@ fold:
 	RET
 
 // func rowSumAVX512(dst []float32, x []float32, st *uint64)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL
 TEXT ·rowSumAVX512(SB), NOSPLIT, $0-56
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         x_base+24(FP), SI
@@ -22510,10 +22782,67 @@ group:
 	JMP         group
 
 done:
+	CMPL    324(R9), $0x00
+	JNE     fold
 	VMOVUPS Z31, 64(R9)
 	VMOVUPS Z29, 128(R9)
 	VMOVUPS Z30, 192(R9)
 	VMOVUPS Z28, 256(R9)
+	VZEROUPPER
+	RET
+
+	// The row's last call (kernels.Row.Fold): fold the lanes, reset them for the next row.
+fold:
+	VADDPD        Z28, Z30, Z30
+	VADDPD        Z29, Z31, Z0
+	VSUBPD        Z31, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z31, Z2
+	VSUBPD        Z1, Z29, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z30, Z30
+	VMOVAPD       Z0, Z31
+	VEXTRACTF64X4 $0x01, Z31, Y29
+	VEXTRACTF64X4 $0x01, Z30, Y28
+	VADDPD        Y28, Y30, Y30
+	VADDPD        Y29, Y31, Y0
+	VSUBPD        Y31, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y31, Y2
+	VSUBPD        Y1, Y29, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y30, Y30
+	VMOVAPD       Y0, Y31
+	VEXTRACTF32X4 $0x01, Y31, X29
+	VEXTRACTF32X4 $0x01, Y30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VPERMILPD     $0x01, X31, X29
+	VPERMILPD     $0x01, X30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VMOVSD        X31, 344(R9)
+	VMOVSD        X30, 352(R9)
+	VXORPD        Z0, Z0, Z0
+	VMOVUPS       Z0, 64(R9)
+	VMOVUPS       Z0, 128(R9)
+	VMOVUPS       Z0, 192(R9)
+	VMOVUPS       Z0, 256(R9)
+	MOVL          $0x00000002, 324(R9)
 	VZEROUPPER
 	RET
 
@@ -22741,7 +23070,7 @@ fold:
 	RET
 
 // func expSumAVX512(dst []float32, x []float32, st *uint64)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL
 TEXT ·expSumAVX512(SB), NOSPLIT, $0-56
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         x_base+24(FP), SI
@@ -23019,10 +23348,67 @@ group:
 	JMP         group
 
 done:
+	CMPL    324(R9), $0x00
+	JNE     fold
 	VMOVUPS Z31, 64(R9)
 	VMOVUPS Z29, 128(R9)
 	VMOVUPS Z30, 192(R9)
 	VMOVUPS Z28, 256(R9)
+	VZEROUPPER
+	RET
+
+	// The row's last call (kernels.Row.Fold): fold the lanes, reset them for the next row.
+fold:
+	VADDPD        Z28, Z30, Z30
+	VADDPD        Z29, Z31, Z0
+	VSUBPD        Z31, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z31, Z2
+	VSUBPD        Z1, Z29, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z30, Z30
+	VMOVAPD       Z0, Z31
+	VEXTRACTF64X4 $0x01, Z31, Y29
+	VEXTRACTF64X4 $0x01, Z30, Y28
+	VADDPD        Y28, Y30, Y30
+	VADDPD        Y29, Y31, Y0
+	VSUBPD        Y31, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y31, Y2
+	VSUBPD        Y1, Y29, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y30, Y30
+	VMOVAPD       Y0, Y31
+	VEXTRACTF32X4 $0x01, Y31, X29
+	VEXTRACTF32X4 $0x01, Y30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VPERMILPD     $0x01, X31, X29
+	VPERMILPD     $0x01, X30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VMOVSD        X31, 344(R9)
+	VMOVSD        X30, 352(R9)
+	VXORPD        Z0, Z0, Z0
+	VMOVUPS       Z0, 64(R9)
+	VMOVUPS       Z0, 128(R9)
+	VMOVUPS       Z0, 192(R9)
+	VMOVUPS       Z0, 256(R9)
+	MOVL          $0x00000002, 324(R9)
 	VZEROUPPER
 	RET
 
@@ -23345,7 +23731,7 @@ done:
 	RET
 
 // func gradDotAVX512(dst []float32, x []float32, y []float32, st *uint64)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL
 TEXT ·gradDotAVX512(SB), NOSPLIT, $0-80
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
@@ -23491,6 +23877,8 @@ group:
 	JMP       group
 
 done:
+	CMPL    324(R9), $0x00
+	JNE     fold
 	VMOVUPS Z31, 64(R9)
 	VMOVUPS Z29, 128(R9)
 	VMOVUPS Z30, 192(R9)
@@ -23498,8 +23886,63 @@ done:
 	VZEROUPPER
 	RET
 
+	// The row's last call (kernels.Row.Fold): fold the lanes, reset them for the next row.
+fold:
+	VADDPD        Z28, Z30, Z30
+	VADDPD        Z29, Z31, Z0
+	VSUBPD        Z31, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z31, Z2
+	VSUBPD        Z1, Z29, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z30, Z30
+	VMOVAPD       Z0, Z31
+	VEXTRACTF64X4 $0x01, Z31, Y29
+	VEXTRACTF64X4 $0x01, Z30, Y28
+	VADDPD        Y28, Y30, Y30
+	VADDPD        Y29, Y31, Y0
+	VSUBPD        Y31, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y31, Y2
+	VSUBPD        Y1, Y29, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y30, Y30
+	VMOVAPD       Y0, Y31
+	VEXTRACTF32X4 $0x01, Y31, X29
+	VEXTRACTF32X4 $0x01, Y30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VPERMILPD     $0x01, X31, X29
+	VPERMILPD     $0x01, X30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VMOVSD        X31, 344(R9)
+	VMOVSD        X30, 352(R9)
+	VXORPD        Z0, Z0, Z0
+	VMOVUPS       Z0, 64(R9)
+	VMOVUPS       Z0, 128(R9)
+	VMOVUPS       Z0, 192(R9)
+	VMOVUPS       Z0, 256(R9)
+	MOVL          $0x00000002, 324(R9)
+	VZEROUPPER
+	RET
+
 // func gradSumAVX512(dst []float32, x []float32, st *uint64)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL
 TEXT ·gradSumAVX512(SB), NOSPLIT, $0-56
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
@@ -23622,10 +24065,67 @@ group:
 	JMP       group
 
 done:
+	CMPL    324(R9), $0x00
+	JNE     fold
 	VMOVUPS Z31, 64(R9)
 	VMOVUPS Z29, 128(R9)
 	VMOVUPS Z30, 192(R9)
 	VMOVUPS Z28, 256(R9)
+	VZEROUPPER
+	RET
+
+	// The row's last call (kernels.Row.Fold): fold the lanes, reset them for the next row.
+fold:
+	VADDPD        Z28, Z30, Z30
+	VADDPD        Z29, Z31, Z0
+	VSUBPD        Z31, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z31, Z2
+	VSUBPD        Z1, Z29, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z30, Z30
+	VMOVAPD       Z0, Z31
+	VEXTRACTF64X4 $0x01, Z31, Y29
+	VEXTRACTF64X4 $0x01, Z30, Y28
+	VADDPD        Y28, Y30, Y30
+	VADDPD        Y29, Y31, Y0
+	VSUBPD        Y31, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y31, Y2
+	VSUBPD        Y1, Y29, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y30, Y30
+	VMOVAPD       Y0, Y31
+	VEXTRACTF32X4 $0x01, Y31, X29
+	VEXTRACTF32X4 $0x01, Y30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VPERMILPD     $0x01, X31, X29
+	VPERMILPD     $0x01, X30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VMOVSD        X31, 344(R9)
+	VMOVSD        X30, 352(R9)
+	VXORPD        Z0, Z0, Z0
+	VMOVUPS       Z0, 64(R9)
+	VMOVUPS       Z0, 128(R9)
+	VMOVUPS       Z0, 192(R9)
+	VMOVUPS       Z0, 256(R9)
+	MOVL          $0x00000002, 324(R9)
 	VZEROUPPER
 	RET
 
@@ -24387,7 +24887,7 @@ done:
 	VPERMILPS     $0xb1, X0, X1
 	VMAXSS        X1, X0, X0
 	VMOVSS        X0, 320(R9)
-	ADDQ          $0x000001a0, R9
+	ADDQ          $0x000001a8, R9
 	SUBQ          R13, R12
 	JNZ           row
 
@@ -24609,7 +25109,7 @@ done:
 	VPERMILPD     $0x01, X0, X1
 	VADDSD        X1, X0, X0
 	VMOVSD        X0, 344(R9)
-	ADDQ          $0x000001a0, R9
+	ADDQ          $0x000001a8, R9
 	SUBQ          R13, R12
 	JNZ           row
 
@@ -24853,7 +25353,7 @@ group:
 	JMP          group
 
 done:
-	ADDQ $0x000001a0, R9
+	ADDQ $0x000001a8, R9
 	SUBQ R13, R12
 	JNZ  row
 
@@ -24951,7 +25451,7 @@ group:
 	JMP          group
 
 done:
-	ADDQ $0x000001a0, R9
+	ADDQ $0x000001a8, R9
 	SUBQ R13, R12
 	JNZ  row
 
@@ -24988,7 +25488,7 @@ group:
 	VMOVUPS       (SI), Z0
 	VMOVUPS       (DX), Z1
 	VSUBPS        Z0, Z27, Z2
-	VMOVUPS       352(R9), Z3
+	VMOVUPS       360(R9), Z3
 	VCMPPS        $0x11, Z27, Z2, K1
 	VBLENDMPS     Z26, Z3, K1, Z3
 	VMULPS        Z3, Z1, Z3

@@ -8568,7 +8568,7 @@ loop:
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	WORD $0x4ea0d5a2 // fsub v2.4s, v13.4s, v0.4s
-	FMOVQ 352(R6), F3
+	FMOVQ 360(R6), F3
 	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
 	VBSL V3.B16, V12.B16, V4.B16
 	WORD $0x6e24dc24 // fmul v4.4s, v1.4s, v4.4s
@@ -8610,7 +8610,7 @@ loop:
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	WORD $0x4ea0d5a2 // fsub v2.4s, v13.4s, v0.4s
-	FMOVQ 368(R6), F3
+	FMOVQ 376(R6), F3
 	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
 	VBSL V3.B16, V12.B16, V4.B16
 	WORD $0x6e24dc24 // fmul v4.4s, v1.4s, v4.4s
@@ -8652,7 +8652,7 @@ loop:
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	WORD $0x4ea0d5a2 // fsub v2.4s, v13.4s, v0.4s
-	FMOVQ 384(R6), F3
+	FMOVQ 392(R6), F3
 	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
 	VBSL V3.B16, V12.B16, V4.B16
 	WORD $0x6e24dc24 // fmul v4.4s, v1.4s, v4.4s
@@ -8694,7 +8694,7 @@ loop:
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	WORD $0x4ea0d5a2 // fsub v2.4s, v13.4s, v0.4s
-	FMOVQ 400(R6), F3
+	FMOVQ 408(R6), F3
 	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
 	VBSL V3.B16, V12.B16, V4.B16
 	WORD $0x6e24dc24 // fmul v4.4s, v1.4s, v4.4s

@@ -81,8 +81,17 @@ func LogSumExpGrad(dx, x, dy []float32, cols int) {
 func rowPass2(f, g fallback.RowPass2) fallback.RowPass2 {
 	return func(dst, x, y []float32, st *kernels.Row) {
 		n := len(x) &^ (kernels.RowLanes - 1)
+		if n == len(x) && n <= chunk { // whole groups, one call
+			f(dst, x, y, st)
+			return
+		}
+		fold := st.Fold
+		st.Fold = 0
 		for i := 0; i < n; i += chunk {
 			j := min(i+chunk, n)
+			if j == len(x) {
+				st.Fold = fold
+			}
 			callRow2(f, part(dst, i, j), x[i:j], y[i:j], st)
 		}
 		if n < len(x) {

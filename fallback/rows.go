@@ -215,15 +215,16 @@ func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 	n := check.RowGrad(rowNames[k], dx, y, dy, cols)
 	st := rowStates.Get().(*kernels.Row)
 	defer rowStates.Put(st)
+	st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
 	for r := range n {
 		yr, dyr, out := y[r*cols:(r+1)*cols], dy[r*cols:(r+1)*cols], dx[r*cols:(r+1)*cols]
-		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
+		st.Fold = 1
 		if k == RowSoftmaxGrad {
 			p.GradDot(nil, yr, dyr, st)
 		} else {
 			p.GradSum(nil, dyr, st)
 		}
-		s, c := combineSum(st)
+		s, c := foldedSum(st)
 		hi := s + c
 		if hi-hi != 0 { // NaN or infinite
 			fillNaN(out)
@@ -447,10 +448,9 @@ func rows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 		accurate := k == RowLogSumExp && m < 0 && float64(m) > -kernels.RowCancel*float64(bits.Len(uint(cols)))
 		var s, c float64
 		if accurate {
+			st.Fold = 1
 			p.RowSum(nil, row, st)
-			s, c = combineSum(st)
-			st.Comp = [kernels.RowLanes]float64{}
-			st.Sum = [kernels.RowLanes]float64{}
+			s, c = foldedSum(st)
 		} else {
 			st.Fold = 1
 			p.SoftmaxSum(nil, row, st)
@@ -540,6 +540,20 @@ func FoldSum(l *[kernels.RowLanes]float64) float64 {
 	return (a0 + a2) + (a1 + a3)
 }
 
+// foldedSum returns a compensated sum's lanes combined (combineSum) as s +
+// c: as the pass's last call folded them (kernels.Row.Fold), or here; the
+// lanes are left reset and Fold 0.
+func foldedSum(st *kernels.Row) (s, c float64) {
+	if st.Fold == kernels.RowFolded {
+		s, c = st.S, st.Lo
+	} else {
+		s, c = combineSum(st)
+		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
+	}
+	st.Fold = 0
+	return s, c
+}
+
 // combineSum adds the lanes of the row sum pairwise, lane j and lane
 // j+h for h = 8, 4, 2, 1, in float-float, and returns the sum as s + c.
 // It is written out, the lanes in locals: a loop over the state's arrays
@@ -619,10 +633,9 @@ func plainLog(l float64, m float32, cols int, row []float32, st *kernels.Row, p 
 	if math.Abs(float64(m)+l) >= float64((cols+15)/16)*kernels.RowPlainLog {
 		return l
 	}
+	st.Fold = 1
 	p.ExpSum(nil, row, st)
-	s, c := combineSum(st)
-	st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
-	return logSum(s, c)
+	return logSum(foldedSum(st))
 }
 
 // logSumFF returns log(s + c) as logSum does, as the float-float hi + lo

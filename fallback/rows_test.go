@@ -27,6 +27,7 @@ func TestRowState(t *testing.T) {
 		{"D", unsafe.Offsetof(st.D), kernels.RowDOff},
 		{"Fold", unsafe.Offsetof(st.Fold), kernels.RowFoldOff},
 		{"S", unsafe.Offsetof(st.S), kernels.RowSOff},
+		{"Lo", unsafe.Offsetof(st.Lo), kernels.RowLoOff},
 		{"P", unsafe.Offsetof(st.P), kernels.RowPOff},
 	} {
 		if c.got != c.want {

@@ -359,15 +359,17 @@ type Row struct {
 	Comp [RowLanes]float64
 	M    float32
 	// Fold, set nonzero by the caller before a pass's last call on a
-	// row, lets a SIMD RowMax or plain-sum pass fold its lanes itself:
-	// RowMax's maximum into M, the sum (the fixed tree) into S, the lanes
-	// reset to -Inf and 0 for the next row, and Fold set to RowFolded.
+	// row, lets a SIMD RowMax or sum pass fold its lanes itself: RowMax's
+	// maximum into M, a plain sum (the fixed tree) into S, a compensated
+	// sum (the float-float tree) into S + Lo, the lanes reset to -Inf and
+	// 0 for the next row, and Fold set to RowFolded.
 	// Reading lanes that a vector store has just written stalls; reading
 	// one scalar does not. The Go passes leave it alone.
 	Fold uint32 // also keeps C at RowCOff on 32-bit architectures
 	C    float64
 	D    float64 // the gradients' second row scalar (OpParam F64, Imm 1)
 	S    float64 // the folded sum (Fold)
+	Lo   float64 // a folded compensated sum's low part: S + Lo
 	// P holds a column pass's per-lane parameter (ir.OpLane): PReLUGrad's
 	// slopes of the 16 channels it sums.
 	P [RowLanes]float32
@@ -386,10 +388,11 @@ const (
 	RowCOff    = 328
 	RowDOff    = 336
 	RowSOff    = 344
-	RowPOff    = 352
+	RowLoOff   = 352
+	RowPOff    = 360
 	// RowSize is the size of a Row: the multi-row passes (ir.RowBlock)
 	// step through an array of states by it.
-	RowSize = 416
+	RowSize = 424
 )
 
 // RowCancel and RowPlainLog decide, once per row, which sum LogSoftmax

@@ -163,6 +163,9 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	Label("done")
 	replay(l.maxMerge())
 	fold := l.foldable(!block)
+	if l.err != nil {
+		return fmt.Errorf("%s: fold: %v", name, l.err)
+	}
 	if block {
 		if fold != nil {
 			replay(fold)
@@ -197,22 +200,27 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	return nil
 }
 
-// foldable returns, for a pass whose only reduction is OpRedMax or a
-// plain OpRedSum, the code that folds its lanes into the state's M
-// (maximum) or S (sum; kernels.Row.Fold) and, with reset, stores the
-// lanes' initial values, -Inf or 0, in their place; nil for other passes. The maximum of
-// lanes that hold no NaN (RowMax's VMAXPS keeps the lane where x is NaN)
-// is the same in any order but for the sign of a zero, which the caller
-// drops; the sum takes the fixed tree of fallback.FoldSum: lanes j
-// and j+8, then j+4, j+2, j+1.
+// foldable returns, for a pass whose only reduction is OpRedMax or
+// OpRedSum, the code that folds its lanes into the state's M (maximum), S
+// (plain sum) or S + Lo (compensated sum; kernels.Row.Fold) and, with
+// reset, stores the lanes' initial values, -Inf or 0, in their place; nil
+// for other passes. The maximum of lanes that hold no NaN (RowMax's
+// VMAXPS keeps the lane where x is NaN) is the same in any order but for
+// the sign of a zero, which the caller drops; the sums take the fixed
+// trees of fallback.FoldSum and fallback.combineSum: lanes j and j+8,
+// then j+4, j+2, j+1.
 func (l *lowering) foldable(reset bool) []func() {
 	switch {
 	case l.accMax != nil && l.accSum == nil:
-	case l.accSum != nil && l.accMax == nil && l.accComp == nil:
+	case l.accSum != nil && l.accMax == nil:
 	default:
 		return nil
 	}
 	l.start(modeMain)
+	if l.accComp != nil {
+		l.foldComp(reset)
+		return l.code
+	}
 	t, u := l.alloc(), l.alloc()
 	ty, tx, ux := t.AsY(), t.AsX(), u.AsX()
 	if l.accMax != nil {
@@ -258,6 +266,62 @@ func (l *lowering) foldable(reset bool) []func() {
 		}
 	}
 	return l.code
+}
+
+// foldComp emits the float-float tree of fallback.combineSum on the
+// compensated lanes (Sum + Comp): lane j and lane j+h for h = 8, 4, 2, 1,
+// each pair by kernels.AddComp, s_j + s_j+h with its error added to c_j +
+// c_j+h, in the lanes' registers; then s into S, c into Lo and, with
+// reset, zeros into the lanes.
+func (l *lowering) foldComp(reset bool) {
+	s, c := l.accSum, l.accComp
+	n, b, e := l.alloc(), l.alloc(), l.alloc()
+	// add sets s, c to AddComp(s, c + c2, t), in registers of one width.
+	add := func(s, c, t, c2, n, b, e Op) {
+		VADDPD(c2, c, c)
+		VADDPD(t, s, n)
+		VSUBPD(s, n, b) // n - s
+		VSUBPD(b, n, e)
+		VSUBPD(e, s, e) // s - (n - b)
+		VSUBPD(b, t, b) // t - b
+		VADDPD(b, e, e)
+		VADDPD(e, c, c)
+		VMOVAPD(n, s)
+	}
+	l.emit(func() {
+		// Lanes 0-7 and 8-15 (AVX-512), or lanes 0-3, 4-7, 8-11 and
+		// 12-15; the registers of the upper lanes, once added, hold the
+		// next level's upper halves (t, u).
+		t, u := s[1], c[1]
+		if l.s.kmask {
+			add(s[0], c[0], s[1], c[1], n, b, e)
+			VEXTRACTF64X4(U8(1), s[0], t.AsY())
+			VEXTRACTF64X4(U8(1), c[0], u.AsY())
+		} else {
+			add(s[0], c[0], s[2], c[2], n, b, e)
+			add(s[1], c[1], s[3], c[3], n, b, e)
+		}
+		add(s[0].AsY(), c[0].AsY(), t.AsY(), u.AsY(), n.AsY(), b.AsY(), e.AsY())
+		if l.s.kmask { // VEX has no encoding of the upper 16 registers
+			VEXTRACTF32X4(U8(1), s[0].AsY(), t.AsX())
+			VEXTRACTF32X4(U8(1), c[0].AsY(), u.AsX())
+		} else {
+			VEXTRACTF128(U8(1), s[0].AsY(), t.AsX())
+			VEXTRACTF128(U8(1), c[0].AsY(), u.AsX())
+		}
+		add(s[0].AsX(), c[0].AsX(), t.AsX(), u.AsX(), n.AsX(), b.AsX(), e.AsX())
+		VPERMILPD(U8(1), s[0].AsX(), t.AsX())
+		VPERMILPD(U8(1), c[0].AsX(), u.AsX())
+		add(s[0].AsX(), c[0].AsX(), t.AsX(), u.AsX(), n.AsX(), b.AsX(), e.AsX())
+		VMOVSD(s[0].AsX(), Mem{Base: statePtr, Disp: kernels.RowSOff})
+		VMOVSD(c[0].AsX(), Mem{Base: statePtr, Disp: kernels.RowLoOff})
+	})
+	if reset {
+		l.emit(func() { VXORPD(n, n, n) })
+		for _, m := range l.accMem() {
+			l.emit(func() { VMOVUPS(n, m.mem) })
+		}
+	}
 }
 
 // reserveAccs reserves the registers of a row pass's reductions: per
