@@ -312,15 +312,25 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 		if k != RowLogSumExp {
 			out = dst[r0*cols : (r0+rb)*cols]
 		}
-		var inf, nan [rowBlock]bool
 		rowWise, special := false, false // special: a row to settle after the passes
 		b.RowMax(nil, xs, &sts[0], cols)
 		for i := range rb {
 			m := sts[i].M + 0 // -0 -> +0
-			sts[i].M, inf[i] = m, infMax(m)
-			special = special || inf[i] || k == RowLogSumExpGrad && dy[r0+i]-dy[r0+i] != 0 // a NaN or infinite dy
-			rowWise = rowWise || k == RowLogSoftmax && inf[i] ||
-				k == RowLogSumExp && m < 0 && float64(m) > cancel
+			sts[i].M = m
+			special = special || infMax(m)
+		}
+		switch k {
+		case RowLogSoftmax:
+			rowWise = special
+		case RowLogSumExp:
+			for i := range rb {
+				m := sts[i].M
+				rowWise = rowWise || m < 0 && float64(m) > cancel
+			}
+		case RowLogSumExpGrad:
+			for _, g := range dy[r0 : r0+rb] {
+				special = special || g-g != 0 // a NaN or infinite dy
+			}
 		}
 		if rowWise {
 			if k == RowLogSumExp {
@@ -340,8 +350,7 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 		for i := range rb {
 			st := &sts[i]
 			s := st.S
-			nan[i] = s != s
-			special = special || nan[i]
+			special = special || s != s
 			switch {
 			case k == RowSoftmax:
 				st.C = 1 / s
@@ -351,7 +360,7 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 					g = 1 // Softmax's output, then dy where it is above 0 (infGrad)
 				}
 				st.C = g / s
-			case inf[i] || nan[i]:
+			case infMax(st.M) || s != s:
 			case k == RowLogSoftmax:
 				st.C = plainLog(logs[i], 0, cols, xs[i*cols:(i+1)*cols], st, p)
 			default:
@@ -372,16 +381,17 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 			if out != nil {
 				o = out[i*cols : (i+1)*cols]
 			}
+			inf, nan := infMax(sts[i].M), sts[i].S != sts[i].S
 			switch {
 			case k == RowLogSumExpGrad && dy[r0+i] != dy[r0+i]:
 				fillNaN(o)
-			case inf[i]:
+			case inf:
 				if y := infRow(k, o, xs[i*cols:(i+1)*cols], sts[i].M); k == RowLogSumExp {
 					dst[r0+i] = y
 				}
-			case nan[i] && k == RowLogSumExp:
+			case nan && k == RowLogSumExp:
 				dst[r0+i] = nan32
-			case nan[i]:
+			case nan:
 				fillNaN(o)
 			case k == RowLogSumExpGrad && math.IsInf(float64(dy[r0+i]), 0):
 				infGrad(o, dy[r0+i])
