@@ -551,6 +551,52 @@ func TestRowGrads(t *testing.T) {
 	}
 }
 
+// TestRowGradBlocks checks the row gradients on blocks of rows (the
+// multi-row passes where the path has them): 1 to 40 rows of whole
+// groups and of not, rows with a NaN y, an infinite or NaN dy, a -Inf y
+// (LogSoftmaxGrad's zero probability) and signed zeros among normal ones,
+// every path against the Go passes bit for bit, out of place and in
+// place over y and over dy.
+func TestRowGradBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(14, 15))
+	inf := float32(math.Inf(1))
+	for _, gk := range gradKernels {
+		for _, cols := range []int{16, 32, 48, 64, 256, 1024, 1040, 24} {
+			for _, rows := range []int{1, 2, 15, 16, 17, 40} {
+				y, dy := gradInputs(gk.forward, "unit", "normal", rows, cols, r)
+				special := func(row int, f func(y, dy []float32)) {
+					if row < rows {
+						f(y[row*cols:(row+1)*cols], dy[row*cols:(row+1)*cols])
+					}
+				}
+				special(1, func(y, _ []float32) { y[r.IntN(cols)] = float32(math.NaN()) })
+				special(3, func(_, dy []float32) { dy[r.IntN(cols)] = -inf })
+				special(5, func(_, dy []float32) { dy[r.IntN(cols)] = math.Float32frombits(0xff812345) }) // signalling, with a payload
+				special(7, func(y, _ []float32) { y[r.IntN(cols)] = -inf })
+				special(16, func(y, dy []float32) {
+					for i := range dy {
+						dy[i] = float32(math.Copysign(0, float64(r.IntN(2)*2-1)))
+					}
+				})
+				what := fmt.Sprintf("%s blocks %dx%d", gk.name, rows, cols)
+				want := make([]float32, len(y))
+				fallback.GradRows(gk.kind, want, y, dy, cols, &fallback.GoRowPasses)
+				for _, l := range dispatch.Supported() {
+					got := make([]float32, len(y))
+					fallback.GradRows(gk.kind, got, y, dy, cols, &simdRows[l])
+					sameRow(t, fmt.Sprintf("%s on %v", what, l), got, want)
+				}
+				got := slices.Clone(y)
+				gk.f(got, got, dy, cols)
+				sameRow(t, what+" in place over y", got, want)
+				got = slices.Clone(dy)
+				gk.f(got, y, got, cols)
+				sameRow(t, what+" in place over dy", got, want)
+			}
+		}
+	}
+}
+
 // TestRowGradsUniform checks LogSoftmaxGrad and SoftmaxGrad where they
 // cancel most: y the output of a row of equal logits, dy equal too, for
 // every row length 1..600 (the true gradient is tiny: it only comes from
@@ -1024,9 +1070,13 @@ func TestRowBlocksEmpty(t *testing.T) {
 		}
 		var st kernels.Row
 		st.M, st.C = 7, 7
-		for _, f := range []fallback.RowBlockPass{b.RowMax, b.SoftmaxSum, b.SoftmaxOut, b.LogSoftmaxOut} {
+		for _, f := range []fallback.RowBlockPass{b.RowMax, b.SoftmaxSum, b.SoftmaxOut, b.LogSoftmaxOut, b.GradSum} {
 			f(nil, nil, &st, kernels.RowLanes)
 			f([]float32{}, []float32{}, &st, kernels.RowLanes)
+		}
+		for _, f := range []fallback.RowBlockPass2{b.GradDot, b.SoftmaxGradOut, b.LogSoftmaxGradOut} {
+			f(nil, nil, nil, &st, kernels.RowLanes)
+			f([]float32{}, []float32{}, []float32{}, &st, kernels.RowLanes)
 		}
 		if st.M != 7 || st.C != 7 || st.Fold != 0 {
 			t.Errorf("%s: a pass on no rows changed the state: M %v, C %v, Fold %d", l, st.M, st.C, st.Fold)

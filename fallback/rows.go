@@ -34,12 +34,21 @@ type RowPasses struct {
 // A RowBlockPass is the multi-row form of a row pass (ir.RowBlock): x
 // holds len(x)/cols whole rows of cols elements, cols a multiple of
 // kernels.RowLanes, and st points to the first of as many states, one per
-// row; each row runs as the pass's single call with Fold set.
+// row; each row runs as the pass's single call with Fold set, its lanes
+// from -Inf and 0 (ir.RowBlockSignatures).
 type RowBlockPass func(dst, x []float32, st *kernels.Row, cols int)
+
+// A RowBlockPass2 is a RowBlockPass over two inputs of one length.
+type RowBlockPass2 func(dst, x, y []float32, st *kernels.Row, cols int)
 
 // RowBlockPasses are the multi-row passes of a path, by name of the
 // ir.RowBlock Program they run.
-type RowBlockPasses struct{ RowMax, SoftmaxSum, SoftmaxOut, LogSoftmaxOut RowBlockPass }
+type RowBlockPasses struct {
+	RowMax, SoftmaxSum, SoftmaxOut, LogSoftmaxOut RowBlockPass
+	GradDot                                       RowBlockPass2
+	GradSum                                       RowBlockPass
+	SoftmaxGradOut, LogSoftmaxGradOut             RowBlockPass2
+}
 
 // GoRowPasses are the pure-Go passes.
 var GoRowPasses = RowPasses{rowMax, rowSum, softmaxSum, expSum, softmaxOut, logSoftmaxOut,
@@ -210,9 +219,15 @@ var rowNames = [...]string{"Softmax", "LogSoftmax", "LogSumExp", "SoftmaxGrad", 
 // lanes combined as the forward sums' and normalised into the float-float
 // C + D (C the sum rounded once), then the output pass. A row whose sum
 // is NaN or infinite (a NaN or infinite dy; for SoftmaxGrad also y) is
-// the quiet NaN 0x7fc00000 throughout.
+// the quiet NaN 0x7fc00000 throughout. Where p has multi-row passes, rows
+// of a multiple of kernels.RowLanes up to rowBlockCols elements run in
+// blocks (blockGradRows), with the same bits.
 func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 	n := check.RowGrad(rowNames[k], dx, y, dy, cols)
+	if p.Block != nil && cols%kernels.RowLanes == 0 && cols <= rowBlockCols {
+		blockGradRows(k, dx, y, dy, cols, n, p)
+		return
+	}
 	st := rowStates.Get().(*kernels.Row)
 	defer rowStates.Put(st)
 	st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
@@ -235,6 +250,46 @@ func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 			p.SoftmaxGradOut(out, yr, dyr, st)
 		} else {
 			p.LogSoftmaxGradOut(out, yr, dyr, st)
+		}
+	}
+}
+
+// blockGradRows runs row gradient k on the n rows of cols elements (a
+// multiple of kernels.RowLanes, at most rowBlockCols) with p's multi-row
+// passes, rowBlock rows per call, each row's steps those of GradRows, so
+// that the bits are the same; a row whose sum is NaN or infinite runs the
+// output pass too, then is filled with the quiet NaN.
+func blockGradRows(k RowKind, dx, y, dy []float32, cols, n int, p *RowPasses) {
+	b := p.Block
+	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
+	defer rowBlocks.Put(sts)
+	for r0 := 0; r0 < n; r0 += rowBlock {
+		rb := min(rowBlock, n-r0)
+		ys, dys, out := y[r0*cols:(r0+rb)*cols], dy[r0*cols:(r0+rb)*cols], dx[r0*cols:(r0+rb)*cols]
+		if k == RowSoftmaxGrad {
+			b.GradDot(nil, ys, dys, &sts[0], cols)
+		} else {
+			b.GradSum(nil, dys, &sts[0], cols)
+		}
+		special := false
+		for i := range rb {
+			st := &sts[i]
+			hi := st.S + st.Lo
+			special = special || hi-hi != 0 // NaN or infinite
+			st.C, st.D = hi, st.Lo-(hi-st.S)
+		}
+		if k == RowSoftmaxGrad {
+			b.SoftmaxGradOut(out, ys, dys, &sts[0], cols)
+		} else {
+			b.LogSoftmaxGradOut(out, ys, dys, &sts[0], cols)
+		}
+		if !special {
+			continue
+		}
+		for i := range rb {
+			if c := sts[i].C; c-c != 0 {
+				fillNaN(out[i*cols : (i+1)*cols])
+			}
 		}
 	}
 }

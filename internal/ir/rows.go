@@ -19,20 +19,24 @@ const RowSignature2 = "func(dst, x, y []float32, st *kernels.Row)"
 // one.
 var RowSignatures = [...]string{RowSignature, RowSignature2}
 
-// RowBlockSignature is the Go signature of a multi-row pass (RowBlock):
-// x holds len(x)/cols whole rows of cols elements, cols a multiple of
+// RowBlockSignatures are the Go signatures of a multi-row pass
+// (RowBlock) of one input and of two: x (and y) hold len(x)/cols whole
+// rows of cols elements, cols a multiple of
 // kernels.RowLanes, and st points to the first of as many states, one per
 // row, kernels.RowSize bytes apart. Each row runs as the one-row pass's
 // single call on it with Fold set, but its lanes start at -Inf and 0
 // whatever the state holds: RowMax and SoftmaxSum fold them into the
 // row's M or S and leave the state's lanes and Fold alone.
-const RowBlockSignature = "func(dst, x []float32, st *kernels.Row, cols int)"
+var RowBlockSignatures = [...]string{
+	"func(dst, x []float32, st *kernels.Row, cols int)",
+	"func(dst, x, y []float32, st *kernels.Row, cols int)",
+}
 
 // RowBlock lists the passes that also have a multi-row form, which
-// Softmax, LogSoftmax and LogSumExp run on blocks of short rows (package
-// fallback's blockRows): one call per pass and block instead of one per
-// pass and row.
-var RowBlock = []*Program{RowMax, SoftmaxSum, SoftmaxOut, LogSoftmaxOut}
+// Softmax, LogSoftmax, LogSumExp and the row gradients run on blocks of
+// short rows (package fallback's blockRows, blockGradRows): one call per
+// pass and block instead of one per pass and row.
+var RowBlock = []*Program{RowMax, SoftmaxSum, SoftmaxOut, LogSoftmaxOut, GradDot, GradSum, SoftmaxGradOut, LogSoftmaxGradOut}
 
 // ColSignature is the Go signature of a column pass (ColPasses): a
 // two-input row pass over one group of kernels.RowLanes channels in each

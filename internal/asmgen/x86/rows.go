@@ -16,12 +16,12 @@ import (
 var statePtr = reg.R9
 
 // rowSignatures are ir.RowSignatures for avo, which cannot resolve
-// kernels.Row: a pointer all the same; rowBlockSignature is
-// ir.RowBlockSignature, colSignature ir.ColSignature.
+// kernels.Row: a pointer all the same; rowBlockSignatures are
+// ir.RowBlockSignatures, colSignature ir.ColSignature.
 var (
-	rowSignatures     = [...]string{"func(dst, x []float32, st *uint64)", "func(dst, x, y []float32, st *uint64)"}
-	rowBlockSignature = "func(dst, x []float32, st *uint64, cols int)"
-	colSignature      = "func(dst, x, y []float32, st *uint64, stride int)"
+	rowSignatures      = [...]string{"func(dst, x []float32, st *uint64)", "func(dst, x, y []float32, st *uint64)"}
+	rowBlockSignatures = [...]string{"func(dst, x []float32, st *uint64, cols int)", "func(dst, x, y []float32, st *uint64, cols int)"}
+	colSignature       = "func(dst, x, y []float32, st *uint64, stride int)"
 )
 
 // A multi-row pass (block) keeps the elements of its rows left in total
@@ -34,7 +34,7 @@ type rowForm int
 
 const (
 	oneRow   rowForm = iota // one call per chunk of a row (ir.RowSignatures)
-	multiRow                // whole rows (ir.RowBlockSignature)
+	multiRow                // whole rows (ir.RowBlockSignatures)
 	column                  // one group per row (ir.ColSignature)
 )
 
@@ -56,7 +56,7 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	name, sig := p.FuncName(s.name), rowSignatures[len(a.Inputs)-1]
 	switch form {
 	case multiRow:
-		name, sig = p.FuncName("Rows"+s.name), rowBlockSignature
+		name, sig = p.FuncName("Rows"+s.name), rowBlockSignatures[len(a.Inputs)-1]
 	case column:
 		sig = colSignature
 	}
