@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/rectify-go/rectify/fallback"
@@ -92,6 +93,54 @@ func TestRowFold(t *testing.T) {
 				}
 				if folded.Sum != [kernels.RowLanes]float64{} {
 					t.Fatalf("%s: SoftmaxSum left the lanes %v, want zeros", what, folded.Sum)
+				}
+			}
+		}
+	}
+}
+
+// TestRowFoldComp checks the folds of the compensated sums (GradDot,
+// GradSum, ExpSum, RowSum) on every SIMD path: asked for on a row's last
+// call (kernels.Row.Fold), the lanes' float-float tree
+// (fallback.CombineSum) into S + Lo, the lanes reset to zeros.
+func TestRowFoldComp(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, l := range dispatch.Supported() {
+		if l == dispatch.Generic {
+			continue
+		}
+		p := simdRows[l]
+		passes := []struct {
+			name string
+			f    func(x, y []float32, st *kernels.Row)
+		}{
+			{"GradDot", func(x, y []float32, st *kernels.Row) { p.GradDot(nil, x, y, st) }},
+			{"GradSum", func(x, _ []float32, st *kernels.Row) { p.GradSum(nil, x, st) }},
+			{"ExpSum", func(x, _ []float32, st *kernels.Row) { p.ExpSum(nil, x, st) }},
+			{"RowSum", func(x, _ []float32, st *kernels.Row) { p.RowSum(nil, x, st) }},
+		}
+		for _, n := range []int{16, 48, 1024, chunk + 16} {
+			x, y := make([]float32, n), make([]float32, n)
+			for i := range x {
+				x[i] = float32(math.Ldexp(r.NormFloat64(), r.IntN(40)-20))
+				y[i] = float32(r.NormFloat64())
+			}
+			for _, ps := range passes {
+				what := fmt.Sprintf("%v %s, %d elements", l, ps.name, n)
+				var plain, folded kernels.Row
+				plain.M, folded.M = slices.Max(x), slices.Max(x) // the exponentials' maximum
+				folded.Fold = 1
+				ps.f(x, y, &plain)
+				ps.f(x, y, &folded)
+				if folded.Fold != kernels.RowFolded {
+					t.Fatalf("%s: Fold left at %d", what, folded.Fold)
+				}
+				s, c := fallback.CombineSum(&plain)
+				if math.Float64bits(folded.S) != math.Float64bits(s) || math.Float64bits(folded.Lo) != math.Float64bits(c) {
+					t.Errorf("%s: folded %v + %v, the lanes' tree gives %v + %v", what, folded.S, folded.Lo, s, c)
+				}
+				if folded.Sum != [kernels.RowLanes]float64{} || folded.Comp != [kernels.RowLanes]float64{} {
+					t.Fatalf("%s: the lanes left %v, %v, want zeros", what, folded.Sum, folded.Comp)
 				}
 			}
 		}

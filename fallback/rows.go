@@ -605,25 +605,27 @@ func FoldSum(l *[kernels.RowLanes]float64) float64 {
 	return (a0 + a2) + (a1 + a3)
 }
 
-// foldedSum returns a compensated sum's lanes combined (combineSum) as s +
+// foldedSum returns a compensated sum's lanes combined (CombineSum) as s +
 // c: as the pass's last call folded them (kernels.Row.Fold), or here; the
 // lanes are left reset and Fold 0.
 func foldedSum(st *kernels.Row) (s, c float64) {
 	if st.Fold == kernels.RowFolded {
 		s, c = st.S, st.Lo
 	} else {
-		s, c = combineSum(st)
+		s, c = CombineSum(st)
 		st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
 	}
 	st.Fold = 0
 	return s, c
 }
 
-// combineSum adds the lanes of the row sum pairwise, lane j and lane
-// j+h for h = 8, 4, 2, 1, in float-float, and returns the sum as s + c.
+// CombineSum adds the lanes of a compensated row sum pairwise, lane j
+// and lane j+h for h = 8, 4, 2, 1, in float-float (each pair by
+// kernels.AddComp), and returns the sum as s + c. The SIMD passes that
+// fold their compensated lanes (kernels.Row.Fold) take this tree.
 // It is written out, the lanes in locals: a loop over the state's arrays
 // waited on a store and a load of each lane between the levels.
-func combineSum(st *kernels.Row) (s, c float64) {
+func CombineSum(st *kernels.Row) (s, c float64) {
 	s0, s1, s2, s3, s4, s5, s6, s7 := st.Sum[0], st.Sum[1], st.Sum[2], st.Sum[3], st.Sum[4], st.Sum[5], st.Sum[6], st.Sum[7]
 	c0, c1, c2, c3, c4, c5, c6, c7 := st.Comp[0], st.Comp[1], st.Comp[2], st.Comp[3], st.Comp[4], st.Comp[5], st.Comp[6], st.Comp[7]
 	s0, c0 = kernels.AddComp(s0, c0+st.Comp[8], st.Sum[8])

@@ -44,9 +44,10 @@ const (
 // between loading them from st and storing them back, and element i of x
 // folds into lane i % RowLanes in the order of i, as on every path. Form
 // multiRow emits p's multi-row form (ir.RowBlock): the same code once per
-// row of cols elements, with that row's state, its lanes folded at its
-// end; form column its column form (ir.ColPasses): one group per row,
-// stride elements apart.
+// row of cols elements, with that row's state's parameters, its lanes
+// starting at -Inf and 0 in registers and folded at its end, the
+// constants loaded once before the rows; form column its column form
+// (ir.ColPasses): one group per row, stride elements apart.
 func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	block := form == multiRow
 	a, err := ir.Analyze(p)
@@ -207,7 +208,7 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 // for other passes. The maximum of lanes that hold no NaN (RowMax's
 // VMAXPS keeps the lane where x is NaN) is the same in any order but for
 // the sign of a zero, which the caller drops; the sums take the fixed
-// trees of fallback.FoldSum and fallback.combineSum: lanes j and j+8,
+// trees of fallback.FoldSum and fallback.CombineSum: lanes j and j+8,
 // then j+4, j+2, j+1.
 func (l *lowering) foldable(reset bool) []func() {
 	switch {
@@ -268,7 +269,7 @@ func (l *lowering) foldable(reset bool) []func() {
 	return l.code
 }
 
-// foldComp emits the float-float tree of fallback.combineSum on the
+// foldComp emits the float-float tree of fallback.CombineSum on the
 // compensated lanes (Sum + Comp): lane j and lane j+h for h = 8, 4, 2, 1,
 // each pair by kernels.AddComp, s_j + s_j+h with its error added to c_j +
 // c_j+h, in the lanes' registers; then s into S, c into Lo and, with
