@@ -663,7 +663,7 @@ func selects(s *isa, a *ir.Analysis) []selLowering {
 		if in.Op != ir.OpSelNeg || a.Invariant[j] || sel[j] != selBlend || a.LessCond(in) {
 			continue
 		}
-		if m := maskedMul(a, j); m >= 0 {
+		if m := maskedProduct(a, j); m >= 0 {
 			sel[j] = selMul
 		}
 	}
@@ -679,9 +679,9 @@ func selects(s *isa, a *ir.Analysis) []selLowering {
 	return sel
 }
 
-// maskedMul returns the product c*b (or b*c) that select j, x < 0 ? c*b :
+// maskedProduct returns the product c*b (or b*c) that select j, x < 0 ? c*b :
 // c, alone reads, or -1.
-func maskedMul(a *ir.Analysis, j int) int {
+func maskedProduct(a *ir.Analysis, j int) int {
 	in := a.P.Code[j]
 	m := a.Canon[in.Args[1]]
 	mul := a.P.Code[m]
@@ -1388,14 +1388,14 @@ func (l *lowering) constOp(m Mem) Op {
 // it (selMul).
 func (l *lowering) mulMasked(i int) bool {
 	j := l.a.LastUse[i]
-	return j >= 0 && l.sel[j] == selMul && maskedMul(l.a, j) == i
+	return j >= 0 && l.sel[j] == selMul && maskedProduct(l.a, j) == i
 }
 
 // maskedMul lowers select i (vector g, half h), x < 0 ? c*b : c (selMul):
 // c copied, or in place where it dies here, then multiplied by b in the
 // lanes where x < 0.
 func (l *lowering) maskedMul(i int, in ir.Instr, g, h int) {
-	m := maskedMul(l.a, i)
+	m := maskedProduct(l.a, i)
 	mul := l.p.Code[m]
 	j := 1 // the multiplier's operand: b
 	if l.a.Canon[mul.Args[0]] != l.a.Canon[in.Args[2]] {
