@@ -19,8 +19,8 @@ import (
 // lengths; dx may be x or dy itself, but any other overlap of dx with x or
 // dy panics (x and dy may overlap each other).
 
-// grad runs the gradient kernel k: the fallback below its cut-off, else
-// the kernel of the level in use.
+// grad checks the arguments of gradient kernel k and runs it on the level
+// in use.
 func grad(k kernelID, dx, x, dy []float32, alpha float32) {
 	check.Grad(kernelNames[k], dx, x, dy)
 	run2(dispatch.Selected(), k, dx, x, dy, alpha)
@@ -31,24 +31,30 @@ func grad(k kernelID, dx, x, dy []float32, alpha float32) {
 // +0): dy passes unchanged where x > 0; where x <= 0 the result is a zero
 // of dy's sign, and the canonical NaN for an infinite dy.
 func ReLUGrad(dx, x, dy []float32) {
-	if len(x) < cutoff(kReLUGrad) {
-		fallback.ReLUGrad(dx, x, dy)
-		return
+	f := runReLUGrad
+	if len(x) < cut[kReLUGrad] {
+		f = fallback.ReLUGrad
 	}
-	grad(kReLUGrad, dx, x, dy, 0)
+	f(dx, x, dy)
 }
+
+// runReLUGrad is ReLUGrad from its cutoff on (see cut).
+func runReLUGrad(dx, x, dy []float32) { grad(kReLUGrad, dx, x, dy, 0) }
 
 // LeakyReLUGrad sets dx[i] = dy[i] * (x[i] > 0 ? 1 : alpha) for every i:
 // LeakyReLU'(0) is alpha, as in PyTorch. It is exact: one float32
 // multiplication rounded to nearest even, for any finite or infinite
 // alpha.
 func LeakyReLUGrad(dx, x, dy []float32, alpha float32) {
-	if len(x) < cutoff(kLeakyReLUGrad) {
-		fallback.LeakyReLUGrad(dx, x, dy, alpha)
-		return
+	f := runLeakyReLUGrad
+	if len(x) < cut[kLeakyReLUGrad] {
+		f = fallback.LeakyReLUGrad
 	}
-	grad(kLeakyReLUGrad, dx, x, dy, alpha)
+	f(dx, x, dy, alpha)
 }
+
+// runLeakyReLUGrad is LeakyReLUGrad from its cutoff on (see cut).
+func runLeakyReLUGrad(dx, x, dy []float32, alpha float32) { grad(kLeakyReLUGrad, dx, x, dy, alpha) }
 
 // SigmoidGrad sets dx[i] = dy[i] * s(1 - s), s = sigmoid(x[i]), for every
 // i, computed as e/(1+e)^2 with e = exp(-|x|).
@@ -57,12 +63,15 @@ func LeakyReLUGrad(dx, x, dy []float32, alpha float32) {
 // over all 2^32 x with dy = 1). ±0 gives dy/4; ±Inf gives dy*0 (a NaN for
 // an infinite dy); tiny products are computed, not flushed.
 func SigmoidGrad(dx, x, dy []float32) {
-	if len(x) < cutoff(kSigmoidGrad) {
-		fallback.SigmoidGrad(dx, x, dy)
-		return
+	f := runSigmoidGrad
+	if len(x) < cut[kSigmoidGrad] {
+		f = fallback.SigmoidGrad
 	}
-	grad(kSigmoidGrad, dx, x, dy, 0)
+	f(dx, x, dy)
 }
+
+// runSigmoidGrad is SigmoidGrad from its cutoff on (see cut).
+func runSigmoidGrad(dx, x, dy []float32) { grad(kSigmoidGrad, dx, x, dy, 0) }
 
 // TanhGrad sets dx[i] = dy[i] * (1 - tanh(x[i])^2) for every i, computed
 // as 4e/(1+e)^2 with e = exp(-2|x|).
@@ -71,12 +80,15 @@ func SigmoidGrad(dx, x, dy []float32) {
 // over all 2^32 x with dy = 1). ±0 gives dy; ±Inf gives dy*0 (a NaN for
 // an infinite dy).
 func TanhGrad(dx, x, dy []float32) {
-	if len(x) < cutoff(kTanhGrad) {
-		fallback.TanhGrad(dx, x, dy)
-		return
+	f := runTanhGrad
+	if len(x) < cut[kTanhGrad] {
+		f = fallback.TanhGrad
 	}
-	grad(kTanhGrad, dx, x, dy, 0)
+	f(dx, x, dy)
 }
+
+// runTanhGrad is TanhGrad from its cutoff on (see cut).
+func runTanhGrad(dx, x, dy []float32) { grad(kTanhGrad, dx, x, dy, 0) }
 
 // SiLUGrad sets dx[i] = dy[i] * s(1 + x(1 - s)), s = sigmoid(x), x =
 // x[i], for every i: the derivative of SiLU.
@@ -86,12 +98,15 @@ func TanhGrad(dx, x, dy []float32) {
 // zero. ±0 gives dy/2; +Inf gives dy; -Inf gives dy*0 (a NaN for an
 // infinite dy).
 func SiLUGrad(dx, x, dy []float32) {
-	if len(x) < cutoff(kSiLUGrad) {
-		fallback.SiLUGrad(dx, x, dy)
-		return
+	f := runSiLUGrad
+	if len(x) < cut[kSiLUGrad] {
+		f = fallback.SiLUGrad
 	}
-	grad(kSiLUGrad, dx, x, dy, 0)
+	f(dx, x, dy)
 }
+
+// runSiLUGrad is SiLUGrad from its cutoff on (see cut).
+func runSiLUGrad(dx, x, dy []float32) { grad(kSiLUGrad, dx, x, dy, 0) }
 
 // ELUGrad sets dx[i] = dy[i] * (x[i] > 0 ? 1 : alpha*exp(x[i])) for every
 // i: ELU'(0) is alpha (the x <= 0 branch), as in PyTorch.
@@ -100,12 +115,15 @@ func SiLUGrad(dx, x, dy []float32) {
 // (measured maximum 0.5422 ULP over all 2^32 x with dy = 1 at alpha 1).
 // +Inf gives dy; -Inf gives dy*0 (a NaN for an infinite dy).
 func ELUGrad(dx, x, dy []float32, alpha float32) {
-	if len(x) < cutoff(kELUGrad) {
-		fallback.ELUGrad(dx, x, dy, alpha)
-		return
+	f := runELUGrad
+	if len(x) < cut[kELUGrad] {
+		f = fallback.ELUGrad
 	}
-	grad(kELUGrad, dx, x, dy, alpha)
+	f(dx, x, dy, alpha)
 }
+
+// runELUGrad is ELUGrad from its cutoff on (see cut).
+func runELUGrad(dx, x, dy []float32, alpha float32) { grad(kELUGrad, dx, x, dy, alpha) }
 
 // SELUGrad sets dx[i] = dy[i] * lambda * (x[i] > 0 ? 1 : alpha*exp(x[i]))
 // for every i, lambda and alpha as in SELU: SELU'(0) is lambda*alpha.
@@ -114,12 +132,15 @@ func ELUGrad(dx, x, dy []float32, alpha float32) {
 // over all 2^32 x with dy = 1). +Inf gives lambda*dy; -Inf gives dy*0 (a
 // NaN for an infinite dy).
 func SELUGrad(dx, x, dy []float32) {
-	if len(x) < cutoff(kSELUGrad) {
-		fallback.SELUGrad(dx, x, dy)
-		return
+	f := runSELUGrad
+	if len(x) < cut[kSELUGrad] {
+		f = fallback.SELUGrad
 	}
-	grad(kSELUGrad, dx, x, dy, 0)
+	f(dx, x, dy)
 }
+
+// runSELUGrad is SELUGrad from its cutoff on (see cut).
+func runSELUGrad(dx, x, dy []float32) { grad(kSELUGrad, dx, x, dy, 0) }
 
 // SoftplusGrad sets dx[i] = dy[i] * sigmoid(x[i]) for every i: the
 // derivative of Softplus is the logistic function, computed as (x < 0 ? e
@@ -129,12 +150,15 @@ func SELUGrad(dx, x, dy []float32) {
 // over all 2^32 x with dy = 1). ±0 gives dy/2; +Inf gives dy; -Inf gives
 // dy*0 (a NaN for an infinite dy).
 func SoftplusGrad(dx, x, dy []float32) {
-	if len(x) < cutoff(kSoftplusGrad) {
-		fallback.SoftplusGrad(dx, x, dy)
-		return
+	f := runSoftplusGrad
+	if len(x) < cut[kSoftplusGrad] {
+		f = fallback.SoftplusGrad
 	}
-	grad(kSoftplusGrad, dx, x, dy, 0)
+	f(dx, x, dy)
 }
+
+// runSoftplusGrad is SoftplusGrad from its cutoff on (see cut).
+func runSoftplusGrad(dx, x, dy []float32) { grad(kSoftplusGrad, dx, x, dy, 0) }
 
 // GELUTanhGrad sets dx[i] = dy[i] * f'(x[i]) for every i, f the tanh
 // approximation of GELU (GELUTanh): with v = 2u = 2*sqrt(2/pi)*(x +
@@ -146,12 +170,15 @@ func SoftplusGrad(dx, x, dy []float32) {
 // zero. ±0 gives dy/2; +Inf gives dy; -Inf gives dy*0 (a NaN for an
 // infinite dy).
 func GELUTanhGrad(dx, x, dy []float32) {
-	if len(x) < cutoff(kGELUTanhGrad) {
-		fallback.GELUTanhGrad(dx, x, dy)
-		return
+	f := runGELUTanhGrad
+	if len(x) < cut[kGELUTanhGrad] {
+		f = fallback.GELUTanhGrad
 	}
-	grad(kGELUTanhGrad, dx, x, dy, 0)
+	f(dx, x, dy)
 }
+
+// runGELUTanhGrad is GELUTanhGrad from its cutoff on (see cut).
+func runGELUTanhGrad(dx, x, dy []float32) { grad(kGELUTanhGrad, dx, x, dy, 0) }
 
 // GELUGrad sets dx[i] = dy[i] * (Phi(x) + x*phi(x)), x = x[i], for every
 // i: the derivative of GELU (the exact, erf form), Phi the standard normal
@@ -162,12 +189,15 @@ func GELUTanhGrad(dx, x, dy []float32) {
 // crosses zero (a Taylor polynomial there). ±0 gives dy/2; +Inf gives dy;
 // -Inf gives dy*0 (a NaN for an infinite dy).
 func GELUGrad(dx, x, dy []float32) {
-	if len(x) < cutoff(kGELUGrad) {
-		fallback.GELUGrad(dx, x, dy)
-		return
+	f := runGELUGrad
+	if len(x) < cut[kGELUGrad] {
+		f = fallback.GELUGrad
 	}
-	grad(kGELUGrad, dx, x, dy, 0)
+	f(dx, x, dy)
 }
+
+// runGELUGrad is GELUGrad from its cutoff on (see cut).
+func runGELUGrad(dx, x, dy []float32) { grad(kGELUGrad, dx, x, dy, 0) }
 
 // ExpGrad sets dx[i] = dy[i] * e^x[i] for every i: the derivative of
 // Exp, from the forward input x.
@@ -177,12 +207,15 @@ func GELUGrad(dx, x, dy []float32) {
 // range overflow to ±Inf, tiny ones are computed, not flushed; +Inf gives
 // dy*Inf (a NaN for dy = 0), -Inf gives dy*0 (a NaN for an infinite dy).
 func ExpGrad(dx, x, dy []float32) {
-	if len(x) < cutoff(kExpGrad) {
-		fallback.ExpGrad(dx, x, dy)
-		return
+	f := runExpGrad
+	if len(x) < cut[kExpGrad] {
+		f = fallback.ExpGrad
 	}
-	grad(kExpGrad, dx, x, dy, 0)
+	f(dx, x, dy)
 }
+
+// runExpGrad is ExpGrad from its cutoff on (see cut).
+func runExpGrad(dx, x, dy []float32) { grad(kExpGrad, dx, x, dy, 0) }
 
 // PReLUGrad is the gradient of PReLU(dst, x, slope): for x of
 // len(x)/len(slope) rows of len(slope) channels, it sets dx[i] = dy[i] *

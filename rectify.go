@@ -13,12 +13,15 @@ import (
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func ReLU(dst, x []float32) {
-	if len(x) < cutoff(kReLU) {
-		fallback.ReLU(dst, x)
-		return
+	f := runReLU
+	if len(x) < cut[kReLU] {
+		f = fallback.ReLU
 	}
-	run(kReLU, dst, x, 0)
+	f(dst, x)
 }
+
+// runReLU is ReLU from its cutoff on (see cut).
+func runReLU(dst, x []float32) { run(kReLU, dst, x, 0) }
 
 // LeakyReLU sets dst[i] = x[i] < 0 ? alpha*x[i] : x[i] for every i, with
 // one float32 multiplication rounded to nearest even: the result is exact
@@ -29,12 +32,15 @@ func ReLU(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func LeakyReLU(dst, x []float32, alpha float32) {
-	if len(x) < cutoff(kLeakyReLU) {
-		fallback.LeakyReLU(dst, x, alpha)
-		return
+	f := runLeakyReLU
+	if len(x) < cut[kLeakyReLU] {
+		f = fallback.LeakyReLU
 	}
-	run(kLeakyReLU, dst, x, alpha)
+	f(dst, x, alpha)
 }
+
+// runLeakyReLU is LeakyReLU from its cutoff on (see cut).
+func runLeakyReLU(dst, x []float32, alpha float32) { run(kLeakyReLU, dst, x, alpha) }
 
 // PReLU sets dst[i] = x[i] < 0 ? slope[i%len(slope)]*x[i] : x[i] for
 // every i: LeakyReLU with one slope per channel of channels-last data (x
@@ -49,10 +55,15 @@ func LeakyReLU(dst, x []float32, alpha float32) {
 // at least 1, else the call panics naming both lengths; dst must not
 // overlap slope (x may).
 func PReLU(dst, x, slope []float32) {
-	if len(x) < cutoff(kPReLU) {
-		fallback.PReLU(dst, x, slope)
-		return
+	f := runPReLU
+	if len(x) < cut[kPReLU] {
+		f = fallback.PReLU
 	}
+	f(dst, x, slope)
+}
+
+// runPReLU is PReLU from its cutoff on (see cut).
+func runPReLU(dst, x, slope []float32) {
 	check.Repeated(kernelNames[kPReLU], "slope", dst, x, slope)
 	runRows(kPReLU, dst, x, slope, 0)
 }
@@ -70,12 +81,15 @@ func PReLU(dst, x, slope []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func ELU(dst, x []float32, alpha float32) {
-	if len(x) < cutoff(kELU) {
-		fallback.ELU(dst, x, alpha)
-		return
+	f := runELU
+	if len(x) < cut[kELU] {
+		f = fallback.ELU
 	}
-	run(kELU, dst, x, alpha)
+	f(dst, x, alpha)
 }
+
+// runELU is ELU from its cutoff on (see cut).
+func runELU(dst, x []float32, alpha float32) { run(kELU, dst, x, alpha) }
 
 // Softplus sets dst[i] = log(1 + exp(x[i])) for every i, computed as
 // max(x, 0) + log1p(exp(-|x|)) so that it never overflows.
@@ -88,12 +102,15 @@ func ELU(dst, x []float32, alpha float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Softplus(dst, x []float32) {
-	if len(x) < cutoff(kSoftplus) {
-		fallback.Softplus(dst, x)
-		return
+	f := runSoftplus
+	if len(x) < cut[kSoftplus] {
+		f = fallback.Softplus
 	}
-	run(kSoftplus, dst, x, 0)
+	f(dst, x)
 }
+
+// runSoftplus is Softplus from its cutoff on (see cut).
+func runSoftplus(dst, x []float32) { run(kSoftplus, dst, x, 0) }
 
 // Sigmoid sets dst[i] = 1 / (1 + exp(-x[i])) for every i.
 //
@@ -105,12 +122,15 @@ func Softplus(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Sigmoid(dst, x []float32) {
-	if len(x) < cutoff(kSigmoid) {
-		fallback.Sigmoid(dst, x)
-		return
+	f := runSigmoid
+	if len(x) < cut[kSigmoid] {
+		f = fallback.Sigmoid
 	}
-	run(kSigmoid, dst, x, 0)
+	f(dst, x)
 }
+
+// runSigmoid is Sigmoid from its cutoff on (see cut).
+func runSigmoid(dst, x []float32) { run(kSigmoid, dst, x, 0) }
 
 // SELU sets dst[i] = lambda * (x[i] < 0 ? alpha*expm1(x[i]) : x[i]) for
 // every i, the scaled ELU of Klambauer et al. with lambda =
@@ -125,12 +145,15 @@ func Sigmoid(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func SELU(dst, x []float32) {
-	if len(x) < cutoff(kSELU) {
-		fallback.SELU(dst, x)
-		return
+	f := runSELU
+	if len(x) < cut[kSELU] {
+		f = fallback.SELU
 	}
-	run(kSELU, dst, x, 0)
+	f(dst, x)
 }
+
+// runSELU is SELU from its cutoff on (see cut).
+func runSELU(dst, x []float32) { run(kSELU, dst, x, 0) }
 
 // Tanh sets dst[i] = tanh(x[i]) for every i.
 //
@@ -142,12 +165,15 @@ func SELU(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Tanh(dst, x []float32) {
-	if len(x) < cutoff(kTanh) {
-		fallback.Tanh(dst, x)
-		return
+	f := runTanh
+	if len(x) < cut[kTanh] {
+		f = fallback.Tanh
 	}
-	run(kTanh, dst, x, 0)
+	f(dst, x)
 }
+
+// runTanh is Tanh from its cutoff on (see cut).
+func runTanh(dst, x []float32) { run(kTanh, dst, x, 0) }
 
 // SiLU sets dst[i] = x[i] / (1 + exp(-x[i])) for every i: x times its
 // sigmoid, the Swish of beta 1.
@@ -160,12 +186,15 @@ func Tanh(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func SiLU(dst, x []float32) {
-	if len(x) < cutoff(kSiLU) {
-		fallback.SiLU(dst, x)
-		return
+	f := runSiLU
+	if len(x) < cut[kSiLU] {
+		f = fallback.SiLU
 	}
-	run(kSiLU, dst, x, 0)
+	f(dst, x)
 }
+
+// runSiLU is SiLU from its cutoff on (see cut).
+func runSiLU(dst, x []float32) { run(kSiLU, dst, x, 0) }
 
 // GELUTanh sets dst[i] = x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715*x^3)))
 // for every i (x = x[i]): the tanh approximation of GELU that ports of
@@ -182,12 +211,15 @@ func SiLU(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func GELUTanh(dst, x []float32) {
-	if len(x) < cutoff(kGELUTanh) {
-		fallback.GELUTanh(dst, x)
-		return
+	f := runGELUTanh
+	if len(x) < cut[kGELUTanh] {
+		f = fallback.GELUTanh
 	}
-	run(kGELUTanh, dst, x, 0)
+	f(dst, x)
 }
+
+// runGELUTanh is GELUTanh from its cutoff on (see cut).
+func runGELUTanh(dst, x []float32) { run(kGELUTanh, dst, x, 0) }
 
 // Exp sets dst[i] = e^x[i] for every i.
 //
@@ -200,12 +232,15 @@ func GELUTanh(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Exp(dst, x []float32) {
-	if len(x) < cutoff(kExp) {
-		fallback.Exp(dst, x)
-		return
+	f := runExp
+	if len(x) < cut[kExp] {
+		f = fallback.Exp
 	}
-	run(kExp, dst, x, 0)
+	f(dst, x)
 }
+
+// runExp is Exp from its cutoff on (see cut).
+func runExp(dst, x []float32) { run(kExp, dst, x, 0) }
 
 // GELU sets dst[i] = x[i]*Phi(x[i]) = x[i]/2 * erfc(-x[i]/sqrt(2)) for
 // every i: the exact (erf) form of the Gaussian error linear unit.
@@ -221,12 +256,15 @@ func Exp(dst, x []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func GELU(dst, x []float32) {
-	if len(x) < cutoff(kGELU) {
-		fallback.GELU(dst, x)
-		return
+	f := runGELU
+	if len(x) < cut[kGELU] {
+		f = fallback.GELU
 	}
-	run(kGELU, dst, x, 0)
+	f(dst, x)
 }
+
+// runGELU is GELU from its cutoff on (see cut).
+func runGELU(dst, x []float32) { run(kGELU, dst, x, 0) }
 
 // Implementation returns the name of the kernel set in use: "avx512",
 // "avx2", "neon" or "generic".

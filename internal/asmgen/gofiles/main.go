@@ -77,8 +77,10 @@ func header(b *bytes.Buffer, constraint, pkg string) {
 
 // call returns function f of kernel k as a func(d, x []float32, a
 // float32) or, with y, as a func(d, x, y []float32, a float32): an adapter
-// where f lacks one of these arguments (named _ in the adapter).
-func call(f string, k *ir.Kernel, y bool) string {
+// where f lacks one of these arguments (named _ in the adapter), or
+// always, if wrap is set (an adapter calls f directly, so that a public
+// function is inlined there as into a user's call).
+func call(f string, k *ir.Kernel, y, wrap bool) string {
 	in, args := "d, x", "d, x"
 	switch {
 	case y && k.Inputs() == 2:
@@ -92,7 +94,7 @@ func call(f string, k *ir.Kernel, y bool) string {
 	} else {
 		in += "_ float32"
 	}
-	if !strings.Contains(in, "_") {
+	if !wrap && !strings.Contains(in, "_") {
 		return f
 	}
 	return fmt.Sprintf("func(%s) { %s(%s) }", in, f, args)
@@ -154,7 +156,7 @@ func table() []byte {
 	b.WriteString("// genericSet is the pure-Go kernel set of the one-input kernels: package\n// fallback.\n")
 	b.WriteString("var genericSet = &kernelSet{\n")
 	for _, k := range ir.Kernels {
-		fmt.Fprintf(&b, "\t%s\n", one(call("fallback."+k.Name, k, false), k))
+		fmt.Fprintf(&b, "\t%s\n", one(call("fallback."+k.Name, k, false, false), k))
 	}
 	b.WriteString("}\n\n")
 	b.WriteString(`// generic2 runs two-input kernel k in pure Go (package fallback) on
@@ -351,7 +353,7 @@ type Func func(dst, x, y []float32, alpha float32)
 	} {
 		fmt.Fprintf(&b, "// %s are %s, indexed as ir.Kernels.\nvar %s = []Func{\n", list.name, list.doc, list.name)
 		for _, k := range ir.Kernels {
-			fmt.Fprintf(&b, "\t%s,\n", call(list.pkg+"."+k.Name, k, true))
+			fmt.Fprintf(&b, "\t%s,\n", call(list.pkg+"."+k.Name, k, true, true))
 		}
 		b.WriteString("}\n\n")
 	}
