@@ -139,7 +139,7 @@ func table() []byte {
 		fmt.Fprintf(&b, "\t%q,\n", k.Name)
 	}
 	b.WriteString("}\n\n")
-	b.WriteString("// cutoffs are, by dispatch level, the lengths below which a public\n// function calls its Go kernel directly (see cutoff).\n")
+	b.WriteString("// cutoffs are, by dispatch level, the lengths below which a public\n// function calls its Go kernel directly (see cut).\n")
 	b.WriteString("var cutoffs = [dispatch.AVX512 + 1]*[numKernels]int{\n")
 	b.WriteString("\tdispatch.Generic: &cutoffsDefault,\n\tdispatch.NEON: &cutoffsDefault,\n")
 	b.WriteString("\tdispatch.AVX2: &cutoffsAVX2,\n\tdispatch.AVX512: &cutoffsDefault,\n}\n\n")
