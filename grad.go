@@ -19,8 +19,8 @@ import (
 // lengths; dx may be x or dy itself, but any other overlap of dx with x or
 // dy panics (x and dy may overlap each other).
 
-// grad checks the arguments of gradient kernel k and runs it on the level
-// in use.
+// grad runs the gradient kernel k: the fallback below its cut-off, else
+// the kernel of the level in use.
 func grad(k kernelID, dx, x, dy []float32, alpha float32) {
 	check.Grad(kernelNames[k], dx, x, dy)
 	run2(dispatch.Selected(), k, dx, x, dy, alpha)
@@ -31,30 +31,24 @@ func grad(k kernelID, dx, x, dy []float32, alpha float32) {
 // +0): dy passes unchanged where x > 0; where x <= 0 the result is a zero
 // of dy's sign, and the canonical NaN for an infinite dy.
 func ReLUGrad(dx, x, dy []float32) {
-	f := runReLUGrad
-	if len(x) < cut[kReLUGrad] {
-		f = fallback.ReLUGrad
+	if len(x) < cutoff(kReLUGrad) {
+		fallback.ReLUGrad(dx, x, dy)
+		return
 	}
-	f(dx, x, dy)
+	grad(kReLUGrad, dx, x, dy, 0)
 }
-
-// runReLUGrad is ReLUGrad from its cutoff on (see cut).
-func runReLUGrad(dx, x, dy []float32) { grad(kReLUGrad, dx, x, dy, 0) }
 
 // LeakyReLUGrad sets dx[i] = dy[i] * (x[i] > 0 ? 1 : alpha) for every i:
 // LeakyReLU'(0) is alpha, as in PyTorch. It is exact: one float32
 // multiplication rounded to nearest even, for any finite or infinite
 // alpha.
 func LeakyReLUGrad(dx, x, dy []float32, alpha float32) {
-	f := runLeakyReLUGrad
-	if len(x) < cut[kLeakyReLUGrad] {
-		f = fallback.LeakyReLUGrad
+	if len(x) < cutoff(kLeakyReLUGrad) {
+		fallback.LeakyReLUGrad(dx, x, dy, alpha)
+		return
 	}
-	f(dx, x, dy, alpha)
+	grad(kLeakyReLUGrad, dx, x, dy, alpha)
 }
-
-// runLeakyReLUGrad is LeakyReLUGrad from its cutoff on (see cut).
-func runLeakyReLUGrad(dx, x, dy []float32, alpha float32) { grad(kLeakyReLUGrad, dx, x, dy, alpha) }
 
 // SigmoidGrad sets dx[i] = dy[i] * s(1 - s), s = sigmoid(x[i]), for every
 // i, computed as e/(1+e)^2 with e = exp(-|x|).
@@ -63,15 +57,12 @@ func runLeakyReLUGrad(dx, x, dy []float32, alpha float32) { grad(kLeakyReLUGrad,
 // over all 2^32 x with dy = 1). ±0 gives dy/4; ±Inf gives dy*0 (a NaN for
 // an infinite dy); tiny products are computed, not flushed.
 func SigmoidGrad(dx, x, dy []float32) {
-	f := runSigmoidGrad
-	if len(x) < cut[kSigmoidGrad] {
-		f = fallback.SigmoidGrad
+	if len(x) < cutoff(kSigmoidGrad) {
+		fallback.SigmoidGrad(dx, x, dy)
+		return
 	}
-	f(dx, x, dy)
+	grad(kSigmoidGrad, dx, x, dy, 0)
 }
-
-// runSigmoidGrad is SigmoidGrad from its cutoff on (see cut).
-func runSigmoidGrad(dx, x, dy []float32) { grad(kSigmoidGrad, dx, x, dy, 0) }
 
 // TanhGrad sets dx[i] = dy[i] * (1 - tanh(x[i])^2) for every i, computed
 // as 4e/(1+e)^2 with e = exp(-2|x|).
@@ -80,15 +71,12 @@ func runSigmoidGrad(dx, x, dy []float32) { grad(kSigmoidGrad, dx, x, dy, 0) }
 // over all 2^32 x with dy = 1). ±0 gives dy; ±Inf gives dy*0 (a NaN for
 // an infinite dy).
 func TanhGrad(dx, x, dy []float32) {
-	f := runTanhGrad
-	if len(x) < cut[kTanhGrad] {
-		f = fallback.TanhGrad
+	if len(x) < cutoff(kTanhGrad) {
+		fallback.TanhGrad(dx, x, dy)
+		return
 	}
-	f(dx, x, dy)
+	grad(kTanhGrad, dx, x, dy, 0)
 }
-
-// runTanhGrad is TanhGrad from its cutoff on (see cut).
-func runTanhGrad(dx, x, dy []float32) { grad(kTanhGrad, dx, x, dy, 0) }
 
 // SiLUGrad sets dx[i] = dy[i] * s(1 + x(1 - s)), s = sigmoid(x), x =
 // x[i], for every i: the derivative of SiLU.
@@ -98,15 +86,12 @@ func runTanhGrad(dx, x, dy []float32) { grad(kTanhGrad, dx, x, dy, 0) }
 // zero. ±0 gives dy/2; +Inf gives dy; -Inf gives dy*0 (a NaN for an
 // infinite dy).
 func SiLUGrad(dx, x, dy []float32) {
-	f := runSiLUGrad
-	if len(x) < cut[kSiLUGrad] {
-		f = fallback.SiLUGrad
+	if len(x) < cutoff(kSiLUGrad) {
+		fallback.SiLUGrad(dx, x, dy)
+		return
 	}
-	f(dx, x, dy)
+	grad(kSiLUGrad, dx, x, dy, 0)
 }
-
-// runSiLUGrad is SiLUGrad from its cutoff on (see cut).
-func runSiLUGrad(dx, x, dy []float32) { grad(kSiLUGrad, dx, x, dy, 0) }
 
 // ELUGrad sets dx[i] = dy[i] * (x[i] > 0 ? 1 : alpha*exp(x[i])) for every
 // i: ELU'(0) is alpha (the x <= 0 branch), as in PyTorch.
@@ -115,15 +100,12 @@ func runSiLUGrad(dx, x, dy []float32) { grad(kSiLUGrad, dx, x, dy, 0) }
 // (measured maximum 0.5422 ULP over all 2^32 x with dy = 1 at alpha 1).
 // +Inf gives dy; -Inf gives dy*0 (a NaN for an infinite dy).
 func ELUGrad(dx, x, dy []float32, alpha float32) {
-	f := runELUGrad
-	if len(x) < cut[kELUGrad] {
-		f = fallback.ELUGrad
+	if len(x) < cutoff(kELUGrad) {
+		fallback.ELUGrad(dx, x, dy, alpha)
+		return
 	}
-	f(dx, x, dy, alpha)
+	grad(kELUGrad, dx, x, dy, alpha)
 }
-
-// runELUGrad is ELUGrad from its cutoff on (see cut).
-func runELUGrad(dx, x, dy []float32, alpha float32) { grad(kELUGrad, dx, x, dy, alpha) }
 
 // SELUGrad sets dx[i] = dy[i] * lambda * (x[i] > 0 ? 1 : alpha*exp(x[i]))
 // for every i, lambda and alpha as in SELU: SELU'(0) is lambda*alpha.
@@ -132,15 +114,12 @@ func runELUGrad(dx, x, dy []float32, alpha float32) { grad(kELUGrad, dx, x, dy, 
 // over all 2^32 x with dy = 1). +Inf gives lambda*dy; -Inf gives dy*0 (a
 // NaN for an infinite dy).
 func SELUGrad(dx, x, dy []float32) {
-	f := runSELUGrad
-	if len(x) < cut[kSELUGrad] {
-		f = fallback.SELUGrad
+	if len(x) < cutoff(kSELUGrad) {
+		fallback.SELUGrad(dx, x, dy)
+		return
 	}
-	f(dx, x, dy)
+	grad(kSELUGrad, dx, x, dy, 0)
 }
-
-// runSELUGrad is SELUGrad from its cutoff on (see cut).
-func runSELUGrad(dx, x, dy []float32) { grad(kSELUGrad, dx, x, dy, 0) }
 
 // SoftplusGrad sets dx[i] = dy[i] * sigmoid(x[i]) for every i: the
 // derivative of Softplus is the logistic function, computed as (x < 0 ? e
@@ -150,15 +129,12 @@ func runSELUGrad(dx, x, dy []float32) { grad(kSELUGrad, dx, x, dy, 0) }
 // over all 2^32 x with dy = 1). ±0 gives dy/2; +Inf gives dy; -Inf gives
 // dy*0 (a NaN for an infinite dy).
 func SoftplusGrad(dx, x, dy []float32) {
-	f := runSoftplusGrad
-	if len(x) < cut[kSoftplusGrad] {
-		f = fallback.SoftplusGrad
+	if len(x) < cutoff(kSoftplusGrad) {
+		fallback.SoftplusGrad(dx, x, dy)
+		return
 	}
-	f(dx, x, dy)
+	grad(kSoftplusGrad, dx, x, dy, 0)
 }
-
-// runSoftplusGrad is SoftplusGrad from its cutoff on (see cut).
-func runSoftplusGrad(dx, x, dy []float32) { grad(kSoftplusGrad, dx, x, dy, 0) }
 
 // GELUTanhGrad sets dx[i] = dy[i] * f'(x[i]) for every i, f the tanh
 // approximation of GELU (GELUTanh): with v = 2u = 2*sqrt(2/pi)*(x +
@@ -170,15 +146,12 @@ func runSoftplusGrad(dx, x, dy []float32) { grad(kSoftplusGrad, dx, x, dy, 0) }
 // zero. ±0 gives dy/2; +Inf gives dy; -Inf gives dy*0 (a NaN for an
 // infinite dy).
 func GELUTanhGrad(dx, x, dy []float32) {
-	f := runGELUTanhGrad
-	if len(x) < cut[kGELUTanhGrad] {
-		f = fallback.GELUTanhGrad
+	if len(x) < cutoff(kGELUTanhGrad) {
+		fallback.GELUTanhGrad(dx, x, dy)
+		return
 	}
-	f(dx, x, dy)
+	grad(kGELUTanhGrad, dx, x, dy, 0)
 }
-
-// runGELUTanhGrad is GELUTanhGrad from its cutoff on (see cut).
-func runGELUTanhGrad(dx, x, dy []float32) { grad(kGELUTanhGrad, dx, x, dy, 0) }
 
 // GELUGrad sets dx[i] = dy[i] * (Phi(x) + x*phi(x)), x = x[i], for every
 // i: the derivative of GELU (the exact, erf form), Phi the standard normal
@@ -189,15 +162,12 @@ func runGELUTanhGrad(dx, x, dy []float32) { grad(kGELUTanhGrad, dx, x, dy, 0) }
 // crosses zero (a Taylor polynomial there). ±0 gives dy/2; +Inf gives dy;
 // -Inf gives dy*0 (a NaN for an infinite dy).
 func GELUGrad(dx, x, dy []float32) {
-	f := runGELUGrad
-	if len(x) < cut[kGELUGrad] {
-		f = fallback.GELUGrad
+	if len(x) < cutoff(kGELUGrad) {
+		fallback.GELUGrad(dx, x, dy)
+		return
 	}
-	f(dx, x, dy)
+	grad(kGELUGrad, dx, x, dy, 0)
 }
-
-// runGELUGrad is GELUGrad from its cutoff on (see cut).
-func runGELUGrad(dx, x, dy []float32) { grad(kGELUGrad, dx, x, dy, 0) }
 
 // ExpGrad sets dx[i] = dy[i] * e^x[i] for every i: the derivative of
 // Exp, from the forward input x.
@@ -207,15 +177,12 @@ func runGELUGrad(dx, x, dy []float32) { grad(kGELUGrad, dx, x, dy, 0) }
 // range overflow to ±Inf, tiny ones are computed, not flushed; +Inf gives
 // dy*Inf (a NaN for dy = 0), -Inf gives dy*0 (a NaN for an infinite dy).
 func ExpGrad(dx, x, dy []float32) {
-	f := runExpGrad
-	if len(x) < cut[kExpGrad] {
-		f = fallback.ExpGrad
+	if len(x) < cutoff(kExpGrad) {
+		fallback.ExpGrad(dx, x, dy)
+		return
 	}
-	f(dx, x, dy)
+	grad(kExpGrad, dx, x, dy, 0)
 }
-
-// runExpGrad is ExpGrad from its cutoff on (see cut).
-func runExpGrad(dx, x, dy []float32) { grad(kExpGrad, dx, x, dy, 0) }
 
 // PReLUGrad is the gradient of PReLU(dst, x, slope): for x of
 // len(x)/len(slope) rows of len(slope) channels, it sets dx[i] = dy[i] *

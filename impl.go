@@ -47,17 +47,9 @@ var streams = func() (t [dispatch.AVX512 + 1]*kernelSet) {
 	return t
 }()
 
-// cut holds, for the level in use, the length below which the public
-// function of each kernel calls its Go kernel (ir.Kernel.Cutoff). Each
-// public function picks its Go kernel or its run function (same signature)
-// by cut and calls the one picked through a variable: with one call and a
-// plain array read it is small enough for the compiler to inline into its
-// caller, so below the cutoff it costs what calling the Go kernel directly
-// does. (A second call or a lookup by level each cost too much for the
-// inliner: TestPublicInlined.)
-var cut [numKernels]int
-
-func init() { dispatch.Watch(func(l dispatch.Level) { cut = *cutoffs[l] }) }
+// cutoff returns the length below which the public function of kernel k
+// calls its Go kernel directly on the level in use (ir.Kernel.Cutoff).
+func cutoff(k kernelID) int { return cutoffs[dispatch.Selected()][k] }
 
 // chunk bounds the elements one assembly call processes: an assembly loop
 // cannot be preempted, so a long slice is cut into calls short enough to

@@ -63,7 +63,7 @@ var kernelNames = [numKernels]string{
 }
 
 // cutoffs are, by dispatch level, the lengths below which a public
-// function calls its Go kernel directly (see cut).
+// function calls its Go kernel directly (see cutoff).
 var cutoffs = [dispatch.AVX512 + 1]*[numKernels]int{
 	dispatch.Generic: &cutoffsDefault,
 	dispatch.NEON:    &cutoffsDefault,

@@ -13,15 +13,12 @@ import (
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func ReLU(dst, x []float32) {
-	f := runReLU
-	if len(x) < cut[kReLU] {
-		f = fallback.ReLU
+	if len(x) < cutoff(kReLU) {
+		fallback.ReLU(dst, x)
+		return
 	}
-	f(dst, x)
+	run(kReLU, dst, x, 0)
 }
-
-// runReLU is ReLU from its cutoff on (see cut).
-func runReLU(dst, x []float32) { run(kReLU, dst, x, 0) }
 
 // LeakyReLU sets dst[i] = x[i] < 0 ? alpha*x[i] : x[i] for every i, with
 // one float32 multiplication rounded to nearest even: the result is exact
@@ -32,15 +29,12 @@ func runReLU(dst, x []float32) { run(kReLU, dst, x, 0) }
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func LeakyReLU(dst, x []float32, alpha float32) {
-	f := runLeakyReLU
-	if len(x) < cut[kLeakyReLU] {
-		f = fallback.LeakyReLU
+	if len(x) < cutoff(kLeakyReLU) {
+		fallback.LeakyReLU(dst, x, alpha)
+		return
 	}
-	f(dst, x, alpha)
+	run(kLeakyReLU, dst, x, alpha)
 }
-
-// runLeakyReLU is LeakyReLU from its cutoff on (see cut).
-func runLeakyReLU(dst, x []float32, alpha float32) { run(kLeakyReLU, dst, x, alpha) }
 
 // PReLU sets dst[i] = x[i] < 0 ? slope[i%len(slope)]*x[i] : x[i] for
 // every i: LeakyReLU with one slope per channel of channels-last data (x
@@ -55,15 +49,10 @@ func runLeakyReLU(dst, x []float32, alpha float32) { run(kLeakyReLU, dst, x, alp
 // at least 1, else the call panics naming both lengths; dst must not
 // overlap slope (x may).
 func PReLU(dst, x, slope []float32) {
-	f := runPReLU
-	if len(x) < cut[kPReLU] {
-		f = fallback.PReLU
+	if len(x) < cutoff(kPReLU) {
+		fallback.PReLU(dst, x, slope)
+		return
 	}
-	f(dst, x, slope)
-}
-
-// runPReLU is PReLU from its cutoff on (see cut).
-func runPReLU(dst, x, slope []float32) {
 	check.Repeated(kernelNames[kPReLU], "slope", dst, x, slope)
 	runRows(kPReLU, dst, x, slope, 0)
 }
@@ -81,15 +70,12 @@ func runPReLU(dst, x, slope []float32) {
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func ELU(dst, x []float32, alpha float32) {
-	f := runELU
-	if len(x) < cut[kELU] {
-		f = fallback.ELU
+	if len(x) < cutoff(kELU) {
+		fallback.ELU(dst, x, alpha)
+		return
 	}
-	f(dst, x, alpha)
+	run(kELU, dst, x, alpha)
 }
-
-// runELU is ELU from its cutoff on (see cut).
-func runELU(dst, x []float32, alpha float32) { run(kELU, dst, x, alpha) }
 
 // Softplus sets dst[i] = log(1 + exp(x[i])) for every i, computed as
 // max(x, 0) + log1p(exp(-|x|)) so that it never overflows.
@@ -102,15 +88,12 @@ func runELU(dst, x []float32, alpha float32) { run(kELU, dst, x, alpha) }
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Softplus(dst, x []float32) {
-	f := runSoftplus
-	if len(x) < cut[kSoftplus] {
-		f = fallback.Softplus
+	if len(x) < cutoff(kSoftplus) {
+		fallback.Softplus(dst, x)
+		return
 	}
-	f(dst, x)
+	run(kSoftplus, dst, x, 0)
 }
-
-// runSoftplus is Softplus from its cutoff on (see cut).
-func runSoftplus(dst, x []float32) { run(kSoftplus, dst, x, 0) }
 
 // Sigmoid sets dst[i] = 1 / (1 + exp(-x[i])) for every i.
 //
@@ -122,15 +105,12 @@ func runSoftplus(dst, x []float32) { run(kSoftplus, dst, x, 0) }
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Sigmoid(dst, x []float32) {
-	f := runSigmoid
-	if len(x) < cut[kSigmoid] {
-		f = fallback.Sigmoid
+	if len(x) < cutoff(kSigmoid) {
+		fallback.Sigmoid(dst, x)
+		return
 	}
-	f(dst, x)
+	run(kSigmoid, dst, x, 0)
 }
-
-// runSigmoid is Sigmoid from its cutoff on (see cut).
-func runSigmoid(dst, x []float32) { run(kSigmoid, dst, x, 0) }
 
 // SELU sets dst[i] = lambda * (x[i] < 0 ? alpha*expm1(x[i]) : x[i]) for
 // every i, the scaled ELU of Klambauer et al. with lambda =
@@ -145,15 +125,12 @@ func runSigmoid(dst, x []float32) { run(kSigmoid, dst, x, 0) }
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func SELU(dst, x []float32) {
-	f := runSELU
-	if len(x) < cut[kSELU] {
-		f = fallback.SELU
+	if len(x) < cutoff(kSELU) {
+		fallback.SELU(dst, x)
+		return
 	}
-	f(dst, x)
+	run(kSELU, dst, x, 0)
 }
-
-// runSELU is SELU from its cutoff on (see cut).
-func runSELU(dst, x []float32) { run(kSELU, dst, x, 0) }
 
 // Tanh sets dst[i] = tanh(x[i]) for every i.
 //
@@ -165,15 +142,12 @@ func runSELU(dst, x []float32) { run(kSELU, dst, x, 0) }
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Tanh(dst, x []float32) {
-	f := runTanh
-	if len(x) < cut[kTanh] {
-		f = fallback.Tanh
+	if len(x) < cutoff(kTanh) {
+		fallback.Tanh(dst, x)
+		return
 	}
-	f(dst, x)
+	run(kTanh, dst, x, 0)
 }
-
-// runTanh is Tanh from its cutoff on (see cut).
-func runTanh(dst, x []float32) { run(kTanh, dst, x, 0) }
 
 // SiLU sets dst[i] = x[i] / (1 + exp(-x[i])) for every i: x times its
 // sigmoid, the Swish of beta 1.
@@ -186,15 +160,12 @@ func runTanh(dst, x []float32) { run(kTanh, dst, x, 0) }
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func SiLU(dst, x []float32) {
-	f := runSiLU
-	if len(x) < cut[kSiLU] {
-		f = fallback.SiLU
+	if len(x) < cutoff(kSiLU) {
+		fallback.SiLU(dst, x)
+		return
 	}
-	f(dst, x)
+	run(kSiLU, dst, x, 0)
 }
-
-// runSiLU is SiLU from its cutoff on (see cut).
-func runSiLU(dst, x []float32) { run(kSiLU, dst, x, 0) }
 
 // GELUTanh sets dst[i] = x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715*x^3)))
 // for every i (x = x[i]): the tanh approximation of GELU that ports of
@@ -211,15 +182,12 @@ func runSiLU(dst, x []float32) { run(kSiLU, dst, x, 0) }
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func GELUTanh(dst, x []float32) {
-	f := runGELUTanh
-	if len(x) < cut[kGELUTanh] {
-		f = fallback.GELUTanh
+	if len(x) < cutoff(kGELUTanh) {
+		fallback.GELUTanh(dst, x)
+		return
 	}
-	f(dst, x)
+	run(kGELUTanh, dst, x, 0)
 }
-
-// runGELUTanh is GELUTanh from its cutoff on (see cut).
-func runGELUTanh(dst, x []float32) { run(kGELUTanh, dst, x, 0) }
 
 // Exp sets dst[i] = e^x[i] for every i.
 //
@@ -232,15 +200,12 @@ func runGELUTanh(dst, x []float32) { run(kGELUTanh, dst, x, 0) }
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func Exp(dst, x []float32) {
-	f := runExp
-	if len(x) < cut[kExp] {
-		f = fallback.Exp
+	if len(x) < cutoff(kExp) {
+		fallback.Exp(dst, x)
+		return
 	}
-	f(dst, x)
+	run(kExp, dst, x, 0)
 }
-
-// runExp is Exp from its cutoff on (see cut).
-func runExp(dst, x []float32) { run(kExp, dst, x, 0) }
 
 // GELU sets dst[i] = x[i]*Phi(x[i]) = x[i]/2 * erfc(-x[i]/sqrt(2)) for
 // every i: the exact (erf) form of the Gaussian error linear unit.
@@ -256,15 +221,12 @@ func runExp(dst, x []float32) { run(kExp, dst, x, 0) }
 // dst and x must have the same length; dst may be x itself, but any other
 // overlap panics.
 func GELU(dst, x []float32) {
-	f := runGELU
-	if len(x) < cut[kGELU] {
-		f = fallback.GELU
+	if len(x) < cutoff(kGELU) {
+		fallback.GELU(dst, x)
+		return
 	}
-	f(dst, x)
+	run(kGELU, dst, x, 0)
 }
-
-// runGELU is GELU from its cutoff on (see cut).
-func runGELU(dst, x []float32) { run(kGELU, dst, x, 0) }
 
 // Implementation returns the name of the kernel set in use: "avx512",
 // "avx2", "neon" or "generic".

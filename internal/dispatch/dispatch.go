@@ -72,30 +72,11 @@ func Force(l Level) (restore func()) {
 	for _, s := range Supported() {
 		if s == l {
 			old := selected
-			set(l)
-			return func() { set(old) }
+			selected = l
+			return func() { selected = old }
 		}
 	}
 	panic("dispatch: level " + l.String() + " is not supported here")
-}
-
-// watchers are the functions Watch registered.
-var watchers []func(Level)
-
-// Watch calls f with the level in use, now and after every change that
-// Force or its restore makes: for a package that keeps state derived from
-// the level where its every call reads it (package rectify's cutoffs).
-func Watch(f func(Level)) {
-	f(selected)
-	watchers = append(watchers, f)
-}
-
-// set makes l the level in use and tells the watchers.
-func set(l Level) {
-	selected = l
-	for _, f := range watchers {
-		f(l)
-	}
 }
 
 // CacheBytes returns the size in bytes of the CPU's last-level cache as

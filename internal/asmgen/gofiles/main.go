@@ -77,10 +77,8 @@ func header(b *bytes.Buffer, constraint, pkg string) {
 
 // call returns function f of kernel k as a func(d, x []float32, a
 // float32) or, with y, as a func(d, x, y []float32, a float32): an adapter
-// where f lacks one of these arguments (named _ in the adapter), or
-// always, if wrap is set (an adapter calls f directly, so that a public
-// function is inlined there as into a user's call).
-func call(f string, k *ir.Kernel, y, wrap bool) string {
+// where f lacks one of these arguments (named _ in the adapter).
+func call(f string, k *ir.Kernel, y bool) string {
 	in, args := "d, x", "d, x"
 	switch {
 	case y && k.Inputs() == 2:
@@ -94,7 +92,7 @@ func call(f string, k *ir.Kernel, y, wrap bool) string {
 	} else {
 		in += "_ float32"
 	}
-	if !wrap && !strings.Contains(in, "_") {
+	if !strings.Contains(in, "_") {
 		return f
 	}
 	return fmt.Sprintf("func(%s) { %s(%s) }", in, f, args)
@@ -139,7 +137,7 @@ func table() []byte {
 		fmt.Fprintf(&b, "\t%q,\n", k.Name)
 	}
 	b.WriteString("}\n\n")
-	b.WriteString("// cutoffs are, by dispatch level, the lengths below which a public\n// function calls its Go kernel directly (see cut).\n")
+	b.WriteString("// cutoffs are, by dispatch level, the lengths below which a public\n// function calls its Go kernel directly (see cutoff).\n")
 	b.WriteString("var cutoffs = [dispatch.AVX512 + 1]*[numKernels]int{\n")
 	b.WriteString("\tdispatch.Generic: &cutoffsDefault,\n\tdispatch.NEON: &cutoffsDefault,\n")
 	b.WriteString("\tdispatch.AVX2: &cutoffsAVX2,\n\tdispatch.AVX512: &cutoffsDefault,\n}\n\n")
@@ -156,7 +154,7 @@ func table() []byte {
 	b.WriteString("// genericSet is the pure-Go kernel set of the one-input kernels: package\n// fallback.\n")
 	b.WriteString("var genericSet = &kernelSet{\n")
 	for _, k := range ir.Kernels {
-		fmt.Fprintf(&b, "\t%s\n", one(call("fallback."+k.Name, k, false, false), k))
+		fmt.Fprintf(&b, "\t%s\n", one(call("fallback."+k.Name, k, false), k))
 	}
 	b.WriteString("}\n\n")
 	b.WriteString(`// generic2 runs two-input kernel k in pure Go (package fallback) on
@@ -353,7 +351,7 @@ type Func func(dst, x, y []float32, alpha float32)
 	} {
 		fmt.Fprintf(&b, "// %s are %s, indexed as ir.Kernels.\nvar %s = []Func{\n", list.name, list.doc, list.name)
 		for _, k := range ir.Kernels {
-			fmt.Fprintf(&b, "\t%s,\n", call(list.pkg+"."+k.Name, k, true, true))
+			fmt.Fprintf(&b, "\t%s,\n", call(list.pkg+"."+k.Name, k, true))
 		}
 		b.WriteString("}\n\n")
 	}
