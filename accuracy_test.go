@@ -139,9 +139,9 @@ func sweep(c accuracyCase, stride uint64, dyOne bool) ulpStats {
 					}
 					return y[i]
 				}
-				callKernel(dispatch.Generic, c.k, want, x, y, c.alpha)
+				call(dispatch.Generic, c.k, want, x, y, c.alpha)
 				for _, l := range levels {
-					callKernel(l, c.k, got, x, y, c.alpha)
+					call(l, c.k, got, x, y, c.alpha)
 					for i := range x {
 						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 							st.pathBad++
@@ -252,14 +252,14 @@ func TestRandomAlphas(t *testing.T) {
 		worst, at, atAlpha := 0.0, float32(0), float32(0)
 		for range 300 {
 			a := float32(0.01 * math.Pow(1000, r.Float64()))
-			callKernel(dispatch.Generic, kernelID(i), want, x, nil, a)
+			call(dispatch.Generic, kernelID(i), want, x, nil, a)
 			for j, v := range x {
 				if e := testutil.ULP(want[j], k.Ref(v, 0, a)); e > worst {
 					worst, at, atAlpha = e, v, a
 				}
 			}
 			for _, l := range dispatch.Supported() {
-				callKernel(l, kernelID(i), got, x, nil, a)
+				call(l, kernelID(i), got, x, nil, a)
 				for j := range x {
 					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
 						t.Fatalf("%s/%v(%#08x, alpha=%g) = %#08x, fallback %#08x", k.Name, l,

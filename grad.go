@@ -23,7 +23,7 @@ import (
 // the kernel of the level in use.
 func grad(k kernelID, dx, x, dy []float32, alpha float32) {
 	check.Grad(kernelNames[k], dx, x, dy)
-	run2(dispatch.Selected(), k, dx, x, dy, alpha)
+	runAt(dispatch.Selected(), k, dx, x, dy, alpha)
 }
 
 // ReLUGrad sets dx[i] = x[i] > 0 ? dy[i] : 0*dy[i] for every i: ReLU'(0)

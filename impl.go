@@ -9,43 +9,12 @@ import (
 	"github.com/rectify-go/rectify/kernels"
 )
 
-// A kernelFunc processes len(x) elements of equal-length slices that are
-// identical or do not overlap; alpha is ignored by kernels without a
-// parameter. Every one-input kernel of every set has this signature.
-// Two-input kernels, func(dst, x, y []float32, alpha float32) with y of
-// len(x) elements and dst identical to x or y or overlapping neither, run
-// through call2 (generated beside the kernels), which calls them directly.
-type kernelFunc func(dst, x []float32, alpha float32)
-
-// kernelID indexes a kernelSet (kernels_table.go, generated from
-// internal/ir.Kernels).
+// kernelID names a kernel: its index in internal/ir.Kernels (the
+// constants of kernels_table.go). Every kernel runs through call (generated
+// beside the assembly), which calls each level's kernel directly: dst, x
+// and y of len(x) elements (y read by two-input kernels only), dst
+// identical to x or y or overlapping neither.
 type kernelID int
-
-// A kernelSet is one dispatch level's implementation of every one-input
-// kernel; the entries of two-input kernels are nil.
-type kernelSet [numKernels]kernelFunc
-
-// sets holds every level's kernels, indexed by level; a level without
-// kernels in this build holds the generic ones, and dispatch never selects
-// it.
-var sets = func() (t [dispatch.AVX512 + 1]*kernelSet) {
-	for l := range t {
-		t[l] = genericSet
-	}
-	for l, s := range simdSets {
-		t[l] = s
-	}
-	return t
-}()
-
-// streams holds every level's streaming kernels (ir.Kernel.Stream),
-// indexed as sets; nil where a level or kernel has none.
-var streams = func() (t [dispatch.AVX512 + 1]*kernelSet) {
-	for l, s := range streamSets {
-		t[l] = s
-	}
-	return t
-}()
 
 // cutoff returns the length below which the public function of kernel k
 // calls its Go kernel directly on the level in use (ir.Kernel.Cutoff).
@@ -71,30 +40,17 @@ var streamMin = max(4<<20, dispatch.CacheBytes()/8)
 
 const streamChunk = 64 << 10
 
-// run checks the arguments of kernel k and runs it on the level in use,
-// chunk by chunk: from streamMin elements by its streaming variant, if it
-// has one (ir.Kernel.Stream), whose non-temporal stores need whole
-// vectors aligned: the plain kernel takes the elements before dst's first
-// 64-byte boundary (all of them where dst, made with package unsafe, is
-// not aligned to its elements).
+// run checks the arguments of one-input kernel k and runs it on the level
+// in use: a slice of at most one chunk (below streamMin) by one call, a
+// call less than through runAt, which takes the rest (with x for the y
+// that the kernel does not read).
 func run(k kernelID, dst, x []float32, alpha float32) {
 	check.Slices(kernelNames[k], dst, x)
-	l := dispatch.Selected()
-	f, n := sets[l][k], chunk
-	if s := streams[l]; s != nil && s[k] != nil && len(x) >= streamMin {
-		if head, ok := toBoundary(dst); ok {
-			if head > 0 {
-				f(dst[:head], x[:head], alpha)
-				dst, x = dst[head:], x[head:]
-			}
-			f, n = s[k], streamChunk
-		}
+	if len(x) <= chunk {
+		call(dispatch.Selected(), k, dst, x, x, alpha)
+		return
 	}
-	for len(x) > n {
-		preemptible(f, dst[:n], x[:n], alpha)
-		dst, x = dst[n:], x[n:]
-	}
-	f(dst, x, alpha)
+	runAt(dispatch.Selected(), k, dst, x, x, alpha)
 }
 
 // toBoundary returns the number of elements of dst before its first
@@ -105,40 +61,30 @@ func toBoundary(dst []float32) (head int, ok bool) {
 	return int(-p%64) / 4, p%4 == 0
 }
 
-// preemptible calls f. The assembly kernels are NOSPLIT and have no
-// preemption point, and neither has the loop in run, but a Go function that
-// makes a call starts with a stack check, where a goroutine that the
-// garbage collector asked to stop does stop: one per chunk. Without it a
-// call on 64Mi elements held a stop-the-world pause for the whole slice
-// (bench's BenchmarkGCPause).
-//
-//go:noinline
-func preemptible(f kernelFunc, dst, x []float32, alpha float32) {
-	f(dst, x, alpha)
-}
-
-// run2 runs two-input kernel k at level l, chunk by chunk, on slices that
-// its caller checked: from streamMin elements by its streaming variant
-// where it has one, from dst's first 64-byte boundary on, and call2 on the
-// elements before it (as run). Every call goes through call2 or
-// callStream2, each a preemption point.
-func run2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
+// runAt runs kernel k at level l, chunk by chunk, on slices that its
+// caller checked: from streamMin elements by its streaming variant
+// (ir.Kernel.Stream), whose non-temporal stores need whole vectors
+// aligned, where it has one, from dst's first 64-byte boundary on, and the
+// plain kernel on the elements before it (all of them where dst, made with
+// package unsafe, is not aligned to its elements). Every call goes through
+// call or callStream, each a preemption point.
+func runAt(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 	if head, ok := toBoundary(dst); ok && len(x) >= streamMin &&
-		callStream2(l, k, dst[head:head+streamChunk], x[head:head+streamChunk], y[head:head+streamChunk], alpha) {
-		call2(l, k, dst[:head], x[:head], y[:head], alpha)
+		callStream(l, k, dst[head:head+streamChunk], x[head:head+streamChunk], y[head:head+streamChunk], alpha) {
+		call(l, k, dst[:head], x[:head], y[:head], alpha)
 		dst, x, y = dst[head+streamChunk:], x[head+streamChunk:], y[head+streamChunk:]
 		for len(x) > streamChunk {
-			callStream2(l, k, dst[:streamChunk], x[:streamChunk], y[:streamChunk], alpha)
+			callStream(l, k, dst[:streamChunk], x[:streamChunk], y[:streamChunk], alpha)
 			dst, x, y = dst[streamChunk:], x[streamChunk:], y[streamChunk:]
 		}
-		callStream2(l, k, dst, x, y, alpha)
+		callStream(l, k, dst, x, y, alpha)
 		return
 	}
 	for len(x) > chunk {
-		call2(l, k, dst[:chunk], x[:chunk], y[:chunk], alpha)
+		call(l, k, dst[:chunk], x[:chunk], y[:chunk], alpha)
 		dst, x, y = dst[chunk:], x[chunk:], y[chunk:]
 	}
-	call2(l, k, dst, x, y, alpha)
+	call(l, k, dst, x, y, alpha)
 }
 
 // tileLen is the length of the stack array into which runRows repeats a
@@ -159,7 +105,7 @@ const tileLen = 1024
 func runRows(k kernelID, dst, x, row []float32, alpha float32) {
 	l := dispatch.Selected()
 	if l == dispatch.Generic {
-		generic2(k, dst, x, row, alpha)
+		generic(k, dst, x, row, alpha)
 		return
 	}
 	n := len(row)
@@ -197,21 +143,21 @@ func runRows(k kernelID, dst, x, row []float32, alpha float32) {
 func repeated(l dispatch.Level, k kernelID, dst, x, row []float32, alpha float32) {
 	c := streamChunk / len(row) * len(row)
 	if head, ok := toBoundary(dst); ok && head == 0 && len(x) >= streamMin &&
-		callStream2(l, k, dst[:c], x[:c], row, alpha) {
+		callStream(l, k, dst[:c], x[:c], row, alpha) {
 		dst, x = dst[c:], x[c:]
 		for len(x) > c {
-			callStream2(l, k, dst[:c], x[:c], row, alpha)
+			callStream(l, k, dst[:c], x[:c], row, alpha)
 			dst, x = dst[c:], x[c:]
 		}
-		callStream2(l, k, dst, x, row, alpha)
+		callStream(l, k, dst, x, row, alpha)
 		return
 	}
 	c = chunk / len(row) * len(row)
 	for len(x) > c {
-		call2(l, k, dst[:c], x[:c], row, alpha)
+		call(l, k, dst[:c], x[:c], row, alpha)
 		dst, x = dst[c:], x[c:]
 	}
-	call2(l, k, dst, x, row, alpha)
+	call(l, k, dst, x, row, alpha)
 }
 
 // rows runs kernel k at level l on x with y = row repeated (len(x) a
@@ -220,7 +166,7 @@ func repeated(l dispatch.Level, k kernelID, dst, x, row []float32, alpha float32
 func rows(l dispatch.Level, k kernelID, dst, x, row []float32, alpha float32) {
 	for len(x) > 0 {
 		m := min(len(row), len(x))
-		run2(l, k, dst[:m], x[:m], row[:m], alpha)
+		runAt(l, k, dst[:m], x[:m], row[:m], alpha)
 		dst, x = dst[m:], x[m:]
 	}
 }

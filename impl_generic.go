@@ -7,19 +7,16 @@ import (
 	"github.com/rectify-go/rectify/internal/dispatch"
 )
 
-// simdSets and streamSets are empty: this build has no assembly kernels.
-var simdSets, streamSets map[dispatch.Level]*kernelSet
-
-// call2 runs two-input kernel k in pure Go: this build has no assembly
-// kernels.
+// call runs kernel k in pure Go: this build has no assembly kernels. Not
+// inlined, it is a preemption point per call, as on the other builds.
 //
 //go:noinline
-func call2(_ dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
-	generic2(k, dst, x, y, alpha)
+func call(_ dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
+	generic(k, dst, x, y, alpha)
 }
 
-// callStream2 reports false: this build has no streaming kernels.
-func callStream2(dispatch.Level, kernelID, []float32, []float32, []float32, float32) bool {
+// callStream reports false: this build has no streaming kernels.
+func callStream(dispatch.Level, kernelID, []float32, []float32, []float32, float32) bool {
 	return false
 }
 

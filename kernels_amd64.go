@@ -74,130 +74,57 @@ var colSets = map[dispatch.Level]*fallback.ColPasses{
 	},
 }
 
-// simdSets are this architecture's assembly kernel sets of the one-input
-// kernels; dispatch picks among those the CPU supports.
-var simdSets = map[dispatch.Level]*kernelSet{
-	dispatch.AVX512: {
-		reluAVX512,
-		leakyReLUAVX512,
-		nil, // PReLU: two inputs (call2)
-		eluAVX512,
-		softplusAVX512,
-		sigmoidAVX512,
-		seluAVX512,
-		tanhAVX512,
-		siluAVX512,
-		geluAVX512,
-		geluTanhAVX512,
-		expAVX512,
-		nil, // ReLUGrad: two inputs (call2)
-		nil, // LeakyReLUGrad: two inputs (call2)
-		nil, // SigmoidGrad: two inputs (call2)
-		nil, // TanhGrad: two inputs (call2)
-		nil, // SiLUGrad: two inputs (call2)
-		nil, // ELUGrad: two inputs (call2)
-		nil, // SELUGrad: two inputs (call2)
-		nil, // SoftplusGrad: two inputs (call2)
-		nil, // GELUTanhGrad: two inputs (call2)
-		nil, // GELUGrad: two inputs (call2)
-		nil, // ExpGrad: two inputs (call2)
-	},
-	dispatch.AVX2: {
-		reluAVX2,
-		leakyReLUAVX2,
-		nil, // PReLU: two inputs (call2)
-		eluAVX2,
-		softplusAVX2,
-		sigmoidAVX2,
-		seluAVX2,
-		tanhAVX2,
-		siluAVX2,
-		geluAVX2,
-		geluTanhAVX2,
-		expAVX2,
-		nil, // ReLUGrad: two inputs (call2)
-		nil, // LeakyReLUGrad: two inputs (call2)
-		nil, // SigmoidGrad: two inputs (call2)
-		nil, // TanhGrad: two inputs (call2)
-		nil, // SiLUGrad: two inputs (call2)
-		nil, // ELUGrad: two inputs (call2)
-		nil, // SELUGrad: two inputs (call2)
-		nil, // SoftplusGrad: two inputs (call2)
-		nil, // GELUTanhGrad: two inputs (call2)
-		nil, // GELUGrad: two inputs (call2)
-		nil, // ExpGrad: two inputs (call2)
-	},
-}
-
-// streamSets are this architecture's streaming kernels (ir.Kernel.Stream),
-// nil for the kernels without one; dst must be aligned to a vector.
-var streamSets = map[dispatch.Level]*kernelSet{
-	dispatch.AVX512: {
-		reluStreamAVX512,
-		leakyReLUStreamAVX512,
-		nil, // PReLU: two inputs (callStream2)
-		eluStreamAVX512,
-		nil, // Softplus
-		nil, // Sigmoid
-		seluStreamAVX512,
-		nil, // Tanh
-		nil, // SiLU
-		nil, // GELU
-		nil, // GELUTanh
-		expStreamAVX512,
-		nil, // ReLUGrad: two inputs (callStream2)
-		nil, // LeakyReLUGrad: two inputs (callStream2)
-		nil, // SigmoidGrad: two inputs (callStream2)
-		nil, // TanhGrad: two inputs (callStream2)
-		nil, // SiLUGrad: two inputs (callStream2)
-		nil, // ELUGrad: two inputs (callStream2)
-		nil, // SELUGrad: two inputs (callStream2)
-		nil, // SoftplusGrad: two inputs (callStream2)
-		nil, // GELUTanhGrad: two inputs (callStream2)
-		nil, // GELUGrad: two inputs (callStream2)
-		nil, // ExpGrad: two inputs (callStream2)
-	},
-	dispatch.AVX2: {
-		reluStreamAVX2,
-		leakyReLUStreamAVX2,
-		nil, // PReLU: two inputs (callStream2)
-		eluStreamAVX2,
-		nil, // Softplus
-		nil, // Sigmoid
-		seluStreamAVX2,
-		nil, // Tanh
-		nil, // SiLU
-		nil, // GELU
-		nil, // GELUTanh
-		expStreamAVX2,
-		nil, // ReLUGrad: two inputs (callStream2)
-		nil, // LeakyReLUGrad: two inputs (callStream2)
-		nil, // SigmoidGrad: two inputs (callStream2)
-		nil, // TanhGrad: two inputs (callStream2)
-		nil, // SiLUGrad: two inputs (callStream2)
-		nil, // ELUGrad: two inputs (callStream2)
-		nil, // SELUGrad: two inputs (callStream2)
-		nil, // SoftplusGrad: two inputs (callStream2)
-		nil, // GELUTanhGrad: two inputs (callStream2)
-		nil, // GELUGrad: two inputs (callStream2)
-		nil, // ExpGrad: two inputs (callStream2)
-	},
-}
-
-// call2 runs two-input kernel k at level l, the pure-Go kernel where
-// this architecture has no assembly for l. It calls each kernel directly,
-// not through a table of func values: y may be on the caller's stack
-// (PReLU's repeated slope), and a call through a func value would move it
-// to the heap. Not inlined, it is a preemption point per call (see
-// preemptible).
+// call runs kernel k at level l, y read by two-input kernels only, the
+// pure-Go kernel where this architecture has no assembly for l. It calls
+// each kernel directly, not through a table of func values: a call through
+// a func value makes the compiler move slices of arrays on a caller's
+// stack (PReLU's repeated slope, a caller's buffers) to the heap, one
+// allocation per call. Not inlined, it is a preemption point per call: the
+// assembly kernels are NOSPLIT and have none, and neither has the loop of
+// the driver that calls it, so without one a call on 64Mi elements held a
+// garbage collector's stop-the-world pause for the whole slice (bench's
+// BenchmarkGCPause).
 //
 //go:noinline
-func call2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
+func call(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 	switch l {
 	case dispatch.AVX512:
 		switch k {
+		case kReLU:
+			reluAVX512(dst, x, alpha)
+			return
+		case kLeakyReLU:
+			leakyReLUAVX512(dst, x, alpha)
+			return
 		case kPReLU:
 			pReLUAVX512(dst, x, y, alpha)
+			return
+		case kELU:
+			eluAVX512(dst, x, alpha)
+			return
+		case kSoftplus:
+			softplusAVX512(dst, x, alpha)
+			return
+		case kSigmoid:
+			sigmoidAVX512(dst, x, alpha)
+			return
+		case kSELU:
+			seluAVX512(dst, x, alpha)
+			return
+		case kTanh:
+			tanhAVX512(dst, x, alpha)
+			return
+		case kSiLU:
+			siluAVX512(dst, x, alpha)
+			return
+		case kGELU:
+			geluAVX512(dst, x, alpha)
+			return
+		case kGELUTanh:
+			geluTanhAVX512(dst, x, alpha)
+			return
+		case kExp:
+			expAVX512(dst, x, alpha)
 			return
 		case kReLUGrad:
 			reluGradAVX512(dst, x, y, alpha)
@@ -235,8 +162,41 @@ func call2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 		}
 	case dispatch.AVX2:
 		switch k {
+		case kReLU:
+			reluAVX2(dst, x, alpha)
+			return
+		case kLeakyReLU:
+			leakyReLUAVX2(dst, x, alpha)
+			return
 		case kPReLU:
 			pReLUAVX2(dst, x, y, alpha)
+			return
+		case kELU:
+			eluAVX2(dst, x, alpha)
+			return
+		case kSoftplus:
+			softplusAVX2(dst, x, alpha)
+			return
+		case kSigmoid:
+			sigmoidAVX2(dst, x, alpha)
+			return
+		case kSELU:
+			seluAVX2(dst, x, alpha)
+			return
+		case kTanh:
+			tanhAVX2(dst, x, alpha)
+			return
+		case kSiLU:
+			siluAVX2(dst, x, alpha)
+			return
+		case kGELU:
+			geluAVX2(dst, x, alpha)
+			return
+		case kGELUTanh:
+			geluTanhAVX2(dst, x, alpha)
+			return
+		case kExp:
+			expAVX2(dst, x, alpha)
 			return
 		case kReLUGrad:
 			reluGradAVX2(dst, x, y, alpha)
@@ -273,21 +233,35 @@ func call2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 			return
 		}
 	}
-	generic2(k, dst, x, y, alpha)
+	generic(k, dst, x, y, alpha)
 }
 
-// callStream2 runs the streaming kernel (ir.Kernel.Stream) of two-input
-// kernel k at level l, as call2 runs its plain one, on a dst aligned to 64
-// bytes, and reports whether there is one: it does nothing where there is
-// not.
+// callStream runs the streaming kernel (ir.Kernel.Stream) of kernel k at
+// level l, as call runs its plain one, on a dst aligned to 64 bytes, and
+// reports whether there is one: it does nothing where there is not.
 //
 //go:noinline
-func callStream2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) bool {
+func callStream(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) bool {
 	switch l {
 	case dispatch.AVX512:
 		switch k {
+		case kReLU:
+			reluStreamAVX512(dst, x, alpha)
+			return true
+		case kLeakyReLU:
+			leakyReLUStreamAVX512(dst, x, alpha)
+			return true
 		case kPReLU:
 			pReLUStreamAVX512(dst, x, y, alpha)
+			return true
+		case kELU:
+			eluStreamAVX512(dst, x, alpha)
+			return true
+		case kSELU:
+			seluStreamAVX512(dst, x, alpha)
+			return true
+		case kExp:
+			expStreamAVX512(dst, x, alpha)
 			return true
 		case kReLUGrad:
 			reluGradStreamAVX512(dst, x, y, alpha)
@@ -298,8 +272,23 @@ func callStream2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float3
 		}
 	case dispatch.AVX2:
 		switch k {
+		case kReLU:
+			reluStreamAVX2(dst, x, alpha)
+			return true
+		case kLeakyReLU:
+			leakyReLUStreamAVX2(dst, x, alpha)
+			return true
 		case kPReLU:
 			pReLUStreamAVX2(dst, x, y, alpha)
+			return true
+		case kELU:
+			eluStreamAVX2(dst, x, alpha)
+			return true
+		case kSELU:
+			seluStreamAVX2(dst, x, alpha)
+			return true
+		case kExp:
+			expStreamAVX2(dst, x, alpha)
 			return true
 		case kReLUGrad:
 			reluGradStreamAVX2(dst, x, y, alpha)

@@ -38,54 +38,57 @@ var colSets = map[dispatch.Level]*fallback.ColPasses{
 	},
 }
 
-// simdSets are this architecture's assembly kernel sets of the one-input
-// kernels; dispatch picks among those the CPU supports.
-var simdSets = map[dispatch.Level]*kernelSet{
-	dispatch.NEON: {
-		reluNEON,
-		leakyReLUNEON,
-		nil, // PReLU: two inputs (call2)
-		eluNEON,
-		softplusNEON,
-		sigmoidNEON,
-		seluNEON,
-		tanhNEON,
-		siluNEON,
-		geluNEON,
-		geluTanhNEON,
-		expNEON,
-		nil, // ReLUGrad: two inputs (call2)
-		nil, // LeakyReLUGrad: two inputs (call2)
-		nil, // SigmoidGrad: two inputs (call2)
-		nil, // TanhGrad: two inputs (call2)
-		nil, // SiLUGrad: two inputs (call2)
-		nil, // ELUGrad: two inputs (call2)
-		nil, // SELUGrad: two inputs (call2)
-		nil, // SoftplusGrad: two inputs (call2)
-		nil, // GELUTanhGrad: two inputs (call2)
-		nil, // GELUGrad: two inputs (call2)
-		nil, // ExpGrad: two inputs (call2)
-	},
-}
-
-// streamSets are this architecture's streaming kernels (ir.Kernel.Stream),
-// nil for the kernels without one; dst must be aligned to a vector.
-var streamSets = map[dispatch.Level]*kernelSet{}
-
-// call2 runs two-input kernel k at level l, the pure-Go kernel where
-// this architecture has no assembly for l. It calls each kernel directly,
-// not through a table of func values: y may be on the caller's stack
-// (PReLU's repeated slope), and a call through a func value would move it
-// to the heap. Not inlined, it is a preemption point per call (see
-// preemptible).
+// call runs kernel k at level l, y read by two-input kernels only, the
+// pure-Go kernel where this architecture has no assembly for l. It calls
+// each kernel directly, not through a table of func values: a call through
+// a func value makes the compiler move slices of arrays on a caller's
+// stack (PReLU's repeated slope, a caller's buffers) to the heap, one
+// allocation per call. Not inlined, it is a preemption point per call: the
+// assembly kernels are NOSPLIT and have none, and neither has the loop of
+// the driver that calls it, so without one a call on 64Mi elements held a
+// garbage collector's stop-the-world pause for the whole slice (bench's
+// BenchmarkGCPause).
 //
 //go:noinline
-func call2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
+func call(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 	switch l {
 	case dispatch.NEON:
 		switch k {
+		case kReLU:
+			reluNEON(dst, x, alpha)
+			return
+		case kLeakyReLU:
+			leakyReLUNEON(dst, x, alpha)
+			return
 		case kPReLU:
 			pReLUNEON(dst, x, y, alpha)
+			return
+		case kELU:
+			eluNEON(dst, x, alpha)
+			return
+		case kSoftplus:
+			softplusNEON(dst, x, alpha)
+			return
+		case kSigmoid:
+			sigmoidNEON(dst, x, alpha)
+			return
+		case kSELU:
+			seluNEON(dst, x, alpha)
+			return
+		case kTanh:
+			tanhNEON(dst, x, alpha)
+			return
+		case kSiLU:
+			siluNEON(dst, x, alpha)
+			return
+		case kGELU:
+			geluNEON(dst, x, alpha)
+			return
+		case kGELUTanh:
+			geluTanhNEON(dst, x, alpha)
+			return
+		case kExp:
+			expNEON(dst, x, alpha)
 			return
 		case kReLUGrad:
 			reluGradNEON(dst, x, y, alpha)
@@ -122,16 +125,15 @@ func call2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 			return
 		}
 	}
-	generic2(k, dst, x, y, alpha)
+	generic(k, dst, x, y, alpha)
 }
 
-// callStream2 runs the streaming kernel (ir.Kernel.Stream) of two-input
-// kernel k at level l, as call2 runs its plain one, on a dst aligned to 64
-// bytes, and reports whether there is one: it does nothing where there is
-// not.
+// callStream runs the streaming kernel (ir.Kernel.Stream) of kernel k at
+// level l, as call runs its plain one, on a dst aligned to 64 bytes, and
+// reports whether there is one: it does nothing where there is not.
 //
 //go:noinline
-func callStream2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) bool {
+func callStream(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) bool {
 	switch l {
 	}
 	return false

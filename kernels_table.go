@@ -123,44 +123,38 @@ var cutoffsAVX2 = [numKernels]int{
 	3,
 }
 
-// genericSet is the pure-Go kernel set of the one-input kernels: package
-// fallback.
-var genericSet = &kernelSet{
-	func(d, x []float32, _ float32) { fallback.ReLU(d, x) },
-	fallback.LeakyReLU,
-	nil, // PReLU: two inputs (call2)
-	fallback.ELU,
-	func(d, x []float32, _ float32) { fallback.Softplus(d, x) },
-	func(d, x []float32, _ float32) { fallback.Sigmoid(d, x) },
-	func(d, x []float32, _ float32) { fallback.SELU(d, x) },
-	func(d, x []float32, _ float32) { fallback.Tanh(d, x) },
-	func(d, x []float32, _ float32) { fallback.SiLU(d, x) },
-	func(d, x []float32, _ float32) { fallback.GELU(d, x) },
-	func(d, x []float32, _ float32) { fallback.GELUTanh(d, x) },
-	func(d, x []float32, _ float32) { fallback.Exp(d, x) },
-	nil, // ReLUGrad: two inputs (call2)
-	nil, // LeakyReLUGrad: two inputs (call2)
-	nil, // SigmoidGrad: two inputs (call2)
-	nil, // TanhGrad: two inputs (call2)
-	nil, // SiLUGrad: two inputs (call2)
-	nil, // ELUGrad: two inputs (call2)
-	nil, // SELUGrad: two inputs (call2)
-	nil, // SoftplusGrad: two inputs (call2)
-	nil, // GELUTanhGrad: two inputs (call2)
-	nil, // GELUGrad: two inputs (call2)
-	nil, // ExpGrad: two inputs (call2)
-}
-
-// generic2 runs two-input kernel k in pure Go (package fallback) on
-// slices of one length; an empty call does nothing (PReLU's fallback would
-// reject its empty slope).
-func generic2(k kernelID, dst, x, y []float32, alpha float32) {
+// generic runs kernel k in pure Go (package fallback) on slices of one
+// length, y read by two-input kernels only; an empty call does nothing
+// (PReLU's fallback would reject its empty slope).
+func generic(k kernelID, dst, x, y []float32, alpha float32) {
 	if len(x) == 0 {
 		return
 	}
 	switch k {
+	case kReLU:
+		fallback.ReLU(dst, x)
+	case kLeakyReLU:
+		fallback.LeakyReLU(dst, x, alpha)
 	case kPReLU:
 		fallback.PReLU(dst, x, y)
+	case kELU:
+		fallback.ELU(dst, x, alpha)
+	case kSoftplus:
+		fallback.Softplus(dst, x)
+	case kSigmoid:
+		fallback.Sigmoid(dst, x)
+	case kSELU:
+		fallback.SELU(dst, x)
+	case kTanh:
+		fallback.Tanh(dst, x)
+	case kSiLU:
+		fallback.SiLU(dst, x)
+	case kGELU:
+		fallback.GELU(dst, x)
+	case kGELUTanh:
+		fallback.GELUTanh(dst, x)
+	case kExp:
+		fallback.Exp(dst, x)
 	case kReLUGrad:
 		fallback.ReLUGrad(dst, x, y)
 	case kLeakyReLUGrad:

@@ -3,7 +3,6 @@ package rectify
 import (
 	"fmt"
 	"math"
-	"slices"
 	"testing"
 	"unsafe"
 
@@ -11,16 +10,6 @@ import (
 	"github.com/rectify-go/rectify/internal/ir"
 	"github.com/rectify-go/rectify/internal/testutil"
 )
-
-// callKernel runs kernel k of level l on slices of one length, through its
-// set's table (one input) or call2 (two inputs: y).
-func callKernel(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
-	if f := sets[l][k]; f != nil {
-		f(dst, x, alpha)
-		return
-	}
-	call2(l, k, dst, x, y, alpha)
-}
 
 // TestKernelSetsDirect calls every raw kernel of every supported assembly
 // set directly, below the public cut-offs too, for every length up to four
@@ -32,8 +21,8 @@ func TestKernelSetsDirect(t *testing.T) {
 	const maxLen = 4*16 + 1
 	src := testutil.Special()[:maxLen]
 	ys := testutil.Second(maxLen, 7)
-	for l := range simdSets {
-		if !slices.Contains(dispatch.Supported(), l) {
+	for _, l := range dispatch.Supported() {
+		if l == dispatch.Generic {
 			continue
 		}
 		for i, k := range ir.Kernels {
@@ -41,18 +30,18 @@ func TestKernelSetsDirect(t *testing.T) {
 			for n := 0; n <= maxLen; n++ {
 				for _, atStart := range []bool{false, true} {
 					x, dst, y, want, free := guardedCase(t, id, src, ys, n, atStart)
-					callKernel(l, id, dst, x, y, 0.3)
+					call(l, id, dst, x, y, 0.3)
 					check := func(what string, got []float32) {
 						t.Helper()
 						sameBits(t, fmt.Sprintf("%s/%s n=%d %s", l, k.Name, n, what), got, want, src)
 					}
 					check("out of place", dst)
 					if y != nil {
-						callKernel(l, id, y, x, y, 0.3)
+						call(l, id, y, x, y, 0.3)
 						check("dst == y", y)
 						copy(y, ys)
 					}
-					callKernel(l, id, x, x, y, 0.3)
+					call(l, id, x, x, y, 0.3)
 					check("dst == x", x)
 					free()
 				}
@@ -67,7 +56,7 @@ func TestKernelSetsDirect(t *testing.T) {
 // 16, one that ends at a guard page; x (and y) at the other end of their
 // own mappings; out of place and in place, every length up to four of the
 // widest vectors and a few longer, compared with the fallback bit for
-// bit. Then the drivers the public functions call (run, run2, runRows) on
+// bit. Then the drivers the public functions call (run, runAt, runRows) on
 // slices past streamMin whose dst starts on a 64-byte boundary or 3
 // elements past one (the plain kernel takes the head; PReLU's repeated
 // slope keeps such a dst on the plain kernel), at every supported level,
@@ -84,20 +73,18 @@ func TestStreamKernels(t *testing.T) {
 	ys := testutil.Second(lengths[2], 7)
 	streamed := 0
 	for _, l := range dispatch.Supported() {
+		// Whether level l has streaming kernels (amd64's levels do).
+		levelStreams := false
+		for i := range ir.Kernels {
+			levelStreams = levelStreams || callStream(l, kernelID(i), nil, nil, nil, 0.3)
+		}
 		for i, k := range ir.Kernels {
 			id := kernelID(i)
 			// stream runs k's streaming kernel at level l, if it has one.
 			stream := func(dst, x, y []float32) bool {
-				if k.Inputs() == 2 {
-					return callStream2(l, id, dst, x, y, 0.3)
-				}
-				if streams[l] == nil || streams[l][id] == nil {
-					return false
-				}
-				streams[l][id](dst, x, 0.3)
-				return true
+				return callStream(l, id, dst, x, y, 0.3)
 			}
-			if has := stream(nil, nil, nil); has != (k.Stream && streamSets[l] != nil) {
+			if has := stream(nil, nil, nil); has != (k.Stream && levelStreams) {
 				t.Fatalf("%s/%s: streaming kernel %v, ir.Kernel.Stream %v", l, k.Name, has, k.Stream)
 			} else if !has {
 				continue
@@ -128,7 +115,7 @@ func TestStreamKernels(t *testing.T) {
 			}
 		}
 	}
-	if len(streamSets) > 0 && streamed == 0 {
+	if streamed == 0 {
 		t.Log("no supported level with streaming kernels")
 	}
 	// Through the drivers.
@@ -147,7 +134,7 @@ func TestStreamKernels(t *testing.T) {
 		if k.Channels > 0 {
 			yk = y[:k.Channels]
 		}
-		callKernel(dispatch.Generic, id, want, x, yk, 0.3) // the fallbacks repeat a short y
+		call(dispatch.Generic, id, want, x, yk, 0.3) // the fallbacks repeat a short y
 		for _, past := range []int{0, 3} {
 			off := (16-int(uintptr(unsafe.Pointer(&buf[0]))%64/4))%16 + past
 			dst := buf[off : off+n]
@@ -157,7 +144,7 @@ func TestStreamKernels(t *testing.T) {
 				case k.Channels > 0:
 					runRows(id, dst, x, yk, 0.3)
 				case k.Inputs() == 2:
-					run2(l, id, dst, x, yk, 0.3)
+					runAt(l, id, dst, x, yk, 0.3)
 				default:
 					run(id, dst, x, 0.3)
 				}
@@ -167,11 +154,8 @@ func TestStreamKernels(t *testing.T) {
 		}
 	}
 	// No allocation on the streaming paths (PReLU's slope of 3 channels is
-	// repeated into the driver's stack array, which callStream2 reads).
-	for l := range streamSets {
-		if !slices.Contains(dispatch.Supported(), l) {
-			continue
-		}
+	// repeated into the driver's stack array, which callStream reads).
+	for _, l := range dispatch.Supported() {
 		restore := dispatch.Force(l)
 		for i, k := range ir.Kernels {
 			id, m := kernelID(i), n/3*3
@@ -181,7 +165,7 @@ func TestStreamKernels(t *testing.T) {
 				case k.Channels > 0:
 					runRows(id, buf[:m], x[:m], y[:3], 0.3)
 				case k.Inputs() == 2:
-					run2(l, id, buf[:n], x, y, 0.3)
+					runAt(l, id, buf[:n], x, y, 0.3)
 				default:
 					run(id, buf[:n], x, 0.3)
 				}
@@ -226,6 +210,6 @@ func guardedCase(t *testing.T, id kernelID, src, ys []float32, n int, xAtStart b
 		free = func() { freeXD(); freeY() }
 	}
 	want = make([]float32, n)
-	callKernel(dispatch.Generic, id, want, x, y, 0.3)
+	call(dispatch.Generic, id, want, x, y, 0.3)
 	return x, dst, y, want, free
 }

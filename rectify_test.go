@@ -531,6 +531,22 @@ func TestImplementation(t *testing.T) {
 	}
 }
 
+// TestNoAllocationOnStack calls every public function on slices of arrays
+// on the caller's stack, below and past every cutoff, at every level: a
+// call that let them escape (through a func value, say) would move the
+// arrays to the heap, one allocation per call.
+func TestNoAllocationOnStack(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		for i, k := range ir.Kernels {
+			for _, n := range []int{1, 3, 40, api.StackLen} {
+				if a := testing.AllocsPerRun(10, func() { api.OnStack(i, n, 0.5) }); a != 0 {
+					t.Errorf("%s n=%d: %v allocations per call", k.Name, n, a)
+				}
+			}
+		}
+	})
+}
+
 // TestNoAllocation checks that no kernel allocates, on any path, in place
 // or not, for lengths around the block and vector sizes; a repeated second
 // input (PReLU's slope) as one row and as rows of one and of two elements

@@ -129,7 +129,7 @@ func part(dst []float32, i, j int) []float32 {
 }
 
 // callRow calls f; not inlined, it is a preemption point (see
-// preemptible).
+// call).
 //
 //go:noinline
 func callRow(f fallback.RowPass, dst, x []float32, st *kernels.Row) { f(dst, x, st) }

@@ -101,7 +101,7 @@ func rowPass2(f, g fallback.RowPass2) fallback.RowPass2 {
 }
 
 // callRow2 calls f; not inlined, it is a preemption point (see
-// preemptible).
+// call).
 //
 //go:noinline
 func callRow2(f fallback.RowPass2, dst, x, y []float32, st *kernels.Row) { f(dst, x, y, st) }

@@ -69,3 +69,96 @@ var Fallback = []Func{
 	func(d, x, y []float32, _ float32) { fallback.GELUGrad(d, x, y) },
 	func(d, x, y []float32, _ float32) { fallback.ExpGrad(d, x, y) },
 }
+
+// StackLen is the most elements OnStack takes.
+const StackLen = 64
+
+// OnStack calls public function i (indexed as ir.Kernels) on the first n
+// elements of arrays on its own stack (a y that the kernel repeats along x
+// has one element), for the allocation tests: a call that let a slice
+// escape would move its array to the heap, one allocation per call.
+func OnStack(i, n int, alpha float32) {
+	switch i {
+	case 0:
+		var dst, x [StackLen]float32
+		rectify.ReLU(dst[:n], x[:n])
+	case 1:
+		var dst, x [StackLen]float32
+		rectify.LeakyReLU(dst[:n], x[:n], alpha)
+	case 2:
+		var dst, x [StackLen]float32
+		var y [1]float32
+		rectify.PReLU(dst[:n], x[:n], y[:])
+	case 3:
+		var dst, x [StackLen]float32
+		rectify.ELU(dst[:n], x[:n], alpha)
+	case 4:
+		var dst, x [StackLen]float32
+		rectify.Softplus(dst[:n], x[:n])
+	case 5:
+		var dst, x [StackLen]float32
+		rectify.Sigmoid(dst[:n], x[:n])
+	case 6:
+		var dst, x [StackLen]float32
+		rectify.SELU(dst[:n], x[:n])
+	case 7:
+		var dst, x [StackLen]float32
+		rectify.Tanh(dst[:n], x[:n])
+	case 8:
+		var dst, x [StackLen]float32
+		rectify.SiLU(dst[:n], x[:n])
+	case 9:
+		var dst, x [StackLen]float32
+		rectify.GELU(dst[:n], x[:n])
+	case 10:
+		var dst, x [StackLen]float32
+		rectify.GELUTanh(dst[:n], x[:n])
+	case 11:
+		var dst, x [StackLen]float32
+		rectify.Exp(dst[:n], x[:n])
+	case 12:
+		var dst, x [StackLen]float32
+		var y [StackLen]float32
+		rectify.ReLUGrad(dst[:n], x[:n], y[:n])
+	case 13:
+		var dst, x [StackLen]float32
+		var y [StackLen]float32
+		rectify.LeakyReLUGrad(dst[:n], x[:n], y[:n], alpha)
+	case 14:
+		var dst, x [StackLen]float32
+		var y [StackLen]float32
+		rectify.SigmoidGrad(dst[:n], x[:n], y[:n])
+	case 15:
+		var dst, x [StackLen]float32
+		var y [StackLen]float32
+		rectify.TanhGrad(dst[:n], x[:n], y[:n])
+	case 16:
+		var dst, x [StackLen]float32
+		var y [StackLen]float32
+		rectify.SiLUGrad(dst[:n], x[:n], y[:n])
+	case 17:
+		var dst, x [StackLen]float32
+		var y [StackLen]float32
+		rectify.ELUGrad(dst[:n], x[:n], y[:n], alpha)
+	case 18:
+		var dst, x [StackLen]float32
+		var y [StackLen]float32
+		rectify.SELUGrad(dst[:n], x[:n], y[:n])
+	case 19:
+		var dst, x [StackLen]float32
+		var y [StackLen]float32
+		rectify.SoftplusGrad(dst[:n], x[:n], y[:n])
+	case 20:
+		var dst, x [StackLen]float32
+		var y [StackLen]float32
+		rectify.GELUTanhGrad(dst[:n], x[:n], y[:n])
+	case 21:
+		var dst, x [StackLen]float32
+		var y [StackLen]float32
+		rectify.GELUGrad(dst[:n], x[:n], y[:n])
+	case 22:
+		var dst, x [StackLen]float32
+		var y [StackLen]float32
+		rectify.ExpGrad(dst[:n], x[:n], y[:n])
+	}
+}

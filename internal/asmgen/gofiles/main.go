@@ -98,24 +98,18 @@ func call(f string, k *ir.Kernel, y bool) string {
 	return fmt.Sprintf("func(%s) { %s(%s) }", in, f, args)
 }
 
-// one is the entry of kernel k in a table of one-input kernels: f, or nil
-// for a two-input kernel, which runs through call2.
-func one(f string, k *ir.Kernel) string {
+// args are the arguments with which a kernel of k's signature is called
+// from call's parameters: y only for two inputs, alpha only with a
+// parameter where without (the Go kernels), always with (the assembly).
+func args(k *ir.Kernel, alpha bool) string {
+	a := "dst, x"
 	if k.Inputs() == 2 {
-		return "nil, // " + k.Name + ": two inputs (call2)"
+		a += ", y"
 	}
-	return f + ","
-}
-
-// twoInputs lists the kernels with two inputs.
-func twoInputs() []*ir.Kernel {
-	var ks []*ir.Kernel
-	for _, k := range ir.Kernels {
-		if k.Inputs() == 2 {
-			ks = append(ks, k)
-		}
+	if alpha || len(k.Params) > 0 {
+		a += ", alpha"
 	}
-	return ks
+	return a
 }
 
 func table() []byte {
@@ -151,27 +145,17 @@ func table() []byte {
 		fmt.Fprintf(&b, "\t%d,\n", max(k.Cutoff, k.CutoffAVX2))
 	}
 	b.WriteString("}\n\n")
-	b.WriteString("// genericSet is the pure-Go kernel set of the one-input kernels: package\n// fallback.\n")
-	b.WriteString("var genericSet = &kernelSet{\n")
-	for _, k := range ir.Kernels {
-		fmt.Fprintf(&b, "\t%s\n", one(call("fallback."+k.Name, k, false), k))
-	}
-	b.WriteString("}\n\n")
-	b.WriteString(`// generic2 runs two-input kernel k in pure Go (package fallback) on
-// slices of one length; an empty call does nothing (PReLU's fallback would
-// reject its empty slope).
-func generic2(k kernelID, dst, x, y []float32, alpha float32) {
+	b.WriteString(`// generic runs kernel k in pure Go (package fallback) on slices of one
+// length, y read by two-input kernels only; an empty call does nothing
+// (PReLU's fallback would reject its empty slope).
+func generic(k kernelID, dst, x, y []float32, alpha float32) {
 	if len(x) == 0 {
 		return
 	}
 	switch k {
 `)
-	for _, k := range twoInputs() {
-		args := "dst, x, y"
-		if len(k.Params) > 0 {
-			args += ", alpha"
-		}
-		fmt.Fprintf(&b, "\tcase k%s:\n\t\tfallback.%s(%s)\n", k.Name, k.Name, args)
+	for _, k := range ir.Kernels {
+		fmt.Fprintf(&b, "\tcase k%s:\n\t\tfallback.%s(%s)\n", k.Name, k.Name, args(k, false))
 	}
 	b.WriteString("\t}\n}\n")
 	return b.Bytes()
@@ -222,54 +206,36 @@ func decls(generator string, sets []set) []byte {
 			}
 			return l
 		})
-	levelMap(&b, "// simdSets are this architecture's assembly kernel sets of the one-input\n// kernels; dispatch picks among those the CPU supports.\n",
-		"simdSets", "*kernelSet", sets, all, func(s set) (l []string) {
-			for _, k := range ir.Kernels {
-				l = append(l, one(k.FuncName(s.suffix), k))
-			}
-			return l
-		})
-	levelMap(&b, "// streamSets are this architecture's streaming kernels (ir.Kernel.Stream),\n// nil for the kernels without one; dst must be aligned to a vector.\n",
-		"streamSets", "*kernelSet", sets, func(s set) bool { return s.stream }, func(s set) (l []string) {
-			for _, k := range ir.Kernels {
-				switch {
-				case k.Inputs() == 2:
-					l = append(l, "nil, // "+k.Name+": two inputs (callStream2)")
-				case k.Stream:
-					l = append(l, k.FuncName("Stream"+s.suffix)+",")
-				default:
-					l = append(l, "nil, // "+k.Name)
-				}
-			}
-			return l
-		})
-	b.WriteString(`// call2 runs two-input kernel k at level l, the pure-Go kernel where
-// this architecture has no assembly for l. It calls each kernel directly,
-// not through a table of func values: y may be on the caller's stack
-// (PReLU's repeated slope), and a call through a func value would move it
-// to the heap. Not inlined, it is a preemption point per call (see
-// preemptible).
+	b.WriteString(`// call runs kernel k at level l, y read by two-input kernels only, the
+// pure-Go kernel where this architecture has no assembly for l. It calls
+// each kernel directly, not through a table of func values: a call through
+// a func value makes the compiler move slices of arrays on a caller's
+// stack (PReLU's repeated slope, a caller's buffers) to the heap, one
+// allocation per call. Not inlined, it is a preemption point per call: the
+// assembly kernels are NOSPLIT and have none, and neither has the loop of
+// the driver that calls it, so without one a call on 64Mi elements held a
+// garbage collector's stop-the-world pause for the whole slice (bench's
+// BenchmarkGCPause).
 //
 //go:noinline
-func call2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
+func call(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 	switch l {
 `)
 	for _, s := range sets {
 		fmt.Fprintf(&b, "\tcase dispatch.%s:\n\t\tswitch k {\n", s.level)
-		for _, k := range twoInputs() {
-			fmt.Fprintf(&b, "\t\tcase k%s:\n\t\t\t%s(dst, x, y, alpha)\n\t\t\treturn\n", k.Name, k.FuncName(s.suffix))
+		for _, k := range ir.Kernels {
+			fmt.Fprintf(&b, "\t\tcase k%s:\n\t\t\t%s(%s)\n\t\t\treturn\n", k.Name, k.FuncName(s.suffix), args(k, true))
 		}
 		b.WriteString("\t\t}\n")
 	}
-	b.WriteString("\t}\n\tgeneric2(k, dst, x, y, alpha)\n}\n")
+	b.WriteString("\t}\n\tgeneric(k, dst, x, y, alpha)\n}\n")
 	b.WriteString(`
-// callStream2 runs the streaming kernel (ir.Kernel.Stream) of two-input
-// kernel k at level l, as call2 runs its plain one, on a dst aligned to 64
-// bytes, and reports whether there is one: it does nothing where there is
-// not.
+// callStream runs the streaming kernel (ir.Kernel.Stream) of kernel k at
+// level l, as call runs its plain one, on a dst aligned to 64 bytes, and
+// reports whether there is one: it does nothing where there is not.
 //
 //go:noinline
-func callStream2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) bool {
+func callStream(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) bool {
 	switch l {
 `)
 	for _, s := range sets {
@@ -277,9 +243,9 @@ func callStream2(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float3
 			continue
 		}
 		fmt.Fprintf(&b, "\tcase dispatch.%s:\n\t\tswitch k {\n", s.level)
-		for _, k := range twoInputs() {
+		for _, k := range ir.Kernels {
 			if k.Stream {
-				fmt.Fprintf(&b, "\t\tcase k%s:\n\t\t\t%s(dst, x, y, alpha)\n\t\t\treturn true\n", k.Name, k.FuncName("Stream"+s.suffix))
+				fmt.Fprintf(&b, "\t\tcase k%s:\n\t\t\t%s(%s)\n\t\t\treturn true\n", k.Name, k.FuncName("Stream"+s.suffix), args(k, true))
 			}
 		}
 		b.WriteString("\t\t}\n")
@@ -355,5 +321,32 @@ type Func func(dst, x, y []float32, alpha float32)
 		}
 		b.WriteString("}\n\n")
 	}
-	return []byte(strings.TrimRight(b.String(), "\n") + "\n")
+	b.WriteString(`// StackLen is the most elements OnStack takes.
+const StackLen = 64
+
+// OnStack calls public function i (indexed as ir.Kernels) on the first n
+// elements of arrays on its own stack (a y that the kernel repeats along x
+// has one element), for the allocation tests: a call that let a slice
+// escape would move its array to the heap, one allocation per call.
+func OnStack(i, n int, alpha float32) {
+	switch i {
+`)
+	for i, k := range ir.Kernels {
+		fmt.Fprintf(&b, "\tcase %d:\n\t\tvar dst, x [StackLen]float32\n", i)
+		a := "dst[:n], x[:n]"
+		switch {
+		case k.Channels > 0:
+			b.WriteString("\t\tvar y [1]float32\n")
+			a += ", y[:]"
+		case k.Inputs() == 2:
+			b.WriteString("\t\tvar y [StackLen]float32\n")
+			a += ", y[:n]"
+		}
+		if len(k.Params) > 0 {
+			a += ", alpha"
+		}
+		fmt.Fprintf(&b, "\t\trectify.%s(%s)\n", k.Name, a)
+	}
+	b.WriteString("\t}\n}\n")
+	return b.Bytes()
 }
