@@ -75,7 +75,8 @@ var colSets = map[dispatch.Level]*fallback.ColPasses{
 }
 
 // call runs kernel k at level l, y read by two-input kernels only, the
-// pure-Go kernel where this architecture has no assembly for l. It calls
+// pure-Go kernel where this architecture has no assembly for l (a level
+// that has assembly panics for a kernel without it). It calls
 // each kernel directly, not through a table of func values: a call through
 // a func value makes the compiler move slices of arrays on a caller's
 // stack (PReLU's repeated slope, a caller's buffers) to the heap, one
@@ -160,6 +161,7 @@ func call(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 			expGradAVX512(dst, x, y, alpha)
 			return
 		}
+		panic("rectify: no AVX512 kernel " + kernelNames[k])
 	case dispatch.AVX2:
 		switch k {
 		case kReLU:
@@ -232,6 +234,7 @@ func call(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 			expGradAVX2(dst, x, y, alpha)
 			return
 		}
+		panic("rectify: no AVX2 kernel " + kernelNames[k])
 	}
 	generic(k, dst, x, y, alpha)
 }

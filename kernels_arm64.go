@@ -39,7 +39,8 @@ var colSets = map[dispatch.Level]*fallback.ColPasses{
 }
 
 // call runs kernel k at level l, y read by two-input kernels only, the
-// pure-Go kernel where this architecture has no assembly for l. It calls
+// pure-Go kernel where this architecture has no assembly for l (a level
+// that has assembly panics for a kernel without it). It calls
 // each kernel directly, not through a table of func values: a call through
 // a func value makes the compiler move slices of arrays on a caller's
 // stack (PReLU's repeated slope, a caller's buffers) to the heap, one
@@ -124,6 +125,7 @@ func call(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 			expGradNEON(dst, x, y, alpha)
 			return
 		}
+		panic("rectify: no NEON kernel " + kernelNames[k])
 	}
 	generic(k, dst, x, y, alpha)
 }

@@ -207,7 +207,8 @@ func decls(generator string, sets []set) []byte {
 			return l
 		})
 	b.WriteString(`// call runs kernel k at level l, y read by two-input kernels only, the
-// pure-Go kernel where this architecture has no assembly for l. It calls
+// pure-Go kernel where this architecture has no assembly for l (a level
+// that has assembly panics for a kernel without it). It calls
 // each kernel directly, not through a table of func values: a call through
 // a func value makes the compiler move slices of arrays on a caller's
 // stack (PReLU's repeated slope, a caller's buffers) to the heap, one
@@ -226,7 +227,9 @@ func call(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 		for _, k := range ir.Kernels {
 			fmt.Fprintf(&b, "\t\tcase k%s:\n\t\t\t%s(%s)\n\t\t\treturn\n", k.Name, k.FuncName(s.suffix), args(k, true))
 		}
-		b.WriteString("\t\t}\n")
+		// A level with assembly never runs a Go kernel in its place (the
+		// tests that compare each level with the fallback would not see it).
+		fmt.Fprintf(&b, "\t\t}\n\t\tpanic(\"rectify: no %s kernel \" + kernelNames[k])\n", s.level)
 	}
 	b.WriteString("\t}\n\tgeneric(k, dst, x, y, alpha)\n}\n")
 	b.WriteString(`
