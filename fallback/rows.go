@@ -646,21 +646,36 @@ func CombineSum(st *kernels.Row) (s, c float64) {
 	return s0, c0
 }
 
-// logSum returns log(s + c) for s >= 1 and |c| <= ulp(s): k*ln2 +
-// log1p(g), s + c = 2^k * (1 + g), 1 + g in [sqrt(1/2), sqrt(2)), log1p
-// from its series in u = g/(2+g) (kernels.RowLogC), so that a sum near
-// 1 keeps its relative precision. Its products and sums are rounded one
-// by one (float64 conversions: no fused multiply-add on any GOARCH):
-// math.FMA checks the CPU at each call on amd64 below GOAMD64=v3, which
-// made the log of a block of rows 1.6 times slower, and the outputs need
-// about 2^-28 of the log's relative precision (kernels.RowPlainLog).
+// logSum returns log(s + c) for s >= 1 and |c| <= ulp(s), from logTable
+// (kernels.RowLogBits): k*ln2 + log(c_j) + log1p(r). Its products and
+// sums are rounded one by one (float64 conversions: no fused multiply-add
+// on any GOARCH): math.FMA checks the CPU at each call on amd64 below
+// GOAMD64=v3, which made the log of a block of rows 1.6 times slower, and
+// the outputs need about 2^-28 of the log's relative precision
+// (kernels.RowPlainLog); its terms are all at least 0 (but for r, which
+// c may make as low as -2^-52), each within 2^-42 relative.
 func logSum(s, c float64) float64 {
-	f, k, inv := logSplit(s)
-	g := (f - 1) + c*inv
-	u := g / (2 + g)
-	u2 := float64(u * u)
-	return float64(float64(k)*kernels.Ln2D) + float64(float64(2*u)*float64(float64(atanhSeries(u2)*u2)+1))
+	const tail = 52 - kernels.RowLogBits // the bits of f - c_j
+	b := math.Float64bits(s)
+	k := int(b>>52) - 1023
+	t := &logTable[b>>tail&(1<<kernels.RowLogBits-1)]
+	d := math.Float64frombits(b&(1<<tail-1)|1023<<52) - 1 // f - c_j, exactly
+	r := float64((d + float64(c*math.Float64frombits(uint64(1023-k)<<52))) * t.inv)
+	r2 := float64(r * r)
+	q := float64(r2*(float64(r*kernels.RowLog1p5)+kernels.RowLog1p4)) + (float64(r*kernels.RowLog1p3) + kernels.RowLog1p2)
+	return float64(float64(float64(k)*kernels.Ln2D)+t.log+r) + float64(r2*q)
 }
+
+// logTable holds 1/c and log(c), rounded to float64, for c = 1 + j/2^kernels.RowLogBits,
+// j = 0..2^kernels.RowLogBits-1: logSum's table, log(c) from logSumFF.
+var logTable = func() (t [1 << kernels.RowLogBits]struct{ inv, log float64 }) {
+	for j := range t {
+		c := 1 + float64(j)/(1<<kernels.RowLogBits)
+		hi, lo := logSumFF(c, 0)
+		t[j].inv, t[j].log = 1/c, hi+lo
+	}
+	return t
+}()
 
 // logSplit returns f, k and 2^-k with s = 2^k * f, f in [sqrt(1/2),
 // sqrt(2)), for a normal s > 0 (a row's sum is at least 1): from the bits,
@@ -705,10 +720,11 @@ func plainLog(l float64, m float32, cols int, row []float32, st *kernels.Row, p 
 	return logSum(foldedSum(st))
 }
 
-// logSumFF returns log(s + c) as logSum does, as the float-float hi + lo
-// (absolute error about 2^-60 for s below 2^20): k*ln2 by
-// Ln2D and Ln2LoD, u = g/(2+g) and the leading 2u in float-float, the
-// series' tail in float64.
+// logSumFF returns log(s + c) for s >= 1 and |c| <= ulp(s) as the
+// float-float hi + lo (absolute error about 2^-60 for s below 2^20):
+// s + c = 2^k * (1 + g), 1 + g in [sqrt(1/2), sqrt(2)), k*ln2 by Ln2D and
+// Ln2LoD, log1p(g) from its series in u = g/(2+g) (kernels.RowLogC), u
+// and the leading 2u in float-float, the series' tail in float64.
 func logSumFF(s, c float64) (hi, lo float64) {
 	f, k, inv := logSplit(s)
 	gh, gl := kernels.AddComp(f-1, 0, c*inv)

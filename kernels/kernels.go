@@ -443,9 +443,26 @@ func AddComp(s, c, t float64) (float64, float64) {
 
 // RowLogC are 1/(2j+1), j = 1..9: log1p(g) = 2u*(1 + u^2*(RowLogC[0] +
 // u^2*(...))), u = g/(2+g), |u| <= 0.1716 (1 + g in [sqrt(1/2),
-// sqrt(2))), truncation error below 2^-54 relative. The row kernels take
-// the log of their sum with it, once per row, in Go on every path.
+// sqrt(2))), truncation error below 2^-54 relative. LogSumExp takes the
+// float-float log of its sum with it where max + log(sum) may cancel, and
+// the table of RowLogBits from it.
 var RowLogC = [...]float64{1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17, 1.0 / 19}
+
+// The row kernels take the log of their sum s = 2^k * f, f in [1, 2),
+// once per row, in Go on every path, from a table: k*ln2 + log(c) +
+// log1p(r), c = 1 + j/2^RowLogBits the table's entry at or below f (its
+// 1/c and log(c) rounded to float64), r = (f - c)/c in [0, 2^-RowLogBits)
+// (f - c exact), and log1p(r) = r + r^2*(RowLog1p2 + r*RowLog1p3 +
+// r^2*(RowLog1p4 + r*RowLog1p5)), its Taylor series, truncation error
+// below 2^-42 relative. c = 1 at f = 1, so that a sum near 1 keeps its
+// log's relative precision.
+const (
+	RowLogBits = 8
+	RowLog1p2  = -1.0 / 2
+	RowLog1p3  = 1.0 / 3
+	RowLog1p4  = -1.0 / 4
+	RowLog1p5  = 1.0 / 5
+)
 
 // The row gradients (SoftmaxGrad, LogSoftmaxGrad). LogSoftmaxGrad's
 // exponential e^y is a float-float b + low, relative error about 2^-59,
