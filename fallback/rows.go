@@ -359,6 +359,7 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
 	defer rowBlocks.Put(sts)
 	cancel := -kernels.RowCancel * float64(bits.Len(uint(cols)))
+	bound := plainBound(cols)
 	nan32 := math.Float32frombits(kernels.CanonicalNaN)
 	for r0 := 0; r0 < n; r0 += rowBlock {
 		rb := min(rowBlock, n-r0)
@@ -417,9 +418,17 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 				st.C = g / s
 			case infMax(st.M) || s != s:
 			case k == RowLogSoftmax:
-				st.C = plainLog(logs[i], 0, cols, xs[i*cols:(i+1)*cols], st, p)
+				l := logs[i]
+				if !plainLog(l, 0, bound) {
+					l = compLog(xs[i*cols:(i+1)*cols], st, p)
+				}
+				st.C = l
 			default:
-				dst[r0+i] = float32(float64(st.M) + plainLog(logs[i], st.M, cols, xs[i*cols:(i+1)*cols], st, p))
+				l := logs[i]
+				if !plainLog(l, st.M, bound) {
+					l = compLog(xs[i*cols:(i+1)*cols], st, p)
+				}
+				dst[r0+i] = float32(float64(st.M) + l)
 			}
 		}
 		switch k {
@@ -472,6 +481,7 @@ func rows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 	defer rowStates.Put(st)
 	st.Max = noMax
 	st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
+	bound := plainBound(cols)
 	for r := range n {
 		row := x[r*cols : (r+1)*cols]
 		var out []float32
@@ -549,11 +559,19 @@ func rows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 			st.C = g / (s + c)
 			p.SoftmaxOut(out, row, st)
 		case RowLogSoftmax:
-			st.C = plainLog(logSum(s, c), 0, cols, row, st, p)
+			l := logSum(s, c)
+			if !plainLog(l, 0, bound) {
+				l = compLog(row, st, p)
+			}
+			st.C = l
 			p.LogSoftmaxOut(out, row, st)
 		case RowLogSumExp:
 			if !accurate {
-				dst[r] = float32(float64(m) + plainLog(logSum(s, c), m, cols, row, st, p))
+				l := logSum(s, c)
+				if !plainLog(l, m, bound) {
+					l = compLog(row, st, p)
+				}
+				dst[r] = float32(float64(m) + l)
 				continue
 			}
 			lh, ll := logSumFF(s, c)
@@ -705,16 +723,19 @@ func atanhSeries(u2 float64) float64 {
 	return float64(float64(float64(c[8]*v4)+p1)*v4) + p0
 }
 
-// plainLog returns l, logSum of SoftmaxSum's sum of the row of cols
-// elements, where that, added to m (0: LogSoftmax's output at the row's
-// maximum), keeps 2^-28 of its relative precision (kernels.RowPlainLog).
-// Elsewhere (a sum near 1: every entry but the maximum far below it) it
-// takes the sum again by ExpSum, compensated, whose relative error
-// 2^-28.3 of sum - 1 is its log's.
-func plainLog(l float64, m float32, cols int, row []float32, st *kernels.Row, p *RowPasses) float64 {
-	if math.Abs(float64(m)+l) >= float64((cols+15)/16)*kernels.RowPlainLog {
-		return l
-	}
+// plainLog reports whether l, logSum of SoftmaxSum's sum of a row, keeps
+// 2^-28 of its relative precision added to m (0: LogSoftmax's output at
+// the row's maximum): where that is at least bound, plainBound of the
+// row's length. Elsewhere (a sum near 1: every entry but the maximum far
+// below it) the row's log is compLog's.
+func plainLog(l float64, m float32, bound float64) bool { return math.Abs(float64(m)+l) >= bound }
+
+// plainBound returns plainLog's bound for rows of cols elements (kernels.RowPlainLog).
+func plainBound(cols int) float64 { return float64((cols+15)/16) * kernels.RowPlainLog }
+
+// compLog returns the log of the row's sum taken again by ExpSum,
+// compensated, whose relative error 2^-28.3 of sum - 1 is its log's.
+func compLog(row []float32, st *kernels.Row, p *RowPasses) float64 {
 	st.Fold = 1
 	p.ExpSum(nil, row, st)
 	return logSum(foldedSum(st))
