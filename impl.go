@@ -99,15 +99,10 @@ const tileLen = 1024
 // tile is first repeated into a stack array: up to such a multiple where
 // that fits (the kernel repeats the array), else as often as fits, for
 // one call per array. A longer row is its own y, one call per row. The
-// generic level runs the fallback on the whole of x: it repeats the row
-// itself (as every fallback of a kernel with a repeated y does), and a Go
-// loop needs no chunks.
+// generic level never gets here: its public functions call the Go
+// kernel at every length (cutoffs).
 func runRows(k kernelID, dst, x, row []float32, alpha float32) {
 	l := dispatch.Selected()
-	if l == dispatch.Generic {
-		generic(k, dst, x, row, alpha)
-		return
-	}
 	n := len(row)
 	switch {
 	case n%kernels.RepeatQuantum == 0 && n <= chunk:

@@ -3,6 +3,8 @@
 package rectify
 
 import (
+	"math"
+
 	"github.com/rectify-go/rectify/fallback"
 	"github.com/rectify-go/rectify/internal/dispatch"
 )
@@ -63,13 +65,22 @@ var kernelNames = [numKernels]string{
 }
 
 // cutoffs are, by dispatch level, the lengths below which a public
-// function calls its Go kernel directly (see cutoff).
+// function calls its Go kernel directly (see cutoff): at every length on
+// the generic level, where a Go loop needs no chunks (it is preemptible)
+// and each call between costs.
 var cutoffs = [dispatch.AVX512 + 1]*[numKernels]int{
-	dispatch.Generic: &cutoffsDefault,
+	dispatch.Generic: &cutoffsGeneric,
 	dispatch.NEON:    &cutoffsDefault,
 	dispatch.AVX2:    &cutoffsAVX2,
 	dispatch.AVX512:  &cutoffsDefault,
 }
+
+var cutoffsGeneric = func() (c [numKernels]int) {
+	for k := range c {
+		c[k] = math.MaxInt
+	}
+	return c
+}()
 
 var cutoffsDefault = [numKernels]int{
 	12,

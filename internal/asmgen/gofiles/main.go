@@ -115,7 +115,7 @@ func args(k *ir.Kernel, alpha bool) string {
 func table() []byte {
 	var b bytes.Buffer
 	header(&b, "", "rectify")
-	b.WriteString("import (\n\t\"github.com/rectify-go/rectify/fallback\"\n\t\"github.com/rectify-go/rectify/internal/dispatch\"\n)\n\n")
+	b.WriteString("import (\n\t\"math\"\n\n\t\"github.com/rectify-go/rectify/fallback\"\n\t\"github.com/rectify-go/rectify/internal/dispatch\"\n)\n\n")
 	b.WriteString("// The kernels, in the order of internal/ir.Kernels.\nconst (\n")
 	for i, k := range ir.Kernels {
 		if i == 0 {
@@ -131,10 +131,11 @@ func table() []byte {
 		fmt.Fprintf(&b, "\t%q,\n", k.Name)
 	}
 	b.WriteString("}\n\n")
-	b.WriteString("// cutoffs are, by dispatch level, the lengths below which a public\n// function calls its Go kernel directly (see cutoff).\n")
+	b.WriteString("// cutoffs are, by dispatch level, the lengths below which a public\n// function calls its Go kernel directly (see cutoff): at every length on\n// the generic level, where a Go loop needs no chunks (it is preemptible)\n// and each call between costs.\n")
 	b.WriteString("var cutoffs = [dispatch.AVX512 + 1]*[numKernels]int{\n")
-	b.WriteString("\tdispatch.Generic: &cutoffsDefault,\n\tdispatch.NEON: &cutoffsDefault,\n")
+	b.WriteString("\tdispatch.Generic: &cutoffsGeneric,\n\tdispatch.NEON: &cutoffsDefault,\n")
 	b.WriteString("\tdispatch.AVX2: &cutoffsAVX2,\n\tdispatch.AVX512: &cutoffsDefault,\n}\n\n")
+	b.WriteString("var cutoffsGeneric = func() (c [numKernels]int) {\n\tfor k := range c {\n\t\tc[k] = math.MaxInt\n\t}\n\treturn c\n}()\n\n")
 	b.WriteString("var cutoffsDefault = [numKernels]int{\n")
 	for _, k := range ir.Kernels {
 		fmt.Fprintf(&b, "\t%d,\n", k.Cutoff)
