@@ -310,7 +310,7 @@ var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
 // (a +Inf entry, or none but -Inf and NaN) and rows with a NaN entry are
 // settled here without more passes; else the sum (SoftmaxSum; RowSum for
 // LogSumExp where M + log(sum) may cancel; again by ExpSum where a log
-// near 0 needs it: plainLog), its lanes combined in a fixed tree, then C
+// near 0 needs it: plainLogOK, compLog), its lanes combined in a fixed tree, then C
 // and the output pass (LogSumExp: M + log(sum)). Where p has multi-row
 // passes, rows of a multiple of kernels.RowLanes up to rowBlockCols
 // elements run in blocks (blockRows), with the same bits.
@@ -419,13 +419,13 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 			case infMax(st.M) || s != s:
 			case k == RowLogSoftmax:
 				l := logs[i]
-				if !plainLog(l, 0, bound) {
+				if !plainLogOK(l, 0, bound) {
 					l = compLog(xs[i*cols:(i+1)*cols], st, p)
 				}
 				st.C = l
 			default:
 				l := logs[i]
-				if !plainLog(l, st.M, bound) {
+				if !plainLogOK(l, st.M, bound) {
 					l = compLog(xs[i*cols:(i+1)*cols], st, p)
 				}
 				dst[r0+i] = float32(float64(st.M) + l)
@@ -560,7 +560,7 @@ func rows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 			p.SoftmaxOut(out, row, st)
 		case RowLogSoftmax:
 			l := logSum(s, c)
-			if !plainLog(l, 0, bound) {
+			if !plainLogOK(l, 0, bound) {
 				l = compLog(row, st, p)
 			}
 			st.C = l
@@ -568,7 +568,7 @@ func rows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 		case RowLogSumExp:
 			if !accurate {
 				l := logSum(s, c)
-				if !plainLog(l, m, bound) {
+				if !plainLogOK(l, m, bound) {
 					l = compLog(row, st, p)
 				}
 				dst[r] = float32(float64(m) + l)
@@ -670,8 +670,8 @@ func CombineSum(st *kernels.Row) (s, c float64) {
 // on any GOARCH): math.FMA checks the CPU at each call on amd64 below
 // GOAMD64=v3, which made the log of a block of rows 1.6 times slower, and
 // the outputs need about 2^-28 of the log's relative precision
-// (kernels.RowPlainLog); its terms are all at least 0 (but for r, which
-// c may make as low as -2^-52), each within 2^-42 relative.
+// (kernels.RowPlainLog): its terms are all at least 0 (r down to -2^-52,
+// from c), each within 2^-42 of its own value.
 func logSum(s, c float64) float64 {
 	const tail = 52 - kernels.RowLogBits // the bits of f - c_j
 	b := math.Float64bits(s)
@@ -684,8 +684,9 @@ func logSum(s, c float64) float64 {
 	return float64(float64(float64(k)*kernels.Ln2D)+t.log+r) + float64(r2*q)
 }
 
-// logTable holds 1/c and log(c), rounded to float64, for c = 1 + j/2^kernels.RowLogBits,
-// j = 0..2^kernels.RowLogBits-1: logSum's table, log(c) from logSumFF.
+// logTable is logSum's table: 1/c and log(c), rounded to float64, for
+// c = 1 + j/2^kernels.RowLogBits, j = 0..2^kernels.RowLogBits-1, log(c)
+// from logSumFF.
 var logTable = func() (t [1 << kernels.RowLogBits]struct{ inv, log float64 }) {
 	for j := range t {
 		c := 1 + float64(j)/(1<<kernels.RowLogBits)
@@ -723,14 +724,15 @@ func atanhSeries(u2 float64) float64 {
 	return float64(float64(float64(c[8]*v4)+p1)*v4) + p0
 }
 
-// plainLog reports whether l, logSum of SoftmaxSum's sum of a row, keeps
+// plainLogOK reports whether l, logSum of SoftmaxSum's sum of a row, keeps
 // 2^-28 of its relative precision added to m (0: LogSoftmax's output at
 // the row's maximum): where that is at least bound, plainBound of the
 // row's length. Elsewhere (a sum near 1: every entry but the maximum far
 // below it) the row's log is compLog's.
-func plainLog(l float64, m float32, bound float64) bool { return math.Abs(float64(m)+l) >= bound }
+func plainLogOK(l float64, m float32, bound float64) bool { return math.Abs(float64(m)+l) >= bound }
 
-// plainBound returns plainLog's bound for rows of cols elements (kernels.RowPlainLog).
+// plainBound returns plainLogOK's bound for rows of cols elements
+// (kernels.RowPlainLog).
 func plainBound(cols int) float64 { return float64((cols+15)/16) * kernels.RowPlainLog }
 
 // compLog returns the log of the row's sum taken again by ExpSum,

@@ -443,9 +443,9 @@ func AddComp(s, c, t float64) (float64, float64) {
 
 // RowLogC are 1/(2j+1), j = 1..9: log1p(g) = 2u*(1 + u^2*(RowLogC[0] +
 // u^2*(...))), u = g/(2+g), |u| <= 0.1716 (1 + g in [sqrt(1/2),
-// sqrt(2))), truncation error below 2^-54 relative. LogSumExp takes the
-// float-float log of its sum with it where max + log(sum) may cancel, and
-// the table of RowLogBits from it.
+// sqrt(2))), truncation error below 2^-54 relative: the float-float log
+// of a row's sum that LogSumExp takes where max + log(sum) may cancel,
+// from which the table of RowLogBits is computed.
 var RowLogC = [...]float64{1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17, 1.0 / 19}
 
 // The row kernels take the log of their sum s = 2^k * f, f in [1, 2),

@@ -19,7 +19,8 @@ type Kernel struct {
 	// assembly (AVX-512 and AVX2, through the public function built with
 	// every Cutoff 1) took no longer than the Go kernel at each length
 	// measured, 1..8, 10, 12, 14 and 16 (bench/ -sizes, medians of 5, AMD
-	// Turin, 2026-12-01).
+	// Turin, 2026-12-01). The generic level calls the Go kernel at every
+	// length (no chunks for a preemptible Go loop).
 	Cutoff int
 	// CutoffAVX2 replaces Cutoff on the AVX2 level where it is larger:
 	// the smallest length from which the AVX2 kernel took no longer than
