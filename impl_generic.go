@@ -5,6 +5,7 @@ package rectify
 import (
 	"github.com/rectify-go/rectify/fallback"
 	"github.com/rectify-go/rectify/internal/dispatch"
+	"github.com/rectify-go/rectify/kernels"
 )
 
 // call runs kernel k in pure Go: this build has no assembly kernels. Not
@@ -20,10 +21,16 @@ func callStream(dispatch.Level, kernelID, []float32, []float32, []float32, float
 	return false
 }
 
-// rowSets, rowBlockSets and colSets are empty: this build has no
-// assembly row passes.
+// rowSets, rowBlockSets, blockLevels and colSets are empty: this build
+// has no assembly row passes.
 var (
 	rowSets      map[dispatch.Level]fallback.RowPasses
 	rowBlockSets map[dispatch.Level]*fallback.RowBlockPasses
+	blockLevels  [dispatch.AVX512 + 1]bool
 	colSets      map[dispatch.Level]*fallback.ColPasses
 )
+
+// callBlock panics: this build has no multi-row passes (blockLevels).
+func callBlock(l dispatch.Level, _ blockPass, _, _, _ []float32, _ *kernels.Row, _ int) {
+	panic("rectify: no multi-row pass at " + l.String())
+}

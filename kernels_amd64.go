@@ -64,6 +64,12 @@ var rowBlockSets = map[dispatch.Level]*fallback.RowBlockPasses{
 	},
 }
 
+// blockLevels are the levels with multi-row passes (ir.RowBlock).
+var blockLevels = [dispatch.AVX512 + 1]bool{
+	dispatch.AVX512: true,
+	dispatch.AVX2:   true,
+}
+
 // colSets are this architecture's column passes (ir.ColPasses).
 var colSets = map[dispatch.Level]*fallback.ColPasses{
 	dispatch.AVX512: {
@@ -237,6 +243,73 @@ func call(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 		panic("rectify: no AVX2 kernel " + kernelNames[k])
 	}
 	generic(k, dst, x, y, alpha)
+}
+
+// callBlock runs multi-row pass p (ir.RowBlock) at level l, y read by
+// two-input passes only; a level without multi-row passes panics. Like
+// call, it calls each pass directly, so that a state on the caller's
+// stack stays there (through rowBlockSets' func values it would move to
+// the heap). Not inlined, it is a preemption point per call (see call).
+//
+//go:noinline
+func callBlock(l dispatch.Level, p blockPass, dst, x, y []float32, st *kernels.Row, cols int) {
+	switch l {
+	case dispatch.AVX512:
+		switch p {
+		case blockRowMax:
+			rowMaxRowsAVX512(dst, x, st, cols)
+			return
+		case blockSoftmaxSum:
+			softmaxSumRowsAVX512(dst, x, st, cols)
+			return
+		case blockSoftmaxOut:
+			softmaxOutRowsAVX512(dst, x, st, cols)
+			return
+		case blockLogSoftmaxOut:
+			logSoftmaxOutRowsAVX512(dst, x, st, cols)
+			return
+		case blockGradDot:
+			gradDotRowsAVX512(dst, x, y, st, cols)
+			return
+		case blockGradSum:
+			gradSumRowsAVX512(dst, x, st, cols)
+			return
+		case blockSoftmaxGradOut:
+			softmaxGradOutRowsAVX512(dst, x, y, st, cols)
+			return
+		case blockLogSoftmaxGradOut:
+			logSoftmaxGradOutRowsAVX512(dst, x, y, st, cols)
+			return
+		}
+	case dispatch.AVX2:
+		switch p {
+		case blockRowMax:
+			rowMaxRowsAVX2(dst, x, st, cols)
+			return
+		case blockSoftmaxSum:
+			softmaxSumRowsAVX2(dst, x, st, cols)
+			return
+		case blockSoftmaxOut:
+			softmaxOutRowsAVX2(dst, x, st, cols)
+			return
+		case blockLogSoftmaxOut:
+			logSoftmaxOutRowsAVX2(dst, x, st, cols)
+			return
+		case blockGradDot:
+			gradDotRowsAVX2(dst, x, y, st, cols)
+			return
+		case blockGradSum:
+			gradSumRowsAVX2(dst, x, st, cols)
+			return
+		case blockSoftmaxGradOut:
+			softmaxGradOutRowsAVX2(dst, x, y, st, cols)
+			return
+		case blockLogSoftmaxGradOut:
+			logSoftmaxGradOutRowsAVX2(dst, x, y, st, cols)
+			return
+		}
+	}
+	panic("rectify: no multi-row pass at " + l.String())
 }
 
 // callStream runs the streaming kernel (ir.Kernel.Stream) of kernel k at

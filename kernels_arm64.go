@@ -31,6 +31,9 @@ var rowSets = map[dispatch.Level]fallback.RowPasses{
 // call per pass and block of whole rows.
 var rowBlockSets = map[dispatch.Level]*fallback.RowBlockPasses{}
 
+// blockLevels are the levels with multi-row passes (ir.RowBlock).
+var blockLevels = [dispatch.AVX512 + 1]bool{}
+
 // colSets are this architecture's column passes (ir.ColPasses).
 var colSets = map[dispatch.Level]*fallback.ColPasses{
 	dispatch.NEON: {
@@ -128,6 +131,19 @@ func call(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 		panic("rectify: no NEON kernel " + kernelNames[k])
 	}
 	generic(k, dst, x, y, alpha)
+}
+
+// callBlock runs multi-row pass p (ir.RowBlock) at level l, y read by
+// two-input passes only; a level without multi-row passes panics. Like
+// call, it calls each pass directly, so that a state on the caller's
+// stack stays there (through rowBlockSets' func values it would move to
+// the heap). Not inlined, it is a preemption point per call (see call).
+//
+//go:noinline
+func callBlock(l dispatch.Level, p blockPass, dst, x, y []float32, st *kernels.Row, cols int) {
+	switch l {
+	}
+	panic("rectify: no multi-row pass at " + l.String())
 }
 
 // callStream runs the streaming kernel (ir.Kernel.Stream) of kernel k at

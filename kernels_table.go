@@ -37,6 +37,19 @@ const (
 	numKernels
 )
 
+// The multi-row passes, in the order of internal/ir.RowBlock (callBlock).
+const (
+	blockRowMax blockPass = iota
+	blockSoftmaxSum
+	blockSoftmaxOut
+	blockLogSoftmaxOut
+	blockGradDot
+	blockGradSum
+	blockSoftmaxGradOut
+	blockLogSoftmaxGradOut
+	numBlockPasses
+)
+
 // kernelNames are the public functions' names, for panic messages.
 var kernelNames = [numKernels]string{
 	"ReLU",

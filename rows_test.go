@@ -1035,18 +1035,78 @@ func TestRowBlocks(t *testing.T) {
 				for _, rk := range rowKernels {
 					n := outLen(rk.kind, len(x), cols)
 					what := fmt.Sprintf("%s blocks %s %dx%d", rk.name, style, rows, cols)
-					want := everyPathRows(t, rk.kind, x, n, cols, what)
-					got := make([]float32, n)
-					rk.f(got, x, cols)
-					sameRow(t, what, got, want)
-					if rk.kind != fallback.RowLogSumExp {
-						got = slices.Clone(x)
-						rk.f(got, got, cols)
-						sameRow(t, what+" in place", got, want)
-					}
+					samePublic(t, what, rk.kind, rk.f, x, cols, everyPathRows(t, rk.kind, x, n, cols, what))
 				}
 			}
 		}
+	}
+}
+
+// TestOneRow checks the public functions on single rows on every level,
+// where the multi-row passes run them without the general driver
+// (oneRow), against the Go passes, in place too: every style, rows of
+// log-probabilities (LogSumExp's precise sum), a row whose sum is near 1
+// (its log from CompLog), and each special value that makes the general
+// driver settle the row (a NaN with a payload, only -Inf, a +Inf), with
+// lengths in and just past the multi-row range.
+func TestOneRow(t *testing.T) {
+	r := rand.New(rand.NewPCG(14, 15))
+	inf := float32(math.Inf(1))
+	specials := map[string]func(v []float32){
+		"nan": func(v []float32) { v[r.IntN(len(v))] = math.Float32frombits(0xff812345) },
+		"-inf": func(v []float32) {
+			for i := range v {
+				v[i] = -inf
+			}
+		},
+		"+inf": func(v []float32) { v[r.IntN(len(v))] = inf },
+		"near1": func(v []float32) {
+			for i := range v {
+				v[i] = -60
+			}
+			v[r.IntN(len(v))] = 5
+		},
+		"logprob": func(v []float32) {
+			l := float32(rowRef(fallback.RowLogSumExp, v)[0])
+			for i := range v {
+				v[i] -= l
+			}
+		},
+	}
+	for _, l := range dispatch.Supported() {
+		restore := dispatch.Force(l)
+		for _, cols := range []int{16, 48, 256, 1024, 1040} {
+			for _, style := range append(slices.Clone(rowStyles), "nan", "-inf", "+inf", "near1", "logprob") {
+				x := rowInputs(style, 1, cols, r)
+				if f := specials[style]; f != nil {
+					x = rowInputs("unit", 1, cols, r)
+					f(x)
+				}
+				for _, rk := range rowKernels {
+					n := outLen(rk.kind, cols, cols)
+					what := fmt.Sprintf("%s on %v, one row of %d, %s", rk.name, l, cols, style)
+					want := make([]float32, n)
+					fallback.Rows(rk.kind, want, x, cols, &fallback.GoRowPasses)
+					samePublic(t, what, rk.kind, rk.f, x, cols, want)
+				}
+			}
+		}
+		restore()
+	}
+}
+
+// samePublic runs f, the public function of row kernel kind, on x in
+// rows of cols, into a new dst and (but LogSumExp) in place, and fails t
+// where its bits differ from want's.
+func samePublic(t *testing.T, what string, kind fallback.RowKind, f func(dst, x []float32, cols int), x []float32, cols int, want []float32) {
+	t.Helper()
+	got := make([]float32, len(want))
+	f(got, x, cols)
+	sameRow(t, what, got, want)
+	if kind != fallback.RowLogSumExp {
+		got = slices.Clone(x)
+		f(got, got, cols)
+		sameRow(t, what+" in place", got, want)
 	}
 }
 

@@ -1,7 +1,10 @@
 package rectify
 
 import (
+	"math/bits"
+
 	"github.com/rectify-go/rectify/fallback"
+	"github.com/rectify-go/rectify/internal/check"
 	"github.com/rectify-go/rectify/internal/dispatch"
 	"github.com/rectify-go/rectify/kernels"
 )
@@ -22,7 +25,9 @@ import (
 // both; dst must have len(x) elements and may be x itself, but any other
 // overlap panics. It allocates nothing.
 func Softmax(dst, x []float32, cols int) {
-	fallback.Rows(fallback.RowSoftmax, dst, x, cols, rowPasses())
+	if !oneRow(fallback.RowSoftmax, dst, x, cols) {
+		fallback.Rows(fallback.RowSoftmax, dst, x, cols, rowPasses())
+	}
 }
 
 // LogSoftmax sets each row of cols elements of dst to the log-softmax of
@@ -37,7 +42,9 @@ func Softmax(dst, x []float32, cols int) {
 // both; dst must have len(x) elements and may be x itself, but any other
 // overlap panics. It allocates nothing.
 func LogSoftmax(dst, x []float32, cols int) {
-	fallback.Rows(fallback.RowLogSoftmax, dst, x, cols, rowPasses())
+	if !oneRow(fallback.RowLogSoftmax, dst, x, cols) {
+		fallback.Rows(fallback.RowLogSoftmax, dst, x, cols, rowPasses())
+	}
 }
 
 // LogSumExp sets dst[r] = log(sum_j e^x[r*cols+j]) for each row r of
@@ -56,7 +63,63 @@ func LogSoftmax(dst, x []float32, cols int) {
 // both; dst must have len(x)/cols elements and must not overlap x. It
 // allocates nothing.
 func LogSumExp(dst, x []float32, cols int) {
-	fallback.Rows(fallback.RowLogSumExp, dst, x, cols, rowPasses())
+	if !oneRow(fallback.RowLogSumExp, dst, x, cols) {
+		fallback.Rows(fallback.RowLogSumExp, dst, x, cols, rowPasses())
+	}
+}
+
+// A blockPass names a multi-row pass: its index in internal/ir.RowBlock
+// (the constants of kernels_table.go), which callBlock runs.
+type blockPass int
+
+// oneRow runs row kernel k (Softmax, LogSoftmax or LogSumExp) where x
+// is a single row that a level's multi-row passes take (a multiple of
+// kernels.RowLanes up to fallback.RowBlockCols elements), and reports
+// whether it did. Its steps are those of fallback's blockRows for one row
+// (so the bits are the same), its state on the stack and the passes
+// called directly (callBlock), where blockRows takes its states from a
+// sync.Pool and loops over a block (1 x 256 on AVX-512: Softmax 9 %,
+// LogSoftmax 13 %, LogSumExp 29 % faster so). A row that blockRows
+// settles otherwise (a NaN entry or an infinite maximum, whose sum is
+// NaN; a log for CompLog; LogSumExp's precise sum) returns false having
+// written nothing, and the general driver runs it from the start.
+func oneRow(k fallback.RowKind, dst, x []float32, cols int) bool {
+	l := dispatch.Selected()
+	if len(x) != cols || cols%kernels.RowLanes != 0 || cols > fallback.RowBlockCols || !blockLevels[l] {
+		return false
+	}
+	check.Rows(k.String(), dst, x, cols, k == fallback.RowLogSumExp)
+	var st kernels.Row
+	callBlock(l, blockRowMax, nil, x, nil, &st, cols)
+	m := st.M + 0 // -0 -> +0
+	if k == fallback.RowLogSumExp && m < 0 && float64(m) > -kernels.RowCancel*float64(bits.Len(uint(cols))) {
+		return false
+	}
+	st.M = m
+	callBlock(l, blockSoftmaxSum, nil, x, nil, &st, cols)
+	s := st.S
+	if s != s { // a NaN entry, or an infinite maximum (Inf - Inf)
+		return false
+	}
+	switch k {
+	case fallback.RowSoftmax:
+		st.C = 1 / s
+		callBlock(l, blockSoftmaxOut, dst, x, nil, &st, cols)
+		return true
+	case fallback.RowLogSoftmax:
+		m = 0 // the log is added to 0 (PlainLogOK)
+	}
+	lg := fallback.LogSum(s, 0)
+	if !fallback.PlainLogOK(lg, m, fallback.PlainBound(cols)) {
+		return false
+	}
+	if k == fallback.RowLogSumExp {
+		dst[0] = float32(float64(m) + lg)
+		return true
+	}
+	st.C = lg
+	callBlock(l, blockLogSoftmaxOut, dst, x, nil, &st, cols)
+	return true
 }
 
 // simdRows are the row passes of every level: the assembly passes on

@@ -8,7 +8,7 @@ import (
 	"github.com/rectify-go/rectify/kernels"
 )
 
-// TestLogSum checks logSum against math.Log1p and math.Log to its bound,
+// TestLogSum checks LogSum against math.Log1p and math.Log to its bound,
 // 2^-42 relative (kernels.RowLogBits), on sums near 1, across [1, 2),
 // at and just below every table entry, and over many binades, with the
 // compensation c of a row's sum.
@@ -20,8 +20,8 @@ func TestLogSum(t *testing.T) {
 		if s < 2 {
 			want = math.Log1p((s - 1) + c) // s - 1 exact
 		}
-		if got := logSum(s, c); math.Abs(got-want) > 0x1p-42*math.Abs(want) {
-			t.Fatalf("logSum(%v, %v) = %v, want %v (relative error 2^%.1f)", s, c, got, want, math.Log2(math.Abs(got-want)/want))
+		if got := LogSum(s, c); math.Abs(got-want) > 0x1p-42*math.Abs(want) {
+			t.Fatalf("LogSum(%v, %v) = %v, want %v (relative error 2^%.1f)", s, c, got, want, math.Log2(math.Abs(got-want)/want))
 		}
 	}
 	for j := range 1 << kernels.RowLogBits {

@@ -213,6 +213,9 @@ const (
 
 var rowNames = [...]string{"Softmax", "LogSoftmax", "LogSumExp", "SoftmaxGrad", "LogSoftmaxGrad", "LogSumExpGrad"}
 
+// String returns the public function's name.
+func (k RowKind) String() string { return rowNames[k] }
+
 // GradRows runs row gradient k (RowSoftmaxGrad or RowLogSoftmaxGrad) on
 // each row of cols elements of y and dy with the passes p, after the
 // public function's checks: the sum (GradDot: y*dy, GradSum: dy), its
@@ -220,11 +223,11 @@ var rowNames = [...]string{"Softmax", "LogSoftmax", "LogSumExp", "SoftmaxGrad", 
 // C + D (C the sum rounded once), then the output pass. A row whose sum
 // is NaN or infinite (a NaN or infinite dy; for SoftmaxGrad also y) is
 // the quiet NaN 0x7fc00000 throughout. Where p has multi-row passes, rows
-// of a multiple of kernels.RowLanes up to rowBlockCols elements run in
+// of a multiple of kernels.RowLanes up to RowBlockCols elements run in
 // blocks (blockGradRows), with the same bits.
 func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 	n := check.RowGrad(rowNames[k], dx, y, dy, cols)
-	if p.Block != nil && cols%kernels.RowLanes == 0 && cols <= rowBlockCols {
+	if p.Block != nil && cols%kernels.RowLanes == 0 && cols <= RowBlockCols {
 		blockGradRows(k, dx, y, dy, cols, n, p)
 		return
 	}
@@ -255,7 +258,7 @@ func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 }
 
 // blockGradRows runs row gradient k on the n rows of cols elements (a
-// multiple of kernels.RowLanes, at most rowBlockCols) with p's multi-row
+// multiple of kernels.RowLanes, at most RowBlockCols) with p's multi-row
 // passes, rowBlock rows per call, each row's steps those of GradRows, so
 // that the bits are the same; a row whose sum is NaN or infinite runs the
 // output pass too, then is filled with the quiet NaN.
@@ -310,9 +313,9 @@ var rowStates = sync.Pool{New: func() any { return new(kernels.Row) }}
 // (a +Inf entry, or none but -Inf and NaN) and rows with a NaN entry are
 // settled here without more passes; else the sum (SoftmaxSum; RowSum for
 // LogSumExp where M + log(sum) may cancel; again by ExpSum where a log
-// near 0 needs it: plainLogOK, compLog), its lanes combined in a fixed tree, then C
+// near 0 needs it: PlainLogOK, compLog), its lanes combined in a fixed tree, then C
 // and the output pass (LogSumExp: M + log(sum)). Where p has multi-row
-// passes, rows of a multiple of kernels.RowLanes up to rowBlockCols
+// passes, rows of a multiple of kernels.RowLanes up to RowBlockCols
 // elements run in blocks (blockRows), with the same bits.
 func Rows(k RowKind, dst, x []float32, cols int, p *RowPasses) {
 	n := check.Rows(rowNames[k], dst, x, cols, k == RowLogSumExp)
@@ -322,19 +325,20 @@ func Rows(k RowKind, dst, x []float32, cols int, p *RowPasses) {
 // rowsOrBlocks runs the n rows through blockRows where p has multi-row
 // passes and the rows fit them, else through rows.
 func rowsOrBlocks(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
-	if p.Block != nil && cols%kernels.RowLanes == 0 && cols <= rowBlockCols {
+	if p.Block != nil && cols%kernels.RowLanes == 0 && cols <= RowBlockCols {
 		blockRows(k, dst, x, dy, cols, n, p)
 		return
 	}
 	rows(k, dst, x, dy, cols, n, p)
 }
 
-// rowBlock is the most rows of a multi-row call, and rowBlockCols the
-// longest row that blockRows takes: one call stays within 16Ki
-// elements (package rectify's chunk, a preemption point each).
+// rowBlock is the most rows of a multi-row call, and RowBlockCols the
+// longest row that blockRows (and package rectify's single rows) take:
+// one call stays within 16Ki elements (package rectify's chunk, a
+// preemption point each).
 const (
 	rowBlock     = 16
-	rowBlockCols = 1024
+	RowBlockCols = 1024
 )
 
 // rowBlocks holds the states of a block's rows (the multi-row passes
@@ -343,7 +347,7 @@ var rowBlocks = sync.Pool{New: func() any { return new([rowBlock]kernels.Row) }}
 
 // blockRows runs row kernel k (Softmax, LogSoftmax, LogSumExp or
 // LogSumExpGrad, whose dy it takes) on the n rows of cols elements (a
-// multiple of kernels.RowLanes, at most rowBlockCols) with p's multi-row
+// multiple of kernels.RowLanes, at most RowBlockCols) with p's multi-row
 // passes, rowBlock rows per call: each row's passes and Go steps are
 // rows' own, so the bits are the same, but a short row no longer pays
 // three calls and the Go between them, and the rows' dependency chains
@@ -359,7 +363,7 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
 	defer rowBlocks.Put(sts)
 	cancel := -kernels.RowCancel * float64(bits.Len(uint(cols)))
-	bound := plainBound(cols)
+	bound := PlainBound(cols)
 	nan32 := math.Float32frombits(kernels.CanonicalNaN)
 	for r0 := 0; r0 < n; r0 += rowBlock {
 		rb := min(rowBlock, n-r0)
@@ -400,7 +404,7 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 		var logs [rowBlock]float64 // the block's logs first: their chains overlap
 		if k == RowLogSoftmax || k == RowLogSumExp {
 			for i := range rb {
-				logs[i] = logSum(sts[i].S, 0)
+				logs[i] = LogSum(sts[i].S, 0)
 			}
 		}
 		for i := range rb {
@@ -419,13 +423,13 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 			case infMax(st.M) || s != s:
 			case k == RowLogSoftmax:
 				l := logs[i]
-				if !plainLogOK(l, 0, bound) {
+				if !PlainLogOK(l, 0, bound) {
 					l = compLog(xs[i*cols:(i+1)*cols], st, p)
 				}
 				st.C = l
 			default:
 				l := logs[i]
-				if !plainLogOK(l, st.M, bound) {
+				if !PlainLogOK(l, st.M, bound) {
 					l = compLog(xs[i*cols:(i+1)*cols], st, p)
 				}
 				dst[r0+i] = float32(float64(st.M) + l)
@@ -481,7 +485,7 @@ func rows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 	defer rowStates.Put(st)
 	st.Max = noMax
 	st.Sum, st.Comp = [kernels.RowLanes]float64{}, [kernels.RowLanes]float64{}
-	bound := plainBound(cols)
+	bound := PlainBound(cols)
 	for r := range n {
 		row := x[r*cols : (r+1)*cols]
 		var out []float32
@@ -559,16 +563,16 @@ func rows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 			st.C = g / (s + c)
 			p.SoftmaxOut(out, row, st)
 		case RowLogSoftmax:
-			l := logSum(s, c)
-			if !plainLogOK(l, 0, bound) {
+			l := LogSum(s, c)
+			if !PlainLogOK(l, 0, bound) {
 				l = compLog(row, st, p)
 			}
 			st.C = l
 			p.LogSoftmaxOut(out, row, st)
 		case RowLogSumExp:
 			if !accurate {
-				l := logSum(s, c)
-				if !plainLogOK(l, m, bound) {
+				l := LogSum(s, c)
+				if !PlainLogOK(l, m, bound) {
 					l = compLog(row, st, p)
 				}
 				dst[r] = float32(float64(m) + l)
@@ -664,7 +668,7 @@ func CombineSum(st *kernels.Row) (s, c float64) {
 	return s0, c0
 }
 
-// logSum returns log(s + c) for s >= 1 and |c| <= ulp(s), from logTable
+// LogSum returns log(s + c) for s >= 1 and |c| <= ulp(s), from logTable
 // (kernels.RowLogBits): k*ln2 + log(c_j) + log1p(r). Its products and
 // sums are rounded one by one (float64 conversions: no fused multiply-add
 // on any GOARCH): math.FMA checks the CPU at each call on amd64 below
@@ -672,7 +676,7 @@ func CombineSum(st *kernels.Row) (s, c float64) {
 // the outputs need about 2^-28 of the log's relative precision
 // (kernels.RowPlainLog): its terms are all at least 0 (r down to -2^-52,
 // from c), each within 2^-42 of its own value.
-func logSum(s, c float64) float64 {
+func LogSum(s, c float64) float64 {
 	const tail = 52 - kernels.RowLogBits // the bits of f - c_j
 	b := math.Float64bits(s)
 	k := int(b>>52) - 1023
@@ -684,7 +688,7 @@ func logSum(s, c float64) float64 {
 	return float64(float64(float64(k)*kernels.Ln2D)+t.log+r) + float64(r2*q)
 }
 
-// logTable is logSum's table: 1/c and log(c), rounded to float64, for
+// logTable is LogSum's table: 1/c and log(c), rounded to float64, for
 // c = 1 + j/2^kernels.RowLogBits, j = 0..2^kernels.RowLogBits-1, log(c)
 // from logSumFF.
 var logTable = func() (t [1 << kernels.RowLogBits]struct{ inv, log float64 }) {
@@ -713,7 +717,7 @@ func logSplit(s float64) (f float64, k int, inv float64) {
 // atanhSeries returns RowLogC[0] + u2*RowLogC[1] + ... + u2^8*RowLogC[8]
 // by Estrin's scheme (pairs, then pairs of pairs: a chain of four
 // multiply-adds where Horner's rule has eight, which short rows wait on),
-// each product and sum rounded (see logSum):
+// each product and sum rounded (see LogSum):
 // log1p(g) = 2u*(1 + u2*atanhSeries(u2)), u = g/(2+g), u2 = u*u.
 func atanhSeries(u2 float64) float64 {
 	c := &kernels.RowLogC
@@ -724,23 +728,23 @@ func atanhSeries(u2 float64) float64 {
 	return float64(float64(float64(c[8]*v4)+p1)*v4) + p0
 }
 
-// plainLogOK reports whether l, logSum of SoftmaxSum's sum of a row, keeps
+// PlainLogOK reports whether l, LogSum of SoftmaxSum's sum of a row, keeps
 // 2^-28 of its relative precision added to m (0: LogSoftmax's output at
-// the row's maximum): where that is at least bound, plainBound of the
+// the row's maximum): where that is at least bound, PlainBound of the
 // row's length. Elsewhere (a sum near 1: every entry but the maximum far
 // below it) the row's log is compLog's.
-func plainLogOK(l float64, m float32, bound float64) bool { return math.Abs(float64(m)+l) >= bound }
+func PlainLogOK(l float64, m float32, bound float64) bool { return math.Abs(float64(m)+l) >= bound }
 
-// plainBound returns plainLogOK's bound for rows of cols elements
+// PlainBound returns PlainLogOK's bound for rows of cols elements
 // (kernels.RowPlainLog).
-func plainBound(cols int) float64 { return float64((cols+15)/16) * kernels.RowPlainLog }
+func PlainBound(cols int) float64 { return float64((cols+15)/16) * kernels.RowPlainLog }
 
 // compLog returns the log of the row's sum taken again by ExpSum,
 // compensated, whose relative error 2^-28.3 of sum - 1 is its log's.
 func compLog(row []float32, st *kernels.Row, p *RowPasses) float64 {
 	st.Fold = 1
 	p.ExpSum(nil, row, st)
-	return logSum(foldedSum(st))
+	return LogSum(foldedSum(st))
 }
 
 // logSumFF returns log(s + c) for s >= 1 and |c| <= ulp(s) as the

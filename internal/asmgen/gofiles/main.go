@@ -112,19 +112,34 @@ func args(k *ir.Kernel, alpha bool) string {
 	return a
 }
 
+// enum writes, after the comment doc, the constants prefix+name of type
+// typ, from 0 in the order of names, then their count, num.
+func enum(b *bytes.Buffer, doc, prefix, typ, num string, names []string) {
+	fmt.Fprintf(b, "// %s\nconst (\n", doc)
+	for i, n := range names {
+		if i == 0 {
+			fmt.Fprintf(b, "\t%s%s %s = iota\n", prefix, n, typ)
+		} else {
+			fmt.Fprintf(b, "\t%s%s\n", prefix, n)
+		}
+	}
+	fmt.Fprintf(b, "\t%s\n)\n\n", num)
+}
+
 func table() []byte {
 	var b bytes.Buffer
 	header(&b, "", "rectify")
 	b.WriteString("import (\n\t\"math\"\n\n\t\"github.com/rectify-go/rectify/fallback\"\n\t\"github.com/rectify-go/rectify/internal/dispatch\"\n)\n\n")
-	b.WriteString("// The kernels, in the order of internal/ir.Kernels.\nconst (\n")
-	for i, k := range ir.Kernels {
-		if i == 0 {
-			fmt.Fprintf(&b, "\tk%s kernelID = iota\n", k.Name)
-		} else {
-			fmt.Fprintf(&b, "\tk%s\n", k.Name)
-		}
+	var names []string
+	for _, k := range ir.Kernels {
+		names = append(names, k.Name)
 	}
-	b.WriteString("\tnumKernels\n)\n\n")
+	enum(&b, "The kernels, in the order of internal/ir.Kernels.", "k", "kernelID", "numKernels", names)
+	names = nil
+	for _, p := range ir.RowBlock {
+		names = append(names, p.Name)
+	}
+	enum(&b, "The multi-row passes, in the order of internal/ir.RowBlock (callBlock).", "block", "blockPass", "numBlockPasses", names)
 	b.WriteString("// kernelNames are the public functions' names, for panic messages.\n")
 	b.WriteString("var kernelNames = [numKernels]string{\n")
 	for _, k := range ir.Kernels {
@@ -200,6 +215,13 @@ func decls(generator string, sets []set) []byte {
 			}
 			return l
 		})
+	b.WriteString("// blockLevels are the levels with multi-row passes (ir.RowBlock).\nvar blockLevels = [dispatch.AVX512 + 1]bool{\n")
+	for _, s := range sets {
+		if s.block {
+			fmt.Fprintf(&b, "\tdispatch.%s: true,\n", s.level)
+		}
+	}
+	b.WriteString("}\n\n")
 	levelMap(&b, "// colSets are this architecture's column passes (ir.ColPasses).\n",
 		"colSets", "*fallback.ColPasses", sets, func(s set) bool { return s.col }, func(s set) (l []string) {
 			for _, p := range ir.ColPasses {
@@ -233,6 +255,32 @@ func call(l dispatch.Level, k kernelID, dst, x, y []float32, alpha float32) {
 		fmt.Fprintf(&b, "\t\t}\n\t\tpanic(\"rectify: no %s kernel \" + kernelNames[k])\n", s.level)
 	}
 	b.WriteString("\t}\n\tgeneric(k, dst, x, y, alpha)\n}\n")
+	b.WriteString(`
+// callBlock runs multi-row pass p (ir.RowBlock) at level l, y read by
+// two-input passes only; a level without multi-row passes panics. Like
+// call, it calls each pass directly, so that a state on the caller's
+// stack stays there (through rowBlockSets' func values it would move to
+// the heap). Not inlined, it is a preemption point per call (see call).
+//
+//go:noinline
+func callBlock(l dispatch.Level, p blockPass, dst, x, y []float32, st *kernels.Row, cols int) {
+	switch l {
+`)
+	for _, s := range sets {
+		if !s.block {
+			continue
+		}
+		fmt.Fprintf(&b, "\tcase dispatch.%s:\n\t\tswitch p {\n", s.level)
+		for _, p := range ir.RowBlock {
+			a := "dst, x"
+			if p.Inputs() == 2 {
+				a += ", y"
+			}
+			fmt.Fprintf(&b, "\t\tcase block%s:\n\t\t\t%s(%s, st, cols)\n\t\t\treturn\n", p.Name, p.FuncName("Rows"+s.suffix), a)
+		}
+		b.WriteString("\t\t}\n")
+	}
+	b.WriteString("\t}\n\tpanic(\"rectify: no multi-row pass at \" + l.String())\n}\n")
 	b.WriteString(`
 // callStream runs the streaming kernel (ir.Kernel.Stream) of kernel k at
 // level l, as call runs its plain one, on a dst aligned to 64 bytes, and
