@@ -1095,6 +1095,45 @@ func TestOneRow(t *testing.T) {
 	}
 }
 
+// TestOneLogSumExpGrad checks LogSumExpGrad on single rows on every
+// level, where it runs without the general driver (oneRow), against the
+// Go passes, in place too: dy NaN, infinite or zero over each style of x
+// and a NaN or +Inf x.
+func TestOneLogSumExpGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(16, 17))
+	inf := float32(math.Inf(1))
+	nan := math.Float32frombits(0xff812345) // signalling, with a payload
+	for _, l := range dispatch.Supported() {
+		restore := dispatch.Force(l)
+		for _, cols := range []int{16, 48, 256, 1024, 1040} {
+			for _, style := range append(slices.Clone(rowStyles), "nan", "+inf") {
+				x := rowInputs(style, 1, cols, r)
+				switch style {
+				case "nan":
+					x = rowInputs("unit", 1, cols, r)
+					x[r.IntN(cols)] = nan
+				case "+inf":
+					x = rowInputs("unit", 1, cols, r)
+					x[r.IntN(cols)] = inf
+				}
+				for _, g := range []float32{1.5, -0.25, 0, float32(math.NaN()), inf, -inf} {
+					what := fmt.Sprintf("LogSumExpGrad on %v, one row of %d, %s, dy %v", l, cols, style, g)
+					dy := []float32{g}
+					want := make([]float32, cols)
+					fallback.LogSumExpGradRows(want, x, dy, cols, &fallback.GoRowPasses)
+					got := make([]float32, cols)
+					LogSumExpGrad(got, x, dy, cols)
+					sameRow(t, what, got, want)
+					got = slices.Clone(x)
+					LogSumExpGrad(got, got, dy, cols)
+					sameRow(t, what+" in place", got, want)
+				}
+			}
+		}
+		restore()
+	}
+}
+
 // samePublic runs f, the public function of row kernel kind, on x in
 // rows of cols, into a new dst and (but LogSumExp) in place, and fails t
 // where its bits differ from want's.

@@ -25,7 +25,7 @@ import (
 // both; dst must have len(x) elements and may be x itself, but any other
 // overlap panics. It allocates nothing.
 func Softmax(dst, x []float32, cols int) {
-	if !oneRow(fallback.RowSoftmax, dst, x, cols) {
+	if !oneRow(fallback.RowSoftmax, dst, x, nil, cols) {
 		fallback.Rows(fallback.RowSoftmax, dst, x, cols, rowPasses())
 	}
 }
@@ -42,7 +42,7 @@ func Softmax(dst, x []float32, cols int) {
 // both; dst must have len(x) elements and may be x itself, but any other
 // overlap panics. It allocates nothing.
 func LogSoftmax(dst, x []float32, cols int) {
-	if !oneRow(fallback.RowLogSoftmax, dst, x, cols) {
+	if !oneRow(fallback.RowLogSoftmax, dst, x, nil, cols) {
 		fallback.Rows(fallback.RowLogSoftmax, dst, x, cols, rowPasses())
 	}
 }
@@ -63,32 +63,47 @@ func LogSoftmax(dst, x []float32, cols int) {
 // both; dst must have len(x)/cols elements and must not overlap x. It
 // allocates nothing.
 func LogSumExp(dst, x []float32, cols int) {
-	if !oneRow(fallback.RowLogSumExp, dst, x, cols) {
+	if !oneRow(fallback.RowLogSumExp, dst, x, nil, cols) {
 		fallback.Rows(fallback.RowLogSumExp, dst, x, cols, rowPasses())
 	}
+}
+
+// oneFits reports whether x is a single row of cols elements that level
+// l's multi-row passes take: a multiple of kernels.RowLanes up to
+// fallback.RowBlockCols elements.
+func oneFits(l dispatch.Level, x []float32, cols int) bool {
+	return len(x) == cols && cols%kernels.RowLanes == 0 && cols <= fallback.RowBlockCols && blockLevels[l]
 }
 
 // A blockPass names a multi-row pass: its index in internal/ir.RowBlock
 // (the constants of kernels_table.go), which callBlock runs.
 type blockPass int
 
-// oneRow runs row kernel k (Softmax, LogSoftmax or LogSumExp) where x
-// is a single row that a level's multi-row passes take (a multiple of
-// kernels.RowLanes up to fallback.RowBlockCols elements), and reports
-// whether it did. Its steps are those of fallback's blockRows for one row
+// oneRow runs row kernel k (Softmax, LogSoftmax, LogSumExp, or
+// LogSumExpGrad with its dy) where x is a single row that a level's
+// multi-row passes take (oneFits), and reports whether it did. Its steps
+// are those of fallback's blockRows for one row
 // (so the bits are the same), its state on the stack and the passes
 // called directly (callBlock), where blockRows takes its states from a
 // sync.Pool and loops over a block (1 x 256 on AVX-512: Softmax 9 %,
 // LogSoftmax 13 %, LogSumExp 29 % faster so). A row that blockRows
 // settles otherwise (a NaN entry or an infinite maximum, whose sum is
-// NaN; a log for CompLog; LogSumExp's precise sum) returns false having
-// written nothing, and the general driver runs it from the start.
-func oneRow(k fallback.RowKind, dst, x []float32, cols int) bool {
+// NaN; a log for CompLog; LogSumExp's precise sum; LogSumExpGrad's dy NaN
+// or infinite) returns false having written nothing, and the general
+// driver runs it from the start.
+func oneRow(k fallback.RowKind, dst, x, dy []float32, cols int) bool {
 	l := dispatch.Selected()
-	if len(x) != cols || cols%kernels.RowLanes != 0 || cols > fallback.RowBlockCols || !blockLevels[l] {
+	if !oneFits(l, x, cols) {
 		return false
 	}
-	check.Rows(k.String(), dst, x, cols, k == fallback.RowLogSumExp)
+	if k == fallback.RowLogSumExpGrad {
+		check.RowsDy(k.String(), dst, x, dy, cols)
+		if g := dy[0]; g-g != 0 { // NaN or infinite
+			return false
+		}
+	} else {
+		check.Rows(k.String(), dst, x, cols, k == fallback.RowLogSumExp)
+	}
 	var st kernels.Row
 	callBlock(l, blockRowMax, nil, x, nil, &st, cols)
 	m := st.M + 0 // -0 -> +0
@@ -102,8 +117,11 @@ func oneRow(k fallback.RowKind, dst, x []float32, cols int) bool {
 		return false
 	}
 	switch k {
-	case fallback.RowSoftmax:
+	case fallback.RowSoftmax, fallback.RowLogSumExpGrad:
 		st.C = 1 / s
+		if k == fallback.RowLogSumExpGrad {
+			st.C = float64(dy[0]) / s
+		}
 		callBlock(l, blockSoftmaxOut, dst, x, nil, &st, cols)
 		return true
 	case fallback.RowLogSoftmax:

@@ -74,7 +74,9 @@ func LogSoftmaxGrad(dx, y, dy []float32, cols int) {
 // x itself, but any other overlap of dx with x or dy panics. It allocates
 // nothing.
 func LogSumExpGrad(dx, x, dy []float32, cols int) {
-	fallback.LogSumExpGradRows(dx, x, dy, cols, rowPasses())
+	if !oneRow(fallback.RowLogSumExpGrad, dx, x, dy, cols) {
+		fallback.LogSumExpGradRows(dx, x, dy, cols, rowPasses())
+	}
 }
 
 // rowPass2 is rowPass for a pass over two inputs of one length.
