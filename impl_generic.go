@@ -21,16 +21,15 @@ func callStream(dispatch.Level, kernelID, []float32, []float32, []float32, float
 	return false
 }
 
-// rowSets, rowBlockSets, blockLevels and colSets are empty: this build
-// has no assembly row passes.
+// rowSets, rowBlockSets and colSets are empty: this build has no
+// assembly row passes.
 var (
 	rowSets      map[dispatch.Level]fallback.RowPasses
 	rowBlockSets map[dispatch.Level]*fallback.RowBlockPasses
-	blockLevels  [dispatch.AVX512 + 1]bool
 	colSets      map[dispatch.Level]*fallback.ColPasses
 )
 
-// callBlock panics: this build has no multi-row passes (blockLevels).
+// callBlock panics: this build has no multi-row passes (rowBlockSets).
 func callBlock(l dispatch.Level, _ blockPass, _, _, _ []float32, _ *kernels.Row, _ int) {
 	panic("rectify: no multi-row pass at " + l.String())
 }

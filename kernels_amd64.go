@@ -64,12 +64,6 @@ var rowBlockSets = map[dispatch.Level]*fallback.RowBlockPasses{
 	},
 }
 
-// blockLevels are the levels with multi-row passes (ir.RowBlock).
-var blockLevels = [dispatch.AVX512 + 1]bool{
-	dispatch.AVX512: true,
-	dispatch.AVX2:   true,
-}
-
 // colSets are this architecture's column passes (ir.ColPasses).
 var colSets = map[dispatch.Level]*fallback.ColPasses{
 	dispatch.AVX512: {

@@ -31,9 +31,6 @@ var rowSets = map[dispatch.Level]fallback.RowPasses{
 // call per pass and block of whole rows.
 var rowBlockSets = map[dispatch.Level]*fallback.RowBlockPasses{}
 
-// blockLevels are the levels with multi-row passes (ir.RowBlock).
-var blockLevels = [dispatch.AVX512 + 1]bool{}
-
 // colSets are this architecture's column passes (ir.ColPasses).
 var colSets = map[dispatch.Level]*fallback.ColPasses{
 	dispatch.NEON: {

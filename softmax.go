@@ -72,7 +72,7 @@ func LogSumExp(dst, x []float32, cols int) {
 // l's multi-row passes take: a multiple of kernels.RowLanes up to
 // fallback.RowBlockCols elements.
 func oneFits(l dispatch.Level, x []float32, cols int) bool {
-	return len(x) == cols && cols%kernels.RowLanes == 0 && cols <= fallback.RowBlockCols && blockLevels[l]
+	return len(x) == cols && cols%kernels.RowLanes == 0 && cols <= fallback.RowBlockCols && simdRows[l].Block != nil
 }
 
 // A blockPass names a multi-row pass: its index in internal/ir.RowBlock

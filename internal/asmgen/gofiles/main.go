@@ -215,13 +215,6 @@ func decls(generator string, sets []set) []byte {
 			}
 			return l
 		})
-	b.WriteString("// blockLevels are the levels with multi-row passes (ir.RowBlock).\nvar blockLevels = [dispatch.AVX512 + 1]bool{\n")
-	for _, s := range sets {
-		if s.block {
-			fmt.Fprintf(&b, "\tdispatch.%s: true,\n", s.level)
-		}
-	}
-	b.WriteString("}\n\n")
 	levelMap(&b, "// colSets are this architecture's column passes (ir.ColPasses).\n",
 		"colSets", "*fallback.ColPasses", sets, func(s set) bool { return s.col }, func(s set) (l []string) {
 			for _, p := range ir.ColPasses {
