@@ -3302,24 +3302,24 @@ loop1:
 	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
-	WORD $0x4ee0a8a7 // cmlt v7.2d, v5.2d, #0
-	VBSL V3.B16, V21.B16, V2.B16
-	VBSL V6.B16, V21.B16, V7.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V3.B16, V21.B16, V4.B16
+	VBSL V6.B16, V21.B16, V5.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
+	VBSL V31.B16, V4.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
@@ -3389,24 +3389,24 @@ lanes1y:
 	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
-	WORD $0x4ee0a8a7 // cmlt v7.2d, v5.2d, #0
-	VBSL V3.B16, V21.B16, V2.B16
-	VBSL V6.B16, V21.B16, V7.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V3.B16, V21.B16, V4.B16
+	VBSL V6.B16, V21.B16, V5.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
+	VBSL V31.B16, V4.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2
 	BLT done
@@ -3518,24 +3518,24 @@ loop1:
 	WORD $0x4e35d442 // fadd v2.4s, v2.4s, v21.4s
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
-	WORD $0x4ee0a8a7 // cmlt v7.2d, v5.2d, #0
-	VBSL V3.B16, V20.B16, V2.B16
-	VBSL V6.B16, V20.B16, V7.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V3.B16, V20.B16, V4.B16
+	VBSL V6.B16, V20.B16, V5.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
+	VBSL V31.B16, V4.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
@@ -3608,24 +3608,24 @@ lanes1y:
 	WORD $0x4e35d442 // fadd v2.4s, v2.4s, v21.4s
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
-	WORD $0x4ee0a8a7 // cmlt v7.2d, v5.2d, #0
-	VBSL V3.B16, V20.B16, V2.B16
-	VBSL V6.B16, V20.B16, V7.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V3.B16, V20.B16, V4.B16
+	VBSL V6.B16, V20.B16, V5.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
+	VBSL V31.B16, V4.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2
 	BLT done
@@ -3793,24 +3793,24 @@ loop1:
 	WORD $0x4e35d402 // fadd v2.4s, v0.4s, v21.4s
 	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
 	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
-	WORD $0x4ee0a862 // cmlt v2.2d, v3.2d, #0
-	WORD $0x4ee0a885 // cmlt v5.2d, v4.2d, #0
-	VBSL V10.B16, V20.B16, V2.B16
-	VBSL V11.B16, V20.B16, V5.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	VBSL V10.B16, V20.B16, V3.B16
+	VBSL V11.B16, V20.B16, V4.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617825 // fcvtl2 v5.2d, v1.4s
+	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
+	WORD $0x6e64dca5 // fmul v5.2d, v5.2d, v4.2d
+	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
+	WORD $0x4e6168a3 // fcvtn2 v3.4s, v5.2d
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
@@ -3925,24 +3925,24 @@ lanes1y:
 	WORD $0x4e35d402 // fadd v2.4s, v0.4s, v21.4s
 	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
 	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
-	WORD $0x4ee0a862 // cmlt v2.2d, v3.2d, #0
-	WORD $0x4ee0a885 // cmlt v5.2d, v4.2d, #0
-	VBSL V10.B16, V20.B16, V2.B16
-	VBSL V11.B16, V20.B16, V5.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	VBSL V10.B16, V20.B16, V3.B16
+	VBSL V11.B16, V20.B16, V4.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617825 // fcvtl2 v5.2d, v1.4s
+	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
+	WORD $0x6e64dca5 // fmul v5.2d, v5.2d, v4.2d
+	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
+	WORD $0x4e6168a3 // fcvtn2 v3.4s, v5.2d
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2
 	BLT done
@@ -4090,56 +4090,56 @@ loop:
 	WORD $0x4e6178c9 // fcvtl2 v9.2d, v6.4s
 	WORD $0x0e6178ec // fcvtl v12.2d, v7.2s
 	WORD $0x4e6178ed // fcvtl2 v13.2d, v7.4s
-	WORD $0x4ee0a906 // cmlt v6.2d, v8.2d, #0
-	WORD $0x4ee0a927 // cmlt v7.2d, v9.2d, #0
-	WORD $0x4ee0a98e // cmlt v14.2d, v12.2d, #0
-	WORD $0x4ee0a9af // cmlt v15.2d, v13.2d, #0
-	VBSL V4.B16, V22.B16, V6.B16
-	VBSL V5.B16, V22.B16, V7.B16
-	VBSL V10.B16, V22.B16, V14.B16
-	VBSL V11.B16, V22.B16, V15.B16
+	WORD $0x4ee0a908 // cmlt v8.2d, v8.2d, #0
+	WORD $0x4ee0a929 // cmlt v9.2d, v9.2d, #0
+	WORD $0x4ee0a98c // cmlt v12.2d, v12.2d, #0
+	WORD $0x4ee0a9ad // cmlt v13.2d, v13.2d, #0
+	VBSL V4.B16, V22.B16, V8.B16
+	VBSL V5.B16, V22.B16, V9.B16
+	VBSL V10.B16, V22.B16, V12.B16
+	VBSL V11.B16, V22.B16, V13.B16
 	WORD $0x4e34d404 // fadd v4.4s, v0.4s, v20.4s
 	WORD $0x4e34d425 // fadd v5.4s, v1.4s, v20.4s
-	WORD $0x0e617888 // fcvtl v8.2d, v4.2s
-	WORD $0x4e617889 // fcvtl2 v9.2d, v4.4s
+	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
+	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
 	WORD $0x0e6178aa // fcvtl v10.2d, v5.2s
 	WORD $0x4e6178ab // fcvtl2 v11.2d, v5.4s
-	WORD $0x4ee0a904 // cmlt v4.2d, v8.2d, #0
-	WORD $0x4ee0a925 // cmlt v5.2d, v9.2d, #0
-	WORD $0x4ee0a94c // cmlt v12.2d, v10.2d, #0
-	WORD $0x4ee0a96d // cmlt v13.2d, v11.2d, #0
-	VBSL V6.B16, V19.B16, V4.B16
-	VBSL V7.B16, V19.B16, V5.B16
-	VBSL V14.B16, V19.B16, V12.B16
-	VBSL V15.B16, V19.B16, V13.B16
-	WORD $0x0e617846 // fcvtl v6.2d, v2.2s
-	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
+	WORD $0x4ee0a94a // cmlt v10.2d, v10.2d, #0
+	WORD $0x4ee0a96b // cmlt v11.2d, v11.2d, #0
+	VBSL V8.B16, V19.B16, V6.B16
+	VBSL V9.B16, V19.B16, V7.B16
+	VBSL V12.B16, V19.B16, V10.B16
+	VBSL V13.B16, V19.B16, V11.B16
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
 	WORD $0x0e617868 // fcvtl v8.2d, v3.2s
 	WORD $0x4e617869 // fcvtl2 v9.2d, v3.4s
-	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
-	WORD $0x6e65dce7 // fmul v7.2d, v7.2d, v5.2d
-	WORD $0x6e6cdd08 // fmul v8.2d, v8.2d, v12.2d
-	WORD $0x6e6ddd29 // fmul v9.2d, v9.2d, v13.2d
-	WORD $0x0e6168c4 // fcvtn v4.2s, v6.2d
-	WORD $0x0e616905 // fcvtn v5.2s, v8.2d
-	WORD $0x4e6168e4 // fcvtn2 v4.4s, v7.2d
-	WORD $0x4e616925 // fcvtn2 v5.4s, v9.2d
-	WORD $0x4e24e486 // fcmeq v6.4s, v4.4s, v4.4s
-	WORD $0x4e25e4a7 // fcmeq v7.4s, v5.4s, v5.4s
-	VBSL V31.B16, V4.B16, V6.B16
-	VBSL V31.B16, V5.B16, V7.B16
-	WORD $0x4e22e444 // fcmeq v4.4s, v2.4s, v2.4s
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
+	WORD $0x6e6add08 // fmul v8.2d, v8.2d, v10.2d
+	WORD $0x6e6bdd29 // fmul v9.2d, v9.2d, v11.2d
+	WORD $0x0e616886 // fcvtn v6.2s, v4.2d
+	WORD $0x0e616907 // fcvtn v7.2s, v8.2d
+	WORD $0x4e6168a6 // fcvtn2 v6.4s, v5.2d
+	WORD $0x4e616927 // fcvtn2 v7.4s, v9.2d
+	WORD $0x4e26e4c4 // fcmeq v4.4s, v6.4s, v6.4s
+	WORD $0x4e27e4e5 // fcmeq v5.4s, v7.4s, v7.4s
+	VBSL V31.B16, V6.B16, V4.B16
+	VBSL V31.B16, V7.B16, V5.B16
+	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
 	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
-	VORR V30.B16, V2.B16, V5.B16
+	VORR V30.B16, V2.B16, V7.B16
 	VORR V30.B16, V3.B16, V9.B16
-	VBSL V5.B16, V6.B16, V4.B16
-	VBSL V9.B16, V7.B16, V8.B16
+	VBSL V7.B16, V4.B16, V6.B16
+	VBSL V9.B16, V5.B16, V8.B16
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
-	VORR V30.B16, V0.B16, V5.B16
-	VORR V30.B16, V1.B16, V6.B16
-	VBSL V5.B16, V4.B16, V2.B16
-	VBSL V6.B16, V8.B16, V3.B16
+	VORR V30.B16, V0.B16, V4.B16
+	VORR V30.B16, V1.B16, V5.B16
+	VBSL V4.B16, V6.B16, V2.B16
+	VBSL V5.B16, V8.B16, V3.B16
 	VST1.P [V2.S4, V3.S4], 32(R0)
 	SUBS $8, R2, R2
 	BGE loop
@@ -4194,31 +4194,31 @@ loop1:
 	WORD $0x4ea0d6a3 // fsub v3.4s, v21.4s, v0.4s
 	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
 	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
-	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
-	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
-	VBSL V2.B16, V22.B16, V3.B16
-	VBSL V5.B16, V22.B16, V7.B16
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	VBSL V2.B16, V22.B16, V4.B16
+	VBSL V5.B16, V22.B16, V6.B16
 	WORD $0x4e34d402 // fadd v2.4s, v0.4s, v20.4s
-	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
-	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
-	VBSL V3.B16, V19.B16, V2.B16
-	VBSL V7.B16, V19.B16, V6.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V4.B16, V19.B16, V3.B16
+	VBSL V6.B16, V19.B16, V5.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
+	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
+	WORD $0x4e616883 // fcvtn2 v3.4s, v4.2d
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
@@ -4283,31 +4283,31 @@ lanes1y:
 	WORD $0x4ea0d6a3 // fsub v3.4s, v21.4s, v0.4s
 	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
 	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
-	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
-	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
-	VBSL V2.B16, V22.B16, V3.B16
-	VBSL V5.B16, V22.B16, V7.B16
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	VBSL V2.B16, V22.B16, V4.B16
+	VBSL V5.B16, V22.B16, V6.B16
 	WORD $0x4e34d402 // fadd v2.4s, v0.4s, v20.4s
-	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
-	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
-	VBSL V3.B16, V19.B16, V2.B16
-	VBSL V7.B16, V19.B16, V6.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V4.B16, V19.B16, V3.B16
+	VBSL V6.B16, V19.B16, V5.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
+	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
+	WORD $0x4e616883 // fcvtn2 v3.4s, v4.2d
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2
 	BLT done
@@ -4454,56 +4454,56 @@ loop:
 	WORD $0x4e6178c9 // fcvtl2 v9.2d, v6.4s
 	WORD $0x0e6178ec // fcvtl v12.2d, v7.2s
 	WORD $0x4e6178ed // fcvtl2 v13.2d, v7.4s
-	WORD $0x4ee0a906 // cmlt v6.2d, v8.2d, #0
-	WORD $0x4ee0a927 // cmlt v7.2d, v9.2d, #0
-	WORD $0x4ee0a98e // cmlt v14.2d, v12.2d, #0
-	WORD $0x4ee0a9af // cmlt v15.2d, v13.2d, #0
-	VBSL V4.B16, V24.B16, V6.B16
-	VBSL V5.B16, V24.B16, V7.B16
-	VBSL V10.B16, V24.B16, V14.B16
-	VBSL V11.B16, V24.B16, V15.B16
+	WORD $0x4ee0a908 // cmlt v8.2d, v8.2d, #0
+	WORD $0x4ee0a929 // cmlt v9.2d, v9.2d, #0
+	WORD $0x4ee0a98c // cmlt v12.2d, v12.2d, #0
+	WORD $0x4ee0a9ad // cmlt v13.2d, v13.2d, #0
+	VBSL V4.B16, V24.B16, V8.B16
+	VBSL V5.B16, V24.B16, V9.B16
+	VBSL V10.B16, V24.B16, V12.B16
+	VBSL V11.B16, V24.B16, V13.B16
 	WORD $0x4e35d404 // fadd v4.4s, v0.4s, v21.4s
 	WORD $0x4e35d425 // fadd v5.4s, v1.4s, v21.4s
-	WORD $0x0e617888 // fcvtl v8.2d, v4.2s
-	WORD $0x4e617889 // fcvtl2 v9.2d, v4.4s
+	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
+	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
 	WORD $0x0e6178aa // fcvtl v10.2d, v5.2s
 	WORD $0x4e6178ab // fcvtl2 v11.2d, v5.4s
-	WORD $0x4ee0a904 // cmlt v4.2d, v8.2d, #0
-	WORD $0x4ee0a925 // cmlt v5.2d, v9.2d, #0
-	WORD $0x4ee0a94c // cmlt v12.2d, v10.2d, #0
-	WORD $0x4ee0a96d // cmlt v13.2d, v11.2d, #0
-	VBSL V6.B16, V20.B16, V4.B16
-	VBSL V7.B16, V20.B16, V5.B16
-	VBSL V14.B16, V20.B16, V12.B16
-	VBSL V15.B16, V20.B16, V13.B16
-	WORD $0x0e617846 // fcvtl v6.2d, v2.2s
-	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
+	WORD $0x4ee0a94a // cmlt v10.2d, v10.2d, #0
+	WORD $0x4ee0a96b // cmlt v11.2d, v11.2d, #0
+	VBSL V8.B16, V20.B16, V6.B16
+	VBSL V9.B16, V20.B16, V7.B16
+	VBSL V12.B16, V20.B16, V10.B16
+	VBSL V13.B16, V20.B16, V11.B16
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
 	WORD $0x0e617868 // fcvtl v8.2d, v3.2s
 	WORD $0x4e617869 // fcvtl2 v9.2d, v3.4s
-	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
-	WORD $0x6e65dce7 // fmul v7.2d, v7.2d, v5.2d
-	WORD $0x6e6cdd08 // fmul v8.2d, v8.2d, v12.2d
-	WORD $0x6e6ddd29 // fmul v9.2d, v9.2d, v13.2d
-	WORD $0x0e6168c4 // fcvtn v4.2s, v6.2d
-	WORD $0x0e616905 // fcvtn v5.2s, v8.2d
-	WORD $0x4e6168e4 // fcvtn2 v4.4s, v7.2d
-	WORD $0x4e616925 // fcvtn2 v5.4s, v9.2d
-	WORD $0x4e24e486 // fcmeq v6.4s, v4.4s, v4.4s
-	WORD $0x4e25e4a7 // fcmeq v7.4s, v5.4s, v5.4s
-	VBSL V31.B16, V4.B16, V6.B16
-	VBSL V31.B16, V5.B16, V7.B16
-	WORD $0x4e22e444 // fcmeq v4.4s, v2.4s, v2.4s
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
+	WORD $0x6e6add08 // fmul v8.2d, v8.2d, v10.2d
+	WORD $0x6e6bdd29 // fmul v9.2d, v9.2d, v11.2d
+	WORD $0x0e616886 // fcvtn v6.2s, v4.2d
+	WORD $0x0e616907 // fcvtn v7.2s, v8.2d
+	WORD $0x4e6168a6 // fcvtn2 v6.4s, v5.2d
+	WORD $0x4e616927 // fcvtn2 v7.4s, v9.2d
+	WORD $0x4e26e4c4 // fcmeq v4.4s, v6.4s, v6.4s
+	WORD $0x4e27e4e5 // fcmeq v5.4s, v7.4s, v7.4s
+	VBSL V31.B16, V6.B16, V4.B16
+	VBSL V31.B16, V7.B16, V5.B16
+	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
 	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
-	VORR V30.B16, V2.B16, V5.B16
+	VORR V30.B16, V2.B16, V7.B16
 	VORR V30.B16, V3.B16, V9.B16
-	VBSL V5.B16, V6.B16, V4.B16
-	VBSL V9.B16, V7.B16, V8.B16
+	VBSL V7.B16, V4.B16, V6.B16
+	VBSL V9.B16, V5.B16, V8.B16
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
-	VORR V30.B16, V0.B16, V5.B16
-	VORR V30.B16, V1.B16, V6.B16
-	VBSL V5.B16, V4.B16, V2.B16
-	VBSL V6.B16, V8.B16, V3.B16
+	VORR V30.B16, V0.B16, V4.B16
+	VORR V30.B16, V1.B16, V5.B16
+	VBSL V4.B16, V6.B16, V2.B16
+	VBSL V5.B16, V8.B16, V3.B16
 	VST1.P [V2.S4, V3.S4], 32(R0)
 	SUBS $8, R2, R2
 	BGE loop
@@ -4558,31 +4558,31 @@ loop1:
 	WORD $0x4ea0d6c3 // fsub v3.4s, v22.4s, v0.4s
 	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
 	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
-	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
-	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
-	VBSL V2.B16, V24.B16, V3.B16
-	VBSL V5.B16, V24.B16, V7.B16
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	VBSL V2.B16, V24.B16, V4.B16
+	VBSL V5.B16, V24.B16, V6.B16
 	WORD $0x4e35d402 // fadd v2.4s, v0.4s, v21.4s
-	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
-	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
-	VBSL V3.B16, V20.B16, V2.B16
-	VBSL V7.B16, V20.B16, V6.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V4.B16, V20.B16, V3.B16
+	VBSL V6.B16, V20.B16, V5.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
+	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
+	WORD $0x4e616883 // fcvtn2 v3.4s, v4.2d
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
@@ -4647,31 +4647,31 @@ lanes1y:
 	WORD $0x4ea0d6c3 // fsub v3.4s, v22.4s, v0.4s
 	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
 	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
-	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
-	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
-	VBSL V2.B16, V24.B16, V3.B16
-	VBSL V5.B16, V24.B16, V7.B16
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	VBSL V2.B16, V24.B16, V4.B16
+	VBSL V5.B16, V24.B16, V6.B16
 	WORD $0x4e35d402 // fadd v2.4s, v0.4s, v21.4s
-	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
-	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
-	VBSL V3.B16, V20.B16, V2.B16
-	VBSL V7.B16, V20.B16, V6.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V4.B16, V20.B16, V3.B16
+	VBSL V6.B16, V20.B16, V5.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
+	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
+	WORD $0x4e616883 // fcvtn2 v3.4s, v4.2d
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2
 	BLT done
@@ -4813,64 +4813,64 @@ loop:
 	WORD $0x4e617807 // fcvtl2 v7.2d, v0.4s
 	WORD $0x0e617828 // fcvtl v8.2d, v1.2s
 	WORD $0x4e617829 // fcvtl2 v9.2d, v1.4s
-	WORD $0x4ee0a8cc // cmlt v12.2d, v6.2d, #0
-	WORD $0x4ee0a8ed // cmlt v13.2d, v7.2d, #0
-	WORD $0x4ee0a90e // cmlt v14.2d, v8.2d, #0
-	WORD $0x4ee0a92f // cmlt v15.2d, v9.2d, #0
-	VBSL V23.B16, V4.B16, V12.B16
-	VBSL V23.B16, V5.B16, V13.B16
-	VBSL V23.B16, V10.B16, V14.B16
-	VBSL V23.B16, V11.B16, V15.B16
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
+	WORD $0x4ee0a908 // cmlt v8.2d, v8.2d, #0
+	WORD $0x4ee0a929 // cmlt v9.2d, v9.2d, #0
+	VBSL V23.B16, V4.B16, V6.B16
+	VBSL V23.B16, V5.B16, V7.B16
+	VBSL V23.B16, V10.B16, V8.B16
+	VBSL V23.B16, V11.B16, V9.B16
 	WORD $0x4e64d6e4 // fadd v4.2d, v23.2d, v4.2d
 	WORD $0x4e65d6e5 // fadd v5.2d, v23.2d, v5.2d
 	WORD $0x4e6ad6ea // fadd v10.2d, v23.2d, v10.2d
 	WORD $0x4e6bd6eb // fadd v11.2d, v23.2d, v11.2d
-	WORD $0x6e64fd8c // fdiv v12.2d, v12.2d, v4.2d
-	WORD $0x6e65fdad // fdiv v13.2d, v13.2d, v5.2d
-	WORD $0x6e6afdce // fdiv v14.2d, v14.2d, v10.2d
-	WORD $0x6e6bfdef // fdiv v15.2d, v15.2d, v11.2d
+	WORD $0x6e64fcc6 // fdiv v6.2d, v6.2d, v4.2d
+	WORD $0x6e65fce7 // fdiv v7.2d, v7.2d, v5.2d
+	WORD $0x6e6afd08 // fdiv v8.2d, v8.2d, v10.2d
+	WORD $0x6e6bfd29 // fdiv v9.2d, v9.2d, v11.2d
 	WORD $0x4e36d404 // fadd v4.4s, v0.4s, v22.4s
 	WORD $0x4e36d425 // fadd v5.4s, v1.4s, v22.4s
-	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
-	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
-	WORD $0x0e6178a8 // fcvtl v8.2d, v5.2s
-	WORD $0x4e6178a9 // fcvtl2 v9.2d, v5.4s
-	WORD $0x4ee0a8c4 // cmlt v4.2d, v6.2d, #0
-	WORD $0x4ee0a8e5 // cmlt v5.2d, v7.2d, #0
-	WORD $0x4ee0a90a // cmlt v10.2d, v8.2d, #0
-	WORD $0x4ee0a92b // cmlt v11.2d, v9.2d, #0
-	VBSL V12.B16, V21.B16, V4.B16
-	VBSL V13.B16, V21.B16, V5.B16
-	VBSL V14.B16, V21.B16, V10.B16
-	VBSL V15.B16, V21.B16, V11.B16
-	WORD $0x0e617846 // fcvtl v6.2d, v2.2s
-	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
-	WORD $0x0e617868 // fcvtl v8.2d, v3.2s
-	WORD $0x4e617869 // fcvtl2 v9.2d, v3.4s
-	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
-	WORD $0x6e65dce7 // fmul v7.2d, v7.2d, v5.2d
-	WORD $0x6e6add08 // fmul v8.2d, v8.2d, v10.2d
-	WORD $0x6e6bdd29 // fmul v9.2d, v9.2d, v11.2d
-	WORD $0x0e6168c4 // fcvtn v4.2s, v6.2d
-	WORD $0x0e616905 // fcvtn v5.2s, v8.2d
-	WORD $0x4e6168e4 // fcvtn2 v4.4s, v7.2d
-	WORD $0x4e616925 // fcvtn2 v5.4s, v9.2d
-	WORD $0x4e24e486 // fcmeq v6.4s, v4.4s, v4.4s
-	WORD $0x4e25e4a7 // fcmeq v7.4s, v5.4s, v5.4s
-	VBSL V31.B16, V4.B16, V6.B16
-	VBSL V31.B16, V5.B16, V7.B16
-	WORD $0x4e22e444 // fcmeq v4.4s, v2.4s, v2.4s
+	WORD $0x0e61788a // fcvtl v10.2d, v4.2s
+	WORD $0x4e61788b // fcvtl2 v11.2d, v4.4s
+	WORD $0x0e6178ac // fcvtl v12.2d, v5.2s
+	WORD $0x4e6178ad // fcvtl2 v13.2d, v5.4s
+	WORD $0x4ee0a94a // cmlt v10.2d, v10.2d, #0
+	WORD $0x4ee0a96b // cmlt v11.2d, v11.2d, #0
+	WORD $0x4ee0a98c // cmlt v12.2d, v12.2d, #0
+	WORD $0x4ee0a9ad // cmlt v13.2d, v13.2d, #0
+	VBSL V6.B16, V21.B16, V10.B16
+	VBSL V7.B16, V21.B16, V11.B16
+	VBSL V8.B16, V21.B16, V12.B16
+	VBSL V9.B16, V21.B16, V13.B16
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x0e617866 // fcvtl v6.2d, v3.2s
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
+	WORD $0x6e6adc84 // fmul v4.2d, v4.2d, v10.2d
+	WORD $0x6e6bdca5 // fmul v5.2d, v5.2d, v11.2d
+	WORD $0x6e6cdcc6 // fmul v6.2d, v6.2d, v12.2d
+	WORD $0x6e6ddce7 // fmul v7.2d, v7.2d, v13.2d
+	WORD $0x0e616888 // fcvtn v8.2s, v4.2d
+	WORD $0x0e6168c9 // fcvtn v9.2s, v6.2d
+	WORD $0x4e6168a8 // fcvtn2 v8.4s, v5.2d
+	WORD $0x4e6168e9 // fcvtn2 v9.4s, v7.2d
+	WORD $0x4e28e504 // fcmeq v4.4s, v8.4s, v8.4s
+	WORD $0x4e29e525 // fcmeq v5.4s, v9.4s, v9.4s
+	VBSL V31.B16, V8.B16, V4.B16
+	VBSL V31.B16, V9.B16, V5.B16
+	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
 	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
-	VORR V30.B16, V2.B16, V5.B16
+	VORR V30.B16, V2.B16, V7.B16
 	VORR V30.B16, V3.B16, V9.B16
-	VBSL V5.B16, V6.B16, V4.B16
-	VBSL V9.B16, V7.B16, V8.B16
+	VBSL V7.B16, V4.B16, V6.B16
+	VBSL V9.B16, V5.B16, V8.B16
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
-	VORR V30.B16, V0.B16, V5.B16
-	VORR V30.B16, V1.B16, V6.B16
-	VBSL V5.B16, V4.B16, V2.B16
-	VBSL V6.B16, V8.B16, V3.B16
+	VORR V30.B16, V0.B16, V4.B16
+	VORR V30.B16, V1.B16, V5.B16
+	VBSL V4.B16, V6.B16, V2.B16
+	VBSL V5.B16, V8.B16, V3.B16
 	VST1.P [V2.S4, V3.S4], 32(R0)
 	SUBS $8, R2, R2
 	BGE loop
@@ -4923,35 +4923,35 @@ loop1:
 	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
 	WORD $0x0e617803 // fcvtl v3.2d, v0.2s
 	WORD $0x4e617804 // fcvtl2 v4.2d, v0.4s
-	WORD $0x4ee0a866 // cmlt v6.2d, v3.2d, #0
-	WORD $0x4ee0a887 // cmlt v7.2d, v4.2d, #0
-	VBSL V23.B16, V2.B16, V6.B16
-	VBSL V23.B16, V5.B16, V7.B16
+	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	VBSL V23.B16, V2.B16, V3.B16
+	VBSL V23.B16, V5.B16, V4.B16
 	WORD $0x4e62d6e2 // fadd v2.2d, v23.2d, v2.2d
 	WORD $0x4e65d6e5 // fadd v5.2d, v23.2d, v5.2d
-	WORD $0x6e62fcc6 // fdiv v6.2d, v6.2d, v2.2d
-	WORD $0x6e65fce7 // fdiv v7.2d, v7.2d, v5.2d
+	WORD $0x6e62fc63 // fdiv v3.2d, v3.2d, v2.2d
+	WORD $0x6e65fc84 // fdiv v4.2d, v4.2d, v5.2d
 	WORD $0x4e36d402 // fadd v2.4s, v0.4s, v22.4s
-	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
-	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
-	WORD $0x4ee0a862 // cmlt v2.2d, v3.2d, #0
-	WORD $0x4ee0a885 // cmlt v5.2d, v4.2d, #0
-	VBSL V6.B16, V21.B16, V2.B16
-	VBSL V7.B16, V21.B16, V5.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x0e617845 // fcvtl v5.2d, v2.2s
+	WORD $0x4e617846 // fcvtl2 v6.2d, v2.4s
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	VBSL V3.B16, V21.B16, V5.B16
+	VBSL V4.B16, V21.B16, V6.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e65dc42 // fmul v2.2d, v2.2d, v5.2d
+	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
+	VBSL V31.B16, V4.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
@@ -5014,35 +5014,35 @@ lanes1y:
 	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
 	WORD $0x0e617803 // fcvtl v3.2d, v0.2s
 	WORD $0x4e617804 // fcvtl2 v4.2d, v0.4s
-	WORD $0x4ee0a866 // cmlt v6.2d, v3.2d, #0
-	WORD $0x4ee0a887 // cmlt v7.2d, v4.2d, #0
-	VBSL V23.B16, V2.B16, V6.B16
-	VBSL V23.B16, V5.B16, V7.B16
+	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	VBSL V23.B16, V2.B16, V3.B16
+	VBSL V23.B16, V5.B16, V4.B16
 	WORD $0x4e62d6e2 // fadd v2.2d, v23.2d, v2.2d
 	WORD $0x4e65d6e5 // fadd v5.2d, v23.2d, v5.2d
-	WORD $0x6e62fcc6 // fdiv v6.2d, v6.2d, v2.2d
-	WORD $0x6e65fce7 // fdiv v7.2d, v7.2d, v5.2d
+	WORD $0x6e62fc63 // fdiv v3.2d, v3.2d, v2.2d
+	WORD $0x6e65fc84 // fdiv v4.2d, v4.2d, v5.2d
 	WORD $0x4e36d402 // fadd v2.4s, v0.4s, v22.4s
-	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
-	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
-	WORD $0x4ee0a862 // cmlt v2.2d, v3.2d, #0
-	WORD $0x4ee0a885 // cmlt v5.2d, v4.2d, #0
-	VBSL V6.B16, V21.B16, V2.B16
-	VBSL V7.B16, V21.B16, V5.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x0e617845 // fcvtl v5.2d, v2.2s
+	WORD $0x4e617846 // fcvtl2 v6.2d, v2.4s
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	VBSL V3.B16, V21.B16, V5.B16
+	VBSL V4.B16, V21.B16, V6.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e65dc42 // fmul v2.2d, v2.2d, v5.2d
+	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
+	VBSL V31.B16, V4.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2
 	BLT done
@@ -5233,24 +5233,24 @@ loop1:
 	WORD $0x4e33d402 // fadd v2.4s, v0.4s, v19.4s
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
-	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
-	VBSL V3.B16, V18.B16, V2.B16
-	VBSL V9.B16, V18.B16, V6.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V3.B16, V18.B16, V4.B16
+	VBSL V9.B16, V18.B16, V5.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
+	VBSL V31.B16, V4.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
@@ -5382,24 +5382,24 @@ lanes1y:
 	WORD $0x4e33d402 // fadd v2.4s, v0.4s, v19.4s
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
-	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
-	VBSL V3.B16, V18.B16, V2.B16
-	VBSL V9.B16, V18.B16, V6.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V3.B16, V18.B16, V4.B16
+	VBSL V9.B16, V18.B16, V5.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
+	VBSL V31.B16, V4.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2
 	BLT done
@@ -5680,14 +5680,14 @@ loop1:
 	WORD $0x4e33d404 // fadd v4.4s, v0.4s, v19.4s
 	WORD $0x0e617885 // fcvtl v5.2d, v4.2s
 	WORD $0x4e617886 // fcvtl2 v6.2d, v4.4s
-	WORD $0x4ee0a8a4 // cmlt v4.2d, v5.2d, #0
-	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
-	VBSL V2.B16, V18.B16, V4.B16
-	VBSL V3.B16, V18.B16, V7.B16
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	VBSL V2.B16, V18.B16, V5.B16
+	VBSL V3.B16, V18.B16, V6.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
-	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
-	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x6e65dc42 // fmul v2.2d, v2.2d, v5.2d
+	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
 	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
 	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
 	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
@@ -5887,14 +5887,14 @@ lanes1y:
 	WORD $0x4e33d404 // fadd v4.4s, v0.4s, v19.4s
 	WORD $0x0e617885 // fcvtl v5.2d, v4.2s
 	WORD $0x4e617886 // fcvtl2 v6.2d, v4.4s
-	WORD $0x4ee0a8a4 // cmlt v4.2d, v5.2d, #0
-	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
-	VBSL V2.B16, V18.B16, V4.B16
-	VBSL V3.B16, V18.B16, V7.B16
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	VBSL V2.B16, V18.B16, V5.B16
+	VBSL V3.B16, V18.B16, V6.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
-	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
-	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x6e65dc42 // fmul v2.2d, v2.2d, v5.2d
+	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
 	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
 	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
 	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
@@ -6048,56 +6048,56 @@ loop:
 	WORD $0x4e6178c9 // fcvtl2 v9.2d, v6.4s
 	WORD $0x0e6178ec // fcvtl v12.2d, v7.2s
 	WORD $0x4e6178ed // fcvtl2 v13.2d, v7.4s
-	WORD $0x4ee0a906 // cmlt v6.2d, v8.2d, #0
-	WORD $0x4ee0a927 // cmlt v7.2d, v9.2d, #0
-	WORD $0x4ee0a98e // cmlt v14.2d, v12.2d, #0
-	WORD $0x4ee0a9af // cmlt v15.2d, v13.2d, #0
-	VBSL V4.B16, V22.B16, V6.B16
-	VBSL V5.B16, V22.B16, V7.B16
-	VBSL V10.B16, V22.B16, V14.B16
-	VBSL V11.B16, V22.B16, V15.B16
+	WORD $0x4ee0a908 // cmlt v8.2d, v8.2d, #0
+	WORD $0x4ee0a929 // cmlt v9.2d, v9.2d, #0
+	WORD $0x4ee0a98c // cmlt v12.2d, v12.2d, #0
+	WORD $0x4ee0a9ad // cmlt v13.2d, v13.2d, #0
+	VBSL V4.B16, V22.B16, V8.B16
+	VBSL V5.B16, V22.B16, V9.B16
+	VBSL V10.B16, V22.B16, V12.B16
+	VBSL V11.B16, V22.B16, V13.B16
 	WORD $0x4e37d404 // fadd v4.4s, v0.4s, v23.4s
 	WORD $0x4e37d425 // fadd v5.4s, v1.4s, v23.4s
-	WORD $0x0e617888 // fcvtl v8.2d, v4.2s
-	WORD $0x4e617889 // fcvtl2 v9.2d, v4.4s
+	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
+	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
 	WORD $0x0e6178aa // fcvtl v10.2d, v5.2s
 	WORD $0x4e6178ab // fcvtl2 v11.2d, v5.4s
-	WORD $0x4ee0a904 // cmlt v4.2d, v8.2d, #0
-	WORD $0x4ee0a925 // cmlt v5.2d, v9.2d, #0
-	WORD $0x4ee0a94c // cmlt v12.2d, v10.2d, #0
-	WORD $0x4ee0a96d // cmlt v13.2d, v11.2d, #0
-	VBSL V6.B16, V21.B16, V4.B16
-	VBSL V7.B16, V21.B16, V5.B16
-	VBSL V14.B16, V21.B16, V12.B16
-	VBSL V15.B16, V21.B16, V13.B16
-	WORD $0x0e617846 // fcvtl v6.2d, v2.2s
-	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
+	WORD $0x4ee0a94a // cmlt v10.2d, v10.2d, #0
+	WORD $0x4ee0a96b // cmlt v11.2d, v11.2d, #0
+	VBSL V8.B16, V21.B16, V6.B16
+	VBSL V9.B16, V21.B16, V7.B16
+	VBSL V12.B16, V21.B16, V10.B16
+	VBSL V13.B16, V21.B16, V11.B16
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
 	WORD $0x0e617868 // fcvtl v8.2d, v3.2s
 	WORD $0x4e617869 // fcvtl2 v9.2d, v3.4s
-	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
-	WORD $0x6e65dce7 // fmul v7.2d, v7.2d, v5.2d
-	WORD $0x6e6cdd08 // fmul v8.2d, v8.2d, v12.2d
-	WORD $0x6e6ddd29 // fmul v9.2d, v9.2d, v13.2d
-	WORD $0x0e6168c4 // fcvtn v4.2s, v6.2d
-	WORD $0x0e616905 // fcvtn v5.2s, v8.2d
-	WORD $0x4e6168e4 // fcvtn2 v4.4s, v7.2d
-	WORD $0x4e616925 // fcvtn2 v5.4s, v9.2d
-	WORD $0x4e24e486 // fcmeq v6.4s, v4.4s, v4.4s
-	WORD $0x4e25e4a7 // fcmeq v7.4s, v5.4s, v5.4s
-	VBSL V31.B16, V4.B16, V6.B16
-	VBSL V31.B16, V5.B16, V7.B16
-	WORD $0x4e22e444 // fcmeq v4.4s, v2.4s, v2.4s
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
+	WORD $0x6e6add08 // fmul v8.2d, v8.2d, v10.2d
+	WORD $0x6e6bdd29 // fmul v9.2d, v9.2d, v11.2d
+	WORD $0x0e616886 // fcvtn v6.2s, v4.2d
+	WORD $0x0e616907 // fcvtn v7.2s, v8.2d
+	WORD $0x4e6168a6 // fcvtn2 v6.4s, v5.2d
+	WORD $0x4e616927 // fcvtn2 v7.4s, v9.2d
+	WORD $0x4e26e4c4 // fcmeq v4.4s, v6.4s, v6.4s
+	WORD $0x4e27e4e5 // fcmeq v5.4s, v7.4s, v7.4s
+	VBSL V31.B16, V6.B16, V4.B16
+	VBSL V31.B16, V7.B16, V5.B16
+	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
 	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
-	VORR V30.B16, V2.B16, V5.B16
+	VORR V30.B16, V2.B16, V7.B16
 	VORR V30.B16, V3.B16, V9.B16
-	VBSL V5.B16, V6.B16, V4.B16
-	VBSL V9.B16, V7.B16, V8.B16
+	VBSL V7.B16, V4.B16, V6.B16
+	VBSL V9.B16, V5.B16, V8.B16
 	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
 	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
-	VORR V30.B16, V0.B16, V5.B16
-	VORR V30.B16, V1.B16, V6.B16
-	VBSL V5.B16, V4.B16, V2.B16
-	VBSL V6.B16, V8.B16, V3.B16
+	VORR V30.B16, V0.B16, V4.B16
+	VORR V30.B16, V1.B16, V5.B16
+	VBSL V4.B16, V6.B16, V2.B16
+	VBSL V5.B16, V8.B16, V3.B16
 	VST1.P [V2.S4, V3.S4], 32(R0)
 	SUBS $8, R2, R2
 	BGE loop
@@ -6151,31 +6151,31 @@ loop1:
 	WORD $0x4ea0d6e3 // fsub v3.4s, v23.4s, v0.4s
 	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
 	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
-	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
-	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
-	VBSL V2.B16, V22.B16, V3.B16
-	VBSL V5.B16, V22.B16, V7.B16
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	VBSL V2.B16, V22.B16, V4.B16
+	VBSL V5.B16, V22.B16, V6.B16
 	WORD $0x4e37d402 // fadd v2.4s, v0.4s, v23.4s
-	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
-	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
-	VBSL V3.B16, V21.B16, V2.B16
-	VBSL V7.B16, V21.B16, V6.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V4.B16, V21.B16, V3.B16
+	VBSL V6.B16, V21.B16, V5.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
+	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
+	WORD $0x4e616883 // fcvtn2 v3.4s, v4.2d
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
 	BGE loop1
@@ -6239,31 +6239,31 @@ lanes1y:
 	WORD $0x4ea0d6e3 // fsub v3.4s, v23.4s, v0.4s
 	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
 	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
-	WORD $0x4ee0a883 // cmlt v3.2d, v4.2d, #0
-	WORD $0x4ee0a8c7 // cmlt v7.2d, v6.2d, #0
-	VBSL V2.B16, V22.B16, V3.B16
-	VBSL V5.B16, V22.B16, V7.B16
+	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	VBSL V2.B16, V22.B16, V4.B16
+	VBSL V5.B16, V22.B16, V6.B16
 	WORD $0x4e37d402 // fadd v2.4s, v0.4s, v23.4s
-	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a882 // cmlt v2.2d, v4.2d, #0
-	WORD $0x4ee0a8a6 // cmlt v6.2d, v5.2d, #0
-	VBSL V3.B16, V21.B16, V2.B16
-	VBSL V7.B16, V21.B16, V6.B16
-	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V4.B16, V21.B16, V3.B16
+	VBSL V6.B16, V21.B16, V5.B16
+	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e62dc63 // fmul v3.2d, v3.2d, v2.2d
-	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
-	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
+	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
+	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
+	WORD $0x4e616883 // fcvtn2 v3.4s, v4.2d
+	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
+	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
-	VBSL V3.B16, V2.B16, V1.B16
+	VORR V30.B16, V0.B16, V2.B16
+	VBSL V2.B16, V3.B16, V1.B16
 	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2
 	BLT done

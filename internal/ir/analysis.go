@@ -184,7 +184,7 @@ func checkInstr(p *Program, i int) error {
 		if x < 0 || int(x) >= i {
 			return fmt.Errorf("operand %d is value %d, not defined before", k, x)
 		}
-		if t := p.Code[x].Type; t != want {
+		if t := p.Code[x].Type; t != want && !(in.Op == OpSelSign && k == 0 && t == F32) {
 			return fmt.Errorf("operand %d (value %d) is %v, not %v", k, x, t, want)
 		}
 	}

@@ -136,7 +136,7 @@ func evalLane(p *Program, inputs, params []float32, st *kernels.Row, lane int) f
 				}
 			} else {
 				f64[v] = a64(in, 2)
-				if math.Signbit(a64(in, 0)) {
+				if c := in.Args[0]; p.Code[c].Type == F32 && f32[c]&kernels.SignBit != 0 || p.Code[c].Type == F64 && math.Signbit(f64[c]) {
 					f64[v] = a64(in, 1)
 				}
 			}

@@ -47,7 +47,7 @@ func (b builder) zeroIfNeg(v, g Value) Value {
 		return g
 	}
 	c := b.f(OpAdd, v, b.k(kernels.MaxFloat32))
-	return b.d(OpSelSign, b.op(OpWiden, F64, c), b.c(0), g)
+	return b.d(OpSelSign, c, b.c(0), g)
 }
 
 // newGrad starts gradient Program name, or with fast its fast sequence.
@@ -164,7 +164,7 @@ func siluGradProgram() *Program {
 // bit of 0 - x is set exactly for x > 0 (+0 for x = ±0, a NaN's for a NaN
 // x, which the NaN rule replaces).
 func (b builder) gtZero(x, a, c Value) Value {
-	return b.d(OpSelSign, b.op(OpWiden, F64, b.f(OpSub, b.bits(0), x)), a, c)
+	return b.d(OpSelSign, b.f(OpSub, b.bits(0), x), a, c)
 }
 
 // eluGradProgram: ELU'(x) = x > 0 ? 1 : alpha*exp(x) (ELU'(0) = alpha),
@@ -206,7 +206,7 @@ func softplusGrad(fast bool) *Program {
 	nax := b.f(OpOr, x, b.bits(kernels.SignBit))
 	e := b.expD(b.op(OpWiden, F64, b.maxK(nax, kernels.GradClamp)))
 	one := b.c(1)
-	g := b.d(OpDiv, b.d(OpSelSign, b.op(OpWiden, F64, x), e, one), b.d(OpAdd, one, e))
+	g := b.d(OpDiv, b.d(OpSelSign, x, e, one), b.d(OpAdd, one, e))
 	g = b.zeroIfNeg(x, g)
 	p.Out = b.gradOut(x, dy, g, true)
 	return p
@@ -280,7 +280,7 @@ func expGrad(fast bool) *Program {
 	e := b.expD(b.op(OpWiden, F64, b.maxK(b.minK(x, kernels.ExpGradMax), kernels.GradClamp)))
 	g := e
 	if !b.fast { // MaxFloat32 - x is negative exactly for x = +Inf.
-		g = b.d(OpSelSign, b.op(OpWiden, F64, b.f(OpSub, b.k(kernels.MaxFloat32), x)), b.c(math.Inf(1)), e)
+		g = b.d(OpSelSign, b.f(OpSub, b.k(kernels.MaxFloat32), x), b.c(math.Inf(1)), e)
 	}
 	g = b.zeroIfNeg(x, g)
 	p.Out = b.gradOut(x, dy, g, true)

@@ -85,7 +85,7 @@ const (
 	OpShl                // the bits of a shifted left by Imm (less than the lane's width)
 	OpOr                 // F32: bitwise a | b
 	OpSelNeg             // a < 0 ? b : c: a is F32 (ordered: false for -0 and NaN); b, c are F32
-	OpSelSign            // sign bit of a set ? b : c: a, b, c are F64, or all F32
+	OpSelSign            // sign bit of a set ? b : c: b, c of the result's type; a of it too, or F32 for an F64 result (no widening for the condition)
 	OpQuiet              // F32: a is NaN ? a | QuietBit : b
 	OpCanon              // F32: a is NaN ? the quiet NaN 0x7fc00000 : a
 	OpRedMax             // F32, row passes: max[i%RowLanes] = a > max ? a : max (a NaN: unchanged); the value is a

@@ -134,6 +134,12 @@ func catchLowering(err *error) {
 	}
 }
 
+// narrowSel reports whether in is a float64 OpSelSign with a float32
+// condition.
+func narrowSel(a *ir.Analysis, in ir.Instr) bool {
+	return in.Op == ir.OpSelSign && in.Type == ir.F64 && a.P.Code[in.Args[0]].Type == ir.F32
+}
+
 func arr(t ir.Type) (a64.Arrangement, string) {
 	if t == ir.F64 {
 		return a64.D2, "D2"
@@ -143,13 +149,14 @@ func arr(t ir.Type) (a64.Arrangement, string) {
 
 // lowerOp returns the instructions computing instruction in into register d;
 // mask: in is an OpSelNeg whose condition is an OpLess's mask
-// (ir.Analysis.LessCond). arg(k, half) is the register of operand k (half picks the float64 half of
+// (ir.Analysis.LessCond); narrowCond: in is a float64 OpSelSign whose
+// condition is float32. arg(k, half) is the register of operand k (half picks the float64 half of
 // a float32 vector for OpNarrow; -1-offset for an FMA or FNMA addend in the
 // memory table at R4), h the float64 half of an OpWiden, konst(bits) the
 // register of an implicit float32 constant and temp a scratch register. It
 // is the only place that turns IR into instructions but for the reductions
 // (see reduce).
-func lowerOp(in ir.Instr, mask bool, d int, arg func(k, half int) int, h int, konst func(uint32) int, temp func() int) []string {
+func lowerOp(in ir.Instr, mask, narrowCond bool, d int, arg func(k, half int) int, h int, konst func(uint32) int, temp func() int) []string {
 	ar, gs := arr(in.Type)
 	v := func(r int, s string) string { return fmt.Sprintf("V%d.%s", r, s) }
 	b16 := func(r int) string { return v(r, "B16") }
@@ -205,7 +212,11 @@ func lowerOp(in ir.Instr, mask bool, d int, arg func(k, half int) int, h int, ko
 	case ir.OpLess:
 		return []string{a64.FCMGT(a64.S4, d, a(1), a(0)).Asm()}
 	case ir.OpSelSign:
-		return []string{a64.CMLTZ(ar, d, a(0)).Asm(), fmt.Sprintf("VBSL %s, %s, %s", b16(a(2)), b16(a(1)), b16(d))}
+		bsl := fmt.Sprintf("VBSL %s, %s, %s", b16(a(2)), b16(a(1)), b16(d))
+		if narrowCond { // a float32 condition: half h widened, its sign kept
+			return []string{a64.FCVTL(h == 1, d, a(0)).Asm(), a64.CMLTZ(ar, d, d).Asm(), bsl}
+		}
+		return []string{a64.CMLTZ(ar, d, a(0)).Asm(), bsl}
 	case ir.OpQuiet:
 		t := temp()
 		return []string{
@@ -359,7 +370,7 @@ func (g *kernel) prologue(table string, base *kernel) (out, data []string, err e
 			out = append(out, fmt.Sprintf("FMOVS alpha+%d(FP), F%d", argBytes(len(a.Inputs)), d),
 				fmt.Sprintf("VDUP V%d.S[0], V%d.S4", d, d))
 		default:
-			out = append(out, lowerOp(in, a.LessCond(in), d, func(k, _ int) int { return g.invReg[a.Canon[in.Args[k]]] }, 0, g.konstReg,
+			out = append(out, lowerOp(in, a.LessCond(in), narrowSel(a.Analysis, in), d, func(k, _ int) int { return g.invReg[a.Canon[in.Args[k]]] }, 0, g.konstReg,
 				func() int { t := g.free.alloc(true); temps = append(temps, t); return t })...)
 		}
 	}
@@ -525,7 +536,7 @@ func (g *kernel) lowerBody(u, first int) (b body, err error) {
 				d = free.alloc(false)
 			}
 			dests[gi] = d
-			steps[gi] = lowerOp(in, a.LessCond(in), d, func(k, half int) int {
+			steps[gi] = lowerOp(in, a.LessCond(in), narrowSel(a.Analysis, in), d, func(k, half int) int {
 				x := args[k]
 				if isFMA(in.Op) && k == 2 && a.inMem[x] {
 					return -1 - g.mem[x]

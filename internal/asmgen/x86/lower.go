@@ -1281,15 +1281,21 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 	case ir.OpSelSign:
 		cond := l.inReg(a[0])
 		b, c := a[1], l.inReg(a[2])
+		// A float32 condition of a float64 select: its sign bits as they
+		// are (half h's lanes), no widening.
+		narrow := f64 && l.p.Code[in.Args[0]].Type == ir.F32
 		if l.s.kmask {
 			k := l.allocK()
 			l.emit(func() {
-				if f64 {
+				if f64 && !narrow {
 					VPMOVQ2M(cond.r, k)
 				} else {
 					VPMOVD2M(cond.r, k)
 				}
 			})
+			if narrow && h == 1 {
+				l.emit(func() { KSHIFTRW(U8(8), k, k) })
+			}
 			l.free2(nil, cond, b, c)
 			d := l.alloc()
 			l.emit(func() {
@@ -1303,15 +1309,32 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 			l.define(v, g, h, d)
 			return
 		}
+		m := cond.r
+		if narrow { // VBLENDVPD reads the sign of each 64-bit lane: half h widened
+			m = l.alloc()
+			half := l.lowHalf(m)
+			if x := l.p.Code[in.Args[0]]; l.mode != modeShort && x.Op == ir.OpInput {
+				src := l.input(int(x.Imm), g, h*vb/2) // straight from memory, as OpWiden
+				l.emit(func() { VCVTPS2PD(src, m) })
+			} else if h == 0 {
+				l.emit(func() { VCVTPS2PD(l.lowHalf(cond.r), m) })
+			} else {
+				l.emit(func() { VEXTRACTF128(U8(1), cond.r, half) })
+				l.emit(func() { VCVTPS2PD(half, m) })
+			}
+		}
 		l.free2(nil, cond, b, c)
 		d := l.alloc()
 		l.emit(func() {
 			if f64 {
-				VBLENDVPD(cond.r, b.op, c.r, d)
+				VBLENDVPD(m, b.op, c.r, d)
 			} else {
-				VBLENDVPS(cond.r, b.op, c.r, d)
+				VBLENDVPS(m, b.op, c.r, d)
 			}
 		})
+		if narrow {
+			l.release(m)
+		}
 		l.define(v, g, h, d)
 
 	case ir.OpQuiet, ir.OpQuietInf:
