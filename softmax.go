@@ -118,10 +118,11 @@ func oneRow(k fallback.RowKind, dst, x, dy []float32, cols int) bool {
 	}
 	switch k {
 	case fallback.RowSoftmax, fallback.RowLogSumExpGrad:
-		st.C = 1 / s
+		g := 1.0 // LogSumExpGrad: dy/sum
 		if k == fallback.RowLogSumExpGrad {
-			st.C = float64(dy[0]) / s
+			g = float64(dy[0])
 		}
+		st.C = g / s
 		callBlock(l, blockSoftmaxOut, dst, x, nil, &st, cols)
 		return true
 	case fallback.RowLogSoftmax:

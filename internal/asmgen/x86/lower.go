@@ -948,6 +948,28 @@ func (l *lowering) widenedOnly(v ir.Value) bool {
 	return true
 }
 
+// widenHalf emits float64 half h of vector g of the float32 value x into
+// d: straight from memory where x is an input (outside a short slice's
+// code), else from src, x's register.
+func (l *lowering) widenHalf(x ir.Value, src, d reg.VecPhysical, g, h int) {
+	if in := l.p.Code[x]; l.mode != modeShort && in.Op == ir.OpInput {
+		m := l.input(int(in.Imm), g, h*l.s.vecBytes()/2)
+		l.emit(func() { VCVTPS2PD(m, d) })
+		return
+	}
+	half := l.lowHalf(d)
+	switch {
+	case h == 0:
+		l.emit(func() { VCVTPS2PD(l.lowHalf(src), d) })
+	case l.s.kmask:
+		l.emit(func() { VEXTRACTF64X4(U8(1), src, half) })
+		l.emit(func() { VCVTPS2PD(half, d) })
+	default:
+		l.emit(func() { VEXTRACTF128(U8(1), src, half) })
+		l.emit(func() { VCVTPS2PD(half, d) })
+	}
+}
+
 // input addresses vector g of input k, plus off bytes.
 func (l *lowering) input(k, g, off int) Mem {
 	if l.mode == modeLast {
@@ -1135,29 +1157,13 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 
 	case ir.OpWiden:
 		src := a[0]
-		if x := l.p.Code[in.Args[0]]; l.mode != modeShort && x.Op == ir.OpInput {
-			// Widen straight from memory.
-			l.consume(nil, src)
-			d := l.alloc()
-			m := l.input(int(x.Imm), g, h*vb/2)
-			l.emit(func() { VCVTPS2PD(m, d) })
-			l.define(v, g, h, d)
-			return
+		fromMem := l.mode != modeShort && l.p.Code[in.Args[0]].Op == ir.OpInput
+		if !fromMem {
+			src = l.inReg(src)
 		}
-		src = l.inReg(src)
 		l.free2(nil, src)
 		d := l.alloc()
-		half := l.lowHalf(d)
-		switch {
-		case h == 0:
-			l.emit(func() { VCVTPS2PD(l.lowHalf(src.r), d) })
-		case l.s.kmask:
-			l.emit(func() { VEXTRACTF64X4(U8(1), src.r, half) })
-			l.emit(func() { VCVTPS2PD(half, d) })
-		default:
-			l.emit(func() { VEXTRACTF128(U8(1), src.r, half) })
-			l.emit(func() { VCVTPS2PD(half, d) })
-		}
+		l.widenHalf(in.Args[0], src.r, d, g, h)
 		l.define(v, g, h, d)
 
 	case ir.OpAdd:
@@ -1312,16 +1318,7 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		m := cond.r
 		if narrow { // VBLENDVPD reads the sign of each 64-bit lane: half h widened
 			m = l.alloc()
-			half := l.lowHalf(m)
-			if x := l.p.Code[in.Args[0]]; l.mode != modeShort && x.Op == ir.OpInput {
-				src := l.input(int(x.Imm), g, h*vb/2) // straight from memory, as OpWiden
-				l.emit(func() { VCVTPS2PD(src, m) })
-			} else if h == 0 {
-				l.emit(func() { VCVTPS2PD(l.lowHalf(cond.r), m) })
-			} else {
-				l.emit(func() { VEXTRACTF128(U8(1), cond.r, half) })
-				l.emit(func() { VCVTPS2PD(half, m) })
-			}
+			l.widenHalf(in.Args[0], cond.r, m, g, h)
 		}
 		l.free2(nil, cond, b, c)
 		d := l.alloc()
