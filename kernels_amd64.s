@@ -11685,6 +11685,8 @@ TEXT ·rowMaxRowsAVX2(SB), NOSPLIT, $0-64
 	ANDQ  $-64, R11
 	TESTQ R12, R12
 	JZ    end
+	CMPQ  R13, $0x00000010
+	JE    onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -11743,6 +11745,30 @@ end:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VMOVUPS      16512(R11), Y15
+	VMOVUPS      16512(R11), Y14
+	VMOVUPS      (SI), Y0
+	VMOVUPS      32(SI), Y1
+	VMAXPS       Y15, Y0, Y15
+	VMAXPS       Y14, Y1, Y14
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DI
+	VMAXPS       Y14, Y15, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VMAXSS       X1, X0, X0
+	VMOVSS       X0, 320(R9)
+	ADDQ         $0x000001a8, R9
+	SUBQ         $0x00000010, R12
+	JNZ          onegroup
+	VZEROUPPER
+	RET
+
 // func softmaxSumRowsAVX2(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·softmaxSumRowsAVX2(SB), NOSPLIT, $0-64
@@ -11761,6 +11787,8 @@ TEXT ·softmaxSumRowsAVX2(SB), NOSPLIT, $0-64
 	VMOVUPS 16640(R11), Y9
 	VMOVUPS 10368(R11), Y8
 	VMOVUPS 10496(R11), Y7
+	CMPQ    R13, $0x00000010
+	JE      onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -11935,6 +11963,94 @@ end:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VBROADCASTSS 320(R9), Y6
+	VCVTPS2PD    X6, Y5
+	VXORPD       Y15, Y15, Y15
+	VXORPD       Y14, Y14, Y14
+	VXORPD       Y13, Y13, Y13
+	VXORPD       Y12, Y12, Y12
+	VCVTPS2PD    (SI), Y0
+	VCVTPS2PD    16(SI), Y1
+	VSUBPD       Y5, Y0, Y0
+	VSUBPD       Y5, Y1, Y1
+	VMAXPD       Y0, Y9, Y0
+	VMAXPD       Y1, Y9, Y1
+	VMOVAPS      Y11, Y2
+	VFMADD231PD  Y8, Y0, Y2
+	VMOVAPS      Y11, Y3
+	VFMADD231PD  Y8, Y1, Y3
+	VSUBPD       Y11, Y2, Y4
+	VSUBPD       Y11, Y3, Y6
+	VFMADD231PD  Y7, Y4, Y0
+	VFMADD231PD  Y7, Y6, Y1
+	VMOVUPS      10624(R11), Y4
+	VFMADD213PD  10752(R11), Y0, Y4
+	VMOVUPS      10624(R11), Y6
+	VFMADD213PD  10752(R11), Y1, Y6
+	VFMADD213PD  10880(R11), Y0, Y4
+	VFMADD213PD  10880(R11), Y1, Y6
+	VFMADD213PD  11008(R11), Y0, Y4
+	VFMADD213PD  11008(R11), Y1, Y6
+	VFMADD213PD  11136(R11), Y0, Y4
+	VFMADD213PD  11136(R11), Y1, Y6
+	VFMADD132PD  Y0, Y10, Y4
+	VFMADD132PD  Y1, Y10, Y6
+	VFMADD132PD  Y0, Y10, Y4
+	VFMADD132PD  Y1, Y10, Y6
+	VPSLLQ       $0x34, Y2, Y0
+	VPSLLQ       $0x34, Y3, Y1
+	VFMADD231PD  Y4, Y0, Y15
+	VFMADD231PD  Y6, Y1, Y14
+	VCVTPS2PD    32(SI), Y0
+	VCVTPS2PD    48(SI), Y1
+	VSUBPD       Y5, Y0, Y0
+	VSUBPD       Y5, Y1, Y1
+	VMAXPD       Y0, Y9, Y0
+	VMAXPD       Y1, Y9, Y1
+	VMOVAPS      Y11, Y2
+	VFMADD231PD  Y8, Y0, Y2
+	VMOVAPS      Y11, Y3
+	VFMADD231PD  Y8, Y1, Y3
+	VSUBPD       Y11, Y2, Y4
+	VSUBPD       Y11, Y3, Y6
+	VFMADD231PD  Y7, Y4, Y0
+	VFMADD231PD  Y7, Y6, Y1
+	VMOVUPS      10624(R11), Y4
+	VFMADD213PD  10752(R11), Y0, Y4
+	VMOVUPS      10624(R11), Y6
+	VFMADD213PD  10752(R11), Y1, Y6
+	VFMADD213PD  10880(R11), Y0, Y4
+	VFMADD213PD  10880(R11), Y1, Y6
+	VFMADD213PD  11008(R11), Y0, Y4
+	VFMADD213PD  11008(R11), Y1, Y6
+	VFMADD213PD  11136(R11), Y0, Y4
+	VFMADD213PD  11136(R11), Y1, Y6
+	VFMADD132PD  Y0, Y10, Y4
+	VFMADD132PD  Y1, Y10, Y6
+	VFMADD132PD  Y0, Y10, Y4
+	VFMADD132PD  Y1, Y10, Y6
+	VPSLLQ       $0x34, Y2, Y0
+	VPSLLQ       $0x34, Y3, Y1
+	VFMADD231PD  Y4, Y0, Y13
+	VFMADD231PD  Y6, Y1, Y12
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DI
+	VADDPD       Y13, Y15, Y0
+	VADDPD       Y12, Y14, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VPERMILPD    $0x01, X0, X1
+	VADDSD       X1, X0, X0
+	VMOVSD       X0, 344(R9)
+	ADDQ         $0x000001a8, R9
+	SUBQ         $0x00000010, R12
+	JNZ          onegroup
+	VZEROUPPER
+	RET
+
 // func softmaxOutRowsAVX2(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·softmaxOutRowsAVX2(SB), NOSPLIT, $0-64
@@ -11956,6 +12072,8 @@ TEXT ·softmaxOutRowsAVX2(SB), NOSPLIT, $0-64
 	VMOVUPS 10624(R11), Y10
 	VMOVUPS 10752(R11), Y9
 	VMOVUPS 10880(R11), Y8
+	CMPQ    R13, $0x00000010
+	JE      onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -12143,6 +12261,95 @@ end:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VBROADCASTSS 320(R9), Y7
+	VCVTPS2PD    X7, Y6
+	VBROADCASTSD 328(R9), Y5
+	VCVTPS2PD    (SI), Y0
+	VCVTPS2PD    16(SI), Y1
+	VSUBPD       Y6, Y0, Y0
+	VSUBPD       Y6, Y1, Y1
+	VMAXPD       Y0, Y13, Y0
+	VMAXPD       Y1, Y13, Y1
+	VMOVAPS      Y15, Y2
+	VFMADD231PD  Y12, Y0, Y2
+	VMOVAPS      Y15, Y3
+	VFMADD231PD  Y12, Y1, Y3
+	VSUBPD       Y15, Y2, Y4
+	VSUBPD       Y15, Y3, Y7
+	VFMADD231PD  Y11, Y4, Y0
+	VFMADD231PD  Y11, Y7, Y1
+	VMOVAPS      Y9, Y4
+	VFMADD231PD  Y0, Y10, Y4
+	VMOVAPS      Y9, Y7
+	VFMADD231PD  Y1, Y10, Y7
+	VFMADD132PD  Y0, Y8, Y4
+	VFMADD132PD  Y1, Y8, Y7
+	VFMADD213PD  11008(R11), Y0, Y4
+	VFMADD213PD  11008(R11), Y1, Y7
+	VFMADD213PD  11136(R11), Y0, Y4
+	VFMADD213PD  11136(R11), Y1, Y7
+	VFMADD132PD  Y0, Y14, Y4
+	VFMADD132PD  Y1, Y14, Y7
+	VFMADD132PD  Y0, Y14, Y4
+	VFMADD132PD  Y1, Y14, Y7
+	VPSLLQ       $0x34, Y2, Y0
+	VPSLLQ       $0x34, Y3, Y1
+	VMULPD       Y4, Y0, Y0
+	VMULPD       Y7, Y1, Y1
+	VMULPD       Y5, Y0, Y0
+	VMULPD       Y5, Y1, Y1
+	VCVTPD2PSY   Y0, X0
+	VCVTPD2PSY   Y1, X1
+	VINSERTF128  $0x01, X1, Y0, Y0
+	VMOVUPS      Y0, (DI)
+	VCVTPS2PD    32(SI), Y0
+	VCVTPS2PD    48(SI), Y1
+	VSUBPD       Y6, Y0, Y0
+	VSUBPD       Y6, Y1, Y1
+	VMAXPD       Y0, Y13, Y0
+	VMAXPD       Y1, Y13, Y1
+	VMOVAPS      Y15, Y2
+	VFMADD231PD  Y12, Y0, Y2
+	VMOVAPS      Y15, Y3
+	VFMADD231PD  Y12, Y1, Y3
+	VSUBPD       Y15, Y2, Y4
+	VSUBPD       Y15, Y3, Y7
+	VFMADD231PD  Y11, Y4, Y0
+	VFMADD231PD  Y11, Y7, Y1
+	VMOVAPS      Y9, Y4
+	VFMADD231PD  Y0, Y10, Y4
+	VMOVAPS      Y9, Y7
+	VFMADD231PD  Y1, Y10, Y7
+	VFMADD132PD  Y0, Y8, Y4
+	VFMADD132PD  Y1, Y8, Y7
+	VFMADD213PD  11008(R11), Y0, Y4
+	VFMADD213PD  11008(R11), Y1, Y7
+	VFMADD213PD  11136(R11), Y0, Y4
+	VFMADD213PD  11136(R11), Y1, Y7
+	VFMADD132PD  Y0, Y14, Y4
+	VFMADD132PD  Y1, Y14, Y7
+	VFMADD132PD  Y0, Y14, Y4
+	VFMADD132PD  Y1, Y14, Y7
+	VPSLLQ       $0x34, Y2, Y0
+	VPSLLQ       $0x34, Y3, Y1
+	VMULPD       Y4, Y0, Y0
+	VMULPD       Y7, Y1, Y1
+	VMULPD       Y5, Y0, Y0
+	VMULPD       Y5, Y1, Y1
+	VCVTPD2PSY   Y0, X0
+	VCVTPD2PSY   Y1, X1
+	VINSERTF128  $0x01, X1, Y0, Y0
+	VMOVUPS      Y0, 32(DI)
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x000001a8, R9
+	SUBQ         $0x00000010, R12
+	JNZ          onegroup
+	VZEROUPPER
+	RET
+
 // func logSoftmaxOutRowsAVX2(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX
 TEXT ·logSoftmaxOutRowsAVX2(SB), NOSPLIT, $0-64
@@ -12156,6 +12363,8 @@ TEXT ·logSoftmaxOutRowsAVX2(SB), NOSPLIT, $0-64
 	ANDQ  $-64, R11
 	TESTQ R12, R12
 	JZ    end
+	CMPQ  R13, $0x00000010
+	JE    onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -12231,6 +12440,39 @@ end:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VBROADCASTSS 320(R9), Y15
+	VCVTPS2PD    X15, Y14
+	VBROADCASTSD 328(R9), Y13
+	VCVTPS2PD    (SI), Y0
+	VCVTPS2PD    16(SI), Y1
+	VCVTPS2PD    32(SI), Y2
+	VCVTPS2PD    48(SI), Y3
+	VSUBPD       Y14, Y0, Y0
+	VSUBPD       Y14, Y1, Y1
+	VSUBPD       Y14, Y2, Y2
+	VSUBPD       Y14, Y3, Y3
+	VSUBPD       Y13, Y0, Y0
+	VSUBPD       Y13, Y1, Y1
+	VSUBPD       Y13, Y2, Y2
+	VSUBPD       Y13, Y3, Y3
+	VCVTPD2PSY   Y0, X0
+	VCVTPD2PSY   Y1, X1
+	VINSERTF128  $0x01, X1, Y0, Y0
+	VCVTPD2PSY   Y2, X1
+	VCVTPD2PSY   Y3, X2
+	VINSERTF128  $0x01, X2, Y1, Y1
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x000001a8, R9
+	SUBQ         $0x00000010, R12
+	JNZ          onegroup
+	VZEROUPPER
+	RET
+
 // func gradDotRowsAVX2(dst []float32, x []float32, y []float32, st *uint64, cols int)
 // Requires: AVX
 TEXT ·gradDotRowsAVX2(SB), NOSPLIT, $0-88
@@ -12245,6 +12487,8 @@ TEXT ·gradDotRowsAVX2(SB), NOSPLIT, $0-88
 	ANDQ  $-64, R11
 	TESTQ R12, R12
 	JZ    end
+	CMPQ  R13, $0x00000010
+	JE    onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -12426,6 +12670,120 @@ end:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VXORPD       Y15, Y15, Y15
+	VXORPD       Y13, Y13, Y13
+	VXORPD       Y11, Y11, Y11
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y14, Y14, Y14
+	VXORPD       Y12, Y12, Y12
+	VXORPD       Y10, Y10, Y10
+	VXORPD       Y8, Y8, Y8
+	VCVTPS2PD    (SI), Y0
+	VCVTPS2PD    16(SI), Y1
+	VCVTPS2PD    32(SI), Y2
+	VCVTPS2PD    48(SI), Y3
+	VCVTPS2PD    (DX), Y4
+	VCVTPS2PD    16(DX), Y5
+	VCVTPS2PD    32(DX), Y6
+	VCVTPS2PD    48(DX), Y7
+	VMULPD       Y4, Y0, Y0
+	VMULPD       Y5, Y1, Y1
+	VMULPD       Y6, Y2, Y2
+	VMULPD       Y7, Y3, Y3
+	VADDPD       Y0, Y15, Y4
+	VSUBPD       Y15, Y4, Y5
+	VSUBPD       Y5, Y4, Y6
+	VSUBPD       Y6, Y15, Y6
+	VSUBPD       Y5, Y0, Y5
+	VADDPD       Y5, Y6, Y6
+	VADDPD       Y6, Y14, Y14
+	VMOVAPD      Y4, Y15
+	VADDPD       Y1, Y13, Y0
+	VSUBPD       Y13, Y0, Y4
+	VSUBPD       Y4, Y0, Y5
+	VSUBPD       Y5, Y13, Y5
+	VSUBPD       Y4, Y1, Y4
+	VADDPD       Y4, Y5, Y5
+	VADDPD       Y5, Y12, Y12
+	VMOVAPD      Y0, Y13
+	VADDPD       Y2, Y11, Y0
+	VSUBPD       Y11, Y0, Y1
+	VSUBPD       Y1, Y0, Y4
+	VSUBPD       Y4, Y11, Y4
+	VSUBPD       Y1, Y2, Y1
+	VADDPD       Y1, Y4, Y4
+	VADDPD       Y4, Y10, Y10
+	VMOVAPD      Y0, Y11
+	VADDPD       Y3, Y9, Y0
+	VSUBPD       Y9, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y9, Y2
+	VSUBPD       Y1, Y3, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y8, Y8
+	VMOVAPD      Y0, Y9
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, DI
+	VADDPD       Y10, Y14, Y14
+	VADDPD       Y11, Y15, Y0
+	VSUBPD       Y15, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y15, Y2
+	VSUBPD       Y1, Y11, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y14, Y14
+	VMOVAPD      Y0, Y15
+	VADDPD       Y8, Y12, Y12
+	VADDPD       Y9, Y13, Y0
+	VSUBPD       Y13, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y13, Y2
+	VSUBPD       Y1, Y9, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y12, Y12
+	VMOVAPD      Y0, Y13
+	VADDPD       Y12, Y14, Y14
+	VADDPD       Y13, Y15, Y0
+	VSUBPD       Y15, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y15, Y2
+	VSUBPD       Y1, Y13, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y14, Y14
+	VMOVAPD      Y0, Y15
+	VEXTRACTF128 $0x01, Y15, X13
+	VEXTRACTF128 $0x01, Y14, X12
+	VADDPD       X12, X14, X14
+	VADDPD       X13, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X0, X2
+	VSUBPD       X2, X15, X2
+	VSUBPD       X1, X13, X1
+	VADDPD       X1, X2, X2
+	VADDPD       X2, X14, X14
+	VMOVAPD      X0, X15
+	VPERMILPD    $0x01, X15, X13
+	VPERMILPD    $0x01, X14, X12
+	VADDPD       X12, X14, X14
+	VADDPD       X13, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X0, X2
+	VSUBPD       X2, X15, X2
+	VSUBPD       X1, X13, X1
+	VADDPD       X1, X2, X2
+	VADDPD       X2, X14, X14
+	VMOVAPD      X0, X15
+	VMOVSD       X15, 344(R9)
+	VMOVSD       X14, 352(R9)
+	ADDQ         $0x000001a8, R9
+	SUBQ         $0x00000010, R12
+	JNZ          onegroup
+	VZEROUPPER
+	RET
+
 // func gradSumRowsAVX2(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX
 TEXT ·gradSumRowsAVX2(SB), NOSPLIT, $0-64
@@ -12439,6 +12797,8 @@ TEXT ·gradSumRowsAVX2(SB), NOSPLIT, $0-64
 	ANDQ  $-64, R11
 	TESTQ R12, R12
 	JZ    end
+	CMPQ  R13, $0x00000010
+	JE    onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -12599,6 +12959,111 @@ done:
 	JNZ          row
 
 end:
+	VZEROUPPER
+	RET
+
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VXORPD       Y15, Y15, Y15
+	VXORPD       Y13, Y13, Y13
+	VXORPD       Y11, Y11, Y11
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y14, Y14, Y14
+	VXORPD       Y12, Y12, Y12
+	VXORPD       Y10, Y10, Y10
+	VXORPD       Y8, Y8, Y8
+	VCVTPS2PD    (SI), Y0
+	VCVTPS2PD    16(SI), Y1
+	VCVTPS2PD    32(SI), Y2
+	VCVTPS2PD    48(SI), Y3
+	VADDPD       Y0, Y15, Y4
+	VSUBPD       Y15, Y4, Y5
+	VSUBPD       Y5, Y4, Y6
+	VSUBPD       Y6, Y15, Y6
+	VSUBPD       Y5, Y0, Y5
+	VADDPD       Y5, Y6, Y6
+	VADDPD       Y6, Y14, Y14
+	VMOVAPD      Y4, Y15
+	VADDPD       Y1, Y13, Y0
+	VSUBPD       Y13, Y0, Y4
+	VSUBPD       Y4, Y0, Y5
+	VSUBPD       Y5, Y13, Y5
+	VSUBPD       Y4, Y1, Y4
+	VADDPD       Y4, Y5, Y5
+	VADDPD       Y5, Y12, Y12
+	VMOVAPD      Y0, Y13
+	VADDPD       Y2, Y11, Y0
+	VSUBPD       Y11, Y0, Y1
+	VSUBPD       Y1, Y0, Y4
+	VSUBPD       Y4, Y11, Y4
+	VSUBPD       Y1, Y2, Y1
+	VADDPD       Y1, Y4, Y4
+	VADDPD       Y4, Y10, Y10
+	VMOVAPD      Y0, Y11
+	VADDPD       Y3, Y9, Y0
+	VSUBPD       Y9, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y9, Y2
+	VSUBPD       Y1, Y3, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y8, Y8
+	VMOVAPD      Y0, Y9
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DI
+	VADDPD       Y10, Y14, Y14
+	VADDPD       Y11, Y15, Y0
+	VSUBPD       Y15, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y15, Y2
+	VSUBPD       Y1, Y11, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y14, Y14
+	VMOVAPD      Y0, Y15
+	VADDPD       Y8, Y12, Y12
+	VADDPD       Y9, Y13, Y0
+	VSUBPD       Y13, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y13, Y2
+	VSUBPD       Y1, Y9, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y12, Y12
+	VMOVAPD      Y0, Y13
+	VADDPD       Y12, Y14, Y14
+	VADDPD       Y13, Y15, Y0
+	VSUBPD       Y15, Y0, Y1
+	VSUBPD       Y1, Y0, Y2
+	VSUBPD       Y2, Y15, Y2
+	VSUBPD       Y1, Y13, Y1
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y2, Y14, Y14
+	VMOVAPD      Y0, Y15
+	VEXTRACTF128 $0x01, Y15, X13
+	VEXTRACTF128 $0x01, Y14, X12
+	VADDPD       X12, X14, X14
+	VADDPD       X13, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X0, X2
+	VSUBPD       X2, X15, X2
+	VSUBPD       X1, X13, X1
+	VADDPD       X1, X2, X2
+	VADDPD       X2, X14, X14
+	VMOVAPD      X0, X15
+	VPERMILPD    $0x01, X15, X13
+	VPERMILPD    $0x01, X14, X12
+	VADDPD       X12, X14, X14
+	VADDPD       X13, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X0, X2
+	VSUBPD       X2, X15, X2
+	VSUBPD       X1, X13, X1
+	VADDPD       X1, X2, X2
+	VADDPD       X2, X14, X14
+	VMOVAPD      X0, X15
+	VMOVSD       X15, 344(R9)
+	VMOVSD       X14, 352(R9)
+	ADDQ         $0x000001a8, R9
+	SUBQ         $0x00000010, R12
+	JNZ          onegroup
 	VZEROUPPER
 	RET
 
@@ -12616,6 +13081,8 @@ TEXT ·softmaxGradOutRowsAVX2(SB), NOSPLIT, $0-88
 	ANDQ  $-64, R11
 	TESTQ R12, R12
 	JZ    end
+	CMPQ  R13, $0x00000010
+	JE    onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -12708,6 +13175,47 @@ end:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VBROADCASTSD 328(R9), Y15
+	VBROADCASTSD 336(R9), Y14
+	VCVTPS2PD    (SI), Y0
+	VCVTPS2PD    16(SI), Y1
+	VCVTPS2PD    32(SI), Y2
+	VCVTPS2PD    48(SI), Y3
+	VCVTPS2PD    (DX), Y4
+	VCVTPS2PD    16(DX), Y5
+	VCVTPS2PD    32(DX), Y6
+	VCVTPS2PD    48(DX), Y7
+	VSUBPD       Y15, Y4, Y4
+	VSUBPD       Y15, Y5, Y5
+	VSUBPD       Y15, Y6, Y6
+	VSUBPD       Y15, Y7, Y7
+	VSUBPD       Y14, Y4, Y4
+	VSUBPD       Y14, Y5, Y5
+	VSUBPD       Y14, Y6, Y6
+	VSUBPD       Y14, Y7, Y7
+	VMULPD       Y0, Y4, Y0
+	VMULPD       Y1, Y5, Y1
+	VMULPD       Y2, Y6, Y2
+	VMULPD       Y3, Y7, Y3
+	VCVTPD2PSY   Y0, X0
+	VCVTPD2PSY   Y1, X1
+	VINSERTF128  $0x01, X1, Y0, Y0
+	VCVTPD2PSY   Y2, X1
+	VCVTPD2PSY   Y3, X2
+	VINSERTF128  $0x01, X2, Y1, Y1
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x000001a8, R9
+	SUBQ         $0x00000010, R12
+	JNZ          onegroup
+	VZEROUPPER
+	RET
+
 // func logSoftmaxGradOutRowsAVX2(dst []float32, x []float32, y []float32, st *uint64, cols int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·logSoftmaxGradOutRowsAVX2(SB), NOSPLIT, $0-88
@@ -12723,6 +13231,8 @@ TEXT ·logSoftmaxGradOutRowsAVX2(SB), NOSPLIT, $0-88
 	TESTQ   R12, R12
 	JZ      end
 	VMOVUPS 6528(R11), Y15
+	CMPQ    R13, $0x00000010
+	JE      onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -13200,6 +13710,241 @@ done:
 	JNZ  row
 
 end:
+	VZEROUPPER
+	RET
+
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VBROADCASTSD 328(R9), Y14
+	VBROADCASTSD 336(R9), Y13
+	VMOVUPS      (SI), Y0
+	VMINPS       16896(R11), Y0, Y1
+	VMAXPS       17024(R11), Y1, Y1
+	VCVTPS2PD    X1, Y2
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VMOVAPS      Y15, Y3
+	VFMADD231PD  10368(R11), Y2, Y3
+	VMOVAPS      Y15, Y4
+	VFMADD231PD  10368(R11), Y1, Y4
+	VSUBPD       Y15, Y3, Y3
+	VSUBPD       Y15, Y4, Y4
+	VFMADD231PD  10496(R11), Y3, Y2
+	VFMADD231PD  10496(R11), Y4, Y1
+	VMOVAPS      Y2, Y5
+	VFNMADD213PD 11392(R11), Y2, Y5
+	VMOVAPS      Y1, Y6
+	VFNMADD213PD 11392(R11), Y1, Y6
+	VADDPD       6400(R11), Y2, Y7
+	VADDPD       6400(R11), Y1, Y8
+	VSUBPD       6400(R11), Y7, Y9
+	VSUBPD       6400(R11), Y8, Y10
+	VSUBPD       Y9, Y2, Y9
+	VSUBPD       Y10, Y1, Y10
+	VMOVAPS      Y7, Y11
+	VFNMADD231PD 13312(R11), Y5, Y11
+	VMOVAPS      Y8, Y12
+	VFNMADD231PD 13312(R11), Y6, Y12
+	VSUBPD       Y11, Y7, Y7
+	VSUBPD       Y12, Y8, Y8
+	VFNMADD231PD 13312(R11), Y5, Y7
+	VFNMADD231PD 13312(R11), Y6, Y8
+	VADDPD       Y7, Y9, Y7
+	VADDPD       Y8, Y10, Y8
+	VMOVAPS      Y5, Y9
+	VFMADD231PD  Y2, Y2, Y9
+	VMOVAPS      Y6, Y10
+	VFMADD231PD  Y1, Y1, Y10
+	VMULPD       13312(R11), Y9, Y9
+	VMULPD       13312(R11), Y10, Y10
+	VADDPD       Y9, Y7, Y7
+	VADDPD       Y10, Y8, Y8
+	VMULPD       Y2, Y5, Y5
+	VMULPD       Y1, Y6, Y6
+	VMOVUPS      17152(R11), Y9
+	VFMADD213PD  11904(R11), Y2, Y9
+	VMOVUPS      17152(R11), Y10
+	VFMADD213PD  11904(R11), Y1, Y10
+	VFMADD213PD  12032(R11), Y2, Y9
+	VFMADD213PD  12032(R11), Y1, Y10
+	VFMADD213PD  12160(R11), Y2, Y9
+	VFMADD213PD  12160(R11), Y1, Y10
+	VFMADD213PD  12288(R11), Y2, Y9
+	VFMADD213PD  12288(R11), Y1, Y10
+	VFMADD213PD  12416(R11), Y2, Y9
+	VFMADD213PD  12416(R11), Y1, Y10
+	VFMADD213PD  12544(R11), Y2, Y9
+	VFMADD213PD  12544(R11), Y1, Y10
+	VFMADD213PD  12672(R11), Y2, Y9
+	VFMADD213PD  12672(R11), Y1, Y10
+	VFMADD213PD  12800(R11), Y2, Y9
+	VFMADD213PD  12800(R11), Y1, Y10
+	VFMADD213PD  12928(R11), Y2, Y9
+	VFMADD213PD  12928(R11), Y1, Y10
+	VFMADD213PD  13056(R11), Y2, Y9
+	VFMADD213PD  13056(R11), Y1, Y10
+	VFMADD213PD  13184(R11), Y2, Y9
+	VFMADD213PD  13184(R11), Y1, Y10
+	VMULPD       Y9, Y5, Y1
+	VMULPD       Y10, Y6, Y2
+	VSUBPD       Y1, Y7, Y5
+	VSUBPD       Y2, Y8, Y6
+	VMULPD       16768(R11), Y3, Y7
+	VMULPD       16768(R11), Y4, Y8
+	VSUBPD       Y1, Y11, Y1
+	VSUBPD       Y2, Y12, Y2
+	VMULPD       Y1, Y7, Y1
+	VMULPD       Y2, Y8, Y2
+	VADDPD       Y1, Y5, Y1
+	VADDPD       Y2, Y6, Y2
+	VMOVAPS      Y11, Y5
+	VFNMADD213PD 11392(R11), Y14, Y5
+	VMOVAPS      Y12, Y6
+	VFNMADD213PD 11392(R11), Y14, Y6
+	VMOVAPS      Y5, Y7
+	VFMADD231PD  Y14, Y11, Y7
+	VMOVAPS      Y6, Y8
+	VFMADD231PD  Y14, Y12, Y8
+	VMULPD       Y14, Y1, Y1
+	VMULPD       Y14, Y2, Y2
+	VFMADD231PD  Y13, Y11, Y1
+	VFMADD231PD  Y13, Y12, Y2
+	VADDPD       Y1, Y7, Y1
+	VADDPD       Y2, Y8, Y2
+	VADDPD       Y15, Y3, Y3
+	VADDPD       Y15, Y4, Y4
+	VPSLLQ       $0x34, Y3, Y3
+	VPSLLQ       $0x34, Y4, Y4
+	VCVTPS2PD    (DX), Y7
+	VCVTPS2PD    16(DX), Y8
+	VFMADD231PD  Y5, Y3, Y7
+	VFMADD231PD  Y6, Y4, Y8
+	VFNMADD231PD Y1, Y3, Y7
+	VFNMADD231PD Y2, Y4, Y8
+	VCVTPD2PSY   Y7, X1
+	VCVTPD2PSY   Y8, X2
+	VINSERTF128  $0x01, X2, Y1, Y1
+	VCMPPS       $0x03, Y0, Y0, Y2
+	VORPS        1920(R11), Y0, Y3
+	VBLENDVPS    Y2, Y3, Y1, Y0
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      32(SI), Y0
+	VMINPS       16896(R11), Y0, Y1
+	VMAXPS       17024(R11), Y1, Y1
+	VCVTPS2PD    X1, Y2
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VMOVAPS      Y15, Y3
+	VFMADD231PD  10368(R11), Y2, Y3
+	VMOVAPS      Y15, Y4
+	VFMADD231PD  10368(R11), Y1, Y4
+	VSUBPD       Y15, Y3, Y3
+	VSUBPD       Y15, Y4, Y4
+	VFMADD231PD  10496(R11), Y3, Y2
+	VFMADD231PD  10496(R11), Y4, Y1
+	VMOVAPS      Y2, Y5
+	VFNMADD213PD 11392(R11), Y2, Y5
+	VMOVAPS      Y1, Y6
+	VFNMADD213PD 11392(R11), Y1, Y6
+	VADDPD       6400(R11), Y2, Y7
+	VADDPD       6400(R11), Y1, Y8
+	VSUBPD       6400(R11), Y7, Y9
+	VSUBPD       6400(R11), Y8, Y10
+	VSUBPD       Y9, Y2, Y9
+	VSUBPD       Y10, Y1, Y10
+	VMOVAPS      Y7, Y11
+	VFNMADD231PD 13312(R11), Y5, Y11
+	VMOVAPS      Y8, Y12
+	VFNMADD231PD 13312(R11), Y6, Y12
+	VSUBPD       Y11, Y7, Y7
+	VSUBPD       Y12, Y8, Y8
+	VFNMADD231PD 13312(R11), Y5, Y7
+	VFNMADD231PD 13312(R11), Y6, Y8
+	VADDPD       Y7, Y9, Y7
+	VADDPD       Y8, Y10, Y8
+	VMOVAPS      Y5, Y9
+	VFMADD231PD  Y2, Y2, Y9
+	VMOVAPS      Y6, Y10
+	VFMADD231PD  Y1, Y1, Y10
+	VMULPD       13312(R11), Y9, Y9
+	VMULPD       13312(R11), Y10, Y10
+	VADDPD       Y9, Y7, Y7
+	VADDPD       Y10, Y8, Y8
+	VMULPD       Y2, Y5, Y5
+	VMULPD       Y1, Y6, Y6
+	VMOVUPS      17152(R11), Y9
+	VFMADD213PD  11904(R11), Y2, Y9
+	VMOVUPS      17152(R11), Y10
+	VFMADD213PD  11904(R11), Y1, Y10
+	VFMADD213PD  12032(R11), Y2, Y9
+	VFMADD213PD  12032(R11), Y1, Y10
+	VFMADD213PD  12160(R11), Y2, Y9
+	VFMADD213PD  12160(R11), Y1, Y10
+	VFMADD213PD  12288(R11), Y2, Y9
+	VFMADD213PD  12288(R11), Y1, Y10
+	VFMADD213PD  12416(R11), Y2, Y9
+	VFMADD213PD  12416(R11), Y1, Y10
+	VFMADD213PD  12544(R11), Y2, Y9
+	VFMADD213PD  12544(R11), Y1, Y10
+	VFMADD213PD  12672(R11), Y2, Y9
+	VFMADD213PD  12672(R11), Y1, Y10
+	VFMADD213PD  12800(R11), Y2, Y9
+	VFMADD213PD  12800(R11), Y1, Y10
+	VFMADD213PD  12928(R11), Y2, Y9
+	VFMADD213PD  12928(R11), Y1, Y10
+	VFMADD213PD  13056(R11), Y2, Y9
+	VFMADD213PD  13056(R11), Y1, Y10
+	VFMADD213PD  13184(R11), Y2, Y9
+	VFMADD213PD  13184(R11), Y1, Y10
+	VMULPD       Y9, Y5, Y1
+	VMULPD       Y10, Y6, Y2
+	VSUBPD       Y1, Y7, Y5
+	VSUBPD       Y2, Y8, Y6
+	VMULPD       16768(R11), Y3, Y7
+	VMULPD       16768(R11), Y4, Y8
+	VSUBPD       Y1, Y11, Y1
+	VSUBPD       Y2, Y12, Y2
+	VMULPD       Y1, Y7, Y1
+	VMULPD       Y2, Y8, Y2
+	VADDPD       Y1, Y5, Y1
+	VADDPD       Y2, Y6, Y2
+	VMOVAPS      Y11, Y5
+	VFNMADD213PD 11392(R11), Y14, Y5
+	VMOVAPS      Y12, Y6
+	VFNMADD213PD 11392(R11), Y14, Y6
+	VMOVAPS      Y5, Y7
+	VFMADD231PD  Y14, Y11, Y7
+	VMOVAPS      Y6, Y8
+	VFMADD231PD  Y14, Y12, Y8
+	VMULPD       Y14, Y1, Y1
+	VMULPD       Y14, Y2, Y2
+	VFMADD231PD  Y13, Y11, Y1
+	VFMADD231PD  Y13, Y12, Y2
+	VADDPD       Y1, Y7, Y1
+	VADDPD       Y2, Y8, Y2
+	VADDPD       Y15, Y3, Y3
+	VADDPD       Y15, Y4, Y4
+	VPSLLQ       $0x34, Y3, Y3
+	VPSLLQ       $0x34, Y4, Y4
+	VCVTPS2PD    32(DX), Y7
+	VCVTPS2PD    48(DX), Y8
+	VFMADD231PD  Y5, Y3, Y7
+	VFMADD231PD  Y6, Y4, Y8
+	VFNMADD231PD Y1, Y3, Y7
+	VFNMADD231PD Y2, Y4, Y8
+	VCVTPD2PSY   Y7, X1
+	VCVTPD2PSY   Y8, X2
+	VINSERTF128  $0x01, X2, Y1, Y1
+	VCMPPS       $0x03, Y0, Y0, Y2
+	VORPS        1920(R11), Y0, Y3
+	VBLENDVPS    Y2, Y3, Y1, Y0
+	VMOVUPS      Y0, 32(DI)
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x000001a8, R9
+	SUBQ         $0x00000010, R12
+	JNZ          onegroup
 	VZEROUPPER
 	RET
 
@@ -25639,6 +26384,8 @@ TEXT ·rowMaxRowsAVX512(SB), NOSPLIT, $0-64
 	ANDQ  $-64, R11
 	TESTQ R12, R12
 	JZ    end
+	CMPQ  R13, $0x00000010
+	JE    onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -25697,6 +26444,28 @@ end:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VMOVUPS       16512(R11), Z31
+	VMOVUPS       (SI), Z0
+	VMAXPS        Z31, Z0, Z31
+	ADDQ          $0x00000040, SI
+	ADDQ          $0x00000040, DI
+	VEXTRACTF64X4 $0x01, Z31, Y0
+	VMAXPS        Y0, Y31, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXSS        X1, X0, X0
+	VMOVSS        X0, 320(R9)
+	ADDQ          $0x000001a8, R9
+	SUBQ          $0x00000010, R12
+	JNZ           onegroup
+	VZEROUPPER
+	RET
+
 // func softmaxSumRowsAVX512(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·softmaxSumRowsAVX512(SB), NOSPLIT, $0-64
@@ -25715,6 +26484,8 @@ TEXT ·softmaxSumRowsAVX512(SB), NOSPLIT, $0-64
 	VMOVUPS 16640(R11), Z27
 	VMOVUPS 10368(R11), Z26
 	VMOVUPS 10496(R11), Z25
+	CMPQ    R13, $0x00000010
+	JE      onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -25919,6 +26690,60 @@ end:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VBROADCASTSS  320(R9), Z24
+	VCVTPS2PD     Y24, Z23
+	VXORPD        Z31, Z31, Z31
+	VXORPD        Z30, Z30, Z30
+	VCVTPS2PD     (SI), Z0
+	VCVTPS2PD     32(SI), Z1
+	VSUBPD        Z23, Z0, Z0
+	VSUBPD        Z23, Z1, Z1
+	VMAXPD        Z0, Z27, Z0
+	VMAXPD        Z1, Z27, Z1
+	VMOVAPS       Z29, Z2
+	VFMADD231PD   Z26, Z0, Z2
+	VMOVAPS       Z29, Z3
+	VFMADD231PD   Z26, Z1, Z3
+	VSUBPD        Z29, Z2, Z4
+	VSUBPD        Z29, Z3, Z5
+	VFMADD231PD   Z25, Z4, Z0
+	VFMADD231PD   Z25, Z5, Z1
+	VMOVUPS       10624(R11), Z4
+	VFMADD213PD   10752(R11), Z0, Z4
+	VMOVUPS       10624(R11), Z5
+	VFMADD213PD   10752(R11), Z1, Z5
+	VFMADD213PD   10880(R11), Z0, Z4
+	VFMADD213PD   10880(R11), Z1, Z5
+	VFMADD213PD   11008(R11), Z0, Z4
+	VFMADD213PD   11008(R11), Z1, Z5
+	VFMADD213PD   11136(R11), Z0, Z4
+	VFMADD213PD   11136(R11), Z1, Z5
+	VFMADD132PD   Z0, Z28, Z4
+	VFMADD132PD   Z1, Z28, Z5
+	VFMADD132PD   Z0, Z28, Z4
+	VFMADD132PD   Z1, Z28, Z5
+	VPSLLQ        $0x34, Z2, Z0
+	VPSLLQ        $0x34, Z3, Z1
+	VFMADD231PD   Z4, Z0, Z31
+	VFMADD231PD   Z5, Z1, Z30
+	ADDQ          $0x00000040, SI
+	ADDQ          $0x00000040, DI
+	VADDPD        Z30, Z31, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VPERMILPD     $0x01, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, 344(R9)
+	ADDQ          $0x000001a8, R9
+	SUBQ          $0x00000010, R12
+	JNZ           onegroup
+	VZEROUPPER
+	RET
+
 // func softmaxOutRowsAVX512(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX512F
 TEXT ·softmaxOutRowsAVX512(SB), NOSPLIT, $0-64
@@ -25938,6 +26763,8 @@ TEXT ·softmaxOutRowsAVX512(SB), NOSPLIT, $0-64
 	VMOVUPS 10368(R11), Z28
 	VMOVUPS 10496(R11), Z27
 	VMOVUPS 10624(R11), Z26
+	CMPQ    R13, $0x00000010
+	JE      onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -26163,6 +26990,57 @@ end:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VBROADCASTSS 320(R9), Z25
+	VCVTPS2PD    Y25, Z24
+	VBROADCASTSD 328(R9), Z23
+	VCVTPS2PD    (SI), Z0
+	VCVTPS2PD    32(SI), Z1
+	VSUBPD       Z24, Z0, Z0
+	VSUBPD       Z24, Z1, Z1
+	VMAXPD       Z0, Z29, Z0
+	VMAXPD       Z1, Z29, Z1
+	VMOVAPS      Z31, Z2
+	VFMADD231PD  Z28, Z0, Z2
+	VMOVAPS      Z31, Z3
+	VFMADD231PD  Z28, Z1, Z3
+	VSUBPD       Z31, Z2, Z4
+	VSUBPD       Z31, Z3, Z5
+	VFMADD231PD  Z27, Z4, Z0
+	VFMADD231PD  Z27, Z5, Z1
+	VMOVAPS      Z26, Z4
+	VFMADD213PD  10752(R11), Z0, Z4
+	VMOVAPS      Z26, Z5
+	VFMADD213PD  10752(R11), Z1, Z5
+	VFMADD213PD  10880(R11), Z0, Z4
+	VFMADD213PD  10880(R11), Z1, Z5
+	VFMADD213PD  11008(R11), Z0, Z4
+	VFMADD213PD  11008(R11), Z1, Z5
+	VFMADD213PD  11136(R11), Z0, Z4
+	VFMADD213PD  11136(R11), Z1, Z5
+	VFMADD132PD  Z0, Z30, Z4
+	VFMADD132PD  Z1, Z30, Z5
+	VFMADD132PD  Z0, Z30, Z4
+	VFMADD132PD  Z1, Z30, Z5
+	VPSLLQ       $0x34, Z2, Z0
+	VPSLLQ       $0x34, Z3, Z1
+	VMULPD       Z4, Z0, Z0
+	VMULPD       Z5, Z1, Z1
+	VMULPD       Z23, Z0, Z0
+	VMULPD       Z23, Z1, Z1
+	VCVTPD2PS    Z0, Y0
+	VCVTPD2PS    Z1, Y1
+	VINSERTF64X4 $0x01, Y1, Z0, Z0
+	VMOVUPS      Z0, (DI)
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x000001a8, R9
+	SUBQ         $0x00000010, R12
+	JNZ          onegroup
+	VZEROUPPER
+	RET
+
 // func logSoftmaxOutRowsAVX512(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX512F
 TEXT ·logSoftmaxOutRowsAVX512(SB), NOSPLIT, $0-64
@@ -26176,6 +27054,8 @@ TEXT ·logSoftmaxOutRowsAVX512(SB), NOSPLIT, $0-64
 	ANDQ  $-64, R11
 	TESTQ R12, R12
 	JZ    end
+	CMPQ  R13, $0x00000010
+	JE    onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -26261,6 +27141,29 @@ end:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VBROADCASTSS 320(R9), Z31
+	VCVTPS2PD    Y31, Z30
+	VBROADCASTSD 328(R9), Z29
+	VCVTPS2PD    (SI), Z0
+	VCVTPS2PD    32(SI), Z1
+	VSUBPD       Z30, Z0, Z0
+	VSUBPD       Z30, Z1, Z1
+	VSUBPD       Z29, Z0, Z0
+	VSUBPD       Z29, Z1, Z1
+	VCVTPD2PS    Z0, Y0
+	VCVTPD2PS    Z1, Y1
+	VINSERTF64X4 $0x01, Y1, Z0, Z0
+	VMOVUPS      Z0, (DI)
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x000001a8, R9
+	SUBQ         $0x00000010, R12
+	JNZ          onegroup
+	VZEROUPPER
+	RET
+
 // func gradDotRowsAVX512(dst []float32, x []float32, y []float32, st *uint64, cols int)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512VL
 TEXT ·gradDotRowsAVX512(SB), NOSPLIT, $0-88
@@ -26275,6 +27178,8 @@ TEXT ·gradDotRowsAVX512(SB), NOSPLIT, $0-88
 	ANDQ  $-64, R11
 	TESTQ R12, R12
 	JZ    end
+	CMPQ  R13, $0x00000010
+	JE    onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -26467,6 +27372,87 @@ end:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VXORPD        Z31, Z31, Z31
+	VXORPD        Z29, Z29, Z29
+	VXORPD        Z30, Z30, Z30
+	VXORPD        Z28, Z28, Z28
+	VCVTPS2PD     (SI), Z0
+	VCVTPS2PD     32(SI), Z1
+	VCVTPS2PD     (DX), Z2
+	VCVTPS2PD     32(DX), Z3
+	VMULPD        Z2, Z0, Z0
+	VMULPD        Z3, Z1, Z1
+	VADDPD        Z0, Z31, Z2
+	VSUBPD        Z31, Z2, Z3
+	VSUBPD        Z3, Z2, Z4
+	VSUBPD        Z4, Z31, Z4
+	VSUBPD        Z3, Z0, Z3
+	VADDPD        Z3, Z4, Z4
+	VADDPD        Z4, Z30, Z30
+	VMOVAPD       Z2, Z31
+	VADDPD        Z1, Z29, Z0
+	VSUBPD        Z29, Z0, Z2
+	VSUBPD        Z2, Z0, Z3
+	VSUBPD        Z3, Z29, Z3
+	VSUBPD        Z2, Z1, Z2
+	VADDPD        Z2, Z3, Z3
+	VADDPD        Z3, Z28, Z28
+	VMOVAPD       Z0, Z29
+	ADDQ          $0x00000040, SI
+	ADDQ          $0x00000040, DX
+	ADDQ          $0x00000040, DI
+	VADDPD        Z28, Z30, Z30
+	VADDPD        Z29, Z31, Z0
+	VSUBPD        Z31, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z31, Z2
+	VSUBPD        Z1, Z29, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z30, Z30
+	VMOVAPD       Z0, Z31
+	VEXTRACTF64X4 $0x01, Z31, Y29
+	VEXTRACTF64X4 $0x01, Z30, Y28
+	VADDPD        Y28, Y30, Y30
+	VADDPD        Y29, Y31, Y0
+	VSUBPD        Y31, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y31, Y2
+	VSUBPD        Y1, Y29, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y30, Y30
+	VMOVAPD       Y0, Y31
+	VEXTRACTF32X4 $0x01, Y31, X29
+	VEXTRACTF32X4 $0x01, Y30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VPERMILPD     $0x01, X31, X29
+	VPERMILPD     $0x01, X30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VMOVSD        X31, 344(R9)
+	VMOVSD        X30, 352(R9)
+	ADDQ          $0x000001a8, R9
+	SUBQ          $0x00000010, R12
+	JNZ           onegroup
+	VZEROUPPER
+	RET
+
 // func gradSumRowsAVX512(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512VL
 TEXT ·gradSumRowsAVX512(SB), NOSPLIT, $0-64
@@ -26480,6 +27466,8 @@ TEXT ·gradSumRowsAVX512(SB), NOSPLIT, $0-64
 	ANDQ  $-64, R11
 	TESTQ R12, R12
 	JZ    end
+	CMPQ  R13, $0x00000010
+	JE    onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -26650,6 +27638,82 @@ end:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VXORPD        Z31, Z31, Z31
+	VXORPD        Z29, Z29, Z29
+	VXORPD        Z30, Z30, Z30
+	VXORPD        Z28, Z28, Z28
+	VCVTPS2PD     (SI), Z0
+	VCVTPS2PD     32(SI), Z1
+	VADDPD        Z0, Z31, Z2
+	VSUBPD        Z31, Z2, Z3
+	VSUBPD        Z3, Z2, Z4
+	VSUBPD        Z4, Z31, Z4
+	VSUBPD        Z3, Z0, Z3
+	VADDPD        Z3, Z4, Z4
+	VADDPD        Z4, Z30, Z30
+	VMOVAPD       Z2, Z31
+	VADDPD        Z1, Z29, Z0
+	VSUBPD        Z29, Z0, Z2
+	VSUBPD        Z2, Z0, Z3
+	VSUBPD        Z3, Z29, Z3
+	VSUBPD        Z2, Z1, Z2
+	VADDPD        Z2, Z3, Z3
+	VADDPD        Z3, Z28, Z28
+	VMOVAPD       Z0, Z29
+	ADDQ          $0x00000040, SI
+	ADDQ          $0x00000040, DI
+	VADDPD        Z28, Z30, Z30
+	VADDPD        Z29, Z31, Z0
+	VSUBPD        Z31, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z31, Z2
+	VSUBPD        Z1, Z29, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z30, Z30
+	VMOVAPD       Z0, Z31
+	VEXTRACTF64X4 $0x01, Z31, Y29
+	VEXTRACTF64X4 $0x01, Z30, Y28
+	VADDPD        Y28, Y30, Y30
+	VADDPD        Y29, Y31, Y0
+	VSUBPD        Y31, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y31, Y2
+	VSUBPD        Y1, Y29, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y30, Y30
+	VMOVAPD       Y0, Y31
+	VEXTRACTF32X4 $0x01, Y31, X29
+	VEXTRACTF32X4 $0x01, Y30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VPERMILPD     $0x01, X31, X29
+	VPERMILPD     $0x01, X30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VMOVSD        X31, 344(R9)
+	VMOVSD        X30, 352(R9)
+	ADDQ          $0x000001a8, R9
+	SUBQ          $0x00000010, R12
+	JNZ           onegroup
+	VZEROUPPER
+	RET
+
 // func softmaxGradOutRowsAVX512(dst []float32, x []float32, y []float32, st *uint64, cols int)
 // Requires: AVX, AVX512F
 TEXT ·softmaxGradOutRowsAVX512(SB), NOSPLIT, $0-88
@@ -26664,6 +27728,8 @@ TEXT ·softmaxGradOutRowsAVX512(SB), NOSPLIT, $0-88
 	ANDQ  $-64, R11
 	TESTQ R12, R12
 	JZ    end
+	CMPQ  R13, $0x00000010
+	JE    onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -26770,6 +27836,33 @@ end:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VBROADCASTSD 328(R9), Z31
+	VBROADCASTSD 336(R9), Z30
+	VCVTPS2PD    (SI), Z0
+	VCVTPS2PD    32(SI), Z1
+	VCVTPS2PD    (DX), Z2
+	VCVTPS2PD    32(DX), Z3
+	VSUBPD       Z31, Z2, Z2
+	VSUBPD       Z31, Z3, Z3
+	VSUBPD       Z30, Z2, Z2
+	VSUBPD       Z30, Z3, Z3
+	VMULPD       Z0, Z2, Z0
+	VMULPD       Z1, Z3, Z1
+	VCVTPD2PS    Z0, Y0
+	VCVTPD2PS    Z1, Y1
+	VINSERTF64X4 $0x01, Y1, Z0, Z0
+	VMOVUPS      Z0, (DI)
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x000001a8, R9
+	SUBQ         $0x00000010, R12
+	JNZ          onegroup
+	VZEROUPPER
+	RET
+
 // func logSoftmaxGradOutRowsAVX512(dst []float32, x []float32, y []float32, st *uint64, cols int)
 // Requires: AVX, AVX512F
 TEXT ·logSoftmaxGradOutRowsAVX512(SB), NOSPLIT, $0-88
@@ -26788,6 +27881,8 @@ TEXT ·logSoftmaxGradOutRowsAVX512(SB), NOSPLIT, $0-88
 	VMOVUPS 13312(R11), Z30
 	VMOVUPS 11392(R11), Z29
 	VMOVUPS 6400(R11), Z28
+	CMPQ    R13, $0x00000010
+	JE      onegroup
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -27366,6 +28461,128 @@ done:
 	JNZ  row
 
 end:
+	VZEROUPPER
+	RET
+
+	// Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.
+onegroup:
+	VBROADCASTSD  328(R9), Z27
+	VBROADCASTSD  336(R9), Z26
+	VMOVUPS       (SI), Z0
+	VMINPS        16896(R11), Z0, Z1
+	VMAXPS        17024(R11), Z1, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VMOVAPS       Z31, Z3
+	VFMADD231PD   10368(R11), Z2, Z3
+	VMOVAPS       Z31, Z4
+	VFMADD231PD   10368(R11), Z1, Z4
+	VSUBPD        Z31, Z3, Z3
+	VSUBPD        Z31, Z4, Z4
+	VFMADD231PD   10496(R11), Z3, Z2
+	VFMADD231PD   10496(R11), Z4, Z1
+	VMOVAPS       Z29, Z5
+	VFNMADD231PD  Z2, Z2, Z5
+	VMOVAPS       Z29, Z6
+	VFNMADD231PD  Z1, Z1, Z6
+	VADDPD        Z2, Z28, Z7
+	VADDPD        Z1, Z28, Z8
+	VSUBPD        Z28, Z7, Z9
+	VSUBPD        Z28, Z8, Z10
+	VSUBPD        Z9, Z2, Z9
+	VSUBPD        Z10, Z1, Z10
+	VMOVAPS       Z7, Z11
+	VFNMADD231PD  Z5, Z30, Z11
+	VMOVAPS       Z8, Z12
+	VFNMADD231PD  Z6, Z30, Z12
+	VSUBPD        Z11, Z7, Z7
+	VSUBPD        Z12, Z8, Z8
+	VFNMADD231PD  Z5, Z30, Z7
+	VFNMADD231PD  Z6, Z30, Z8
+	VADDPD        Z7, Z9, Z7
+	VADDPD        Z8, Z10, Z8
+	VMOVAPS       Z5, Z9
+	VFMADD231PD   Z2, Z2, Z9
+	VMOVAPS       Z6, Z10
+	VFMADD231PD   Z1, Z1, Z10
+	VMULPD        Z9, Z30, Z9
+	VMULPD        Z10, Z30, Z10
+	VADDPD        Z9, Z7, Z7
+	VADDPD        Z10, Z8, Z8
+	VMULPD        Z2, Z5, Z5
+	VMULPD        Z1, Z6, Z6
+	VMOVUPS       17152(R11), Z9
+	VFMADD213PD   11904(R11), Z2, Z9
+	VMOVUPS       17152(R11), Z10
+	VFMADD213PD   11904(R11), Z1, Z10
+	VFMADD213PD   12032(R11), Z2, Z9
+	VFMADD213PD   12032(R11), Z1, Z10
+	VFMADD213PD   12160(R11), Z2, Z9
+	VFMADD213PD   12160(R11), Z1, Z10
+	VFMADD213PD   12288(R11), Z2, Z9
+	VFMADD213PD   12288(R11), Z1, Z10
+	VFMADD213PD   12416(R11), Z2, Z9
+	VFMADD213PD   12416(R11), Z1, Z10
+	VFMADD213PD   12544(R11), Z2, Z9
+	VFMADD213PD   12544(R11), Z1, Z10
+	VFMADD213PD   12672(R11), Z2, Z9
+	VFMADD213PD   12672(R11), Z1, Z10
+	VFMADD213PD   12800(R11), Z2, Z9
+	VFMADD213PD   12800(R11), Z1, Z10
+	VFMADD213PD   12928(R11), Z2, Z9
+	VFMADD213PD   12928(R11), Z1, Z10
+	VFMADD213PD   13056(R11), Z2, Z9
+	VFMADD213PD   13056(R11), Z1, Z10
+	VFMADD213PD   13184(R11), Z2, Z9
+	VFMADD213PD   13184(R11), Z1, Z10
+	VMULPD        Z9, Z5, Z1
+	VMULPD        Z10, Z6, Z2
+	VSUBPD        Z1, Z7, Z5
+	VSUBPD        Z2, Z8, Z6
+	VMULPD        16768(R11), Z3, Z7
+	VMULPD        16768(R11), Z4, Z8
+	VSUBPD        Z1, Z11, Z1
+	VSUBPD        Z2, Z12, Z2
+	VMULPD        Z1, Z7, Z1
+	VMULPD        Z2, Z8, Z2
+	VADDPD        Z1, Z5, Z1
+	VADDPD        Z2, Z6, Z2
+	VMOVAPS       Z29, Z5
+	VFNMADD231PD  Z27, Z11, Z5
+	VMOVAPS       Z29, Z6
+	VFNMADD231PD  Z27, Z12, Z6
+	VMOVAPS       Z5, Z7
+	VFMADD231PD   Z27, Z11, Z7
+	VMOVAPS       Z6, Z8
+	VFMADD231PD   Z27, Z12, Z8
+	VMULPD        Z27, Z1, Z1
+	VMULPD        Z27, Z2, Z2
+	VFMADD231PD   Z26, Z11, Z1
+	VFMADD231PD   Z26, Z12, Z2
+	VADDPD        Z1, Z7, Z1
+	VADDPD        Z2, Z8, Z2
+	VADDPD        Z31, Z3, Z3
+	VADDPD        Z31, Z4, Z4
+	VPSLLQ        $0x34, Z3, Z3
+	VPSLLQ        $0x34, Z4, Z4
+	VCVTPS2PD     (DX), Z7
+	VCVTPS2PD     32(DX), Z8
+	VFMADD231PD   Z5, Z3, Z7
+	VFMADD231PD   Z6, Z4, Z8
+	VFNMADD231PD  Z1, Z3, Z7
+	VFNMADD231PD  Z2, Z4, Z8
+	VCVTPD2PS     Z7, Y1
+	VCVTPD2PS     Z8, Y2
+	VINSERTF64X4  $0x01, Y2, Z1, Z1
+	VFIXUPIMMPS   $0x00, 17536(R11), Z0, Z1
+	VMOVUPS       Z1, (DI)
+	ADDQ          $0x00000040, SI
+	ADDQ          $0x00000040, DX
+	ADDQ          $0x00000040, DI
+	ADDQ          $0x000001a8, R9
+	SUBQ          $0x00000010, R12
+	JNZ           onegroup
 	VZEROUPPER
 	RET
 

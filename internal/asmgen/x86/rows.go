@@ -104,23 +104,28 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 		JZ(LabelRef("end")) // no row
 		replay(prologue[:l.nconstLoads])
 		prologue = prologue[l.nconstLoads:]
+		CMPQ(cols, U32(kernels.RowLanes))
+		JE(LabelRef("onegroup"))
 		Comment("Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.")
 		Label("row")
 		MOVQ(cols, count)
 	}
 	replay(prologue)
 	accs := l.accMem()
-	for _, m := range accs {
-		if !block {
-			VMOVUPS(m.mem, m.r)
-			continue
-		}
-		if slices.Contains(l.accMax, m.r) {
-			VMOVUPS(constU32(0xff800000), m.r) // -Inf
-		} else {
-			VXORPD(m.r, m.r, m.r)
+	start := func() { // the lanes from the state, or for a row -Inf and 0
+		for _, m := range accs {
+			if !block {
+				VMOVUPS(m.mem, m.r)
+				continue
+			}
+			if slices.Contains(l.accMax, m.r) {
+				VMOVUPS(constU32(0xff800000), m.r) // -Inf
+			} else {
+				VXORPD(m.r, m.r, m.r)
+			}
 		}
 	}
+	start()
 	replay(l.maxSplit())
 	if form == column {
 		Comment("One group per row: count is the elements left after this row's group.")
@@ -177,6 +182,21 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 		SUBQ(cols, total)
 		JNZ(LabelRef("row"))
 		Label("end")
+		VZEROUPPER()
+		RET()
+		// The maxima's extra registers would stay at -Inf, which leaves
+		// the group's unchanged (foldable): a row of one group needs
+		// neither them nor the loops.
+		Comment("Rows of one group each: the row's parameters, its lanes from -Inf and 0, the group, its fold.")
+		Label("onegroup")
+		replay(prologue)
+		start()
+		replay(group1)
+		advance(inputs, group*vb, false)
+		replay(fold)
+		ADDQ(U32(kernels.RowSize), statePtr)
+		SUBQ(U32(kernels.RowLanes), total)
+		JNZ(LabelRef("onegroup"))
 		VZEROUPPER()
 		RET()
 		return nil
