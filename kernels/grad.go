@@ -37,6 +37,10 @@ const (
 	// in float64): there |dy|*e^709 > 2^128 overflows float32 for every dy
 	// but 0, as the true value does above it, and 0 gives 0.
 	ExpGradMax = 709
+	// ELUGradFast bounds |x| for ELUGrad's fast sequence: for every
+	// finite nonzero alpha (at least 2^-149 in magnitude) and |x| <= 600,
+	// alpha*e^x lies in [2^-1015, 2^994], finite and nonzero in float64.
+	ELUGradFast = 600
 	// MaxFloat32 is the largest finite float32: -|x| + MaxFloat32 < 0
 	// exactly when x is infinite.
 	MaxFloat32 = 0x1.fffffep127

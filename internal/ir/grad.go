@@ -16,10 +16,10 @@ import (
 // canonical quiet NaN 0x7fc00000.
 
 // gradOut emits the final steps of every gradient Program: dx =
-// narrow(dy * g) with the NaN rule above. pos says that g is positive
-// and finite wherever the Program's fast sequence runs: there a NaN
-// product needs a NaN dy, which the rule's OpQuiet replaces, so the fast
-// sequence leaves out OpCanon.
+// narrow(dy * g) with the NaN rule above. pos says that g is finite and
+// nonzero wherever the Program's fast sequence runs: there a NaN product
+// needs a NaN dy, which the rule's OpQuiet replaces, so the fast sequence
+// leaves out OpCanon.
 func (b builder) gradOut(x, dy, g Value, pos bool) Value {
 	dx := b.op(OpNarrow, F32, b.d(OpMul, b.op(OpWiden, F64, dy), g))
 	if b.fast && pos {
@@ -168,8 +168,15 @@ func (b builder) gtZero(x, a, c Value) Value {
 }
 
 // eluGradProgram: ELU'(x) = x > 0 ? 1 : alpha*exp(x) (ELU'(0) = alpha),
-// e = exp(max(x, GradClamp)) in float64; 0 for x = -Inf.
-func eluGradProgram() *Program { return gradFast(eluGrad, -kernels.GradClamp) }
+// e = exp(max(x, GradClamp)) in float64; 0 for x = -Inf. Its fast
+// sequence needs alpha finite and nonzero (FastFinite) and |x| at most
+// ELUGradFast, where alpha*e is then finite and nonzero even for a
+// subnormal alpha: no NaN product but for a NaN dy.
+func eluGradProgram() *Program {
+	p := gradFast(eluGrad, kernels.ELUGradFast)
+	p.FastFinite = true
+	return p
+}
 
 func eluGrad(fast bool) *Program {
 	p, b := newGrad("ELUGrad", fast, "alpha")
@@ -178,7 +185,7 @@ func eluGrad(fast bool) *Program {
 	e := b.expD(b.op(OpWiden, F64, b.maxK(x, kernels.GradClamp)))
 	g := b.gtZero(x, b.c(1), b.d(OpMul, alpha, e))
 	g = b.zeroIfNeg(x, g)
-	p.Out = b.gradOut(x, dy, g, false)
+	p.Out = b.gradOut(x, dy, g, true)
 	return p
 }
 

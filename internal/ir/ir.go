@@ -47,6 +47,11 @@ type Program struct {
 	// vectors whose every element is in that range, Code on the rest.
 	Fast      *Program
 	FastBound float32
+	// FastFinite restricts Fast further to calls whose parameter (alpha)
+	// is finite and nonzero: the back ends test it once per call and run
+	// Code throughout for any other (ELUGrad, where such an alpha can make
+	// a product NaN that only Code's NaN rule settles).
+	FastFinite bool
 }
 
 // NoOut is the Out of a row pass that stores nothing.

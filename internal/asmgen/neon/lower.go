@@ -614,9 +614,12 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 		return "", fmt.Errorf("%s: loop invariants: %w", name, err)
 	}
 	// A fast sequence's registers are taken before the kernel's bodies
-	// are lowered, which leave them alone.
+	// are lowered, which leave them alone. One restricted to a finite
+	// nonzero alpha (ir.Program.FastFinite) is left out: the full
+	// sequence computes the same bits (and ELUGrad's, the one such, has
+	// no room beside its kernel on NEON).
 	var fast *fastLoop
-	if p.Fast != nil {
+	if p.Fast != nil && !p.FastFinite {
 		if fast, err = g.prepareFast(p.Fast, p.FastBound, table); err != nil {
 			return "", fmt.Errorf("%s: %w", name, err)
 		}

@@ -27,6 +27,10 @@ var (
 	constBase = reg.R11
 	// A Repeat kernel's y and its end, where its pointer wraps round.
 	yBase, yEnd = reg.R9, reg.R10
+	// A FastFinite kernel's fast bound: the address of its bits, or of
+	// -1 (no magnitude is within it) where alpha is not finite and
+	// nonzero (finiteLimit).
+	fastLimit = reg.R9
 	// The opmask registers of AVX-512 compares (K0 in a masked
 	// instruction means no mask).
 	tempKs = []reg.OpmaskPhysical{reg.K1, reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7}
@@ -127,6 +131,12 @@ func generate(s *isa, p *ir.Program) error {
 	replay(last)
 	if fast != nil {
 		replay(fast.l.prologue)
+		if p.FastFinite {
+			if p.Repeat {
+				return fmt.Errorf("%s: FastFinite and Repeat both take R9", name)
+			}
+			finiteLimit(p.FastBound)
+		}
 	}
 	if unroll > 1 {
 		// The loop: its body, CMPQ, JB, an ADDQ per slice, SUBQ and JMP
@@ -294,7 +304,11 @@ func mostConsts(s *isa, a *ir.Analysis, order []ir.Value, unroll, width int, bas
 // which tests the next iteration itself and stays while the test fails.
 func fastLoop(s *isa, p *ir.Program, fast *code, reload bool, main []func(), n, unroll int) {
 	inputs, w, vb := p.Inputs(), s.lanes, s.vecBytes()
-	g := guard(s, fast.l, unroll, p.FastBound)
+	limit := constU32(math.Float32bits(p.FastBound))
+	if p.FastFinite {
+		limit = Mem{Base: fastLimit}
+	}
+	g := guard(s, fast.l, unroll, limit)
 	nf := len(fast.main) + len(g) + 5 + inputs
 	Comment(fmt.Sprintf("Where every element has magnitude at most %v, the fast sequence (ir.Program.Fast):", p.FastBound),
 		fmt.Sprintf("%d instructions, %.2f per element.", nf, float64(nf)/float64(unroll*w)))
@@ -363,12 +377,13 @@ func lowerFast(s *isa, f *ir.Program, c *code, unroll, width int) (fc *code, rel
 // guard returns the code that jumps to label full unless every element
 // of the unroll vectors of x at the input pointer has magnitude at most
 // bound (a NaN has not): their bits less the sign, combined by a signed
-// maximum (a NaN's bits are above every number's), compared with bound's.
-// It uses registers that l, the fast sequence's lowering, leaves free.
-func guard(s *isa, l *lowering, unroll int, bound float32) []func() {
+// maximum (a NaN's bits are above every number's), compared with the
+// bound's bits at limit. It uses registers that l, the fast sequence's
+// lowering, leaves free.
+func guard(s *isa, l *lowering, unroll int, limit Mem) []func() {
 	l.start(modeMain)
 	abs, acc, t := l.alloc(), l.alloc(), l.alloc()
-	absMask, limit := constU32(kernels.AbsMask), constU32(math.Float32bits(bound))
+	absMask := constU32(kernels.AbsMask)
 	l.emit(func() { VMOVUPS(absMask, abs) })
 	for g := range unroll {
 		m := Mem{Base: srcPtrs[0], Disp: g * s.vecBytes()}
@@ -388,6 +403,25 @@ func guard(s *isa, l *lowering, unroll int, bound float32) []func() {
 	}
 	l.emit(func() { JNE(LabelRef("full")) })
 	return l.code
+}
+
+// finiteLimit sets fastLimit to the address of bound's bits where alpha
+// is finite and nonzero (its bits less the sign, less 1, below
+// 0x7f7fffff unsigned), else to that of -1, which fails every guard.
+func finiteLimit(bound float32) {
+	alpha, err := Param("alpha").Resolve()
+	if err != nil {
+		panic(err) // the signature has alpha: the kernel's OpParam loads it
+	}
+	Comment("The fast sequence only where alpha is finite and nonzero (ir.Program.FastFinite).")
+	bits := yEnd.As32()
+	MOVL(alpha.Addr, bits)
+	ANDL(U32(kernels.AbsMask), bits)
+	DECL(bits)
+	CMPL(bits, U32(0x7f7fffff))
+	LEAQ(constU32(math.Float32bits(bound)), fastLimit)
+	LEAQ(constU32(0xffffffff), yEnd)
+	CMOVQCC(yEnd, fastLimit)
 }
 
 // tailCall jumps to the assembly function fn, which returns to this
