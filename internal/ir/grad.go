@@ -16,13 +16,13 @@ import (
 // canonical quiet NaN 0x7fc00000.
 
 // gradOut emits the final steps of every gradient Program: dx =
-// narrow(dy * g) with the NaN rule above. pos says that g is finite and
-// nonzero wherever the Program's fast sequence runs: there a NaN product
-// needs a NaN dy, which the rule's OpQuiet replaces, so the fast sequence
-// leaves out OpCanon.
-func (b builder) gradOut(x, dy, g Value, pos bool) Value {
+// narrow(dy * g) with the NaN rule above. nonzero says that g is finite
+// and nonzero wherever the Program's fast sequence runs: there a NaN
+// product needs a NaN dy, which the rule's OpQuiet replaces, so the fast
+// sequence leaves out OpCanon.
+func (b builder) gradOut(x, dy, g Value, nonzero bool) Value {
 	dx := b.op(OpNarrow, F32, b.d(OpMul, b.op(OpWiden, F64, dy), g))
-	if b.fast && pos {
+	if b.fast && nonzero {
 		return b.op(OpQuiet, F32, dy, dx)
 	}
 	return b.gradNaN(x, dy, dx)
