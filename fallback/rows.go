@@ -352,122 +352,174 @@ var rowBlocks = sync.Pool{New: func() any { return new([rowBlock]kernels.Row) }}
 // rows' own, so the bits are the same, but a short row no longer pays
 // three calls and the Go between them, and the rows' dependency chains
 // (the sum waits on the maximum, the output on the sum's reciprocal or
-// log) overlap. A row whose maximum is infinite or whose sum is NaN (or
-// LogSumExpGrad's dy NaN or infinite) is settled after the output pass,
-// as rows settles it;
-// a block with a row that LogSumExp takes more precisely (RowSum), or, for
-// LogSoftmax, a row whose maximum is infinite (settled from x, which an
-// in-place output pass overwrites), runs through rows instead.
+// log) overlap. LogSumExp and LogSoftmax run in blockLSE and
+// blockLogSoftmax. A row whose maximum is infinite or whose sum is NaN
+// (or LogSumExpGrad's dy NaN or infinite) is settled after the output
+// pass, as rows settles it.
 func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
+	switch k {
+	case RowLogSumExp:
+		blockLSE(dst, x, cols, n, p)
+		return
+	case RowLogSoftmax:
+		blockLogSoftmax(dst, x, cols, n, p)
+		return
+	}
+	b := p.Block
+	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
+	defer rowBlocks.Put(sts)
+	for r0 := 0; r0 < n; r0 += rowBlock {
+		rb := min(rowBlock, n-r0)
+		xs, out := x[r0*cols:(r0+rb)*cols], dst[r0*cols:(r0+rb)*cols]
+		special := false // a row to settle after the passes
+		b.RowMax(nil, xs, &sts[0], cols)
+		// Softmax needs neither step: e^(x-M) is the same for M = ±0,
+		// and an infinite M makes the row's sum NaN (Inf - Inf), which
+		// the loop after the sums tests (4096 rows of 16: -4.7 %).
+		if k == RowLogSumExpGrad {
+			for i := range rb {
+				m := sts[i].M + 0 // -0 -> +0
+				sts[i].M = m
+				special = special || infMax(m) || dy[r0+i]-dy[r0+i] != 0 // or a NaN or infinite dy
+			}
+		}
+		b.SoftmaxSum(nil, xs, &sts[0], cols)
+		for i := range rb {
+			st := &sts[i]
+			s := st.S
+			special = special || s != s
+			if k == RowSoftmax {
+				st.C = 1 / s
+				continue
+			}
+			g := float64(dy[r0+i])
+			if math.IsInf(g, 0) {
+				g = 1 // Softmax's output, then dy where it is above 0 (infGrad)
+			}
+			st.C = g / s
+		}
+		b.SoftmaxOut(out, xs, &sts[0], cols)
+		if !special {
+			continue
+		}
+		for i := range rb {
+			o := out[i*cols : (i+1)*cols]
+			switch {
+			case k == RowLogSumExpGrad && dy[r0+i] != dy[r0+i]:
+				fillNaN(o)
+			case infMax(sts[i].M):
+				infRow(k, o, xs[i*cols:(i+1)*cols], sts[i].M)
+			case sts[i].S != sts[i].S:
+				fillNaN(o)
+			case k == RowLogSumExpGrad && math.IsInf(float64(dy[r0+i]), 0):
+				infGrad(o, dy[r0+i])
+			}
+		}
+	}
+}
+
+// blockLogs runs the sum pass on a block's rb rows xs, whose maxima sts
+// holds, and returns the logs of their sums: all of them first, so that
+// their chains overlap.
+func blockLogs(b *RowBlockPasses, xs []float32, sts *[rowBlock]kernels.Row, cols, rb int) (logs [rowBlock]float64) {
+	b.SoftmaxSum(nil, xs, &sts[0], cols)
+	for i := range rb {
+		logs[i] = LogSum(sts[i].S, 0)
+	}
+	return logs
+}
+
+// blockLSE is blockRows for LogSumExp: its steps, with one loop over
+// the maxima and one over the logs.
+func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 	b := p.Block
 	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
 	defer rowBlocks.Put(sts)
 	cancel := -kernels.RowCancel * float64(bits.Len(uint(cols)))
 	bound := PlainBound(cols)
-	nan32 := math.Float32frombits(kernels.CanonicalNaN)
 	for r0 := 0; r0 < n; r0 += rowBlock {
 		rb := min(rowBlock, n-r0)
 		xs := x[r0*cols : (r0+rb)*cols]
-		var out []float32 // nil for LogSumExp
-		if k != RowLogSumExp {
-			out = dst[r0*cols : (r0+rb)*cols]
-		}
-		rowWise, special := false, false // special: a row to settle after the passes
 		b.RowMax(nil, xs, &sts[0], cols)
-		// Softmax needs neither step: e^(x-M) is the same for M = ±0,
-		// and an infinite M makes the row's sum NaN (Inf - Inf), which
-		// the loop after the sums tests (4096 rows of 16: -4.7 %).
-		if k != RowSoftmax {
-			for i := range rb {
-				m := sts[i].M + 0 // -0 -> +0
-				sts[i].M = m
-				special = special || infMax(m)
-			}
-		}
-		switch k {
-		case RowLogSoftmax:
-			rowWise = special
-		case RowLogSumExp:
-			for i := range rb {
-				m := sts[i].M
-				rowWise = rowWise || m < 0 && float64(m) > cancel
-			}
-		case RowLogSumExpGrad:
-			for _, g := range dy[r0 : r0+rb] {
-				special = special || g-g != 0 // a NaN or infinite dy
-			}
+		rowWise := false
+		for i := range rb {
+			m := sts[i].M + 0 // -0 -> +0
+			sts[i].M = m
+			rowWise = rowWise || m < 0 && float64(m) > cancel
 		}
 		if rowWise {
-			if k == RowLogSumExp {
-				rows(k, dst[r0:r0+rb], xs, nil, cols, rb, p)
-			} else {
-				rows(k, out, xs, nil, cols, rb, p)
-			}
+			rows(RowLogSumExp, dst[r0:r0+rb], xs, nil, cols, rb, p)
 			continue
 		}
-		b.SoftmaxSum(nil, xs, &sts[0], cols)
-		var logs [rowBlock]float64 // the block's logs first: their chains overlap
-		if k == RowLogSoftmax || k == RowLogSumExp {
-			for i := range rb {
-				logs[i] = LogSum(sts[i].S, 0)
-			}
-		}
+		logs := blockLogs(b, xs, sts, cols, rb)
+		special := false
 		for i := range rb {
-			st := &sts[i]
-			s := st.S
-			special = special || s != s
-			switch {
-			case k == RowSoftmax:
-				st.C = 1 / s
-			case k == RowLogSumExpGrad:
-				g := float64(dy[r0+i])
-				if math.IsInf(g, 0) {
-					g = 1 // Softmax's output, then dy where it is above 0 (infGrad)
-				}
-				st.C = g / s
-			case infMax(st.M) || s != s:
-			case k == RowLogSoftmax:
-				l := logs[i]
-				if !PlainLogOK(l, 0, bound) {
-					l = compLog(xs[i*cols:(i+1)*cols], st, p)
-				}
-				st.C = l
-			default:
-				l := logs[i]
-				if !PlainLogOK(l, st.M, bound) {
-					l = compLog(xs[i*cols:(i+1)*cols], st, p)
-				}
-				dst[r0+i] = float32(float64(st.M) + l)
+			m, s := sts[i].M, sts[i].S
+			if infMax(m) || s != s {
+				special = true
+				continue
 			}
-		}
-		switch k {
-		case RowSoftmax, RowLogSumExpGrad:
-			b.SoftmaxOut(out, xs, &sts[0], cols)
-		case RowLogSoftmax:
-			b.LogSoftmaxOut(out, xs, &sts[0], cols)
+			l := logs[i]
+			if !PlainLogOK(l, m, bound) {
+				l = compLog(xs[i*cols:(i+1)*cols], &sts[i], p)
+			}
+			dst[r0+i] = float32(float64(m) + l)
 		}
 		if !special {
 			continue
 		}
 		for i := range rb {
-			var o []float32
-			if out != nil {
-				o = out[i*cols : (i+1)*cols]
+			switch m := sts[i].M; {
+			case infMax(m):
+				dst[r0+i] = infRow(RowLogSumExp, nil, xs[i*cols:(i+1)*cols], m)
+			case sts[i].S != sts[i].S:
+				dst[r0+i] = math.Float32frombits(kernels.CanonicalNaN)
 			}
-			inf, nan := infMax(sts[i].M), sts[i].S != sts[i].S
-			switch {
-			case k == RowLogSumExpGrad && dy[r0+i] != dy[r0+i]:
-				fillNaN(o)
-			case inf:
-				if y := infRow(k, o, xs[i*cols:(i+1)*cols], sts[i].M); k == RowLogSumExp {
-					dst[r0+i] = y
-				}
-			case nan && k == RowLogSumExp:
-				dst[r0+i] = nan32
-			case nan:
-				fillNaN(o)
-			case k == RowLogSumExpGrad && math.IsInf(float64(dy[r0+i]), 0):
-				infGrad(o, dy[r0+i])
+		}
+	}
+}
+
+// blockLogSoftmax is blockRows for LogSoftmax: its steps, with one loop
+// over the maxima and one over the logs.
+func blockLogSoftmax(dst, x []float32, cols, n int, p *RowPasses) {
+	b := p.Block
+	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
+	defer rowBlocks.Put(sts)
+	bound := PlainBound(cols)
+	for r0 := 0; r0 < n; r0 += rowBlock {
+		rb := min(rowBlock, n-r0)
+		xs, out := x[r0*cols:(r0+rb)*cols], dst[r0*cols:(r0+rb)*cols]
+		b.RowMax(nil, xs, &sts[0], cols)
+		inf := false
+		for i := range rb {
+			m := sts[i].M + 0 // -0 -> +0
+			sts[i].M = m
+			inf = inf || infMax(m)
+		}
+		if inf {
+			rows(RowLogSoftmax, out, xs, nil, cols, rb, p)
+			continue
+		}
+		logs := blockLogs(b, xs, sts, cols, rb)
+		nan := false
+		for i := range rb {
+			if s := sts[i].S; s != s {
+				nan = true
+				continue
+			}
+			l := logs[i]
+			if !PlainLogOK(l, 0, bound) {
+				l = compLog(xs[i*cols:(i+1)*cols], &sts[i], p)
+			}
+			sts[i].C = l
+		}
+		b.LogSoftmaxOut(out, xs, &sts[0], cols)
+		if !nan {
+			continue
+		}
+		for i := range rb {
+			if s := sts[i].S; s != s {
+				fillNaN(out[i*cols : (i+1)*cols])
 			}
 		}
 	}
