@@ -424,7 +424,8 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 func blockLogs(b *RowBlockPasses, xs []float32, sts *[rowBlock]kernels.Row, cols, rb int) (logs [rowBlock]float64) {
 	b.SoftmaxSum(nil, xs, &sts[0], cols)
 	for i := range rb {
-		logs[i] = LogSum(sts[i].S, 0)
+		b := math.Float64bits(sts[i].S)
+		logs[i] = logSumD(b, logFrac(b))
 	}
 	return logs
 }
@@ -734,15 +735,27 @@ func CombineSum(st *kernels.Row) (s, c float64) {
 // (kernels.RowPlainLog): its terms are all at least 0 (r down to -2^-52,
 // from c), each within 2^-42 of its own value.
 func LogSum(s, c float64) float64 {
-	const tail = 52 - kernels.RowLogBits // the bits of f - c_j
 	b := math.Float64bits(s)
-	k := int(b>>52) - 1023
-	t := &logTable[b>>tail&(1<<kernels.RowLogBits-1)]
-	d := math.Float64frombits(b&(1<<tail-1)|1023<<52) - 1 // f - c_j, exactly
-	r := float64((d + float64(c*math.Float64frombits(uint64(1023-k)<<52))) * t.inv)
+	return logSumD(b, float64(logFrac(b)+float64(c*math.Float64frombits((2046-b>>52)<<52))))
+}
+
+// logFracBits is the number of bits of s's fraction below logTable's
+// index.
+const logFracBits = 52 - kernels.RowLogBits
+
+// logFrac returns f - c_j for the float64 s = 2^k*f with bits b
+// (LogSum), exactly.
+func logFrac(b uint64) float64 { return math.Float64frombits(b&(1<<logFracBits-1)|1023<<52) - 1 }
+
+// logSumD is LogSum from s's bits b and d = f - c_j + c*2^-k (the sum
+// exact for c = 0): small enough to inline, which blockLogs' loop does
+// (4096 rows of 16: LogSumExp -8.7 %, LogSoftmax -9.2 %).
+func logSumD(b uint64, d float64) float64 {
+	t := &logTable[b>>logFracBits&(1<<kernels.RowLogBits-1)]
+	r := float64(d * t.inv)
 	r2 := float64(r * r)
 	q := float64(r2*(float64(r*kernels.RowLog1p5)+kernels.RowLog1p4)) + (float64(r*kernels.RowLog1p3) + kernels.RowLog1p2)
-	return float64(float64(float64(k)*kernels.Ln2D)+t.log+r) + float64(r2*q)
+	return float64(float64(float64(int(b>>52)-1023)*kernels.Ln2D)+t.log+r) + float64(r2*q)
 }
 
 // logTable is LogSum's table: 1/c and log(c), rounded to float64, for
