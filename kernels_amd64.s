@@ -9481,7 +9481,6 @@ unrolled:
 	VMAXPS  Y13, Y2, Y13
 	VMAXPS  Y12, Y3, Y12
 	ADDQ    $0x00000080, SI
-	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, CX
 	JMP     unrolled
 
@@ -9494,7 +9493,6 @@ group:
 	VMAXPS  Y15, Y0, Y15
 	VMAXPS  Y14, Y1, Y14
 	ADDQ    $0x00000040, SI
-	ADDQ    $0x00000040, DI
 	SUBQ    $0x00000010, CX
 	JMP     group
 
@@ -9684,7 +9682,6 @@ unrolled:
 	VADDPD      Y3, Y8, Y8
 	VMOVAPD     Y0, Y9
 	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, CX
 	JMP         unrolled
 
@@ -9825,7 +9822,6 @@ group:
 	VADDPD      Y3, Y8, Y8
 	VMOVAPD     Y0, Y9
 	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, CX
 	JMP         group
 
@@ -10000,7 +9996,6 @@ unrolled:
 	VFMADD231PD Y4, Y0, Y13
 	VFMADD231PD Y6, Y1, Y12
 	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, CX
 	JMP         unrolled
 
@@ -10073,7 +10068,6 @@ group:
 	VFMADD231PD Y4, Y0, Y13
 	VFMADD231PD Y6, Y1, Y12
 	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, CX
 	JMP         group
 
@@ -10233,7 +10227,6 @@ unrolled:
 	VADDPD      Y3, Y8, Y8
 	VMOVAPD     Y0, Y9
 	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, CX
 	JMP         unrolled
 
@@ -10342,7 +10335,6 @@ group:
 	VADDPD      Y3, Y8, Y8
 	VMOVAPD     Y0, Y9
 	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, CX
 	JMP         group
 
@@ -10768,7 +10760,6 @@ unrolled:
 	VMOVAPD   Y0, Y9
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       unrolled
 
@@ -10822,7 +10813,6 @@ group:
 	VMOVAPD   Y0, Y9
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       group
 
@@ -10966,7 +10956,6 @@ unrolled:
 	VADDPD    Y2, Y8, Y8
 	VMOVAPD   Y0, Y9
 	ADDQ      $0x00000040, SI
-	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       unrolled
 
@@ -11011,7 +11000,6 @@ group:
 	VADDPD    Y2, Y8, Y8
 	VMOVAPD   Y0, Y9
 	ADDQ      $0x00000040, SI
-	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       group
 
@@ -11709,7 +11697,6 @@ unrolled:
 	VMAXPS  Y13, Y2, Y13
 	VMAXPS  Y12, Y3, Y12
 	ADDQ    $0x00000080, SI
-	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, CX
 	JMP     unrolled
 
@@ -11722,7 +11709,6 @@ group:
 	VMAXPS  Y15, Y0, Y15
 	VMAXPS  Y14, Y1, Y14
 	ADDQ    $0x00000040, SI
-	ADDQ    $0x00000040, DI
 	SUBQ    $0x00000010, CX
 	JMP     group
 
@@ -11754,7 +11740,6 @@ onegroup:
 	VMAXPS       Y15, Y0, Y15
 	VMAXPS       Y14, Y1, Y14
 	ADDQ         $0x00000040, SI
-	ADDQ         $0x00000040, DI
 	VMAXPS       Y14, Y15, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VMAXPS       X1, X0, X0
@@ -11869,7 +11854,6 @@ unrolled:
 	VFMADD231PD Y4, Y0, Y13
 	VFMADD231PD Y6, Y1, Y12
 	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, CX
 	JMP         unrolled
 
@@ -11942,7 +11926,6 @@ group:
 	VFMADD231PD Y4, Y0, Y13
 	VFMADD231PD Y6, Y1, Y12
 	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, CX
 	JMP         group
 
@@ -12036,7 +12019,6 @@ onegroup:
 	VFMADD231PD  Y4, Y0, Y13
 	VFMADD231PD  Y6, Y1, Y12
 	ADDQ         $0x00000040, SI
-	ADDQ         $0x00000040, DI
 	VADDPD       Y13, Y15, Y0
 	VADDPD       Y12, Y14, Y1
 	VADDPD       Y1, Y0, Y0
@@ -12552,7 +12534,6 @@ unrolled:
 	VMOVAPD   Y0, Y9
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       unrolled
 
@@ -12606,7 +12587,6 @@ group:
 	VMOVAPD   Y0, Y9
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       group
 
@@ -12726,7 +12706,6 @@ onegroup:
 	VMOVAPD      Y0, Y9
 	ADDQ         $0x00000040, SI
 	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000040, DI
 	VADDPD       Y10, Y14, Y14
 	VADDPD       Y11, Y15, Y0
 	VSUBPD       Y15, Y0, Y1
@@ -12853,7 +12832,6 @@ unrolled:
 	VADDPD    Y2, Y8, Y8
 	VMOVAPD   Y0, Y9
 	ADDQ      $0x00000040, SI
-	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       unrolled
 
@@ -12898,7 +12876,6 @@ group:
 	VADDPD    Y2, Y8, Y8
 	VMOVAPD   Y0, Y9
 	ADDQ      $0x00000040, SI
-	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       group
 
@@ -13009,7 +12986,6 @@ onegroup:
 	VADDPD       Y2, Y8, Y8
 	VMOVAPD      Y0, Y9
 	ADDQ         $0x00000040, SI
-	ADDQ         $0x00000040, DI
 	VADDPD       Y10, Y14, Y14
 	VADDPD       Y11, Y15, Y0
 	VSUBPD       Y15, Y0, Y1
@@ -23929,7 +23905,6 @@ unrolled:
 	VMAXPS  Z29, Z2, Z29
 	VMAXPS  Z28, Z3, Z28
 	ADDQ    $0x00000100, SI
-	ADDQ    $0x00000100, DI
 	SUBQ    $0x00000040, CX
 	JMP     unrolled
 
@@ -23940,7 +23915,6 @@ group:
 	VMOVUPS (SI), Z0
 	VMAXPS  Z31, Z0, Z31
 	ADDQ    $0x00000040, SI
-	ADDQ    $0x00000040, DI
 	SUBQ    $0x00000010, CX
 	JMP     group
 
@@ -24252,7 +24226,6 @@ unrolled:
 	VADDPD      Z2, Z28, Z28
 	VMOVAPD     Z0, Z29
 	ADDQ        $0x00000100, SI
-	ADDQ        $0x00000100, DI
 	SUBQ        $0x00000040, CX
 	JMP         unrolled
 
@@ -24325,7 +24298,6 @@ group:
 	VADDPD      Z3, Z28, Z28
 	VMOVAPD     Z0, Z29
 	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, CX
 	JMP         group
 
@@ -24547,7 +24519,6 @@ unrolled:
 	VFMADD231PD Z22, Z6, Z31
 	VFMADD231PD Z24, Z7, Z30
 	ADDQ        $0x00000100, SI
-	ADDQ        $0x00000100, DI
 	SUBQ        $0x00000040, CX
 	JMP         unrolled
 
@@ -24588,7 +24559,6 @@ group:
 	VFMADD231PD Z4, Z0, Z31
 	VFMADD231PD Z5, Z1, Z30
 	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, CX
 	JMP         group
 
@@ -24834,7 +24804,6 @@ unrolled:
 	VADDPD      Z2, Z28, Z28
 	VMOVAPD     Z0, Z29
 	ADDQ        $0x00000100, SI
-	ADDQ        $0x00000100, DI
 	SUBQ        $0x00000040, CX
 	JMP         unrolled
 
@@ -24891,7 +24860,6 @@ group:
 	VADDPD      Z3, Z28, Z28
 	VMOVAPD     Z0, Z29
 	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, CX
 	JMP         group
 
@@ -25388,7 +25356,6 @@ unrolled:
 	VMOVAPD   Z0, Z29
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, DX
-	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000040, CX
 	JMP       unrolled
 
@@ -25420,7 +25387,6 @@ group:
 	VMOVAPD   Z0, Z29
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       group
 
@@ -25581,7 +25547,6 @@ unrolled:
 	VADDPD    Z2, Z28, Z28
 	VMOVAPD   Z0, Z29
 	ADDQ      $0x00000100, SI
-	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000040, CX
 	JMP       unrolled
 
@@ -25608,7 +25573,6 @@ group:
 	VADDPD    Z3, Z28, Z28
 	VMOVAPD   Z0, Z29
 	ADDQ      $0x00000040, SI
-	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       group
 
@@ -26409,7 +26373,6 @@ unrolled:
 	VMAXPS  Z29, Z2, Z29
 	VMAXPS  Z28, Z3, Z28
 	ADDQ    $0x00000100, SI
-	ADDQ    $0x00000100, DI
 	SUBQ    $0x00000040, CX
 	JMP     unrolled
 
@@ -26420,7 +26383,6 @@ group:
 	VMOVUPS (SI), Z0
 	VMAXPS  Z31, Z0, Z31
 	ADDQ    $0x00000040, SI
-	ADDQ    $0x00000040, DI
 	SUBQ    $0x00000010, CX
 	JMP     group
 
@@ -26451,7 +26413,6 @@ onegroup:
 	VMOVUPS       (SI), Z0
 	VMAXPS        Z31, Z0, Z31
 	ADDQ          $0x00000040, SI
-	ADDQ          $0x00000040, DI
 	VEXTRACTF64X4 $0x01, Z31, Y0
 	VMAXPS        Y0, Y31, Y0
 	VEXTRACTF128  $0x01, Y0, X1
@@ -26629,7 +26590,6 @@ unrolled:
 	VFMADD231PD Z22, Z6, Z31
 	VFMADD231PD Z24, Z7, Z30
 	ADDQ        $0x00000100, SI
-	ADDQ        $0x00000100, DI
 	SUBQ        $0x00000040, CX
 	JMP         unrolled
 
@@ -26670,7 +26630,6 @@ group:
 	VFMADD231PD Z4, Z0, Z31
 	VFMADD231PD Z5, Z1, Z30
 	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, CX
 	JMP         group
 
@@ -26730,7 +26689,6 @@ onegroup:
 	VFMADD231PD   Z4, Z0, Z31
 	VFMADD231PD   Z5, Z1, Z30
 	ADDQ          $0x00000040, SI
-	ADDQ          $0x00000040, DI
 	VADDPD        Z30, Z31, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPD        Y1, Y0, Y0
@@ -27284,7 +27242,6 @@ unrolled:
 	VMOVAPD   Z0, Z29
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, DX
-	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000040, CX
 	JMP       unrolled
 
@@ -27316,7 +27273,6 @@ group:
 	VMOVAPD   Z0, Z29
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       group
 
@@ -27403,7 +27359,6 @@ onegroup:
 	VMOVAPD       Z0, Z29
 	ADDQ          $0x00000040, SI
 	ADDQ          $0x00000040, DX
-	ADDQ          $0x00000040, DI
 	VADDPD        Z28, Z30, Z30
 	VADDPD        Z29, Z31, Z0
 	VSUBPD        Z31, Z0, Z1
@@ -27555,7 +27510,6 @@ unrolled:
 	VADDPD    Z2, Z28, Z28
 	VMOVAPD   Z0, Z29
 	ADDQ      $0x00000100, SI
-	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000040, CX
 	JMP       unrolled
 
@@ -27582,7 +27536,6 @@ group:
 	VADDPD    Z3, Z28, Z28
 	VMOVAPD   Z0, Z29
 	ADDQ      $0x00000040, SI
-	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, CX
 	JMP       group
 
@@ -27664,7 +27617,6 @@ onegroup:
 	VADDPD        Z3, Z28, Z28
 	VMOVAPD       Z0, Z29
 	ADDQ          $0x00000040, SI
-	ADDQ          $0x00000040, DI
 	VADDPD        Z28, Z30, Z30
 	VADDPD        Z29, Z31, Z0
 	VSUBPD        Z31, Z0, Z1

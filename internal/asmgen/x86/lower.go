@@ -159,7 +159,7 @@ func generate(s *isa, p *ir.Program) error {
 			CMPQ(count, U32(unroll*w))
 			JB(LabelRef("single"))
 			replay(main)
-			advance(inputs, unroll*vb, p.Repeat)
+			advance(p, inputs, unroll*vb)
 			SUBQ(U32(unroll*w), count)
 			JMP(LabelRef("unrolled"))
 		}
@@ -169,7 +169,7 @@ func generate(s *isa, p *ir.Program) error {
 	CMPQ(count, U32(w))
 	JB(LabelRef("last"))
 	replay(single)
-	advance(inputs, vb, p.Repeat)
+	advance(p, inputs, vb)
 	SUBQ(U32(w), count)
 	JMP(LabelRef("single"))
 	Label("last")
@@ -199,17 +199,20 @@ func generate(s *isa, p *ir.Program) error {
 	return nil
 }
 
-// advance moves the pointers of the inputs and of dst on by n bytes, y's
-// round to its start at its end if it repeats.
-func advance(inputs, n int, repeat bool) {
+// advance moves the pointers of p's inputs on by n bytes, y's round to
+// its start at its end if it repeats (p.Repeat), and dst's unless p
+// stores nothing (a row pass that reduces only).
+func advance(p *ir.Program, inputs, n int) {
 	for k := range inputs {
 		ADDQ(U32(n), srcPtrs[k])
 	}
-	if repeat {
+	if p.Repeat {
 		CMPQ(srcPtrs[1], yEnd)
 		CMOVQEQ(yBase, srcPtrs[1])
 	}
-	ADDQ(U32(n), dstPtr)
+	if p.Out != ir.NoOut {
+		ADDQ(U32(n), dstPtr)
+	}
 }
 
 // code is a kernel's lowering: the prologue and the other registers it
@@ -318,7 +321,7 @@ func fastLoop(s *isa, p *ir.Program, fast *code, reload bool, main []func(), n, 
 	replay(g)
 	Label("fast")
 	replay(fast.main)
-	advance(inputs, unroll*vb, p.Repeat)
+	advance(p, inputs, unroll*vb)
 	SUBQ(U32(unroll*w), count)
 	JMP(LabelRef("unrolled"))
 	// The full iteration: its body, ADDQs, SUBQ, then the next one's
@@ -332,7 +335,7 @@ func fastLoop(s *isa, p *ir.Program, fast *code, reload bool, main []func(), n, 
 	Comment(what, fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
 	Label("full")
 	replay(main)
-	advance(inputs, unroll*vb, p.Repeat)
+	advance(p, inputs, unroll*vb)
 	SUBQ(U32(unroll*w), count)
 	CMPQ(count, U32(unroll*w))
 	JB(LabelRef("single"))
