@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -220,6 +221,37 @@ func lseNearZero(x []float32) float64 {
 // ULP of the exact value (math/big) where that is at least 2^-20 or the
 // maximum is 0, elsewhere within 1 ULP plus 2^-52 (float64's precision of
 // the sum bounds a cancellation there). It logs the largest errors.
+// TestLogSumExpPadded checks LogSumExp on rows that are no whole number
+// of groups, which the multi-row passes take padded with -Inf
+// (paddedRows), whose maximum lies where the choice of sum would depend
+// on the row's length if fallback.CancelBound took cols as it is: between
+// the bounds of cols and of cols rounded up to groups. The padded row
+// must choose as the row does (the bound is the same), and every path
+// must give the Go passes' bits (both sums are well within 1 ULP, so
+// that a different choice would show only on rare rows).
+func TestLogSumExpPadded(t *testing.T) {
+	r := rand.New(rand.NewPCG(16, 17))
+	for _, cols := range []int{1, 10, 24, 40, 1000} {
+		pc := (cols + kernels.RowLanes - 1) / kernels.RowLanes * kernels.RowLanes
+		if a, b := fallback.CancelBound(cols), fallback.CancelBound(pc); a != b {
+			t.Errorf("CancelBound(%d) = %v, but %v for the padded row of %d", cols, a, b, pc)
+		}
+		hi := -kernels.RowCancel * float64(bits.Len(uint(cols)))
+		lo := -kernels.RowCancel * float64(bits.Len(uint(pc)))
+		rows := 200
+		x := make([]float32, rows*cols)
+		for row := range rows {
+			v := x[row*cols : (row+1)*cols]
+			m := lo + (hi-lo)*r.Float64()
+			for i := range v {
+				v[i] = float32(m - 3*math.Abs(r.NormFloat64()))
+			}
+			v[r.IntN(cols)] = float32(m)
+		}
+		everyPathRows(t, fallback.RowLogSumExp, x, rows, cols, "LogSumExp padded")
+	}
+}
+
 func TestLogSumExpCancel(t *testing.T) {
 	rows := 1000
 	if testing.Short() {

@@ -1,8 +1,6 @@
 package rectify
 
 import (
-	"math/bits"
-
 	"github.com/rectify-go/rectify/fallback"
 	"github.com/rectify-go/rectify/internal/check"
 	"github.com/rectify-go/rectify/internal/dispatch"
@@ -107,7 +105,7 @@ func oneRow(k fallback.RowKind, dst, x, dy []float32, cols int) bool {
 	var st kernels.Row
 	callBlock(l, blockRowMax, nil, x, nil, &st, cols)
 	m := st.M + 0 // -0 -> +0
-	if k == fallback.RowLogSumExp && m < 0 && float64(m) > -kernels.RowCancel*float64(bits.Len(uint(cols))) {
+	if k == fallback.RowLogSumExp && m < 0 && float64(m) > fallback.CancelBound(cols) {
 		return false
 	}
 	st.M = m

@@ -12,9 +12,11 @@ import (
 	"github.com/rectify-go/rectify/internal/testutil"
 )
 
-// RowShapes are the row benchmarks' shapes: rows x cols in one call.
+// RowShapes are the row benchmarks' shapes: rows x cols in one call
+// (4096 x 10 and 1024 x 1000: classifier heads of 10 and 1000 classes,
+// rows that are no whole number of groups).
 var RowShapes = []struct{ Rows, Cols int }{
-	{1, 256}, {1, 4 << 10}, {1, 64 << 10}, {64, 256}, {4096, 16}, {4096, 64},
+	{1, 256}, {1, 4 << 10}, {1, 64 << 10}, {64, 256}, {4096, 16}, {4096, 64}, {4096, 10}, {1024, 1000},
 }
 
 // rowPublic and rowFallback are the row kernels' functions, indexed as

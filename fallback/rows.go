@@ -227,8 +227,12 @@ func (k RowKind) String() string { return rowNames[k] }
 // blocks (blockGradRows), with the same bits.
 func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 	n := check.RowGrad(rowNames[k], dx, y, dy, cols)
-	if p.Block != nil && cols%kernels.RowLanes == 0 && cols <= RowBlockCols {
-		blockGradRows(k, dx, y, dy, cols, n, p)
+	if p.Block != nil && cols <= RowBlockCols {
+		if cols%kernels.RowLanes == 0 {
+			blockGradRows(k, dx, y, dy, cols, n, p)
+		} else {
+			paddedGradRows(k, dx, y, dy, cols, n, p)
+		}
 		return
 	}
 	st := rowStates.Get().(*kernels.Row)
@@ -323,13 +327,106 @@ func Rows(k RowKind, dst, x []float32, cols int, p *RowPasses) {
 }
 
 // rowsOrBlocks runs the n rows through blockRows where p has multi-row
-// passes and the rows fit them, else through rows.
+// passes and the rows fit them (through paddedRows where they are no
+// whole number of groups), else through rows.
 func rowsOrBlocks(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
-	if p.Block != nil && cols%kernels.RowLanes == 0 && cols <= RowBlockCols {
+	switch {
+	case p.Block == nil || cols > RowBlockCols:
+		rows(k, dst, x, dy, cols, n, p)
+	case cols%kernels.RowLanes == 0:
 		blockRows(k, dst, x, dy, cols, n, p)
-		return
+	default:
+		paddedRows(k, dst, x, dy, cols, n, p)
 	}
-	rows(k, dst, x, dy, cols, n, p)
+}
+
+// padBlock is the most elements of paddedRows' copy of a block of rows
+// (16 KiB, well within the first-level cache with x's and dst's rows).
+const padBlock = 4096
+
+// rowPads holds paddedRows' copy of a block of rows.
+var rowPads = sync.Pool{New: func() any { return new([padBlock]float32) }}
+
+// paddedRows runs blockRows on copies of the rows padded with -Inf to a
+// whole number of groups, a block of rows at a time, and copies the
+// outputs back. The bits are those of the rows themselves: an entry of
+// -Inf leaves the maximum as it is and adds e^-Inf = +0 to its lane's
+// sum (or compensated sum), which leaves it unchanged (a lane starts at
+// +0 and is never -0), and element j keeps its lane j % RowLanes; the
+// only other uses of cols, LogSumExp's choice of sum (CancelBound) and
+// the plain log's bound (PlainBound), depend on cols rounded up to
+// groups. A 10-class Softmax (4096 rows of 10) took 370 ns per row through
+// rows, 2.3 times the naive loop's time.
+func paddedRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
+	pc := padCols(cols)
+	pad := rowPads.Get().(*[padBlock]float32)
+	defer rowPads.Put(pad)
+	block := min(rowBlock, max(1, padBlock/pc)) // rows per block
+	for r0 := 0; r0 < n; r0 += block {
+		rb := min(block, n-r0)
+		xs := padRows(pad[:rb*pc], x[r0*cols:(r0+rb)*cols], cols, pc, float32(math.Inf(-1)))
+		switch k {
+		case RowLogSumExp:
+			blockRows(k, dst[r0:r0+rb], xs, nil, pc, rb, p)
+			continue
+		case RowLogSumExpGrad:
+			blockRows(k, xs, xs, dy[r0:r0+rb], pc, rb, p)
+		default:
+			blockRows(k, xs, xs, nil, pc, rb, p)
+		}
+		unpadRows(dst[r0*cols:(r0+rb)*cols], xs, cols, pc)
+	}
+}
+
+// paddedGradRows runs blockGradRows on copies of the rows of y and dy
+// padded with zeros to a whole number of groups, as paddedRows does: a
+// zero adds +0 (y*dy = +0, dy = +0) to its lane's sum, which leaves it
+// unchanged.
+func paddedGradRows(k RowKind, dx, y, dy []float32, cols, n int, p *RowPasses) {
+	pc := padCols(cols)
+	pad := rowPads.Get().(*[padBlock]float32)
+	defer rowPads.Put(pad)
+	block := min(rowBlock, max(1, padBlock/2/pc))
+	for r0 := 0; r0 < n; r0 += block {
+		rb := min(block, n-r0)
+		rows := r0 * cols
+		ys := padRows(pad[:rb*pc], y[rows:rows+rb*cols], cols, pc, 0)
+		dys := padRows(pad[padBlock/2:padBlock/2+rb*pc], dy[rows:rows+rb*cols], cols, pc, 0)
+		blockGradRows(k, ys, ys, dys, pc, rb, p)
+		unpadRows(dx[rows:rows+rb*cols], ys, cols, pc)
+	}
+}
+
+// padCols returns cols rounded up to a whole number of groups.
+func padCols(cols int) int { return (cols + kernels.RowLanes - 1) &^ (kernels.RowLanes - 1) }
+
+// padRows copies the rows of cols elements of src into dst as rows of pc
+// elements, each filled up with fill, and returns dst.
+func padRows(dst, src []float32, cols, pc int, fill float32) []float32 {
+	for i := range len(src) / cols {
+		row := dst[i*pc : (i+1)*pc]
+		copy(row, src[i*cols:(i+1)*cols])
+		for j := cols; j < pc; j++ {
+			row[j] = fill
+		}
+	}
+	return dst
+}
+
+// unpadRows copies the first cols elements of each row of pc elements of
+// src into dst's rows of cols.
+func unpadRows(dst, src []float32, cols, pc int) {
+	for i := range len(dst) / cols {
+		copy(dst[i*cols:(i+1)*cols], src[i*pc:i*pc+cols])
+	}
+}
+
+// CancelBound returns the maximum above which, where it is below 0,
+// LogSumExp takes a row's sum to RowSum's precision
+// (kernels.RowCancel): -RowCancel*bits.Len of cols rounded up to a whole
+// number of groups, the same for a row and its padded copy (paddedRows).
+func CancelBound(cols int) float64 {
+	return -kernels.RowCancel * float64(bits.Len(uint(padCols(cols))))
 }
 
 // rowBlock is the most rows of a multi-row call, and RowBlockCols the
@@ -436,7 +533,7 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 	b := p.Block
 	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
 	defer rowBlocks.Put(sts)
-	cancel := -kernels.RowCancel * float64(bits.Len(uint(cols)))
+	cancel := CancelBound(cols)
 	bound := PlainBound(cols)
 	for r0 := 0; r0 < n; r0 += rowBlock {
 		rb := min(rowBlock, n-r0)
@@ -582,7 +679,7 @@ func rows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 		// LogSumExp's m + log(sum) may cancel (kernels.RowCancel): those
 		// rows take the sum to RowSum's precision, its log and the sum
 		// with m in float-float. Elsewhere |m + log(sum)| >= log(sum)/2.
-		accurate := k == RowLogSumExp && m < 0 && float64(m) > -kernels.RowCancel*float64(bits.Len(uint(cols)))
+		accurate := k == RowLogSumExp && m < 0 && float64(m) > CancelBound(cols)
 		var s, c float64
 		if accurate {
 			st.Fold = 1

@@ -398,7 +398,8 @@ const (
 // RowCancel and RowPlainLog decide, once per row, which sum LogSoftmax
 // and LogSumExp take (fallback.Rows). max + log(sum) may cancel where max
 // < 0 and -max <= 1.5*log(sum) <= 1.5*ln2*bits.Len(cols) <
-// RowCancel*bits.Len(cols): LogSumExp takes RowSum there. Elsewhere the
+// RowCancel*bits.Len(c), c = cols rounded up to a multiple of RowLanes
+// (fallback.CancelBound): LogSumExp takes RowSum there. Elsewhere the
 // plain sum's rounding errors, below ceil(cols/16)*2^-53 of it, leave its
 // log (plus max) 2^-28 of relative precision wherever that is at least
 // ceil(cols/16)*RowPlainLog; below, the sum is taken again compensated.

@@ -11,8 +11,9 @@ import (
 	"github.com/rectify-go/rectify/internal/testutil"
 )
 
-// rowShapes are the shapes of BenchmarkRowPeers: rows x cols in one call.
-var rowShapes = []struct{ rows, cols int }{{1, 256}, {1, 4 << 10}, {1, 64 << 10}, {64, 256}, {4096, 16}, {4096, 64}}
+// rowShapes are the shapes of BenchmarkRowPeers: rows x cols in one call
+// (4096 x 10 and 1024 x 1000: classifier heads of 10 and 1000 classes).
+var rowShapes = []struct{ rows, cols int }{{1, 256}, {1, 4 << 10}, {1, 64 << 10}, {64, 256}, {4096, 16}, {4096, 64}, {4096, 10}, {1024, 1000}}
 
 // BenchmarkRowPeers times the row kernels beside XNNPACK's softmax_nc_f32
 // (Softmax), the naive loop and copy() of the same bytes, as
