@@ -380,12 +380,12 @@ func paddedRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 
 // padGradCols bounds the rows that GradRows pads (paddedGradRows): on
 // longer rows its two inputs' copies cost more than the row-by-row
-// driver's steps save. 8 alternating runs on AVX-512, padded rows of
-// every length against none: SoftmaxGrad 4096 x 10 -43 %, but 256 x 300
-// +10 %, 1 x 1000 +23 %, 1024 x 1000 +42 %; then below 128 only:
-// SoftmaxGrad 4096 x 10 -43 % and unchanged at 50, 100 and 120 columns,
-// LogSoftmaxGrad -79 % at 10, -23 % to -46 % at 50 to 120, unchanged at
-// 300 (not padded).
+// driver's steps save. Alternating runs on AVX-512 against no padding,
+// rows of every length padded: SoftmaxGrad 256 x 300 +10 %, 1 x 1000
+// +23 %, 1024 x 1000 +42 %; below 128 only: SoftmaxGrad -43 % at 4096 x
+// 10 and 4096 x 24, -27 % at 1024 x 40, -10 % at 2048 x 70, unchanged at
+// 50, 100 and 120 columns; LogSoftmaxGrad -79 % at 4096 x 10, -68 % at
+// 4096 x 24, -23 % to -60 % from 40 to 120 columns.
 const padGradCols = 128
 
 // paddedGradRows runs blockGradRows on copies of the rows of y and dy
