@@ -2967,25 +2967,25 @@ TEXT ·reluGradNEON(SB), NOSPLIT, $0-76
 	MOVW $0x00400000, R3
 	VDUP R3, V30.S4
 	VEOR V29.B16, V29.B16, V29.B16
-	MOVW $0x3f800000, R3
+	MOVW $0x00000001, R3
 	VDUP R3, V28.S4
 	SUBS $16, R2, R2
 	BLT vector
 loop:
 	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 64(R5), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD $0x6ebde408 // fcmgt v8.4s, v0.4s, v29.4s
-	WORD $0x6ebde429 // fcmgt v9.4s, v1.4s, v29.4s
-	WORD $0x6ebde44a // fcmgt v10.4s, v2.4s, v29.4s
-	WORD $0x6ebde46b // fcmgt v11.4s, v3.4s, v29.4s
-	VBSL V29.B16, V28.B16, V8.B16
-	VBSL V29.B16, V28.B16, V9.B16
-	VBSL V29.B16, V28.B16, V10.B16
-	VBSL V29.B16, V28.B16, V11.B16
-	WORD $0x6e28dc88 // fmul v8.4s, v4.4s, v8.4s
-	WORD $0x6e29dca9 // fmul v9.4s, v5.4s, v9.4s
-	WORD $0x6e2adcca // fmul v10.4s, v6.4s, v10.4s
-	WORD $0x6e2bdceb // fmul v11.4s, v7.4s, v11.4s
+	WORD $0x6ea0e788 // fcmgt v8.4s, v28.4s, v0.4s
+	WORD $0x6ea1e789 // fcmgt v9.4s, v28.4s, v1.4s
+	WORD $0x6ea2e78a // fcmgt v10.4s, v28.4s, v2.4s
+	WORD $0x6ea3e78b // fcmgt v11.4s, v28.4s, v3.4s
+	WORD $0x6e3ddc8c // fmul v12.4s, v4.4s, v29.4s
+	WORD $0x6e3ddcad // fmul v13.4s, v5.4s, v29.4s
+	WORD $0x6e3ddcce // fmul v14.4s, v6.4s, v29.4s
+	WORD $0x6e3ddcef // fmul v15.4s, v7.4s, v29.4s
+	VBSL V4.B16, V12.B16, V8.B16
+	VBSL V5.B16, V13.B16, V9.B16
+	VBSL V6.B16, V14.B16, V10.B16
+	VBSL V7.B16, V15.B16, V11.B16
 	WORD $0x4e28e50c // fcmeq v12.4s, v8.4s, v8.4s
 	WORD $0x4e29e52d // fcmeq v13.4s, v9.4s, v9.4s
 	WORD $0x4e2ae54e // fcmeq v14.4s, v10.4s, v10.4s
@@ -3028,9 +3028,9 @@ vector:
 loop1:
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
-	WORD $0x6ebde402 // fcmgt v2.4s, v0.4s, v29.4s
-	VBSL V29.B16, V28.B16, V2.B16
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea0e782 // fcmgt v2.4s, v28.4s, v0.4s
+	WORD $0x6e3ddc23 // fmul v3.4s, v1.4s, v29.4s
+	VBSL V1.B16, V3.B16, V2.B16
 	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
 	VBSL V31.B16, V2.B16, V3.B16
 	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
@@ -3059,9 +3059,9 @@ lanes1:
 	BEQ lanes1y
 	VLD1.P 4(R5), V1.S[2]
 lanes1y:
-	WORD $0x6ebde402 // fcmgt v2.4s, v0.4s, v29.4s
-	VBSL V29.B16, V28.B16, V2.B16
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea0e782 // fcmgt v2.4s, v28.4s, v0.4s
+	WORD $0x6e3ddc23 // fmul v3.4s, v1.4s, v29.4s
+	VBSL V1.B16, V3.B16, V2.B16
 	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
 	VBSL V31.B16, V2.B16, V3.B16
 	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
@@ -3080,7 +3080,7 @@ done:
 	RET
 
 // func leakyReLUGradNEON(dst, x, y []float32, alpha float32)
-// Main loop: 4 vectors (16 elements) per iteration, 49 instructions, 3.06 per element; 25 vector registers.
+// Main loop: 4 vectors (16 elements) per iteration, 49 instructions, 3.06 per element; 24 vector registers.
 TEXT ·leakyReLUGradNEON(SB), NOSPLIT, $0-76
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -3092,26 +3092,25 @@ TEXT ·leakyReLUGradNEON(SB), NOSPLIT, $0-76
 	VDUP R3, V30.S4
 	FMOVS alpha+72(FP), F29
 	VDUP V29.S[0], V29.S4
-	VEOR V28.B16, V28.B16, V28.B16
-	MOVW $0x3f800000, R3
-	VDUP R3, V27.S4
+	MOVW $0x00000001, R3
+	VDUP R3, V28.S4
 	SUBS $16, R2, R2
 	BLT vector
 loop:
 	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 64(R5), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD $0x6ebce408 // fcmgt v8.4s, v0.4s, v28.4s
-	WORD $0x6ebce429 // fcmgt v9.4s, v1.4s, v28.4s
-	WORD $0x6ebce44a // fcmgt v10.4s, v2.4s, v28.4s
-	WORD $0x6ebce46b // fcmgt v11.4s, v3.4s, v28.4s
-	VBSL V29.B16, V27.B16, V8.B16
-	VBSL V29.B16, V27.B16, V9.B16
-	VBSL V29.B16, V27.B16, V10.B16
-	VBSL V29.B16, V27.B16, V11.B16
-	WORD $0x6e28dc88 // fmul v8.4s, v4.4s, v8.4s
-	WORD $0x6e29dca9 // fmul v9.4s, v5.4s, v9.4s
-	WORD $0x6e2adcca // fmul v10.4s, v6.4s, v10.4s
-	WORD $0x6e2bdceb // fmul v11.4s, v7.4s, v11.4s
+	WORD $0x6ea0e788 // fcmgt v8.4s, v28.4s, v0.4s
+	WORD $0x6ea1e789 // fcmgt v9.4s, v28.4s, v1.4s
+	WORD $0x6ea2e78a // fcmgt v10.4s, v28.4s, v2.4s
+	WORD $0x6ea3e78b // fcmgt v11.4s, v28.4s, v3.4s
+	WORD $0x6e3ddc8c // fmul v12.4s, v4.4s, v29.4s
+	WORD $0x6e3ddcad // fmul v13.4s, v5.4s, v29.4s
+	WORD $0x6e3ddcce // fmul v14.4s, v6.4s, v29.4s
+	WORD $0x6e3ddcef // fmul v15.4s, v7.4s, v29.4s
+	VBSL V4.B16, V12.B16, V8.B16
+	VBSL V5.B16, V13.B16, V9.B16
+	VBSL V6.B16, V14.B16, V10.B16
+	VBSL V7.B16, V15.B16, V11.B16
 	WORD $0x4e28e50c // fcmeq v12.4s, v8.4s, v8.4s
 	WORD $0x4e29e52d // fcmeq v13.4s, v9.4s, v9.4s
 	WORD $0x4e2ae54e // fcmeq v14.4s, v10.4s, v10.4s
@@ -3154,9 +3153,9 @@ vector:
 loop1:
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
-	WORD $0x6ebce402 // fcmgt v2.4s, v0.4s, v28.4s
-	VBSL V29.B16, V27.B16, V2.B16
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea0e782 // fcmgt v2.4s, v28.4s, v0.4s
+	WORD $0x6e3ddc23 // fmul v3.4s, v1.4s, v29.4s
+	VBSL V1.B16, V3.B16, V2.B16
 	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
 	VBSL V31.B16, V2.B16, V3.B16
 	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
@@ -3185,9 +3184,9 @@ lanes1:
 	BEQ lanes1y
 	VLD1.P 4(R5), V1.S[2]
 lanes1y:
-	WORD $0x6ebce402 // fcmgt v2.4s, v0.4s, v28.4s
-	VBSL V29.B16, V27.B16, V2.B16
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea0e782 // fcmgt v2.4s, v28.4s, v0.4s
+	WORD $0x6e3ddc23 // fmul v3.4s, v1.4s, v29.4s
+	VBSL V1.B16, V3.B16, V2.B16
 	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
 	VBSL V31.B16, V2.B16, V3.B16
 	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
@@ -8540,7 +8539,7 @@ TEXT ·pReLUGradColNEON(SB), NOSPLIT, $0-88
 	MOVW $0x00400000, R3
 	VDUP R3, V14.S4
 	VEOR V13.B16, V13.B16, V13.B16
-	MOVW $0x3f800000, R3
+	MOVW $0x00000001, R3
 	VDUP R3, V12.S4
 	FMOVQ 64(R6), F31
 	FMOVQ 80(R6), F29
@@ -8569,9 +8568,9 @@ loop:
 	VLD1.P 16(R5), [V1.S4]
 	WORD $0x4ea0d5a2 // fsub v2.4s, v13.4s, v0.4s
 	FMOVQ 360(R6), F3
-	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
-	VBSL V3.B16, V12.B16, V4.B16
-	WORD $0x6e24dc24 // fmul v4.4s, v1.4s, v4.4s
+	WORD $0x6ea0e584 // fcmgt v4.4s, v12.4s, v0.4s
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	VBSL V1.B16, V3.B16, V4.B16
 	WORD $0x4e24e483 // fcmeq v3.4s, v4.4s, v4.4s
 	VBSL V15.B16, V4.B16, V3.B16
 	WORD $0x4e21e424 // fcmeq v4.4s, v1.4s, v1.4s
@@ -8611,9 +8610,9 @@ loop:
 	VLD1.P 16(R5), [V1.S4]
 	WORD $0x4ea0d5a2 // fsub v2.4s, v13.4s, v0.4s
 	FMOVQ 376(R6), F3
-	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
-	VBSL V3.B16, V12.B16, V4.B16
-	WORD $0x6e24dc24 // fmul v4.4s, v1.4s, v4.4s
+	WORD $0x6ea0e584 // fcmgt v4.4s, v12.4s, v0.4s
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	VBSL V1.B16, V3.B16, V4.B16
 	WORD $0x4e24e483 // fcmeq v3.4s, v4.4s, v4.4s
 	VBSL V15.B16, V4.B16, V3.B16
 	WORD $0x4e21e424 // fcmeq v4.4s, v1.4s, v1.4s
@@ -8653,9 +8652,9 @@ loop:
 	VLD1.P 16(R5), [V1.S4]
 	WORD $0x4ea0d5a2 // fsub v2.4s, v13.4s, v0.4s
 	FMOVQ 392(R6), F3
-	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
-	VBSL V3.B16, V12.B16, V4.B16
-	WORD $0x6e24dc24 // fmul v4.4s, v1.4s, v4.4s
+	WORD $0x6ea0e584 // fcmgt v4.4s, v12.4s, v0.4s
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	VBSL V1.B16, V3.B16, V4.B16
 	WORD $0x4e24e483 // fcmeq v3.4s, v4.4s, v4.4s
 	VBSL V15.B16, V4.B16, V3.B16
 	WORD $0x4e21e424 // fcmeq v4.4s, v1.4s, v1.4s
@@ -8695,9 +8694,9 @@ loop:
 	VLD1.P 16(R5), [V1.S4]
 	WORD $0x4ea0d5a2 // fsub v2.4s, v13.4s, v0.4s
 	FMOVQ 408(R6), F3
-	WORD $0x4ea0e844 // fcmlt v4.4s, v2.4s, #0.0
-	VBSL V3.B16, V12.B16, V4.B16
-	WORD $0x6e24dc24 // fmul v4.4s, v1.4s, v4.4s
+	WORD $0x6ea0e584 // fcmgt v4.4s, v12.4s, v0.4s
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	VBSL V1.B16, V3.B16, V4.B16
 	WORD $0x4e24e483 // fcmeq v3.4s, v4.4s, v4.4s
 	VBSL V15.B16, V4.B16, V3.B16
 	WORD $0x4e21e424 // fcmeq v4.4s, v1.4s, v1.4s

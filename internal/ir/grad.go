@@ -88,9 +88,7 @@ func (b builder) expAcc(z Value) Value {
 // multiplication (exact); ReLU'(0) = 0.
 func reluGradProgram() *Program {
 	p, b := newProgram("ReLUGrad")
-	x, dy := b.input(0), b.input(1)
-	r := b.f(OpSelNeg, b.f(OpLess, b.bits(0), x), b.k(1), b.bits(0))
-	p.Out = b.gradNaN(x, dy, b.f(OpMul, dy, r))
+	p.Out = b.pieceGrad(b.input(0), b.input(1), b.bits(0))
 	return p
 }
 
@@ -98,11 +96,18 @@ func reluGradProgram() *Program {
 // multiplication (exact); LeakyReLU'(0) = alpha.
 func leakyReLUGradProgram() *Program {
 	p, b := newProgram("LeakyReLUGrad", "alpha")
-	x, dy := b.input(0), b.input(1)
-	alpha := b.emit(Instr{Op: OpParam, Type: F32, Imm: 0})
-	r := b.f(OpSelNeg, b.f(OpLess, b.bits(0), x), b.k(1), alpha)
-	p.Out = b.gradNaN(x, dy, b.f(OpMul, dy, r))
+	p.Out = b.pieceGrad(b.input(0), b.input(1), b.emit(Instr{Op: OpParam, Type: F32, Imm: 0}))
 	return p
+}
+
+// pieceGrad emits dx = dy * (x > 0 ? 1 : a) with the NaN rule, as x <=
+// 0 ? dy*a : dy: x < 2^-149, the least subnormal, is x <= 0 (false for a
+// NaN x, which the rule replaces), and the rule's OpCanon makes the NaN
+// of dy and of dy*1 the same (a back end with opmasks multiplies under
+// the mask).
+func (b builder) pieceGrad(x, dy, a Value) Value {
+	le := b.f(OpLess, x, b.bits(1))
+	return b.gradNaN(x, dy, b.op(OpSelNeg, F32, le, b.f(OpMul, dy, a), dy))
 }
 
 // sigmoidGradProgram: sigmoid'(x) = s(1-s) = e/(1+e)^2 with e =

@@ -623,6 +623,10 @@ func implicitConsts(s *isa, a *ir.Analysis) []Mem {
 		switch in.Op {
 		case ir.OpCanon:
 			c = kernels.CanonicalNaN
+			if s.kmask && canonFixup(a, i) && !seen[fixCanon] {
+				seen[fixCanon] = true
+				ms = append(ms, constU32(fixCanon))
+			}
 		case ir.OpQuiet, ir.OpQuietInf:
 			c = quietTable(s, a, sel, i)
 		case ir.OpSelNeg:
@@ -662,7 +666,20 @@ const (
 	// fixQuietInf is OpQuietInf(x, y): x quieted where it is NaN, x
 	// where it is +Inf, else y.
 	fixQuietInf = 0x00100022
+	// fixCanon is OpCanon(x) into a copy of the canonical NaN: x
+	// where it is no NaN (see canonFixup).
+	fixCanon = 0x11111100
 )
+
+// canonFixup reports whether OpCanon i is lowered, with opmasks, as a
+// copy of the canonical NaN and one VFIXUPIMMPS (fixCanon), not as a
+// comparison into a mask and a blend: where an OpQuiet alone reads it, as
+// in the gradients' NaN rule (LeakyReLUGrad 16 % faster at 4Ki on
+// AVX-512), not where a select's VFIXUPIMMPS does (LeakyReLU 9 % slower).
+func canonFixup(a *ir.Analysis, i int) bool {
+	j := a.LastUse[i]
+	return j >= 0 && a.LoopReads[i] == 1 && a.P.Code[j].Op == ir.OpQuiet
+}
 
 // selLowering is how an OpSelNeg is lowered.
 type selLowering uint8
@@ -697,7 +714,7 @@ func selects(s *isa, a *ir.Analysis) []selLowering {
 		}
 	}
 	for j, in := range a.P.Code {
-		if in.Op != ir.OpSelNeg || a.Invariant[j] || sel[j] != selBlend || a.LessCond(in) {
+		if in.Op != ir.OpSelNeg || a.Invariant[j] || sel[j] != selBlend {
 			continue
 		}
 		if m := maskedProduct(a, j); m >= 0 {
@@ -1405,6 +1422,15 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 	case ir.OpCanon:
 		x := l.inReg(a[0])
 		nan := l.constOp(constU32(kernels.CanonicalNaN))
+		if l.s.kmask && canonFixup(l.a, i) {
+			t := l.constOp(constU32(fixCanon))
+			d := l.alloc()
+			l.emit(func() { VMOVAPS(nan, d) })
+			l.emit(func() { VFIXUPIMMPS(U8(0), t, x.r, d) })
+			l.free2(nil, x)
+			l.define(v, g, h, d)
+			return
+		}
 		if l.s.kmask {
 			k := l.allocK()
 			l.emit(func() { VCMPPS(U8(cmpUnordQ), x.r, x.r, k) })
