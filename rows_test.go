@@ -80,7 +80,7 @@ func rowRef(kind fallback.RowKind, x []float32) []float64 {
 // rowLens are the row lengths of the accuracy tests: around the lane
 // groups, up to 64Ki+3, and in full mode past three chunks and to 1Mi.
 func rowLens() []int {
-	lens := []int{1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 256, 1000, 4096, 1<<16 + 3}
+	lens := []int{1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 200, 256, 1000, 4096, 1<<16 + 3}
 	if !testing.Short() {
 		lens = append(lens, chunk*3+5, 1<<20)
 	}

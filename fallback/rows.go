@@ -227,7 +227,7 @@ func (k RowKind) String() string { return rowNames[k] }
 // blocks (blockGradRows), with the same bits.
 func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 	n := check.RowGrad(rowNames[k], dx, y, dy, cols)
-	if p.Block != nil && (cols%kernels.RowLanes == 0 && cols <= RowBlockCols || cols < padGradCols) {
+	if p.Block != nil && (cols%kernels.RowLanes == 0 && cols <= RowBlockCols || cols < padGradCols(k)) {
 		if cols%kernels.RowLanes == 0 {
 			blockGradRows(k, dx, y, dy, cols, n, p)
 		} else {
@@ -378,15 +378,24 @@ func paddedRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 	}
 }
 
-// padGradCols bounds the rows that GradRows pads (paddedGradRows): on
-// longer rows its two inputs' copies cost more than the row-by-row
-// driver's steps save. Alternating runs on AVX-512 against no padding,
-// rows of every length padded: SoftmaxGrad 256 x 300 +10 %, 1 x 1000
-// +23 %, 1024 x 1000 +42 %; below 128 only: SoftmaxGrad -43 % at 4096 x
-// 10 and 4096 x 24, -27 % at 1024 x 40, -10 % at 2048 x 70, unchanged at
-// 50, 100 and 120 columns; LogSoftmaxGrad -79 % at 4096 x 10, -68 % at
-// 4096 x 24, -23 % to -60 % from 40 to 120 columns.
-const padGradCols = 128
+// padGradCols bounds the rows that GradRows pads for kernel k
+// (paddedGradRows): on longer rows its two inputs' copies cost more than
+// the row-by-row driver's steps save. Alternating runs on AVX-512 against
+// no padding, rows of every length padded: SoftmaxGrad 256 x 300 +10 %,
+// 1 x 1000 +23 %, 1024 x 1000 +42 %; below 128 only: SoftmaxGrad -43 % at
+// 4096 x 10 and 4096 x 24, -27 % at 1024 x 40, -10 % at 2048 x 70,
+// unchanged at 50, 100 and 120 columns; LogSoftmaxGrad -79 % at 4096 x
+// 10, -68 % at 4096 x 24, -23 % to -60 % from 40 to 120 columns. Padded
+// up to 1024 columns, LogSoftmaxGrad measured -26 % to
+// -32 % from 150 to 300 columns (512 x 150 .. 256 x 300), -16 % at 4096 x
+// 200, -10 % at 4096 x 300, unchanged at 400 and 500 and +29 % at 1024 x
+// 1000: it pads rows below 320.
+func padGradCols(k RowKind) int {
+	if k == RowLogSoftmaxGrad {
+		return 320
+	}
+	return 128
+}
 
 // paddedGradRows runs blockGradRows on copies of the rows of y and dy
 // padded with zeros to a whole number of groups, as paddedRows does: a
