@@ -2956,68 +2956,56 @@ done:
 	RET
 
 // func reluGradNEON(dst, x, y []float32, alpha float32)
-// Main loop: 4 vectors (16 elements) per iteration, 49 instructions, 3.06 per element; 24 vector registers.
+// Main loop: 4 vectors (16 elements) per iteration, 41 instructions, 2.56 per element; 26 vector registers.
 TEXT ·reluGradNEON(SB), NOSPLIT, $0-76
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
 	MOVD y_base+48(FP), R5
 	MOVD x_len+32(FP), R2
-	MOVW $0x7fc00000, R3
-	VDUP R3, V31.S4
 	MOVW $0x00400000, R3
-	VDUP R3, V30.S4
-	VEOR V29.B16, V29.B16, V29.B16
-	MOVW $0x00000001, R3
-	VDUP R3, V28.S4
+	VDUP R3, V31.S4
+	VEOR V30.B16, V30.B16, V30.B16
 	SUBS $16, R2, R2
 	BLT vector
 loop:
 	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 64(R5), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD $0x6ea0e788 // fcmgt v8.4s, v28.4s, v0.4s
-	WORD $0x6ea1e789 // fcmgt v9.4s, v28.4s, v1.4s
-	WORD $0x6ea2e78a // fcmgt v10.4s, v28.4s, v2.4s
-	WORD $0x6ea3e78b // fcmgt v11.4s, v28.4s, v3.4s
-	WORD $0x6e3ddc8c // fmul v12.4s, v4.4s, v29.4s
-	WORD $0x6e3ddcad // fmul v13.4s, v5.4s, v29.4s
-	WORD $0x6e3ddcce // fmul v14.4s, v6.4s, v29.4s
-	WORD $0x6e3ddcef // fmul v15.4s, v7.4s, v29.4s
-	VBSL V4.B16, V12.B16, V8.B16
-	VBSL V5.B16, V13.B16, V9.B16
-	VBSL V6.B16, V14.B16, V10.B16
-	VBSL V7.B16, V15.B16, V11.B16
-	WORD $0x4e28e50c // fcmeq v12.4s, v8.4s, v8.4s
-	WORD $0x4e29e52d // fcmeq v13.4s, v9.4s, v9.4s
-	WORD $0x4e2ae54e // fcmeq v14.4s, v10.4s, v10.4s
-	WORD $0x4e2be56f // fcmeq v15.4s, v11.4s, v11.4s
-	VBSL V31.B16, V8.B16, V12.B16
-	VBSL V31.B16, V9.B16, V13.B16
-	VBSL V31.B16, V10.B16, V14.B16
-	VBSL V31.B16, V11.B16, V15.B16
-	WORD $0x4e24e488 // fcmeq v8.4s, v4.4s, v4.4s
-	WORD $0x4e25e4aa // fcmeq v10.4s, v5.4s, v5.4s
-	WORD $0x4e26e4d0 // fcmeq v16.4s, v6.4s, v6.4s
-	WORD $0x4e27e4f2 // fcmeq v18.4s, v7.4s, v7.4s
-	VORR V30.B16, V4.B16, V9.B16
-	VORR V30.B16, V5.B16, V11.B16
-	VORR V30.B16, V6.B16, V17.B16
-	VORR V30.B16, V7.B16, V19.B16
-	VBSL V9.B16, V12.B16, V8.B16
-	VBSL V11.B16, V13.B16, V10.B16
-	VBSL V17.B16, V14.B16, V16.B16
-	VBSL V19.B16, V15.B16, V18.B16
+	WORD $0x6ebee408 // fcmgt v8.4s, v0.4s, v30.4s
+	WORD $0x6ebee429 // fcmgt v9.4s, v1.4s, v30.4s
+	WORD $0x6ebee44a // fcmgt v10.4s, v2.4s, v30.4s
+	WORD $0x6ebee46b // fcmgt v11.4s, v3.4s, v30.4s
+	WORD $0x6e3edc8c // fmul v12.4s, v4.4s, v30.4s
+	WORD $0x6e3edcad // fmul v13.4s, v5.4s, v30.4s
+	WORD $0x6e3edcce // fmul v14.4s, v6.4s, v30.4s
+	WORD $0x6e3edcef // fmul v15.4s, v7.4s, v30.4s
+	WORD $0x4e24e490 // fcmeq v16.4s, v4.4s, v4.4s
+	WORD $0x4e25e4b2 // fcmeq v18.4s, v5.4s, v5.4s
+	WORD $0x4e26e4d4 // fcmeq v20.4s, v6.4s, v6.4s
+	WORD $0x4e27e4f6 // fcmeq v22.4s, v7.4s, v7.4s
+	VORR V31.B16, V4.B16, V17.B16
+	VORR V31.B16, V5.B16, V19.B16
+	VORR V31.B16, V6.B16, V21.B16
+	VORR V31.B16, V7.B16, V23.B16
+	VBSL V17.B16, V4.B16, V16.B16
+	VBSL V19.B16, V5.B16, V18.B16
+	VBSL V21.B16, V6.B16, V20.B16
+	VBSL V23.B16, V7.B16, V22.B16
+	VBSL V12.B16, V16.B16, V8.B16
+	VBSL V13.B16, V18.B16, V9.B16
+	VBSL V14.B16, V20.B16, V10.B16
+	VBSL V15.B16, V22.B16, V11.B16
 	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
 	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
 	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
 	WORD $0x4e23e467 // fcmeq v7.4s, v3.4s, v3.4s
-	VORR V30.B16, V0.B16, V9.B16
-	VORR V30.B16, V1.B16, V11.B16
-	VORR V30.B16, V2.B16, V12.B16
-	VORR V30.B16, V3.B16, V13.B16
-	VBSL V9.B16, V8.B16, V4.B16
-	VBSL V11.B16, V10.B16, V5.B16
-	VBSL V12.B16, V16.B16, V6.B16
-	VBSL V13.B16, V18.B16, V7.B16
+	VORR V31.B16, V0.B16, V12.B16
+	VORR V31.B16, V1.B16, V13.B16
+	VORR V31.B16, V2.B16, V14.B16
+	VORR V31.B16, V3.B16, V15.B16
+	VBSL V12.B16, V8.B16, V4.B16
+	VBSL V13.B16, V9.B16, V5.B16
+	VBSL V14.B16, V10.B16, V6.B16
+	VBSL V15.B16, V11.B16, V7.B16
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
 	SUBS $16, R2, R2
 	BGE loop
@@ -3028,16 +3016,14 @@ vector:
 loop1:
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
-	WORD $0x6ea0e782 // fcmgt v2.4s, v28.4s, v0.4s
-	WORD $0x6e3ddc23 // fmul v3.4s, v1.4s, v29.4s
-	VBSL V1.B16, V3.B16, V2.B16
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
-	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x6ebee402 // fcmgt v2.4s, v0.4s, v30.4s
+	WORD $0x6e3edc23 // fmul v3.4s, v1.4s, v30.4s
+	WORD $0x4e21e424 // fcmeq v4.4s, v1.4s, v1.4s
+	VORR V31.B16, V1.B16, V5.B16
+	VBSL V5.B16, V1.B16, V4.B16
+	VBSL V3.B16, V4.B16, V2.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
+	VORR V31.B16, V0.B16, V3.B16
 	VBSL V3.B16, V2.B16, V1.B16
 	VST1.P [V1.S4], 16(R0)
 	SUBS $4, R2, R2
@@ -3059,16 +3045,14 @@ lanes1:
 	BEQ lanes1y
 	VLD1.P 4(R5), V1.S[2]
 lanes1y:
-	WORD $0x6ea0e782 // fcmgt v2.4s, v28.4s, v0.4s
-	WORD $0x6e3ddc23 // fmul v3.4s, v1.4s, v29.4s
-	VBSL V1.B16, V3.B16, V2.B16
-	WORD $0x4e22e443 // fcmeq v3.4s, v2.4s, v2.4s
-	VBSL V31.B16, V2.B16, V3.B16
-	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
-	VORR V30.B16, V1.B16, V4.B16
-	VBSL V4.B16, V3.B16, V2.B16
+	WORD $0x6ebee402 // fcmgt v2.4s, v0.4s, v30.4s
+	WORD $0x6e3edc23 // fmul v3.4s, v1.4s, v30.4s
+	WORD $0x4e21e424 // fcmeq v4.4s, v1.4s, v1.4s
+	VORR V31.B16, V1.B16, V5.B16
+	VBSL V5.B16, V1.B16, V4.B16
+	VBSL V3.B16, V4.B16, V2.B16
 	WORD $0x4e20e401 // fcmeq v1.4s, v0.4s, v0.4s
-	VORR V30.B16, V0.B16, V3.B16
+	VORR V31.B16, V0.B16, V3.B16
 	VBSL V3.B16, V2.B16, V1.B16
 	VST1.P V1.S[0], 4(R0)
 	CMP $2, R2

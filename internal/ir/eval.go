@@ -145,6 +145,15 @@ func evalLane(p *Program, inputs, params []float32, st *kernels.Row, lane int) f
 			if a32(in, 0)&kernels.AbsMask > kernels.ExpBits {
 				f32[v] = a32(in, 0) | kernels.QuietBit
 			}
+		case OpZeroOf:
+			switch a := a32(in, 0); {
+			case a&kernels.AbsMask > kernels.ExpBits:
+				f32[v] = a | kernels.QuietBit
+			case a&kernels.AbsMask == kernels.ExpBits:
+				f32[v] = kernels.CanonicalNaN
+			default:
+				f32[v] = a & kernels.SignBit
+			}
 		case OpQuietInf:
 			f32[v] = a32(in, 1)
 			if a32(in, 0) == kernels.ExpBits {

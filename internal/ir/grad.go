@@ -84,11 +84,16 @@ func (b builder) expAcc(z Value) Value {
 	return b.d(OpMul, s, e)
 }
 
-// reluGradProgram: dx = dy * (x > 0 ? 1 : +0), one float32
-// multiplication (exact); ReLU'(0) = 0.
+// reluGradProgram: dx = dy * (x > 0 ? 1 : +0) with the NaN rule, as x
+// > 0 ? dy quieted : OpZeroOf(dy) (the rule's result for dy * +0), then
+// x's NaN rule: one VFIXUPIMMPS each on AVX-512 (the first under the mask
+// of x > 0); ReLU'(0) = 0.
 func reluGradProgram() *Program {
 	p, b := newProgram("ReLUGrad")
-	p.Out = b.pieceGrad(b.input(0), b.input(1), b.bits(0))
+	x, dy := b.input(0), b.input(1)
+	gt := b.f(OpLess, b.bits(0), x)
+	zero := b.op(OpZeroOf, F32, dy)
+	p.Out = b.f(OpQuiet, x, b.op(OpSelNeg, F32, gt, b.f(OpQuiet, dy, dy), zero))
 	return p
 }
 

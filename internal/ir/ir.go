@@ -99,6 +99,7 @@ const (
 	OpRedFMA             // F64, row passes: sum[i%RowLanes] = fma(a, b, sum), one rounding (a plain OpRedSum of a*b fused); the value is a
 	OpLess               // F32: a < b (ordered: false if either is NaN) as -1, else +0; read only as an OpSelNeg's condition, which a back end lowers as one comparison
 	OpQuietInf           // F32: a is NaN ? a | QuietBit : a is +Inf ? a : b
+	OpZeroOf             // F32: a * +0 under the gradients' NaN rule: a is NaN ? a | QuietBit : a is infinite ? the quiet NaN 0x7fc00000 : ±0 of a's sign
 )
 
 // opSpecs gives each Op its name, its operand count and the lane types it
@@ -135,6 +136,7 @@ var opSpecs = [...]struct {
 	OpRedFMA:   {"OpRedFMA", 2, onlyF64, asResult},
 	OpLess:     {"OpLess", 2, onlyF32, asResult},
 	OpQuietInf: {"OpQuietInf", 2, onlyF32, asResult},
+	OpZeroOf:   {"OpZeroOf", 1, onlyF32, asResult},
 }
 
 // asResult in opSpecs: the operands have the result's type.

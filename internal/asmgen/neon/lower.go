@@ -33,6 +33,7 @@ var implicitConst = map[ir.Op]uint32{
 	ir.OpQuiet:    kernels.QuietBit,
 	ir.OpQuietInf: kernels.ExpBits, // +Inf, compared with
 	ir.OpCanon:    kernels.CanonicalNaN,
+	ir.OpZeroOf:   0, // +0, multiplied by
 }
 
 // analysis is the Program's ir.Analysis and where the lowering keeps its
@@ -232,6 +233,10 @@ func lowerOp(in ir.Instr, mask, narrowCond bool, d int, arg func(k, half int) in
 			a64.FADD(a64.S4, t, a(0), a(0)).Asm(),
 			fmt.Sprintf("VBSL %s, %s, %s", b16(t), b16(a(1)), b16(d)),
 		}
+	case ir.OpZeroOf:
+		// With FPCR.DN clear, as Go leaves it, fmul quiets a NaN operand
+		// and makes ±Inf * 0 the default NaN 0x7fc00000.
+		return []string{a64.FMUL(ar, d, a(0), konst(0)).Asm()}
 	case ir.OpCanon:
 		return []string{
 			a64.FCMEQ(a64.S4, d, a(0), a(0)).Asm(),
@@ -255,7 +260,7 @@ func (e noLowering) Error() string { return fmt.Sprintf("no NEON lowering of %v 
 // writing (OpFMA: the addend, which the FMLA accumulates into).
 func aliasable(op ir.Op, k int) bool {
 	switch op {
-	case ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv, ir.OpMax, ir.OpMin, ir.OpShl, ir.OpOr:
+	case ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv, ir.OpMax, ir.OpMin, ir.OpShl, ir.OpOr, ir.OpZeroOf:
 		return true
 	case ir.OpFMA, ir.OpFNMA:
 		return k == 2

@@ -48,6 +48,7 @@ const (
 
 // Comparison predicates (VCMPPS imm8).
 const (
+	cmpEqOQ   = 0x00 // a == b, false if either is NaN
 	cmpUnordQ = 0x03 // either operand NaN
 	cmpNltUQ  = 0x05 // not a < b: a >= b, or either is NaN
 	cmpLtOQ   = 0x11 // a < b, false if either is NaN
@@ -615,35 +616,45 @@ func implicitConsts(s *isa, a *ir.Analysis) []Mem {
 	var ms []Mem
 	seen := map[uint32]bool{}
 	sel := selects(s, a)
-	for i, in := range a.P.Code {
-		if a.Invariant[i] || sel[i] == selQuiet {
-			continue
-		}
-		var c uint32
-		switch in.Op {
-		case ir.OpCanon:
-			c = kernels.CanonicalNaN
-			if s.kmask && canonFixup(a, i) && !seen[fixCanon] {
-				seen[fixCanon] = true
-				ms = append(ms, constU32(fixCanon))
-			}
-		case ir.OpQuiet, ir.OpQuietInf:
-			c = quietTable(s, a, sel, i)
-		case ir.OpSelNeg:
-			if sel[i] == selFixup {
-				c = fixSelect
-				break
-			}
-			if a.LessCond(in) {
-				continue // no comparison with 0
-			}
-			c = 0
-		default:
-			continue
-		}
+	add := func(c uint32) {
 		if !seen[c] {
 			seen[c] = true
 			ms = append(ms, constU32(c))
+		}
+	}
+	for i, in := range a.P.Code {
+		if a.Invariant[i] || sel[i] == selQuiet || in.Op == ir.OpQuiet && quietMasked(a, sel, i) {
+			continue
+		}
+		switch in.Op {
+		case ir.OpCanon:
+			add(kernels.CanonicalNaN)
+			if s.kmask && canonFixup(a, i) {
+				add(fixCanon)
+			}
+		case ir.OpZeroOf:
+			add(kernels.CanonicalNaN)
+			if s.kmask {
+				add(fixZero)
+			} else {
+				add(kernels.AbsMask)
+				add(kernels.ExpBits)
+				add(0)
+			}
+		case ir.OpQuiet, ir.OpQuietInf:
+			add(quietTable(s, a, sel, i))
+		case ir.OpSelNeg:
+			switch {
+			case sel[i] == selFixup:
+				add(fixSelect)
+			case sel[i] == selQuietMasked:
+				add(fixQuietAll)
+				if !a.LessCond(in) {
+					add(0)
+				}
+			case !a.LessCond(in): // else no comparison with 0
+				add(0)
+			}
 		}
 	}
 	return ms
@@ -669,6 +680,15 @@ const (
 	// fixCanon is OpCanon(x) into a copy of the canonical NaN: x
 	// where it is no NaN (see canonFixup).
 	fixCanon = 0x11111100
+	// fixZero is OpZeroOf(x) into a copy of the canonical NaN: x
+	// quieted where it is NaN, that NaN where x is infinite, x where it
+	// is ±0, else +0 (x positive) or -0 (negative).
+	fixZero = 0x87008122
+	// fixQuietAll is OpQuiet(x, x): x quieted where it is NaN, else x
+	// (selQuietMasked).
+	fixQuietAll = 0x11111122
+	// one is the float32 1: without opmasks OpQuiet(x, x) is x*1.
+	one = 0x3f800000
 )
 
 // canonFixup reports whether OpCanon i is lowered, with opmasks, as a
@@ -685,10 +705,11 @@ func canonFixup(a *ir.Analysis, i int) bool {
 type selLowering uint8
 
 const (
-	selBlend selLowering = iota // a comparison into a mask (or a mask), then a blend
-	selQuiet                    // with the OpQuiet that reads it: fixQuietSelect
-	selFixup                    // x < 0 ? y : x: one VFIXUPIMMPS (fixSelect)
-	selMul                      // x < 0 ? c*b : c: c multiplied by b under the mask (maskedMul)
+	selBlend       selLowering = iota // a comparison into a mask (or a mask), then a blend
+	selQuiet                          // with the OpQuiet that reads it: fixQuietSelect
+	selFixup                          // x < 0 ? y : x: one VFIXUPIMMPS (fixSelect)
+	selMul                            // x < 0 ? c*b : c: c multiplied by b under the mask (maskedMul)
+	selQuietMasked                    // x < 0 ? OpQuiet(a, a) : c: one VFIXUPIMMPS of a into c under the mask (quietMaskedSel)
 )
 
 // selects says how each loop OpSelNeg is lowered on ISA s. With opmasks
@@ -722,6 +743,11 @@ func selects(s *isa, a *ir.Analysis) []selLowering {
 		}
 	}
 	for j, in := range a.P.Code {
+		if in.Op == ir.OpSelNeg && !a.Invariant[j] && sel[j] == selBlend && quietSelf(a, j) >= 0 {
+			sel[j] = selQuietMasked
+		}
+	}
+	for j, in := range a.P.Code {
 		if in.Op != ir.OpQuiet || a.Invariant[j] {
 			continue
 		}
@@ -749,6 +775,30 @@ func maskedProduct(a *ir.Analysis, j int) int {
 	return int(m)
 }
 
+// quietSelf returns the OpQuiet(a, a) that select j, x < 0 ?
+// OpQuiet(a, a) : c, alone reads, or -1: one whose a stays in its
+// register up to j (its last reader, or read after j).
+func quietSelf(a *ir.Analysis, j int) int {
+	in := a.P.Code[j]
+	q := a.Canon[in.Args[1]]
+	qi := a.P.Code[q]
+	if qi.Op != ir.OpQuiet || a.Invariant[q] || a.LoopReads[q] != 1 || a.LastUse[q] != j || a.Invariant[a.Canon[in.Args[2]]] {
+		return -1
+	}
+	src := a.Canon[qi.Args[0]]
+	if a.Canon[qi.Args[1]] != src || a.LastUse[src] != int(q) && a.LastUse[src] <= j {
+		return -1
+	}
+	return int(q)
+}
+
+// quietMasked reports whether OpQuiet i is lowered by the select reading
+// it (selQuietMasked).
+func quietMasked(a *ir.Analysis, sel []selLowering, i int) bool {
+	j := a.LastUse[i]
+	return j >= 0 && j < len(sel) && sel[j] == selQuietMasked && quietSelf(a, j) == i
+}
+
 // quietTable returns the constant OpQuiet or OpQuietInf i reads on ISA
 // s: the quiet bit (OpQuietInf: +Inf), or with opmasks the VFIXUPIMMPS
 // table (see selects).
@@ -758,6 +808,8 @@ func quietTable(s *isa, a *ir.Analysis, sel []selLowering, i int) uint32 {
 		return fixQuietInf
 	case a.P.Code[i].Op == ir.OpQuietInf:
 		return kernels.ExpBits // +Inf, compared with
+	case !s.kmask && a.Canon[a.P.Code[i].Args[0]] == a.Canon[a.P.Code[i].Args[1]]:
+		return one // x*1 is x quieted
 	case !s.kmask:
 		return kernels.QuietBit
 	}
@@ -1155,6 +1207,11 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 	case in.Op == ir.OpSelNeg && l.sel[i] == selMul:
 		l.maskedMul(i, in, g, h)
 		return
+	case in.Op == ir.OpQuiet && quietMasked(l.a, l.sel, i):
+		return // lowered by the select reading it
+	case in.Op == ir.OpSelNeg && l.sel[i] == selQuietMasked:
+		l.quietMaskedSel(i, in, g, h)
+		return
 	}
 	n := in.Op.NArgs()
 	var a [3]operandRef
@@ -1390,7 +1447,8 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 
 	case ir.OpQuiet, ir.OpQuietInf:
 		x, y := l.inReg(a[0]), l.inReg(a[1])
-		q := l.constOp(constU32(quietTable(l.s, l.a, l.sel, i)))
+		tab := quietTable(l.s, l.a, l.sel, i)
+		q := l.constOp(constU32(tab))
 		if l.s.kmask {
 			// One VFIXUPIMMPS into y's register (or a copy of it).
 			d := y.r
@@ -1400,6 +1458,13 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 			}
 			l.emit(func() { VFIXUPIMMPS(U8(0), q, x.r, d) })
 			l.free2(d, x, y)
+			l.define(v, g, h, d)
+			return
+		}
+		if tab == one {
+			l.free2(nil, x, y)
+			d := l.alloc()
+			l.emit(func() { VMULPS(q, x.r, d) })
 			l.define(v, g, h, d)
 			return
 		}
@@ -1417,6 +1482,31 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		l.emit(func() { VBLENDVPS(m, t, y.r, d) })
 		l.release(m)
 		l.release(t)
+		l.define(v, g, h, d)
+
+	case ir.OpZeroOf:
+		x := l.inReg(a[0])
+		nan := l.constOp(constU32(kernels.CanonicalNaN))
+		if l.s.kmask {
+			t := l.constOp(constU32(fixZero))
+			d := l.alloc()
+			l.emit(func() { VMOVAPS(nan, d) })
+			l.emit(func() { VFIXUPIMMPS(U8(0), t, x.r, d) })
+			l.free2(nil, x)
+			l.define(v, g, h, d)
+			return
+		}
+		// x*0, but the canonical NaN where |x| is +Inf (x86's default
+		// NaN, 0xffc00000, there).
+		abs, inf, zero := l.constOp(constU32(kernels.AbsMask)), l.constOp(constU32(kernels.ExpBits)), l.zero()
+		m := l.alloc()
+		l.emit(func() { VANDPS(abs, x.r, m) })
+		l.emit(func() { VCMPPS(U8(cmpEqOQ), inf, m, m) })
+		l.free2(nil, x)
+		d := l.alloc()
+		l.emit(func() { VMULPS(zero, x.r, d) })
+		l.emit(func() { VBLENDVPS(m, nan, d, d) })
+		l.release(m)
 		l.define(v, g, h, d)
 
 	case ir.OpCanon:
@@ -1495,6 +1585,30 @@ func (l *lowering) maskedMul(i int, in ir.Instr, g, h int) {
 	}
 	l.emit(func() { VMULPS(b.op, d, k, d) })
 	l.free2(d, b, c)
+	if l.lastSelNeg[cv.v] <= i {
+		delete(l.negMasks, cv)
+		l.releaseK(k)
+	}
+	l.define(ir.Value(i), g, h, d)
+}
+
+// quietMaskedSel lowers select i (vector g, half h), x < 0 ?
+// OpQuiet(a, a) : c (selQuietMasked): c copied, or in place where it dies
+// here, then a's VFIXUPIMMPS (fixQuietAll) in the lanes where x < 0.
+func (l *lowering) quietMaskedSel(i int, in ir.Instr, g, h int) {
+	q := l.a.Canon[in.Args[1]]
+	src := l.inReg(l.arg(int(q), l.p.Code[q], 0, g, h))
+	c := l.inReg(l.arg(i, in, 2, g, h))
+	cv := key{l.a.Canon[in.Args[0]], g, 0}
+	k := l.negMask(cv, l.arg(i, in, 0, g, h))
+	d := c.r
+	if !c.dying {
+		d = l.alloc()
+		l.emit(func() { VMOVAPS(c.r, d) })
+	}
+	t := l.constOp(constU32(fixQuietAll))
+	l.emit(func() { VFIXUPIMMPS(U8(0), t, src.r, k, d) })
+	l.free2(d, src, c)
 	if l.lastSelNeg[cv.v] <= i {
 		delete(l.negMasks, cv)
 		l.releaseK(k)
