@@ -25,7 +25,8 @@ func TestFast(t *testing.T) {
 				t.Fatalf("fast sequence %s: %d inputs, params %v; the kernel's %d, %v (the same; no rows, no repeat)",
 					f.Name, f.Inputs(), f.Params, k.Inputs(), k.Params)
 			}
-			if !(k.FastBound > 0) || math.IsInf(float64(k.FastBound), 0) {
+			all := math.IsInf(float64(k.FastBound), 1) // every input (FastFinite)
+			if !(k.FastBound > 0) || all && !k.FastFinite {
 				t.Fatalf("FastBound %v", k.FastBound)
 			}
 			top := math.Float32bits(k.FastBound)
@@ -42,11 +43,17 @@ func TestFast(t *testing.T) {
 			}
 			r := rand.New(rand.NewPCG(1, 2))
 			for range 1 << 14 {
-				xs = append(xs, k.FastBound*float32(r.Float64()))
+				xs = append(xs, min(k.FastBound, math.MaxFloat32)*float32(r.Float64()))
+			}
+			if all {
+				xs = append(xs, float32(math.NaN()), math.Float32frombits(0x7fa01234), math.Float32frombits(0xffc05678))
 			}
 			alphas := k.Alphas
 			if len(k.Params) == 0 {
 				alphas = []float32{0}
+			}
+			if k.FastFinite { // any finite nonzero alpha
+				alphas = append(alphas[:len(alphas):len(alphas)], 0x1p-149, -0x1p-149, -3e38, 1, -0.5)
 			}
 			// A gradient's second input, dy, takes these values in turn,
 			// the special ones included (the fast sequence keeps dy's NaN

@@ -98,10 +98,26 @@ func reluGradProgram() *Program {
 }
 
 // leakyReLUGradProgram: dx = dy * (x > 0 ? 1 : alpha), one float32
-// multiplication (exact); LeakyReLU'(0) = alpha.
+// multiplication (exact); LeakyReLU'(0) = alpha. For a finite nonzero
+// alpha dy*alpha is NaN only where dy is, which dy's rule settles: its
+// fast sequence, run on every input of such a call, leaves out the
+// canonical NaN.
 func leakyReLUGradProgram() *Program {
-	p, b := newProgram("LeakyReLUGrad", "alpha")
-	p.Out = b.pieceGrad(b.input(0), b.input(1), b.emit(Instr{Op: OpParam, Type: F32, Imm: 0}))
+	p := leakyReLUGrad(false)
+	p.Fast, p.FastBound, p.FastFinite = leakyReLUGrad(true), float32(math.Inf(1)), true
+	return p
+}
+
+func leakyReLUGrad(fast bool) *Program {
+	p, b := newGrad("LeakyReLUGrad", fast, "alpha")
+	x, dy := b.input(0), b.input(1)
+	alpha := b.emit(Instr{Op: OpParam, Type: F32, Imm: 0})
+	if !fast {
+		p.Out = b.pieceGrad(x, dy, alpha)
+		return p
+	}
+	le := b.f(OpLess, x, b.bits(1))
+	p.Out = b.f(OpQuiet, x, b.f(OpQuiet, dy, b.op(OpSelNeg, F32, le, b.f(OpMul, dy, alpha), dy)))
 	return p
 }
 

@@ -50,7 +50,10 @@ type Program struct {
 	// FastFinite restricts Fast further to calls whose parameter (alpha)
 	// is finite and nonzero: the back ends test it once per call and run
 	// Code throughout for any other (ELUGrad, where such an alpha can make
-	// a product NaN that only Code's NaN rule settles).
+	// a product NaN that only Code's NaN rule settles). With FastFinite,
+	// FastBound may be +Inf: Fast then takes every input, NaNs and
+	// infinities too (it keeps every NaN rule that such an alpha leaves),
+	// and the back ends run it on the whole main loop without a test.
 	FastFinite bool
 }
 

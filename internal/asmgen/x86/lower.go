@@ -130,7 +130,8 @@ func generate(s *isa, p *ir.Program) error {
 	}
 	LEAQ(Mem{Base: dstPtr, Index: count, Scale: 4, Disp: -vb}, lastDst)
 	replay(last)
-	if fast != nil {
+	unguarded := fast != nil && math.IsInf(float64(p.FastBound), 1)
+	if fast != nil && !unguarded {
 		replay(fast.l.prologue)
 		if p.FastFinite {
 			if p.Repeat {
@@ -148,10 +149,12 @@ func generate(s *isa, p *ir.Program) error {
 		}
 		loop := fmt.Sprintf("Main loop: %d vectors (%d elements) per iteration, interleaved %d at a time, %d of %d loop constants in registers, %d implicit",
 			unroll, unroll*w, width, nconsts, len(order), len(l.constRegs)-nconsts)
-		if fast != nil {
+		switch {
+		case unguarded:
 			Comment(loop + ".")
-			fastLoop(s, p, fast, reload, main, n, unroll)
-		} else {
+			allFast(s, p, fast, reload, l.prologue, unroll)
+			fallthrough
+		case fast == nil:
 			if noFast != nil {
 				Comment("The fast sequence (ir.Program.Fast) is left out: " + noFast.Error() + ".")
 			}
@@ -163,6 +166,9 @@ func generate(s *isa, p *ir.Program) error {
 			advance(p, inputs, unroll*vb)
 			SUBQ(U32(unroll*w), count)
 			JMP(LabelRef("unrolled"))
+		default:
+			Comment(loop + ".")
+			fastLoop(s, p, fast, reload, main, n, unroll)
 		}
 	}
 	Comment("One vector per iteration.")
@@ -301,6 +307,35 @@ func mostConsts(s *isa, a *ir.Analysis, order []ir.Value, unroll, width int, bas
 	return nil, 0, err
 }
 
+// allFast emits the main loop of a FastFinite program p whose fast
+// sequence takes every input (FastBound +Inf): where alpha is finite and
+// nonzero, the fast sequence's loop (after its prologue, and before the
+// rest, which runs the full sequence, the full one's prologue again where
+// reload says the two share registers); else a jump to the full loop that
+// follows.
+func allFast(s *isa, p *ir.Program, fast *code, reload bool, prologue []func(), unroll int) {
+	inputs, w, vb := p.Inputs(), s.lanes, s.vecBytes()
+	Comment("Where alpha is finite and nonzero, the fast sequence.")
+	testAlpha()
+	JCC(LabelRef("unrolled"))
+	replay(fast.l.prologue)
+	n := len(fast.main) + 5 + inputs
+	Comment("The fast sequence (ir.Program.Fast, FastFinite) on every input:",
+		fmt.Sprintf("%d instructions, %.2f per element.", n, float64(n)/float64(unroll*w)))
+	Label("allfast")
+	CMPQ(count, U32(unroll*w))
+	JB(LabelRef("fastdone"))
+	replay(fast.main)
+	advance(p, inputs, unroll*vb)
+	SUBQ(U32(unroll*w), count)
+	JMP(LabelRef("allfast"))
+	Label("fastdone")
+	if reload {
+		replay(prologue)
+	}
+	JMP(LabelRef("single"))
+}
+
 // fastLoop emits the main loop of program p with its fast sequence
 // (lowered as fast; reload: see lowerFast): each iteration tests its
 // unroll vectors (guard) and runs the fast sequence's body, or jumps to
@@ -363,9 +398,13 @@ func lowerFast(s *isa, f *ir.Program, c *code, unroll, width int) (fc *code, rel
 	}
 	order := constOrder(a)
 	base := c.l.reserved
-	fc, _, _, err = widest(s, a, order, unroll, base)
+	fc, fw, nconsts, err := widest(s, a, order, unroll, base)
 	if err != nil {
 		return nil, false, fmt.Errorf("fast sequence: %v", err)
+	}
+	// Its implicit constants too, where registers remain for them.
+	if fi, err := lowerBodies(s, a, order[:nconsts], true, unroll, fw, base); err == nil {
+		fc = fi
 	}
 	c.l.reserved = fc.l.reserved
 	if c.bodies(s, unroll, width) == nil {
@@ -409,20 +448,27 @@ func guard(s *isa, l *lowering, unroll int, limit Mem) []func() {
 	return l.code
 }
 
-// finiteLimit sets fastLimit to the address of bound's bits where alpha
-// is finite and nonzero (its bits less the sign, less 1, below
-// 0x7f7fffff unsigned), else to that of -1, which fails every guard.
-func finiteLimit(bound float32) {
+// testAlpha compares alpha's bits less the sign, less 1, with
+// 0x7f7fffff: below (unsigned) exactly where alpha is finite and nonzero.
+// It uses yEnd's register (FastFinite kernels do not repeat y).
+func testAlpha() {
 	alpha, err := Param("alpha").Resolve()
 	if err != nil {
-		panic(err) // the signature has alpha: the kernel's OpParam loads it
+		panic(err) // FastFinite: the signature has alpha
 	}
-	Comment("The fast sequence only where alpha is finite and nonzero (ir.Program.FastFinite).")
 	bits := yEnd.As32()
 	MOVL(alpha.Addr, bits)
 	ANDL(U32(kernels.AbsMask), bits)
 	DECL(bits)
 	CMPL(bits, U32(0x7f7fffff))
+}
+
+// finiteLimit sets fastLimit to the address of bound's bits where alpha
+// is finite and nonzero (testAlpha), else to that of -1, which fails
+// every guard.
+func finiteLimit(bound float32) {
+	Comment("The fast sequence only where alpha is finite and nonzero (ir.Program.FastFinite).")
+	testAlpha()
 	LEAQ(constU32(math.Float32bits(bound)), fastLimit)
 	LEAQ(constU32(0xffffffff), yEnd)
 	CMOVQCC(yEnd, fastLimit)

@@ -524,7 +524,7 @@ func TestLoopComments(t *testing.T) {
 			continue
 		}
 		loops++
-		if i+1 >= len(lines) || lines[i+1] != "unrolled:" && lines[i+1] != "full:" {
+		if i+1 >= len(lines) || lines[i+1] != "unrolled:" && lines[i+1] != "full:" && lines[i+1] != "allfast:" {
 			t.Errorf("%s:%d: no loop label after the comment", asmFile, i+1)
 			continue
 		}
