@@ -1534,12 +1534,7 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		x := l.inReg(a[0])
 		nan := l.constOp(constU32(kernels.CanonicalNaN))
 		if l.s.kmask {
-			t := l.constOp(constU32(fixZero))
-			d := l.alloc()
-			l.emit(func() { VMOVAPS(nan, d) })
-			l.emit(func() { VFIXUPIMMPS(U8(0), t, x.r, d) })
-			l.free2(nil, x)
-			l.define(v, g, h, d)
+			l.fixupNaN(fixZero, x, v, g, h)
 			return
 		}
 		// x*0, but the canonical NaN where |x| is +Inf (x86's default
@@ -1559,12 +1554,7 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		x := l.inReg(a[0])
 		nan := l.constOp(constU32(kernels.CanonicalNaN))
 		if l.s.kmask && canonFixup(l.a, i) {
-			t := l.constOp(constU32(fixCanon))
-			d := l.alloc()
-			l.emit(func() { VMOVAPS(nan, d) })
-			l.emit(func() { VFIXUPIMMPS(U8(0), t, x.r, d) })
-			l.free2(nil, x)
-			l.define(v, g, h, d)
+			l.fixupNaN(fixCanon, x, v, g, h)
 			return
 		}
 		if l.s.kmask {
@@ -1636,6 +1626,17 @@ func (l *lowering) maskedMul(i int, in ir.Instr, g, h int) {
 		l.releaseK(k)
 	}
 	l.define(ir.Value(i), g, h, d)
+}
+
+// fixupNaN defines v (vector g, half h) as a copy of the canonical NaN
+// into which one VFIXUPIMMPS with table writes by x's class.
+func (l *lowering) fixupNaN(table uint32, x operandRef, v ir.Value, g, h int) {
+	nan, t := l.constOp(constU32(kernels.CanonicalNaN)), l.constOp(constU32(table))
+	d := l.alloc()
+	l.emit(func() { VMOVAPS(nan, d) })
+	l.emit(func() { VFIXUPIMMPS(U8(0), t, x.r, d) })
+	l.free2(nil, x)
+	l.define(v, g, h, d)
 }
 
 // quietMaskedSel lowers select i (vector g, half h), x < 0 ?
