@@ -1611,6 +1611,14 @@ func (l *lowering) maskedMul(i int, in ir.Instr, g, h int) {
 		j = 0
 	}
 	b := l.arg(m, mul, j, g, h)
+	l.underMask(i, in, g, h, b, func(k reg.OpmaskPhysical, d reg.VecPhysical) { VMULPS(b.op, d, k, d) })
+}
+
+// underMask lowers select i (vector g, half h), x < 0 ? y : c, where y is
+// one instruction on c's value and the operand b: c copied, or in place
+// where it dies here, then op(k, d) on that register d under the mask k
+// of x < 0 (merge masking).
+func (l *lowering) underMask(i int, in ir.Instr, g, h int, b operandRef, op func(k reg.OpmaskPhysical, d reg.VecPhysical)) {
 	c := l.inReg(l.arg(i, in, 2, g, h))
 	cv := key{l.a.Canon[in.Args[0]], g, 0}
 	k := l.negMask(cv, l.arg(i, in, 0, g, h))
@@ -1619,7 +1627,7 @@ func (l *lowering) maskedMul(i int, in ir.Instr, g, h int) {
 		d = l.alloc()
 		l.emit(func() { VMOVAPS(c.r, d) })
 	}
-	l.emit(func() { VMULPS(b.op, d, k, d) })
+	l.emit(func() { op(k, d) })
 	l.free2(d, b, c)
 	if l.lastSelNeg[cv.v] <= i {
 		delete(l.negMasks, cv)
@@ -1645,22 +1653,8 @@ func (l *lowering) fixupNaN(table uint32, x operandRef, v ir.Value, g, h int) {
 func (l *lowering) quietMaskedSel(i int, in ir.Instr, g, h int) {
 	q := l.a.Canon[in.Args[1]]
 	src := l.inReg(l.arg(int(q), l.p.Code[q], 0, g, h))
-	c := l.inReg(l.arg(i, in, 2, g, h))
-	cv := key{l.a.Canon[in.Args[0]], g, 0}
-	k := l.negMask(cv, l.arg(i, in, 0, g, h))
-	d := c.r
-	if !c.dying {
-		d = l.alloc()
-		l.emit(func() { VMOVAPS(c.r, d) })
-	}
 	t := l.constOp(constU32(fixQuietAll))
-	l.emit(func() { VFIXUPIMMPS(U8(0), t, src.r, k, d) })
-	l.free2(d, src, c)
-	if l.lastSelNeg[cv.v] <= i {
-		delete(l.negMasks, cv)
-		l.releaseK(k)
-	}
-	l.define(ir.Value(i), g, h, d)
+	l.underMask(i, in, g, h, src, func(k reg.OpmaskPhysical, d reg.VecPhysical) { VFIXUPIMMPS(U8(0), t, src.r, k, d) })
 }
 
 // negMask returns the opmask register of cond < 0 (ordered) for the
