@@ -2,7 +2,8 @@
 // ir.Kernels on every path this CPU supports, beside the naive Go loop, the
 // pure-Go fallback called directly, and copy() of the same bytes.
 //
-// Names are Kernels/<kernel>/<path>/n=<size> and Copy/n=<size>, where path
+// Names are Kernels/<kernel>/<path>/n=<size>, Copy/n=<size> and
+// Copy3/n=<size>, where path
 // is a dispatch level (avx512, avx2, neon, generic: the public function
 // with that level forced, so chunking and cut-offs count), "fallback"
 // (package fallback called directly) or "naive" (the loop a user writes
@@ -10,13 +11,13 @@
 // written). GCPause/<kernel>/... measures garbage-collector pauses instead.
 //
 // A two-input kernel reads a second input of n elements (12 bytes per
-// element then), except where its public function repeats the second input
+// element then, and Copy3 its yardstick), except where its public function repeats the second input
 // along x: PReLU runs with a slope of ir.Kernel.Channels elements (64
 // channels; one row of n where n is no multiple of 64), which each result
 // reports as its "channels" metric.
 //
 //	go test ./bench -run '^$' -bench 'Kernels/<kernel>/.*/n=4Ki' -count 6 > /tmp/x.txt
-//	go test ./bench -run '^$' -bench '^Benchmark(Kernels|Copy)$' -sizes tiny,4Ki
+//	go test ./bench -run '^$' -bench '^Benchmark(Kernels|Copy|Copy3)$' -sizes tiny,4Ki
 //	go run ./bench/cmd/table          # the Markdown table of `make bench`
 //
 // Sizes come from -sizes or RECTIFY_BENCH_SIZES: a comma-separated list of
@@ -63,6 +64,24 @@ func BenchmarkCopy(b *testing.B) {
 	for _, n := range sizes(b) {
 		b.Run("n="+report.FormatSize(n), func(b *testing.B) {
 			measure(b, nil, n, func(dst, x, _ []float32, _ float32) { copy(dst, x) }, 0)
+		})
+	}
+}
+
+// BenchmarkCopy3 is the yardstick of the two-input kernels, which read x
+// and a second input and write dst: copy() of the same 12 bytes per
+// element (n/2 elements more than Copy's), the least time in which the
+// memory can move the bytes of three slices of n.
+func BenchmarkCopy3(b *testing.B) {
+	for _, n := range sizes(b) {
+		b.Run("n="+report.FormatSize(n), func(b *testing.B) {
+			m := n + n/2
+			dst, x := buffers(m)
+			b.SetBytes(int64(8 * m))
+			b.ReportAllocs()
+			for b.Loop() {
+				copy(dst, x)
+			}
 		})
 	}
 }

@@ -2,7 +2,7 @@
 // and writes the Markdown table that `make bench` prints.
 //
 // Result names are Kernels/<kernel>/<path>/n=<size> (path: a dispatch
-// level, "fallback" or "naive") and Copy/n=<size>. Every figure in the table
+// level, "fallback" or "naive"), Copy/n=<size> and Copy3/n=<size>. Every figure in the table
 // is the median of the runs of one name, and every ratio compares medians
 // from the same output, so from the same run.
 package report
@@ -36,7 +36,8 @@ var (
 const (
 	Naive    = "naive"    // the loop a user writes with package math
 	Fallback = "fallback" // package fallback, called directly
-	Copy     = "Copy"     // copy() of the same bytes
+	Copy     = "Copy"     // copy() of the same bytes: 8 per element
+	Copy3    = "Copy3"    // copy() of 12 bytes per element, a two-input kernel's
 )
 
 // FormatSize writes n as it appears in benchmark names: 16Mi, 4Ki, 7.
@@ -93,6 +94,7 @@ func ParseSizes(s string) ([]int, error) {
 type Set struct {
 	Config map[string]string    // the goos, goarch, pkg and cpu lines
 	ns     map[string][]float64 // ns/op by name (without Benchmark, Kernels/ and -GOMAXPROCS)
+	bytes  map[string]float64   // bytes per op by name, from MB/s (0 if not reported)
 	allocs map[string]float64   // the largest allocs/op by name
 	names  []string             // in the order first seen
 }
@@ -102,7 +104,7 @@ var resultName = regexp.MustCompile(`^Benchmark(?:Kernels/)?(.*?)(?:-\d+)?$`)
 // Parse reads `go test -bench` output. Lines that are not benchmark results
 // are ignored; a result line without ns/op is an error.
 func Parse(r io.Reader) (*Set, error) {
-	s := &Set{Config: map[string]string{}, ns: map[string][]float64{}, allocs: map[string]float64{}}
+	s := &Set{Config: map[string]string{}, ns: map[string][]float64{}, bytes: map[string]float64{}, allocs: map[string]float64{}}
 	sc := bufio.NewScanner(r)
 	for line := 1; sc.Scan(); line++ {
 		text := sc.Text()
@@ -118,7 +120,7 @@ func Parse(r io.Reader) (*Set, error) {
 			continue
 		}
 		name := resultName.FindStringSubmatch(f[0])[1]
-		ns := math.NaN()
+		ns, mbs := math.NaN(), 0.0
 		for i := 2; i < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
 			if err != nil {
@@ -127,6 +129,8 @@ func Parse(r io.Reader) (*Set, error) {
 			switch f[i+1] {
 			case "ns/op":
 				ns = v
+			case "MB/s":
+				mbs = v
 			case "allocs/op":
 				s.allocs[name] = max(s.allocs[name], v)
 			}
@@ -136,6 +140,9 @@ func Parse(r io.Reader) (*Set, error) {
 		}
 		if _, seen := s.ns[name]; !seen {
 			s.names = append(s.names, name)
+		}
+		if mbs > 0 {
+			s.bytes[name] = mbs * ns / 1e3
 		}
 		s.ns[name] = append(s.ns[name], ns)
 	}
@@ -151,22 +158,34 @@ func (s *Set) median(name string) float64 {
 	return (xs[(len(xs)-1)/2] + xs[len(xs)/2]) / 2
 }
 
-// WriteTables writes in Markdown the copy() table and one table per kernel,
-// in the order the output has them, or an error if s has neither. mark
-// names the path to flag as the one rectify selects ("" for none).
+// perElement returns the bytes per element that the named result of n
+// elements reported, rounded to a whole number: 8 if it reported none.
+func (s *Set) perElement(name string, n int) float64 {
+	if b := s.bytes[name]; b > 0 {
+		return math.Round(b / float64(n))
+	}
+	return 8
+}
+
+// WriteTables writes in Markdown the copy() tables and one table per kernel,
+// in the order the output has them, or an error if s has neither. A kernel
+// row is set beside copy() of as many bytes per element as it reported:
+// Copy3 for 12, else Copy. mark names the path to flag as the one rectify
+// selects ("" for none).
 func (s *Set) WriteTables(w io.Writer, mark string) error {
-	// The sizes of each kernel (and of Copy), and its dispatch levels.
+	// The sizes of each kernel (and of Copy and Copy3), and its dispatch levels.
 	var kernels []string
 	sizes, levels := map[string][]int{}, map[string][]string{}
 	for _, name := range s.names {
 		parts := strings.Split(name, "/")
 		size, ok := strings.CutPrefix(parts[len(parts)-1], "n=")
 		n, err := ParseSize(size)
-		if !ok || err != nil || len(parts) != 3 && (len(parts) != 2 || parts[0] != Copy) {
+		yardstick := len(parts) == 2 && (parts[0] == Copy || parts[0] == Copy3)
+		if !ok || err != nil || len(parts) != 3 && !yardstick {
 			continue
 		}
 		k := parts[0]
-		if _, seen := sizes[k]; !seen && k != Copy {
+		if _, seen := sizes[k]; !seen && !yardstick {
 			kernels = append(kernels, k)
 		}
 		if !slices.Contains(sizes[k], n) {
@@ -177,17 +196,23 @@ func (s *Set) WriteTables(w io.Writer, mark string) error {
 		}
 	}
 
-	if len(kernels) == 0 && len(sizes[Copy]) == 0 {
+	if len(kernels) == 0 && len(sizes[Copy]) == 0 && len(sizes[Copy3]) == 0 {
 		return fmt.Errorf("no benchmark results")
 	}
 
 	var b strings.Builder
-	copyName := func(n int) string { return Copy + "/n=" + FormatSize(n) }
-	if len(sizes[Copy]) > 0 {
-		b.WriteString("### copy() (the yardstick)\n\n| n | ns/elem | GB/s |\n|--:|--:|--:|\n")
-		for _, n := range slices.Sorted(slices.Values(sizes[Copy])) {
-			ns := s.median(copyName(n))
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", FormatSize(n), num(ns/float64(n)), num(8*float64(n)/ns))
+	copyName := func(c string, n int) string { return c + "/n=" + FormatSize(n) }
+	for _, c := range []struct{ name, title string }{
+		{Copy, "### copy() (the yardstick)"},
+		{Copy3, "### copy() of 12 bytes per element (the yardstick of two-input kernels)"},
+	} {
+		if len(sizes[c.name]) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%s\n\n| n | ns/elem | GB/s |\n|--:|--:|--:|\n", c.title)
+		for _, n := range slices.Sorted(slices.Values(sizes[c.name])) {
+			ns, name := s.median(copyName(c.name, n)), copyName(c.name, n)
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", FormatSize(n), num(ns/float64(n)), num(s.perElement(name, n)*float64(n)/ns))
 		}
 		b.WriteString("\n")
 	}
@@ -201,7 +226,11 @@ func (s *Set) WriteTables(w io.Writer, mark string) error {
 				if len(s.ns[name(p)]) == 0 {
 					continue
 				}
-				ns, label := s.median(name(p)), p
+				ns, label, bytes := s.median(name(p)), p, s.perElement(name(p), n)
+				yardstick := Copy
+				if bytes == 12 {
+					yardstick = Copy3
+				}
 				if p == mark {
 					label += " *"
 				}
@@ -210,13 +239,13 @@ func (s *Set) WriteTables(w io.Writer, mark string) error {
 					allocs = true
 				}
 				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", FormatSize(n), label,
-					num(ns/float64(n)), num(8*float64(n)/ns), ratio(ns/s.median(copyName(n))),
+					num(ns/float64(n)), num(bytes*float64(n)/ns), ratio(ns/s.median(copyName(yardstick, n))),
 					ratio(s.median(name(Naive))/ns), ratio(s.median(name(Fallback))/ns))
 			}
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("ns/elem and GB/s (8 bytes read + written per element) are medians. " +
+	b.WriteString("ns/elem and GB/s (the bytes read + written: 8 per element, 12 for two-input kernels) are medians. " +
 		"time/copy: kernel time ÷ copy() time of the same bytes (1.00 = as fast as copy). " +
 		"× naive, × fallback: their time ÷ this path's time (above 1 = faster).")
 	if mark != "" {

@@ -29,8 +29,10 @@ some log line a benchmark printed
 BenchmarkCopy/n=4Ki-2             	 5000000	       250 ns/op	131072.00 MB/s	       0 B/op	       0 allocs/op
 BenchmarkCopy/n=4Ki-2             	 5000000	       150 ns/op	218453.33 MB/s	       0 B/op	       0 allocs/op
 BenchmarkCopy/n=1                 	 9000000	         5 ns/op
+BenchmarkCopy3/n=4Ki-2            	 5000000	       300 ns/op	163840.00 MB/s	       0 B/op	       0 allocs/op
 BenchmarkGCPause/Foo/fallback-2   	     100	  1000000 ns/op	        50.00 max-stop-µs
 BenchmarkBar/neon/n=16Mi      	       3	  16777216 ns/op
+BenchmarkKernels/Grad/avx2/n=4Ki-2	  200000	       600 ns/op	81920.00 MB/s	       0 B/op	       0 allocs/op
 PASS
 ok  	github.com/rectify-go/rectify/bench	12.345s
 `
@@ -55,6 +57,8 @@ func TestParse(t *testing.T) {
 		"Foo/avx2/n=1":         {10},
 		"Copy/n=4Ki":           {250, 150},
 		"Copy/n=1":             {5},
+		"Copy3/n=4Ki":          {300},
+		"Grad/avx2/n=4Ki":      {600},
 		"GCPause/Foo/fallback": {1e6},
 		"Bar/neon/n=16Mi":      {16777216},
 	}
@@ -106,6 +110,9 @@ func TestWriteTables(t *testing.T) {
 	for _, line := range []string{
 		"### copy() (the yardstick)",
 		"| 4Ki | 0.049 | 164 |", // 200 ns for 4096 elements
+		"### copy() of 12 bytes per element (the yardstick of two-input kernels)",
+		"| 4Ki | 0.073 | 164 |",                          // 300 ns for 12 bytes of 4096 elements
+		"| 4Ki | avx2 * | 0.146 | 81.9 | 2.00 | – | – |", // Grad: 12 bytes per element, beside Copy3
 		"### Foo",
 		"| n | path | ns/elem | GB/s | time/copy | × naive | × fallback |",
 		"| 4Ki | avx2 * | 0.244 | 32.8 | 5.00 | 22.00 | 4.00 |", // the selected path, marked
