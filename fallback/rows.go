@@ -422,7 +422,22 @@ func padCols(cols int) int { return (cols + kernels.RowLanes - 1) &^ (kernels.Ro
 // padRows copies the rows of cols elements of src into dst as rows of pc
 // elements, each filled up with fill, and returns dst.
 func padRows(dst, src []float32, cols, pc int, fill float32) []float32 {
-	for i := range len(src) / cols {
+	n := len(src) / cols
+	i := 0
+	if pc == kernels.RowLanes {
+		// Rows shorter than a group: a group's worth of src, then the fill
+		// from cols on, whose excess lands on the next row before that
+		// row's copy: fixed-size moves, no call of copy() per row.
+		var f [kernels.RowLanes]float32
+		for j := range f {
+			f[j] = fill
+		}
+		for ; i < n && i*cols+kernels.RowLanes <= len(src) && i*pc+cols+kernels.RowLanes <= len(dst); i++ {
+			*(*[kernels.RowLanes]float32)(dst[i*pc:]) = *(*[kernels.RowLanes]float32)(src[i*cols:])
+			*(*[kernels.RowLanes]float32)(dst[i*pc+cols:]) = f
+		}
+	}
+	for ; i < n; i++ {
 		row := dst[i*pc : (i+1)*pc]
 		copy(row, src[i*cols:(i+1)*cols])
 		for j := cols; j < pc; j++ {
