@@ -11,10 +11,10 @@
 // written). GCPause/<kernel>/... measures garbage-collector pauses instead.
 //
 // A two-input kernel reads a second input of n elements (12 bytes per
-// element then, and Copy3 its yardstick), except where its public function repeats the second input
-// along x: PReLU runs with a slope of ir.Kernel.Channels elements (64
-// channels; one row of n where n is no multiple of 64), which each result
-// reports as its "channels" metric.
+// element then, and Copy3 its yardstick), except where its public
+// function repeats the second input along x: PReLU runs with a slope of
+// ir.Kernel.Channels elements (64 channels; one row of n where n is no
+// multiple of 64), which each result reports as its "channels" metric.
 //
 //	go test ./bench -run '^$' -bench 'Kernels/<kernel>/.*/n=4Ki' -count 6 > /tmp/x.txt
 //	go test ./bench -run '^$' -bench '^Benchmark(Kernels|Copy|Copy3)$' -sizes tiny,4Ki
@@ -62,9 +62,7 @@ func BenchmarkKernels(b *testing.B) {
 // writes.
 func BenchmarkCopy(b *testing.B) {
 	for _, n := range sizes(b) {
-		b.Run("n="+report.FormatSize(n), func(b *testing.B) {
-			measure(b, nil, n, func(dst, x, _ []float32, _ float32) { copy(dst, x) }, 0)
-		})
+		b.Run("n="+report.FormatSize(n), func(b *testing.B) { measure(b, nil, n, copyAll, 0) })
 	}
 }
 
@@ -74,17 +72,12 @@ func BenchmarkCopy(b *testing.B) {
 // memory can move the bytes of three slices of n.
 func BenchmarkCopy3(b *testing.B) {
 	for _, n := range sizes(b) {
-		b.Run("n="+report.FormatSize(n), func(b *testing.B) {
-			m := n + n/2
-			dst, x := buffers(m)
-			b.SetBytes(int64(8 * m))
-			b.ReportAllocs()
-			for b.Loop() {
-				copy(dst, x)
-			}
-		})
+		b.Run("n="+report.FormatSize(n), func(b *testing.B) { measure(b, nil, n+n/2, copyAll, 0) })
 	}
 }
+
+// copyAll is the yardsticks' api.Func: copy(dst, x).
+func copyAll(dst, x, _ []float32, _ float32) { copy(dst, x) }
 
 // benchAlpha is the parameter the benchmarks pass to k: its first test
 // parameter, or 0 if it has none.

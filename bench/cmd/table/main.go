@@ -83,8 +83,7 @@ func main() {
 }
 
 // run runs the benchmarks of the named kernels (all for "") and of copy()
-// (Copy and Copy3)
-// in a go test subprocess and returns its output.
+// (Copy and Copy3) in a go test subprocess and returns its output.
 func run(count int, benchtime, sizes, kernels string, verbose bool) ([]byte, error) {
 	if _, err := report.ParseSizes(sizes); err != nil {
 		return nil, err
@@ -103,7 +102,8 @@ func run(count int, benchtime, sizes, kernels string, verbose bool) ([]byte, err
 		}
 		names = append(names, known[i])
 	}
-	// Level 1 is the kernel in Kernels/<kernel>/... and the size in Copy/n=<size> and Copy3/n=<size>.
+	// Level 1 is the kernel in Kernels/<kernel>/... and the size in
+	// Copy/n=<size> and Copy3/n=<size>.
 	pattern := "^Benchmark(Kernels|Copy|Copy3)$/^(" + strings.Join(names, "|") + "|n=.*)$"
 	args := []string{"test", "-run", "^$", "-bench", pattern, "-benchtime", benchtime,
 		"-count", fmt.Sprint(count), "-timeout", "0", "github.com/rectify-go/rectify/bench"}

@@ -2,9 +2,9 @@
 // and writes the Markdown table that `make bench` prints.
 //
 // Result names are Kernels/<kernel>/<path>/n=<size> (path: a dispatch
-// level, "fallback" or "naive"), Copy/n=<size> and Copy3/n=<size>. Every figure in the table
-// is the median of the runs of one name, and every ratio compares medians
-// from the same output, so from the same run.
+// level, "fallback" or "naive"), Copy/n=<size> and Copy3/n=<size>. Every
+// figure in the table is the median of the runs of one name, and every
+// ratio compares medians from the same output, so from the same run.
 package report
 
 import (
@@ -211,7 +211,8 @@ func (s *Set) WriteTables(w io.Writer, mark string) error {
 		}
 		fmt.Fprintf(&b, "%s\n\n| n | ns/elem | GB/s |\n|--:|--:|--:|\n", c.title)
 		for _, n := range slices.Sorted(slices.Values(sizes[c.name])) {
-			ns, name := s.median(copyName(c.name, n)), copyName(c.name, n)
+			name := copyName(c.name, n)
+			ns := s.median(name)
 			fmt.Fprintf(&b, "| %s | %s | %s |\n", FormatSize(n), num(ns/float64(n)), num(s.perElement(name, n)*float64(n)/ns))
 		}
 		b.WriteString("\n")
