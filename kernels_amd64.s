@@ -26459,7 +26459,7 @@ TEXT ·rowMaxRowsAVX512(SB), NOSPLIT, $0-64
 	TESTQ R12, R12
 	JZ    end
 	CMPQ  R13, $0x00000010
-	JE    onegroup
+	JE    onegroups
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -26537,6 +26537,68 @@ onegroup:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each, 4 per iteration while as many remain: each row's parameters and lanes in registers of its own.
+onegroups:
+	CMPQ R12, $0x00000040
+	JB   onegroup
+
+rowgroups:
+	VMOVUPS       16640(R11), Z31
+	VMOVUPS       16640(R11), Z30
+	VMOVUPS       16640(R11), Z29
+	VMOVUPS       16640(R11), Z28
+	VMOVUPS       (SI), Z0
+	VMOVUPS       64(SI), Z1
+	VMOVUPS       128(SI), Z2
+	VMOVUPS       192(SI), Z3
+	VMAXPS        Z31, Z0, Z31
+	VMAXPS        Z30, Z1, Z30
+	VMAXPS        Z29, Z2, Z29
+	VMAXPS        Z28, Z3, Z28
+	ADDQ          $0x00000100, SI
+	VEXTRACTF64X4 $0x01, Z31, Y0
+	VMAXPS        Y0, Y31, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXSS        X1, X0, X0
+	VMOVSS        X0, 320(R9)
+	VEXTRACTF64X4 $0x01, Z30, Y0
+	VMAXPS        Y0, Y30, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXSS        X1, X0, X0
+	VMOVSS        X0, 744(R9)
+	VEXTRACTF64X4 $0x01, Z29, Y0
+	VMAXPS        Y0, Y29, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXSS        X1, X0, X0
+	VMOVSS        X0, 1168(R9)
+	VEXTRACTF64X4 $0x01, Z28, Y0
+	VMAXPS        Y0, Y28, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXSS        X1, X0, X0
+	VMOVSS        X0, 1592(R9)
+	ADDQ          $0x000006a0, R9
+	SUBQ          $0x00000040, R12
+	JZ            end
+	CMPQ          R12, $0x00000040
+	JAE           rowgroups
+	JMP           onegroup
+
 // func softmaxSumRowsAVX512(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·softmaxSumRowsAVX512(SB), NOSPLIT, $0-64
@@ -26556,7 +26618,7 @@ TEXT ·softmaxSumRowsAVX512(SB), NOSPLIT, $0-64
 	VMOVUPS 10496(R11), Z26
 	VMOVUPS 10624(R11), Z25
 	CMPQ    R13, $0x00000010
-	JE      onegroup
+	JE      onegroups
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -26812,6 +26874,211 @@ onegroup:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each, 4 per iteration while as many remain: each row's parameters and lanes in registers of its own.
+onegroups:
+	CMPQ    R12, $0x00000040
+	JB      onegroup
+	VMOVUPS 6528(R11), Z23
+	VMOVUPS 6400(R11), Z22
+	VMOVUPS 16768(R11), Z21
+	VMOVUPS 10496(R11), Z20
+	VMOVUPS 10624(R11), Z19
+	VMOVUPS 10752(R11), Z18
+	VMOVUPS 10880(R11), Z17
+	VMOVUPS 11008(R11), Z16
+	VMOVUPS 11136(R11), Z15
+	VMOVUPS 11264(R11), Z14
+
+rowgroups:
+	VXORPD        Z31, Z31, Z31
+	VXORPD        Z30, Z30, Z30
+	VXORPD        Z29, Z29, Z29
+	VXORPD        Z28, Z28, Z28
+	VXORPD        Z27, Z27, Z27
+	VXORPD        Z26, Z26, Z26
+	VXORPD        Z25, Z25, Z25
+	VXORPD        Z24, Z24, Z24
+	VCVTPS2PD     (SI), Z0
+	VCVTPS2PD     32(SI), Z1
+	VCVTPS2PD     64(SI), Z2
+	VCVTPS2PD     96(SI), Z3
+	VBROADCASTSS  320(R9), Z4
+	VBROADCASTSS  744(R9), Z5
+	VCVTPS2PD     Y4, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z4, Z0, Z0
+	VSUBPD        Z4, Z1, Z1
+	VSUBPD        Z5, Z2, Z2
+	VSUBPD        Z5, Z3, Z3
+	VMAXPD        Z0, Z21, Z0
+	VMAXPD        Z1, Z21, Z1
+	VMAXPD        Z2, Z21, Z2
+	VMAXPD        Z3, Z21, Z3
+	VMOVAPS       Z23, Z4
+	VFMADD231PD   Z20, Z0, Z4
+	VMOVAPS       Z23, Z5
+	VFMADD231PD   Z20, Z1, Z5
+	VMOVAPS       Z23, Z6
+	VFMADD231PD   Z20, Z2, Z6
+	VMOVAPS       Z23, Z7
+	VFMADD231PD   Z20, Z3, Z7
+	VSUBPD        Z23, Z4, Z8
+	VSUBPD        Z23, Z5, Z9
+	VSUBPD        Z23, Z6, Z10
+	VSUBPD        Z23, Z7, Z11
+	VFMADD231PD   Z19, Z8, Z0
+	VFMADD231PD   Z19, Z9, Z1
+	VFMADD231PD   Z19, Z10, Z2
+	VFMADD231PD   Z19, Z11, Z3
+	VMOVAPS       Z17, Z8
+	VFMADD231PD   Z0, Z18, Z8
+	VMOVAPS       Z17, Z9
+	VFMADD231PD   Z1, Z18, Z9
+	VMOVAPS       Z17, Z10
+	VFMADD231PD   Z2, Z18, Z10
+	VMOVAPS       Z17, Z11
+	VFMADD231PD   Z3, Z18, Z11
+	VFMADD132PD   Z0, Z16, Z8
+	VFMADD132PD   Z1, Z16, Z9
+	VFMADD132PD   Z2, Z16, Z10
+	VFMADD132PD   Z3, Z16, Z11
+	VFMADD132PD   Z0, Z15, Z8
+	VFMADD132PD   Z1, Z15, Z9
+	VFMADD132PD   Z2, Z15, Z10
+	VFMADD132PD   Z3, Z15, Z11
+	VFMADD132PD   Z0, Z14, Z8
+	VFMADD132PD   Z1, Z14, Z9
+	VFMADD132PD   Z2, Z14, Z10
+	VFMADD132PD   Z3, Z14, Z11
+	VFMADD132PD   Z0, Z22, Z8
+	VFMADD132PD   Z1, Z22, Z9
+	VFMADD132PD   Z2, Z22, Z10
+	VFMADD132PD   Z3, Z22, Z11
+	VFMADD132PD   Z0, Z22, Z8
+	VFMADD132PD   Z1, Z22, Z9
+	VFMADD132PD   Z2, Z22, Z10
+	VFMADD132PD   Z3, Z22, Z11
+	VPSLLQ        $0x34, Z4, Z0
+	VPSLLQ        $0x34, Z5, Z1
+	VPSLLQ        $0x34, Z6, Z2
+	VPSLLQ        $0x34, Z7, Z3
+	VFMADD231PD   Z8, Z0, Z31
+	VFMADD231PD   Z9, Z1, Z30
+	VFMADD231PD   Z10, Z2, Z29
+	VFMADD231PD   Z11, Z3, Z28
+	VCVTPS2PD     128(SI), Z0
+	VCVTPS2PD     160(SI), Z1
+	VCVTPS2PD     192(SI), Z2
+	VCVTPS2PD     224(SI), Z3
+	VBROADCASTSS  1168(R9), Z4
+	VBROADCASTSS  1592(R9), Z5
+	VCVTPS2PD     Y4, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z4, Z0, Z0
+	VSUBPD        Z4, Z1, Z1
+	VSUBPD        Z5, Z2, Z2
+	VSUBPD        Z5, Z3, Z3
+	VMAXPD        Z0, Z21, Z0
+	VMAXPD        Z1, Z21, Z1
+	VMAXPD        Z2, Z21, Z2
+	VMAXPD        Z3, Z21, Z3
+	VMOVAPS       Z23, Z4
+	VFMADD231PD   Z20, Z0, Z4
+	VMOVAPS       Z23, Z5
+	VFMADD231PD   Z20, Z1, Z5
+	VMOVAPS       Z23, Z6
+	VFMADD231PD   Z20, Z2, Z6
+	VMOVAPS       Z23, Z7
+	VFMADD231PD   Z20, Z3, Z7
+	VSUBPD        Z23, Z4, Z8
+	VSUBPD        Z23, Z5, Z9
+	VSUBPD        Z23, Z6, Z10
+	VSUBPD        Z23, Z7, Z11
+	VFMADD231PD   Z19, Z8, Z0
+	VFMADD231PD   Z19, Z9, Z1
+	VFMADD231PD   Z19, Z10, Z2
+	VFMADD231PD   Z19, Z11, Z3
+	VMOVAPS       Z17, Z8
+	VFMADD231PD   Z0, Z18, Z8
+	VMOVAPS       Z17, Z9
+	VFMADD231PD   Z1, Z18, Z9
+	VMOVAPS       Z17, Z10
+	VFMADD231PD   Z2, Z18, Z10
+	VMOVAPS       Z17, Z11
+	VFMADD231PD   Z3, Z18, Z11
+	VFMADD132PD   Z0, Z16, Z8
+	VFMADD132PD   Z1, Z16, Z9
+	VFMADD132PD   Z2, Z16, Z10
+	VFMADD132PD   Z3, Z16, Z11
+	VFMADD132PD   Z0, Z15, Z8
+	VFMADD132PD   Z1, Z15, Z9
+	VFMADD132PD   Z2, Z15, Z10
+	VFMADD132PD   Z3, Z15, Z11
+	VFMADD132PD   Z0, Z14, Z8
+	VFMADD132PD   Z1, Z14, Z9
+	VFMADD132PD   Z2, Z14, Z10
+	VFMADD132PD   Z3, Z14, Z11
+	VFMADD132PD   Z0, Z22, Z8
+	VFMADD132PD   Z1, Z22, Z9
+	VFMADD132PD   Z2, Z22, Z10
+	VFMADD132PD   Z3, Z22, Z11
+	VFMADD132PD   Z0, Z22, Z8
+	VFMADD132PD   Z1, Z22, Z9
+	VFMADD132PD   Z2, Z22, Z10
+	VFMADD132PD   Z3, Z22, Z11
+	VPSLLQ        $0x34, Z4, Z0
+	VPSLLQ        $0x34, Z5, Z1
+	VPSLLQ        $0x34, Z6, Z2
+	VPSLLQ        $0x34, Z7, Z3
+	VFMADD231PD   Z8, Z0, Z27
+	VFMADD231PD   Z9, Z1, Z26
+	VFMADD231PD   Z10, Z2, Z25
+	VFMADD231PD   Z11, Z3, Z24
+	ADDQ          $0x00000100, SI
+	VADDPD        Z30, Z31, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VPERMILPD     $0x01, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, 344(R9)
+	VADDPD        Z28, Z29, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VPERMILPD     $0x01, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, 768(R9)
+	VADDPD        Z26, Z27, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VPERMILPD     $0x01, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, 1192(R9)
+	VADDPD        Z24, Z25, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VPERMILPD     $0x01, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, 1616(R9)
+	ADDQ          $0x000006a0, R9
+	SUBQ          $0x00000040, R12
+	JZ            end
+	CMPQ          R12, $0x00000040
+	JAE           rowgroups
+	VMOVUPS       6528(R11), Z29
+	VMOVUPS       6400(R11), Z28
+	VMOVUPS       16768(R11), Z27
+	VMOVUPS       10496(R11), Z26
+	VMOVUPS       10624(R11), Z25
+	JMP           onegroup
+
 // func softmaxOutRowsAVX512(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX512F
 TEXT ·softmaxOutRowsAVX512(SB), NOSPLIT, $0-64
@@ -26832,7 +27099,7 @@ TEXT ·softmaxOutRowsAVX512(SB), NOSPLIT, $0-64
 	VMOVUPS 10624(R11), Z27
 	VMOVUPS 10752(R11), Z26
 	CMPQ    R13, $0x00000010
-	JE      onegroup
+	JE      onegroups
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -27109,6 +27376,199 @@ onegroup:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each, 4 per iteration while as many remain: each row's parameters and lanes in registers of its own.
+onegroups:
+	CMPQ    R12, $0x00000040
+	JB      onegroup
+	VMOVUPS 6528(R11), Z31
+	VMOVUPS 6400(R11), Z30
+	VMOVUPS 16768(R11), Z29
+	VMOVUPS 10496(R11), Z28
+	VMOVUPS 10624(R11), Z27
+	VMOVUPS 10752(R11), Z26
+	VMOVUPS 10880(R11), Z25
+	VMOVUPS 11008(R11), Z24
+
+rowgroups:
+	VCVTPS2PD    (SI), Z0
+	VCVTPS2PD    32(SI), Z1
+	VCVTPS2PD    64(SI), Z2
+	VCVTPS2PD    96(SI), Z3
+	VCVTPS2PD    128(SI), Z4
+	VCVTPS2PD    160(SI), Z5
+	VCVTPS2PD    192(SI), Z6
+	VCVTPS2PD    224(SI), Z7
+	VBROADCASTSS 320(R9), Z8
+	VBROADCASTSS 744(R9), Z9
+	VBROADCASTSS 1168(R9), Z10
+	VBROADCASTSS 1592(R9), Z11
+	VCVTPS2PD    Y8, Z8
+	VCVTPS2PD    Y9, Z9
+	VCVTPS2PD    Y10, Z10
+	VCVTPS2PD    Y11, Z11
+	VSUBPD       Z8, Z0, Z0
+	VSUBPD       Z8, Z1, Z1
+	VSUBPD       Z9, Z2, Z2
+	VSUBPD       Z9, Z3, Z3
+	VSUBPD       Z10, Z4, Z4
+	VSUBPD       Z10, Z5, Z5
+	VSUBPD       Z11, Z6, Z6
+	VSUBPD       Z11, Z7, Z7
+	VMAXPD       Z0, Z29, Z0
+	VMAXPD       Z1, Z29, Z1
+	VMAXPD       Z2, Z29, Z2
+	VMAXPD       Z3, Z29, Z3
+	VMAXPD       Z4, Z29, Z4
+	VMAXPD       Z5, Z29, Z5
+	VMAXPD       Z6, Z29, Z6
+	VMAXPD       Z7, Z29, Z7
+	VMOVAPS      Z31, Z8
+	VFMADD231PD  Z28, Z0, Z8
+	VMOVAPS      Z31, Z9
+	VFMADD231PD  Z28, Z1, Z9
+	VMOVAPS      Z31, Z10
+	VFMADD231PD  Z28, Z2, Z10
+	VMOVAPS      Z31, Z11
+	VFMADD231PD  Z28, Z3, Z11
+	VMOVAPS      Z31, Z12
+	VFMADD231PD  Z28, Z4, Z12
+	VMOVAPS      Z31, Z13
+	VFMADD231PD  Z28, Z5, Z13
+	VMOVAPS      Z31, Z14
+	VFMADD231PD  Z28, Z6, Z14
+	VMOVAPS      Z31, Z15
+	VFMADD231PD  Z28, Z7, Z15
+	VSUBPD       Z31, Z8, Z16
+	VSUBPD       Z31, Z9, Z17
+	VSUBPD       Z31, Z10, Z18
+	VSUBPD       Z31, Z11, Z19
+	VSUBPD       Z31, Z12, Z20
+	VSUBPD       Z31, Z13, Z21
+	VSUBPD       Z31, Z14, Z22
+	VSUBPD       Z31, Z15, Z23
+	VFMADD231PD  Z27, Z16, Z0
+	VFMADD231PD  Z27, Z17, Z1
+	VFMADD231PD  Z27, Z18, Z2
+	VFMADD231PD  Z27, Z19, Z3
+	VFMADD231PD  Z27, Z20, Z4
+	VFMADD231PD  Z27, Z21, Z5
+	VFMADD231PD  Z27, Z22, Z6
+	VFMADD231PD  Z27, Z23, Z7
+	VMOVAPS      Z25, Z16
+	VFMADD231PD  Z0, Z26, Z16
+	VMOVAPS      Z25, Z17
+	VFMADD231PD  Z1, Z26, Z17
+	VMOVAPS      Z25, Z18
+	VFMADD231PD  Z2, Z26, Z18
+	VMOVAPS      Z25, Z19
+	VFMADD231PD  Z3, Z26, Z19
+	VMOVAPS      Z25, Z20
+	VFMADD231PD  Z4, Z26, Z20
+	VMOVAPS      Z25, Z21
+	VFMADD231PD  Z5, Z26, Z21
+	VMOVAPS      Z25, Z22
+	VFMADD231PD  Z6, Z26, Z22
+	VMOVAPS      Z25, Z23
+	VFMADD231PD  Z7, Z26, Z23
+	VFMADD132PD  Z0, Z24, Z16
+	VFMADD132PD  Z1, Z24, Z17
+	VFMADD132PD  Z2, Z24, Z18
+	VFMADD132PD  Z3, Z24, Z19
+	VFMADD132PD  Z4, Z24, Z20
+	VFMADD132PD  Z5, Z24, Z21
+	VFMADD132PD  Z6, Z24, Z22
+	VFMADD132PD  Z7, Z24, Z23
+	VFMADD213PD  11136(R11), Z0, Z16
+	VFMADD213PD  11136(R11), Z1, Z17
+	VFMADD213PD  11136(R11), Z2, Z18
+	VFMADD213PD  11136(R11), Z3, Z19
+	VFMADD213PD  11136(R11), Z4, Z20
+	VFMADD213PD  11136(R11), Z5, Z21
+	VFMADD213PD  11136(R11), Z6, Z22
+	VFMADD213PD  11136(R11), Z7, Z23
+	VFMADD213PD  11264(R11), Z0, Z16
+	VFMADD213PD  11264(R11), Z1, Z17
+	VFMADD213PD  11264(R11), Z2, Z18
+	VFMADD213PD  11264(R11), Z3, Z19
+	VFMADD213PD  11264(R11), Z4, Z20
+	VFMADD213PD  11264(R11), Z5, Z21
+	VFMADD213PD  11264(R11), Z6, Z22
+	VFMADD213PD  11264(R11), Z7, Z23
+	VFMADD132PD  Z0, Z30, Z16
+	VFMADD132PD  Z1, Z30, Z17
+	VFMADD132PD  Z2, Z30, Z18
+	VFMADD132PD  Z3, Z30, Z19
+	VFMADD132PD  Z4, Z30, Z20
+	VFMADD132PD  Z5, Z30, Z21
+	VFMADD132PD  Z6, Z30, Z22
+	VFMADD132PD  Z7, Z30, Z23
+	VFMADD132PD  Z0, Z30, Z16
+	VFMADD132PD  Z1, Z30, Z17
+	VFMADD132PD  Z2, Z30, Z18
+	VFMADD132PD  Z3, Z30, Z19
+	VFMADD132PD  Z4, Z30, Z20
+	VFMADD132PD  Z5, Z30, Z21
+	VFMADD132PD  Z6, Z30, Z22
+	VFMADD132PD  Z7, Z30, Z23
+	VPSLLQ       $0x34, Z8, Z0
+	VPSLLQ       $0x34, Z9, Z1
+	VPSLLQ       $0x34, Z10, Z2
+	VPSLLQ       $0x34, Z11, Z3
+	VPSLLQ       $0x34, Z12, Z4
+	VPSLLQ       $0x34, Z13, Z5
+	VPSLLQ       $0x34, Z14, Z6
+	VPSLLQ       $0x34, Z15, Z7
+	VMULPD       Z16, Z0, Z0
+	VMULPD       Z17, Z1, Z1
+	VMULPD       Z18, Z2, Z2
+	VMULPD       Z19, Z3, Z3
+	VMULPD       Z20, Z4, Z4
+	VMULPD       Z21, Z5, Z5
+	VMULPD       Z22, Z6, Z6
+	VMULPD       Z23, Z7, Z7
+	VBROADCASTSD 328(R9), Z8
+	VBROADCASTSD 752(R9), Z9
+	VBROADCASTSD 1176(R9), Z10
+	VBROADCASTSD 1600(R9), Z11
+	VMULPD       Z8, Z0, Z0
+	VMULPD       Z8, Z1, Z1
+	VMULPD       Z9, Z2, Z2
+	VMULPD       Z9, Z3, Z3
+	VMULPD       Z10, Z4, Z4
+	VMULPD       Z10, Z5, Z5
+	VMULPD       Z11, Z6, Z6
+	VMULPD       Z11, Z7, Z7
+	VCVTPD2PS    Z0, Y0
+	VCVTPD2PS    Z1, Y1
+	VINSERTF64X4 $0x01, Y1, Z0, Z0
+	VCVTPD2PS    Z2, Y1
+	VCVTPD2PS    Z3, Y2
+	VINSERTF64X4 $0x01, Y2, Z1, Z1
+	VCVTPD2PS    Z4, Y2
+	VCVTPD2PS    Z5, Y3
+	VINSERTF64X4 $0x01, Y3, Z2, Z2
+	VCVTPD2PS    Z6, Y3
+	VCVTPD2PS    Z7, Y4
+	VINSERTF64X4 $0x01, Y4, Z3, Z3
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Z3, 192(DI)
+	ADDQ         $0x00000100, SI
+	ADDQ         $0x00000100, DI
+	ADDQ         $0x000006a0, R9
+	SUBQ         $0x00000040, R12
+	JZ           end
+	CMPQ         R12, $0x00000040
+	JAE          rowgroups
+	VMOVUPS      6528(R11), Z31
+	VMOVUPS      6400(R11), Z30
+	VMOVUPS      16768(R11), Z29
+	VMOVUPS      10496(R11), Z28
+	VMOVUPS      10624(R11), Z27
+	VMOVUPS      10752(R11), Z26
+	JMP          onegroup
+
 // func logSoftmaxOutRowsAVX512(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX512F
 TEXT ·logSoftmaxOutRowsAVX512(SB), NOSPLIT, $0-64
@@ -27123,7 +27583,7 @@ TEXT ·logSoftmaxOutRowsAVX512(SB), NOSPLIT, $0-64
 	TESTQ R12, R12
 	JZ    end
 	CMPQ  R13, $0x00000010
-	JE    onegroup
+	JE    onegroups
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -27232,6 +27692,73 @@ onegroup:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each, 4 per iteration while as many remain: each row's parameters and lanes in registers of its own.
+onegroups:
+	CMPQ R12, $0x00000040
+	JB   onegroup
+
+rowgroups:
+	VCVTPS2PD    (SI), Z0
+	VCVTPS2PD    32(SI), Z1
+	VCVTPS2PD    64(SI), Z2
+	VCVTPS2PD    96(SI), Z3
+	VCVTPS2PD    128(SI), Z4
+	VCVTPS2PD    160(SI), Z5
+	VCVTPS2PD    192(SI), Z6
+	VCVTPS2PD    224(SI), Z7
+	VBROADCASTSS 320(R9), Z8
+	VBROADCASTSS 744(R9), Z9
+	VBROADCASTSS 1168(R9), Z10
+	VBROADCASTSS 1592(R9), Z11
+	VCVTPS2PD    Y8, Z8
+	VCVTPS2PD    Y9, Z9
+	VCVTPS2PD    Y10, Z10
+	VCVTPS2PD    Y11, Z11
+	VSUBPD       Z8, Z0, Z0
+	VSUBPD       Z8, Z1, Z1
+	VSUBPD       Z9, Z2, Z2
+	VSUBPD       Z9, Z3, Z3
+	VSUBPD       Z10, Z4, Z4
+	VSUBPD       Z10, Z5, Z5
+	VSUBPD       Z11, Z6, Z6
+	VSUBPD       Z11, Z7, Z7
+	VBROADCASTSD 328(R9), Z8
+	VBROADCASTSD 752(R9), Z9
+	VBROADCASTSD 1176(R9), Z10
+	VBROADCASTSD 1600(R9), Z11
+	VSUBPD       Z8, Z0, Z0
+	VSUBPD       Z8, Z1, Z1
+	VSUBPD       Z9, Z2, Z2
+	VSUBPD       Z9, Z3, Z3
+	VSUBPD       Z10, Z4, Z4
+	VSUBPD       Z10, Z5, Z5
+	VSUBPD       Z11, Z6, Z6
+	VSUBPD       Z11, Z7, Z7
+	VCVTPD2PS    Z0, Y0
+	VCVTPD2PS    Z1, Y1
+	VINSERTF64X4 $0x01, Y1, Z0, Z0
+	VCVTPD2PS    Z2, Y1
+	VCVTPD2PS    Z3, Y2
+	VINSERTF64X4 $0x01, Y2, Z1, Z1
+	VCVTPD2PS    Z4, Y2
+	VCVTPD2PS    Z5, Y3
+	VINSERTF64X4 $0x01, Y3, Z2, Z2
+	VCVTPD2PS    Z6, Y3
+	VCVTPD2PS    Z7, Y4
+	VINSERTF64X4 $0x01, Y4, Z3, Z3
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Z3, 192(DI)
+	ADDQ         $0x00000100, SI
+	ADDQ         $0x00000100, DI
+	ADDQ         $0x000006a0, R9
+	SUBQ         $0x00000040, R12
+	JZ           end
+	CMPQ         R12, $0x00000040
+	JAE          rowgroups
+	JMP          onegroup
+
 // func gradDotRowsAVX512(dst []float32, x []float32, y []float32, st *uint64, cols int)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512VL
 TEXT ·gradDotRowsAVX512(SB), NOSPLIT, $0-88
@@ -27247,7 +27774,7 @@ TEXT ·gradDotRowsAVX512(SB), NOSPLIT, $0-88
 	TESTQ R12, R12
 	JZ    end
 	CMPQ  R13, $0x00000010
-	JE    onegroup
+	JE    onegroups
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -27518,6 +28045,301 @@ onegroup:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each, 4 per iteration while as many remain: each row's parameters and lanes in registers of its own.
+onegroups:
+	CMPQ R12, $0x00000040
+	JB   onegroup
+
+rowgroups:
+	VXORPD        Z31, Z31, Z31
+	VXORPD        Z29, Z29, Z29
+	VXORPD        Z27, Z27, Z27
+	VXORPD        Z25, Z25, Z25
+	VXORPD        Z23, Z23, Z23
+	VXORPD        Z21, Z21, Z21
+	VXORPD        Z19, Z19, Z19
+	VXORPD        Z17, Z17, Z17
+	VXORPD        Z30, Z30, Z30
+	VXORPD        Z28, Z28, Z28
+	VXORPD        Z26, Z26, Z26
+	VXORPD        Z24, Z24, Z24
+	VXORPD        Z22, Z22, Z22
+	VXORPD        Z20, Z20, Z20
+	VXORPD        Z18, Z18, Z18
+	VXORPD        Z16, Z16, Z16
+	VCVTPS2PD     (SI), Z0
+	VCVTPS2PD     32(SI), Z1
+	VCVTPS2PD     64(SI), Z2
+	VCVTPS2PD     96(SI), Z3
+	VCVTPS2PD     128(SI), Z4
+	VCVTPS2PD     160(SI), Z5
+	VCVTPS2PD     192(SI), Z6
+	VCVTPS2PD     224(SI), Z7
+	VCVTPS2PD     (DX), Z8
+	VCVTPS2PD     32(DX), Z9
+	VCVTPS2PD     64(DX), Z10
+	VCVTPS2PD     96(DX), Z11
+	VCVTPS2PD     128(DX), Z12
+	VCVTPS2PD     160(DX), Z13
+	VCVTPS2PD     192(DX), Z14
+	VCVTPS2PD     224(DX), Z15
+	VMULPD        Z8, Z0, Z0
+	VMULPD        Z9, Z1, Z1
+	VMULPD        Z10, Z2, Z2
+	VMULPD        Z11, Z3, Z3
+	VMULPD        Z12, Z4, Z4
+	VMULPD        Z13, Z5, Z5
+	VMULPD        Z14, Z6, Z6
+	VMULPD        Z15, Z7, Z7
+	VADDPD        Z0, Z31, Z8
+	VSUBPD        Z31, Z8, Z9
+	VSUBPD        Z9, Z8, Z10
+	VSUBPD        Z10, Z31, Z10
+	VSUBPD        Z9, Z0, Z9
+	VADDPD        Z9, Z10, Z10
+	VADDPD        Z10, Z30, Z30
+	VMOVAPD       Z8, Z31
+	VADDPD        Z1, Z29, Z0
+	VSUBPD        Z29, Z0, Z8
+	VSUBPD        Z8, Z0, Z9
+	VSUBPD        Z9, Z29, Z9
+	VSUBPD        Z8, Z1, Z8
+	VADDPD        Z8, Z9, Z9
+	VADDPD        Z9, Z28, Z28
+	VMOVAPD       Z0, Z29
+	VADDPD        Z2, Z27, Z0
+	VSUBPD        Z27, Z0, Z1
+	VSUBPD        Z1, Z0, Z8
+	VSUBPD        Z8, Z27, Z8
+	VSUBPD        Z1, Z2, Z1
+	VADDPD        Z1, Z8, Z8
+	VADDPD        Z8, Z26, Z26
+	VMOVAPD       Z0, Z27
+	VADDPD        Z3, Z25, Z0
+	VSUBPD        Z25, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z25, Z2
+	VSUBPD        Z1, Z3, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z24, Z24
+	VMOVAPD       Z0, Z25
+	VADDPD        Z4, Z23, Z0
+	VSUBPD        Z23, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z23, Z2
+	VSUBPD        Z1, Z4, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z22, Z22
+	VMOVAPD       Z0, Z23
+	VADDPD        Z5, Z21, Z0
+	VSUBPD        Z21, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z21, Z2
+	VSUBPD        Z1, Z5, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z20, Z20
+	VMOVAPD       Z0, Z21
+	VADDPD        Z6, Z19, Z0
+	VSUBPD        Z19, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z19, Z2
+	VSUBPD        Z1, Z6, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z18, Z18
+	VMOVAPD       Z0, Z19
+	VADDPD        Z7, Z17, Z0
+	VSUBPD        Z17, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z17, Z2
+	VSUBPD        Z1, Z7, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z16, Z16
+	VMOVAPD       Z0, Z17
+	ADDQ          $0x00000100, SI
+	ADDQ          $0x00000100, DX
+	VADDPD        Z28, Z30, Z30
+	VADDPD        Z29, Z31, Z0
+	VSUBPD        Z31, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z31, Z2
+	VSUBPD        Z1, Z29, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z30, Z30
+	VMOVAPD       Z0, Z31
+	VEXTRACTF64X4 $0x01, Z31, Y29
+	VEXTRACTF64X4 $0x01, Z30, Y28
+	VADDPD        Y28, Y30, Y30
+	VADDPD        Y29, Y31, Y0
+	VSUBPD        Y31, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y31, Y2
+	VSUBPD        Y1, Y29, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y30, Y30
+	VMOVAPD       Y0, Y31
+	VEXTRACTF32X4 $0x01, Y31, X29
+	VEXTRACTF32X4 $0x01, Y30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VPERMILPD     $0x01, X31, X29
+	VPERMILPD     $0x01, X30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VMOVSD        X31, 344(R9)
+	VMOVSD        X30, 352(R9)
+	VADDPD        Z24, Z26, Z26
+	VADDPD        Z25, Z27, Z0
+	VSUBPD        Z27, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z27, Z2
+	VSUBPD        Z1, Z25, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z26, Z26
+	VMOVAPD       Z0, Z27
+	VEXTRACTF64X4 $0x01, Z27, Y25
+	VEXTRACTF64X4 $0x01, Z26, Y24
+	VADDPD        Y24, Y26, Y26
+	VADDPD        Y25, Y27, Y0
+	VSUBPD        Y27, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y27, Y2
+	VSUBPD        Y1, Y25, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y26, Y26
+	VMOVAPD       Y0, Y27
+	VEXTRACTF32X4 $0x01, Y27, X25
+	VEXTRACTF32X4 $0x01, Y26, X24
+	VADDPD        X24, X26, X26
+	VADDPD        X25, X27, X0
+	VSUBPD        X27, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X27, X2
+	VSUBPD        X1, X25, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X26, X26
+	VMOVAPD       X0, X27
+	VPERMILPD     $0x01, X27, X25
+	VPERMILPD     $0x01, X26, X24
+	VADDPD        X24, X26, X26
+	VADDPD        X25, X27, X0
+	VSUBPD        X27, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X27, X2
+	VSUBPD        X1, X25, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X26, X26
+	VMOVAPD       X0, X27
+	VMOVSD        X27, 768(R9)
+	VMOVSD        X26, 776(R9)
+	VADDPD        Z20, Z22, Z22
+	VADDPD        Z21, Z23, Z0
+	VSUBPD        Z23, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z23, Z2
+	VSUBPD        Z1, Z21, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z22, Z22
+	VMOVAPD       Z0, Z23
+	VEXTRACTF64X4 $0x01, Z23, Y21
+	VEXTRACTF64X4 $0x01, Z22, Y20
+	VADDPD        Y20, Y22, Y22
+	VADDPD        Y21, Y23, Y0
+	VSUBPD        Y23, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y23, Y2
+	VSUBPD        Y1, Y21, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y22, Y22
+	VMOVAPD       Y0, Y23
+	VEXTRACTF32X4 $0x01, Y23, X21
+	VEXTRACTF32X4 $0x01, Y22, X20
+	VADDPD        X20, X22, X22
+	VADDPD        X21, X23, X0
+	VSUBPD        X23, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X23, X2
+	VSUBPD        X1, X21, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X22, X22
+	VMOVAPD       X0, X23
+	VPERMILPD     $0x01, X23, X21
+	VPERMILPD     $0x01, X22, X20
+	VADDPD        X20, X22, X22
+	VADDPD        X21, X23, X0
+	VSUBPD        X23, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X23, X2
+	VSUBPD        X1, X21, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X22, X22
+	VMOVAPD       X0, X23
+	VMOVSD        X23, 1192(R9)
+	VMOVSD        X22, 1200(R9)
+	VADDPD        Z16, Z18, Z18
+	VADDPD        Z17, Z19, Z0
+	VSUBPD        Z19, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z19, Z2
+	VSUBPD        Z1, Z17, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z18, Z18
+	VMOVAPD       Z0, Z19
+	VEXTRACTF64X4 $0x01, Z19, Y17
+	VEXTRACTF64X4 $0x01, Z18, Y16
+	VADDPD        Y16, Y18, Y18
+	VADDPD        Y17, Y19, Y0
+	VSUBPD        Y19, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y19, Y2
+	VSUBPD        Y1, Y17, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y18, Y18
+	VMOVAPD       Y0, Y19
+	VEXTRACTF32X4 $0x01, Y19, X17
+	VEXTRACTF32X4 $0x01, Y18, X16
+	VADDPD        X16, X18, X18
+	VADDPD        X17, X19, X0
+	VSUBPD        X19, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X19, X2
+	VSUBPD        X1, X17, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X18, X18
+	VMOVAPD       X0, X19
+	VPERMILPD     $0x01, X19, X17
+	VPERMILPD     $0x01, X18, X16
+	VADDPD        X16, X18, X18
+	VADDPD        X17, X19, X0
+	VSUBPD        X19, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X19, X2
+	VSUBPD        X1, X17, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X18, X18
+	VMOVAPD       X0, X19
+	VMOVSD        X19, 1616(R9)
+	VMOVSD        X18, 1624(R9)
+	ADDQ          $0x000006a0, R9
+	SUBQ          $0x00000040, R12
+	JZ            end
+	CMPQ          R12, $0x00000040
+	JAE           rowgroups
+	JMP           onegroup
+
 // func gradSumRowsAVX512(dst []float32, x []float32, st *uint64, cols int)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512VL
 TEXT ·gradSumRowsAVX512(SB), NOSPLIT, $0-64
@@ -27532,7 +28354,7 @@ TEXT ·gradSumRowsAVX512(SB), NOSPLIT, $0-64
 	TESTQ R12, R12
 	JZ    end
 	CMPQ  R13, $0x00000010
-	JE    onegroup
+	JE    onegroups
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -27776,6 +28598,284 @@ onegroup:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each, 4 per iteration while as many remain: each row's parameters and lanes in registers of its own.
+onegroups:
+	CMPQ R12, $0x00000040
+	JB   onegroup
+
+rowgroups:
+	VXORPD        Z31, Z31, Z31
+	VXORPD        Z29, Z29, Z29
+	VXORPD        Z27, Z27, Z27
+	VXORPD        Z25, Z25, Z25
+	VXORPD        Z23, Z23, Z23
+	VXORPD        Z21, Z21, Z21
+	VXORPD        Z19, Z19, Z19
+	VXORPD        Z17, Z17, Z17
+	VXORPD        Z30, Z30, Z30
+	VXORPD        Z28, Z28, Z28
+	VXORPD        Z26, Z26, Z26
+	VXORPD        Z24, Z24, Z24
+	VXORPD        Z22, Z22, Z22
+	VXORPD        Z20, Z20, Z20
+	VXORPD        Z18, Z18, Z18
+	VXORPD        Z16, Z16, Z16
+	VCVTPS2PD     (SI), Z0
+	VCVTPS2PD     32(SI), Z1
+	VCVTPS2PD     64(SI), Z2
+	VCVTPS2PD     96(SI), Z3
+	VCVTPS2PD     128(SI), Z4
+	VCVTPS2PD     160(SI), Z5
+	VCVTPS2PD     192(SI), Z6
+	VCVTPS2PD     224(SI), Z7
+	VADDPD        Z0, Z31, Z8
+	VSUBPD        Z31, Z8, Z9
+	VSUBPD        Z9, Z8, Z10
+	VSUBPD        Z10, Z31, Z10
+	VSUBPD        Z9, Z0, Z9
+	VADDPD        Z9, Z10, Z10
+	VADDPD        Z10, Z30, Z30
+	VMOVAPD       Z8, Z31
+	VADDPD        Z1, Z29, Z0
+	VSUBPD        Z29, Z0, Z8
+	VSUBPD        Z8, Z0, Z9
+	VSUBPD        Z9, Z29, Z9
+	VSUBPD        Z8, Z1, Z8
+	VADDPD        Z8, Z9, Z9
+	VADDPD        Z9, Z28, Z28
+	VMOVAPD       Z0, Z29
+	VADDPD        Z2, Z27, Z0
+	VSUBPD        Z27, Z0, Z1
+	VSUBPD        Z1, Z0, Z8
+	VSUBPD        Z8, Z27, Z8
+	VSUBPD        Z1, Z2, Z1
+	VADDPD        Z1, Z8, Z8
+	VADDPD        Z8, Z26, Z26
+	VMOVAPD       Z0, Z27
+	VADDPD        Z3, Z25, Z0
+	VSUBPD        Z25, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z25, Z2
+	VSUBPD        Z1, Z3, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z24, Z24
+	VMOVAPD       Z0, Z25
+	VADDPD        Z4, Z23, Z0
+	VSUBPD        Z23, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z23, Z2
+	VSUBPD        Z1, Z4, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z22, Z22
+	VMOVAPD       Z0, Z23
+	VADDPD        Z5, Z21, Z0
+	VSUBPD        Z21, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z21, Z2
+	VSUBPD        Z1, Z5, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z20, Z20
+	VMOVAPD       Z0, Z21
+	VADDPD        Z6, Z19, Z0
+	VSUBPD        Z19, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z19, Z2
+	VSUBPD        Z1, Z6, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z18, Z18
+	VMOVAPD       Z0, Z19
+	VADDPD        Z7, Z17, Z0
+	VSUBPD        Z17, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z17, Z2
+	VSUBPD        Z1, Z7, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z16, Z16
+	VMOVAPD       Z0, Z17
+	ADDQ          $0x00000100, SI
+	VADDPD        Z28, Z30, Z30
+	VADDPD        Z29, Z31, Z0
+	VSUBPD        Z31, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z31, Z2
+	VSUBPD        Z1, Z29, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z30, Z30
+	VMOVAPD       Z0, Z31
+	VEXTRACTF64X4 $0x01, Z31, Y29
+	VEXTRACTF64X4 $0x01, Z30, Y28
+	VADDPD        Y28, Y30, Y30
+	VADDPD        Y29, Y31, Y0
+	VSUBPD        Y31, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y31, Y2
+	VSUBPD        Y1, Y29, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y30, Y30
+	VMOVAPD       Y0, Y31
+	VEXTRACTF32X4 $0x01, Y31, X29
+	VEXTRACTF32X4 $0x01, Y30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VPERMILPD     $0x01, X31, X29
+	VPERMILPD     $0x01, X30, X28
+	VADDPD        X28, X30, X30
+	VADDPD        X29, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X31, X2
+	VSUBPD        X1, X29, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X30, X30
+	VMOVAPD       X0, X31
+	VMOVSD        X31, 344(R9)
+	VMOVSD        X30, 352(R9)
+	VADDPD        Z24, Z26, Z26
+	VADDPD        Z25, Z27, Z0
+	VSUBPD        Z27, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z27, Z2
+	VSUBPD        Z1, Z25, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z26, Z26
+	VMOVAPD       Z0, Z27
+	VEXTRACTF64X4 $0x01, Z27, Y25
+	VEXTRACTF64X4 $0x01, Z26, Y24
+	VADDPD        Y24, Y26, Y26
+	VADDPD        Y25, Y27, Y0
+	VSUBPD        Y27, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y27, Y2
+	VSUBPD        Y1, Y25, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y26, Y26
+	VMOVAPD       Y0, Y27
+	VEXTRACTF32X4 $0x01, Y27, X25
+	VEXTRACTF32X4 $0x01, Y26, X24
+	VADDPD        X24, X26, X26
+	VADDPD        X25, X27, X0
+	VSUBPD        X27, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X27, X2
+	VSUBPD        X1, X25, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X26, X26
+	VMOVAPD       X0, X27
+	VPERMILPD     $0x01, X27, X25
+	VPERMILPD     $0x01, X26, X24
+	VADDPD        X24, X26, X26
+	VADDPD        X25, X27, X0
+	VSUBPD        X27, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X27, X2
+	VSUBPD        X1, X25, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X26, X26
+	VMOVAPD       X0, X27
+	VMOVSD        X27, 768(R9)
+	VMOVSD        X26, 776(R9)
+	VADDPD        Z20, Z22, Z22
+	VADDPD        Z21, Z23, Z0
+	VSUBPD        Z23, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z23, Z2
+	VSUBPD        Z1, Z21, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z22, Z22
+	VMOVAPD       Z0, Z23
+	VEXTRACTF64X4 $0x01, Z23, Y21
+	VEXTRACTF64X4 $0x01, Z22, Y20
+	VADDPD        Y20, Y22, Y22
+	VADDPD        Y21, Y23, Y0
+	VSUBPD        Y23, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y23, Y2
+	VSUBPD        Y1, Y21, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y22, Y22
+	VMOVAPD       Y0, Y23
+	VEXTRACTF32X4 $0x01, Y23, X21
+	VEXTRACTF32X4 $0x01, Y22, X20
+	VADDPD        X20, X22, X22
+	VADDPD        X21, X23, X0
+	VSUBPD        X23, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X23, X2
+	VSUBPD        X1, X21, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X22, X22
+	VMOVAPD       X0, X23
+	VPERMILPD     $0x01, X23, X21
+	VPERMILPD     $0x01, X22, X20
+	VADDPD        X20, X22, X22
+	VADDPD        X21, X23, X0
+	VSUBPD        X23, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X23, X2
+	VSUBPD        X1, X21, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X22, X22
+	VMOVAPD       X0, X23
+	VMOVSD        X23, 1192(R9)
+	VMOVSD        X22, 1200(R9)
+	VADDPD        Z16, Z18, Z18
+	VADDPD        Z17, Z19, Z0
+	VSUBPD        Z19, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z19, Z2
+	VSUBPD        Z1, Z17, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z18, Z18
+	VMOVAPD       Z0, Z19
+	VEXTRACTF64X4 $0x01, Z19, Y17
+	VEXTRACTF64X4 $0x01, Z18, Y16
+	VADDPD        Y16, Y18, Y18
+	VADDPD        Y17, Y19, Y0
+	VSUBPD        Y19, Y0, Y1
+	VSUBPD        Y1, Y0, Y2
+	VSUBPD        Y2, Y19, Y2
+	VSUBPD        Y1, Y17, Y1
+	VADDPD        Y1, Y2, Y2
+	VADDPD        Y2, Y18, Y18
+	VMOVAPD       Y0, Y19
+	VEXTRACTF32X4 $0x01, Y19, X17
+	VEXTRACTF32X4 $0x01, Y18, X16
+	VADDPD        X16, X18, X18
+	VADDPD        X17, X19, X0
+	VSUBPD        X19, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X19, X2
+	VSUBPD        X1, X17, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X18, X18
+	VMOVAPD       X0, X19
+	VPERMILPD     $0x01, X19, X17
+	VPERMILPD     $0x01, X18, X16
+	VADDPD        X16, X18, X18
+	VADDPD        X17, X19, X0
+	VSUBPD        X19, X0, X1
+	VSUBPD        X1, X0, X2
+	VSUBPD        X2, X19, X2
+	VSUBPD        X1, X17, X1
+	VADDPD        X1, X2, X2
+	VADDPD        X2, X18, X18
+	VMOVAPD       X0, X19
+	VMOVSD        X19, 1616(R9)
+	VMOVSD        X18, 1624(R9)
+	ADDQ          $0x000006a0, R9
+	SUBQ          $0x00000040, R12
+	JZ            end
+	CMPQ          R12, $0x00000040
+	JAE           rowgroups
+	JMP           onegroup
+
 // func softmaxGradOutRowsAVX512(dst []float32, x []float32, y []float32, st *uint64, cols int)
 // Requires: AVX, AVX512F
 TEXT ·softmaxGradOutRowsAVX512(SB), NOSPLIT, $0-88
@@ -27791,7 +28891,7 @@ TEXT ·softmaxGradOutRowsAVX512(SB), NOSPLIT, $0-88
 	TESTQ R12, R12
 	JZ    end
 	CMPQ  R13, $0x00000010
-	JE    onegroup
+	JE    onegroups
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -27925,6 +29025,86 @@ onegroup:
 	VZEROUPPER
 	RET
 
+	// Rows of one group each, 4 per iteration while as many remain: each row's parameters and lanes in registers of its own.
+onegroups:
+	CMPQ R12, $0x00000040
+	JB   onegroup
+
+rowgroups:
+	VCVTPS2PD    (SI), Z0
+	VCVTPS2PD    32(SI), Z1
+	VCVTPS2PD    64(SI), Z2
+	VCVTPS2PD    96(SI), Z3
+	VCVTPS2PD    128(SI), Z4
+	VCVTPS2PD    160(SI), Z5
+	VCVTPS2PD    192(SI), Z6
+	VCVTPS2PD    224(SI), Z7
+	VCVTPS2PD    (DX), Z8
+	VCVTPS2PD    32(DX), Z9
+	VCVTPS2PD    64(DX), Z10
+	VCVTPS2PD    96(DX), Z11
+	VCVTPS2PD    128(DX), Z12
+	VCVTPS2PD    160(DX), Z13
+	VCVTPS2PD    192(DX), Z14
+	VCVTPS2PD    224(DX), Z15
+	VBROADCASTSD 328(R9), Z16
+	VBROADCASTSD 752(R9), Z17
+	VBROADCASTSD 1176(R9), Z18
+	VBROADCASTSD 1600(R9), Z19
+	VBROADCASTSD 336(R9), Z20
+	VBROADCASTSD 760(R9), Z21
+	VBROADCASTSD 1184(R9), Z22
+	VBROADCASTSD 1608(R9), Z23
+	VSUBPD       Z16, Z8, Z8
+	VSUBPD       Z16, Z9, Z9
+	VSUBPD       Z17, Z10, Z10
+	VSUBPD       Z17, Z11, Z11
+	VSUBPD       Z18, Z12, Z12
+	VSUBPD       Z18, Z13, Z13
+	VSUBPD       Z19, Z14, Z14
+	VSUBPD       Z19, Z15, Z15
+	VSUBPD       Z20, Z8, Z8
+	VSUBPD       Z20, Z9, Z9
+	VSUBPD       Z21, Z10, Z10
+	VSUBPD       Z21, Z11, Z11
+	VSUBPD       Z22, Z12, Z12
+	VSUBPD       Z22, Z13, Z13
+	VSUBPD       Z23, Z14, Z14
+	VSUBPD       Z23, Z15, Z15
+	VMULPD       Z0, Z8, Z0
+	VMULPD       Z1, Z9, Z1
+	VMULPD       Z2, Z10, Z2
+	VMULPD       Z3, Z11, Z3
+	VMULPD       Z4, Z12, Z4
+	VMULPD       Z5, Z13, Z5
+	VMULPD       Z6, Z14, Z6
+	VMULPD       Z7, Z15, Z7
+	VCVTPD2PS    Z0, Y0
+	VCVTPD2PS    Z1, Y1
+	VINSERTF64X4 $0x01, Y1, Z0, Z0
+	VCVTPD2PS    Z2, Y1
+	VCVTPD2PS    Z3, Y2
+	VINSERTF64X4 $0x01, Y2, Z1, Z1
+	VCVTPD2PS    Z4, Y2
+	VCVTPD2PS    Z5, Y3
+	VINSERTF64X4 $0x01, Y3, Z2, Z2
+	VCVTPD2PS    Z6, Y3
+	VCVTPD2PS    Z7, Y4
+	VINSERTF64X4 $0x01, Y4, Z3, Z3
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Z3, 192(DI)
+	ADDQ         $0x00000100, SI
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, DI
+	ADDQ         $0x000006a0, R9
+	SUBQ         $0x00000040, R12
+	JZ           end
+	CMPQ         R12, $0x00000040
+	JAE          rowgroups
+	JMP          onegroup
+
 // func logSoftmaxGradOutRowsAVX512(dst []float32, x []float32, y []float32, st *uint64, cols int)
 // Requires: AVX, AVX512F
 TEXT ·logSoftmaxGradOutRowsAVX512(SB), NOSPLIT, $0-88
@@ -27944,7 +29124,7 @@ TEXT ·logSoftmaxGradOutRowsAVX512(SB), NOSPLIT, $0-88
 	VMOVUPS 11520(R11), Z29
 	VMOVUPS 6400(R11), Z28
 	CMPQ    R13, $0x00000010
-	JE      onegroup
+	JE      onegroups
 
 	// Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.
 row:
@@ -28647,6 +29827,476 @@ onegroup:
 	JNZ           onegroup
 	VZEROUPPER
 	RET
+
+	// Rows of one group each, 4 per iteration while as many remain: each row's parameters and lanes in registers of its own.
+onegroups:
+	CMPQ    R12, $0x00000040
+	JB      onegroup
+	VMOVUPS 6528(R11), Z31
+	VMOVUPS 13440(R11), Z30
+	VMOVUPS 11520(R11), Z29
+	VMOVUPS 6400(R11), Z28
+	VMOVUPS 17024(R11), Z27
+	VMOVUPS 17152(R11), Z26
+
+rowgroups:
+	VMOVUPS       (SI), Z0
+	VMOVUPS       64(SI), Z1
+	VMINPS        Z0, Z27, Z2
+	VMINPS        Z1, Z27, Z3
+	VMAXPS        Z2, Z26, Z2
+	VMAXPS        Z3, Z26, Z3
+	VCVTPS2PD     Y2, Z4
+	VEXTRACTF64X4 $0x01, Z2, Y2
+	VCVTPS2PD     Y2, Z2
+	VCVTPS2PD     Y3, Z5
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VCVTPS2PD     Y3, Z3
+	VMOVAPS       Z31, Z6
+	VFMADD231PD   10496(R11), Z4, Z6
+	VMOVAPS       Z31, Z7
+	VFMADD231PD   10496(R11), Z2, Z7
+	VMOVAPS       Z31, Z8
+	VFMADD231PD   10496(R11), Z5, Z8
+	VMOVAPS       Z31, Z9
+	VFMADD231PD   10496(R11), Z3, Z9
+	VSUBPD        Z31, Z6, Z6
+	VSUBPD        Z31, Z7, Z7
+	VSUBPD        Z31, Z8, Z8
+	VSUBPD        Z31, Z9, Z9
+	VFMADD231PD   10624(R11), Z6, Z4
+	VFMADD231PD   10624(R11), Z7, Z2
+	VFMADD231PD   10624(R11), Z8, Z5
+	VFMADD231PD   10624(R11), Z9, Z3
+	VMOVAPS       Z29, Z10
+	VFNMADD231PD  Z4, Z4, Z10
+	VMOVAPS       Z29, Z11
+	VFNMADD231PD  Z2, Z2, Z11
+	VMOVAPS       Z29, Z12
+	VFNMADD231PD  Z5, Z5, Z12
+	VMOVAPS       Z29, Z13
+	VFNMADD231PD  Z3, Z3, Z13
+	VADDPD        Z4, Z28, Z14
+	VADDPD        Z2, Z28, Z15
+	VADDPD        Z5, Z28, Z16
+	VADDPD        Z3, Z28, Z17
+	VSUBPD        Z28, Z14, Z18
+	VSUBPD        Z28, Z15, Z19
+	VSUBPD        Z28, Z16, Z20
+	VSUBPD        Z28, Z17, Z21
+	VSUBPD        Z18, Z4, Z18
+	VSUBPD        Z19, Z2, Z19
+	VSUBPD        Z20, Z5, Z20
+	VSUBPD        Z21, Z3, Z21
+	VMOVAPS       Z14, Z22
+	VFNMADD231PD  Z10, Z30, Z22
+	VMOVAPS       Z15, Z23
+	VFNMADD231PD  Z11, Z30, Z23
+	VMOVAPS       Z16, Z24
+	VFNMADD231PD  Z12, Z30, Z24
+	VMOVAPS       Z17, Z25
+	VFNMADD231PD  Z13, Z30, Z25
+	VSUBPD        Z22, Z14, Z14
+	VSUBPD        Z23, Z15, Z15
+	VSUBPD        Z24, Z16, Z16
+	VSUBPD        Z25, Z17, Z17
+	VFNMADD231PD  Z10, Z30, Z14
+	VFNMADD231PD  Z11, Z30, Z15
+	VFNMADD231PD  Z12, Z30, Z16
+	VFNMADD231PD  Z13, Z30, Z17
+	VADDPD        Z14, Z18, Z14
+	VADDPD        Z15, Z19, Z15
+	VADDPD        Z16, Z20, Z16
+	VADDPD        Z17, Z21, Z17
+	VMOVAPS       Z10, Z18
+	VFMADD231PD   Z4, Z4, Z18
+	VMOVAPS       Z11, Z19
+	VFMADD231PD   Z2, Z2, Z19
+	VMOVAPS       Z12, Z20
+	VFMADD231PD   Z5, Z5, Z20
+	VMOVAPS       Z13, Z21
+	VFMADD231PD   Z3, Z3, Z21
+	VMULPD        Z18, Z30, Z18
+	VMULPD        Z19, Z30, Z19
+	VMULPD        Z20, Z30, Z20
+	VMULPD        Z21, Z30, Z21
+	VADDPD        Z18, Z14, Z14
+	VADDPD        Z19, Z15, Z15
+	VADDPD        Z20, Z16, Z16
+	VADDPD        Z21, Z17, Z17
+	VMULPD        Z4, Z10, Z10
+	VMULPD        Z2, Z11, Z11
+	VMULPD        Z5, Z12, Z12
+	VMULPD        Z3, Z13, Z13
+	VMOVUPS       17280(R11), Z18
+	VFMADD213PD   12032(R11), Z4, Z18
+	VMOVUPS       17280(R11), Z19
+	VFMADD213PD   12032(R11), Z2, Z19
+	VMOVUPS       17280(R11), Z20
+	VFMADD213PD   12032(R11), Z5, Z20
+	VMOVUPS       17280(R11), Z21
+	VFMADD213PD   12032(R11), Z3, Z21
+	VFMADD213PD   12160(R11), Z4, Z18
+	VFMADD213PD   12160(R11), Z2, Z19
+	VFMADD213PD   12160(R11), Z5, Z20
+	VFMADD213PD   12160(R11), Z3, Z21
+	VFMADD213PD   12288(R11), Z4, Z18
+	VFMADD213PD   12288(R11), Z2, Z19
+	VFMADD213PD   12288(R11), Z5, Z20
+	VFMADD213PD   12288(R11), Z3, Z21
+	VFMADD213PD   12416(R11), Z4, Z18
+	VFMADD213PD   12416(R11), Z2, Z19
+	VFMADD213PD   12416(R11), Z5, Z20
+	VFMADD213PD   12416(R11), Z3, Z21
+	VFMADD213PD   12544(R11), Z4, Z18
+	VFMADD213PD   12544(R11), Z2, Z19
+	VFMADD213PD   12544(R11), Z5, Z20
+	VFMADD213PD   12544(R11), Z3, Z21
+	VFMADD213PD   12672(R11), Z4, Z18
+	VFMADD213PD   12672(R11), Z2, Z19
+	VFMADD213PD   12672(R11), Z5, Z20
+	VFMADD213PD   12672(R11), Z3, Z21
+	VFMADD213PD   12800(R11), Z4, Z18
+	VFMADD213PD   12800(R11), Z2, Z19
+	VFMADD213PD   12800(R11), Z5, Z20
+	VFMADD213PD   12800(R11), Z3, Z21
+	VFMADD213PD   12928(R11), Z4, Z18
+	VFMADD213PD   12928(R11), Z2, Z19
+	VFMADD213PD   12928(R11), Z5, Z20
+	VFMADD213PD   12928(R11), Z3, Z21
+	VFMADD213PD   13056(R11), Z4, Z18
+	VFMADD213PD   13056(R11), Z2, Z19
+	VFMADD213PD   13056(R11), Z5, Z20
+	VFMADD213PD   13056(R11), Z3, Z21
+	VFMADD213PD   13184(R11), Z4, Z18
+	VFMADD213PD   13184(R11), Z2, Z19
+	VFMADD213PD   13184(R11), Z5, Z20
+	VFMADD213PD   13184(R11), Z3, Z21
+	VFMADD213PD   13312(R11), Z4, Z18
+	VFMADD213PD   13312(R11), Z2, Z19
+	VFMADD213PD   13312(R11), Z5, Z20
+	VFMADD213PD   13312(R11), Z3, Z21
+	VMULPD        Z18, Z10, Z2
+	VMULPD        Z19, Z11, Z3
+	VMULPD        Z20, Z12, Z4
+	VMULPD        Z21, Z13, Z5
+	VSUBPD        Z2, Z14, Z10
+	VSUBPD        Z3, Z15, Z11
+	VSUBPD        Z4, Z16, Z12
+	VSUBPD        Z5, Z17, Z13
+	VMULPD        16896(R11), Z6, Z14
+	VMULPD        16896(R11), Z7, Z15
+	VMULPD        16896(R11), Z8, Z16
+	VMULPD        16896(R11), Z9, Z17
+	VSUBPD        Z2, Z22, Z2
+	VSUBPD        Z3, Z23, Z3
+	VSUBPD        Z4, Z24, Z4
+	VSUBPD        Z5, Z25, Z5
+	VMULPD        Z2, Z14, Z2
+	VMULPD        Z3, Z15, Z3
+	VMULPD        Z4, Z16, Z4
+	VMULPD        Z5, Z17, Z5
+	VADDPD        Z2, Z10, Z2
+	VADDPD        Z3, Z11, Z3
+	VADDPD        Z4, Z12, Z4
+	VADDPD        Z5, Z13, Z5
+	VBROADCASTSD  328(R9), Z10
+	VBROADCASTSD  752(R9), Z11
+	VBROADCASTSD  336(R9), Z12
+	VBROADCASTSD  760(R9), Z13
+	VMOVAPS       Z29, Z14
+	VFNMADD231PD  Z10, Z22, Z14
+	VMOVAPS       Z29, Z15
+	VFNMADD231PD  Z10, Z23, Z15
+	VMOVAPS       Z29, Z16
+	VFNMADD231PD  Z11, Z24, Z16
+	VMOVAPS       Z29, Z17
+	VFNMADD231PD  Z11, Z25, Z17
+	VMOVAPS       Z14, Z18
+	VFMADD231PD   Z10, Z22, Z18
+	VMOVAPS       Z15, Z19
+	VFMADD231PD   Z10, Z23, Z19
+	VMOVAPS       Z16, Z20
+	VFMADD231PD   Z11, Z24, Z20
+	VMOVAPS       Z17, Z21
+	VFMADD231PD   Z11, Z25, Z21
+	VMULPD        Z10, Z2, Z2
+	VMULPD        Z10, Z3, Z3
+	VMULPD        Z11, Z4, Z4
+	VMULPD        Z11, Z5, Z5
+	VFMADD231PD   Z12, Z22, Z2
+	VFMADD231PD   Z12, Z23, Z3
+	VFMADD231PD   Z13, Z24, Z4
+	VFMADD231PD   Z13, Z25, Z5
+	VADDPD        Z2, Z18, Z2
+	VADDPD        Z3, Z19, Z3
+	VADDPD        Z4, Z20, Z4
+	VADDPD        Z5, Z21, Z5
+	VADDPD        Z31, Z6, Z6
+	VADDPD        Z31, Z7, Z7
+	VADDPD        Z31, Z8, Z8
+	VADDPD        Z31, Z9, Z9
+	VPSLLQ        $0x34, Z6, Z6
+	VPSLLQ        $0x34, Z7, Z7
+	VPSLLQ        $0x34, Z8, Z8
+	VPSLLQ        $0x34, Z9, Z9
+	VCVTPS2PD     (DX), Z10
+	VCVTPS2PD     32(DX), Z11
+	VCVTPS2PD     64(DX), Z12
+	VCVTPS2PD     96(DX), Z13
+	VFMADD231PD   Z14, Z6, Z10
+	VFMADD231PD   Z15, Z7, Z11
+	VFMADD231PD   Z16, Z8, Z12
+	VFMADD231PD   Z17, Z9, Z13
+	VFNMADD231PD  Z2, Z6, Z10
+	VFNMADD231PD  Z3, Z7, Z11
+	VFNMADD231PD  Z4, Z8, Z12
+	VFNMADD231PD  Z5, Z9, Z13
+	VCVTPD2PS     Z10, Y2
+	VCVTPD2PS     Z11, Y3
+	VINSERTF64X4  $0x01, Y3, Z2, Z2
+	VCVTPD2PS     Z12, Y3
+	VCVTPD2PS     Z13, Y4
+	VINSERTF64X4  $0x01, Y4, Z3, Z3
+	VFIXUPIMMPS   $0x00, 17664(R11), Z0, Z2
+	VFIXUPIMMPS   $0x00, 17664(R11), Z1, Z3
+	VMOVUPS       Z2, (DI)
+	VMOVUPS       Z3, 64(DI)
+	VMOVUPS       128(SI), Z0
+	VMOVUPS       192(SI), Z1
+	VMINPS        Z0, Z27, Z2
+	VMINPS        Z1, Z27, Z3
+	VMAXPS        Z2, Z26, Z2
+	VMAXPS        Z3, Z26, Z3
+	VCVTPS2PD     Y2, Z4
+	VEXTRACTF64X4 $0x01, Z2, Y2
+	VCVTPS2PD     Y2, Z2
+	VCVTPS2PD     Y3, Z5
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VCVTPS2PD     Y3, Z3
+	VMOVAPS       Z31, Z6
+	VFMADD231PD   10496(R11), Z4, Z6
+	VMOVAPS       Z31, Z7
+	VFMADD231PD   10496(R11), Z2, Z7
+	VMOVAPS       Z31, Z8
+	VFMADD231PD   10496(R11), Z5, Z8
+	VMOVAPS       Z31, Z9
+	VFMADD231PD   10496(R11), Z3, Z9
+	VSUBPD        Z31, Z6, Z6
+	VSUBPD        Z31, Z7, Z7
+	VSUBPD        Z31, Z8, Z8
+	VSUBPD        Z31, Z9, Z9
+	VFMADD231PD   10624(R11), Z6, Z4
+	VFMADD231PD   10624(R11), Z7, Z2
+	VFMADD231PD   10624(R11), Z8, Z5
+	VFMADD231PD   10624(R11), Z9, Z3
+	VMOVAPS       Z29, Z10
+	VFNMADD231PD  Z4, Z4, Z10
+	VMOVAPS       Z29, Z11
+	VFNMADD231PD  Z2, Z2, Z11
+	VMOVAPS       Z29, Z12
+	VFNMADD231PD  Z5, Z5, Z12
+	VMOVAPS       Z29, Z13
+	VFNMADD231PD  Z3, Z3, Z13
+	VADDPD        Z4, Z28, Z14
+	VADDPD        Z2, Z28, Z15
+	VADDPD        Z5, Z28, Z16
+	VADDPD        Z3, Z28, Z17
+	VSUBPD        Z28, Z14, Z18
+	VSUBPD        Z28, Z15, Z19
+	VSUBPD        Z28, Z16, Z20
+	VSUBPD        Z28, Z17, Z21
+	VSUBPD        Z18, Z4, Z18
+	VSUBPD        Z19, Z2, Z19
+	VSUBPD        Z20, Z5, Z20
+	VSUBPD        Z21, Z3, Z21
+	VMOVAPS       Z14, Z22
+	VFNMADD231PD  Z10, Z30, Z22
+	VMOVAPS       Z15, Z23
+	VFNMADD231PD  Z11, Z30, Z23
+	VMOVAPS       Z16, Z24
+	VFNMADD231PD  Z12, Z30, Z24
+	VMOVAPS       Z17, Z25
+	VFNMADD231PD  Z13, Z30, Z25
+	VSUBPD        Z22, Z14, Z14
+	VSUBPD        Z23, Z15, Z15
+	VSUBPD        Z24, Z16, Z16
+	VSUBPD        Z25, Z17, Z17
+	VFNMADD231PD  Z10, Z30, Z14
+	VFNMADD231PD  Z11, Z30, Z15
+	VFNMADD231PD  Z12, Z30, Z16
+	VFNMADD231PD  Z13, Z30, Z17
+	VADDPD        Z14, Z18, Z14
+	VADDPD        Z15, Z19, Z15
+	VADDPD        Z16, Z20, Z16
+	VADDPD        Z17, Z21, Z17
+	VMOVAPS       Z10, Z18
+	VFMADD231PD   Z4, Z4, Z18
+	VMOVAPS       Z11, Z19
+	VFMADD231PD   Z2, Z2, Z19
+	VMOVAPS       Z12, Z20
+	VFMADD231PD   Z5, Z5, Z20
+	VMOVAPS       Z13, Z21
+	VFMADD231PD   Z3, Z3, Z21
+	VMULPD        Z18, Z30, Z18
+	VMULPD        Z19, Z30, Z19
+	VMULPD        Z20, Z30, Z20
+	VMULPD        Z21, Z30, Z21
+	VADDPD        Z18, Z14, Z14
+	VADDPD        Z19, Z15, Z15
+	VADDPD        Z20, Z16, Z16
+	VADDPD        Z21, Z17, Z17
+	VMULPD        Z4, Z10, Z10
+	VMULPD        Z2, Z11, Z11
+	VMULPD        Z5, Z12, Z12
+	VMULPD        Z3, Z13, Z13
+	VMOVUPS       17280(R11), Z18
+	VFMADD213PD   12032(R11), Z4, Z18
+	VMOVUPS       17280(R11), Z19
+	VFMADD213PD   12032(R11), Z2, Z19
+	VMOVUPS       17280(R11), Z20
+	VFMADD213PD   12032(R11), Z5, Z20
+	VMOVUPS       17280(R11), Z21
+	VFMADD213PD   12032(R11), Z3, Z21
+	VFMADD213PD   12160(R11), Z4, Z18
+	VFMADD213PD   12160(R11), Z2, Z19
+	VFMADD213PD   12160(R11), Z5, Z20
+	VFMADD213PD   12160(R11), Z3, Z21
+	VFMADD213PD   12288(R11), Z4, Z18
+	VFMADD213PD   12288(R11), Z2, Z19
+	VFMADD213PD   12288(R11), Z5, Z20
+	VFMADD213PD   12288(R11), Z3, Z21
+	VFMADD213PD   12416(R11), Z4, Z18
+	VFMADD213PD   12416(R11), Z2, Z19
+	VFMADD213PD   12416(R11), Z5, Z20
+	VFMADD213PD   12416(R11), Z3, Z21
+	VFMADD213PD   12544(R11), Z4, Z18
+	VFMADD213PD   12544(R11), Z2, Z19
+	VFMADD213PD   12544(R11), Z5, Z20
+	VFMADD213PD   12544(R11), Z3, Z21
+	VFMADD213PD   12672(R11), Z4, Z18
+	VFMADD213PD   12672(R11), Z2, Z19
+	VFMADD213PD   12672(R11), Z5, Z20
+	VFMADD213PD   12672(R11), Z3, Z21
+	VFMADD213PD   12800(R11), Z4, Z18
+	VFMADD213PD   12800(R11), Z2, Z19
+	VFMADD213PD   12800(R11), Z5, Z20
+	VFMADD213PD   12800(R11), Z3, Z21
+	VFMADD213PD   12928(R11), Z4, Z18
+	VFMADD213PD   12928(R11), Z2, Z19
+	VFMADD213PD   12928(R11), Z5, Z20
+	VFMADD213PD   12928(R11), Z3, Z21
+	VFMADD213PD   13056(R11), Z4, Z18
+	VFMADD213PD   13056(R11), Z2, Z19
+	VFMADD213PD   13056(R11), Z5, Z20
+	VFMADD213PD   13056(R11), Z3, Z21
+	VFMADD213PD   13184(R11), Z4, Z18
+	VFMADD213PD   13184(R11), Z2, Z19
+	VFMADD213PD   13184(R11), Z5, Z20
+	VFMADD213PD   13184(R11), Z3, Z21
+	VFMADD213PD   13312(R11), Z4, Z18
+	VFMADD213PD   13312(R11), Z2, Z19
+	VFMADD213PD   13312(R11), Z5, Z20
+	VFMADD213PD   13312(R11), Z3, Z21
+	VMULPD        Z18, Z10, Z2
+	VMULPD        Z19, Z11, Z3
+	VMULPD        Z20, Z12, Z4
+	VMULPD        Z21, Z13, Z5
+	VSUBPD        Z2, Z14, Z10
+	VSUBPD        Z3, Z15, Z11
+	VSUBPD        Z4, Z16, Z12
+	VSUBPD        Z5, Z17, Z13
+	VMULPD        16896(R11), Z6, Z14
+	VMULPD        16896(R11), Z7, Z15
+	VMULPD        16896(R11), Z8, Z16
+	VMULPD        16896(R11), Z9, Z17
+	VSUBPD        Z2, Z22, Z2
+	VSUBPD        Z3, Z23, Z3
+	VSUBPD        Z4, Z24, Z4
+	VSUBPD        Z5, Z25, Z5
+	VMULPD        Z2, Z14, Z2
+	VMULPD        Z3, Z15, Z3
+	VMULPD        Z4, Z16, Z4
+	VMULPD        Z5, Z17, Z5
+	VADDPD        Z2, Z10, Z2
+	VADDPD        Z3, Z11, Z3
+	VADDPD        Z4, Z12, Z4
+	VADDPD        Z5, Z13, Z5
+	VBROADCASTSD  1176(R9), Z10
+	VBROADCASTSD  1600(R9), Z11
+	VBROADCASTSD  1184(R9), Z12
+	VBROADCASTSD  1608(R9), Z13
+	VMOVAPS       Z29, Z14
+	VFNMADD231PD  Z10, Z22, Z14
+	VMOVAPS       Z29, Z15
+	VFNMADD231PD  Z10, Z23, Z15
+	VMOVAPS       Z29, Z16
+	VFNMADD231PD  Z11, Z24, Z16
+	VMOVAPS       Z29, Z17
+	VFNMADD231PD  Z11, Z25, Z17
+	VMOVAPS       Z14, Z18
+	VFMADD231PD   Z10, Z22, Z18
+	VMOVAPS       Z15, Z19
+	VFMADD231PD   Z10, Z23, Z19
+	VMOVAPS       Z16, Z20
+	VFMADD231PD   Z11, Z24, Z20
+	VMOVAPS       Z17, Z21
+	VFMADD231PD   Z11, Z25, Z21
+	VMULPD        Z10, Z2, Z2
+	VMULPD        Z10, Z3, Z3
+	VMULPD        Z11, Z4, Z4
+	VMULPD        Z11, Z5, Z5
+	VFMADD231PD   Z12, Z22, Z2
+	VFMADD231PD   Z12, Z23, Z3
+	VFMADD231PD   Z13, Z24, Z4
+	VFMADD231PD   Z13, Z25, Z5
+	VADDPD        Z2, Z18, Z2
+	VADDPD        Z3, Z19, Z3
+	VADDPD        Z4, Z20, Z4
+	VADDPD        Z5, Z21, Z5
+	VADDPD        Z31, Z6, Z6
+	VADDPD        Z31, Z7, Z7
+	VADDPD        Z31, Z8, Z8
+	VADDPD        Z31, Z9, Z9
+	VPSLLQ        $0x34, Z6, Z6
+	VPSLLQ        $0x34, Z7, Z7
+	VPSLLQ        $0x34, Z8, Z8
+	VPSLLQ        $0x34, Z9, Z9
+	VCVTPS2PD     128(DX), Z10
+	VCVTPS2PD     160(DX), Z11
+	VCVTPS2PD     192(DX), Z12
+	VCVTPS2PD     224(DX), Z13
+	VFMADD231PD   Z14, Z6, Z10
+	VFMADD231PD   Z15, Z7, Z11
+	VFMADD231PD   Z16, Z8, Z12
+	VFMADD231PD   Z17, Z9, Z13
+	VFNMADD231PD  Z2, Z6, Z10
+	VFNMADD231PD  Z3, Z7, Z11
+	VFNMADD231PD  Z4, Z8, Z12
+	VFNMADD231PD  Z5, Z9, Z13
+	VCVTPD2PS     Z10, Y2
+	VCVTPD2PS     Z11, Y3
+	VINSERTF64X4  $0x01, Y3, Z2, Z2
+	VCVTPD2PS     Z12, Y3
+	VCVTPD2PS     Z13, Y4
+	VINSERTF64X4  $0x01, Y4, Z3, Z3
+	VFIXUPIMMPS   $0x00, 17664(R11), Z0, Z2
+	VFIXUPIMMPS   $0x00, 17664(R11), Z1, Z3
+	VMOVUPS       Z2, 128(DI)
+	VMOVUPS       Z3, 192(DI)
+	ADDQ          $0x00000100, SI
+	ADDQ          $0x00000100, DX
+	ADDQ          $0x00000100, DI
+	ADDQ          $0x000006a0, R9
+	SUBQ          $0x00000040, R12
+	JZ            end
+	CMPQ          R12, $0x00000040
+	JAE           rowgroups
+	VMOVUPS       6528(R11), Z31
+	VMOVUPS       13440(R11), Z30
+	VMOVUPS       11520(R11), Z29
+	VMOVUPS       6400(R11), Z28
+	JMP           onegroup
 
 // func pReLUGradColAVX512(dst []float32, x []float32, y []float32, st *uint64, stride int)
 // Requires: AVX, AVX512F

@@ -237,7 +237,7 @@ type code struct {
 // registers that the kernel's own lowering reserves) it lowers a fast
 // sequence's main loop only (lowerFast).
 func lowerBodies(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unroll, width int, base []bool) (*code, error) {
-	l, err := newLowering(s, a, consts, implicit, unroll, base)
+	l, err := newLowering(s, a, consts, implicit, unroll, 1, base)
 	if err != nil {
 		return nil, err
 	}
@@ -524,6 +524,13 @@ type lowering struct {
 	// The registers holding a row pass's reductions across the loop (see
 	// accIndex).
 	accMax, accSum, accComp []reg.VecPhysical
+	// rows is the number of rows of one group that a body holds, each
+	// with its state and reductions (perRow); 1 otherwise. There rowInv
+	// marks the values computed from the row's parameters and constants
+	// alone: the same in every lane of a row, each computed once per row
+	// (for its first vector and float64 half 0).
+	rows   int
+	rowInv []bool
 
 	// lastSelNeg is the last loop OpSelNeg reading each condition value.
 	lastSelNeg []int
@@ -557,14 +564,18 @@ func constOrder(a *ir.Analysis) []ir.Value {
 
 // newLowering prepares the analysed program a for ISA s, with the loop
 // invariants and the constants consts (and, if implicit, those of
-// implicitConsts) in registers, or reports that they do not fit.
-func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unroll int, base []bool) (*lowering, error) {
+// implicitConsts) in registers, or reports that they do not fit. A row
+// pass lowered for rows > 1 rows of one group at a time (perRow) gives
+// each row its own reductions' registers.
+func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unroll, rows int, base []bool) (*lowering, error) {
 	l := &lowering{s: s, a: a, p: a.P, inv: map[ir.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs)),
-		constRegs: map[int]reg.VecPhysical{}}
+		constRegs: map[int]reg.VecPhysical{}, rows: rows}
 	copy(l.reserved, base)
 	switch {
 	case a.P.Row:
-		l.reserveAccs(unroll)
+		if err := l.reserveAccs(unroll); err != nil {
+			return nil, err
+		}
 	case base == nil:
 		l.lastReg = l.reserve()
 	}
@@ -1013,6 +1024,19 @@ func (l *lowering) arg(i int, in ir.Instr, j, g, h int) operandRef {
 	if r, ok := l.inv[v]; ok {
 		return operandRef{op: r, r: r}
 	}
+	if l.rowInv != nil && l.rowInv[v] {
+		// The row's instance dies with the read of its last vector (and
+		// float64 half) by a loop instruction, or with its one read by
+		// another of the row's values.
+		group := kernels.RowLanes / l.s.lanes
+		dying := l.a.LastUse[v] == i && (l.rowInv[i] || g%group == group-1 && (in.Type != ir.F64 || h == 1))
+		k := key{v, g - g%group, 0}
+		r, ok := l.loc[k]
+		if !ok {
+			panic(fmt.Sprintf("%s: row value %d not in a register", l.p.Name, v))
+		}
+		return operandRef{op: r, r: r, k: &k, dying: dying}
+	}
 	switch {
 	case def.Op == ir.OpConst || def.Op == ir.OpBits32:
 		return operandRef{op: l.constMem(v)}
@@ -1180,6 +1204,15 @@ func (l *lowering) instr(i, g int) {
 	if l.a.Invariant[i] {
 		return // in the prologue, or a constant
 	}
+	if l.rowInv != nil && l.rowInv[i] {
+		switch {
+		case in.Op == ir.OpNarrow:
+			l.err = fmt.Errorf("a row's parameter narrowed")
+		case g%(kernels.RowLanes/l.s.lanes) == 0: // once per row
+			l.op(i, in, g, 0)
+		}
+		return
+	}
 	switch in.Op {
 	case ir.OpInput:
 		if l.widenedOnly(v) {
@@ -1289,10 +1322,11 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		if l.p.Row {
 			d := l.alloc()
 			if f64 {
-				off := kernels.RowCOff + 8*int(in.Imm) // C, or D (Imm 1)
+				off := l.rowOff(g) + kernels.RowCOff + 8*int(in.Imm) // C, or D (Imm 1)
 				l.emit(func() { VBROADCASTSD(Mem{Base: statePtr, Disp: off}, d) })
 			} else {
-				l.emit(func() { VBROADCASTSS(Mem{Base: statePtr, Disp: kernels.RowMOff}, d) })
+				off := l.rowOff(g) + kernels.RowMOff
+				l.emit(func() { VBROADCASTSS(Mem{Base: statePtr, Disp: off}, d) })
 			}
 			l.define(v, g, h, d)
 			return
@@ -1308,7 +1342,7 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 
 	case ir.OpLane: // the state's lanes of vector g of a group
 		d := l.alloc()
-		m := Mem{Base: statePtr, Disp: kernels.RowPOff + g%(kernels.RowLanes/l.s.lanes)*vb}
+		m := Mem{Base: statePtr, Disp: l.rowOff(g) + kernels.RowPOff + g%(kernels.RowLanes/l.s.lanes)*vb}
 		l.emit(func() { VMOVUPS(m, d) })
 		l.define(v, g, h, d)
 

@@ -99,13 +99,19 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	Load(Param("st"), statePtr)
 	loadConstBase()
 	prologue := l.prologue
+	var rows *perRowCode // rows of one group, several at a time
 	if block {
+		rows = perRow(s, a, order)
 		TESTQ(total, total)
 		JZ(LabelRef("end")) // no row
 		replay(prologue[:l.nconstLoads])
 		prologue = prologue[l.nconstLoads:]
 		CMPQ(cols, U32(kernels.RowLanes))
-		JE(LabelRef("onegroup"))
+		if rows != nil {
+			JE(LabelRef("onegroups"))
+		} else {
+			JE(LabelRef("onegroup"))
+		}
 		Comment("Each row: its state's parameters, its lanes from -Inf and 0, its groups, its fold.")
 		Label("row")
 		MOVQ(cols, count)
@@ -168,7 +174,7 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	JMP(LabelRef("group"))
 	Label("done")
 	replay(l.maxMerge())
-	fold := l.foldable(!block)
+	fold := l.foldable(!block, 0)
 	if l.err != nil {
 		return fmt.Errorf("%s: fold: %v", name, l.err)
 	}
@@ -199,6 +205,9 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 		JNZ(LabelRef("onegroup"))
 		VZEROUPPER()
 		RET()
+		if rows != nil {
+			rows.emit(p, inputs, l)
+		}
 		return nil
 	}
 	if fold != nil {
@@ -230,7 +239,7 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 // the sign of a zero, which the caller drops; the sums take the fixed
 // trees of fallback.FoldSum and fallback.CombineSum: lanes j and j+8,
 // then j+4, j+2, j+1.
-func (l *lowering) foldable(reset bool) []func() {
+func (l *lowering) foldable(reset bool, r int) []func() {
 	switch {
 	case l.accMax != nil && l.accSum == nil:
 	case l.accSum != nil && l.accMax == nil:
@@ -238,14 +247,16 @@ func (l *lowering) foldable(reset bool) []func() {
 		return nil
 	}
 	l.start(modeMain)
+	group := kernels.RowLanes / l.s.lanes
+	off := r * kernels.RowSize
 	if l.accComp != nil {
-		l.foldComp(reset)
+		l.foldComp(reset, r)
 		return l.code
 	}
 	t, u := l.alloc(), l.alloc()
 	ty, tx, ux := t.AsY(), t.AsX(), u.AsX()
 	if l.accMax != nil {
-		acc := l.accMax
+		acc := l.accMax[r*group:]
 		if l.s.kmask { // one register: lanes 0-15
 			l.emit(func() { VEXTRACTF64X4(U8(1), acc[0], ty); VMAXPS(ty, acc[0].AsY(), ty) })
 		} else { // lanes 0-7, 8-15
@@ -258,13 +269,13 @@ func (l *lowering) foldable(reset bool) []func() {
 			VMAXPS(ux, tx, tx)
 			VPERMILPS(U8(0xb1), tx, ux)
 			VMAXSS(ux, tx, tx)
-			VMOVSS(tx, Mem{Base: statePtr, Disp: kernels.RowMOff})
+			VMOVSS(tx, Mem{Base: statePtr, Disp: off + kernels.RowMOff})
 		})
 		if reset {
 			l.emit(func() { VMOVUPS(constU32(0xff800000), t) }) // -Inf
 		}
 	} else {
-		acc := l.accSum
+		acc := l.accSum[r*2*group:]
 		if l.s.kmask { // lanes 0-7, 8-15
 			l.emit(func() { VADDPD(acc[1], acc[0], t); VEXTRACTF64X4(U8(1), t, u.AsY()); VADDPD(u.AsY(), ty, ty) })
 		} else { // lanes 0-3, 4-7, 8-11, 12-15
@@ -275,7 +286,7 @@ func (l *lowering) foldable(reset bool) []func() {
 			VADDPD(ux, tx, tx)
 			VPERMILPD(U8(1), tx, ux)
 			VADDSD(ux, tx, tx)
-			VMOVSD(tx, Mem{Base: statePtr, Disp: kernels.RowSOff})
+			VMOVSD(tx, Mem{Base: statePtr, Disp: off + kernels.RowSOff})
 		})
 		if reset {
 			l.emit(func() { VXORPD(t, t, t) })
@@ -290,12 +301,14 @@ func (l *lowering) foldable(reset bool) []func() {
 }
 
 // foldComp emits the float-float tree of fallback.CombineSum on the
-// compensated lanes (Sum + Comp): lane j and lane j+h for h = 8, 4, 2, 1,
-// each pair by kernels.AddComp, s_j + s_j+h with its error added to c_j +
-// c_j+h, in the lanes' registers; then s into S, c into Lo and, with
-// reset, zeros into the lanes.
-func (l *lowering) foldComp(reset bool) {
-	s, c := l.accSum, l.accComp
+// compensated lanes (Sum + Comp) of row r: lane j and lane j+h for h = 8,
+// 4, 2, 1, each pair by kernels.AddComp, s_j + s_j+h with its error added
+// to c_j + c_j+h, in the lanes' registers; then s into S, c into Lo and,
+// with reset, zeros into the lanes.
+func (l *lowering) foldComp(reset bool, r int) {
+	k := r * 2 * kernels.RowLanes / l.s.lanes
+	s, c := l.accSum[k:], l.accComp[k:]
+	off := r * kernels.RowSize
 	n, b, e := l.alloc(), l.alloc(), l.alloc()
 	// add sets s, c to AddComp(s, c + c2, t), in registers of one width.
 	add := func(s, c, t, c2, n, b, e Op) {
@@ -334,8 +347,8 @@ func (l *lowering) foldComp(reset bool) {
 		VPERMILPD(U8(1), s[0].AsX(), t.AsX())
 		VPERMILPD(U8(1), c[0].AsX(), u.AsX())
 		add(s[0].AsX(), c[0].AsX(), t.AsX(), u.AsX(), n.AsX(), b.AsX(), e.AsX())
-		VMOVSD(s[0].AsX(), Mem{Base: statePtr, Disp: kernels.RowSOff})
-		VMOVSD(c[0].AsX(), Mem{Base: statePtr, Disp: kernels.RowLoOff})
+		VMOVSD(s[0].AsX(), Mem{Base: statePtr, Disp: off + kernels.RowSOff})
+		VMOVSD(c[0].AsX(), Mem{Base: statePtr, Disp: off + kernels.RowLoOff})
 	})
 	if reset {
 		l.emit(func() { VXORPD(n, n, n) })
@@ -351,24 +364,36 @@ func (l *lowering) foldComp(reset bool) {
 // each fold into one of their own, so that the maxima are independent
 // chains: maxMerge combines them); two float64 halves of each vector for
 // OpRedSum's sum and its compensation (none for a plain sum, which leaves
-// Comp alone), OpRedFMA's sum.
-func (l *lowering) reserveAccs(unroll int) {
+// Comp alone), OpRedFMA's sum; all of these for each of l.rows rows
+// (unroll counts their vectors). It reports an error where they would
+// leave fewer than four registers.
+func (l *lowering) reserveAccs(unroll int) error {
 	group := kernels.RowLanes / l.s.lanes
+	var max1, sums, comps int
 	for _, in := range l.p.Code {
 		switch {
-		case in.Op == ir.OpRedMax && l.accMax == nil:
-			for range max(group, unroll) {
-				l.accMax = append(l.accMax, l.reserve())
-			}
-		case (in.Op == ir.OpRedSum || in.Op == ir.OpRedFMA) && l.accSum == nil:
-			for range 2 * group {
-				l.accSum = append(l.accSum, l.reserve())
-				if in.Op == ir.OpRedSum && in.Imm != 1 { // a plain sum leaves Comp alone
-					l.accComp = append(l.accComp, l.reserve())
-				}
+		case in.Op == ir.OpRedMax:
+			max1 = max(group, unroll)
+		case in.Op == ir.OpRedSum || in.Op == ir.OpRedFMA:
+			sums = 2 * group * l.rows
+			if in.Op == ir.OpRedSum && in.Imm != 1 { // a plain sum leaves Comp alone
+				comps = sums
 			}
 		}
 	}
+	if n := max1 + sums + comps; l.unreserved()-n < 4 {
+		return fmt.Errorf("%d registers of reductions leave too few", n)
+	}
+	for range max1 {
+		l.accMax = append(l.accMax, l.reserve())
+	}
+	for k := range sums {
+		l.accSum = append(l.accSum, l.reserve())
+		if k < comps {
+			l.accComp = append(l.accComp, l.reserve())
+		}
+	}
+	return nil
 }
 
 // maxSplit returns the code that starts the maxima's extra registers from
@@ -464,4 +489,118 @@ func (l *lowering) redSum(g, h int, t operandRef, plain bool) {
 	l.release(n)
 	l.release(b)
 	l.release(e)
+}
+
+// rowOff is the offset from statePtr of the state of vector g's row: 0
+// but in a body of several rows (perRow).
+func (l *lowering) rowOff(g int) int {
+	if l.rows == 1 {
+		return 0
+	}
+	return g / (kernels.RowLanes / l.s.lanes) * kernels.RowSize
+}
+
+// perRowRows is the number of rows of one group each that a multi-row
+// pass's body holds (perRow).
+const perRowRows = 4
+
+// A perRowCode is a multi-row pass's code for rows of one group, several
+// rows at a time: each row's parameters and reductions in registers of
+// its own, so that the rows' dependency chains overlap.
+type perRowCode struct {
+	l     *lowering
+	body  []func()
+	folds [][]func() // one per row
+}
+
+// perRow lowers the analysed row pass a for rows of one group on ISA s,
+// perRowRows rows per body with the widest interleaving that keeps at
+// least min(minConsts, len(order)) of the constants order in registers
+// (else one vector after another, with as many as fit); nil where they do
+// not fit, and on an ISA of 16 vector registers (AVX2: two rows of the sum
+// pass there, four of the others, measured no faster). The values
+// computed from the row's parameters are no loop invariants here: each
+// row has its own.
+func perRow(s *isa, a *ir.Analysis, order []ir.Value) *perRowCode {
+	if len(s.regs) < 32 {
+		return nil
+	}
+	b := *a
+	b.Invariant = slices.Clone(a.Invariant)
+	param := make([]bool, len(a.P.Code))  // depends on a parameter
+	rowInv := make([]bool, len(a.P.Code)) // and on no input
+	for i, in := range a.P.Code {
+		param[i] = in.Op == ir.OpParam
+		for _, x := range a.Args(i) {
+			param[i] = param[i] || param[x]
+		}
+		rowInv[i] = a.Invariant[i] && param[i]
+		b.Invariant[i] = a.Invariant[i] && !param[i]
+	}
+	n := perRowRows * kernels.RowLanes / s.lanes
+	for width := n; width >= 1; width /= 2 {
+		for k := len(order); k >= 0; k-- {
+			if k < min(minConsts, len(order)) && width > 1 {
+				break
+			}
+			c := lowerPerRow(s, &b, order[:k], rowInv)
+			if c == nil {
+				continue
+			}
+			if c.body, c.l.err = c.l.body(n, width, modeMain); c.l.err != nil {
+				continue
+			}
+			for r := range perRowRows {
+				c.folds = append(c.folds, c.l.foldable(false, r))
+			}
+			if c.l.err == nil {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// lowerPerRow prepares the lowering of perRow: consts in registers,
+// rowInv the values of a row's parameters; nil if they do not fit.
+func lowerPerRow(s *isa, a *ir.Analysis, consts []ir.Value, rowInv []bool) *perRowCode {
+	l, err := newLowering(s, a, consts, false, perRowRows*kernels.RowLanes/s.lanes, perRowRows, nil)
+	if err != nil {
+		return nil
+	}
+	l.rowInv = rowInv
+	return &perRowCode{l: l}
+}
+
+// emit emits the loop of c for the multi-row pass p (inputs its input
+// count), at label "onegroups", with the lowering l of the single-row
+// loop "onegroup": it takes perRowRows rows per iteration while that many
+// remain, then leaves the rest to "onegroup" with l's constants loaded
+// again.
+func (c *perRowCode) emit(p *ir.Program, inputs int, l *lowering) {
+	n := perRowRows * kernels.RowLanes
+	Comment(fmt.Sprintf("Rows of one group each, %d per iteration while as many remain: each row's parameters and lanes in registers of its own.", perRowRows))
+	Label("onegroups")
+	CMPQ(total, U32(n))
+	JB(LabelRef("onegroup"))
+	replay(c.l.prologue)
+	Label("rowgroups")
+	for _, r := range c.l.accMax {
+		VMOVUPS(constU32(0xff800000), r) // -Inf
+	}
+	for _, r := range slices.Concat(c.l.accSum, c.l.accComp) {
+		VXORPD(r, r, r)
+	}
+	replay(c.body)
+	advance(p, inputs, n*4)
+	for _, f := range c.folds {
+		replay(f)
+	}
+	ADDQ(U32(perRowRows*kernels.RowSize), statePtr)
+	SUBQ(U32(n), total)
+	JZ(LabelRef("end"))
+	CMPQ(total, U32(n))
+	JAE(LabelRef("rowgroups"))
+	replay(l.prologue[:l.nconstLoads])
+	JMP(LabelRef("onegroup"))
 }
