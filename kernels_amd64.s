@@ -28091,70 +28091,14 @@ rowgroups:
 	VMULPD        Z13, Z5, Z5
 	VMULPD        Z14, Z6, Z6
 	VMULPD        Z15, Z7, Z7
-	VADDPD        Z0, Z31, Z8
-	VSUBPD        Z31, Z8, Z9
-	VSUBPD        Z9, Z8, Z10
-	VSUBPD        Z10, Z31, Z10
-	VSUBPD        Z9, Z0, Z9
-	VADDPD        Z9, Z10, Z10
-	VADDPD        Z10, Z30, Z30
-	VMOVAPD       Z8, Z31
-	VADDPD        Z1, Z29, Z0
-	VSUBPD        Z29, Z0, Z8
-	VSUBPD        Z8, Z0, Z9
-	VSUBPD        Z9, Z29, Z9
-	VSUBPD        Z8, Z1, Z8
-	VADDPD        Z8, Z9, Z9
-	VADDPD        Z9, Z28, Z28
-	VMOVAPD       Z0, Z29
-	VADDPD        Z2, Z27, Z0
-	VSUBPD        Z27, Z0, Z1
-	VSUBPD        Z1, Z0, Z8
-	VSUBPD        Z8, Z27, Z8
-	VSUBPD        Z1, Z2, Z1
-	VADDPD        Z1, Z8, Z8
-	VADDPD        Z8, Z26, Z26
-	VMOVAPD       Z0, Z27
-	VADDPD        Z3, Z25, Z0
-	VSUBPD        Z25, Z0, Z1
-	VSUBPD        Z1, Z0, Z2
-	VSUBPD        Z2, Z25, Z2
-	VSUBPD        Z1, Z3, Z1
-	VADDPD        Z1, Z2, Z2
-	VADDPD        Z2, Z24, Z24
-	VMOVAPD       Z0, Z25
-	VADDPD        Z4, Z23, Z0
-	VSUBPD        Z23, Z0, Z1
-	VSUBPD        Z1, Z0, Z2
-	VSUBPD        Z2, Z23, Z2
-	VSUBPD        Z1, Z4, Z1
-	VADDPD        Z1, Z2, Z2
-	VADDPD        Z2, Z22, Z22
-	VMOVAPD       Z0, Z23
-	VADDPD        Z5, Z21, Z0
-	VSUBPD        Z21, Z0, Z1
-	VSUBPD        Z1, Z0, Z2
-	VSUBPD        Z2, Z21, Z2
-	VSUBPD        Z1, Z5, Z1
-	VADDPD        Z1, Z2, Z2
-	VADDPD        Z2, Z20, Z20
-	VMOVAPD       Z0, Z21
-	VADDPD        Z6, Z19, Z0
-	VSUBPD        Z19, Z0, Z1
-	VSUBPD        Z1, Z0, Z2
-	VSUBPD        Z2, Z19, Z2
-	VSUBPD        Z1, Z6, Z1
-	VADDPD        Z1, Z2, Z2
-	VADDPD        Z2, Z18, Z18
-	VMOVAPD       Z0, Z19
-	VADDPD        Z7, Z17, Z0
-	VSUBPD        Z17, Z0, Z1
-	VSUBPD        Z1, Z0, Z2
-	VSUBPD        Z2, Z17, Z2
-	VSUBPD        Z1, Z7, Z1
-	VADDPD        Z1, Z2, Z2
-	VADDPD        Z2, Z16, Z16
-	VMOVAPD       Z0, Z17
+	VADDPD        Z0, Z31, Z31
+	VADDPD        Z1, Z29, Z29
+	VADDPD        Z2, Z27, Z27
+	VADDPD        Z3, Z25, Z25
+	VADDPD        Z4, Z23, Z23
+	VADDPD        Z5, Z21, Z21
+	VADDPD        Z6, Z19, Z19
+	VADDPD        Z7, Z17, Z17
 	ADDQ          $0x00000100, SI
 	ADDQ          $0x00000100, DX
 	VADDPD        Z28, Z30, Z30
@@ -28628,70 +28572,14 @@ rowgroups:
 	VCVTPS2PD     160(SI), Z5
 	VCVTPS2PD     192(SI), Z6
 	VCVTPS2PD     224(SI), Z7
-	VADDPD        Z0, Z31, Z8
-	VSUBPD        Z31, Z8, Z9
-	VSUBPD        Z9, Z8, Z10
-	VSUBPD        Z10, Z31, Z10
-	VSUBPD        Z9, Z0, Z9
-	VADDPD        Z9, Z10, Z10
-	VADDPD        Z10, Z30, Z30
-	VMOVAPD       Z8, Z31
-	VADDPD        Z1, Z29, Z0
-	VSUBPD        Z29, Z0, Z8
-	VSUBPD        Z8, Z0, Z9
-	VSUBPD        Z9, Z29, Z9
-	VSUBPD        Z8, Z1, Z8
-	VADDPD        Z8, Z9, Z9
-	VADDPD        Z9, Z28, Z28
-	VMOVAPD       Z0, Z29
-	VADDPD        Z2, Z27, Z0
-	VSUBPD        Z27, Z0, Z1
-	VSUBPD        Z1, Z0, Z8
-	VSUBPD        Z8, Z27, Z8
-	VSUBPD        Z1, Z2, Z1
-	VADDPD        Z1, Z8, Z8
-	VADDPD        Z8, Z26, Z26
-	VMOVAPD       Z0, Z27
-	VADDPD        Z3, Z25, Z0
-	VSUBPD        Z25, Z0, Z1
-	VSUBPD        Z1, Z0, Z2
-	VSUBPD        Z2, Z25, Z2
-	VSUBPD        Z1, Z3, Z1
-	VADDPD        Z1, Z2, Z2
-	VADDPD        Z2, Z24, Z24
-	VMOVAPD       Z0, Z25
-	VADDPD        Z4, Z23, Z0
-	VSUBPD        Z23, Z0, Z1
-	VSUBPD        Z1, Z0, Z2
-	VSUBPD        Z2, Z23, Z2
-	VSUBPD        Z1, Z4, Z1
-	VADDPD        Z1, Z2, Z2
-	VADDPD        Z2, Z22, Z22
-	VMOVAPD       Z0, Z23
-	VADDPD        Z5, Z21, Z0
-	VSUBPD        Z21, Z0, Z1
-	VSUBPD        Z1, Z0, Z2
-	VSUBPD        Z2, Z21, Z2
-	VSUBPD        Z1, Z5, Z1
-	VADDPD        Z1, Z2, Z2
-	VADDPD        Z2, Z20, Z20
-	VMOVAPD       Z0, Z21
-	VADDPD        Z6, Z19, Z0
-	VSUBPD        Z19, Z0, Z1
-	VSUBPD        Z1, Z0, Z2
-	VSUBPD        Z2, Z19, Z2
-	VSUBPD        Z1, Z6, Z1
-	VADDPD        Z1, Z2, Z2
-	VADDPD        Z2, Z18, Z18
-	VMOVAPD       Z0, Z19
-	VADDPD        Z7, Z17, Z0
-	VSUBPD        Z17, Z0, Z1
-	VSUBPD        Z1, Z0, Z2
-	VSUBPD        Z2, Z17, Z2
-	VSUBPD        Z1, Z7, Z1
-	VADDPD        Z1, Z2, Z2
-	VADDPD        Z2, Z16, Z16
-	VMOVAPD       Z0, Z17
+	VADDPD        Z0, Z31, Z31
+	VADDPD        Z1, Z29, Z29
+	VADDPD        Z2, Z27, Z27
+	VADDPD        Z3, Z25, Z25
+	VADDPD        Z4, Z23, Z23
+	VADDPD        Z5, Z21, Z21
+	VADDPD        Z6, Z19, Z19
+	VADDPD        Z7, Z17, Z17
 	ADDQ          $0x00000100, SI
 	VADDPD        Z28, Z30, Z30
 	VADDPD        Z29, Z31, Z0

@@ -463,12 +463,17 @@ func (l *lowering) redFMA(g, h int, a, b operandRef) {
 
 // redSum adds half h of vector g, t, to its lanes' compensated sums:
 // n = s + t, b = n - s, s's error (s - (n - b)) + (t - b) added to the
-// compensation (kernels.AddComp); or, plain, to the sums alone.
+// compensation (kernels.AddComp); or, plain, to the sums alone. In a
+// body of several rows of one group (perRow) each lane takes one term
+// into sums of +0: the compensated sum is then s + t and its error +0
+// for a finite t (an infinite or NaN t makes the row's sum non-finite
+// either way, a row that the driver settles: fallback.blockGradRows),
+// one addition.
 func (l *lowering) redSum(g, h int, t operandRef, plain bool) {
 	t = l.inReg(t)
 	k := (g%(len(l.accSum)/2))*2 + h
 	s := l.accSum[k]
-	if plain {
+	if plain || l.rows > 1 {
 		l.emit(func() { VADDPD(t.r, s, s) })
 		l.free2(nil, t)
 		return
