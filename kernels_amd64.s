@@ -28110,41 +28110,6 @@ rowgroups:
 	VADDPD        Z1, Z2, Z2
 	VADDPD        Z2, Z30, Z30
 	VMOVAPD       Z0, Z31
-	VEXTRACTF64X4 $0x01, Z31, Y29
-	VEXTRACTF64X4 $0x01, Z30, Y28
-	VADDPD        Y28, Y30, Y30
-	VADDPD        Y29, Y31, Y0
-	VSUBPD        Y31, Y0, Y1
-	VSUBPD        Y1, Y0, Y2
-	VSUBPD        Y2, Y31, Y2
-	VSUBPD        Y1, Y29, Y1
-	VADDPD        Y1, Y2, Y2
-	VADDPD        Y2, Y30, Y30
-	VMOVAPD       Y0, Y31
-	VEXTRACTF32X4 $0x01, Y31, X29
-	VEXTRACTF32X4 $0x01, Y30, X28
-	VADDPD        X28, X30, X30
-	VADDPD        X29, X31, X0
-	VSUBPD        X31, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X31, X2
-	VSUBPD        X1, X29, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X30, X30
-	VMOVAPD       X0, X31
-	VPERMILPD     $0x01, X31, X29
-	VPERMILPD     $0x01, X30, X28
-	VADDPD        X28, X30, X30
-	VADDPD        X29, X31, X0
-	VSUBPD        X31, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X31, X2
-	VSUBPD        X1, X29, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X30, X30
-	VMOVAPD       X0, X31
-	VMOVSD        X31, 344(R9)
-	VMOVSD        X30, 352(R9)
 	VADDPD        Z24, Z26, Z26
 	VADDPD        Z25, Z27, Z0
 	VSUBPD        Z27, Z0, Z1
@@ -28154,41 +28119,6 @@ rowgroups:
 	VADDPD        Z1, Z2, Z2
 	VADDPD        Z2, Z26, Z26
 	VMOVAPD       Z0, Z27
-	VEXTRACTF64X4 $0x01, Z27, Y25
-	VEXTRACTF64X4 $0x01, Z26, Y24
-	VADDPD        Y24, Y26, Y26
-	VADDPD        Y25, Y27, Y0
-	VSUBPD        Y27, Y0, Y1
-	VSUBPD        Y1, Y0, Y2
-	VSUBPD        Y2, Y27, Y2
-	VSUBPD        Y1, Y25, Y1
-	VADDPD        Y1, Y2, Y2
-	VADDPD        Y2, Y26, Y26
-	VMOVAPD       Y0, Y27
-	VEXTRACTF32X4 $0x01, Y27, X25
-	VEXTRACTF32X4 $0x01, Y26, X24
-	VADDPD        X24, X26, X26
-	VADDPD        X25, X27, X0
-	VSUBPD        X27, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X27, X2
-	VSUBPD        X1, X25, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X26, X26
-	VMOVAPD       X0, X27
-	VPERMILPD     $0x01, X27, X25
-	VPERMILPD     $0x01, X26, X24
-	VADDPD        X24, X26, X26
-	VADDPD        X25, X27, X0
-	VSUBPD        X27, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X27, X2
-	VSUBPD        X1, X25, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X26, X26
-	VMOVAPD       X0, X27
-	VMOVSD        X27, 768(R9)
-	VMOVSD        X26, 776(R9)
 	VADDPD        Z20, Z22, Z22
 	VADDPD        Z21, Z23, Z0
 	VSUBPD        Z23, Z0, Z1
@@ -28198,41 +28128,6 @@ rowgroups:
 	VADDPD        Z1, Z2, Z2
 	VADDPD        Z2, Z22, Z22
 	VMOVAPD       Z0, Z23
-	VEXTRACTF64X4 $0x01, Z23, Y21
-	VEXTRACTF64X4 $0x01, Z22, Y20
-	VADDPD        Y20, Y22, Y22
-	VADDPD        Y21, Y23, Y0
-	VSUBPD        Y23, Y0, Y1
-	VSUBPD        Y1, Y0, Y2
-	VSUBPD        Y2, Y23, Y2
-	VSUBPD        Y1, Y21, Y1
-	VADDPD        Y1, Y2, Y2
-	VADDPD        Y2, Y22, Y22
-	VMOVAPD       Y0, Y23
-	VEXTRACTF32X4 $0x01, Y23, X21
-	VEXTRACTF32X4 $0x01, Y22, X20
-	VADDPD        X20, X22, X22
-	VADDPD        X21, X23, X0
-	VSUBPD        X23, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X23, X2
-	VSUBPD        X1, X21, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X22, X22
-	VMOVAPD       X0, X23
-	VPERMILPD     $0x01, X23, X21
-	VPERMILPD     $0x01, X22, X20
-	VADDPD        X20, X22, X22
-	VADDPD        X21, X23, X0
-	VSUBPD        X23, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X23, X2
-	VSUBPD        X1, X21, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X22, X22
-	VMOVAPD       X0, X23
-	VMOVSD        X23, 1192(R9)
-	VMOVSD        X22, 1200(R9)
 	VADDPD        Z16, Z18, Z18
 	VADDPD        Z17, Z19, Z0
 	VSUBPD        Z19, Z0, Z1
@@ -28242,41 +28137,70 @@ rowgroups:
 	VADDPD        Z1, Z2, Z2
 	VADDPD        Z2, Z18, Z18
 	VMOVAPD       Z0, Z19
-	VEXTRACTF64X4 $0x01, Z19, Y17
-	VEXTRACTF64X4 $0x01, Z18, Y16
-	VADDPD        Y16, Y18, Y18
-	VADDPD        Y17, Y19, Y0
-	VSUBPD        Y19, Y0, Y1
-	VSUBPD        Y1, Y0, Y2
-	VSUBPD        Y2, Y19, Y2
-	VSUBPD        Y1, Y17, Y1
-	VADDPD        Y1, Y2, Y2
-	VADDPD        Y2, Y18, Y18
-	VMOVAPD       Y0, Y19
-	VEXTRACTF32X4 $0x01, Y19, X17
-	VEXTRACTF32X4 $0x01, Y18, X16
-	VADDPD        X16, X18, X18
-	VADDPD        X17, X19, X0
-	VSUBPD        X19, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X19, X2
-	VSUBPD        X1, X17, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X18, X18
-	VMOVAPD       X0, X19
-	VPERMILPD     $0x01, X19, X17
-	VPERMILPD     $0x01, X18, X16
-	VADDPD        X16, X18, X18
-	VADDPD        X17, X19, X0
-	VSUBPD        X19, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X19, X2
-	VSUBPD        X1, X17, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X18, X18
-	VMOVAPD       X0, X19
-	VMOVSD        X19, 1616(R9)
-	VMOVSD        X18, 1624(R9)
+	VSHUFF64X2    $0x44, Z27, Z31, Z3
+	VSHUFF64X2    $0xee, Z27, Z31, Z4
+	VSHUFF64X2    $0x44, Z26, Z30, Z7
+	VSHUFF64X2    $0xee, Z26, Z30, Z8
+	VADDPD        Z8, Z7, Z7
+	VADDPD        Z4, Z3, Z0
+	VSUBPD        Z3, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z3, Z2
+	VSUBPD        Z1, Z4, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z7, Z7
+	VMOVAPD       Z0, Z3
+	VSHUFF64X2    $0x44, Z19, Z23, Z5
+	VSHUFF64X2    $0xee, Z19, Z23, Z6
+	VSHUFF64X2    $0x44, Z18, Z22, Z9
+	VSHUFF64X2    $0xee, Z18, Z22, Z10
+	VADDPD        Z10, Z9, Z9
+	VADDPD        Z6, Z5, Z0
+	VSUBPD        Z5, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z5, Z2
+	VSUBPD        Z1, Z6, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z9, Z9
+	VMOVAPD       Z0, Z5
+	VSHUFF64X2    $0x88, Z5, Z3, Z4
+	VSHUFF64X2    $0xdd, Z5, Z3, Z6
+	VSHUFF64X2    $0x88, Z9, Z7, Z8
+	VSHUFF64X2    $0xdd, Z9, Z7, Z10
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z6, Z4, Z0
+	VSUBPD        Z4, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z4, Z2
+	VSUBPD        Z1, Z6, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z8, Z8
+	VMOVAPD       Z0, Z4
+	VPERMILPD     $0x55, Z4, Z6
+	VPERMILPD     $0x55, Z8, Z10
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z6, Z4, Z0
+	VSUBPD        Z4, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z4, Z2
+	VSUBPD        Z1, Z6, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z8, Z8
+	VMOVAPD       Z0, Z4
+	VMOVSD        X4, 344(R9)
+	VMOVSD        X8, 352(R9)
+	VEXTRACTF32X4 $0x01, Z4, X3
+	VEXTRACTF32X4 $0x01, Z8, X7
+	VMOVSD        X3, 768(R9)
+	VMOVSD        X7, 776(R9)
+	VEXTRACTF32X4 $0x02, Z4, X3
+	VEXTRACTF32X4 $0x02, Z8, X7
+	VMOVSD        X3, 1192(R9)
+	VMOVSD        X7, 1200(R9)
+	VEXTRACTF32X4 $0x03, Z4, X3
+	VEXTRACTF32X4 $0x03, Z8, X7
+	VMOVSD        X3, 1616(R9)
+	VMOVSD        X7, 1624(R9)
 	ADDQ          $0x000006a0, R9
 	SUBQ          $0x00000040, R12
 	JZ            end
@@ -28590,41 +28514,6 @@ rowgroups:
 	VADDPD        Z1, Z2, Z2
 	VADDPD        Z2, Z30, Z30
 	VMOVAPD       Z0, Z31
-	VEXTRACTF64X4 $0x01, Z31, Y29
-	VEXTRACTF64X4 $0x01, Z30, Y28
-	VADDPD        Y28, Y30, Y30
-	VADDPD        Y29, Y31, Y0
-	VSUBPD        Y31, Y0, Y1
-	VSUBPD        Y1, Y0, Y2
-	VSUBPD        Y2, Y31, Y2
-	VSUBPD        Y1, Y29, Y1
-	VADDPD        Y1, Y2, Y2
-	VADDPD        Y2, Y30, Y30
-	VMOVAPD       Y0, Y31
-	VEXTRACTF32X4 $0x01, Y31, X29
-	VEXTRACTF32X4 $0x01, Y30, X28
-	VADDPD        X28, X30, X30
-	VADDPD        X29, X31, X0
-	VSUBPD        X31, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X31, X2
-	VSUBPD        X1, X29, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X30, X30
-	VMOVAPD       X0, X31
-	VPERMILPD     $0x01, X31, X29
-	VPERMILPD     $0x01, X30, X28
-	VADDPD        X28, X30, X30
-	VADDPD        X29, X31, X0
-	VSUBPD        X31, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X31, X2
-	VSUBPD        X1, X29, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X30, X30
-	VMOVAPD       X0, X31
-	VMOVSD        X31, 344(R9)
-	VMOVSD        X30, 352(R9)
 	VADDPD        Z24, Z26, Z26
 	VADDPD        Z25, Z27, Z0
 	VSUBPD        Z27, Z0, Z1
@@ -28634,41 +28523,6 @@ rowgroups:
 	VADDPD        Z1, Z2, Z2
 	VADDPD        Z2, Z26, Z26
 	VMOVAPD       Z0, Z27
-	VEXTRACTF64X4 $0x01, Z27, Y25
-	VEXTRACTF64X4 $0x01, Z26, Y24
-	VADDPD        Y24, Y26, Y26
-	VADDPD        Y25, Y27, Y0
-	VSUBPD        Y27, Y0, Y1
-	VSUBPD        Y1, Y0, Y2
-	VSUBPD        Y2, Y27, Y2
-	VSUBPD        Y1, Y25, Y1
-	VADDPD        Y1, Y2, Y2
-	VADDPD        Y2, Y26, Y26
-	VMOVAPD       Y0, Y27
-	VEXTRACTF32X4 $0x01, Y27, X25
-	VEXTRACTF32X4 $0x01, Y26, X24
-	VADDPD        X24, X26, X26
-	VADDPD        X25, X27, X0
-	VSUBPD        X27, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X27, X2
-	VSUBPD        X1, X25, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X26, X26
-	VMOVAPD       X0, X27
-	VPERMILPD     $0x01, X27, X25
-	VPERMILPD     $0x01, X26, X24
-	VADDPD        X24, X26, X26
-	VADDPD        X25, X27, X0
-	VSUBPD        X27, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X27, X2
-	VSUBPD        X1, X25, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X26, X26
-	VMOVAPD       X0, X27
-	VMOVSD        X27, 768(R9)
-	VMOVSD        X26, 776(R9)
 	VADDPD        Z20, Z22, Z22
 	VADDPD        Z21, Z23, Z0
 	VSUBPD        Z23, Z0, Z1
@@ -28678,41 +28532,6 @@ rowgroups:
 	VADDPD        Z1, Z2, Z2
 	VADDPD        Z2, Z22, Z22
 	VMOVAPD       Z0, Z23
-	VEXTRACTF64X4 $0x01, Z23, Y21
-	VEXTRACTF64X4 $0x01, Z22, Y20
-	VADDPD        Y20, Y22, Y22
-	VADDPD        Y21, Y23, Y0
-	VSUBPD        Y23, Y0, Y1
-	VSUBPD        Y1, Y0, Y2
-	VSUBPD        Y2, Y23, Y2
-	VSUBPD        Y1, Y21, Y1
-	VADDPD        Y1, Y2, Y2
-	VADDPD        Y2, Y22, Y22
-	VMOVAPD       Y0, Y23
-	VEXTRACTF32X4 $0x01, Y23, X21
-	VEXTRACTF32X4 $0x01, Y22, X20
-	VADDPD        X20, X22, X22
-	VADDPD        X21, X23, X0
-	VSUBPD        X23, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X23, X2
-	VSUBPD        X1, X21, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X22, X22
-	VMOVAPD       X0, X23
-	VPERMILPD     $0x01, X23, X21
-	VPERMILPD     $0x01, X22, X20
-	VADDPD        X20, X22, X22
-	VADDPD        X21, X23, X0
-	VSUBPD        X23, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X23, X2
-	VSUBPD        X1, X21, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X22, X22
-	VMOVAPD       X0, X23
-	VMOVSD        X23, 1192(R9)
-	VMOVSD        X22, 1200(R9)
 	VADDPD        Z16, Z18, Z18
 	VADDPD        Z17, Z19, Z0
 	VSUBPD        Z19, Z0, Z1
@@ -28722,41 +28541,70 @@ rowgroups:
 	VADDPD        Z1, Z2, Z2
 	VADDPD        Z2, Z18, Z18
 	VMOVAPD       Z0, Z19
-	VEXTRACTF64X4 $0x01, Z19, Y17
-	VEXTRACTF64X4 $0x01, Z18, Y16
-	VADDPD        Y16, Y18, Y18
-	VADDPD        Y17, Y19, Y0
-	VSUBPD        Y19, Y0, Y1
-	VSUBPD        Y1, Y0, Y2
-	VSUBPD        Y2, Y19, Y2
-	VSUBPD        Y1, Y17, Y1
-	VADDPD        Y1, Y2, Y2
-	VADDPD        Y2, Y18, Y18
-	VMOVAPD       Y0, Y19
-	VEXTRACTF32X4 $0x01, Y19, X17
-	VEXTRACTF32X4 $0x01, Y18, X16
-	VADDPD        X16, X18, X18
-	VADDPD        X17, X19, X0
-	VSUBPD        X19, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X19, X2
-	VSUBPD        X1, X17, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X18, X18
-	VMOVAPD       X0, X19
-	VPERMILPD     $0x01, X19, X17
-	VPERMILPD     $0x01, X18, X16
-	VADDPD        X16, X18, X18
-	VADDPD        X17, X19, X0
-	VSUBPD        X19, X0, X1
-	VSUBPD        X1, X0, X2
-	VSUBPD        X2, X19, X2
-	VSUBPD        X1, X17, X1
-	VADDPD        X1, X2, X2
-	VADDPD        X2, X18, X18
-	VMOVAPD       X0, X19
-	VMOVSD        X19, 1616(R9)
-	VMOVSD        X18, 1624(R9)
+	VSHUFF64X2    $0x44, Z27, Z31, Z3
+	VSHUFF64X2    $0xee, Z27, Z31, Z4
+	VSHUFF64X2    $0x44, Z26, Z30, Z7
+	VSHUFF64X2    $0xee, Z26, Z30, Z8
+	VADDPD        Z8, Z7, Z7
+	VADDPD        Z4, Z3, Z0
+	VSUBPD        Z3, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z3, Z2
+	VSUBPD        Z1, Z4, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z7, Z7
+	VMOVAPD       Z0, Z3
+	VSHUFF64X2    $0x44, Z19, Z23, Z5
+	VSHUFF64X2    $0xee, Z19, Z23, Z6
+	VSHUFF64X2    $0x44, Z18, Z22, Z9
+	VSHUFF64X2    $0xee, Z18, Z22, Z10
+	VADDPD        Z10, Z9, Z9
+	VADDPD        Z6, Z5, Z0
+	VSUBPD        Z5, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z5, Z2
+	VSUBPD        Z1, Z6, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z9, Z9
+	VMOVAPD       Z0, Z5
+	VSHUFF64X2    $0x88, Z5, Z3, Z4
+	VSHUFF64X2    $0xdd, Z5, Z3, Z6
+	VSHUFF64X2    $0x88, Z9, Z7, Z8
+	VSHUFF64X2    $0xdd, Z9, Z7, Z10
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z6, Z4, Z0
+	VSUBPD        Z4, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z4, Z2
+	VSUBPD        Z1, Z6, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z8, Z8
+	VMOVAPD       Z0, Z4
+	VPERMILPD     $0x55, Z4, Z6
+	VPERMILPD     $0x55, Z8, Z10
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z6, Z4, Z0
+	VSUBPD        Z4, Z0, Z1
+	VSUBPD        Z1, Z0, Z2
+	VSUBPD        Z2, Z4, Z2
+	VSUBPD        Z1, Z6, Z1
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z2, Z8, Z8
+	VMOVAPD       Z0, Z4
+	VMOVSD        X4, 344(R9)
+	VMOVSD        X8, 352(R9)
+	VEXTRACTF32X4 $0x01, Z4, X3
+	VEXTRACTF32X4 $0x01, Z8, X7
+	VMOVSD        X3, 768(R9)
+	VMOVSD        X7, 776(R9)
+	VEXTRACTF32X4 $0x02, Z4, X3
+	VEXTRACTF32X4 $0x02, Z8, X7
+	VMOVSD        X3, 1192(R9)
+	VMOVSD        X7, 1200(R9)
+	VEXTRACTF32X4 $0x03, Z4, X3
+	VEXTRACTF32X4 $0x03, Z8, X7
+	VMOVSD        X3, 1616(R9)
+	VMOVSD        X7, 1624(R9)
 	ADDQ          $0x000006a0, R9
 	SUBQ          $0x00000040, R12
 	JZ            end
