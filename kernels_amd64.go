@@ -51,6 +51,7 @@ var rowBlockSets = map[dispatch.Level]*fallback.RowBlockPasses{
 		GradSum:           gradSumRowsAVX512,
 		SoftmaxGradOut:    softmaxGradOutRowsAVX512,
 		LogSoftmaxGradOut: logSoftmaxGradOutRowsAVX512,
+		Partial:           true,
 	},
 	dispatch.AVX2: {
 		RowMax:            rowMaxRowsAVX2,

@@ -593,7 +593,7 @@ func TestRowGradBlocks(t *testing.T) {
 	r := rand.New(rand.NewPCG(14, 15))
 	inf := float32(math.Inf(1))
 	for _, gk := range gradKernels {
-		for _, cols := range []int{16, 32, 48, 64, 256, 1024, 1040, 24} {
+		for _, cols := range []int{16, 32, 48, 64, 256, 1024, 1040, 24, 1, 5, 10, 15} {
 			for _, rows := range []int{1, 2, 15, 16, 17, 40} {
 				y, dy := gradInputs(gk.forward, "unit", "normal", rows, cols, r)
 				special := func(row int, f func(y, dy []float32)) {
@@ -1031,7 +1031,7 @@ func TestLogSumExpGradArgs(t *testing.T) {
 func TestRowBlocks(t *testing.T) {
 	r := rand.New(rand.NewPCG(12, 13))
 	inf := float32(math.Inf(1))
-	for _, cols := range []int{16, 32, 48, 64, 256, 1024, 1040, 24} {
+	for _, cols := range []int{16, 32, 48, 64, 256, 1024, 1040, 24, 1, 5, 10, 15} {
 		for _, rows := range []int{1, 2, 15, 16, 17, 40} {
 			for _, style := range append(rowStyles, "logprob") {
 				var x []float32
@@ -1211,6 +1211,60 @@ func TestRowBlocksEmpty(t *testing.T) {
 		}
 		if st.M != 7 || st.C != 7 || st.Fold != 0 {
 			t.Errorf("%s: a pass on no rows changed the state: M %v, C %v, Fold %d", l, st.M, st.C, st.Fold)
+		}
+	}
+}
+
+// TestRowsGuarded runs the row kernels and the row gradients on rows
+// shorter than a group (on AVX-512 the multi-row passes' masked lanes,
+// which reach past a row's end) and of one group, every slice against a
+// guard page after its end or before its start, on every path against
+// the Go passes: no path may read or write past a slice.
+func TestRowsGuarded(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, cols := range []int{1, 3, 10, 15, 16} {
+		for _, rows := range []int{1, 3, 4, 5, 9} {
+			n := rows * cols
+			for _, atStart := range []bool{false, true} {
+				x, freeX, ok := testutil.Guarded(n, atStart)
+				if !ok {
+					t.Skip("no guard pages on this system")
+				}
+				copy(x, rowInputs("normal", rows, cols, r))
+				for _, rk := range rowKernels {
+					m := outLen(rk.kind, n, cols)
+					want := make([]float32, m)
+					fallback.Rows(rk.kind, want, x, cols, &fallback.GoRowPasses)
+					dst, freeDst, _ := testutil.Guarded(m, atStart)
+					for _, l := range dispatch.Supported() {
+						restore := dispatch.Force(l)
+						rk.f(dst, x, cols)
+						restore()
+						sameRow(t, fmt.Sprintf("%s %dx%d guarded (at start %v) on %v", rk.name, rows, cols, atStart, l), dst, want)
+					}
+					freeDst()
+				}
+				freeX()
+				for _, gk := range gradKernels {
+					ys, dys := gradInputs(gk.forward, "unit", "normal", rows, cols, r)
+					y, freeY, _ := testutil.Guarded(n, atStart)
+					dy, freeDy, _ := testutil.Guarded(n, !atStart)
+					dx, freeDx, _ := testutil.Guarded(n, atStart)
+					copy(y, ys)
+					copy(dy, dys)
+					want := make([]float32, n)
+					fallback.GradRows(gk.kind, want, y, dy, cols, &fallback.GoRowPasses)
+					for _, l := range dispatch.Supported() {
+						restore := dispatch.Force(l)
+						gk.f(dx, y, dy, cols)
+						restore()
+						sameRow(t, fmt.Sprintf("%s %dx%d guarded (y at start %v) on %v", gk.name, rows, cols, atStart, l), dx, want)
+					}
+					freeY()
+					freeDy()
+					freeDx()
+				}
+			}
 		}
 	}
 }

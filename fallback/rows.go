@@ -48,6 +48,10 @@ type RowBlockPasses struct {
 	GradDot                                       RowBlockPass2
 	GradSum                                       RowBlockPass
 	SoftmaxGradOut, LogSoftmaxGradOut             RowBlockPass2
+	// Partial reports that the passes also take rows shorter than a
+	// group, as if padded with their programs' Fill (ir.Program.Fill):
+	// paddedRows and paddedGradRows then leave such rows unpadded.
+	Partial bool
 }
 
 // GoRowPasses are the pure-Go passes.
@@ -228,7 +232,7 @@ func (k RowKind) String() string { return rowNames[k] }
 func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 	n := check.RowGrad(rowNames[k], dx, y, dy, cols)
 	if p.Block != nil && (cols%kernels.RowLanes == 0 && cols <= RowBlockCols || cols < padGradCols(k)) {
-		if cols%kernels.RowLanes == 0 {
+		if cols%kernels.RowLanes == 0 || cols < kernels.RowLanes && p.Block.Partial {
 			blockGradRows(k, dx, y, dy, cols, n, p)
 		} else {
 			paddedGradRows(k, dx, y, dy, cols, n, p)
@@ -262,7 +266,8 @@ func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 }
 
 // blockGradRows runs row gradient k on the n rows of cols elements (a
-// multiple of kernels.RowLanes, at most RowBlockCols) with p's multi-row
+// multiple of kernels.RowLanes, at most RowBlockCols, or fewer than
+// kernels.RowLanes where p's passes take them: Partial) with p's multi-row
 // passes, rowBlock rows per call, each row's steps those of GradRows, so
 // that the bits are the same; a row whose sum is NaN or infinite runs the
 // output pass too, then is filled with the quiet NaN.
@@ -328,12 +333,13 @@ func Rows(k RowKind, dst, x []float32, cols int, p *RowPasses) {
 
 // rowsOrBlocks runs the n rows through blockRows where p has multi-row
 // passes and the rows fit them (through paddedRows where they are no
-// whole number of groups), else through rows.
+// whole number of groups, unless shorter than a group and the passes take
+// those: Partial), else through rows.
 func rowsOrBlocks(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 	switch {
 	case p.Block == nil || cols > RowBlockCols:
 		rows(k, dst, x, dy, cols, n, p)
-	case cols%kernels.RowLanes == 0:
+	case cols%kernels.RowLanes == 0 || cols < kernels.RowLanes && p.Block.Partial:
 		blockRows(k, dst, x, dy, cols, n, p)
 	default:
 		paddedRows(k, dst, x, dy, cols, n, p)
@@ -478,7 +484,8 @@ var rowBlocks = sync.Pool{New: func() any { return new([rowBlock]kernels.Row) }}
 
 // blockRows runs row kernel k (Softmax, LogSoftmax, LogSumExp or
 // LogSumExpGrad, whose dy it takes) on the n rows of cols elements (a
-// multiple of kernels.RowLanes, at most RowBlockCols) with p's multi-row
+// multiple of kernels.RowLanes, at most RowBlockCols, or fewer than
+// kernels.RowLanes where p's passes take them: Partial) with p's multi-row
 // passes, rowBlock rows per call: each row's passes and Go steps are
 // rows' own, so the bits are the same, but a short row no longer pays
 // three calls and the Go between them, and the rows' dependency chains

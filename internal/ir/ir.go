@@ -55,6 +55,12 @@ type Program struct {
 	// infinities too (it keeps every NaN rule that such an alpha leaves),
 	// and the back ends run it on the whole main loop without a test.
 	FastFinite bool
+	// Fill is a row pass's value of the lanes past the end of a row that
+	// is no whole number of groups: -Inf for x (it changes no maximum and
+	// adds e^-Inf = +0 to a sum), 0 for the gradients' y and dy (y*dy and
+	// dy add +0). Fallback's drivers pad such rows with it; the back ends
+	// that mask the lanes off load it there.
+	Fill float32
 }
 
 // NoOut is the Out of a row pass that stores nothing.

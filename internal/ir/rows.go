@@ -175,8 +175,16 @@ func naiveSum(row []float32, m float32) float32 {
 }
 
 func newRowPass(name string) (*Program, builder) {
-	p := &Program{Name: name, Row: true, Out: NoOut}
+	p := &Program{Name: name, Row: true, Out: NoOut, Fill: float32(math.Inf(-1))}
 	return p, builder{p: p}
+}
+
+// newGradRowPass is newRowPass for a pass of a row gradient, whose
+// inputs are y and dy (Fill 0).
+func newGradRowPass(name string) (*Program, builder) {
+	p, b := newRowPass(name)
+	p.Fill = 0
+	return p, b
 }
 
 // rowMaxProgram: the row's maximum, lane by lane (NaN entries ignored).
@@ -251,7 +259,7 @@ func logSoftmaxOutProgram() *Program {
 // gradDotProgram: SoftmaxGrad's sum, the compensated sum of y*dy; the
 // product of two float32 is exact in float64.
 func gradDotProgram() *Program {
-	p, b := newRowPass("GradDot")
+	p, b := newGradRowPass("GradDot")
 	b.d(OpRedSum, b.d(OpMul, b.op(OpWiden, F64, b.input(0)), b.op(OpWiden, F64, b.input(1))))
 	return p
 }
@@ -259,7 +267,7 @@ func gradDotProgram() *Program {
 // gradSumProgram: LogSoftmaxGrad's sum, the compensated sum of dy (its
 // only input).
 func gradSumProgram() *Program {
-	p, b := newRowPass("GradSum")
+	p, b := newGradRowPass("GradSum")
 	b.d(OpRedSum, b.op(OpWiden, F64, b.input(0)))
 	return p
 }
@@ -273,7 +281,7 @@ func (b builder) rowScalars() (c, d Value) {
 // y input 0, dy input 1. Where dy is close to the sum, dy - C is exact
 // and the float-float sum keeps the difference's precision.
 func softmaxGradOutProgram() *Program {
-	p, b := newRowPass("SoftmaxGradOut")
+	p, b := newGradRowPass("SoftmaxGradOut")
 	y := b.op(OpWiden, F64, b.input(0))
 	dy := b.op(OpWiden, F64, b.input(1))
 	c, d := b.rowScalars()
@@ -288,7 +296,7 @@ func softmaxGradOutProgram() *Program {
 // few values live (AVX2 has 16 registers): n stands for nn, sc and rl
 // until they are needed, dy is read last.
 func logSoftmaxGradOutProgram() *Program {
-	p, b := newRowPass("LogSoftmaxGradOut")
+	p, b := newGradRowPass("LogSoftmaxGradOut")
 	y := b.input(0)
 	z := b.op(OpWiden, F64, b.f(OpMax, b.f(OpMin, y, b.k(kernels.RowGradYMax)), b.k(kernels.RowExpClamp)))
 	magic := b.c(kernels.ExpMagicD)

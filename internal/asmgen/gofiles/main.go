@@ -35,6 +35,7 @@ const root = "../.."
 type set struct {
 	level, suffix      string
 	stream, block, col bool
+	partial            bool // its multi-row passes take rows shorter than a group
 }
 
 // arches lists the assembly kernel sets of each architecture, best first.
@@ -42,8 +43,8 @@ var arches = []struct {
 	goarch, generator string
 	sets              []set
 }{
-	{"amd64", "internal/asmgen/x86", []set{{"AVX512", "AVX512", true, true, true}, {"AVX2", "AVX2", true, true, true}}},
-	{"arm64", "internal/asmgen/neon", []set{{"NEON", "NEON", false, false, true}}},
+	{"amd64", "internal/asmgen/x86", []set{{"AVX512", "AVX512", true, true, true, true}, {"AVX2", "AVX2", true, true, true, false}}},
+	{"arm64", "internal/asmgen/neon", []set{{"NEON", "NEON", false, false, true, false}}},
 }
 
 func main() {
@@ -212,6 +213,9 @@ func decls(generator string, sets []set) []byte {
 		"rowBlockSets", "*fallback.RowBlockPasses", sets, func(s set) bool { return s.block }, func(s set) (l []string) {
 			for _, p := range ir.RowBlock {
 				l = append(l, fmt.Sprintf("%s: %s,", p.Name, p.FuncName("Rows"+s.suffix)))
+			}
+			if s.partial {
+				l = append(l, "Partial: true,")
 			}
 			return l
 		})

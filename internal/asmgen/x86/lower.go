@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	. "github.com/mmcloughlin/avo/build"
@@ -34,6 +35,9 @@ var (
 	// The opmask registers of AVX-512 compares (K0 in a masked
 	// instruction means no mask).
 	tempKs = []reg.OpmaskPhysical{reg.K1, reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7}
+	// partMasks are the lanes of a row shorter than a group (lowering's
+	// partial): all 16, and those of its float64 halves (8 each).
+	partMasks = [2]reg.OpmaskPhysical{reg.K6, reg.K7}
 )
 
 // A body's place in the kernel.
@@ -237,7 +241,7 @@ type code struct {
 // registers that the kernel's own lowering reserves) it lowers a fast
 // sequence's main loop only (lowerFast).
 func lowerBodies(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unroll, width int, base []bool) (*code, error) {
-	l, err := newLowering(s, a, consts, implicit, unroll, 1, base)
+	l, err := newLowering(s, a, consts, implicit, unroll, 1, false, base)
 	if err != nil {
 		return nil, err
 	}
@@ -531,6 +535,12 @@ type lowering struct {
 	// (for its first vector and float64 half 0).
 	rows   int
 	rowInv []bool
+	// partial marks the lowering of rows shorter than a group (AVX-512):
+	// loads and stores under the rows' lane masks (partMask), the lanes
+	// masked off loaded with the program's Fill, from fill32 and fill64
+	// (nil for a Fill of 0: zeroing masks).
+	partial        bool
+	fill32, fill64 reg.VecPhysical
 
 	// lastSelNeg is the last loop OpSelNeg reading each condition value.
 	lastSelNeg []int
@@ -567,9 +577,9 @@ func constOrder(a *ir.Analysis) []ir.Value {
 // implicitConsts) in registers, or reports that they do not fit. A row
 // pass lowered for rows > 1 rows of one group at a time (perRow) gives
 // each row its own reductions' registers.
-func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unroll, rows int, base []bool) (*lowering, error) {
+func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unroll, rows int, partial bool, base []bool) (*lowering, error) {
 	l := &lowering{s: s, a: a, p: a.P, inv: map[ir.Value]reg.VecPhysical{}, reserved: make([]bool, len(s.regs)),
-		constRegs: map[int]reg.VecPhysical{}, rows: rows}
+		constRegs: map[int]reg.VecPhysical{}, rows: rows, partial: partial}
 	copy(l.reserved, base)
 	switch {
 	case a.P.Row:
@@ -584,6 +594,15 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unrol
 		// leaves alone: a multi-row pass loads them once, before its rows.
 		if err := l.loadConsts(consts, implicit); err != nil {
 			return nil, err
+		}
+		if f := a.P.Fill; partial && f != 0 { // 0: zeroing masks
+			if l.unreserved() < 6 {
+				return nil, fmt.Errorf("no registers for the fill")
+			}
+			f32, f64 := l.reserve(), l.reserve()
+			l.fill32, l.fill64 = f32, f64
+			m32, m64 := constU32(math.Float32bits(f)), constF64(float64(f))
+			l.prologue = append(l.prologue, func() { VMOVUPS(m32, f32) }, func() { VMOVUPS(m64, f64) })
 		}
 		l.nconstLoads = len(l.prologue)
 	}
@@ -947,8 +966,8 @@ func (l *lowering) start(m mode) {
 		l.free[i] = !l.reserved[i]
 	}
 	l.kfree = make([]bool, len(tempKs))
-	for i := range l.kfree {
-		l.kfree[i] = true
+	for i, k := range tempKs {
+		l.kfree[i] = !l.partial || !slices.Contains(partMasks[:], k)
 	}
 	l.negMasks = map[key]reg.OpmaskPhysical{}
 	l.mode, l.code, l.err = m, nil, nil
@@ -1130,7 +1149,17 @@ func (l *lowering) widenedOnly(v ir.Value) bool {
 func (l *lowering) widenHalf(x ir.Value, src, d reg.VecPhysical, g, h int) {
 	if in := l.p.Code[x]; l.mode != modeShort && in.Op == ir.OpInput {
 		m := l.input(int(in.Imm), g, h*l.s.vecBytes()/2)
-		l.emit(func() { VCVTPS2PD(m, d) })
+		if !l.partial {
+			l.emit(func() { VCVTPS2PD(m, d) })
+			return
+		}
+		k := partMasks[h]
+		if l.fill64 == nil {
+			l.emit(func() { VCVTPS2PD_Z(m, k, d) })
+			return
+		}
+		f := l.fill64
+		l.emit(func() { VMOVAPD(f, d); VCVTPS2PD(m, k, d) })
 		return
 	}
 	half := l.lowHalf(d)
@@ -1175,6 +1204,10 @@ func (l *lowering) instr(i, g int) {
 		case modeMain:
 			if l.s.stream {
 				l.emit(func() { VMOVNTPS(r, Mem{Base: dstPtr, Disp: g * vb}) })
+				break
+			}
+			if l.partial {
+				l.emit(func() { VMOVUPS(r, partMasks[0], Mem{Base: dstPtr, Disp: g * vb}) })
 				break
 			}
 			l.emit(func() { VMOVUPS(r, Mem{Base: dstPtr, Disp: g * vb}) })
@@ -1222,7 +1255,15 @@ func (l *lowering) instr(i, g int) {
 		k := int(in.Imm)
 		if l.mode != modeShort {
 			m := l.input(k, g, 0)
-			l.emit(func() { VMOVUPS(m, d) })
+			switch {
+			case !l.partial:
+				l.emit(func() { VMOVUPS(m, d) })
+			case l.fill32 == nil:
+				l.emit(func() { VMOVUPS_Z(m, partMasks[0], d) })
+			default:
+				f := l.fill32
+				l.emit(func() { VMOVAPS(f, d); VMOVUPS(m, partMasks[0], d) })
+			}
 		} else {
 			// From the last element down: rotate the lanes up by one and
 			// put the element in lane 0, count times. Lanes count.. stay 0.

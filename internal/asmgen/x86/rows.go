@@ -99,11 +99,21 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	Load(Param("st"), statePtr)
 	loadConstBase()
 	prologue := l.prologue
-	var rows *perRowCode // rows of one group, several at a time
+	var rows *perRowCode  // rows of one group, several at a time
+	var part *partialCode // rows shorter than a group
 	if block {
 		rows = perRow(s, a, order)
+		if s.kmask {
+			if part, err = partialRows(s, a, order); err != nil {
+				return fmt.Errorf("%s: rows shorter than a group: %v", name, err)
+			}
+		}
 		TESTQ(total, total)
 		JZ(LabelRef("end")) // no row
+		if part != nil {
+			CMPQ(cols, U32(kernels.RowLanes))
+			JB(LabelRef("partial"))
+		}
 		replay(prologue[:l.nconstLoads])
 		prologue = prologue[l.nconstLoads:]
 		CMPQ(cols, U32(kernels.RowLanes))
@@ -207,6 +217,9 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 		RET()
 		if rows != nil {
 			rows.emit(p, inputs, l)
+		}
+		if part != nil {
+			part.emit(p, inputs)
 		}
 		return nil
 	}
@@ -685,7 +698,7 @@ func perRow(s *isa, a *ir.Analysis, order []ir.Value) *perRowCode {
 // lowerPerRow prepares the lowering of perRow: consts in registers,
 // rowInv the values of a row's parameters; nil if they do not fit.
 func lowerPerRow(s *isa, a *ir.Analysis, consts []ir.Value, rowInv []bool) *perRowCode {
-	l, err := newLowering(s, a, consts, false, perRowRows*kernels.RowLanes/s.lanes, perRowRows, nil)
+	l, err := newLowering(s, a, consts, false, perRowRows*kernels.RowLanes/s.lanes, perRowRows, false, nil)
 	if err != nil {
 		return nil
 	}
@@ -706,12 +719,7 @@ func (c *perRowCode) emit(p *ir.Program, inputs int, l *lowering) {
 	JB(LabelRef("onegroup"))
 	replay(c.l.prologue)
 	Label("rowgroups")
-	for _, r := range c.l.accMax {
-		VMOVUPS(constU32(0xff800000), r) // -Inf
-	}
-	for _, r := range slices.Concat(c.l.accSum, c.l.accComp) {
-		VXORPD(r, r, r)
-	}
+	c.l.startAccs()
 	replay(c.body)
 	advance(p, inputs, n*4)
 	for _, f := range c.folds {
@@ -724,4 +732,80 @@ func (c *perRowCode) emit(p *ir.Program, inputs int, l *lowering) {
 	JAE(LabelRef("rowgroups"))
 	replay(l.prologue[:l.nconstLoads])
 	JMP(LabelRef("onegroup"))
+}
+
+// startAccs emits the start of every reduction register of l: -Inf for
+// the maxima, 0 for the sums.
+func (l *lowering) startAccs() {
+	for _, r := range l.accMax {
+		VMOVUPS(constU32(0xff800000), r) // -Inf
+	}
+	for _, r := range slices.Concat(l.accSum, l.accComp) {
+		VXORPD(r, r, r)
+	}
+}
+
+// A partialCode is a multi-row pass's code for rows shorter than a group
+// (AVX-512): one row per iteration, its group's lanes past the row's end
+// masked off (lowering's partial).
+type partialCode struct {
+	l          *lowering
+	body, fold []func()
+}
+
+// partialRows lowers the analysed multi-row pass a for rows shorter than
+// a group on ISA s, which has opmask registers, with as many of the
+// constants order in registers as fit.
+func partialRows(s *isa, a *ir.Analysis, order []ir.Value) (*partialCode, error) {
+	group := kernels.RowLanes / s.lanes
+	var err error
+	for k := len(order); k >= 0; k-- {
+		var l *lowering
+		if l, err = newLowering(s, a, order[:k], false, group, 1, true, nil); err != nil {
+			continue
+		}
+		c := &partialCode{l: l}
+		if c.body, err = l.body(group, group, modeMain); err != nil {
+			continue
+		}
+		if c.fold = l.foldable(false, 0); l.err != nil {
+			err = l.err
+			continue
+		}
+		return c, nil
+	}
+	return nil, err
+}
+
+// emit emits c's loop for the multi-row pass p (inputs its input count) at
+// label "partial": the lane masks from cols, then row by row the row's
+// parameters, its lanes from -Inf and 0, its group under the masks, its
+// fold.
+func (c *partialCode) emit(p *ir.Program, inputs int) {
+	l := c.l
+	Comment("Rows shorter than a group, one per iteration: the group's lanes past the row's end masked off, read as the program's Fill and not stored.")
+	Label("partial")
+	MOVQ(cols, count)
+	MOVL(U32(1), reg.EAX)
+	SHLL(reg.CL, reg.EAX)
+	DECL(reg.EAX)
+	KMOVW(reg.EAX, partMasks[0])
+	KSHIFTRW(U8(8), partMasks[0], partMasks[1])
+	replay(l.prologue[:l.nconstLoads])
+	Label("partialrow")
+	replay(l.prologue[l.nconstLoads:])
+	l.startAccs()
+	replay(c.body)
+	for k := range inputs {
+		LEAQ(Mem{Base: srcPtrs[k], Index: cols, Scale: 4}, srcPtrs[k])
+	}
+	if p.Out != ir.NoOut {
+		LEAQ(Mem{Base: dstPtr, Index: cols, Scale: 4}, dstPtr)
+	}
+	replay(c.fold)
+	ADDQ(U32(kernels.RowSize), statePtr)
+	SUBQ(cols, total)
+	JNZ(LabelRef("partialrow"))
+	VZEROUPPER()
+	RET()
 }
