@@ -588,7 +588,11 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 			rowWise = rowWise || m < 0 && float64(m) > cancel
 		}
 		if rowWise {
-			rows(RowLogSumExp, dst[r0:r0+rb], xs, nil, cols, rb, p)
+			if cols%kernels.RowLanes != 0 { // rows shorter than a group (Partial): rows would run them in Go
+				paddedRows(RowLogSumExp, dst[r0:r0+rb], xs, nil, cols, rb, p)
+			} else {
+				rows(RowLogSumExp, dst[r0:r0+rb], xs, nil, cols, rb, p)
+			}
 			continue
 		}
 		logs := blockLogs(b, xs, sts, cols, rb)

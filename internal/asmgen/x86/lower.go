@@ -38,6 +38,11 @@ var (
 	// partMasks are the lanes of a row shorter than a group (lowering's
 	// partial): all 16, and those of its float64 halves (8 each).
 	partMasks = [2]reg.OpmaskPhysical{reg.K6, reg.K7}
+	// partIdx index the rows after the first of a body of four rows
+	// shorter than a group: cols, 2*cols and 3*cols elements on; partStep
+	// holds 4*cols, the elements of the four.
+	partIdx  = [4]reg.GPPhysical{nil, cols, reg.R8, reg.R10}
+	partStep = reg.RBX
 )
 
 // A body's place in the kernel.
@@ -1180,7 +1185,17 @@ func (l *lowering) input(k, g, off int) Mem {
 	if l.mode == modeLast {
 		return Mem{Base: lastSrcs[k], Disp: off}
 	}
-	return Mem{Base: srcPtrs[k], Disp: g*l.s.vecBytes() + off}
+	return l.rowMem(srcPtrs[k], g, off)
+}
+
+// rowMem addresses vector g at base, plus off bytes: g vectors on, but in
+// a body of several rows shorter than a group (partial, rows > 1) row g's
+// group, g*cols elements on (partIdx).
+func (l *lowering) rowMem(base reg.GPPhysical, g, off int) Mem {
+	if !l.partial || l.rows == 1 || g == 0 {
+		return Mem{Base: base, Disp: g*l.s.vecBytes() + off}
+	}
+	return Mem{Base: base, Index: partIdx[g], Scale: 4, Disp: off}
 }
 
 // tailLoad are the labels of the loops gathering each input of a short
@@ -1207,7 +1222,8 @@ func (l *lowering) instr(i, g int) {
 				break
 			}
 			if l.partial {
-				l.emit(func() { VMOVUPS(r, partMasks[0], Mem{Base: dstPtr, Disp: g * vb}) })
+				m := l.rowMem(dstPtr, g, 0)
+				l.emit(func() { VMOVUPS(r, partMasks[0], m) })
 				break
 			}
 			l.emit(func() { VMOVUPS(r, Mem{Base: dstPtr, Disp: g * vb}) })

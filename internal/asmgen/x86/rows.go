@@ -102,7 +102,7 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	var rows *perRowCode  // rows of one group, several at a time
 	var part *partialCode // rows shorter than a group
 	if block {
-		rows = perRow(s, a, order)
+		rows = perRow(s, a, order, false)
 		if s.kmask {
 			if part, err = partialRows(s, a, order); err != nil {
 				return fmt.Errorf("%s: rows shorter than a group: %v", name, err)
@@ -657,7 +657,7 @@ type perRowCode struct {
 // pass there, four of the others, measured no faster). The values
 // computed from the row's parameters are no loop invariants here: each
 // row has its own.
-func perRow(s *isa, a *ir.Analysis, order []ir.Value) *perRowCode {
+func perRow(s *isa, a *ir.Analysis, order []ir.Value, partial bool) *perRowCode {
 	if len(s.regs) < 32 {
 		return nil
 	}
@@ -679,7 +679,7 @@ func perRow(s *isa, a *ir.Analysis, order []ir.Value) *perRowCode {
 			if k < min(minConsts, len(order)) && width > 1 {
 				break
 			}
-			c := lowerPerRow(s, &b, order[:k], rowInv)
+			c := lowerPerRow(s, &b, order[:k], rowInv, partial)
 			if c == nil {
 				continue
 			}
@@ -696,9 +696,10 @@ func perRow(s *isa, a *ir.Analysis, order []ir.Value) *perRowCode {
 }
 
 // lowerPerRow prepares the lowering of perRow: consts in registers,
-// rowInv the values of a row's parameters; nil if they do not fit.
-func lowerPerRow(s *isa, a *ir.Analysis, consts []ir.Value, rowInv []bool) *perRowCode {
-	l, err := newLowering(s, a, consts, false, perRowRows*kernels.RowLanes/s.lanes, perRowRows, false, nil)
+// rowInv the values of a row's parameters, partial for rows shorter than
+// a group; nil if they do not fit.
+func lowerPerRow(s *isa, a *ir.Analysis, consts []ir.Value, rowInv []bool, partial bool) *perRowCode {
+	l, err := newLowering(s, a, consts, false, perRowRows*kernels.RowLanes/s.lanes, perRowRows, partial, nil)
 	if err != nil {
 		return nil
 	}
@@ -751,6 +752,7 @@ func (l *lowering) startAccs() {
 type partialCode struct {
 	l          *lowering
 	body, fold []func()
+	rows       *perRowCode // perRowRows rows at a time, while as many remain
 }
 
 // partialRows lowers the analysed multi-row pass a for rows shorter than
@@ -772,6 +774,7 @@ func partialRows(s *isa, a *ir.Analysis, order []ir.Value) (*partialCode, error)
 			err = l.err
 			continue
 		}
+		c.rows = perRow(s, a, order, true)
 		return c, nil
 	}
 	return nil, err
@@ -791,6 +794,35 @@ func (c *partialCode) emit(p *ir.Program, inputs int) {
 	DECL(reg.EAX)
 	KMOVW(reg.EAX, partMasks[0])
 	KSHIFTRW(U8(8), partMasks[0], partMasks[1])
+	if r := c.rows; r != nil {
+		Comment(fmt.Sprintf("%d rows per iteration while as many remain, each row's parameters and lanes in registers of its own.", perRowRows))
+		LEAQ(Mem{Base: cols, Index: cols, Scale: 1}, partIdx[2])
+		LEAQ(Mem{Base: partIdx[2], Index: cols, Scale: 1}, partIdx[3])
+		MOVQ(cols, partStep)
+		SHLQ(U8(2), partStep)
+		CMPQ(total, partStep)
+		JB(LabelRef("partialone"))
+		replay(r.l.prologue)
+		Label("partialrows")
+		r.l.startAccs()
+		replay(r.body)
+		for k := range inputs {
+			LEAQ(Mem{Base: srcPtrs[k], Index: partStep, Scale: 4}, srcPtrs[k])
+		}
+		if p.Out != ir.NoOut {
+			LEAQ(Mem{Base: dstPtr, Index: partStep, Scale: 4}, dstPtr)
+		}
+		for _, f := range r.folds {
+			replay(f)
+		}
+		ADDQ(U32(perRowRows*kernels.RowSize), statePtr)
+		SUBQ(partStep, total)
+		JZ(LabelRef("end"))
+		CMPQ(total, partStep)
+		JAE(LabelRef("partialrows"))
+		Comment("The rows left, one per iteration.")
+		Label("partialone")
+	}
 	replay(l.prologue[:l.nconstLoads])
 	Label("partialrow")
 	replay(l.prologue[l.nconstLoads:])
