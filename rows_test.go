@@ -593,7 +593,7 @@ func TestRowGradBlocks(t *testing.T) {
 	r := rand.New(rand.NewPCG(14, 15))
 	inf := float32(math.Inf(1))
 	for _, gk := range gradKernels {
-		for _, cols := range []int{16, 32, 48, 64, 256, 1024, 1040, 24, 1, 5, 10, 15} {
+		for _, cols := range []int{16, 32, 48, 64, 256, 1024, 1040, 24, 1, 5, 10, 15, 100, 1000} {
 			for _, rows := range []int{1, 2, 15, 16, 17, 40} {
 				y, dy := gradInputs(gk.forward, "unit", "normal", rows, cols, r)
 				special := func(row int, f func(y, dy []float32)) {
@@ -1031,7 +1031,7 @@ func TestLogSumExpGradArgs(t *testing.T) {
 func TestRowBlocks(t *testing.T) {
 	r := rand.New(rand.NewPCG(12, 13))
 	inf := float32(math.Inf(1))
-	for _, cols := range []int{16, 32, 48, 64, 256, 1024, 1040, 24, 1, 5, 10, 15} {
+	for _, cols := range []int{16, 32, 48, 64, 256, 1024, 1040, 24, 1, 5, 10, 15, 100, 1000} {
 		for _, rows := range []int{1, 2, 15, 16, 17, 40} {
 			for _, style := range append(rowStyles, "logprob") {
 				var x []float32
@@ -1107,7 +1107,7 @@ func TestOneRow(t *testing.T) {
 	}
 	for _, l := range dispatch.Supported() {
 		restore := dispatch.Force(l)
-		for _, cols := range []int{16, 48, 256, 1024, 1040} {
+		for _, cols := range []int{16, 48, 256, 1024, 1040, 10, 100, 1000} {
 			for _, style := range append(slices.Clone(rowStyles), "nan", "-inf", "+inf", "near1", "logprob") {
 				x := rowInputs(style, 1, cols, r)
 				if f := specials[style]; f != nil {
@@ -1137,7 +1137,7 @@ func TestOneLogSumExpGrad(t *testing.T) {
 	nan := math.Float32frombits(0xff812345) // signalling, with a payload
 	for _, l := range dispatch.Supported() {
 		restore := dispatch.Force(l)
-		for _, cols := range []int{16, 48, 256, 1024, 1040} {
+		for _, cols := range []int{16, 48, 256, 1024, 1040, 10, 100, 1000} {
 			for _, style := range append(slices.Clone(rowStyles), "nan", "+inf") {
 				x := rowInputs(style, 1, cols, r)
 				switch style {
@@ -1215,14 +1215,14 @@ func TestRowBlocksEmpty(t *testing.T) {
 	}
 }
 
-// TestRowsGuarded runs the row kernels and the row gradients on rows
-// shorter than a group (on AVX-512 the multi-row passes' masked lanes,
-// which reach past a row's end) and of one group, every slice against a
+// TestRowsGuarded runs the row kernels and the row gradients on rows of
+// no whole number of groups (on AVX-512 the multi-row passes' masked
+// lanes, which reach past a row's end) and of one group, every slice against a
 // guard page after its end or before its start, on every path against
 // the Go passes: no path may read or write past a slice.
 func TestRowsGuarded(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	for _, cols := range []int{1, 3, 10, 15, 16} {
+	for _, cols := range []int{1, 3, 10, 15, 16, 24, 100} {
 		for _, rows := range []int{1, 3, 4, 5, 9} {
 			n := rows * cols
 			for _, atStart := range []bool{false, true} {

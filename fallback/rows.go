@@ -48,9 +48,10 @@ type RowBlockPasses struct {
 	GradDot                                       RowBlockPass2
 	GradSum                                       RowBlockPass
 	SoftmaxGradOut, LogSoftmaxGradOut             RowBlockPass2
-	// Partial reports that the passes also take rows shorter than a
-	// group, as if padded with their programs' Fill (ir.Program.Fill):
-	// paddedRows and paddedGradRows then leave such rows unpadded.
+	// Partial reports that the passes also take rows of no whole number
+	// of groups, as if padded with their programs' Fill
+	// (ir.Program.Fill): no row is then padded (paddedRows,
+	// paddedGradRows).
 	Partial bool
 }
 
@@ -231,8 +232,9 @@ func (k RowKind) String() string { return rowNames[k] }
 // blocks (blockGradRows), with the same bits.
 func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 	n := check.RowGrad(rowNames[k], dx, y, dy, cols)
-	if p.Block != nil && (cols%kernels.RowLanes == 0 && cols <= RowBlockCols || cols < padGradCols(k)) {
-		if cols%kernels.RowLanes == 0 || cols < kernels.RowLanes && p.Block.Partial {
+	whole := cols%kernels.RowLanes == 0 || p.Block != nil && p.Block.Partial
+	if p.Block != nil && (whole && cols <= RowBlockCols || cols < padGradCols(k)) {
+		if whole {
 			blockGradRows(k, dx, y, dy, cols, n, p)
 		} else {
 			paddedGradRows(k, dx, y, dy, cols, n, p)
@@ -266,9 +268,9 @@ func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 }
 
 // blockGradRows runs row gradient k on the n rows of cols elements (a
-// multiple of kernels.RowLanes, at most RowBlockCols, or fewer than
-// kernels.RowLanes where p's passes take them: Partial) with p's multi-row
-// passes, rowBlock rows per call, each row's steps those of GradRows, so
+// multiple of kernels.RowLanes where p's passes do not take the others:
+// Partial; at most RowBlockCols) with p's multi-row passes, rowBlock rows
+// per call, each row's steps those of GradRows, so
 // that the bits are the same; a row whose sum is NaN or infinite runs the
 // output pass too, then is filled with the quiet NaN.
 func blockGradRows(k RowKind, dx, y, dy []float32, cols, n int, p *RowPasses) {
@@ -333,13 +335,13 @@ func Rows(k RowKind, dst, x []float32, cols int, p *RowPasses) {
 
 // rowsOrBlocks runs the n rows through blockRows where p has multi-row
 // passes and the rows fit them (through paddedRows where they are no
-// whole number of groups, unless shorter than a group and the passes take
-// those: Partial), else through rows.
+// whole number of groups and the passes do not take those: Partial), else
+// through rows.
 func rowsOrBlocks(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 	switch {
 	case p.Block == nil || cols > RowBlockCols:
 		rows(k, dst, x, dy, cols, n, p)
-	case cols%kernels.RowLanes == 0 || cols < kernels.RowLanes && p.Block.Partial:
+	case cols%kernels.RowLanes == 0 || p.Block.Partial:
 		blockRows(k, dst, x, dy, cols, n, p)
 	default:
 		paddedRows(k, dst, x, dy, cols, n, p)
@@ -484,8 +486,8 @@ var rowBlocks = sync.Pool{New: func() any { return new([rowBlock]kernels.Row) }}
 
 // blockRows runs row kernel k (Softmax, LogSoftmax, LogSumExp or
 // LogSumExpGrad, whose dy it takes) on the n rows of cols elements (a
-// multiple of kernels.RowLanes, at most RowBlockCols, or fewer than
-// kernels.RowLanes where p's passes take them: Partial) with p's multi-row
+// multiple of kernels.RowLanes where p's passes do not take the others:
+// Partial; at most RowBlockCols) with p's multi-row
 // passes, rowBlock rows per call: each row's passes and Go steps are
 // rows' own, so the bits are the same, but a short row no longer pays
 // three calls and the Go between them, and the rows' dependency chains
@@ -588,7 +590,7 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 			rowWise = rowWise || m < 0 && float64(m) > cancel
 		}
 		if rowWise {
-			if cols%kernels.RowLanes != 0 { // rows shorter than a group (Partial): rows would run them in Go
+			if cols%kernels.RowLanes != 0 { // (Partial) rows would run each row's last group in Go
 				paddedRows(RowLogSumExp, dst[r0:r0+rb], xs, nil, cols, rb, p)
 			} else {
 				rows(RowLogSumExp, dst[r0:r0+rb], xs, nil, cols, rb, p)

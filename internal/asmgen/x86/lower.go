@@ -540,12 +540,12 @@ type lowering struct {
 	// (for its first vector and float64 half 0).
 	rows   int
 	rowInv []bool
-	// partial marks the lowering of rows shorter than a group (AVX-512):
-	// loads and stores under the rows' lane masks (partMask), the lanes
-	// masked off loaded with the program's Fill, from fill32 and fill64
-	// (nil for a Fill of 0: zeroing masks).
-	partial        bool
-	fill32, fill64 reg.VecPhysical
+	// partial marks the lowering of a group that a row fills in part
+	// (AVX-512): loads and stores under the row's lane masks (partMasks),
+	// the lanes masked off loaded with the program's Fill (zeroing masks
+	// for a Fill of 0). Its registers are those of the lowering of whole
+	// groups with the same arguments.
+	partial bool
 
 	// lastSelNeg is the last loop OpSelNeg reading each condition value.
 	lastSelNeg []int
@@ -599,15 +599,6 @@ func newLowering(s *isa, a *ir.Analysis, consts []ir.Value, implicit bool, unrol
 		// leaves alone: a multi-row pass loads them once, before its rows.
 		if err := l.loadConsts(consts, implicit); err != nil {
 			return nil, err
-		}
-		if f := a.P.Fill; partial && f != 0 { // 0: zeroing masks
-			if l.unreserved() < 6 {
-				return nil, fmt.Errorf("no registers for the fill")
-			}
-			f32, f64 := l.reserve(), l.reserve()
-			l.fill32, l.fill64 = f32, f64
-			m32, m64 := constU32(math.Float32bits(f)), constF64(float64(f))
-			l.prologue = append(l.prologue, func() { VMOVUPS(m32, f32) }, func() { VMOVUPS(m64, f64) })
 		}
 		l.nconstLoads = len(l.prologue)
 	}
@@ -1159,12 +1150,12 @@ func (l *lowering) widenHalf(x ir.Value, src, d reg.VecPhysical, g, h int) {
 			return
 		}
 		k := partMasks[h]
-		if l.fill64 == nil {
+		if l.p.Fill == 0 {
 			l.emit(func() { VCVTPS2PD_Z(m, k, d) })
 			return
 		}
-		f := l.fill64
-		l.emit(func() { VMOVAPD(f, d); VCVTPS2PD(m, k, d) })
+		f := constF64(float64(l.p.Fill))
+		l.emit(func() { VMOVUPD(f, d); VCVTPS2PD(m, k, d) })
 		return
 	}
 	half := l.lowHalf(d)
@@ -1274,11 +1265,11 @@ func (l *lowering) instr(i, g int) {
 			switch {
 			case !l.partial:
 				l.emit(func() { VMOVUPS(m, d) })
-			case l.fill32 == nil:
+			case l.p.Fill == 0:
 				l.emit(func() { VMOVUPS_Z(m, partMasks[0], d) })
 			default:
-				f := l.fill32
-				l.emit(func() { VMOVAPS(f, d); VMOVUPS(m, partMasks[0], d) })
+				f := constU32(math.Float32bits(l.p.Fill))
+				l.emit(func() { VMOVUPS(f, d); VMOVUPS(m, partMasks[0], d) })
 			}
 		} else {
 			// From the last element down: rotate the lanes up by one and

@@ -79,6 +79,16 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	if err != nil {
 		return fmt.Errorf("%s: one group: %v", name, err)
 	}
+	var tail []func() // a multi-row pass's last group of a row, in part (AVX-512)
+	if block && s.kmask {
+		tl, err := newLowering(s, a, order[:nconsts], false, unroll, 1, true, nil)
+		if err == nil {
+			tail, err = tl.body(group, min(width, group), modeMain)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: a row's last group in part: %v", name, err)
+		}
+	}
 
 	Load(Param("dst").Base(), dstPtr)
 	for k := range inputs {
@@ -183,6 +193,20 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	SUBQ(U32(kernels.RowLanes), count)
 	JMP(LabelRef("group"))
 	Label("done")
+	if tail != nil {
+		Comment("The row's last group, in part: its lanes from count on masked off (in the registers of the whole groups').")
+		TESTQ(count, count)
+		JZ(LabelRef("merge"))
+		partMasksOf(count)
+		replay(tail)
+		for k := range inputs {
+			LEAQ(Mem{Base: srcPtrs[k], Index: count, Scale: 4}, srcPtrs[k])
+		}
+		if p.Out != ir.NoOut {
+			LEAQ(Mem{Base: dstPtr, Index: count, Scale: 4}, dstPtr)
+		}
+		Label("merge")
+	}
 	replay(l.maxMerge())
 	fold := l.foldable(!block, 0)
 	if l.err != nil {
@@ -788,12 +812,7 @@ func (c *partialCode) emit(p *ir.Program, inputs int) {
 	l := c.l
 	Comment("Rows shorter than a group, one per iteration: the group's lanes past the row's end masked off, read as the program's Fill and not stored.")
 	Label("partial")
-	MOVQ(cols, count)
-	MOVL(U32(1), reg.EAX)
-	SHLL(reg.CL, reg.EAX)
-	DECL(reg.EAX)
-	KMOVW(reg.EAX, partMasks[0])
-	KSHIFTRW(U8(8), partMasks[0], partMasks[1])
+	partMasksOf(cols)
 	if r := c.rows; r != nil {
 		Comment(fmt.Sprintf("%d rows per iteration while as many remain, each row's parameters and lanes in registers of its own.", perRowRows))
 		LEAQ(Mem{Base: cols, Index: cols, Scale: 1}, partIdx[2])
@@ -840,4 +859,17 @@ func (c *partialCode) emit(p *ir.Program, inputs int) {
 	JNZ(LabelRef("partialrow"))
 	VZEROUPPER()
 	RET()
+}
+
+// partMasksOf emits partMasks for n lanes (1 to 15) of a group, n in a
+// register; it uses count (RCX) and RAX.
+func partMasksOf(n reg.GPPhysical) {
+	if n != count {
+		MOVQ(n, count)
+	}
+	MOVL(U32(1), reg.EAX)
+	SHLL(reg.CL, reg.EAX)
+	DECL(reg.EAX)
+	KMOVW(reg.EAX, partMasks[0])
+	KSHIFTRW(U8(8), partMasks[0], partMasks[1])
 }
