@@ -199,16 +199,11 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 		JZ(LabelRef("merge"))
 		partMasksOf(count)
 		replay(tail)
-		for k := range inputs {
-			LEAQ(Mem{Base: srcPtrs[k], Index: count, Scale: 4}, srcPtrs[k])
-		}
-		if p.Out != ir.NoOut {
-			LEAQ(Mem{Base: dstPtr, Index: count, Scale: 4}, dstPtr)
-		}
+		advanceElems(p, inputs, count)
 		Label("merge")
 	}
 	replay(l.maxMerge())
-	fold := l.foldable(!block, 0)
+	fold := l.foldable(!block)
 	if l.err != nil {
 		return fmt.Errorf("%s: fold: %v", name, l.err)
 	}
@@ -276,7 +271,7 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 // the sign of a zero, which the caller drops; the sums take the fixed
 // trees of fallback.FoldSum and fallback.CombineSum: lanes j and j+8,
 // then j+4, j+2, j+1.
-func (l *lowering) foldable(reset bool, r int) []func() {
+func (l *lowering) foldable(reset bool) []func() {
 	switch {
 	case l.accMax != nil && l.accSum == nil:
 	case l.accSum != nil && l.accMax == nil:
@@ -284,16 +279,14 @@ func (l *lowering) foldable(reset bool, r int) []func() {
 		return nil
 	}
 	l.start(modeMain)
-	group := kernels.RowLanes / l.s.lanes
-	off := r * kernels.RowSize
 	if l.accComp != nil {
-		l.foldComp(reset, r)
+		l.foldComp(reset)
 		return l.code
 	}
 	t, u := l.alloc(), l.alloc()
 	ty, tx, ux := t.AsY(), t.AsX(), u.AsX()
 	if l.accMax != nil {
-		acc := l.accMax[r*group:]
+		acc := l.accMax
 		if l.s.kmask { // one register: lanes 0-15
 			l.emit(func() { VEXTRACTF64X4(U8(1), acc[0], ty); VMAXPS(ty, acc[0].AsY(), ty) })
 		} else { // lanes 0-7, 8-15
@@ -306,13 +299,13 @@ func (l *lowering) foldable(reset bool, r int) []func() {
 			VMAXPS(ux, tx, tx)
 			VPERMILPS(U8(0xb1), tx, ux)
 			VMAXSS(ux, tx, tx)
-			VMOVSS(tx, Mem{Base: statePtr, Disp: off + kernels.RowMOff})
+			VMOVSS(tx, Mem{Base: statePtr, Disp: kernels.RowMOff})
 		})
 		if reset {
 			l.emit(func() { VMOVUPS(constU32(0xff800000), t) }) // -Inf
 		}
 	} else {
-		acc := l.accSum[r*2*group:]
+		acc := l.accSum
 		if l.s.kmask { // lanes 0-7, 8-15
 			l.emit(func() { VADDPD(acc[1], acc[0], t); VEXTRACTF64X4(U8(1), t, u.AsY()); VADDPD(u.AsY(), ty, ty) })
 		} else { // lanes 0-3, 4-7, 8-11, 12-15
@@ -323,7 +316,7 @@ func (l *lowering) foldable(reset bool, r int) []func() {
 			VADDPD(ux, tx, tx)
 			VPERMILPD(U8(1), tx, ux)
 			VADDSD(ux, tx, tx)
-			VMOVSD(tx, Mem{Base: statePtr, Disp: off + kernels.RowSOff})
+			VMOVSD(tx, Mem{Base: statePtr, Disp: kernels.RowSOff})
 		})
 		if reset {
 			l.emit(func() { VXORPD(t, t, t) })
@@ -338,14 +331,12 @@ func (l *lowering) foldable(reset bool, r int) []func() {
 }
 
 // foldComp emits the float-float tree of fallback.CombineSum on the
-// compensated lanes (Sum + Comp) of row r: lane j and lane j+h for h = 8,
-// 4, 2, 1, each pair by kernels.AddComp, s_j + s_j+h with its error added
-// to c_j + c_j+h, in the lanes' registers; then s into S, c into Lo and,
-// with reset, zeros into the lanes.
-func (l *lowering) foldComp(reset bool, r int) {
-	k := r * 2 * kernels.RowLanes / l.s.lanes
-	s, c := l.accSum[k:], l.accComp[k:]
-	off := r * kernels.RowSize
+// compensated lanes (Sum + Comp): lane j and lane j+h for h = 8, 4, 2, 1,
+// each pair by kernels.AddComp, s_j + s_j+h with its error added to c_j +
+// c_j+h, in the lanes' registers; then s into S, c into Lo and, with
+// reset, zeros into the lanes.
+func (l *lowering) foldComp(reset bool) {
+	s, c := l.accSum, l.accComp
 	n, b, e := l.alloc(), l.alloc(), l.alloc()
 	add := addComp
 	l.emit(func() {
@@ -373,8 +364,8 @@ func (l *lowering) foldComp(reset bool, r int) {
 		VPERMILPD(U8(1), s[0].AsX(), t.AsX())
 		VPERMILPD(U8(1), c[0].AsX(), u.AsX())
 		add(s[0].AsX(), c[0].AsX(), t.AsX(), u.AsX(), n.AsX(), b.AsX(), e.AsX())
-		VMOVSD(s[0].AsX(), Mem{Base: statePtr, Disp: off + kernels.RowSOff})
-		VMOVSD(c[0].AsX(), Mem{Base: statePtr, Disp: off + kernels.RowLoOff})
+		VMOVSD(s[0].AsX(), Mem{Base: statePtr, Disp: kernels.RowSOff})
+		VMOVSD(c[0].AsX(), Mem{Base: statePtr, Disp: kernels.RowLoOff})
 	})
 	if reset {
 		l.emit(func() { VXORPD(n, n, n) })
@@ -444,13 +435,13 @@ func (l *lowering) foldComp4() []func() {
 	return l.code
 }
 
-// fold4 is foldable for the four rows of a perRow body on AVX-512, with
-// no reset: each row's lanes folded in foldable's order (plain sums and
-// maxima) or foldComp's (compensated sums), but each tree level below
-// the first on the rows side by side, two rows' lanes and then four in
-// one register: compensated, 100 instructions where four folds take
-// 176; plain, 22 where they take 32; maxima, 20 where they take 36. A
-// pass that reduces nothing has no fold.
+// fold4 is foldable for the perRowRows (4) rows of a perRow body on
+// AVX-512, with no reset: each row's lanes folded in foldable's order
+// (plain sums and maxima) or foldComp's (compensated sums), but each tree
+// level below the first on the rows side by side, two rows' lanes and
+// then four in one register: compensated, 100 instructions where four
+// folds take 176; plain, 22 where they take 32; maxima, 20 where they
+// take 36. A pass that reduces nothing has no fold.
 func (l *lowering) fold4() []func() {
 	switch {
 	case l.accMax == nil && l.accSum == nil:
@@ -668,9 +659,8 @@ const perRowRows = 4
 // rows at a time: each row's parameters and reductions in registers of
 // its own, so that the rows' dependency chains overlap.
 type perRowCode struct {
-	l     *lowering
-	body  []func()
-	folds [][]func() // one per row
+	l          *lowering
+	body, fold []func()
 }
 
 // perRow lowers the analysed row pass a for rows of one group on ISA s,
@@ -710,8 +700,7 @@ func perRow(s *isa, a *ir.Analysis, order []ir.Value, partial bool) *perRowCode 
 			if c.body, c.l.err = c.l.body(n, width, modeMain); c.l.err != nil {
 				continue
 			}
-			c.folds = [][]func(){c.l.fold4()}
-			if c.l.err == nil {
+			if c.fold = c.l.fold4(); c.l.err == nil {
 				return c
 			}
 		}
@@ -742,21 +731,42 @@ func (c *perRowCode) emit(p *ir.Program, inputs int, l *lowering) {
 	Label("onegroups")
 	CMPQ(total, U32(n))
 	JB(LabelRef("onegroup"))
-	replay(c.l.prologue)
-	Label("rowgroups")
-	c.l.startAccs()
-	replay(c.body)
-	advance(p, inputs, n*4)
-	for _, f := range c.folds {
-		replay(f)
-	}
-	ADDQ(U32(perRowRows*kernels.RowSize), statePtr)
-	SUBQ(U32(n), total)
-	JZ(LabelRef("end"))
-	CMPQ(total, U32(n))
-	JAE(LabelRef("rowgroups"))
+	c.loop(p, inputs, "rowgroups", U32(n))
 	replay(l.prologue[:l.nconstLoads])
 	JMP(LabelRef("onegroup"))
+}
+
+// loop emits c's loop at label, its constants loaded before it: n, the
+// elements of perRowRows rows (a constant, or a register for rows shorter
+// than a group), per iteration while as many remain, then on, or to "end"
+// where none remain.
+func (c *perRowCode) loop(p *ir.Program, inputs int, label string, n Op) {
+	replay(c.l.prologue)
+	Label(label)
+	c.l.startAccs()
+	replay(c.body)
+	if r, ok := n.(reg.GPPhysical); ok {
+		advanceElems(p, inputs, r)
+	} else {
+		advance(p, inputs, perRowRows*kernels.RowLanes*4)
+	}
+	replay(c.fold)
+	ADDQ(U32(perRowRows*kernels.RowSize), statePtr)
+	SUBQ(n, total)
+	JZ(LabelRef("end"))
+	CMPQ(total, n)
+	JAE(LabelRef(label))
+}
+
+// advanceElems moves the pointers of p's inputs, and dst's unless p
+// stores nothing, on by n elements, n in a register.
+func advanceElems(p *ir.Program, inputs int, n reg.GPPhysical) {
+	for k := range inputs {
+		LEAQ(Mem{Base: srcPtrs[k], Index: n, Scale: 4}, srcPtrs[k])
+	}
+	if p.Out != ir.NoOut {
+		LEAQ(Mem{Base: dstPtr, Index: n, Scale: 4}, dstPtr)
+	}
 }
 
 // startAccs emits the start of every reduction register of l: -Inf for
@@ -794,7 +804,7 @@ func partialRows(s *isa, a *ir.Analysis, order []ir.Value) (*partialCode, error)
 		if c.body, err = l.body(group, group, modeMain); err != nil {
 			continue
 		}
-		if c.fold = l.foldable(false, 0); l.err != nil {
+		if c.fold = l.foldable(false); l.err != nil {
 			err = l.err
 			continue
 		}
@@ -821,24 +831,7 @@ func (c *partialCode) emit(p *ir.Program, inputs int) {
 		SHLQ(U8(2), partStep)
 		CMPQ(total, partStep)
 		JB(LabelRef("partialone"))
-		replay(r.l.prologue)
-		Label("partialrows")
-		r.l.startAccs()
-		replay(r.body)
-		for k := range inputs {
-			LEAQ(Mem{Base: srcPtrs[k], Index: partStep, Scale: 4}, srcPtrs[k])
-		}
-		if p.Out != ir.NoOut {
-			LEAQ(Mem{Base: dstPtr, Index: partStep, Scale: 4}, dstPtr)
-		}
-		for _, f := range r.folds {
-			replay(f)
-		}
-		ADDQ(U32(perRowRows*kernels.RowSize), statePtr)
-		SUBQ(partStep, total)
-		JZ(LabelRef("end"))
-		CMPQ(total, partStep)
-		JAE(LabelRef("partialrows"))
+		r.loop(p, inputs, "partialrows", partStep)
 		Comment("The rows left, one per iteration.")
 		Label("partialone")
 	}
@@ -847,12 +840,7 @@ func (c *partialCode) emit(p *ir.Program, inputs int) {
 	replay(l.prologue[l.nconstLoads:])
 	l.startAccs()
 	replay(c.body)
-	for k := range inputs {
-		LEAQ(Mem{Base: srcPtrs[k], Index: cols, Scale: 4}, srcPtrs[k])
-	}
-	if p.Out != ir.NoOut {
-		LEAQ(Mem{Base: dstPtr, Index: cols, Scale: 4}, dstPtr)
-	}
+	advanceElems(p, inputs, cols)
 	replay(c.fold)
 	ADDQ(U32(kernels.RowSize), statePtr)
 	SUBQ(cols, total)
