@@ -51,6 +51,7 @@ var rowBlockSets = map[dispatch.Level]*fallback.RowBlockPasses{
 		GradSum:           gradSumRowsAVX512,
 		SoftmaxGradOut:    softmaxGradOutRowsAVX512,
 		LogSoftmaxGradOut: logSoftmaxGradOutRowsAVX512,
+		Logs:              blockLogsAVX512Pass,
 		Partial:           true,
 	},
 	dispatch.AVX2: {

@@ -1316,3 +1316,45 @@ func TestRowLengths(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockLogs checks the multi-row passes' Logs (where a level has it)
+// against fallback.LogSum bit for bit on the 16 states of a block: sums
+// of 1 to 2^40, powers of two, the edges of LogSum's table and random
+// ones, every field but C left as it was.
+func TestBlockLogs(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, l := range dispatch.Supported() {
+		b := simdRows[l].Block
+		if b == nil || b.Logs == nil {
+			continue
+		}
+		for range 3000 {
+			var sts [16]kernels.Row
+			for i := range sts {
+				c := math.Ldexp(1+float64(r.IntN(1<<kernels.RowLogBits))/(1<<kernels.RowLogBits), r.IntN(30))
+				switch r.IntN(4) {
+				case 0:
+					sts[i].S = math.Ldexp(1, r.IntN(41))
+				case 1:
+					sts[i].S = c
+				case 2:
+					sts[i].S = max(1, math.Nextafter(c, 0))
+				default:
+					sts[i].S = 1 + r.Float64()*float64(r.IntN(5000))
+				}
+				sts[i].C, sts[i].M = -1, float32(r.NormFloat64())
+			}
+			want := sts
+			for i := range want {
+				want[i].C = fallback.LogSum(sts[i].S, 0)
+			}
+			b.Logs(&sts[0])
+			for i := range sts {
+				if sts[i] != want[i] {
+					t.Fatalf("%v: Logs: state %d (S = %v) has C = %v (%#016x), want %v (%#016x), or another field changed",
+						l, i, sts[i].S, sts[i].C, math.Float64bits(sts[i].C), want[i].C, math.Float64bits(want[i].C))
+				}
+			}
+		}
+	}
+}

@@ -48,6 +48,10 @@ type RowBlockPasses struct {
 	GradDot                                       RowBlockPass2
 	GradSum                                       RowBlockPass
 	SoftmaxGradOut, LogSoftmaxGradOut             RowBlockPass2
+	// Logs, where set, sets the C of each of the rowBlock row states from
+	// st on (a block's, those past its rows too) to the log of its S,
+	// with LogSum's bits (logSumD's steps); else Go computes them.
+	Logs func(st *kernels.Row)
 	// Partial reports that the passes also take rows of no whole number
 	// of groups, as if padded with their programs' Fill
 	// (ir.Program.Fill): no row is then padded (paddedRows,
@@ -558,17 +562,21 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 	}
 }
 
-// blockLogs runs LogSumExp's sum pass on a block's rb rows xs, whose
-// maxima sts holds, and returns the logs of their sums: all of them
-// first, so that their chains overlap (a loop that also tested each row
+// blockLogs runs the sum pass on a block's rb rows xs, whose maxima sts
+// holds, and sets each row's C to the log of its sum: by the passes'
+// Logs where they have it, else in Go, all of them before the rows are
+// tested, so that their chains overlap (a loop that also tested each row
 // and wrote its result measured 3 % slower at 4096 rows of 16).
-func blockLogs(b *RowBlockPasses, xs []float32, sts *[rowBlock]kernels.Row, cols, rb int) (logs [rowBlock]float64) {
+func blockLogs(b *RowBlockPasses, xs []float32, sts *[rowBlock]kernels.Row, cols, rb int) {
 	b.SoftmaxSum(nil, xs, &sts[0], cols)
+	if b.Logs != nil {
+		b.Logs(&sts[0])
+		return
+	}
 	for i := range rb {
 		bs := math.Float64bits(sts[i].S)
-		logs[i] = logSumD(bs, logFrac(bs))
+		sts[i].C = logSumD(bs, logFrac(bs))
 	}
-	return logs
 }
 
 // blockLSE is blockRows for LogSumExp: its steps, with one loop over
@@ -597,7 +605,7 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 			}
 			continue
 		}
-		logs := blockLogs(b, xs, sts, cols, rb)
+		blockLogs(b, xs, sts, cols, rb)
 		special := false
 		for i := range rb {
 			m, s := sts[i].M, sts[i].S
@@ -605,7 +613,7 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 				special = true
 				continue
 			}
-			l := logs[i]
+			l := sts[i].C
 			if !PlainLogOK(l, m, bound) {
 				l = compLog(xs[i*cols:(i+1)*cols], &sts[i], p)
 			}
@@ -625,8 +633,9 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 	}
 }
 
-// blockLogSoftmax is blockRows for LogSoftmax: its steps, with one loop
-// over the rows between the sum and output passes. The sum pass takes the
+// blockLogSoftmax is blockRows for LogSoftmax: its steps, the sums and
+// their logs by blockLogs, then one loop over the rows before the output
+// pass. The sum pass takes the
 // maxima as RowMax leaves them: e^(x-M) is the same for M = ±0, and an
 // infinite M makes the row's sum NaN (Inf - Inf), as a NaN entry does; a
 // block with such a row runs row by row instead (rows), from the start.
@@ -639,22 +648,18 @@ func blockLogSoftmax(dst, x []float32, cols, n int, p *RowPasses) {
 		rb := min(rowBlock, n-r0)
 		xs, out := x[r0*cols:(r0+rb)*cols], dst[r0*cols:(r0+rb)*cols]
 		b.RowMax(nil, xs, &sts[0], cols)
-		b.SoftmaxSum(nil, xs, &sts[0], cols)
+		blockLogs(b, xs, sts, cols, rb)
 		special := false
 		for i := range rb {
 			st := &sts[i]
-			s := st.S
-			if s != s {
+			if s := st.S; s != s {
 				special = true
 				break
 			}
 			st.M += 0 // -0 -> +0
-			bs := math.Float64bits(s)
-			l := logSumD(bs, logFrac(bs))
-			if !PlainLogOK(l, 0, bound) {
-				l = compLog(xs[i*cols:(i+1)*cols], st, p)
+			if !PlainLogOK(st.C, 0, bound) {
+				st.C = compLog(xs[i*cols:(i+1)*cols], st, p)
 			}
-			st.C = l
 		}
 		if special {
 			rows(RowLogSoftmax, out, xs, nil, cols, rb, p)
@@ -890,23 +895,27 @@ func logFrac(b uint64) float64 { return math.Float64frombits(b&(1<<logFracBits-1
 // (4096 rows of 16: LogSumExp -8.7 %, LogSoftmax -9.2 %).
 func logSumD(b uint64, d float64) float64 {
 	t := &logTable[b>>logFracBits&(1<<kernels.RowLogBits-1)]
-	r := float64(d * t.inv)
+	r := float64(d * t[0])
 	r2 := float64(r * r)
 	q := float64(r2*(float64(r*kernels.RowLog1p5)+kernels.RowLog1p4)) + (float64(r*kernels.RowLog1p3) + kernels.RowLog1p2)
-	return float64(float64(float64(int(b>>52)-1023)*kernels.Ln2D)+t.log+r) + float64(r2*q)
+	return float64(float64(float64(int(b>>52)-1023)*kernels.Ln2D)+t[1]+r) + float64(r2*q)
 }
 
 // logTable is LogSum's table: 1/c and log(c), rounded to float64, for
 // c = 1 + j/2^kernels.RowLogBits, j = 0..2^kernels.RowLogBits-1, log(c)
 // from logSumFF.
-var logTable = func() (t [1 << kernels.RowLogBits]struct{ inv, log float64 }) {
+var logTable = func() (t [1 << kernels.RowLogBits][2]float64) {
 	for j := range t {
 		c := 1 + float64(j)/(1<<kernels.RowLogBits)
 		hi, lo := logSumFF(c, 0)
-		t[j].inv, t[j].log = 1/c, hi+lo
+		t[j] = [2]float64{1 / c, hi + lo}
 	}
 	return t
 }()
+
+// LogSumTable returns LogSum's table (1/c and log(c) for each c), which
+// a pass of RowBlockPasses.Logs reads.
+func LogSumTable() *[1 << kernels.RowLogBits][2]float64 { return &logTable }
 
 // logSplit returns f, k and 2^-k with s = 2^k * f, f in [sqrt(1/2),
 // sqrt(2)), for a normal s > 0 (a row's sum is at least 1): from the bits,

@@ -215,7 +215,7 @@ func decls(generator string, sets []set) []byte {
 				l = append(l, fmt.Sprintf("%s: %s,", p.Name, p.FuncName("Rows"+s.suffix)))
 			}
 			if s.partial {
-				l = append(l, "Partial: true,")
+				l = append(l, "Logs: blockLogs"+s.suffix+"Pass,", "Partial: true,")
 			}
 			return l
 		})

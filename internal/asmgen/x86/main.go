@@ -65,6 +65,7 @@ func main() {
 	}
 	for _, s := range isas {
 		generateNoisy(s)
+		generateLogs(s)
 	}
 	emitConstants()
 	Generate()

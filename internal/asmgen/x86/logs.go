@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/rectify-go/rectify/kernels"
+)
+
+// generateLogs emits blockLogs on an ISA with opmask registers (AVX-512):
+// the logs of the sums of a block's 16 rows (fallback.RowBlockPasses.Logs),
+// eight rows at a time, the S of each loaded from its state (kernels.Row,
+// RowSize bytes apart) and its C stored back by scalar moves (gathers and
+// scatters there measured slower: they wait on the sum pass's stores),
+// LogSum's table (its argument tab: 1/c and log(c) per index) gathered.
+// Its steps are those of fallback's logSumD, each product and sum rounded
+// on its own, so the bits are Go's:
+//
+//	d  = bits(b & (2^44-1) | 1023<<52) - 1       // logFrac, b = bits(S)
+//	r  = d * inv;  r2 = r * r                     // inv, lg from tab[b>>44 & 255]
+//	q  = r2*(r*RowLog1p5 + RowLog1p4) + (r*RowLog1p3 + RowLog1p2)
+//	C  = ((k*Ln2D + lg) + r) + r2*q               // k = (b>>52) - 1023
+//
+// with k from the exponent bits by a magic number (exact), no integer
+// conversion.
+func generateLogs(s *isa) {
+	if !s.kmask {
+		return
+	}
+	TEXT("blockLogs"+s.name, NOSPLIT, "func(st *uint64, tab *uint64)")
+	tab := reg.R8
+	Load(Param("st"), statePtr)
+	Load(Param("tab"), tab)
+	loadConstBase()
+	b, d, j, inv, lg, r, r2, q, t, e := reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7, reg.Z8, reg.Z9
+	x := [4]reg.VecPhysical{nil, reg.Z11, reg.Z12, reg.Z13} // a state pair's lanes
+	mask, k := reg.K2, reg.K1
+	MOVL(U32(0xff), reg.EAX)
+	KMOVW(reg.EAX, mask)
+	gather := func(m Mem, dst reg.VecPhysical) {
+		KMOVW(mask, k) // a gather clears its mask
+		VGATHERQPD(m, k, dst)
+	}
+	for h := range 2 {
+		Comment(fmt.Sprintf("States %d to %d: their S by scalar loads, lane i state i.", 8*h, 8*h+7))
+		state := func(i, off int) Mem { return Mem{Base: statePtr, Disp: (8*h+i)*kernels.RowSize + off} }
+		x[0] = b // lanes 0 and 1 loaded in place
+		for c := range 4 {
+			VMOVSD(state(2*c, kernels.RowSOff), x[c].AsX())
+			VMOVHPD(state(2*c+1, kernels.RowSOff), x[c].AsX(), x[c].AsX())
+		}
+		for c := 1; c < 4; c++ {
+			VINSERTF32X4(U8(c), x[c].AsX(), b, b)
+		}
+		one := constF64(1)
+		VPANDQ(constU64(1<<(52-kernels.RowLogBits)-1), b, d)
+		VPORQ(one, d, d)
+		VSUBPD(one, d, d)
+		VPSRLQ(U8(52-kernels.RowLogBits), b, j)
+		VPANDQ(constU64(1<<kernels.RowLogBits-1), j, j)
+		VPSLLQ(U8(4), j, j) // 16 bytes per entry
+		gather(Mem{Base: tab, Index: j, Scale: 1}, inv)
+		gather(Mem{Base: tab, Index: j, Scale: 1, Disp: 8}, lg)
+		VMULPD(inv, d, r)
+		VMULPD(r, r, r2)
+		VMULPD(constF64(kernels.RowLog1p5), r, q)
+		VADDPD(constF64(kernels.RowLog1p4), q, q)
+		VMULPD(q, r2, q)
+		VMULPD(constF64(kernels.RowLog1p3), r, t)
+		VADDPD(constF64(kernels.RowLog1p2), t, t)
+		VADDPD(t, q, q)
+		VPSRLQ(U8(52), b, e)
+		VPORQ(constU64(0x4330000000000000), e, e) // 2^52 + exponent bits
+		VSUBPD(constF64(0x1p52+1023), e, e)
+		VMULPD(constF64(kernels.Ln2D), e, e)
+		VADDPD(lg, e, e)
+		VADDPD(r, e, e)
+		VMULPD(q, r2, q)
+		VADDPD(q, e, e)
+		Comment("Each C by scalar stores.")
+		x[0] = e
+		for c := range 4 {
+			if c > 0 {
+				VEXTRACTF32X4(U8(c), e, x[c].AsX())
+			}
+			VMOVSD(x[c].AsX(), state(2*c, kernels.RowCOff))
+			VMOVHPD(x[c].AsX(), state(2*c+1, kernels.RowCOff))
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
