@@ -420,17 +420,8 @@ func (l *lowering) foldComp4() []func() {
 		VPERMILPD(U8(0x55), t[1], t[3])
 		VPERMILPD(U8(0x55), u[1], u[3])
 		addComp(t[1], u[1], t[3], u[3], n, b, e)
-		for r := range 4 {
-			sx, cx := t[1].AsX(), u[1].AsX()
-			if r > 0 {
-				sx, cx = t[0].AsX(), u[0].AsX()
-				VEXTRACTF32X4(U8(r), t[1], sx)
-				VEXTRACTF32X4(U8(r), u[1], cx)
-			}
-			off := r * kernels.RowSize
-			VMOVSD(sx, Mem{Base: statePtr, Disp: off + kernels.RowSOff})
-			VMOVSD(cx, Mem{Base: statePtr, Disp: off + kernels.RowLoOff})
-		}
+		storeRows(t[1], t[0], func(x reg.Register, off int) { VMOVSD(x, Mem{Base: statePtr, Disp: off + kernels.RowSOff}) })
+		storeRows(u[1], u[0], func(x reg.Register, off int) { VMOVSD(x, Mem{Base: statePtr, Disp: off + kernels.RowLoOff}) })
 	})
 	return l.code
 }
@@ -454,26 +445,12 @@ func (l *lowering) fold4() []func() {
 	if l.accMax != nil {
 		a := l.accMax // row r: lanes 0-15 in a[r]
 		l.emit(func() {
-			for p := range 2 { // j and j+8: rows 2p and 2p+1 in one register
-				VSHUFF64X2(U8(0x44), a[2*p+1], a[2*p], t[2*p])
-				VSHUFF64X2(U8(0xee), a[2*p+1], a[2*p], t[2*p+1])
-				VMAXPS(t[2*p+1], t[2*p], t[2*p])
-			}
-			VSHUFF64X2(U8(0x88), t[2], t[0], t[1]) // j and j+4: four rows
-			VSHUFF64X2(U8(0xdd), t[2], t[0], t[3])
-			VMAXPS(t[3], t[1], t[1])
-			VPERMILPS(U8(0x4e), t[1], t[3]) // j and j+2
+			sideBySide([4]reg.VecPhysical(a[:4]), t, func(y, x, d Op) { VMAXPS(y, x, d) }) // j+8, j+4
+			VPERMILPS(U8(0x4e), t[1], t[3])                                                // j and j+2
 			VMAXPS(t[3], t[1], t[1])
 			VPERMILPS(U8(0xb1), t[1], t[3]) // j and j+1
 			VMAXPS(t[3], t[1], t[1])
-			for r := range 4 {
-				x := t[1].AsX()
-				if r > 0 {
-					x = t[0].AsX()
-					VEXTRACTF32X4(U8(r), t[1], x)
-				}
-				VMOVSS(x, Mem{Base: statePtr, Disp: r*kernels.RowSize + kernels.RowMOff})
-			}
+			storeRows(t[1], t[0], func(x reg.Register, off int) { VMOVSS(x, Mem{Base: statePtr, Disp: off + kernels.RowMOff}) })
 		})
 		return l.code
 	}
@@ -482,26 +459,39 @@ func (l *lowering) fold4() []func() {
 		for r := range 4 { // j and j+8
 			VADDPD(s[2*r+1], s[2*r], s[2*r])
 		}
-		for p := range 2 { // j and j+4: rows 2p and 2p+1 in one register
-			VSHUFF64X2(U8(0x44), s[4*p+2], s[4*p], t[2*p])
-			VSHUFF64X2(U8(0xee), s[4*p+2], s[4*p], t[2*p+1])
-			VADDPD(t[2*p+1], t[2*p], t[2*p])
-		}
-		VSHUFF64X2(U8(0x88), t[2], t[0], t[1]) // j and j+2: four rows
-		VSHUFF64X2(U8(0xdd), t[2], t[0], t[3])
+		sideBySide([4]reg.VecPhysical{s[0], s[2], s[4], s[6]}, t, func(y, x, d Op) { VADDPD(y, x, d) }) // j+4, j+2
+		VPERMILPD(U8(0x55), t[1], t[3])                                                                 // j and j+1
 		VADDPD(t[3], t[1], t[1])
-		VPERMILPD(U8(0x55), t[1], t[3]) // j and j+1
-		VADDPD(t[3], t[1], t[1])
-		for r := range 4 {
-			x := t[1].AsX()
-			if r > 0 {
-				x = t[0].AsX()
-				VEXTRACTF32X4(U8(r), t[1], x)
-			}
-			VMOVSD(x, Mem{Base: statePtr, Disp: r*kernels.RowSize + kernels.RowSOff})
-		}
+		storeRows(t[1], t[0], func(x reg.Register, off int) { VMOVSD(x, Mem{Base: statePtr, Disp: off + kernels.RowSOff}) })
 	})
 	return l.code
+}
+
+// sideBySide emits two levels of fold4's tree on the four rows' registers
+// v by op: the halves of rows 2p and 2p+1 side by side in t[2p], then the
+// four rows' quarters in t[1] (t[3] a temporary).
+func sideBySide(v, t [4]reg.VecPhysical, op func(y, x, d Op)) {
+	for p := range 2 {
+		VSHUFF64X2(U8(0x44), v[2*p+1], v[2*p], t[2*p])
+		VSHUFF64X2(U8(0xee), v[2*p+1], v[2*p], t[2*p+1])
+		op(t[2*p+1], t[2*p], t[2*p])
+	}
+	VSHUFF64X2(U8(0x88), t[2], t[0], t[1])
+	VSHUFF64X2(U8(0xdd), t[2], t[0], t[3])
+	op(t[3], t[1], t[1])
+}
+
+// storeRows emits store for lane 0 of each 128-bit quarter r of v, row
+// r's result, with the offset of row r's state (tmp a temporary).
+func storeRows(v, tmp reg.VecPhysical, store func(x reg.Register, off int)) {
+	for r := range 4 {
+		x := v.AsX()
+		if r > 0 {
+			x = tmp.AsX()
+			VEXTRACTF32X4(U8(r), v, x)
+		}
+		store(x, r*kernels.RowSize)
+	}
 }
 
 // reserveAccs reserves the registers of a row pass's reductions: per
