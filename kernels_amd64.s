@@ -37006,16 +37006,22 @@ done1:
 	VZEROUPPER
 	RET
 
-// func blockLogsAVX512(st *uint64, tab *uint64)
-// Requires: AVX, AVX512F
-TEXT ·blockLogsAVX512(SB), NOSPLIT, $0-16
-	MOVQ  st+0(FP), R9
-	MOVQ  tab+8(FP), R8
-	LEAQ  consts<>+0(SB), R11
-	ADDQ  $0x3f, R11
-	ANDQ  $-64, R11
-	MOVL  $0x000000ff, AX
-	KMOVW AX, K2
+// func blockLogsAVX512(st *uint64, tab *uint64, bound float64, dst *float32, keep uint32) uint32
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL
+TEXT ·blockLogsAVX512(SB), NOSPLIT, $0-44
+	MOVQ         st+0(FP), R9
+	MOVQ         tab+8(FP), R8
+	MOVQ         dst+24(FP), R10
+	MOVLQZX      keep+32(FP), BX
+	LEAQ         consts<>+0(SB), R11
+	ADDQ         $0x3f, R11
+	ANDQ         $-64, R11
+	VBROADCASTSD bound+16(FP), Z10
+	KMOVW        BX, K4
+	KSHIFTRW     $0x08, K4, K5
+	XORL         DX, DX
+	MOVL         $0x000000ff, AX
+	KMOVW        AX, K2
 
 	// States 0 to 7: their S by scalar loads, lane i state i.
 	VMOVSD       344(R9), X0
@@ -37069,6 +37075,30 @@ TEXT ·blockLogsAVX512(SB), NOSPLIT, $0-16
 	VMOVSD        X13, 2872(R9)
 	VMOVHPD       X13, 3296(R9)
 
+	// The rows' tests; with keep, M + C and LogSumExp's outputs.
+	VCMPPD      $0x07, Z0, Z0, K3
+	TESTL       BX, BX
+	JZ          tested0
+	VMOVSS      320(R9), X14
+	VINSERTPS   $0x10, 744(R9), X14, X14
+	VINSERTPS   $0x20, 1168(R9), X14, X14
+	VINSERTPS   $0x30, 1592(R9), X14, X14
+	VMOVSS      2016(R9), X8
+	VINSERTPS   $0x10, 2440(R9), X8, X8
+	VINSERTPS   $0x20, 2864(R9), X8, X8
+	VINSERTPS   $0x30, 3288(R9), X8, X8
+	VINSERTF128 $0x01, X8, Y14, Y14
+	VCVTPS2PD   Y14, Z14
+	VADDPD      Z14, Z9, Z9
+	VCVTPD2PS   Z9, Y8
+	VMOVUPS     Y8, K4, (R10)
+
+tested0:
+	VPANDQ 24192(R11), Z9, Z9
+	VCMPPD $0x1d, Z10, Z9, K3, K3
+	KMOVB  K3, CX
+	ORL    CX, DX
+
 	// States 8 to 15: their S by scalar loads, lane i state i.
 	VMOVSD       3736(R9), X0
 	VMOVHPD      4160(R9), X0, X0
@@ -37120,6 +37150,32 @@ TEXT ·blockLogsAVX512(SB), NOSPLIT, $0-16
 	VEXTRACTF32X4 $0x03, Z9, X13
 	VMOVSD        X13, 6264(R9)
 	VMOVHPD       X13, 6688(R9)
+
+	// The rows' tests; with keep, M + C and LogSumExp's outputs.
+	VCMPPD      $0x07, Z0, Z0, K3
+	TESTL       BX, BX
+	JZ          tested1
+	VMOVSS      3712(R9), X14
+	VINSERTPS   $0x10, 4136(R9), X14, X14
+	VINSERTPS   $0x20, 4560(R9), X14, X14
+	VINSERTPS   $0x30, 4984(R9), X14, X14
+	VMOVSS      5408(R9), X8
+	VINSERTPS   $0x10, 5832(R9), X8, X8
+	VINSERTPS   $0x20, 6256(R9), X8, X8
+	VINSERTPS   $0x30, 6680(R9), X8, X8
+	VINSERTF128 $0x01, X8, Y14, Y14
+	VCVTPS2PD   Y14, Z14
+	VADDPD      Z14, Z9, Z9
+	VCVTPD2PS   Z9, Y8
+	VMOVUPS     Y8, K5, 32(R10)
+
+tested1:
+	VPANDQ 24192(R11), Z9, Z9
+	VCMPPD $0x1d, Z10, Z9, K3, K3
+	KMOVB  K3, CX
+	SHLL   $0x08, CX
+	ORL    CX, DX
+	MOVL   DX, ret+40(FP)
 	VZEROUPPER
 	RET
 
@@ -40147,4 +40203,20 @@ DATA consts<>+24160(SB)/8, $0x43300000000003ff
 DATA consts<>+24168(SB)/8, $0x43300000000003ff
 DATA consts<>+24176(SB)/8, $0x43300000000003ff
 DATA consts<>+24184(SB)/8, $0x43300000000003ff
-GLOBL consts<>(SB), RODATA|NOPTR, $24192
+DATA consts<>+24192(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24200(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24208(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24216(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24224(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24232(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24240(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24248(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24256(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24264(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24272(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24280(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24288(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24296(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24304(SB)/8, $0x7fffffffffffffff
+DATA consts<>+24312(SB)/8, $0x7fffffffffffffff
+GLOBL consts<>(SB), RODATA|NOPTR, $24320

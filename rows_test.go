@@ -1342,17 +1342,59 @@ func TestBlockLogs(t *testing.T) {
 				default:
 					sts[i].S = 1 + r.Float64()*float64(r.IntN(5000))
 				}
-				sts[i].C, sts[i].M = -1, float32(r.NormFloat64())
+				sts[i].C, sts[i].M = -1, float32(r.NormFloat64()*math.Ldexp(1, r.IntN(8)-4))
+				switch r.IntN(40) {
+				case 0:
+					sts[i].S = math.NaN()
+				case 1:
+					sts[i].M = -sts[i].M
+				case 2, 3: // M + C cancels
+					sts[i].M = -float32(fallback.LogSum(sts[i].S, 0))
+				}
+			}
+			// LogSumExp's dst (rb rows, between sentinels) or LogSoftmax's none.
+			rb, bound := 1+r.IntN(16), fallback.PlainBound(1+r.IntN(1024))
+			var dst []float32
+			buf := make([]float32, 18)
+			for i := range buf {
+				buf[i] = -7
+			}
+			if r.IntN(2) == 0 {
+				dst = buf[1 : 1+rb]
 			}
 			want := sts
+			var wantPlain uint32
 			for i := range want {
 				want[i].C = fallback.LogSum(sts[i].S, 0)
+				m := float32(0)
+				if dst != nil {
+					m = sts[i].M
+				}
+				if s := sts[i].S; s == s && fallback.PlainLogOK(want[i].C, m, bound) {
+					wantPlain |= 1 << i
+				}
 			}
-			b.Logs(&sts[0])
+			plain := b.Logs(&sts[0], dst, bound)
 			for i := range sts {
-				if sts[i] != want[i] {
+				got, w := sts[i], want[i]
+				if s := got.S; s != s && math.Float64bits(s) == math.Float64bits(w.S) {
+					got.S, w.S, w.C = 0, 0, got.C // C is not read
+				}
+				if got != w {
 					t.Fatalf("%v: Logs: state %d (S = %v) has C = %v (%#016x), want %v (%#016x), or another field changed",
 						l, i, sts[i].S, sts[i].C, math.Float64bits(sts[i].C), want[i].C, math.Float64bits(want[i].C))
+				}
+			}
+			if plain != wantPlain {
+				t.Fatalf("%v: Logs (dst of %d, bound %v) reports the rows %016b plain, want %016b", l, len(dst), bound, plain, wantPlain)
+			}
+			for i, v := range buf {
+				want := float32(-7)
+				if i >= 1 && i <= len(dst) && plain>>(i-1)&1 != 0 {
+					want = float32(float64(sts[i-1].M) + sts[i-1].C)
+				}
+				if v != want && (i < 1 || i > len(dst) || plain>>(i-1)&1 != 0) {
+					t.Fatalf("%v: Logs (dst of %d) stored %v at %d of dst's buffer, want %v", l, len(dst), v, i-1, want)
 				}
 			}
 		}

@@ -50,8 +50,12 @@ type RowBlockPasses struct {
 	SoftmaxGradOut, LogSoftmaxGradOut             RowBlockPass2
 	// Logs, where set, sets the C of each of the rowBlock row states from
 	// st on (a block's, those past its rows too) to the log of its S,
-	// with LogSum's bits (logSumD's steps); else Go computes them.
-	Logs func(st *kernels.Row)
+	// with LogSum's bits (logSumD's steps); else Go computes them. It
+	// returns the mask of the states whose S is a number and whose
+	// plain log passes PlainLogOK(C, m, bound), m being M for a dst
+	// (LogSumExp's, one per row, which it sets to M + C where the bit
+	// is set and may set elsewhere) and 0 for none (LogSoftmax's).
+	Logs func(st *kernels.Row, dst []float32, bound float64) uint32
 	// Partial reports that the passes also take rows of no whole number
 	// of groups, as if padded with their programs' Fill
 	// (ir.Program.Fill): no row is then padded (paddedRows,
@@ -566,21 +570,26 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 // holds, and sets each row's C to the log of its sum: by the passes'
 // Logs where they have it, else in Go, all of them before the rows are
 // tested, so that their chains overlap (a loop that also tested each row
-// and wrote its result measured 3 % slower at 4096 rows of 16).
-func blockLogs(b *RowBlockPasses, xs []float32, sts *[rowBlock]kernels.Row, cols, rb int) {
+// and wrote its result measured 3 % slower at 4096 rows of 16). It
+// reports whether Logs found every row plain (see Logs; dst and bound
+// are its), which leaves the rows' tests to do only where it did not.
+func blockLogs(b *RowBlockPasses, xs, dst []float32, sts *[rowBlock]kernels.Row, cols, rb int, bound float64) bool {
 	b.SoftmaxSum(nil, xs, &sts[0], cols)
 	if b.Logs != nil {
-		b.Logs(&sts[0])
-		return
+		all := uint32(1)<<rb - 1
+		return b.Logs(&sts[0], dst, bound)&all == all
 	}
 	for i := range rb {
 		bs := math.Float64bits(sts[i].S)
 		sts[i].C = logSumD(bs, logFrac(bs))
 	}
+	return false
 }
 
 // blockLSE is blockRows for LogSumExp: its steps, with one loop over
-// the maxima and one over the logs.
+// the maxima and one over the logs, which the logs' pass leaves out where
+// it found every row plain and wrote the results (an infinite maximum
+// makes a row's sum NaN, so such a row is never plain).
 func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 	b := p.Block
 	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
@@ -605,7 +614,9 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 			}
 			continue
 		}
-		blockLogs(b, xs, sts, cols, rb)
+		if blockLogs(b, xs, dst[r0:r0+rb], sts, cols, rb, bound) {
+			continue
+		}
 		special := false
 		for i := range rb {
 			m, s := sts[i].M, sts[i].S
@@ -634,8 +645,8 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 }
 
 // blockLogSoftmax is blockRows for LogSoftmax: its steps, the sums and
-// their logs by blockLogs, then one loop over the rows before the output
-// pass. The sum pass takes the
+// their logs by blockLogs, then, unless the logs' pass found every row
+// plain, one loop over the rows before the output pass. The sum pass takes the
 // maxima as RowMax leaves them: e^(x-M) is the same for M = ±0, and an
 // infinite M makes the row's sum NaN (Inf - Inf), as a NaN entry does; a
 // block with such a row runs row by row instead (rows), from the start.
@@ -648,25 +659,32 @@ func blockLogSoftmax(dst, x []float32, cols, n int, p *RowPasses) {
 		rb := min(rowBlock, n-r0)
 		xs, out := x[r0*cols:(r0+rb)*cols], dst[r0*cols:(r0+rb)*cols]
 		b.RowMax(nil, xs, &sts[0], cols)
-		blockLogs(b, xs, sts, cols, rb)
-		special := false
-		for i := range rb {
-			st := &sts[i]
-			if s := st.S; s != s {
-				special = true
-				break
-			}
-			st.M += 0 // -0 -> +0
-			if !PlainLogOK(st.C, 0, bound) {
-				st.C = compLog(xs[i*cols:(i+1)*cols], st, p)
-			}
-		}
-		if special {
+		// Where every row is plain, no C is 0 (|C| >= bound), and (x - M) - C
+		// has the same bits for M = -0 as for +0: the rows need no loop.
+		if !blockLogs(b, xs, nil, sts, cols, rb, bound) && !logSoftmaxRows(xs, sts, cols, rb, bound, p) {
 			rows(RowLogSoftmax, out, xs, nil, cols, rb, p)
 			continue
 		}
 		b.LogSoftmaxOut(out, xs, &sts[0], cols)
 	}
+}
+
+// logSoftmaxRows readies blockLogSoftmax's rb rows xs for the output
+// pass, each maximum made +0 from -0 and each log that is not plain taken
+// again compensated; it reports false, leaving the rest, at the first row
+// whose sum is NaN.
+func logSoftmaxRows(xs []float32, sts *[rowBlock]kernels.Row, cols, rb int, bound float64, p *RowPasses) bool {
+	for i := range rb {
+		st := &sts[i]
+		if s := st.S; s != s {
+			return false
+		}
+		st.M += 0 // -0 -> +0
+		if !PlainLogOK(st.C, 0, bound) {
+			st.C = compLog(xs[i*cols:(i+1)*cols], st, p)
+		}
+	}
+	return true
 }
 
 // LogSumExpGradRows runs LogSumExpGrad with the passes p: each row as

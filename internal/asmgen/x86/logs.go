@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -25,16 +26,32 @@ import (
 //	C  = ((k*Ln2D + lg) + r) + r2*q               // k = (b>>52) - 1023
 //
 // with k from the exponent bits by a magic number (exact), no integer
-// conversion.
+// conversion. It also tests the rows as the block drivers do: it returns
+// the mask of the states whose S is a number and whose |v| is at least
+// bound (fallback.PlainLogOK), v = C where keep is 0 (LogSoftmax), else
+// v = M + C, rounded to float32 and stored to dst under keep's lanes
+// (LogSumExp's outputs).
 func generateLogs(s *isa) {
 	if !s.kmask {
 		return
 	}
-	TEXT("blockLogs"+s.name, NOSPLIT, "func(st *uint64, tab *uint64)")
-	tab := reg.R8
+	TEXT("blockLogs"+s.name, NOSPLIT, "func(st *uint64, tab *uint64, bound float64, dst *float32, keep uint32) uint32")
+	tab, out, keep, plain, half := reg.R8, reg.R10, reg.RBX, reg.RDX, reg.RCX
 	Load(Param("st"), statePtr)
 	Load(Param("tab"), tab)
+	Load(Param("dst"), out)
+	Load(Param("keep"), keep)
 	loadConstBase()
+	bound, m, ok := reg.Z10, reg.Z14, reg.K3
+	stores := [2]reg.OpmaskPhysical{reg.K4, reg.K5}
+	bp, err := Param("bound").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	VBROADCASTSD(bp.Addr, bound)
+	KMOVW(keep.As32(), stores[0])
+	KSHIFTRW(U8(8), stores[0], stores[1])
+	XORL(plain.As32(), plain.As32())
 	b, d, j, inv, lg, r, r2, q, t, e := reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7, reg.Z8, reg.Z9
 	x := [4]reg.VecPhysical{nil, reg.Z11, reg.Z12, reg.Z13} // a state pair's lanes
 	mask, k := reg.K2, reg.K1
@@ -73,7 +90,7 @@ func generateLogs(s *isa) {
 		VADDPD(constF64(kernels.RowLog1p2), t, t)
 		VADDPD(t, q, q)
 		VPSRLQ(U8(52), b, e)
-		VPORQ(constU64(0x4330000000000000), e, e) // 2^52 + exponent bits
+		VPORQ(constU64(math.Float64bits(0x1p52)), e, e) // 2^52 + exponent bits
 		VSUBPD(constF64(0x1p52+1023), e, e)
 		VMULPD(constF64(kernels.Ln2D), e, e)
 		VADDPD(lg, e, e)
@@ -89,7 +106,36 @@ func generateLogs(s *isa) {
 			VMOVSD(x[c].AsX(), state(2*c, kernels.RowCOff))
 			VMOVHPD(x[c].AsX(), state(2*c+1, kernels.RowCOff))
 		}
+		Comment("The rows' tests; with keep, M + C and LogSumExp's outputs.")
+		VCMPPD(U8(cmpOrdQ), b, b, ok)
+		skip := fmt.Sprintf("tested%d", h)
+		TESTL(keep.As32(), keep.As32())
+		JZ(LabelRef(skip))
+		for c := range 2 {
+			xc := m.AsX()
+			if c > 0 {
+				xc = t.AsX()
+			}
+			VMOVSS(state(4*c, kernels.RowMOff), xc)
+			for i := 1; i < 4; i++ {
+				VINSERTPS(U8(i<<4), state(4*c+i, kernels.RowMOff), xc, xc)
+			}
+		}
+		VINSERTF128(U8(1), t.AsX(), m.AsY(), m.AsY())
+		VCVTPS2PD(m.AsY(), m)
+		VADDPD(m, e, e)
+		VCVTPD2PS(e, t.AsY())
+		VMOVUPS(t.AsY(), stores[h], Mem{Base: out, Disp: 32 * h})
+		Label(skip)
+		VPANDQ(constU64(1<<63-1), e, e)
+		VCMPPD(U8(cmpGeOQ), bound, e, ok, ok)
+		KMOVB(ok, half.As32())
+		if h > 0 {
+			SHLL(U8(8), half.As32())
+		}
+		ORL(half.As32(), plain.As32())
 	}
+	Store(plain.As32(), ReturnIndex(0))
 	VZEROUPPER()
 	RET()
 }
