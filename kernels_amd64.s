@@ -37006,17 +37006,18 @@ done1:
 	VZEROUPPER
 	RET
 
-// func blockLogsAVX512(st *uint64, tab *uint64, bound float64, dst *float32, keep uint32) uint32
+// func blockLogsAVX512(st *uint64, tab *uint64, bound float64, cancel float64, dst *float32, keep uint32) uint32
 // Requires: AVX, AVX512DQ, AVX512F, AVX512VL
-TEXT ·blockLogsAVX512(SB), NOSPLIT, $0-44
+TEXT ·blockLogsAVX512(SB), NOSPLIT, $0-52
 	MOVQ         st+0(FP), R9
 	MOVQ         tab+8(FP), R8
-	MOVQ         dst+24(FP), R10
-	MOVLQZX      keep+32(FP), BX
+	MOVQ         dst+32(FP), R10
+	MOVLQZX      keep+40(FP), BX
 	LEAQ         consts<>+0(SB), R11
 	ADDQ         $0x3f, R11
 	ANDQ         $-64, R11
 	VBROADCASTSD bound+16(FP), Z10
+	VBROADCASTSD cancel+24(FP), Z15
 	KMOVW        BX, K4
 	KSHIFTRW     $0x08, K4, K5
 	XORL         DX, DX
@@ -37089,6 +37090,11 @@ TEXT ·blockLogsAVX512(SB), NOSPLIT, $0-44
 	VINSERTPS   $0x30, 3288(R9), X8, X8
 	VINSERTF128 $0x01, X8, Y14, Y14
 	VCVTPS2PD   Y14, Z14
+	VCMPPD      $0x12, Z15, Z14, K6
+	VXORPD      Z8, Z8, Z8
+	VCMPPD      $0x1d, Z8, Z14, K1
+	KORW        K1, K6, K6
+	KANDW       K6, K3, K3
 	VADDPD      Z14, Z9, Z9
 	VCVTPD2PS   Z9, Y8
 	VMOVUPS     Y8, K4, (R10)
@@ -37165,6 +37171,11 @@ tested0:
 	VINSERTPS   $0x30, 6680(R9), X8, X8
 	VINSERTF128 $0x01, X8, Y14, Y14
 	VCVTPS2PD   Y14, Z14
+	VCMPPD      $0x12, Z15, Z14, K6
+	VXORPD      Z8, Z8, Z8
+	VCMPPD      $0x1d, Z8, Z14, K1
+	KORW        K1, K6, K6
+	KANDW       K6, K3, K3
 	VADDPD      Z14, Z9, Z9
 	VCVTPD2PS   Z9, Y8
 	VMOVUPS     Y8, K5, 32(R10)
@@ -37175,7 +37186,7 @@ tested1:
 	KMOVB  K3, CX
 	SHLL   $0x08, CX
 	ORL    CX, DX
-	MOVL   DX, ret+40(FP)
+	MOVL   DX, ret+48(FP)
 	VZEROUPPER
 	RET
 

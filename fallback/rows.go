@@ -54,8 +54,9 @@ type RowBlockPasses struct {
 	// returns the mask of the states whose S is a number and whose
 	// plain log passes PlainLogOK(C, m, bound), m being M for a dst
 	// (LogSumExp's, one per row, which it sets to M + C where the bit
-	// is set and may set elsewhere) and 0 for none (LogSoftmax's).
-	Logs func(st *kernels.Row, dst []float32, bound float64) uint32
+	// is set and may set elsewhere; then M must also be at least 0 or at
+	// most cancel, CancelBound's) and 0 for none (LogSoftmax's).
+	Logs func(st *kernels.Row, dst []float32, bound, cancel float64) uint32
 	// Partial reports that the passes also take rows of no whole number
 	// of groups, as if padded with their programs' Fill
 	// (ir.Program.Fill): no row is then padded (paddedRows,
@@ -571,13 +572,14 @@ func blockRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 // Logs where they have it, else in Go, all of them before the rows are
 // tested, so that their chains overlap (a loop that also tested each row
 // and wrote its result measured 3 % slower at 4096 rows of 16). It
-// reports whether Logs found every row plain (see Logs; dst and bound
-// are its), which leaves the rows' tests to do only where it did not.
-func blockLogs(b *RowBlockPasses, xs, dst []float32, sts *[rowBlock]kernels.Row, cols, rb int, bound float64) bool {
+// reports whether Logs found every row plain (see Logs; dst, bound and
+// cancel are its), which leaves the rows' tests to do only where it did
+// not.
+func blockLogs(b *RowBlockPasses, xs, dst []float32, sts *[rowBlock]kernels.Row, cols, rb int, bound, cancel float64) bool {
 	b.SoftmaxSum(nil, xs, &sts[0], cols)
 	if b.Logs != nil {
 		all := uint32(1)<<rb - 1
-		return b.Logs(&sts[0], dst, bound)&all == all
+		return b.Logs(&sts[0], dst, bound, cancel)&all == all
 	}
 	for i := range rb {
 		bs := math.Float64bits(sts[i].S)
@@ -600,11 +602,14 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 		rb := min(rowBlock, n-r0)
 		xs := x[r0*cols : (r0+rb)*cols]
 		b.RowMax(nil, xs, &sts[0], cols)
-		rowWise := false
-		for i := range rb {
-			m := sts[i].M + 0 // -0 -> +0
-			sts[i].M = m
-			rowWise = rowWise || m < 0 && float64(m) > cancel
+		// Where Go takes the logs, the rows that may cancel are found
+		// first; the passes' Logs finds them, and most blocks have none.
+		rowWise := b.Logs == nil && mayCancel(sts, rb, cancel)
+		if !rowWise {
+			if blockLogs(b, xs, dst[r0:r0+rb], sts, cols, rb, bound, cancel) {
+				continue
+			}
+			rowWise = b.Logs != nil && mayCancel(sts, rb, cancel)
 		}
 		if rowWise {
 			if cols%kernels.RowLanes != 0 { // (Partial) rows would run each row's last group in Go
@@ -612,9 +617,6 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 			} else {
 				rows(RowLogSumExp, dst[r0:r0+rb], xs, nil, cols, rb, p)
 			}
-			continue
-		}
-		if blockLogs(b, xs, dst[r0:r0+rb], sts, cols, rb, bound) {
 			continue
 		}
 		special := false
@@ -661,12 +663,26 @@ func blockLogSoftmax(dst, x []float32, cols, n int, p *RowPasses) {
 		b.RowMax(nil, xs, &sts[0], cols)
 		// Where every row is plain, no C is 0 (|C| >= bound), and (x - M) - C
 		// has the same bits for M = -0 as for +0: the rows need no loop.
-		if !blockLogs(b, xs, nil, sts, cols, rb, bound) && !logSoftmaxRows(xs, sts, cols, rb, bound, p) {
+		if !blockLogs(b, xs, nil, sts, cols, rb, bound, 0) && !logSoftmaxRows(xs, sts, cols, rb, bound, p) {
 			rows(RowLogSoftmax, out, xs, nil, cols, rb, p)
 			continue
 		}
 		b.LogSoftmaxOut(out, xs, &sts[0], cols)
 	}
+}
+
+// mayCancel reports whether LogSumExp's max + log(sum) may cancel in a
+// row of the rb whose maxima sts holds: a maximum below 0 and above cancel
+// (CancelBound). Neither the sign of a zero maximum nor any later step
+// depends on it: e^(x-M), max + log(sum) (log(sum) >= +0) and LogSum's
+// row by row have the same bits for M = -0 as for +0.
+func mayCancel(sts *[rowBlock]kernels.Row, rb int, cancel float64) bool {
+	for i := range rb {
+		if m := sts[i].M; m < 0 && float64(m) > cancel {
+			return true
+		}
+	}
+	return false
 }
 
 // logSoftmaxRows readies blockLogSoftmax's rb rows xs for the output

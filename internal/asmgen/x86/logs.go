@@ -30,25 +30,31 @@ import (
 // the mask of the states whose S is a number and whose |v| is at least
 // bound (fallback.PlainLogOK), v = C where keep is 0 (LogSoftmax), else
 // v = M + C, rounded to float32 and stored to dst under keep's lanes
-// (LogSumExp's outputs).
+// (LogSumExp's outputs), and M >= 0 or M <= cancel (LogSumExp's rows
+// that cannot cancel, fallback.CancelBound).
 func generateLogs(s *isa) {
 	if !s.kmask {
 		return
 	}
-	TEXT("blockLogs"+s.name, NOSPLIT, "func(st *uint64, tab *uint64, bound float64, dst *float32, keep uint32) uint32")
+	TEXT("blockLogs"+s.name, NOSPLIT, "func(st *uint64, tab *uint64, bound float64, cancel float64, dst *float32, keep uint32) uint32")
 	tab, out, keep, plain, half := reg.R8, reg.R10, reg.RBX, reg.RDX, reg.RCX
 	Load(Param("st"), statePtr)
 	Load(Param("tab"), tab)
 	Load(Param("dst"), out)
 	Load(Param("keep"), keep)
 	loadConstBase()
-	bound, m, ok := reg.Z10, reg.Z14, reg.K3
+	bound, cancel, m, ok, sure := reg.Z10, reg.Z15, reg.Z14, reg.K3, reg.K6
 	stores := [2]reg.OpmaskPhysical{reg.K4, reg.K5}
-	bp, err := Param("bound").Resolve()
-	if err != nil {
-		panic(err)
+	for _, p := range []struct {
+		name string
+		r    reg.VecPhysical
+	}{{"bound", bound}, {"cancel", cancel}} {
+		b, err := Param(p.name).Resolve()
+		if err != nil {
+			panic(err)
+		}
+		VBROADCASTSD(b.Addr, p.r)
 	}
-	VBROADCASTSD(bp.Addr, bound)
 	KMOVW(keep.As32(), stores[0])
 	KSHIFTRW(U8(8), stores[0], stores[1])
 	XORL(plain.As32(), plain.As32())
@@ -123,6 +129,11 @@ func generateLogs(s *isa) {
 		}
 		VINSERTF128(U8(1), t.AsX(), m.AsY(), m.AsY())
 		VCVTPS2PD(m.AsY(), m)
+		VCMPPD(U8(cmpLeOQ), cancel, m, sure)
+		VXORPD(t, t, t)
+		VCMPPD(U8(cmpGeOQ), t, m, k)
+		KORW(k, sure, sure)
+		KANDW(sure, ok, ok)
 		VADDPD(m, e, e)
 		VCVTPD2PS(e, t.AsY())
 		VMOVUPS(t.AsY(), stores[h], Mem{Base: out, Disp: 32 * h})

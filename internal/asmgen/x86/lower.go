@@ -62,6 +62,7 @@ const (
 	cmpOrdQ   = 0x07 // neither operand NaN
 	cmpNltUQ  = 0x05 // not a < b: a >= b, or either is NaN
 	cmpLtOQ   = 0x11 // a < b, false if either is NaN
+	cmpLeOQ   = 0x12 // a <= b, false if either is NaN
 	cmpGeOQ   = 0x1d // a >= b, false if either is NaN
 	cmpGtOQ   = 0x1e // a > b, false if either is NaN
 )
