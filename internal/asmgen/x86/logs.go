@@ -16,7 +16,9 @@ import (
 // eight rows at a time, the S of each loaded from its state (kernels.Row,
 // RowSize bytes apart) and its C stored back by scalar moves (gathers and
 // scatters there measured slower: they wait on the sum pass's stores),
-// LogSum's table (its argument tab: 1/c and log(c) per index) gathered.
+// each entry of LogSum's table (its argument tab: 1/c and log(c) per
+// index) by a 16-byte load at the index taken from S's bits in a general
+// register (faster than two gathers).
 // Its steps are those of fallback's logSumD, each product and sum rounded
 // on its own, so the bits are Go's:
 //
@@ -58,15 +60,11 @@ func generateLogs(s *isa) {
 	KMOVW(keep.As32(), stores[0])
 	KSHIFTRW(U8(8), stores[0], stores[1])
 	XORL(plain.As32(), plain.As32())
-	b, d, j, inv, lg, r, r2, q, t, e := reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7, reg.Z8, reg.Z9
+	b, d, inv, lg, r, r2, q, t, e := reg.Z0, reg.Z1, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7, reg.Z8, reg.Z9
 	x := [4]reg.VecPhysical{nil, reg.Z11, reg.Z12, reg.Z13} // a state pair's lanes
-	mask, k := reg.K2, reg.K1
-	MOVL(U32(0xff), reg.EAX)
-	KMOVW(reg.EAX, mask)
-	gather := func(m Mem, dst reg.VecPhysical) {
-		KMOVW(mask, k) // a gather clears its mask
-		VGATHERQPD(m, k, dst)
-	}
+	// Each state's table entry (1/c, log c), by its index from S's bits.
+	entries := [8]reg.VecPhysical{reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22, reg.Z23}
+	k, idx := reg.K1, reg.RAX
 	for h := range 2 {
 		Comment(fmt.Sprintf("States %d to %d: their S by scalar loads, lane i state i.", 8*h, 8*h+7))
 		state := func(i, off int) Mem { return Mem{Base: statePtr, Disp: (8*h+i)*kernels.RowSize + off} }
@@ -82,11 +80,21 @@ func generateLogs(s *isa) {
 		VPANDQ(constU64(1<<(52-kernels.RowLogBits)-1), b, d)
 		VPORQ(one, d, d)
 		VSUBPD(one, d, d)
-		VPSRLQ(U8(52-kernels.RowLogBits), b, j)
-		VPANDQ(constU64(1<<kernels.RowLogBits-1), j, j)
-		VPSLLQ(U8(4), j, j) // 16 bytes per entry
-		gather(Mem{Base: tab, Index: j, Scale: 1}, inv)
-		gather(Mem{Base: tab, Index: j, Scale: 1, Disp: 8}, lg)
+		for i, v := range entries {
+			MOVQ(state(i, kernels.RowSOff), idx)
+			SHRQ(U8(52-kernels.RowLogBits-1), idx)
+			ANDL(U32(1<<(kernels.RowLogBits+1)-2), idx.As32()) // twice the index: 16 bytes per entry
+			VMOVUPD(Mem{Base: tab, Index: idx, Scale: 8}, v.AsX())
+		}
+		// The even states' entries in one register, the odd ones' in
+		// another, so that each 128-bit lane pairs state 2i's with 2i+1's.
+		for _, e := range [2][4]reg.VecPhysical{{entries[0], entries[2], entries[4], entries[6]}, {entries[1], entries[3], entries[5], entries[7]}} {
+			VINSERTF64X2(U8(1), e[1].AsX(), e[0].AsY(), e[0].AsY())
+			VINSERTF64X2(U8(1), e[3].AsX(), e[2].AsY(), e[2].AsY())
+			VINSERTF64X4(U8(1), e[2].AsY(), e[0], e[0])
+		}
+		VUNPCKLPD(entries[1], entries[0], inv)
+		VUNPCKHPD(entries[1], entries[0], lg)
 		VMULPD(inv, d, r)
 		VMULPD(r, r, r2)
 		VMULPD(constF64(kernels.RowLog1p5), r, q)
