@@ -41,7 +41,6 @@ const (
 const (
 	blockRowMax blockPass = iota
 	blockSoftmaxSum
-	blockRowSum
 	blockSoftmaxOut
 	blockLogSoftmaxOut
 	blockGradDot

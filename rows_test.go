@@ -222,8 +222,8 @@ func lseNearZero(x []float32) float64 {
 // maximum is 0, elsewhere within 1 ULP plus 2^-52 (float64's precision of
 // the sum bounds a cancellation there). It logs the largest errors.
 // TestLogSumExpPadded checks LogSumExp on rows that are no whole number
-// of groups, which the multi-row passes take as if padded with -Inf
-// (the lanes past the row's end masked off), whose maximum lies where the choice of sum would depend
+// of groups, which the multi-row passes take padded with -Inf
+// (paddedRows), whose maximum lies where the choice of sum would depend
 // on the row's length if fallback.CancelBound took cols as it is: between
 // the bounds of cols and of cols rounded up to groups. The padded row
 // must choose as the row does (the bound is the same), and every path
