@@ -52,6 +52,7 @@ var rowBlockSets = map[dispatch.Level]*fallback.RowBlockPasses{
 		SoftmaxGradOut:    softmaxGradOutRowsAVX512,
 		LogSoftmaxGradOut: logSoftmaxGradOutRowsAVX512,
 		Logs:              blockLogsAVX512Pass,
+		Partial:           true,
 	},
 	dispatch.AVX2: {
 		RowMax:            rowMaxRowsAVX2,

@@ -57,6 +57,11 @@ type RowBlockPasses struct {
 	// is set and may set elsewhere; then M must also be at least 0 or at
 	// most cancel, CancelBound's) and 0 for none (LogSoftmax's).
 	Logs func(st *kernels.Row, dst []float32, bound, cancel float64) uint32
+	// Partial reports that the passes also take rows of no whole number
+	// of groups, as if padded with their programs' Fill
+	// (ir.Program.Fill): no row is then padded (paddedRows,
+	// paddedGradRows).
+	Partial bool
 }
 
 // GoRowPasses are the pure-Go passes.
@@ -236,8 +241,13 @@ func (k RowKind) String() string { return rowNames[k] }
 // blocks (blockGradRows), with the same bits.
 func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 	n := check.RowGrad(rowNames[k], dx, y, dy, cols)
-	if p.Block != nil && cols <= RowBlockCols {
-		blockGradRows(k, dx, y, dy, cols, n, p)
+	whole := cols%kernels.RowLanes == 0 || p.Block != nil && p.Block.Partial
+	if p.Block != nil && (whole && cols <= RowBlockCols || cols < padGradCols(k)) {
+		if whole {
+			blockGradRows(k, dx, y, dy, cols, n, p)
+		} else {
+			paddedGradRows(k, dx, y, dy, cols, n, p)
+		}
 		return
 	}
 	st := rowStates.Get().(*kernels.Row)
@@ -266,8 +276,9 @@ func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 	}
 }
 
-// blockGradRows runs row gradient k on the n rows of cols elements (at
-// most RowBlockCols) with p's multi-row passes, rowBlock rows
+// blockGradRows runs row gradient k on the n rows of cols elements (a
+// multiple of kernels.RowLanes where p's passes do not take the others:
+// Partial; at most RowBlockCols) with p's multi-row passes, rowBlock rows
 // per call, each row's steps those of GradRows, so
 // that the bits are the same; a row whose sum is NaN or infinite runs the
 // output pass too, then is filled with the quiet NaN.
@@ -332,13 +343,18 @@ func Rows(k RowKind, dst, x []float32, cols int, p *RowPasses) {
 }
 
 // rowsOrBlocks runs the n rows through blockRows where p has multi-row
-// passes and the rows fit them, else through rows.
+// passes and the rows fit them (through paddedRows where they are no
+// whole number of groups and the passes do not take those: Partial), else
+// through rows.
 func rowsOrBlocks(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
-	if p.Block == nil || cols > RowBlockCols {
+	switch {
+	case p.Block == nil || cols > RowBlockCols:
 		rows(k, dst, x, dy, cols, n, p)
-		return
+	case cols%kernels.RowLanes == 0 || p.Block.Partial:
+		blockRows(k, dst, x, dy, cols, n, p)
+	default:
+		paddedRows(k, dst, x, dy, cols, n, p)
 	}
-	blockRows(k, dst, x, dy, cols, n, p)
 }
 
 // padBlock is the most elements of paddedRows' copy of a block of rows
@@ -376,6 +392,44 @@ func paddedRows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 			blockRows(k, xs, xs, nil, pc, rb, p)
 		}
 		unpadRows(dst[r0*cols:(r0+rb)*cols], xs, cols, pc)
+	}
+}
+
+// padGradCols bounds the rows that GradRows pads for kernel k
+// (paddedGradRows): on longer rows its two inputs' copies cost more than
+// the row-by-row driver's steps save. Alternating runs on AVX-512 against
+// no padding, rows of every length padded: SoftmaxGrad 256 x 300 +10 %,
+// 1 x 1000 +23 %, 1024 x 1000 +42 %; below 128 only: SoftmaxGrad -43 % at
+// 4096 x 10 and 4096 x 24, -27 % at 1024 x 40, -10 % at 2048 x 70,
+// unchanged at 50, 100 and 120 columns; LogSoftmaxGrad -79 % at 4096 x
+// 10, -68 % at 4096 x 24, -23 % to -60 % from 40 to 120 columns. Padded
+// up to 1024 columns, LogSoftmaxGrad measured -26 % to
+// -32 % from 150 to 300 columns (512 x 150 .. 256 x 300), -16 % at 4096 x
+// 200, -10 % at 4096 x 300, unchanged at 400 and 500 and +29 % at 1024 x
+// 1000: it pads rows below 320.
+func padGradCols(k RowKind) int {
+	if k == RowLogSoftmaxGrad {
+		return 320
+	}
+	return 128
+}
+
+// paddedGradRows runs blockGradRows on copies of the rows of y and dy
+// padded with zeros to a whole number of groups, as paddedRows does: a
+// zero dy adds +0 (y*dy = ±0, dy = +0) to its lane's sum, which leaves it
+// unchanged.
+func paddedGradRows(k RowKind, dx, y, dy []float32, cols, n int, p *RowPasses) {
+	pc := padCols(cols)
+	pad := rowPads.Get().(*[padBlock]float32)
+	defer rowPads.Put(pad)
+	block := min(rowBlock, max(1, padBlock/2/pc))
+	for r0 := 0; r0 < n; r0 += block {
+		rb := min(block, n-r0)
+		rows := r0 * cols
+		ys := padRows(pad[:rb*pc], y[rows:rows+rb*cols], cols, pc, 0)
+		dys := padRows(pad[padBlock/2:padBlock/2+rb*pc], dy[rows:rows+rb*cols], cols, pc, 0)
+		blockGradRows(k, ys, ys, dys, pc, rb, p)
+		unpadRows(dx[rows:rows+rb*cols], ys, cols, pc)
 	}
 }
 
@@ -440,8 +494,9 @@ const (
 var rowBlocks = sync.Pool{New: func() any { return new([rowBlock]kernels.Row) }}
 
 // blockRows runs row kernel k (Softmax, LogSoftmax, LogSumExp or
-// LogSumExpGrad, whose dy it takes) on the n rows of cols elements (at
-// most RowBlockCols) with p's multi-row
+// LogSumExpGrad, whose dy it takes) on the n rows of cols elements (a
+// multiple of kernels.RowLanes where p's passes do not take the others:
+// Partial; at most RowBlockCols) with p's multi-row
 // passes, rowBlock rows per call: each row's passes and Go steps are
 // rows' own, so the bits are the same, but a short row no longer pays
 // three calls and the Go between them, and the rows' dependency chains
@@ -557,7 +612,7 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 			rowWise = b.Logs != nil && mayCancel(sts, rb, cancel)
 		}
 		if rowWise {
-			if cols%kernels.RowLanes != 0 { // rows would run each row's last group in Go
+			if cols%kernels.RowLanes != 0 { // (Partial) rows would run each row's last group in Go
 				paddedRows(RowLogSumExp, dst[r0:r0+rb], xs, nil, cols, rb, p)
 			} else {
 				rows(RowLogSumExp, dst[r0:r0+rb], xs, nil, cols, rb, p)

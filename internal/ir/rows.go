@@ -21,11 +21,10 @@ var RowSignatures = [...]string{RowSignature, RowSignature2}
 
 // RowBlockSignatures are the Go signatures of a multi-row pass
 // (RowBlock) of one input and of two: x (and y) hold len(x)/cols whole
-// rows of cols elements, and st points to the first of as many states,
-// one per row, kernels.RowSize bytes apart. Each row runs as the one-row
-// pass's single call on it with Fold set, the row padded with the
-// program's Fill to a whole number of groups of kernels.RowLanes (the
-// lanes past its end masked off), but its lanes start at -Inf and 0
+// rows of cols elements, cols a multiple of
+// kernels.RowLanes, and st points to the first of as many states, one per
+// row, kernels.RowSize bytes apart. Each row runs as the one-row pass's
+// single call on it with Fold set, but its lanes start at -Inf and 0
 // whatever the state holds: RowMax and SoftmaxSum fold them into the
 // row's M or S and leave the state's lanes and Fold alone.
 var RowBlockSignatures = [...]string{

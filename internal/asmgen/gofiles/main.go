@@ -35,7 +35,7 @@ const root = "../.."
 type set struct {
 	level, suffix      string
 	stream, block, col bool
-	logs               bool // it has a logs' pass (fallback.RowBlockPasses.Logs)
+	partial            bool // its multi-row passes take rows shorter than a group
 }
 
 // arches lists the assembly kernel sets of each architecture, best first.
@@ -214,8 +214,8 @@ func decls(generator string, sets []set) []byte {
 			for _, p := range ir.RowBlock {
 				l = append(l, fmt.Sprintf("%s: %s,", p.Name, p.FuncName("Rows"+s.suffix)))
 			}
-			if s.logs {
-				l = append(l, "Logs: blockLogs"+s.suffix+"Pass,")
+			if s.partial {
+				l = append(l, "Logs: blockLogs"+s.suffix+"Pass,", "Partial: true,")
 			}
 			return l
 		})
