@@ -41,6 +41,7 @@ const (
 const (
 	blockRowMax blockPass = iota
 	blockSoftmaxSum
+	blockRowSum
 	blockSoftmaxOut
 	blockLogSoftmaxOut
 	blockGradDot

@@ -105,6 +105,8 @@ func rowInputs(style string, rows, cols int, r *rand.Rand) []float32 {
 			x[i] = float32((2*r.Float64() - 1) * math.MaxFloat32)
 		case "logits":
 			x[i] = float32(3 * r.NormFloat64())
+		case "logprob": // a maximum in (-2, 0]: LogSumExp may cancel
+			x[i] = float32(-2 * r.Float64())
 		case "masked":
 			x[i] = float32(2 * r.NormFloat64())
 			if r.IntN(10) < 4 {
@@ -222,8 +224,8 @@ func lseNearZero(x []float32) float64 {
 // maximum is 0, elsewhere within 1 ULP plus 2^-52 (float64's precision of
 // the sum bounds a cancellation there). It logs the largest errors.
 // TestLogSumExpPadded checks LogSumExp on rows that are no whole number
-// of groups, which the multi-row passes take padded with -Inf
-// (paddedRows), whose maximum lies where the choice of sum would depend
+// of groups, which the multi-row passes take as if padded with -Inf
+// (the lanes past the row's end masked off), whose maximum lies where the choice of sum would depend
 // on the row's length if fallback.CancelBound took cols as it is: between
 // the bounds of cols and of cols rounded up to groups. The padded row
 // must choose as the row does (the bound is the same), and every path
@@ -1216,53 +1218,57 @@ func TestRowBlocksEmpty(t *testing.T) {
 }
 
 // TestRowsGuarded runs the row kernels and the row gradients on rows of
-// no whole number of groups (on AVX-512 the multi-row passes' masked
-// lanes, which reach past a row's end) and of one group, every slice against a
-// guard page after its end or before its start, on every path against
-// the Go passes: no path may read or write past a slice.
+// no whole number of groups (the multi-row passes' masked lanes, which
+// reach past a row's end: VMASKMOVPS reads them under qemu) and of one
+// group, every slice against a guard page after its end or before its
+// start, on every path against the Go passes: no path may read or write
+// past a slice. Logits have a positive maximum; log-probabilities take
+// LogSumExp's precise sums (RowSum's multi-row pass).
 func TestRowsGuarded(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	for _, cols := range []int{1, 3, 10, 15, 16, 24, 100} {
+	for _, cols := range []int{1, 3, 7, 10, 15, 16, 17, 24, 100, 330} {
 		for _, rows := range []int{1, 3, 4, 5, 9} {
 			n := rows * cols
-			for _, atStart := range []bool{false, true} {
-				x, freeX, ok := testutil.Guarded(n, atStart)
-				if !ok {
-					t.Skip("no guard pages on this system")
-				}
-				copy(x, rowInputs("normal", rows, cols, r))
-				for _, rk := range rowKernels {
-					m := outLen(rk.kind, n, cols)
-					want := make([]float32, m)
-					fallback.Rows(rk.kind, want, x, cols, &fallback.GoRowPasses)
-					dst, freeDst, _ := testutil.Guarded(m, atStart)
-					for _, l := range dispatch.Supported() {
-						restore := dispatch.Force(l)
-						rk.f(dst, x, cols)
-						restore()
-						sameRow(t, fmt.Sprintf("%s %dx%d guarded (at start %v) on %v", rk.name, rows, cols, atStart, l), dst, want)
+			for _, style := range []string{"logits", "logprob"} {
+				for _, atStart := range []bool{false, true} {
+					x, freeX, ok := testutil.Guarded(n, atStart)
+					if !ok {
+						t.Skip("no guard pages on this system")
 					}
-					freeDst()
-				}
-				freeX()
-				for _, gk := range gradKernels {
-					ys, dys := gradInputs(gk.forward, "unit", "normal", rows, cols, r)
-					y, freeY, _ := testutil.Guarded(n, atStart)
-					dy, freeDy, _ := testutil.Guarded(n, !atStart)
-					dx, freeDx, _ := testutil.Guarded(n, atStart)
-					copy(y, ys)
-					copy(dy, dys)
-					want := make([]float32, n)
-					fallback.GradRows(gk.kind, want, y, dy, cols, &fallback.GoRowPasses)
-					for _, l := range dispatch.Supported() {
-						restore := dispatch.Force(l)
-						gk.f(dx, y, dy, cols)
-						restore()
-						sameRow(t, fmt.Sprintf("%s %dx%d guarded (y at start %v) on %v", gk.name, rows, cols, atStart, l), dx, want)
+					copy(x, rowInputs(style, rows, cols, r))
+					for _, rk := range rowKernels {
+						m := outLen(rk.kind, n, cols)
+						want := make([]float32, m)
+						fallback.Rows(rk.kind, want, x, cols, &fallback.GoRowPasses)
+						dst, freeDst, _ := testutil.Guarded(m, atStart)
+						for _, l := range dispatch.Supported() {
+							restore := dispatch.Force(l)
+							rk.f(dst, x, cols)
+							restore()
+							sameRow(t, fmt.Sprintf("%s %dx%d %s guarded (at start %v) on %v", rk.name, rows, cols, style, atStart, l), dst, want)
+						}
+						freeDst()
 					}
-					freeY()
-					freeDy()
-					freeDx()
+					freeX()
+					for _, gk := range gradKernels {
+						ys, dys := gradInputs(gk.forward, "unit", "normal", rows, cols, r)
+						y, freeY, _ := testutil.Guarded(n, atStart)
+						dy, freeDy, _ := testutil.Guarded(n, !atStart)
+						dx, freeDx, _ := testutil.Guarded(n, atStart)
+						copy(y, ys)
+						copy(dy, dys)
+						want := make([]float32, n)
+						fallback.GradRows(gk.kind, want, y, dy, cols, &fallback.GoRowPasses)
+						for _, l := range dispatch.Supported() {
+							restore := dispatch.Force(l)
+							gk.f(dx, y, dy, cols)
+							restore()
+							sameRow(t, fmt.Sprintf("%s %dx%d guarded (y at start %v) on %v", gk.name, rows, cols, atStart, l), dx, want)
+						}
+						freeY()
+						freeDy()
+						freeDx()
+					}
 				}
 			}
 		}

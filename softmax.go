@@ -69,10 +69,10 @@ func LogSumExp(dst, x []float32, cols int) {
 // oneFits reports whether x is a single row of cols elements that level
 // l's multi-row passes take: up to fallback.RowBlockCols elements, a
 // multiple of kernels.RowLanes unless the passes take any length
-// (Partial).
+// (Partial) without faulting past the row's end (TailFaults).
 func oneFits(l dispatch.Level, x []float32, cols int) bool {
 	b := simdRows[l].Block
-	return len(x) == cols && cols <= fallback.RowBlockCols && b != nil && (cols%kernels.RowLanes == 0 || b.Partial)
+	return len(x) == cols && cols <= fallback.RowBlockCols && b != nil && (cols%kernels.RowLanes == 0 || b.Partial && !b.TailFaults)
 }
 
 // A blockPass names a multi-row pass: its index in internal/ir.RowBlock

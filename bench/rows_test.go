@@ -34,15 +34,31 @@ func BenchmarkRows(b *testing.B) {
 	for i, k := range ir.RowKernels {
 		b.Run(k.Name, func(b *testing.B) {
 			for _, l := range dispatch.Supported() {
-				rowSweep(b, k, l.String(), &l, rowPublic[i])
+				rowSweep(b, k, l.String(), &l, rowPublic[i], nil)
 			}
-			rowSweep(b, k, "fallback", nil, rowFallback[i])
-			rowSweep(b, k, "naive", nil, k.Naive)
+			rowSweep(b, k, "fallback", nil, rowFallback[i], nil)
+			rowSweep(b, k, "naive", nil, k.Naive, nil)
 		})
 	}
 }
 
-func rowSweep(b *testing.B, k *ir.RowKernel, path string, level *dispatch.Level, f func(dst, x []float32, cols int)) {
+// BenchmarkLogSumExpLogProbs runs LogSumExp as BenchmarkRows does, on
+// rows of log-probabilities (LogSoftmax of BenchInput rows, as a beam
+// search or a mixture combines them): maxima below 0, where max +
+// log(sum) may cancel and each row takes the precise sum
+// (fallback.CancelBound). LogSumExpLogProbs/<path>/<rows>x<cols>.
+func BenchmarkLogSumExpLogProbs(b *testing.B) {
+	k := ir.RowKernels[fallback.RowLogSumExp]
+	logProbs := func(x []float32, cols int) { rectify.LogSoftmax(x, x, cols) }
+	for _, l := range dispatch.Supported() {
+		rowSweep(b, k, l.String(), &l, rectify.LogSumExp, logProbs)
+	}
+	rowSweep(b, k, "naive", nil, k.Naive, logProbs)
+}
+
+// rowSweep runs f on each of RowShapes at level (where not nil), the
+// input BenchInput values, then passed through prep where it is not nil.
+func rowSweep(b *testing.B, k *ir.RowKernel, path string, level *dispatch.Level, f func(dst, x []float32, cols int), prep func(x []float32, cols int)) {
 	b.Run(path, func(b *testing.B) {
 		for _, s := range RowShapes {
 			b.Run(fmt.Sprintf("%dx%d", s.Rows, s.Cols), func(b *testing.B) {
@@ -52,6 +68,9 @@ func rowSweep(b *testing.B, k *ir.RowKernel, path string, level *dispatch.Level,
 				n := s.Rows * s.Cols
 				x := make([]float32, n)
 				testutil.BenchInput(x)
+				if prep != nil {
+					prep(x, s.Cols)
+				}
 				out := n
 				if k.Name == "LogSumExp" {
 					out = s.Rows

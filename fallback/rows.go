@@ -44,10 +44,10 @@ type RowBlockPass2 func(dst, x, y []float32, st *kernels.Row, cols int)
 // RowBlockPasses are the multi-row passes of a path, by name of the
 // ir.RowBlock Program they run.
 type RowBlockPasses struct {
-	RowMax, SoftmaxSum, SoftmaxOut, LogSoftmaxOut RowBlockPass
-	GradDot                                       RowBlockPass2
-	GradSum                                       RowBlockPass
-	SoftmaxGradOut, LogSoftmaxGradOut             RowBlockPass2
+	RowMax, SoftmaxSum, RowSum, SoftmaxOut, LogSoftmaxOut RowBlockPass
+	GradDot                                               RowBlockPass2
+	GradSum                                               RowBlockPass
+	SoftmaxGradOut, LogSoftmaxGradOut                     RowBlockPass2
 	// Logs, where set, sets the C of each of the rowBlock row states from
 	// st on (a block's, those past its rows too) to the log of its S,
 	// with LogSum's bits (logSumD's steps); else Go computes them. It
@@ -62,6 +62,12 @@ type RowBlockPasses struct {
 	// (ir.Program.Fill): no row is then padded (paddedRows,
 	// paddedGradRows).
 	Partial bool
+	// TailFaults reports that Partial's lane masks may not keep a row's
+	// last group from faulting past the row's end: AVX2's VMASKMOVPS
+	// under qemu's emulation reads the masked-off lanes too. Only a
+	// slice's last row ends where its memory may, so that row alone is
+	// padded.
+	TailFaults bool
 }
 
 // GoRowPasses are the pure-Go passes.
@@ -237,17 +243,35 @@ func (k RowKind) String() string { return rowNames[k] }
 // C + D (C the sum rounded once), then the output pass. A row whose sum
 // is NaN or infinite (a NaN or infinite dy; for SoftmaxGrad also y) is
 // the quiet NaN 0x7fc00000 throughout. Where p has multi-row passes, rows
-// of a multiple of kernels.RowLanes up to RowBlockCols elements run in
-// blocks (blockGradRows), with the same bits.
+// of up to RowBlockCols elements run in blocks (blockGradRows), with the
+// same bits: those of no whole number of groups padded (paddedGradRows)
+// where the passes do not take them (Partial) or, for the last row, may
+// fault past its end (TailFaults), unless they are long (padGradCols).
 func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 	n := check.RowGrad(rowNames[k], dx, y, dy, cols)
-	whole := cols%kernels.RowLanes == 0 || p.Block != nil && p.Block.Partial
-	if p.Block != nil && (whole && cols <= RowBlockCols || cols < padGradCols(k)) {
-		if whole {
-			blockGradRows(k, dx, y, dy, cols, n, p)
-		} else {
-			paddedGradRows(k, dx, y, dy, cols, n, p)
+	b := p.Block
+	switch {
+	case b == nil || cols > RowBlockCols:
+	case cols%kernels.RowLanes == 0:
+		blockGradRows(k, dx, y, dy, cols, n, p)
+		return
+	case b.Partial:
+		m := n
+		if b.TailFaults {
+			m -= min(n, faultRows(cols)) // padded or row by row
 		}
+		blockGradRows(k, dx, y, dy, cols, m, p)
+		if m == n {
+			return
+		}
+		o := m * cols
+		dx, y, dy, n = dx[o:], y[o:], dy[o:], n-m
+		if cols < padGradCols(k) {
+			paddedGradRows(k, dx, y, dy, cols, n, p)
+			return
+		}
+	case cols < padGradCols(k):
+		paddedGradRows(k, dx, y, dy, cols, n, p)
 		return
 	}
 	st := rowStates.Get().(*kernels.Row)
@@ -344,17 +368,38 @@ func Rows(k RowKind, dst, x []float32, cols int, p *RowPasses) {
 
 // rowsOrBlocks runs the n rows through blockRows where p has multi-row
 // passes and the rows fit them (through paddedRows where they are no
-// whole number of groups and the passes do not take those: Partial), else
+// whole number of groups and the passes do not take those: Partial; the
+// last rows alone where they may fault past the end: TailFaults), else
 // through rows.
 func rowsOrBlocks(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 	switch {
 	case p.Block == nil || cols > RowBlockCols:
 		rows(k, dst, x, dy, cols, n, p)
-	case cols%kernels.RowLanes == 0 || p.Block.Partial:
+	case cols%kernels.RowLanes == 0 || p.Block.Partial && !p.Block.TailFaults:
 		blockRows(k, dst, x, dy, cols, n, p)
+	case p.Block.Partial:
+		m := n - min(n, faultRows(cols))
+		blockRows(k, dst, x, dy, cols, m, p)
+		o := m // dst's offset: LogSumExp's has one element per row
+		if k != RowLogSumExp {
+			o *= cols
+		}
+		if dy != nil {
+			dy = dy[m:]
+		}
+		paddedRows(k, dst[o:], x[m*cols:], dy, cols, n-m, p)
 	default:
 		paddedRows(k, dst, x, dy, cols, n, p)
 	}
+}
+
+// faultRows returns how many of a slice's last rows of cols elements, no
+// whole number of groups, have lanes of their last group past the
+// slice's end (masked off, but see TailFaults): those whose end lies
+// within a group's width less the row's last group's lanes of it.
+func faultRows(cols int) int {
+	past := kernels.RowLanes - cols%kernels.RowLanes
+	return (past + cols - 1) / cols
 }
 
 // padBlock is the most elements of paddedRows' copy of a block of rows
@@ -588,10 +633,12 @@ func blockLogs(b *RowBlockPasses, xs, dst []float32, sts *[rowBlock]kernels.Row,
 	return false
 }
 
-// blockLSE is blockRows for LogSumExp: its steps, with one loop over
-// the maxima and one over the logs, which the logs' pass leaves out where
-// it found every row plain and wrote the results (an infinite maximum
-// makes a row's sum NaN, so such a row is never plain).
+// blockLSE is blockRows for LogSumExp: the sums and their logs
+// (blockLogs), then one loop over the rows, which the logs' pass leaves
+// out where it found every row plain and wrote the results (an infinite
+// maximum makes a row's sum NaN, so such a row is never plain). A block
+// with a row that may cancel (mayCancel) also takes RowSum's compensated
+// sums, whose float-float log (logSumFF) such a row takes, as in rows.
 func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 	b := p.Block
 	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
@@ -602,28 +649,37 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 		rb := min(rowBlock, n-r0)
 		xs := x[r0*cols : (r0+rb)*cols]
 		b.RowMax(nil, xs, &sts[0], cols)
-		// Where Go takes the logs, the rows that may cancel are found
-		// first; the passes' Logs finds them, and most blocks have none.
-		rowWise := b.Logs == nil && mayCancel(sts, rb, cancel)
-		if !rowWise {
+		// A row that may cancel takes RowSum's sum (into S + Lo; the plain
+		// logs stay in C for the others), as rows does. Where Go takes the
+		// logs, it finds those rows first: a block of only such rows needs
+		// no plain sums; the passes' Logs finds them, and most blocks have
+		// none.
+		precise, all := false, false
+		if b.Logs == nil {
+			precise, all = mayCancel(sts, rb, cancel)
+		}
+		if !all {
 			if blockLogs(b, xs, dst[r0:r0+rb], sts, cols, rb, bound, cancel) {
 				continue
 			}
-			rowWise = b.Logs != nil && mayCancel(sts, rb, cancel)
-		}
-		if rowWise {
-			if cols%kernels.RowLanes != 0 { // (Partial) rows would run each row's last group in Go
-				paddedRows(RowLogSumExp, dst[r0:r0+rb], xs, nil, cols, rb, p)
-			} else {
-				rows(RowLogSumExp, dst[r0:r0+rb], xs, nil, cols, rb, p)
+			if b.Logs != nil {
+				precise, _ = mayCancel(sts, rb, cancel)
 			}
-			continue
+		}
+		if precise {
+			b.RowSum(nil, xs, &sts[0], cols)
 		}
 		special := false
 		for i := range rb {
 			m, s := sts[i].M, sts[i].S
 			if infMax(m) || s != s {
 				special = true
+				continue
+			}
+			if precise && m < 0 && float64(m) > cancel {
+				lh, ll := logSumFF(s, sts[i].Lo)
+				h, e := kernels.AddComp(float64(m), ll, lh) // m + lh, its error added to ll
+				dst[r0+i] = float32(h + e)
 				continue
 			}
 			l := sts[i].C
@@ -671,18 +727,19 @@ func blockLogSoftmax(dst, x []float32, cols, n int, p *RowPasses) {
 	}
 }
 
-// mayCancel reports whether LogSumExp's max + log(sum) may cancel in a
-// row of the rb whose maxima sts holds: a maximum below 0 and above cancel
-// (CancelBound). Neither the sign of a zero maximum nor any later step
-// depends on it: e^(x-M), max + log(sum) (log(sum) >= +0) and LogSum's
-// row by row have the same bits for M = -0 as for +0.
-func mayCancel(sts *[rowBlock]kernels.Row, rb int, cancel float64) bool {
+// mayCancel reports whether LogSumExp's max + log(sum) may cancel in
+// some and in all of the rb rows whose maxima sts holds: a maximum below
+// 0 and above cancel (CancelBound). Neither the sign of a zero maximum nor
+// any later step depends on it: e^(x-M) and max + log(sum) (log(sum) >=
+// +0) have the same bits for M = -0 as for +0.
+func mayCancel(sts *[rowBlock]kernels.Row, rb int, cancel float64) (some, all bool) {
+	n := 0
 	for i := range rb {
 		if m := sts[i].M; m < 0 && float64(m) > cancel {
-			return true
+			n++
 		}
 	}
-	return false
+	return n > 0, n == rb
 }
 
 // logSoftmaxRows readies blockLogSoftmax's rb rows xs for the output

@@ -36,7 +36,7 @@ var RowBlockSignatures = [...]string{
 // Softmax, LogSoftmax, LogSumExp and the row gradients run on blocks of
 // short rows (package fallback's blockRows, blockGradRows): one call per
 // pass and block instead of one per pass and row.
-var RowBlock = []*Program{RowMax, SoftmaxSum, SoftmaxOut, LogSoftmaxOut, GradDot, GradSum, SoftmaxGradOut, LogSoftmaxGradOut}
+var RowBlock = []*Program{RowMax, SoftmaxSum, RowSum, SoftmaxOut, LogSoftmaxOut, GradDot, GradSum, SoftmaxGradOut, LogSoftmaxGradOut}
 
 // ColSignature is the Go signature of a column pass (ColPasses): a
 // two-input row pass over one group of kernels.RowLanes channels in each

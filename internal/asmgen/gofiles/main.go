@@ -35,7 +35,9 @@ const root = "../.."
 type set struct {
 	level, suffix      string
 	stream, block, col bool
+	logs               bool // it has a logs' pass (fallback.RowBlockPasses.Logs)
 	partial            bool // its multi-row passes take rows shorter than a group
+	tailFaults         bool // whose masked lanes may fault past a slice's end (RowBlockPasses.TailFaults)
 }
 
 // arches lists the assembly kernel sets of each architecture, best first.
@@ -43,8 +45,8 @@ var arches = []struct {
 	goarch, generator string
 	sets              []set
 }{
-	{"amd64", "internal/asmgen/x86", []set{{"AVX512", "AVX512", true, true, true, true}, {"AVX2", "AVX2", true, true, true, false}}},
-	{"arm64", "internal/asmgen/neon", []set{{"NEON", "NEON", false, false, true, false}}},
+	{"amd64", "internal/asmgen/x86", []set{{"AVX512", "AVX512", true, true, true, true, true, false}, {"AVX2", "AVX2", true, true, true, false, true, true}}},
+	{"arm64", "internal/asmgen/neon", []set{{"NEON", "NEON", false, false, true, false, false, false}}},
 }
 
 func main() {
@@ -214,8 +216,14 @@ func decls(generator string, sets []set) []byte {
 			for _, p := range ir.RowBlock {
 				l = append(l, fmt.Sprintf("%s: %s,", p.Name, p.FuncName("Rows"+s.suffix)))
 			}
+			if s.logs {
+				l = append(l, "Logs: blockLogs"+s.suffix+"Pass,")
+			}
 			if s.partial {
-				l = append(l, "Logs: blockLogs"+s.suffix+"Pass,", "Partial: true,")
+				l = append(l, "Partial: true,")
+			}
+			if s.tailFaults {
+				l = append(l, "TailFaults: true,")
 			}
 			return l
 		})

@@ -43,7 +43,14 @@ var (
 	// holds 4*cols, the elements of the four.
 	partIdx  = [4]reg.GPPhysical{nil, cols, reg.R8, reg.R10}
 	partStep = reg.RBX
+	// laneMask addresses, where there are no opmask registers (AVX2),
+	// the lanes of a row's group in part: laneMasks from 16-n on, n the
+	// row's lanes in the group (partMasksOf), as VMASKMOVPS's masks.
+	laneMask = reg.R10
 )
+
+// laneMasks is the name of the table of laneMask: 16 lanes set, 16 clear.
+const laneMasks = "lanemasks"
 
 // A body's place in the kernel.
 type mode int
@@ -543,10 +550,10 @@ type lowering struct {
 	// (for its first vector and float64 half 0).
 	rows   int
 	rowInv []bool
-	// partial marks the lowering of a group that a row fills in part
-	// (AVX-512): loads and stores under the row's lane masks (partMasks),
-	// the lanes masked off loaded with the program's Fill (zeroing masks
-	// for a Fill of 0). Its registers are those of the lowering of whole
+	// partial marks the lowering of a group that a row fills in part:
+	// loads and stores under the row's lane masks (partMasks; laneMask's
+	// by VMASKMOVPS without opmask registers), the lanes masked off loaded
+	// with the program's Fill (zeroing masks for a Fill of 0). Its registers are those of the lowering of whole
 	// groups with the same arguments.
 	partial bool
 
@@ -1152,6 +1159,12 @@ func (l *lowering) widenHalf(x ir.Value, src, d reg.VecPhysical, g, h int) {
 			l.emit(func() { VCVTPS2PD(m, d) })
 			return
 		}
+		if !l.s.kmask {
+			t := l.maskedLoad(m, g, h*l.s.vecBytes()/2, d.AsX())
+			l.emit(func() { VCVTPS2PD(d.AsX(), d) })
+			l.release(t)
+			return
+		}
 		k := partMasks[h]
 		if l.p.Fill == 0 {
 			l.emit(func() { VCVTPS2PD_Z(m, k, d) })
@@ -1172,6 +1185,25 @@ func (l *lowering) widenHalf(x ir.Value, src, d reg.VecPhysical, g, h int) {
 		l.emit(func() { VEXTRACTF128(U8(1), src, half) })
 		l.emit(func() { VCVTPS2PD(half, d) })
 	}
+}
+
+// maskedLoad emits, without opmask registers, the load of the float32
+// lanes of vector g at m (d's width) under laneMask's lanes from off bytes
+// into vector g's, the lanes masked off the program's Fill. It returns the
+// register of the mask, still allocated, for the caller to release.
+func (l *lowering) maskedLoad(m Mem, g, off int, d reg.Register) reg.VecPhysical {
+	t := l.alloc()
+	var tm reg.Register = t
+	if d.Size() == 16 {
+		tm = t.AsX()
+	}
+	mask := Mem{Base: laneMask, Disp: g%(kernels.RowLanes/l.s.lanes)*l.s.vecBytes() + off}
+	l.emit(func() { VMOVDQU(mask, tm); VMASKMOVPS(m, tm, d) })
+	if f := l.p.Fill; f != 0 {
+		fill := constU32(math.Float32bits(f))
+		l.emit(func() { VANDNPS(fill, tm, tm); VORPS(tm, d, d) })
+	}
+	return t
 }
 
 // input addresses vector g of input k, plus off bytes.
@@ -1213,6 +1245,14 @@ func (l *lowering) instr(i, g int) {
 		case modeMain:
 			if l.s.stream {
 				l.emit(func() { VMOVNTPS(r, Mem{Base: dstPtr, Disp: g * vb}) })
+				break
+			}
+			if l.partial && !l.s.kmask {
+				t := l.alloc()
+				m := l.rowMem(dstPtr, g, 0)
+				mask := Mem{Base: laneMask, Disp: g % (kernels.RowLanes / l.s.lanes) * vb}
+				l.emit(func() { VMOVDQU(mask, t); VMASKMOVPS(r, t, m) })
+				l.release(t)
 				break
 			}
 			if l.partial {
@@ -1268,6 +1308,8 @@ func (l *lowering) instr(i, g int) {
 			switch {
 			case !l.partial:
 				l.emit(func() { VMOVUPS(m, d) })
+			case !l.s.kmask:
+				l.release(l.maskedLoad(m, g, 0, d))
 			case l.p.Fill == 0:
 				l.emit(func() { VMOVUPS_Z(m, partMasks[0], d) })
 			default:
@@ -1927,5 +1969,9 @@ func emitConstants() {
 		for j := range constSlot / 8 {
 			DATA(constSlot*i+8*j, U64(constants[n][j%4]))
 		}
+	}
+	GLOBL(laneMasks, RODATA|NOPTR)
+	for j := range kernels.RowLanes {
+		DATA(8*j, U64(uint64(math.MaxUint64)*uint64(1-j/(kernels.RowLanes/2))))
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -79,11 +80,18 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	if err != nil {
 		return fmt.Errorf("%s: one group: %v", name, err)
 	}
-	var tail []func() // a multi-row pass's last group of a row, in part (AVX-512)
-	if block && s.kmask {
-		tl, err := newLowering(s, a, order[:nconsts], false, unroll, 1, true, nil)
-		if err == nil {
-			tail, err = tl.body(group, min(width, group), modeMain)
+	var tail []func() // a multi-row pass's last group of a row, in part
+	if block {
+		// In the whole groups' registers: their constants (a prefix of
+		// them, the rest from memory, where the masks need a register).
+		err = errors.New("no lowering")
+		for w := min(width, group); w >= 1 && err != nil; w /= 2 {
+			for k := nconsts; k >= 0 && err != nil; k-- {
+				var tl *lowering
+				if tl, err = newLowering(s, a, order[:k], false, unroll, 1, true, nil); err == nil {
+					tail, err = tl.body(group, w, modeMain)
+				}
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("%s: a row's last group in part: %v", name, err)
@@ -113,10 +121,8 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 	var part *partialCode // rows shorter than a group
 	if block {
 		rows = perRow(s, a, order, false)
-		if s.kmask {
-			if part, err = partialRows(s, a, order); err != nil {
-				return fmt.Errorf("%s: rows shorter than a group: %v", name, err)
-			}
+		if part, err = partialRows(s, a, order); err != nil {
+			return fmt.Errorf("%s: rows shorter than a group: %v", name, err)
 		}
 		TESTQ(total, total)
 		JZ(LabelRef("end")) // no row
@@ -197,7 +203,7 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 		Comment("The row's last group, in part: its lanes from count on masked off (in the registers of the whole groups').")
 		TESTQ(count, count)
 		JZ(LabelRef("merge"))
-		partMasksOf(count)
+		partMasksOf(s, count)
 		replay(tail)
 		advanceElems(p, inputs, count)
 		Label("merge")
@@ -770,8 +776,8 @@ func (l *lowering) startAccs() {
 	}
 }
 
-// A partialCode is a multi-row pass's code for rows shorter than a group
-// (AVX-512): one row per iteration, its group's lanes past the row's end
+// A partialCode is a multi-row pass's code for rows shorter than a group:
+// one row per iteration, its group's lanes past the row's end
 // masked off (lowering's partial).
 type partialCode struct {
 	l          *lowering
@@ -780,26 +786,28 @@ type partialCode struct {
 }
 
 // partialRows lowers the analysed multi-row pass a for rows shorter than
-// a group on ISA s, which has opmask registers, with as many of the
+// a group on ISA s, with as many of the
 // constants order in registers as fit.
 func partialRows(s *isa, a *ir.Analysis, order []ir.Value) (*partialCode, error) {
 	group := kernels.RowLanes / s.lanes
 	var err error
-	for k := len(order); k >= 0; k-- {
-		var l *lowering
-		if l, err = newLowering(s, a, order[:k], false, group, 1, true, nil); err != nil {
-			continue
+	for width := group; width >= 1; width /= 2 {
+		for k := len(order); k >= 0; k-- {
+			var l *lowering
+			if l, err = newLowering(s, a, order[:k], false, group, 1, true, nil); err != nil {
+				continue
+			}
+			c := &partialCode{l: l}
+			if c.body, err = l.body(group, width, modeMain); err != nil {
+				continue
+			}
+			if c.fold = l.foldable(false); l.err != nil {
+				err = l.err
+				continue
+			}
+			c.rows = perRow(s, a, order, true)
+			return c, nil
 		}
-		c := &partialCode{l: l}
-		if c.body, err = l.body(group, group, modeMain); err != nil {
-			continue
-		}
-		if c.fold = l.foldable(false); l.err != nil {
-			err = l.err
-			continue
-		}
-		c.rows = perRow(s, a, order, true)
-		return c, nil
 	}
 	return nil, err
 }
@@ -812,7 +820,7 @@ func (c *partialCode) emit(p *ir.Program, inputs int) {
 	l := c.l
 	Comment("Rows shorter than a group, one per iteration: the group's lanes past the row's end masked off, read as the program's Fill and not stored.")
 	Label("partial")
-	partMasksOf(cols)
+	partMasksOf(l.s, cols)
 	if r := c.rows; r != nil {
 		Comment(fmt.Sprintf("%d rows per iteration while as many remain, each row's parameters and lanes in registers of its own.", perRowRows))
 		LEAQ(Mem{Base: cols, Index: cols, Scale: 1}, partIdx[2])
@@ -840,8 +848,16 @@ func (c *partialCode) emit(p *ir.Program, inputs int) {
 }
 
 // partMasksOf emits partMasks for n lanes (1 to 15) of a group, n in a
-// register; it uses count (RCX) and RAX.
-func partMasksOf(n reg.GPPhysical) {
+// register, or laneMask on an ISA without opmask registers; it uses count
+// (RCX) and RAX.
+func partMasksOf(s *isa, n reg.GPPhysical) {
+	if !s.kmask {
+		MOVQ(n, reg.RAX)
+		SHLQ(U8(2), reg.RAX)
+		LEAQ(NewDataAddr(NewStaticSymbol(laneMasks), kernels.RowLanes*4), laneMask)
+		SUBQ(reg.RAX, laneMask)
+		return
+	}
 	if n != count {
 		MOVQ(n, count)
 	}
