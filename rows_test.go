@@ -1029,17 +1029,22 @@ func TestLogSumExpGradArgs(t *testing.T) {
 // functions, in place too: full and partial blocks of rows in every style,
 // with rows in the middle of a block that hold a NaN with a payload, only
 // -Inf, a +Inf, or only zeros of both signs; rows of log-probabilities
-// (LogSumExp's precise sum); row lengths just past the multi-row range.
+// (LogSumExp's precise sum), alone and in runs of a block between blocks
+// of other rows (blockLSE looks for them first after such a block), some
+// of them special; row lengths just past the multi-row range.
 func TestRowBlocks(t *testing.T) {
 	r := rand.New(rand.NewPCG(12, 13))
 	inf := float32(math.Inf(1))
 	for _, cols := range []int{16, 32, 48, 64, 256, 1024, 1040, 24, 1, 5, 10, 15, 100, 1000} {
-		for _, rows := range []int{1, 2, 15, 16, 17, 40} {
-			for _, style := range append(rowStyles, "logprob") {
+		for _, rows := range []int{1, 2, 15, 16, 17, 40, 56} {
+			for _, style := range append(rowStyles, "logprob", "runs") {
 				var x []float32
-				if style == "logprob" {
+				if style == "logprob" || style == "runs" {
 					x = rowInputs("unit", rows, cols, r)
 					for row := range rows {
+						if style == "runs" && row/16%2 == 1 {
+							continue // a block of rows with a maximum above 0
+						}
 						v := x[row*cols : (row+1)*cols]
 						l := float32(rowRef(fallback.RowLogSumExp, v)[0])
 						for i := range v {
@@ -1050,6 +1055,9 @@ func TestRowBlocks(t *testing.T) {
 					x = rowInputs(style, rows, cols, r)
 				}
 				special := func(row int, f func(v []float32)) {
+					if style == "runs" {
+						row += 32 // in the second block of log-probabilities
+					}
 					if row < rows && style != "logprob" {
 						f(x[row*cols : (row+1)*cols])
 					}

@@ -645,6 +645,7 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 	defer rowBlocks.Put(sts)
 	cancel := CancelBound(cols)
 	bound := PlainBound(cols)
+	first := b.Logs == nil // whether to find the rows that may cancel before the sums
 	for r0 := 0; r0 < n; r0 += rowBlock {
 		rb := min(rowBlock, n-r0)
 		xs := x[r0*cols : (r0+rb)*cols]
@@ -652,20 +653,24 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 		// A row that may cancel takes RowSum's sum (into S + Lo; the plain
 		// logs stay in C for the others), as rows does. Where Go takes the
 		// logs, it finds those rows first: a block of only such rows needs
-		// no plain sums; the passes' Logs finds them, and most blocks have
-		// none.
+		// no plain sums. The passes' Logs finds them, and most blocks have
+		// none, but after a block of only such rows (log-probabilities
+		// come in runs) Go looks first too.
 		precise, all := false, false
-		if b.Logs == nil {
+		found := first
+		if first {
 			precise, all = mayCancel(sts, rb, cancel)
 		}
 		if !all {
 			if blockLogs(b, xs, dst[r0:r0+rb], sts, cols, rb, bound, cancel) {
+				first = b.Logs == nil
 				continue
 			}
-			if b.Logs != nil {
-				precise, _ = mayCancel(sts, rb, cancel)
+			if !found {
+				precise, all = mayCancel(sts, rb, cancel)
 			}
 		}
+		first = b.Logs == nil || all
 		if precise {
 			b.RowSum(nil, xs, &sts[0], cols)
 		}
