@@ -53,6 +53,7 @@ var rowBlockSets = map[dispatch.Level]*fallback.RowBlockPasses{
 		SoftmaxGradOut:    softmaxGradOutRowsAVX512,
 		LogSoftmaxGradOut: logSoftmaxGradOutRowsAVX512,
 		Logs:              blockLogsAVX512Pass,
+		CancelLogs:        blockCancelLogsAVX512Pass,
 		Partial:           true,
 	},
 	dispatch.AVX2: {
@@ -65,6 +66,8 @@ var rowBlockSets = map[dispatch.Level]*fallback.RowBlockPasses{
 		GradSum:           gradSumRowsAVX2,
 		SoftmaxGradOut:    softmaxGradOutRowsAVX2,
 		LogSoftmaxGradOut: logSoftmaxGradOutRowsAVX2,
+		Logs:              blockLogsAVX2Pass,
+		CancelLogs:        blockCancelLogsAVX2Pass,
 		Partial:           true,
 		TailFaults:        true,
 	},

@@ -40140,6 +40140,821 @@ done1:
 	VZEROUPPER
 	RET
 
+// func blockLogsAVX2(st *uint64, tab *uint64, bound float64, cancel float64, dst *float32, keep uint32) uint32
+// Requires: AVX, AVX2
+TEXT ·blockLogsAVX2(SB), NOSPLIT, $0-52
+	MOVQ         st+0(FP), R9
+	MOVQ         tab+8(FP), R8
+	MOVQ         dst+32(FP), R10
+	MOVLQZX      keep+40(FP), BX
+	LEAQ         consts<>+0(SB), R11
+	ADDQ         $0x3f, R11
+	ANDQ         $-64, R11
+	VBROADCASTSD bound+16(FP), Y10
+	VBROADCASTSD cancel+24(FP), Y15
+	XORL         DX, DX
+
+	// States 0 to 3: their S by scalar loads, lane i state i.
+	VMOVSD      344(R9), X0
+	VMOVHPD     768(R9), X0, X0
+	VMOVSD      1192(R9), X11
+	VMOVHPD     1616(R9), X11, X11
+	VINSERTF128 $0x01, X11, Y0, Y0
+	MOVQ        344(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X12
+	MOVQ        768(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X13
+	MOVQ        1192(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X14
+	MOVQ        1616(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X3
+	VINSERTF128 $0x01, X14, Y12, Y12
+	VINSERTF128 $0x01, X3, Y13, Y13
+	VUNPCKLPD   Y13, Y12, Y2
+	VUNPCKHPD   Y13, Y12, Y3
+	VPAND       22784(R11), Y0, Y1
+	VPOR        6400(R11), Y1, Y1
+	VSUBPD      6400(R11), Y1, Y1
+	VMULPD      Y2, Y1, Y4
+	VMULPD      Y4, Y4, Y5
+	VMULPD      22912(R11), Y4, Y6
+	VADDPD      23040(R11), Y6, Y6
+	VMULPD      Y6, Y5, Y6
+	VMULPD      23168(R11), Y4, Y7
+	VADDPD      23296(R11), Y7, Y7
+	VADDPD      Y7, Y6, Y6
+	VPSRLQ      $0x34, Y0, Y8
+	VPOR        23424(R11), Y8, Y8
+	VSUBPD      23552(R11), Y8, Y8
+	VMULPD      9088(R11), Y8, Y8
+	VADDPD      Y3, Y8, Y8
+	VADDPD      Y4, Y8, Y8
+	VMULPD      Y6, Y5, Y6
+	VADDPD      Y6, Y8, Y8
+
+	// Each C by scalar stores.
+	VMOVSD       X8, 328(R9)
+	VMOVHPD      X8, 752(R9)
+	VEXTRACTF128 $0x01, Y8, X11
+	VMOVSD       X11, 1176(R9)
+	VMOVHPD      X11, 1600(R9)
+
+	// The rows' tests; with keep, M + C and LogSumExp's outputs.
+	VCMPPD     $0x07, Y0, Y0, Y12
+	TESTL      BX, BX
+	JZ         tested0
+	VMOVSS     320(R9), X9
+	VINSERTPS  $0x10, 744(R9), X9, X9
+	VINSERTPS  $0x20, 1168(R9), X9, X9
+	VINSERTPS  $0x30, 1592(R9), X9, X9
+	VCVTPS2PD  X9, Y9
+	VCMPPD     $0x12, Y15, Y9, Y13
+	VXORPD     Y7, Y7, Y7
+	VCMPPD     $0x1d, Y7, Y9, Y14
+	VORPD      Y14, Y13, Y13
+	VANDPD     Y13, Y12, Y12
+	VADDPD     Y9, Y8, Y8
+	VCVTPD2PSY Y8, X7
+	VMOVUPS    X7, (R10)
+
+tested0:
+	VPAND     23680(R11), Y8, Y8
+	VCMPPD    $0x1d, Y10, Y8, Y14
+	VANDPD    Y14, Y12, Y12
+	VMOVMSKPD Y12, CX
+	ORL       CX, DX
+
+	// States 4 to 7: their S by scalar loads, lane i state i.
+	VMOVSD      2040(R9), X0
+	VMOVHPD     2464(R9), X0, X0
+	VMOVSD      2888(R9), X11
+	VMOVHPD     3312(R9), X11, X11
+	VINSERTF128 $0x01, X11, Y0, Y0
+	MOVQ        2040(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X12
+	MOVQ        2464(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X13
+	MOVQ        2888(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X14
+	MOVQ        3312(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X3
+	VINSERTF128 $0x01, X14, Y12, Y12
+	VINSERTF128 $0x01, X3, Y13, Y13
+	VUNPCKLPD   Y13, Y12, Y2
+	VUNPCKHPD   Y13, Y12, Y3
+	VPAND       22784(R11), Y0, Y1
+	VPOR        6400(R11), Y1, Y1
+	VSUBPD      6400(R11), Y1, Y1
+	VMULPD      Y2, Y1, Y4
+	VMULPD      Y4, Y4, Y5
+	VMULPD      22912(R11), Y4, Y6
+	VADDPD      23040(R11), Y6, Y6
+	VMULPD      Y6, Y5, Y6
+	VMULPD      23168(R11), Y4, Y7
+	VADDPD      23296(R11), Y7, Y7
+	VADDPD      Y7, Y6, Y6
+	VPSRLQ      $0x34, Y0, Y8
+	VPOR        23424(R11), Y8, Y8
+	VSUBPD      23552(R11), Y8, Y8
+	VMULPD      9088(R11), Y8, Y8
+	VADDPD      Y3, Y8, Y8
+	VADDPD      Y4, Y8, Y8
+	VMULPD      Y6, Y5, Y6
+	VADDPD      Y6, Y8, Y8
+
+	// Each C by scalar stores.
+	VMOVSD       X8, 2024(R9)
+	VMOVHPD      X8, 2448(R9)
+	VEXTRACTF128 $0x01, Y8, X11
+	VMOVSD       X11, 2872(R9)
+	VMOVHPD      X11, 3296(R9)
+
+	// The rows' tests; with keep, M + C and LogSumExp's outputs.
+	VCMPPD     $0x07, Y0, Y0, Y12
+	TESTL      BX, BX
+	JZ         tested1
+	VMOVSS     2016(R9), X9
+	VINSERTPS  $0x10, 2440(R9), X9, X9
+	VINSERTPS  $0x20, 2864(R9), X9, X9
+	VINSERTPS  $0x30, 3288(R9), X9, X9
+	VCVTPS2PD  X9, Y9
+	VCMPPD     $0x12, Y15, Y9, Y13
+	VXORPD     Y7, Y7, Y7
+	VCMPPD     $0x1d, Y7, Y9, Y14
+	VORPD      Y14, Y13, Y13
+	VANDPD     Y13, Y12, Y12
+	VADDPD     Y9, Y8, Y8
+	VCVTPD2PSY Y8, X7
+	VMOVUPS    X7, 16(R10)
+
+tested1:
+	VPAND     23680(R11), Y8, Y8
+	VCMPPD    $0x1d, Y10, Y8, Y14
+	VANDPD    Y14, Y12, Y12
+	VMOVMSKPD Y12, CX
+	SHLL      $0x04, CX
+	ORL       CX, DX
+
+	// States 8 to 11: their S by scalar loads, lane i state i.
+	VMOVSD      3736(R9), X0
+	VMOVHPD     4160(R9), X0, X0
+	VMOVSD      4584(R9), X11
+	VMOVHPD     5008(R9), X11, X11
+	VINSERTF128 $0x01, X11, Y0, Y0
+	MOVQ        3736(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X12
+	MOVQ        4160(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X13
+	MOVQ        4584(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X14
+	MOVQ        5008(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X3
+	VINSERTF128 $0x01, X14, Y12, Y12
+	VINSERTF128 $0x01, X3, Y13, Y13
+	VUNPCKLPD   Y13, Y12, Y2
+	VUNPCKHPD   Y13, Y12, Y3
+	VPAND       22784(R11), Y0, Y1
+	VPOR        6400(R11), Y1, Y1
+	VSUBPD      6400(R11), Y1, Y1
+	VMULPD      Y2, Y1, Y4
+	VMULPD      Y4, Y4, Y5
+	VMULPD      22912(R11), Y4, Y6
+	VADDPD      23040(R11), Y6, Y6
+	VMULPD      Y6, Y5, Y6
+	VMULPD      23168(R11), Y4, Y7
+	VADDPD      23296(R11), Y7, Y7
+	VADDPD      Y7, Y6, Y6
+	VPSRLQ      $0x34, Y0, Y8
+	VPOR        23424(R11), Y8, Y8
+	VSUBPD      23552(R11), Y8, Y8
+	VMULPD      9088(R11), Y8, Y8
+	VADDPD      Y3, Y8, Y8
+	VADDPD      Y4, Y8, Y8
+	VMULPD      Y6, Y5, Y6
+	VADDPD      Y6, Y8, Y8
+
+	// Each C by scalar stores.
+	VMOVSD       X8, 3720(R9)
+	VMOVHPD      X8, 4144(R9)
+	VEXTRACTF128 $0x01, Y8, X11
+	VMOVSD       X11, 4568(R9)
+	VMOVHPD      X11, 4992(R9)
+
+	// The rows' tests; with keep, M + C and LogSumExp's outputs.
+	VCMPPD     $0x07, Y0, Y0, Y12
+	TESTL      BX, BX
+	JZ         tested2
+	VMOVSS     3712(R9), X9
+	VINSERTPS  $0x10, 4136(R9), X9, X9
+	VINSERTPS  $0x20, 4560(R9), X9, X9
+	VINSERTPS  $0x30, 4984(R9), X9, X9
+	VCVTPS2PD  X9, Y9
+	VCMPPD     $0x12, Y15, Y9, Y13
+	VXORPD     Y7, Y7, Y7
+	VCMPPD     $0x1d, Y7, Y9, Y14
+	VORPD      Y14, Y13, Y13
+	VANDPD     Y13, Y12, Y12
+	VADDPD     Y9, Y8, Y8
+	VCVTPD2PSY Y8, X7
+	VMOVUPS    X7, 32(R10)
+
+tested2:
+	VPAND     23680(R11), Y8, Y8
+	VCMPPD    $0x1d, Y10, Y8, Y14
+	VANDPD    Y14, Y12, Y12
+	VMOVMSKPD Y12, CX
+	SHLL      $0x08, CX
+	ORL       CX, DX
+
+	// States 12 to 15: their S by scalar loads, lane i state i.
+	VMOVSD      5432(R9), X0
+	VMOVHPD     5856(R9), X0, X0
+	VMOVSD      6280(R9), X11
+	VMOVHPD     6704(R9), X11, X11
+	VINSERTF128 $0x01, X11, Y0, Y0
+	MOVQ        5432(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X12
+	MOVQ        5856(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X13
+	MOVQ        6280(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X14
+	MOVQ        6704(R9), AX
+	SHRQ        $0x2b, AX
+	ANDL        $0x000001fe, AX
+	VMOVUPD     (R8)(AX*8), X3
+	VINSERTF128 $0x01, X14, Y12, Y12
+	VINSERTF128 $0x01, X3, Y13, Y13
+	VUNPCKLPD   Y13, Y12, Y2
+	VUNPCKHPD   Y13, Y12, Y3
+	VPAND       22784(R11), Y0, Y1
+	VPOR        6400(R11), Y1, Y1
+	VSUBPD      6400(R11), Y1, Y1
+	VMULPD      Y2, Y1, Y4
+	VMULPD      Y4, Y4, Y5
+	VMULPD      22912(R11), Y4, Y6
+	VADDPD      23040(R11), Y6, Y6
+	VMULPD      Y6, Y5, Y6
+	VMULPD      23168(R11), Y4, Y7
+	VADDPD      23296(R11), Y7, Y7
+	VADDPD      Y7, Y6, Y6
+	VPSRLQ      $0x34, Y0, Y8
+	VPOR        23424(R11), Y8, Y8
+	VSUBPD      23552(R11), Y8, Y8
+	VMULPD      9088(R11), Y8, Y8
+	VADDPD      Y3, Y8, Y8
+	VADDPD      Y4, Y8, Y8
+	VMULPD      Y6, Y5, Y6
+	VADDPD      Y6, Y8, Y8
+
+	// Each C by scalar stores.
+	VMOVSD       X8, 5416(R9)
+	VMOVHPD      X8, 5840(R9)
+	VEXTRACTF128 $0x01, Y8, X11
+	VMOVSD       X11, 6264(R9)
+	VMOVHPD      X11, 6688(R9)
+
+	// The rows' tests; with keep, M + C and LogSumExp's outputs.
+	VCMPPD     $0x07, Y0, Y0, Y12
+	TESTL      BX, BX
+	JZ         tested3
+	VMOVSS     5408(R9), X9
+	VINSERTPS  $0x10, 5832(R9), X9, X9
+	VINSERTPS  $0x20, 6256(R9), X9, X9
+	VINSERTPS  $0x30, 6680(R9), X9, X9
+	VCVTPS2PD  X9, Y9
+	VCMPPD     $0x12, Y15, Y9, Y13
+	VXORPD     Y7, Y7, Y7
+	VCMPPD     $0x1d, Y7, Y9, Y14
+	VORPD      Y14, Y13, Y13
+	VANDPD     Y13, Y12, Y12
+	VADDPD     Y9, Y8, Y8
+	VCVTPD2PSY Y8, X7
+	VMOVUPS    X7, 48(R10)
+
+tested3:
+	VPAND     23680(R11), Y8, Y8
+	VCMPPD    $0x1d, Y10, Y8, Y14
+	VANDPD    Y14, Y12, Y12
+	VMOVMSKPD Y12, CX
+	SHLL      $0x0c, CX
+	ORL       CX, DX
+	MOVL      DX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func blockCancelLogsAVX2(st *uint64, cancel float64, dst *float32, keep uint32) uint32
+// Requires: AVX, AVX2, FMA3
+TEXT ·blockCancelLogsAVX2(SB), NOSPLIT, $0-36
+	MOVQ         st+0(FP), R9
+	MOVQ         dst+16(FP), R10
+	MOVLQZX      keep+24(FP), BX
+	LEAQ         consts<>+0(SB), R11
+	ADDQ         $0x3f, R11
+	ANDQ         $-64, R11
+	VBROADCASTSD cancel+8(FP), Y15
+	VXORPD       Y13, Y13, Y13
+	XORL         DX, DX
+
+	// States 0 to 3: S, Lo and M by scalar loads, lane i state i.
+	VMOVSD      344(R9), X0
+	VMOVHPD     768(R9), X0, X0
+	VMOVSD      1192(R9), X14
+	VMOVHPD     1616(R9), X14, X14
+	VINSERTF128 $0x01, X14, Y0, Y0
+	VMOVSD      352(R9), X5
+	VMOVHPD     776(R9), X5, X5
+	VMOVSD      1200(R9), X14
+	VMOVHPD     1624(R9), X14, X14
+	VINSERTF128 $0x01, X14, Y5, Y5
+	VMOVSS      320(R9), X12
+	VINSERTPS   $0x10, 744(R9), X12, X12
+	VINSERTPS   $0x20, 1168(R9), X12, X12
+	VINSERTPS   $0x30, 1592(R9), X12, X12
+	VCVTPS2PD   X12, Y12
+
+	// logSplit: t = bits(S) - bits(sqrt(1/2)); f, 2^-k and k from t.
+	VPSUBQ  23808(R11), Y0, Y1
+	VPAND   23936(R11), Y1, Y2
+	VPADDQ  23808(R11), Y2, Y2
+	VPAND   24064(R11), Y1, Y3
+	VMOVUPD 24192(R11), Y4
+	VPSUBQ  Y3, Y4, Y3
+	VPSRLQ  $0x34, Y1, Y4
+	VPOR    23424(R11), Y4, Y4
+	VSUBPD  24320(R11), Y4, Y4
+	VSUBPD  6400(R11), Y2, Y2
+	VMULPD  Y3, Y5, Y5
+
+	// logSumFF: g = gh + gl, u = g/(2+g) as uh + ul, the series in u^2.
+	VADDPD       Y5, Y2, Y6
+	VSUBPD       Y2, Y6, Y7
+	VSUBPD       Y7, Y6, Y8
+	VSUBPD       Y8, Y2, Y8
+	VSUBPD       Y7, Y5, Y7
+	VADDPD       Y7, Y8, Y7
+	VADDPD       Y7, Y13, Y7
+	VADDPD       24448(R11), Y6, Y2
+	VMOVUPD      24448(R11), Y5
+	VSUBPD       Y2, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VADDPD       Y7, Y5, Y5
+	VDIVPD       Y2, Y6, Y3
+	VFNMADD231PD Y2, Y3, Y6
+	VFNMADD231PD Y5, Y3, Y7
+	VADDPD       Y7, Y6, Y6
+	VDIVPD       Y2, Y6, Y6
+	VMULPD       Y3, Y3, Y2
+	VMULPD       Y2, Y2, Y5
+	VMULPD       Y5, Y5, Y7
+	VMULPD       24576(R11), Y2, Y8
+	VADDPD       24704(R11), Y8, Y8
+	VMULPD       Y5, Y8, Y8
+	VMULPD       22912(R11), Y2, Y9
+	VADDPD       23168(R11), Y9, Y9
+	VADDPD       Y9, Y8, Y8
+	VMULPD       24832(R11), Y2, Y9
+	VADDPD       24960(R11), Y9, Y9
+	VMULPD       Y5, Y9, Y9
+	VMULPD       25088(R11), Y2, Y10
+	VADDPD       25216(R11), Y10, Y10
+	VADDPD       Y10, Y9, Y9
+	VMULPD       25344(R11), Y7, Y10
+	VADDPD       Y9, Y10, Y10
+	VMULPD       Y7, Y10, Y10
+	VADDPD       Y8, Y10, Y10
+	VADDPD       Y3, Y3, Y5
+	VMULPD       Y2, Y5, Y5
+	VMULPD       Y10, Y5, Y5
+
+	// k*ln2 as kh + kl; hi + lo = kh + 2uh, plus the small terms; then m + it.
+	VMULPD      9088(R11), Y4, Y2
+	VMOVUPD     9088(R11), Y7
+	VFMSUB213PD Y2, Y4, Y7
+	VADDPD      Y3, Y3, Y8
+	VADDPD      Y8, Y2, Y9
+	VSUBPD      Y2, Y9, Y10
+	VSUBPD      Y10, Y9, Y11
+	VSUBPD      Y11, Y2, Y11
+	VSUBPD      Y10, Y8, Y10
+	VADDPD      Y10, Y11, Y10
+	VADDPD      Y10, Y13, Y10
+	VMULPD      25472(R11), Y4, Y4
+	VADDPD      Y4, Y7, Y7
+	VADDPD      Y6, Y6, Y6
+	VADDPD      Y6, Y7, Y7
+	VADDPD      Y5, Y7, Y7
+	VADDPD      Y7, Y10, Y10
+	VADDPD      Y10, Y9, Y2
+	VSUBPD      Y9, Y2, Y3
+	VSUBPD      Y3, Y2, Y4
+	VSUBPD      Y4, Y9, Y4
+	VSUBPD      Y3, Y10, Y3
+	VADDPD      Y3, Y4, Y3
+	VADDPD      Y3, Y13, Y3
+	VADDPD      Y2, Y12, Y4
+	VSUBPD      Y12, Y4, Y5
+	VSUBPD      Y5, Y4, Y6
+	VSUBPD      Y6, Y12, Y6
+	VSUBPD      Y5, Y2, Y5
+	VADDPD      Y5, Y6, Y5
+	VADDPD      Y5, Y3, Y3
+	VADDPD      Y3, Y4, Y4
+
+	// The rows that may cancel, and their results.
+	VCMPPD     $0x07, Y0, Y0, Y1
+	VCMPPD     $0x11, Y13, Y12, Y6
+	VANDPD     Y6, Y1, Y1
+	VCMPPD     $0x1e, Y15, Y12, Y6
+	VANDPD     Y6, Y1, Y1
+	VCVTPD2PSY Y4, X6
+	VMOVUPS    X6, (R10)
+	VMOVMSKPD  Y1, CX
+	ORL        CX, DX
+
+	// States 4 to 7: S, Lo and M by scalar loads, lane i state i.
+	VMOVSD      2040(R9), X0
+	VMOVHPD     2464(R9), X0, X0
+	VMOVSD      2888(R9), X14
+	VMOVHPD     3312(R9), X14, X14
+	VINSERTF128 $0x01, X14, Y0, Y0
+	VMOVSD      2048(R9), X5
+	VMOVHPD     2472(R9), X5, X5
+	VMOVSD      2896(R9), X14
+	VMOVHPD     3320(R9), X14, X14
+	VINSERTF128 $0x01, X14, Y5, Y5
+	VMOVSS      2016(R9), X12
+	VINSERTPS   $0x10, 2440(R9), X12, X12
+	VINSERTPS   $0x20, 2864(R9), X12, X12
+	VINSERTPS   $0x30, 3288(R9), X12, X12
+	VCVTPS2PD   X12, Y12
+
+	// logSplit: t = bits(S) - bits(sqrt(1/2)); f, 2^-k and k from t.
+	VPSUBQ  23808(R11), Y0, Y1
+	VPAND   23936(R11), Y1, Y2
+	VPADDQ  23808(R11), Y2, Y2
+	VPAND   24064(R11), Y1, Y3
+	VMOVUPD 24192(R11), Y4
+	VPSUBQ  Y3, Y4, Y3
+	VPSRLQ  $0x34, Y1, Y4
+	VPOR    23424(R11), Y4, Y4
+	VSUBPD  24320(R11), Y4, Y4
+	VSUBPD  6400(R11), Y2, Y2
+	VMULPD  Y3, Y5, Y5
+
+	// logSumFF: g = gh + gl, u = g/(2+g) as uh + ul, the series in u^2.
+	VADDPD       Y5, Y2, Y6
+	VSUBPD       Y2, Y6, Y7
+	VSUBPD       Y7, Y6, Y8
+	VSUBPD       Y8, Y2, Y8
+	VSUBPD       Y7, Y5, Y7
+	VADDPD       Y7, Y8, Y7
+	VADDPD       Y7, Y13, Y7
+	VADDPD       24448(R11), Y6, Y2
+	VMOVUPD      24448(R11), Y5
+	VSUBPD       Y2, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VADDPD       Y7, Y5, Y5
+	VDIVPD       Y2, Y6, Y3
+	VFNMADD231PD Y2, Y3, Y6
+	VFNMADD231PD Y5, Y3, Y7
+	VADDPD       Y7, Y6, Y6
+	VDIVPD       Y2, Y6, Y6
+	VMULPD       Y3, Y3, Y2
+	VMULPD       Y2, Y2, Y5
+	VMULPD       Y5, Y5, Y7
+	VMULPD       24576(R11), Y2, Y8
+	VADDPD       24704(R11), Y8, Y8
+	VMULPD       Y5, Y8, Y8
+	VMULPD       22912(R11), Y2, Y9
+	VADDPD       23168(R11), Y9, Y9
+	VADDPD       Y9, Y8, Y8
+	VMULPD       24832(R11), Y2, Y9
+	VADDPD       24960(R11), Y9, Y9
+	VMULPD       Y5, Y9, Y9
+	VMULPD       25088(R11), Y2, Y10
+	VADDPD       25216(R11), Y10, Y10
+	VADDPD       Y10, Y9, Y9
+	VMULPD       25344(R11), Y7, Y10
+	VADDPD       Y9, Y10, Y10
+	VMULPD       Y7, Y10, Y10
+	VADDPD       Y8, Y10, Y10
+	VADDPD       Y3, Y3, Y5
+	VMULPD       Y2, Y5, Y5
+	VMULPD       Y10, Y5, Y5
+
+	// k*ln2 as kh + kl; hi + lo = kh + 2uh, plus the small terms; then m + it.
+	VMULPD      9088(R11), Y4, Y2
+	VMOVUPD     9088(R11), Y7
+	VFMSUB213PD Y2, Y4, Y7
+	VADDPD      Y3, Y3, Y8
+	VADDPD      Y8, Y2, Y9
+	VSUBPD      Y2, Y9, Y10
+	VSUBPD      Y10, Y9, Y11
+	VSUBPD      Y11, Y2, Y11
+	VSUBPD      Y10, Y8, Y10
+	VADDPD      Y10, Y11, Y10
+	VADDPD      Y10, Y13, Y10
+	VMULPD      25472(R11), Y4, Y4
+	VADDPD      Y4, Y7, Y7
+	VADDPD      Y6, Y6, Y6
+	VADDPD      Y6, Y7, Y7
+	VADDPD      Y5, Y7, Y7
+	VADDPD      Y7, Y10, Y10
+	VADDPD      Y10, Y9, Y2
+	VSUBPD      Y9, Y2, Y3
+	VSUBPD      Y3, Y2, Y4
+	VSUBPD      Y4, Y9, Y4
+	VSUBPD      Y3, Y10, Y3
+	VADDPD      Y3, Y4, Y3
+	VADDPD      Y3, Y13, Y3
+	VADDPD      Y2, Y12, Y4
+	VSUBPD      Y12, Y4, Y5
+	VSUBPD      Y5, Y4, Y6
+	VSUBPD      Y6, Y12, Y6
+	VSUBPD      Y5, Y2, Y5
+	VADDPD      Y5, Y6, Y5
+	VADDPD      Y5, Y3, Y3
+	VADDPD      Y3, Y4, Y4
+
+	// The rows that may cancel, and their results.
+	VCMPPD     $0x07, Y0, Y0, Y1
+	VCMPPD     $0x11, Y13, Y12, Y6
+	VANDPD     Y6, Y1, Y1
+	VCMPPD     $0x1e, Y15, Y12, Y6
+	VANDPD     Y6, Y1, Y1
+	VCVTPD2PSY Y4, X6
+	VMOVUPS    X6, 16(R10)
+	VMOVMSKPD  Y1, CX
+	SHLL       $0x04, CX
+	ORL        CX, DX
+
+	// States 8 to 11: S, Lo and M by scalar loads, lane i state i.
+	VMOVSD      3736(R9), X0
+	VMOVHPD     4160(R9), X0, X0
+	VMOVSD      4584(R9), X14
+	VMOVHPD     5008(R9), X14, X14
+	VINSERTF128 $0x01, X14, Y0, Y0
+	VMOVSD      3744(R9), X5
+	VMOVHPD     4168(R9), X5, X5
+	VMOVSD      4592(R9), X14
+	VMOVHPD     5016(R9), X14, X14
+	VINSERTF128 $0x01, X14, Y5, Y5
+	VMOVSS      3712(R9), X12
+	VINSERTPS   $0x10, 4136(R9), X12, X12
+	VINSERTPS   $0x20, 4560(R9), X12, X12
+	VINSERTPS   $0x30, 4984(R9), X12, X12
+	VCVTPS2PD   X12, Y12
+
+	// logSplit: t = bits(S) - bits(sqrt(1/2)); f, 2^-k and k from t.
+	VPSUBQ  23808(R11), Y0, Y1
+	VPAND   23936(R11), Y1, Y2
+	VPADDQ  23808(R11), Y2, Y2
+	VPAND   24064(R11), Y1, Y3
+	VMOVUPD 24192(R11), Y4
+	VPSUBQ  Y3, Y4, Y3
+	VPSRLQ  $0x34, Y1, Y4
+	VPOR    23424(R11), Y4, Y4
+	VSUBPD  24320(R11), Y4, Y4
+	VSUBPD  6400(R11), Y2, Y2
+	VMULPD  Y3, Y5, Y5
+
+	// logSumFF: g = gh + gl, u = g/(2+g) as uh + ul, the series in u^2.
+	VADDPD       Y5, Y2, Y6
+	VSUBPD       Y2, Y6, Y7
+	VSUBPD       Y7, Y6, Y8
+	VSUBPD       Y8, Y2, Y8
+	VSUBPD       Y7, Y5, Y7
+	VADDPD       Y7, Y8, Y7
+	VADDPD       Y7, Y13, Y7
+	VADDPD       24448(R11), Y6, Y2
+	VMOVUPD      24448(R11), Y5
+	VSUBPD       Y2, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VADDPD       Y7, Y5, Y5
+	VDIVPD       Y2, Y6, Y3
+	VFNMADD231PD Y2, Y3, Y6
+	VFNMADD231PD Y5, Y3, Y7
+	VADDPD       Y7, Y6, Y6
+	VDIVPD       Y2, Y6, Y6
+	VMULPD       Y3, Y3, Y2
+	VMULPD       Y2, Y2, Y5
+	VMULPD       Y5, Y5, Y7
+	VMULPD       24576(R11), Y2, Y8
+	VADDPD       24704(R11), Y8, Y8
+	VMULPD       Y5, Y8, Y8
+	VMULPD       22912(R11), Y2, Y9
+	VADDPD       23168(R11), Y9, Y9
+	VADDPD       Y9, Y8, Y8
+	VMULPD       24832(R11), Y2, Y9
+	VADDPD       24960(R11), Y9, Y9
+	VMULPD       Y5, Y9, Y9
+	VMULPD       25088(R11), Y2, Y10
+	VADDPD       25216(R11), Y10, Y10
+	VADDPD       Y10, Y9, Y9
+	VMULPD       25344(R11), Y7, Y10
+	VADDPD       Y9, Y10, Y10
+	VMULPD       Y7, Y10, Y10
+	VADDPD       Y8, Y10, Y10
+	VADDPD       Y3, Y3, Y5
+	VMULPD       Y2, Y5, Y5
+	VMULPD       Y10, Y5, Y5
+
+	// k*ln2 as kh + kl; hi + lo = kh + 2uh, plus the small terms; then m + it.
+	VMULPD      9088(R11), Y4, Y2
+	VMOVUPD     9088(R11), Y7
+	VFMSUB213PD Y2, Y4, Y7
+	VADDPD      Y3, Y3, Y8
+	VADDPD      Y8, Y2, Y9
+	VSUBPD      Y2, Y9, Y10
+	VSUBPD      Y10, Y9, Y11
+	VSUBPD      Y11, Y2, Y11
+	VSUBPD      Y10, Y8, Y10
+	VADDPD      Y10, Y11, Y10
+	VADDPD      Y10, Y13, Y10
+	VMULPD      25472(R11), Y4, Y4
+	VADDPD      Y4, Y7, Y7
+	VADDPD      Y6, Y6, Y6
+	VADDPD      Y6, Y7, Y7
+	VADDPD      Y5, Y7, Y7
+	VADDPD      Y7, Y10, Y10
+	VADDPD      Y10, Y9, Y2
+	VSUBPD      Y9, Y2, Y3
+	VSUBPD      Y3, Y2, Y4
+	VSUBPD      Y4, Y9, Y4
+	VSUBPD      Y3, Y10, Y3
+	VADDPD      Y3, Y4, Y3
+	VADDPD      Y3, Y13, Y3
+	VADDPD      Y2, Y12, Y4
+	VSUBPD      Y12, Y4, Y5
+	VSUBPD      Y5, Y4, Y6
+	VSUBPD      Y6, Y12, Y6
+	VSUBPD      Y5, Y2, Y5
+	VADDPD      Y5, Y6, Y5
+	VADDPD      Y5, Y3, Y3
+	VADDPD      Y3, Y4, Y4
+
+	// The rows that may cancel, and their results.
+	VCMPPD     $0x07, Y0, Y0, Y1
+	VCMPPD     $0x11, Y13, Y12, Y6
+	VANDPD     Y6, Y1, Y1
+	VCMPPD     $0x1e, Y15, Y12, Y6
+	VANDPD     Y6, Y1, Y1
+	VCVTPD2PSY Y4, X6
+	VMOVUPS    X6, 32(R10)
+	VMOVMSKPD  Y1, CX
+	SHLL       $0x08, CX
+	ORL        CX, DX
+
+	// States 12 to 15: S, Lo and M by scalar loads, lane i state i.
+	VMOVSD      5432(R9), X0
+	VMOVHPD     5856(R9), X0, X0
+	VMOVSD      6280(R9), X14
+	VMOVHPD     6704(R9), X14, X14
+	VINSERTF128 $0x01, X14, Y0, Y0
+	VMOVSD      5440(R9), X5
+	VMOVHPD     5864(R9), X5, X5
+	VMOVSD      6288(R9), X14
+	VMOVHPD     6712(R9), X14, X14
+	VINSERTF128 $0x01, X14, Y5, Y5
+	VMOVSS      5408(R9), X12
+	VINSERTPS   $0x10, 5832(R9), X12, X12
+	VINSERTPS   $0x20, 6256(R9), X12, X12
+	VINSERTPS   $0x30, 6680(R9), X12, X12
+	VCVTPS2PD   X12, Y12
+
+	// logSplit: t = bits(S) - bits(sqrt(1/2)); f, 2^-k and k from t.
+	VPSUBQ  23808(R11), Y0, Y1
+	VPAND   23936(R11), Y1, Y2
+	VPADDQ  23808(R11), Y2, Y2
+	VPAND   24064(R11), Y1, Y3
+	VMOVUPD 24192(R11), Y4
+	VPSUBQ  Y3, Y4, Y3
+	VPSRLQ  $0x34, Y1, Y4
+	VPOR    23424(R11), Y4, Y4
+	VSUBPD  24320(R11), Y4, Y4
+	VSUBPD  6400(R11), Y2, Y2
+	VMULPD  Y3, Y5, Y5
+
+	// logSumFF: g = gh + gl, u = g/(2+g) as uh + ul, the series in u^2.
+	VADDPD       Y5, Y2, Y6
+	VSUBPD       Y2, Y6, Y7
+	VSUBPD       Y7, Y6, Y8
+	VSUBPD       Y8, Y2, Y8
+	VSUBPD       Y7, Y5, Y7
+	VADDPD       Y7, Y8, Y7
+	VADDPD       Y7, Y13, Y7
+	VADDPD       24448(R11), Y6, Y2
+	VMOVUPD      24448(R11), Y5
+	VSUBPD       Y2, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VADDPD       Y7, Y5, Y5
+	VDIVPD       Y2, Y6, Y3
+	VFNMADD231PD Y2, Y3, Y6
+	VFNMADD231PD Y5, Y3, Y7
+	VADDPD       Y7, Y6, Y6
+	VDIVPD       Y2, Y6, Y6
+	VMULPD       Y3, Y3, Y2
+	VMULPD       Y2, Y2, Y5
+	VMULPD       Y5, Y5, Y7
+	VMULPD       24576(R11), Y2, Y8
+	VADDPD       24704(R11), Y8, Y8
+	VMULPD       Y5, Y8, Y8
+	VMULPD       22912(R11), Y2, Y9
+	VADDPD       23168(R11), Y9, Y9
+	VADDPD       Y9, Y8, Y8
+	VMULPD       24832(R11), Y2, Y9
+	VADDPD       24960(R11), Y9, Y9
+	VMULPD       Y5, Y9, Y9
+	VMULPD       25088(R11), Y2, Y10
+	VADDPD       25216(R11), Y10, Y10
+	VADDPD       Y10, Y9, Y9
+	VMULPD       25344(R11), Y7, Y10
+	VADDPD       Y9, Y10, Y10
+	VMULPD       Y7, Y10, Y10
+	VADDPD       Y8, Y10, Y10
+	VADDPD       Y3, Y3, Y5
+	VMULPD       Y2, Y5, Y5
+	VMULPD       Y10, Y5, Y5
+
+	// k*ln2 as kh + kl; hi + lo = kh + 2uh, plus the small terms; then m + it.
+	VMULPD      9088(R11), Y4, Y2
+	VMOVUPD     9088(R11), Y7
+	VFMSUB213PD Y2, Y4, Y7
+	VADDPD      Y3, Y3, Y8
+	VADDPD      Y8, Y2, Y9
+	VSUBPD      Y2, Y9, Y10
+	VSUBPD      Y10, Y9, Y11
+	VSUBPD      Y11, Y2, Y11
+	VSUBPD      Y10, Y8, Y10
+	VADDPD      Y10, Y11, Y10
+	VADDPD      Y10, Y13, Y10
+	VMULPD      25472(R11), Y4, Y4
+	VADDPD      Y4, Y7, Y7
+	VADDPD      Y6, Y6, Y6
+	VADDPD      Y6, Y7, Y7
+	VADDPD      Y5, Y7, Y7
+	VADDPD      Y7, Y10, Y10
+	VADDPD      Y10, Y9, Y2
+	VSUBPD      Y9, Y2, Y3
+	VSUBPD      Y3, Y2, Y4
+	VSUBPD      Y4, Y9, Y4
+	VSUBPD      Y3, Y10, Y3
+	VADDPD      Y3, Y4, Y3
+	VADDPD      Y3, Y13, Y3
+	VADDPD      Y2, Y12, Y4
+	VSUBPD      Y12, Y4, Y5
+	VSUBPD      Y5, Y4, Y6
+	VSUBPD      Y6, Y12, Y6
+	VSUBPD      Y5, Y2, Y5
+	VADDPD      Y5, Y6, Y5
+	VADDPD      Y5, Y3, Y3
+	VADDPD      Y3, Y4, Y4
+
+	// The rows that may cancel, and their results.
+	VCMPPD     $0x07, Y0, Y0, Y1
+	VCMPPD     $0x11, Y13, Y12, Y6
+	VANDPD     Y6, Y1, Y1
+	VCMPPD     $0x1e, Y15, Y12, Y6
+	VANDPD     Y6, Y1, Y1
+	VCVTPD2PSY Y4, X6
+	VMOVUPS    X6, 48(R10)
+	VMOVMSKPD  Y1, CX
+	SHLL       $0x0c, CX
+	ORL        CX, DX
+	MOVL       DX, ret+32(FP)
+	VZEROUPPER
+	RET
+
 // func noisyAVX512(dst []float32, x []float32, s []float32, seed uint64, block uint64)
 // Requires: AVX, AVX512F
 TEXT ·noisyAVX512(SB), NOSPLIT, $0-88
@@ -40168,7 +40983,7 @@ TEXT ·noisyAVX512(SB), NOSPLIT, $0-88
 	VPBROADCASTQ AX, Z29
 	VPBROADCASTQ BX, Z31
 	VMOVDQU64    19072(R11), Z26
-	VINSERTI64X4 $0x01, 22784(R11), Z26, Z26
+	VINSERTI64X4 $0x01, 25600(R11), Z26, Z26
 	VPADDQ       Z26, Z31, Z31
 	VPANDQ       18944(R11), Z31, Z31
 
@@ -40192,7 +41007,7 @@ loop0:
 	VPSRLQ     $0x20, Z18, Z17
 	VPXORQ     Z16, Z16, Z16
 	VPXORQ     Z15, Z15, Z15
-	VPADDQ     22912(R11), Z31, Z14
+	VPADDQ     25728(R11), Z31, Z14
 	VPANDQ     18944(R11), Z14, Z14
 	VPSRLQ     $0x20, Z14, Z13
 	VPXORQ     Z12, Z12, Z12
@@ -40833,14 +41648,14 @@ loop0:
 	ADDQ        $0x00000200, SI
 	ADDQ        $0x00000200, DX
 	SUBQ        $0x00000080, CX
-	VPADDQ      23040(R11), Z31, Z31
+	VPADDQ      25856(R11), Z31, Z31
 	VPANDQ      18944(R11), Z31, Z31
 	JMP         loop0
 
 done0:
 	MOVL   $0x000000f0, R9
 	KMOVW  R9, K2
-	VPSUBQ 22912(R11), Z31, K2, Z31
+	VPSUBQ 25728(R11), Z31, K2, Z31
 	VPANDQ 18944(R11), Z31, Z31
 
 	// Loop 1: 32 elements (8 blocks) per iteration.
@@ -41053,25 +41868,21 @@ TEXT ·blockLogsAVX512(SB), NOSPLIT, $0-52
 	ANDQ         $-64, R11
 	VBROADCASTSD bound+16(FP), Z10
 	VBROADCASTSD cancel+24(FP), Z15
-	KMOVW        BX, K4
-	KSHIFTRW     $0x08, K4, K5
 	XORL         DX, DX
+	KMOVW        BX, K4
 
 	// States 0 to 7: their S by scalar loads, lane i state i.
 	VMOVSD       344(R9), X0
 	VMOVHPD      768(R9), X0, X0
 	VMOVSD       1192(R9), X11
 	VMOVHPD      1616(R9), X11, X11
-	VMOVSD       2040(R9), X12
-	VMOVHPD      2464(R9), X12, X12
-	VMOVSD       2888(R9), X13
-	VMOVHPD      3312(R9), X13, X13
 	VINSERTF32X4 $0x01, X11, Z0, Z0
-	VINSERTF32X4 $0x02, X12, Z0, Z0
-	VINSERTF32X4 $0x03, X13, Z0, Z0
-	VPANDQ       23168(R11), Z0, Z1
-	VPORQ        6400(R11), Z1, Z1
-	VSUBPD       6400(R11), Z1, Z1
+	VMOVSD       2040(R9), X11
+	VMOVHPD      2464(R9), X11, X11
+	VINSERTF32X4 $0x02, X11, Z0, Z0
+	VMOVSD       2888(R9), X11
+	VMOVHPD      3312(R9), X11, X11
+	VINSERTF32X4 $0x03, X11, Z0, Z0
 	MOVQ         344(R9), AX
 	SHRQ         $0x2b, AX
 	ANDL         $0x000001fe, AX
@@ -41110,64 +41921,68 @@ TEXT ·blockLogsAVX512(SB), NOSPLIT, $0-52
 	VINSERTF64X2 $0x01, X19, Y17, Y17
 	VINSERTF64X2 $0x01, X23, Y21, Y21
 	VINSERTF64X4 $0x01, Y21, Z17, Z17
-	VUNPCKLPD    Z17, Z16, Z3
-	VUNPCKHPD    Z17, Z16, Z4
-	VMULPD       Z3, Z1, Z5
-	VMULPD       Z5, Z5, Z6
-	VMULPD       23296(R11), Z5, Z7
-	VADDPD       23424(R11), Z7, Z7
-	VMULPD       Z7, Z6, Z7
-	VMULPD       23552(R11), Z5, Z8
-	VADDPD       23680(R11), Z8, Z8
-	VADDPD       Z8, Z7, Z7
-	VPSRLQ       $0x34, Z0, Z9
-	VPORQ        23808(R11), Z9, Z9
-	VSUBPD       23936(R11), Z9, Z9
-	VMULPD       9088(R11), Z9, Z9
-	VADDPD       Z4, Z9, Z9
-	VADDPD       Z5, Z9, Z9
-	VMULPD       Z7, Z6, Z7
-	VADDPD       Z7, Z9, Z9
+	VUNPCKLPD    Z17, Z16, Z2
+	VUNPCKHPD    Z17, Z16, Z3
+	VPANDQ       22784(R11), Z0, Z1
+	VPORQ        6400(R11), Z1, Z1
+	VSUBPD       6400(R11), Z1, Z1
+	VMULPD       Z2, Z1, Z4
+	VMULPD       Z4, Z4, Z5
+	VMULPD       22912(R11), Z4, Z6
+	VADDPD       23040(R11), Z6, Z6
+	VMULPD       Z6, Z5, Z6
+	VMULPD       23168(R11), Z4, Z7
+	VADDPD       23296(R11), Z7, Z7
+	VADDPD       Z7, Z6, Z6
+	VPSRLQ       $0x34, Z0, Z8
+	VPORQ        23424(R11), Z8, Z8
+	VSUBPD       23552(R11), Z8, Z8
+	VMULPD       9088(R11), Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z4, Z8, Z8
+	VMULPD       Z6, Z5, Z6
+	VADDPD       Z6, Z8, Z8
 
 	// Each C by scalar stores.
-	VMOVSD        X9, 328(R9)
-	VMOVHPD       X9, 752(R9)
-	VEXTRACTF32X4 $0x01, Z9, X11
+	VMOVSD        X8, 328(R9)
+	VMOVHPD       X8, 752(R9)
+	VEXTRACTF32X4 $0x01, Z8, X11
 	VMOVSD        X11, 1176(R9)
 	VMOVHPD       X11, 1600(R9)
-	VEXTRACTF32X4 $0x02, Z9, X12
-	VMOVSD        X12, 2024(R9)
-	VMOVHPD       X12, 2448(R9)
-	VEXTRACTF32X4 $0x03, Z9, X13
-	VMOVSD        X13, 2872(R9)
-	VMOVHPD       X13, 3296(R9)
+	VEXTRACTF32X4 $0x02, Z8, X11
+	VMOVSD        X11, 2024(R9)
+	VMOVHPD       X11, 2448(R9)
+	VEXTRACTF32X4 $0x03, Z8, X11
+	VMOVSD        X11, 2872(R9)
+	VMOVHPD       X11, 3296(R9)
 
 	// The rows' tests; with keep, M + C and LogSumExp's outputs.
 	VCMPPD      $0x07, Z0, Z0, K3
 	TESTL       BX, BX
 	JZ          tested0
-	VMOVSS      320(R9), X14
-	VINSERTPS   $0x10, 744(R9), X14, X14
-	VINSERTPS   $0x20, 1168(R9), X14, X14
-	VINSERTPS   $0x30, 1592(R9), X14, X14
-	VMOVSS      2016(R9), X8
-	VINSERTPS   $0x10, 2440(R9), X8, X8
-	VINSERTPS   $0x20, 2864(R9), X8, X8
-	VINSERTPS   $0x30, 3288(R9), X8, X8
-	VINSERTF128 $0x01, X8, Y14, Y14
-	VCVTPS2PD   Y14, Z14
-	VCMPPD      $0x12, Z15, Z14, K6
-	VXORPD      Z8, Z8, Z8
-	VCMPPD      $0x1d, Z8, Z14, K1
+	VMOVSS      320(R9), X9
+	VINSERTPS   $0x10, 744(R9), X9, X9
+	VINSERTPS   $0x20, 1168(R9), X9, X9
+	VINSERTPS   $0x30, 1592(R9), X9, X9
+	VMOVSS      2016(R9), X7
+	VINSERTPS   $0x10, 2440(R9), X7, X7
+	VINSERTPS   $0x20, 2864(R9), X7, X7
+	VINSERTPS   $0x30, 3288(R9), X7, X7
+	VINSERTF128 $0x01, X7, Y9, Y9
+	VCVTPS2PD   Y9, Z9
+	VCMPPD      $0x12, Z15, Z9, K6
+	VXORPD      Z7, Z7, Z7
+	VCMPPD      $0x1d, Z7, Z9, K1
 	KORW        K1, K6, K6
 	KANDW       K6, K3, K3
-	VADDPD      Z14, Z9, Z9
-	VCVTPD2PS   Z9, Y8
-	VMOVUPS     Y8, K4, (R10)
+	VADDPD      Z9, Z8, Z8
+	KSHIFTRW    $0x00, K4, K1
+	VCVTPD2PS   Z8, Y7
+	VMOVUPS     Y7, K1, (R10)
 
 tested0:
-	VPANDQ 24064(R11), Z9, Z9
-	VCMPPD $0x1d, Z10, Z9, K3, K3
+	VPANDQ 23680(R11), Z8, Z8
+	VCMPPD $0x1d, Z10, Z8, K3, K3
 	KMOVB  K3, CX
 	ORL    CX, DX
 
@@ -41176,16 +41991,13 @@ tested0:
 	VMOVHPD      4160(R9), X0, X0
 	VMOVSD       4584(R9), X11
 	VMOVHPD      5008(R9), X11, X11
-	VMOVSD       5432(R9), X12
-	VMOVHPD      5856(R9), X12, X12
-	VMOVSD       6280(R9), X13
-	VMOVHPD      6704(R9), X13, X13
 	VINSERTF32X4 $0x01, X11, Z0, Z0
-	VINSERTF32X4 $0x02, X12, Z0, Z0
-	VINSERTF32X4 $0x03, X13, Z0, Z0
-	VPANDQ       23168(R11), Z0, Z1
-	VPORQ        6400(R11), Z1, Z1
-	VSUBPD       6400(R11), Z1, Z1
+	VMOVSD       5432(R9), X11
+	VMOVHPD      5856(R9), X11, X11
+	VINSERTF32X4 $0x02, X11, Z0, Z0
+	VMOVSD       6280(R9), X11
+	VMOVHPD      6704(R9), X11, X11
+	VINSERTF32X4 $0x03, X11, Z0, Z0
 	MOVQ         3736(R9), AX
 	SHRQ         $0x2b, AX
 	ANDL         $0x000001fe, AX
@@ -41224,68 +42036,356 @@ tested0:
 	VINSERTF64X2 $0x01, X19, Y17, Y17
 	VINSERTF64X2 $0x01, X23, Y21, Y21
 	VINSERTF64X4 $0x01, Y21, Z17, Z17
-	VUNPCKLPD    Z17, Z16, Z3
-	VUNPCKHPD    Z17, Z16, Z4
-	VMULPD       Z3, Z1, Z5
-	VMULPD       Z5, Z5, Z6
-	VMULPD       23296(R11), Z5, Z7
-	VADDPD       23424(R11), Z7, Z7
-	VMULPD       Z7, Z6, Z7
-	VMULPD       23552(R11), Z5, Z8
-	VADDPD       23680(R11), Z8, Z8
-	VADDPD       Z8, Z7, Z7
-	VPSRLQ       $0x34, Z0, Z9
-	VPORQ        23808(R11), Z9, Z9
-	VSUBPD       23936(R11), Z9, Z9
-	VMULPD       9088(R11), Z9, Z9
-	VADDPD       Z4, Z9, Z9
-	VADDPD       Z5, Z9, Z9
-	VMULPD       Z7, Z6, Z7
-	VADDPD       Z7, Z9, Z9
+	VUNPCKLPD    Z17, Z16, Z2
+	VUNPCKHPD    Z17, Z16, Z3
+	VPANDQ       22784(R11), Z0, Z1
+	VPORQ        6400(R11), Z1, Z1
+	VSUBPD       6400(R11), Z1, Z1
+	VMULPD       Z2, Z1, Z4
+	VMULPD       Z4, Z4, Z5
+	VMULPD       22912(R11), Z4, Z6
+	VADDPD       23040(R11), Z6, Z6
+	VMULPD       Z6, Z5, Z6
+	VMULPD       23168(R11), Z4, Z7
+	VADDPD       23296(R11), Z7, Z7
+	VADDPD       Z7, Z6, Z6
+	VPSRLQ       $0x34, Z0, Z8
+	VPORQ        23424(R11), Z8, Z8
+	VSUBPD       23552(R11), Z8, Z8
+	VMULPD       9088(R11), Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z4, Z8, Z8
+	VMULPD       Z6, Z5, Z6
+	VADDPD       Z6, Z8, Z8
 
 	// Each C by scalar stores.
-	VMOVSD        X9, 3720(R9)
-	VMOVHPD       X9, 4144(R9)
-	VEXTRACTF32X4 $0x01, Z9, X11
+	VMOVSD        X8, 3720(R9)
+	VMOVHPD       X8, 4144(R9)
+	VEXTRACTF32X4 $0x01, Z8, X11
 	VMOVSD        X11, 4568(R9)
 	VMOVHPD       X11, 4992(R9)
-	VEXTRACTF32X4 $0x02, Z9, X12
-	VMOVSD        X12, 5416(R9)
-	VMOVHPD       X12, 5840(R9)
-	VEXTRACTF32X4 $0x03, Z9, X13
-	VMOVSD        X13, 6264(R9)
-	VMOVHPD       X13, 6688(R9)
+	VEXTRACTF32X4 $0x02, Z8, X11
+	VMOVSD        X11, 5416(R9)
+	VMOVHPD       X11, 5840(R9)
+	VEXTRACTF32X4 $0x03, Z8, X11
+	VMOVSD        X11, 6264(R9)
+	VMOVHPD       X11, 6688(R9)
 
 	// The rows' tests; with keep, M + C and LogSumExp's outputs.
 	VCMPPD      $0x07, Z0, Z0, K3
 	TESTL       BX, BX
 	JZ          tested1
-	VMOVSS      3712(R9), X14
-	VINSERTPS   $0x10, 4136(R9), X14, X14
-	VINSERTPS   $0x20, 4560(R9), X14, X14
-	VINSERTPS   $0x30, 4984(R9), X14, X14
-	VMOVSS      5408(R9), X8
-	VINSERTPS   $0x10, 5832(R9), X8, X8
-	VINSERTPS   $0x20, 6256(R9), X8, X8
-	VINSERTPS   $0x30, 6680(R9), X8, X8
-	VINSERTF128 $0x01, X8, Y14, Y14
-	VCVTPS2PD   Y14, Z14
-	VCMPPD      $0x12, Z15, Z14, K6
-	VXORPD      Z8, Z8, Z8
-	VCMPPD      $0x1d, Z8, Z14, K1
+	VMOVSS      3712(R9), X9
+	VINSERTPS   $0x10, 4136(R9), X9, X9
+	VINSERTPS   $0x20, 4560(R9), X9, X9
+	VINSERTPS   $0x30, 4984(R9), X9, X9
+	VMOVSS      5408(R9), X7
+	VINSERTPS   $0x10, 5832(R9), X7, X7
+	VINSERTPS   $0x20, 6256(R9), X7, X7
+	VINSERTPS   $0x30, 6680(R9), X7, X7
+	VINSERTF128 $0x01, X7, Y9, Y9
+	VCVTPS2PD   Y9, Z9
+	VCMPPD      $0x12, Z15, Z9, K6
+	VXORPD      Z7, Z7, Z7
+	VCMPPD      $0x1d, Z7, Z9, K1
 	KORW        K1, K6, K6
 	KANDW       K6, K3, K3
-	VADDPD      Z14, Z9, Z9
-	VCVTPD2PS   Z9, Y8
-	VMOVUPS     Y8, K5, 32(R10)
+	VADDPD      Z9, Z8, Z8
+	KSHIFTRW    $0x08, K4, K1
+	VCVTPD2PS   Z8, Y7
+	VMOVUPS     Y7, K1, 32(R10)
 
 tested1:
-	VPANDQ 24064(R11), Z9, Z9
-	VCMPPD $0x1d, Z10, Z9, K3, K3
+	VPANDQ 23680(R11), Z8, Z8
+	VCMPPD $0x1d, Z10, Z8, K3, K3
 	KMOVB  K3, CX
 	SHLL   $0x08, CX
 	ORL    CX, DX
 	MOVL   DX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func blockCancelLogsAVX512(st *uint64, cancel float64, dst *float32, keep uint32) uint32
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL
+TEXT ·blockCancelLogsAVX512(SB), NOSPLIT, $0-36
+	MOVQ         st+0(FP), R9
+	MOVQ         dst+16(FP), R10
+	MOVLQZX      keep+24(FP), BX
+	LEAQ         consts<>+0(SB), R11
+	ADDQ         $0x3f, R11
+	ANDQ         $-64, R11
+	VBROADCASTSD cancel+8(FP), Z15
+	VXORPD       Z13, Z13, Z13
+	XORL         DX, DX
+	KMOVW        BX, K4
+
+	// States 0 to 7: S, Lo and M by scalar loads, lane i state i.
+	VMOVSD       344(R9), X0
+	VMOVHPD      768(R9), X0, X0
+	VMOVSD       1192(R9), X14
+	VMOVHPD      1616(R9), X14, X14
+	VINSERTF32X4 $0x01, X14, Z0, Z0
+	VMOVSD       2040(R9), X14
+	VMOVHPD      2464(R9), X14, X14
+	VINSERTF32X4 $0x02, X14, Z0, Z0
+	VMOVSD       2888(R9), X14
+	VMOVHPD      3312(R9), X14, X14
+	VINSERTF32X4 $0x03, X14, Z0, Z0
+	VMOVSD       352(R9), X5
+	VMOVHPD      776(R9), X5, X5
+	VMOVSD       1200(R9), X14
+	VMOVHPD      1624(R9), X14, X14
+	VINSERTF32X4 $0x01, X14, Z5, Z5
+	VMOVSD       2048(R9), X14
+	VMOVHPD      2472(R9), X14, X14
+	VINSERTF32X4 $0x02, X14, Z5, Z5
+	VMOVSD       2896(R9), X14
+	VMOVHPD      3320(R9), X14, X14
+	VINSERTF32X4 $0x03, X14, Z5, Z5
+	VMOVSS       320(R9), X12
+	VINSERTPS    $0x10, 744(R9), X12, X12
+	VINSERTPS    $0x20, 1168(R9), X12, X12
+	VINSERTPS    $0x30, 1592(R9), X12, X12
+	VMOVSS       2016(R9), X14
+	VINSERTPS    $0x10, 2440(R9), X14, X14
+	VINSERTPS    $0x20, 2864(R9), X14, X14
+	VINSERTPS    $0x30, 3288(R9), X14, X14
+	VINSERTF128  $0x01, X14, Y12, Y12
+	VCVTPS2PD    Y12, Z12
+
+	// logSplit: t = bits(S) - bits(sqrt(1/2)); f, 2^-k and k from t.
+	VPSUBQ  23808(R11), Z0, Z1
+	VPANDQ  23936(R11), Z1, Z2
+	VPADDQ  23808(R11), Z2, Z2
+	VPANDQ  24064(R11), Z1, Z3
+	VMOVUPD 24192(R11), Z4
+	VPSUBQ  Z3, Z4, Z3
+	VPSRLQ  $0x34, Z1, Z4
+	VPORQ   23424(R11), Z4, Z4
+	VSUBPD  24320(R11), Z4, Z4
+	VSUBPD  6400(R11), Z2, Z2
+	VMULPD  Z3, Z5, Z5
+
+	// logSumFF: g = gh + gl, u = g/(2+g) as uh + ul, the series in u^2.
+	VADDPD       Z5, Z2, Z6
+	VSUBPD       Z2, Z6, Z7
+	VSUBPD       Z7, Z6, Z8
+	VSUBPD       Z8, Z2, Z8
+	VSUBPD       Z7, Z5, Z7
+	VADDPD       Z7, Z8, Z7
+	VADDPD       Z7, Z13, Z7
+	VADDPD       24448(R11), Z6, Z2
+	VMOVUPD      24448(R11), Z5
+	VSUBPD       Z2, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VADDPD       Z7, Z5, Z5
+	VDIVPD       Z2, Z6, Z3
+	VFNMADD231PD Z2, Z3, Z6
+	VFNMADD231PD Z5, Z3, Z7
+	VADDPD       Z7, Z6, Z6
+	VDIVPD       Z2, Z6, Z6
+	VMULPD       Z3, Z3, Z2
+	VMULPD       Z2, Z2, Z5
+	VMULPD       Z5, Z5, Z7
+	VMULPD       24576(R11), Z2, Z8
+	VADDPD       24704(R11), Z8, Z8
+	VMULPD       Z5, Z8, Z8
+	VMULPD       22912(R11), Z2, Z9
+	VADDPD       23168(R11), Z9, Z9
+	VADDPD       Z9, Z8, Z8
+	VMULPD       24832(R11), Z2, Z9
+	VADDPD       24960(R11), Z9, Z9
+	VMULPD       Z5, Z9, Z9
+	VMULPD       25088(R11), Z2, Z10
+	VADDPD       25216(R11), Z10, Z10
+	VADDPD       Z10, Z9, Z9
+	VMULPD       25344(R11), Z7, Z10
+	VADDPD       Z9, Z10, Z10
+	VMULPD       Z7, Z10, Z10
+	VADDPD       Z8, Z10, Z10
+	VADDPD       Z3, Z3, Z5
+	VMULPD       Z2, Z5, Z5
+	VMULPD       Z10, Z5, Z5
+
+	// k*ln2 as kh + kl; hi + lo = kh + 2uh, plus the small terms; then m + it.
+	VMULPD      9088(R11), Z4, Z2
+	VMOVUPD     9088(R11), Z7
+	VFMSUB213PD Z2, Z4, Z7
+	VADDPD      Z3, Z3, Z8
+	VADDPD      Z8, Z2, Z9
+	VSUBPD      Z2, Z9, Z10
+	VSUBPD      Z10, Z9, Z11
+	VSUBPD      Z11, Z2, Z11
+	VSUBPD      Z10, Z8, Z10
+	VADDPD      Z10, Z11, Z10
+	VADDPD      Z10, Z13, Z10
+	VMULPD      25472(R11), Z4, Z4
+	VADDPD      Z4, Z7, Z7
+	VADDPD      Z6, Z6, Z6
+	VADDPD      Z6, Z7, Z7
+	VADDPD      Z5, Z7, Z7
+	VADDPD      Z7, Z10, Z10
+	VADDPD      Z10, Z9, Z2
+	VSUBPD      Z9, Z2, Z3
+	VSUBPD      Z3, Z2, Z4
+	VSUBPD      Z4, Z9, Z4
+	VSUBPD      Z3, Z10, Z3
+	VADDPD      Z3, Z4, Z3
+	VADDPD      Z3, Z13, Z3
+	VADDPD      Z2, Z12, Z4
+	VSUBPD      Z12, Z4, Z5
+	VSUBPD      Z5, Z4, Z6
+	VSUBPD      Z6, Z12, Z6
+	VSUBPD      Z5, Z2, Z5
+	VADDPD      Z5, Z6, Z5
+	VADDPD      Z5, Z3, Z3
+	VADDPD      Z3, Z4, Z4
+
+	// The rows that may cancel, and their results.
+	VCMPPD    $0x07, Z0, Z0, K1
+	VCMPPD    $0x11, Z13, Z12, K1, K1
+	VCMPPD    $0x1e, Z15, Z12, K1, K1
+	KSHIFTRW  $0x00, K4, K2
+	KANDW     K1, K2, K2
+	VCVTPD2PS Z4, Y6
+	VMOVUPS   Y6, K2, (R10)
+	KMOVB     K1, CX
+	ORL       CX, DX
+
+	// States 8 to 15: S, Lo and M by scalar loads, lane i state i.
+	VMOVSD       3736(R9), X0
+	VMOVHPD      4160(R9), X0, X0
+	VMOVSD       4584(R9), X14
+	VMOVHPD      5008(R9), X14, X14
+	VINSERTF32X4 $0x01, X14, Z0, Z0
+	VMOVSD       5432(R9), X14
+	VMOVHPD      5856(R9), X14, X14
+	VINSERTF32X4 $0x02, X14, Z0, Z0
+	VMOVSD       6280(R9), X14
+	VMOVHPD      6704(R9), X14, X14
+	VINSERTF32X4 $0x03, X14, Z0, Z0
+	VMOVSD       3744(R9), X5
+	VMOVHPD      4168(R9), X5, X5
+	VMOVSD       4592(R9), X14
+	VMOVHPD      5016(R9), X14, X14
+	VINSERTF32X4 $0x01, X14, Z5, Z5
+	VMOVSD       5440(R9), X14
+	VMOVHPD      5864(R9), X14, X14
+	VINSERTF32X4 $0x02, X14, Z5, Z5
+	VMOVSD       6288(R9), X14
+	VMOVHPD      6712(R9), X14, X14
+	VINSERTF32X4 $0x03, X14, Z5, Z5
+	VMOVSS       3712(R9), X12
+	VINSERTPS    $0x10, 4136(R9), X12, X12
+	VINSERTPS    $0x20, 4560(R9), X12, X12
+	VINSERTPS    $0x30, 4984(R9), X12, X12
+	VMOVSS       5408(R9), X14
+	VINSERTPS    $0x10, 5832(R9), X14, X14
+	VINSERTPS    $0x20, 6256(R9), X14, X14
+	VINSERTPS    $0x30, 6680(R9), X14, X14
+	VINSERTF128  $0x01, X14, Y12, Y12
+	VCVTPS2PD    Y12, Z12
+
+	// logSplit: t = bits(S) - bits(sqrt(1/2)); f, 2^-k and k from t.
+	VPSUBQ  23808(R11), Z0, Z1
+	VPANDQ  23936(R11), Z1, Z2
+	VPADDQ  23808(R11), Z2, Z2
+	VPANDQ  24064(R11), Z1, Z3
+	VMOVUPD 24192(R11), Z4
+	VPSUBQ  Z3, Z4, Z3
+	VPSRLQ  $0x34, Z1, Z4
+	VPORQ   23424(R11), Z4, Z4
+	VSUBPD  24320(R11), Z4, Z4
+	VSUBPD  6400(R11), Z2, Z2
+	VMULPD  Z3, Z5, Z5
+
+	// logSumFF: g = gh + gl, u = g/(2+g) as uh + ul, the series in u^2.
+	VADDPD       Z5, Z2, Z6
+	VSUBPD       Z2, Z6, Z7
+	VSUBPD       Z7, Z6, Z8
+	VSUBPD       Z8, Z2, Z8
+	VSUBPD       Z7, Z5, Z7
+	VADDPD       Z7, Z8, Z7
+	VADDPD       Z7, Z13, Z7
+	VADDPD       24448(R11), Z6, Z2
+	VMOVUPD      24448(R11), Z5
+	VSUBPD       Z2, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VADDPD       Z7, Z5, Z5
+	VDIVPD       Z2, Z6, Z3
+	VFNMADD231PD Z2, Z3, Z6
+	VFNMADD231PD Z5, Z3, Z7
+	VADDPD       Z7, Z6, Z6
+	VDIVPD       Z2, Z6, Z6
+	VMULPD       Z3, Z3, Z2
+	VMULPD       Z2, Z2, Z5
+	VMULPD       Z5, Z5, Z7
+	VMULPD       24576(R11), Z2, Z8
+	VADDPD       24704(R11), Z8, Z8
+	VMULPD       Z5, Z8, Z8
+	VMULPD       22912(R11), Z2, Z9
+	VADDPD       23168(R11), Z9, Z9
+	VADDPD       Z9, Z8, Z8
+	VMULPD       24832(R11), Z2, Z9
+	VADDPD       24960(R11), Z9, Z9
+	VMULPD       Z5, Z9, Z9
+	VMULPD       25088(R11), Z2, Z10
+	VADDPD       25216(R11), Z10, Z10
+	VADDPD       Z10, Z9, Z9
+	VMULPD       25344(R11), Z7, Z10
+	VADDPD       Z9, Z10, Z10
+	VMULPD       Z7, Z10, Z10
+	VADDPD       Z8, Z10, Z10
+	VADDPD       Z3, Z3, Z5
+	VMULPD       Z2, Z5, Z5
+	VMULPD       Z10, Z5, Z5
+
+	// k*ln2 as kh + kl; hi + lo = kh + 2uh, plus the small terms; then m + it.
+	VMULPD      9088(R11), Z4, Z2
+	VMOVUPD     9088(R11), Z7
+	VFMSUB213PD Z2, Z4, Z7
+	VADDPD      Z3, Z3, Z8
+	VADDPD      Z8, Z2, Z9
+	VSUBPD      Z2, Z9, Z10
+	VSUBPD      Z10, Z9, Z11
+	VSUBPD      Z11, Z2, Z11
+	VSUBPD      Z10, Z8, Z10
+	VADDPD      Z10, Z11, Z10
+	VADDPD      Z10, Z13, Z10
+	VMULPD      25472(R11), Z4, Z4
+	VADDPD      Z4, Z7, Z7
+	VADDPD      Z6, Z6, Z6
+	VADDPD      Z6, Z7, Z7
+	VADDPD      Z5, Z7, Z7
+	VADDPD      Z7, Z10, Z10
+	VADDPD      Z10, Z9, Z2
+	VSUBPD      Z9, Z2, Z3
+	VSUBPD      Z3, Z2, Z4
+	VSUBPD      Z4, Z9, Z4
+	VSUBPD      Z3, Z10, Z3
+	VADDPD      Z3, Z4, Z3
+	VADDPD      Z3, Z13, Z3
+	VADDPD      Z2, Z12, Z4
+	VSUBPD      Z12, Z4, Z5
+	VSUBPD      Z5, Z4, Z6
+	VSUBPD      Z6, Z12, Z6
+	VSUBPD      Z5, Z2, Z5
+	VADDPD      Z5, Z6, Z5
+	VADDPD      Z5, Z3, Z3
+	VADDPD      Z3, Z4, Z4
+
+	// The rows that may cancel, and their results.
+	VCMPPD    $0x07, Z0, Z0, K1
+	VCMPPD    $0x11, Z13, Z12, K1, K1
+	VCMPPD    $0x1e, Z15, Z12, K1, K1
+	KSHIFTRW  $0x08, K4, K2
+	KANDW     K1, K2, K2
+	VCVTPD2PS Z4, Y6
+	VMOVUPS   Y6, K2, 32(R10)
+	KMOVB     K1, CX
+	SHLL      $0x08, CX
+	ORL       CX, DX
+	MOVL      DX, ret+32(FP)
 	VZEROUPPER
 	RET
 
@@ -44137,183 +45237,407 @@ DATA consts<>+22752(SB)/8, $0x0000000000000008
 DATA consts<>+22760(SB)/8, $0x0000000000000008
 DATA consts<>+22768(SB)/8, $0x0000000000000008
 DATA consts<>+22776(SB)/8, $0x0000000000000008
-DATA consts<>+22784(SB)/8, $0x0000000000000010
-DATA consts<>+22792(SB)/8, $0x0000000000000012
-DATA consts<>+22800(SB)/8, $0x0000000000000011
-DATA consts<>+22808(SB)/8, $0x0000000000000013
-DATA consts<>+22816(SB)/8, $0x0000000000000010
-DATA consts<>+22824(SB)/8, $0x0000000000000012
-DATA consts<>+22832(SB)/8, $0x0000000000000011
-DATA consts<>+22840(SB)/8, $0x0000000000000013
-DATA consts<>+22848(SB)/8, $0x0000000000000010
-DATA consts<>+22856(SB)/8, $0x0000000000000012
-DATA consts<>+22864(SB)/8, $0x0000000000000011
-DATA consts<>+22872(SB)/8, $0x0000000000000013
-DATA consts<>+22880(SB)/8, $0x0000000000000010
-DATA consts<>+22888(SB)/8, $0x0000000000000012
-DATA consts<>+22896(SB)/8, $0x0000000000000011
-DATA consts<>+22904(SB)/8, $0x0000000000000013
-DATA consts<>+22912(SB)/8, $0x000000000000000c
-DATA consts<>+22920(SB)/8, $0x000000000000000c
-DATA consts<>+22928(SB)/8, $0x000000000000000c
-DATA consts<>+22936(SB)/8, $0x000000000000000c
-DATA consts<>+22944(SB)/8, $0x000000000000000c
-DATA consts<>+22952(SB)/8, $0x000000000000000c
-DATA consts<>+22960(SB)/8, $0x000000000000000c
-DATA consts<>+22968(SB)/8, $0x000000000000000c
-DATA consts<>+22976(SB)/8, $0x000000000000000c
-DATA consts<>+22984(SB)/8, $0x000000000000000c
-DATA consts<>+22992(SB)/8, $0x000000000000000c
-DATA consts<>+23000(SB)/8, $0x000000000000000c
-DATA consts<>+23008(SB)/8, $0x000000000000000c
-DATA consts<>+23016(SB)/8, $0x000000000000000c
-DATA consts<>+23024(SB)/8, $0x000000000000000c
-DATA consts<>+23032(SB)/8, $0x000000000000000c
-DATA consts<>+23040(SB)/8, $0x0000000000000020
-DATA consts<>+23048(SB)/8, $0x0000000000000020
-DATA consts<>+23056(SB)/8, $0x0000000000000020
-DATA consts<>+23064(SB)/8, $0x0000000000000020
-DATA consts<>+23072(SB)/8, $0x0000000000000020
-DATA consts<>+23080(SB)/8, $0x0000000000000020
-DATA consts<>+23088(SB)/8, $0x0000000000000020
-DATA consts<>+23096(SB)/8, $0x0000000000000020
-DATA consts<>+23104(SB)/8, $0x0000000000000020
-DATA consts<>+23112(SB)/8, $0x0000000000000020
-DATA consts<>+23120(SB)/8, $0x0000000000000020
-DATA consts<>+23128(SB)/8, $0x0000000000000020
-DATA consts<>+23136(SB)/8, $0x0000000000000020
-DATA consts<>+23144(SB)/8, $0x0000000000000020
-DATA consts<>+23152(SB)/8, $0x0000000000000020
-DATA consts<>+23160(SB)/8, $0x0000000000000020
-DATA consts<>+23168(SB)/8, $0x00000fffffffffff
-DATA consts<>+23176(SB)/8, $0x00000fffffffffff
-DATA consts<>+23184(SB)/8, $0x00000fffffffffff
-DATA consts<>+23192(SB)/8, $0x00000fffffffffff
-DATA consts<>+23200(SB)/8, $0x00000fffffffffff
-DATA consts<>+23208(SB)/8, $0x00000fffffffffff
-DATA consts<>+23216(SB)/8, $0x00000fffffffffff
-DATA consts<>+23224(SB)/8, $0x00000fffffffffff
-DATA consts<>+23232(SB)/8, $0x00000fffffffffff
-DATA consts<>+23240(SB)/8, $0x00000fffffffffff
-DATA consts<>+23248(SB)/8, $0x00000fffffffffff
-DATA consts<>+23256(SB)/8, $0x00000fffffffffff
-DATA consts<>+23264(SB)/8, $0x00000fffffffffff
-DATA consts<>+23272(SB)/8, $0x00000fffffffffff
-DATA consts<>+23280(SB)/8, $0x00000fffffffffff
-DATA consts<>+23288(SB)/8, $0x00000fffffffffff
-DATA consts<>+23296(SB)/8, $0x3fc999999999999a
-DATA consts<>+23304(SB)/8, $0x3fc999999999999a
-DATA consts<>+23312(SB)/8, $0x3fc999999999999a
-DATA consts<>+23320(SB)/8, $0x3fc999999999999a
-DATA consts<>+23328(SB)/8, $0x3fc999999999999a
-DATA consts<>+23336(SB)/8, $0x3fc999999999999a
-DATA consts<>+23344(SB)/8, $0x3fc999999999999a
-DATA consts<>+23352(SB)/8, $0x3fc999999999999a
-DATA consts<>+23360(SB)/8, $0x3fc999999999999a
-DATA consts<>+23368(SB)/8, $0x3fc999999999999a
-DATA consts<>+23376(SB)/8, $0x3fc999999999999a
-DATA consts<>+23384(SB)/8, $0x3fc999999999999a
-DATA consts<>+23392(SB)/8, $0x3fc999999999999a
-DATA consts<>+23400(SB)/8, $0x3fc999999999999a
-DATA consts<>+23408(SB)/8, $0x3fc999999999999a
-DATA consts<>+23416(SB)/8, $0x3fc999999999999a
-DATA consts<>+23424(SB)/8, $0xbfd0000000000000
-DATA consts<>+23432(SB)/8, $0xbfd0000000000000
-DATA consts<>+23440(SB)/8, $0xbfd0000000000000
-DATA consts<>+23448(SB)/8, $0xbfd0000000000000
-DATA consts<>+23456(SB)/8, $0xbfd0000000000000
-DATA consts<>+23464(SB)/8, $0xbfd0000000000000
-DATA consts<>+23472(SB)/8, $0xbfd0000000000000
-DATA consts<>+23480(SB)/8, $0xbfd0000000000000
-DATA consts<>+23488(SB)/8, $0xbfd0000000000000
-DATA consts<>+23496(SB)/8, $0xbfd0000000000000
-DATA consts<>+23504(SB)/8, $0xbfd0000000000000
-DATA consts<>+23512(SB)/8, $0xbfd0000000000000
-DATA consts<>+23520(SB)/8, $0xbfd0000000000000
-DATA consts<>+23528(SB)/8, $0xbfd0000000000000
-DATA consts<>+23536(SB)/8, $0xbfd0000000000000
-DATA consts<>+23544(SB)/8, $0xbfd0000000000000
-DATA consts<>+23552(SB)/8, $0x3fd5555555555555
-DATA consts<>+23560(SB)/8, $0x3fd5555555555555
-DATA consts<>+23568(SB)/8, $0x3fd5555555555555
-DATA consts<>+23576(SB)/8, $0x3fd5555555555555
-DATA consts<>+23584(SB)/8, $0x3fd5555555555555
-DATA consts<>+23592(SB)/8, $0x3fd5555555555555
-DATA consts<>+23600(SB)/8, $0x3fd5555555555555
-DATA consts<>+23608(SB)/8, $0x3fd5555555555555
-DATA consts<>+23616(SB)/8, $0x3fd5555555555555
-DATA consts<>+23624(SB)/8, $0x3fd5555555555555
-DATA consts<>+23632(SB)/8, $0x3fd5555555555555
-DATA consts<>+23640(SB)/8, $0x3fd5555555555555
-DATA consts<>+23648(SB)/8, $0x3fd5555555555555
-DATA consts<>+23656(SB)/8, $0x3fd5555555555555
-DATA consts<>+23664(SB)/8, $0x3fd5555555555555
-DATA consts<>+23672(SB)/8, $0x3fd5555555555555
-DATA consts<>+23680(SB)/8, $0xbfe0000000000000
-DATA consts<>+23688(SB)/8, $0xbfe0000000000000
-DATA consts<>+23696(SB)/8, $0xbfe0000000000000
-DATA consts<>+23704(SB)/8, $0xbfe0000000000000
-DATA consts<>+23712(SB)/8, $0xbfe0000000000000
-DATA consts<>+23720(SB)/8, $0xbfe0000000000000
-DATA consts<>+23728(SB)/8, $0xbfe0000000000000
-DATA consts<>+23736(SB)/8, $0xbfe0000000000000
-DATA consts<>+23744(SB)/8, $0xbfe0000000000000
-DATA consts<>+23752(SB)/8, $0xbfe0000000000000
-DATA consts<>+23760(SB)/8, $0xbfe0000000000000
-DATA consts<>+23768(SB)/8, $0xbfe0000000000000
-DATA consts<>+23776(SB)/8, $0xbfe0000000000000
-DATA consts<>+23784(SB)/8, $0xbfe0000000000000
-DATA consts<>+23792(SB)/8, $0xbfe0000000000000
-DATA consts<>+23800(SB)/8, $0xbfe0000000000000
-DATA consts<>+23808(SB)/8, $0x4330000000000000
-DATA consts<>+23816(SB)/8, $0x4330000000000000
-DATA consts<>+23824(SB)/8, $0x4330000000000000
-DATA consts<>+23832(SB)/8, $0x4330000000000000
-DATA consts<>+23840(SB)/8, $0x4330000000000000
-DATA consts<>+23848(SB)/8, $0x4330000000000000
-DATA consts<>+23856(SB)/8, $0x4330000000000000
-DATA consts<>+23864(SB)/8, $0x4330000000000000
-DATA consts<>+23872(SB)/8, $0x4330000000000000
-DATA consts<>+23880(SB)/8, $0x4330000000000000
-DATA consts<>+23888(SB)/8, $0x4330000000000000
-DATA consts<>+23896(SB)/8, $0x4330000000000000
-DATA consts<>+23904(SB)/8, $0x4330000000000000
-DATA consts<>+23912(SB)/8, $0x4330000000000000
-DATA consts<>+23920(SB)/8, $0x4330000000000000
-DATA consts<>+23928(SB)/8, $0x4330000000000000
-DATA consts<>+23936(SB)/8, $0x43300000000003ff
-DATA consts<>+23944(SB)/8, $0x43300000000003ff
-DATA consts<>+23952(SB)/8, $0x43300000000003ff
-DATA consts<>+23960(SB)/8, $0x43300000000003ff
-DATA consts<>+23968(SB)/8, $0x43300000000003ff
-DATA consts<>+23976(SB)/8, $0x43300000000003ff
-DATA consts<>+23984(SB)/8, $0x43300000000003ff
-DATA consts<>+23992(SB)/8, $0x43300000000003ff
-DATA consts<>+24000(SB)/8, $0x43300000000003ff
-DATA consts<>+24008(SB)/8, $0x43300000000003ff
-DATA consts<>+24016(SB)/8, $0x43300000000003ff
-DATA consts<>+24024(SB)/8, $0x43300000000003ff
-DATA consts<>+24032(SB)/8, $0x43300000000003ff
-DATA consts<>+24040(SB)/8, $0x43300000000003ff
-DATA consts<>+24048(SB)/8, $0x43300000000003ff
-DATA consts<>+24056(SB)/8, $0x43300000000003ff
-DATA consts<>+24064(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24072(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24080(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24088(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24096(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24104(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24112(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24120(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24128(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24136(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24144(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24152(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24160(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24168(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24176(SB)/8, $0x7fffffffffffffff
-DATA consts<>+24184(SB)/8, $0x7fffffffffffffff
-GLOBL consts<>(SB), RODATA|NOPTR, $24192
+DATA consts<>+22784(SB)/8, $0x00000fffffffffff
+DATA consts<>+22792(SB)/8, $0x00000fffffffffff
+DATA consts<>+22800(SB)/8, $0x00000fffffffffff
+DATA consts<>+22808(SB)/8, $0x00000fffffffffff
+DATA consts<>+22816(SB)/8, $0x00000fffffffffff
+DATA consts<>+22824(SB)/8, $0x00000fffffffffff
+DATA consts<>+22832(SB)/8, $0x00000fffffffffff
+DATA consts<>+22840(SB)/8, $0x00000fffffffffff
+DATA consts<>+22848(SB)/8, $0x00000fffffffffff
+DATA consts<>+22856(SB)/8, $0x00000fffffffffff
+DATA consts<>+22864(SB)/8, $0x00000fffffffffff
+DATA consts<>+22872(SB)/8, $0x00000fffffffffff
+DATA consts<>+22880(SB)/8, $0x00000fffffffffff
+DATA consts<>+22888(SB)/8, $0x00000fffffffffff
+DATA consts<>+22896(SB)/8, $0x00000fffffffffff
+DATA consts<>+22904(SB)/8, $0x00000fffffffffff
+DATA consts<>+22912(SB)/8, $0x3fc999999999999a
+DATA consts<>+22920(SB)/8, $0x3fc999999999999a
+DATA consts<>+22928(SB)/8, $0x3fc999999999999a
+DATA consts<>+22936(SB)/8, $0x3fc999999999999a
+DATA consts<>+22944(SB)/8, $0x3fc999999999999a
+DATA consts<>+22952(SB)/8, $0x3fc999999999999a
+DATA consts<>+22960(SB)/8, $0x3fc999999999999a
+DATA consts<>+22968(SB)/8, $0x3fc999999999999a
+DATA consts<>+22976(SB)/8, $0x3fc999999999999a
+DATA consts<>+22984(SB)/8, $0x3fc999999999999a
+DATA consts<>+22992(SB)/8, $0x3fc999999999999a
+DATA consts<>+23000(SB)/8, $0x3fc999999999999a
+DATA consts<>+23008(SB)/8, $0x3fc999999999999a
+DATA consts<>+23016(SB)/8, $0x3fc999999999999a
+DATA consts<>+23024(SB)/8, $0x3fc999999999999a
+DATA consts<>+23032(SB)/8, $0x3fc999999999999a
+DATA consts<>+23040(SB)/8, $0xbfd0000000000000
+DATA consts<>+23048(SB)/8, $0xbfd0000000000000
+DATA consts<>+23056(SB)/8, $0xbfd0000000000000
+DATA consts<>+23064(SB)/8, $0xbfd0000000000000
+DATA consts<>+23072(SB)/8, $0xbfd0000000000000
+DATA consts<>+23080(SB)/8, $0xbfd0000000000000
+DATA consts<>+23088(SB)/8, $0xbfd0000000000000
+DATA consts<>+23096(SB)/8, $0xbfd0000000000000
+DATA consts<>+23104(SB)/8, $0xbfd0000000000000
+DATA consts<>+23112(SB)/8, $0xbfd0000000000000
+DATA consts<>+23120(SB)/8, $0xbfd0000000000000
+DATA consts<>+23128(SB)/8, $0xbfd0000000000000
+DATA consts<>+23136(SB)/8, $0xbfd0000000000000
+DATA consts<>+23144(SB)/8, $0xbfd0000000000000
+DATA consts<>+23152(SB)/8, $0xbfd0000000000000
+DATA consts<>+23160(SB)/8, $0xbfd0000000000000
+DATA consts<>+23168(SB)/8, $0x3fd5555555555555
+DATA consts<>+23176(SB)/8, $0x3fd5555555555555
+DATA consts<>+23184(SB)/8, $0x3fd5555555555555
+DATA consts<>+23192(SB)/8, $0x3fd5555555555555
+DATA consts<>+23200(SB)/8, $0x3fd5555555555555
+DATA consts<>+23208(SB)/8, $0x3fd5555555555555
+DATA consts<>+23216(SB)/8, $0x3fd5555555555555
+DATA consts<>+23224(SB)/8, $0x3fd5555555555555
+DATA consts<>+23232(SB)/8, $0x3fd5555555555555
+DATA consts<>+23240(SB)/8, $0x3fd5555555555555
+DATA consts<>+23248(SB)/8, $0x3fd5555555555555
+DATA consts<>+23256(SB)/8, $0x3fd5555555555555
+DATA consts<>+23264(SB)/8, $0x3fd5555555555555
+DATA consts<>+23272(SB)/8, $0x3fd5555555555555
+DATA consts<>+23280(SB)/8, $0x3fd5555555555555
+DATA consts<>+23288(SB)/8, $0x3fd5555555555555
+DATA consts<>+23296(SB)/8, $0xbfe0000000000000
+DATA consts<>+23304(SB)/8, $0xbfe0000000000000
+DATA consts<>+23312(SB)/8, $0xbfe0000000000000
+DATA consts<>+23320(SB)/8, $0xbfe0000000000000
+DATA consts<>+23328(SB)/8, $0xbfe0000000000000
+DATA consts<>+23336(SB)/8, $0xbfe0000000000000
+DATA consts<>+23344(SB)/8, $0xbfe0000000000000
+DATA consts<>+23352(SB)/8, $0xbfe0000000000000
+DATA consts<>+23360(SB)/8, $0xbfe0000000000000
+DATA consts<>+23368(SB)/8, $0xbfe0000000000000
+DATA consts<>+23376(SB)/8, $0xbfe0000000000000
+DATA consts<>+23384(SB)/8, $0xbfe0000000000000
+DATA consts<>+23392(SB)/8, $0xbfe0000000000000
+DATA consts<>+23400(SB)/8, $0xbfe0000000000000
+DATA consts<>+23408(SB)/8, $0xbfe0000000000000
+DATA consts<>+23416(SB)/8, $0xbfe0000000000000
+DATA consts<>+23424(SB)/8, $0x4330000000000000
+DATA consts<>+23432(SB)/8, $0x4330000000000000
+DATA consts<>+23440(SB)/8, $0x4330000000000000
+DATA consts<>+23448(SB)/8, $0x4330000000000000
+DATA consts<>+23456(SB)/8, $0x4330000000000000
+DATA consts<>+23464(SB)/8, $0x4330000000000000
+DATA consts<>+23472(SB)/8, $0x4330000000000000
+DATA consts<>+23480(SB)/8, $0x4330000000000000
+DATA consts<>+23488(SB)/8, $0x4330000000000000
+DATA consts<>+23496(SB)/8, $0x4330000000000000
+DATA consts<>+23504(SB)/8, $0x4330000000000000
+DATA consts<>+23512(SB)/8, $0x4330000000000000
+DATA consts<>+23520(SB)/8, $0x4330000000000000
+DATA consts<>+23528(SB)/8, $0x4330000000000000
+DATA consts<>+23536(SB)/8, $0x4330000000000000
+DATA consts<>+23544(SB)/8, $0x4330000000000000
+DATA consts<>+23552(SB)/8, $0x43300000000003ff
+DATA consts<>+23560(SB)/8, $0x43300000000003ff
+DATA consts<>+23568(SB)/8, $0x43300000000003ff
+DATA consts<>+23576(SB)/8, $0x43300000000003ff
+DATA consts<>+23584(SB)/8, $0x43300000000003ff
+DATA consts<>+23592(SB)/8, $0x43300000000003ff
+DATA consts<>+23600(SB)/8, $0x43300000000003ff
+DATA consts<>+23608(SB)/8, $0x43300000000003ff
+DATA consts<>+23616(SB)/8, $0x43300000000003ff
+DATA consts<>+23624(SB)/8, $0x43300000000003ff
+DATA consts<>+23632(SB)/8, $0x43300000000003ff
+DATA consts<>+23640(SB)/8, $0x43300000000003ff
+DATA consts<>+23648(SB)/8, $0x43300000000003ff
+DATA consts<>+23656(SB)/8, $0x43300000000003ff
+DATA consts<>+23664(SB)/8, $0x43300000000003ff
+DATA consts<>+23672(SB)/8, $0x43300000000003ff
+DATA consts<>+23680(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23688(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23696(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23704(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23712(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23720(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23728(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23736(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23744(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23752(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23760(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23768(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23776(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23784(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23792(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23800(SB)/8, $0x7fffffffffffffff
+DATA consts<>+23808(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23816(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23824(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23832(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23840(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23848(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23856(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23864(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23872(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23880(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23888(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23896(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23904(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23912(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23920(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23928(SB)/8, $0x3fe6a09e667f3bcd
+DATA consts<>+23936(SB)/8, $0x000fffffffffffff
+DATA consts<>+23944(SB)/8, $0x000fffffffffffff
+DATA consts<>+23952(SB)/8, $0x000fffffffffffff
+DATA consts<>+23960(SB)/8, $0x000fffffffffffff
+DATA consts<>+23968(SB)/8, $0x000fffffffffffff
+DATA consts<>+23976(SB)/8, $0x000fffffffffffff
+DATA consts<>+23984(SB)/8, $0x000fffffffffffff
+DATA consts<>+23992(SB)/8, $0x000fffffffffffff
+DATA consts<>+24000(SB)/8, $0x000fffffffffffff
+DATA consts<>+24008(SB)/8, $0x000fffffffffffff
+DATA consts<>+24016(SB)/8, $0x000fffffffffffff
+DATA consts<>+24024(SB)/8, $0x000fffffffffffff
+DATA consts<>+24032(SB)/8, $0x000fffffffffffff
+DATA consts<>+24040(SB)/8, $0x000fffffffffffff
+DATA consts<>+24048(SB)/8, $0x000fffffffffffff
+DATA consts<>+24056(SB)/8, $0x000fffffffffffff
+DATA consts<>+24064(SB)/8, $0xfff0000000000000
+DATA consts<>+24072(SB)/8, $0xfff0000000000000
+DATA consts<>+24080(SB)/8, $0xfff0000000000000
+DATA consts<>+24088(SB)/8, $0xfff0000000000000
+DATA consts<>+24096(SB)/8, $0xfff0000000000000
+DATA consts<>+24104(SB)/8, $0xfff0000000000000
+DATA consts<>+24112(SB)/8, $0xfff0000000000000
+DATA consts<>+24120(SB)/8, $0xfff0000000000000
+DATA consts<>+24128(SB)/8, $0xfff0000000000000
+DATA consts<>+24136(SB)/8, $0xfff0000000000000
+DATA consts<>+24144(SB)/8, $0xfff0000000000000
+DATA consts<>+24152(SB)/8, $0xfff0000000000000
+DATA consts<>+24160(SB)/8, $0xfff0000000000000
+DATA consts<>+24168(SB)/8, $0xfff0000000000000
+DATA consts<>+24176(SB)/8, $0xfff0000000000000
+DATA consts<>+24184(SB)/8, $0xfff0000000000000
+DATA consts<>+24192(SB)/8, $0x3ff0000000000000
+DATA consts<>+24200(SB)/8, $0x3ff0000000000000
+DATA consts<>+24208(SB)/8, $0x3ff0000000000000
+DATA consts<>+24216(SB)/8, $0x3ff0000000000000
+DATA consts<>+24224(SB)/8, $0x3ff0000000000000
+DATA consts<>+24232(SB)/8, $0x3ff0000000000000
+DATA consts<>+24240(SB)/8, $0x3ff0000000000000
+DATA consts<>+24248(SB)/8, $0x3ff0000000000000
+DATA consts<>+24256(SB)/8, $0x3ff0000000000000
+DATA consts<>+24264(SB)/8, $0x3ff0000000000000
+DATA consts<>+24272(SB)/8, $0x3ff0000000000000
+DATA consts<>+24280(SB)/8, $0x3ff0000000000000
+DATA consts<>+24288(SB)/8, $0x3ff0000000000000
+DATA consts<>+24296(SB)/8, $0x3ff0000000000000
+DATA consts<>+24304(SB)/8, $0x3ff0000000000000
+DATA consts<>+24312(SB)/8, $0x3ff0000000000000
+DATA consts<>+24320(SB)/8, $0x4330000000000000
+DATA consts<>+24328(SB)/8, $0x4330000000000000
+DATA consts<>+24336(SB)/8, $0x4330000000000000
+DATA consts<>+24344(SB)/8, $0x4330000000000000
+DATA consts<>+24352(SB)/8, $0x4330000000000000
+DATA consts<>+24360(SB)/8, $0x4330000000000000
+DATA consts<>+24368(SB)/8, $0x4330000000000000
+DATA consts<>+24376(SB)/8, $0x4330000000000000
+DATA consts<>+24384(SB)/8, $0x4330000000000000
+DATA consts<>+24392(SB)/8, $0x4330000000000000
+DATA consts<>+24400(SB)/8, $0x4330000000000000
+DATA consts<>+24408(SB)/8, $0x4330000000000000
+DATA consts<>+24416(SB)/8, $0x4330000000000000
+DATA consts<>+24424(SB)/8, $0x4330000000000000
+DATA consts<>+24432(SB)/8, $0x4330000000000000
+DATA consts<>+24440(SB)/8, $0x4330000000000000
+DATA consts<>+24448(SB)/8, $0x4000000000000000
+DATA consts<>+24456(SB)/8, $0x4000000000000000
+DATA consts<>+24464(SB)/8, $0x4000000000000000
+DATA consts<>+24472(SB)/8, $0x4000000000000000
+DATA consts<>+24480(SB)/8, $0x4000000000000000
+DATA consts<>+24488(SB)/8, $0x4000000000000000
+DATA consts<>+24496(SB)/8, $0x4000000000000000
+DATA consts<>+24504(SB)/8, $0x4000000000000000
+DATA consts<>+24512(SB)/8, $0x4000000000000000
+DATA consts<>+24520(SB)/8, $0x4000000000000000
+DATA consts<>+24528(SB)/8, $0x4000000000000000
+DATA consts<>+24536(SB)/8, $0x4000000000000000
+DATA consts<>+24544(SB)/8, $0x4000000000000000
+DATA consts<>+24552(SB)/8, $0x4000000000000000
+DATA consts<>+24560(SB)/8, $0x4000000000000000
+DATA consts<>+24568(SB)/8, $0x4000000000000000
+DATA consts<>+24576(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24584(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24592(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24600(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24608(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24616(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24624(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24632(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24640(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24648(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24656(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24664(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24672(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24680(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24688(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24696(SB)/8, $0x3fbc71c71c71c71c
+DATA consts<>+24704(SB)/8, $0x3fc2492492492492
+DATA consts<>+24712(SB)/8, $0x3fc2492492492492
+DATA consts<>+24720(SB)/8, $0x3fc2492492492492
+DATA consts<>+24728(SB)/8, $0x3fc2492492492492
+DATA consts<>+24736(SB)/8, $0x3fc2492492492492
+DATA consts<>+24744(SB)/8, $0x3fc2492492492492
+DATA consts<>+24752(SB)/8, $0x3fc2492492492492
+DATA consts<>+24760(SB)/8, $0x3fc2492492492492
+DATA consts<>+24768(SB)/8, $0x3fc2492492492492
+DATA consts<>+24776(SB)/8, $0x3fc2492492492492
+DATA consts<>+24784(SB)/8, $0x3fc2492492492492
+DATA consts<>+24792(SB)/8, $0x3fc2492492492492
+DATA consts<>+24800(SB)/8, $0x3fc2492492492492
+DATA consts<>+24808(SB)/8, $0x3fc2492492492492
+DATA consts<>+24816(SB)/8, $0x3fc2492492492492
+DATA consts<>+24824(SB)/8, $0x3fc2492492492492
+DATA consts<>+24832(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24840(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24848(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24856(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24864(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24872(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24880(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24888(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24896(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24904(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24912(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24920(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24928(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24936(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24944(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24952(SB)/8, $0x3fae1e1e1e1e1e1e
+DATA consts<>+24960(SB)/8, $0x3fb1111111111111
+DATA consts<>+24968(SB)/8, $0x3fb1111111111111
+DATA consts<>+24976(SB)/8, $0x3fb1111111111111
+DATA consts<>+24984(SB)/8, $0x3fb1111111111111
+DATA consts<>+24992(SB)/8, $0x3fb1111111111111
+DATA consts<>+25000(SB)/8, $0x3fb1111111111111
+DATA consts<>+25008(SB)/8, $0x3fb1111111111111
+DATA consts<>+25016(SB)/8, $0x3fb1111111111111
+DATA consts<>+25024(SB)/8, $0x3fb1111111111111
+DATA consts<>+25032(SB)/8, $0x3fb1111111111111
+DATA consts<>+25040(SB)/8, $0x3fb1111111111111
+DATA consts<>+25048(SB)/8, $0x3fb1111111111111
+DATA consts<>+25056(SB)/8, $0x3fb1111111111111
+DATA consts<>+25064(SB)/8, $0x3fb1111111111111
+DATA consts<>+25072(SB)/8, $0x3fb1111111111111
+DATA consts<>+25080(SB)/8, $0x3fb1111111111111
+DATA consts<>+25088(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25096(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25104(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25112(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25120(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25128(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25136(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25144(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25152(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25160(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25168(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25176(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25184(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25192(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25200(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25208(SB)/8, $0x3fb3b13b13b13b14
+DATA consts<>+25216(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25224(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25232(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25240(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25248(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25256(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25264(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25272(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25280(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25288(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25296(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25304(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25312(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25320(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25328(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25336(SB)/8, $0x3fb745d1745d1746
+DATA consts<>+25344(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25352(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25360(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25368(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25376(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25384(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25392(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25400(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25408(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25416(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25424(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25432(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25440(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25448(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25456(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25464(SB)/8, $0x3faaf286bca1af28
+DATA consts<>+25472(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25480(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25488(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25496(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25504(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25512(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25520(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25528(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25536(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25544(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25552(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25560(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25568(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25576(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25584(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25592(SB)/8, $0x3c7abc9e3b39803f
+DATA consts<>+25600(SB)/8, $0x0000000000000010
+DATA consts<>+25608(SB)/8, $0x0000000000000012
+DATA consts<>+25616(SB)/8, $0x0000000000000011
+DATA consts<>+25624(SB)/8, $0x0000000000000013
+DATA consts<>+25632(SB)/8, $0x0000000000000010
+DATA consts<>+25640(SB)/8, $0x0000000000000012
+DATA consts<>+25648(SB)/8, $0x0000000000000011
+DATA consts<>+25656(SB)/8, $0x0000000000000013
+DATA consts<>+25664(SB)/8, $0x0000000000000010
+DATA consts<>+25672(SB)/8, $0x0000000000000012
+DATA consts<>+25680(SB)/8, $0x0000000000000011
+DATA consts<>+25688(SB)/8, $0x0000000000000013
+DATA consts<>+25696(SB)/8, $0x0000000000000010
+DATA consts<>+25704(SB)/8, $0x0000000000000012
+DATA consts<>+25712(SB)/8, $0x0000000000000011
+DATA consts<>+25720(SB)/8, $0x0000000000000013
+DATA consts<>+25728(SB)/8, $0x000000000000000c
+DATA consts<>+25736(SB)/8, $0x000000000000000c
+DATA consts<>+25744(SB)/8, $0x000000000000000c
+DATA consts<>+25752(SB)/8, $0x000000000000000c
+DATA consts<>+25760(SB)/8, $0x000000000000000c
+DATA consts<>+25768(SB)/8, $0x000000000000000c
+DATA consts<>+25776(SB)/8, $0x000000000000000c
+DATA consts<>+25784(SB)/8, $0x000000000000000c
+DATA consts<>+25792(SB)/8, $0x000000000000000c
+DATA consts<>+25800(SB)/8, $0x000000000000000c
+DATA consts<>+25808(SB)/8, $0x000000000000000c
+DATA consts<>+25816(SB)/8, $0x000000000000000c
+DATA consts<>+25824(SB)/8, $0x000000000000000c
+DATA consts<>+25832(SB)/8, $0x000000000000000c
+DATA consts<>+25840(SB)/8, $0x000000000000000c
+DATA consts<>+25848(SB)/8, $0x000000000000000c
+DATA consts<>+25856(SB)/8, $0x0000000000000020
+DATA consts<>+25864(SB)/8, $0x0000000000000020
+DATA consts<>+25872(SB)/8, $0x0000000000000020
+DATA consts<>+25880(SB)/8, $0x0000000000000020
+DATA consts<>+25888(SB)/8, $0x0000000000000020
+DATA consts<>+25896(SB)/8, $0x0000000000000020
+DATA consts<>+25904(SB)/8, $0x0000000000000020
+DATA consts<>+25912(SB)/8, $0x0000000000000020
+DATA consts<>+25920(SB)/8, $0x0000000000000020
+DATA consts<>+25928(SB)/8, $0x0000000000000020
+DATA consts<>+25936(SB)/8, $0x0000000000000020
+DATA consts<>+25944(SB)/8, $0x0000000000000020
+DATA consts<>+25952(SB)/8, $0x0000000000000020
+DATA consts<>+25960(SB)/8, $0x0000000000000020
+DATA consts<>+25968(SB)/8, $0x0000000000000020
+DATA consts<>+25976(SB)/8, $0x0000000000000020
+GLOBL consts<>(SB), RODATA|NOPTR, $25984
 
 DATA lanemasks<>+0(SB)/8, $0xffffffffffffffff
 DATA lanemasks<>+8(SB)/8, $0xffffffffffffffff

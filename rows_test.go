@@ -1416,3 +1416,86 @@ func TestBlockLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockCancelLogs checks the multi-row passes' CancelLogs (where a
+// level has it) against fallback.PreciseLogSumExp bit for bit on the 16
+// states of a block: maxima in, at the ends of and out of (cancel, 0),
+// NaN and infinite ones, sums of 1 to 2^20 with a low part within half
+// their ULP, NaN sums; its mask, and its stores to dst's rows between
+// sentinels (only the rows of the mask are read).
+func TestBlockCancelLogs(t *testing.T) {
+	r := rand.New(rand.NewPCG(27, 28))
+	inf := float32(math.Inf(1))
+	for _, l := range dispatch.Supported() {
+		b := simdRows[l].Block
+		if b == nil || b.CancelLogs == nil {
+			continue
+		}
+		for range 3000 {
+			rb, cols := 1+r.IntN(16), 1+r.IntN(1024)
+			cancel := fallback.CancelBound(cols)
+			var sts [16]kernels.Row
+			for i := range sts {
+				s := math.Ldexp(1+r.Float64(), r.IntN(21))
+				if r.IntN(8) == 0 {
+					s = 1 + math.Ldexp(r.Float64(), -r.IntN(60)) // a sum near 1
+				}
+				st := &sts[i]
+				st.S, st.Lo = s, (r.Float64()-0.5)*math.Ldexp(s, -53)
+				st.M = float32(cancel * r.Float64())
+				switch r.IntN(20) {
+				case 0:
+					st.M = float32(cancel)
+				case 1:
+					st.M = float32(math.Nextafter(cancel, 0))
+				case 2:
+					st.M = float32(math.Copysign(0, float64(r.IntN(2)*2-1)))
+				case 3:
+					st.M = -float32(r.Float64()) * 1e-30
+				case 4:
+					st.M = float32(r.NormFloat64() * 10)
+				case 5:
+					st.M = []float32{inf, -inf, float32(math.NaN())}[r.IntN(3)]
+				case 6:
+					st.S = math.NaN()
+				}
+			}
+			buf := make([]float32, 18)
+			for i := range buf {
+				buf[i] = -7
+			}
+			dst := buf[1 : 1+rb]
+			want := sts
+			var wantDone uint32
+			for i := range sts[:rb] {
+				if m := sts[i].M; m < 0 && float64(m) > cancel && sts[i].S == sts[i].S {
+					wantDone |= 1 << i
+				}
+			}
+			done := b.CancelLogs(&sts[0], dst, cancel) & (1<<rb - 1)
+			for i := range sts {
+				g, w := &sts[i], &want[i]
+				if math.Float64bits(g.S) != math.Float64bits(w.S) || math.Float64bits(g.Lo) != math.Float64bits(w.Lo) ||
+					math.Float32bits(g.M) != math.Float32bits(w.M) || g.C != w.C || g.D != w.D || g.Fold != w.Fold {
+					t.Fatalf("%v: CancelLogs changed state %d", l, i)
+				}
+			}
+			if done != wantDone {
+				t.Fatalf("%v: CancelLogs (%d rows, cancel %v) reports the rows %016b, want %016b", l, rb, cancel, done, wantDone)
+			}
+			for i, v := range buf {
+				in := i >= 1 && i <= rb
+				if !in && v != -7 {
+					t.Fatalf("%v: CancelLogs (%d rows) stored %v at %d of dst's buffer, outside dst", l, rb, v, i-1)
+				}
+				if in && done>>(i-1)&1 != 0 {
+					st := sts[i-1]
+					if w := fallback.PreciseLogSumExp(st.M, st.S, st.Lo); math.Float32bits(v) != math.Float32bits(w) {
+						t.Fatalf("%v: CancelLogs: row %d (M %v, S %v, Lo %v) gave %v (%#08x), want %v (%#08x)",
+							l, i-1, st.M, st.S, st.Lo, v, math.Float32bits(v), w, math.Float32bits(w))
+					}
+				}
+			}
+		}
+	}
+}

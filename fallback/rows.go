@@ -57,6 +57,13 @@ type RowBlockPasses struct {
 	// is set and may set elsewhere; then M must also be at least 0 or at
 	// most cancel, CancelBound's) and 0 for none (LogSoftmax's).
 	Logs func(st *kernels.Row, dst []float32, bound, cancel float64) uint32
+	// CancelLogs, where set, settles LogSumExp's rows that may cancel
+	// from RowSum's sums: for each of the rowBlock states from st on whose
+	// M lies in (cancel, 0) (CancelBound) and whose S is a number, it
+	// stores PreciseLogSumExp(M, S, Lo) (its steps, so its bits) to dst
+	// and sets the state's bit in the mask it returns; it may store to
+	// dst's other rows too.
+	CancelLogs func(st *kernels.Row, dst []float32, cancel float64) uint32
 	// Partial reports that the passes also take rows of no whole number
 	// of groups, as if padded with their programs' Fill
 	// (ir.Program.Fill): no row is then padded (paddedRows,
@@ -671,20 +678,28 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 			}
 		}
 		first = b.Logs == nil || all
+		var done uint32 // the rows that CancelLogs settled
 		if precise {
 			b.RowSum(nil, xs, &sts[0], cols)
+			if b.CancelLogs != nil {
+				all := uint32(1)<<rb - 1
+				if done = b.CancelLogs(&sts[0], dst[r0:r0+rb], cancel) & all; done == all {
+					continue
+				}
+			}
 		}
 		special := false
 		for i := range rb {
 			m, s := sts[i].M, sts[i].S
+			if done>>i&1 != 0 {
+				continue
+			}
 			if infMax(m) || s != s {
 				special = true
 				continue
 			}
 			if precise && m < 0 && float64(m) > cancel {
-				lh, ll := logSumFF(s, sts[i].Lo)
-				h, e := kernels.AddComp(float64(m), ll, lh) // m + lh, its error added to ll
-				dst[r0+i] = float32(h + e)
+				dst[r0+i] = PreciseLogSumExp(m, s, sts[i].Lo)
 				continue
 			}
 			l := sts[i].C
@@ -875,9 +890,7 @@ func rows(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 				dst[r] = float32(float64(m) + l)
 				continue
 			}
-			lh, ll := logSumFF(s, c)
-			h, e := kernels.AddComp(float64(m), ll, lh) // m + lh, its error added to ll
-			dst[r] = float32(h + e)
+			dst[r] = PreciseLogSumExp(m, s, c)
 		}
 	}
 }
@@ -1020,10 +1033,9 @@ func LogSumTable() *[1 << kernels.RowLogBits][2]float64 { return &logTable }
 // rows that follow): s's bits less sqrt(1/2)'s carry into the exponent
 // field exactly when s's significand is at least sqrt(2)'s.
 func logSplit(s float64) (f float64, k int, inv float64) {
-	const half = 0x3fe6a09e667f3bcd // the bits of sqrt(1/2), math.Sqrt2/2
-	t := math.Float64bits(s) - half
+	t := math.Float64bits(s) - kernels.RowSqrtHalf
 	k = int(t >> 52)
-	f = math.Float64frombits(t&(1<<52-1) + half)
+	f = math.Float64frombits(t&(1<<52-1) + kernels.RowSqrtHalf)
 	return f, k, math.Float64frombits(uint64(1023-k) << 52)
 }
 
@@ -1058,6 +1070,17 @@ func compLog(row []float32, st *kernels.Row, p *RowPasses) float64 {
 	st.Fold = 1
 	p.ExpSum(nil, row, st)
 	return LogSum(foldedSum(st))
+}
+
+// PreciseLogSumExp returns LogSumExp's value for a row whose maximum m
+// lies where m + log(sum) may cancel (in (CancelBound, 0)): m + log(s +
+// c), s + c the row's compensated sum (RowSum's S + Lo), the log a
+// float-float (logSumFF) added to m exactly (AddComp), rounded once to
+// float32. A pass of RowBlockPasses.CancelLogs takes the same steps.
+func PreciseLogSumExp(m float32, s, c float64) float32 {
+	lh, ll := logSumFF(s, c)
+	h, e := kernels.AddComp(float64(m), ll, lh) // m + lh, its error added to ll
+	return float32(h + e)
 }
 
 // logSumFF returns log(s + c) for s >= 1 and |c| <= ulp(s) as the

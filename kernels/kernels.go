@@ -449,6 +449,11 @@ func AddComp(s, c, t float64) (float64, float64) {
 // from which the table of RowLogBits is computed.
 var RowLogC = [...]float64{1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17, 1.0 / 19}
 
+// RowSqrtHalf is the bits of sqrt(1/2) rounded to float64 (math.Sqrt2/2):
+// that log splits a row's sum s = 2^k * f, f in [sqrt(1/2), sqrt(2)), by
+// integer steps on s's bits less these (fallback's logSplit).
+const RowSqrtHalf = 0x3fe6a09e667f3bcd
+
 // The row kernels take the log of their sum s = 2^k * f, f in [1, 2),
 // once per row, in Go on every path, from a table: k*ln2 + log(c) +
 // log1p(r), c = 1 + j/2^RowLogBits the table's entry at or below f (its

@@ -74,6 +74,14 @@ func TestSollyaCoefficients(t *testing.T) {
 // TestExpMagic checks the derived constants of the exponential core:
 // adding the magic leaves n + 127 (+ 64) in the low bits, and the shift
 // builds 2^n from them.
+// TestRowSqrtHalf checks the bits of sqrt(1/2) that the row logs split a
+// sum at.
+func TestRowSqrtHalf(t *testing.T) {
+	if h := math.Float64frombits(RowSqrtHalf); h != math.Sqrt2/2 {
+		t.Errorf("RowSqrtHalf is the bits of %v, want %v", h, math.Sqrt2/2)
+	}
+}
+
 func TestExpMagic(t *testing.T) {
 	if ExpMagic != 0x1.8p23+127 || ExpMagic64 != ExpMagic+64 || ExpMagicHalf != ExpMagic-1 {
 		t.Errorf("ExpMagic = %x, ExpMagic64 = %x, ExpMagicHalf = %x", ExpMagic, ExpMagic64, ExpMagicHalf)

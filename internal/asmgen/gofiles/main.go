@@ -35,7 +35,7 @@ const root = "../.."
 type set struct {
 	level, suffix      string
 	stream, block, col bool
-	logs               bool // it has a logs' pass (fallback.RowBlockPasses.Logs)
+	logs               bool // it has logs' passes (fallback.RowBlockPasses.Logs, CancelLogs)
 	partial            bool // its multi-row passes take rows shorter than a group
 	tailFaults         bool // whose masked lanes may fault past a slice's end (RowBlockPasses.TailFaults)
 }
@@ -45,7 +45,7 @@ var arches = []struct {
 	goarch, generator string
 	sets              []set
 }{
-	{"amd64", "internal/asmgen/x86", []set{{"AVX512", "AVX512", true, true, true, true, true, false}, {"AVX2", "AVX2", true, true, true, false, true, true}}},
+	{"amd64", "internal/asmgen/x86", []set{{"AVX512", "AVX512", true, true, true, true, true, false}, {"AVX2", "AVX2", true, true, true, true, true, true}}},
 	{"arm64", "internal/asmgen/neon", []set{{"NEON", "NEON", false, false, true, false, false, false}}},
 }
 
@@ -217,7 +217,7 @@ func decls(generator string, sets []set) []byte {
 				l = append(l, fmt.Sprintf("%s: %s,", p.Name, p.FuncName("Rows"+s.suffix)))
 			}
 			if s.logs {
-				l = append(l, "Logs: blockLogs"+s.suffix+"Pass,")
+				l = append(l, "Logs: blockLogs"+s.suffix+"Pass,", "CancelLogs: blockCancelLogs"+s.suffix+"Pass,")
 			}
 			if s.partial {
 				l = append(l, "Partial: true,")

@@ -66,6 +66,7 @@ func main() {
 	for _, s := range isas {
 		generateNoisy(s)
 		generateLogs(s)
+		generateCancelLogs(s)
 	}
 	emitConstants()
 	Generate()
