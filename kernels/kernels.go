@@ -449,6 +449,13 @@ func AddComp(s, c, t float64) (float64, float64) {
 // from which the table of RowLogBits is computed.
 var RowLogC = [...]float64{1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17, 1.0 / 19}
 
+// RowIntMagic is 2^52: a float64 whose significand's bits are or-ed
+// with an integer n below 2^52 is RowIntMagic + n exactly, so that
+// subtracting RowIntMagic (plus a bias) converts n to float64 without a
+// conversion instruction, as the assembly of the row logs does for the
+// exponents that fallback's LogSum and logSplit convert with int().
+const RowIntMagic = 0x1p52
+
 // RowSqrtHalf is the bits of sqrt(1/2) rounded to float64 (math.Sqrt2/2):
 // that log splits a row's sum s = 2^k * f, f in [sqrt(1/2), sqrt(2)), by
 // integer steps on s's bits less these (fallback's logSplit).

@@ -74,11 +74,16 @@ func TestSollyaCoefficients(t *testing.T) {
 // TestExpMagic checks the derived constants of the exponential core:
 // adding the magic leaves n + 127 (+ 64) in the low bits, and the shift
 // builds 2^n from them.
-// TestRowSqrtHalf checks the bits of sqrt(1/2) that the row logs split a
-// sum at.
-func TestRowSqrtHalf(t *testing.T) {
+// TestRowLogConstants checks the bits of sqrt(1/2) that the row logs
+// split a sum at, and RowIntMagic's conversion of integers.
+func TestRowLogConstants(t *testing.T) {
 	if h := math.Float64frombits(RowSqrtHalf); h != math.Sqrt2/2 {
 		t.Errorf("RowSqrtHalf is the bits of %v, want %v", h, math.Sqrt2/2)
+	}
+	for _, n := range []uint64{0, 1, 1023, 2046, 1<<52 - 1} {
+		if v := math.Float64frombits(math.Float64bits(RowIntMagic)|n) - RowIntMagic; v != float64(n) {
+			t.Errorf("RowIntMagic converts %d to %v", n, v)
+		}
 	}
 }
 

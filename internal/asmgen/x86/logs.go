@@ -100,8 +100,8 @@ func logSum(and, or func(m, x, d Op), b, inv, lg, d, r, r2, q, t, e reg.Register
 	VADDPD(constF64(kernels.RowLog1p2), t, t)
 	VADDPD(t, q, q)
 	VPSRLQ(U8(52), b, e)
-	or(constU64(math.Float64bits(0x1p52)), e, e) // 2^52 + exponent bits
-	VSUBPD(constF64(0x1p52+1023), e, e)
+	or(constU64(math.Float64bits(kernels.RowIntMagic)), e, e) // 2^52 + exponent bits
+	VSUBPD(constF64(kernels.RowIntMagic+1023), e, e)
 	VMULPD(constF64(kernels.Ln2D), e, e)
 	VADDPD(lg, e, e)
 	VADDPD(r, e, e)
@@ -355,8 +355,8 @@ func preciseLogSumExp(and, or func(m, x, d Op), r [13]reg.VecPhysical, zero reg.
 	VMOVUPD(constU64(1023<<52), r[4])
 	VPSUBQ(r[3], r[4], r[3])
 	VPSRLQ(U8(52), r[1], r[4])
-	or(constU64(math.Float64bits(0x1p52)), r[4], r[4])
-	VSUBPD(constF64(0x1p52), r[4], r[4]) // k
+	or(constU64(math.Float64bits(kernels.RowIntMagic)), r[4], r[4])
+	VSUBPD(constF64(kernels.RowIntMagic), r[4], r[4]) // k
 	VSUBPD(constF64(1), r[2], r[2])      // f - 1
 	VMULPD(r[3], r[5], r[5])             // Lo * 2^-k
 	Comment("logSumFF: g = gh + gl, u = g/(2+g) as uh + ul, the series in u^2.")
