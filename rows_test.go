@@ -1231,15 +1231,31 @@ func TestRowBlocksEmpty(t *testing.T) {
 // group, every slice against a guard page after its end or before its
 // start, on every path against the Go passes: no path may read or write
 // past a slice. Logits have a positive maximum; log-probabilities take
-// LogSumExp's precise sums (RowSum's multi-row pass).
+// LogSumExp's precise sums (RowSum's multi-row pass). The slices end at
+// the guard page, or 3 elements before it (within a group's width: AVX2
+// then pads the rows whose masked lanes would reach it, fallback.TailInPage),
+// or start after it.
 func TestRowsGuarded(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	for _, cols := range []int{1, 3, 7, 10, 15, 16, 17, 24, 100, 330} {
 		for _, rows := range []int{1, 3, 4, 5, 9} {
 			n := rows * cols
 			for _, style := range []string{"logits", "logprob"} {
-				for _, atStart := range []bool{false, true} {
-					x, freeX, ok := testutil.Guarded(n, atStart)
+				for _, place := range []struct {
+					atStart bool
+					gap     int
+				}{{false, 0}, {false, 3}, {true, 0}} {
+					atStart := place.atStart
+					// guarded returns n elements against a guard page,
+					// place.gap of them before it where it follows.
+					guarded := func(n int, atStart bool) ([]float32, func(), bool) {
+						s, free, ok := testutil.Guarded(n+place.gap, atStart)
+						if atStart {
+							return s[place.gap:], free, ok
+						}
+						return s[:n], free, ok
+					}
+					x, freeX, ok := guarded(n, atStart)
 					if !ok {
 						t.Skip("no guard pages on this system")
 					}
@@ -1248,21 +1264,21 @@ func TestRowsGuarded(t *testing.T) {
 						m := outLen(rk.kind, n, cols)
 						want := make([]float32, m)
 						fallback.Rows(rk.kind, want, x, cols, &fallback.GoRowPasses)
-						dst, freeDst, _ := testutil.Guarded(m, atStart)
+						dst, freeDst, _ := guarded(m, atStart)
 						for _, l := range dispatch.Supported() {
 							restore := dispatch.Force(l)
 							rk.f(dst, x, cols)
 							restore()
-							sameRow(t, fmt.Sprintf("%s %dx%d %s guarded (at start %v) on %v", rk.name, rows, cols, style, atStart, l), dst, want)
+							sameRow(t, fmt.Sprintf("%s %dx%d %s guarded (at start %v, gap %d) on %v", rk.name, rows, cols, style, atStart, place.gap, l), dst, want)
 						}
 						freeDst()
 					}
 					freeX()
 					for _, gk := range gradKernels {
 						ys, dys := gradInputs(gk.forward, "unit", "normal", rows, cols, r)
-						y, freeY, _ := testutil.Guarded(n, atStart)
-						dy, freeDy, _ := testutil.Guarded(n, !atStart)
-						dx, freeDx, _ := testutil.Guarded(n, atStart)
+						y, freeY, _ := guarded(n, atStart)
+						dy, freeDy, _ := guarded(n, !atStart)
+						dx, freeDx, _ := guarded(n, atStart)
 						copy(y, ys)
 						copy(dy, dys)
 						want := make([]float32, n)
@@ -1271,7 +1287,7 @@ func TestRowsGuarded(t *testing.T) {
 							restore := dispatch.Force(l)
 							gk.f(dx, y, dy, cols)
 							restore()
-							sameRow(t, fmt.Sprintf("%s %dx%d guarded (y at start %v) on %v", gk.name, rows, cols, atStart, l), dx, want)
+							sameRow(t, fmt.Sprintf("%s %dx%d guarded (y at start %v, gap %d) on %v", gk.name, rows, cols, atStart, place.gap, l), dx, want)
 						}
 						freeY()
 						freeDy()
@@ -1294,7 +1310,7 @@ func TestRowLengths(t *testing.T) {
 	inf := float32(math.Inf(1))
 	for cols := 1; cols <= 48; cols++ {
 		for _, rows := range []int{1, 3, 4, 5, 8, 13} {
-			x := rowInputs("normal", rows, cols, r)
+			x := rowInputs("logits", rows, cols, r)
 			if rows >= 8 {
 				x[cols+r.IntN(cols)] = float32(math.NaN())
 				for i := range cols {

@@ -69,10 +69,13 @@ func LogSumExp(dst, x []float32, cols int) {
 // oneFits reports whether x is a single row of cols elements that level
 // l's multi-row passes take: up to fallback.RowBlockCols elements, a
 // multiple of kernels.RowLanes unless the passes take any length
-// (Partial) without faulting past the row's end (TailFaults).
-func oneFits(l dispatch.Level, x []float32, cols int) bool {
+// (Partial) without faulting past the row's end (TailFaults: unless in
+// the page of x's last element, and of out's, the output stored under
+// lane masks).
+func oneFits(l dispatch.Level, out, x []float32, cols int) bool {
 	b := simdRows[l].Block
-	return len(x) == cols && cols <= fallback.RowBlockCols && b != nil && (cols%kernels.RowLanes == 0 || b.Partial && !b.TailFaults)
+	return len(x) == cols && cols <= fallback.RowBlockCols && b != nil &&
+		(cols%kernels.RowLanes == 0 || b.Partial && (!b.TailFaults || fallback.TailInPage(cols, x, out)))
 }
 
 // A blockPass names a multi-row pass: its index in internal/ir.RowBlock
@@ -93,7 +96,11 @@ type blockPass int
 // driver runs it from the start.
 func oneRow(k fallback.RowKind, dst, x, dy []float32, cols int) bool {
 	l := dispatch.Selected()
-	if !oneFits(l, x, cols) {
+	out := dst
+	if k == fallback.RowLogSumExp {
+		out = nil
+	}
+	if !oneFits(l, out, x, cols) {
 		return false
 	}
 	if k == fallback.RowLogSumExpGrad {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"sync"
+	"unsafe"
 
 	"github.com/rectify-go/rectify/internal/check"
 	"github.com/rectify-go/rectify/kernels"
@@ -72,8 +73,9 @@ type RowBlockPasses struct {
 	// TailFaults reports that Partial's lane masks may not keep a row's
 	// last group from faulting past the row's end: AVX2's VMASKMOVPS
 	// under qemu's emulation reads the masked-off lanes too. Only a
-	// slice's last row ends where its memory may, so that row alone is
-	// padded.
+	// slice's last rows reach past its end, and only where that crosses
+	// into another page may it fault (TailInPage): those rows alone are
+	// then padded (faultRows).
 	TailFaults bool
 }
 
@@ -264,7 +266,7 @@ func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 		return
 	case b.Partial:
 		m := n
-		if b.TailFaults {
+		if b.TailFaults && !TailInPage(cols, dx, y, dy) {
 			m -= min(n, faultRows(cols)) // padded or row by row
 		}
 		blockGradRows(k, dx, y, dy, cols, m, p)
@@ -379,10 +381,14 @@ func Rows(k RowKind, dst, x []float32, cols int, p *RowPasses) {
 // last rows alone where they may fault past the end: TailFaults), else
 // through rows.
 func rowsOrBlocks(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
+	out := dst // the output the passes store under lane masks
+	if k == RowLogSumExp {
+		out = nil
+	}
 	switch {
 	case p.Block == nil || cols > RowBlockCols:
 		rows(k, dst, x, dy, cols, n, p)
-	case cols%kernels.RowLanes == 0 || p.Block.Partial && !p.Block.TailFaults:
+	case cols%kernels.RowLanes == 0 || p.Block.Partial && (!p.Block.TailFaults || TailInPage(cols, x, out)):
 		blockRows(k, dst, x, dy, cols, n, p)
 	case p.Block.Partial:
 		m := n - min(n, faultRows(cols))
@@ -398,6 +404,30 @@ func rowsOrBlocks(k RowKind, dst, x, dy []float32, cols, n int, p *RowPasses) {
 	default:
 		paddedRows(k, dst, x, dy, cols, n, p)
 	}
+}
+
+// tailPage is the smallest page size of the architectures whose passes
+// have TailFaults (amd64).
+const tailPage = 4096
+
+// TailInPage reports whether the lanes that the last group of the last
+// row of cols elements of each slice (rows of no whole number of groups)
+// has past the slice's end lie in the page of its last element, where a
+// masked-off lane cannot fault even where it is read (TailFaults). A
+// slice ends within a group's width of a page's end about once in 70
+// (rows of 10: 24 bytes past it, of a page of 4 KiB).
+func TailInPage(cols int, ss ...[]float32) bool {
+	past := uintptr(padCols(cols)-cols) * 4
+	for _, s := range ss {
+		if len(s) == 0 {
+			continue
+		}
+		last := uintptr(unsafe.Pointer(&s[len(s)-1])) + 3 // its last byte
+		if last/tailPage != (last+past)/tailPage {
+			return false
+		}
+	}
+	return true
 }
 
 // faultRows returns how many of a slice's last rows of cols elements, no

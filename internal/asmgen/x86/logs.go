@@ -357,8 +357,8 @@ func preciseLogSumExp(and, or func(m, x, d Op), r [13]reg.VecPhysical, zero reg.
 	VPSRLQ(U8(52), r[1], r[4])
 	or(constU64(math.Float64bits(kernels.RowIntMagic)), r[4], r[4])
 	VSUBPD(constF64(kernels.RowIntMagic), r[4], r[4]) // k
-	VSUBPD(constF64(1), r[2], r[2])      // f - 1
-	VMULPD(r[3], r[5], r[5])             // Lo * 2^-k
+	VSUBPD(constF64(1), r[2], r[2])                   // f - 1
+	VMULPD(r[3], r[5], r[5])                          // Lo * 2^-k
 	Comment("logSumFF: g = gh + gl, u = g/(2+g) as uh + ul, the series in u^2.")
 	addComp(r[2], r[5], r[6], r[7], r[8]) // gh, gl
 	VADDPD(constF64(2), r[6], r[2])       // dh
