@@ -1250,7 +1250,10 @@ func TestRowsGuarded(t *testing.T) {
 					// place.gap of them before it where it follows.
 					guarded := func(n int, atStart bool) ([]float32, func(), bool) {
 						s, free, ok := testutil.Guarded(n+place.gap, atStart)
-						if atStart {
+						switch {
+						case !ok:
+							return nil, free, false
+						case atStart:
 							return s[place.gap:], free, ok
 						}
 						return s[:n], free, ok

@@ -254,8 +254,9 @@ func (k RowKind) String() string { return rowNames[k] }
 // the quiet NaN 0x7fc00000 throughout. Where p has multi-row passes, rows
 // of up to RowBlockCols elements run in blocks (blockGradRows), with the
 // same bits: those of no whole number of groups padded (paddedGradRows)
-// where the passes do not take them (Partial) or, for the last row, may
-// fault past its end (TailFaults), unless they are long (padGradCols).
+// where the passes do not take them (Partial) or, for a slice's last rows,
+// may fault past its end (TailFaults, TailInPage), unless they are long
+// (padGradCols).
 func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 	n := check.RowGrad(rowNames[k], dx, y, dy, cols)
 	b := p.Block
@@ -675,7 +676,8 @@ func blockLogs(b *RowBlockPasses, xs, dst []float32, sts *[rowBlock]kernels.Row,
 // out where it found every row plain and wrote the results (an infinite
 // maximum makes a row's sum NaN, so such a row is never plain). A block
 // with a row that may cancel (mayCancel) also takes RowSum's compensated
-// sums, whose float-float log (logSumFF) such a row takes, as in rows.
+// sums, whose float-float log such a row takes (PreciseLogSumExp, as in
+// rows; by the passes' CancelLogs where they have it).
 func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 	b := p.Block
 	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
@@ -712,8 +714,8 @@ func blockLSE(dst, x []float32, cols, n int, p *RowPasses) {
 		if precise {
 			b.RowSum(nil, xs, &sts[0], cols)
 			if b.CancelLogs != nil {
-				all := uint32(1)<<rb - 1
-				if done = b.CancelLogs(&sts[0], dst[r0:r0+rb], cancel) & all; done == all {
+				every := uint32(1)<<rb - 1
+				if done = b.CancelLogs(&sts[0], dst[r0:r0+rb], cancel) & every; done == every {
 					continue
 				}
 			}
