@@ -414,9 +414,9 @@ const tailPage = 4096
 // TailInPage reports whether the lanes that the last group of the last
 // row of cols elements of each slice (rows of no whole number of groups)
 // has past the slice's end lie in the page of its last element, where a
-// masked-off lane cannot fault even where it is read (TailFaults). A
-// slice ends within a group's width of a page's end about once in 70
-// (rows of 10: 24 bytes past it, of a page of 4 KiB).
+// masked-off lane cannot fault even where it is read (TailFaults): all
+// but a slice that ends within those bytes (4 per lane, 60 at most; 24
+// for rows of 10) of a page's end.
 func TailInPage(cols int, ss ...[]float32) bool {
 	past := uintptr(padCols(cols)-cols) * 4
 	for _, s := range ss {
