@@ -34,9 +34,10 @@ type RowPasses struct {
 
 // A RowBlockPass is the multi-row form of a row pass (ir.RowBlock): x
 // holds len(x)/cols whole rows of cols elements, cols a multiple of
-// kernels.RowLanes, and st points to the first of as many states, one per
-// row; each row runs as the pass's single call with Fold set, its lanes
-// from -Inf and 0 (ir.RowBlockSignatures).
+// kernels.RowLanes unless the passes take any (RowBlockPasses.Partial),
+// and st points to the first of as many states, one per row; each row
+// runs as the pass's single call with Fold set, its lanes from -Inf and 0
+// (ir.RowBlockSignatures).
 type RowBlockPass func(dst, x []float32, st *kernels.Row, cols int)
 
 // A RowBlockPass2 is a RowBlockPass over two inputs of one length.

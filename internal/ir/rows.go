@@ -21,10 +21,12 @@ var RowSignatures = [...]string{RowSignature, RowSignature2}
 
 // RowBlockSignatures are the Go signatures of a multi-row pass
 // (RowBlock) of one input and of two: x (and y) hold len(x)/cols whole
-// rows of cols elements, cols a multiple of
-// kernels.RowLanes, and st points to the first of as many states, one per
-// row, kernels.RowSize bytes apart. Each row runs as the one-row pass's
-// single call on it with Fold set, but its lanes start at -Inf and 0
+// rows of cols elements (the x86 back end's take any cols: a row's last
+// group is masked off past its end, read as the program's Fill and not
+// stored, as if the row were padded to whole groups), and st points to
+// the first of as many states, one per row, kernels.RowSize bytes apart.
+// Each row runs as the one-row pass's single call on it with Fold set,
+// but its lanes start at -Inf and 0
 // whatever the state holds: RowMax and SoftmaxSum fold them into the
 // row's M or S and leave the state's lanes and Fold alone.
 var RowBlockSignatures = [...]string{
