@@ -14,28 +14,30 @@ import (
 // groups of kernels.RowLanes elements (package rectify runs the rest in Go).
 var rowSets = map[dispatch.Level]fallback.RowPasses{
 	dispatch.AVX512: {
-		RowMax:            rowMaxAVX512,
-		RowSum:            rowSumAVX512,
-		SoftmaxSum:        softmaxSumAVX512,
-		ExpSum:            expSumAVX512,
-		SoftmaxOut:        softmaxOutAVX512,
-		LogSoftmaxOut:     logSoftmaxOutAVX512,
-		GradDot:           gradDotAVX512,
-		GradSum:           gradSumAVX512,
-		SoftmaxGradOut:    softmaxGradOutAVX512,
-		LogSoftmaxGradOut: logSoftmaxGradOutAVX512,
+		RowMax:             rowMaxAVX512,
+		RowSum:             rowSumAVX512,
+		SoftmaxSum:         softmaxSumAVX512,
+		ExpSum:             expSumAVX512,
+		SoftmaxOut:         softmaxOutAVX512,
+		LogSoftmaxOut:      logSoftmaxOutAVX512,
+		GradDot:            gradDotAVX512,
+		GradSum:            gradSumAVX512,
+		SoftmaxGradOut:     softmaxGradOutAVX512,
+		LogSoftmaxGradOut:  logSoftmaxGradOutAVX512,
+		LogSoftmaxGradFast: logSoftmaxGradFastAVX512,
 	},
 	dispatch.AVX2: {
-		RowMax:            rowMaxAVX2,
-		RowSum:            rowSumAVX2,
-		SoftmaxSum:        softmaxSumAVX2,
-		ExpSum:            expSumAVX2,
-		SoftmaxOut:        softmaxOutAVX2,
-		LogSoftmaxOut:     logSoftmaxOutAVX2,
-		GradDot:           gradDotAVX2,
-		GradSum:           gradSumAVX2,
-		SoftmaxGradOut:    softmaxGradOutAVX2,
-		LogSoftmaxGradOut: logSoftmaxGradOutAVX2,
+		RowMax:             rowMaxAVX2,
+		RowSum:             rowSumAVX2,
+		SoftmaxSum:         softmaxSumAVX2,
+		ExpSum:             expSumAVX2,
+		SoftmaxOut:         softmaxOutAVX2,
+		LogSoftmaxOut:      logSoftmaxOutAVX2,
+		GradDot:            gradDotAVX2,
+		GradSum:            gradSumAVX2,
+		SoftmaxGradOut:     softmaxGradOutAVX2,
+		LogSoftmaxGradOut:  logSoftmaxGradOutAVX2,
+		LogSoftmaxGradFast: logSoftmaxGradFastAVX2,
 	},
 }
 
@@ -43,33 +45,35 @@ var rowSets = map[dispatch.Level]fallback.RowPasses{
 // call per pass and block of whole rows.
 var rowBlockSets = map[dispatch.Level]*fallback.RowBlockPasses{
 	dispatch.AVX512: {
-		RowMax:            rowMaxRowsAVX512,
-		SoftmaxSum:        softmaxSumRowsAVX512,
-		RowSum:            rowSumRowsAVX512,
-		SoftmaxOut:        softmaxOutRowsAVX512,
-		LogSoftmaxOut:     logSoftmaxOutRowsAVX512,
-		GradDot:           gradDotRowsAVX512,
-		GradSum:           gradSumRowsAVX512,
-		SoftmaxGradOut:    softmaxGradOutRowsAVX512,
-		LogSoftmaxGradOut: logSoftmaxGradOutRowsAVX512,
-		Logs:              blockLogsAVX512Pass,
-		CancelLogs:        blockCancelLogsAVX512Pass,
-		Partial:           true,
+		RowMax:             rowMaxRowsAVX512,
+		SoftmaxSum:         softmaxSumRowsAVX512,
+		RowSum:             rowSumRowsAVX512,
+		SoftmaxOut:         softmaxOutRowsAVX512,
+		LogSoftmaxOut:      logSoftmaxOutRowsAVX512,
+		GradDot:            gradDotRowsAVX512,
+		GradSum:            gradSumRowsAVX512,
+		SoftmaxGradOut:     softmaxGradOutRowsAVX512,
+		LogSoftmaxGradOut:  logSoftmaxGradOutRowsAVX512,
+		LogSoftmaxGradFast: logSoftmaxGradFastRowsAVX512,
+		Logs:               blockLogsAVX512Pass,
+		CancelLogs:         blockCancelLogsAVX512Pass,
+		Partial:            true,
 	},
 	dispatch.AVX2: {
-		RowMax:            rowMaxRowsAVX2,
-		SoftmaxSum:        softmaxSumRowsAVX2,
-		RowSum:            rowSumRowsAVX2,
-		SoftmaxOut:        softmaxOutRowsAVX2,
-		LogSoftmaxOut:     logSoftmaxOutRowsAVX2,
-		GradDot:           gradDotRowsAVX2,
-		GradSum:           gradSumRowsAVX2,
-		SoftmaxGradOut:    softmaxGradOutRowsAVX2,
-		LogSoftmaxGradOut: logSoftmaxGradOutRowsAVX2,
-		Logs:              blockLogsAVX2Pass,
-		CancelLogs:        blockCancelLogsAVX2Pass,
-		Partial:           true,
-		TailFaults:        true,
+		RowMax:             rowMaxRowsAVX2,
+		SoftmaxSum:         softmaxSumRowsAVX2,
+		RowSum:             rowSumRowsAVX2,
+		SoftmaxOut:         softmaxOutRowsAVX2,
+		LogSoftmaxOut:      logSoftmaxOutRowsAVX2,
+		GradDot:            gradDotRowsAVX2,
+		GradSum:            gradSumRowsAVX2,
+		SoftmaxGradOut:     softmaxGradOutRowsAVX2,
+		LogSoftmaxGradOut:  logSoftmaxGradOutRowsAVX2,
+		LogSoftmaxGradFast: logSoftmaxGradFastRowsAVX2,
+		Logs:               blockLogsAVX2Pass,
+		CancelLogs:         blockCancelLogsAVX2Pass,
+		Partial:            true,
+		TailFaults:         true,
 	},
 }
 
@@ -286,6 +290,9 @@ func callBlock(l dispatch.Level, p blockPass, dst, x, y []float32, st *kernels.R
 		case blockLogSoftmaxGradOut:
 			logSoftmaxGradOutRowsAVX512(dst, x, y, st, cols)
 			return
+		case blockLogSoftmaxGradFast:
+			logSoftmaxGradFastRowsAVX512(dst, x, y, st, cols)
+			return
 		}
 	case dispatch.AVX2:
 		switch p {
@@ -315,6 +322,9 @@ func callBlock(l dispatch.Level, p blockPass, dst, x, y []float32, st *kernels.R
 			return
 		case blockLogSoftmaxGradOut:
 			logSoftmaxGradOutRowsAVX2(dst, x, y, st, cols)
+			return
+		case blockLogSoftmaxGradFast:
+			logSoftmaxGradFastRowsAVX2(dst, x, y, st, cols)
 			return
 		}
 	}
@@ -435,6 +445,11 @@ func softmaxGradOutAVX512(dst, x, y []float32, st *kernels.Row)
 //
 //go:noescape
 func logSoftmaxGradOutAVX512(dst, x, y []float32, st *kernels.Row)
+
+// logSoftmaxGradFastAVX512 is the AVX512 row pass LogSoftmaxGradFast, generated by internal/asmgen/x86.
+//
+//go:noescape
+func logSoftmaxGradFastAVX512(dst, x, y []float32, st *kernels.Row)
 
 // reluAVX512 is the AVX512 kernel of ReLU, generated by internal/asmgen/x86.
 //
@@ -596,6 +611,11 @@ func softmaxGradOutRowsAVX512(dst, x, y []float32, st *kernels.Row, cols int)
 //go:noescape
 func logSoftmaxGradOutRowsAVX512(dst, x, y []float32, st *kernels.Row, cols int)
 
+// logSoftmaxGradFastRowsAVX512 is the AVX512 multi-row pass LogSoftmaxGradFast, generated by internal/asmgen/x86.
+//
+//go:noescape
+func logSoftmaxGradFastRowsAVX512(dst, x, y []float32, st *kernels.Row, cols int)
+
 // pReLUGradColAVX512 is the AVX512 column pass PReLUGradCol, generated by internal/asmgen/x86.
 //
 //go:noescape
@@ -690,6 +710,11 @@ func softmaxGradOutAVX2(dst, x, y []float32, st *kernels.Row)
 //
 //go:noescape
 func logSoftmaxGradOutAVX2(dst, x, y []float32, st *kernels.Row)
+
+// logSoftmaxGradFastAVX2 is the AVX2 row pass LogSoftmaxGradFast, generated by internal/asmgen/x86.
+//
+//go:noescape
+func logSoftmaxGradFastAVX2(dst, x, y []float32, st *kernels.Row)
 
 // reluAVX2 is the AVX2 kernel of ReLU, generated by internal/asmgen/x86.
 //
@@ -850,6 +875,11 @@ func softmaxGradOutRowsAVX2(dst, x, y []float32, st *kernels.Row, cols int)
 //
 //go:noescape
 func logSoftmaxGradOutRowsAVX2(dst, x, y []float32, st *kernels.Row, cols int)
+
+// logSoftmaxGradFastRowsAVX2 is the AVX2 multi-row pass LogSoftmaxGradFast, generated by internal/asmgen/x86.
+//
+//go:noescape
+func logSoftmaxGradFastRowsAVX2(dst, x, y []float32, st *kernels.Row, cols int)
 
 // pReLUGradColAVX2 is the AVX2 column pass PReLUGradCol, generated by internal/asmgen/x86.
 //

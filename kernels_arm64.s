@@ -8510,6 +8510,385 @@ loop:
 done:
 	RET
 
+DATA logSoftmaxGradFastNEONk<>+0(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA logSoftmaxGradFastNEONk<>+8(SB)/8, $0x43380000000003ff
+DATA logSoftmaxGradFastNEONk<>+16(SB)/8, $0x3efa16e32b3977c9 // 2.4880794354912952e-05
+DATA logSoftmaxGradFastNEONk<>+24(SB)/8, $0x3efa16e32b3977c9
+DATA logSoftmaxGradFastNEONk<>+32(SB)/8, $0x3f2a01b738535ae1 // 0.0001984153897527019
+DATA logSoftmaxGradFastNEONk<>+40(SB)/8, $0x3f2a01b738535ae1
+DATA logSoftmaxGradFastNEONk<>+48(SB)/8, $0x3f56c163be928b8c // 0.001388881117499993
+DATA logSoftmaxGradFastNEONk<>+56(SB)/8, $0x3f56c163be928b8c
+DATA logSoftmaxGradFastNEONk<>+64(SB)/8, $0x3f81111108e2c4d8 // 0.008333333095239245
+DATA logSoftmaxGradFastNEONk<>+72(SB)/8, $0x3f81111108e2c4d8
+DATA logSoftmaxGradFastNEONk<>+80(SB)/8, $0x3fa5555557deeebb // 0.041666666962070185
+DATA logSoftmaxGradFastNEONk<>+88(SB)/8, $0x3fa5555557deeebb
+DATA logSoftmaxGradFastNEONk<>+96(SB)/8, $0x3fc5555555589f03 // 0.16666666667264715
+DATA logSoftmaxGradFastNEONk<>+104(SB)/8, $0x3fc5555555589f03
+DATA logSoftmaxGradFastNEONk<>+112(SB)/8, $0x3fdfffffffff13f6 // 0.4999999999966457
+DATA logSoftmaxGradFastNEONk<>+120(SB)/8, $0x3fdfffffffff13f6
+DATA logSoftmaxGradFastNEONk<>+128(SB)/8, $0x3ff0000000000000 // 1
+DATA logSoftmaxGradFastNEONk<>+136(SB)/8, $0x3ff0000000000000
+GLOBL logSoftmaxGradFastNEONk<>(SB), RODATA|NOPTR, $144
+
+// func logSoftmaxGradFastNEON(dst, x, y []float32, st *kernels.Row)
+// Main loop: 16 elements (4 vectors) per iteration, lowered 1 at a time, 294 instructions, 18.38 per element; 24 vector registers.
+TEXT ·logSoftmaxGradFastNEON(SB), NOSPLIT, $0-80
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R5
+	MOVD x_len+32(FP), R2
+	MOVD st+72(FP), R6
+	MOVD $logSoftmaxGradFastNEONk<>(SB), R4
+	MOVW $0x00400000, R3
+	VDUP R3, V27.S4
+	MOVW $0x43480000, R3
+	VDUP R3, V26.S4
+	MOVW $0xc4314000, R3
+	VDUP R3, V25.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V24.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V23.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V22.D2
+	MOVD $0x3ec7101815c0aeb9, R3 // 2.749308050572566e-06
+	VDUP R3, V21.D2
+	FMOVD 328(R6), F20
+	VDUP V20.D[0], V20.D2
+	FMOVD 336(R6), F19
+	VDUP V19.D[0], V19.D2
+	MOVW $0x80000000, R3
+	VDUP R3, V18.S4
+	MOVW $0x37800000, R3
+	VDUP R3, V17.S4
+	FMOVQ 0(R6), F31
+	FMOVQ 16(R6), F30
+	FMOVQ 32(R6), F29
+	FMOVQ 48(R6), F28
+	CBZ R2, done
+loop:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x4ebaf402 // fmin v2.4s, v0.4s, v26.4s
+	WORD $0x4e39f442 // fmax v2.4s, v2.4s, v25.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V23.D2, V3.D2, V2.D2
+	VFMLA V23.D2, V4.D2, V5.D2
+	WORD $0x4ef8d446 // fsub v6.2d, v2.2d, v24.2d
+	WORD $0x4ef8d4a7 // fsub v7.2d, v5.2d, v24.2d
+	VFMLA V22.D2, V6.D2, V3.D2
+	VFMLA V22.D2, V7.D2, V4.D2
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V3.D2, V21.D2, V6.D2
+	VFMLA V4.D2, V21.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 96(R4), F8
+	FMOVQ 96(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 112(R4), F6
+	FMOVQ 112(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 128(R4), F8
+	FMOVQ 128(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 128(R4), F6
+	FMOVQ 128(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V5.D2, V5.D2
+	WORD $0x6e74dcc6 // fmul v6.2d, v6.2d, v20.2d
+	WORD $0x6e74dce7 // fmul v7.2d, v7.2d, v20.2d
+	WORD $0x6e66dc42 // fmul v2.2d, v2.2d, v6.2d
+	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x4ee2d463 // fsub v3.2d, v3.2d, v2.2d
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	WORD $0x0e616861 // fcvtn v1.2s, v3.2d
+	WORD $0x4e616881 // fcvtn2 v1.4s, v4.2d
+	WORD $0x4e20e403 // fcmeq v3.4s, v0.4s, v0.4s
+	VORR V27.B16, V0.B16, V4.B16
+	VBSL V4.B16, V1.B16, V3.B16
+	WORD $0x0e616840 // fcvtn v0.2s, v2.2d
+	WORD $0x4e6168a0 // fcvtn2 v0.4s, v5.2d
+	VORR V18.B16, V0.B16, V0.B16
+	WORD $0x6e31dc00 // fmul v0.4s, v0.4s, v17.4s
+	VORR V18.B16, V3.B16, V1.B16
+	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	WORD $0x4e21c7ff // fmaxnm v31.4s, v31.4s, v1.4s
+	VST1.P [V3.S4], 16(R0)
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x4ebaf402 // fmin v2.4s, v0.4s, v26.4s
+	WORD $0x4e39f442 // fmax v2.4s, v2.4s, v25.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V23.D2, V3.D2, V2.D2
+	VFMLA V23.D2, V4.D2, V5.D2
+	WORD $0x4ef8d446 // fsub v6.2d, v2.2d, v24.2d
+	WORD $0x4ef8d4a7 // fsub v7.2d, v5.2d, v24.2d
+	VFMLA V22.D2, V6.D2, V3.D2
+	VFMLA V22.D2, V7.D2, V4.D2
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V3.D2, V21.D2, V6.D2
+	VFMLA V4.D2, V21.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 96(R4), F8
+	FMOVQ 96(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 112(R4), F6
+	FMOVQ 112(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 128(R4), F8
+	FMOVQ 128(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 128(R4), F6
+	FMOVQ 128(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V5.D2, V5.D2
+	WORD $0x6e74dcc6 // fmul v6.2d, v6.2d, v20.2d
+	WORD $0x6e74dce7 // fmul v7.2d, v7.2d, v20.2d
+	WORD $0x6e66dc42 // fmul v2.2d, v2.2d, v6.2d
+	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x4ee2d463 // fsub v3.2d, v3.2d, v2.2d
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	WORD $0x0e616861 // fcvtn v1.2s, v3.2d
+	WORD $0x4e616881 // fcvtn2 v1.4s, v4.2d
+	WORD $0x4e20e403 // fcmeq v3.4s, v0.4s, v0.4s
+	VORR V27.B16, V0.B16, V4.B16
+	VBSL V4.B16, V1.B16, V3.B16
+	WORD $0x0e616840 // fcvtn v0.2s, v2.2d
+	WORD $0x4e6168a0 // fcvtn2 v0.4s, v5.2d
+	VORR V18.B16, V0.B16, V0.B16
+	WORD $0x6e31dc00 // fmul v0.4s, v0.4s, v17.4s
+	VORR V18.B16, V3.B16, V1.B16
+	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	WORD $0x4e21c7de // fmaxnm v30.4s, v30.4s, v1.4s
+	VST1.P [V3.S4], 16(R0)
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x4ebaf402 // fmin v2.4s, v0.4s, v26.4s
+	WORD $0x4e39f442 // fmax v2.4s, v2.4s, v25.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V23.D2, V3.D2, V2.D2
+	VFMLA V23.D2, V4.D2, V5.D2
+	WORD $0x4ef8d446 // fsub v6.2d, v2.2d, v24.2d
+	WORD $0x4ef8d4a7 // fsub v7.2d, v5.2d, v24.2d
+	VFMLA V22.D2, V6.D2, V3.D2
+	VFMLA V22.D2, V7.D2, V4.D2
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V3.D2, V21.D2, V6.D2
+	VFMLA V4.D2, V21.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 96(R4), F8
+	FMOVQ 96(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 112(R4), F6
+	FMOVQ 112(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 128(R4), F8
+	FMOVQ 128(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 128(R4), F6
+	FMOVQ 128(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V5.D2, V5.D2
+	WORD $0x6e74dcc6 // fmul v6.2d, v6.2d, v20.2d
+	WORD $0x6e74dce7 // fmul v7.2d, v7.2d, v20.2d
+	WORD $0x6e66dc42 // fmul v2.2d, v2.2d, v6.2d
+	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x4ee2d463 // fsub v3.2d, v3.2d, v2.2d
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	WORD $0x0e616861 // fcvtn v1.2s, v3.2d
+	WORD $0x4e616881 // fcvtn2 v1.4s, v4.2d
+	WORD $0x4e20e403 // fcmeq v3.4s, v0.4s, v0.4s
+	VORR V27.B16, V0.B16, V4.B16
+	VBSL V4.B16, V1.B16, V3.B16
+	WORD $0x0e616840 // fcvtn v0.2s, v2.2d
+	WORD $0x4e6168a0 // fcvtn2 v0.4s, v5.2d
+	VORR V18.B16, V0.B16, V0.B16
+	WORD $0x6e31dc00 // fmul v0.4s, v0.4s, v17.4s
+	VORR V18.B16, V3.B16, V1.B16
+	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	WORD $0x4e21c7bd // fmaxnm v29.4s, v29.4s, v1.4s
+	VST1.P [V3.S4], 16(R0)
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	WORD $0x4ebaf402 // fmin v2.4s, v0.4s, v26.4s
+	WORD $0x4e39f442 // fmax v2.4s, v2.4s, v25.4s
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
+	FMOVQ 0(R4), F5
+	VFMLA V23.D2, V3.D2, V2.D2
+	VFMLA V23.D2, V4.D2, V5.D2
+	WORD $0x4ef8d446 // fsub v6.2d, v2.2d, v24.2d
+	WORD $0x4ef8d4a7 // fsub v7.2d, v5.2d, v24.2d
+	VFMLA V22.D2, V6.D2, V3.D2
+	VFMLA V22.D2, V7.D2, V4.D2
+	FMOVQ 16(R4), F6
+	FMOVQ 16(R4), F7
+	VFMLA V3.D2, V21.D2, V6.D2
+	VFMLA V4.D2, V21.D2, V7.D2
+	FMOVQ 32(R4), F8
+	FMOVQ 32(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 48(R4), F6
+	FMOVQ 48(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 64(R4), F8
+	FMOVQ 64(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 80(R4), F6
+	FMOVQ 80(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 96(R4), F8
+	FMOVQ 96(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 112(R4), F6
+	FMOVQ 112(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	FMOVQ 128(R4), F8
+	FMOVQ 128(R4), F9
+	VFMLA V3.D2, V6.D2, V8.D2
+	VFMLA V4.D2, V7.D2, V9.D2
+	FMOVQ 128(R4), F6
+	FMOVQ 128(R4), F7
+	VFMLA V3.D2, V8.D2, V6.D2
+	VFMLA V4.D2, V9.D2, V7.D2
+	VSHL $52, V2.D2, V2.D2
+	VSHL $52, V5.D2, V5.D2
+	WORD $0x6e74dcc6 // fmul v6.2d, v6.2d, v20.2d
+	WORD $0x6e74dce7 // fmul v7.2d, v7.2d, v20.2d
+	WORD $0x6e66dc42 // fmul v2.2d, v2.2d, v6.2d
+	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
+	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
+	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
+	WORD $0x4ee2d463 // fsub v3.2d, v3.2d, v2.2d
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	WORD $0x0e616861 // fcvtn v1.2s, v3.2d
+	WORD $0x4e616881 // fcvtn2 v1.4s, v4.2d
+	WORD $0x4e20e403 // fcmeq v3.4s, v0.4s, v0.4s
+	VORR V27.B16, V0.B16, V4.B16
+	VBSL V4.B16, V1.B16, V3.B16
+	WORD $0x0e616840 // fcvtn v0.2s, v2.2d
+	WORD $0x4e6168a0 // fcvtn2 v0.4s, v5.2d
+	VORR V18.B16, V0.B16, V0.B16
+	WORD $0x6e31dc00 // fmul v0.4s, v0.4s, v17.4s
+	VORR V18.B16, V3.B16, V1.B16
+	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	WORD $0x4e21c79c // fmaxnm v28.4s, v28.4s, v1.4s
+	VST1.P [V3.S4], 16(R0)
+	SUBS $16, R2, R2
+	BNE loop
+done:
+	MOVWU 324(R6), R3
+	CBNZW R3, fold
+	FMOVQ F31, 0(R6)
+	FMOVQ F30, 16(R6)
+	FMOVQ F29, 32(R6)
+	FMOVQ F28, 48(R6)
+	RET
+// The row's last call (kernels.Row.Fold): fold the lanes, reset them for the next row.
+fold:
+	WORD $0x4e3ef7e0 // fmax v0.4s, v31.4s, v30.4s
+	WORD $0x4e3cf7a1 // fmax v1.4s, v29.4s, v28.4s
+	WORD $0x4e21f400 // fmax v0.4s, v0.4s, v1.4s
+	VEXT $8, V0.B16, V0.B16, V1.B16
+	WORD $0x4e21f400 // fmax v0.4s, v0.4s, v1.4s
+	VDUP V0.S[1], V1.S4
+	WORD $0x4e21f400 // fmax v0.4s, v0.4s, v1.4s
+	FMOVS F0, 320(R6)
+	MOVW $0xff800000, R3
+	VDUP R3, V0.S4
+	FMOVQ F0, 0(R6)
+	FMOVQ F0, 16(R6)
+	FMOVQ F0, 32(R6)
+	FMOVQ F0, 48(R6)
+	MOVW $2, R3
+	MOVW R3, 324(R6)
+	RET
+
 // func pReLUGradColNEON(dst, x, y []float32, st *kernels.Row, stride int)
 // Main loop: 16 elements (4 vectors) per iteration, lowered 1 at a time, 174 instructions, 10.88 per element; 29 vector registers.
 TEXT ·pReLUGradColNEON(SB), NOSPLIT, $0-88

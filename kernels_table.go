@@ -48,6 +48,7 @@ const (
 	blockGradSum
 	blockSoftmaxGradOut
 	blockLogSoftmaxGradOut
+	blockLogSoftmaxGradFast
 	numBlockPasses
 )
 

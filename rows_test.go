@@ -1518,3 +1518,110 @@ func TestBlockCancelLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestLogSoftmaxGradParts checks that LogSoftmaxGrad takes, part by part
+// of a row (fallback.FastPart elements from its start), the fast pass's
+// outputs unless that pass found an element not exact enough
+// (kernels.RowGradCancel), then the float-float pass's: on rows of
+// log-probabilities with one dominant entry, dy -1 there (a cross
+// entropy's gradient, which cancels where the probability is near 1) in
+// some parts and normal elsewhere, the Go driver against the passes
+// forced one way and the other, as the fast pass flagged each part; and
+// every path, in place over y and over dy too, against the Go driver bit
+// for bit.
+func TestLogSoftmaxGradParts(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	g := fallback.GoRowPasses
+	var flags []bool // the fast pass's verdict on each part, in order
+	record := g
+	record.LogSoftmaxGradFast = func(dst, x, y []float32, st *kernels.Row) {
+		g.LogSoftmaxGradFast(dst, x, y, st)
+		flags = append(flags, fallback.FoldMax(&st.Max) > 0)
+	}
+	forced := func(flag float32) *fallback.RowPasses {
+		p := g
+		p.LogSoftmaxGradFast = func(dst, x, y []float32, st *kernels.Row) {
+			g.LogSoftmaxGradFast(dst, x, y, st)
+			for l := range st.Max {
+				st.Max[l] = flag
+			}
+		}
+		return &p
+	}
+	inf := float32(math.Inf(1))
+	precise, fast := forced(inf), forced(-inf)
+	var flagged, plain, changed int
+	for _, shape := range [][2]int{{1, 3*fallback.FastPart + 37}, {2, fallback.FastPart}, {40, 10}, {33, 16}, {17, 100}, {9, 1000}, {5, 300}, {3, 1040}} {
+		rows, cols := shape[0], shape[1]
+		x, dy := make([]float32, rows*cols), make([]float32, rows*cols)
+		for i := range x {
+			x[i], dy[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		for o := 0; o < len(x); o += cols {
+			for p := 0; p < cols; p += fallback.FastPart {
+				if r.IntN(3) == 0 {
+					continue // a part without the hot entry
+				}
+				n := min(fallback.FastPart, cols-p)
+				hot := o + p + r.IntN(n)
+				x[hot] = 40 + float32(r.IntN(8)) // a probability within about e^-30 of 1 where cols is small
+				if r.IntN(2) == 0 {
+					clear(dy[o+p : o+p+n])
+					dy[hot] = -1
+				}
+			}
+		}
+		y := make([]float32, len(x))
+		LogSoftmax(y, x, cols)
+		want, prec, fst := make([]float32, len(y)), make([]float32, len(y)), make([]float32, len(y))
+		flags = flags[:0]
+		fallback.GradRows(fallback.RowLogSoftmaxGrad, want, y, dy, cols, &record)
+		fallback.GradRows(fallback.RowLogSoftmaxGrad, prec, y, dy, cols, precise)
+		fallback.GradRows(fallback.RowLogSoftmaxGrad, fst, y, dy, cols, fast)
+		k := 0
+		for o := 0; o < len(y); o += cols {
+			for p := 0; p < cols; p += fallback.FastPart {
+				i, j := o+p, o+min(p+fallback.FastPart, cols)
+				from, what := fst, "fast"
+				if flags[k] {
+					from, what = prec, "float-float"
+					flagged++
+					if !slices.Equal(fst[i:j], prec[i:j]) {
+						changed++
+					}
+				} else {
+					plain++
+				}
+				if !slices.Equal(want[i:j], from[i:j]) {
+					t.Fatalf("%dx%d: the part at %d is not the %s pass's", rows, cols, i, what)
+				}
+				k++
+			}
+		}
+		if k != len(flags) {
+			t.Fatalf("%dx%d: %d parts, %d calls of the fast pass", rows, cols, k, len(flags))
+		}
+		what := fmt.Sprintf("LogSoftmaxGrad parts %dx%d", rows, cols)
+		for _, l := range dispatch.Supported() {
+			defer dispatch.Force(l)()
+			for _, place := range []string{"", "y", "dy"} {
+				got := make([]float32, len(y))
+				switch place {
+				case "y":
+					copy(got, y)
+					LogSoftmaxGrad(got, got, dy, cols)
+				case "dy":
+					copy(got, dy)
+					LogSoftmaxGrad(got, y, got, cols)
+				default:
+					LogSoftmaxGrad(got, y, dy, cols)
+				}
+				sameRow(t, fmt.Sprintf("%s on %v in place over %q", what, l, place), got, want)
+			}
+		}
+	}
+	t.Logf("parts: %d took the float-float pass (%d of them with other bits than the fast one's), %d the fast one", flagged, changed, plain)
+	if changed == 0 || plain == 0 {
+		t.Errorf("want parts of each kind")
+	}
+}

@@ -159,17 +159,18 @@ var simdRows = func() (t [dispatch.AVX512 + 1]fallback.RowPasses) {
 	for l, s := range rowSets {
 		g := fallback.GoRowPasses
 		t[l] = fallback.RowPasses{
-			RowMax:            rowPass(s.RowMax, g.RowMax),
-			RowSum:            rowPass(s.RowSum, g.RowSum),
-			SoftmaxSum:        rowPass(s.SoftmaxSum, g.SoftmaxSum),
-			ExpSum:            rowPass(s.ExpSum, g.ExpSum),
-			SoftmaxOut:        rowPass(s.SoftmaxOut, g.SoftmaxOut),
-			LogSoftmaxOut:     rowPass(s.LogSoftmaxOut, g.LogSoftmaxOut),
-			GradDot:           rowPass2(s.GradDot, g.GradDot),
-			GradSum:           rowPass(s.GradSum, g.GradSum),
-			SoftmaxGradOut:    rowPass2(s.SoftmaxGradOut, g.SoftmaxGradOut),
-			LogSoftmaxGradOut: rowPass2(s.LogSoftmaxGradOut, g.LogSoftmaxGradOut),
-			Block:             rowBlockSets[l],
+			RowMax:             rowPass(s.RowMax, g.RowMax),
+			RowSum:             rowPass(s.RowSum, g.RowSum),
+			SoftmaxSum:         rowPass(s.SoftmaxSum, g.SoftmaxSum),
+			ExpSum:             rowPass(s.ExpSum, g.ExpSum),
+			SoftmaxOut:         rowPass(s.SoftmaxOut, g.SoftmaxOut),
+			LogSoftmaxOut:      rowPass(s.LogSoftmaxOut, g.LogSoftmaxOut),
+			GradDot:            rowPass2(s.GradDot, g.GradDot),
+			GradSum:            rowPass(s.GradSum, g.GradSum),
+			SoftmaxGradOut:     rowPass2(s.SoftmaxGradOut, g.SoftmaxGradOut),
+			LogSoftmaxGradOut:  rowPass2(s.LogSoftmaxGradOut, g.LogSoftmaxGradOut),
+			LogSoftmaxGradFast: rowPass2(s.LogSoftmaxGradFast, g.LogSoftmaxGradFast),
+			Block:              rowBlockSets[l],
 		}
 	}
 	return t

@@ -28,7 +28,7 @@ type RowPasses struct {
 	RowMax, RowSum, SoftmaxSum, ExpSum, SoftmaxOut, LogSoftmaxOut RowPass
 	GradDot                                                       RowPass2
 	GradSum                                                       RowPass
-	SoftmaxGradOut, LogSoftmaxGradOut                             RowPass2
+	SoftmaxGradOut, LogSoftmaxGradOut, LogSoftmaxGradFast         RowPass2
 	Block                                                         *RowBlockPasses
 }
 
@@ -49,7 +49,7 @@ type RowBlockPasses struct {
 	RowMax, SoftmaxSum, RowSum, SoftmaxOut, LogSoftmaxOut RowBlockPass
 	GradDot                                               RowBlockPass2
 	GradSum                                               RowBlockPass
-	SoftmaxGradOut, LogSoftmaxGradOut                     RowBlockPass2
+	SoftmaxGradOut, LogSoftmaxGradOut, LogSoftmaxGradFast RowBlockPass2
 	// Logs, where set, sets the C of each of the rowBlock row states from
 	// st on (a block's, those past its rows too) to the log of its S,
 	// with LogSum's bits (logSumD's steps); else Go computes them. It
@@ -82,7 +82,7 @@ type RowBlockPasses struct {
 
 // GoRowPasses are the pure-Go passes.
 var GoRowPasses = RowPasses{rowMax, rowSum, softmaxSum, expSum, softmaxOut, logSoftmaxOut,
-	gradDot, gradSum, softmaxGradOut, logSoftmaxGradOut, nil}
+	gradDot, gradSum, softmaxGradOut, logSoftmaxGradOut, logSoftmaxGradFast, nil}
 
 // rowMax is ir.RowMax: the maximum of each lane, NaNs ignored.
 func rowMax(_, x []float32, st *kernels.Row) {
@@ -205,6 +205,30 @@ func logSoftmaxGradOut(dst, x, y []float32, st *kernels.Row) {
 	}
 }
 
+// logSoftmaxGradFast is ir.LogSoftmaxGradFast: y - e^x*C in float64
+// (kernels.RowGradE2's polynomial in rh alone), a NaN x quieted; each
+// lane's maximum of RowGradCancel*|float32(e^x*C)| - |dx|.
+func logSoftmaxGradFast(dst, x, y []float32, st *kernels.Row) {
+	for i, v := range x {
+		z := float64(max(min(v, kernels.RowGradYMax), kernels.RowExpClamp)) // v NaN: quieted below, no maximum
+		nn := math.FMA(z, kernels.Log2eD, kernels.ExpMagicD)
+		rh := math.FMA(nn-kernels.ExpMagicD, -kernels.Ln2D, z)
+		e := kernels.RowGradE9
+		for _, c := range [...]float64{kernels.RowGradE8, kernels.RowGradE7, kernels.RowGradE6, kernels.RowGradE5,
+			kernels.RowGradE4, kernels.RowGradE3, kernels.RowGradE2, 1, 1} {
+			e = math.FMA(e, rh, c)
+		}
+		sc := math.Float64frombits(math.Float64bits(nn) << kernels.ExpShiftD)
+		ps := float64(sc * float64(e*st.C))
+		dx := quiet(math.Float32bits(v), float32(float64(y[i])-ps))
+		lim := float32(math.Float32frombits(math.Float32bits(float32(ps))|kernels.SignBit) * kernels.RowGradCancel)
+		if t, l := float32(math.Float32frombits(math.Float32bits(dx)|kernels.SignBit)-lim), i%kernels.RowLanes; t > st.Max[l] {
+			st.Max[l] = t
+		}
+		dst[i] = dx
+	}
+}
+
 // Softmax is rectify.Softmax in pure Go.
 func Softmax(dst, x []float32, cols int) { Rows(RowSoftmax, dst, x, cols, &GoRowPasses) }
 
@@ -306,9 +330,56 @@ func GradRows(k RowKind, dx, y, dy []float32, cols int, p *RowPasses) {
 		if k == RowSoftmaxGrad {
 			p.SoftmaxGradOut(out, yr, dyr, st)
 		} else {
-			p.LogSoftmaxGradOut(out, yr, dyr, st)
+			logSoftmaxGradRow(out, yr, dyr, st, p)
 		}
 	}
+}
+
+// FastPart is the most elements of the parts of a row (from its start)
+// whose LogSoftmaxGrad output is LogSoftmaxGradFast's, unless it found
+// an element of the part not exact enough (kernels.RowGradCancel), then
+// LogSoftmaxGradOut's: the same parts, so the same bits, on every path.
+const FastPart = 4096
+
+// logSoftmaxGradRow runs LogSoftmaxGrad's output on one row, its state's
+// C and D set, part by part (FastPart): LogSoftmaxGradFast, and where it
+// found an element not exact enough, LogSoftmaxGradOut on that part. Where
+// dx is y or dy, the fast pass stores to a copy first (the other pass
+// reads y and dy).
+func logSoftmaxGradRow(dx, y, dy []float32, st *kernels.Row, p *RowPasses) {
+	var buf *[padBlock]float32
+	if aliased(dx, y, dy) {
+		buf = rowPads.Get().(*[padBlock]float32)
+		defer rowPads.Put(buf)
+	}
+	for i := 0; i < len(y); i += FastPart {
+		j := min(i+FastPart, len(y))
+		out := dx[i:j]
+		if buf != nil {
+			out = buf[:j-i]
+		}
+		st.Fold = 1
+		p.LogSoftmaxGradFast(out, y[i:j], dy[i:j], st)
+		m := st.M
+		if st.Fold != kernels.RowFolded {
+			m = FoldMax(&st.Max)
+			st.Max = noMax
+		}
+		st.Fold = 0
+		switch {
+		case m > 0:
+			p.LogSoftmaxGradOut(dx[i:j], y[i:j], dy[i:j], st)
+		case buf != nil:
+			copy(dx[i:j], out)
+		}
+	}
+}
+
+// aliased reports whether dx is y or dy (the only overlaps that the
+// public functions let through).
+func aliased(dx, y, dy []float32) bool {
+	d := unsafe.SliceData(dx)
+	return d == unsafe.SliceData(y) || d == unsafe.SliceData(dy)
 }
 
 // blockGradRows runs row gradient k on the n rows of cols elements (a
@@ -321,8 +392,16 @@ func blockGradRows(k RowKind, dx, y, dy []float32, cols, n int, p *RowPasses) {
 	b := p.Block
 	sts := rowBlocks.Get().(*[rowBlock]kernels.Row)
 	defer rowBlocks.Put(sts)
-	for r0 := 0; r0 < n; r0 += rowBlock {
-		rb := min(rowBlock, n-r0)
+	block := rowBlock
+	var buf *[padBlock]float32 // LogSoftmaxGrad's fast outputs where dx is y or dy
+	if k == RowLogSoftmaxGrad && aliased(dx, y, dy) {
+		buf = rowPads.Get().(*[padBlock]float32)
+		defer rowPads.Put(buf)
+		// The lanes masked off past a row's end stay in buf.
+		block = min(block, (padBlock-kernels.RowLanes)/cols)
+	}
+	for r0 := 0; r0 < n; r0 += block {
+		rb := min(block, n-r0)
 		ys, dys, out := y[r0*cols:(r0+rb)*cols], dy[r0*cols:(r0+rb)*cols], dx[r0*cols:(r0+rb)*cols]
 		if k == RowSoftmaxGrad {
 			b.GradDot(nil, ys, dys, &sts[0], cols)
@@ -339,7 +418,7 @@ func blockGradRows(k RowKind, dx, y, dy []float32, cols, n int, p *RowPasses) {
 		if k == RowSoftmaxGrad {
 			b.SoftmaxGradOut(out, ys, dys, &sts[0], cols)
 		} else {
-			b.LogSoftmaxGradOut(out, ys, dys, &sts[0], cols)
+			blockLogSoftmaxGrad(out, ys, dys, sts[:rb], cols, buf, b)
 		}
 		if !special {
 			continue
@@ -349,6 +428,28 @@ func blockGradRows(k RowKind, dx, y, dy []float32, cols, n int, p *RowPasses) {
 				fillNaN(out[i*cols : (i+1)*cols])
 			}
 		}
+	}
+}
+
+// blockLogSoftmaxGrad runs LogSoftmaxGrad's output on a block of rows
+// (at most RowBlockCols elements, one part each: FastPart), their states'
+// C and D set, as logSoftmaxGradRow does: LogSoftmaxGradFast, then
+// LogSoftmaxGradOut on each row where it found an element not exact
+// enough. With buf (dx is y or dy), the fast pass stores there first.
+func blockLogSoftmaxGrad(dx, y, dy []float32, sts []kernels.Row, cols int, buf *[padBlock]float32, b *RowBlockPasses) {
+	out := dx
+	if buf != nil {
+		out = buf[:len(dx)]
+	}
+	b.LogSoftmaxGradFast(out, y, dy, &sts[0], cols)
+	for i := range sts {
+		if sts[i].M > 0 {
+			r := i * cols
+			b.LogSoftmaxGradOut(out[r:r+cols], y[r:r+cols], dy[r:r+cols], &sts[i], cols)
+		}
+	}
+	if buf != nil {
+		copy(dx, out)
 	}
 }
 
@@ -499,21 +600,24 @@ func padGradCols(k RowKind) int {
 }
 
 // paddedGradRows runs blockGradRows on copies of the rows of y and dy
-// padded with zeros to a whole number of groups, as paddedRows does: a
-// zero dy adds +0 (y*dy = ±0, dy = +0) to its lane's sum, which leaves it
-// unchanged.
+// padded with zeros to a whole number of groups, as paddedRows does (a
+// zero dy adds +0, y*dy = ±0 or dy = +0, to its lane's sum, which leaves
+// it unchanged), its outputs in a third copy (LogSoftmaxGrad's second
+// output pass reads y and dy after the first).
 func paddedGradRows(k RowKind, dx, y, dy []float32, cols, n int, p *RowPasses) {
 	pc := padCols(cols)
 	pad := rowPads.Get().(*[padBlock]float32)
 	defer rowPads.Put(pad)
-	block := min(rowBlock, max(1, padBlock/2/pc))
+	third := padBlock / 3 &^ (kernels.RowLanes - 1)
+	block := min(rowBlock, max(1, third/pc))
 	for r0 := 0; r0 < n; r0 += block {
 		rb := min(block, n-r0)
 		rows := r0 * cols
 		ys := padRows(pad[:rb*pc], y[rows:rows+rb*cols], cols, pc, 0)
-		dys := padRows(pad[padBlock/2:padBlock/2+rb*pc], dy[rows:rows+rb*cols], cols, pc, 0)
-		blockGradRows(k, ys, ys, dys, pc, rb, p)
-		unpadRows(dx[rows:rows+rb*cols], ys, cols, pc)
+		dys := padRows(pad[third:third+rb*pc], dy[rows:rows+rb*cols], cols, pc, 0)
+		outs := pad[2*third : 2*third+rb*pc]
+		blockGradRows(k, outs, ys, dys, pc, rb, p)
+		unpadRows(dx[rows:rows+rb*cols], outs, cols, pc)
 	}
 }
 

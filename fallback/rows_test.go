@@ -55,6 +55,7 @@ func TestRowPassesMatchPrograms(t *testing.T) {
 	}
 	passes2 := map[string]fallback.RowPass2{
 		ir.GradDot.Name: g.GradDot, ir.SoftmaxGradOut.Name: g.SoftmaxGradOut, ir.LogSoftmaxGradOut.Name: g.LogSoftmaxGradOut,
+		ir.LogSoftmaxGradFast.Name: g.LogSoftmaxGradFast,
 	}
 	// The second input of the two-input passes: x reversed, then scaled
 	// walks of small values (the gradients' y are at most 0 or 1).

@@ -500,3 +500,25 @@ const (
 	// float64.
 	RowGradYMax = 200.0
 )
+
+// LogSoftmaxGrad's fast pass computes dy - e^y*C in plain float64: e^y
+// = 2^n * E(rh), rh = fma(n, -Ln2D, y) without Ln2LoD's term, E(r) = 1 + r
+// + r^2*(RowGradE2 + ... + RowGradE9*r^7) its minimax polynomial on
+// [-ln2/2, ln2/2] (double coefficients, relative error 2^-45.80:
+// coeffs.sollya), and C without D. Its relative error in e^y*s is below
+// 2^-44.4: n*Ln2LoD's 2^-45.3 at most (n >= -1023), E's, the roundings
+// and D's. RowGradCancel bounds the cancellation it takes: where its
+// float32 result is at least RowGradCancel times float32(e^y*C) in
+// magnitude, that error is below 2^-28.4 of the result, 0.048 ULP; where
+// not, the float-float pass takes over.
+const (
+	RowGradE2     = 0x1.fffffffff13f6p-2
+	RowGradE3     = 0x1.5555555589f03p-3
+	RowGradE4     = 0x1.5555557deeebbp-5
+	RowGradE5     = 0x1.1111108e2c4d8p-7
+	RowGradE6     = 0x1.6c163be928b8cp-10
+	RowGradE7     = 0x1.a01b738535ae1p-13
+	RowGradE8     = 0x1.a16e32b3977c9p-16
+	RowGradE9     = 0x1.7101815c0aeb9p-19
+	RowGradCancel = 0x1p-16
+)

@@ -43,6 +43,8 @@ func TestSollyaCoefficients(t *testing.T) {
 		"SELULambdaM1": SELULambdaM1, "SELUScaleHi": SELUScaleHi, "SELUScaleLo": SELUScaleLo,
 		"SELUD2": SELUD2, "SELUD3": SELUD3, "SELUD4": SELUD4, "SELUD5": SELUD5, "SELUD6": SELUD6, "SELUD7": SELUD7,
 		"GELUTanhK1": GELUTanhK1, "GELUTanhK2": GELUTanhK2, "GELUTanhL1": GELUTanhL1, "GELUTanhL2": GELUTanhL2,
+		"RowGradE2": RowGradE2, "RowGradE3": RowGradE3, "RowGradE4": RowGradE4, "RowGradE5": RowGradE5,
+		"RowGradE6": RowGradE6, "RowGradE7": RowGradE7, "RowGradE8": RowGradE8, "RowGradE9": RowGradE9,
 		"Exp2D2": Exp2D2, "Exp2D3": Exp2D3, "Exp2D4": Exp2D4, "Exp2D5": Exp2D5, "Exp2D6": Exp2D6,
 	}
 	seen := 0

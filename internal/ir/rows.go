@@ -38,7 +38,8 @@ var RowBlockSignatures = [...]string{
 // Softmax, LogSoftmax, LogSumExp and the row gradients run on blocks of
 // short rows (package fallback's blockRows, blockGradRows): one call per
 // pass and block instead of one per pass and row.
-var RowBlock = []*Program{RowMax, SoftmaxSum, RowSum, SoftmaxOut, LogSoftmaxOut, GradDot, GradSum, SoftmaxGradOut, LogSoftmaxGradOut}
+var RowBlock = []*Program{RowMax, SoftmaxSum, RowSum, SoftmaxOut, LogSoftmaxOut, GradDot, GradSum, SoftmaxGradOut, LogSoftmaxGradOut,
+	LogSoftmaxGradFast}
 
 // ColSignature is the Go signature of a column pass (ColPasses): a
 // two-input row pass over one group of kernels.RowLanes channels in each
@@ -88,12 +89,15 @@ var (
 	GradSum           = gradSumProgram()
 	SoftmaxGradOut    = softmaxGradOutProgram()
 	LogSoftmaxGradOut = logSoftmaxGradOutProgram()
+	// LogSoftmaxGradFast is LogSoftmaxGradOut's fast form, which also
+	// tells where it is not exact enough (logSoftmaxGradFastProgram).
+	LogSoftmaxGradFast = logSoftmaxGradFastProgram()
 )
 
 // RowPasses lists every row pass once, in the order the generators emit
 // them.
 var RowPasses = []*Program{RowMax, RowSum, SoftmaxSum, ExpSum, SoftmaxOut, LogSoftmaxOut,
-	GradDot, GradSum, SoftmaxGradOut, LogSoftmaxGradOut}
+	GradDot, GradSum, SoftmaxGradOut, LogSoftmaxGradOut, LogSoftmaxGradFast}
 
 // RowGradKernels lists the row gradients (SoftmaxGrad, LogSoftmaxGrad) in
 // API order: a sum pass, then the output pass, which reads the forward
@@ -328,6 +332,35 @@ func logSoftmaxGradOutProgram() *Program {
 	dy := b.op(OpWiden, F64, b.input(1))
 	w := b.d(OpFNMA, sc, rest, b.d(OpFMA, sc, nph, dy))
 	p.Out = b.f(OpQuiet, y, b.op(OpNarrow, F32, w))
+	return p
+}
+
+// logSoftmaxGradFastProgram: dy - e^y*C (y input 0, dy input 1) in
+// plain float64, rounded once to float32, a NaN y quieted, as
+// LogSoftmaxGradOut's steps less its float-float ones: e^y = 2^n *
+// E(rh), E a polynomial of degree 9, and D left out (kernels.RowGradE2's
+// comment). Its lanes' maxima (OpRedMax) take
+// kernels.RowGradCancel*|float32(e^y*C)| - |dx|, positive where dx is not
+// exact enough: package fallback then runs LogSoftmaxGradOut on that part
+// of the row instead. A NaN y gives a NaN there, which no maximum takes
+// (y's clamp is unspecified for a NaN, and so is e^y).
+func logSoftmaxGradFastProgram() *Program {
+	p, b := newGradRowPass("LogSoftmaxGradFast")
+	y := b.input(0)
+	z := b.op(OpWiden, F64, b.f(OpMax, b.f(OpMin, y, b.k(kernels.RowGradYMax)), b.k(kernels.RowExpClamp)))
+	magic := b.c(kernels.ExpMagicD)
+	nn := b.d(OpFMA, z, b.c(kernels.Log2eD), magic)
+	rh := b.d(OpFMA, b.d(OpSub, nn, magic), b.c(-kernels.Ln2D), z) // exact
+	e := b.hornerD(rh, kernels.RowGradE9, kernels.RowGradE8, kernels.RowGradE7, kernels.RowGradE6, kernels.RowGradE5,
+		kernels.RowGradE4, kernels.RowGradE3, kernels.RowGradE2, 1, 1)
+	c, _ := b.rowScalars()
+	sc := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
+	ps := b.d(OpMul, sc, b.d(OpMul, e, c)) // e^y*C: the scaling is exact
+	dx := b.f(OpQuiet, y, b.op(OpNarrow, F32, b.d(OpSub, b.op(OpWiden, F64, b.input(1)), ps)))
+	sign := b.bits(kernels.SignBit)
+	lim := b.f(OpMul, b.f(OpOr, b.op(OpNarrow, F32, ps), sign), b.k(kernels.RowGradCancel)) // -|e^y*C|*RowGradCancel
+	b.f(OpRedMax, b.f(OpSub, b.f(OpOr, dx, sign), lim))
+	p.Out = dx
 	return p
 }
 
