@@ -622,13 +622,17 @@ func (l *lowering) redSum(g, h int, t operandRef, plain bool) {
 	}
 	c := l.accComp[k]
 	n, b, e := l.alloc(), l.alloc(), l.alloc()
+	one := constF64(1)
 	l.emit(func() {
 		VADDPD(t.r, s, n)
 		VSUBPD(s, n, b)
 		VSUBPD(b, n, e)
-		VSUBPD(e, s, e)
-		VSUBPD(b, t.r, b)
-		VADDPD(b, e, e)
+		// Three of the seven as multiply-adds by 1 (the same roundings):
+		// they run on the FMA units, where the additions alone left
+		// those idle and queued on the adders.
+		VFNMADD132PD(one, s, e)
+		VFNMADD132PD(one, t.r, b)
+		VFMADD132PD(one, b, e)
 		VADDPD(e, c, c)
 		VMOVAPD(n, s)
 	})
