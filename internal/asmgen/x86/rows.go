@@ -383,14 +383,16 @@ func (l *lowering) foldComp(reset bool) {
 
 // addComp emits kernels.AddComp in registers of one width: s, c set to
 // AddComp(s, c + c2, t), n, b, e temporaries (foldComp's tree step).
+// Three of its additions are multiply-adds by 1, as in redSum.
 func addComp(s, c, t, c2, n, b, e Op) {
+	one := constF64(1)
 	VADDPD(c2, c, c)
 	VADDPD(t, s, n)
 	VSUBPD(s, n, b) // n - s
 	VSUBPD(b, n, e)
-	VSUBPD(e, s, e) // s - (n - b)
-	VSUBPD(b, t, b) // t - b
-	VADDPD(b, e, e)
+	VFNMADD132PD(one, s, e) // s - (n - b)
+	VFNMADD132PD(one, t, b) // t - b
+	VFMADD132PD(one, b, e)
 	VADDPD(e, c, c)
 	VMOVAPD(n, s)
 }
