@@ -8531,7 +8531,7 @@ DATA logSoftmaxGradFastNEONk<>+136(SB)/8, $0x3ff0000000000000
 GLOBL logSoftmaxGradFastNEONk<>(SB), RODATA|NOPTR, $144
 
 // func logSoftmaxGradFastNEON(dst, x, y []float32, st *kernels.Row)
-// Main loop: 16 elements (4 vectors) per iteration, lowered 1 at a time, 294 instructions, 18.38 per element; 24 vector registers.
+// Main loop: 16 elements (4 vectors) per iteration, lowered 1 at a time, 282 instructions, 17.62 per element; 24 vector registers.
 TEXT ·logSoftmaxGradFastNEON(SB), NOSPLIT, $0-80
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -8621,24 +8621,21 @@ loop:
 	VSHL $52, V5.D2, V5.D2
 	WORD $0x6e74dcc6 // fmul v6.2d, v6.2d, v20.2d
 	WORD $0x6e74dce7 // fmul v7.2d, v7.2d, v20.2d
-	WORD $0x6e66dc42 // fmul v2.2d, v2.2d, v6.2d
-	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
 	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
 	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x4ee2d463 // fsub v3.2d, v3.2d, v2.2d
-	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
-	WORD $0x0e616861 // fcvtn v1.2s, v3.2d
-	WORD $0x4e616881 // fcvtn2 v1.4s, v4.2d
+	VFMLS V6.D2, V2.D2, V3.D2
+	VFMLS V7.D2, V5.D2, V4.D2
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
 	WORD $0x4e20e403 // fcmeq v3.4s, v0.4s, v0.4s
 	VORR V27.B16, V0.B16, V4.B16
-	VBSL V4.B16, V1.B16, V3.B16
-	WORD $0x0e616840 // fcvtn v0.2s, v2.2d
-	WORD $0x4e6168a0 // fcvtn2 v0.4s, v5.2d
-	VORR V18.B16, V0.B16, V0.B16
-	WORD $0x6e31dc00 // fmul v0.4s, v0.4s, v17.4s
-	VORR V18.B16, V3.B16, V1.B16
-	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
-	WORD $0x4e21c7ff // fmaxnm v31.4s, v31.4s, v1.4s
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
+	VORR V18.B16, V1.B16, V1.B16
+	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
+	VORR V18.B16, V3.B16, V0.B16
+	WORD $0x4ea1d400 // fsub v0.4s, v0.4s, v1.4s
+	WORD $0x4e20c7ff // fmaxnm v31.4s, v31.4s, v0.4s
 	VST1.P [V3.S4], 16(R0)
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
@@ -8694,24 +8691,21 @@ loop:
 	VSHL $52, V5.D2, V5.D2
 	WORD $0x6e74dcc6 // fmul v6.2d, v6.2d, v20.2d
 	WORD $0x6e74dce7 // fmul v7.2d, v7.2d, v20.2d
-	WORD $0x6e66dc42 // fmul v2.2d, v2.2d, v6.2d
-	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
 	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
 	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x4ee2d463 // fsub v3.2d, v3.2d, v2.2d
-	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
-	WORD $0x0e616861 // fcvtn v1.2s, v3.2d
-	WORD $0x4e616881 // fcvtn2 v1.4s, v4.2d
+	VFMLS V6.D2, V2.D2, V3.D2
+	VFMLS V7.D2, V5.D2, V4.D2
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
 	WORD $0x4e20e403 // fcmeq v3.4s, v0.4s, v0.4s
 	VORR V27.B16, V0.B16, V4.B16
-	VBSL V4.B16, V1.B16, V3.B16
-	WORD $0x0e616840 // fcvtn v0.2s, v2.2d
-	WORD $0x4e6168a0 // fcvtn2 v0.4s, v5.2d
-	VORR V18.B16, V0.B16, V0.B16
-	WORD $0x6e31dc00 // fmul v0.4s, v0.4s, v17.4s
-	VORR V18.B16, V3.B16, V1.B16
-	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
-	WORD $0x4e21c7de // fmaxnm v30.4s, v30.4s, v1.4s
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
+	VORR V18.B16, V1.B16, V1.B16
+	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
+	VORR V18.B16, V3.B16, V0.B16
+	WORD $0x4ea1d400 // fsub v0.4s, v0.4s, v1.4s
+	WORD $0x4e20c7de // fmaxnm v30.4s, v30.4s, v0.4s
 	VST1.P [V3.S4], 16(R0)
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
@@ -8767,24 +8761,21 @@ loop:
 	VSHL $52, V5.D2, V5.D2
 	WORD $0x6e74dcc6 // fmul v6.2d, v6.2d, v20.2d
 	WORD $0x6e74dce7 // fmul v7.2d, v7.2d, v20.2d
-	WORD $0x6e66dc42 // fmul v2.2d, v2.2d, v6.2d
-	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
 	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
 	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x4ee2d463 // fsub v3.2d, v3.2d, v2.2d
-	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
-	WORD $0x0e616861 // fcvtn v1.2s, v3.2d
-	WORD $0x4e616881 // fcvtn2 v1.4s, v4.2d
+	VFMLS V6.D2, V2.D2, V3.D2
+	VFMLS V7.D2, V5.D2, V4.D2
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
 	WORD $0x4e20e403 // fcmeq v3.4s, v0.4s, v0.4s
 	VORR V27.B16, V0.B16, V4.B16
-	VBSL V4.B16, V1.B16, V3.B16
-	WORD $0x0e616840 // fcvtn v0.2s, v2.2d
-	WORD $0x4e6168a0 // fcvtn2 v0.4s, v5.2d
-	VORR V18.B16, V0.B16, V0.B16
-	WORD $0x6e31dc00 // fmul v0.4s, v0.4s, v17.4s
-	VORR V18.B16, V3.B16, V1.B16
-	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
-	WORD $0x4e21c7bd // fmaxnm v29.4s, v29.4s, v1.4s
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
+	VORR V18.B16, V1.B16, V1.B16
+	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
+	VORR V18.B16, V3.B16, V0.B16
+	WORD $0x4ea1d400 // fsub v0.4s, v0.4s, v1.4s
+	WORD $0x4e20c7bd // fmaxnm v29.4s, v29.4s, v0.4s
 	VST1.P [V3.S4], 16(R0)
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
@@ -8840,24 +8831,21 @@ loop:
 	VSHL $52, V5.D2, V5.D2
 	WORD $0x6e74dcc6 // fmul v6.2d, v6.2d, v20.2d
 	WORD $0x6e74dce7 // fmul v7.2d, v7.2d, v20.2d
-	WORD $0x6e66dc42 // fmul v2.2d, v2.2d, v6.2d
-	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
 	WORD $0x0e617823 // fcvtl v3.2d, v1.2s
 	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x4ee2d463 // fsub v3.2d, v3.2d, v2.2d
-	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
-	WORD $0x0e616861 // fcvtn v1.2s, v3.2d
-	WORD $0x4e616881 // fcvtn2 v1.4s, v4.2d
+	VFMLS V6.D2, V2.D2, V3.D2
+	VFMLS V7.D2, V5.D2, V4.D2
+	WORD $0x0e616862 // fcvtn v2.2s, v3.2d
+	WORD $0x4e616882 // fcvtn2 v2.4s, v4.2d
 	WORD $0x4e20e403 // fcmeq v3.4s, v0.4s, v0.4s
 	VORR V27.B16, V0.B16, V4.B16
-	VBSL V4.B16, V1.B16, V3.B16
-	WORD $0x0e616840 // fcvtn v0.2s, v2.2d
-	WORD $0x4e6168a0 // fcvtn2 v0.4s, v5.2d
-	VORR V18.B16, V0.B16, V0.B16
-	WORD $0x6e31dc00 // fmul v0.4s, v0.4s, v17.4s
-	VORR V18.B16, V3.B16, V1.B16
-	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
-	WORD $0x4e21c79c // fmaxnm v28.4s, v28.4s, v1.4s
+	VBSL V4.B16, V2.B16, V3.B16
+	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
+	VORR V18.B16, V1.B16, V1.B16
+	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
+	VORR V18.B16, V3.B16, V0.B16
+	WORD $0x4ea1d400 // fsub v0.4s, v0.4s, v1.4s
+	WORD $0x4e20c79c // fmaxnm v28.4s, v28.4s, v0.4s
 	VST1.P [V3.S4], 16(R0)
 	SUBS $16, R2, R2
 	BNE loop

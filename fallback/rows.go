@@ -207,7 +207,7 @@ func logSoftmaxGradOut(dst, x, y []float32, st *kernels.Row) {
 
 // logSoftmaxGradFast is ir.LogSoftmaxGradFast: y - e^x*C in float64
 // (kernels.RowGradE2's polynomial in rh alone), a NaN x quieted; each
-// lane's maximum of RowGradCancel*|float32(e^x*C)| - |dx|.
+// lane's maximum of RowGradCancel*|float32(y - dx)| - |dx|.
 func logSoftmaxGradFast(dst, x, y []float32, st *kernels.Row) {
 	for i, v := range x {
 		z := float64(max(min(v, kernels.RowGradYMax), kernels.RowExpClamp)) // v NaN: quieted below, no maximum
@@ -219,9 +219,8 @@ func logSoftmaxGradFast(dst, x, y []float32, st *kernels.Row) {
 			e = math.FMA(e, rh, c)
 		}
 		sc := math.Float64frombits(math.Float64bits(nn) << kernels.ExpShiftD)
-		ps := float64(sc * float64(e*st.C))
-		dx := quiet(math.Float32bits(v), float32(float64(y[i])-ps))
-		lim := float32(math.Float32frombits(math.Float32bits(float32(ps))|kernels.SignBit) * kernels.RowGradCancel)
+		dx := quiet(math.Float32bits(v), float32(math.FMA(-sc, float64(e*st.C), float64(y[i]))))
+		lim := float32(math.Float32frombits(math.Float32bits(float32(y[i]-dx))|kernels.SignBit) * kernels.RowGradCancel)
 		if t, l := float32(math.Float32frombits(math.Float32bits(dx)|kernels.SignBit)-lim), i%kernels.RowLanes; t > st.Max[l] {
 			st.Max[l] = t
 		}

@@ -508,9 +508,10 @@ const (
 // coeffs.sollya), and C without D. Its relative error in e^y*s is below
 // 2^-44.4: n*Ln2LoD's 2^-45.3 at most (n >= -1023), E's, the roundings
 // and D's. RowGradCancel bounds the cancellation it takes: where its
-// float32 result is at least RowGradCancel times float32(e^y*C) in
-// magnitude, that error is below 2^-28.4 of the result, 0.048 ULP; where
-// not, the float-float pass takes over.
+// float32 result dx is at least RowGradCancel times float32(dy - dx) in
+// magnitude (within 2^-23 of e^y*C, whose float32 it spares), that error
+// is below 2^-28.4 of the result, 0.048 ULP; where not, the float-float
+// pass takes over.
 const (
 	RowGradE2     = 0x1.fffffffff13f6p-2
 	RowGradE3     = 0x1.5555555589f03p-3

@@ -340,10 +340,11 @@ func logSoftmaxGradOutProgram() *Program {
 // LogSoftmaxGradOut's steps less its float-float ones: e^y = 2^n *
 // E(rh), E a polynomial of degree 9, and D left out (kernels.RowGradE2's
 // comment). Its lanes' maxima (OpRedMax) take
-// kernels.RowGradCancel*|float32(e^y*C)| - |dx|, positive where dx is not
-// exact enough: package fallback then runs LogSoftmaxGradOut on that part
-// of the row instead. A NaN y gives a NaN there, which no maximum takes
-// (y's clamp is unspecified for a NaN, and so is e^y).
+// kernels.RowGradCancel*|float32(dy - dx)| - |dx| (dy - dx within 2^-23
+// of e^y*C), positive where dx is not exact enough: package fallback then
+// runs LogSoftmaxGradOut on that part of the row instead. A NaN y gives a
+// NaN there, which no maximum takes (y's clamp is unspecified for a NaN,
+// and so is e^y).
 func logSoftmaxGradFastProgram() *Program {
 	p, b := newGradRowPass("LogSoftmaxGradFast")
 	y := b.input(0)
@@ -355,10 +356,10 @@ func logSoftmaxGradFastProgram() *Program {
 		kernels.RowGradE4, kernels.RowGradE3, kernels.RowGradE2, 1, 1)
 	c, _ := b.rowScalars()
 	sc := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
-	ps := b.d(OpMul, sc, b.d(OpMul, e, c)) // e^y*C: the scaling is exact
-	dx := b.f(OpQuiet, y, b.op(OpNarrow, F32, b.d(OpSub, b.op(OpWiden, F64, b.input(1)), ps)))
+	dy := b.input(1)
+	dx := b.f(OpQuiet, y, b.op(OpNarrow, F32, b.d(OpFNMA, sc, b.d(OpMul, e, c), b.op(OpWiden, F64, dy))))
 	sign := b.bits(kernels.SignBit)
-	lim := b.f(OpMul, b.f(OpOr, b.op(OpNarrow, F32, ps), sign), b.k(kernels.RowGradCancel)) // -|e^y*C|*RowGradCancel
+	lim := b.f(OpMul, b.f(OpOr, b.f(OpSub, dy, dx), sign), b.k(kernels.RowGradCancel)) // -|e^y*C|*RowGradCancel, about
 	b.f(OpRedMax, b.f(OpSub, b.f(OpOr, dx, sign), lim))
 	p.Out = dx
 	return p

@@ -81,15 +81,20 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 		return fmt.Errorf("%s: one group: %v", name, err)
 	}
 	var tail []func() // a multi-row pass's last group of a row, in part
+	var reload []func()
 	if block {
 		// In the whole groups' registers: their constants (a prefix of
-		// them, the rest from memory, where the masks need a register).
+		// them, the rest from memory, where the masks need a register:
+		// those it overwrites are loaded again after it, reload) and
+		// their invariants.
 		err = errors.New("no lowering")
 		for w := min(width, group); w >= 1 && err != nil; w /= 2 {
 			for k := nconsts; k >= 0 && err != nil; k-- {
 				var tl *lowering
 				if tl, err = newLowering(s, a, order[:k], false, unroll, 1, true, nil); err == nil {
+					tl.sameInvariants(l)
 					tail, err = tl.body(group, w, modeMain)
+					reload = l.prologue[k:nconsts]
 				}
 			}
 		}
@@ -205,6 +210,7 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 		JZ(LabelRef("merge"))
 		partMasksOf(s, count)
 		replay(tail)
+		replay(reload)
 		advanceElems(p, inputs, count)
 		Label("merge")
 	}
@@ -266,6 +272,26 @@ func generateRow(s *isa, p *ir.Program, form rowForm) error {
 		RET()
 	}
 	return nil
+}
+
+// sameInvariants moves l's loop invariants (a row's parameters) into the
+// registers where main's prologue computes them: a multi-row pass runs
+// l's body after main's (a row's last group in part) without a prologue
+// of its own. l keeps a prefix of main's constants in registers, in the
+// same ones; the invariants follow the constants, so that with fewer of
+// those they would land elsewhere.
+func (l *lowering) sameInvariants(main *lowering) {
+	moved := map[ir.Value]reg.VecPhysical{}
+	for v, r := range l.inv {
+		if m := main.inv[v]; m != r {
+			moved[v] = m
+			l.reserved[l.index(r)] = false
+		}
+	}
+	for v, m := range moved {
+		l.reserved[l.index(m)] = true
+		l.inv[v] = m
+	}
 }
 
 // foldable returns, for a pass whose only reduction is OpRedMax or
