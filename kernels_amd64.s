@@ -10950,6 +10950,11 @@ fold:
 	VMOVAPD      X0, X15
 	VMOVSD       X15, 344(R9)
 	VMOVSD       X14, 352(R9)
+	VADDPD       X14, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X14, X1
+	VMOVSD       X0, 328(R9)
+	VMOVSD       X1, 336(R9)
 	VXORPD       Y0, Y0, Y0
 	VMOVUPS      Y0, 64(R9)
 	VMOVUPS      Y0, 96(R9)
@@ -11137,6 +11142,11 @@ fold:
 	VMOVAPD      X0, X15
 	VMOVSD       X15, 344(R9)
 	VMOVSD       X14, 352(R9)
+	VADDPD       X14, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X14, X1
+	VMOVSD       X0, 328(R9)
+	VMOVSD       X1, 336(R9)
 	VXORPD       Y0, Y0, Y0
 	VMOVUPS      Y0, 64(R9)
 	VMOVUPS      Y0, 96(R9)
@@ -14626,6 +14636,11 @@ merge:
 	VMOVAPD      X0, X15
 	VMOVSD       X15, 344(R9)
 	VMOVSD       X14, 352(R9)
+	VADDPD       X14, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X14, X1
+	VMOVSD       X0, 328(R9)
+	VMOVSD       X1, 336(R9)
 	ADDQ         $0x000001a8, R9
 	SUBQ         R13, R12
 	JNZ          row
@@ -14741,6 +14756,11 @@ onegroup:
 	VMOVAPD      X0, X15
 	VMOVSD       X15, 344(R9)
 	VMOVSD       X14, 352(R9)
+	VADDPD       X14, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X14, X1
+	VMOVSD       X0, 328(R9)
+	VMOVSD       X1, 336(R9)
 	ADDQ         $0x000001a8, R9
 	SUBQ         $0x00000010, R12
 	JNZ          onegroup
@@ -14876,6 +14896,11 @@ partialrow:
 	VMOVAPD      X0, X15
 	VMOVSD       X15, 344(R9)
 	VMOVSD       X14, 352(R9)
+	VADDPD       X14, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X14, X1
+	VMOVSD       X0, 328(R9)
+	VMOVSD       X1, 336(R9)
 	ADDQ         $0x000001a8, R9
 	SUBQ         R13, R12
 	JNZ          partialrow
@@ -15106,6 +15131,11 @@ merge:
 	VMOVAPD      X0, X15
 	VMOVSD       X15, 344(R9)
 	VMOVSD       X14, 352(R9)
+	VADDPD       X14, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X14, X1
+	VMOVSD       X0, 328(R9)
+	VMOVSD       X1, 336(R9)
 	ADDQ         $0x000001a8, R9
 	SUBQ         R13, R12
 	JNZ          row
@@ -15212,6 +15242,11 @@ onegroup:
 	VMOVAPD      X0, X15
 	VMOVSD       X15, 344(R9)
 	VMOVSD       X14, 352(R9)
+	VADDPD       X14, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X14, X1
+	VMOVSD       X0, 328(R9)
+	VMOVSD       X1, 336(R9)
 	ADDQ         $0x000001a8, R9
 	SUBQ         $0x00000010, R12
 	JNZ          onegroup
@@ -15330,6 +15365,11 @@ partialrow:
 	VMOVAPD      X0, X15
 	VMOVSD       X15, 344(R9)
 	VMOVSD       X14, 352(R9)
+	VADDPD       X14, X15, X0
+	VSUBPD       X15, X0, X1
+	VSUBPD       X1, X14, X1
+	VMOVSD       X0, 328(R9)
+	VMOVSD       X1, 336(R9)
 	ADDQ         $0x000001a8, R9
 	SUBQ         R13, R12
 	JNZ          partialrow
@@ -29131,6 +29171,11 @@ fold:
 	VMOVAPD       X0, X31
 	VMOVSD        X31, 344(R9)
 	VMOVSD        X30, 352(R9)
+	VADDPD        X30, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X30, X1
+	VMOVSD        X0, 328(R9)
+	VMOVSD        X1, 336(R9)
 	VXORPD        Z0, Z0, Z0
 	VMOVUPS       Z0, 64(R9)
 	VMOVUPS       Z0, 128(R9)
@@ -29317,6 +29362,11 @@ fold:
 	VMOVAPD       X0, X31
 	VMOVSD        X31, 344(R9)
 	VMOVSD        X30, 352(R9)
+	VADDPD        X30, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X30, X1
+	VMOVSD        X0, 328(R9)
+	VMOVSD        X1, 336(R9)
 	VXORPD        Z0, Z0, Z0
 	VMOVUPS       Z0, 64(R9)
 	VMOVUPS       Z0, 128(R9)
@@ -34245,6 +34295,11 @@ merge:
 	VMOVAPD       X0, X31
 	VMOVSD        X31, 344(R9)
 	VMOVSD        X30, 352(R9)
+	VADDPD        X30, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X30, X1
+	VMOVSD        X0, 328(R9)
+	VMOVSD        X1, 336(R9)
 	ADDQ          $0x000001a8, R9
 	SUBQ          R13, R12
 	JNZ           row
@@ -34327,6 +34382,11 @@ onegroup:
 	VMOVAPD       X0, X31
 	VMOVSD        X31, 344(R9)
 	VMOVSD        X30, 352(R9)
+	VADDPD        X30, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X30, X1
+	VMOVSD        X0, 328(R9)
+	VMOVSD        X1, 336(R9)
 	ADDQ          $0x000001a8, R9
 	SUBQ          $0x00000010, R12
 	JNZ           onegroup
@@ -34489,6 +34549,23 @@ rowgroups:
 	VMOVSD        X7, 1200(R9)
 	VEXTRACTF32X4 $0x03, Z8, X7
 	VMOVSD        X7, 1624(R9)
+	VADDPD        Z8, Z4, Z0
+	VSUBPD        Z4, Z0, Z1
+	VSUBPD        Z1, Z8, Z1
+	VMOVSD        X0, 328(R9)
+	VEXTRACTF32X4 $0x01, Z0, X3
+	VMOVSD        X3, 752(R9)
+	VEXTRACTF32X4 $0x02, Z0, X3
+	VMOVSD        X3, 1176(R9)
+	VEXTRACTF32X4 $0x03, Z0, X3
+	VMOVSD        X3, 1600(R9)
+	VMOVSD        X1, 336(R9)
+	VEXTRACTF32X4 $0x01, Z1, X3
+	VMOVSD        X3, 760(R9)
+	VEXTRACTF32X4 $0x02, Z1, X3
+	VMOVSD        X3, 1184(R9)
+	VEXTRACTF32X4 $0x03, Z1, X3
+	VMOVSD        X3, 1608(R9)
 	ADDQ          $0x000006a0, R9
 	SUBQ          $0x00000040, R12
 	JZ            end
@@ -34664,6 +34741,23 @@ partialrows:
 	VMOVSD        X7, 1200(R9)
 	VEXTRACTF32X4 $0x03, Z8, X7
 	VMOVSD        X7, 1624(R9)
+	VADDPD        Z8, Z4, Z0
+	VSUBPD        Z4, Z0, Z1
+	VSUBPD        Z1, Z8, Z1
+	VMOVSD        X0, 328(R9)
+	VEXTRACTF32X4 $0x01, Z0, X3
+	VMOVSD        X3, 752(R9)
+	VEXTRACTF32X4 $0x02, Z0, X3
+	VMOVSD        X3, 1176(R9)
+	VEXTRACTF32X4 $0x03, Z0, X3
+	VMOVSD        X3, 1600(R9)
+	VMOVSD        X1, 336(R9)
+	VEXTRACTF32X4 $0x01, Z1, X3
+	VMOVSD        X3, 760(R9)
+	VEXTRACTF32X4 $0x02, Z1, X3
+	VMOVSD        X3, 1184(R9)
+	VEXTRACTF32X4 $0x03, Z1, X3
+	VMOVSD        X3, 1608(R9)
 	ADDQ          $0x000006a0, R9
 	SUBQ          BX, R12
 	JZ            end
@@ -34745,6 +34839,11 @@ partialrow:
 	VMOVAPD       X0, X31
 	VMOVSD        X31, 344(R9)
 	VMOVSD        X30, 352(R9)
+	VADDPD        X30, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X30, X1
+	VMOVSD        X0, 328(R9)
+	VMOVSD        X1, 336(R9)
 	ADDQ          $0x000001a8, R9
 	SUBQ          R13, R12
 	JNZ           partialrow
@@ -34957,6 +35056,11 @@ merge:
 	VMOVAPD       X0, X31
 	VMOVSD        X31, 344(R9)
 	VMOVSD        X30, 352(R9)
+	VADDPD        X30, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X30, X1
+	VMOVSD        X0, 328(R9)
+	VMOVSD        X1, 336(R9)
 	ADDQ          $0x000001a8, R9
 	SUBQ          R13, R12
 	JNZ           row
@@ -35034,6 +35138,11 @@ onegroup:
 	VMOVAPD       X0, X31
 	VMOVSD        X31, 344(R9)
 	VMOVSD        X30, 352(R9)
+	VADDPD        X30, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X30, X1
+	VMOVSD        X0, 328(R9)
+	VMOVSD        X1, 336(R9)
 	ADDQ          $0x000001a8, R9
 	SUBQ          $0x00000010, R12
 	JNZ           onegroup
@@ -35179,6 +35288,23 @@ rowgroups:
 	VMOVSD        X7, 1200(R9)
 	VEXTRACTF32X4 $0x03, Z8, X7
 	VMOVSD        X7, 1624(R9)
+	VADDPD        Z8, Z4, Z0
+	VSUBPD        Z4, Z0, Z1
+	VSUBPD        Z1, Z8, Z1
+	VMOVSD        X0, 328(R9)
+	VEXTRACTF32X4 $0x01, Z0, X3
+	VMOVSD        X3, 752(R9)
+	VEXTRACTF32X4 $0x02, Z0, X3
+	VMOVSD        X3, 1176(R9)
+	VEXTRACTF32X4 $0x03, Z0, X3
+	VMOVSD        X3, 1600(R9)
+	VMOVSD        X1, 336(R9)
+	VEXTRACTF32X4 $0x01, Z1, X3
+	VMOVSD        X3, 760(R9)
+	VEXTRACTF32X4 $0x02, Z1, X3
+	VMOVSD        X3, 1184(R9)
+	VEXTRACTF32X4 $0x03, Z1, X3
+	VMOVSD        X3, 1608(R9)
 	ADDQ          $0x000006a0, R9
 	SUBQ          $0x00000040, R12
 	JZ            end
@@ -35337,6 +35463,23 @@ partialrows:
 	VMOVSD        X7, 1200(R9)
 	VEXTRACTF32X4 $0x03, Z8, X7
 	VMOVSD        X7, 1624(R9)
+	VADDPD        Z8, Z4, Z0
+	VSUBPD        Z4, Z0, Z1
+	VSUBPD        Z1, Z8, Z1
+	VMOVSD        X0, 328(R9)
+	VEXTRACTF32X4 $0x01, Z0, X3
+	VMOVSD        X3, 752(R9)
+	VEXTRACTF32X4 $0x02, Z0, X3
+	VMOVSD        X3, 1176(R9)
+	VEXTRACTF32X4 $0x03, Z0, X3
+	VMOVSD        X3, 1600(R9)
+	VMOVSD        X1, 336(R9)
+	VEXTRACTF32X4 $0x01, Z1, X3
+	VMOVSD        X3, 760(R9)
+	VEXTRACTF32X4 $0x02, Z1, X3
+	VMOVSD        X3, 1184(R9)
+	VEXTRACTF32X4 $0x03, Z1, X3
+	VMOVSD        X3, 1608(R9)
 	ADDQ          $0x000006a0, R9
 	SUBQ          BX, R12
 	JZ            end
@@ -35413,6 +35556,11 @@ partialrow:
 	VMOVAPD       X0, X31
 	VMOVSD        X31, 344(R9)
 	VMOVSD        X30, 352(R9)
+	VADDPD        X30, X31, X0
+	VSUBPD        X31, X0, X1
+	VSUBPD        X1, X30, X1
+	VMOVSD        X0, 328(R9)
+	VMOVSD        X1, 336(R9)
 	ADDQ          $0x000001a8, R9
 	SUBQ          R13, R12
 	JNZ           partialrow

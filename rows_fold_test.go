@@ -102,7 +102,8 @@ func TestRowFold(t *testing.T) {
 // TestRowFoldComp checks the folds of the compensated sums (GradDot,
 // GradSum, ExpSum, RowSum) on the x86 paths: asked for on a row's last
 // call (kernels.Row.Fold), the lanes' float-float tree
-// (fallback.CombineSum) into S + Lo, the lanes reset to zeros. NEON
+// (fallback.CombineSum) into S + Lo and, for the gradients' sums,
+// normalised into C + D, the lanes reset to zeros. NEON
 // leaves the fold to Go: there the lanes must be those of the call
 // without Fold, and Fold as it was.
 func TestRowFoldComp(t *testing.T) {
@@ -114,12 +115,13 @@ func TestRowFoldComp(t *testing.T) {
 		p := simdRows[l]
 		passes := []struct {
 			name string
+			grad bool
 			f    func(x, y []float32, st *kernels.Row)
 		}{
-			{"GradDot", func(x, y []float32, st *kernels.Row) { p.GradDot(nil, x, y, st) }},
-			{"GradSum", func(x, _ []float32, st *kernels.Row) { p.GradSum(nil, x, st) }},
-			{"ExpSum", func(x, _ []float32, st *kernels.Row) { p.ExpSum(nil, x, st) }},
-			{"RowSum", func(x, _ []float32, st *kernels.Row) { p.RowSum(nil, x, st) }},
+			{"GradDot", true, func(x, y []float32, st *kernels.Row) { p.GradDot(nil, x, y, st) }},
+			{"GradSum", true, func(x, _ []float32, st *kernels.Row) { p.GradSum(nil, x, st) }},
+			{"ExpSum", false, func(x, _ []float32, st *kernels.Row) { p.ExpSum(nil, x, st) }},
+			{"RowSum", false, func(x, _ []float32, st *kernels.Row) { p.RowSum(nil, x, st) }},
 		}
 		for _, n := range []int{16, 48, 1024, chunk + 16} {
 			x, y := make([]float32, n), make([]float32, n)
@@ -131,6 +133,7 @@ func TestRowFoldComp(t *testing.T) {
 				what := fmt.Sprintf("%v %s, %d elements", l, ps.name, n)
 				var plain, folded kernels.Row
 				plain.M, folded.M = slices.Max(x), slices.Max(x) // the exponentials' maximum
+				plain.C, folded.C, plain.D, folded.D = 0.25, 0.25, -3, -3
 				folded.Fold = 1
 				ps.f(x, y, &plain)
 				ps.f(x, y, &folded)
@@ -146,6 +149,15 @@ func TestRowFoldComp(t *testing.T) {
 				s, c := fallback.CombineSum(&plain)
 				if math.Float64bits(folded.S) != math.Float64bits(s) || math.Float64bits(folded.Lo) != math.Float64bits(c) {
 					t.Errorf("%s: folded %v + %v, the lanes' tree gives %v + %v", what, folded.S, folded.Lo, s, c)
+				}
+				// The gradients' sums set C + D; the others leave them
+				// alone (LogSumExp's blocks keep their logs in C).
+				hi, lo := s+c, c-(s+c-s)
+				if !ps.grad {
+					hi, lo = plain.C, plain.D
+				}
+				if math.Float64bits(folded.C) != math.Float64bits(hi) || math.Float64bits(folded.D) != math.Float64bits(lo) {
+					t.Errorf("%s: C + D %v + %v, want %v + %v", what, folded.C, folded.D, hi, lo)
 				}
 				if folded.Sum != [kernels.RowLanes]float64{} || folded.Comp != [kernels.RowLanes]float64{} {
 					t.Fatalf("%s: the lanes left %v, %v, want zeros", what, folded.Sum, folded.Comp)

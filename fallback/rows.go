@@ -407,17 +407,17 @@ func blockGradRows(k RowKind, dx, y, dy []float32, cols, n int, p *RowPasses) {
 		} else {
 			b.GradSum(nil, dys, &sts[0], cols)
 		}
-		special := false
-		for i := range rb {
-			st := &sts[i]
-			hi := st.S + st.Lo
-			special = special || hi-hi != 0 // NaN or infinite
-			st.C, st.D = hi, st.Lo-(hi-st.S)
-		}
+		// The sums' folds set each row's C and D as GradRows does
+		// (kernels.Row.Fold).
+		var special bool
 		if k == RowSoftmaxGrad {
 			b.SoftmaxGradOut(out, ys, dys, &sts[0], cols)
+			for i := range rb {
+				c := sts[i].C
+				special = special || c-c != 0 // NaN or infinite
+			}
 		} else {
-			blockLogSoftmaxGrad(out, ys, dys, sts[:rb], cols, buf, b)
+			special = blockLogSoftmaxGrad(out, ys, dys, sts[:rb], cols, buf, b)
 		}
 		if !special {
 			continue
@@ -434,22 +434,27 @@ func blockGradRows(k RowKind, dx, y, dy []float32, cols, n int, p *RowPasses) {
 // (at most RowBlockCols elements, one part each: FastPart), their states'
 // C and D set, as logSoftmaxGradRow does: LogSoftmaxGradFast, then
 // LogSoftmaxGradOut on each row where it found an element not exact
-// enough. With buf (dx is y or dy), the fast pass stores there first.
-func blockLogSoftmaxGrad(dx, y, dy []float32, sts []kernels.Row, cols int, buf *[padBlock]float32, b *RowBlockPasses) {
+// enough. With buf (dx is y or dy), the fast pass stores there first. It
+// reports whether a row's C is NaN or infinite.
+func blockLogSoftmaxGrad(dx, y, dy []float32, sts []kernels.Row, cols int, buf *[padBlock]float32, b *RowBlockPasses) (special bool) {
 	out := dx
 	if buf != nil {
 		out = buf[:len(dx)]
 	}
 	b.LogSoftmaxGradFast(out, y, dy, &sts[0], cols)
 	for i := range sts {
-		if sts[i].M > 0 {
+		st := &sts[i]
+		c := st.C
+		special = special || c-c != 0
+		if st.M > 0 {
 			r := i * cols
-			b.LogSoftmaxGradOut(out[r:r+cols], y[r:r+cols], dy[r:r+cols], &sts[i], cols)
+			b.LogSoftmaxGradOut(out[r:r+cols], y[r:r+cols], dy[r:r+cols], st, cols)
 		}
 	}
 	if buf != nil {
 		copy(dx, out)
 	}
+	return special
 }
 
 // infMax reports whether a row's maximum m, which is never NaN (RowMax

@@ -361,8 +361,10 @@ type Row struct {
 	// Fold, set nonzero by the caller before a pass's last call on a
 	// row, lets a SIMD RowMax or sum pass fold its lanes itself: RowMax's
 	// maximum into M, a plain sum (the fixed tree) into S, a compensated
-	// sum (the float-float tree) into S + Lo, the lanes reset to -Inf and
-	// 0 for the next row, and Fold set to RowFolded.
+	// sum (the float-float tree) into S + Lo (a row gradient's also,
+	// normalised, into C + D: C = S + Lo rounded, D = Lo - (C - S)), the
+	// lanes reset to -Inf and 0 for the next row, and Fold set to
+	// RowFolded.
 	// Reading lanes that a vector store has just written stalls; reading
 	// one scalar does not. The Go passes leave it alone.
 	Fold uint32 // also keeps C at RowCOff on 32-bit architectures

@@ -55,6 +55,10 @@ type Program struct {
 	// infinities too (it keeps every NaN rule that such an alpha leaves),
 	// and the back ends run it on the whole main loop without a test.
 	FastFinite bool
+	// GradScalars marks a row gradient's sum pass: where it folds its
+	// compensated lanes (kernels.Row.Fold) it also sets the row's C and D
+	// from them, as package fallback's GradRows does.
+	GradScalars bool
 	// Fill is a row pass's value of the lanes past the end of a row that
 	// is no whole number of groups: -Inf for x (it changes no maximum and
 	// adds e^-Inf = +0 to a sum), 0 for the gradients' y and dy (y*dy and

@@ -267,6 +267,7 @@ func logSoftmaxOutProgram() *Program {
 func gradDotProgram() *Program {
 	p, b := newGradRowPass("GradDot")
 	b.d(OpRedSum, b.d(OpMul, b.op(OpWiden, F64, b.input(0)), b.op(OpWiden, F64, b.input(1))))
+	p.GradScalars = true
 	return p
 }
 
@@ -275,6 +276,7 @@ func gradDotProgram() *Program {
 func gradSumProgram() *Program {
 	p, b := newGradRowPass("GradSum")
 	b.d(OpRedSum, b.op(OpWiden, F64, b.input(0)))
+	p.GradScalars = true
 	return p
 }
 

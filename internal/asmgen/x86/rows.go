@@ -398,6 +398,11 @@ func (l *lowering) foldComp(reset bool) {
 		add(s[0].AsX(), c[0].AsX(), t.AsX(), u.AsX(), n.AsX(), b.AsX(), e.AsX())
 		VMOVSD(s[0].AsX(), Mem{Base: statePtr, Disp: kernels.RowSOff})
 		VMOVSD(c[0].AsX(), Mem{Base: statePtr, Disp: kernels.RowLoOff})
+		if l.p.GradScalars {
+			normalize(s[0].AsX(), c[0].AsX(), n.AsX(), b.AsX())
+			VMOVSD(n.AsX(), Mem{Base: statePtr, Disp: kernels.RowCOff})
+			VMOVSD(b.AsX(), Mem{Base: statePtr, Disp: kernels.RowDOff})
+		}
 	})
 	if reset {
 		l.emit(func() { VXORPD(n, n, n) })
@@ -405,6 +410,15 @@ func (l *lowering) foldComp(reset bool) {
 			l.emit(func() { VMOVUPS(n, m.mem) })
 		}
 	}
+}
+
+// normalize emits the float-float s + c normalised, as package
+// fallback's GradRows takes a folded sum's C and D: hi = s + c rounded,
+// lo = c - (hi - s) (ir.Program.GradScalars).
+func normalize(s, c, hi, lo Op) {
+	VADDPD(c, s, hi)
+	VSUBPD(s, hi, lo)
+	VSUBPD(lo, c, lo)
 }
 
 // addComp emits kernels.AddComp in registers of one width: s, c set to
@@ -456,6 +470,11 @@ func (l *lowering) foldComp4() []func() {
 		addComp(t[1], u[1], t[3], u[3], n, b, e)
 		storeRows(t[1], t[0], func(x reg.Register, off int) { VMOVSD(x, Mem{Base: statePtr, Disp: off + kernels.RowSOff}) })
 		storeRows(u[1], u[0], func(x reg.Register, off int) { VMOVSD(x, Mem{Base: statePtr, Disp: off + kernels.RowLoOff}) })
+		if l.p.GradScalars {
+			normalize(t[1], u[1], n, b)
+			storeRows(n, t[0], func(x reg.Register, off int) { VMOVSD(x, Mem{Base: statePtr, Disp: off + kernels.RowCOff}) })
+			storeRows(b, t[0], func(x reg.Register, off int) { VMOVSD(x, Mem{Base: statePtr, Disp: off + kernels.RowDOff}) })
+		}
 	})
 	return l.code
 }
