@@ -8555,12 +8555,10 @@ TEXT ·logSoftmaxGradFastNEON(SB), NOSPLIT, $0-80
 	VDUP R3, V21.D2
 	FMOVD 328(R6), F20
 	VDUP V20.D[0], V20.D2
-	FMOVD 336(R6), F19
-	VDUP V19.D[0], V19.D2
 	MOVW $0x80000000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V19.S4
 	MOVW $0x37800000, R3
-	VDUP R3, V17.S4
+	VDUP R3, V18.S4
 	FMOVQ 0(R6), F31
 	FMOVQ 16(R6), F30
 	FMOVQ 32(R6), F29
@@ -8631,9 +8629,9 @@ loop:
 	VORR V27.B16, V0.B16, V4.B16
 	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
-	VORR V18.B16, V1.B16, V1.B16
-	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
-	VORR V18.B16, V3.B16, V0.B16
+	VORR V19.B16, V1.B16, V1.B16
+	WORD $0x6e32dc21 // fmul v1.4s, v1.4s, v18.4s
+	VORR V19.B16, V3.B16, V0.B16
 	WORD $0x4ea1d400 // fsub v0.4s, v0.4s, v1.4s
 	WORD $0x4e20c7ff // fmaxnm v31.4s, v31.4s, v0.4s
 	VST1.P [V3.S4], 16(R0)
@@ -8701,9 +8699,9 @@ loop:
 	VORR V27.B16, V0.B16, V4.B16
 	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
-	VORR V18.B16, V1.B16, V1.B16
-	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
-	VORR V18.B16, V3.B16, V0.B16
+	VORR V19.B16, V1.B16, V1.B16
+	WORD $0x6e32dc21 // fmul v1.4s, v1.4s, v18.4s
+	VORR V19.B16, V3.B16, V0.B16
 	WORD $0x4ea1d400 // fsub v0.4s, v0.4s, v1.4s
 	WORD $0x4e20c7de // fmaxnm v30.4s, v30.4s, v0.4s
 	VST1.P [V3.S4], 16(R0)
@@ -8771,9 +8769,9 @@ loop:
 	VORR V27.B16, V0.B16, V4.B16
 	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
-	VORR V18.B16, V1.B16, V1.B16
-	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
-	VORR V18.B16, V3.B16, V0.B16
+	VORR V19.B16, V1.B16, V1.B16
+	WORD $0x6e32dc21 // fmul v1.4s, v1.4s, v18.4s
+	VORR V19.B16, V3.B16, V0.B16
 	WORD $0x4ea1d400 // fsub v0.4s, v0.4s, v1.4s
 	WORD $0x4e20c7bd // fmaxnm v29.4s, v29.4s, v0.4s
 	VST1.P [V3.S4], 16(R0)
@@ -8841,9 +8839,9 @@ loop:
 	VORR V27.B16, V0.B16, V4.B16
 	VBSL V4.B16, V2.B16, V3.B16
 	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
-	VORR V18.B16, V1.B16, V1.B16
-	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
-	VORR V18.B16, V3.B16, V0.B16
+	VORR V19.B16, V1.B16, V1.B16
+	WORD $0x6e32dc21 // fmul v1.4s, v1.4s, v18.4s
+	VORR V19.B16, V3.B16, V0.B16
 	WORD $0x4ea1d400 // fsub v0.4s, v0.4s, v1.4s
 	WORD $0x4e20c79c // fmaxnm v28.4s, v28.4s, v0.4s
 	VST1.P [V3.S4], 16(R0)

@@ -356,7 +356,7 @@ func logSoftmaxGradFastProgram() *Program {
 	rh := b.d(OpFMA, b.d(OpSub, nn, magic), b.c(-kernels.Ln2D), z) // exact
 	e := b.hornerD(rh, kernels.RowGradE9, kernels.RowGradE8, kernels.RowGradE7, kernels.RowGradE6, kernels.RowGradE5,
 		kernels.RowGradE4, kernels.RowGradE3, kernels.RowGradE2, 1, 1)
-	c, _ := b.rowScalars()
+	c := b.emit(Instr{Op: OpParam, Type: F64}) // C alone
 	sc := b.emit(Instr{Op: OpShl, Type: F64, Args: [3]Value{nn}, Imm: kernels.ExpShiftD})
 	dy := b.input(1)
 	dx := b.f(OpQuiet, y, b.op(OpNarrow, F32, b.d(OpFNMA, sc, b.d(OpMul, e, c), b.op(OpWiden, F64, dy))))

@@ -1289,6 +1289,7 @@ func (l *lowering) instr(i, g int) {
 	}
 	if l.rowInv != nil && l.rowInv[i] {
 		switch {
+		case l.a.LastUse[i] < 0: // read by nothing
 		case in.Op == ir.OpNarrow:
 			l.err = fmt.Errorf("a row's parameter narrowed")
 		case g%(kernels.RowLanes/l.s.lanes) == 0: // once per row
