@@ -3200,10 +3200,24 @@ DATA sigmoidGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
 DATA sigmoidGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
 DATA sigmoidGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
 DATA sigmoidGradNEONk<>+88(SB)/8, $0x3ff0000000000000
-GLOBL sigmoidGradNEONk<>(SB), RODATA|NOPTR, $96
+DATA sigmoidGradNEONk<>+96(SB)/8, $0x0000000000000000 // 0
+DATA sigmoidGradNEONk<>+104(SB)/8, $0x0000000000000000
+DATA sigmoidGradNEONk<>+112(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA sigmoidGradNEONk<>+120(SB)/8, $0x43380000000003ff
+DATA sigmoidGradNEONk<>+128(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA sigmoidGradNEONk<>+136(SB)/8, $0x3f81239d380d2856
+DATA sigmoidGradNEONk<>+144(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA sigmoidGradNEONk<>+152(SB)/8, $0x3fa5558f12031910
+DATA sigmoidGradNEONk<>+160(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA sigmoidGradNEONk<>+168(SB)/8, $0x3fc5554916812c8a
+DATA sigmoidGradNEONk<>+176(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA sigmoidGradNEONk<>+184(SB)/8, $0x3fdfffffb9b026bc
+DATA sigmoidGradNEONk<>+192(SB)/8, $0x3ff0000000000000 // 1
+DATA sigmoidGradNEONk<>+200(SB)/8, $0x3ff0000000000000
+GLOBL sigmoidGradNEONk<>(SB), RODATA|NOPTR, $208
 
 // func sigmoidGradNEON(dst, x, y []float32, alpha float32)
-// Main loop: 1 vectors (4 elements) per iteration, 72 instructions, 18.00 per element; 22 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 140 instructions, 17.50 per element; 32 vector registers.
 TEXT ·sigmoidGradNEON(SB), NOSPLIT, $0-76
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -3230,7 +3244,284 @@ TEXT ·sigmoidGradNEON(SB), NOSPLIT, $0-76
 	VDUP R3, V23.D2
 	MOVW $0x7f7fffff, R3
 	VDUP R3, V22.S4
-	VEOR V21.B16, V21.B16, V21.B16
+	MOVW $0x00400000, R3
+	VDUP R3, V21.S4
+	MOVW $0x442f0000, R3
+	VDUP R3, V20.S4
+	SUBS $8, R2, R2
+	BLT vector
+// Where every element has magnitude at most 700, the fast sequence (ir.Program.Fast): 119 instructions, 14.88 per element.
+loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD $0x6e20ee84 // facge v4.4s, v20.4s, v0.4s
+	WORD $0x6e21ee85 // facge v5.4s, v20.4s, v1.4s
+	VAND V5.B16, V4.B16, V4.B16
+	WORD $0x6eb1a885 // uminv s5, v4.4s
+	FMOVS F5, R3
+	CBZW R3, full
+	VLD1.P 32(R5), [V2.S4, V3.S4]
+	VORR V29.B16, V0.B16, V0.B16
+	VORR V29.B16, V1.B16, V1.B16
+	WORD $0x0e617804 // fcvtl v4.2d, v0.2s
+	WORD $0x4e617805 // fcvtl2 v5.2d, v0.4s
+	WORD $0x0e617826 // fcvtl v6.2d, v1.2s
+	WORD $0x4e617827 // fcvtl2 v7.2d, v1.4s
+	FMOVQ 112(R4), F0
+	FMOVQ 112(R4), F1
+	FMOVQ 112(R4), F8
+	FMOVQ 112(R4), F9
+	VFMLA V26.D2, V4.D2, V0.D2
+	VFMLA V26.D2, V5.D2, V1.D2
+	VFMLA V26.D2, V6.D2, V8.D2
+	VFMLA V26.D2, V7.D2, V9.D2
+	WORD $0x4efbd40a // fsub v10.2d, v0.2d, v27.2d
+	WORD $0x4efbd42b // fsub v11.2d, v1.2d, v27.2d
+	WORD $0x4efbd50c // fsub v12.2d, v8.2d, v27.2d
+	WORD $0x4efbd52d // fsub v13.2d, v9.2d, v27.2d
+	VFMLA V25.D2, V10.D2, V4.D2
+	VFMLA V25.D2, V11.D2, V5.D2
+	VFMLA V25.D2, V12.D2, V6.D2
+	VFMLA V25.D2, V13.D2, V7.D2
+	FMOVQ 128(R4), F10
+	FMOVQ 128(R4), F11
+	FMOVQ 128(R4), F12
+	FMOVQ 128(R4), F13
+	VFMLA V4.D2, V24.D2, V10.D2
+	VFMLA V5.D2, V24.D2, V11.D2
+	VFMLA V6.D2, V24.D2, V12.D2
+	VFMLA V7.D2, V24.D2, V13.D2
+	FMOVQ 144(R4), F14
+	FMOVQ 144(R4), F15
+	FMOVQ 144(R4), F16
+	FMOVQ 144(R4), F17
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	FMOVQ 160(R4), F10
+	FMOVQ 160(R4), F11
+	FMOVQ 160(R4), F12
+	FMOVQ 160(R4), F13
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	FMOVQ 176(R4), F14
+	FMOVQ 176(R4), F15
+	FMOVQ 176(R4), F16
+	FMOVQ 176(R4), F17
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	FMOVQ 192(R4), F10
+	FMOVQ 192(R4), F11
+	FMOVQ 192(R4), F12
+	FMOVQ 192(R4), F13
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	FMOVQ 192(R4), F14
+	FMOVQ 192(R4), F15
+	FMOVQ 192(R4), F16
+	FMOVQ 192(R4), F17
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V1.D2, V1.D2
+	VSHL $52, V8.D2, V8.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e6edc00 // fmul v0.2d, v0.2d, v14.2d
+	WORD $0x6e6fdc21 // fmul v1.2d, v1.2d, v15.2d
+	WORD $0x6e70dd08 // fmul v8.2d, v8.2d, v16.2d
+	WORD $0x6e71dd29 // fmul v9.2d, v9.2d, v17.2d
+	WORD $0x4e60d6e4 // fadd v4.2d, v23.2d, v0.2d
+	WORD $0x4e61d6e5 // fadd v5.2d, v23.2d, v1.2d
+	WORD $0x4e68d6e6 // fadd v6.2d, v23.2d, v8.2d
+	WORD $0x4e69d6e7 // fadd v7.2d, v23.2d, v9.2d
+	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e66dcc6 // fmul v6.2d, v6.2d, v6.2d
+	WORD $0x6e67dce7 // fmul v7.2d, v7.2d, v7.2d
+	WORD $0x6e64fc00 // fdiv v0.2d, v0.2d, v4.2d
+	WORD $0x6e65fc21 // fdiv v1.2d, v1.2d, v5.2d
+	WORD $0x6e66fd08 // fdiv v8.2d, v8.2d, v6.2d
+	WORD $0x6e67fd29 // fdiv v9.2d, v9.2d, v7.2d
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x0e617866 // fcvtl v6.2d, v3.2s
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
+	WORD $0x6e60dc84 // fmul v4.2d, v4.2d, v0.2d
+	WORD $0x6e61dca5 // fmul v5.2d, v5.2d, v1.2d
+	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
+	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
+	WORD $0x0e616880 // fcvtn v0.2s, v4.2d
+	WORD $0x0e6168c1 // fcvtn v1.2s, v6.2d
+	WORD $0x4e6168a0 // fcvtn2 v0.4s, v5.2d
+	WORD $0x4e6168e1 // fcvtn2 v1.4s, v7.2d
+	WORD $0x4e22e444 // fcmeq v4.4s, v2.4s, v2.4s
+	WORD $0x4e23e465 // fcmeq v5.4s, v3.4s, v3.4s
+	VORR V21.B16, V2.B16, V6.B16
+	VORR V21.B16, V3.B16, V7.B16
+	VBSL V6.B16, V0.B16, V4.B16
+	VBSL V7.B16, V1.B16, V5.B16
+	VST1.P [V4.S4, V5.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+	B vector
+full:
+	SUB $32, R1, R1
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VLD1.P 32(R5), [V2.S4, V3.S4]
+	VORR V29.B16, V0.B16, V4.B16
+	VORR V29.B16, V1.B16, V5.B16
+	WORD $0x4e3cf486 // fmax v6.4s, v4.4s, v28.4s
+	WORD $0x4e3cf4a7 // fmax v7.4s, v5.4s, v28.4s
+	WORD $0x0e6178c8 // fcvtl v8.2d, v6.2s
+	WORD $0x4e6178c9 // fcvtl2 v9.2d, v6.4s
+	WORD $0x0e6178ea // fcvtl v10.2d, v7.2s
+	WORD $0x4e6178eb // fcvtl2 v11.2d, v7.4s
+	FMOVQ 0(R4), F6
+	FMOVQ 0(R4), F7
+	FMOVQ 0(R4), F12
+	FMOVQ 0(R4), F13
+	VFMLA V26.D2, V8.D2, V6.D2
+	VFMLA V26.D2, V9.D2, V7.D2
+	VFMLA V26.D2, V10.D2, V12.D2
+	VFMLA V26.D2, V11.D2, V13.D2
+	WORD $0x4efbd4ce // fsub v14.2d, v6.2d, v27.2d
+	WORD $0x4efbd4ef // fsub v15.2d, v7.2d, v27.2d
+	WORD $0x4efbd590 // fsub v16.2d, v12.2d, v27.2d
+	WORD $0x4efbd5b1 // fsub v17.2d, v13.2d, v27.2d
+	VFMLA V25.D2, V14.D2, V8.D2
+	VFMLA V25.D2, V15.D2, V9.D2
+	VFMLA V25.D2, V16.D2, V10.D2
+	VFMLA V25.D2, V17.D2, V11.D2
+	FMOVQ 16(R4), F14
+	FMOVQ 16(R4), F15
+	FMOVQ 16(R4), F16
+	FMOVQ 16(R4), F17
+	VFMLA V8.D2, V24.D2, V14.D2
+	VFMLA V9.D2, V24.D2, V15.D2
+	VFMLA V10.D2, V24.D2, V16.D2
+	VFMLA V11.D2, V24.D2, V17.D2
+	FMOVQ 32(R4), F18
+	FMOVQ 32(R4), F19
+	FMOVQ 32(R4), F20
+	FMOVQ 32(R4), F21
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	VFMLA V10.D2, V16.D2, V20.D2
+	VFMLA V11.D2, V17.D2, V21.D2
+	FMOVQ 48(R4), F14
+	FMOVQ 48(R4), F15
+	FMOVQ 48(R4), F16
+	FMOVQ 48(R4), F17
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	VFMLA V10.D2, V20.D2, V16.D2
+	VFMLA V11.D2, V21.D2, V17.D2
+	FMOVQ 64(R4), F18
+	FMOVQ 64(R4), F19
+	FMOVQ 64(R4), F20
+	FMOVQ 64(R4), F21
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	VFMLA V10.D2, V16.D2, V20.D2
+	VFMLA V11.D2, V17.D2, V21.D2
+	FMOVQ 80(R4), F14
+	FMOVQ 80(R4), F15
+	FMOVQ 80(R4), F16
+	FMOVQ 80(R4), F17
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	VFMLA V10.D2, V20.D2, V16.D2
+	VFMLA V11.D2, V21.D2, V17.D2
+	FMOVQ 80(R4), F18
+	FMOVQ 80(R4), F19
+	FMOVQ 80(R4), F20
+	FMOVQ 80(R4), F21
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	VFMLA V10.D2, V16.D2, V20.D2
+	VFMLA V11.D2, V17.D2, V21.D2
+	VSHL $52, V6.D2, V6.D2
+	VSHL $52, V7.D2, V7.D2
+	VSHL $52, V12.D2, V12.D2
+	VSHL $52, V13.D2, V13.D2
+	WORD $0x6e72dcc6 // fmul v6.2d, v6.2d, v18.2d
+	WORD $0x6e73dce7 // fmul v7.2d, v7.2d, v19.2d
+	WORD $0x6e74dd8c // fmul v12.2d, v12.2d, v20.2d
+	WORD $0x6e75ddad // fmul v13.2d, v13.2d, v21.2d
+	WORD $0x4e66d6e8 // fadd v8.2d, v23.2d, v6.2d
+	WORD $0x4e67d6e9 // fadd v9.2d, v23.2d, v7.2d
+	WORD $0x4e6cd6ea // fadd v10.2d, v23.2d, v12.2d
+	WORD $0x4e6dd6eb // fadd v11.2d, v23.2d, v13.2d
+	WORD $0x6e68dd08 // fmul v8.2d, v8.2d, v8.2d
+	WORD $0x6e69dd29 // fmul v9.2d, v9.2d, v9.2d
+	WORD $0x6e6add4a // fmul v10.2d, v10.2d, v10.2d
+	WORD $0x6e6bdd6b // fmul v11.2d, v11.2d, v11.2d
+	WORD $0x6e68fcc6 // fdiv v6.2d, v6.2d, v8.2d
+	WORD $0x6e69fce7 // fdiv v7.2d, v7.2d, v9.2d
+	WORD $0x6e6afd8c // fdiv v12.2d, v12.2d, v10.2d
+	WORD $0x6e6bfdad // fdiv v13.2d, v13.2d, v11.2d
+	WORD $0x4e36d484 // fadd v4.4s, v4.4s, v22.4s
+	WORD $0x4e36d4a5 // fadd v5.4s, v5.4s, v22.4s
+	FMOVQ 96(R4), F9
+	WORD $0x4e61788a // fcvtl2 v10.2d, v4.4s
+	WORD $0x0e6178ab // fcvtl v11.2d, v5.2s
+	WORD $0x4e6178ae // fcvtl2 v14.2d, v5.4s
+	WORD $0x0e617888 // fcvtl v8.2d, v4.2s
+	WORD $0x4ee0a94a // cmlt v10.2d, v10.2d, #0
+	WORD $0x4ee0a96b // cmlt v11.2d, v11.2d, #0
+	WORD $0x4ee0a9ce // cmlt v14.2d, v14.2d, #0
+	WORD $0x4ee0a908 // cmlt v8.2d, v8.2d, #0
+	VBSL V7.B16, V9.B16, V10.B16
+	VBSL V12.B16, V9.B16, V11.B16
+	VBSL V13.B16, V9.B16, V14.B16
+	VBSL V6.B16, V9.B16, V8.B16
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x0e617866 // fcvtl v6.2d, v3.2s
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
+	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
+	WORD $0x6e6adca5 // fmul v5.2d, v5.2d, v10.2d
+	WORD $0x6e6bdcc6 // fmul v6.2d, v6.2d, v11.2d
+	WORD $0x6e6edce7 // fmul v7.2d, v7.2d, v14.2d
+	WORD $0x0e616888 // fcvtn v8.2s, v4.2d
+	WORD $0x0e6168c9 // fcvtn v9.2s, v6.2d
+	WORD $0x4e6168a8 // fcvtn2 v8.4s, v5.2d
+	WORD $0x4e6168e9 // fcvtn2 v9.4s, v7.2d
+	WORD $0x4e28e504 // fcmeq v4.4s, v8.4s, v8.4s
+	WORD $0x4e29e525 // fcmeq v5.4s, v9.4s, v9.4s
+	VBSL V31.B16, V8.B16, V4.B16
+	VBSL V31.B16, V9.B16, V5.B16
+	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
+	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
+	VORR V30.B16, V2.B16, V7.B16
+	VORR V30.B16, V3.B16, V9.B16
+	VBSL V7.B16, V4.B16, V6.B16
+	VBSL V9.B16, V5.B16, V8.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V0.B16, V4.B16
+	VORR V30.B16, V1.B16, V5.B16
+	VBSL V4.B16, V6.B16, V2.B16
+	VBSL V5.B16, V8.B16, V3.B16
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	SUBS $8, R2, R2
+	BLT vector
+// The fast sequence's loop invariants again.
+	MOVW $0x00400000, R3
+	VDUP R3, V21.S4
+	MOVW $0x442f0000, R3
+	VDUP R3, V20.S4
+	B loop
+vector:
+	ADD $8, R2, R2
 	SUBS $4, R2, R2
 	BLT lanes
 loop1:
@@ -3283,16 +3574,17 @@ loop1:
 	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
 	WORD $0x6e65fcc6 // fdiv v6.2d, v6.2d, v5.2d
 	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	FMOVQ 96(R4), F5
+	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
-	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
 	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
-	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
-	VBSL V3.B16, V21.B16, V4.B16
-	VBSL V6.B16, V21.B16, V5.B16
+	VBSL V6.B16, V5.B16, V7.B16
+	VBSL V3.B16, V5.B16, V4.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
 	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
-	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
 	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
 	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
 	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
@@ -3370,16 +3662,17 @@ lanes1y:
 	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
 	WORD $0x6e65fcc6 // fdiv v6.2d, v6.2d, v5.2d
 	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	FMOVQ 96(R4), F5
+	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
-	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
 	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
-	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
-	VBSL V3.B16, V21.B16, V4.B16
-	VBSL V6.B16, V21.B16, V5.B16
+	VBSL V6.B16, V5.B16, V7.B16
+	VBSL V3.B16, V5.B16, V4.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
 	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
-	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
 	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
 	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
 	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
@@ -3411,10 +3704,26 @@ DATA tanhGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
 DATA tanhGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
 DATA tanhGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
 DATA tanhGradNEONk<>+88(SB)/8, $0x3ff0000000000000
-GLOBL tanhGradNEONk<>(SB), RODATA|NOPTR, $96
+DATA tanhGradNEONk<>+96(SB)/8, $0x7f7fffff7f7fffff // 3.4028235e+38
+DATA tanhGradNEONk<>+104(SB)/8, $0x7f7fffff7f7fffff
+DATA tanhGradNEONk<>+112(SB)/8, $0x0000000000000000 // 0
+DATA tanhGradNEONk<>+120(SB)/8, $0x0000000000000000
+DATA tanhGradNEONk<>+128(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA tanhGradNEONk<>+136(SB)/8, $0x43380000000003ff
+DATA tanhGradNEONk<>+144(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA tanhGradNEONk<>+152(SB)/8, $0x3f81239d380d2856
+DATA tanhGradNEONk<>+160(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA tanhGradNEONk<>+168(SB)/8, $0x3fa5558f12031910
+DATA tanhGradNEONk<>+176(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA tanhGradNEONk<>+184(SB)/8, $0x3fc5554916812c8a
+DATA tanhGradNEONk<>+192(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA tanhGradNEONk<>+200(SB)/8, $0x3fdfffffb9b026bc
+DATA tanhGradNEONk<>+208(SB)/8, $0x3ff0000000000000 // 1
+DATA tanhGradNEONk<>+216(SB)/8, $0x3ff0000000000000
+GLOBL tanhGradNEONk<>(SB), RODATA|NOPTR, $224
 
 // func tanhGradNEON(dst, x, y []float32, alpha float32)
-// Main loop: 1 vectors (4 elements) per iteration, 75 instructions, 18.75 per element; 23 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 147 instructions, 18.38 per element; 32 vector registers.
 TEXT ·tanhGradNEON(SB), NOSPLIT, $0-76
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -3441,9 +3750,297 @@ TEXT ·tanhGradNEON(SB), NOSPLIT, $0-76
 	VDUP R3, V23.D2
 	MOVD $0x4010000000000000, R3 // 4
 	VDUP R3, V22.D2
-	MOVW $0x7f7fffff, R3
+	MOVW $0x00400000, R3
 	VDUP R3, V21.S4
-	VEOR V20.B16, V20.B16, V20.B16
+	MOVW $0x43af0000, R3
+	VDUP R3, V20.S4
+	SUBS $8, R2, R2
+	BLT vector
+// Where every element has magnitude at most 350, the fast sequence (ir.Program.Fast): 125 instructions, 15.62 per element.
+loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD $0x6e20ee84 // facge v4.4s, v20.4s, v0.4s
+	WORD $0x6e21ee85 // facge v5.4s, v20.4s, v1.4s
+	VAND V5.B16, V4.B16, V4.B16
+	WORD $0x6eb1a885 // uminv s5, v4.4s
+	FMOVS F5, R3
+	CBZW R3, full
+	VLD1.P 32(R5), [V2.S4, V3.S4]
+	VORR V29.B16, V0.B16, V0.B16
+	VORR V29.B16, V1.B16, V1.B16
+	WORD $0x4e20d400 // fadd v0.4s, v0.4s, v0.4s
+	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
+	WORD $0x0e617804 // fcvtl v4.2d, v0.2s
+	WORD $0x4e617805 // fcvtl2 v5.2d, v0.4s
+	WORD $0x0e617826 // fcvtl v6.2d, v1.2s
+	WORD $0x4e617827 // fcvtl2 v7.2d, v1.4s
+	FMOVQ 128(R4), F0
+	FMOVQ 128(R4), F1
+	FMOVQ 128(R4), F8
+	FMOVQ 128(R4), F9
+	VFMLA V26.D2, V4.D2, V0.D2
+	VFMLA V26.D2, V5.D2, V1.D2
+	VFMLA V26.D2, V6.D2, V8.D2
+	VFMLA V26.D2, V7.D2, V9.D2
+	WORD $0x4efbd40a // fsub v10.2d, v0.2d, v27.2d
+	WORD $0x4efbd42b // fsub v11.2d, v1.2d, v27.2d
+	WORD $0x4efbd50c // fsub v12.2d, v8.2d, v27.2d
+	WORD $0x4efbd52d // fsub v13.2d, v9.2d, v27.2d
+	VFMLA V25.D2, V10.D2, V4.D2
+	VFMLA V25.D2, V11.D2, V5.D2
+	VFMLA V25.D2, V12.D2, V6.D2
+	VFMLA V25.D2, V13.D2, V7.D2
+	FMOVQ 144(R4), F10
+	FMOVQ 144(R4), F11
+	FMOVQ 144(R4), F12
+	FMOVQ 144(R4), F13
+	VFMLA V4.D2, V24.D2, V10.D2
+	VFMLA V5.D2, V24.D2, V11.D2
+	VFMLA V6.D2, V24.D2, V12.D2
+	VFMLA V7.D2, V24.D2, V13.D2
+	FMOVQ 160(R4), F14
+	FMOVQ 160(R4), F15
+	FMOVQ 160(R4), F16
+	FMOVQ 160(R4), F17
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	FMOVQ 176(R4), F10
+	FMOVQ 176(R4), F11
+	FMOVQ 176(R4), F12
+	FMOVQ 176(R4), F13
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	FMOVQ 192(R4), F14
+	FMOVQ 192(R4), F15
+	FMOVQ 192(R4), F16
+	FMOVQ 192(R4), F17
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	FMOVQ 208(R4), F10
+	FMOVQ 208(R4), F11
+	FMOVQ 208(R4), F12
+	FMOVQ 208(R4), F13
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	FMOVQ 208(R4), F14
+	FMOVQ 208(R4), F15
+	FMOVQ 208(R4), F16
+	FMOVQ 208(R4), F17
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V1.D2, V1.D2
+	VSHL $52, V8.D2, V8.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e6edc00 // fmul v0.2d, v0.2d, v14.2d
+	WORD $0x6e6fdc21 // fmul v1.2d, v1.2d, v15.2d
+	WORD $0x6e70dd08 // fmul v8.2d, v8.2d, v16.2d
+	WORD $0x6e71dd29 // fmul v9.2d, v9.2d, v17.2d
+	WORD $0x4e60d6e4 // fadd v4.2d, v23.2d, v0.2d
+	WORD $0x4e61d6e5 // fadd v5.2d, v23.2d, v1.2d
+	WORD $0x4e68d6e6 // fadd v6.2d, v23.2d, v8.2d
+	WORD $0x4e69d6e7 // fadd v7.2d, v23.2d, v9.2d
+	WORD $0x6e60dec0 // fmul v0.2d, v22.2d, v0.2d
+	WORD $0x6e61dec1 // fmul v1.2d, v22.2d, v1.2d
+	WORD $0x6e68dec8 // fmul v8.2d, v22.2d, v8.2d
+	WORD $0x6e69dec9 // fmul v9.2d, v22.2d, v9.2d
+	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
+	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
+	WORD $0x6e66dcc6 // fmul v6.2d, v6.2d, v6.2d
+	WORD $0x6e67dce7 // fmul v7.2d, v7.2d, v7.2d
+	WORD $0x6e64fc00 // fdiv v0.2d, v0.2d, v4.2d
+	WORD $0x6e65fc21 // fdiv v1.2d, v1.2d, v5.2d
+	WORD $0x6e66fd08 // fdiv v8.2d, v8.2d, v6.2d
+	WORD $0x6e67fd29 // fdiv v9.2d, v9.2d, v7.2d
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x0e617866 // fcvtl v6.2d, v3.2s
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
+	WORD $0x6e60dc84 // fmul v4.2d, v4.2d, v0.2d
+	WORD $0x6e61dca5 // fmul v5.2d, v5.2d, v1.2d
+	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
+	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
+	WORD $0x0e616880 // fcvtn v0.2s, v4.2d
+	WORD $0x0e6168c1 // fcvtn v1.2s, v6.2d
+	WORD $0x4e6168a0 // fcvtn2 v0.4s, v5.2d
+	WORD $0x4e6168e1 // fcvtn2 v1.4s, v7.2d
+	WORD $0x4e22e444 // fcmeq v4.4s, v2.4s, v2.4s
+	WORD $0x4e23e465 // fcmeq v5.4s, v3.4s, v3.4s
+	VORR V21.B16, V2.B16, V6.B16
+	VORR V21.B16, V3.B16, V7.B16
+	VBSL V6.B16, V0.B16, V4.B16
+	VBSL V7.B16, V1.B16, V5.B16
+	VST1.P [V4.S4, V5.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+	B vector
+full:
+	SUB $32, R1, R1
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VLD1.P 32(R5), [V2.S4, V3.S4]
+	VORR V29.B16, V0.B16, V4.B16
+	VORR V29.B16, V1.B16, V5.B16
+	WORD $0x4e24d486 // fadd v6.4s, v4.4s, v4.4s
+	WORD $0x4e25d4a7 // fadd v7.4s, v5.4s, v5.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	WORD $0x0e6178c8 // fcvtl v8.2d, v6.2s
+	WORD $0x4e6178c9 // fcvtl2 v9.2d, v6.4s
+	WORD $0x0e6178ea // fcvtl v10.2d, v7.2s
+	WORD $0x4e6178eb // fcvtl2 v11.2d, v7.4s
+	FMOVQ 0(R4), F6
+	FMOVQ 0(R4), F7
+	FMOVQ 0(R4), F12
+	FMOVQ 0(R4), F13
+	VFMLA V26.D2, V8.D2, V6.D2
+	VFMLA V26.D2, V9.D2, V7.D2
+	VFMLA V26.D2, V10.D2, V12.D2
+	VFMLA V26.D2, V11.D2, V13.D2
+	WORD $0x4efbd4ce // fsub v14.2d, v6.2d, v27.2d
+	WORD $0x4efbd4ef // fsub v15.2d, v7.2d, v27.2d
+	WORD $0x4efbd590 // fsub v16.2d, v12.2d, v27.2d
+	WORD $0x4efbd5b1 // fsub v17.2d, v13.2d, v27.2d
+	VFMLA V25.D2, V14.D2, V8.D2
+	VFMLA V25.D2, V15.D2, V9.D2
+	VFMLA V25.D2, V16.D2, V10.D2
+	VFMLA V25.D2, V17.D2, V11.D2
+	FMOVQ 16(R4), F14
+	FMOVQ 16(R4), F15
+	FMOVQ 16(R4), F16
+	FMOVQ 16(R4), F17
+	VFMLA V8.D2, V24.D2, V14.D2
+	VFMLA V9.D2, V24.D2, V15.D2
+	VFMLA V10.D2, V24.D2, V16.D2
+	VFMLA V11.D2, V24.D2, V17.D2
+	FMOVQ 32(R4), F18
+	FMOVQ 32(R4), F19
+	FMOVQ 32(R4), F20
+	FMOVQ 32(R4), F21
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	VFMLA V10.D2, V16.D2, V20.D2
+	VFMLA V11.D2, V17.D2, V21.D2
+	FMOVQ 48(R4), F14
+	FMOVQ 48(R4), F15
+	FMOVQ 48(R4), F16
+	FMOVQ 48(R4), F17
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	VFMLA V10.D2, V20.D2, V16.D2
+	VFMLA V11.D2, V21.D2, V17.D2
+	FMOVQ 64(R4), F18
+	FMOVQ 64(R4), F19
+	FMOVQ 64(R4), F20
+	FMOVQ 64(R4), F21
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	VFMLA V10.D2, V16.D2, V20.D2
+	VFMLA V11.D2, V17.D2, V21.D2
+	FMOVQ 80(R4), F14
+	FMOVQ 80(R4), F15
+	FMOVQ 80(R4), F16
+	FMOVQ 80(R4), F17
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	VFMLA V10.D2, V20.D2, V16.D2
+	VFMLA V11.D2, V21.D2, V17.D2
+	FMOVQ 80(R4), F18
+	FMOVQ 80(R4), F19
+	FMOVQ 80(R4), F20
+	FMOVQ 80(R4), F21
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	VFMLA V10.D2, V16.D2, V20.D2
+	VFMLA V11.D2, V17.D2, V21.D2
+	VSHL $52, V6.D2, V6.D2
+	VSHL $52, V7.D2, V7.D2
+	VSHL $52, V12.D2, V12.D2
+	VSHL $52, V13.D2, V13.D2
+	WORD $0x6e72dcc6 // fmul v6.2d, v6.2d, v18.2d
+	WORD $0x6e73dce7 // fmul v7.2d, v7.2d, v19.2d
+	WORD $0x6e74dd8c // fmul v12.2d, v12.2d, v20.2d
+	WORD $0x6e75ddad // fmul v13.2d, v13.2d, v21.2d
+	WORD $0x4e66d6e8 // fadd v8.2d, v23.2d, v6.2d
+	WORD $0x4e67d6e9 // fadd v9.2d, v23.2d, v7.2d
+	WORD $0x4e6cd6ea // fadd v10.2d, v23.2d, v12.2d
+	WORD $0x4e6dd6eb // fadd v11.2d, v23.2d, v13.2d
+	WORD $0x6e66dec6 // fmul v6.2d, v22.2d, v6.2d
+	WORD $0x6e67dec7 // fmul v7.2d, v22.2d, v7.2d
+	WORD $0x6e6cdecc // fmul v12.2d, v22.2d, v12.2d
+	WORD $0x6e6ddecd // fmul v13.2d, v22.2d, v13.2d
+	WORD $0x6e68dd08 // fmul v8.2d, v8.2d, v8.2d
+	WORD $0x6e69dd29 // fmul v9.2d, v9.2d, v9.2d
+	WORD $0x6e6add4a // fmul v10.2d, v10.2d, v10.2d
+	WORD $0x6e6bdd6b // fmul v11.2d, v11.2d, v11.2d
+	WORD $0x6e68fcc6 // fdiv v6.2d, v6.2d, v8.2d
+	WORD $0x6e69fce7 // fdiv v7.2d, v7.2d, v9.2d
+	WORD $0x6e6afd8c // fdiv v12.2d, v12.2d, v10.2d
+	WORD $0x6e6bfdad // fdiv v13.2d, v13.2d, v11.2d
+	FMOVQ 96(R4), F8
+	WORD $0x4e28d4a5 // fadd v5.4s, v5.4s, v8.4s
+	WORD $0x4e28d484 // fadd v4.4s, v4.4s, v8.4s
+	FMOVQ 112(R4), F9
+	WORD $0x4e61788a // fcvtl2 v10.2d, v4.4s
+	WORD $0x0e6178ab // fcvtl v11.2d, v5.2s
+	WORD $0x4e6178ae // fcvtl2 v14.2d, v5.4s
+	WORD $0x0e617888 // fcvtl v8.2d, v4.2s
+	WORD $0x4ee0a94a // cmlt v10.2d, v10.2d, #0
+	WORD $0x4ee0a96b // cmlt v11.2d, v11.2d, #0
+	WORD $0x4ee0a9ce // cmlt v14.2d, v14.2d, #0
+	WORD $0x4ee0a908 // cmlt v8.2d, v8.2d, #0
+	VBSL V7.B16, V9.B16, V10.B16
+	VBSL V12.B16, V9.B16, V11.B16
+	VBSL V13.B16, V9.B16, V14.B16
+	VBSL V6.B16, V9.B16, V8.B16
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x0e617866 // fcvtl v6.2d, v3.2s
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
+	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
+	WORD $0x6e6adca5 // fmul v5.2d, v5.2d, v10.2d
+	WORD $0x6e6bdcc6 // fmul v6.2d, v6.2d, v11.2d
+	WORD $0x6e6edce7 // fmul v7.2d, v7.2d, v14.2d
+	WORD $0x0e616888 // fcvtn v8.2s, v4.2d
+	WORD $0x0e6168c9 // fcvtn v9.2s, v6.2d
+	WORD $0x4e6168a8 // fcvtn2 v8.4s, v5.2d
+	WORD $0x4e6168e9 // fcvtn2 v9.4s, v7.2d
+	WORD $0x4e28e504 // fcmeq v4.4s, v8.4s, v8.4s
+	WORD $0x4e29e525 // fcmeq v5.4s, v9.4s, v9.4s
+	VBSL V31.B16, V8.B16, V4.B16
+	VBSL V31.B16, V9.B16, V5.B16
+	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
+	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
+	VORR V30.B16, V2.B16, V7.B16
+	VORR V30.B16, V3.B16, V9.B16
+	VBSL V7.B16, V4.B16, V6.B16
+	VBSL V9.B16, V5.B16, V8.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V0.B16, V4.B16
+	VORR V30.B16, V1.B16, V5.B16
+	VBSL V4.B16, V6.B16, V2.B16
+	VBSL V5.B16, V8.B16, V3.B16
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	SUBS $8, R2, R2
+	BLT vector
+// The fast sequence's loop invariants again.
+	MOVW $0x00400000, R3
+	VDUP R3, V21.S4
+	MOVW $0x43af0000, R3
+	VDUP R3, V20.S4
+	B loop
+vector:
+	ADD $8, R2, R2
 	SUBS $4, R2, R2
 	BLT lanes
 loop1:
@@ -3498,17 +4095,19 @@ loop1:
 	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
 	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
 	WORD $0x6e65fcc6 // fdiv v6.2d, v6.2d, v5.2d
-	WORD $0x4e35d442 // fadd v2.4s, v2.4s, v21.4s
+	FMOVQ 96(R4), F4
+	WORD $0x4e24d442 // fadd v2.4s, v2.4s, v4.4s
+	FMOVQ 112(R4), F5
+	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
-	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
 	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
-	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
-	VBSL V3.B16, V20.B16, V4.B16
-	VBSL V6.B16, V20.B16, V5.B16
+	VBSL V6.B16, V5.B16, V7.B16
+	VBSL V3.B16, V5.B16, V4.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
 	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
-	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
 	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
 	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
 	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
@@ -3588,17 +4187,19 @@ lanes1y:
 	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
 	WORD $0x6e64fc63 // fdiv v3.2d, v3.2d, v4.2d
 	WORD $0x6e65fcc6 // fdiv v6.2d, v6.2d, v5.2d
-	WORD $0x4e35d442 // fadd v2.4s, v2.4s, v21.4s
+	FMOVQ 96(R4), F4
+	WORD $0x4e24d442 // fadd v2.4s, v2.4s, v4.4s
+	FMOVQ 112(R4), F5
+	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
-	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
 	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
-	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
-	VBSL V3.B16, V20.B16, V4.B16
-	VBSL V6.B16, V20.B16, V5.B16
+	VBSL V6.B16, V5.B16, V7.B16
+	VBSL V3.B16, V5.B16, V4.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
 	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
-	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
 	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
 	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
 	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
@@ -3947,10 +4548,50 @@ DATA eluGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
 DATA eluGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
 DATA eluGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
 DATA eluGradNEONk<>+88(SB)/8, $0x3ff0000000000000
-GLOBL eluGradNEONk<>(SB), RODATA|NOPTR, $96
+DATA eluGradNEONk<>+96(SB)/8, $0x0000000000000000 // 0
+DATA eluGradNEONk<>+104(SB)/8, $0x0000000000000000
+DATA eluGradNEONk<>+112(SB)/8, $0x4b40007f4b40007f // 1.2583039e+07
+DATA eluGradNEONk<>+120(SB)/8, $0x4b40007f4b40007f
+DATA eluGradNEONk<>+128(SB)/8, $0x3fb8aa3b3fb8aa3b // 1.442695
+DATA eluGradNEONk<>+136(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA eluGradNEONk<>+144(SB)/8, $0xbf317200bf317200 // -0.69314575
+DATA eluGradNEONk<>+152(SB)/8, $0xbf317200bf317200
+DATA eluGradNEONk<>+160(SB)/8, $0xb5bfbe8eb5bfbe8e // -1.4286068e-06
+DATA eluGradNEONk<>+168(SB)/8, $0xb5bfbe8eb5bfbe8e
+DATA eluGradNEONk<>+176(SB)/8, $0x3ab4a6433ab4a643 // 0.001378246
+DATA eluGradNEONk<>+184(SB)/8, $0x3ab4a6433ab4a643
+DATA eluGradNEONk<>+192(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
+DATA eluGradNEONk<>+200(SB)/8, $0x3c091cbe3c091cbe
+DATA eluGradNEONk<>+208(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
+DATA eluGradNEONk<>+216(SB)/8, $0x3d2aad133d2aad13
+DATA eluGradNEONk<>+224(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
+DATA eluGradNEONk<>+232(SB)/8, $0x3e2aaa493e2aaa49
+DATA eluGradNEONk<>+240(SB)/8, $0x3efffffd3efffffd // 0.4999999
+DATA eluGradNEONk<>+248(SB)/8, $0x3efffffd3efffffd
+DATA eluGradNEONk<>+256(SB)/8, $0x8000000080000000 // -0
+DATA eluGradNEONk<>+264(SB)/8, $0x8000000080000000
+DATA eluGradNEONk<>+272(SB)/8, $0xfd800000fd800000 // -2.1267648e+37
+DATA eluGradNEONk<>+280(SB)/8, $0xfd800000fd800000
+DATA eluGradNEONk<>+288(SB)/8, $0x8d8000008d800000 // -7.888609e-31
+DATA eluGradNEONk<>+296(SB)/8, $0x8d8000008d800000
+DATA eluGradNEONk<>+304(SB)/8, $0xc2af0000c2af0000 // -87.5
+DATA eluGradNEONk<>+312(SB)/8, $0xc2af0000c2af0000
+DATA eluGradNEONk<>+320(SB)/8, $0x0000000000000000 // 0
+DATA eluGradNEONk<>+328(SB)/8, $0x0000000000000000
+DATA eluGradNEONk<>+336(SB)/8, $0x4b40007f4b40007f // 1.2583039e+07
+DATA eluGradNEONk<>+344(SB)/8, $0x4b40007f4b40007f
+DATA eluGradNEONk<>+352(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
+DATA eluGradNEONk<>+360(SB)/8, $0x3c091cbe3c091cbe
+DATA eluGradNEONk<>+368(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
+DATA eluGradNEONk<>+376(SB)/8, $0x3d2aad133d2aad13
+DATA eluGradNEONk<>+384(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
+DATA eluGradNEONk<>+392(SB)/8, $0x3e2aaa493e2aaa49
+DATA eluGradNEONk<>+400(SB)/8, $0x3efffffd3efffffd // 0.4999999
+DATA eluGradNEONk<>+408(SB)/8, $0x3efffffd3efffffd
+GLOBL eluGradNEONk<>(SB), RODATA|NOPTR, $416
 
 // func eluGradNEON(dst, x, y []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 143 instructions, 17.88 per element; 32 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 217 instructions, 27.12 per element; 32 vector registers.
 TEXT ·eluGradNEON(SB), NOSPLIT, $0-76
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -3963,30 +4604,170 @@ TEXT ·eluGradNEON(SB), NOSPLIT, $0-76
 	VDUP R3, V30.S4
 	FMOVS alpha+72(FP), F29
 	VDUP V29.S[0], V29.S4
-	WORD $0x0e617bbc // fcvtl v28.2d, v29.2s
 	MOVW $0xc42f0000, R3
-	VDUP R3, V27.S4
+	VDUP R3, V28.S4
 	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
-	VDUP R3, V26.D2
+	VDUP R3, V27.D2
 	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
-	VDUP R3, V25.D2
+	VDUP R3, V26.D2
 	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
-	VDUP R3, V24.D2
+	VDUP R3, V25.D2
 	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
-	VDUP R3, V23.D2
-	MOVD $0x3ff0000000000000, R3 // 1
-	VDUP R3, V22.D2
-	VEOR V21.B16, V21.B16, V21.B16
+	VDUP R3, V24.D2
+	WORD $0x0e617bb7 // fcvtl v23.2d, v29.2s
 	MOVW $0x7f7fffff, R3
+	VDUP R3, V22.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V21.S4
+	MOVW $0x3f800000, R3
 	VDUP R3, V20.S4
-	VEOR V19.B16, V19.B16, V19.B16
+	FMOVS alpha+72(FP), F31
+	VDUP V31.S[0], V31.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V30.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V29.S4
+	MOVW $0xbf317200, R3
+	VDUP R3, V28.S4
+	MOVW $0xb5bfbe8e, R3
+	VDUP R3, V27.S4
+	MOVW $0x3ab4a643, R3
+	VDUP R3, V26.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V25.S4
+	VEOR V24.B16, V24.B16, V24.B16
+	MOVW $0x42af0000, R3
+	VDUP R3, V23.S4
+	MOVW $0x1d800000, R3
+	VDUP R3, V22.S4
+	MOVW $0x6d800000, R3
+	VDUP R3, V21.S4
+// The fast sequence only where alpha is in its range (ir.Program.FastFinite).
+	MOVWU alpha+72(FP), R3
+	ANDW $0x7fffffff, R3, R3
+	SUBW $0x2f800000, R3, R3
+	CMPW $0x20000001, R3
+	BHS full1
 	SUBS $8, R2, R2
-	BLT vector
+	BLT vectorp
+// Where every element has magnitude at most 87.5 and every element of y one in [3.3881318e-21, 4.9517602e+27], the fast sequence (ir.Program.Fast): 83 instructions, 10.38 per element.
 loop:
 	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD $0x6e20eee4 // facge v4.4s, v23.4s, v0.4s
+	WORD $0x6e21eee5 // facge v5.4s, v23.4s, v1.4s
+	VAND V5.B16, V4.B16, V4.B16
 	VLD1.P 32(R5), [V2.S4, V3.S4]
-	WORD $0x4e3bf404 // fmax v4.4s, v0.4s, v27.4s
-	WORD $0x4e3bf425 // fmax v5.4s, v1.4s, v27.4s
+	WORD $0x6e36ec45 // facge v5.4s, v2.4s, v22.4s
+	VAND V5.B16, V4.B16, V4.B16
+	WORD $0x6e22eea5 // facge v5.4s, v21.4s, v2.4s
+	VAND V5.B16, V4.B16, V4.B16
+	WORD $0x6e36ec65 // facge v5.4s, v3.4s, v22.4s
+	VAND V5.B16, V4.B16, V4.B16
+	WORD $0x6e23eea5 // facge v5.4s, v21.4s, v3.4s
+	VAND V5.B16, V4.B16, V4.B16
+	WORD $0x6eb1a885 // uminv s5, v4.4s
+	FMOVS F5, R3
+	CBZW R3, full
+	FMOVQ 336(R4), F4
+	FMOVQ 336(R4), F5
+	VFMLA V29.S4, V0.S4, V4.S4
+	VFMLA V29.S4, V1.S4, V5.S4
+	WORD $0x4ebed486 // fsub v6.4s, v4.4s, v30.4s
+	WORD $0x4ebed4a7 // fsub v7.4s, v5.4s, v30.4s
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V5.S4, V5.S4
+	VMOV V0.B16, V8.B16
+	VMOV V1.B16, V9.B16
+	VFMLA V28.S4, V6.S4, V8.S4
+	VFMLA V28.S4, V7.S4, V9.S4
+	WORD $0x6e3bdcc6 // fmul v6.4s, v6.4s, v27.4s
+	WORD $0x6e3bdce7 // fmul v7.4s, v7.4s, v27.4s
+	WORD $0x4e26d50a // fadd v10.4s, v8.4s, v6.4s
+	WORD $0x4e27d52b // fadd v11.4s, v9.4s, v7.4s
+	FMOVQ 352(R4), F12
+	FMOVQ 352(R4), F13
+	VFMLA V10.S4, V26.S4, V12.S4
+	VFMLA V11.S4, V26.S4, V13.S4
+	FMOVQ 368(R4), F14
+	FMOVQ 368(R4), F15
+	VFMLA V10.S4, V12.S4, V14.S4
+	VFMLA V11.S4, V13.S4, V15.S4
+	FMOVQ 384(R4), F12
+	FMOVQ 384(R4), F13
+	VFMLA V10.S4, V14.S4, V12.S4
+	VFMLA V11.S4, V15.S4, V13.S4
+	FMOVQ 400(R4), F14
+	FMOVQ 400(R4), F15
+	VFMLA V10.S4, V12.S4, V14.S4
+	VFMLA V11.S4, V13.S4, V15.S4
+	WORD $0x6e2add4a // fmul v10.4s, v10.4s, v10.4s
+	WORD $0x6e2bdd6b // fmul v11.4s, v11.4s, v11.4s
+	VFMLA V14.S4, V10.S4, V6.S4
+	VFMLA V15.S4, V11.S4, V7.S4
+	WORD $0x4e28d72a // fadd v10.4s, v25.4s, v8.4s
+	WORD $0x4e29d72b // fadd v11.4s, v25.4s, v9.4s
+	WORD $0x4eaad72c // fsub v12.4s, v25.4s, v10.4s
+	WORD $0x4eabd72d // fsub v13.4s, v25.4s, v11.4s
+	WORD $0x4e28d58c // fadd v12.4s, v12.4s, v8.4s
+	WORD $0x4e29d5ad // fadd v13.4s, v13.4s, v9.4s
+	WORD $0x4e26d58c // fadd v12.4s, v12.4s, v6.4s
+	WORD $0x4e27d5ad // fadd v13.4s, v13.4s, v7.4s
+	WORD $0x6e22dfe6 // fmul v6.4s, v31.4s, v2.4s
+	WORD $0x6e23dfe7 // fmul v7.4s, v31.4s, v3.4s
+	VMOV V6.B16, V8.B16
+	VMOV V7.B16, V9.B16
+	VFMLS V2.S4, V31.S4, V8.S4
+	VFMLS V3.S4, V31.S4, V9.S4
+	WORD $0x6e2cdccc // fmul v12.4s, v6.4s, v12.4s
+	WORD $0x6e2ddced // fmul v13.4s, v7.4s, v13.4s
+	VFMLS V10.S4, V8.S4, V12.S4
+	VFMLS V11.S4, V9.S4, V13.S4
+	VFMLA V10.S4, V6.S4, V12.S4
+	VFMLA V11.S4, V7.S4, V13.S4
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea0d700 // fsub v0.4s, v24.4s, v0.4s
+	WORD $0x4ea1d701 // fsub v1.4s, v24.4s, v1.4s
+	WORD $0x4ea0a804 // cmlt v4.4s, v0.4s, #0
+	WORD $0x4ea0a825 // cmlt v5.4s, v1.4s, #0
+	VBSL V12.B16, V2.B16, V4.B16
+	VBSL V13.B16, V3.B16, V5.B16
+	VST1.P [V4.S4, V5.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+	B vectorp
+full:
+	SUB $32, R1, R1
+	SUB $32, R5, R5
+// The full sequence's loop invariants again.
+	MOVD $eluGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	FMOVS alpha+72(FP), F29
+	VDUP V29.S[0], V29.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V28.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V27.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V26.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V25.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V24.D2
+	WORD $0x0e617bb7 // fcvtl v23.2d, v29.2s
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V22.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V21.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V20.S4
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VLD1.P 32(R5), [V2.S4, V3.S4]
+	WORD $0x4e3cf404 // fmax v4.4s, v0.4s, v28.4s
+	WORD $0x4e3cf425 // fmax v5.4s, v1.4s, v28.4s
 	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
 	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
 	WORD $0x0e6178a8 // fcvtl v8.2d, v5.2s
@@ -3995,34 +4776,34 @@ loop:
 	FMOVQ 0(R4), F5
 	FMOVQ 0(R4), F10
 	FMOVQ 0(R4), F11
-	VFMLA V25.D2, V6.D2, V4.D2
-	VFMLA V25.D2, V7.D2, V5.D2
-	VFMLA V25.D2, V8.D2, V10.D2
-	VFMLA V25.D2, V9.D2, V11.D2
-	WORD $0x4efad48c // fsub v12.2d, v4.2d, v26.2d
-	WORD $0x4efad4ad // fsub v13.2d, v5.2d, v26.2d
-	WORD $0x4efad54e // fsub v14.2d, v10.2d, v26.2d
-	WORD $0x4efad56f // fsub v15.2d, v11.2d, v26.2d
-	VFMLA V24.D2, V12.D2, V6.D2
-	VFMLA V24.D2, V13.D2, V7.D2
-	VFMLA V24.D2, V14.D2, V8.D2
-	VFMLA V24.D2, V15.D2, V9.D2
+	VFMLA V26.D2, V6.D2, V4.D2
+	VFMLA V26.D2, V7.D2, V5.D2
+	VFMLA V26.D2, V8.D2, V10.D2
+	VFMLA V26.D2, V9.D2, V11.D2
+	WORD $0x4efbd48c // fsub v12.2d, v4.2d, v27.2d
+	WORD $0x4efbd4ad // fsub v13.2d, v5.2d, v27.2d
+	WORD $0x4efbd54e // fsub v14.2d, v10.2d, v27.2d
+	WORD $0x4efbd56f // fsub v15.2d, v11.2d, v27.2d
+	VFMLA V25.D2, V12.D2, V6.D2
+	VFMLA V25.D2, V13.D2, V7.D2
+	VFMLA V25.D2, V14.D2, V8.D2
+	VFMLA V25.D2, V15.D2, V9.D2
 	FMOVQ 16(R4), F12
 	FMOVQ 16(R4), F13
 	FMOVQ 16(R4), F14
 	FMOVQ 16(R4), F15
-	VFMLA V6.D2, V23.D2, V12.D2
-	VFMLA V7.D2, V23.D2, V13.D2
-	VFMLA V8.D2, V23.D2, V14.D2
-	VFMLA V9.D2, V23.D2, V15.D2
+	VFMLA V6.D2, V24.D2, V12.D2
+	VFMLA V7.D2, V24.D2, V13.D2
+	VFMLA V8.D2, V24.D2, V14.D2
+	VFMLA V9.D2, V24.D2, V15.D2
 	FMOVQ 32(R4), F16
 	FMOVQ 32(R4), F17
 	FMOVQ 32(R4), F18
-	FMOVQ 32(R4), F29
+	FMOVQ 32(R4), F19
 	VFMLA V6.D2, V12.D2, V16.D2
 	VFMLA V7.D2, V13.D2, V17.D2
 	VFMLA V8.D2, V14.D2, V18.D2
-	VFMLA V9.D2, V15.D2, V29.D2
+	VFMLA V9.D2, V15.D2, V19.D2
 	FMOVQ 48(R4), F12
 	FMOVQ 48(R4), F13
 	FMOVQ 48(R4), F14
@@ -4030,15 +4811,15 @@ loop:
 	VFMLA V6.D2, V16.D2, V12.D2
 	VFMLA V7.D2, V17.D2, V13.D2
 	VFMLA V8.D2, V18.D2, V14.D2
-	VFMLA V9.D2, V29.D2, V15.D2
+	VFMLA V9.D2, V19.D2, V15.D2
 	FMOVQ 64(R4), F16
 	FMOVQ 64(R4), F17
 	FMOVQ 64(R4), F18
-	FMOVQ 64(R4), F29
+	FMOVQ 64(R4), F19
 	VFMLA V6.D2, V12.D2, V16.D2
 	VFMLA V7.D2, V13.D2, V17.D2
 	VFMLA V8.D2, V14.D2, V18.D2
-	VFMLA V9.D2, V15.D2, V29.D2
+	VFMLA V9.D2, V15.D2, V19.D2
 	FMOVQ 80(R4), F12
 	FMOVQ 80(R4), F13
 	FMOVQ 80(R4), F14
@@ -4046,15 +4827,15 @@ loop:
 	VFMLA V6.D2, V16.D2, V12.D2
 	VFMLA V7.D2, V17.D2, V13.D2
 	VFMLA V8.D2, V18.D2, V14.D2
-	VFMLA V9.D2, V29.D2, V15.D2
+	VFMLA V9.D2, V19.D2, V15.D2
 	FMOVQ 80(R4), F16
 	FMOVQ 80(R4), F17
 	FMOVQ 80(R4), F18
-	FMOVQ 80(R4), F29
+	FMOVQ 80(R4), F19
 	VFMLA V6.D2, V12.D2, V16.D2
 	VFMLA V7.D2, V13.D2, V17.D2
 	VFMLA V8.D2, V14.D2, V18.D2
-	VFMLA V9.D2, V15.D2, V29.D2
+	VFMLA V9.D2, V15.D2, V19.D2
 	VSHL $52, V4.D2, V4.D2
 	VSHL $52, V5.D2, V5.D2
 	VSHL $52, V10.D2, V10.D2
@@ -4062,55 +4843,129 @@ loop:
 	WORD $0x6e70dc84 // fmul v4.2d, v4.2d, v16.2d
 	WORD $0x6e71dca5 // fmul v5.2d, v5.2d, v17.2d
 	WORD $0x6e72dd4a // fmul v10.2d, v10.2d, v18.2d
-	WORD $0x6e7ddd6b // fmul v11.2d, v11.2d, v29.2d
-	WORD $0x6e64df84 // fmul v4.2d, v28.2d, v4.2d
-	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
-	WORD $0x6e6adf8a // fmul v10.2d, v28.2d, v10.2d
-	WORD $0x6e6bdf8b // fmul v11.2d, v28.2d, v11.2d
-	WORD $0x4ea0d6a6 // fsub v6.4s, v21.4s, v0.4s
-	WORD $0x4ea1d6a7 // fsub v7.4s, v21.4s, v1.4s
+	WORD $0x6e73dd6b // fmul v11.2d, v11.2d, v19.2d
+	WORD $0x6e64dee4 // fmul v4.2d, v23.2d, v4.2d
+	WORD $0x6e65dee5 // fmul v5.2d, v23.2d, v5.2d
+	WORD $0x6e6adeea // fmul v10.2d, v23.2d, v10.2d
+	WORD $0x6e6bdeeb // fmul v11.2d, v23.2d, v11.2d
+	WORD $0x4e36d406 // fadd v6.4s, v0.4s, v22.4s
+	WORD $0x4e36d427 // fadd v7.4s, v1.4s, v22.4s
+	FMOVQ 96(R4), F9
+	WORD $0x4e6178cc // fcvtl2 v12.2d, v6.4s
+	WORD $0x0e6178ed // fcvtl v13.2d, v7.2s
+	WORD $0x4e6178ee // fcvtl2 v14.2d, v7.4s
 	WORD $0x0e6178c8 // fcvtl v8.2d, v6.2s
-	WORD $0x4e6178c9 // fcvtl2 v9.2d, v6.4s
-	WORD $0x0e6178ec // fcvtl v12.2d, v7.2s
-	WORD $0x4e6178ed // fcvtl2 v13.2d, v7.4s
-	WORD $0x4ee0a908 // cmlt v8.2d, v8.2d, #0
-	WORD $0x4ee0a929 // cmlt v9.2d, v9.2d, #0
 	WORD $0x4ee0a98c // cmlt v12.2d, v12.2d, #0
 	WORD $0x4ee0a9ad // cmlt v13.2d, v13.2d, #0
-	VBSL V4.B16, V22.B16, V8.B16
-	VBSL V5.B16, V22.B16, V9.B16
-	VBSL V10.B16, V22.B16, V12.B16
-	VBSL V11.B16, V22.B16, V13.B16
-	WORD $0x4e34d404 // fadd v4.4s, v0.4s, v20.4s
-	WORD $0x4e34d425 // fadd v5.4s, v1.4s, v20.4s
-	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
-	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
-	WORD $0x0e6178aa // fcvtl v10.2d, v5.2s
-	WORD $0x4e6178ab // fcvtl2 v11.2d, v5.4s
-	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
-	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
-	WORD $0x4ee0a94a // cmlt v10.2d, v10.2d, #0
-	WORD $0x4ee0a96b // cmlt v11.2d, v11.2d, #0
-	VBSL V8.B16, V19.B16, V6.B16
-	VBSL V9.B16, V19.B16, V7.B16
-	VBSL V12.B16, V19.B16, V10.B16
-	VBSL V13.B16, V19.B16, V11.B16
+	WORD $0x4ee0a9ce // cmlt v14.2d, v14.2d, #0
+	WORD $0x4ee0a908 // cmlt v8.2d, v8.2d, #0
+	VBSL V5.B16, V9.B16, V12.B16
+	VBSL V10.B16, V9.B16, V13.B16
+	VBSL V11.B16, V9.B16, V14.B16
+	VBSL V4.B16, V9.B16, V8.B16
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x0e617868 // fcvtl v8.2d, v3.2s
-	WORD $0x4e617869 // fcvtl2 v9.2d, v3.4s
-	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
-	WORD $0x6e6add08 // fmul v8.2d, v8.2d, v10.2d
-	WORD $0x6e6bdd29 // fmul v9.2d, v9.2d, v11.2d
-	WORD $0x0e616886 // fcvtn v6.2s, v4.2d
-	WORD $0x0e616907 // fcvtn v7.2s, v8.2d
-	WORD $0x4e6168a6 // fcvtn2 v6.4s, v5.2d
-	WORD $0x4e616927 // fcvtn2 v7.4s, v9.2d
+	WORD $0x0e617866 // fcvtl v6.2d, v3.2s
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
+	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
+	WORD $0x6e6cdca5 // fmul v5.2d, v5.2d, v12.2d
+	WORD $0x6e6ddcc6 // fmul v6.2d, v6.2d, v13.2d
+	WORD $0x6e6edce7 // fmul v7.2d, v7.2d, v14.2d
+	WORD $0x0e616888 // fcvtn v8.2s, v4.2d
+	WORD $0x0e6168c9 // fcvtn v9.2s, v6.2d
+	WORD $0x4e6168a8 // fcvtn2 v8.4s, v5.2d
+	WORD $0x4e6168e9 // fcvtn2 v9.4s, v7.2d
+	FMOVQ 128(R4), F5
+	FMOVQ 112(R4), F6
+	FMOVQ 112(R4), F4
+	VFMLA V5.S4, V1.S4, V6.S4
+	VFMLA V5.S4, V0.S4, V4.S4
+	WORD $0x4eb5d485 // fsub v5.4s, v4.4s, v21.4s
+	WORD $0x4eb5d4c7 // fsub v7.4s, v6.4s, v21.4s
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V6.S4, V6.S4
+	FMOVQ 144(R4), F11
+	VMOV V1.B16, V12.B16
+	VMOV V0.B16, V10.B16
+	VFMLA V11.S4, V7.S4, V12.S4
+	VFMLA V11.S4, V5.S4, V10.S4
+	FMOVQ 160(R4), F11
+	WORD $0x6e2bdce7 // fmul v7.4s, v7.4s, v11.4s
+	WORD $0x6e2bdca5 // fmul v5.4s, v5.4s, v11.4s
+	WORD $0x4e25d54b // fadd v11.4s, v10.4s, v5.4s
+	WORD $0x4e27d58d // fadd v13.4s, v12.4s, v7.4s
+	FMOVQ 176(R4), F15
+	FMOVQ 192(R4), F16
+	FMOVQ 192(R4), F14
+	VFMLA V13.S4, V15.S4, V16.S4
+	VFMLA V11.S4, V15.S4, V14.S4
+	FMOVQ 208(R4), F15
+	FMOVQ 208(R4), F17
+	VFMLA V11.S4, V14.S4, V15.S4
+	VFMLA V13.S4, V16.S4, V17.S4
+	FMOVQ 224(R4), F14
+	FMOVQ 224(R4), F16
+	VFMLA V11.S4, V15.S4, V14.S4
+	VFMLA V13.S4, V17.S4, V16.S4
+	FMOVQ 240(R4), F15
+	FMOVQ 240(R4), F17
+	VFMLA V11.S4, V14.S4, V15.S4
+	VFMLA V13.S4, V16.S4, V17.S4
+	WORD $0x6e2bdd6b // fmul v11.4s, v11.4s, v11.4s
+	WORD $0x6e2dddad // fmul v13.4s, v13.4s, v13.4s
+	VFMLA V15.S4, V11.S4, V5.S4
+	VFMLA V17.S4, V13.S4, V7.S4
+	WORD $0x4e2ad68b // fadd v11.4s, v20.4s, v10.4s
+	WORD $0x4e2cd68d // fadd v13.4s, v20.4s, v12.4s
+	WORD $0x4eabd68e // fsub v14.4s, v20.4s, v11.4s
+	WORD $0x4eadd68f // fsub v15.4s, v20.4s, v13.4s
+	WORD $0x4e2ad5ce // fadd v14.4s, v14.4s, v10.4s
+	WORD $0x4e2cd5ef // fadd v15.4s, v15.4s, v12.4s
+	WORD $0x4e25d5ce // fadd v14.4s, v14.4s, v5.4s
+	WORD $0x4e27d5ef // fadd v15.4s, v15.4s, v7.4s
+	WORD $0x6e22dfa5 // fmul v5.4s, v29.4s, v2.4s
+	WORD $0x6e23dfa7 // fmul v7.4s, v29.4s, v3.4s
+	VMOV V5.B16, V10.B16
+	VMOV V7.B16, V12.B16
+	VFMLS V2.S4, V29.S4, V10.S4
+	VFMLS V3.S4, V29.S4, V12.S4
+	WORD $0x6e2edcae // fmul v14.4s, v5.4s, v14.4s
+	WORD $0x6e2fdcef // fmul v15.4s, v7.4s, v15.4s
+	VFMLS V11.S4, V10.S4, V14.S4
+	VFMLS V13.S4, V12.S4, V15.S4
+	VFMLA V11.S4, V5.S4, V14.S4
+	VFMLA V13.S4, V7.S4, V15.S4
+	WORD $0x6e24ddce // fmul v14.4s, v14.4s, v4.4s
+	WORD $0x6e26ddef // fmul v15.4s, v15.4s, v6.4s
+	FMOVQ 256(R4), F4
+	VORR V4.B16, V7.B16, V7.B16
+	VORR V4.B16, V5.B16, V5.B16
+	FMOVQ 272(R4), F6
+	WORD $0x6ea7e4ca // fcmgt v10.4s, v6.4s, v7.4s
+	WORD $0x6ea5e4c4 // fcmgt v4.4s, v6.4s, v5.4s
+	VBSL V14.B16, V8.B16, V4.B16
+	VBSL V15.B16, V9.B16, V10.B16
+	FMOVQ 288(R4), F11
+	WORD $0x6eabe4ec // fcmgt v12.4s, v7.4s, v11.4s
+	WORD $0x6eabe4a6 // fcmgt v6.4s, v5.4s, v11.4s
+	VBSL V4.B16, V8.B16, V6.B16
+	VBSL V10.B16, V9.B16, V12.B16
+	FMOVQ 304(R4), F5
+	WORD $0x6ea1e4a7 // fcmgt v7.4s, v5.4s, v1.4s
+	WORD $0x6ea0e4a4 // fcmgt v4.4s, v5.4s, v0.4s
+	VBSL V6.B16, V8.B16, V4.B16
+	VBSL V12.B16, V9.B16, V7.B16
+	FMOVQ 320(R4), F6
+	WORD $0x4ea1d4c8 // fsub v8.4s, v6.4s, v1.4s
+	WORD $0x4ea0d4c5 // fsub v5.4s, v6.4s, v0.4s
+	WORD $0x4ea0a8a6 // cmlt v6.4s, v5.4s, #0
+	WORD $0x4ea0a909 // cmlt v9.4s, v8.4s, #0
+	VBSL V4.B16, V2.B16, V6.B16
+	VBSL V7.B16, V3.B16, V9.B16
 	WORD $0x4e26e4c4 // fcmeq v4.4s, v6.4s, v6.4s
-	WORD $0x4e27e4e5 // fcmeq v5.4s, v7.4s, v7.4s
+	WORD $0x4e29e525 // fcmeq v5.4s, v9.4s, v9.4s
 	VBSL V31.B16, V6.B16, V4.B16
-	VBSL V31.B16, V7.B16, V5.B16
+	VBSL V31.B16, V9.B16, V5.B16
 	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
 	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
 	VORR V30.B16, V2.B16, V7.B16
@@ -4125,7 +4980,302 @@ loop:
 	VBSL V5.B16, V8.B16, V3.B16
 	VST1.P [V2.S4, V3.S4], 32(R0)
 	SUBS $8, R2, R2
-	BGE loop
+	BLT vector
+// The fast sequence's loop invariants again.
+	FMOVS alpha+72(FP), F31
+	VDUP V31.S[0], V31.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V30.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V29.S4
+	MOVW $0xbf317200, R3
+	VDUP R3, V28.S4
+	MOVW $0xb5bfbe8e, R3
+	VDUP R3, V27.S4
+	MOVW $0x3ab4a643, R3
+	VDUP R3, V26.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V25.S4
+	VEOR V24.B16, V24.B16, V24.B16
+	MOVW $0x42af0000, R3
+	VDUP R3, V23.S4
+	MOVW $0x1d800000, R3
+	VDUP R3, V22.S4
+	MOVW $0x6d800000, R3
+	VDUP R3, V21.S4
+	B loop
+// Alpha out of the fast sequence's range: the full sequence throughout.
+full1:
+	MOVD $eluGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	FMOVS alpha+72(FP), F29
+	VDUP V29.S[0], V29.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V28.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V27.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V26.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V25.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V24.D2
+	WORD $0x0e617bb7 // fcvtl v23.2d, v29.2s
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V22.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V21.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V20.S4
+	SUBS $8, R2, R2
+	BLT vector
+loopfull:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VLD1.P 32(R5), [V2.S4, V3.S4]
+	WORD $0x4e3cf404 // fmax v4.4s, v0.4s, v28.4s
+	WORD $0x4e3cf425 // fmax v5.4s, v1.4s, v28.4s
+	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
+	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
+	WORD $0x0e6178a8 // fcvtl v8.2d, v5.2s
+	WORD $0x4e6178a9 // fcvtl2 v9.2d, v5.4s
+	FMOVQ 0(R4), F4
+	FMOVQ 0(R4), F5
+	FMOVQ 0(R4), F10
+	FMOVQ 0(R4), F11
+	VFMLA V26.D2, V6.D2, V4.D2
+	VFMLA V26.D2, V7.D2, V5.D2
+	VFMLA V26.D2, V8.D2, V10.D2
+	VFMLA V26.D2, V9.D2, V11.D2
+	WORD $0x4efbd48c // fsub v12.2d, v4.2d, v27.2d
+	WORD $0x4efbd4ad // fsub v13.2d, v5.2d, v27.2d
+	WORD $0x4efbd54e // fsub v14.2d, v10.2d, v27.2d
+	WORD $0x4efbd56f // fsub v15.2d, v11.2d, v27.2d
+	VFMLA V25.D2, V12.D2, V6.D2
+	VFMLA V25.D2, V13.D2, V7.D2
+	VFMLA V25.D2, V14.D2, V8.D2
+	VFMLA V25.D2, V15.D2, V9.D2
+	FMOVQ 16(R4), F12
+	FMOVQ 16(R4), F13
+	FMOVQ 16(R4), F14
+	FMOVQ 16(R4), F15
+	VFMLA V6.D2, V24.D2, V12.D2
+	VFMLA V7.D2, V24.D2, V13.D2
+	VFMLA V8.D2, V24.D2, V14.D2
+	VFMLA V9.D2, V24.D2, V15.D2
+	FMOVQ 32(R4), F16
+	FMOVQ 32(R4), F17
+	FMOVQ 32(R4), F18
+	FMOVQ 32(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	FMOVQ 48(R4), F12
+	FMOVQ 48(R4), F13
+	FMOVQ 48(R4), F14
+	FMOVQ 48(R4), F15
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	FMOVQ 64(R4), F16
+	FMOVQ 64(R4), F17
+	FMOVQ 64(R4), F18
+	FMOVQ 64(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	FMOVQ 80(R4), F12
+	FMOVQ 80(R4), F13
+	FMOVQ 80(R4), F14
+	FMOVQ 80(R4), F15
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	FMOVQ 80(R4), F16
+	FMOVQ 80(R4), F17
+	FMOVQ 80(R4), F18
+	FMOVQ 80(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	VSHL $52, V4.D2, V4.D2
+	VSHL $52, V5.D2, V5.D2
+	VSHL $52, V10.D2, V10.D2
+	VSHL $52, V11.D2, V11.D2
+	WORD $0x6e70dc84 // fmul v4.2d, v4.2d, v16.2d
+	WORD $0x6e71dca5 // fmul v5.2d, v5.2d, v17.2d
+	WORD $0x6e72dd4a // fmul v10.2d, v10.2d, v18.2d
+	WORD $0x6e73dd6b // fmul v11.2d, v11.2d, v19.2d
+	WORD $0x6e64dee4 // fmul v4.2d, v23.2d, v4.2d
+	WORD $0x6e65dee5 // fmul v5.2d, v23.2d, v5.2d
+	WORD $0x6e6adeea // fmul v10.2d, v23.2d, v10.2d
+	WORD $0x6e6bdeeb // fmul v11.2d, v23.2d, v11.2d
+	WORD $0x4e36d406 // fadd v6.4s, v0.4s, v22.4s
+	WORD $0x4e36d427 // fadd v7.4s, v1.4s, v22.4s
+	FMOVQ 96(R4), F9
+	WORD $0x4e6178cc // fcvtl2 v12.2d, v6.4s
+	WORD $0x0e6178ed // fcvtl v13.2d, v7.2s
+	WORD $0x4e6178ee // fcvtl2 v14.2d, v7.4s
+	WORD $0x0e6178c8 // fcvtl v8.2d, v6.2s
+	WORD $0x4ee0a98c // cmlt v12.2d, v12.2d, #0
+	WORD $0x4ee0a9ad // cmlt v13.2d, v13.2d, #0
+	WORD $0x4ee0a9ce // cmlt v14.2d, v14.2d, #0
+	WORD $0x4ee0a908 // cmlt v8.2d, v8.2d, #0
+	VBSL V5.B16, V9.B16, V12.B16
+	VBSL V10.B16, V9.B16, V13.B16
+	VBSL V11.B16, V9.B16, V14.B16
+	VBSL V4.B16, V9.B16, V8.B16
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x0e617866 // fcvtl v6.2d, v3.2s
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
+	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
+	WORD $0x6e6cdca5 // fmul v5.2d, v5.2d, v12.2d
+	WORD $0x6e6ddcc6 // fmul v6.2d, v6.2d, v13.2d
+	WORD $0x6e6edce7 // fmul v7.2d, v7.2d, v14.2d
+	WORD $0x0e616888 // fcvtn v8.2s, v4.2d
+	WORD $0x0e6168c9 // fcvtn v9.2s, v6.2d
+	WORD $0x4e6168a8 // fcvtn2 v8.4s, v5.2d
+	WORD $0x4e6168e9 // fcvtn2 v9.4s, v7.2d
+	FMOVQ 128(R4), F5
+	FMOVQ 112(R4), F6
+	FMOVQ 112(R4), F4
+	VFMLA V5.S4, V1.S4, V6.S4
+	VFMLA V5.S4, V0.S4, V4.S4
+	WORD $0x4eb5d485 // fsub v5.4s, v4.4s, v21.4s
+	WORD $0x4eb5d4c7 // fsub v7.4s, v6.4s, v21.4s
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V6.S4, V6.S4
+	FMOVQ 144(R4), F11
+	VMOV V1.B16, V12.B16
+	VMOV V0.B16, V10.B16
+	VFMLA V11.S4, V7.S4, V12.S4
+	VFMLA V11.S4, V5.S4, V10.S4
+	FMOVQ 160(R4), F11
+	WORD $0x6e2bdce7 // fmul v7.4s, v7.4s, v11.4s
+	WORD $0x6e2bdca5 // fmul v5.4s, v5.4s, v11.4s
+	WORD $0x4e25d54b // fadd v11.4s, v10.4s, v5.4s
+	WORD $0x4e27d58d // fadd v13.4s, v12.4s, v7.4s
+	FMOVQ 176(R4), F15
+	FMOVQ 192(R4), F16
+	FMOVQ 192(R4), F14
+	VFMLA V13.S4, V15.S4, V16.S4
+	VFMLA V11.S4, V15.S4, V14.S4
+	FMOVQ 208(R4), F15
+	FMOVQ 208(R4), F17
+	VFMLA V11.S4, V14.S4, V15.S4
+	VFMLA V13.S4, V16.S4, V17.S4
+	FMOVQ 224(R4), F14
+	FMOVQ 224(R4), F16
+	VFMLA V11.S4, V15.S4, V14.S4
+	VFMLA V13.S4, V17.S4, V16.S4
+	FMOVQ 240(R4), F15
+	FMOVQ 240(R4), F17
+	VFMLA V11.S4, V14.S4, V15.S4
+	VFMLA V13.S4, V16.S4, V17.S4
+	WORD $0x6e2bdd6b // fmul v11.4s, v11.4s, v11.4s
+	WORD $0x6e2dddad // fmul v13.4s, v13.4s, v13.4s
+	VFMLA V15.S4, V11.S4, V5.S4
+	VFMLA V17.S4, V13.S4, V7.S4
+	WORD $0x4e2ad68b // fadd v11.4s, v20.4s, v10.4s
+	WORD $0x4e2cd68d // fadd v13.4s, v20.4s, v12.4s
+	WORD $0x4eabd68e // fsub v14.4s, v20.4s, v11.4s
+	WORD $0x4eadd68f // fsub v15.4s, v20.4s, v13.4s
+	WORD $0x4e2ad5ce // fadd v14.4s, v14.4s, v10.4s
+	WORD $0x4e2cd5ef // fadd v15.4s, v15.4s, v12.4s
+	WORD $0x4e25d5ce // fadd v14.4s, v14.4s, v5.4s
+	WORD $0x4e27d5ef // fadd v15.4s, v15.4s, v7.4s
+	WORD $0x6e22dfa5 // fmul v5.4s, v29.4s, v2.4s
+	WORD $0x6e23dfa7 // fmul v7.4s, v29.4s, v3.4s
+	VMOV V5.B16, V10.B16
+	VMOV V7.B16, V12.B16
+	VFMLS V2.S4, V29.S4, V10.S4
+	VFMLS V3.S4, V29.S4, V12.S4
+	WORD $0x6e2edcae // fmul v14.4s, v5.4s, v14.4s
+	WORD $0x6e2fdcef // fmul v15.4s, v7.4s, v15.4s
+	VFMLS V11.S4, V10.S4, V14.S4
+	VFMLS V13.S4, V12.S4, V15.S4
+	VFMLA V11.S4, V5.S4, V14.S4
+	VFMLA V13.S4, V7.S4, V15.S4
+	WORD $0x6e24ddce // fmul v14.4s, v14.4s, v4.4s
+	WORD $0x6e26ddef // fmul v15.4s, v15.4s, v6.4s
+	FMOVQ 256(R4), F4
+	VORR V4.B16, V7.B16, V7.B16
+	VORR V4.B16, V5.B16, V5.B16
+	FMOVQ 272(R4), F6
+	WORD $0x6ea7e4ca // fcmgt v10.4s, v6.4s, v7.4s
+	WORD $0x6ea5e4c4 // fcmgt v4.4s, v6.4s, v5.4s
+	VBSL V14.B16, V8.B16, V4.B16
+	VBSL V15.B16, V9.B16, V10.B16
+	FMOVQ 288(R4), F11
+	WORD $0x6eabe4ec // fcmgt v12.4s, v7.4s, v11.4s
+	WORD $0x6eabe4a6 // fcmgt v6.4s, v5.4s, v11.4s
+	VBSL V4.B16, V8.B16, V6.B16
+	VBSL V10.B16, V9.B16, V12.B16
+	FMOVQ 304(R4), F5
+	WORD $0x6ea1e4a7 // fcmgt v7.4s, v5.4s, v1.4s
+	WORD $0x6ea0e4a4 // fcmgt v4.4s, v5.4s, v0.4s
+	VBSL V6.B16, V8.B16, V4.B16
+	VBSL V12.B16, V9.B16, V7.B16
+	FMOVQ 320(R4), F6
+	WORD $0x4ea1d4c8 // fsub v8.4s, v6.4s, v1.4s
+	WORD $0x4ea0d4c5 // fsub v5.4s, v6.4s, v0.4s
+	WORD $0x4ea0a8a6 // cmlt v6.4s, v5.4s, #0
+	WORD $0x4ea0a909 // cmlt v9.4s, v8.4s, #0
+	VBSL V4.B16, V2.B16, V6.B16
+	VBSL V7.B16, V3.B16, V9.B16
+	WORD $0x4e26e4c4 // fcmeq v4.4s, v6.4s, v6.4s
+	WORD $0x4e29e525 // fcmeq v5.4s, v9.4s, v9.4s
+	VBSL V31.B16, V6.B16, V4.B16
+	VBSL V31.B16, V9.B16, V5.B16
+	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
+	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
+	VORR V30.B16, V2.B16, V7.B16
+	VORR V30.B16, V3.B16, V9.B16
+	VBSL V7.B16, V4.B16, V6.B16
+	VBSL V9.B16, V5.B16, V8.B16
+	WORD $0x4e20e402 // fcmeq v2.4s, v0.4s, v0.4s
+	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
+	VORR V30.B16, V0.B16, V4.B16
+	VORR V30.B16, V1.B16, V5.B16
+	VBSL V4.B16, V6.B16, V2.B16
+	VBSL V5.B16, V8.B16, V3.B16
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loopfull
+	B vector
+vectorp:
+	MOVD $eluGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	FMOVS alpha+72(FP), F29
+	VDUP V29.S[0], V29.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V28.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V27.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V26.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V25.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V24.D2
+	WORD $0x0e617bb7 // fcvtl v23.2d, v29.2s
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V22.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V21.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V20.S4
 vector:
 	ADD $8, R2, R2
 	SUBS $4, R2, R2
@@ -4133,21 +5283,21 @@ vector:
 loop1:
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
-	WORD $0x4e3bf402 // fmax v2.4s, v0.4s, v27.4s
+	WORD $0x4e3cf402 // fmax v2.4s, v0.4s, v28.4s
 	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
 	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
 	FMOVQ 0(R4), F2
 	FMOVQ 0(R4), F5
-	VFMLA V25.D2, V3.D2, V2.D2
-	VFMLA V25.D2, V4.D2, V5.D2
-	WORD $0x4efad446 // fsub v6.2d, v2.2d, v26.2d
-	WORD $0x4efad4a7 // fsub v7.2d, v5.2d, v26.2d
-	VFMLA V24.D2, V6.D2, V3.D2
-	VFMLA V24.D2, V7.D2, V4.D2
+	VFMLA V26.D2, V3.D2, V2.D2
+	VFMLA V26.D2, V4.D2, V5.D2
+	WORD $0x4efbd446 // fsub v6.2d, v2.2d, v27.2d
+	WORD $0x4efbd4a7 // fsub v7.2d, v5.2d, v27.2d
+	VFMLA V25.D2, V6.D2, V3.D2
+	VFMLA V25.D2, V7.D2, V4.D2
 	FMOVQ 16(R4), F6
 	FMOVQ 16(R4), F7
-	VFMLA V3.D2, V23.D2, V6.D2
-	VFMLA V4.D2, V23.D2, V7.D2
+	VFMLA V3.D2, V24.D2, V6.D2
+	VFMLA V4.D2, V24.D2, V7.D2
 	FMOVQ 32(R4), F8
 	FMOVQ 32(R4), F9
 	VFMLA V3.D2, V6.D2, V8.D2
@@ -4172,30 +5322,72 @@ loop1:
 	VSHL $52, V5.D2, V5.D2
 	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
 	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
-	WORD $0x6e62df82 // fmul v2.2d, v28.2d, v2.2d
-	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
-	WORD $0x4ea0d6a3 // fsub v3.4s, v21.4s, v0.4s
+	WORD $0x6e62dee2 // fmul v2.2d, v23.2d, v2.2d
+	WORD $0x6e65dee5 // fmul v5.2d, v23.2d, v5.2d
+	WORD $0x4e36d403 // fadd v3.4s, v0.4s, v22.4s
+	FMOVQ 96(R4), F6
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
 	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
-	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
 	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
-	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
-	VBSL V2.B16, V22.B16, V4.B16
-	VBSL V5.B16, V22.B16, V6.B16
-	WORD $0x4e34d402 // fadd v2.4s, v0.4s, v20.4s
-	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
-	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
-	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
-	VBSL V4.B16, V19.B16, V3.B16
-	VBSL V6.B16, V19.B16, V5.B16
+	VBSL V5.B16, V6.B16, V7.B16
+	VBSL V2.B16, V6.B16, V4.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
-	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
-	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
-	WORD $0x4e616883 // fcvtn2 v3.4s, v4.2d
-	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
-	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	FMOVQ 128(R4), F3
+	FMOVQ 112(R4), F2
+	VFMLA V3.S4, V0.S4, V2.S4
+	WORD $0x4eb5d443 // fsub v3.4s, v2.4s, v21.4s
+	VSHL $23, V2.S4, V2.S4
+	FMOVQ 144(R4), F6
+	VMOV V0.B16, V5.B16
+	VFMLA V6.S4, V3.S4, V5.S4
+	FMOVQ 160(R4), F6
+	WORD $0x6e26dc63 // fmul v3.4s, v3.4s, v6.4s
+	WORD $0x4e23d4a6 // fadd v6.4s, v5.4s, v3.4s
+	FMOVQ 176(R4), F8
+	FMOVQ 192(R4), F7
+	VFMLA V6.S4, V8.S4, V7.S4
+	FMOVQ 208(R4), F8
+	VFMLA V6.S4, V7.S4, V8.S4
+	FMOVQ 224(R4), F7
+	VFMLA V6.S4, V8.S4, V7.S4
+	FMOVQ 240(R4), F8
+	VFMLA V6.S4, V7.S4, V8.S4
+	WORD $0x6e26dcc6 // fmul v6.4s, v6.4s, v6.4s
+	VFMLA V8.S4, V6.S4, V3.S4
+	WORD $0x4e25d686 // fadd v6.4s, v20.4s, v5.4s
+	WORD $0x4ea6d687 // fsub v7.4s, v20.4s, v6.4s
+	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
+	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
+	WORD $0x6e21dfa3 // fmul v3.4s, v29.4s, v1.4s
+	VMOV V3.B16, V5.B16
+	VFMLS V1.S4, V29.S4, V5.S4
+	WORD $0x6e27dc67 // fmul v7.4s, v3.4s, v7.4s
+	VFMLS V6.S4, V5.S4, V7.S4
+	VFMLA V6.S4, V3.S4, V7.S4
+	WORD $0x6e22dce7 // fmul v7.4s, v7.4s, v2.4s
+	FMOVQ 256(R4), F2
+	VORR V2.B16, V3.B16, V3.B16
+	FMOVQ 272(R4), F5
+	WORD $0x6ea3e4a2 // fcmgt v2.4s, v5.4s, v3.4s
+	VBSL V7.B16, V4.B16, V2.B16
+	FMOVQ 288(R4), F6
+	WORD $0x6ea6e465 // fcmgt v5.4s, v3.4s, v6.4s
+	VBSL V2.B16, V4.B16, V5.B16
+	FMOVQ 304(R4), F3
+	WORD $0x6ea0e462 // fcmgt v2.4s, v3.4s, v0.4s
+	VBSL V5.B16, V4.B16, V2.B16
+	FMOVQ 320(R4), F4
+	WORD $0x4ea0d483 // fsub v3.4s, v4.4s, v0.4s
+	WORD $0x4ea0a864 // cmlt v4.4s, v3.4s, #0
+	VBSL V2.B16, V1.B16, V4.B16
+	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
+	VBSL V31.B16, V4.B16, V2.B16
 	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
 	VBSL V4.B16, V2.B16, V3.B16
@@ -4222,21 +5414,21 @@ lanes1:
 	BEQ lanes1y
 	VLD1.P 4(R5), V1.S[2]
 lanes1y:
-	WORD $0x4e3bf402 // fmax v2.4s, v0.4s, v27.4s
+	WORD $0x4e3cf402 // fmax v2.4s, v0.4s, v28.4s
 	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
 	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
 	FMOVQ 0(R4), F2
 	FMOVQ 0(R4), F5
-	VFMLA V25.D2, V3.D2, V2.D2
-	VFMLA V25.D2, V4.D2, V5.D2
-	WORD $0x4efad446 // fsub v6.2d, v2.2d, v26.2d
-	WORD $0x4efad4a7 // fsub v7.2d, v5.2d, v26.2d
-	VFMLA V24.D2, V6.D2, V3.D2
-	VFMLA V24.D2, V7.D2, V4.D2
+	VFMLA V26.D2, V3.D2, V2.D2
+	VFMLA V26.D2, V4.D2, V5.D2
+	WORD $0x4efbd446 // fsub v6.2d, v2.2d, v27.2d
+	WORD $0x4efbd4a7 // fsub v7.2d, v5.2d, v27.2d
+	VFMLA V25.D2, V6.D2, V3.D2
+	VFMLA V25.D2, V7.D2, V4.D2
 	FMOVQ 16(R4), F6
 	FMOVQ 16(R4), F7
-	VFMLA V3.D2, V23.D2, V6.D2
-	VFMLA V4.D2, V23.D2, V7.D2
+	VFMLA V3.D2, V24.D2, V6.D2
+	VFMLA V4.D2, V24.D2, V7.D2
 	FMOVQ 32(R4), F8
 	FMOVQ 32(R4), F9
 	VFMLA V3.D2, V6.D2, V8.D2
@@ -4261,30 +5453,72 @@ lanes1y:
 	VSHL $52, V5.D2, V5.D2
 	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
 	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
-	WORD $0x6e62df82 // fmul v2.2d, v28.2d, v2.2d
-	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
-	WORD $0x4ea0d6a3 // fsub v3.4s, v21.4s, v0.4s
+	WORD $0x6e62dee2 // fmul v2.2d, v23.2d, v2.2d
+	WORD $0x6e65dee5 // fmul v5.2d, v23.2d, v5.2d
+	WORD $0x4e36d403 // fadd v3.4s, v0.4s, v22.4s
+	FMOVQ 96(R4), F6
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
 	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
-	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
 	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
-	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
-	VBSL V2.B16, V22.B16, V4.B16
-	VBSL V5.B16, V22.B16, V6.B16
-	WORD $0x4e34d402 // fadd v2.4s, v0.4s, v20.4s
-	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
-	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
-	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
-	VBSL V4.B16, V19.B16, V3.B16
-	VBSL V6.B16, V19.B16, V5.B16
+	VBSL V5.B16, V6.B16, V7.B16
+	VBSL V2.B16, V6.B16, V4.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
-	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
-	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
-	WORD $0x4e616883 // fcvtn2 v3.4s, v4.2d
-	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
-	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	FMOVQ 128(R4), F3
+	FMOVQ 112(R4), F2
+	VFMLA V3.S4, V0.S4, V2.S4
+	WORD $0x4eb5d443 // fsub v3.4s, v2.4s, v21.4s
+	VSHL $23, V2.S4, V2.S4
+	FMOVQ 144(R4), F6
+	VMOV V0.B16, V5.B16
+	VFMLA V6.S4, V3.S4, V5.S4
+	FMOVQ 160(R4), F6
+	WORD $0x6e26dc63 // fmul v3.4s, v3.4s, v6.4s
+	WORD $0x4e23d4a6 // fadd v6.4s, v5.4s, v3.4s
+	FMOVQ 176(R4), F8
+	FMOVQ 192(R4), F7
+	VFMLA V6.S4, V8.S4, V7.S4
+	FMOVQ 208(R4), F8
+	VFMLA V6.S4, V7.S4, V8.S4
+	FMOVQ 224(R4), F7
+	VFMLA V6.S4, V8.S4, V7.S4
+	FMOVQ 240(R4), F8
+	VFMLA V6.S4, V7.S4, V8.S4
+	WORD $0x6e26dcc6 // fmul v6.4s, v6.4s, v6.4s
+	VFMLA V8.S4, V6.S4, V3.S4
+	WORD $0x4e25d686 // fadd v6.4s, v20.4s, v5.4s
+	WORD $0x4ea6d687 // fsub v7.4s, v20.4s, v6.4s
+	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
+	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
+	WORD $0x6e21dfa3 // fmul v3.4s, v29.4s, v1.4s
+	VMOV V3.B16, V5.B16
+	VFMLS V1.S4, V29.S4, V5.S4
+	WORD $0x6e27dc67 // fmul v7.4s, v3.4s, v7.4s
+	VFMLS V6.S4, V5.S4, V7.S4
+	VFMLA V6.S4, V3.S4, V7.S4
+	WORD $0x6e22dce7 // fmul v7.4s, v7.4s, v2.4s
+	FMOVQ 256(R4), F2
+	VORR V2.B16, V3.B16, V3.B16
+	FMOVQ 272(R4), F5
+	WORD $0x6ea3e4a2 // fcmgt v2.4s, v5.4s, v3.4s
+	VBSL V7.B16, V4.B16, V2.B16
+	FMOVQ 288(R4), F6
+	WORD $0x6ea6e465 // fcmgt v5.4s, v3.4s, v6.4s
+	VBSL V2.B16, V4.B16, V5.B16
+	FMOVQ 304(R4), F3
+	WORD $0x6ea0e462 // fcmgt v2.4s, v3.4s, v0.4s
+	VBSL V5.B16, V4.B16, V2.B16
+	FMOVQ 320(R4), F4
+	WORD $0x4ea0d483 // fsub v3.4s, v4.4s, v0.4s
+	WORD $0x4ea0a864 // cmlt v4.4s, v3.4s, #0
+	VBSL V2.B16, V1.B16, V4.B16
+	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
+	VBSL V31.B16, V4.B16, V2.B16
 	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
 	VBSL V4.B16, V2.B16, V3.B16
@@ -4312,10 +5546,54 @@ DATA seluGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
 DATA seluGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
 DATA seluGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
 DATA seluGradNEONk<>+88(SB)/8, $0x3ff0000000000000
-GLOBL seluGradNEONk<>(SB), RODATA|NOPTR, $96
+DATA seluGradNEONk<>+96(SB)/8, $0x0000000000000000 // 0
+DATA seluGradNEONk<>+104(SB)/8, $0x0000000000000000
+DATA seluGradNEONk<>+112(SB)/8, $0x3d4fabd73d4fabd7 // 0.05070099
+DATA seluGradNEONk<>+120(SB)/8, $0x3d4fabd73d4fabd7
+DATA seluGradNEONk<>+128(SB)/8, $0x32c81e0632c81e06 // 2.3296717e-08
+DATA seluGradNEONk<>+136(SB)/8, $0x32c81e0632c81e06
+DATA seluGradNEONk<>+144(SB)/8, $0x4b40007f4b40007f // 1.2583039e+07
+DATA seluGradNEONk<>+152(SB)/8, $0x4b40007f4b40007f
+DATA seluGradNEONk<>+160(SB)/8, $0x3fb8aa3b3fb8aa3b // 1.442695
+DATA seluGradNEONk<>+168(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA seluGradNEONk<>+176(SB)/8, $0xbf317200bf317200 // -0.69314575
+DATA seluGradNEONk<>+184(SB)/8, $0xbf317200bf317200
+DATA seluGradNEONk<>+192(SB)/8, $0xb5bfbe8eb5bfbe8e // -1.4286068e-06
+DATA seluGradNEONk<>+200(SB)/8, $0xb5bfbe8eb5bfbe8e
+DATA seluGradNEONk<>+208(SB)/8, $0x3ab4a6433ab4a643 // 0.001378246
+DATA seluGradNEONk<>+216(SB)/8, $0x3ab4a6433ab4a643
+DATA seluGradNEONk<>+224(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
+DATA seluGradNEONk<>+232(SB)/8, $0x3c091cbe3c091cbe
+DATA seluGradNEONk<>+240(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
+DATA seluGradNEONk<>+248(SB)/8, $0x3d2aad133d2aad13
+DATA seluGradNEONk<>+256(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
+DATA seluGradNEONk<>+264(SB)/8, $0x3e2aaa493e2aaa49
+DATA seluGradNEONk<>+272(SB)/8, $0x3efffffd3efffffd // 0.4999999
+DATA seluGradNEONk<>+280(SB)/8, $0x3efffffd3efffffd
+DATA seluGradNEONk<>+288(SB)/8, $0x8000000080000000 // -0
+DATA seluGradNEONk<>+296(SB)/8, $0x8000000080000000
+DATA seluGradNEONk<>+304(SB)/8, $0xfd800000fd800000 // -2.1267648e+37
+DATA seluGradNEONk<>+312(SB)/8, $0xfd800000fd800000
+DATA seluGradNEONk<>+320(SB)/8, $0x8d8000008d800000 // -7.888609e-31
+DATA seluGradNEONk<>+328(SB)/8, $0x8d8000008d800000
+DATA seluGradNEONk<>+336(SB)/8, $0xc2af0000c2af0000 // -87.5
+DATA seluGradNEONk<>+344(SB)/8, $0xc2af0000c2af0000
+DATA seluGradNEONk<>+352(SB)/8, $0x0000000000000000 // 0
+DATA seluGradNEONk<>+360(SB)/8, $0x0000000000000000
+DATA seluGradNEONk<>+368(SB)/8, $0x4b40007f4b40007f // 1.2583039e+07
+DATA seluGradNEONk<>+376(SB)/8, $0x4b40007f4b40007f
+DATA seluGradNEONk<>+384(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
+DATA seluGradNEONk<>+392(SB)/8, $0x3c091cbe3c091cbe
+DATA seluGradNEONk<>+400(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
+DATA seluGradNEONk<>+408(SB)/8, $0x3d2aad133d2aad13
+DATA seluGradNEONk<>+416(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
+DATA seluGradNEONk<>+424(SB)/8, $0x3e2aaa493e2aaa49
+DATA seluGradNEONk<>+432(SB)/8, $0x3efffffd3efffffd // 0.4999999
+DATA seluGradNEONk<>+440(SB)/8, $0x3efffffd3efffffd
+GLOBL seluGradNEONk<>(SB), RODATA|NOPTR, $448
 
 // func seluGradNEON(dst, x, y []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 143 instructions, 17.88 per element; 32 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 225 instructions, 28.12 per element; 32 vector registers.
 TEXT ·seluGradNEON(SB), NOSPLIT, $0-76
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -4336,17 +5614,164 @@ TEXT ·seluGradNEON(SB), NOSPLIT, $0-76
 	VDUP R3, V26.D2
 	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
 	VDUP R3, V25.D2
-	MOVD $0x3ff0cfabd6a91132, R3 // 1.0507009873554805
-	VDUP R3, V24.D2
 	MOVD $0x3ffc212cc640f031, R3 // 1.7580993408473768
-	VDUP R3, V23.D2
-	VEOR V22.B16, V22.B16, V22.B16
+	VDUP R3, V24.D2
 	MOVW $0x7f7fffff, R3
+	VDUP R3, V23.S4
+	MOVW $0x3fe10966, R3
+	VDUP R3, V22.S4
+	MOVW $0x4b40007f, R3
 	VDUP R3, V21.S4
-	VEOR V20.B16, V20.B16, V20.B16
+	MOVW $0x3f800000, R3
+	VDUP R3, V20.S4
+	MOVW $0x3d4fabd7, R3
+	VDUP R3, V31.S4
+	MOVW $0x3fe10966, R3
+	VDUP R3, V30.S4
+	MOVW $0x32c81e06, R3
+	VDUP R3, V29.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V28.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V27.S4
+	MOVW $0xbf317200, R3
+	VDUP R3, V26.S4
+	MOVW $0xb5bfbe8e, R3
+	VDUP R3, V25.S4
+	MOVW $0x3ab4a643, R3
+	VDUP R3, V24.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V23.S4
+	VEOR V22.B16, V22.B16, V22.B16
+	MOVW $0x42af0000, R3
+	VDUP R3, V21.S4
+	MOVW $0x0d800000, R3
+	VDUP R3, V20.S4
+	MOVW $0x7d800000, R3
+	VDUP R3, V19.S4
 	SUBS $8, R2, R2
-	BLT vector
+	BLT vectorp
+// Where every element has magnitude at most 87.5 and every element of y one in [7.888609e-31, 2.1267648e+37], the fast sequence (ir.Program.Fast): 89 instructions, 11.12 per element.
 loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD $0x6e20eea4 // facge v4.4s, v21.4s, v0.4s
+	WORD $0x6e21eea5 // facge v5.4s, v21.4s, v1.4s
+	VAND V5.B16, V4.B16, V4.B16
+	VLD1.P 32(R5), [V2.S4, V3.S4]
+	WORD $0x6e34ec45 // facge v5.4s, v2.4s, v20.4s
+	VAND V5.B16, V4.B16, V4.B16
+	WORD $0x6e22ee65 // facge v5.4s, v19.4s, v2.4s
+	VAND V5.B16, V4.B16, V4.B16
+	WORD $0x6e34ec65 // facge v5.4s, v3.4s, v20.4s
+	VAND V5.B16, V4.B16, V4.B16
+	WORD $0x6e23ee65 // facge v5.4s, v19.4s, v3.4s
+	VAND V5.B16, V4.B16, V4.B16
+	WORD $0x6eb1a885 // uminv s5, v4.4s
+	FMOVS F5, R3
+	CBZW R3, full
+	VMOV V2.B16, V4.B16
+	VMOV V3.B16, V5.B16
+	VFMLA V2.S4, V31.S4, V4.S4
+	VFMLA V3.S4, V31.S4, V5.S4
+	FMOVQ 368(R4), F6
+	FMOVQ 368(R4), F7
+	VFMLA V27.S4, V0.S4, V6.S4
+	VFMLA V27.S4, V1.S4, V7.S4
+	WORD $0x4ebcd4c8 // fsub v8.4s, v6.4s, v28.4s
+	WORD $0x4ebcd4e9 // fsub v9.4s, v7.4s, v28.4s
+	VSHL $23, V6.S4, V6.S4
+	VSHL $23, V7.S4, V7.S4
+	VMOV V0.B16, V10.B16
+	VMOV V1.B16, V11.B16
+	VFMLA V26.S4, V8.S4, V10.S4
+	VFMLA V26.S4, V9.S4, V11.S4
+	WORD $0x6e39dd08 // fmul v8.4s, v8.4s, v25.4s
+	WORD $0x6e39dd29 // fmul v9.4s, v9.4s, v25.4s
+	WORD $0x4e28d54c // fadd v12.4s, v10.4s, v8.4s
+	WORD $0x4e29d56d // fadd v13.4s, v11.4s, v9.4s
+	FMOVQ 384(R4), F14
+	FMOVQ 384(R4), F15
+	VFMLA V12.S4, V24.S4, V14.S4
+	VFMLA V13.S4, V24.S4, V15.S4
+	FMOVQ 400(R4), F16
+	FMOVQ 400(R4), F17
+	VFMLA V12.S4, V14.S4, V16.S4
+	VFMLA V13.S4, V15.S4, V17.S4
+	FMOVQ 416(R4), F14
+	FMOVQ 416(R4), F15
+	VFMLA V12.S4, V16.S4, V14.S4
+	VFMLA V13.S4, V17.S4, V15.S4
+	FMOVQ 432(R4), F16
+	FMOVQ 432(R4), F17
+	VFMLA V12.S4, V14.S4, V16.S4
+	VFMLA V13.S4, V15.S4, V17.S4
+	WORD $0x6e2cdd8c // fmul v12.4s, v12.4s, v12.4s
+	WORD $0x6e2dddad // fmul v13.4s, v13.4s, v13.4s
+	VFMLA V16.S4, V12.S4, V8.S4
+	VFMLA V17.S4, V13.S4, V9.S4
+	WORD $0x4e2ad6ec // fadd v12.4s, v23.4s, v10.4s
+	WORD $0x4e2bd6ed // fadd v13.4s, v23.4s, v11.4s
+	WORD $0x4eacd6ee // fsub v14.4s, v23.4s, v12.4s
+	WORD $0x4eadd6ef // fsub v15.4s, v23.4s, v13.4s
+	WORD $0x4e2ad5ce // fadd v14.4s, v14.4s, v10.4s
+	WORD $0x4e2bd5ef // fadd v15.4s, v15.4s, v11.4s
+	WORD $0x4e28d5ce // fadd v14.4s, v14.4s, v8.4s
+	WORD $0x4e29d5ef // fadd v15.4s, v15.4s, v9.4s
+	WORD $0x6e22dfc8 // fmul v8.4s, v30.4s, v2.4s
+	WORD $0x6e23dfc9 // fmul v9.4s, v30.4s, v3.4s
+	VMOV V8.B16, V10.B16
+	VMOV V9.B16, V11.B16
+	VFMLS V2.S4, V30.S4, V10.S4
+	VFMLS V3.S4, V30.S4, V11.S4
+	VFMLS V2.S4, V29.S4, V10.S4
+	VFMLS V3.S4, V29.S4, V11.S4
+	WORD $0x6e2edd0e // fmul v14.4s, v8.4s, v14.4s
+	WORD $0x6e2fdd2f // fmul v15.4s, v9.4s, v15.4s
+	VFMLS V12.S4, V10.S4, V14.S4
+	VFMLS V13.S4, V11.S4, V15.S4
+	VFMLA V12.S4, V8.S4, V14.S4
+	VFMLA V13.S4, V9.S4, V15.S4
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	WORD $0x4ea0d6c0 // fsub v0.4s, v22.4s, v0.4s
+	WORD $0x4ea1d6c1 // fsub v1.4s, v22.4s, v1.4s
+	WORD $0x4ea0a802 // cmlt v2.4s, v0.4s, #0
+	WORD $0x4ea0a823 // cmlt v3.4s, v1.4s, #0
+	VBSL V14.B16, V4.B16, V2.B16
+	VBSL V15.B16, V5.B16, V3.B16
+	VST1.P [V2.S4, V3.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+	B vectorp
+full:
+	SUB $32, R1, R1
+	SUB $32, R5, R5
+// The full sequence's loop invariants again.
+	MOVD $seluGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V29.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V28.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V27.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V26.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V25.D2
+	MOVD $0x3ffc212cc640f031, R3 // 1.7580993408473768
+	VDUP R3, V24.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V23.S4
+	MOVW $0x3fe10966, R3
+	VDUP R3, V22.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V21.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V20.S4
 	VLD1.P 32(R1), [V0.S4, V1.S4]
 	VLD1.P 32(R5), [V2.S4, V3.S4]
 	WORD $0x4e3df404 // fmax v4.4s, v0.4s, v29.4s
@@ -4427,54 +5852,136 @@ loop:
 	WORD $0x6e71dca5 // fmul v5.2d, v5.2d, v17.2d
 	WORD $0x6e72dd4a // fmul v10.2d, v10.2d, v18.2d
 	WORD $0x6e73dd6b // fmul v11.2d, v11.2d, v19.2d
-	WORD $0x6e64dee4 // fmul v4.2d, v23.2d, v4.2d
-	WORD $0x6e65dee5 // fmul v5.2d, v23.2d, v5.2d
-	WORD $0x6e6adeea // fmul v10.2d, v23.2d, v10.2d
-	WORD $0x6e6bdeeb // fmul v11.2d, v23.2d, v11.2d
-	WORD $0x4ea0d6c6 // fsub v6.4s, v22.4s, v0.4s
-	WORD $0x4ea1d6c7 // fsub v7.4s, v22.4s, v1.4s
+	WORD $0x6e64df04 // fmul v4.2d, v24.2d, v4.2d
+	WORD $0x6e65df05 // fmul v5.2d, v24.2d, v5.2d
+	WORD $0x6e6adf0a // fmul v10.2d, v24.2d, v10.2d
+	WORD $0x6e6bdf0b // fmul v11.2d, v24.2d, v11.2d
+	WORD $0x4e37d406 // fadd v6.4s, v0.4s, v23.4s
+	WORD $0x4e37d427 // fadd v7.4s, v1.4s, v23.4s
+	FMOVQ 96(R4), F9
+	WORD $0x4e6178cc // fcvtl2 v12.2d, v6.4s
+	WORD $0x0e6178ed // fcvtl v13.2d, v7.2s
+	WORD $0x4e6178ee // fcvtl2 v14.2d, v7.4s
 	WORD $0x0e6178c8 // fcvtl v8.2d, v6.2s
-	WORD $0x4e6178c9 // fcvtl2 v9.2d, v6.4s
-	WORD $0x0e6178ec // fcvtl v12.2d, v7.2s
-	WORD $0x4e6178ed // fcvtl2 v13.2d, v7.4s
-	WORD $0x4ee0a908 // cmlt v8.2d, v8.2d, #0
-	WORD $0x4ee0a929 // cmlt v9.2d, v9.2d, #0
 	WORD $0x4ee0a98c // cmlt v12.2d, v12.2d, #0
 	WORD $0x4ee0a9ad // cmlt v13.2d, v13.2d, #0
-	VBSL V4.B16, V24.B16, V8.B16
-	VBSL V5.B16, V24.B16, V9.B16
-	VBSL V10.B16, V24.B16, V12.B16
-	VBSL V11.B16, V24.B16, V13.B16
-	WORD $0x4e35d404 // fadd v4.4s, v0.4s, v21.4s
-	WORD $0x4e35d425 // fadd v5.4s, v1.4s, v21.4s
-	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
-	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
-	WORD $0x0e6178aa // fcvtl v10.2d, v5.2s
-	WORD $0x4e6178ab // fcvtl2 v11.2d, v5.4s
-	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
-	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
-	WORD $0x4ee0a94a // cmlt v10.2d, v10.2d, #0
-	WORD $0x4ee0a96b // cmlt v11.2d, v11.2d, #0
-	VBSL V8.B16, V20.B16, V6.B16
-	VBSL V9.B16, V20.B16, V7.B16
-	VBSL V12.B16, V20.B16, V10.B16
-	VBSL V13.B16, V20.B16, V11.B16
+	WORD $0x4ee0a9ce // cmlt v14.2d, v14.2d, #0
+	WORD $0x4ee0a908 // cmlt v8.2d, v8.2d, #0
+	VBSL V5.B16, V9.B16, V12.B16
+	VBSL V10.B16, V9.B16, V13.B16
+	VBSL V11.B16, V9.B16, V14.B16
+	VBSL V4.B16, V9.B16, V8.B16
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x0e617868 // fcvtl v8.2d, v3.2s
-	WORD $0x4e617869 // fcvtl2 v9.2d, v3.4s
-	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
-	WORD $0x6e6add08 // fmul v8.2d, v8.2d, v10.2d
-	WORD $0x6e6bdd29 // fmul v9.2d, v9.2d, v11.2d
-	WORD $0x0e616886 // fcvtn v6.2s, v4.2d
-	WORD $0x0e616907 // fcvtn v7.2s, v8.2d
-	WORD $0x4e6168a6 // fcvtn2 v6.4s, v5.2d
-	WORD $0x4e616927 // fcvtn2 v7.4s, v9.2d
-	WORD $0x4e26e4c4 // fcmeq v4.4s, v6.4s, v6.4s
-	WORD $0x4e27e4e5 // fcmeq v5.4s, v7.4s, v7.4s
-	VBSL V31.B16, V6.B16, V4.B16
-	VBSL V31.B16, V7.B16, V5.B16
+	WORD $0x0e617866 // fcvtl v6.2d, v3.2s
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
+	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
+	WORD $0x6e6cdca5 // fmul v5.2d, v5.2d, v12.2d
+	WORD $0x6e6ddcc6 // fmul v6.2d, v6.2d, v13.2d
+	WORD $0x6e6edce7 // fmul v7.2d, v7.2d, v14.2d
+	WORD $0x0e616888 // fcvtn v8.2s, v4.2d
+	WORD $0x0e6168c9 // fcvtn v9.2s, v6.2d
+	WORD $0x4e6168a8 // fcvtn2 v8.4s, v5.2d
+	WORD $0x4e6168e9 // fcvtn2 v9.4s, v7.2d
+	FMOVQ 112(R4), F5
+	VMOV V3.B16, V6.B16
+	VMOV V2.B16, V4.B16
+	VFMLA V3.S4, V5.S4, V6.S4
+	VFMLA V2.S4, V5.S4, V4.S4
+	FMOVQ 160(R4), F7
+	FMOVQ 144(R4), F10
+	FMOVQ 144(R4), F5
+	VFMLA V7.S4, V1.S4, V10.S4
+	VFMLA V7.S4, V0.S4, V5.S4
+	WORD $0x4eb5d4a7 // fsub v7.4s, v5.4s, v21.4s
+	WORD $0x4eb5d54b // fsub v11.4s, v10.4s, v21.4s
+	VSHL $23, V5.S4, V5.S4
+	VSHL $23, V10.S4, V10.S4
+	FMOVQ 176(R4), F13
+	VMOV V1.B16, V14.B16
+	VMOV V0.B16, V12.B16
+	VFMLA V13.S4, V11.S4, V14.S4
+	VFMLA V13.S4, V7.S4, V12.S4
+	FMOVQ 192(R4), F13
+	WORD $0x6e2ddd6b // fmul v11.4s, v11.4s, v13.4s
+	WORD $0x6e2ddce7 // fmul v7.4s, v7.4s, v13.4s
+	WORD $0x4e27d58d // fadd v13.4s, v12.4s, v7.4s
+	WORD $0x4e2bd5cf // fadd v15.4s, v14.4s, v11.4s
+	FMOVQ 208(R4), F17
+	FMOVQ 224(R4), F18
+	FMOVQ 224(R4), F16
+	VFMLA V15.S4, V17.S4, V18.S4
+	VFMLA V13.S4, V17.S4, V16.S4
+	FMOVQ 240(R4), F17
+	FMOVQ 240(R4), F19
+	VFMLA V13.S4, V16.S4, V17.S4
+	VFMLA V15.S4, V18.S4, V19.S4
+	FMOVQ 256(R4), F16
+	FMOVQ 256(R4), F18
+	VFMLA V13.S4, V17.S4, V16.S4
+	VFMLA V15.S4, V19.S4, V18.S4
+	FMOVQ 272(R4), F17
+	FMOVQ 272(R4), F19
+	VFMLA V13.S4, V16.S4, V17.S4
+	VFMLA V15.S4, V18.S4, V19.S4
+	WORD $0x6e2dddad // fmul v13.4s, v13.4s, v13.4s
+	WORD $0x6e2fddef // fmul v15.4s, v15.4s, v15.4s
+	VFMLA V17.S4, V13.S4, V7.S4
+	VFMLA V19.S4, V15.S4, V11.S4
+	WORD $0x4e2cd68d // fadd v13.4s, v20.4s, v12.4s
+	WORD $0x4e2ed68f // fadd v15.4s, v20.4s, v14.4s
+	WORD $0x4eadd690 // fsub v16.4s, v20.4s, v13.4s
+	WORD $0x4eafd691 // fsub v17.4s, v20.4s, v15.4s
+	WORD $0x4e2cd610 // fadd v16.4s, v16.4s, v12.4s
+	WORD $0x4e2ed631 // fadd v17.4s, v17.4s, v14.4s
+	WORD $0x4e27d610 // fadd v16.4s, v16.4s, v7.4s
+	WORD $0x4e2bd631 // fadd v17.4s, v17.4s, v11.4s
+	WORD $0x6e22dec7 // fmul v7.4s, v22.4s, v2.4s
+	WORD $0x6e23decb // fmul v11.4s, v22.4s, v3.4s
+	VMOV V7.B16, V12.B16
+	VMOV V11.B16, V14.B16
+	VFMLS V2.S4, V22.S4, V12.S4
+	VFMLS V3.S4, V22.S4, V14.S4
+	FMOVQ 128(R4), F18
+	VFMLS V3.S4, V18.S4, V14.S4
+	VFMLS V2.S4, V18.S4, V12.S4
+	WORD $0x6e30dcf0 // fmul v16.4s, v7.4s, v16.4s
+	WORD $0x6e31dd71 // fmul v17.4s, v11.4s, v17.4s
+	VFMLS V13.S4, V12.S4, V16.S4
+	VFMLS V15.S4, V14.S4, V17.S4
+	VFMLA V13.S4, V7.S4, V16.S4
+	VFMLA V15.S4, V11.S4, V17.S4
+	WORD $0x6e25de10 // fmul v16.4s, v16.4s, v5.4s
+	WORD $0x6e2ade31 // fmul v17.4s, v17.4s, v10.4s
+	FMOVQ 288(R4), F7
+	VORR V7.B16, V3.B16, V10.B16
+	VORR V7.B16, V2.B16, V5.B16
+	FMOVQ 304(R4), F11
+	WORD $0x6eaae56c // fcmgt v12.4s, v11.4s, v10.4s
+	WORD $0x6ea5e567 // fcmgt v7.4s, v11.4s, v5.4s
+	VBSL V16.B16, V8.B16, V7.B16
+	VBSL V17.B16, V9.B16, V12.B16
+	FMOVQ 320(R4), F13
+	WORD $0x6eade54e // fcmgt v14.4s, v10.4s, v13.4s
+	WORD $0x6eade4ab // fcmgt v11.4s, v5.4s, v13.4s
+	VBSL V7.B16, V8.B16, V11.B16
+	VBSL V12.B16, V9.B16, V14.B16
+	FMOVQ 336(R4), F7
+	WORD $0x6ea1e4ea // fcmgt v10.4s, v7.4s, v1.4s
+	WORD $0x6ea0e4e5 // fcmgt v5.4s, v7.4s, v0.4s
+	VBSL V11.B16, V8.B16, V5.B16
+	VBSL V14.B16, V9.B16, V10.B16
+	FMOVQ 352(R4), F8
+	WORD $0x4ea1d509 // fsub v9.4s, v8.4s, v1.4s
+	WORD $0x4ea0d507 // fsub v7.4s, v8.4s, v0.4s
+	WORD $0x4ea0a8e8 // cmlt v8.4s, v7.4s, #0
+	WORD $0x4ea0a92b // cmlt v11.4s, v9.4s, #0
+	VBSL V5.B16, V4.B16, V8.B16
+	VBSL V10.B16, V6.B16, V11.B16
+	WORD $0x4e28e504 // fcmeq v4.4s, v8.4s, v8.4s
+	WORD $0x4e2be565 // fcmeq v5.4s, v11.4s, v11.4s
+	VBSL V31.B16, V8.B16, V4.B16
+	VBSL V31.B16, V11.B16, V5.B16
 	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
 	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
 	VORR V30.B16, V2.B16, V7.B16
@@ -4489,7 +5996,60 @@ loop:
 	VBSL V5.B16, V8.B16, V3.B16
 	VST1.P [V2.S4, V3.S4], 32(R0)
 	SUBS $8, R2, R2
-	BGE loop
+	BLT vector
+// The fast sequence's loop invariants again.
+	MOVW $0x3d4fabd7, R3
+	VDUP R3, V31.S4
+	MOVW $0x3fe10966, R3
+	VDUP R3, V30.S4
+	MOVW $0x32c81e06, R3
+	VDUP R3, V29.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V28.S4
+	MOVW $0x3fb8aa3b, R3
+	VDUP R3, V27.S4
+	MOVW $0xbf317200, R3
+	VDUP R3, V26.S4
+	MOVW $0xb5bfbe8e, R3
+	VDUP R3, V25.S4
+	MOVW $0x3ab4a643, R3
+	VDUP R3, V24.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V23.S4
+	VEOR V22.B16, V22.B16, V22.B16
+	MOVW $0x42af0000, R3
+	VDUP R3, V21.S4
+	MOVW $0x0d800000, R3
+	VDUP R3, V20.S4
+	MOVW $0x7d800000, R3
+	VDUP R3, V19.S4
+	B loop
+vectorp:
+	MOVD $seluGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V29.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V28.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V27.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V26.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V25.D2
+	MOVD $0x3ffc212cc640f031, R3 // 1.7580993408473768
+	VDUP R3, V24.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V23.S4
+	MOVW $0x3fe10966, R3
+	VDUP R3, V22.S4
+	MOVW $0x4b40007f, R3
+	VDUP R3, V21.S4
+	MOVW $0x3f800000, R3
+	VDUP R3, V20.S4
 vector:
 	ADD $8, R2, R2
 	SUBS $4, R2, R2
@@ -4536,30 +6096,77 @@ loop1:
 	VSHL $52, V5.D2, V5.D2
 	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
 	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
-	WORD $0x6e62dee2 // fmul v2.2d, v23.2d, v2.2d
-	WORD $0x6e65dee5 // fmul v5.2d, v23.2d, v5.2d
-	WORD $0x4ea0d6c3 // fsub v3.4s, v22.4s, v0.4s
+	WORD $0x6e62df02 // fmul v2.2d, v24.2d, v2.2d
+	WORD $0x6e65df05 // fmul v5.2d, v24.2d, v5.2d
+	WORD $0x4e37d403 // fadd v3.4s, v0.4s, v23.4s
+	FMOVQ 96(R4), F6
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
 	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
-	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
 	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
-	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
-	VBSL V2.B16, V24.B16, V4.B16
-	VBSL V5.B16, V24.B16, V6.B16
-	WORD $0x4e35d402 // fadd v2.4s, v0.4s, v21.4s
-	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
-	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
-	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
-	VBSL V4.B16, V20.B16, V3.B16
-	VBSL V6.B16, V20.B16, V5.B16
+	VBSL V5.B16, V6.B16, V7.B16
+	VBSL V2.B16, V6.B16, V4.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
-	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
-	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
-	WORD $0x4e616883 // fcvtn2 v3.4s, v4.2d
-	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
-	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	FMOVQ 112(R4), F3
+	VMOV V1.B16, V2.B16
+	VFMLA V1.S4, V3.S4, V2.S4
+	FMOVQ 160(R4), F5
+	FMOVQ 144(R4), F3
+	VFMLA V5.S4, V0.S4, V3.S4
+	WORD $0x4eb5d465 // fsub v5.4s, v3.4s, v21.4s
+	VSHL $23, V3.S4, V3.S4
+	FMOVQ 176(R4), F7
+	VMOV V0.B16, V6.B16
+	VFMLA V7.S4, V5.S4, V6.S4
+	FMOVQ 192(R4), F7
+	WORD $0x6e27dca5 // fmul v5.4s, v5.4s, v7.4s
+	WORD $0x4e25d4c7 // fadd v7.4s, v6.4s, v5.4s
+	FMOVQ 208(R4), F9
+	FMOVQ 224(R4), F8
+	VFMLA V7.S4, V9.S4, V8.S4
+	FMOVQ 240(R4), F9
+	VFMLA V7.S4, V8.S4, V9.S4
+	FMOVQ 256(R4), F8
+	VFMLA V7.S4, V9.S4, V8.S4
+	FMOVQ 272(R4), F9
+	VFMLA V7.S4, V8.S4, V9.S4
+	WORD $0x6e27dce7 // fmul v7.4s, v7.4s, v7.4s
+	VFMLA V9.S4, V7.S4, V5.S4
+	WORD $0x4e26d687 // fadd v7.4s, v20.4s, v6.4s
+	WORD $0x4ea7d688 // fsub v8.4s, v20.4s, v7.4s
+	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
+	WORD $0x4e25d508 // fadd v8.4s, v8.4s, v5.4s
+	WORD $0x6e21dec5 // fmul v5.4s, v22.4s, v1.4s
+	VMOV V5.B16, V6.B16
+	VFMLS V1.S4, V22.S4, V6.S4
+	FMOVQ 128(R4), F9
+	VFMLS V1.S4, V9.S4, V6.S4
+	WORD $0x6e28dca8 // fmul v8.4s, v5.4s, v8.4s
+	VFMLS V7.S4, V6.S4, V8.S4
+	VFMLA V7.S4, V5.S4, V8.S4
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	FMOVQ 288(R4), F5
+	VORR V5.B16, V1.B16, V3.B16
+	FMOVQ 304(R4), F6
+	WORD $0x6ea3e4c5 // fcmgt v5.4s, v6.4s, v3.4s
+	VBSL V8.B16, V4.B16, V5.B16
+	FMOVQ 320(R4), F7
+	WORD $0x6ea7e466 // fcmgt v6.4s, v3.4s, v7.4s
+	VBSL V5.B16, V4.B16, V6.B16
+	FMOVQ 336(R4), F5
+	WORD $0x6ea0e4a3 // fcmgt v3.4s, v5.4s, v0.4s
+	VBSL V6.B16, V4.B16, V3.B16
+	FMOVQ 352(R4), F5
+	WORD $0x4ea0d4a4 // fsub v4.4s, v5.4s, v0.4s
+	WORD $0x4ea0a885 // cmlt v5.4s, v4.4s, #0
+	VBSL V3.B16, V2.B16, V5.B16
+	WORD $0x4e25e4a2 // fcmeq v2.4s, v5.4s, v5.4s
+	VBSL V31.B16, V5.B16, V2.B16
 	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
 	VBSL V4.B16, V2.B16, V3.B16
@@ -4625,30 +6232,77 @@ lanes1y:
 	VSHL $52, V5.D2, V5.D2
 	WORD $0x6e68dc42 // fmul v2.2d, v2.2d, v8.2d
 	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
-	WORD $0x6e62dee2 // fmul v2.2d, v23.2d, v2.2d
-	WORD $0x6e65dee5 // fmul v5.2d, v23.2d, v5.2d
-	WORD $0x4ea0d6c3 // fsub v3.4s, v22.4s, v0.4s
+	WORD $0x6e62df02 // fmul v2.2d, v24.2d, v2.2d
+	WORD $0x6e65df05 // fmul v5.2d, v24.2d, v5.2d
+	WORD $0x4e37d403 // fadd v3.4s, v0.4s, v23.4s
+	FMOVQ 96(R4), F6
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
 	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
-	WORD $0x4e617866 // fcvtl2 v6.2d, v3.4s
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
 	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
-	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
-	VBSL V2.B16, V24.B16, V4.B16
-	VBSL V5.B16, V24.B16, V6.B16
-	WORD $0x4e35d402 // fadd v2.4s, v0.4s, v21.4s
-	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
-	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
-	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
-	VBSL V4.B16, V20.B16, V3.B16
-	VBSL V6.B16, V20.B16, V5.B16
+	VBSL V5.B16, V6.B16, V7.B16
+	VBSL V2.B16, V6.B16, V4.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
-	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
-	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
-	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
-	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
-	WORD $0x4e616883 // fcvtn2 v3.4s, v4.2d
-	WORD $0x4e23e462 // fcmeq v2.4s, v3.4s, v3.4s
-	VBSL V31.B16, V3.B16, V2.B16
+	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e67dc63 // fmul v3.2d, v3.2d, v7.2d
+	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
+	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
+	FMOVQ 112(R4), F3
+	VMOV V1.B16, V2.B16
+	VFMLA V1.S4, V3.S4, V2.S4
+	FMOVQ 160(R4), F5
+	FMOVQ 144(R4), F3
+	VFMLA V5.S4, V0.S4, V3.S4
+	WORD $0x4eb5d465 // fsub v5.4s, v3.4s, v21.4s
+	VSHL $23, V3.S4, V3.S4
+	FMOVQ 176(R4), F7
+	VMOV V0.B16, V6.B16
+	VFMLA V7.S4, V5.S4, V6.S4
+	FMOVQ 192(R4), F7
+	WORD $0x6e27dca5 // fmul v5.4s, v5.4s, v7.4s
+	WORD $0x4e25d4c7 // fadd v7.4s, v6.4s, v5.4s
+	FMOVQ 208(R4), F9
+	FMOVQ 224(R4), F8
+	VFMLA V7.S4, V9.S4, V8.S4
+	FMOVQ 240(R4), F9
+	VFMLA V7.S4, V8.S4, V9.S4
+	FMOVQ 256(R4), F8
+	VFMLA V7.S4, V9.S4, V8.S4
+	FMOVQ 272(R4), F9
+	VFMLA V7.S4, V8.S4, V9.S4
+	WORD $0x6e27dce7 // fmul v7.4s, v7.4s, v7.4s
+	VFMLA V9.S4, V7.S4, V5.S4
+	WORD $0x4e26d687 // fadd v7.4s, v20.4s, v6.4s
+	WORD $0x4ea7d688 // fsub v8.4s, v20.4s, v7.4s
+	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
+	WORD $0x4e25d508 // fadd v8.4s, v8.4s, v5.4s
+	WORD $0x6e21dec5 // fmul v5.4s, v22.4s, v1.4s
+	VMOV V5.B16, V6.B16
+	VFMLS V1.S4, V22.S4, V6.S4
+	FMOVQ 128(R4), F9
+	VFMLS V1.S4, V9.S4, V6.S4
+	WORD $0x6e28dca8 // fmul v8.4s, v5.4s, v8.4s
+	VFMLS V7.S4, V6.S4, V8.S4
+	VFMLA V7.S4, V5.S4, V8.S4
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	FMOVQ 288(R4), F5
+	VORR V5.B16, V1.B16, V3.B16
+	FMOVQ 304(R4), F6
+	WORD $0x6ea3e4c5 // fcmgt v5.4s, v6.4s, v3.4s
+	VBSL V8.B16, V4.B16, V5.B16
+	FMOVQ 320(R4), F7
+	WORD $0x6ea7e466 // fcmgt v6.4s, v3.4s, v7.4s
+	VBSL V5.B16, V4.B16, V6.B16
+	FMOVQ 336(R4), F5
+	WORD $0x6ea0e4a3 // fcmgt v3.4s, v5.4s, v0.4s
+	VBSL V6.B16, V4.B16, V3.B16
+	FMOVQ 352(R4), F5
+	WORD $0x4ea0d4a4 // fsub v4.4s, v5.4s, v0.4s
+	WORD $0x4ea0a885 // cmlt v5.4s, v4.4s, #0
+	VBSL V3.B16, V2.B16, V5.B16
+	WORD $0x4e25e4a2 // fcmeq v2.4s, v5.4s, v5.4s
+	VBSL V31.B16, V5.B16, V2.B16
 	WORD $0x4e21e423 // fcmeq v3.4s, v1.4s, v1.4s
 	VORR V30.B16, V1.B16, V4.B16
 	VBSL V4.B16, V2.B16, V3.B16
@@ -4676,7 +6330,19 @@ DATA softplusGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
 DATA softplusGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
 DATA softplusGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
 DATA softplusGradNEONk<>+88(SB)/8, $0x3ff0000000000000
-GLOBL softplusGradNEONk<>(SB), RODATA|NOPTR, $96
+DATA softplusGradNEONk<>+96(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA softplusGradNEONk<>+104(SB)/8, $0x43380000000003ff
+DATA softplusGradNEONk<>+112(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA softplusGradNEONk<>+120(SB)/8, $0x3f81239d380d2856
+DATA softplusGradNEONk<>+128(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA softplusGradNEONk<>+136(SB)/8, $0x3fa5558f12031910
+DATA softplusGradNEONk<>+144(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA softplusGradNEONk<>+152(SB)/8, $0x3fc5554916812c8a
+DATA softplusGradNEONk<>+160(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA softplusGradNEONk<>+168(SB)/8, $0x3fdfffffb9b026bc
+DATA softplusGradNEONk<>+176(SB)/8, $0x3ff0000000000000 // 1
+DATA softplusGradNEONk<>+184(SB)/8, $0x3ff0000000000000
+GLOBL softplusGradNEONk<>(SB), RODATA|NOPTR, $192
 
 // func softplusGradNEON(dst, x, y []float32, alpha float32)
 // Main loop: 2 vectors (8 elements) per iteration, 147 instructions, 18.38 per element; 31 vector registers.
@@ -4707,9 +6373,179 @@ TEXT ·softplusGradNEON(SB), NOSPLIT, $0-76
 	MOVW $0x7f7fffff, R3
 	VDUP R3, V22.S4
 	VEOR V21.B16, V21.B16, V21.B16
+	MOVW $0x00400000, R3
+	VDUP R3, V31.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V30.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V29.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V28.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V27.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V26.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V25.D2
+	MOVW $0x442f0000, R3
+	VDUP R3, V24.S4
 	SUBS $8, R2, R2
-	BLT vector
+	BLT vectorp
+// Where every element has magnitude at most 700, the fast sequence (ir.Program.Fast): 127 instructions, 15.88 per element.
 loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD $0x6e20ef04 // facge v4.4s, v24.4s, v0.4s
+	WORD $0x6e21ef05 // facge v5.4s, v24.4s, v1.4s
+	VAND V5.B16, V4.B16, V4.B16
+	WORD $0x6eb1a885 // uminv s5, v4.4s
+	FMOVS F5, R3
+	CBZW R3, full
+	VLD1.P 32(R5), [V2.S4, V3.S4]
+	VORR V30.B16, V0.B16, V4.B16
+	VORR V30.B16, V1.B16, V5.B16
+	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
+	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
+	WORD $0x0e6178a8 // fcvtl v8.2d, v5.2s
+	WORD $0x4e6178a9 // fcvtl2 v9.2d, v5.4s
+	FMOVQ 96(R4), F4
+	FMOVQ 96(R4), F5
+	FMOVQ 96(R4), F10
+	FMOVQ 96(R4), F11
+	VFMLA V28.D2, V6.D2, V4.D2
+	VFMLA V28.D2, V7.D2, V5.D2
+	VFMLA V28.D2, V8.D2, V10.D2
+	VFMLA V28.D2, V9.D2, V11.D2
+	WORD $0x4efdd48c // fsub v12.2d, v4.2d, v29.2d
+	WORD $0x4efdd4ad // fsub v13.2d, v5.2d, v29.2d
+	WORD $0x4efdd54e // fsub v14.2d, v10.2d, v29.2d
+	WORD $0x4efdd56f // fsub v15.2d, v11.2d, v29.2d
+	VFMLA V27.D2, V12.D2, V6.D2
+	VFMLA V27.D2, V13.D2, V7.D2
+	VFMLA V27.D2, V14.D2, V8.D2
+	VFMLA V27.D2, V15.D2, V9.D2
+	FMOVQ 112(R4), F12
+	FMOVQ 112(R4), F13
+	FMOVQ 112(R4), F14
+	FMOVQ 112(R4), F15
+	VFMLA V6.D2, V26.D2, V12.D2
+	VFMLA V7.D2, V26.D2, V13.D2
+	VFMLA V8.D2, V26.D2, V14.D2
+	VFMLA V9.D2, V26.D2, V15.D2
+	FMOVQ 128(R4), F16
+	FMOVQ 128(R4), F17
+	FMOVQ 128(R4), F18
+	FMOVQ 128(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	FMOVQ 144(R4), F12
+	FMOVQ 144(R4), F13
+	FMOVQ 144(R4), F14
+	FMOVQ 144(R4), F15
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	FMOVQ 160(R4), F16
+	FMOVQ 160(R4), F17
+	FMOVQ 160(R4), F18
+	FMOVQ 160(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	FMOVQ 176(R4), F12
+	FMOVQ 176(R4), F13
+	FMOVQ 176(R4), F14
+	FMOVQ 176(R4), F15
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	VFMLA V8.D2, V18.D2, V14.D2
+	VFMLA V9.D2, V19.D2, V15.D2
+	FMOVQ 176(R4), F16
+	FMOVQ 176(R4), F17
+	FMOVQ 176(R4), F18
+	FMOVQ 176(R4), F19
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VFMLA V8.D2, V14.D2, V18.D2
+	VFMLA V9.D2, V15.D2, V19.D2
+	VSHL $52, V4.D2, V4.D2
+	VSHL $52, V5.D2, V5.D2
+	VSHL $52, V10.D2, V10.D2
+	VSHL $52, V11.D2, V11.D2
+	WORD $0x6e70dc84 // fmul v4.2d, v4.2d, v16.2d
+	WORD $0x6e71dca5 // fmul v5.2d, v5.2d, v17.2d
+	WORD $0x6e72dd4a // fmul v10.2d, v10.2d, v18.2d
+	WORD $0x6e73dd6b // fmul v11.2d, v11.2d, v19.2d
+	WORD $0x0e617806 // fcvtl v6.2d, v0.2s
+	WORD $0x4e617807 // fcvtl2 v7.2d, v0.4s
+	WORD $0x0e617828 // fcvtl v8.2d, v1.2s
+	WORD $0x4e617829 // fcvtl2 v9.2d, v1.4s
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
+	WORD $0x4ee0a908 // cmlt v8.2d, v8.2d, #0
+	WORD $0x4ee0a929 // cmlt v9.2d, v9.2d, #0
+	VBSL V25.B16, V4.B16, V6.B16
+	VBSL V25.B16, V5.B16, V7.B16
+	VBSL V25.B16, V10.B16, V8.B16
+	VBSL V25.B16, V11.B16, V9.B16
+	WORD $0x4e64d724 // fadd v4.2d, v25.2d, v4.2d
+	WORD $0x4e65d725 // fadd v5.2d, v25.2d, v5.2d
+	WORD $0x4e6ad72a // fadd v10.2d, v25.2d, v10.2d
+	WORD $0x4e6bd72b // fadd v11.2d, v25.2d, v11.2d
+	WORD $0x6e64fcc6 // fdiv v6.2d, v6.2d, v4.2d
+	WORD $0x6e65fce7 // fdiv v7.2d, v7.2d, v5.2d
+	WORD $0x6e6afd08 // fdiv v8.2d, v8.2d, v10.2d
+	WORD $0x6e6bfd29 // fdiv v9.2d, v9.2d, v11.2d
+	WORD $0x0e617840 // fcvtl v0.2d, v2.2s
+	WORD $0x4e617841 // fcvtl2 v1.2d, v2.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617865 // fcvtl2 v5.2d, v3.4s
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	WORD $0x6e67dc21 // fmul v1.2d, v1.2d, v7.2d
+	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
+	WORD $0x6e69dca5 // fmul v5.2d, v5.2d, v9.2d
+	WORD $0x0e616806 // fcvtn v6.2s, v0.2d
+	WORD $0x0e616887 // fcvtn v7.2s, v4.2d
+	WORD $0x4e616826 // fcvtn2 v6.4s, v1.2d
+	WORD $0x4e6168a7 // fcvtn2 v7.4s, v5.2d
+	WORD $0x4e22e440 // fcmeq v0.4s, v2.4s, v2.4s
+	WORD $0x4e23e461 // fcmeq v1.4s, v3.4s, v3.4s
+	VORR V31.B16, V2.B16, V4.B16
+	VORR V31.B16, V3.B16, V5.B16
+	VBSL V4.B16, V6.B16, V0.B16
+	VBSL V5.B16, V7.B16, V1.B16
+	VST1.P [V0.S4, V1.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+	B vectorp
+full:
+	SUB $32, R1, R1
+// The full sequence's loop invariants again.
+	MOVD $softplusGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V28.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V27.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V26.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V25.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V24.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V23.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V22.S4
+	VEOR V21.B16, V21.B16, V21.B16
 	VLD1.P 32(R1), [V0.S4, V1.S4]
 	VLD1.P 32(R5), [V2.S4, V3.S4]
 	VORR V29.B16, V0.B16, V4.B16
@@ -4856,7 +6692,48 @@ loop:
 	VBSL V5.B16, V8.B16, V3.B16
 	VST1.P [V2.S4, V3.S4], 32(R0)
 	SUBS $8, R2, R2
-	BGE loop
+	BLT vector
+// The fast sequence's loop invariants again.
+	MOVW $0x00400000, R3
+	VDUP R3, V31.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V30.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V29.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V28.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V27.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V26.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V25.D2
+	MOVW $0x442f0000, R3
+	VDUP R3, V24.S4
+	B loop
+vectorp:
+	MOVD $softplusGradNEONk<>(SB), R4
+	MOVW $0x7fc00000, R3
+	VDUP R3, V31.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+	MOVW $0x80000000, R3
+	VDUP R3, V29.S4
+	MOVW $0xc42f0000, R3
+	VDUP R3, V28.S4
+	MOVD $0x43380000000003ff, R3 // 6.755399441056767e+15
+	VDUP R3, V27.D2
+	MOVD $0x3ff71547652b82fe, R3 // 1.4426950408889634
+	VDUP R3, V26.D2
+	MOVD $0xbfe62e42fefa39ef, R3 // -0.6931471805599453
+	VDUP R3, V25.D2
+	MOVD $0x3f56a244ca254eea, R3 // 0.0013814613126514282
+	VDUP R3, V24.D2
+	MOVD $0x3ff0000000000000, R3 // 1
+	VDUP R3, V23.D2
+	MOVW $0x7f7fffff, R3
+	VDUP R3, V22.S4
+	VEOR V21.B16, V21.B16, V21.B16
 vector:
 	ADD $8, R2, R2
 	SUBS $4, R2, R2
@@ -5909,7 +7786,19 @@ DATA expGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
 DATA expGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
 DATA expGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
 DATA expGradNEONk<>+88(SB)/8, $0x3ff0000000000000
-GLOBL expGradNEONk<>(SB), RODATA|NOPTR, $96
+DATA expGradNEONk<>+96(SB)/8, $0x43380000000003ff // 6.755399441056767e+15
+DATA expGradNEONk<>+104(SB)/8, $0x43380000000003ff
+DATA expGradNEONk<>+112(SB)/8, $0x3f81239d380d2856 // 0.008368709824612502
+DATA expGradNEONk<>+120(SB)/8, $0x3f81239d380d2856
+DATA expGradNEONk<>+128(SB)/8, $0x3fa5558f12031910 // 0.041668387364142245
+DATA expGradNEONk<>+136(SB)/8, $0x3fa5558f12031910
+DATA expGradNEONk<>+144(SB)/8, $0x3fc5554916812c8a // 0.16666520689827663
+DATA expGradNEONk<>+152(SB)/8, $0x3fc5554916812c8a
+DATA expGradNEONk<>+160(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
+DATA expGradNEONk<>+168(SB)/8, $0x3fdfffffb9b026bc
+DATA expGradNEONk<>+176(SB)/8, $0x3ff0000000000000 // 1
+DATA expGradNEONk<>+184(SB)/8, $0x3ff0000000000000
+GLOBL expGradNEONk<>(SB), RODATA|NOPTR, $192
 
 // func expGradNEON(dst, x, y []float32, alpha float32)
 // Main loop: 2 vectors (8 elements) per iteration, 141 instructions, 17.62 per element; 31 vector registers.
@@ -5940,9 +7829,122 @@ TEXT ·expGradNEON(SB), NOSPLIT, $0-76
 	MOVD $0x7ff0000000000000, R3 // +Inf
 	VDUP R3, V22.D2
 	VEOR V21.B16, V21.B16, V21.B16
+	MOVW $0x00400000, R3
+	VDUP R3, V20.S4
+	MOVW $0x442f0000, R3
+	VDUP R3, V19.S4
 	SUBS $8, R2, R2
 	BLT vector
+// Where every element has magnitude at most 700, the fast sequence (ir.Program.Fast): 105 instructions, 13.12 per element.
 loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD $0x6e20ee64 // facge v4.4s, v19.4s, v0.4s
+	WORD $0x6e21ee65 // facge v5.4s, v19.4s, v1.4s
+	VAND V5.B16, V4.B16, V4.B16
+	WORD $0x6eb1a885 // uminv s5, v4.4s
+	FMOVS F5, R3
+	CBZW R3, full
+	VLD1.P 32(R5), [V2.S4, V3.S4]
+	WORD $0x0e617804 // fcvtl v4.2d, v0.2s
+	WORD $0x4e617805 // fcvtl2 v5.2d, v0.4s
+	WORD $0x0e617826 // fcvtl v6.2d, v1.2s
+	WORD $0x4e617827 // fcvtl2 v7.2d, v1.4s
+	FMOVQ 96(R4), F0
+	FMOVQ 96(R4), F1
+	FMOVQ 96(R4), F8
+	FMOVQ 96(R4), F9
+	VFMLA V26.D2, V4.D2, V0.D2
+	VFMLA V26.D2, V5.D2, V1.D2
+	VFMLA V26.D2, V6.D2, V8.D2
+	VFMLA V26.D2, V7.D2, V9.D2
+	WORD $0x4efbd40a // fsub v10.2d, v0.2d, v27.2d
+	WORD $0x4efbd42b // fsub v11.2d, v1.2d, v27.2d
+	WORD $0x4efbd50c // fsub v12.2d, v8.2d, v27.2d
+	WORD $0x4efbd52d // fsub v13.2d, v9.2d, v27.2d
+	VFMLA V25.D2, V10.D2, V4.D2
+	VFMLA V25.D2, V11.D2, V5.D2
+	VFMLA V25.D2, V12.D2, V6.D2
+	VFMLA V25.D2, V13.D2, V7.D2
+	FMOVQ 112(R4), F10
+	FMOVQ 112(R4), F11
+	FMOVQ 112(R4), F12
+	FMOVQ 112(R4), F13
+	VFMLA V4.D2, V24.D2, V10.D2
+	VFMLA V5.D2, V24.D2, V11.D2
+	VFMLA V6.D2, V24.D2, V12.D2
+	VFMLA V7.D2, V24.D2, V13.D2
+	FMOVQ 128(R4), F14
+	FMOVQ 128(R4), F15
+	FMOVQ 128(R4), F16
+	FMOVQ 128(R4), F17
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	FMOVQ 144(R4), F10
+	FMOVQ 144(R4), F11
+	FMOVQ 144(R4), F12
+	FMOVQ 144(R4), F13
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	FMOVQ 160(R4), F14
+	FMOVQ 160(R4), F15
+	FMOVQ 160(R4), F16
+	FMOVQ 160(R4), F17
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	FMOVQ 176(R4), F10
+	FMOVQ 176(R4), F11
+	FMOVQ 176(R4), F12
+	FMOVQ 176(R4), F13
+	VFMLA V4.D2, V14.D2, V10.D2
+	VFMLA V5.D2, V15.D2, V11.D2
+	VFMLA V6.D2, V16.D2, V12.D2
+	VFMLA V7.D2, V17.D2, V13.D2
+	FMOVQ 176(R4), F14
+	FMOVQ 176(R4), F15
+	FMOVQ 176(R4), F16
+	FMOVQ 176(R4), F17
+	VFMLA V4.D2, V10.D2, V14.D2
+	VFMLA V5.D2, V11.D2, V15.D2
+	VFMLA V6.D2, V12.D2, V16.D2
+	VFMLA V7.D2, V13.D2, V17.D2
+	VSHL $52, V0.D2, V0.D2
+	VSHL $52, V1.D2, V1.D2
+	VSHL $52, V8.D2, V8.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e6edc00 // fmul v0.2d, v0.2d, v14.2d
+	WORD $0x6e6fdc21 // fmul v1.2d, v1.2d, v15.2d
+	WORD $0x6e70dd08 // fmul v8.2d, v8.2d, v16.2d
+	WORD $0x6e71dd29 // fmul v9.2d, v9.2d, v17.2d
+	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
+	WORD $0x0e617866 // fcvtl v6.2d, v3.2s
+	WORD $0x4e617867 // fcvtl2 v7.2d, v3.4s
+	WORD $0x6e60dc84 // fmul v4.2d, v4.2d, v0.2d
+	WORD $0x6e61dca5 // fmul v5.2d, v5.2d, v1.2d
+	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
+	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
+	WORD $0x0e616880 // fcvtn v0.2s, v4.2d
+	WORD $0x0e6168c1 // fcvtn v1.2s, v6.2d
+	WORD $0x4e6168a0 // fcvtn2 v0.4s, v5.2d
+	WORD $0x4e6168e1 // fcvtn2 v1.4s, v7.2d
+	WORD $0x4e22e444 // fcmeq v4.4s, v2.4s, v2.4s
+	WORD $0x4e23e465 // fcmeq v5.4s, v3.4s, v3.4s
+	VORR V20.B16, V2.B16, V6.B16
+	VORR V20.B16, V3.B16, V7.B16
+	VBSL V6.B16, V0.B16, V4.B16
+	VBSL V7.B16, V1.B16, V5.B16
+	VST1.P [V4.S4, V5.S4], 32(R0)
+	SUBS $8, R2, R2
+	BGE loop
+	B vector
+full:
+	SUB $32, R1, R1
 	VLD1.P 32(R1), [V0.S4, V1.S4]
 	VLD1.P 32(R5), [V2.S4, V3.S4]
 	WORD $0x4ebdf404 // fmin v4.4s, v0.4s, v29.4s
@@ -6083,7 +8085,13 @@ loop:
 	VBSL V5.B16, V8.B16, V3.B16
 	VST1.P [V2.S4, V3.S4], 32(R0)
 	SUBS $8, R2, R2
-	BGE loop
+	BLT vector
+// The fast sequence's loop invariants again.
+	MOVW $0x00400000, R3
+	VDUP R3, V20.S4
+	MOVW $0x442f0000, R3
+	VDUP R3, V19.S4
+	B loop
 vector:
 	ADD $8, R2, R2
 	SUBS $4, R2, R2

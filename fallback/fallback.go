@@ -430,22 +430,24 @@ func expCore(e0, l0, z, magic *lanes) {
 	}
 }
 
-// expParts returns the parts of exp(z) = s*(1 + th + q), lane by lane: s =
-// 2^n (scaled by magic), th = z - n*Ln2Hi exactly, q = e^t - 1 - th.
+// expParts returns the parts of exp(z) = s*(1 + th + q), lane by lane
+// (expPart).
 func expParts(s, th, q, z, magic *lanes) {
-	var n lanes
 	for j, zj := range z {
-		nn := fma(zj, kernels.Log2e, magic[j])
-		n[j] = nn - magic[j]
-		s[j] = pow2(nn)
+		s[j], th[j], q[j] = expPart(zj, magic[j])
 	}
-	for j, zj := range z {
-		th[j] = fma(n[j], -kernels.Ln2Hi, zj)
-		tl := float32(n[j] * -kernels.Ln2Lo)
-		t := th[j] + tl
-		p := fma(fma(fma(fma(kernels.ExpC6, t, kernels.ExpC5), t, kernels.ExpC4), t, kernels.ExpC3), t, kernels.ExpC2)
-		q[j] = fma(float32(t*t), p, tl)
-	}
+}
+
+// expPart returns the parts of exp(z) = s*(1 + th + q): s = 2^n (scaled
+// by magic), th = z - n*Ln2Hi exactly, q = e^t - 1 - th.
+func expPart(z, magic float32) (s, th, q float32) {
+	nn := fma(z, kernels.Log2e, magic)
+	n := nn - magic
+	th = fma(n, -kernels.Ln2Hi, z)
+	tl := float32(n * -kernels.Ln2Lo)
+	t := th + tl
+	p := fma(fma(fma(fma(kernels.ExpC6, t, kernels.ExpC5), t, kernels.ExpC4), t, kernels.ExpC3), t, kernels.ExpC2)
+	return pow2(nn), th, fma(float32(t*t), p, tl)
 }
 
 // expm1 holds expm1(z) = hi + lo + q*p lane by lane (expm1Parts).

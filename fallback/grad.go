@@ -126,39 +126,76 @@ func SiLUGrad(dx, x, dy []float32) {
 	}
 }
 
-// gtZero returns x > 0 ? a : b, as the kernels' select on the sign of 0 - x.
-func gtZero(x float32, a, b float64) float64 {
-	if math.Signbit(float64(0 - x)) {
-		return a
-	}
-	return b
-}
-
 // ELUGrad is rectify.ELUGrad in pure Go: dx[i] = dy[i] * (x[i] > 0 ? 1 :
-// alpha*exp(x[i])).
+// alpha*exp(x[i])); for x <= 0 in float32 where x and alpha*dy allow it
+// (expGrad32), else in float64.
 func ELUGrad(dx, x, dy []float32, alpha float32) {
 	check.Grad("ELUGrad", dx, x, dy)
 	dy = dy[:len(x)]
 	dx = dx[:len(x)]
-	a := float64(alpha)
+	aw := float64(alpha)
 	for i, v := range x {
-		e := expD(float64(max(v, kernels.GradClamp)))
-		g := gtZero(v, 1, float64(a*e))
-		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+		d := dy[i]
+		var r float32
+		switch {
+		case math.Signbit(float64(0 - v)): // x > 0
+			r = d
+		case grad32(v, float32(alpha*d)):
+			r = expGrad32(v, d, alpha, 0)
+		default:
+			e := expD(float64(max(v, kernels.GradClamp)))
+			r = float32(float64(d) * zeroIfNeg(v+kernels.MaxFloat32, float64(aw*e)))
+		}
+		dx[i] = gradNaN(v, d, r)
 	}
 }
 
 // SELUGrad is rectify.SELUGrad in pure Go: dx[i] = dy[i] * (x[i] > 0 ?
-// lambda : lambda*alpha*exp(x[i])).
+// lambda : lambda*alpha*exp(x[i])); for x > 0 fma(SELULambdaM1, dy, dy),
+// for x <= 0 in float32 where x and dy allow it (expGrad32), else in
+// float64.
 func SELUGrad(dx, x, dy []float32) {
 	check.Grad("SELUGrad", dx, x, dy)
 	dy = dy[:len(x)]
 	dx = dx[:len(x)]
 	for i, v := range x {
-		e := expD(float64(max(v, kernels.GradClamp)))
-		g := gtZero(v, kernels.SELULambda, float64(kernels.SELULambda*kernels.SELUAlpha*e))
-		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+		d := dy[i]
+		var r float32
+		switch {
+		case math.Signbit(float64(0 - v)): // x > 0
+			r = fma(kernels.SELULambdaM1, d, d)
+		case grad32(v, d):
+			r = expGrad32(v, d, kernels.SELUScaleHi, kernels.SELUScaleLo)
+		default:
+			e := expD(float64(max(v, kernels.GradClamp)))
+			r = float32(float64(d) * zeroIfNeg(v+kernels.MaxFloat32, float64(kernels.SELULambda*kernels.SELUAlpha*e)))
+		}
+		dx[i] = gradNaN(v, d, r)
 	}
+}
+
+// grad32 reports whether expGrad32 takes x, with t = dy (SELUGrad) or
+// alpha*dy (ELUGrad): x >= GradF32MinX and |t| in [GradF32Min,
+// GradF32Max] (true for a NaN t, whose result the NaN rule replaces).
+func grad32(x, t float32) bool {
+	at := math.Abs(float64(t))
+	return !(x < kernels.GradF32MinX || at > kernels.GradF32Max || at < kernels.GradF32Min)
+}
+
+// expGrad32 returns (ch + cl)*e^x*dy in float32 as the package kernels
+// documentation of SELUGrad says (cl = 0: no term), for x and dy where
+// grad32 holds.
+func expGrad32(x, dy, ch, cl float32) float32 {
+	s, th, q := expPart(x, kernels.ExpMagic)
+	u := 1 + th
+	ur := ((1 - u) + th) + q
+	a := float32(ch * dy)
+	nal := fnma(ch, dy, a) // -al
+	if cl != 0 {
+		nal = fnma(cl, dy, nal)
+	}
+	w := fnma(nal, u, float32(a*ur))
+	return float32(fma(a, u, w) * s)
 }
 
 // SoftplusGrad is rectify.SoftplusGrad in pure Go: dx[i] = dy[i] *

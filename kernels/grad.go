@@ -37,10 +37,6 @@ const (
 	// in float64): there |dy|*e^709 > 2^128 overflows float32 for every dy
 	// but 0, as the true value does above it, and 0 gives 0.
 	ExpGradMax = 709
-	// ELUGradFast bounds |x| for ELUGrad's fast sequence: for every
-	// finite nonzero alpha (at least 2^-149 in magnitude) and |x| <= 600,
-	// alpha*e^x lies in [2^-1015, 2^994], finite and nonzero in float64.
-	ELUGradFast = 600
 	// MaxFloat32 is the largest finite float32: -|x| + MaxFloat32 < 0
 	// exactly when x is infinite.
 	MaxFloat32 = 0x1.fffffep127
@@ -82,4 +78,39 @@ const (
 	GELUGradC10        = 0x1.86c863b66083cp-13
 	GELUGradC11        = 0x1.69610924deba8p-14
 	GELUGradC12        = -0x1.784acad4b941ep-17
+)
+
+// SELUGrad and ELUGrad compute c*e^x*dy for x <= 0 (c = lambda*alpha
+// or ELU's alpha) in float32 where x and dy allow it, from Exp's parts of
+// e^x = s*(1 + th + q) (s = 2^n, th exact; the package documentation) and
+// c as the float-float ch + cl (SELUScaleHi + SELUScaleLo; alpha + 0):
+//
+//	U  = 1 + th;  Ur = ((1 - U) + th) + q  // U + Ur = 1 + th + q; (1 - U) + th exact
+//	a  = ch*dy                             // rounded
+//	al = fma(ch, dy, -a) + cl*dy           // the first term exact
+//	dx = fma(a, U, fma(al, U, a*Ur)) * s
+//
+// U is in [0.7, 1.4] and |Ur| below 0.07, so the roundings of Ur, a*Ur,
+// the inner FMA and cl*dy add at most 2^-26.8 of the result each, q's
+// error (as Exp's) less; the outer FMA rounds once, and the product with
+// s is exact but for a subnormal dx, whose second rounding adds at most a
+// quarter of its ULP. It needs a + al exact but for cl*dy (al then holds
+// the exact rest of ch*dy: |a| >= GradF32Min keeps it above the subnormal
+// range's granularity), a*U finite (|a| <= GradF32Max) and s normal (x >=
+// GradF32MinX, where n >= -126). Elsewhere the float64 sequence above
+// runs; for x > 0 dx is dy (ELUGrad) or fma(SELULambdaM1, dy, dy).
+//
+// The fast sequences take the float32 sequence alone: SELUGrad's where
+// |x| <= -GradF32MinX and |dy| is in [GradF32Min, GradF32Max], ELUGrad's
+// where |alpha| is in [ELUGradAlphaMin, ELUGradAlphaMax] and |dy| in
+// [ELUGradDyMin, ELUGradDyMax] too, so that |a| is in [GradF32Min,
+// GradF32Max].
+const (
+	GradF32MinX     = -87.5
+	GradF32Min      = 0x1p-100
+	GradF32Max      = 0x1p124
+	ELUGradAlphaMin = 0x1p-32
+	ELUGradAlphaMax = 0x1p32
+	ELUGradDyMin    = 0x1p-68
+	ELUGradDyMax    = 0x1p92
 )

@@ -52,7 +52,10 @@ func TestFast(t *testing.T) {
 			if len(k.Params) == 0 {
 				alphas = []float32{0}
 			}
-			if k.FastFinite { // any finite nonzero alpha
+			switch {
+			case k.FastAlphaMax > 0: // any alpha of magnitude in range
+				alphas = []float32{k.FastAlphaMin, -k.FastAlphaMax, 1, -0.5, 3.7}
+			case k.FastFinite: // any finite nonzero alpha
 				alphas = append(alphas[:len(alphas):len(alphas)], 0x1p-149, -0x1p-149, -3e38, 1, -0.5)
 			}
 			// A gradient's second input, dy, takes these values in turn,
@@ -60,6 +63,9 @@ func TestFast(t *testing.T) {
 			// rule).
 			dys := []float32{1, -0.37, 1e-30, -3e38, float32(math.Copysign(0, -1)), float32(math.NaN()),
 				float32(math.Inf(1)), math.Float32frombits(0x7f800001), 0x1p-149, 2.5}
+			if k.FastYMax > 0 { // dy's magnitude in [FastYMin, FastYMax] only
+				dys = []float32{1, -0.37, 2.5, k.FastYMin, -k.FastYMax, -k.FastYMin * 1.5, k.FastYMax / 3}
+			}
 			bad := 0
 			for _, a := range alphas {
 				for i, v := range xs {

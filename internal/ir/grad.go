@@ -186,46 +186,108 @@ func siluGradProgram() *Program {
 	return p
 }
 
-// gtZero emits the float64 (x > 0 ? a : b) for the float32 x: the sign
-// bit of 0 - x is set exactly for x > 0 (+0 for x = ±0, a NaN's for a NaN
-// x, which the NaN rule replaces).
-func (b builder) gtZero(x, a, c Value) Value {
-	return b.d(OpSelSign, b.f(OpSub, b.bits(0), x), a, c)
-}
-
-// eluGradProgram: ELU'(x) = x > 0 ? 1 : alpha*exp(x) (ELU'(0) = alpha),
-// e = exp(max(x, GradClamp)) in float64; 0 for x = -Inf. Its fast
-// sequence needs alpha finite and nonzero (FastFinite) and |x| at most
-// ELUGradFast, where alpha*e is then finite and nonzero even for a
-// subnormal alpha: no NaN product but for a NaN dy.
+// eluGradProgram: ELU'(x) = x > 0 ? 1 : alpha*exp(x) (ELU'(0) = alpha).
+// For x > 0 dx = dy; for x <= 0, in float32 where x and a = alpha*dy allow
+// it (the package kernels documentation of SELUGrad, with alpha for c),
+// else in float64: e = exp(max(x, GradClamp)), 0 for x = -Inf. Its fast
+// sequence, the float32 one alone, needs |x| <= -GradF32MinX, |alpha| in
+// [ELUGradAlphaMin, ELUGradAlphaMax] (FastFinite, FastAlphaMin,
+// FastAlphaMax) and |dy| in [ELUGradDyMin, ELUGradDyMax], where a is in
+// the float32 sequence's range.
 func eluGradProgram() *Program {
-	p := gradFast(eluGrad, kernels.ELUGradFast)
+	p := gradFast(eluGrad, -kernels.GradF32MinX)
 	p.FastFinite = true
+	p.FastAlphaMin, p.FastAlphaMax = kernels.ELUGradAlphaMin, kernels.ELUGradAlphaMax
+	p.FastYMin, p.FastYMax = kernels.ELUGradDyMin, kernels.ELUGradDyMax
 	return p
 }
 
 func eluGrad(fast bool) *Program {
 	p, b := newGrad("ELUGrad", fast, "alpha")
 	x, dy := b.input(0), b.input(1)
-	alpha := b.op(OpWiden, F64, b.emit(Instr{Op: OpParam, Type: F32, Imm: 0}))
-	e := b.expD(b.op(OpWiden, F64, b.maxK(x, kernels.GradClamp)))
-	g := b.gtZero(x, b.c(1), b.d(OpMul, alpha, e))
-	g = b.zeroIfNeg(x, g)
-	p.Out = b.gradOut(x, dy, g, true)
-	return p
+	alpha := b.emit(Instr{Op: OpParam, Type: F32, Imm: 0})
+	var wide Value // the float64 sequence's, first: fewer values live across it
+	if !fast {
+		e := b.expD(b.op(OpWiden, F64, b.maxK(x, kernels.GradClamp)))
+		g := b.zeroIfNeg(x, b.d(OpMul, b.op(OpWiden, F64, alpha), e))
+		wide = b.op(OpNarrow, F32, b.d(OpMul, b.op(OpWiden, F64, dy), g))
+	}
+	neg, a := b.expGrad32(x, dy, alpha, noValue)
+	if !fast {
+		neg = b.grad32Sel(x, a, wide, neg)
+	}
+	return b.gradPiece(p, x, dy, dy, neg)
 }
 
 // seluGradProgram: SELU'(x) = x > 0 ? lambda : lambda*alpha*exp(x)
-// (SELU'(0) = lambda*alpha), in float64 as eluGradProgram.
-func seluGradProgram() *Program { return gradFast(seluGrad, -kernels.GradClamp) }
+// (SELU'(0) = lambda*alpha). For x > 0 dx = fma(SELULambdaM1, dy, dy);
+// for x <= 0, in float32 where x and dy allow it (the package kernels
+// documentation of SELUGrad), else in float64 as eluGradProgram. Its fast
+// sequence, for |x| <= -GradF32MinX and |dy| in [GradF32Min,
+// GradF32Max], is the float32 one alone.
+func seluGradProgram() *Program {
+	p := gradFast(seluGrad, -kernels.GradF32MinX)
+	p.FastYMin, p.FastYMax = kernels.GradF32Min, kernels.GradF32Max
+	return p
+}
 
 func seluGrad(fast bool) *Program {
 	p, b := newGrad("SELUGrad", fast)
 	x, dy := b.input(0), b.input(1)
-	e := b.expD(b.op(OpWiden, F64, b.maxK(x, kernels.GradClamp)))
-	g := b.gtZero(x, b.c(kernels.SELULambda), b.d(OpMul, b.c(kernels.SELULambda*kernels.SELUAlpha), e))
-	g = b.zeroIfNeg(x, g)
-	p.Out = b.gradOut(x, dy, g, true)
+	var wide Value
+	if !fast {
+		e := b.expD(b.op(OpWiden, F64, b.maxK(x, kernels.GradClamp)))
+		g := b.zeroIfNeg(x, b.d(OpMul, b.c(kernels.SELULambda*kernels.SELUAlpha), e))
+		wide = b.op(OpNarrow, F32, b.d(OpMul, b.op(OpWiden, F64, dy), g))
+	}
+	pos := b.f(OpFMA, b.k(kernels.SELULambdaM1), dy, dy)
+	neg, _ := b.expGrad32(x, dy, b.k(kernels.SELUScaleHi), b.k(kernels.SELUScaleLo))
+	if !fast {
+		neg = b.grad32Sel(x, dy, wide, neg)
+	}
+	return b.gradPiece(p, x, dy, pos, neg)
+}
+
+// noValue stands for an operand left out.
+const noValue Value = -1
+
+// expGrad32 emits the float32 (ch + cl)*e^x*dy of the package kernels
+// documentation of SELUGrad (cl may be noValue), for x in [GradF32MinX,
+// 0] and a = ch*dy, which it returns too, of magnitude in [GradF32Min,
+// GradF32Max].
+func (b builder) expGrad32(x, dy, ch, cl Value) (dx, a Value) {
+	s, th, q := b.expParts(x, b.k(kernels.ExpMagic))
+	one := b.k(1)
+	u := b.f(OpAdd, one, th)
+	ur := b.f(OpAdd, b.f(OpAdd, b.f(OpSub, one, u), th), q)
+	a = b.f(OpMul, ch, dy)
+	nal := b.f(OpFNMA, ch, dy, a) // -al: a - ch*dy
+	if cl != noValue {
+		nal = b.f(OpFNMA, cl, dy, nal)
+	}
+	w := b.f(OpFNMA, nal, u, b.f(OpMul, a, ur))
+	return b.f(OpMul, b.f(OpFMA, a, u, w), s), a
+}
+
+// grad32Sel emits expGrad32's result neg where x >= GradF32MinX and |t|
+// (t = dy or a) is in [GradF32Min, GradF32Max] (or t is NaN, which the
+// NaN rule settles), else the float64 sequence's result wide.
+func (b builder) grad32Sel(x, t, wide, neg Value) Value {
+	nat := b.f(OpOr, t, b.bits(kernels.SignBit))
+	neg = b.f(OpSelNeg, b.f(OpLess, nat, b.k(-kernels.GradF32Max)), wide, neg)
+	neg = b.f(OpSelNeg, b.f(OpLess, b.k(-kernels.GradF32Min), nat), wide, neg)
+	return b.f(OpSelNeg, b.f(OpLess, x, b.k(kernels.GradF32MinX)), wide, neg)
+}
+
+// gradPiece sets p.Out to x > 0 ? pos : neg, with the NaN rule but in a
+// fast sequence (whose x, dy and product are no NaN), and returns p.
+func (b builder) gradPiece(p *Program, x, dy, pos, neg Value) *Program {
+	dx := b.f(OpSelSign, b.f(OpSub, b.bits(0), x), pos, neg)
+	if b.fast {
+		p.Out = dx
+		return p
+	}
+	p.Out = b.gradNaN(x, dy, dx)
 	return p
 }
 

@@ -55,6 +55,15 @@ type Program struct {
 	// infinities too (it keeps every NaN rule that such an alpha leaves),
 	// and the back ends run it on the whole main loop without a test.
 	FastFinite bool
+	// FastAlphaMin and FastAlphaMax, where FastAlphaMax is nonzero,
+	// narrow FastFinite's range of alpha's magnitude to [FastAlphaMin,
+	// FastAlphaMax] (ELUGrad's float32 sequence).
+	FastAlphaMin, FastAlphaMax float32
+	// FastYMin and FastYMax, where FastYMax is nonzero, restrict Fast
+	// further to the groups of vectors whose second input's elements all
+	// have magnitude in [FastYMin, FastYMax] (SELUGrad's and ELUGrad's
+	// float32 sequences).
+	FastYMin, FastYMax float32
 	// GradScalars marks a row gradient's sum pass: where it folds its
 	// compensated lanes (kernels.Row.Fold) it also sets the row's C and D
 	// from them, as package fallback's GradRows does.

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/rectify-go/rectify/internal/asmgen/neon/a64"
@@ -280,8 +283,9 @@ type kernel struct {
 	a      *analysis
 	free   regs // after the prologue
 	invReg map[ir.Value]int
-	konst  map[uint32]int   // implicit constants
-	mem    map[ir.Value]int // memory constants' offsets from R4
+	konst  map[uint32]int    // implicit constants
+	mem    map[ir.Value]int  // memory constants' offsets from R4
+	spill  map[ir.Value]bool // constants kept in memory, loaded where read
 
 	// A row pass's reduction registers (see reserveAccs).
 	accMax, accSum, accComp []int
@@ -310,7 +314,7 @@ func (g *kernel) prologue(table string, base *kernel) (out, data []string, err e
 		g.reserveAccs()
 	}
 	for i, in := range a.P.Code {
-		if a.inMem[i] {
+		if a.inMem[i] || g.spill[ir.Value(i)] {
 			off := memBase + 16*len(g.mem)
 			g.mem[ir.Value(i)] = off
 			// Two 64-bit words of one float64, or of two float32 lanes.
@@ -336,7 +340,7 @@ func (g *kernel) prologue(table string, base *kernel) (out, data []string, err e
 		if k, ok := implicitConst[in.Op]; ok && g.konst[k] == 0 {
 			// Shared with an equal OpBits32 value where there is one.
 			for j, c := range a.P.Code {
-				if c.Op == ir.OpBits32 && c.Imm == k && a.Canon[j] == ir.Value(j) && !a.memOnly[j] {
+				if c.Op == ir.OpBits32 && c.Imm == k && a.Canon[j] == ir.Value(j) && !a.memOnly[j] && !g.spill[ir.Value(j)] {
 					g.konst[k] = -1 - j
 				}
 			}
@@ -349,7 +353,7 @@ func (g *kernel) prologue(table string, base *kernel) (out, data []string, err e
 	var temps []int
 	for i, in := range a.P.Code {
 		v := ir.Value(i)
-		if !a.Invariant[i] || a.Canon[i] != v || a.memOnly[i] {
+		if !a.Invariant[i] || a.Canon[i] != v || a.memOnly[i] || g.spill[v] {
 			continue
 		}
 		if r, ok := base.constReg(in); ok {
@@ -482,9 +486,22 @@ func (g *kernel) lowerBody(u, first int) (b body, err error) {
 		}
 		n := groups(in.Type)
 		args := a.Args(i)
+		var temps []int
+		pre := make([][]string, groups(in.Type)) // the spilled constants' loads
+		loaded := map[ir.Value]int{}
 		reg := func(x ir.Value, gi int) int {
 			if a.memOnly[x] {
 				return -1 - g.mem[x]
+			}
+			if g.spill[x] { // loaded once for every group, by the first
+				t, ok := loaded[x]
+				if !ok {
+					t = free.alloc(false)
+					temps = append(temps, t)
+					pre[gi] = append(pre[gi], fmt.Sprintf("FMOVQ %d(R4), F%d", g.mem[x], t))
+					loaded[x] = t
+				}
+				return t
 			}
 			if a.Invariant[x] {
 				return g.invReg[x]
@@ -495,7 +512,6 @@ func (g *kernel) lowerBody(u, first int) (b body, err error) {
 			return val[x][gi/2] // a float32 operand of a float64 op: its vector
 		}
 		taken := map[ir.Value]bool{}
-		var temps []int
 		temp := func() int { t := free.alloc(false); temps = append(temps, t); return t }
 		steps := make([][]string, n)
 		dests := make([]int, n)
@@ -552,6 +568,9 @@ func (g *kernel) lowerBody(u, first int) (b body, err error) {
 				return reg(x, gi)
 			}, gi%2, g.konstReg, temp)
 		}
+		for gi := range n {
+			steps[gi] = append(pre[gi], steps[gi]...)
+		}
 		val[v] = dests
 		track()
 		for k := 0; ; k++ {
@@ -606,57 +625,141 @@ func (b body) store(n int) []string {
 	return out
 }
 
+// layout runs kernel g's prologue and its fast sequence's (where p has
+// one the NEON kernels run) and lowers its main loop for the widest unroll
+// in unrolls that fits; reload: the fast sequence's prologue must run
+// again after each iteration of the full one.
+func (g *kernel) layout(p *ir.Program, table string) (pro, data []string, fast *fastLoop, main body, u int, reload, swap bool, err error) {
+	pro, data, err = g.prologue(table, nil)
+	if err != nil {
+		return nil, nil, nil, body{}, 0, false, false, fmt.Errorf("loop invariants: %w", err)
+	}
+	// A fast sequence's registers are taken before the kernel's bodies
+	// are lowered, which leave them alone. One for every input
+	// (LeakyReLUGrad's, FastBound +Inf) is left out: its guard would cost
+	// more than it saves.
+	free := g.free // the registers the kernel's bodies may take without the fast sequence's
+	if p.Fast != nil && !math.IsInf(float64(p.FastBound), 1) {
+		if fast, err = g.prepareFast(p, table, false); err != nil {
+			return nil, nil, nil, body{}, 0, false, false, err
+		}
+	}
+	lower := func() {
+		for _, try := range unrolls {
+			if main, err = g.lowerBody(try, 0); err == nil {
+				u = try
+				return
+			}
+		}
+	}
+	lower()
+	// Where the fast sequence's constants leave the main loop too few
+	// registers, the main loop takes them and the fast one's prologue
+	// runs again after each full iteration.
+	if u <= 1 && fast != nil {
+		g.free, reload, u = free, true, 0
+		lower()
+	}
+	if u == 0 {
+		return nil, nil, nil, body{}, 0, false, false, fmt.Errorf("main loop: %w", err)
+	}
+	if fast != nil && u == 1 {
+		return nil, nil, nil, body{}, 0, false, false, fmt.Errorf("main loop beside the fast sequence's: %w", errNoRegs)
+	}
+	if fast != nil && fast.lower(u) != nil {
+		// Nor room for the fast sequence's body beside the kernel's
+		// invariants: the fast sequence takes every register, and each
+		// loop's prologue runs again where the other hands over (swap).
+		if fast, err = g.prepareFast(p, table, true); err == nil {
+			err = fast.lower(u)
+		}
+		if err != nil {
+			return nil, nil, nil, body{}, 0, false, false, err
+		}
+		swap = true
+	}
+	return pro, data, fast, main, u, reload, swap, nil
+}
+
+// testAlpha returns the instructions that compare alpha's bits less the
+// sign, less those of p.FastAlphaMin (2^-149 without one), with those of
+// p.FastAlphaMax (MaxFloat32) less FastAlphaMin's, plus 1: lower
+// (unsigned, BLO) exactly where alpha's magnitude is in the range.
+func testAlpha(p *ir.Program) []string {
+	lo, hi := uint32(1), uint32(0x7f7fffff)
+	if p.FastAlphaMax > 0 {
+		lo, hi = math.Float32bits(p.FastAlphaMin), math.Float32bits(p.FastAlphaMax)
+	}
+	return []string{
+		fmt.Sprintf("MOVWU alpha+%d(FP), R3", argBytes(p.Inputs())),
+		"ANDW $0x7fffffff, R3, R3",
+		fmt.Sprintf("SUBW $0x%08x, R3, R3", lo),
+		fmt.Sprintf("CMPW $0x%08x, R3", hi-lo+1),
+	}
+}
+
+// spillOrder returns the constants of a's loop that may stay in memory,
+// the least read first (the later of equals first).
+func spillOrder(a *analysis) []ir.Value {
+	var vs []ir.Value
+	for i, in := range a.P.Code {
+		if isConst(in.Op) && a.Invariant[i] && a.Canon[i] == ir.Value(i) && !a.memOnly[i] && a.LoopReads[i] > 0 {
+			vs = append(vs, ir.Value(i))
+		}
+	}
+	slices.SortStableFunc(vs, func(x, y ir.Value) int {
+		if c := cmp.Compare(a.LoopReads[x], a.LoopReads[y]); c != 0 {
+			return c
+		}
+		return cmp.Compare(y, x)
+	})
+	return vs
+}
+
 // lowerKernel returns the assembly function for p.
 func lowerKernel(p *ir.Program, name string) (string, error) {
 	a, err := analyse(p)
 	if err != nil {
 		return "", err
 	}
-	g := &kernel{a: a}
 	table := name + "k<>"
-	pro, data, err := g.prologue(table, nil)
-	if err != nil {
-		return "", fmt.Errorf("%s: loop invariants: %w", name, err)
-	}
-	// A fast sequence's registers are taken before the kernel's bodies
-	// are lowered, which leave them alone. One restricted to a finite
-	// nonzero alpha (ir.Program.FastFinite) is left out: the full
-	// sequence computes the same bits (and ELUGrad's, the one such, has
-	// no room beside its kernel on NEON).
-	var fast *fastLoop
-	if p.Fast != nil && !p.FastFinite {
-		if fast, err = g.prepareFast(p.Fast, p.FastBound, table); err != nil {
-			return "", fmt.Errorf("%s: %w", name, err)
+	// Where the loop invariants leave a loop too few registers, the
+	// constants read least often stay in memory, each loaded where it is
+	// read (spillOrder), as few of them as let the kernel lower.
+	cands := spillOrder(a)
+	var (
+		g      *kernel
+		pro    []string
+		data   []string
+		fast   *fastLoop
+		main   body
+		u      int
+		reload bool
+		swap   bool
+	)
+	for ns := 0; ; ns++ {
+		g = &kernel{a: a, spill: map[ir.Value]bool{}}
+		for _, v := range cands[:ns] {
+			g.spill[v] = true
 		}
-	}
-	var main body
-	u := 0
-	for _, try := range unrolls {
-		if main, err = g.lowerBody(try, 0); err == nil {
-			u = try
+		if pro, data, fast, main, u, reload, swap, err = g.layout(p, table); err == nil || !errors.Is(err, errNoRegs) || ns == len(cands) {
 			break
 		}
 	}
-	if u == 0 {
-		return "", fmt.Errorf("%s: main loop: %w", name, err)
+	if err != nil && p.Fast != nil {
+		// No room for the fast sequence's loop: the kernel without it.
+		q := *p
+		q.Fast = nil
+		return lowerKernel(&q, name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
 	one, err := g.lowerBody(1, 0)
 	if err != nil {
 		return "", fmt.Errorf("%s: one vector: %w", name, err)
 	}
 	nmem := len(g.mem)
-	if fast != nil {
-		if u == 1 {
-			// No room for the fast sequence's loop: the kernel again
-			// without it, whose registers may allow a wider loop.
-			q := *p
-			q.Fast = nil
-			return lowerKernel(&q, name)
-		}
-		if err := fast.lower(u); err != nil {
-			return "", fmt.Errorf("%s: %w", name, err)
-		}
-	}
 	if fast != nil {
 		data = append(data, fast.data...)
 		nmem += len(fast.g.mem)
@@ -716,32 +819,77 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 		block(fast.pro)
 	}
 	store := func(bd body, n int) { block(bd.store(n)) }
-	if u > 1 {
+	mainLoop := func(l string) {
+		label(l)
+		load(main, u)
+		block(main.lines)
+		store(main, u)
 		ins("SUBS $%d, R2, R2", 4*u)
-		ins("BLT vector")
+		ins("BGE %s", l)
+	}
+	if u > 1 {
+		if fast != nil && p.FastFinite {
+			w.WriteString("// The fast sequence only where alpha is in its range (ir.Program.FastFinite).\n")
+			block(testAlpha(p))
+			ins("BHS full1")
+		}
+		ins("SUBS $%d, R2, R2", 4*u)
+		vector := "vector"
+		if swap {
+			vector = "vectorp"
+		}
+		ins("BLT %s", vector)
 		if fast != nil {
-			fmt.Fprintf(&w, "// Where every element has magnitude at most %v, the fast sequence (ir.Program.Fast): %d instructions, %.2f per element.\n",
-				p.FastBound, fast.insts, float64(fast.insts)/float64(4*u))
+			where := fmt.Sprintf("Where every element has magnitude at most %v", p.FastBound)
+			if p.FastYMax > 0 {
+				where += fmt.Sprintf(" and every element of y one in [%v, %v]", p.FastYMin, p.FastYMax)
+			}
+			fmt.Fprintf(&w, "// %s, the fast sequence (ir.Program.Fast): %d instructions, %.2f per element.\n",
+				where, fast.insts, float64(fast.insts)/float64(4*u))
 			label("loop")
 			block(fast.lines)
 			store(fast.body, u)
 			ins("SUBS $%d, R2, R2", 4*u)
 			ins("BGE loop")
-			ins("B vector")
+			ins("B %s", vector)
 			label("full")
 			ins("SUB $%d, R1, R1", 16*u) // the test's loads advanced it
+			if fast.ylo >= 0 {
+				ins("SUB $%d, %s, %s", 16*u, inputRegs[1], inputRegs[1])
+			}
+			if swap {
+				w.WriteString("// The full sequence's loop invariants again.\n")
+				block(pro)
+			}
 			load(main, u)
 			block(main.lines)
 			store(main, u)
 			ins("SUBS $%d, R2, R2", 4*u)
-			ins("BGE loop")
+			if reload || swap {
+				ins("BLT vector")
+				w.WriteString("// The fast sequence's loop invariants again.\n")
+				block(fast.pro)
+				ins("B loop")
+			} else {
+				ins("BGE loop")
+			}
+			if p.FastFinite {
+				w.WriteString("// Alpha out of the fast sequence's range: the full sequence throughout.\n")
+				label("full1")
+				if swap {
+					block(pro)
+				}
+				ins("SUBS $%d, R2, R2", 4*u)
+				ins("BLT vector")
+				mainLoop("loopfull")
+				ins("B vector")
+			}
+			if swap {
+				label("vectorp")
+				block(pro)
+			}
 		} else {
-			label("loop")
-			load(main, u)
-			block(main.lines)
-			store(main, u)
-			ins("SUBS $%d, R2, R2", 4*u)
-			ins("BGE loop")
+			mainLoop("loop")
 		}
 		label("vector")
 		ins("ADD $%d, R2, R2", 4*u)
@@ -789,16 +937,19 @@ func lowerKernel(p *ir.Program, name string) (string, error) {
 type fastLoop struct {
 	g         *kernel
 	bound     int // the register holding the bound in every lane
+	ylo, yhi  int // y's bounds (ir.Program.FastYMin, FastYMax) where y has them, else -1
 	body      body
 	pro, data []string
 	lines     []string
 	insts     int // instructions per iteration
 }
 
-// prepareFast runs fast sequence f's prologue, valid for magnitudes up to
-// bound, beside kernel g (see prologue) and takes its registers from g's
-// free ones.
-func (g *kernel) prepareFast(f *ir.Program, bound float32, table string) (*fastLoop, error) {
+// prepareFast runs the prologue of p's fast sequence, valid for
+// magnitudes up to p.FastBound (and y's in [p.FastYMin, p.FastYMax] where
+// FastYMax is nonzero), beside kernel g (see prologue) and takes its
+// registers from g's free ones, or with swap from all of them.
+func (g *kernel) prepareFast(p *ir.Program, table string, swap bool) (*fastLoop, error) {
+	f := p.Fast
 	a, err := analyse(f)
 	if err != nil {
 		return nil, err
@@ -807,14 +958,31 @@ func (g *kernel) prepareFast(f *ir.Program, bound float32, table string) (*fastL
 		return nil, fmt.Errorf("fast sequence %s: %d inputs", f.Name, len(a.Inputs))
 	}
 	fg := &kernel{a: a}
-	pro, data, err := fg.prologue(table, g)
+	base := g
+	if swap { // every register, none shared; the memory table after g's
+		base = &kernel{a: g.a, mem: g.mem}
+		for i := range base.free {
+			base.free[i] = true
+		}
+	}
+	pro, data, err := fg.prologue(table, base)
 	if err != nil {
 		return nil, fmt.Errorf("fast sequence: loop invariants: %w", err)
 	}
-	fl := &fastLoop{g: fg, pro: pro, data: data, bound: fg.free.alloc(true)}
-	fl.pro = append(fl.pro, fmt.Sprintf("MOVW $0x%08x, R3", math.Float32bits(bound)), fmt.Sprintf("VDUP R3, V%d.S4", fl.bound))
-	for i, f := range fg.free {
-		g.free[i] = g.free[i] && f
+	fl := &fastLoop{g: fg, pro: pro, data: data, ylo: -1, yhi: -1}
+	dup := func(v float32) int {
+		r := fg.free.alloc(true)
+		fl.pro = append(fl.pro, fmt.Sprintf("MOVW $0x%08x, R3", math.Float32bits(v)), fmt.Sprintf("VDUP R3, V%d.S4", r))
+		return r
+	}
+	fl.bound = dup(p.FastBound)
+	if p.FastYMax > 0 {
+		fl.ylo, fl.yhi = dup(p.FastYMin), dup(p.FastYMax)
+	}
+	if !swap {
+		for i, f := range fg.free {
+			g.free[i] = g.free[i] && f
+		}
 	}
 	return fl, nil
 }
@@ -824,7 +992,9 @@ func (g *kernel) prepareFast(f *ir.Program, bound float32, table string) (*fastL
 // back), compares each element's magnitude with the bound's (FACGE: false
 // for NaN), combines the comparisons (VAND) and branches to full unless
 // their smallest lane (UMINV) is all ones; a second input (y) is loaded
-// after the test.
+// after the test, or before it where the test bounds y's magnitudes too
+// (from below and above, two FACGEs per vector; the full sequence then
+// steps y's pointer back too).
 func (fl *fastLoop) lower(u int) error {
 	b, err := fl.g.lowerBody(u, 0)
 	if err != nil {
@@ -845,9 +1015,17 @@ func (fl *fastLoop) lower(u int) error {
 		}
 		lines = append(lines, a64.FACGE(a64.S4, t, fl.bound, r).Asm(), fmt.Sprintf("VAND V%d.B16, V%d.B16, V%d.B16", t, acc, acc))
 	}
+	yload := func() string { return fmt.Sprintf("VLD1.P %d(%s), %s", 16*u, inputRegs[1], regList(b.in[1])) }
+	if fl.ylo >= 0 {
+		lines = append(lines, yload())
+		for _, r := range b.in[1] {
+			lines = append(lines, a64.FACGE(a64.S4, t, r, fl.ylo).Asm(), fmt.Sprintf("VAND V%d.B16, V%d.B16, V%d.B16", t, acc, acc),
+				a64.FACGE(a64.S4, t, fl.yhi, r).Asm(), fmt.Sprintf("VAND V%d.B16, V%d.B16, V%d.B16", t, acc, acc))
+		}
+	}
 	lines = append(lines, a64.UMINV(t, acc).Asm(), fmt.Sprintf("FMOVS F%d, R3", t), "CBZW R3, full")
-	if len(b.in) > 1 {
-		lines = append(lines, fmt.Sprintf("VLD1.P %d(%s), %s", 16*u, inputRegs[1], regList(b.in[1])))
+	if len(b.in) > 1 && fl.ylo < 0 {
+		lines = append(lines, yload())
 	}
 	fl.body, fl.lines = b, append(lines, b.lines...)
 	fl.insts = len(fl.lines) + len(b.store(u)) + 2 // SUBS, BGE

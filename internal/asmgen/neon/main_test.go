@@ -95,11 +95,30 @@ func TestLowerErrors(t *testing.T) {
 		want string
 	}{
 		{bad, "program Bad: instruction 2 (OpOr F64): OpOr is defined for [F32] only"},
-		{consts, "constsNEON: loop invariants: out of vector registers"},
+		// Its constants fit once some stay in memory; its terms do not.
+		{consts, "constsNEON: main loop: out of vector registers"},
 		{wide, "wideNEON: main loop: out of vector registers"},
 	} {
 		if _, err := lowerKernel(tc.p, tc.p.FuncName("NEON")); err == nil || err.Error() != tc.want {
 			t.Errorf("%s: error %v, want %q", tc.p.Name, err, tc.want)
 		}
+	}
+
+	// x times 40 constants in turn: one value live, 40 constant
+	// registers, more than a loop leaves; those read least stay in memory
+	// (spillOrder), each loaded where it is read.
+	chain := &ir.Program{Name: "Chain"}
+	v := x64(chain)
+	for k := range 40 {
+		c := add(chain, ir.Instr{Op: ir.OpConst, Type: ir.F64, Const: float64(k + 2)})
+		v = add(chain, ir.Instr{Op: ir.OpMul, Type: ir.F64, Args: [3]ir.Value{v, c}})
+	}
+	chain.Out = narrow(chain, v)
+	asm, err := lowerKernel(chain, "chainNEON")
+	if err != nil {
+		t.Fatalf("Chain: %v", err)
+	}
+	if n := strings.Count(asm, "(R4), F"); n == 0 {
+		t.Errorf("Chain: no constant loaded from memory in the loop:\n%s", asm)
 	}
 }

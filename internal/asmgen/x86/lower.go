@@ -156,7 +156,7 @@ func generate(s *isa, p *ir.Program) error {
 			if p.Repeat {
 				return fmt.Errorf("%s: FastFinite and Repeat both take R9", name)
 			}
-			finiteLimit(p.FastBound)
+			finiteLimit(p)
 		}
 	}
 	if unroll > 1 {
@@ -335,7 +335,7 @@ func mostConsts(s *isa, a *ir.Analysis, order []ir.Value, unroll, width int, bas
 func allFast(s *isa, p *ir.Program, fast *code, reload bool, prologue []func(), unroll int) {
 	inputs, w, vb := p.Inputs(), s.lanes, s.vecBytes()
 	Comment("Where alpha is finite and nonzero, the fast sequence.")
-	testAlpha()
+	testAlpha(p)
 	JCC(LabelRef("unrolled"))
 	replay(fast.l.prologue)
 	n := len(fast.main) + 5 + inputs
@@ -366,9 +366,13 @@ func fastLoop(s *isa, p *ir.Program, fast *code, reload bool, main []func(), n, 
 	if p.FastFinite {
 		limit = Mem{Base: fastLimit}
 	}
-	g := guard(s, fast.l, unroll, limit)
+	g := guard(s, fast.l, unroll, limit, p)
 	nf := len(fast.main) + len(g) + 5 + inputs
-	Comment(fmt.Sprintf("Where every element has magnitude at most %v, the fast sequence (ir.Program.Fast):", p.FastBound),
+	where := fmt.Sprintf("Where every element has magnitude at most %v", p.FastBound)
+	if p.FastYMax > 0 {
+		where += fmt.Sprintf(" and every element of y one in [%v, %v]", p.FastYMin, p.FastYMax)
+	}
+	Comment(where+", the fast sequence (ir.Program.Fast):",
 		fmt.Sprintf("%d instructions, %.2f per element.", nf, float64(nf)/float64(unroll*w)))
 	Label("unrolled")
 	CMPQ(count, U32(unroll*w))
@@ -440,9 +444,12 @@ func lowerFast(s *isa, f *ir.Program, c *code, unroll, width int) (fc *code, rel
 // of the unroll vectors of x at the input pointer has magnitude at most
 // bound (a NaN has not): their bits less the sign, combined by a signed
 // maximum (a NaN's bits are above every number's), compared with the
-// bound's bits at limit. It uses registers that l, the fast sequence's
-// lowering, leaves free.
-func guard(s *isa, l *lowering, unroll int, limit Mem) []func() {
+// bound's bits at limit. Where p restricts y too (ir.Program.FastYMax),
+// every element of y's vectors must have magnitude in [FastYMin,
+// FastYMax]: its bits less the sign, less FastYMin's, are at most the
+// range's as unsigned numbers (a smaller magnitude wraps round). It uses
+// registers that l, the fast sequence's lowering, leaves free.
+func guard(s *isa, l *lowering, unroll int, limit Mem, p *ir.Program) []func() {
 	l.start(modeMain)
 	abs, acc, t := l.alloc(), l.alloc(), l.alloc()
 	absMask := constU32(kernels.AbsMask)
@@ -456,39 +463,75 @@ func guard(s *isa, l *lowering, unroll int, limit Mem) []func() {
 		l.emit(func() { s.and(m, abs, t) })
 		l.emit(func() { VPMAXSD(t, acc, acc) })
 	}
-	if s.kmask {
+	ychk := p.FastYMax > 0
+	var yacc reg.VecPhysical
+	var yrange Mem
+	if ychk {
+		lo := math.Float32bits(p.FastYMin)
+		yacc, yrange = l.alloc(), constU32(math.Float32bits(p.FastYMax)-lo)
+		for g := range unroll {
+			m := Mem{Base: srcPtrs[1], Disp: g * s.vecBytes()}
+			d := yacc
+			if g > 0 {
+				d = t
+			}
+			l.emit(func() { s.and(m, abs, d) })
+			l.emit(func() { VPSUBD(constU32(lo), d, d) })
+			if g > 0 {
+				l.emit(func() { VPMAXUD(t, yacc, yacc) })
+			}
+		}
+	}
+	switch {
+	case s.kmask && ychk:
+		l.emit(func() { VPCMPGTD(limit, acc, tempKs[0]) })
+		l.emit(func() { VPCMPUD(U8(6), yrange, yacc, tempKs[1]) }) // not less or equal
+		l.emit(func() { KORTESTW(tempKs[0], tempKs[1]) })
+	case s.kmask:
 		l.emit(func() { VPCMPGTD(limit, acc, tempKs[0]) })
 		l.emit(func() { KORTESTW(tempKs[0], tempKs[0]) })
-	} else {
+	default:
 		l.emit(func() { VPCMPGTD(limit, acc, acc) })
+		if ychk { // unsigned as signed: both with the sign bit flipped
+			l.emit(func() { VPXOR(constU32(kernels.SignBit), yacc, yacc) })
+			l.emit(func() {
+				VPCMPGTD(constU32((math.Float32bits(p.FastYMax)-math.Float32bits(p.FastYMin))^kernels.SignBit), yacc, yacc)
+			})
+			l.emit(func() { VPOR(yacc, acc, acc) })
+		}
 		l.emit(func() { VPTEST(acc, acc) })
 	}
 	l.emit(func() { JNE(LabelRef("full")) })
 	return l.code
 }
 
-// testAlpha compares alpha's bits less the sign, less 1, with
-// 0x7f7fffff: below (unsigned) exactly where alpha is finite and nonzero.
-// It uses yEnd's register (FastFinite kernels do not repeat y).
-func testAlpha() {
+// testAlpha compares alpha's bits less the sign, less lo's, with hi's
+// less lo's, plus 1: below (unsigned) exactly where alpha's magnitude is
+// in [lo, hi], p's FastAlphaMin and FastAlphaMax, or finite and nonzero
+// ([2^-149, MaxFloat32]) where it has none. It uses yEnd's register
+// (FastFinite kernels do not repeat y).
+func testAlpha(p *ir.Program) {
 	alpha, err := Param("alpha").Resolve()
 	if err != nil {
 		panic(err) // FastFinite: the signature has alpha
 	}
+	lo, hi := uint32(1), uint32(0x7f7fffff)
+	if p.FastAlphaMax > 0 {
+		lo, hi = math.Float32bits(p.FastAlphaMin), math.Float32bits(p.FastAlphaMax)
+	}
 	bits := yEnd.As32()
 	MOVL(alpha.Addr, bits)
 	ANDL(U32(kernels.AbsMask), bits)
-	DECL(bits)
-	CMPL(bits, U32(0x7f7fffff))
+	SUBL(U32(lo), bits)
+	CMPL(bits, U32(hi-lo+1))
 }
 
-// finiteLimit sets fastLimit to the address of bound's bits where alpha
-// is finite and nonzero (testAlpha), else to that of -1, which fails
-// every guard.
-func finiteLimit(bound float32) {
-	Comment("The fast sequence only where alpha is finite and nonzero (ir.Program.FastFinite).")
-	testAlpha()
-	LEAQ(constU32(math.Float32bits(bound)), fastLimit)
+// finiteLimit sets fastLimit to the address of p's bound's bits where
+// alpha passes testAlpha, else to that of -1, which fails every guard.
+func finiteLimit(p *ir.Program) {
+	Comment("The fast sequence only where alpha is in its range (ir.Program.FastFinite).")
+	testAlpha(p)
+	LEAQ(constU32(math.Float32bits(p.FastBound)), fastLimit)
 	LEAQ(constU32(0xffffffff), yEnd)
 	CMOVQCC(yEnd, fastLimit)
 }
