@@ -14,7 +14,9 @@ import (
 // and infinities in a few places, so that the loops switch between the
 // fast and the full sequence, at several lengths and offsets and in place;
 // a gradient's dy holds values of every scale, and NaNs, infinities and
-// zeros, which its fast sequence handles as the full one does.
+// zeros, which its fast sequence handles as the full one does or leaves
+// to it (FastYMin, FastYMax: the range's ends and values just outside),
+// and alpha the ends of FastAlphaMin and FastAlphaMax's range.
 func TestFastSequences(t *testing.T) {
 	const n = 4096
 	r := rand.New(rand.NewPCG(3, 4))
@@ -50,7 +52,15 @@ func TestFastSequences(t *testing.T) {
 			for j, v := range []float32{float32(math.NaN()), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)), 0x1p-149} {
 				dy[50+150*j] = v
 			}
+			if k.FastYMax > 0 { // dy at the ends of its range and just outside
+				for j, v := range []float32{k.FastYMin, -k.FastYMax, math.Nextafter32(k.FastYMin, 0), -math.Nextafter32(k.FastYMax, 2*k.FastYMax)} {
+					dy[700+300*j] = v
+				}
+			}
 			alphas := k.alphas()
+			if k.FastAlphaMax > 0 { // alpha at the ends of its range
+				alphas = append(alphas, k.FastAlphaMin, -k.FastAlphaMax)
+			}
 			if k.FastFinite {
 				// The smallest alphas, with an infinite dy at -FastBound
 				// (in a group that the fast sequence takes), where
