@@ -8,7 +8,8 @@ import (
 )
 
 // The gradient kernels: dx[i] = dy[i] * f'(x[i]), f' computed in float64
-// and the product rounded once to float64, then to float32. A NaN x gives
+// and the product rounded once to float64, then to float32 (ELUGrad,
+// SELUGrad and ExpGrad: in float32 where x and dy allow it, expGrad32). A NaN x gives
 // x quieted, else a NaN dy gives dy quieted, else a NaN product (dy
 // infinite and f'(x) = 0, or alpha NaN) gives kernels.CanonicalNaN.
 
@@ -184,7 +185,8 @@ func grad32(x, t float32) bool {
 
 // expGrad32 returns (ch + cl)*e^x*dy in float32 as the package kernels
 // documentation of SELUGrad says (cl = 0: no term), for x and dy where
-// grad32 holds.
+// grad32 holds. With ch = 1 a is dy and -al is +0, and fnma(+0, u, w) is
+// w: the bits of ExpGrad's Program, which leaves both out.
 func expGrad32(x, dy, ch, cl float32) float32 {
 	s, th, q := expPart(x, kernels.ExpMagic)
 	u := 1 + th
@@ -269,17 +271,25 @@ func GELUGrad(dx, x, dy []float32) {
 	}
 }
 
-// ExpGrad is rectify.ExpGrad in pure Go: dx[i] = dy[i] * e^x[i].
+// ExpGrad is rectify.ExpGrad in pure Go: dx[i] = dy[i] * e^x[i], in
+// float32 where x and dy allow it (expGrad32 with c = 1), else in float64.
 func ExpGrad(dx, x, dy []float32) {
 	check.Grad("ExpGrad", dx, x, dy)
 	dy = dy[:len(x)]
 	dx = dx[:len(x)]
 	for i, v := range x {
-		g := expD(float64(max(min(v, kernels.ExpGradMax), kernels.GradClamp)))
-		if math.Signbit(float64(kernels.MaxFloat32 - v)) {
-			g = math.Inf(1)
+		d := dy[i]
+		var r float32
+		if grad32(v, d) && !(-kernels.GradF32MinX < v) {
+			r = expGrad32(v, d, 1, 0)
+		} else {
+			g := expD(float64(max(min(v, kernels.ExpGradMax), kernels.GradClamp)))
+			if math.Signbit(float64(kernels.MaxFloat32 - v)) {
+				g = math.Inf(1)
+			}
+			r = float32(float64(d) * zeroIfNeg(v+kernels.MaxFloat32, g))
 		}
-		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+		dx[i] = gradNaN(v, d, r)
 	}
 }
 

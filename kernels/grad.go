@@ -2,7 +2,8 @@ package kernels
 
 // The gradient kernels (dx = dy * f'(x)) compute f'(x) in float64 and
 // round dy*f'(x) once to float32, so that the product with any dy stays
-// within 1 ULP.
+// within 1 ULP; SELUGrad, ELUGrad and ExpGrad compute in float32 where x
+// and dy allow it (GradF32MinX below).
 //
 // ExpT2..ExpT13 are the Taylor coefficients 1/k! of e^r rounded to
 // float64 (computed with math/big at 200 bits). SiLUGrad and GELUTanhGrad
@@ -80,10 +81,11 @@ const (
 	GELUGradC12        = -0x1.784acad4b941ep-17
 )
 
-// SELUGrad and ELUGrad compute c*e^x*dy for x <= 0 (c = lambda*alpha
-// or ELU's alpha) in float32 where x and dy allow it, from Exp's parts of
-// e^x = s*(1 + th + q) (s = 2^n, th exact; the package documentation) and
-// c as the float-float ch + cl (SELUScaleHi + SELUScaleLo; alpha + 0):
+// SELUGrad, ELUGrad and ExpGrad compute c*e^x*dy (for x <= 0: c =
+// lambda*alpha or ELU's alpha; for every x: c = 1) in float32 where x and
+// dy allow it, from Exp's parts of e^x = s*(1 + th + q) (s = 2^n, th
+// exact; the package documentation) and c as the float-float ch + cl
+// (SELUScaleHi + SELUScaleLo; alpha + 0; 1 + 0, where a = dy and al = 0):
 //
 //	U  = 1 + th;  Ur = ((1 - U) + th) + q  // U + Ur = 1 + th + q; (1 - U) + th exact
 //	a  = ch*dy                             // rounded
@@ -97,11 +99,13 @@ const (
 // quarter of its ULP. It needs a + al exact but for cl*dy (al then holds
 // the exact rest of ch*dy: |a| >= GradF32Min keeps it above the subnormal
 // range's granularity), a*U finite (|a| <= GradF32Max) and s normal (x >=
-// GradF32MinX, where n >= -126). Elsewhere the float64 sequence above
-// runs; for x > 0 dx is dy (ELUGrad) or fma(SELULambdaM1, dy, dy).
+// GradF32MinX, where n >= -126; ExpGrad's x <= -GradF32MinX, where s
+// stays finite). Elsewhere the float64 sequence above runs; for x > 0
+// ELUGrad's dx is dy, SELUGrad's fma(SELULambdaM1, dy, dy).
 //
-// The fast sequences take the float32 sequence alone: SELUGrad's where
-// |x| <= -GradF32MinX and |dy| is in [GradF32Min, GradF32Max], ELUGrad's
+// The fast sequences take the float32 sequence alone: SELUGrad's and
+// ExpGrad's where |x| <= -GradF32MinX and |dy| is in [GradF32Min,
+// GradF32Max], ELUGrad's
 // where |alpha| is in [ELUGradAlphaMin, ELUGradAlphaMax] and |dy| in
 // [ELUGradDyMin, ELUGradDyMax] too, so that |a| is in [GradF32Min,
 // GradF32Max].

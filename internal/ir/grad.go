@@ -10,7 +10,8 @@ import (
 // (input 0) and the incoming gradient dy (input 1). f'(x) is computed as
 // the float64 g; dx = dy*g is rounded to float64, then to float32 (the
 // error of g, at most 2^-27 relative, and the double rounding add less
-// than 0.06 ULP to the rounding). The NaN rule, an explicit select on
+// than 0.06 ULP to the rounding); ELUGrad, SELUGrad and ExpGrad compute in
+// float32 where x and dy allow it (expGrad32). The NaN rule, an explicit select on
 // every path: a NaN x gives x quieted, else a NaN dy gives dy quieted,
 // else a NaN product (dy infinite and f'(x) = 0, or alpha NaN) gives the
 // canonical quiet NaN 0x7fc00000.
@@ -252,14 +253,17 @@ func seluGrad(fast bool) *Program {
 const noValue Value = -1
 
 // expGrad32 emits the float32 (ch + cl)*e^x*dy of the package kernels
-// documentation of SELUGrad (cl may be noValue), for x in [GradF32MinX,
-// 0] and a = ch*dy, which it returns too, of magnitude in [GradF32Min,
-// GradF32Max].
+// documentation of SELUGrad (cl, or both, may be noValue: c = ch, or 1),
+// for x in [GradF32MinX, -GradF32MinX] and a = ch*dy, which it returns
+// too, of magnitude in [GradF32Min, GradF32Max].
 func (b builder) expGrad32(x, dy, ch, cl Value) (dx, a Value) {
 	s, th, q := b.expParts(x, b.k(kernels.ExpMagic))
 	one := b.k(1)
 	u := b.f(OpAdd, one, th)
 	ur := b.f(OpAdd, b.f(OpAdd, b.f(OpSub, one, u), th), q)
+	if ch == noValue { // c = 1: a = dy, al = 0
+		return b.f(OpMul, b.f(OpFMA, dy, u, b.f(OpMul, dy, ur)), s), dy
+	}
 	a = b.f(OpMul, ch, dy)
 	nal := b.f(OpFNMA, ch, dy, a) // -al: a - ch*dy
 	if cl != noValue {
@@ -365,19 +369,36 @@ func geluGradProgram() *Program {
 	return p
 }
 
-// expGradProgram: exp'(x) = e^z, z = x clamped to [GradClamp,
-// ExpGradMax], in float64; +Inf for x = +Inf, 0 for x = -Inf.
-func expGradProgram() *Program { return gradFast(expGrad, -kernels.GradClamp) }
+// expGradProgram: exp'(x) = e^x, in float32 where x and dy allow it (the
+// package kernels documentation of SELUGrad, with c = 1: a = dy exactly,
+// al = 0), else in float64: e^z, z = x clamped to [GradClamp,
+// ExpGradMax]; +Inf for x = +Inf, 0 for x = -Inf. Its fast sequence, for
+// |x| <= -GradF32MinX and |dy| in [GradF32Min, GradF32Max], is the
+// float32 one alone.
+func expGradProgram() *Program {
+	p := gradFast(expGrad, -kernels.GradF32MinX)
+	p.FastYMin, p.FastYMax = kernels.GradF32Min, kernels.GradF32Max
+	return p
+}
 
 func expGrad(fast bool) *Program {
 	p, b := newGrad("ExpGrad", fast)
 	x, dy := b.input(0), b.input(1)
-	e := b.expD(b.op(OpWiden, F64, b.maxK(b.minK(x, kernels.ExpGradMax), kernels.GradClamp)))
-	g := e
-	if !b.fast { // MaxFloat32 - x is negative exactly for x = +Inf.
-		g = b.d(OpSelSign, b.f(OpSub, b.k(kernels.MaxFloat32), x), b.c(math.Inf(1)), e)
+	var wide Value
+	if !fast {
+		e := b.expD(b.op(OpWiden, F64, b.maxK(b.minK(x, kernels.ExpGradMax), kernels.GradClamp)))
+		// MaxFloat32 - x is negative exactly for x = +Inf.
+		g := b.d(OpSelSign, b.f(OpSub, b.k(kernels.MaxFloat32), x), b.c(math.Inf(1)), e)
+		g = b.zeroIfNeg(x, g)
+		wide = b.op(OpNarrow, F32, b.d(OpMul, b.op(OpWiden, F64, dy), g))
 	}
-	g = b.zeroIfNeg(x, g)
-	p.Out = b.gradOut(x, dy, g, true)
+	dx, _ := b.expGrad32(x, dy, noValue, noValue)
+	if fast {
+		p.Out = dx
+		return p
+	}
+	// x above -GradF32MinX too: s = 2^n would overflow from 88.4 up.
+	dx = b.f(OpSelNeg, b.f(OpLess, b.k(-kernels.GradF32MinX), x), wide, b.grad32Sel(x, dy, wide, dx))
+	p.Out = b.gradNaN(x, dy, dx)
 	return p
 }

@@ -1768,7 +1768,7 @@ func (l *lowering) constOp(m Mem) Op {
 // it (selMul).
 func (l *lowering) mulMasked(i int) bool {
 	j := l.a.LastUse[i]
-	return j >= 0 && l.sel[j] == selMul && maskedProduct(l.a, j) == i
+	return j >= 0 && j < len(l.sel) && l.sel[j] == selMul && maskedProduct(l.a, j) == i // the output's past the code
 }
 
 // maskedMul lowers select i (vector g, half h), x < 0 ? c*b : c (selMul):
