@@ -311,7 +311,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * s * (1 + w*(1-s)))
 			}
 		}},
-	{Program: eluGradProgram(), Cutoff: 3, Grad: true, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
+	{Program: eluGradProgram(), Cutoff: 3, Stream: true, Grad: true, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
 		Ref: func(x, dy, a float32) float64 {
 			switch {
 			case x > 0:
@@ -330,7 +330,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: seluGradProgram(), Cutoff: 3, Grad: true,
+	{Program: seluGradProgram(), Cutoff: 3, Stream: true, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			switch {
 			case x > 0:
@@ -407,7 +407,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * (0.5*math.Erfc(-w/math.Sqrt2) + w*math.Exp(-w*w/2)/math.Sqrt(2*math.Pi)))
 			}
 		}},
-	{Program: expGradProgram(), Cutoff: 2, CutoffAVX2: 3, Grad: true,
+	{Program: expGradProgram(), Cutoff: 2, CutoffAVX2: 3, Stream: true, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			if math.IsInf(float64(x), 1) {
 				return float64(dy) * math.Inf(1)
