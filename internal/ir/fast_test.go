@@ -10,7 +10,9 @@ import (
 // full one, instruction by instruction in the interpreter: the same bits
 // for a sweep of every 1021st float32 of magnitude at most FastBound, the
 // bound and its neighbours inside, ±0 and subnormals, and random values in
-// range; the same inputs, parameters and shape otherwise.
+// range; the same inputs, parameters and shape otherwise. A second input
+// and alpha take values inside FastYMin..FastYMax and FastAlphaMin..
+// FastAlphaMax where the kernel bounds them.
 func TestFast(t *testing.T) {
 	for _, k := range Kernels {
 		f := k.Fast

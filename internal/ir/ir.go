@@ -49,8 +49,8 @@ type Program struct {
 	FastBound float32
 	// FastFinite restricts Fast further to calls whose parameter (alpha)
 	// is finite and nonzero: the back ends test it once per call and run
-	// Code throughout for any other (ELUGrad, where such an alpha can make
-	// a product NaN that only Code's NaN rule settles). With FastFinite,
+	// Code throughout for any other (LeakyReLUGrad, where such an alpha can
+	// make a product NaN that only Code's NaN rule settles). With FastFinite,
 	// FastBound may be +Inf: Fast then takes every input, NaNs and
 	// infinities too (it keeps every NaN rule that such an alpha leaves),
 	// and the back ends run it on the whole main loop without a test.
@@ -61,8 +61,8 @@ type Program struct {
 	FastAlphaMin, FastAlphaMax float32
 	// FastYMin and FastYMax, where FastYMax is nonzero, restrict Fast
 	// further to the groups of vectors whose second input's elements all
-	// have magnitude in [FastYMin, FastYMax] (SELUGrad's and ELUGrad's
-	// float32 sequences).
+	// have magnitude in [FastYMin, FastYMax] (the float32 sequences of
+	// SELUGrad, ELUGrad and ExpGrad).
 	FastYMin, FastYMax float32
 	// GradScalars marks a row gradient's sum pass: where it folds its
 	// compensated lanes (kernels.Row.Fold) it also sets the row's C and D
