@@ -243,7 +243,7 @@ func TestNoisyReLUPanics(t *testing.T) {
 			func() {
 				defer func() {
 					p := recover()
-					if s, _ := p.(string); !strings.HasPrefix(s, c.msg) {
+					if e, _ := p.(error); e == nil || !strings.HasPrefix(e.Error(), c.msg) {
 						t.Errorf("%s.NoisyReLU(len %d, len %d): panic %v, want %q", name, len(c.dst), len(c.x), p, c.msg)
 					}
 				}()

@@ -184,8 +184,9 @@ func guardedY(k kernel, src []float32, n int, atStart bool) ([]float32, func()) 
 	return g, free
 }
 
-// TestPanics checks the length and overlap checks: the message names the
-// function and both lengths, and nothing is written. Where the public
+// TestPanics checks the length and overlap checks: the panic is an error
+// whose message names the function and both lengths, and nothing is
+// written. Where the public
 // function repeats its second input along x (Channels, PReLU's slope), the
 // slope must divide x, be non-empty and not overlap dst.
 func TestPanics(t *testing.T) {
@@ -233,9 +234,9 @@ func TestPanics(t *testing.T) {
 			}
 			func() {
 				defer func() {
-					msg := fmt.Sprint(recover())
-					if !strings.HasPrefix(msg, c.msg) {
-						t.Errorf("%s: panic %q, want %q", k.Name, msg, c.msg)
+					p := recover()
+					if e, _ := p.(error); e == nil || !strings.HasPrefix(e.Error(), c.msg) {
+						t.Errorf("%s: panic %#v, want an error %q", k.Name, p, c.msg)
 					}
 				}()
 				k.public(c.dst, c.x, c.y, 1)

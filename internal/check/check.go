@@ -1,5 +1,6 @@
 // Package check holds the argument check of every public kernel, in
-// package rectify and in package fallback alike.
+// package rectify and in package fallback alike. A failed check panics
+// with an error whose message names the function and what failed.
 package check
 
 import (
@@ -9,15 +10,55 @@ import (
 
 // Slices panics unless dst and x have the same length and are either the
 // same slice or do not overlap; the message names fn, the public function.
-// It is small enough to be inlined.
+// It is small enough to be inlined: a call costs more than the check on
+// slices of a few elements.
 func Slices(fn string, dst, x []float32) {
-	d := uintptr(unsafe.Pointer(unsafe.SliceData(dst)))
-	s := uintptr(unsafe.Pointer(unsafe.SliceData(x)))
-	n := uintptr(len(x)) * 4
-	if len(dst) != len(x) || d != s && d < s+n && s < d+n {
-		fail(fn, len(dst), len(x))
+	d, s, n := base(dst), base(x), uintptr(len(x))*4
+	if len(dst) != len(x) || d != s && max(d, s)-min(d, s) < n {
+		panic(argError{fn, len(dst), len(x), len(x), d, s, d})
 	}
 }
+
+// Grad panics as Slices does for dst and x, and unless dy has the length
+// of x and either is dst or does not overlap it (x and dy may overlap:
+// both are only read).
+func Grad(fn string, dst, x, dy []float32) {
+	d, s, y, n := base(dst), base(x), base(dy), uintptr(len(x))*4
+	if len(dst) != len(x) || len(dy) != len(x) || d != s && max(d, s)-min(d, s) < n || d != y && max(d, y)-min(d, y) < n {
+		panic(argError{fn, len(dst), len(x), len(dy), d, s, y})
+	}
+}
+
+// base returns the address of s's first element.
+func base(s []float32) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(s))) }
+
+// An argError is the panic of Slices and Grad: the lengths of dst, x and
+// dy and the addresses of their first elements (dst's, with x's length,
+// for dy in Slices): no slice, which would make its array escape to the
+// heap. Its message, built when printed, names the first check that
+// failed, so that the checks themselves make no call.
+type argError struct {
+	fn         string
+	nd, nx, ny int
+	d, x, y    uintptr
+}
+
+func (e argError) Error() string {
+	switch {
+	case e.nd != e.nx:
+		return "rectify: " + e.fn + ": len(dst)=" + strconv.Itoa(e.nd) + " != len(x)=" + strconv.Itoa(e.nx)
+	case e.ny != e.nx:
+		return "rectify: " + e.fn + ": len(dy)=" + strconv.Itoa(e.ny) + " != len(x)=" + strconv.Itoa(e.nx)
+	case e.d != e.x && max(e.d, e.x)-min(e.d, e.x) < uintptr(e.nx)*4:
+		return "rectify: " + e.fn + ": dst and x overlap (only dst == x is allowed)"
+	}
+	return "rectify: " + e.fn + ": dst and dy overlap (only dst == dy is allowed)"
+}
+
+// A message is the panic of the other checks, an error too.
+type message string
+
+func (m message) Error() string { return string(m) }
 
 // Repeated panics as Slices does for dst and x, and unless y, named name,
 // repeats along x (len(x) a multiple of len(y), len(y) > 0) and does not
@@ -29,7 +70,7 @@ func Repeated(fn, name string, dst, x, y []float32) {
 		failRepeated(fn, name, len(x), len(y))
 	}
 	if overlap(dst, y) {
-		panic("rectify: " + fn + ": dst and " + name + " overlap")
+		panic(message("rectify: " + fn + ": dst and " + name + " overlap"))
 	}
 }
 
@@ -40,21 +81,11 @@ func overlap(a, b []float32) bool {
 	return len(a) > 0 && len(b) > 0 && pa < pb+uintptr(len(b))*4 && pb < pa+uintptr(len(a))*4
 }
 
-// fail panics with Slices' message.
-//
-//go:noinline
-func fail(fn string, nd, nx int) {
-	if nd != nx {
-		panic("rectify: " + fn + ": len(dst)=" + strconv.Itoa(nd) + " != len(x)=" + strconv.Itoa(nx))
-	}
-	panic("rectify: " + fn + ": dst and x overlap (only dst == x is allowed)")
-}
-
 // failRepeated panics with Repeated's message on the lengths.
 //
 //go:noinline
 func failRepeated(fn, name string, nx, ny int) {
-	panic("rectify: " + fn + ": len(x)=" + strconv.Itoa(nx) + " is not a multiple of len(" + name + ")=" + strconv.Itoa(ny))
+	panic(message("rectify: " + fn + ": len(x)=" + strconv.Itoa(nx) + " is not a multiple of len(" + name + ")=" + strconv.Itoa(ny)))
 }
 
 // PReLUGrad panics as Grad does for dx, x and dy and as Repeated does for
@@ -65,11 +96,11 @@ func PReLUGrad(dx, dslope, x, dy, slope []float32) {
 	Grad(fn, dx, x, dy)
 	Repeated(fn, "slope", dx, x, slope)
 	if len(dslope) != len(slope) {
-		panic("rectify: " + fn + ": len(dslope)=" + strconv.Itoa(len(dslope)) + " != len(slope)=" + strconv.Itoa(len(slope)))
+		panic(message("rectify: " + fn + ": len(dslope)=" + strconv.Itoa(len(dslope)) + " != len(slope)=" + strconv.Itoa(len(slope))))
 	}
 	if overlap(dslope, dx) || overlap(dslope, x) || overlap(dslope, dy) ||
 		unsafe.SliceData(dslope) != unsafe.SliceData(slope) && overlap(dslope, slope) {
-		panic("rectify: " + fn + ": dslope overlaps another slice (only dslope == slope is allowed)")
+		panic(message("rectify: " + fn + ": dslope overlaps another slice (only dslope == slope is allowed)"))
 	}
 }
 
@@ -85,10 +116,10 @@ func Rows(fn string, dst, x []float32, cols int, perRow bool) int {
 		return n
 	}
 	if len(dst) != n {
-		panic("rectify: " + fn + ": len(dst)=" + strconv.Itoa(len(dst)) + " != len(x)/cols=" + strconv.Itoa(n))
+		panic(message("rectify: " + fn + ": len(dst)=" + strconv.Itoa(len(dst)) + " != len(x)/cols=" + strconv.Itoa(n)))
 	}
 	if overlap(dst, x) {
-		panic("rectify: " + fn + ": dst and x overlap")
+		panic(message("rectify: " + fn + ": dst and x overlap"))
 	}
 	return n
 }
@@ -110,27 +141,7 @@ func rowCount(fn, name string, length, cols int) int {
 //
 //go:noinline
 func failCols(fn, name string, length, cols int) {
-	panic("rectify: " + fn + ": len(" + name + ")=" + strconv.Itoa(length) + " is not a multiple of cols=" + strconv.Itoa(cols))
-}
-
-// Grad panics as Slices does for dst and x, and unless dy has the length
-// of x and either is dst or does not overlap it (x and dy may overlap:
-// both are only read).
-func Grad(fn string, dst, x, dy []float32) {
-	Slices(fn, dst, x)
-	if len(dy) != len(x) {
-		failGrad(fn, len(dy), len(x))
-	}
-	if unsafe.SliceData(dst) != unsafe.SliceData(dy) && overlap(dst, dy) {
-		panic("rectify: " + fn + ": dst and dy overlap (only dst == dy is allowed)")
-	}
-}
-
-// failGrad panics with Grad's message on the lengths.
-//
-//go:noinline
-func failGrad(fn string, ndy, nx int) {
-	panic("rectify: " + fn + ": len(dy)=" + strconv.Itoa(ndy) + " != len(x)=" + strconv.Itoa(nx))
+	panic(message("rectify: " + fn + ": len(" + name + ")=" + strconv.Itoa(length) + " is not a multiple of cols=" + strconv.Itoa(cols)))
 }
 
 // RowGrad panics unless dx, y and dy have one length, a multiple of cols
@@ -139,8 +150,8 @@ func failGrad(fn string, ndy, nx int) {
 // It returns the number of rows.
 func RowGrad(fn string, dx, y, dy []float32, cols int) int {
 	if len(dx) != len(y) || len(dy) != len(y) {
-		panic("rectify: " + fn + ": len(dx)=" + strconv.Itoa(len(dx)) + ", len(y)=" + strconv.Itoa(len(y)) +
-			", len(dy)=" + strconv.Itoa(len(dy)) + " differ")
+		panic(message("rectify: " + fn + ": len(dx)=" + strconv.Itoa(len(dx)) + ", len(y)=" + strconv.Itoa(len(y)) +
+			", len(dy)=" + strconv.Itoa(len(dy)) + " differ"))
 	}
 	n := rowCount(fn, "y", len(y), cols)
 	for _, in := range [...]struct {
@@ -148,7 +159,7 @@ func RowGrad(fn string, dx, y, dy []float32, cols int) int {
 		s    []float32
 	}{{"y", y}, {"dy", dy}} {
 		if unsafe.SliceData(dx) != unsafe.SliceData(in.s) && overlap(dx, in.s) {
-			panic("rectify: " + fn + ": dx and " + in.name + " overlap (only dx == " + in.name + " is allowed)")
+			panic(message("rectify: " + fn + ": dx and " + in.name + " overlap (only dx == " + in.name + " is allowed)"))
 		}
 	}
 	return n
@@ -162,16 +173,16 @@ func RowGrad(fn string, dx, y, dy []float32, cols int) int {
 func RowsDy(fn string, dx, x, dy []float32, cols int) int {
 	n := rowCount(fn, "x", len(x), cols)
 	if len(dx) != len(x) {
-		panic("rectify: " + fn + ": len(dx)=" + strconv.Itoa(len(dx)) + " != len(x)=" + strconv.Itoa(len(x)))
+		panic(message("rectify: " + fn + ": len(dx)=" + strconv.Itoa(len(dx)) + " != len(x)=" + strconv.Itoa(len(x))))
 	}
 	if len(dy) != n {
-		panic("rectify: " + fn + ": len(dy)=" + strconv.Itoa(len(dy)) + " != len(x)/cols=" + strconv.Itoa(n))
+		panic(message("rectify: " + fn + ": len(dy)=" + strconv.Itoa(len(dy)) + " != len(x)/cols=" + strconv.Itoa(n)))
 	}
 	if unsafe.SliceData(dx) != unsafe.SliceData(x) && overlap(dx, x) {
-		panic("rectify: " + fn + ": dx and x overlap (only dx == x is allowed)")
+		panic(message("rectify: " + fn + ": dx and x overlap (only dx == x is allowed)"))
 	}
 	if overlap(dx, dy) {
-		panic("rectify: " + fn + ": dx and dy overlap")
+		panic(message("rectify: " + fn + ": dx and dy overlap"))
 	}
 	return n
 }
