@@ -115,12 +115,12 @@ var cutoffsDefault = [numKernels]int{
 	2,
 	2,
 	2,
-	3,
-	3,
 	2,
 	2,
 	2,
 	2,
+	2,
+	1,
 }
 
 var cutoffsAVX2 = [numKernels]int{

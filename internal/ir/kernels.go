@@ -19,8 +19,10 @@ type Kernel struct {
 	// assembly (AVX-512 and AVX2, through the public function built with
 	// every Cutoff 1) took no longer than the Go kernel at each length
 	// measured, 1..8, 10, 12, 14 and 16 (bench/ -sizes, medians of 5, AMD
-	// Turin, 2026-12-01). The generic level calls the Go kernel at every
-	// length (no chunks for a preemptible Go loop).
+	// Turin, 2026-12-01; ELUGrad's, SELUGrad's and ExpGrad's again, medians
+	// of 6, 2026-12-04, after their Go kernels took float32 FMAs). The
+	// generic level calls the Go kernel at every length (no chunks for a
+	// preemptible Go loop).
 	Cutoff int
 	// CutoffAVX2 replaces Cutoff on the AVX2 level where it is larger:
 	// the smallest length from which the AVX2 kernel took no longer than
@@ -311,7 +313,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * s * (1 + w*(1-s)))
 			}
 		}},
-	{Program: eluGradProgram(), Cutoff: 3, Stream: true, Grad: true, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
+	{Program: eluGradProgram(), Cutoff: 2, CutoffAVX2: 3, Stream: true, Grad: true, Alphas: []float32{1, 0.01, 0.2, 1.6732632, 10},
 		Ref: func(x, dy, a float32) float64 {
 			switch {
 			case x > 0:
@@ -330,7 +332,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: seluGradProgram(), Cutoff: 3, Stream: true, Grad: true,
+	{Program: seluGradProgram(), Cutoff: 2, CutoffAVX2: 3, Stream: true, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			switch {
 			case x > 0:
@@ -407,7 +409,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * (0.5*math.Erfc(-w/math.Sqrt2) + w*math.Exp(-w*w/2)/math.Sqrt(2*math.Pi)))
 			}
 		}},
-	{Program: expGradProgram(), Cutoff: 2, CutoffAVX2: 3, Stream: true, Grad: true,
+	{Program: expGradProgram(), Cutoff: 1, CutoffAVX2: 3, Stream: true, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			if math.IsInf(float64(x), 1) {
 				return float64(dy) * math.Inf(1)
