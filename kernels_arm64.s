@@ -7786,50 +7786,48 @@ DATA expGradNEONk<>+64(SB)/8, $0x3fdfffffb9b026bc // 0.4999999345169319
 DATA expGradNEONk<>+72(SB)/8, $0x3fdfffffb9b026bc
 DATA expGradNEONk<>+80(SB)/8, $0x3ff0000000000000 // 1
 DATA expGradNEONk<>+88(SB)/8, $0x3ff0000000000000
-DATA expGradNEONk<>+96(SB)/8, $0x0000000000000000 // 0
-DATA expGradNEONk<>+104(SB)/8, $0x0000000000000000
-DATA expGradNEONk<>+112(SB)/8, $0x4b40007f4b40007f // 1.2583039e+07
-DATA expGradNEONk<>+120(SB)/8, $0x4b40007f4b40007f
-DATA expGradNEONk<>+128(SB)/8, $0x3fb8aa3b3fb8aa3b // 1.442695
-DATA expGradNEONk<>+136(SB)/8, $0x3fb8aa3b3fb8aa3b
-DATA expGradNEONk<>+144(SB)/8, $0xbf317200bf317200 // -0.69314575
-DATA expGradNEONk<>+152(SB)/8, $0xbf317200bf317200
-DATA expGradNEONk<>+160(SB)/8, $0xb5bfbe8eb5bfbe8e // -1.4286068e-06
-DATA expGradNEONk<>+168(SB)/8, $0xb5bfbe8eb5bfbe8e
-DATA expGradNEONk<>+176(SB)/8, $0x3ab4a6433ab4a643 // 0.001378246
-DATA expGradNEONk<>+184(SB)/8, $0x3ab4a6433ab4a643
-DATA expGradNEONk<>+192(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
-DATA expGradNEONk<>+200(SB)/8, $0x3c091cbe3c091cbe
-DATA expGradNEONk<>+208(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
-DATA expGradNEONk<>+216(SB)/8, $0x3d2aad133d2aad13
-DATA expGradNEONk<>+224(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
-DATA expGradNEONk<>+232(SB)/8, $0x3e2aaa493e2aaa49
-DATA expGradNEONk<>+240(SB)/8, $0x3efffffd3efffffd // 0.4999999
-DATA expGradNEONk<>+248(SB)/8, $0x3efffffd3efffffd
-DATA expGradNEONk<>+256(SB)/8, $0x42af000042af0000 // 87.5
-DATA expGradNEONk<>+264(SB)/8, $0x42af000042af0000
-DATA expGradNEONk<>+272(SB)/8, $0x8000000080000000 // -0
-DATA expGradNEONk<>+280(SB)/8, $0x8000000080000000
-DATA expGradNEONk<>+288(SB)/8, $0xfd800000fd800000 // -2.1267648e+37
-DATA expGradNEONk<>+296(SB)/8, $0xfd800000fd800000
-DATA expGradNEONk<>+304(SB)/8, $0x8d8000008d800000 // -7.888609e-31
-DATA expGradNEONk<>+312(SB)/8, $0x8d8000008d800000
-DATA expGradNEONk<>+320(SB)/8, $0xc2af0000c2af0000 // -87.5
-DATA expGradNEONk<>+328(SB)/8, $0xc2af0000c2af0000
-DATA expGradNEONk<>+336(SB)/8, $0x4b40007f4b40007f // 1.2583039e+07
-DATA expGradNEONk<>+344(SB)/8, $0x4b40007f4b40007f
-DATA expGradNEONk<>+352(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
-DATA expGradNEONk<>+360(SB)/8, $0x3c091cbe3c091cbe
-DATA expGradNEONk<>+368(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
-DATA expGradNEONk<>+376(SB)/8, $0x3d2aad133d2aad13
-DATA expGradNEONk<>+384(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
-DATA expGradNEONk<>+392(SB)/8, $0x3e2aaa493e2aaa49
-DATA expGradNEONk<>+400(SB)/8, $0x3efffffd3efffffd // 0.4999999
-DATA expGradNEONk<>+408(SB)/8, $0x3efffffd3efffffd
-GLOBL expGradNEONk<>(SB), RODATA|NOPTR, $416
+DATA expGradNEONk<>+96(SB)/8, $0x4b40007f4b40007f // 1.2583039e+07
+DATA expGradNEONk<>+104(SB)/8, $0x4b40007f4b40007f
+DATA expGradNEONk<>+112(SB)/8, $0x3fb8aa3b3fb8aa3b // 1.442695
+DATA expGradNEONk<>+120(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA expGradNEONk<>+128(SB)/8, $0xbf317200bf317200 // -0.69314575
+DATA expGradNEONk<>+136(SB)/8, $0xbf317200bf317200
+DATA expGradNEONk<>+144(SB)/8, $0xb5bfbe8eb5bfbe8e // -1.4286068e-06
+DATA expGradNEONk<>+152(SB)/8, $0xb5bfbe8eb5bfbe8e
+DATA expGradNEONk<>+160(SB)/8, $0x3ab4a6433ab4a643 // 0.001378246
+DATA expGradNEONk<>+168(SB)/8, $0x3ab4a6433ab4a643
+DATA expGradNEONk<>+176(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
+DATA expGradNEONk<>+184(SB)/8, $0x3c091cbe3c091cbe
+DATA expGradNEONk<>+192(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
+DATA expGradNEONk<>+200(SB)/8, $0x3d2aad133d2aad13
+DATA expGradNEONk<>+208(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
+DATA expGradNEONk<>+216(SB)/8, $0x3e2aaa493e2aaa49
+DATA expGradNEONk<>+224(SB)/8, $0x3efffffd3efffffd // 0.4999999
+DATA expGradNEONk<>+232(SB)/8, $0x3efffffd3efffffd
+DATA expGradNEONk<>+240(SB)/8, $0x42af000042af0000 // 87.5
+DATA expGradNEONk<>+248(SB)/8, $0x42af000042af0000
+DATA expGradNEONk<>+256(SB)/8, $0x8000000080000000 // -0
+DATA expGradNEONk<>+264(SB)/8, $0x8000000080000000
+DATA expGradNEONk<>+272(SB)/8, $0xfd800000fd800000 // -2.1267648e+37
+DATA expGradNEONk<>+280(SB)/8, $0xfd800000fd800000
+DATA expGradNEONk<>+288(SB)/8, $0x8d8000008d800000 // -7.888609e-31
+DATA expGradNEONk<>+296(SB)/8, $0x8d8000008d800000
+DATA expGradNEONk<>+304(SB)/8, $0xc2af0000c2af0000 // -87.5
+DATA expGradNEONk<>+312(SB)/8, $0xc2af0000c2af0000
+DATA expGradNEONk<>+320(SB)/8, $0x4b40007f4b40007f // 1.2583039e+07
+DATA expGradNEONk<>+328(SB)/8, $0x4b40007f4b40007f
+DATA expGradNEONk<>+336(SB)/8, $0x3c091cbe3c091cbe // 0.008368669
+DATA expGradNEONk<>+344(SB)/8, $0x3c091cbe3c091cbe
+DATA expGradNEONk<>+352(SB)/8, $0x3d2aad133d2aad13 // 0.041668963
+DATA expGradNEONk<>+360(SB)/8, $0x3d2aad133d2aad13
+DATA expGradNEONk<>+368(SB)/8, $0x3e2aaa493e2aaa49 // 0.16666521
+DATA expGradNEONk<>+376(SB)/8, $0x3e2aaa493e2aaa49
+DATA expGradNEONk<>+384(SB)/8, $0x3efffffd3efffffd // 0.4999999
+DATA expGradNEONk<>+392(SB)/8, $0x3efffffd3efffffd
+GLOBL expGradNEONk<>(SB), RODATA|NOPTR, $400
 
 // func expGradNEON(dst, x, y []float32, alpha float32)
-// Main loop: 2 vectors (8 elements) per iteration, 219 instructions, 27.38 per element; 32 vector registers.
+// Main loop: 2 vectors (8 elements) per iteration, 218 instructions, 27.25 per element; 32 vector registers.
 TEXT ·expGradNEON(SB), NOSPLIT, $0-76
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -7856,9 +7854,8 @@ TEXT ·expGradNEON(SB), NOSPLIT, $0-76
 	VDUP R3, V23.S4
 	MOVD $0x7ff0000000000000, R3 // +Inf
 	VDUP R3, V22.D2
+	VEOR V21.B16, V21.B16, V21.B16
 	MOVW $0x4b40007f, R3
-	VDUP R3, V21.S4
-	MOVW $0x3f800000, R3
 	VDUP R3, V20.S4
 	MOVW $0x4b40007f, R3
 	VDUP R3, V31.S4
@@ -7870,36 +7867,34 @@ TEXT ·expGradNEON(SB), NOSPLIT, $0-76
 	VDUP R3, V28.S4
 	MOVW $0x3ab4a643, R3
 	VDUP R3, V27.S4
-	MOVW $0x3f800000, R3
-	VDUP R3, V26.S4
 	MOVW $0x42af0000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V26.S4
 	MOVW $0x0d800000, R3
-	VDUP R3, V24.S4
+	VDUP R3, V25.S4
 	MOVW $0x7d800000, R3
-	VDUP R3, V23.S4
+	VDUP R3, V24.S4
 	SUBS $8, R2, R2
 	BLT vectorp
 // Where every element has magnitude at most 87.5 and every element of y one in [7.888609e-31, 2.1267648e+37], the fast sequence (ir.Program.Fast): 67 instructions, 8.38 per element.
 loop:
 	VLD1.P 32(R1), [V0.S4, V1.S4]
-	WORD $0x6e20ef24 // facge v4.4s, v25.4s, v0.4s
-	WORD $0x6e21ef25 // facge v5.4s, v25.4s, v1.4s
+	WORD $0x6e20ef44 // facge v4.4s, v26.4s, v0.4s
+	WORD $0x6e21ef45 // facge v5.4s, v26.4s, v1.4s
 	VAND V5.B16, V4.B16, V4.B16
 	VLD1.P 32(R5), [V2.S4, V3.S4]
-	WORD $0x6e38ec45 // facge v5.4s, v2.4s, v24.4s
+	WORD $0x6e39ec45 // facge v5.4s, v2.4s, v25.4s
 	VAND V5.B16, V4.B16, V4.B16
-	WORD $0x6e22eee5 // facge v5.4s, v23.4s, v2.4s
+	WORD $0x6e22ef05 // facge v5.4s, v24.4s, v2.4s
 	VAND V5.B16, V4.B16, V4.B16
-	WORD $0x6e38ec65 // facge v5.4s, v3.4s, v24.4s
+	WORD $0x6e39ec65 // facge v5.4s, v3.4s, v25.4s
 	VAND V5.B16, V4.B16, V4.B16
-	WORD $0x6e23eee5 // facge v5.4s, v23.4s, v3.4s
+	WORD $0x6e23ef05 // facge v5.4s, v24.4s, v3.4s
 	VAND V5.B16, V4.B16, V4.B16
 	WORD $0x6eb1a885 // uminv s5, v4.4s
 	FMOVS F5, R3
 	CBZW R3, full
-	FMOVQ 336(R4), F4
-	FMOVQ 336(R4), F5
+	FMOVQ 320(R4), F4
+	FMOVQ 320(R4), F5
 	VFMLA V30.S4, V0.S4, V4.S4
 	VFMLA V30.S4, V1.S4, V5.S4
 	WORD $0x4ebfd486 // fsub v6.4s, v4.4s, v31.4s
@@ -7912,40 +7907,40 @@ loop:
 	WORD $0x6e3cdce7 // fmul v7.4s, v7.4s, v28.4s
 	WORD $0x4e26d408 // fadd v8.4s, v0.4s, v6.4s
 	WORD $0x4e27d429 // fadd v9.4s, v1.4s, v7.4s
-	FMOVQ 352(R4), F10
-	FMOVQ 352(R4), F11
+	FMOVQ 336(R4), F10
+	FMOVQ 336(R4), F11
 	VFMLA V8.S4, V27.S4, V10.S4
 	VFMLA V9.S4, V27.S4, V11.S4
-	FMOVQ 368(R4), F12
-	FMOVQ 368(R4), F13
+	FMOVQ 352(R4), F12
+	FMOVQ 352(R4), F13
 	VFMLA V8.S4, V10.S4, V12.S4
 	VFMLA V9.S4, V11.S4, V13.S4
-	FMOVQ 384(R4), F10
-	FMOVQ 384(R4), F11
+	FMOVQ 368(R4), F10
+	FMOVQ 368(R4), F11
 	VFMLA V8.S4, V12.S4, V10.S4
 	VFMLA V9.S4, V13.S4, V11.S4
-	FMOVQ 400(R4), F12
-	FMOVQ 400(R4), F13
+	FMOVQ 384(R4), F12
+	FMOVQ 384(R4), F13
 	VFMLA V8.S4, V10.S4, V12.S4
 	VFMLA V9.S4, V11.S4, V13.S4
 	WORD $0x6e28dd08 // fmul v8.4s, v8.4s, v8.4s
 	WORD $0x6e29dd29 // fmul v9.4s, v9.4s, v9.4s
 	VFMLA V12.S4, V8.S4, V6.S4
 	VFMLA V13.S4, V9.S4, V7.S4
-	WORD $0x4e20d748 // fadd v8.4s, v26.4s, v0.4s
-	WORD $0x4e21d749 // fadd v9.4s, v26.4s, v1.4s
-	WORD $0x4ea8d74a // fsub v10.4s, v26.4s, v8.4s
-	WORD $0x4ea9d74b // fsub v11.4s, v26.4s, v9.4s
-	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
-	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
-	WORD $0x4e26d54a // fadd v10.4s, v10.4s, v6.4s
-	WORD $0x4e27d56b // fadd v11.4s, v11.4s, v7.4s
-	WORD $0x6e2adc4a // fmul v10.4s, v2.4s, v10.4s
-	WORD $0x6e2bdc6b // fmul v11.4s, v3.4s, v11.4s
-	VFMLA V8.S4, V2.S4, V10.S4
-	VFMLA V9.S4, V3.S4, V11.S4
-	WORD $0x6e24dd40 // fmul v0.4s, v10.4s, v4.4s
-	WORD $0x6e25dd61 // fmul v1.4s, v11.4s, v5.4s
+	VMOV V2.B16, V8.B16
+	VMOV V3.B16, V9.B16
+	VFMLA V0.S4, V2.S4, V8.S4
+	VFMLA V1.S4, V3.S4, V9.S4
+	WORD $0x4ea8d44a // fsub v10.4s, v2.4s, v8.4s
+	WORD $0x4ea9d46b // fsub v11.4s, v3.4s, v9.4s
+	VFMLA V0.S4, V2.S4, V10.S4
+	VFMLA V1.S4, V3.S4, V11.S4
+	VFMLA V6.S4, V2.S4, V10.S4
+	VFMLA V7.S4, V3.S4, V11.S4
+	WORD $0x4e2ad508 // fadd v8.4s, v8.4s, v10.4s
+	WORD $0x4e2bd529 // fadd v9.4s, v9.4s, v11.4s
+	WORD $0x6e24dd00 // fmul v0.4s, v8.4s, v4.4s
+	WORD $0x6e25dd21 // fmul v1.4s, v9.4s, v5.4s
 	VST1.P [V0.S4, V1.S4], 32(R0)
 	SUBS $8, R2, R2
 	BGE loop
@@ -7975,9 +7970,8 @@ full:
 	VDUP R3, V23.S4
 	MOVD $0x7ff0000000000000, R3 // +Inf
 	VDUP R3, V22.D2
+	VEOR V21.B16, V21.B16, V21.B16
 	MOVW $0x4b40007f, R3
-	VDUP R3, V21.S4
-	MOVW $0x3f800000, R3
 	VDUP R3, V20.S4
 	VLD1.P 32(R1), [V0.S4, V1.S4]
 	VLD1.P 32(R5), [V2.S4, V3.S4]
@@ -8077,112 +8071,111 @@ full:
 	VBSL V11.B16, V22.B16, V13.B16
 	WORD $0x4e37d404 // fadd v4.4s, v0.4s, v23.4s
 	WORD $0x4e37d425 // fadd v5.4s, v1.4s, v23.4s
-	FMOVQ 96(R4), F7
-	WORD $0x4e61788a // fcvtl2 v10.2d, v4.4s
-	WORD $0x0e6178ab // fcvtl v11.2d, v5.2s
-	WORD $0x4e6178ae // fcvtl2 v14.2d, v5.4s
 	WORD $0x0e617886 // fcvtl v6.2d, v4.2s
+	WORD $0x4e617887 // fcvtl2 v7.2d, v4.4s
+	WORD $0x0e6178aa // fcvtl v10.2d, v5.2s
+	WORD $0x4e6178ab // fcvtl2 v11.2d, v5.4s
+	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
+	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
 	WORD $0x4ee0a94a // cmlt v10.2d, v10.2d, #0
 	WORD $0x4ee0a96b // cmlt v11.2d, v11.2d, #0
-	WORD $0x4ee0a9ce // cmlt v14.2d, v14.2d, #0
-	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
-	VBSL V9.B16, V7.B16, V10.B16
-	VBSL V12.B16, V7.B16, V11.B16
-	VBSL V13.B16, V7.B16, V14.B16
-	VBSL V8.B16, V7.B16, V6.B16
+	VBSL V8.B16, V21.B16, V6.B16
+	VBSL V9.B16, V21.B16, V7.B16
+	VBSL V12.B16, V21.B16, V10.B16
+	VBSL V13.B16, V21.B16, V11.B16
 	WORD $0x0e617844 // fcvtl v4.2d, v2.2s
 	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
-	WORD $0x0e617867 // fcvtl v7.2d, v3.2s
-	WORD $0x4e617868 // fcvtl2 v8.2d, v3.4s
+	WORD $0x0e617868 // fcvtl v8.2d, v3.2s
+	WORD $0x4e617869 // fcvtl2 v9.2d, v3.4s
 	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	WORD $0x6e6adca5 // fmul v5.2d, v5.2d, v10.2d
-	WORD $0x6e6bdce7 // fmul v7.2d, v7.2d, v11.2d
-	WORD $0x6e6edd08 // fmul v8.2d, v8.2d, v14.2d
+	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
+	WORD $0x6e6add08 // fmul v8.2d, v8.2d, v10.2d
+	WORD $0x6e6bdd29 // fmul v9.2d, v9.2d, v11.2d
 	WORD $0x0e616886 // fcvtn v6.2s, v4.2d
-	WORD $0x0e6168e9 // fcvtn v9.2s, v7.2d
+	WORD $0x0e616907 // fcvtn v7.2s, v8.2d
 	WORD $0x4e6168a6 // fcvtn2 v6.4s, v5.2d
-	WORD $0x4e616909 // fcvtn2 v9.4s, v8.2d
-	FMOVQ 128(R4), F5
-	FMOVQ 112(R4), F7
-	FMOVQ 112(R4), F4
-	VFMLA V5.S4, V1.S4, V7.S4
+	WORD $0x4e616927 // fcvtn2 v7.4s, v9.2d
+	FMOVQ 112(R4), F5
+	FMOVQ 96(R4), F8
+	FMOVQ 96(R4), F4
+	VFMLA V5.S4, V1.S4, V8.S4
 	VFMLA V5.S4, V0.S4, V4.S4
-	WORD $0x4eb5d485 // fsub v5.4s, v4.4s, v21.4s
-	WORD $0x4eb5d4e8 // fsub v8.4s, v7.4s, v21.4s
+	WORD $0x4eb4d485 // fsub v5.4s, v4.4s, v20.4s
+	WORD $0x4eb4d509 // fsub v9.4s, v8.4s, v20.4s
 	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V7.S4, V7.S4
-	FMOVQ 144(R4), F11
+	VSHL $23, V8.S4, V8.S4
+	FMOVQ 128(R4), F11
 	VMOV V1.B16, V12.B16
 	VMOV V0.B16, V10.B16
-	VFMLA V11.S4, V8.S4, V12.S4
+	VFMLA V11.S4, V9.S4, V12.S4
 	VFMLA V11.S4, V5.S4, V10.S4
-	FMOVQ 160(R4), F11
-	WORD $0x6e2bdd08 // fmul v8.4s, v8.4s, v11.4s
+	FMOVQ 144(R4), F11
+	WORD $0x6e2bdd29 // fmul v9.4s, v9.4s, v11.4s
 	WORD $0x6e2bdca5 // fmul v5.4s, v5.4s, v11.4s
 	WORD $0x4e25d54b // fadd v11.4s, v10.4s, v5.4s
-	WORD $0x4e28d58d // fadd v13.4s, v12.4s, v8.4s
-	FMOVQ 176(R4), F15
-	FMOVQ 192(R4), F16
-	FMOVQ 192(R4), F14
+	WORD $0x4e29d58d // fadd v13.4s, v12.4s, v9.4s
+	FMOVQ 160(R4), F15
+	FMOVQ 176(R4), F16
+	FMOVQ 176(R4), F14
 	VFMLA V13.S4, V15.S4, V16.S4
 	VFMLA V11.S4, V15.S4, V14.S4
-	FMOVQ 208(R4), F15
-	FMOVQ 208(R4), F17
+	FMOVQ 192(R4), F15
+	FMOVQ 192(R4), F17
 	VFMLA V11.S4, V14.S4, V15.S4
 	VFMLA V13.S4, V16.S4, V17.S4
-	FMOVQ 224(R4), F14
-	FMOVQ 224(R4), F16
+	FMOVQ 208(R4), F14
+	FMOVQ 208(R4), F16
 	VFMLA V11.S4, V15.S4, V14.S4
 	VFMLA V13.S4, V17.S4, V16.S4
-	FMOVQ 240(R4), F15
-	FMOVQ 240(R4), F17
+	FMOVQ 224(R4), F15
+	FMOVQ 224(R4), F17
 	VFMLA V11.S4, V14.S4, V15.S4
 	VFMLA V13.S4, V16.S4, V17.S4
 	WORD $0x6e2bdd6b // fmul v11.4s, v11.4s, v11.4s
 	WORD $0x6e2dddad // fmul v13.4s, v13.4s, v13.4s
 	VFMLA V15.S4, V11.S4, V5.S4
-	VFMLA V17.S4, V13.S4, V8.S4
-	WORD $0x4e2ad68b // fadd v11.4s, v20.4s, v10.4s
-	WORD $0x4e2cd68d // fadd v13.4s, v20.4s, v12.4s
-	WORD $0x4eabd68e // fsub v14.4s, v20.4s, v11.4s
-	WORD $0x4eadd68f // fsub v15.4s, v20.4s, v13.4s
-	WORD $0x4e2ad5ce // fadd v14.4s, v14.4s, v10.4s
-	WORD $0x4e2cd5ef // fadd v15.4s, v15.4s, v12.4s
-	WORD $0x4e25d5ce // fadd v14.4s, v14.4s, v5.4s
-	WORD $0x4e28d5ef // fadd v15.4s, v15.4s, v8.4s
-	WORD $0x6e2edc4e // fmul v14.4s, v2.4s, v14.4s
-	WORD $0x6e2fdc6f // fmul v15.4s, v3.4s, v15.4s
-	VFMLA V11.S4, V2.S4, V14.S4
-	VFMLA V13.S4, V3.S4, V15.S4
-	WORD $0x6e24ddce // fmul v14.4s, v14.4s, v4.4s
-	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	FMOVQ 256(R4), F5
-	WORD $0x6ea5e427 // fcmgt v7.4s, v1.4s, v5.4s
+	VFMLA V17.S4, V13.S4, V9.S4
+	VMOV V2.B16, V11.B16
+	VMOV V3.B16, V13.B16
+	VFMLA V10.S4, V2.S4, V11.S4
+	VFMLA V12.S4, V3.S4, V13.S4
+	WORD $0x4eabd44e // fsub v14.4s, v2.4s, v11.4s
+	WORD $0x4eadd46f // fsub v15.4s, v3.4s, v13.4s
+	VFMLA V10.S4, V2.S4, V14.S4
+	VFMLA V12.S4, V3.S4, V15.S4
+	VFMLA V5.S4, V2.S4, V14.S4
+	VFMLA V9.S4, V3.S4, V15.S4
+	WORD $0x4e2ed56b // fadd v11.4s, v11.4s, v14.4s
+	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
+	WORD $0x6e24dd6b // fmul v11.4s, v11.4s, v4.4s
+	WORD $0x6e28ddad // fmul v13.4s, v13.4s, v8.4s
+	FMOVQ 240(R4), F5
+	WORD $0x6ea5e428 // fcmgt v8.4s, v1.4s, v5.4s
 	WORD $0x6ea5e404 // fcmgt v4.4s, v0.4s, v5.4s
-	FMOVQ 272(R4), F8
-	VORR V8.B16, V3.B16, V10.B16
-	VORR V8.B16, V2.B16, V5.B16
-	FMOVQ 288(R4), F11
-	WORD $0x6eaae56c // fcmgt v12.4s, v11.4s, v10.4s
-	WORD $0x6ea5e568 // fcmgt v8.4s, v11.4s, v5.4s
-	VBSL V14.B16, V6.B16, V8.B16
-	VBSL V15.B16, V9.B16, V12.B16
-	FMOVQ 304(R4), F13
-	WORD $0x6eade54e // fcmgt v14.4s, v10.4s, v13.4s
-	WORD $0x6eade4ab // fcmgt v11.4s, v5.4s, v13.4s
-	VBSL V8.B16, V6.B16, V11.B16
-	VBSL V12.B16, V9.B16, V14.B16
-	FMOVQ 320(R4), F8
-	WORD $0x6ea1e50a // fcmgt v10.4s, v8.4s, v1.4s
-	WORD $0x6ea0e505 // fcmgt v5.4s, v8.4s, v0.4s
+	FMOVQ 256(R4), F9
+	VORR V9.B16, V3.B16, V10.B16
+	VORR V9.B16, V2.B16, V5.B16
+	FMOVQ 272(R4), F12
+	WORD $0x6eaae58e // fcmgt v14.4s, v12.4s, v10.4s
+	WORD $0x6ea5e589 // fcmgt v9.4s, v12.4s, v5.4s
+	VBSL V11.B16, V6.B16, V9.B16
+	VBSL V13.B16, V7.B16, V14.B16
+	FMOVQ 288(R4), F12
+	WORD $0x6eace54d // fcmgt v13.4s, v10.4s, v12.4s
+	WORD $0x6eace4ab // fcmgt v11.4s, v5.4s, v12.4s
+	VBSL V9.B16, V6.B16, V11.B16
+	VBSL V14.B16, V7.B16, V13.B16
+	FMOVQ 304(R4), F9
+	WORD $0x6ea1e52a // fcmgt v10.4s, v9.4s, v1.4s
+	WORD $0x6ea0e525 // fcmgt v5.4s, v9.4s, v0.4s
 	VBSL V11.B16, V6.B16, V5.B16
-	VBSL V14.B16, V9.B16, V10.B16
+	VBSL V13.B16, V7.B16, V10.B16
 	VBSL V5.B16, V6.B16, V4.B16
-	VBSL V10.B16, V9.B16, V7.B16
+	VBSL V10.B16, V7.B16, V8.B16
 	WORD $0x4e24e485 // fcmeq v5.4s, v4.4s, v4.4s
-	WORD $0x4e27e4e6 // fcmeq v6.4s, v7.4s, v7.4s
+	WORD $0x4e28e506 // fcmeq v6.4s, v8.4s, v8.4s
 	VBSL V31.B16, V4.B16, V5.B16
-	VBSL V31.B16, V7.B16, V6.B16
+	VBSL V31.B16, V8.B16, V6.B16
 	WORD $0x4e22e444 // fcmeq v4.4s, v2.4s, v2.4s
 	WORD $0x4e23e468 // fcmeq v8.4s, v3.4s, v3.4s
 	VORR V30.B16, V2.B16, V7.B16
@@ -8209,14 +8202,12 @@ full:
 	VDUP R3, V28.S4
 	MOVW $0x3ab4a643, R3
 	VDUP R3, V27.S4
-	MOVW $0x3f800000, R3
-	VDUP R3, V26.S4
 	MOVW $0x42af0000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V26.S4
 	MOVW $0x0d800000, R3
-	VDUP R3, V24.S4
+	VDUP R3, V25.S4
 	MOVW $0x7d800000, R3
-	VDUP R3, V23.S4
+	VDUP R3, V24.S4
 	B loop
 vectorp:
 	MOVD $expGradNEONk<>(SB), R4
@@ -8240,9 +8231,8 @@ vectorp:
 	VDUP R3, V23.S4
 	MOVD $0x7ff0000000000000, R3 // +Inf
 	VDUP R3, V22.D2
+	VEOR V21.B16, V21.B16, V21.B16
 	MOVW $0x4b40007f, R3
-	VDUP R3, V21.S4
-	MOVW $0x3f800000, R3
 	VDUP R3, V20.S4
 vector:
 	ADD $8, R2, R2
@@ -8299,59 +8289,58 @@ loop1:
 	VBSL V2.B16, V22.B16, V4.B16
 	VBSL V5.B16, V22.B16, V6.B16
 	WORD $0x4e37d402 // fadd v2.4s, v0.4s, v23.4s
-	FMOVQ 96(R4), F5
-	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
 	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
-	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
 	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
-	VBSL V6.B16, V5.B16, V7.B16
-	VBSL V4.B16, V5.B16, V3.B16
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V4.B16, V21.B16, V3.B16
+	VBSL V6.B16, V21.B16, V5.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
 	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
-	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
 	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
 	WORD $0x4e616883 // fcvtn2 v3.4s, v4.2d
-	FMOVQ 128(R4), F4
-	FMOVQ 112(R4), F2
+	FMOVQ 112(R4), F4
+	FMOVQ 96(R4), F2
 	VFMLA V4.S4, V0.S4, V2.S4
-	WORD $0x4eb5d444 // fsub v4.4s, v2.4s, v21.4s
+	WORD $0x4eb4d444 // fsub v4.4s, v2.4s, v20.4s
 	VSHL $23, V2.S4, V2.S4
-	FMOVQ 144(R4), F6
+	FMOVQ 128(R4), F6
 	VMOV V0.B16, V5.B16
 	VFMLA V6.S4, V4.S4, V5.S4
-	FMOVQ 160(R4), F6
+	FMOVQ 144(R4), F6
 	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
 	WORD $0x4e24d4a6 // fadd v6.4s, v5.4s, v4.4s
-	FMOVQ 176(R4), F8
-	FMOVQ 192(R4), F7
+	FMOVQ 160(R4), F8
+	FMOVQ 176(R4), F7
 	VFMLA V6.S4, V8.S4, V7.S4
-	FMOVQ 208(R4), F8
+	FMOVQ 192(R4), F8
 	VFMLA V6.S4, V7.S4, V8.S4
-	FMOVQ 224(R4), F7
+	FMOVQ 208(R4), F7
 	VFMLA V6.S4, V8.S4, V7.S4
-	FMOVQ 240(R4), F8
+	FMOVQ 224(R4), F8
 	VFMLA V6.S4, V7.S4, V8.S4
 	WORD $0x6e26dcc6 // fmul v6.4s, v6.4s, v6.4s
 	VFMLA V8.S4, V6.S4, V4.S4
-	WORD $0x4e25d686 // fadd v6.4s, v20.4s, v5.4s
-	WORD $0x4ea6d687 // fsub v7.4s, v20.4s, v6.4s
-	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
-	WORD $0x4e24d4e7 // fadd v7.4s, v7.4s, v4.4s
-	WORD $0x6e27dc27 // fmul v7.4s, v1.4s, v7.4s
-	VFMLA V6.S4, V1.S4, V7.S4
-	WORD $0x6e22dce7 // fmul v7.4s, v7.4s, v2.4s
-	FMOVQ 256(R4), F4
+	VMOV V1.B16, V6.B16
+	VFMLA V5.S4, V1.S4, V6.S4
+	WORD $0x4ea6d427 // fsub v7.4s, v1.4s, v6.4s
+	VFMLA V5.S4, V1.S4, V7.S4
+	VFMLA V4.S4, V1.S4, V7.S4
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	WORD $0x6e22dcc6 // fmul v6.4s, v6.4s, v2.4s
+	FMOVQ 240(R4), F4
 	WORD $0x6ea4e402 // fcmgt v2.4s, v0.4s, v4.4s
-	FMOVQ 272(R4), F5
+	FMOVQ 256(R4), F5
 	VORR V5.B16, V1.B16, V4.B16
-	FMOVQ 288(R4), F6
-	WORD $0x6ea4e4c5 // fcmgt v5.4s, v6.4s, v4.4s
-	VBSL V7.B16, V3.B16, V5.B16
-	FMOVQ 304(R4), F7
+	FMOVQ 272(R4), F7
+	WORD $0x6ea4e4e5 // fcmgt v5.4s, v7.4s, v4.4s
+	VBSL V6.B16, V3.B16, V5.B16
+	FMOVQ 288(R4), F7
 	WORD $0x6ea7e486 // fcmgt v6.4s, v4.4s, v7.4s
 	VBSL V5.B16, V3.B16, V6.B16
-	FMOVQ 320(R4), F5
+	FMOVQ 304(R4), F5
 	WORD $0x6ea0e4a4 // fcmgt v4.4s, v5.4s, v0.4s
 	VBSL V6.B16, V3.B16, V4.B16
 	VBSL V4.B16, V3.B16, V2.B16
@@ -8431,59 +8420,58 @@ lanes1y:
 	VBSL V2.B16, V22.B16, V4.B16
 	VBSL V5.B16, V22.B16, V6.B16
 	WORD $0x4e37d402 // fadd v2.4s, v0.4s, v23.4s
-	FMOVQ 96(R4), F5
-	WORD $0x4e617847 // fcvtl2 v7.2d, v2.4s
 	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
-	WORD $0x4ee0a8e7 // cmlt v7.2d, v7.2d, #0
+	WORD $0x4e617845 // fcvtl2 v5.2d, v2.4s
 	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
-	VBSL V6.B16, V5.B16, V7.B16
-	VBSL V4.B16, V5.B16, V3.B16
+	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
+	VBSL V4.B16, V21.B16, V3.B16
+	VBSL V6.B16, V21.B16, V5.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617824 // fcvtl2 v4.2d, v1.4s
 	WORD $0x6e63dc42 // fmul v2.2d, v2.2d, v3.2d
-	WORD $0x6e67dc84 // fmul v4.2d, v4.2d, v7.2d
+	WORD $0x6e65dc84 // fmul v4.2d, v4.2d, v5.2d
 	WORD $0x0e616843 // fcvtn v3.2s, v2.2d
 	WORD $0x4e616883 // fcvtn2 v3.4s, v4.2d
-	FMOVQ 128(R4), F4
-	FMOVQ 112(R4), F2
+	FMOVQ 112(R4), F4
+	FMOVQ 96(R4), F2
 	VFMLA V4.S4, V0.S4, V2.S4
-	WORD $0x4eb5d444 // fsub v4.4s, v2.4s, v21.4s
+	WORD $0x4eb4d444 // fsub v4.4s, v2.4s, v20.4s
 	VSHL $23, V2.S4, V2.S4
-	FMOVQ 144(R4), F6
+	FMOVQ 128(R4), F6
 	VMOV V0.B16, V5.B16
 	VFMLA V6.S4, V4.S4, V5.S4
-	FMOVQ 160(R4), F6
+	FMOVQ 144(R4), F6
 	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
 	WORD $0x4e24d4a6 // fadd v6.4s, v5.4s, v4.4s
-	FMOVQ 176(R4), F8
-	FMOVQ 192(R4), F7
+	FMOVQ 160(R4), F8
+	FMOVQ 176(R4), F7
 	VFMLA V6.S4, V8.S4, V7.S4
-	FMOVQ 208(R4), F8
+	FMOVQ 192(R4), F8
 	VFMLA V6.S4, V7.S4, V8.S4
-	FMOVQ 224(R4), F7
+	FMOVQ 208(R4), F7
 	VFMLA V6.S4, V8.S4, V7.S4
-	FMOVQ 240(R4), F8
+	FMOVQ 224(R4), F8
 	VFMLA V6.S4, V7.S4, V8.S4
 	WORD $0x6e26dcc6 // fmul v6.4s, v6.4s, v6.4s
 	VFMLA V8.S4, V6.S4, V4.S4
-	WORD $0x4e25d686 // fadd v6.4s, v20.4s, v5.4s
-	WORD $0x4ea6d687 // fsub v7.4s, v20.4s, v6.4s
-	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
-	WORD $0x4e24d4e7 // fadd v7.4s, v7.4s, v4.4s
-	WORD $0x6e27dc27 // fmul v7.4s, v1.4s, v7.4s
-	VFMLA V6.S4, V1.S4, V7.S4
-	WORD $0x6e22dce7 // fmul v7.4s, v7.4s, v2.4s
-	FMOVQ 256(R4), F4
+	VMOV V1.B16, V6.B16
+	VFMLA V5.S4, V1.S4, V6.S4
+	WORD $0x4ea6d427 // fsub v7.4s, v1.4s, v6.4s
+	VFMLA V5.S4, V1.S4, V7.S4
+	VFMLA V4.S4, V1.S4, V7.S4
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	WORD $0x6e22dcc6 // fmul v6.4s, v6.4s, v2.4s
+	FMOVQ 240(R4), F4
 	WORD $0x6ea4e402 // fcmgt v2.4s, v0.4s, v4.4s
-	FMOVQ 272(R4), F5
+	FMOVQ 256(R4), F5
 	VORR V5.B16, V1.B16, V4.B16
-	FMOVQ 288(R4), F6
-	WORD $0x6ea4e4c5 // fcmgt v5.4s, v6.4s, v4.4s
-	VBSL V7.B16, V3.B16, V5.B16
-	FMOVQ 304(R4), F7
+	FMOVQ 272(R4), F7
+	WORD $0x6ea4e4e5 // fcmgt v5.4s, v7.4s, v4.4s
+	VBSL V6.B16, V3.B16, V5.B16
+	FMOVQ 288(R4), F7
 	WORD $0x6ea7e486 // fcmgt v6.4s, v4.4s, v7.4s
 	VBSL V5.B16, V3.B16, V6.B16
-	FMOVQ 320(R4), F5
+	FMOVQ 304(R4), F5
 	WORD $0x6ea0e4a4 // fcmgt v4.4s, v5.4s, v0.4s
 	VBSL V6.B16, V3.B16, V4.B16
 	VBSL V4.B16, V3.B16, V2.B16

@@ -185,8 +185,7 @@ func grad32(x, t float32) bool {
 
 // expGrad32 returns (ch + cl)*e^x*dy in float32 as the package kernels
 // documentation of SELUGrad says (cl = 0: no term), for x and dy where
-// grad32 holds. With ch = 1 a is dy and -al is +0, and fnma(+0, u, w) is
-// w: the bits of ExpGrad's Program, which leaves both out.
+// grad32 holds.
 func expGrad32(x, dy, ch, cl float32) float32 {
 	s, th, q := expPart(x, kernels.ExpMagic)
 	u := 1 + th
@@ -198,6 +197,20 @@ func expGrad32(x, dy, ch, cl float32) float32 {
 	}
 	w := fnma(nal, u, float32(a*ur))
 	return float32(fma(a, u, w) * s)
+}
+
+// expGrad1 returns e^x*dy in float32 as the package kernels documentation
+// of SELUGrad says for c = 1 (ExpGrad), for x and dy where grad32 holds
+// and x <= -GradF32MinX.
+func expGrad1(x, dy float32) float32 {
+	s, th, q := expPart(x, kernels.ExpMagic)
+	hi := fma(dy, th, dy)
+	// fma(dy, th, dy - hi), hi's rounding error, whose exact value has at
+	// most 48 significant bits: the float64 sum is exact (so is the
+	// product, fused or not), and the conversion rounds once, as the FMA
+	// does (fma32 would take its slow path on every such sum).
+	e := float32(float64(dy)*float64(th) + float64(dy-hi))
+	return float32((hi + fma(dy, q, e)) * s)
 }
 
 // SoftplusGrad is rectify.SoftplusGrad in pure Go: dx[i] = dy[i] *
@@ -281,7 +294,7 @@ func ExpGrad(dx, x, dy []float32) {
 		d := dy[i]
 		var r float32
 		if grad32(v, d) && !(-kernels.GradF32MinX < v) {
-			r = expGrad32(v, d, 1, 0)
+			r = expGrad1(v, d)
 		} else {
 			g := expD(float64(max(min(v, kernels.ExpGradMax), kernels.GradClamp)))
 			if math.Signbit(float64(kernels.MaxFloat32 - v)) {

@@ -96,9 +96,17 @@ const (
 // the inner FMA and cl*dy add at most 2^-26.8 of the result each, q's
 // error (as Exp's) less; the outer FMA rounds once, and the product with
 // s is exact but for a subnormal dx, whose second rounding adds at most a
-// quarter of its ULP. It needs a + al exact but for cl*dy (al then holds
-// the exact rest of ch*dy: |a| >= GradF32Min keeps it above the subnormal
-// range's granularity), a*U finite (|a| <= GradF32Max) and s normal (x >=
+// quarter of its ULP. For c = 1 (ExpGrad) one operation fewer:
+//
+//	hi = fma(dy, th, dy);  e = fma(dy, th, dy - hi)  // dy - hi exact; e hi's error, rounded
+//	dx = (hi + fma(dy, q, e)) * s
+//
+// where e's rounding is below 2^-48 of the result and that of fma(dy, q,
+// e) below 2^-26.8 (|q| < 0.07); the sum rounds once.
+//
+// Both need a + al exact but for cl*dy (al then holds the exact rest of
+// ch*dy: |a| >= GradF32Min keeps it, and e, above the subnormal range's
+// granularity), a*U and hi finite (|a| <= GradF32Max) and s normal (x >=
 // GradF32MinX, where n >= -126; ExpGrad's x <= -GradF32MinX, where s
 // stays finite). Elsewhere the float64 sequence above runs; for x > 0
 // ELUGrad's dx is dy, SELUGrad's fma(SELULambdaM1, dy, dy).

@@ -253,17 +253,20 @@ func seluGrad(fast bool) *Program {
 const noValue Value = -1
 
 // expGrad32 emits the float32 (ch + cl)*e^x*dy of the package kernels
-// documentation of SELUGrad (cl, or both, may be noValue: c = ch, or 1),
+// documentation of SELUGrad (cl, or both, may be noValue: c = ch, or 1,
+// ExpGrad's sequence there),
 // for x in [GradF32MinX, -GradF32MinX] and a = ch*dy, which it returns
 // too, of magnitude in [GradF32Min, GradF32Max].
 func (b builder) expGrad32(x, dy, ch, cl Value) (dx, a Value) {
 	s, th, q := b.expParts(x, b.k(kernels.ExpMagic))
+	if ch == noValue { // c = 1: hi + lo = dy*(1 + th + q)
+		hi := b.f(OpFMA, dy, th, dy)
+		e := b.f(OpFMA, dy, th, b.f(OpSub, dy, hi)) // hi's rounding error
+		return b.f(OpMul, b.f(OpAdd, hi, b.f(OpFMA, dy, q, e)), s), dy
+	}
 	one := b.k(1)
 	u := b.f(OpAdd, one, th)
 	ur := b.f(OpAdd, b.f(OpAdd, b.f(OpSub, one, u), th), q)
-	if ch == noValue { // c = 1: a = dy, al = 0
-		return b.f(OpMul, b.f(OpFMA, dy, u, b.f(OpMul, dy, ur)), s), dy
-	}
 	a = b.f(OpMul, ch, dy)
 	nal := b.f(OpFNMA, ch, dy, a) // -al: a - ch*dy
 	if cl != noValue {
