@@ -97,7 +97,8 @@ func SiLUGrad(dx, x, dy []float32) {
 // i: ELU'(0) is alpha (the x <= 0 branch), as in PyTorch.
 //
 // For alpha in [0.01, 10] every result is within 1 ULP of dy*f'(x)
-// (measured maximum 0.5422 ULP over all 2^32 x with dy = 1 at alpha 1).
+// (measured maximum 0.7604 ULP over all 2^32 x with dy = 1 at alpha 1,
+// at a subnormal result).
 // +Inf gives dy; -Inf gives dy*0 (a NaN for an infinite dy).
 func ELUGrad(dx, x, dy []float32, alpha float32) {
 	if len(x) < cutoff(kELUGrad) {
@@ -110,7 +111,7 @@ func ELUGrad(dx, x, dy []float32, alpha float32) {
 // SELUGrad sets dx[i] = dy[i] * lambda * (x[i] > 0 ? 1 : alpha*exp(x[i]))
 // for every i, lambda and alpha as in SELU: SELU'(0) is lambda*alpha.
 //
-// Every result is within 1 ULP of dy*f'(x) (measured maximum 0.5388 ULP
+// Every result is within 1 ULP of dy*f'(x) (measured maximum 0.6907 ULP
 // over all 2^32 x with dy = 1). +Inf gives lambda*dy; -Inf gives dy*0 (a
 // NaN for an infinite dy).
 func SELUGrad(dx, x, dy []float32) {
@@ -173,7 +174,7 @@ func GELUGrad(dx, x, dy []float32) {
 // Exp, from the forward input x.
 //
 // Every result is within 1 ULP of dy*e^x (measured maximum
-// 0.5422 ULP over all 2^32 x with dy = 1). Products beyond the float32
+// 0.7604 ULP over all 2^32 x with dy = 1, at a subnormal result). Products beyond the float32
 // range overflow to ±Inf, tiny ones are computed, not flushed; +Inf gives
 // dy*Inf (a NaN for dy = 0), -Inf gives dy*0 (a NaN for an infinite dy).
 func ExpGrad(dx, x, dy []float32) {

@@ -285,7 +285,7 @@ func GELUGrad(dx, x, dy []float32) {
 }
 
 // ExpGrad is rectify.ExpGrad in pure Go: dx[i] = dy[i] * e^x[i], in
-// float32 where x and dy allow it (expGrad32 with c = 1), else in float64.
+// float32 where x and dy allow it (expGrad1), else in float64.
 func ExpGrad(dx, x, dy []float32) {
 	check.Grad("ExpGrad", dx, x, dy)
 	dy = dy[:len(x)]
