@@ -14,7 +14,7 @@ import (
 // slices of a few elements.
 func Slices(fn string, dst, x []float32) {
 	d, s, n := base(dst), base(x), uintptr(len(x))*4
-	if len(dst) != len(x) || d != s && max(d, s)-min(d, s) < n {
+	if len(dst) != len(x) || clash(d, s, n) {
 		panic(argError{fn, len(dst), len(x), len(x), d, s, d})
 	}
 }
@@ -24,10 +24,14 @@ func Slices(fn string, dst, x []float32) {
 // both are only read).
 func Grad(fn string, dst, x, dy []float32) {
 	d, s, y, n := base(dst), base(x), base(dy), uintptr(len(x))*4
-	if len(dst) != len(x) || len(dy) != len(x) || d != s && max(d, s)-min(d, s) < n || d != y && max(d, y)-min(d, y) < n {
+	if len(dst) != len(x) || len(dy) != len(x) || clash(d, s, n) || clash(d, y, n) {
 		panic(argError{fn, len(dst), len(x), len(dy), d, s, y})
 	}
 }
+
+// clash reports whether the n bytes at a and at b overlap, a and b not
+// being one address.
+func clash(a, b, n uintptr) bool { return a != b && max(a, b)-min(a, b) < n }
 
 // base returns the address of s's first element.
 func base(s []float32) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(s))) }
@@ -49,7 +53,7 @@ func (e argError) Error() string {
 		return "rectify: " + e.fn + ": len(dst)=" + strconv.Itoa(e.nd) + " != len(x)=" + strconv.Itoa(e.nx)
 	case e.ny != e.nx:
 		return "rectify: " + e.fn + ": len(dy)=" + strconv.Itoa(e.ny) + " != len(x)=" + strconv.Itoa(e.nx)
-	case e.d != e.x && max(e.d, e.x)-min(e.d, e.x) < uintptr(e.nx)*4:
+	case clash(e.d, e.x, uintptr(e.nx)*4):
 		return "rectify: " + e.fn + ": dst and x overlap (only dst == x is allowed)"
 	}
 	return "rectify: " + e.fn + ": dst and dy overlap (only dst == dy is allowed)"
