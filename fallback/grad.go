@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/rectify-go/rectify/internal/check"
+	"github.com/rectify-go/rectify/internal/fma32"
 	"github.com/rectify-go/rectify/kernels"
 )
 
@@ -255,30 +256,29 @@ func GELUTanhGrad(dx, x, dy []float32) {
 }
 
 // GELUGrad is rectify.GELUGrad in pure Go: dx[i] = dy[i] * (Phi(x) +
-// x*phi(x)), x = x[i], from GELU's Phi(-|x|), and the Taylor polynomial
-// at the zero of GELU' inside (-1, -0.5).
+// x*phi(x)), x = x[i], from GELU's Phi(-|x|), and a polynomial near the
+// zero of GELU' (kernels.GELUGradWindow).
 func GELUGrad(dx, x, dy []float32) {
 	check.Grad("GELUGrad", dx, x, dy)
 	dy = dy[:len(x)]
 	dx = dx[:len(x)]
 	for i, v := range x {
-		aw := float64(negAbs(math.Float32bits(v), kernels.GELUGradClamp)) // -a
+		na := negAbs(math.Float32bits(v), kernels.GELUGradClamp) // -a
+		aw := float64(na)
 		t := 1 / math.FMA(aw, -kernels.GELUP, 1)
 		r := math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(kernels.GELUR10, t, kernels.GELUR9), t, kernels.GELUR8), t, kernels.GELUR7), t, kernels.GELUR6), t, kernels.GELUR5)
 		r = math.FMA(math.FMA(math.FMA(math.FMA(math.FMA(r, t, kernels.GELUR4), t, kernels.GELUR3), t, kernels.GELUR2), t, kernels.GELUR1), t, kernels.GELUR0)
 		s, e := exp2DParts(float64(float64(aw*aw) * -kernels.GELUHalfLog2e))
 		q := float64(float64(s*e) * math.FMA(aw, kernels.GELUGradInvSqrt2Pi, r))
-		xw := float64(v)
 		g := 1 - q
-		if math.Signbit(xw) {
+		if math.Signbit(float64(v)) {
 			g = q
-		}
-		sv := (xw - kernels.GELUGradX0Hi) - kernels.GELUGradX0Lo
-		w := math.FMA(math.FMA(math.FMA(math.FMA(kernels.GELUGradC12, sv, kernels.GELUGradC11), sv, kernels.GELUGradC10), sv, kernels.GELUGradC9), sv, kernels.GELUGradC8)
-		w = math.FMA(math.FMA(math.FMA(math.FMA(w, sv, kernels.GELUGradC7), sv, kernels.GELUGradC6), sv, kernels.GELUGradC5), sv, kernels.GELUGradC4)
-		w = float64(sv * math.FMA(math.FMA(math.FMA(w, sv, kernels.GELUGradC3), sv, kernels.GELUGradC2), sv, kernels.GELUGradC1))
-		if math.Signbit(float64((xw + 1) * (xw + 0.5))) {
-			g = w
+			// Within GELUGradWindow of x0, where -a is x.
+			if s1 := na - kernels.GELUGradX0F32; math.Abs(float64(s1)) < kernels.GELUGradWindow {
+				q := fma32.FMA(fma32.FMA(fma32.FMA(fma32.FMA(fma32.FMA(kernels.GELUGradC8, s1, kernels.GELUGradC7), s1, kernels.GELUGradC6), s1, kernels.GELUGradC5), s1, kernels.GELUGradC4), s1, kernels.GELUGradC3)
+				sv := aw - kernels.GELUGradX0
+				g = math.FMA(sv, math.FMA(sv, math.FMA(sv, float64(q), kernels.GELUGradC2), kernels.GELUGradC1), kernels.GELUGradC0)
+			}
 		}
 		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
 	}

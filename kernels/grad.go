@@ -53,32 +53,32 @@ const GELUTanhGradClamp = 0x1.4p4
 // GELUGrad: GELU'(x) = Phi(x) + x*phi(x) from GELU's Phi(-a) = E*R (a =
 // |x|, clamped at -GELUGradClamp): with q = E*(R - a/sqrt(2*pi)),
 // GELU'(x) = x < 0 ? q : 1 - q. R - a/sqrt(2*pi) cancels around the zero
-// of GELU' at x0 = GELUGradX0Hi + GELUGradX0Lo (-0.7517916), so inside
-// (-1, -0.5) GELU' is its Taylor polynomial at x0 instead: s*(C1 + C2*s +
-// ... + C12*s^11), s = x - x0. The coefficients are f^(k+1)(x0)/k!
-// (f^(k+2) = phi * p_k, p_0 = 2 - x^2, p_(k+1) = p_k' - x*p_k) and x0 the
-// root of Phi(x) + x*phi(x), computed with math/big at 300 bits (Phi by
-// its Taylor series), rounded to float64; the truncation error is below
-// 2^-39 relative on the window. Outside it R's fit error (2^-28.3) is
-// amplified at most 2.4 times. GELUGradClamp: below x = -20, |dy|*|GELU'(x)|
-// < MaxFloat32 * 20*phi(20) rounds to zero in float32 for every finite dy.
+// of GELU' at x0 = GELUGradX0 (-0.7517916, rounded to float64), so within
+// GELUGradWindow of it (|x - GELUGradX0F32| < GELUGradWindow in float32)
+// GELU' is the polynomial C0 + s*(C1 + s*(C2 + s*Q)), s = x - x0 in
+// float64 (exact), Q = C3 + C4*s' + ... + C8*s'^5 in float32 at s' = x -
+// GELUGradX0F32 (exact): C0 = GELU'(x0) rounded, C1..C8 its minimax fit
+// (coeffs.sollya), relative error 2^-32.1 on the window (C0 keeps it
+// relative at the true zero). Q's float32 errors (its rounding, s' - s)
+// reach g scaled by s^2 < 1/16, below 2^-29 of it. Outside the window R's
+// fit error (2^-28.3) is amplified at most 2.4 times. GELUGradClamp:
+// below x = -20, |dy|*|GELU'(x)| < MaxFloat32 * 20*phi(20) rounds to zero
+// in float32 for every finite dy.
 const (
 	GELUGradClamp      = -0x1.4p4
 	GELUGradInvSqrt2Pi = 0x1.9884533d43651p-2 // 1/sqrt(2*pi)
-	GELUGradX0Hi       = -0x1.80ead197f00b4p-1
-	GELUGradX0Lo       = 0x1.13e74c58cada8p-56
-	GELUGradC1         = 0x1.b9d98fa5a3215p-2
-	GELUGradC2         = 0x1.8d9a941de3ac5p-2
-	GELUGradC3         = -0x1.2a2ef9bb865aep-6
-	GELUGradC4         = -0x1.d2fa4c17c7e84p-4
-	GELUGradC5         = -0x1.e4088244f901dp-7
-	GELUGradC6         = 0x1.3e346def42057p-6
-	GELUGradC7         = 0x1.297b9d6ffaacdp-8
-	GELUGradC8         = -0x1.258a6d85633afp-9
-	GELUGradC9         = -0x1.8680f74e6b6bap-11
-	GELUGradC10        = 0x1.86c863b66083cp-13
-	GELUGradC11        = 0x1.69610924deba8p-14
-	GELUGradC12        = -0x1.784acad4b941ep-17
+	GELUGradWindow     = 0x1p-2
+	GELUGradX0         = -0x1.80ead197f00b4p-1
+	GELUGradX0F32      = -0x1.80ead2p-1
+	GELUGradC0         = -0x1.dc33ec6564406p-58
+	GELUGradC1         = 0x1.b9d98fa72918fp-2
+	GELUGradC2         = 0x1.8d9a9411f60dbp-2
+	GELUGradC3         = -0x1.2a2f2ap-6
+	GELUGradC4         = -0x1.d2fa32p-4
+	GELUGradC5         = -0x1.e3ea6p-7
+	GELUGradC6         = 0x1.3e251cp-6
+	GELUGradC7         = 0x1.2370eep-8
+	GELUGradC8         = -0x1.1f357ep-9
 )
 
 // SELUGrad, ELUGrad and ExpGrad compute c*e^x*dy (for x <= 0: c =

@@ -45,6 +45,9 @@ func TestSollyaCoefficients(t *testing.T) {
 		"GELUTanhK1": GELUTanhK1, "GELUTanhK2": GELUTanhK2, "GELUTanhL1": GELUTanhL1, "GELUTanhL2": GELUTanhL2,
 		"RowGradE2": RowGradE2, "RowGradE3": RowGradE3, "RowGradE4": RowGradE4, "RowGradE5": RowGradE5,
 		"RowGradE6": RowGradE6, "RowGradE7": RowGradE7, "RowGradE8": RowGradE8, "RowGradE9": RowGradE9,
+		"GELUGradX0": GELUGradX0, "GELUGradX0F32": GELUGradX0F32, "GELUGradC0": GELUGradC0, "GELUGradC1": GELUGradC1, "GELUGradC2": GELUGradC2,
+		"GELUGradC3": GELUGradC3, "GELUGradC4": GELUGradC4, "GELUGradC5": GELUGradC5, "GELUGradC6": GELUGradC6,
+		"GELUGradC7": GELUGradC7, "GELUGradC8": GELUGradC8,
 		"Exp2D2": Exp2D2, "Exp2D3": Exp2D3, "Exp2D4": Exp2D4, "Exp2D5": Exp2D5, "Exp2D6": Exp2D6,
 	}
 	seen := 0
