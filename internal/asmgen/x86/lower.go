@@ -613,9 +613,13 @@ type lowering struct {
 	// cond < 0 of a condition value and vector that a later OpSelNeg
 	// reads again.
 	negMasks map[key]reg.OpmaskPhysical
-	mode     mode
-	code     []func()
-	err      error
+	// halfMasks holds, with opmask registers, the sign mask of a float64
+	// OpSelSign's float32 condition, taken for half 0, for half 1 to
+	// shift.
+	halfMasks map[key]reg.OpmaskPhysical
+	mode      mode
+	code      []func()
+	err       error
 }
 
 // constOrder lists the constants that the loop reads, most read first.
@@ -1019,6 +1023,7 @@ func (l *lowering) start(m mode) {
 		l.kfree[i] = !l.partial || !slices.Contains(partMasks[:], k)
 	}
 	l.negMasks = map[key]reg.OpmaskPhysical{}
+	l.halfMasks = map[key]reg.OpmaskPhysical{}
 	l.mode, l.code, l.err = m, nil, nil
 }
 
@@ -1619,15 +1624,20 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 		// are (half h's lanes), no widening.
 		narrow := f64 && l.p.Code[in.Args[0]].Type == ir.F32
 		if l.s.kmask {
-			k := l.allocK()
-			l.emit(func() {
-				if f64 && !narrow {
-					VPMOVQ2M(cond.r, k)
-				} else {
-					VPMOVD2M(cond.r, k)
-				}
-			})
+			hk := key{v, g, 0}
+			k, kept := l.halfMasks[hk]
+			if !kept {
+				k = l.allocK()
+				l.emit(func() {
+					if f64 && !narrow {
+						VPMOVQ2M(cond.r, k)
+					} else {
+						VPMOVD2M(cond.r, k)
+					}
+				})
+			}
 			if narrow && h == 1 {
+				delete(l.halfMasks, hk)
 				l.emit(func() { KSHIFTRW(U8(8), k, k) })
 			}
 			l.free2(nil, cond, b, c)
@@ -1639,7 +1649,11 @@ func (l *lowering) op(i int, in ir.Instr, g, h int) {
 					VBLENDMPS(b.op, c.r, k, d)
 				}
 			})
-			l.releaseK(k)
+			if narrow && h == 0 {
+				l.halfMasks[hk] = k
+			} else {
+				l.releaseK(k)
+			}
 			l.define(v, g, h, d)
 			return
 		}
