@@ -7324,7 +7324,7 @@ DATA geluGradNEONk<>+408(SB)/8, $0xbc5dc33ec6564406
 GLOBL geluGradNEONk<>(SB), RODATA|NOPTR, $416
 
 // func geluGradNEON(dst, x, y []float32, alpha float32)
-// Main loop: 1 vectors (4 elements) per iteration, 163 instructions, 40.75 per element; 30 vector registers.
+// Main loop: 1 vectors (4 elements) per iteration, 163 instructions, 40.75 per element; 29 vector registers.
 TEXT ·geluGradNEON(SB), NOSPLIT, $0-76
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
@@ -7369,150 +7369,150 @@ loop1:
 	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
 	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
 	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
 	FMOVQ 0(R4), F5
-	FMOVQ 0(R4), F6
-	VFMLA V26.D2, V3.D2, V5.D2
-	VFMLA V26.D2, V4.D2, V6.D2
+	VFMLA V26.D2, V3.D2, V2.D2
+	VFMLA V26.D2, V4.D2, V5.D2
+	WORD $0x6e62ff62 // fdiv v2.2d, v27.2d, v2.2d
 	WORD $0x6e65ff65 // fdiv v5.2d, v27.2d, v5.2d
-	WORD $0x6e66ff66 // fdiv v6.2d, v27.2d, v6.2d
+	FMOVQ 16(R4), F6
 	FMOVQ 16(R4), F7
-	FMOVQ 16(R4), F8
+	VFMLA V2.D2, V25.D2, V6.D2
 	VFMLA V5.D2, V25.D2, V7.D2
-	VFMLA V6.D2, V25.D2, V8.D2
+	FMOVQ 32(R4), F8
 	FMOVQ 32(R4), F9
-	FMOVQ 32(R4), F10
+	VFMLA V2.D2, V6.D2, V8.D2
 	VFMLA V5.D2, V7.D2, V9.D2
-	VFMLA V6.D2, V8.D2, V10.D2
+	FMOVQ 48(R4), F6
 	FMOVQ 48(R4), F7
-	FMOVQ 48(R4), F8
+	VFMLA V2.D2, V8.D2, V6.D2
 	VFMLA V5.D2, V9.D2, V7.D2
-	VFMLA V6.D2, V10.D2, V8.D2
+	FMOVQ 64(R4), F8
 	FMOVQ 64(R4), F9
-	FMOVQ 64(R4), F10
+	VFMLA V2.D2, V6.D2, V8.D2
 	VFMLA V5.D2, V7.D2, V9.D2
-	VFMLA V6.D2, V8.D2, V10.D2
+	FMOVQ 80(R4), F6
 	FMOVQ 80(R4), F7
-	FMOVQ 80(R4), F8
+	VFMLA V2.D2, V8.D2, V6.D2
 	VFMLA V5.D2, V9.D2, V7.D2
-	VFMLA V6.D2, V10.D2, V8.D2
+	FMOVQ 96(R4), F8
 	FMOVQ 96(R4), F9
-	FMOVQ 96(R4), F10
+	VFMLA V2.D2, V6.D2, V8.D2
 	VFMLA V5.D2, V7.D2, V9.D2
-	VFMLA V6.D2, V8.D2, V10.D2
+	FMOVQ 112(R4), F6
 	FMOVQ 112(R4), F7
-	FMOVQ 112(R4), F8
+	VFMLA V2.D2, V8.D2, V6.D2
 	VFMLA V5.D2, V9.D2, V7.D2
-	VFMLA V6.D2, V10.D2, V8.D2
+	FMOVQ 128(R4), F8
 	FMOVQ 128(R4), F9
-	FMOVQ 128(R4), F10
+	VFMLA V2.D2, V6.D2, V8.D2
 	VFMLA V5.D2, V7.D2, V9.D2
-	VFMLA V6.D2, V8.D2, V10.D2
+	FMOVQ 144(R4), F6
 	FMOVQ 144(R4), F7
-	FMOVQ 144(R4), F8
+	VFMLA V2.D2, V8.D2, V6.D2
 	VFMLA V5.D2, V9.D2, V7.D2
-	VFMLA V6.D2, V10.D2, V8.D2
+	FMOVQ 160(R4), F8
 	FMOVQ 160(R4), F9
-	FMOVQ 160(R4), F10
+	VFMLA V2.D2, V6.D2, V8.D2
 	VFMLA V5.D2, V7.D2, V9.D2
-	VFMLA V6.D2, V8.D2, V10.D2
-	WORD $0x6e63dc65 // fmul v5.2d, v3.2d, v3.2d
-	WORD $0x6e64dc86 // fmul v6.2d, v4.2d, v4.2d
+	WORD $0x6e63dc62 // fmul v2.2d, v3.2d, v3.2d
+	WORD $0x6e64dc85 // fmul v5.2d, v4.2d, v4.2d
+	WORD $0x6e78dc42 // fmul v2.2d, v2.2d, v24.2d
 	WORD $0x6e78dca5 // fmul v5.2d, v5.2d, v24.2d
-	WORD $0x6e78dcc6 // fmul v6.2d, v6.2d, v24.2d
+	WORD $0x4e77d446 // fadd v6.2d, v2.2d, v23.2d
 	WORD $0x4e77d4a7 // fadd v7.2d, v5.2d, v23.2d
-	WORD $0x4e77d4c8 // fadd v8.2d, v6.2d, v23.2d
+	WORD $0x4ef7d4ca // fsub v10.2d, v6.2d, v23.2d
 	WORD $0x4ef7d4eb // fsub v11.2d, v7.2d, v23.2d
-	WORD $0x4ef7d50c // fsub v12.2d, v8.2d, v23.2d
+	WORD $0x4eead442 // fsub v2.2d, v2.2d, v10.2d
 	WORD $0x4eebd4a5 // fsub v5.2d, v5.2d, v11.2d
-	WORD $0x4eecd4c6 // fsub v6.2d, v6.2d, v12.2d
+	FMOVQ 176(R4), F10
 	FMOVQ 176(R4), F11
-	FMOVQ 176(R4), F12
+	VFMLA V2.D2, V22.D2, V10.D2
 	VFMLA V5.D2, V22.D2, V11.D2
-	VFMLA V6.D2, V22.D2, V12.D2
+	FMOVQ 192(R4), F12
 	FMOVQ 192(R4), F13
-	FMOVQ 192(R4), F14
+	VFMLA V2.D2, V10.D2, V12.D2
 	VFMLA V5.D2, V11.D2, V13.D2
-	VFMLA V6.D2, V12.D2, V14.D2
+	FMOVQ 208(R4), F10
 	FMOVQ 208(R4), F11
-	FMOVQ 208(R4), F12
+	VFMLA V2.D2, V12.D2, V10.D2
 	VFMLA V5.D2, V13.D2, V11.D2
-	VFMLA V6.D2, V14.D2, V12.D2
+	FMOVQ 224(R4), F12
 	FMOVQ 224(R4), F13
-	FMOVQ 224(R4), F14
+	VFMLA V2.D2, V10.D2, V12.D2
 	VFMLA V5.D2, V11.D2, V13.D2
-	VFMLA V6.D2, V12.D2, V14.D2
+	FMOVQ 240(R4), F10
 	FMOVQ 240(R4), F11
-	FMOVQ 240(R4), F12
+	VFMLA V2.D2, V12.D2, V10.D2
 	VFMLA V5.D2, V13.D2, V11.D2
-	VFMLA V6.D2, V14.D2, V12.D2
+	FMOVQ 0(R4), F12
 	FMOVQ 0(R4), F13
-	FMOVQ 0(R4), F14
+	VFMLA V2.D2, V10.D2, V12.D2
 	VFMLA V5.D2, V11.D2, V13.D2
-	VFMLA V6.D2, V12.D2, V14.D2
+	VSHL $52, V6.D2, V6.D2
 	VSHL $52, V7.D2, V7.D2
-	VSHL $52, V8.D2, V8.D2
+	WORD $0x6e6cdcc6 // fmul v6.2d, v6.2d, v12.2d
 	WORD $0x6e6ddce7 // fmul v7.2d, v7.2d, v13.2d
-	WORD $0x6e6edd08 // fmul v8.2d, v8.2d, v14.2d
-	VFMLA V21.D2, V3.D2, V9.D2
-	VFMLA V21.D2, V4.D2, V10.D2
+	VFMLA V21.D2, V3.D2, V8.D2
+	VFMLA V21.D2, V4.D2, V9.D2
+	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
 	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
-	WORD $0x6e6add08 // fmul v8.2d, v8.2d, v10.2d
-	WORD $0x4eb4d442 // fsub v2.4s, v2.4s, v20.4s
+	WORD $0x4eb4d402 // fsub v2.4s, v0.4s, v20.4s
 	FMOVQ 256(R4), F5
 	VFMLA V2.S4, V2.S4, V5.S4
-	FMOVQ 272(R4), F6
-	VFMLA V2.S4, V19.S4, V6.S4
+	FMOVQ 272(R4), F8
+	VFMLA V2.S4, V19.S4, V8.S4
 	FMOVQ 288(R4), F9
-	VFMLA V2.S4, V6.S4, V9.S4
-	FMOVQ 304(R4), F6
-	VFMLA V2.S4, V9.S4, V6.S4
+	VFMLA V2.S4, V8.S4, V9.S4
+	FMOVQ 304(R4), F8
+	VFMLA V2.S4, V9.S4, V8.S4
 	FMOVQ 320(R4), F9
-	VFMLA V2.S4, V6.S4, V9.S4
-	FMOVQ 336(R4), F6
-	VFMLA V2.S4, V9.S4, V6.S4
-	WORD $0x0e6178c2 // fcvtl v2.2d, v6.2s
-	WORD $0x4e6178c9 // fcvtl2 v9.2d, v6.4s
-	FMOVQ 352(R4), F6
+	VFMLA V2.S4, V8.S4, V9.S4
+	FMOVQ 336(R4), F8
+	VFMLA V2.S4, V9.S4, V8.S4
+	WORD $0x0e617902 // fcvtl v2.2d, v8.2s
+	WORD $0x4e617909 // fcvtl2 v9.2d, v8.4s
+	FMOVQ 352(R4), F8
 	FMOVQ 352(R4), F10
-	VFMLA V27.D2, V3.D2, V6.D2
+	VFMLA V27.D2, V3.D2, V8.D2
 	VFMLA V27.D2, V4.D2, V10.D2
 	FMOVQ 368(R4), F3
 	FMOVQ 368(R4), F4
-	VFMLA V2.D2, V6.D2, V3.D2
+	VFMLA V2.D2, V8.D2, V3.D2
 	VFMLA V9.D2, V10.D2, V4.D2
 	FMOVQ 384(R4), F2
 	FMOVQ 384(R4), F9
-	VFMLA V3.D2, V6.D2, V2.D2
+	VFMLA V3.D2, V8.D2, V2.D2
 	VFMLA V4.D2, V10.D2, V9.D2
 	FMOVQ 400(R4), F3
 	FMOVQ 400(R4), F4
-	VFMLA V2.D2, V6.D2, V3.D2
+	VFMLA V2.D2, V8.D2, V3.D2
 	VFMLA V9.D2, V10.D2, V4.D2
+	WORD $0x4ee6d762 // fsub v2.2d, v27.2d, v6.2d
+	WORD $0x4ee7d768 // fsub v8.2d, v27.2d, v7.2d
+	WORD $0x0e617809 // fcvtl v9.2d, v0.2s
+	WORD $0x4e61780a // fcvtl2 v10.2d, v0.4s
+	WORD $0x4ee0a929 // cmlt v9.2d, v9.2d, #0
+	WORD $0x4ee0a94a // cmlt v10.2d, v10.2d, #0
+	VBSL V2.B16, V6.B16, V9.B16
+	VBSL V8.B16, V7.B16, V10.B16
 	WORD $0x0e6178a2 // fcvtl v2.2d, v5.2s
 	WORD $0x4e6178a6 // fcvtl2 v6.2d, v5.4s
 	WORD $0x4ee0a842 // cmlt v2.2d, v2.2d, #0
 	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
-	VBSL V7.B16, V3.B16, V2.B16
-	VBSL V8.B16, V4.B16, V6.B16
-	WORD $0x4ee7d767 // fsub v7.2d, v27.2d, v7.2d
-	WORD $0x4ee8d768 // fsub v8.2d, v27.2d, v8.2d
-	WORD $0x0e617803 // fcvtl v3.2d, v0.2s
-	WORD $0x4e617804 // fcvtl2 v4.2d, v0.4s
-	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
+	VBSL V9.B16, V3.B16, V2.B16
+	VBSL V10.B16, V4.B16, V6.B16
+	WORD $0x4e32d403 // fadd v3.4s, v0.4s, v18.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617865 // fcvtl2 v5.2d, v3.4s
 	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
-	VBSL V7.B16, V2.B16, V3.B16
-	VBSL V8.B16, V6.B16, V4.B16
-	WORD $0x4e32d402 // fadd v2.4s, v0.4s, v18.4s
-	WORD $0x0e617845 // fcvtl v5.2d, v2.2s
-	WORD $0x4e617846 // fcvtl2 v6.2d, v2.4s
 	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
-	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
-	VBSL V3.B16, V17.B16, V5.B16
-	VBSL V4.B16, V17.B16, V6.B16
+	VBSL V2.B16, V17.B16, V4.B16
+	VBSL V6.B16, V17.B16, V5.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
-	WORD $0x6e65dc42 // fmul v2.2d, v2.2d, v5.2d
-	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
 	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
 	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
 	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s
@@ -7547,150 +7547,150 @@ lanes1y:
 	WORD $0x4e3cf442 // fmax v2.4s, v2.4s, v28.4s
 	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
 	WORD $0x4e617844 // fcvtl2 v4.2d, v2.4s
+	FMOVQ 0(R4), F2
 	FMOVQ 0(R4), F5
-	FMOVQ 0(R4), F6
-	VFMLA V26.D2, V3.D2, V5.D2
-	VFMLA V26.D2, V4.D2, V6.D2
+	VFMLA V26.D2, V3.D2, V2.D2
+	VFMLA V26.D2, V4.D2, V5.D2
+	WORD $0x6e62ff62 // fdiv v2.2d, v27.2d, v2.2d
 	WORD $0x6e65ff65 // fdiv v5.2d, v27.2d, v5.2d
-	WORD $0x6e66ff66 // fdiv v6.2d, v27.2d, v6.2d
+	FMOVQ 16(R4), F6
 	FMOVQ 16(R4), F7
-	FMOVQ 16(R4), F8
+	VFMLA V2.D2, V25.D2, V6.D2
 	VFMLA V5.D2, V25.D2, V7.D2
-	VFMLA V6.D2, V25.D2, V8.D2
+	FMOVQ 32(R4), F8
 	FMOVQ 32(R4), F9
-	FMOVQ 32(R4), F10
+	VFMLA V2.D2, V6.D2, V8.D2
 	VFMLA V5.D2, V7.D2, V9.D2
-	VFMLA V6.D2, V8.D2, V10.D2
+	FMOVQ 48(R4), F6
 	FMOVQ 48(R4), F7
-	FMOVQ 48(R4), F8
+	VFMLA V2.D2, V8.D2, V6.D2
 	VFMLA V5.D2, V9.D2, V7.D2
-	VFMLA V6.D2, V10.D2, V8.D2
+	FMOVQ 64(R4), F8
 	FMOVQ 64(R4), F9
-	FMOVQ 64(R4), F10
+	VFMLA V2.D2, V6.D2, V8.D2
 	VFMLA V5.D2, V7.D2, V9.D2
-	VFMLA V6.D2, V8.D2, V10.D2
+	FMOVQ 80(R4), F6
 	FMOVQ 80(R4), F7
-	FMOVQ 80(R4), F8
+	VFMLA V2.D2, V8.D2, V6.D2
 	VFMLA V5.D2, V9.D2, V7.D2
-	VFMLA V6.D2, V10.D2, V8.D2
+	FMOVQ 96(R4), F8
 	FMOVQ 96(R4), F9
-	FMOVQ 96(R4), F10
+	VFMLA V2.D2, V6.D2, V8.D2
 	VFMLA V5.D2, V7.D2, V9.D2
-	VFMLA V6.D2, V8.D2, V10.D2
+	FMOVQ 112(R4), F6
 	FMOVQ 112(R4), F7
-	FMOVQ 112(R4), F8
+	VFMLA V2.D2, V8.D2, V6.D2
 	VFMLA V5.D2, V9.D2, V7.D2
-	VFMLA V6.D2, V10.D2, V8.D2
+	FMOVQ 128(R4), F8
 	FMOVQ 128(R4), F9
-	FMOVQ 128(R4), F10
+	VFMLA V2.D2, V6.D2, V8.D2
 	VFMLA V5.D2, V7.D2, V9.D2
-	VFMLA V6.D2, V8.D2, V10.D2
+	FMOVQ 144(R4), F6
 	FMOVQ 144(R4), F7
-	FMOVQ 144(R4), F8
+	VFMLA V2.D2, V8.D2, V6.D2
 	VFMLA V5.D2, V9.D2, V7.D2
-	VFMLA V6.D2, V10.D2, V8.D2
+	FMOVQ 160(R4), F8
 	FMOVQ 160(R4), F9
-	FMOVQ 160(R4), F10
+	VFMLA V2.D2, V6.D2, V8.D2
 	VFMLA V5.D2, V7.D2, V9.D2
-	VFMLA V6.D2, V8.D2, V10.D2
-	WORD $0x6e63dc65 // fmul v5.2d, v3.2d, v3.2d
-	WORD $0x6e64dc86 // fmul v6.2d, v4.2d, v4.2d
+	WORD $0x6e63dc62 // fmul v2.2d, v3.2d, v3.2d
+	WORD $0x6e64dc85 // fmul v5.2d, v4.2d, v4.2d
+	WORD $0x6e78dc42 // fmul v2.2d, v2.2d, v24.2d
 	WORD $0x6e78dca5 // fmul v5.2d, v5.2d, v24.2d
-	WORD $0x6e78dcc6 // fmul v6.2d, v6.2d, v24.2d
+	WORD $0x4e77d446 // fadd v6.2d, v2.2d, v23.2d
 	WORD $0x4e77d4a7 // fadd v7.2d, v5.2d, v23.2d
-	WORD $0x4e77d4c8 // fadd v8.2d, v6.2d, v23.2d
+	WORD $0x4ef7d4ca // fsub v10.2d, v6.2d, v23.2d
 	WORD $0x4ef7d4eb // fsub v11.2d, v7.2d, v23.2d
-	WORD $0x4ef7d50c // fsub v12.2d, v8.2d, v23.2d
+	WORD $0x4eead442 // fsub v2.2d, v2.2d, v10.2d
 	WORD $0x4eebd4a5 // fsub v5.2d, v5.2d, v11.2d
-	WORD $0x4eecd4c6 // fsub v6.2d, v6.2d, v12.2d
+	FMOVQ 176(R4), F10
 	FMOVQ 176(R4), F11
-	FMOVQ 176(R4), F12
+	VFMLA V2.D2, V22.D2, V10.D2
 	VFMLA V5.D2, V22.D2, V11.D2
-	VFMLA V6.D2, V22.D2, V12.D2
+	FMOVQ 192(R4), F12
 	FMOVQ 192(R4), F13
-	FMOVQ 192(R4), F14
+	VFMLA V2.D2, V10.D2, V12.D2
 	VFMLA V5.D2, V11.D2, V13.D2
-	VFMLA V6.D2, V12.D2, V14.D2
+	FMOVQ 208(R4), F10
 	FMOVQ 208(R4), F11
-	FMOVQ 208(R4), F12
+	VFMLA V2.D2, V12.D2, V10.D2
 	VFMLA V5.D2, V13.D2, V11.D2
-	VFMLA V6.D2, V14.D2, V12.D2
+	FMOVQ 224(R4), F12
 	FMOVQ 224(R4), F13
-	FMOVQ 224(R4), F14
+	VFMLA V2.D2, V10.D2, V12.D2
 	VFMLA V5.D2, V11.D2, V13.D2
-	VFMLA V6.D2, V12.D2, V14.D2
+	FMOVQ 240(R4), F10
 	FMOVQ 240(R4), F11
-	FMOVQ 240(R4), F12
+	VFMLA V2.D2, V12.D2, V10.D2
 	VFMLA V5.D2, V13.D2, V11.D2
-	VFMLA V6.D2, V14.D2, V12.D2
+	FMOVQ 0(R4), F12
 	FMOVQ 0(R4), F13
-	FMOVQ 0(R4), F14
+	VFMLA V2.D2, V10.D2, V12.D2
 	VFMLA V5.D2, V11.D2, V13.D2
-	VFMLA V6.D2, V12.D2, V14.D2
+	VSHL $52, V6.D2, V6.D2
 	VSHL $52, V7.D2, V7.D2
-	VSHL $52, V8.D2, V8.D2
+	WORD $0x6e6cdcc6 // fmul v6.2d, v6.2d, v12.2d
 	WORD $0x6e6ddce7 // fmul v7.2d, v7.2d, v13.2d
-	WORD $0x6e6edd08 // fmul v8.2d, v8.2d, v14.2d
-	VFMLA V21.D2, V3.D2, V9.D2
-	VFMLA V21.D2, V4.D2, V10.D2
+	VFMLA V21.D2, V3.D2, V8.D2
+	VFMLA V21.D2, V4.D2, V9.D2
+	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
 	WORD $0x6e69dce7 // fmul v7.2d, v7.2d, v9.2d
-	WORD $0x6e6add08 // fmul v8.2d, v8.2d, v10.2d
-	WORD $0x4eb4d442 // fsub v2.4s, v2.4s, v20.4s
+	WORD $0x4eb4d402 // fsub v2.4s, v0.4s, v20.4s
 	FMOVQ 256(R4), F5
 	VFMLA V2.S4, V2.S4, V5.S4
-	FMOVQ 272(R4), F6
-	VFMLA V2.S4, V19.S4, V6.S4
+	FMOVQ 272(R4), F8
+	VFMLA V2.S4, V19.S4, V8.S4
 	FMOVQ 288(R4), F9
-	VFMLA V2.S4, V6.S4, V9.S4
-	FMOVQ 304(R4), F6
-	VFMLA V2.S4, V9.S4, V6.S4
+	VFMLA V2.S4, V8.S4, V9.S4
+	FMOVQ 304(R4), F8
+	VFMLA V2.S4, V9.S4, V8.S4
 	FMOVQ 320(R4), F9
-	VFMLA V2.S4, V6.S4, V9.S4
-	FMOVQ 336(R4), F6
-	VFMLA V2.S4, V9.S4, V6.S4
-	WORD $0x0e6178c2 // fcvtl v2.2d, v6.2s
-	WORD $0x4e6178c9 // fcvtl2 v9.2d, v6.4s
-	FMOVQ 352(R4), F6
+	VFMLA V2.S4, V8.S4, V9.S4
+	FMOVQ 336(R4), F8
+	VFMLA V2.S4, V9.S4, V8.S4
+	WORD $0x0e617902 // fcvtl v2.2d, v8.2s
+	WORD $0x4e617909 // fcvtl2 v9.2d, v8.4s
+	FMOVQ 352(R4), F8
 	FMOVQ 352(R4), F10
-	VFMLA V27.D2, V3.D2, V6.D2
+	VFMLA V27.D2, V3.D2, V8.D2
 	VFMLA V27.D2, V4.D2, V10.D2
 	FMOVQ 368(R4), F3
 	FMOVQ 368(R4), F4
-	VFMLA V2.D2, V6.D2, V3.D2
+	VFMLA V2.D2, V8.D2, V3.D2
 	VFMLA V9.D2, V10.D2, V4.D2
 	FMOVQ 384(R4), F2
 	FMOVQ 384(R4), F9
-	VFMLA V3.D2, V6.D2, V2.D2
+	VFMLA V3.D2, V8.D2, V2.D2
 	VFMLA V4.D2, V10.D2, V9.D2
 	FMOVQ 400(R4), F3
 	FMOVQ 400(R4), F4
-	VFMLA V2.D2, V6.D2, V3.D2
+	VFMLA V2.D2, V8.D2, V3.D2
 	VFMLA V9.D2, V10.D2, V4.D2
+	WORD $0x4ee6d762 // fsub v2.2d, v27.2d, v6.2d
+	WORD $0x4ee7d768 // fsub v8.2d, v27.2d, v7.2d
+	WORD $0x0e617809 // fcvtl v9.2d, v0.2s
+	WORD $0x4e61780a // fcvtl2 v10.2d, v0.4s
+	WORD $0x4ee0a929 // cmlt v9.2d, v9.2d, #0
+	WORD $0x4ee0a94a // cmlt v10.2d, v10.2d, #0
+	VBSL V2.B16, V6.B16, V9.B16
+	VBSL V8.B16, V7.B16, V10.B16
 	WORD $0x0e6178a2 // fcvtl v2.2d, v5.2s
 	WORD $0x4e6178a6 // fcvtl2 v6.2d, v5.4s
 	WORD $0x4ee0a842 // cmlt v2.2d, v2.2d, #0
 	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
-	VBSL V7.B16, V3.B16, V2.B16
-	VBSL V8.B16, V4.B16, V6.B16
-	WORD $0x4ee7d767 // fsub v7.2d, v27.2d, v7.2d
-	WORD $0x4ee8d768 // fsub v8.2d, v27.2d, v8.2d
-	WORD $0x0e617803 // fcvtl v3.2d, v0.2s
-	WORD $0x4e617804 // fcvtl2 v4.2d, v0.4s
-	WORD $0x4ee0a863 // cmlt v3.2d, v3.2d, #0
+	VBSL V9.B16, V3.B16, V2.B16
+	VBSL V10.B16, V4.B16, V6.B16
+	WORD $0x4e32d403 // fadd v3.4s, v0.4s, v18.4s
+	WORD $0x0e617864 // fcvtl v4.2d, v3.2s
+	WORD $0x4e617865 // fcvtl2 v5.2d, v3.4s
 	WORD $0x4ee0a884 // cmlt v4.2d, v4.2d, #0
-	VBSL V7.B16, V2.B16, V3.B16
-	VBSL V8.B16, V6.B16, V4.B16
-	WORD $0x4e32d402 // fadd v2.4s, v0.4s, v18.4s
-	WORD $0x0e617845 // fcvtl v5.2d, v2.2s
-	WORD $0x4e617846 // fcvtl2 v6.2d, v2.4s
 	WORD $0x4ee0a8a5 // cmlt v5.2d, v5.2d, #0
-	WORD $0x4ee0a8c6 // cmlt v6.2d, v6.2d, #0
-	VBSL V3.B16, V17.B16, V5.B16
-	VBSL V4.B16, V17.B16, V6.B16
+	VBSL V2.B16, V17.B16, V4.B16
+	VBSL V6.B16, V17.B16, V5.B16
 	WORD $0x0e617822 // fcvtl v2.2d, v1.2s
 	WORD $0x4e617823 // fcvtl2 v3.2d, v1.4s
-	WORD $0x6e65dc42 // fmul v2.2d, v2.2d, v5.2d
-	WORD $0x6e66dc63 // fmul v3.2d, v3.2d, v6.2d
+	WORD $0x6e64dc42 // fmul v2.2d, v2.2d, v4.2d
+	WORD $0x6e65dc63 // fmul v3.2d, v3.2d, v5.2d
 	WORD $0x0e616844 // fcvtn v4.2s, v2.2d
 	WORD $0x4e616864 // fcvtn2 v4.4s, v3.2d
 	WORD $0x4e24e482 // fcmeq v2.4s, v4.4s, v4.4s

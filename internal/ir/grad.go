@@ -351,23 +351,22 @@ func geluTanhGradProgram() *Program {
 func geluGradProgram() *Program {
 	p, b := newProgram("GELUGrad")
 	x, dy := b.input(0), b.input(1)
-	na := b.negAbs(x, kernels.GELUGradClamp) // -a
-	aw := b.op(OpWiden, F64, na)
+	aw := b.op(OpWiden, F64, b.negAbs(x, kernels.GELUGradClamp)) // -a
 	one := b.c(1)
 	t := b.d(OpDiv, one, b.d(OpFMA, aw, b.c(-kernels.GELUP), one))
 	r := b.hornerD(t, kernels.GELUR10, kernels.GELUR9, kernels.GELUR8, kernels.GELUR7, kernels.GELUR6,
 		kernels.GELUR5, kernels.GELUR4, kernels.GELUR3, kernels.GELUR2, kernels.GELUR1, kernels.GELUR0)
 	s, e := b.exp2DParts(b.d(OpMul, b.d(OpMul, aw, aw), b.c(-kernels.GELUHalfLog2e)))
 	q := b.d(OpMul, b.d(OpMul, s, e), b.d(OpFMA, aw, b.c(kernels.GELUGradInvSqrt2Pi), r))
-	// Within GELUGradWindow of x0 (x < 0, where -a is x): s' = -a -
-	// X0F32 and s = -a - X0, both exact; s'*s' - window² < 0.
-	s1 := b.f(OpSub, na, b.k(kernels.GELUGradX0F32))
+	// Within GELUGradWindow of x0 (only x < 0, where -a is x): s' = x -
+	// X0F32 and s = -a - X0, both exact there; s'*s' - window² < 0.
+	s1 := b.f(OpSub, x, b.k(kernels.GELUGradX0F32))
 	in := b.f(OpFMA, s1, s1, b.k(-kernels.GELUGradWindow*kernels.GELUGradWindow))
 	qw := b.op(OpWiden, F64, b.horner(s1, b.consts(kernels.GELUGradC8, kernels.GELUGradC7, kernels.GELUGradC6,
 		kernels.GELUGradC5, kernels.GELUGradC4, kernels.GELUGradC3)...))
 	sv := b.d(OpFMA, aw, one, b.c(-kernels.GELUGradX0))
 	w := b.d(OpFMA, sv, b.d(OpFMA, sv, b.d(OpFMA, sv, qw, b.c(kernels.GELUGradC2)), b.c(kernels.GELUGradC1)), b.c(kernels.GELUGradC0))
-	g := b.d(OpSelSign, x, b.d(OpSelSign, in, w, q), b.d(OpSub, one, q))
+	g := b.d(OpSelSign, in, w, b.d(OpSelSign, x, q, b.d(OpSub, one, q)))
 	g = b.zeroIfNeg(x, g)
 	p.Out = b.gradOut(x, dy, g, false)
 	return p
