@@ -160,7 +160,7 @@ func GELUTanhGrad(dx, x, dy []float32) {
 //
 // Every result is within 1 ULP of dy*f'(x) (measured maximum 0.5674 ULP
 // over all 2^32 x with dy = 1), also around x = -0.7517916, where f'
-// crosses zero (a Taylor polynomial there). ±0 gives dy/2; +Inf gives dy;
+// crosses zero (a polynomial fitted there). ±0 gives dy/2; +Inf gives dy;
 // -Inf gives dy*0 (a NaN for an infinite dy).
 func GELUGrad(dx, x, dy []float32) {
 	if len(x) < cutoff(kGELUGrad) {
