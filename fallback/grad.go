@@ -57,6 +57,16 @@ func expAcc(z float64) float64 {
 	return float64(math.Float64frombits(math.Float64bits(nn)<<kernels.ExpShiftD) * e)
 }
 
+// oneBits is the bit pattern of float32 1.
+const oneBits = 0x3f800000
+
+// posMask returns all ones if b is the bit pattern of a number above 0
+// (0x00000001 to 0x7f800000), else zero: the select x > 0 without a branch,
+// which random signs would mispredict.
+func posMask(b uint32) uint32 {
+	return uint32(int64(uint64(b-1)-kernels.ExpBits) >> 63)
+}
+
 // ReLUGrad is rectify.ReLUGrad in pure Go: dx[i] = dy[i] * (x[i] > 0 ? 1
 // : +0).
 func ReLUGrad(dx, x, dy []float32) {
@@ -64,10 +74,7 @@ func ReLUGrad(dx, x, dy []float32) {
 	dy = dy[:len(x)]
 	dx = dx[:len(x)]
 	for i, v := range x {
-		var r float32
-		if v > 0 {
-			r = 1
-		}
+		r := math.Float32frombits(posMask(math.Float32bits(v)) & oneBits)
 		dx[i] = gradNaN(v, dy[i], float32(dy[i]*r))
 	}
 }
@@ -79,10 +86,7 @@ func LeakyReLUGrad(dx, x, dy []float32, alpha float32) {
 	dy = dy[:len(x)]
 	dx = dx[:len(x)]
 	for i, v := range x {
-		r := alpha
-		if v > 0 {
-			r = 1
-		}
+		r := selectBits(posMask(math.Float32bits(v)), 1, alpha)
 		dx[i] = gradNaN(v, dy[i], float32(dy[i]*r))
 	}
 }
