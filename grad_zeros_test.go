@@ -10,7 +10,7 @@ import (
 
 // gradZero is a gradient kernel whose f' crosses zero at x0 = hi + lo
 // (computed with mpmath at 300 bits), where f' = dy*f'(x) cancels in its
-// sequence, and f'' there, which has no zero nearby.
+// sequence, and f2, the second derivative of f, which has no zero nearby.
 type gradZero struct {
 	k      kernelID
 	hi, lo float64
@@ -39,20 +39,21 @@ var gradZeros = []gradZero{
 	}},
 }
 
-// derivative returns f'(x) as the integral of f'' from x0 (Simpson's rule
+// derivative returns f'(x) as the integral of f2 from x0 (Simpson's rule
 // on 32 intervals), relative error far below 2^-30 within 1/3 of x0, also
 // next to the zero, where Phi(x) + x*phi(x) and its like cancel in float64.
 func (z gradZero) derivative(x float32) float64 {
 	s := (float64(x) - z.hi) - z.lo // x - hi exact near x0
 	const n = 32
 	h := s / n
+	// The nodes x0 + i*h as float64 (x0 rounds to hi): f2 does not mind.
 	sum := z.f2(z.hi) + z.f2(z.hi+s)
 	for i := 1; i < n; i++ {
 		w := 2.0
 		if i%2 == 1 {
 			w = 4
 		}
-		sum += w * z.f2(z.hi+z.lo+float64(i)*h)
+		sum += w * z.f2(z.hi+float64(i)*h)
 	}
 	return sum * h / 3
 }

@@ -281,9 +281,9 @@ func GELUGrad(dx, x, dy []float32) {
 		g := signSel(v, q, 1-q)
 		// Within GELUGradWindow of x0 (only x < 0, where -a is x).
 		if s1 := v - kernels.GELUGradX0F32; math.Abs(float64(s1)) < kernels.GELUGradWindow {
-			q := fma32.FMA(fma32.FMA(fma32.FMA(fma32.FMA(fma32.FMA(kernels.GELUGradC8, s1, kernels.GELUGradC7), s1, kernels.GELUGradC6), s1, kernels.GELUGradC5), s1, kernels.GELUGradC4), s1, kernels.GELUGradC3)
+			p := fma32.FMA(fma32.FMA(fma32.FMA(fma32.FMA(fma32.FMA(kernels.GELUGradC8, s1, kernels.GELUGradC7), s1, kernels.GELUGradC6), s1, kernels.GELUGradC5), s1, kernels.GELUGradC4), s1, kernels.GELUGradC3)
 			sv := aw - kernels.GELUGradX0
-			g = math.FMA(sv, math.FMA(sv, math.FMA(sv, float64(q), kernels.GELUGradC2), kernels.GELUGradC1), kernels.GELUGradC0)
+			g = math.FMA(sv, math.FMA(sv, math.FMA(sv, float64(p), kernels.GELUGradC2), kernels.GELUGradC1), kernels.GELUGradC0)
 		}
 		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
 	}

@@ -59,8 +59,9 @@ const GELUTanhGradClamp = 0x1.4p4
 // float64 (exact), Q = C3 + C4*s' + ... + C8*s'^5 in float32 at s' = x -
 // GELUGradX0F32 (exact): C0 = GELU'(x0) rounded, C1..C8 its minimax fit
 // (coeffs.sollya), relative error 2^-32.1 on the window (C0 keeps it
-// relative at the true zero). Q's float32 errors (its rounding, s' - s)
-// reach g scaled by s^2 < 1/16, below 2^-29 of it. Outside the window R's
+// relative at the true zero). Q's float32 errors (its roundings, and s'
+// - s) reach the result scaled by s^2 < 1/16: below about 2^-28.5 of it,
+// as |C1 + C2*s| > 0.3 on the window. Outside the window R's
 // fit error (2^-28.3) is amplified at most 2.4 times. GELUGradClamp:
 // below x = -20, |dy|*|GELU'(x)| < MaxFloat32 * 20*phi(20) rounds to zero
 // in float32 for every finite dy.
