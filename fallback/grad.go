@@ -57,9 +57,6 @@ func expAcc(z float64) float64 {
 	return float64(math.Float64frombits(math.Float64bits(nn)<<kernels.ExpShiftD) * e)
 }
 
-// oneBits is the bit pattern of float32 1.
-const oneBits = 0x3f800000
-
 // posMask returns all ones if b is the bit pattern of a number above 0
 // (0x00000001 to 0x7f800000), else zero: the select x > 0 without a branch,
 // which random signs would mispredict.
@@ -74,7 +71,7 @@ func ReLUGrad(dx, x, dy []float32) {
 	dy = dy[:len(x)]
 	dx = dx[:len(x)]
 	for i, v := range x {
-		r := math.Float32frombits(posMask(math.Float32bits(v)) & oneBits)
+		r := selectBits(posMask(math.Float32bits(v)), 1, 0)
 		dx[i] = gradNaN(v, dy[i], float32(dy[i]*r))
 	}
 }
