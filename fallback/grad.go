@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"github.com/rectify-go/rectify/internal/check"
-	"github.com/rectify-go/rectify/internal/fma32"
 	"github.com/rectify-go/rectify/kernels"
 )
 
@@ -278,7 +277,7 @@ func GELUGrad(dx, x, dy []float32) {
 		g := signSel(v, q, 1-q)
 		// Within GELUGradWindow of x0 (only x < 0, where -a is x).
 		if s1 := v - kernels.GELUGradX0F32; math.Abs(float64(s1)) < kernels.GELUGradWindow {
-			p := fma32.FMA(fma32.FMA(fma32.FMA(fma32.FMA(fma32.FMA(kernels.GELUGradC8, s1, kernels.GELUGradC7), s1, kernels.GELUGradC6), s1, kernels.GELUGradC5), s1, kernels.GELUGradC4), s1, kernels.GELUGradC3)
+			p := fma(fma(fma(fma(fma(kernels.GELUGradC8, s1, kernels.GELUGradC7), s1, kernels.GELUGradC6), s1, kernels.GELUGradC5), s1, kernels.GELUGradC4), s1, kernels.GELUGradC3)
 			sv := aw - kernels.GELUGradX0
 			g = math.FMA(sv, math.FMA(sv, math.FMA(sv, float64(p), kernels.GELUGradC2), kernels.GELUGradC1), kernels.GELUGradC0)
 		}
