@@ -9,8 +9,9 @@
 //	go run ./bench/cmd/table -o raw.txt            # also keep go test's output (for benchstat)
 //	go run ./bench/cmd/table -in raw.txt           # tabulate an earlier run
 //
-// All figures come from one `go test -bench` run, so every ratio compares
-// measurements made side by side.
+// All figures come from one run of the command, in -count rounds of every
+// benchmark (go test -count 1 each), so every ratio compares medians of
+// samples taken in the same minutes.
 package main
 
 import (
@@ -33,7 +34,7 @@ import (
 )
 
 func main() {
-	count := flag.Int("count", 5, "runs of each benchmark; the table shows medians")
+	count := flag.Int("count", 5, "rounds of every benchmark; the table shows medians")
 	benchtime := flag.String("benchtime", "200ms", "go test -benchtime for each run")
 	sizes := flag.String("sizes", "default", "sizes: e.g. 4Ki,1Mi or sets tiny, large, default (4Ki,64Ki,1Mi,16Mi), all")
 	kernels := flag.String("kernels", "", "kernels to run, comma-separated (default all)")
@@ -70,7 +71,7 @@ func main() {
 		mark = rectify.Implementation()
 		fmt.Printf("%s, %d logical cores · %s/%s · %s · rectify.Implementation() = %q\n\n",
 			or(cpu, or(set.Config["cpu"], "unknown CPU")), cpuid.CPU.LogicalCores, runtime.GOOS, runtime.GOARCH, runtime.Version(), mark)
-		fmt.Printf("Medians of -count %d, -benchtime %s.\n\n", *count, *benchtime)
+		fmt.Printf("Medians of %d rounds (-count), -benchtime %s.\n\n", *count, *benchtime)
 	} else {
 		// A saved run may come from another machine: describe it from its
 		// own header lines.
@@ -83,10 +84,19 @@ func main() {
 }
 
 // run runs the benchmarks of the named kernels (all for "") and of copy()
-// (Copy and Copy3) in a go test subprocess and returns its output.
+// (Copy and Copy3) in count rounds of go test -count 1 and returns their
+// output. Rounds, not one -count run: -count repeats each benchmark back to
+// back, so a noisy minute of a shared machine slows every sample of the
+// kernels it overlaps and none of the others, and a ratio between two
+// kernels (a gradient over its forward kernel, a kernel over copy()) moves
+// with it. In rounds each kernel's samples are spread over the whole run,
+// and the medians of two kernels come from the same minutes.
 func run(count int, benchtime, sizes, kernels string, verbose bool) ([]byte, error) {
 	if _, err := report.ParseSizes(sizes); err != nil {
 		return nil, err
+	}
+	if count < 1 {
+		return nil, fmt.Errorf("-count %d: want at least 1", count)
 	}
 	var names, known []string
 	for _, k := range ir.Kernels {
@@ -106,43 +116,55 @@ func run(count int, benchtime, sizes, kernels string, verbose bool) ([]byte, err
 	// Copy/n=<size> and Copy3/n=<size>.
 	pattern := "^Benchmark(Kernels|Copy|Copy3)$/^(" + strings.Join(names, "|") + "|n=.*)$"
 	args := []string{"test", "-run", "^$", "-bench", pattern, "-benchtime", benchtime,
-		"-count", fmt.Sprint(count), "-timeout", "0", "github.com/rectify-go/rectify/bench"}
+		"-count", "1", "-timeout", "0", "github.com/rectify-go/rectify/bench"}
 	shown := slices.Clone(args)
 	for i, a := range shown {
 		if strings.ContainsAny(a, "^$|()*") {
 			shown[i] = "'" + a + "'"
 		}
 	}
-	fmt.Fprintf(os.Stderr, "table: RECTIFY_BENCH_SIZES=%s go %s\n", sizes, strings.Join(shown, " "))
+	fmt.Fprintf(os.Stderr, "table: %d rounds of RECTIFY_BENCH_SIZES=%s go %s\n", count, sizes, strings.Join(shown, " "))
+	start := time.Now()
+	var buf bytes.Buffer
+	for r := 1; r <= count; r++ {
+		if err := round(&buf, args, sizes, fmt.Sprintf("%d/%d", r, count), start, verbose); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "table: done in %s\n", time.Since(start).Round(time.Second))
+	return buf.Bytes(), nil
+}
+
+// round runs go test with args once, appending its output to buf; it
+// echoes the output, or notes when each kernel of round name starts.
+func round(buf *bytes.Buffer, args []string, sizes, name string, start time.Time, verbose bool) error {
 	cmd := exec.Command("go", args...)
 	cmd.Env = append(os.Environ(), "RECTIFY_BENCH_SIZES="+sizes)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return err
 	}
-	// Keep the output; echo it, or note when each kernel starts.
-	var buf bytes.Buffer
+	var out bytes.Buffer
 	last := ""
 	for sc := bufio.NewScanner(stdout); sc.Scan(); {
-		fmt.Fprintln(&buf, sc.Text())
+		fmt.Fprintln(&out, sc.Text())
 		if m := progress.FindStringSubmatch(sc.Text()); verbose {
 			fmt.Fprintln(os.Stderr, sc.Text())
 		} else if m != nil && m[1] != last {
 			last = m[1]
-			fmt.Fprintf(os.Stderr, "table: %s (%s)\n", last, time.Since(start).Round(time.Second))
+			fmt.Fprintf(os.Stderr, "table: round %s: %s (%s)\n", name, last, time.Since(start).Round(time.Second))
 		}
 	}
 	if err := cmd.Wait(); err != nil {
-		os.Stderr.Write(buf.Bytes())
-		return nil, fmt.Errorf("go test: %v", err)
+		os.Stderr.Write(out.Bytes())
+		return fmt.Errorf("go test: %v", err)
 	}
-	fmt.Fprintf(os.Stderr, "table: done in %s\n", time.Since(start).Round(time.Second))
-	return buf.Bytes(), nil
+	buf.Write(out.Bytes())
+	return nil
 }
 
 var progress = regexp.MustCompile(`^Benchmark(?:Kernels/)?([A-Za-z]+)/`)

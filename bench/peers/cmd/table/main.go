@@ -32,15 +32,25 @@ import (
 const pkg = "github.com/rectify-go/rectify/bench/peers"
 
 func main() {
-	count := flag.Int("count", 5, "runs of each benchmark; the table shows medians")
+	count := flag.Int("count", 5, "rounds of every benchmark; the table shows medians")
 	benchtime := flag.String("benchtime", "100ms", "go test -benchtime for each run")
 	sizes := flag.String("sizes", "16,256,4Ki,64Ki,1Mi,16Mi", "sizes, e.g. 16,4Ki,16Mi")
 	flag.Parse()
+	if *count < 1 {
+		fmt.Fprintf(os.Stderr, "table: -count %d: want at least 1\n", *count)
+		os.Exit(2)
+	}
 
+	// Rounds of go test -count 1, not one -count run, which repeats each
+	// benchmark back to back: rectify's and a peer's samples then come
+	// from the same minutes of a shared machine (as in bench/cmd/table).
 	args := []string{"test", "-run", "^$", "-bench", "^BenchmarkPeers$", "-benchtime", *benchtime,
-		"-count", strconv.Itoa(*count), "-timeout", "0", pkg, "-sizes", *sizes}
-	fmt.Fprintln(os.Stderr, "table: go", strings.Join(args, " "))
-	raw := goCmd(args...)
+		"-count", "1", "-timeout", "0", pkg, "-sizes", *sizes}
+	fmt.Fprintf(os.Stderr, "table: %d rounds of go %s\n", *count, strings.Join(args, " "))
+	var raw []byte
+	for range *count {
+		raw = append(raw, goCmd(args...)...)
+	}
 	// Median ns/op per kernel, peer and size, in order of appearance.
 	times := map[[3]string][]float64{}
 	var sizeOrder []string
@@ -66,7 +76,7 @@ func main() {
 	fmt.Printf("## rectify beside its peers\n\n%s, %d logical cores · %s/%s · %s · rectify.Implementation() = %q · SLEEF %d-wide\n\n",
 		strings.TrimSpace(cpuid.CPU.BrandName), cpuid.CPU.LogicalCores, runtime.GOOS, runtime.GOARCH,
 		runtime.Version(), rectify.Implementation(), peers.SleefWidth())
-	fmt.Printf("Medians of -count %d, -benchtime %s. ns/element (rectify's time ÷ the peer's; below 1.00 rectify is faster); –: the peer has no such kernel.\n\n", *count, *benchtime)
+	fmt.Printf("Medians of %d rounds (-count), -benchtime %s. ns/element (rectify's time ÷ the peer's; below 1.00 rectify is faster); –: the peer has no such kernel.\n\n", *count, *benchtime)
 	fmt.Print("| kernel | n |")
 	for _, p := range peers.Peers {
 		fmt.Printf(" %s |", p.Name)
