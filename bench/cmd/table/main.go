@@ -3,7 +3,7 @@
 // time relative to copy() of the same bytes, and the speed-up over the
 // naive Go loop and over the pure-Go fallback. `make bench` runs it.
 //
-//	go run ./bench/cmd/table                       # default sizes, -count 5
+//	go run ./bench/cmd/table                       # default sizes, 5 rounds (-count 5)
 //	go run ./bench/cmd/table -sizes all            # every size, tiny ones too
 //	go run ./bench/cmd/table -kernels <kernel>,<kernel> -sizes 1Ki,1Mi -count 10
 //	go run ./bench/cmd/table -o raw.txt            # also keep go test's output (for benchstat)

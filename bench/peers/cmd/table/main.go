@@ -6,7 +6,7 @@
 // peer's: below 1, rectify is faster), then each peer's error in ULPs.
 // `make bench-peers` runs it.
 //
-//	go run ./cmd/table                               # all sizes, -count 5
+//	go run ./cmd/table                               # all sizes, 5 rounds (-count 5)
 //	go run ./cmd/table -sizes 16,4Ki -count 1 -benchtime 3x
 package main
 
