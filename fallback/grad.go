@@ -13,17 +13,21 @@ import (
 // x quieted, else a NaN dy gives dy quieted, else a NaN product (dy
 // infinite and f'(x) = 0, or alpha NaN) gives kernels.CanonicalNaN.
 
-// gradNaN applies the gradient kernels' NaN rule to the product p.
+// gradNaN applies the gradient kernels' NaN rule to the product p: p
+// itself where none of x, dy and p is a NaN, else gradNaNs. It is small
+// enough to be inlined: a call per element took most of ReLUGrad's time.
 func gradNaN(x, dy, p float32) float32 {
+	if x == x && dy == dy && p == p {
+		return p
+	}
+	return gradNaNs(x, dy, p)
+}
+
+// gradNaNs is gradNaN for any x, dy and p.
+func gradNaNs(x, dy, p float32) float32 {
 	b := math.Float32bits(p)
 	p = math.Float32frombits(selectU(nanMask(b), kernels.CanonicalNaN, b))
 	return quiet(math.Float32bits(x), quiet(math.Float32bits(dy), p))
-}
-
-// gradOut returns dy * g rounded to float64, then to float32, with the NaN
-// rule.
-func gradOut(x, dy float32, g float64) float32 {
-	return gradNaN(x, dy, float32(float64(float64(dy)*g)))
 }
 
 // zeroIfNeg returns c < 0 ? +0 : g (c's sign bit, as the kernels'
@@ -98,7 +102,7 @@ func SigmoidGrad(dx, x, dy []float32) {
 		e := expD(float64(max(nax, kernels.GradClamp)))
 		d := 1 + e
 		g := e / float64(d*d)
-		dx[i] = gradOut(v, dy[i], zeroIfNeg(nax+kernels.MaxFloat32, g))
+		dx[i] = gradNaN(v, dy[i], float32(float64(dy[i])*zeroIfNeg(nax+kernels.MaxFloat32, g)))
 	}
 }
 
@@ -113,7 +117,7 @@ func TanhGrad(dx, x, dy []float32) {
 		e := expD(float64(max(nax+nax, kernels.GradClamp)))
 		d := 1 + e
 		g := float64(4*e) / float64(d*d)
-		dx[i] = gradOut(v, dy[i], zeroIfNeg(nax+kernels.MaxFloat32, g))
+		dx[i] = gradNaN(v, dy[i], float32(float64(dy[i])*zeroIfNeg(nax+kernels.MaxFloat32, g)))
 	}
 }
 
@@ -133,7 +137,7 @@ func SiLUGrad(dx, x, dy []float32) {
 			num = float64(e * ((1 + xw) + e))
 		}
 		g := num / float64(d*d)
-		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+		dx[i] = gradNaN(v, dy[i], float32(float64(dy[i])*zeroIfNeg(v+kernels.MaxFloat32, g)))
 	}
 }
 
@@ -157,7 +161,9 @@ func ELUGrad(dx, x, dy []float32, alpha float32) {
 			e := expD(float64(max(v, kernels.GradClamp)))
 			r = float32(float64(d) * zeroIfNeg(v+kernels.MaxFloat32, float64(aw*e)))
 		}
-		dx[i] = gradNaN(v, d, r)
+		// gradNaNs, not gradNaN: ELUGrad measured 29 % slower with the
+		// NaN test inlined here (SELUGrad 16 % faster).
+		dx[i] = gradNaNs(v, d, r)
 	}
 }
 
@@ -233,7 +239,7 @@ func SoftplusGrad(dx, x, dy []float32) {
 		nax := math.Float32frombits(math.Float32bits(v) | kernels.SignBit)
 		e := expD(float64(max(nax, kernels.GradClamp)))
 		g := signSel(v, e, 1) / (1 + e)
-		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+		dx[i] = gradNaN(v, dy[i], float32(float64(dy[i])*zeroIfNeg(v+kernels.MaxFloat32, g)))
 	}
 }
 
@@ -256,7 +262,7 @@ func GELUTanhGrad(dx, x, dy []float32) {
 			num = float64(e * (math.FMA(xw, w, 1) + e))
 		}
 		g := num / float64(d*d)
-		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+		dx[i] = gradNaN(v, dy[i], float32(float64(dy[i])*zeroIfNeg(v+kernels.MaxFloat32, g)))
 	}
 }
 
@@ -281,7 +287,7 @@ func GELUGrad(dx, x, dy []float32) {
 			sv := aw - kernels.GELUGradX0
 			g = math.FMA(sv, math.FMA(sv, math.FMA(sv, float64(p), kernels.GELUGradC2), kernels.GELUGradC1), kernels.GELUGradC0)
 		}
-		dx[i] = gradOut(v, dy[i], zeroIfNeg(v+kernels.MaxFloat32, g))
+		dx[i] = gradNaN(v, dy[i], float32(float64(dy[i])*zeroIfNeg(v+kernels.MaxFloat32, g)))
 	}
 }
 
