@@ -20,15 +20,18 @@ type Kernel struct {
 	// every Cutoff 1) took no longer than the Go kernel at each length
 	// measured, 1..8, 10, 12, 14 and 16 (bench/ -sizes, medians of 5, AMD
 	// Turin, 2026-12-01; ELUGrad's, SELUGrad's and ExpGrad's again, medians
-	// of 6, 2026-12-04, after their Go kernels took float32 FMAs). The
+	// of 6, 2026-12-04, after their Go kernels took float32 FMAs; every
+	// gradient's again, medians of 5 and of 8 rounds' ratios, 2026-12-04,
+	// after their Go kernels lost their calls per element). The
 	// generic level calls the Go kernel at every length (no chunks for a
 	// preemptible Go loop).
 	Cutoff int
 	// CutoffAVX2 replaces Cutoff on the AVX2 level where it is larger:
 	// the smallest length from which the AVX2 kernel took no longer than
 	// the Go kernel at each length measured, 1..8, 10, 12, 14, 16, 20 and
-	// 24 (medians of 6, AMD EPYC Zen 3 without AVX-512, 2026-12-02); 0:
-	// Cutoff.
+	// 24 (medians of 6, AMD EPYC Zen 3 without AVX-512, 2026-12-02, with
+	// the Go kernels of then: the gradients' have become faster since,
+	// and no such machine was at hand to measure again); 0: Cutoff.
 	CutoffAVX2 int
 	// Ref is the true value of f at x (and second input y; one-input
 	// kernels ignore it) for parameter a, in float64 (the accuracy tests'
@@ -234,7 +237,7 @@ var Kernels = []*Kernel{
 		}},
 	// The gradient kernels, dx = dy * f'(x) (internal/ir/grad.go has their
 	// Programs).
-	{Program: reluGradProgram(), Cutoff: 3, CutoffAVX2: 8, Exact: true, Stream: true, Grad: true,
+	{Program: reluGradProgram(), Cutoff: 8, Exact: true, Stream: true, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			if x > 0 {
 				return float64(dy)
@@ -250,7 +253,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: leakyReLUGradProgram(), Cutoff: 4, CutoffAVX2: 8, Exact: true, Stream: true, Grad: true, Alphas: []float32{0.01},
+	{Program: leakyReLUGradProgram(), Cutoff: 8, Exact: true, Stream: true, Grad: true, Alphas: []float32{0.01},
 		Ref: func(x, dy, a float32) float64 {
 			if x > 0 {
 				return float64(dy)
@@ -266,7 +269,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: sigmoidGradProgram(), Cutoff: 2, CutoffAVX2: 3, Grad: true,
+	{Program: sigmoidGradProgram(), Cutoff: 4, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			e := math.Exp(-math.Abs(float64(x)))
 			return float64(dy) * (e / ((1 + e) * (1 + e)))
@@ -277,7 +280,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * s * (1 - s))
 			}
 		}},
-	{Program: tanhGradProgram(), Cutoff: 2, CutoffAVX2: 3, Grad: true,
+	{Program: tanhGradProgram(), Cutoff: 4, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			e := math.Exp(-2 * math.Abs(float64(x)))
 			return float64(dy) * (4 * e / ((1 + e) * (1 + e)))
@@ -288,7 +291,7 @@ var Kernels = []*Kernel{
 				dx[i] = float32(float64(dy[i]) * (1 - t*t))
 			}
 		}},
-	{Program: siluGradProgram(), Cutoff: 2, Grad: true,
+	{Program: siluGradProgram(), Cutoff: 3, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			v := float64(x)
 			var g float64
@@ -351,7 +354,7 @@ var Kernels = []*Kernel{
 				}
 			}
 		}},
-	{Program: softplusGradProgram(), Cutoff: 2, CutoffAVX2: 3, Grad: true,
+	{Program: softplusGradProgram(), Cutoff: 3, Grad: true,
 		Ref: func(x, dy, _ float32) float64 {
 			v := float64(x)
 			if v < 0 {
